@@ -1,0 +1,177 @@
+//! Land-release accounting for one hazard [IMAS 07.11].
+//!
+//! The figures are geometric, never numbers typed in: *remaining* is the
+//! geodesic area of the hazard polygon minus the union of every polygon released
+//! from it; *cancelled*, *reduced* and *cleared* are the geodesic areas of the
+//! union of the released polygons of each outcome, clipped to the hazard.
+//!
+//! The polygon overlay (difference, union, intersection) runs in longitude /
+//! latitude with straight edges; the areas are then geodesic. For the polygons
+//! of mine action (edges of metres to a few kilometres) the gap between a
+//! straight edge in degrees and a geodesic is far below survey accuracy.
+//!
+//! ```
+//! use geo::{polygon, MultiPolygon};
+//! use safeground_core::accounting::account;
+//! use safeground_core::codes::ReleaseOutcome;
+//! let hazard = MultiPolygon(vec![polygon![(x: 46.90, y: 39.90), (x: 46.91, y: 39.90), (x: 46.91, y: 39.91), (x: 46.90, y: 39.91)]]);
+//! let west_half = MultiPolygon(vec![polygon![(x: 46.90, y: 39.90), (x: 46.905, y: 39.90), (x: 46.905, y: 39.91), (x: 46.90, y: 39.91)]]);
+//! let f = account(&hazard, &[(ReleaseOutcome::Cleared, &west_half)]);
+//! assert!((f.cleared_m2 + f.remaining_m2 - f.recorded_m2).abs() < 1e-3);
+//! assert!((f.cleared_m2 / f.recorded_m2 - 0.5).abs() < 1e-3);
+//! ```
+
+use crate::area::multipolygon_area;
+use crate::codes::ReleaseOutcome;
+use geo::{BooleanOps, MultiPolygon};
+use serde::{Deserialize, Serialize};
+
+/// Areas below this many square metres are overlay noise and count as zero.
+pub const AREA_EPSILON_M2: f64 = 1e-3;
+
+/// The land-release figures of one hazard (or a sum of hazards), in m².
+#[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+pub struct ReleaseFigures {
+    pub recorded: f64,
+    pub cancelled: f64,
+    pub reduced: f64,
+    pub cleared: f64,
+    pub remaining: f64,
+}
+
+impl ReleaseFigures {
+    /// The figure for one outcome.
+    pub fn released(&self, outcome: ReleaseOutcome) -> f64 {
+        match outcome {
+            ReleaseOutcome::Cancelled => self.cancelled,
+            ReleaseOutcome::Reduced => self.reduced,
+            ReleaseOutcome::Cleared => self.cleared,
+        }
+    }
+}
+
+/// The result of [`account`], with the remaining ground's geometry.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Accounting {
+    pub recorded_m2: f64,
+    pub cancelled_m2: f64,
+    pub reduced_m2: f64,
+    pub cleared_m2: f64,
+    pub remaining_m2: f64,
+    /// The hazard less everything released from it.
+    pub remaining: MultiPolygon<f64>,
+}
+
+impl Accounting {
+    pub fn figures(&self) -> ReleaseFigures {
+        ReleaseFigures {
+            recorded: self.recorded_m2,
+            cancelled: self.cancelled_m2,
+            reduced: self.reduced_m2,
+            cleared: self.cleared_m2,
+            remaining: self.remaining_m2,
+        }
+    }
+}
+
+fn clean(a: f64) -> f64 {
+    if a < AREA_EPSILON_M2 {
+        0.0
+    } else {
+        a
+    }
+}
+
+/// Accounts for one hazard given everything released from it.
+pub fn account(hazard: &MultiPolygon<f64>, released: &[(ReleaseOutcome, &MultiPolygon<f64>)]) -> Accounting {
+    let recorded = multipolygon_area(hazard);
+    if released.is_empty() {
+        return Accounting {
+            recorded_m2: recorded,
+            cancelled_m2: 0.0,
+            reduced_m2: 0.0,
+            cleared_m2: 0.0,
+            remaining_m2: recorded,
+            remaining: hazard.clone(),
+        };
+    }
+    let mut per_outcome = [0.0f64; 3];
+    let mut all = MultiPolygon::<f64>(vec![]);
+    for (i, outcome) in [ReleaseOutcome::Cancelled, ReleaseOutcome::Reduced, ReleaseOutcome::Cleared]
+        .into_iter()
+        .enumerate()
+    {
+        let mut union = MultiPolygon::<f64>(vec![]);
+        let mut any = false;
+        for (o, g) in released {
+            if *o == outcome {
+                union = if any { union.union(*g) } else { (*g).clone() };
+                any = true;
+            }
+        }
+        if any {
+            let inside = union.intersection(hazard);
+            per_outcome[i] = clean(multipolygon_area(&inside));
+            all = if all.0.is_empty() { union } else { all.union(&union) };
+        }
+    }
+    let remaining = hazard.difference(&all);
+    Accounting {
+        recorded_m2: recorded,
+        cancelled_m2: per_outcome[0],
+        reduced_m2: per_outcome[1],
+        cleared_m2: per_outcome[2],
+        remaining_m2: clean(multipolygon_area(&remaining)),
+        remaining,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use approx::assert_relative_eq;
+    use geo::{polygon, Polygon};
+
+    fn square(x0: f64, y0: f64, d: f64) -> Polygon<f64> {
+        polygon![(x: x0, y: y0), (x: x0 + d, y: y0), (x: x0 + d, y: y0 + d), (x: x0, y: y0 + d)]
+    }
+
+    #[test]
+    fn nothing_released_leaves_everything() {
+        let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
+        let a = account(&h, &[]);
+        assert_eq!(a.remaining_m2, a.recorded_m2);
+        assert_eq!(a.cleared_m2, 0.0);
+    }
+
+    #[test]
+    fn released_ground_outside_the_hazard_does_not_count() {
+        let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
+        // Half inside, half outside.
+        let r = MultiPolygon(vec![square(46.905, 39.9, 0.01)]);
+        let a = account(&h, &[(ReleaseOutcome::Reduced, &r)]);
+        assert_relative_eq!(a.reduced_m2 + a.remaining_m2, a.recorded_m2, max_relative = 1e-9);
+        assert_relative_eq!(a.reduced_m2 / a.recorded_m2, 0.5, max_relative = 1e-3);
+    }
+
+    #[test]
+    fn overlapping_releases_of_one_outcome_count_once() {
+        let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
+        let r1 = MultiPolygon(vec![square(46.9, 39.9, 0.006)]);
+        let r2 = MultiPolygon(vec![square(46.902, 39.9, 0.006)]);
+        let a = account(&h, &[(ReleaseOutcome::Cleared, &r1), (ReleaseOutcome::Cleared, &r2)]);
+        let union = multipolygon_area(&r1.union(&r2));
+        assert_relative_eq!(a.cleared_m2, union, max_relative = 1e-9);
+        assert_relative_eq!(a.remaining_m2, a.recorded_m2 - union, max_relative = 1e-9);
+    }
+
+    #[test]
+    fn fully_released_hazard_has_nothing_remaining() {
+        let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
+        let west = MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.905, y: 39.9), (x: 46.905, y: 39.91), (x: 46.9, y: 39.91)]]);
+        let east = MultiPolygon(vec![polygon![(x: 46.905, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91), (x: 46.905, y: 39.91)]]);
+        let a = account(&h, &[(ReleaseOutcome::Cancelled, &west), (ReleaseOutcome::Cleared, &east)]);
+        assert_eq!(a.remaining_m2, 0.0);
+        assert_relative_eq!(a.cancelled_m2 + a.cleared_m2, a.recorded_m2, max_relative = 1e-9);
+    }
+}

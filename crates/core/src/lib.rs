@@ -1,0 +1,15 @@
+//! safeground's core: the domain model of a national mine action register,
+//! geodesic geometry on the WGS84 ellipsoid, and land-release accounting.
+//!
+//! This crate does no I/O: no files, no database, no network. Everything here
+//! is a pure function of its inputs, so it is tested with plain values and can
+//! be used unchanged by the store, the formats, the server and the CLI.
+
+pub mod accounting;
+pub mod area;
+pub mod codes;
+pub mod model;
+pub mod summary;
+pub mod wkb;
+
+pub use uuid::Uuid;

@@ -1,0 +1,960 @@
+//! The demo register: a deterministic, realistic picture of mine action in
+//! Azerbaijan's liberated territories, 2021–2026.
+//!
+//! Hazards are drawn the way the field walks them: a centre, then turning
+//! points at bearings and distances (geodesic direct problem on WGS84), so
+//! each polygon is star-shaped around its centre and always valid. Ground is
+//! released by sectors of that star — contiguous runs of turning points closed
+//! through the centre — so releases never overlap and a hazard released sector
+//! by sector ends with nothing remaining, as in a real completion.
+
+use crate::places::Places;
+use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
+use geographiclib_rs::DirectGeodesic;
+use rand::{Rng, SeedableRng};
+use rand_chacha::ChaCha8Rng;
+use safeground_core::area::wgs84;
+use safeground_core::codes::*;
+use safeground_core::model::*;
+use safeground_store::{StoreError, Writer};
+use time::Date;
+use uuid::Uuid;
+
+/// How big a demo to build.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Scale {
+    pub hazards: usize,
+}
+
+impl Scale {
+    pub const SMALL: Scale = Scale { hazards: 1_000 };
+    pub const MEDIUM: Scale = Scale { hazards: 10_000 };
+    pub const NATIONAL: Scale = Scale { hazards: 100_000 };
+}
+
+impl std::str::FromStr for Scale {
+    type Err = String;
+    fn from_str(s: &str) -> Result<Scale, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "small" => Ok(Scale::SMALL),
+            "medium" => Ok(Scale::MEDIUM),
+            "national" => Ok(Scale::NATIONAL),
+            other => match other.replace('_', "").parse::<usize>() {
+                Ok(n) if (1..=1_000_000).contains(&n) => Ok(Scale { hazards: n }),
+                _ => Err(format!(
+                    "'{s}' is not a scale: use small (1,000 hazards), medium (10,000), national (100,000) \
+                     or a number of hazards from 1 to 1,000,000"
+                )),
+            },
+        }
+    }
+}
+
+/// What the demo wrote, for the closing message and for tests.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DemoCounts {
+    pub hazards: usize,
+    pub activities: usize,
+    pub released_areas: usize,
+    pub eo_finds: usize,
+    pub accidents: usize,
+    pub victims: usize,
+    pub eore_sessions: usize,
+    pub tasks: usize,
+}
+
+/// The last day the demo records anything: before "today" in the demo's story.
+pub const DEMO_END: (i32, u8, u8) = (2026, 10, 31);
+const DEMO_START: (i32, u8, u8) = (2021, 1, 15);
+
+fn date(y: i32, m: u8, d: u8) -> Date {
+    Date::from_calendar_date(y, time::Month::try_from(m).unwrap_or(time::Month::January), d)
+        .unwrap_or(Date::MIN)
+}
+
+fn jd(d: Date) -> i32 {
+    d.to_julian_day()
+}
+
+struct Gen {
+    rng: ChaCha8Rng,
+    start: i32,
+    end: i32,
+}
+
+impl Gen {
+    fn uuid(&mut self) -> Uuid {
+        let bytes: [u8; 16] = self.rng.random();
+        uuid::Builder::from_random_bytes(bytes).into_uuid()
+    }
+    fn f(&mut self, lo: f64, hi: f64) -> f64 {
+        self.rng.random_range(lo..hi)
+    }
+    fn n(&mut self, lo: i64, hi_inclusive: i64) -> i64 {
+        self.rng.random_range(lo..=hi_inclusive)
+    }
+    fn chance(&mut self, p: f64) -> bool {
+        self.rng.random_bool(p.clamp(0.0, 1.0))
+    }
+    fn pick<'a, T>(&mut self, xs: &'a [T]) -> &'a T {
+        &xs[self.rng.random_range(0..xs.len())]
+    }
+    fn weighted<T: Copy>(&mut self, xs: &[(T, u32)]) -> T {
+        let total: u32 = xs.iter().map(|x| x.1).sum();
+        let mut r = self.rng.random_range(0..total);
+        for (x, w) in xs {
+            if r < *w {
+                return *x;
+            }
+            r -= w;
+        }
+        xs[xs.len() - 1].0
+    }
+    fn day_between(&mut self, from: i32, to: i32) -> i32 {
+        if to <= from {
+            from
+        } else {
+            self.rng.random_range(from..=to)
+        }
+    }
+}
+
+fn day(j: i32) -> Date {
+    Date::from_julian_day(j).unwrap_or(Date::MIN)
+}
+
+/// The point at `distance` metres along `azimuth` degrees from `from` (geodesic direct problem).
+pub fn offset(from: Point<f64>, azimuth: f64, distance: f64) -> Point<f64> {
+    let (lat, lon): (f64, f64) = wgs84().direct(from.y(), from.x(), azimuth, distance);
+    Point::new(lon, lat)
+}
+
+/// A star-shaped hazard: a centre and turning points in counter-clockwise order.
+struct Star {
+    centre: Point<f64>,
+    points: Vec<Coord<f64>>,
+}
+
+impl Star {
+    /// A blob of `n` turning points at radii around `r` metres.
+    fn blob(g: &mut Gen, centre: Point<f64>, r: f64, n: usize) -> Star {
+        // Smooth random radius: a few harmonics, so the outline looks walked, not spiky.
+        let harmonics: Vec<(f64, f64, f64)> =
+            (1..=3).map(|k| (k as f64, g.f(0.0, 0.18 / k as f64), g.f(0.0, std::f64::consts::TAU))).collect();
+        let rot = g.f(0.0, 360.0);
+        let points = (0..n)
+            .map(|k| {
+                // Decreasing azimuth = counter-clockwise on the map.
+                let t = k as f64 / n as f64;
+                let az = rot - 360.0 * t;
+                let wobble: f64 =
+                    harmonics.iter().map(|(h, a, ph)| a * (h * std::f64::consts::TAU * t + ph).sin()).sum();
+                let jitter = g.f(-0.04, 0.04);
+                offset(centre, az, r * (1.0 + wobble + jitter)).0
+            })
+            .collect();
+        Star { centre, points }
+    }
+
+    /// A strip `length` by `width` metres along `azimuth`, its edges walked
+    /// with turning points every `step` metres or so.
+    fn strip(centre: Point<f64>, azimuth: f64, length: f64, width: f64, step: f64) -> Star {
+        // Corners in the strip's own frame (u along, v across), counter-clockwise.
+        let (hl, hw) = (length / 2.0, width / 2.0);
+        let corners = [(hl, -hw), (hl, hw), (-hl, hw), (-hl, -hw)];
+        let mut frame = Vec::new();
+        for i in 0..4 {
+            let (a, b) = (corners[i], corners[(i + 1) % 4]);
+            let len = ((b.0 - a.0).powi(2) + (b.1 - a.1).powi(2)).sqrt();
+            let m = ((len / step).ceil() as usize).max(1);
+            for j in 0..m {
+                let t = j as f64 / m as f64;
+                frame.push((a.0 + (b.0 - a.0) * t, a.1 + (b.1 - a.1) * t));
+            }
+        }
+        let points = frame
+            .into_iter()
+            .map(|(u, v)| {
+                let dist = (u * u + v * v).sqrt();
+                // u along the azimuth, v to its left (counter-clockwise).
+                let az = azimuth - v.atan2(u).to_degrees();
+                offset(centre, az, dist).0
+            })
+            .collect();
+        Star { centre, points }
+    }
+
+    fn polygon(&self) -> MultiPolygon<f64> {
+        let mut ring = self.points.clone();
+        ring.push(ring[0]);
+        MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
+    }
+
+    /// Sectors `from..to` (indices into `bounds`, which splits the turning
+    /// points into contiguous runs) as one polygon closed through the centre.
+    fn sectors(&self, bounds: &[usize], from: usize, to: usize) -> MultiPolygon<f64> {
+        let k = bounds.len();
+        if from == 0 && to == k {
+            return self.polygon();
+        }
+        let n = self.points.len();
+        let (a, b) = (bounds[from], if to == k { n } else { bounds[to] });
+        let mut ring = vec![self.centre.0];
+        for i in a..=b {
+            ring.push(self.points[i % n]);
+        }
+        ring.push(self.centre.0);
+        MultiPolygon(vec![Polygon::new(LineString(ring), vec![])])
+    }
+}
+
+const AP_TYPES: &[&str] = &["PMN", "PMN-2", "PMN-4", "OZM-72", "POMZ-2M", "MON-50", "MON-100", "PFM-1S"];
+const AT_TYPES: &[&str] = &["TM-57", "TM-62M", "TM-62P3", "TM-46"];
+const UXO_TYPES: &[&str] = &[
+    "122 mm rocket 9M22", "152 mm HE projectile", "82 mm mortar bomb", "120 mm mortar bomb", "VOG-17 grenade",
+    "RGD-5 hand grenade", "125 mm tank round",
+];
+const CMR_TYPES: &[&str] = &["9N235 submunition", "M85 submunition", "9N210 submunition"];
+const AXO_TYPES: &[&str] = &["Small arms ammunition cache", "Abandoned 122 mm projectiles", "Abandoned RPG-7 rounds"];
+const IED_TYPES: &[&str] = &["Victim-operated IED", "Command-wire IED"];
+
+fn eo_type(g: &mut Gen, c: EoCategory) -> String {
+    let list = match c {
+        EoCategory::Ap => AP_TYPES,
+        EoCategory::At => AT_TYPES,
+        EoCategory::Uxo => UXO_TYPES,
+        EoCategory::Cmr => CMR_TYPES,
+        EoCategory::Axo => AXO_TYPES,
+        EoCategory::Ied => IED_TYPES,
+    };
+    g.pick(list).to_string()
+}
+
+const GIVEN: &[&str] = &[
+    "Elvin", "Rashad", "Orkhan", "Tural", "Kamran", "Vugar", "Samir", "Ilgar", "Aysel", "Leyla", "Gunay", "Nigar",
+    "Sevinj", "Aynur", "Farid", "Murad", "Emil", "Nurlan", "Zaur", "Ramil",
+];
+const FAMILY: &[&str] = &[
+    "Aliyev", "Mammadov", "Hasanov", "Huseynov", "Guliyev", "Ismayilov", "Abbasov", "Jafarov", "Karimov",
+    "Rzayev", "Babayev", "Safarov", "Askerov", "Najafov",
+];
+
+/// The organisations of the demo. The national authority is ANAMA; the
+/// operators and QM body are fictional.
+fn organisations(g: &mut Gen) -> (Vec<Organisation>, Vec<Team>) {
+    let spec: &[(&str, &str, OrganisationKind, &str)] = &[
+        ("Mine Action Agency of the Republic of Azerbaijan", "ANAMA", OrganisationKind::NationalAuthority, "AZ"),
+        ("National Mine Action Quality Management Unit (demo)", "NQMU", OrganisationKind::QmBody, "AZ"),
+        ("Qarabağ Humanitarian Demining (demo)", "QHD", OrganisationKind::Operator, "AZ"),
+        ("Araz Mine Clearance LLC (demo)", "AMC", OrganisationKind::Operator, "AZ"),
+        ("Kür Demining Agency (demo)", "KDA", OrganisationKind::Operator, "AZ"),
+        ("Anatolian EOD Specialist Team (demo)", "AEST", OrganisationKind::Operator, "TR"),
+    ];
+    let orgs: Vec<Organisation> = spec
+        .iter()
+        .map(|(name, acr, kind, country)| Organisation {
+            id: g.uuid(),
+            name: name.to_string(),
+            acronym: acr.to_string(),
+            kind: *kind,
+            country: country.to_string(),
+        })
+        .collect();
+    let mut teams = Vec::new();
+    for o in &orgs {
+        let kinds: &[TeamKind] = match (o.kind, o.acronym.as_str()) {
+            (OrganisationKind::NationalAuthority, _) => &[TeamKind::Nts, TeamKind::Eore],
+            (OrganisationKind::QmBody, _) => &[TeamKind::Qm],
+            (_, "AEST") => &[TeamKind::Eod, TeamKind::ManualClearance],
+            _ => &[
+                TeamKind::Nts,
+                TeamKind::ManualClearance,
+                TeamKind::ManualClearance,
+                TeamKind::MechanicalClearance,
+                TeamKind::MineDetectionDogs,
+                TeamKind::Eod,
+                TeamKind::Eore,
+            ],
+        };
+        for (i, k) in kinds.iter().enumerate() {
+            teams.push(Team {
+                id: g.uuid(),
+                organisation_id: o.id,
+                name: format!("{} {} team {}", o.acronym, k.code().to_lowercase().replace('_', " "), i + 1),
+                kind: *k,
+            });
+        }
+    }
+    (orgs, teams)
+}
+
+/// Ids of the reference records written first, needed by everything after.
+struct Reference {
+    district_ids: Vec<Uuid>,
+    settlement_ids: Vec<Uuid>,
+    authority: Uuid,
+    operators: Vec<Uuid>,
+    teams: Vec<Team>,
+}
+
+/// Writes the places and organisations.
+fn write_reference(g: &mut Gen, places: &Places, w: &mut Writer<'_>) -> Result<Reference, StoreError> {
+    let mut regions: Vec<(String, Uuid)> = Vec::new();
+    let mut district_ids = Vec::new();
+    for d in &places.districts {
+        let region_id = match regions.iter().find(|(n, _)| *n == d.region) {
+            Some((_, id)) => *id,
+            None => {
+                let r = Region { id: g.uuid(), name: d.region.clone() };
+                w.insert_region(&r)?;
+                regions.push((r.name, r.id));
+                r.id
+            }
+        };
+        let id = g.uuid();
+        w.insert_district(&District {
+            id,
+            region_id,
+            name: d.name.clone(),
+            alt_name: d.alt_name.clone(),
+            hasc: d.hasc.clone(),
+            boundary: d.boundary.clone(),
+        })?;
+        district_ids.push(id);
+    }
+    let mut settlement_ids = Vec::new();
+    for s in &places.settlements {
+        let id = g.uuid();
+        w.insert_settlement(&Settlement {
+            id,
+            district_id: s.district.map(|i| district_ids[i]),
+            name: s.name.clone(),
+            alt_names: s.alt_names.clone(),
+            population: Some(s.population),
+            geonames_id: Some(s.geonames_id),
+            location: s.location,
+        })?;
+        settlement_ids.push(id);
+    }
+    let (orgs, teams) = organisations(g);
+    for o in &orgs {
+        w.insert_organisation(o)?;
+    }
+    for t in &teams {
+        w.insert_team(t)?;
+    }
+    Ok(Reference {
+        district_ids,
+        settlement_ids,
+        authority: orgs[0].id,
+        operators: orgs.iter().filter(|o| o.kind == OrganisationKind::Operator).map(|o| o.id).collect(),
+        teams,
+    })
+}
+
+/// Where the demo's hazards go: the settlements of the liberated districts
+/// and the districts themselves.
+struct Ground<'p> {
+    places: &'p Places,
+    liberated: Vec<usize>,
+    /// Indices of settlements in the liberated districts.
+    settlements: Vec<usize>,
+}
+
+impl<'p> Ground<'p> {
+    fn new(places: &'p Places) -> Ground<'p> {
+        let liberated = places.liberated();
+        let settlements = places
+            .settlements
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.district.is_some_and(|d| liberated.contains(&d)))
+            .map(|(i, _)| i)
+            .collect();
+        Ground { places, liberated, settlements }
+    }
+
+    /// A random point inside a liberated district.
+    fn random_point(&self, g: &mut Gen) -> (Point<f64>, usize) {
+        loop {
+            let d = *g.pick(&self.liberated);
+            let b = self.places.districts[d].bbox;
+            let p = Point::new(g.f(b.min().x, b.max().x), g.f(b.min().y, b.max().y));
+            if let Some(d) = self.places.district_at(&p, &self.liberated) {
+                return (p, d);
+            }
+        }
+    }
+}
+
+/// Builds the demo register through `write`, which runs a closure in one
+/// transaction; the demo calls it once for the reference data and then once
+/// per batch of hazards. `progress(done, total)` reports hazards written.
+pub fn build(
+    places: &Places,
+    seed: u64,
+    scale: Scale,
+    write: &mut dyn FnMut(&mut dyn FnMut(&mut Writer<'_>) -> Result<(), StoreError>) -> Result<(), StoreError>,
+    progress: &mut dyn FnMut(u64, u64),
+) -> Result<DemoCounts, StoreError> {
+    let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), start: 0, end: 0 };
+    g.start = jd(date(DEMO_START.0, DEMO_START.1, DEMO_START.2));
+    g.end = jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2));
+    let ground = Ground::new(places);
+    let mut reference = None;
+    write(&mut |w| {
+        reference = Some(write_reference(&mut g, places, w)?);
+        Ok(())
+    })?;
+    let reference = reference.ok_or_else(|| StoreError::Invalid {
+        record: "demo".into(),
+        problem: "reference data was not written".into(),
+    })?;
+    let mut counts = DemoCounts::default();
+    const BATCH: usize = 500;
+    let total = scale.hazards;
+    let mut done = 0;
+    while done < total {
+        let n = BATCH.min(total - done);
+        write(&mut |w| {
+            for i in done..done + n {
+                hazard_story(&mut g, &ground, &reference, i, w, &mut counts)?;
+            }
+            // Accidents and risk education in proportion: about 15 accidents and 50
+            // EORE sessions per 100 hazards, spread over the same ground.
+            for _ in 0..(n * 15).div_ceil(100) {
+                accident(&mut g, &ground, &reference, w, &mut counts)?;
+            }
+            for _ in 0..n / 2 {
+                eore_session(&mut g, &ground, &reference, w, &mut counts)?;
+            }
+            Ok(())
+        })?;
+        done += n;
+        progress(done as u64, total as u64);
+    }
+    Ok(counts)
+}
+
+fn teams_of(reference: &Reference, org: Uuid, kinds: &[TeamKind]) -> Vec<Uuid> {
+    reference.teams.iter().filter(|t| t.organisation_id == org && kinds.contains(&t.kind)).map(|t| t.id).collect()
+}
+
+/// One hazard's life: recorded, perhaps tasked, surveyed, reduced, cleared,
+/// closed and handed over — as far as the demo's calendar allows.
+fn hazard_story(
+    g: &mut Gen,
+    ground: &Ground<'_>,
+    reference: &Reference,
+    index: usize,
+    w: &mut Writer<'_>,
+    counts: &mut DemoCounts,
+) -> Result<(), StoreError> {
+    let places = ground.places;
+    // Where: near a settlement, along an approach between two, or in the open.
+    let placement = g.weighted(&[(0u8, 45), (1, 35), (2, 20)]);
+    let (star, district, reference_point, reference_description, near_settlement) = loop {
+        let (centre, star, rp, rd, near) = match placement {
+            0 | 1 if !ground.settlements.is_empty() => {
+                let si = *g.pick(&ground.settlements);
+                let s = &places.settlements[si];
+                if placement == 0 {
+                    let centre = offset(s.location, g.f(0.0, 360.0), g.f(300.0, 5_000.0));
+                    let r = g.f(60.0, 450.0);
+                    let n = g.n(12, 60) as usize;
+                    let star = Star::blob(g, centre, r, n);
+                    (centre, star, s.location, format!("centre of {}", s.name), true)
+                } else {
+                    // An approach: the way towards the nearest other settlement.
+                    let other = ground
+                        .settlements
+                        .iter()
+                        .filter(|&&o| o != si)
+                        .min_by(|&&a, &&b| {
+                            let d = |i: usize| {
+                                let p = places.settlements[i].location;
+                                (p.x() - s.location.x()).powi(2) + (p.y() - s.location.y()).powi(2)
+                            };
+                            d(a).total_cmp(&d(b))
+                        })
+                        .map(|&o| places.settlements[o].location)
+                        .unwrap_or_else(|| offset(s.location, 90.0, 10_000.0));
+                    let (az, dist): (f64, f64) = {
+                        use geographiclib_rs::InverseGeodesic;
+                        let (s12, az1, _az2, _a12): (f64, f64, f64, f64) =
+                            wgs84().inverse(s.location.y(), s.location.x(), other.y(), other.x());
+                        (az1, s12)
+                    };
+                    let along = offset(s.location, az, dist * g.f(0.1, 0.9));
+                    let centre = offset(along, az + 90.0, g.f(-250.0, 250.0));
+                    let star = Star::strip(centre, az, g.f(200.0, 1_800.0), g.f(25.0, 150.0), 60.0);
+                    (centre, star, s.location, format!("road from {} at its last houses", s.name), true)
+                }
+            }
+            _ => {
+                let (centre, _) = ground.random_point(g);
+                let r = g.f(80.0, 700.0);
+                let n = g.n(16, 80) as usize;
+                let star = Star::blob(g, centre, r, n);
+                let rp = offset(centre, g.f(0.0, 360.0), r * 2.5 + 200.0);
+                (centre, star, rp, "track junction".to_string(), false)
+            }
+        };
+        if let Some(d) = places.district_at(&centre, &ground.liberated) {
+            break (star, d, rp, rd, near);
+        }
+    };
+    let hazard_id = g.uuid();
+    let kind = if g.chance(0.55) { HazardKind::Cha } else { HazardKind::Sha };
+    let mut contamination = vec![g.weighted(&[
+        (EoCategory::Ap, 35),
+        (EoCategory::At, 22),
+        (EoCategory::Uxo, 30),
+        (EoCategory::Cmr, 8),
+        (EoCategory::Axo, 4),
+        (EoCategory::Ied, 1),
+    ])];
+    if g.chance(0.45) {
+        contamination.push(*g.pick(&[EoCategory::Ap, EoCategory::At, EoCategory::Uxo]));
+    }
+    let mut land_use = vec![if near_settlement {
+        *g.pick(&[LandUse::Agriculture, LandUse::Housing, LandUse::Road, LandUse::Grazing])
+    } else {
+        *g.pick(&[LandUse::Grazing, LandUse::Forest, LandUse::Agriculture, LandUse::Infrastructure])
+    }];
+    if g.chance(0.3) {
+        land_use.push(*g.pick(&[LandUse::Agriculture, LandUse::Water, LandUse::Infrastructure]));
+    }
+    let mut evidence = vec![Evidence {
+        source: if kind == HazardKind::Cha {
+            *g.pick(&[EvidenceSource::VisualSighting, EvidenceSource::Accident, EvidenceSource::Marking])
+        } else {
+            *g.pick(&[EvidenceSource::Informant, EvidenceSource::MinefieldRecord, EvidenceSource::MilitaryRecord])
+        },
+        confidence: if kind == HazardKind::Cha { Confidence::High } else { *g.pick(&[Confidence::Low, Confidence::Medium]) },
+        description: if kind == HazardKind::Cha {
+            "Items seen on the surface by the survey team".into()
+        } else {
+            "Former front line; local informants report laying of mines".into()
+        },
+    }];
+    if g.chance(0.3) {
+        evidence.push(Evidence {
+            source: EvidenceSource::MinefieldRecord,
+            confidence: Confidence::Low,
+            description: "Legacy minefield record; position unverified".into(),
+        });
+    }
+    let d = &places.districts[district];
+    let recorded = g.day_between(g.start, g.end - 60);
+    let (az_bm, r_bm) = (g.f(0.0, 360.0), 30.0);
+    let far = star
+        .points
+        .iter()
+        .map(|c| ((c.x - star.centre.x()) * 85_000.0).hypot((c.y - star.centre.y()) * 111_000.0))
+        .fold(0.0, f64::max);
+    let hazard = Hazard {
+        id: hazard_id,
+        code: format!("{}-{:06}", d.hasc.clone().unwrap_or_else(|| "AZ".into()).replace('.', "-"), index + 1),
+        name: format!(
+            "{} {} near {}",
+            d.alt_name.as_deref().unwrap_or(&d.name),
+            if kind == HazardKind::Cha { "minefield" } else { "suspected area" },
+            reference_description.split(" of ").last().unwrap_or(&reference_description).replace("road from ", "")
+        ),
+        kind,
+        status: HazardStatus::Open,
+        district_id: reference.district_ids[district],
+        contamination: contamination.clone(),
+        land_use,
+        evidence,
+        geometry: star.polygon(),
+        reference_point: Some(reference_point),
+        reference_description: Some(reference_description),
+        benchmark: Some(offset(star.centre, az_bm, far + r_bm)),
+        recorded_on: day(recorded),
+        recorded_by: if g.chance(0.7) { reference.authority } else { *g.pick(&reference.operators) },
+        beneficiaries: Some(g.n(20, if near_settlement { 3_000 } else { 300 })),
+    };
+    w.insert_hazard(&hazard)?;
+    counts.hazards += 1;
+
+    // A quarter of the register is not yet tasked.
+    if g.chance(0.25) {
+        return Ok(());
+    }
+    let operator = *g.pick(&reference.operators);
+    let issued = g.day_between(recorded + 10, recorded + 240);
+    if issued > g.end {
+        return Ok(());
+    }
+    let task = Task {
+        id: g.uuid(),
+        code: format!("T-{}-{:06}", d.hasc.clone().unwrap_or_default().replace("AZ.", ""), index + 1),
+        hazard_id,
+        organisation_id: operator,
+        activity: if kind == HazardKind::Sha { ActivityKind::Nts } else { ActivityKind::Clearance },
+        priority: *g.pick(&[Priority::High, Priority::Medium, Priority::Medium, Priority::Low]),
+        status: TaskStatus::Issued,
+        issued_on: day(issued),
+        due_on: Some(day(issued + g.n(90, 540) as i32)),
+    };
+
+    // The hazard's ground in sectors, released in order.
+    let k = g.n(3, 7) as usize;
+    let n = star.points.len();
+    let mut bounds: Vec<usize> = (0..k).map(|i| i * n / k).collect();
+    bounds.dedup();
+    let k = bounds.len();
+    let mut next = 0usize; // first sector not yet released
+    let mut today = issued;
+    let mut plan: Vec<(ActivityKind, usize)> = Vec::new();
+    if kind == HazardKind::Sha {
+        // NTS: a SHA is often cancelled in part, sometimes whole.
+        let cancel = if g.chance(0.3) { k } else { g.n(0, (k - 1) as i64) as usize };
+        if cancel > 0 {
+            plan.push((ActivityKind::Nts, cancel));
+        }
+    }
+    if g.chance(0.6) {
+        plan.push((ActivityKind::Ts, g.n(1, 2) as usize));
+    }
+    let clearances = g.n(1, 3);
+    for _ in 0..clearances {
+        plan.push((ActivityKind::Clearance, g.n(1, 3) as usize));
+    }
+    let mut completed = false;
+    let mut activities: Vec<Activity> = Vec::new();
+    let mut finds: Vec<EoFind> = Vec::new();
+    let team_kinds_clear = [TeamKind::ManualClearance, TeamKind::MechanicalClearance, TeamKind::MineDetectionDogs];
+    for (activity_kind, sectors) in plan {
+        if next >= k {
+            break;
+        }
+        let start = g.day_between(today + 5, today + 60);
+        let duration = match activity_kind {
+            ActivityKind::Nts => g.n(1, 5),
+            ActivityKind::Ts => g.n(5, 30),
+            _ => g.n(20, 150),
+        } as i32;
+        let end = start + duration;
+        if end > g.end {
+            break;
+        }
+        let to = (next + sectors).min(k);
+        let (method, team_kinds, outcome) = match activity_kind {
+            ActivityKind::Nts => (None, &[TeamKind::Nts][..], ReleaseOutcome::Cancelled),
+            ActivityKind::Ts => {
+                (Some(ClearanceMethod::Mechanical), &[TeamKind::MechanicalClearance][..], ReleaseOutcome::Reduced)
+            }
+            _ => {
+                let m = g.weighted(&[
+                    (ClearanceMethod::Manual, 6),
+                    (ClearanceMethod::Mechanical, 3),
+                    (ClearanceMethod::Dogs, 1),
+                ]);
+                (Some(m), &team_kinds_clear[..], ReleaseOutcome::Cleared)
+            }
+        };
+        let teams = teams_of(reference, operator, team_kinds);
+        let activity = Activity {
+            id: g.uuid(),
+            kind: activity_kind,
+            method,
+            hazard_id: Some(hazard_id),
+            task_id: Some(task.id),
+            organisation_id: operator,
+            team_id: if teams.is_empty() { None } else { Some(*g.pick(&teams)) },
+            start_date: day(start),
+            end_date: day(end),
+            depth_cm: match activity_kind {
+                ActivityKind::Nts => None,
+                _ => Some(*g.pick(&[13, 20, 25, 30])),
+            },
+            hours_worked: Some((duration as f64 * g.f(5.0, 7.5) * 8.0).round()),
+            released: vec![ReleasedArea {
+                id: g.uuid(),
+                outcome,
+                released_on: day(end),
+                geometry: star.sectors(&bounds, next, to),
+            }],
+        };
+        // EO found in cleared and reduced ground.
+        if outcome != ReleaseOutcome::Cancelled {
+            let n_finds = if outcome == ReleaseOutcome::Cleared { g.n(0, 25) } else { g.n(0, 2) };
+            for _ in 0..n_finds {
+                let category = *g.pick(&contamination);
+                let p = point_in_sectors(g, &star, &bounds, next, to);
+                finds.push(eo_find(g, reference, &activity, Some(hazard_id), district, category, p));
+            }
+        }
+        activities.push(activity);
+        next = to;
+        today = end;
+        if next >= k {
+            completed = true;
+        }
+    }
+    let task = Task {
+        status: if completed {
+            TaskStatus::Completed
+        } else if activities.is_empty() {
+            TaskStatus::Issued
+        } else {
+            TaskStatus::InProgress
+        },
+        ..task
+    };
+    w.insert_task(&task)?;
+    counts.tasks += 1;
+    for a in &activities {
+        w.insert_activity(a)?;
+    }
+    counts.activities += activities.len();
+    counts.released_areas += activities.iter().map(|a| a.released.len()).sum::<usize>();
+    for f in &finds {
+        w.insert_eo_find(f)?;
+    }
+    counts.eo_finds += finds.len();
+    let status = match (completed, activities.is_empty()) {
+        (true, _) if g.chance(0.4) => HazardStatus::HandedOver,
+        (true, _) => HazardStatus::Closed,
+        (false, false) => HazardStatus::WorkedOn,
+        (false, true) => HazardStatus::Open,
+    };
+    if status != HazardStatus::Open {
+        w.set_hazard_status(hazard_id, status)?;
+    }
+    // EOD spot tasks nearby: isolated UXO called in by the population.
+    if g.chance(0.05) {
+        let p = offset(star.centre, g.f(0.0, 360.0), far + g.f(100.0, 2_000.0));
+        let start = g.day_between(recorded, g.end);
+        let eod_teams = teams_of(reference, operator, &[TeamKind::Eod]);
+        let spot = Activity {
+            id: g.uuid(),
+            kind: ActivityKind::EodSpotTask,
+            method: None,
+            hazard_id: None,
+            task_id: None,
+            organisation_id: operator,
+            team_id: eod_teams.first().copied(),
+            start_date: day(start),
+            end_date: day(start),
+            depth_cm: None,
+            hours_worked: Some(g.n(2, 8) as f64),
+            released: vec![],
+        };
+        w.insert_activity(&spot)?;
+        counts.activities += 1;
+        let category = g.weighted(&[(EoCategory::Uxo, 8), (EoCategory::Cmr, 2), (EoCategory::Axo, 1)]);
+        w.insert_eo_find(&eo_find(g, reference, &spot, None, district, category, p))?;
+        counts.eo_finds += 1;
+    }
+    Ok(())
+}
+
+/// A uniformly random point in the released sectors (a random triangle of the fan).
+fn point_in_sectors(g: &mut Gen, star: &Star, bounds: &[usize], from: usize, to: usize) -> Point<f64> {
+    let n = star.points.len();
+    let a = bounds[from];
+    let b = if to == bounds.len() { n } else { bounds[to] };
+    let i = g.rng.random_range(a..b.max(a + 1));
+    let (p, q) = (star.points[i % n], star.points[(i + 1) % n]);
+    let (mut u, mut v) = (g.f(0.0, 1.0), g.f(0.0, 1.0));
+    if u + v > 1.0 {
+        u = 1.0 - u;
+        v = 1.0 - v;
+    }
+    let c = star.centre.0;
+    Point::new(c.x + u * (p.x - c.x) + v * (q.x - c.x), c.y + u * (p.y - c.y) + v * (q.y - c.y))
+}
+
+fn eo_find(
+    g: &mut Gen,
+    reference: &Reference,
+    activity: &Activity,
+    hazard: Option<Uuid>,
+    district: usize,
+    category: EoCategory,
+    location: Point<f64>,
+) -> EoFind {
+    let quantity = match category {
+        EoCategory::Ap | EoCategory::At | EoCategory::Ied => 1,
+        EoCategory::Cmr => g.n(1, 4),
+        _ => {
+            let many = g.n(3, 30);
+            g.weighted(&[(1, 8), (2, 2), (many, 1)])
+        }
+    };
+    let disposal = match category {
+        EoCategory::Ap | EoCategory::At | EoCategory::Ied | EoCategory::Cmr => {
+            g.weighted(&[(Disposal::DestroyedInSitu, 9), (Disposal::RemovedAndDestroyed, 1)])
+        }
+        _ => g.weighted(&[(Disposal::RemovedAndDestroyed, 7), (Disposal::DestroyedInSitu, 2), (Disposal::HandedOver, 1)]),
+    };
+    let found = g.day_between(jd(activity.start_date), jd(activity.end_date));
+    EoFind {
+        id: g.uuid(),
+        activity_id: Some(activity.id),
+        hazard_id: hazard,
+        district_id: Some(reference.district_ids[district]),
+        found_on: day(found),
+        category,
+        eo_type: eo_type(g, category),
+        quantity,
+        condition: g.weighted(&[(EoCondition::Armed, 6), (EoCondition::Unarmed, 1), (EoCondition::Damaged, 2), (EoCondition::Unknown, 1)]),
+        fuze_state: match category {
+            EoCategory::Uxo | EoCategory::Cmr => Some(g.pick(&["fuzed", "fuze damaged", "unfuzed"]).to_string()),
+            _ => None,
+        },
+        disposal,
+        location,
+    }
+}
+
+/// An accident or incident on the demo's ground, with its victims.
+fn accident(
+    g: &mut Gen,
+    ground: &Ground<'_>,
+    reference: &Reference,
+    w: &mut Writer<'_>,
+    counts: &mut DemoCounts,
+) -> Result<(), StoreError> {
+    let places = ground.places;
+    let demining = g.chance(0.2);
+    let (location, district) = if !demining && !ground.settlements.is_empty() && g.chance(0.7) {
+        // Most civilian incidents happen near where people live and work.
+        let s = &places.settlements[*g.pick(&ground.settlements)];
+        let p = offset(s.location, g.f(0.0, 360.0), g.f(200.0, 6_000.0));
+        match places.district_at(&p, &ground.liberated) {
+            Some(d) => (p, d),
+            None => ground.random_point(g),
+        }
+    } else {
+        ground.random_point(g)
+    };
+    let occurred = day(g.day_between(g.start, g.end));
+    let activity_at_time = if demining {
+        ActivityAtTime::Demining
+    } else {
+        g.weighted(&[
+            (ActivityAtTime::Farming, 5),
+            (ActivityAtTime::Herding, 4),
+            (ActivityAtTime::Travelling, 3),
+            (ActivityAtTime::Construction, 3),
+            (ActivityAtTime::CollectingWood, 2),
+            (ActivityAtTime::Tampering, 1),
+            (ActivityAtTime::Playing, 1),
+        ])
+    };
+    let n_victims = g.weighted(&[(1i64, 7), (2, 2), (3, 1)]);
+    let victims = (0..n_victims)
+        .map(|_| {
+            let child = activity_at_time == ActivityAtTime::Playing;
+            let sex = if demining || g.chance(0.85) { Sex::Male } else { Sex::Female };
+            let age = if child { g.n(7, 17) } else if demining { g.n(21, 48) } else { g.n(16, 74) };
+            let outcome = if g.chance(0.28) { VictimOutcome::Killed } else { VictimOutcome::Injured };
+            Victim {
+                id: g.uuid(),
+                outcome,
+                sex,
+                age: Some(age),
+                occupation: Some(
+                    match activity_at_time {
+                        ActivityAtTime::Demining => "deminer",
+                        ActivityAtTime::Farming => "farmer",
+                        ActivityAtTime::Herding => "shepherd",
+                        ActivityAtTime::Construction => "construction worker",
+                        ActivityAtTime::Travelling => "driver",
+                        ActivityAtTime::Playing => "student",
+                        _ => "unknown",
+                    }
+                    .to_string(),
+                ),
+                injuries: if outcome == VictimOutcome::Injured {
+                    Some(g.pick(&["lower limb amputation", "shrapnel wounds", "eye injury", "hand injury"]).to_string())
+                } else {
+                    None
+                },
+                assistance: if outcome == VictimOutcome::Injured {
+                    Some(g.pick(&["emergency medical care", "prosthetics", "physical rehabilitation"]).to_string())
+                } else {
+                    None
+                },
+                identity: Some(VictimIdentity {
+                    full_name: format!("{} {} (fictional)", g.pick(GIVEN), g.pick(FAMILY)),
+                    contact: Some(format!("+994 50 {:03} {:02} {:02}", g.n(100, 999), g.n(10, 99), g.n(10, 99))),
+                }),
+            }
+        })
+        .collect();
+    let device_category = g.weighted(&[(EoCategory::Ap, 5), (EoCategory::At, 2), (EoCategory::Uxo, 3), (EoCategory::Cmr, 1)]);
+    w.insert_accident(&Accident {
+        id: g.uuid(),
+        kind: if demining { AccidentKind::DeminingAccident } else { AccidentKind::Incident },
+        occurred_on: occurred,
+        district_id: Some(reference.district_ids[district]),
+        hazard_id: None,
+        device_category,
+        activity_at_time,
+        area_marked: demining || g.chance(0.2),
+        cause: if demining {
+            g.pick(&["missed item during excavation", "fragmentation from a nearby detonation", "drill not followed"]).to_string()
+        } else {
+            g.pick(&["entered unmarked land", "handled an unknown item", "vehicle drove over a mine"]).to_string()
+        },
+        location,
+        victims,
+    })?;
+    counts.accidents += 1;
+    counts.victims += n_victims as usize;
+    Ok(())
+}
+
+/// A risk education session in a settlement of the liberated districts.
+fn eore_session(
+    g: &mut Gen,
+    ground: &Ground<'_>,
+    reference: &Reference,
+    w: &mut Writer<'_>,
+    counts: &mut DemoCounts,
+) -> Result<(), StoreError> {
+    let places = ground.places;
+    let (location, settlement, district) = match ground.settlements.is_empty() {
+        false => {
+            let si = *g.pick(&ground.settlements);
+            let s = &places.settlements[si];
+            (s.location, Some(reference.settlement_ids[si]), s.district)
+        }
+        true => {
+            let (p, d) = ground.random_point(g);
+            (p, None, Some(d))
+        }
+    };
+    let audience = g.weighted(&[
+        (Audience::Community, 4),
+        (Audience::School, 3),
+        (Audience::Returnees, 3),
+        (Audience::Farmers, 2),
+        (Audience::Workers, 2),
+    ]);
+    let reach = match audience {
+        Audience::School => Reach { girls: g.n(5, 40), boys: g.n(5, 40), women: g.n(0, 4), men: g.n(0, 3) },
+        Audience::Farmers | Audience::Workers => Reach { girls: 0, boys: g.n(0, 3), women: g.n(0, 10), men: g.n(5, 45) },
+        _ => Reach { girls: g.n(0, 20), boys: g.n(0, 20), women: g.n(5, 40), men: g.n(5, 40) },
+    };
+    let org = if g.chance(0.3) { reference.authority } else { *g.pick(&reference.operators) };
+    w.insert_eore_session(&EoreSession {
+        id: g.uuid(),
+        organisation_id: org,
+        held_on: day(g.day_between(g.start, g.end)),
+        kind: g.weighted(&[(EoreKind::Presentation, 6), (EoreKind::CommunityLiaison, 3), (EoreKind::Training, 1)]),
+        audience,
+        settlement_id: settlement,
+        district_id: district.map(|d| reference.district_ids[d]),
+        reach,
+        location,
+    })?;
+    counts.eore_sessions += 1;
+    Ok(())
+}

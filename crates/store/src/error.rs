@@ -1,0 +1,32 @@
+use std::path::PathBuf;
+
+/// Everything that can go wrong in the store, with messages that say what to do.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    #[error("no database at {path}: create one with `safeground init` or `safeground demo`, or name another with --db")]
+    NotFound { path: PathBuf },
+    #[error("{path} already exists: choose another path, or remove it first if you really mean to replace it")]
+    Exists { path: PathBuf },
+    #[error("{path} is not a SQLite database (is it a text file or another format?); safeground databases are GeoPackage files")]
+    NotSqlite { path: PathBuf },
+    #[error("{path} is a SQLite database but not a GeoPackage (application_id is {found:#x}); safeground will not touch it")]
+    NotGeoPackage { path: PathBuf, found: i64 },
+    #[error("{path} is a GeoPackage but not a safeground database (it has no sg_meta table); safeground will not touch it. Import its layers with `safeground import` instead")]
+    NotOurs { path: PathBuf },
+    #[error("{path} has safeground schema version {found}, newer than this program understands (up to {supported}); upgrade safeground to open it")]
+    NewerSchema { path: PathBuf, found: i64, supported: i64 },
+    #[error("{path} is truncated: its header describes {expected} bytes but the file has {actual}; restore it from a backup")]
+    Truncated { path: PathBuf, expected: u64, actual: u64 },
+    #[error("{path} is damaged ({detail}); restore it from a backup")]
+    Corrupt { path: PathBuf, detail: String },
+    #[error("cannot read {path}: {source}")]
+    Io { path: PathBuf, source: std::io::Error },
+    #[error("{record}: {problem}")]
+    Invalid { record: String, problem: String },
+    #[error("{what} '{key}' is not in the register")]
+    Unknown { what: &'static str, key: String },
+    #[error("database file {path}: {detail}")]
+    Stored { path: PathBuf, detail: String },
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+}

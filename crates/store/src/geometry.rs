@@ -1,0 +1,47 @@
+//! Geometry and date columns: GeoPackage blobs and ISO dates.
+
+use crate::StoreError;
+use geo::{Geometry, MultiPolygon, Point};
+use safeground_core::wkb::{decode_gpkg, encode_gpkg};
+use time::Date;
+
+/// The SRS of every layer: WGS84 longitude/latitude.
+pub const SRS_WGS84: i32 = 4326;
+
+pub fn multipolygon_blob(mp: &MultiPolygon<f64>) -> Vec<u8> {
+    encode_gpkg(&Geometry::MultiPolygon(mp.clone()), SRS_WGS84)
+}
+
+pub fn point_blob(p: &Point<f64>) -> Vec<u8> {
+    encode_gpkg(&Geometry::Point(*p), SRS_WGS84)
+}
+
+fn bad(record: &str, problem: String) -> StoreError {
+    StoreError::Invalid { record: record.to_string(), problem }
+}
+
+/// Reads a stored multipolygon (a polygon is promoted).
+pub fn read_multipolygon(blob: &[u8], record: &str) -> Result<MultiPolygon<f64>, StoreError> {
+    match decode_gpkg(blob).map_err(|e| bad(record, format!("stored geometry cannot be read: {e}")))?.1 {
+        Geometry::MultiPolygon(mp) => Ok(mp),
+        Geometry::Polygon(p) => Ok(MultiPolygon(vec![p])),
+        other => Err(bad(record, format!("stored geometry is a {}, not a polygon", kind(&other)))),
+    }
+}
+
+fn kind(g: &Geometry<f64>) -> &'static str {
+    match g {
+        Geometry::Point(_) => "point",
+        Geometry::Line(_) | Geometry::LineString(_) => "line",
+        Geometry::Polygon(_) | Geometry::Rect(_) | Geometry::Triangle(_) => "polygon",
+        Geometry::MultiPoint(_) => "multipoint",
+        Geometry::MultiLineString(_) => "multiline",
+        Geometry::MultiPolygon(_) => "multipolygon",
+        Geometry::GeometryCollection(_) => "geometry collection",
+    }
+}
+
+/// A date as stored: `YYYY-MM-DD` (GeoPackage DATE).
+pub fn date_text(d: Date) -> String {
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
+}

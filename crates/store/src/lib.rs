@@ -1,0 +1,65 @@
+//! safeground's storage: the national register in one SQLite file that is a
+//! valid GeoPackage 1.3, so that QGIS and GDAL open it as it is.
+//!
+//! Only this crate knows SQL. The schema lives in `migrations/NNNN_*.sql`,
+//! applied in order and recorded in `sg_meta.schema_version`; longer queries
+//! live in `sql/*.sql`. Every write goes through [`Store::write`], which runs in
+//! one transaction: it commits whole or not at all.
+//!
+//! Opening a file checks, before anything is written, that it is SQLite, a
+//! GeoPackage, a safeground database, whole (not truncated) and of a schema
+//! this program understands; any failure is an error that leaves the file as it
+//! was.
+
+mod error;
+mod geometry;
+mod open;
+mod read;
+mod write;
+
+pub use error::StoreError;
+pub use open::SCHEMA_VERSION;
+pub use read::{HazardDetail, HazardFilter, HazardRow, ReleasedRow};
+pub use write::Writer;
+
+use rusqlite::Connection;
+use std::path::{Path, PathBuf};
+
+/// The national register in a GeoPackage file.
+pub struct Store {
+    conn: Connection,
+    path: PathBuf,
+}
+
+impl std::fmt::Debug for Store {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Store").field("path", &self.path).finish()
+    }
+}
+
+impl Store {
+    /// The file this store reads and writes.
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// Runs `f` in one transaction: everything it writes commits together, or,
+    /// if it returns an error, nothing does.
+    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let mut w = Writer::new(&tx);
+        let out = f(&mut w)?;
+        w.finish()?;
+        tx.commit()?;
+        Ok(out)
+    }
+}
+
+impl Store {
+    /// Moves everything in the write-ahead log into the main file, so the file
+    /// alone is the whole database (before copying or renaming it).
+    pub fn checkpoint(&mut self) -> Result<(), StoreError> {
+        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        Ok(())
+    }
+}

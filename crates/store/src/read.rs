@@ -1,0 +1,212 @@
+//! Reads from the register: the summary, hazard lists and details.
+
+use crate::geometry::read_multipolygon;
+use crate::{Store, StoreError};
+use rusqlite::{params, Row};
+use safeground_core::accounting::ReleaseFigures;
+use safeground_core::codes::{EoCategory, HazardStatus, VictimOutcome};
+use safeground_core::model::Reach;
+use safeground_core::summary::{Summary, SummaryBuilder};
+use serde::Serialize;
+
+/// Which hazards to list.
+#[derive(Debug, Clone, Default)]
+pub struct HazardFilter {
+    /// District name as written in the country or in English.
+    pub district: Option<String>,
+    pub status: Option<HazardStatus>,
+}
+
+/// One hazard as listed.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardRow {
+    pub id: String,
+    pub code: String,
+    pub name: String,
+    pub kind: String,
+    pub status: String,
+    pub district: String,
+    pub contamination: String,
+    pub land_use: String,
+    pub recorded_on: String,
+    pub recorded_by: String,
+    pub area_m2: ReleaseFigures,
+    pub version: i64,
+}
+
+/// One released polygon of a hazard, with the activity that released it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReleasedRow {
+    pub id: String,
+    pub outcome: String,
+    pub released_on: String,
+    pub area_m2: f64,
+    pub activity: String,
+    pub method: Option<String>,
+    pub organisation: String,
+    pub activity_id: String,
+}
+
+/// A hazard with its evidence, released ground and geometry.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct HazardDetail {
+    #[serde(flatten)]
+    pub hazard: HazardRow,
+    pub evidence: Vec<EvidenceRow>,
+    pub released: Vec<ReleasedRow>,
+    pub eo_finds: i64,
+    /// The polygon as recorded, as a GeoJSON geometry.
+    pub geometry: serde_json::Value,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct EvidenceRow {
+    pub source: String,
+    pub confidence: String,
+    pub description: String,
+}
+
+fn hazard_row(r: &Row<'_>) -> rusqlite::Result<HazardRow> {
+    Ok(HazardRow {
+        id: r.get(0)?,
+        code: r.get(1)?,
+        name: r.get(2)?,
+        kind: r.get(3)?,
+        status: r.get(4)?,
+        district: r.get(5)?,
+        contamination: r.get(6)?,
+        land_use: r.get(7)?,
+        recorded_on: r.get(8)?,
+        recorded_by: r.get(9)?,
+        area_m2: ReleaseFigures {
+            recorded: r.get(10)?,
+            cancelled: r.get(11)?,
+            reduced: r.get(12)?,
+            cleared: r.get(13)?,
+            remaining: r.get(14)?,
+        },
+        version: r.get(15)?,
+    })
+}
+
+fn parse<T: std::str::FromStr<Err = safeground_core::codes::UnknownCode>>(
+    text: &str,
+    record: &str,
+) -> Result<T, StoreError> {
+    text.parse().map_err(|e: safeground_core::codes::UnknownCode| StoreError::Invalid {
+        record: record.to_string(),
+        problem: format!("stored value: {e}"),
+    })
+}
+
+impl Store {
+    /// The national land-release summary.
+    pub fn summary(&self) -> Result<Summary, StoreError> {
+        let mut b = SummaryBuilder::default();
+        let mut stmt = self.conn.prepare(include_str!("../sql/summary_hazards.sql"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let district: String = r.get(0)?;
+            let status: String = r.get(1)?;
+            let f = ReleaseFigures {
+                recorded: r.get(2)?,
+                cancelled: r.get(3)?,
+                reduced: r.get(4)?,
+                cleared: r.get(5)?,
+                remaining: r.get(6)?,
+            };
+            b.hazard(&district, parse(&status, "hazard status")?, &f);
+        }
+        let mut stmt = self.conn.prepare(include_str!("../sql/summary_eo_destroyed.sql"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (district, category, n): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            b.eo_destroyed(&district, parse::<EoCategory>(&category, "EO find")?, n);
+        }
+        let mut stmt = self.conn.prepare(include_str!("../sql/summary_casualties.sql"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let (district, year, outcome, n): (String, i32, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            b.casualties(&district, year, parse::<VictimOutcome>(&outcome, "victim")?, n);
+        }
+        let mut stmt = self.conn.prepare(include_str!("../sql/summary_eore.sql"))?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let district: String = r.get(0)?;
+            b.eore(&district, Reach { girls: r.get(1)?, boys: r.get(2)?, women: r.get(3)?, men: r.get(4)? });
+        }
+        Ok(b.build())
+    }
+
+    /// Hazards matching a filter, by code.
+    pub fn hazards(&self, filter: &HazardFilter) -> Result<Vec<HazardRow>, StoreError> {
+        if let Some(d) = &filter.district {
+            let known: bool = self.conn.query_row(
+                "SELECT count(*) > 0 FROM districts WHERE name = ?1 COLLATE NOCASE OR alt_name = ?1 COLLATE NOCASE",
+                [d],
+                |r| r.get(0),
+            )?;
+            if !known {
+                return Err(StoreError::Unknown { what: "district", key: d.clone() });
+            }
+        }
+        let mut stmt = self.conn.prepare_cached(include_str!("../sql/hazard_rows.sql"))?;
+        let rows = stmt.query_map(
+            params![filter.district, filter.status.map(|s| s.code()), None::<String>],
+            hazard_row,
+        )?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// One hazard by UUID or code, with its evidence and released ground.
+    pub fn hazard(&self, key: &str) -> Result<HazardDetail, StoreError> {
+        let mut stmt = self.conn.prepare_cached(include_str!("../sql/hazard_rows.sql"))?;
+        let hazard = stmt
+            .query_map(params![None::<String>, None::<String>, key.trim()], hazard_row)?
+            .next()
+            .transpose()?
+            .ok_or_else(|| StoreError::Unknown { what: "hazard", key: key.to_string() })?;
+        let evidence = self
+            .conn
+            .prepare_cached(
+                "SELECT source, confidence, description FROM hazard_evidence WHERE hazard_id = ?1 ORDER BY fid",
+            )?
+            .query_map([&hazard.id], |r| {
+                Ok(EvidenceRow { source: r.get(0)?, confidence: r.get(1)?, description: r.get(2)? })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let released = self
+            .conn
+            .prepare_cached(include_str!("../sql/hazard_released.sql"))?
+            .query_map([&hazard.id], |r| {
+                Ok(ReleasedRow {
+                    id: r.get(0)?,
+                    outcome: r.get(1)?,
+                    released_on: r.get(2)?,
+                    area_m2: r.get(3)?,
+                    activity: r.get(4)?,
+                    method: r.get(5)?,
+                    organisation: r.get(6)?,
+                    activity_id: r.get(7)?,
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        let eo_finds: i64 = self.conn.query_row(
+            "SELECT coalesce(sum(quantity), 0) FROM eo_finds WHERE hazard_id = ?1",
+            [&hazard.id],
+            |r| r.get(0),
+        )?;
+        let blob: Vec<u8> =
+            self.conn.query_row("SELECT geom FROM hazards WHERE id = ?1", [&hazard.id], |r| r.get(0))?;
+        let mp = read_multipolygon(&blob, &format!("hazard {}", hazard.code))?;
+        let geometry = serde_json::json!({
+            "type": "MultiPolygon",
+            "coordinates": mp.0.iter().map(|p| {
+                std::iter::once(p.exterior()).chain(p.interiors()).map(|ring| {
+                    ring.0.iter().map(|c| [c.x, c.y]).collect::<Vec<_>>()
+                }).collect::<Vec<_>>()
+            }).collect::<Vec<_>>(),
+        });
+        Ok(HazardDetail { hazard, evidence, released, eo_finds, geometry })
+    }
+}

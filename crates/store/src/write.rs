@@ -1,0 +1,447 @@
+//! Writes to the register. Every method runs inside the transaction that
+//! [`crate::Store::write`] opened; nothing is visible until it commits.
+
+use crate::geometry::{date_text, multipolygon_blob, point_blob, read_multipolygon};
+use crate::StoreError;
+use geo::{MultiPolygon, Validation};
+use rusqlite::{params, Transaction};
+use safeground_core::accounting::account;
+use safeground_core::area::multipolygon_area;
+use safeground_core::codes::{join_codes, ReleaseOutcome, VictimOutcome};
+use safeground_core::model::*;
+use std::collections::BTreeSet;
+use uuid::Uuid;
+
+/// The writing half of a transaction on the register.
+pub struct Writer<'t> {
+    tx: &'t Transaction<'t>,
+    /// Layers written to, whose extents in gpkg_contents are refreshed on finish.
+    touched: BTreeSet<&'static str>,
+}
+
+fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
+    StoreError::Invalid { record: record.into(), problem: problem.into() }
+}
+
+/// Refuses a polygon that GIS tools would choke on: empty, invalid (OGC simple
+/// features rules, as GEOS checks them), outside longitude/latitude range.
+fn check_polygon(record: &str, mp: &MultiPolygon<f64>) -> Result<(), StoreError> {
+    if mp.0.is_empty() {
+        return Err(invalid(record, "the polygon is empty"));
+    }
+    for c in mp.0.iter().flat_map(|p| p.exterior().0.iter().chain(p.interiors().iter().flat_map(|r| r.0.iter()))) {
+        if !(c.x.is_finite() && c.y.is_finite() && (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y))
+        {
+            return Err(invalid(record, format!("vertex ({}, {}) is not a WGS84 longitude/latitude", c.x, c.y)));
+        }
+    }
+    let mut problems = Vec::new();
+    let _ = mp.visit_validation(Box::new(|p| {
+        problems.push(p.to_string());
+        Ok::<(), ()>(())
+    }));
+    if !problems.is_empty() {
+        return Err(invalid(record, format!("the polygon is not valid: {}", problems.join("; "))));
+    }
+    Ok(())
+}
+
+fn uuid_text(id: Uuid) -> String {
+    id.hyphenated().to_string()
+}
+
+fn opt_uuid(id: Option<Uuid>) -> Option<String> {
+    id.map(uuid_text)
+}
+
+impl<'t> Writer<'t> {
+    pub(crate) fn new(tx: &'t Transaction<'t>) -> Self {
+        Writer { tx, touched: BTreeSet::new() }
+    }
+
+    /// Refreshes the extents of the layers written to (GDAL and QGIS read them).
+    pub(crate) fn finish(&mut self) -> Result<(), StoreError> {
+        for layer in std::mem::take(&mut self.touched) {
+            let mut stmt = self.tx.prepare_cached(&format!("SELECT geom FROM {layer}"))?;
+            let mut rows = stmt.query([])?;
+            let (mut minx, mut miny, mut maxx, mut maxy) =
+                (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
+            while let Some(row) = rows.next()? {
+                if let Some([x0, x1, y0, y1]) = row.get_ref(0)?.as_blob().ok().and_then(envelope) {
+                    minx = minx.min(x0);
+                    maxx = maxx.max(x1);
+                    miny = miny.min(y0);
+                    maxy = maxy.max(y1);
+                }
+            }
+            let ext = |v: f64| if v.is_finite() { Some(v) } else { None };
+            self.tx.execute(
+                "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4,
+                 last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
+                params![ext(minx), ext(miny), ext(maxx), ext(maxy), layer],
+            )?;
+        }
+        Ok(())
+    }
+
+    pub fn insert_region(&mut self, r: &Region) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("INSERT INTO regions (id, name) VALUES (?1, ?2)")?
+            .execute(params![uuid_text(r.id), r.name])?;
+        Ok(())
+    }
+
+    pub fn insert_district(&mut self, d: &District) -> Result<(), StoreError> {
+        check_polygon(&format!("district {}", d.name), &d.boundary)?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO districts (geom, id, region_id, name, alt_name, hasc, area_m2)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                multipolygon_blob(&d.boundary),
+                uuid_text(d.id),
+                uuid_text(d.region_id),
+                d.name,
+                d.alt_name,
+                d.hasc,
+                multipolygon_area(&d.boundary),
+            ])?;
+        self.touched.insert("districts");
+        Ok(())
+    }
+
+    pub fn insert_settlement(&mut self, s: &Settlement) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO settlements (geom, id, district_id, name, alt_names, population, geonames_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![
+                point_blob(&s.location),
+                uuid_text(s.id),
+                opt_uuid(s.district_id),
+                s.name,
+                s.alt_names,
+                s.population,
+                s.geonames_id,
+            ])?;
+        self.touched.insert("settlements");
+        Ok(())
+    }
+
+    pub fn insert_organisation(&mut self, o: &Organisation) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("INSERT INTO organisations (id, name, acronym, kind, country) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .execute(params![uuid_text(o.id), o.name, o.acronym, o.kind.code(), o.country])?;
+        Ok(())
+    }
+
+    pub fn insert_team(&mut self, t: &Team) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("INSERT INTO teams (id, organisation_id, name, kind) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![uuid_text(t.id), uuid_text(t.organisation_id), t.name, t.kind.code()])?;
+        Ok(())
+    }
+
+    /// Records a hazard as surveyed. Its land-release figures start at
+    /// "nothing released"; [`Writer::insert_activity`] keeps them current.
+    pub fn insert_hazard(&mut self, h: &Hazard) -> Result<(), StoreError> {
+        let record = format!("hazard {}", h.code);
+        check_polygon(&record, &h.geometry)?;
+        if h.contamination.is_empty() {
+            return Err(invalid(&record, "no contamination type is given (AP, AT, UXO, AXO, CMR or IED)"));
+        }
+        let area = multipolygon_area(&h.geometry);
+        if area <= 0.0 {
+            return Err(invalid(&record, "the polygon has no area"));
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO hazards (geom, id, code, name, kind, status, district_id, contamination, land_use,
+                   reference_lon, reference_lat, reference_description, benchmark_lon, benchmark_lat,
+                   recorded_on, recorded_by, beneficiaries, area_recorded_m2, area_remaining_m2)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+            )?
+            .execute(params![
+                multipolygon_blob(&h.geometry),
+                uuid_text(h.id),
+                h.code,
+                h.name,
+                h.kind.code(),
+                h.status.code(),
+                uuid_text(h.district_id),
+                join_codes(&h.contamination),
+                join_codes(&h.land_use),
+                h.reference_point.map(|p| p.x()),
+                h.reference_point.map(|p| p.y()),
+                h.reference_description,
+                h.benchmark.map(|p| p.x()),
+                h.benchmark.map(|p| p.y()),
+                date_text(h.recorded_on),
+                uuid_text(h.recorded_by),
+                h.beneficiaries,
+                area,
+            ])?;
+        let mut ev = self.tx.prepare_cached(
+            "INSERT INTO hazard_evidence (hazard_id, source, confidence, description) VALUES (?1, ?2, ?3, ?4)",
+        )?;
+        for e in &h.evidence {
+            ev.execute(params![uuid_text(h.id), e.source.code(), e.confidence.code(), e.description])?;
+        }
+        self.touched.insert("hazards");
+        Ok(())
+    }
+
+    /// Moves a hazard to a new status.
+    pub fn set_hazard_status(&mut self, hazard: Uuid, status: safeground_core::codes::HazardStatus) -> Result<(), StoreError> {
+        let n = self
+            .tx
+            .prepare_cached("UPDATE hazards SET status = ?1, version = version + 1 WHERE id = ?2")?
+            .execute(params![status.code(), uuid_text(hazard)])?;
+        if n == 0 {
+            return Err(StoreError::Unknown { what: "hazard", key: uuid_text(hazard) });
+        }
+        Ok(())
+    }
+
+    pub fn insert_task(&mut self, t: &Task) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO tasks (id, code, hazard_id, organisation_id, activity, priority, status, issued_on, due_on)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
+            )?
+            .execute(params![
+                uuid_text(t.id),
+                t.code,
+                uuid_text(t.hazard_id),
+                uuid_text(t.organisation_id),
+                t.activity.code(),
+                t.priority.code(),
+                t.status.code(),
+                date_text(t.issued_on),
+                t.due_on.map(date_text),
+            ])?;
+        Ok(())
+    }
+
+    /// Records an activity with the ground it released, and brings the
+    /// hazard's land-release figures up to date from the geometry.
+    pub fn insert_activity(&mut self, a: &Activity) -> Result<(), StoreError> {
+        let record = format!("activity {}", a.id);
+        if a.end_date < a.start_date {
+            return Err(invalid(&record, format!("ends ({}) before it starts ({})", a.end_date, a.start_date)));
+        }
+        if !a.released.is_empty() && a.hazard_id.is_none() {
+            return Err(invalid(&record, "releases ground but names no hazard"));
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO activities (id, kind, method, hazard_id, task_id, organisation_id, team_id,
+                   start_date, end_date, depth_cm, hours_worked)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            )?
+            .execute(params![
+                uuid_text(a.id),
+                a.kind.code(),
+                a.method.map(|m| m.code()),
+                opt_uuid(a.hazard_id),
+                opt_uuid(a.task_id),
+                uuid_text(a.organisation_id),
+                opt_uuid(a.team_id),
+                date_text(a.start_date),
+                date_text(a.end_date),
+                a.depth_cm,
+                a.hours_worked,
+            ])?;
+        if let Some(hazard) = a.hazard_id {
+            let mut stmt = self.tx.prepare_cached(
+                "INSERT INTO released_areas (geom, id, activity_id, hazard_id, organisation_id, outcome, released_on, area_m2)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            )?;
+            for r in &a.released {
+                check_polygon(&format!("released area {}", r.id), &r.geometry)?;
+                stmt.execute(params![
+                    multipolygon_blob(&r.geometry),
+                    uuid_text(r.id),
+                    uuid_text(a.id),
+                    uuid_text(hazard),
+                    uuid_text(a.organisation_id),
+                    r.outcome.code(),
+                    date_text(r.released_on),
+                    multipolygon_area(&r.geometry),
+                ])?;
+            }
+            if !a.released.is_empty() {
+                self.touched.insert("released_areas");
+                self.recompute_hazard(hazard)?;
+            }
+        }
+        Ok(())
+    }
+
+    /// Recomputes a hazard's figures: remaining = hazard polygon less the union
+    /// of every polygon released from it (geodesic m²).
+    fn recompute_hazard(&mut self, hazard: Uuid) -> Result<(), StoreError> {
+        let id = uuid_text(hazard);
+        let record = format!("hazard {id}");
+        let blob: Vec<u8> = self
+            .tx
+            .prepare_cached("SELECT geom FROM hazards WHERE id = ?1")?
+            .query_row([&id], |r| r.get(0))
+            .map_err(|e| match e {
+                rusqlite::Error::QueryReturnedNoRows => StoreError::Unknown { what: "hazard", key: id.clone() },
+                e => e.into(),
+            })?;
+        let geometry = read_multipolygon(&blob, &record)?;
+        let mut released: Vec<(ReleaseOutcome, MultiPolygon<f64>)> = Vec::new();
+        {
+            let mut stmt = self.tx.prepare_cached("SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1")?;
+            let mut rows = stmt.query([&id])?;
+            while let Some(row) = rows.next()? {
+                let outcome: String = row.get(0)?;
+                let outcome = outcome.parse().map_err(|e| invalid(&record, format!("stored outcome: {e}")))?;
+                let g: Vec<u8> = row.get(1)?;
+                released.push((outcome, read_multipolygon(&g, &record)?));
+            }
+        }
+        let refs: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = released.iter().map(|(o, g)| (*o, g)).collect();
+        let a = account(&geometry, &refs);
+        self.tx
+            .prepare_cached(
+                "UPDATE hazards SET area_recorded_m2 = ?1, area_cancelled_m2 = ?2, area_reduced_m2 = ?3,
+                   area_cleared_m2 = ?4, area_remaining_m2 = ?5, version = version + 1 WHERE id = ?6",
+            )?
+            .execute(params![a.recorded_m2, a.cancelled_m2, a.reduced_m2, a.cleared_m2, a.remaining_m2, id])?;
+        Ok(())
+    }
+
+    pub fn insert_eo_find(&mut self, e: &EoFind) -> Result<(), StoreError> {
+        if e.quantity <= 0 {
+            return Err(invalid(format!("EO find {}", e.id), format!("quantity {} is not a positive count", e.quantity)));
+        }
+        self.tx
+            .prepare_cached(
+                "INSERT INTO eo_finds (geom, id, activity_id, hazard_id, district_id, found_on, category, eo_type,
+                   quantity, condition, fuze_state, disposal)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                point_blob(&e.location),
+                uuid_text(e.id),
+                opt_uuid(e.activity_id),
+                opt_uuid(e.hazard_id),
+                opt_uuid(e.district_id),
+                date_text(e.found_on),
+                e.category.code(),
+                e.eo_type,
+                e.quantity,
+                e.condition.code(),
+                e.fuze_state,
+                e.disposal.code(),
+            ])?;
+        self.touched.insert("eo_finds");
+        Ok(())
+    }
+
+    /// Records an accident, its victims' statistical fields, and — in a
+    /// separate table no layer exposes — their identities.
+    pub fn insert_accident(&mut self, a: &Accident) -> Result<(), StoreError> {
+        let killed = a.victims.iter().filter(|v| v.outcome == VictimOutcome::Killed).count() as i64;
+        let injured = a.victims.len() as i64 - killed;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO accidents (geom, id, kind, occurred_on, district_id, hazard_id, device_category,
+                   activity_at_time, area_marked, cause, killed, injured)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                point_blob(&a.location),
+                uuid_text(a.id),
+                a.kind.code(),
+                date_text(a.occurred_on),
+                opt_uuid(a.district_id),
+                opt_uuid(a.hazard_id),
+                a.device_category.code(),
+                a.activity_at_time.code(),
+                a.area_marked,
+                a.cause,
+                killed,
+                injured,
+            ])?;
+        let mut vs = self.tx.prepare_cached(
+            "INSERT INTO victims (id, accident_id, outcome, sex, age, occupation, injuries, assistance)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+        )?;
+        let mut ids = self
+            .tx
+            .prepare_cached("INSERT INTO victim_identities (victim_id, full_name, contact) VALUES (?1, ?2, ?3)")?;
+        for v in &a.victims {
+            vs.execute(params![
+                uuid_text(v.id),
+                uuid_text(a.id),
+                v.outcome.code(),
+                v.sex.code(),
+                v.age,
+                v.occupation,
+                v.injuries,
+                v.assistance,
+            ])?;
+            if let Some(i) = &v.identity {
+                ids.execute(params![uuid_text(v.id), i.full_name, i.contact])?;
+            }
+        }
+        self.touched.insert("accidents");
+        Ok(())
+    }
+
+    pub fn insert_eore_session(&mut self, s: &EoreSession) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached(
+                "INSERT INTO eore_sessions (geom, id, organisation_id, held_on, kind, audience, settlement_id,
+                   district_id, girls, boys, women, men)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+            )?
+            .execute(params![
+                point_blob(&s.location),
+                uuid_text(s.id),
+                uuid_text(s.organisation_id),
+                date_text(s.held_on),
+                s.kind.code(),
+                s.audience.code(),
+                opt_uuid(s.settlement_id),
+                opt_uuid(s.district_id),
+                s.reach.girls,
+                s.reach.boys,
+                s.reach.women,
+                s.reach.men,
+            ])?;
+        self.touched.insert("eore_sessions");
+        Ok(())
+    }
+}
+
+/// The `[minx, maxx, miny, maxy]` of a GeoPackage blob, from its header
+/// envelope or, for a point, from the point itself.
+fn envelope(blob: &[u8]) -> Option<[f64; 4]> {
+    if blob.len() < 8 || &blob[..2] != b"GP" {
+        return None;
+    }
+    let flags = blob[3];
+    let le = flags & 1 == 1;
+    let f = |o: usize| -> Option<f64> {
+        let b: [u8; 8] = blob.get(o..o + 8)?.try_into().ok()?;
+        Some(if le { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
+    };
+    if (flags >> 1) & 0b111 != 0 {
+        return Some([f(8)?, f(16)?, f(24)?, f(32)?]);
+    }
+    match safeground_core::wkb::decode_gpkg(blob).ok()?.1 {
+        geo::Geometry::Point(p) => Some([p.x(), p.x(), p.y(), p.y()]),
+        g => {
+            use geo::BoundingRect;
+            let r = g.bounding_rect()?;
+            Some([r.min().x, r.max().x, r.min().y, r.max().y])
+        }
+    }
+}

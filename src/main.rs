@@ -1,0 +1,128 @@
+//! The `safeground` command line: the national register on the embedded
+//! GeoPackage. Errors are reported with anyhow here, at the edge; the crates
+//! below return typed errors.
+
+mod demo;
+mod render;
+
+use anyhow::{Context, Result};
+use clap::{Args, Parser, Subcommand};
+use safeground_core::codes::HazardStatus;
+use safeground_store::{HazardFilter, Store};
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+/// safeground: information management for humanitarian mine action.
+///
+/// A national register of hazards, land release, EO finds, accidents and risk
+/// education, kept in one GeoPackage file that QGIS and GDAL open as it is.
+#[derive(Debug, Parser)]
+#[command(name = "safeground", version, propagate_version = true)]
+struct Cli {
+    /// The register: a GeoPackage file.
+    #[arg(long, global = true, env = "SAFEGROUND_DB", default_value = "safeground.gpkg", value_name = "PATH")]
+    db: PathBuf,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Create an empty national register.
+    Init,
+    /// Build a realistic demo register on Azerbaijan's liberated territories.
+    Demo(demo::DemoArgs),
+    /// The national land-release summary, per district and in total.
+    Summary {
+        /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List and inspect hazards.
+    #[command(subcommand)]
+    Hazards(HazardsCommand),
+}
+
+#[derive(Debug, Subcommand)]
+enum HazardsCommand {
+    /// List hazards, optionally of one district or status.
+    List(ListArgs),
+    /// Show one hazard, by code (AZ-AM-000012) or UUID.
+    Show {
+        /// The hazard's code or UUID.
+        id: String,
+        /// Print JSON instead of text.
+        #[arg(long)]
+        json: bool,
+    },
+}
+
+#[derive(Debug, Args)]
+struct ListArgs {
+    /// District name, as written in Azerbaijani (Ağdam) or in English (Agdam).
+    #[arg(long)]
+    district: Option<String>,
+    /// OPEN, WORKED_ON, CLOSED or HANDED_OVER.
+    #[arg(long, value_parser = parse_status)]
+    status: Option<HazardStatus>,
+    /// Print JSON instead of a table.
+    #[arg(long)]
+    json: bool,
+}
+
+fn parse_status(s: &str) -> Result<HazardStatus, String> {
+    s.parse().map_err(|e: safeground_core::codes::UnknownCode| e.to_string())
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn open(db: &Path) -> Result<Store> {
+    Ok(Store::open(db)?)
+}
+
+fn run(cli: Cli) -> Result<()> {
+    match cli.command {
+        Command::Init => {
+            Store::create(&cli.db)?;
+            println!("Created an empty national register at {}", cli.db.display());
+        }
+        Command::Demo(args) => demo::run(&cli.db, &args)?,
+        Command::Summary { json } => {
+            let summary = open(&cli.db)?.summary()?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&summary)?);
+            } else {
+                print!("{}", render::summary(&summary));
+            }
+        }
+        Command::Hazards(HazardsCommand::List(args)) => {
+            let store = open(&cli.db)?;
+            let rows = store.hazards(&HazardFilter { district: args.district, status: args.status })?;
+            if args.json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                print!("{}", render::hazard_list(&rows));
+            }
+        }
+        Command::Hazards(HazardsCommand::Show { id, json }) => {
+            let store = open(&cli.db)?;
+            let detail = store.hazard(&id).with_context(|| format!("looking up hazard '{id}'"))?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&detail)?);
+            } else {
+                print!("{}", render::hazard_detail(&detail));
+            }
+        }
+    }
+    Ok(())
+}
