@@ -5,10 +5,12 @@
 //! from it; *cancelled*, *reduced* and *cleared* are the geodesic areas of the
 //! union of the released polygons of each outcome, clipped to the hazard.
 //!
-//! The polygon overlay (difference, union, intersection) runs in longitude /
-//! latitude with straight edges; the areas are then geodesic. For the polygons
-//! of mine action (edges of metres to a few kilometres) the gap between a
-//! straight edge in degrees and a geodesic is far below survey accuracy.
+//! The polygon overlay (difference, union, intersection) runs in a gnomonic
+//! projection about the hazard (see [`crate::gnomonic`]), where straight edges
+//! follow the geodesics the area algorithm assumes; results are projected back
+//! and measured with GeographicLib. So the pieces add up: cancelled + reduced +
+//! cleared + remaining equals recorded to parts in 10⁷ or better, when the
+//! releases do not overlap.
 //!
 //! ```
 //! use geo::{polygon, MultiPolygon};
@@ -23,7 +25,8 @@
 
 use crate::area::multipolygon_area;
 use crate::codes::ReleaseOutcome;
-use geo::{BooleanOps, MultiPolygon};
+use crate::gnomonic::Gnomonic;
+use geo::{BooleanOps, BoundingRect, Coord, MapCoords, MultiPolygon};
 use serde::{Deserialize, Serialize};
 
 /// Areas below this many square metres are overlay noise and count as zero.
@@ -95,6 +98,34 @@ pub fn account(hazard: &MultiPolygon<f64>, released: &[(ReleaseOutcome, &MultiPo
             remaining: hazard.clone(),
         };
     }
+    // Overlay in the gnomonic plane about the hazard's centre.
+    let centre = hazard.bounding_rect().map(|r| r.center()).unwrap_or(Coord { x: 0.0, y: 0.0 });
+    let proj = Gnomonic::new(centre);
+    let forward = |mp: &MultiPolygon<f64>| -> Option<MultiPolygon<f64>> {
+        mp.try_map_coords(|c| proj.forward(c).ok_or(())).ok()
+    };
+    let plane = forward(hazard).and_then(|h| {
+        let released: Option<Vec<(ReleaseOutcome, MultiPolygon<f64>)>> =
+            released.iter().map(|(o, g)| forward(g).map(|g| (*o, g))).collect();
+        released.map(|r| (h, r))
+    });
+    let Some((plane_hazard, plane_released)) = plane else {
+        // Something lies more than 60° from the hazard: not a field polygon;
+        // overlay in longitude/latitude rather than fail.
+        return overlay(hazard, released, recorded, |mp| mp);
+    };
+    let refs: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = plane_released.iter().map(|(o, g)| (*o, g)).collect();
+    overlay(&plane_hazard, &refs, recorded, |mp| mp.map_coords(|c| proj.inverse(c)))
+}
+
+/// Overlays in whatever plane the polygons are given in; `back` maps results
+/// to longitude/latitude for measuring.
+fn overlay(
+    hazard: &MultiPolygon<f64>,
+    released: &[(ReleaseOutcome, &MultiPolygon<f64>)],
+    recorded: f64,
+    back: impl Fn(MultiPolygon<f64>) -> MultiPolygon<f64>,
+) -> Accounting {
     let mut per_outcome = [0.0f64; 3];
     let mut all = MultiPolygon::<f64>(vec![]);
     for (i, outcome) in [ReleaseOutcome::Cancelled, ReleaseOutcome::Reduced, ReleaseOutcome::Cleared]
@@ -110,12 +141,12 @@ pub fn account(hazard: &MultiPolygon<f64>, released: &[(ReleaseOutcome, &MultiPo
             }
         }
         if any {
-            let inside = union.intersection(hazard);
+            let inside = back(union.intersection(hazard));
             per_outcome[i] = clean(multipolygon_area(&inside));
             all = if all.0.is_empty() { union } else { all.union(&union) };
         }
     }
-    let remaining = hazard.difference(&all);
+    let remaining = back(hazard.difference(&all));
     Accounting {
         recorded_m2: recorded,
         cancelled_m2: per_outcome[0],
@@ -150,7 +181,7 @@ mod tests {
         // Half inside, half outside.
         let r = MultiPolygon(vec![square(46.905, 39.9, 0.01)]);
         let a = account(&h, &[(ReleaseOutcome::Reduced, &r)]);
-        assert_relative_eq!(a.reduced_m2 + a.remaining_m2, a.recorded_m2, max_relative = 1e-9);
+        assert_relative_eq!(a.reduced_m2 + a.remaining_m2, a.recorded_m2, max_relative = 1e-7);
         assert_relative_eq!(a.reduced_m2 / a.recorded_m2, 0.5, max_relative = 1e-3);
     }
 
@@ -160,16 +191,20 @@ mod tests {
         let r1 = MultiPolygon(vec![square(46.9, 39.9, 0.006)]);
         let r2 = MultiPolygon(vec![square(46.902, 39.9, 0.006)]);
         let a = account(&h, &[(ReleaseOutcome::Cleared, &r1), (ReleaseOutcome::Cleared, &r2)]);
+        // The union is measured independently in longitude/latitude, where its
+        // edges bow a little from the geodesics: agreement to 1e-5 is expected.
         let union = multipolygon_area(&r1.union(&r2));
-        assert_relative_eq!(a.cleared_m2, union, max_relative = 1e-9);
-        assert_relative_eq!(a.remaining_m2, a.recorded_m2 - union, max_relative = 1e-9);
+        assert_relative_eq!(a.cleared_m2, union, max_relative = 1e-5);
+        // The overlay's own pieces add up far more tightly.
+        assert_relative_eq!(a.remaining_m2 + a.cleared_m2, a.recorded_m2, max_relative = 1e-7);
     }
 
     #[test]
     fn fully_released_hazard_has_nothing_remaining() {
         let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
-        let west = MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.905, y: 39.9), (x: 46.905, y: 39.91), (x: 46.9, y: 39.91)]]);
-        let east = MultiPolygon(vec![polygon![(x: 46.905, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91), (x: 46.905, y: 39.91)]]);
+        // Split along the diagonal: both halves share the hazard's own vertices.
+        let west = MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.91), (x: 46.9, y: 39.91)]]);
+        let east = MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91)]]);
         let a = account(&h, &[(ReleaseOutcome::Cancelled, &west), (ReleaseOutcome::Cleared, &east)]);
         assert_eq!(a.remaining_m2, 0.0);
         assert_relative_eq!(a.cancelled_m2 + a.cleared_m2, a.recorded_m2, max_relative = 1e-9);

@@ -8,6 +8,7 @@
 pub mod accounting;
 pub mod area;
 pub mod codes;
+pub mod gnomonic;
 pub mod model;
 pub mod summary;
 pub mod wkb;

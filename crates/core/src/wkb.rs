@@ -276,7 +276,8 @@ mod tests {
         let g = Geometry::MultiPolygon(MultiPolygon(vec![p]));
         let blob = encode_gpkg(&g, 4326);
         assert_eq!(blob[3], 0b11);
-        assert_eq!(blob.len(), 8 + 32 + 9 + 4 + 4 + 4 * 16);
+        // header, envelope, multipolygon head + count, polygon head + ring count, point count, points
+        assert_eq!(blob.len(), 8 + 32 + (5 + 4) + (5 + 4) + 4 + 4 * 16);
         assert_eq!(decode_gpkg(&blob).unwrap(), (4326, g));
     }
 
