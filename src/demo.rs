@@ -53,7 +53,10 @@ fn companion(path: &Path, suffix: &str) -> PathBuf {
 
 pub fn run(db: &Path, args: &DemoArgs) -> Result<()> {
     if db.exists() && !args.force {
-        bail!("{} already exists; pass --force to replace it with a new demo, or choose another --db", db.display());
+        bail!(
+            "{} already exists; pass --force to replace it with a new demo, or choose another --db",
+            db.display()
+        );
     }
     let started = Instant::now();
     let places = Places::load()?;
@@ -91,7 +94,10 @@ pub fn run(db: &Path, args: &DemoArgs) -> Result<()> {
         "  Recorded {:.2} km²; cancelled {:.2}, reduced {:.2}, cleared {:.2}; {:.2} km² remain.",
         a.recorded, a.cancelled, a.reduced, a.cleared, a.remaining
     );
-    println!("Next: `safeground --db {} summary`, or open the file in QGIS (layers hazards, released_areas, …).", db.display());
+    println!(
+        "Next: `safeground --db {} summary`, or open the file in QGIS (layers hazards, released_areas, …).",
+        db.display()
+    );
     if !args.no_serve {
         println!("(The web application is not part of this build yet; the database is ready.)");
     }
@@ -115,7 +121,7 @@ fn build(tmp: &Path, places: &Places, args: &DemoArgs) -> Result<safeground_demo
         places,
         args.seed,
         args.scale,
-        &mut |f| store.write(|w| f(w)),
+        &mut store,
         &mut |done, _| bar.set_position(done),
     )?;
     bar.finish_and_clear();

@@ -20,7 +20,13 @@ use std::process::ExitCode;
 #[command(name = "safeground", version, propagate_version = true)]
 struct Cli {
     /// The register: a GeoPackage file.
-    #[arg(long, global = true, env = "SAFEGROUND_DB", default_value = "safeground.gpkg", value_name = "PATH")]
+    #[arg(
+        long,
+        global = true,
+        env = "SAFEGROUND_DB",
+        default_value = "safeground.gpkg",
+        value_name = "PATH"
+    )]
     db: PathBuf,
 
     #[command(subcommand)]

@@ -44,7 +44,17 @@ pub fn summary(s: &Summary) -> String {
     let _ = writeln!(
         out,
         "{:<22} {:>6} {:>5} {:>6} {:>6} {:>6}  {:>10} {:>10} {:>10} {:>10} {:>10}",
-        "district", "hazard", "open", "worked", "closed", "handed", "recorded", "cancelled", "reduced", "cleared", "remaining"
+        "district",
+        "hazard",
+        "open",
+        "worked",
+        "closed",
+        "handed",
+        "recorded",
+        "cancelled",
+        "reduced",
+        "cleared",
+        "remaining"
     );
     for d in &s.districts {
         if d.figures.hazards.total > 0 {
@@ -115,8 +125,11 @@ pub fn hazard_detail(d: &HazardDetail) -> String {
     let _ = writeln!(out, "  contamination {}", h.contamination);
     let _ = writeln!(out, "  land use      {}", h.land_use);
     let _ = writeln!(out, "  recorded      {} by {}", h.recorded_on, h.recorded_by);
-    let _ = writeln!(out, "  area (m²)     recorded {:.1}, cancelled {:.1}, reduced {:.1}, cleared {:.1}, remaining {:.1}",
-        a.recorded, a.cancelled, a.reduced, a.cleared, a.remaining);
+    let _ = writeln!(
+        out,
+        "  area (m²)     recorded {:.1}, cancelled {:.1}, reduced {:.1}, cleared {:.1}, remaining {:.1}",
+        a.recorded, a.cancelled, a.reduced, a.cleared, a.remaining
+    );
     let _ = writeln!(out, "  EO found      {} items", d.eo_finds);
     let _ = writeln!(out, "  evidence");
     for e in &d.evidence {

@@ -55,7 +55,9 @@ fn demo_is_a_geopackage_gdal_validates_and_lists() {
         String::from_utf8_lossy(&out.stdout).to_string()
     };
     let hazards = info("hazards");
-    for field in ["status: String", "area_recorded_m2: Real", "area_remaining_m2: Real", "area_cleared_m2: Real"] {
+    for field in
+        ["status: String", "area_recorded_m2: Real", "area_remaining_m2: Real", "area_cleared_m2: Real"]
+    {
         assert!(hazards.contains(field), "hazards lacks {field}:\n{hazards}");
     }
     assert!(hazards.contains("Feature Count: 300"), "{hazards}");
@@ -76,7 +78,11 @@ fn demo_is_a_geopackage_gdal_validates_and_lists() {
 #[test]
 fn summary_agrees_with_geos_and_geographiclib() {
     if !require("python3:osgeo", "python3-gdal", "summary_agrees_with_geos_and_geographiclib")
-        || !require("python3:geographiclib", "python3-geographiclib", "summary_agrees_with_geos_and_geographiclib")
+        || !require(
+            "python3:geographiclib",
+            "python3-geographiclib",
+            "summary_agrees_with_geos_and_geographiclib",
+        )
     {
         return;
     }
@@ -128,13 +134,20 @@ fn summary_json_has_the_documented_shape_and_invariants() {
         assert!(released <= a(d, "recorded") * (1.0 + 1e-7) + 0.01, "{}", d["name"]);
         assert!(a(d, "remaining") >= 0.0);
         let whole = released + a(d, "remaining");
-        assert!((whole - a(d, "recorded")).abs() <= a(d, "recorded") * 1e-6 + 0.05, "{}: {whole} vs recorded", d["name"]);
+        assert!(
+            (whole - a(d, "recorded")).abs() <= a(d, "recorded") * 1e-6 + 0.05,
+            "{}: {whole} vs recorded",
+            d["name"]
+        );
         for (i, k) in ["recorded", "cancelled", "reduced", "cleared", "remaining"].iter().enumerate() {
             sums[i] += a(d, k);
         }
     }
     for (i, k) in ["recorded", "cancelled", "reduced", "cleared", "remaining"].iter().enumerate() {
-        assert!((sums[i] - a(t, k)).abs() < 0.01 * districts.len() as f64, "national {k} is the sum of districts");
+        assert!(
+            (sums[i] - a(t, k)).abs() < 0.01 * districts.len() as f64,
+            "national {k} is the sum of districts"
+        );
     }
     assert!(!t["eo_destroyed"].as_object().unwrap().is_empty());
     assert!(!t["casualties"].as_object().unwrap().is_empty());
@@ -195,13 +208,15 @@ fn hazards_list_filters_and_show_explains() {
     let code = worked["code"].as_str().unwrap();
     let text = ok(&db, &["hazards", "show", code]);
     assert!(text.contains(code) && text.contains("released"), "{text}");
-    let detail: serde_json::Value = serde_json::from_str(&ok(&db, &["hazards", "show", code, "--json"])).unwrap();
+    let detail: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["hazards", "show", code, "--json"])).unwrap();
     assert_eq!(detail["id"], worked["id"]);
     assert!(!detail["released"].as_array().unwrap().is_empty());
     assert_eq!(detail["geometry"]["type"], "MultiPolygon");
     // By UUID too.
     let by_id: serde_json::Value =
-        serde_json::from_str(&ok(&db, &["hazards", "show", worked["id"].as_str().unwrap(), "--json"])).unwrap();
+        serde_json::from_str(&ok(&db, &["hazards", "show", worked["id"].as_str().unwrap(), "--json"]))
+            .unwrap();
     assert_eq!(by_id["code"], code);
     let err = fails(&db, &["hazards", "show", "AZ-XX-999999"]);
     assert!(err.contains("hazard 'AZ-XX-999999' is not in the register"), "{err}");

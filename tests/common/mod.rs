@@ -51,7 +51,8 @@ pub fn require(tool: &str, package: &str, test: &str) -> bool {
     if present {
         return true;
     }
-    if std::env::var("SAFEGROUND_SKIP_EXTERNAL").as_deref() == Ok("1") && std::env::var("CI").as_deref() != Ok("true")
+    if std::env::var("SAFEGROUND_SKIP_EXTERNAL").as_deref() == Ok("1")
+        && std::env::var("CI").as_deref() != Ok("true")
     {
         let log = Path::new(env!("CARGO_MANIFEST_DIR")).join("target").join("skipped-tests.txt");
         let line = format!("{test}: needs {tool} (Debian package {package})\n");

@@ -114,7 +114,8 @@ pub fn account(hazard: &MultiPolygon<f64>, released: &[(ReleaseOutcome, &MultiPo
         // overlay in longitude/latitude rather than fail.
         return overlay(hazard, released, recorded, |mp| mp);
     };
-    let refs: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = plane_released.iter().map(|(o, g)| (*o, g)).collect();
+    let refs: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> =
+        plane_released.iter().map(|(o, g)| (*o, g)).collect();
     overlay(&plane_hazard, &refs, recorded, |mp| mp.map_coords(|c| proj.inverse(c)))
 }
 
@@ -128,9 +129,8 @@ fn overlay(
 ) -> Accounting {
     let mut per_outcome = [0.0f64; 3];
     let mut all = MultiPolygon::<f64>(vec![]);
-    for (i, outcome) in [ReleaseOutcome::Cancelled, ReleaseOutcome::Reduced, ReleaseOutcome::Cleared]
-        .into_iter()
-        .enumerate()
+    for (i, outcome) in
+        [ReleaseOutcome::Cancelled, ReleaseOutcome::Reduced, ReleaseOutcome::Cleared].into_iter().enumerate()
     {
         let mut union = MultiPolygon::<f64>(vec![]);
         let mut any = false;
@@ -203,8 +203,10 @@ mod tests {
     fn fully_released_hazard_has_nothing_remaining() {
         let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
         // Split along the diagonal: both halves share the hazard's own vertices.
-        let west = MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.91), (x: 46.9, y: 39.91)]]);
-        let east = MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91)]]);
+        let west =
+            MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.91), (x: 46.9, y: 39.91)]]);
+        let east =
+            MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91)]]);
         let a = account(&h, &[(ReleaseOutcome::Cancelled, &west), (ReleaseOutcome::Cleared, &east)]);
         assert_eq!(a.remaining_m2, 0.0);
         assert_relative_eq!(a.cancelled_m2 + a.cleared_m2, a.recorded_m2, max_relative = 1e-9);

@@ -27,17 +27,10 @@ pub fn wgs84() -> &'static Geodesic {
 /// Area (m², unsigned) and perimeter (m) of one ring, treated as a closed polygon.
 pub fn ring_area_perimeter(ring: &LineString<f64>) -> (f64, f64) {
     let coords = &ring.0;
-    let n = if coords.len() > 1 && coords.first() == coords.last() {
-        coords.len() - 1
-    } else {
-        coords.len()
-    };
+    let n = if coords.len() > 1 && coords.first() == coords.last() { coords.len() - 1 } else { coords.len() };
     if n < 3 {
-        let perimeter = if n == 2 {
-            2.0 * distance(coords[0].y, coords[0].x, coords[1].y, coords[1].x)
-        } else {
-            0.0
-        };
+        let perimeter =
+            if n == 2 { 2.0 * distance(coords[0].y, coords[0].x, coords[1].y, coords[1].x) } else { 0.0 };
         return (0.0, perimeter);
     }
     let mut pa = PolygonArea::new(wgs84(), Winding::CounterClockwise);
@@ -72,11 +65,7 @@ pub fn multipolygon_area(mp: &MultiPolygon<f64>) -> f64 {
 
 /// Perimeter of a polygon in metres: the length of every ring, holes included.
 pub fn polygon_perimeter(p: &Polygon<f64>) -> f64 {
-    ring_area_perimeter(p.exterior()).1
-        + p.interiors()
-            .iter()
-            .map(|r| ring_area_perimeter(r).1)
-            .sum::<f64>()
+    ring_area_perimeter(p.exterior()).1 + p.interiors().iter().map(|r| ring_area_perimeter(r).1).sum::<f64>()
 }
 
 /// Perimeter of a multipolygon in metres.
@@ -111,8 +100,15 @@ mod tests {
 
     #[test]
     fn holes_are_subtracted() {
-        let shell = LineString::from(vec![(46.0, 39.0), (46.1, 39.0), (46.1, 39.1), (46.0, 39.1), (46.0, 39.0)]);
-        let hole = LineString::from(vec![(46.02, 39.02), (46.02, 39.04), (46.04, 39.04), (46.04, 39.02), (46.02, 39.02)]);
+        let shell =
+            LineString::from(vec![(46.0, 39.0), (46.1, 39.0), (46.1, 39.1), (46.0, 39.1), (46.0, 39.0)]);
+        let hole = LineString::from(vec![
+            (46.02, 39.02),
+            (46.02, 39.04),
+            (46.04, 39.04),
+            (46.04, 39.02),
+            (46.02, 39.02),
+        ]);
         let whole = polygon_area(&Polygon::new(shell.clone(), vec![]));
         let h = ring_area_perimeter(&hole).0;
         let p = Polygon::new(shell, vec![hole]);

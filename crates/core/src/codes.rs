@@ -308,20 +308,12 @@ pub fn join_codes<T: Copy + Ord + fmt::Display>(codes: &[T]) -> String {
     let mut sorted = codes.to_vec();
     sorted.sort();
     sorted.dedup();
-    sorted
-        .iter()
-        .map(|c| c.to_string())
-        .collect::<Vec<_>>()
-        .join(",")
+    sorted.iter().map(|c| c.to_string()).collect::<Vec<_>>().join(",")
 }
 
 /// Splits stored comma-separated codes (`"AP,AT"`) back into a list.
 pub fn split_codes<T: FromStr<Err = UnknownCode>>(text: &str) -> Result<Vec<T>, UnknownCode> {
-    text.split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(T::from_str)
-        .collect()
+    text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(T::from_str).collect()
 }
 
 #[cfg(test)]
@@ -350,10 +342,7 @@ mod tests {
     fn code_sets_are_sorted_and_deduplicated() {
         let s = join_codes(&[EoCategory::Uxo, EoCategory::Ap, EoCategory::Uxo]);
         assert_eq!(s, "AP,UXO");
-        assert_eq!(
-            split_codes::<EoCategory>(&s).unwrap(),
-            vec![EoCategory::Ap, EoCategory::Uxo]
-        );
+        assert_eq!(split_codes::<EoCategory>(&s).unwrap(), vec![EoCategory::Ap, EoCategory::Uxo]);
         assert!(split_codes::<EoCategory>("AP,XYZ").is_err());
         assert!(split_codes::<EoCategory>("").unwrap().is_empty());
     }

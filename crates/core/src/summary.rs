@@ -191,7 +191,12 @@ mod tests {
     #[test]
     fn totals_are_sums_over_districts() {
         let mut b = SummaryBuilder::default();
-        let f = |r: f64, c: f64| ReleaseFigures { recorded: r, cleared: c, remaining: r - c, ..Default::default() };
+        let f = |r: f64, c: f64| ReleaseFigures {
+            recorded: r,
+            cleared: c,
+            remaining: r - c,
+            ..Default::default()
+        };
         b.hazard("A", HazardStatus::Open, &f(10.0, 0.0));
         b.hazard("A", HazardStatus::Closed, &f(20.0, 20.0));
         b.hazard("B", HazardStatus::WorkedOn, &f(5.5, 2.25));
@@ -203,7 +208,10 @@ mod tests {
         let s = b.build();
         assert_eq!(s.totals.area_m2.recorded, 35.5);
         assert_eq!(s.totals.area_m2.remaining, 13.25);
-        assert_eq!(s.totals.hazards, HazardCounts { total: 3, open: 1, worked_on: 1, closed: 1, handed_over: 0 });
+        assert_eq!(
+            s.totals.hazards,
+            HazardCounts { total: 3, open: 1, worked_on: 1, closed: 1, handed_over: 0 }
+        );
         assert_eq!(s.totals.eo_destroyed[&EoCategory::Ap], 7);
         assert_eq!(s.totals.casualties[&2022], Casualties { killed: 1, injured: 1 });
         assert_eq!(s.totals.eore_reach.total(), 10);

@@ -14,7 +14,9 @@
 //! assert_eq!((srs, g), (4326, Geometry::Point(point!(x: 46.75, y: 39.76))));
 //! ```
 
-use geo::{BoundingRect, Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon};
+use geo::{
+    BoundingRect, Coord, Geometry, LineString, MultiLineString, MultiPoint, MultiPolygon, Point, Polygon,
+};
 
 /// A geometry blob that cannot be read, with where it went wrong.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -31,7 +33,9 @@ pub enum WkbError {
     Extended,
     #[error("WKB byte order {0} is neither 0 (big endian) nor 1 (little endian)")]
     ByteOrder(u8),
-    #[error("WKB geometry type {0} is not supported (2D Point, LineString, Polygon and their Multi- forms are)")]
+    #[error(
+        "WKB geometry type {0} is not supported (2D Point, LineString, Polygon and their Multi- forms are)"
+    )]
     Type(u32),
     #[error("WKB {what} count {count} is larger than the blob could hold")]
     Count { what: &'static str, count: u32 },
@@ -235,27 +239,36 @@ fn read_wkb_at(r: &mut Reader<'_>, depth: u8) -> Result<Geometry<f64>, WkbError>
         1 => Geometry::Point(Point(r.coord()?)),
         2 => Geometry::LineString(r.line()?),
         3 => Geometry::Polygon(r.polygon()?),
-        4 | 5 | 6 | 7 => {
+        4..=7 => {
             let n = r.count("part", 5)?;
             let parts = (0..n).map(|_| read_wkb_at(r, depth + 1)).collect::<Result<Vec<_>, _>>()?;
             match t {
                 4 => Geometry::MultiPoint(MultiPoint(
-                    parts.into_iter().map(|g| match g {
-                        Geometry::Point(p) => Ok(p),
-                        _ => Err(WkbError::Type(t)),
-                    }).collect::<Result<_, _>>()?,
+                    parts
+                        .into_iter()
+                        .map(|g| match g {
+                            Geometry::Point(p) => Ok(p),
+                            _ => Err(WkbError::Type(t)),
+                        })
+                        .collect::<Result<_, _>>()?,
                 )),
                 5 => Geometry::MultiLineString(MultiLineString(
-                    parts.into_iter().map(|g| match g {
-                        Geometry::LineString(l) => Ok(l),
-                        _ => Err(WkbError::Type(t)),
-                    }).collect::<Result<_, _>>()?,
+                    parts
+                        .into_iter()
+                        .map(|g| match g {
+                            Geometry::LineString(l) => Ok(l),
+                            _ => Err(WkbError::Type(t)),
+                        })
+                        .collect::<Result<_, _>>()?,
                 )),
                 6 => Geometry::MultiPolygon(MultiPolygon(
-                    parts.into_iter().map(|g| match g {
-                        Geometry::Polygon(p) => Ok(p),
-                        _ => Err(WkbError::Type(t)),
-                    }).collect::<Result<_, _>>()?,
+                    parts
+                        .into_iter()
+                        .map(|g| match g {
+                            Geometry::Polygon(p) => Ok(p),
+                            _ => Err(WkbError::Type(t)),
+                        })
+                        .collect::<Result<_, _>>()?,
                 )),
                 _ => Geometry::GeometryCollection(geo::GeometryCollection(parts)),
             }

@@ -16,7 +16,7 @@ use rand_chacha::ChaCha8Rng;
 use safeground_core::area::wgs84;
 use safeground_core::codes::*;
 use safeground_core::model::*;
-use safeground_store::{StoreError, Writer};
+use safeground_store::{Store, StoreError, Writer};
 use time::Date;
 use uuid::Uuid;
 
@@ -211,11 +211,17 @@ impl Star {
 const AP_TYPES: &[&str] = &["PMN", "PMN-2", "PMN-4", "OZM-72", "POMZ-2M", "MON-50", "MON-100", "PFM-1S"];
 const AT_TYPES: &[&str] = &["TM-57", "TM-62M", "TM-62P3", "TM-46"];
 const UXO_TYPES: &[&str] = &[
-    "122 mm rocket 9M22", "152 mm HE projectile", "82 mm mortar bomb", "120 mm mortar bomb", "VOG-17 grenade",
-    "RGD-5 hand grenade", "125 mm tank round",
+    "122 mm rocket 9M22",
+    "152 mm HE projectile",
+    "82 mm mortar bomb",
+    "120 mm mortar bomb",
+    "VOG-17 grenade",
+    "RGD-5 hand grenade",
+    "125 mm tank round",
 ];
 const CMR_TYPES: &[&str] = &["9N235 submunition", "M85 submunition", "9N210 submunition"];
-const AXO_TYPES: &[&str] = &["Small arms ammunition cache", "Abandoned 122 mm projectiles", "Abandoned RPG-7 rounds"];
+const AXO_TYPES: &[&str] =
+    &["Small arms ammunition cache", "Abandoned 122 mm projectiles", "Abandoned RPG-7 rounds"];
 const IED_TYPES: &[&str] = &["Victim-operated IED", "Command-wire IED"];
 
 fn eo_type(g: &mut Gen, c: EoCategory) -> String {
@@ -231,19 +237,36 @@ fn eo_type(g: &mut Gen, c: EoCategory) -> String {
 }
 
 const GIVEN: &[&str] = &[
-    "Elvin", "Rashad", "Orkhan", "Tural", "Kamran", "Vugar", "Samir", "Ilgar", "Aysel", "Leyla", "Gunay", "Nigar",
-    "Sevinj", "Aynur", "Farid", "Murad", "Emil", "Nurlan", "Zaur", "Ramil",
+    "Elvin", "Rashad", "Orkhan", "Tural", "Kamran", "Vugar", "Samir", "Ilgar", "Aysel", "Leyla", "Gunay",
+    "Nigar", "Sevinj", "Aynur", "Farid", "Murad", "Emil", "Nurlan", "Zaur", "Ramil",
 ];
 const FAMILY: &[&str] = &[
-    "Aliyev", "Mammadov", "Hasanov", "Huseynov", "Guliyev", "Ismayilov", "Abbasov", "Jafarov", "Karimov",
-    "Rzayev", "Babayev", "Safarov", "Askerov", "Najafov",
+    "Aliyev",
+    "Mammadov",
+    "Hasanov",
+    "Huseynov",
+    "Guliyev",
+    "Ismayilov",
+    "Abbasov",
+    "Jafarov",
+    "Karimov",
+    "Rzayev",
+    "Babayev",
+    "Safarov",
+    "Askerov",
+    "Najafov",
 ];
 
 /// The organisations of the demo. The national authority is ANAMA; the
 /// operators and QM body are fictional.
 fn organisations(g: &mut Gen) -> (Vec<Organisation>, Vec<Team>) {
     let spec: &[(&str, &str, OrganisationKind, &str)] = &[
-        ("Mine Action Agency of the Republic of Azerbaijan", "ANAMA", OrganisationKind::NationalAuthority, "AZ"),
+        (
+            "Mine Action Agency of the Republic of Azerbaijan",
+            "ANAMA",
+            OrganisationKind::NationalAuthority,
+            "AZ",
+        ),
         ("National Mine Action Quality Management Unit (demo)", "NQMU", OrganisationKind::QmBody, "AZ"),
         ("Qarabağ Humanitarian Demining (demo)", "QHD", OrganisationKind::Operator, "AZ"),
         ("Araz Mine Clearance LLC (demo)", "AMC", OrganisationKind::Operator, "AZ"),
@@ -387,36 +410,28 @@ impl<'p> Ground<'p> {
     }
 }
 
-/// Builds the demo register through `write`, which runs a closure in one
-/// transaction; the demo calls it once for the reference data and then once
-/// per batch of hazards. `progress(done, total)` reports hazards written.
+/// Builds the demo register into `store`: the reference data in one
+/// transaction, then the hazards and everything about them in batches of 500,
+/// each its own transaction. `progress(done, total)` reports hazards written.
 pub fn build(
     places: &Places,
     seed: u64,
     scale: Scale,
-    write: &mut dyn FnMut(&mut dyn FnMut(&mut Writer<'_>) -> Result<(), StoreError>) -> Result<(), StoreError>,
+    store: &mut Store,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<DemoCounts, StoreError> {
     let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), start: 0, end: 0 };
     g.start = jd(date(DEMO_START.0, DEMO_START.1, DEMO_START.2));
     g.end = jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2));
     let ground = Ground::new(places);
-    let mut reference = None;
-    write(&mut |w| {
-        reference = Some(write_reference(&mut g, places, w)?);
-        Ok(())
-    })?;
-    let reference = reference.ok_or_else(|| StoreError::Invalid {
-        record: "demo".into(),
-        problem: "reference data was not written".into(),
-    })?;
+    let reference = store.write(|w| write_reference(&mut g, places, w))?;
     let mut counts = DemoCounts::default();
     const BATCH: usize = 500;
     let total = scale.hazards;
     let mut done = 0;
     while done < total {
         let n = BATCH.min(total - done);
-        write(&mut |w| {
+        store.write(|w| {
             for i in done..done + n {
                 hazard_story(&mut g, &ground, &reference, i, w, &mut counts)?;
             }
@@ -437,7 +452,12 @@ pub fn build(
 }
 
 fn teams_of(reference: &Reference, org: Uuid, kinds: &[TeamKind]) -> Vec<Uuid> {
-    reference.teams.iter().filter(|t| t.organisation_id == org && kinds.contains(&t.kind)).map(|t| t.id).collect()
+    reference
+        .teams
+        .iter()
+        .filter(|t| t.organisation_id == org && kinds.contains(&t.kind))
+        .map(|t| t.id)
+        .collect()
 }
 
 /// One hazard's life: recorded, perhaps tasked, surveyed, reduced, cleared,
@@ -529,9 +549,17 @@ fn hazard_story(
         source: if kind == HazardKind::Cha {
             *g.pick(&[EvidenceSource::VisualSighting, EvidenceSource::Accident, EvidenceSource::Marking])
         } else {
-            *g.pick(&[EvidenceSource::Informant, EvidenceSource::MinefieldRecord, EvidenceSource::MilitaryRecord])
+            *g.pick(&[
+                EvidenceSource::Informant,
+                EvidenceSource::MinefieldRecord,
+                EvidenceSource::MilitaryRecord,
+            ])
         },
-        confidence: if kind == HazardKind::Cha { Confidence::High } else { *g.pick(&[Confidence::Low, Confidence::Medium]) },
+        confidence: if kind == HazardKind::Cha {
+            Confidence::High
+        } else {
+            *g.pick(&[Confidence::Low, Confidence::Medium])
+        },
         description: if kind == HazardKind::Cha {
             "Items seen on the surface by the survey team".into()
         } else {
@@ -560,7 +588,11 @@ fn hazard_story(
             "{} {} near {}",
             d.alt_name.as_deref().unwrap_or(&d.name),
             if kind == HazardKind::Cha { "minefield" } else { "suspected area" },
-            reference_description.split(" of ").last().unwrap_or(&reference_description).replace("road from ", "")
+            reference_description
+                .split(" of ")
+                .last()
+                .unwrap_or(&reference_description)
+                .replace("road from ", "")
         ),
         kind,
         status: HazardStatus::Open,
@@ -626,7 +658,8 @@ fn hazard_story(
     let mut completed = false;
     let mut activities: Vec<Activity> = Vec::new();
     let mut finds: Vec<EoFind> = Vec::new();
-    let team_kinds_clear = [TeamKind::ManualClearance, TeamKind::MechanicalClearance, TeamKind::MineDetectionDogs];
+    let team_kinds_clear =
+        [TeamKind::ManualClearance, TeamKind::MechanicalClearance, TeamKind::MineDetectionDogs];
     for (activity_kind, sectors) in plan {
         if next >= k {
             break;
@@ -644,9 +677,11 @@ fn hazard_story(
         let to = (next + sectors).min(k);
         let (method, team_kinds, outcome) = match activity_kind {
             ActivityKind::Nts => (None, &[TeamKind::Nts][..], ReleaseOutcome::Cancelled),
-            ActivityKind::Ts => {
-                (Some(ClearanceMethod::Mechanical), &[TeamKind::MechanicalClearance][..], ReleaseOutcome::Reduced)
-            }
+            ActivityKind::Ts => (
+                Some(ClearanceMethod::Mechanical),
+                &[TeamKind::MechanicalClearance][..],
+                ReleaseOutcome::Reduced,
+            ),
             _ => {
                 let m = g.weighted(&[
                     (ClearanceMethod::Manual, 6),
@@ -790,7 +825,11 @@ fn eo_find(
         EoCategory::Ap | EoCategory::At | EoCategory::Ied | EoCategory::Cmr => {
             g.weighted(&[(Disposal::DestroyedInSitu, 9), (Disposal::RemovedAndDestroyed, 1)])
         }
-        _ => g.weighted(&[(Disposal::RemovedAndDestroyed, 7), (Disposal::DestroyedInSitu, 2), (Disposal::HandedOver, 1)]),
+        _ => g.weighted(&[
+            (Disposal::RemovedAndDestroyed, 7),
+            (Disposal::DestroyedInSitu, 2),
+            (Disposal::HandedOver, 1),
+        ]),
     };
     let found = g.day_between(jd(activity.start_date), jd(activity.end_date));
     EoFind {
@@ -802,9 +841,16 @@ fn eo_find(
         category,
         eo_type: eo_type(g, category),
         quantity,
-        condition: g.weighted(&[(EoCondition::Armed, 6), (EoCondition::Unarmed, 1), (EoCondition::Damaged, 2), (EoCondition::Unknown, 1)]),
+        condition: g.weighted(&[
+            (EoCondition::Armed, 6),
+            (EoCondition::Unarmed, 1),
+            (EoCondition::Damaged, 2),
+            (EoCondition::Unknown, 1),
+        ]),
         fuze_state: match category {
-            EoCategory::Uxo | EoCategory::Cmr => Some(g.pick(&["fuzed", "fuze damaged", "unfuzed"]).to_string()),
+            EoCategory::Uxo | EoCategory::Cmr => {
+                Some(g.pick(&["fuzed", "fuze damaged", "unfuzed"]).to_string())
+            }
             _ => None,
         },
         disposal,
@@ -852,7 +898,13 @@ fn accident(
         .map(|_| {
             let child = activity_at_time == ActivityAtTime::Playing;
             let sex = if demining || g.chance(0.85) { Sex::Male } else { Sex::Female };
-            let age = if child { g.n(7, 17) } else if demining { g.n(21, 48) } else { g.n(16, 74) };
+            let age = if child {
+                g.n(7, 17)
+            } else if demining {
+                g.n(21, 48)
+            } else {
+                g.n(16, 74)
+            };
             let outcome = if g.chance(0.28) { VictimOutcome::Killed } else { VictimOutcome::Injured };
             Victim {
                 id: g.uuid(),
@@ -872,23 +924,35 @@ fn accident(
                     .to_string(),
                 ),
                 injuries: if outcome == VictimOutcome::Injured {
-                    Some(g.pick(&["lower limb amputation", "shrapnel wounds", "eye injury", "hand injury"]).to_string())
+                    Some(
+                        g.pick(&["lower limb amputation", "shrapnel wounds", "eye injury", "hand injury"])
+                            .to_string(),
+                    )
                 } else {
                     None
                 },
                 assistance: if outcome == VictimOutcome::Injured {
-                    Some(g.pick(&["emergency medical care", "prosthetics", "physical rehabilitation"]).to_string())
+                    Some(
+                        g.pick(&["emergency medical care", "prosthetics", "physical rehabilitation"])
+                            .to_string(),
+                    )
                 } else {
                     None
                 },
                 identity: Some(VictimIdentity {
                     full_name: format!("{} {} (fictional)", g.pick(GIVEN), g.pick(FAMILY)),
-                    contact: Some(format!("+994 50 {:03} {:02} {:02}", g.n(100, 999), g.n(10, 99), g.n(10, 99))),
+                    contact: Some(format!(
+                        "+994 50 {:03} {:02} {:02}",
+                        g.n(100, 999),
+                        g.n(10, 99),
+                        g.n(10, 99)
+                    )),
                 }),
             }
         })
         .collect();
-    let device_category = g.weighted(&[(EoCategory::Ap, 5), (EoCategory::At, 2), (EoCategory::Uxo, 3), (EoCategory::Cmr, 1)]);
+    let device_category =
+        g.weighted(&[(EoCategory::Ap, 5), (EoCategory::At, 2), (EoCategory::Uxo, 3), (EoCategory::Cmr, 1)]);
     w.insert_accident(&Accident {
         id: g.uuid(),
         kind: if demining { AccidentKind::DeminingAccident } else { AccidentKind::Incident },
@@ -899,9 +963,15 @@ fn accident(
         activity_at_time,
         area_marked: demining || g.chance(0.2),
         cause: if demining {
-            g.pick(&["missed item during excavation", "fragmentation from a nearby detonation", "drill not followed"]).to_string()
+            g.pick(&[
+                "missed item during excavation",
+                "fragmentation from a nearby detonation",
+                "drill not followed",
+            ])
+            .to_string()
         } else {
-            g.pick(&["entered unmarked land", "handled an unknown item", "vehicle drove over a mine"]).to_string()
+            g.pick(&["entered unmarked land", "handled an unknown item", "vehicle drove over a mine"])
+                .to_string()
         },
         location,
         victims,
@@ -940,7 +1010,9 @@ fn eore_session(
     ]);
     let reach = match audience {
         Audience::School => Reach { girls: g.n(5, 40), boys: g.n(5, 40), women: g.n(0, 4), men: g.n(0, 3) },
-        Audience::Farmers | Audience::Workers => Reach { girls: 0, boys: g.n(0, 3), women: g.n(0, 10), men: g.n(5, 45) },
+        Audience::Farmers | Audience::Workers => {
+            Reach { girls: 0, boys: g.n(0, 3), women: g.n(0, 10), men: g.n(5, 45) }
+        }
         _ => Reach { girls: g.n(0, 20), boys: g.n(0, 20), women: g.n(5, 40), men: g.n(5, 40) },
     };
     let org = if g.chance(0.3) { reference.authority } else { *g.pick(&reference.operators) };
@@ -948,7 +1020,11 @@ fn eore_session(
         id: g.uuid(),
         organisation_id: org,
         held_on: day(g.day_between(g.start, g.end)),
-        kind: g.weighted(&[(EoreKind::Presentation, 6), (EoreKind::CommunityLiaison, 3), (EoreKind::Training, 1)]),
+        kind: g.weighted(&[
+            (EoreKind::Presentation, 6),
+            (EoreKind::CommunityLiaison, 3),
+            (EoreKind::Training, 1),
+        ]),
         audience,
         settlement_id: settlement,
         district_id: district.map(|d| reference.district_ids[d]),

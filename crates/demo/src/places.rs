@@ -11,8 +11,19 @@ const OUTLINE: &str = include_str!("../../../data/az-outline.geojson");
 /// The districts of the territories liberated in late 2020, by their
 /// (corrected) names: where the demo puts its hazards.
 pub const LIBERATED: &[&str] = &[
-    "Ağdam", "Füzuli", "Cəbrayıl", "Zəngilan", "Qubadli", "Laçın", "Kəlbəcər", "Xocavənd", "Şuşa", "Şuşa (city)",
-    "Xocalı", "Xankəndi", "Tərtər",
+    "Ağdam",
+    "Füzuli",
+    "Cəbrayıl",
+    "Zəngilan",
+    "Qubadli",
+    "Laçın",
+    "Kəlbəcər",
+    "Xocavənd",
+    "Şuşa",
+    "Şuşa (city)",
+    "Xocalı",
+    "Xankəndi",
+    "Tərtər",
 ];
 
 /// Known errors in the Natural Earth / Highcharts district names, fixed on
@@ -77,7 +88,8 @@ fn to_multipolygon(g: geojson::Geometry) -> Result<MultiPolygon<f64>, PlacesErro
 impl Places {
     /// Loads the shipped districts, settlements and outline.
     pub fn load() -> Result<Places, PlacesError> {
-        let fc: geojson::FeatureCollection = DISTRICTS.parse().map_err(|e: geojson::Error| PlacesError(e.to_string()))?;
+        let fc: geojson::FeatureCollection =
+            DISTRICTS.parse().map_err(|e: geojson::Error| PlacesError(e.to_string()))?;
         let mut districts = Vec::new();
         for f in fc.features {
             let prop = |k: &str| f.property(k).and_then(|v| v.as_str()).map(str::to_string);
@@ -90,9 +102,11 @@ impl Places {
                 alt_name = Some(c.3.to_string());
                 hasc = Some(c.4.to_string());
             }
-            let geometry = f.geometry.ok_or_else(|| PlacesError(format!("district {name} has no geometry")))?;
+            let geometry =
+                f.geometry.ok_or_else(|| PlacesError(format!("district {name} has no geometry")))?;
             let boundary = to_multipolygon(geometry)?;
-            let bbox = boundary.bounding_rect().ok_or_else(|| PlacesError(format!("district {name} is empty")))?;
+            let bbox =
+                boundary.bounding_rect().ok_or_else(|| PlacesError(format!("district {name} is empty")))?;
             districts.push(PlaceDistrict { name, alt_name, hasc, region, boundary, bbox });
         }
         let mut seen = BTreeMap::new();
@@ -106,10 +120,13 @@ impl Places {
         for rec in rdr.records() {
             let rec = rec.map_err(|e| PlacesError(e.to_string()))?;
             let num = |i: usize| -> Result<f64, PlacesError> {
-                rec.get(i).and_then(|s| s.parse().ok()).ok_or_else(|| PlacesError(format!("settlement column {i}")))
+                rec.get(i)
+                    .and_then(|s| s.parse().ok())
+                    .ok_or_else(|| PlacesError(format!("settlement column {i}")))
             };
             let location = Point::new(num(3)?, num(2)?);
-            let district = districts.iter().position(|d| d.bbox_contains(&location) && d.boundary.contains(&location));
+            let district =
+                districts.iter().position(|d| d.bbox_contains(&location) && d.boundary.contains(&location));
             settlements.push(PlaceSettlement {
                 geonames_id: num(0)? as i64,
                 name: rec.get(1).unwrap_or_default().to_string(),
@@ -119,7 +136,8 @@ impl Places {
                 district,
             });
         }
-        let outline: geojson::GeoJson = OUTLINE.parse().map_err(|e: geojson::Error| PlacesError(e.to_string()))?;
+        let outline: geojson::GeoJson =
+            OUTLINE.parse().map_err(|e: geojson::Error| PlacesError(e.to_string()))?;
         let outline = match outline {
             geojson::GeoJson::FeatureCollection(fc) => fc
                 .features
@@ -140,7 +158,10 @@ impl Places {
 
     /// The index of the district containing a point.
     pub fn district_at(&self, p: &Point<f64>, among: &[usize]) -> Option<usize> {
-        among.iter().copied().find(|&i| self.districts[i].bbox_contains(p) && self.districts[i].boundary.contains(p))
+        among
+            .iter()
+            .copied()
+            .find(|&i| self.districts[i].bbox_contains(p) && self.districts[i].boundary.contains(p))
     }
 
     /// Indices of the liberated districts.

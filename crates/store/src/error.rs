@@ -5,7 +5,9 @@ use std::path::PathBuf;
 pub enum StoreError {
     #[error("no database at {path}: create one with `safeground init` or `safeground demo`, or name another with --db")]
     NotFound { path: PathBuf },
-    #[error("{path} already exists: choose another path, or remove it first if you really mean to replace it")]
+    #[error(
+        "{path} already exists: choose another path, or remove it first if you really mean to replace it"
+    )]
     Exists { path: PathBuf },
     #[error("{path} is not a SQLite database (is it a text file or another format?); safeground databases are GeoPackage files")]
     NotSqlite { path: PathBuf },

@@ -45,7 +45,10 @@ impl Store {
 
     /// Runs `f` in one transaction: everything it writes commits together, or,
     /// if it returns an error, nothing does.
-    pub fn write<T>(&mut self, f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>) -> Result<T, StoreError> {
+    pub fn write<T>(
+        &mut self,
+        f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
         let mut w = Writer::new(&tx);
         let out = f(&mut w)?;

@@ -3,7 +3,7 @@
 use crate::{Store, StoreError};
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 /// The GeoPackage `application_id`: the ASCII bytes "GPKG".
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
@@ -24,7 +24,9 @@ impl Store {
         }
         let conn = Connection::open_with_flags(
             path,
-            OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX,
+            OpenFlags::SQLITE_OPEN_READ_WRITE
+                | OpenFlags::SQLITE_OPEN_CREATE
+                | OpenFlags::SQLITE_OPEN_NO_MUTEX,
         )?;
         conn.execute_batch(&format!(
             "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION};"
@@ -59,7 +61,9 @@ impl Store {
     fn configure(&mut self) -> Result<(), StoreError> {
         // WAL: readers never block the writer. foreign_keys: references hold.
         self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&self.path, e))?;
-        self.conn.execute_batch("PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;")?;
+        self.conn.execute_batch(
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+        )?;
         Ok(())
     }
 
@@ -127,22 +131,23 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn classify(path: &PathBuf, e: rusqlite::Error) -> StoreError {
+fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
     match e.sqlite_error_code() {
-        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotSqlite { path: path.clone() },
+        Some(rusqlite::ErrorCode::NotADatabase) => StoreError::NotSqlite { path: path.to_path_buf() },
         Some(rusqlite::ErrorCode::DatabaseCorrupt) => {
-            StoreError::Corrupt { path: path.clone(), detail: e.to_string() }
+            StoreError::Corrupt { path: path.to_path_buf(), detail: e.to_string() }
         }
-        _ => StoreError::Stored { path: path.clone(), detail: e.to_string() },
+        _ => StoreError::Stored { path: path.to_path_buf(), detail: e.to_string() },
     }
 }
 
 /// Checks that an open file is a safeground GeoPackage of a schema we
 /// understand, reading only; returns its schema version.
-fn inspect(conn: &Connection, path: &PathBuf) -> Result<i64, StoreError> {
-    let app: i64 = conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| classify(path, e))?;
+fn inspect(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    let app: i64 =
+        conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| classify(path, e))?;
     if app != GPKG_APPLICATION_ID {
-        return Err(StoreError::NotGeoPackage { path: path.clone(), found: app });
+        return Err(StoreError::NotGeoPackage { path: path.to_path_buf(), found: app });
     }
     let has_meta: bool = conn
         .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sg_meta'", [], |_| Ok(true))
@@ -150,23 +155,27 @@ fn inspect(conn: &Connection, path: &PathBuf) -> Result<i64, StoreError> {
         .map_err(|e| classify(path, e))?
         .unwrap_or(false);
     if !has_meta {
-        return Err(StoreError::NotOurs { path: path.clone() });
+        return Err(StoreError::NotOurs { path: path.to_path_buf() });
     }
     let version = read_version(conn, path)?;
     if version > SCHEMA_VERSION {
-        return Err(StoreError::NewerSchema { path: path.clone(), found: version, supported: SCHEMA_VERSION });
+        return Err(StoreError::NewerSchema {
+            path: path.to_path_buf(),
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     Ok(version)
 }
 
-fn read_version(conn: &Connection, path: &PathBuf) -> Result<i64, StoreError> {
+fn read_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     let text: Option<String> = conn
         .query_row("SELECT value FROM sg_meta WHERE key = 'schema_version'", [], |r| r.get(0))
         .optional()
         .map_err(|e| classify(path, e))?;
-    let text = text.ok_or_else(|| StoreError::NotOurs { path: path.clone() })?;
+    let text = text.ok_or_else(|| StoreError::NotOurs { path: path.to_path_buf() })?;
     text.parse().map_err(|_| StoreError::Corrupt {
-        path: path.clone(),
+        path: path.to_path_buf(),
         detail: format!("sg_meta.schema_version is '{text}', not a number"),
     })
 }

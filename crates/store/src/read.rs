@@ -126,7 +126,8 @@ impl Store {
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_casualties.sql"))?;
         let mut rows = stmt.query([])?;
         while let Some(r) = rows.next()? {
-            let (district, year, outcome, n): (String, i32, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
+            let (district, year, outcome, n): (String, i32, String, i64) =
+                (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             b.casualties(&district, year, parse::<VictimOutcome>(&outcome, "victim")?, n);
         }
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_eore.sql"))?;

@@ -29,10 +29,18 @@ fn check_polygon(record: &str, mp: &MultiPolygon<f64>) -> Result<(), StoreError>
     if mp.0.is_empty() {
         return Err(invalid(record, "the polygon is empty"));
     }
-    for c in mp.0.iter().flat_map(|p| p.exterior().0.iter().chain(p.interiors().iter().flat_map(|r| r.0.iter()))) {
-        if !(c.x.is_finite() && c.y.is_finite() && (-180.0..=180.0).contains(&c.x) && (-90.0..=90.0).contains(&c.y))
+    for c in
+        mp.0.iter().flat_map(|p| p.exterior().0.iter().chain(p.interiors().iter().flat_map(|r| r.0.iter())))
+    {
+        if !(c.x.is_finite()
+            && c.y.is_finite()
+            && (-180.0..=180.0).contains(&c.x)
+            && (-90.0..=90.0).contains(&c.y))
         {
-            return Err(invalid(record, format!("vertex ({}, {}) is not a WGS84 longitude/latitude", c.x, c.y)));
+            return Err(invalid(
+                record,
+                format!("vertex ({}, {}) is not a WGS84 longitude/latitude", c.x, c.y),
+            ));
         }
     }
     let mut problems = Vec::new();
@@ -84,6 +92,20 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
+    /// Refuses a reference to a record that is not in the register, naming it,
+    /// rather than leaving it to SQLite's anonymous foreign-key error.
+    fn require(&self, record: &str, what: &'static str, table: &str, id: Uuid) -> Result<(), StoreError> {
+        let found: bool = self
+            .tx
+            .prepare_cached(&format!("SELECT count(*) > 0 FROM {table} WHERE id = ?1"))?
+            .query_row([uuid_text(id)], |r| r.get(0))?;
+        if found {
+            Ok(())
+        } else {
+            Err(invalid(record, format!("{what} {id} is not in the register")))
+        }
+    }
+
     pub fn insert_region(&mut self, r: &Region) -> Result<(), StoreError> {
         self.tx
             .prepare_cached("INSERT INTO regions (id, name) VALUES (?1, ?2)")?
@@ -132,7 +154,9 @@ impl<'t> Writer<'t> {
 
     pub fn insert_organisation(&mut self, o: &Organisation) -> Result<(), StoreError> {
         self.tx
-            .prepare_cached("INSERT INTO organisations (id, name, acronym, kind, country) VALUES (?1, ?2, ?3, ?4, ?5)")?
+            .prepare_cached(
+                "INSERT INTO organisations (id, name, acronym, kind, country) VALUES (?1, ?2, ?3, ?4, ?5)",
+            )?
             .execute(params![uuid_text(o.id), o.name, o.acronym, o.kind.code(), o.country])?;
         Ok(())
     }
@@ -152,6 +176,8 @@ impl<'t> Writer<'t> {
         if h.contamination.is_empty() {
             return Err(invalid(&record, "no contamination type is given (AP, AT, UXO, AXO, CMR or IED)"));
         }
+        self.require(&record, "district", "districts", h.district_id)?;
+        self.require(&record, "recording organisation", "organisations", h.recorded_by)?;
         let area = multipolygon_area(&h.geometry);
         if area <= 0.0 {
             return Err(invalid(&record, "the polygon has no area"));
@@ -194,7 +220,11 @@ impl<'t> Writer<'t> {
     }
 
     /// Moves a hazard to a new status.
-    pub fn set_hazard_status(&mut self, hazard: Uuid, status: safeground_core::codes::HazardStatus) -> Result<(), StoreError> {
+    pub fn set_hazard_status(
+        &mut self,
+        hazard: Uuid,
+        status: safeground_core::codes::HazardStatus,
+    ) -> Result<(), StoreError> {
         let n = self
             .tx
             .prepare_cached("UPDATE hazards SET status = ?1, version = version + 1 WHERE id = ?2")?
@@ -230,10 +260,17 @@ impl<'t> Writer<'t> {
     pub fn insert_activity(&mut self, a: &Activity) -> Result<(), StoreError> {
         let record = format!("activity {}", a.id);
         if a.end_date < a.start_date {
-            return Err(invalid(&record, format!("ends ({}) before it starts ({})", a.end_date, a.start_date)));
+            return Err(invalid(
+                &record,
+                format!("ends ({}) before it starts ({})", a.end_date, a.start_date),
+            ));
         }
         if !a.released.is_empty() && a.hazard_id.is_none() {
             return Err(invalid(&record, "releases ground but names no hazard"));
+        }
+        self.require(&record, "organisation", "organisations", a.organisation_id)?;
+        if let Some(h) = a.hazard_id {
+            self.require(&record, "hazard", "hazards", h)?;
         }
         self.tx
             .prepare_cached(
@@ -290,17 +327,21 @@ impl<'t> Writer<'t> {
             .prepare_cached("SELECT geom FROM hazards WHERE id = ?1")?
             .query_row([&id], |r| r.get(0))
             .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => StoreError::Unknown { what: "hazard", key: id.clone() },
+                rusqlite::Error::QueryReturnedNoRows => {
+                    StoreError::Unknown { what: "hazard", key: id.clone() }
+                }
                 e => e.into(),
             })?;
         let geometry = read_multipolygon(&blob, &record)?;
         let mut released: Vec<(ReleaseOutcome, MultiPolygon<f64>)> = Vec::new();
         {
-            let mut stmt = self.tx.prepare_cached("SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1")?;
+            let mut stmt =
+                self.tx.prepare_cached("SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1")?;
             let mut rows = stmt.query([&id])?;
             while let Some(row) = rows.next()? {
                 let outcome: String = row.get(0)?;
-                let outcome = outcome.parse().map_err(|e| invalid(&record, format!("stored outcome: {e}")))?;
+                let outcome =
+                    outcome.parse().map_err(|e| invalid(&record, format!("stored outcome: {e}")))?;
                 let g: Vec<u8> = row.get(1)?;
                 released.push((outcome, read_multipolygon(&g, &record)?));
             }
@@ -312,13 +353,23 @@ impl<'t> Writer<'t> {
                 "UPDATE hazards SET area_recorded_m2 = ?1, area_cancelled_m2 = ?2, area_reduced_m2 = ?3,
                    area_cleared_m2 = ?4, area_remaining_m2 = ?5, version = version + 1 WHERE id = ?6",
             )?
-            .execute(params![a.recorded_m2, a.cancelled_m2, a.reduced_m2, a.cleared_m2, a.remaining_m2, id])?;
+            .execute(params![
+                a.recorded_m2,
+                a.cancelled_m2,
+                a.reduced_m2,
+                a.cleared_m2,
+                a.remaining_m2,
+                id
+            ])?;
         Ok(())
     }
 
     pub fn insert_eo_find(&mut self, e: &EoFind) -> Result<(), StoreError> {
         if e.quantity <= 0 {
-            return Err(invalid(format!("EO find {}", e.id), format!("quantity {} is not a positive count", e.quantity)));
+            return Err(invalid(
+                format!("EO find {}", e.id),
+                format!("quantity {} is not a positive count", e.quantity),
+            ));
         }
         self.tx
             .prepare_cached(
@@ -373,9 +424,9 @@ impl<'t> Writer<'t> {
             "INSERT INTO victims (id, accident_id, outcome, sex, age, occupation, injuries, assistance)
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
         )?;
-        let mut ids = self
-            .tx
-            .prepare_cached("INSERT INTO victim_identities (victim_id, full_name, contact) VALUES (?1, ?2, ?3)")?;
+        let mut ids = self.tx.prepare_cached(
+            "INSERT INTO victim_identities (victim_id, full_name, contact) VALUES (?1, ?2, ?3)",
+        )?;
         for v in &a.victims {
             vs.execute(params![
                 uuid_text(v.id),

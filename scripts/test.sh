@@ -1,0 +1,42 @@
+#!/usr/bin/env bash
+# The test command (README): installs the outside tools that check what
+# safeground writes — GDAL (ogrinfo, validate_gpkg.py), GeographicLib, sqlite3 —
+# then runs every test of the workspace.
+#
+# Where it cannot install them (not root, no apt-get), it says so, runs the
+# rest, and lists every test it skipped at the end. In CI (CI=true) nothing is
+# ever skipped: a missing tool is a failure.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+missing=()
+command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
+/usr/bin/python3 -c 'import osgeo' >/dev/null 2>&1 || missing+=(python3-gdal)
+/usr/bin/python3 -c 'import geographiclib' >/dev/null 2>&1 || missing+=(python3-geographiclib)
+command -v GeoConvert >/dev/null 2>&1 || missing+=(geographiclib-tools)
+command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+
+if [ ${#missing[@]} -gt 0 ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
+    echo "Installing the tools the tests check our output with: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  elif [ "${CI:-}" = true ]; then
+    echo "CI needs ${missing[*]} and cannot install them (not root, or no apt-get)." >&2
+    exit 1
+  else
+    echo "WARNING: cannot install ${missing[*]} here (needs root and apt-get)."
+    echo "         The tests that need them will be SKIPPED and listed at the end."
+    export SAFEGROUND_SKIP_EXTERNAL=1
+  fi
+fi
+
+mkdir -p target
+rm -f target/skipped-tests.txt
+cargo test --workspace --locked "$@"
+
+if [ -s target/skipped-tests.txt ]; then
+  echo
+  echo "SKIPPED (not a pass): these tests did not run because a tool is missing:"
+  sed 's/^/  /' target/skipped-tests.txt
+fi
