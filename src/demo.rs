@@ -117,13 +117,9 @@ fn build(tmp: &Path, places: &Places, args: &DemoArgs) -> Result<safeground_demo
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let counts = safeground_demo::build(
-        places,
-        args.seed,
-        args.scale,
-        &mut store,
-        &mut |done, _| bar.set_position(done),
-    )?;
+    let counts = safeground_demo::build(places, args.seed, args.scale, &mut store, &mut |done, _| {
+        bar.set_position(done)
+    })?;
     bar.finish_and_clear();
     store.checkpoint()?;
     drop(store);

@@ -382,10 +382,14 @@ struct Ground<'p> {
     liberated: Vec<usize>,
     /// Indices of settlements in the liberated districts.
     settlements: Vec<usize>,
+    /// Linear size factor of hazards: 1 up to 20,000 hazards, then smaller, so
+    /// that a national-scale register (about 5,000 km² at 100,000 hazards) fits
+    /// the liberated territories (about 11,700 km²) as real contamination does.
+    size: f64,
 }
 
 impl<'p> Ground<'p> {
-    fn new(places: &'p Places) -> Ground<'p> {
+    fn new(places: &'p Places, hazards: usize) -> Ground<'p> {
         let liberated = places.liberated();
         let settlements = places
             .settlements
@@ -394,7 +398,8 @@ impl<'p> Ground<'p> {
             .filter(|(_, s)| s.district.is_some_and(|d| liberated.contains(&d)))
             .map(|(i, _)| i)
             .collect();
-        Ground { places, liberated, settlements }
+        let size = (20_000.0 / hazards.max(1) as f64).sqrt().min(1.0);
+        Ground { places, liberated, settlements, size }
     }
 
     /// A random point inside a liberated district.
@@ -423,7 +428,7 @@ pub fn build(
     let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), start: 0, end: 0 };
     g.start = jd(date(DEMO_START.0, DEMO_START.1, DEMO_START.2));
     g.end = jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2));
-    let ground = Ground::new(places);
+    let ground = Ground::new(places, scale.hazards);
     let reference = store.write(|w| write_reference(&mut g, places, w))?;
     let mut counts = DemoCounts::default();
     const BATCH: usize = 500;
@@ -480,7 +485,7 @@ fn hazard_story(
                 let s = &places.settlements[si];
                 if placement == 0 {
                     let centre = offset(s.location, g.f(0.0, 360.0), g.f(300.0, 5_000.0));
-                    let r = g.f(60.0, 450.0);
+                    let r = g.f(60.0, 450.0) * ground.size;
                     let n = g.n(12, 60) as usize;
                     let star = Star::blob(g, centre, r, n);
                     (centre, star, s.location, format!("centre of {}", s.name), true)
@@ -507,13 +512,14 @@ fn hazard_story(
                     };
                     let along = offset(s.location, az, dist * g.f(0.1, 0.9));
                     let centre = offset(along, az + 90.0, g.f(-250.0, 250.0));
-                    let star = Star::strip(centre, az, g.f(200.0, 1_800.0), g.f(25.0, 150.0), 60.0);
+                    let star =
+                        Star::strip(centre, az, g.f(200.0, 1_800.0) * ground.size, g.f(25.0, 150.0), 60.0);
                     (centre, star, s.location, format!("road from {} at its last houses", s.name), true)
                 }
             }
             _ => {
                 let (centre, _) = ground.random_point(g);
-                let r = g.f(80.0, 700.0);
+                let r = g.f(80.0, 700.0) * ground.size;
                 let n = g.n(16, 80) as usize;
                 let star = Star::blob(g, centre, r, n);
                 let rp = offset(centre, g.f(0.0, 360.0), r * 2.5 + 200.0);

@@ -62,7 +62,8 @@ impl Store {
         // WAL: readers never block the writer. foreign_keys: references hold.
         self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&self.path, e))?;
         self.conn.execute_batch(
-            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;",
+            "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;
+             PRAGMA cache_size = -65536;",
         )?;
         Ok(())
     }

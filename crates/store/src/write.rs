@@ -3,20 +3,20 @@
 
 use crate::geometry::{date_text, multipolygon_blob, point_blob, read_multipolygon};
 use crate::StoreError;
-use geo::{MultiPolygon, Validation};
+use geo::{BoundingRect, MultiPolygon, Rect, Validation};
 use rusqlite::{params, Transaction};
 use safeground_core::accounting::account;
 use safeground_core::area::multipolygon_area;
 use safeground_core::codes::{join_codes, ReleaseOutcome, VictimOutcome};
 use safeground_core::model::*;
-use std::collections::BTreeSet;
+use std::collections::BTreeMap;
 use uuid::Uuid;
 
 /// The writing half of a transaction on the register.
 pub struct Writer<'t> {
     tx: &'t Transaction<'t>,
     /// Layers written to, whose extents in gpkg_contents are refreshed on finish.
-    touched: BTreeSet<&'static str>,
+    touched: BTreeMap<&'static str, [f64; 4]>,
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -64,29 +64,38 @@ fn opt_uuid(id: Option<Uuid>) -> Option<String> {
 
 impl<'t> Writer<'t> {
     pub(crate) fn new(tx: &'t Transaction<'t>) -> Self {
-        Writer { tx, touched: BTreeSet::new() }
+        Writer { tx, touched: BTreeMap::new() }
     }
 
-    /// Refreshes the extents of the layers written to (GDAL and QGIS read them).
+    /// Grows the recorded extent of a layer by a geometry's bounding box.
+    fn touch(
+        &mut self,
+        layer: &'static str,
+        g: &impl BoundingRect<f64, Output = impl Into<Option<Rect<f64>>>>,
+    ) {
+        if let Some(r) = g.bounding_rect().into() {
+            let e = self.touched.entry(layer).or_insert([
+                f64::INFINITY,
+                f64::INFINITY,
+                f64::NEG_INFINITY,
+                f64::NEG_INFINITY,
+            ]);
+            e[0] = e[0].min(r.min().x);
+            e[1] = e[1].min(r.min().y);
+            e[2] = e[2].max(r.max().x);
+            e[3] = e[3].max(r.max().y);
+        }
+    }
+
+    /// Widens the extents in gpkg_contents (GDAL and QGIS read them) to take in
+    /// what this transaction wrote. The register only grows, so extents only widen.
     pub(crate) fn finish(&mut self) -> Result<(), StoreError> {
-        for layer in std::mem::take(&mut self.touched) {
-            let mut stmt = self.tx.prepare_cached(&format!("SELECT geom FROM {layer}"))?;
-            let mut rows = stmt.query([])?;
-            let (mut minx, mut miny, mut maxx, mut maxy) =
-                (f64::INFINITY, f64::INFINITY, f64::NEG_INFINITY, f64::NEG_INFINITY);
-            while let Some(row) = rows.next()? {
-                if let Some([x0, x1, y0, y1]) = row.get_ref(0)?.as_blob().ok().and_then(envelope) {
-                    minx = minx.min(x0);
-                    maxx = maxx.max(x1);
-                    miny = miny.min(y0);
-                    maxy = maxy.max(y1);
-                }
-            }
-            let ext = |v: f64| if v.is_finite() { Some(v) } else { None };
+        for (layer, [x0, y0, x1, y1]) in std::mem::take(&mut self.touched) {
             self.tx.execute(
-                "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4,
-                 last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
-                params![ext(minx), ext(miny), ext(maxx), ext(maxy), layer],
+                "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
+                   max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
+                   last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
+                params![x0, y0, x1, y1, layer],
             )?;
         }
         Ok(())
@@ -129,7 +138,7 @@ impl<'t> Writer<'t> {
                 d.hasc,
                 multipolygon_area(&d.boundary),
             ])?;
-        self.touched.insert("districts");
+        self.touch("districts", &d.boundary);
         Ok(())
     }
 
@@ -148,7 +157,7 @@ impl<'t> Writer<'t> {
                 s.population,
                 s.geonames_id,
             ])?;
-        self.touched.insert("settlements");
+        self.touch("settlements", &s.location);
         Ok(())
     }
 
@@ -215,7 +224,7 @@ impl<'t> Writer<'t> {
         for e in &h.evidence {
             ev.execute(params![uuid_text(h.id), e.source.code(), e.confidence.code(), e.description])?;
         }
-        self.touched.insert("hazards");
+        self.touch("hazards", &h.geometry);
         Ok(())
     }
 
@@ -309,8 +318,10 @@ impl<'t> Writer<'t> {
                     multipolygon_area(&r.geometry),
                 ])?;
             }
+            for r in &a.released {
+                self.touch("released_areas", &r.geometry);
+            }
             if !a.released.is_empty() {
-                self.touched.insert("released_areas");
                 self.recompute_hazard(hazard)?;
             }
         }
@@ -391,7 +402,7 @@ impl<'t> Writer<'t> {
                 e.fuze_state,
                 e.disposal.code(),
             ])?;
-        self.touched.insert("eo_finds");
+        self.touch("eo_finds", &e.location);
         Ok(())
     }
 
@@ -442,7 +453,7 @@ impl<'t> Writer<'t> {
                 ids.execute(params![uuid_text(v.id), i.full_name, i.contact])?;
             }
         }
-        self.touched.insert("accidents");
+        self.touch("accidents", &a.location);
         Ok(())
     }
 
@@ -467,32 +478,7 @@ impl<'t> Writer<'t> {
                 s.reach.women,
                 s.reach.men,
             ])?;
-        self.touched.insert("eore_sessions");
+        self.touch("eore_sessions", &s.location);
         Ok(())
-    }
-}
-
-/// The `[minx, maxx, miny, maxy]` of a GeoPackage blob, from its header
-/// envelope or, for a point, from the point itself.
-fn envelope(blob: &[u8]) -> Option<[f64; 4]> {
-    if blob.len() < 8 || &blob[..2] != b"GP" {
-        return None;
-    }
-    let flags = blob[3];
-    let le = flags & 1 == 1;
-    let f = |o: usize| -> Option<f64> {
-        let b: [u8; 8] = blob.get(o..o + 8)?.try_into().ok()?;
-        Some(if le { f64::from_le_bytes(b) } else { f64::from_be_bytes(b) })
-    };
-    if (flags >> 1) & 0b111 != 0 {
-        return Some([f(8)?, f(16)?, f(24)?, f(32)?]);
-    }
-    match safeground_core::wkb::decode_gpkg(blob).ok()?.1 {
-        geo::Geometry::Point(p) => Some([p.x(), p.x(), p.y(), p.y()]),
-        g => {
-            use geo::BoundingRect;
-            let r = g.bounding_rect()?;
-            Some([r.min().x, r.max().x, r.min().y, r.max().y])
-        }
     }
 }

@@ -8,7 +8,9 @@ use time::macros::date;
 use uuid::Uuid;
 
 fn square(x: f64, y: f64, d: f64) -> MultiPolygon<f64> {
-    MultiPolygon(vec![polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d), (x: x, y: y)]])
+    MultiPolygon(vec![
+        polygon![(x: x, y: y), (x: x + d, y: y), (x: x + d, y: y + d), (x: x, y: y + d), (x: x, y: y)],
+    ])
 }
 
 struct Refs {
@@ -74,7 +76,9 @@ fn a_failed_write_leaves_nothing_behind() {
     let bad = hazard(
         &r,
         "AZ-AM-000002",
-        MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.91), (x: 46.91, y: 39.9), (x: 46.9, y: 39.91), (x: 46.9, y: 39.9)]]),
+        MultiPolygon(vec![
+            polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.91), (x: 46.91, y: 39.9), (x: 46.9, y: 39.91), (x: 46.9, y: 39.9)],
+        ]),
     );
     let err = store
         .write(|w| {
@@ -84,7 +88,10 @@ fn a_failed_write_leaves_nothing_behind() {
         .unwrap_err();
     assert!(matches!(err, StoreError::Invalid { .. }), "{err}");
     assert!(err.to_string().starts_with("hazard AZ-AM-000002: the polygon is not valid"), "{err}");
-    assert!(store.hazards(&HazardFilter::default()).unwrap().is_empty(), "the good hazard was rolled back too");
+    assert!(
+        store.hazards(&HazardFilter::default()).unwrap().is_empty(),
+        "the good hazard was rolled back too"
+    );
 }
 
 #[test]
@@ -92,7 +99,8 @@ fn foreign_keys_are_enforced() {
     let dir = tempfile::tempdir().unwrap();
     let mut store = Store::create(&dir.path().join("r.gpkg")).unwrap();
     let r = reference(&mut store);
-    let orphan = hazard(&Refs { district: Uuid::new_v4(), org: r.org }, "AZ-XX-000001", square(46.9, 39.9, 0.01));
+    let orphan =
+        hazard(&Refs { district: Uuid::new_v4(), org: r.org }, "AZ-XX-000001", square(46.9, 39.9, 0.01));
     let err = store.write(|w| w.insert_hazard(&orphan)).unwrap_err();
     assert!(err.to_string().starts_with("hazard AZ-XX-000001: district "), "{err}");
     assert!(err.to_string().ends_with("is not in the register"), "{err}");
@@ -106,7 +114,9 @@ fn releases_update_the_figures_from_geometry() {
     let r = reference(&mut store);
     let h = hazard(&r, "AZ-AM-000001", square(46.9, 39.9, 0.01));
     // Cleared: the triangle below the diagonal, sharing the hazard's vertices.
-    let cleared = MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91), (x: 46.9, y: 39.9)]]);
+    let cleared = MultiPolygon(vec![
+        polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91), (x: 46.9, y: 39.9)],
+    ]);
     let activity = Activity {
         id: Uuid::new_v4(),
         kind: ActivityKind::Clearance,
