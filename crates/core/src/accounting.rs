@@ -17,8 +17,9 @@
 //! use safeground_core::accounting::account;
 //! use safeground_core::codes::ReleaseOutcome;
 //! let hazard = MultiPolygon(vec![polygon![(x: 46.90, y: 39.90), (x: 46.91, y: 39.90), (x: 46.91, y: 39.91), (x: 46.90, y: 39.91)]]);
-//! let west_half = MultiPolygon(vec![polygon![(x: 46.90, y: 39.90), (x: 46.905, y: 39.90), (x: 46.905, y: 39.91), (x: 46.90, y: 39.91)]]);
-//! let f = account(&hazard, &[(ReleaseOutcome::Cleared, &west_half)]);
+//! // Cleared: the half below the diagonal.
+//! let half = MultiPolygon(vec![polygon![(x: 46.90, y: 39.90), (x: 46.91, y: 39.90), (x: 46.91, y: 39.91)]]);
+//! let f = account(&hazard, &[(ReleaseOutcome::Cleared, &half)]);
 //! assert!((f.cleared_m2 + f.remaining_m2 - f.recorded_m2).abs() < 1e-3);
 //! assert!((f.cleared_m2 / f.recorded_m2 - 0.5).abs() < 1e-3);
 //! ```

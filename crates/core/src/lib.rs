@@ -8,9 +8,13 @@
 pub mod accounting;
 pub mod area;
 pub mod codes;
+pub mod coords;
 pub mod gnomonic;
 pub mod model;
+pub mod proximity;
 pub mod summary;
+pub mod traverse;
+pub mod validate;
 pub mod wkb;
 
 pub use uuid::Uuid;

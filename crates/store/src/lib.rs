@@ -19,7 +19,7 @@ mod write;
 
 pub use error::StoreError;
 pub use open::SCHEMA_VERSION;
-pub use read::{HazardDetail, HazardFilter, HazardRow, ReleasedRow};
+pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, ReleasedRow};
 pub use write::Writer;
 
 use rusqlite::Connection;

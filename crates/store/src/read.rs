@@ -1,6 +1,6 @@
 //! Reads from the register: the summary, hazard lists and details.
 
-use crate::geometry::read_multipolygon;
+use crate::geometry::{read_multipolygon, read_point};
 use crate::{Store, StoreError};
 use rusqlite::{params, Row};
 use safeground_core::accounting::ReleaseFigures;
@@ -209,5 +209,68 @@ impl Store {
             }).collect::<Vec<_>>(),
         });
         Ok(HazardDetail { hazard, evidence, released, eo_finds, geometry })
+    }
+}
+
+/// A hazard's polygon with its identifiers, for spatial relations.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HazardShape {
+    pub id: String,
+    pub code: String,
+    pub district: String,
+    pub geometry: geo::MultiPolygon<f64>,
+}
+
+/// A named point of the register (a settlement).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NamedPoint {
+    pub id: String,
+    pub name: String,
+    pub location: geo::Point<f64>,
+}
+
+impl Store {
+    /// Every hazard's polygon as recorded, by code.
+    pub fn hazard_shapes(&self) -> Result<Vec<HazardShape>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT h.id, h.code, d.name, h.geom FROM hazards h JOIN districts d ON d.id = h.district_id ORDER BY h.code",
+        )?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let code: String = r.get(1)?;
+            let blob: Vec<u8> = r.get(3)?;
+            let geometry = read_multipolygon(&blob, &format!("hazard {code}"))?;
+            out.push(HazardShape { id: r.get(0)?, code, district: r.get(2)?, geometry });
+        }
+        Ok(out)
+    }
+
+    /// Every settlement, by name.
+    pub fn settlements(&self) -> Result<Vec<NamedPoint>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT id, name, geom FROM settlements ORDER BY name, id")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let name: String = r.get(1)?;
+            let blob: Vec<u8> = r.get(2)?;
+            let location = read_point(&blob, &format!("settlement {name}"))?;
+            out.push(NamedPoint { id: r.get(0)?, name, location });
+        }
+        Ok(out)
+    }
+
+    /// The districts' boundaries together: the programme's country, against
+    /// which positions are checked. Empty when the register has no districts.
+    pub fn country(&self) -> Result<geo::MultiPolygon<f64>, StoreError> {
+        let mut stmt = self.conn.prepare("SELECT name, geom FROM districts ORDER BY fid")?;
+        let mut rows = stmt.query([])?;
+        let mut parts = Vec::new();
+        while let Some(r) = rows.next()? {
+            let name: String = r.get(0)?;
+            let blob: Vec<u8> = r.get(1)?;
+            parts.extend(read_multipolygon(&blob, &format!("district {name}"))?.0);
+        }
+        Ok(geo::MultiPolygon(parts))
     }
 }

@@ -1,0 +1,4 @@
+//! safeground's exchange formats: what the field's tools write, read
+//! faithfully, with every problem named by feature and field.
+
+pub mod geojson;
