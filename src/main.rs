@@ -3,6 +3,7 @@
 //! below return typed errors.
 
 mod demo;
+mod field;
 mod render;
 
 use anyhow::{Context, Result};
@@ -48,6 +49,19 @@ enum Command {
     /// List and inspect hazards.
     #[command(subcommand)]
     Hazards(HazardsCommand),
+    /// Convert positions between notations (DD, DMS, DDM, UTM, MGRS) and flag likely mistakes.
+    Coords(field::CoordsArgs),
+    /// Build a polygon from a benchmark and turning points (bearing and distance, or coordinates).
+    Traverse(field::TraverseArgs),
+    /// Validate every polygon of a GeoJSON file; exits non-zero when any is invalid.
+    Check(field::CheckArgs),
+    /// Hazards of the register that overlap each other, with the shared area.
+    Overlaps {
+        #[arg(long)]
+        json: bool,
+    },
+    /// Hazards within a distance of settlements or of given positions.
+    Near(field::NearArgs),
 }
 
 #[derive(Debug, Subcommand)]
@@ -129,6 +143,11 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", render::hazard_detail(&detail));
             }
         }
+        Command::Coords(args) => field::coords(&cli.db, &args)?,
+        Command::Traverse(args) => field::traverse(&args)?,
+        Command::Check(args) => field::check_file(&cli.db, &args)?,
+        Command::Overlaps { json } => field::overlaps(&cli.db, json)?,
+        Command::Near(args) => field::near(&cli.db, &args)?,
     }
     Ok(())
 }
