@@ -125,3 +125,43 @@ mod tests {
         assert_eq!(ring_area_perimeter(&LineString::new(vec![])), (0.0, 0.0));
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use geo::{Coord, LineString, Polygon};
+    use proptest::prelude::*;
+
+    /// A star-shaped ring (always simple) around a point in Azerbaijan or Ukraine.
+    fn ring() -> impl Strategy<Value = Vec<Coord<f64>>> {
+        (44.0f64..50.0, 38.5f64..52.0, 3usize..40, 0.0005f64..0.05).prop_flat_map(|(x, y, n, r)| {
+            proptest::collection::vec(0.3f64..1.0, n).prop_map(move |radii| {
+                radii
+                    .iter()
+                    .enumerate()
+                    .map(|(k, f)| {
+                        let t = std::f64::consts::TAU * k as f64 / radii.len() as f64;
+                        Coord { x: x + r * f * t.cos(), y: y + r * f * t.sin() }
+                    })
+                    .collect()
+            })
+        })
+    }
+
+    proptest! {
+        #[test]
+        fn area_is_invariant_under_rotation_and_reversal(ring in ring(), shift in 0usize..40) {
+            let n = ring.len();
+            let area = |pts: &[Coord<f64>]| polygon_area(&Polygon::new(LineString(pts.to_vec()), vec![]));
+            let a = area(&ring);
+            let mut rotated = ring.clone();
+            rotated.rotate_left(shift % n);
+            let mut reversed = ring.clone();
+            reversed.reverse();
+            // The same absolute error bound as the oracle test: 1e-9 relative or 1 cm².
+            let tol = (a * 1e-9).max(1e-4);
+            prop_assert!((area(&rotated) - a).abs() <= tol, "{} vs {}", area(&rotated), a);
+            prop_assert!((area(&reversed) - a).abs() <= tol, "{} vs {}", area(&reversed), a);
+        }
+    }
+}

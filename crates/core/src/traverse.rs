@@ -432,3 +432,42 @@ mod tests {
         assert_eq!(e, TraverseError::NoStart);
     }
 }
+
+#[cfg(test)]
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// A rectangle walked by true bearings closes wherever it starts and
+        /// however it is oriented, and its area is width × height. Not exactly:
+        /// a geodesic that starts due east bends towards the equator by
+        /// s²·tan φ / 2R, so the misclosure is about a centimetre for 300 m legs
+        /// at 40° N — a hundred-thousandth of the perimeter, far below any
+        /// field tolerance.
+        #[test]
+        fn a_closed_rectangle_traverse_closes(
+            lat in 38.5f64..52.0, lon in 22.0f64..50.0, rot in 0.0f64..360.0,
+            w in 10.0f64..500.0, h in 10.0f64..500.0,
+        ) {
+            let text = format!(
+                "SP,,,,,{lat:.7} N {lon:.7} E\n\
+                 TP1,{b0},deg,true,{w},\nTP2,{b1},deg,true,{h},\nTP3,{b2},deg,true,{w},\nSP,{b3},deg,true,{h},\n",
+                b0 = rot, b1 = (rot + 90.0) % 360.0, b2 = (rot + 180.0) % 360.0, b3 = (rot + 270.0) % 360.0,
+            );
+            let t = compute(&read_csv(&text).unwrap(), &Settings::default()).unwrap();
+            let bound = 2.0 * (w * w + h * h) * lat.to_radians().tan() / 6.3e6 + 1e-4;
+            prop_assert!(t.closure.error_m.unwrap() < bound, "{} (bound {bound} m)", t.closure);
+            prop_assert!(t.closure.error_percent.unwrap() < 0.01, "{}", t.closure);
+            let rel = (t.area_m2() - w * h).abs() / (w * h);
+            prop_assert!(rel < 1e-4, "area {} vs {}", t.area_m2(), w * h);
+        }
+
+        #[test]
+        fn any_text_never_panics(s in "\\PC{0,300}") {
+            if let Ok(st) = read_csv(&s) {
+                let _ = compute(&st, &Settings { force: true, ..Settings::default() });
+            }
+        }
+    }
+}
