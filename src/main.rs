@@ -5,6 +5,7 @@
 mod demo;
 mod field;
 mod render;
+mod reports;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -30,6 +31,10 @@ struct Cli {
     )]
     db: PathBuf,
 
+    /// Who is acting, recorded in the history (accounts come later).
+    #[arg(long, global = true, env = "SAFEGROUND_ACTOR", default_value = "cli")]
+    actor: String,
+
     #[command(subcommand)]
     command: Command,
 }
@@ -43,6 +48,31 @@ enum Command {
     /// The national land-release summary, per district and in total.
     Summary {
         /// Print one JSON object instead of tables.
+        #[arg(long)]
+        json: bool,
+        /// The register as it stood at the end of this day (YYYY-MM-DD, UTC).
+        #[arg(long, value_parser = parse_date)]
+        as_of: Option<time::Date>,
+    },
+    /// Tasks: the authority gives a hazard to an operator.
+    #[command(subcommand)]
+    Task(reports::TaskCommand),
+    /// Field reports: submit, list, show, approve, reject, unapprove.
+    #[command(subcommand)]
+    Report(reports::ReportCommand),
+    /// The versions of a record: `history hazard CODE`.
+    History {
+        #[arg(value_parser = ["hazard"])]
+        record: String,
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Every report that touched the ground at a position (any notation, or LON LAT).
+    Trace {
+        /// A position, or a longitude then a latitude.
+        #[arg(num_args = 1..=2, required = true)]
+        position: Vec<String>,
         #[arg(long)]
         json: bool,
     },
@@ -91,6 +121,11 @@ struct ListArgs {
     json: bool,
 }
 
+pub(crate) fn parse_date(s: &str) -> Result<time::Date, String> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| format!("'{s}' is not a date: write YYYY-MM-DD"))
+}
+
 fn parse_status(s: &str) -> Result<HazardStatus, String> {
     s.parse().map_err(|e: safeground_core::codes::UnknownCode| e.to_string())
 }
@@ -117,8 +152,12 @@ fn run(cli: Cli) -> Result<()> {
             println!("Created an empty national register at {}", cli.db.display());
         }
         Command::Demo(args) => demo::run(&cli.db, &args)?,
-        Command::Summary { json } => {
-            let summary = open(&cli.db)?.summary()?;
+        Command::Summary { json, as_of } => {
+            let store = open(&cli.db)?;
+            let summary = match as_of {
+                Some(d) => store.summary_at(&safeground_store::end_of_day(d))?,
+                None => store.summary()?,
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&summary)?);
             } else {
@@ -142,6 +181,19 @@ fn run(cli: Cli) -> Result<()> {
             } else {
                 print!("{}", render::hazard_detail(&detail));
             }
+        }
+        Command::Report(cmd) => reports::run(&cli.db, &cli.actor, &cmd)?,
+        Command::Task(cmd) => reports::task(&cli.db, &cli.actor, &cmd)?,
+        Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
+        Command::Trace { position, json } => {
+            // Two numbers are LON LAT, as the command's name promises; one string is any notation.
+            let text = match position.as_slice() {
+                [lon, lat] if lon.parse::<f64>().is_ok() && lat.parse::<f64>().is_ok() => {
+                    format!("{lat}, {lon}")
+                }
+                parts => parts.join(" "),
+            };
+            reports::trace(&cli.db, &text, json)?
         }
         Command::Coords(args) => field::coords(&cli.db, &args)?,
         Command::Traverse(args) => field::traverse(&args)?,

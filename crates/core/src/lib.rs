@@ -12,6 +12,7 @@ pub mod coords;
 pub mod gnomonic;
 pub mod model;
 pub mod proximity;
+pub mod report;
 pub mod summary;
 pub mod traverse;
 pub mod validate;

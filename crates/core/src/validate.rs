@@ -47,7 +47,7 @@ pub struct Rules {
 
 impl Default for Rules {
     fn default() -> Rules {
-        Rules { max_edge_m: 5_000.0, spike_angle_deg: 1.0, programme_area: None }
+        Rules { max_edge_m: 5_000.0, spike_angle_deg: 0.1, programme_area: None }
     }
 }
 

@@ -9,6 +9,9 @@
 //! by sector ends with nothing remaining, as in a real completion.
 
 use crate::places::Places;
+use crate::via_reports::{
+    accident_report, activity_report, eore_report, file, hazard_report, noon, spot_report, APPROVER,
+};
 use geo::{Coord, LineString, MultiPolygon, Point, Polygon};
 use geographiclib_rs::DirectGeodesic;
 use rand::{Rng, SeedableRng};
@@ -313,6 +316,8 @@ fn organisations(g: &mut Gen) -> (Vec<Organisation>, Vec<Team>) {
 
 /// Ids of the reference records written first, needed by everything after.
 struct Reference {
+    /// Acronyms by organisation id, as reports name their authors.
+    acronyms: Vec<(Uuid, String)>,
     district_ids: Vec<Uuid>,
     settlement_ids: Vec<Uuid>,
     authority: Uuid,
@@ -367,6 +372,7 @@ fn write_reference(g: &mut Gen, places: &Places, w: &mut Writer<'_>) -> Result<R
         w.insert_team(t)?;
     }
     Ok(Reference {
+        acronyms: orgs.iter().map(|o| (o.id, o.acronym.clone())).collect(),
         district_ids,
         settlement_ids,
         authority: orgs[0].id,
@@ -454,6 +460,17 @@ pub fn build(
         progress(done as u64, total as u64);
     }
     Ok(counts)
+}
+
+fn acronym(reference: &Reference, id: Uuid) -> &str {
+    reference.acronyms.iter().find(|(o, _)| *o == id).map(|(_, a)| a.as_str()).unwrap_or("")
+}
+
+/// An approval some days after the report, never before the last one on the same record.
+fn approval_after(g: &mut Gen, end: i32, last: &mut i32) -> time::OffsetDateTime {
+    let at = (end + g.n(2, 14) as i32).max(*last + 1);
+    *last = at;
+    noon(day(at))
 }
 
 fn teams_of(reference: &Reference, org: Uuid, kinds: &[TeamKind]) -> Vec<Uuid> {
@@ -614,7 +631,14 @@ fn hazard_story(
         recorded_by: if g.chance(0.7) { reference.authority } else { *g.pick(&reference.operators) },
         beneficiaries: Some(g.n(20, if near_settlement { 3_000 } else { 300 })),
     };
-    w.insert_hazard(&hazard)?;
+    let mut last_approval = recorded;
+    let approved = approval_after(g, recorded, &mut last_approval);
+    file(
+        w,
+        &hazard_report(&hazard, acronym(reference, hazard.recorded_by), &d.name, day(recorded - 3)),
+        day(recorded),
+        approved,
+    )?;
     counts.hazards += 1;
 
     // A quarter of the register is not yet tasked.
@@ -622,7 +646,7 @@ fn hazard_story(
         return Ok(());
     }
     let operator = *g.pick(&reference.operators);
-    let issued = g.day_between(recorded + 10, recorded + 240);
+    let issued = g.day_between(last_approval + 1, recorded + 240);
     if issued > g.end {
         return Ok(());
     }
@@ -635,7 +659,7 @@ fn hazard_story(
         priority: *g.pick(&[Priority::High, Priority::Medium, Priority::Medium, Priority::Low]),
         status: TaskStatus::Issued,
         issued_on: day(issued),
-        due_on: Some(day(issued + g.n(90, 540) as i32)),
+        due_on: Some(day(issued + g.n(730, 1460) as i32)),
     };
 
     // The hazard's ground in sectors, released in order.
@@ -677,7 +701,7 @@ fn hazard_story(
             _ => g.n(20, 150),
         } as i32;
         let end = start + duration;
-        if end > g.end {
+        if end > g.end || task.due_on.is_some_and(|due| day(end) > due) {
             break;
         }
         let to = (next + sectors).min(k);
@@ -736,36 +760,27 @@ fn hazard_story(
             completed = true;
         }
     }
-    let task = Task {
-        status: if completed {
-            TaskStatus::Completed
-        } else if activities.is_empty() {
-            TaskStatus::Issued
-        } else {
-            TaskStatus::InProgress
-        },
-        ..task
-    };
-    w.insert_task(&task)?;
+    w.issue_task(&task, APPROVER, noon(day(issued)))?;
     counts.tasks += 1;
-    for a in &activities {
-        w.insert_activity(a)?;
+    let handed_over = completed && g.chance(0.4);
+    let n_activities = activities.len();
+    for (i, a) in activities.iter().enumerate() {
+        let found: Vec<&EoFind> = finds.iter().filter(|f| f.activity_id == Some(a.id)).collect();
+        let last = i + 1 == n_activities;
+        let report = activity_report(
+            a,
+            acronym(reference, operator),
+            &task.code,
+            &found,
+            completed && last,
+            handed_over && last,
+        );
+        let approved = approval_after(g, jd(a.end_date), &mut last_approval);
+        file(w, &report, a.end_date, approved)?;
     }
     counts.activities += activities.len();
     counts.released_areas += activities.iter().map(|a| a.released.len()).sum::<usize>();
-    for f in &finds {
-        w.insert_eo_find(f)?;
-    }
     counts.eo_finds += finds.len();
-    let status = match (completed, activities.is_empty()) {
-        (true, _) if g.chance(0.4) => HazardStatus::HandedOver,
-        (true, _) => HazardStatus::Closed,
-        (false, false) => HazardStatus::WorkedOn,
-        (false, true) => HazardStatus::Open,
-    };
-    if status != HazardStatus::Open {
-        w.set_hazard_status(hazard_id, status)?;
-    }
     // EOD spot tasks nearby: isolated UXO called in by the population.
     if g.chance(0.05) {
         let p = offset(star.centre, g.f(0.0, 360.0), far + g.f(100.0, 2_000.0));
@@ -785,10 +800,12 @@ fn hazard_story(
             hours_worked: Some(g.n(2, 8) as f64),
             released: vec![],
         };
-        w.insert_activity(&spot)?;
-        counts.activities += 1;
         let category = g.weighted(&[(EoCategory::Uxo, 8), (EoCategory::Cmr, 2), (EoCategory::Axo, 1)]);
-        w.insert_eo_find(&eo_find(g, reference, &spot, None, district, category, p))?;
+        let find = eo_find(g, reference, &spot, None, district, category, p);
+        let mut last = start;
+        let approved = approval_after(g, start, &mut last);
+        file(w, &spot_report(&spot, acronym(reference, operator), &[&find]), spot.end_date, approved)?;
+        counts.activities += 1;
         counts.eo_finds += 1;
     }
     Ok(())
@@ -959,7 +976,7 @@ fn accident(
         .collect();
     let device_category =
         g.weighted(&[(EoCategory::Ap, 5), (EoCategory::At, 2), (EoCategory::Uxo, 3), (EoCategory::Cmr, 1)]);
-    w.insert_accident(&Accident {
+    let accident = Accident {
         id: g.uuid(),
         kind: if demining { AccidentKind::DeminingAccident } else { AccidentKind::Incident },
         occurred_on: occurred,
@@ -981,7 +998,10 @@ fn accident(
         },
         location,
         victims,
-    })?;
+    };
+    let mut last = jd(occurred);
+    let approved = approval_after(g, jd(occurred), &mut last);
+    file(w, &accident_report(&accident, acronym(reference, reference.authority)), occurred, approved)?;
     counts.accidents += 1;
     counts.victims += n_victims as usize;
     Ok(())
@@ -1022,7 +1042,7 @@ fn eore_session(
         _ => Reach { girls: g.n(0, 20), boys: g.n(0, 20), women: g.n(5, 40), men: g.n(5, 40) },
     };
     let org = if g.chance(0.3) { reference.authority } else { *g.pick(&reference.operators) };
-    w.insert_eore_session(&EoreSession {
+    let session = EoreSession {
         id: g.uuid(),
         organisation_id: org,
         held_on: day(g.day_between(g.start, g.end)),
@@ -1036,7 +1056,10 @@ fn eore_session(
         district_id: district.map(|d| reference.district_ids[d]),
         reach,
         location,
-    })?;
+    };
+    let mut last = jd(session.held_on);
+    let approved = approval_after(g, jd(session.held_on), &mut last);
+    file(w, &eore_report(&session, acronym(reference, org)), session.held_on, approved)?;
     counts.eore_sessions += 1;
     Ok(())
 }

@@ -5,6 +5,7 @@
 
 pub mod generate;
 pub mod places;
+pub mod via_reports;
 
 pub use generate::{build, DemoCounts, Scale};
 pub use places::Places;

@@ -30,7 +30,7 @@ pub fn read_multipolygon(blob: &[u8], record: &str) -> Result<MultiPolygon<f64>,
 }
 
 /// Reads a stored point.
-pub fn read_point(blob: &[u8], record: &str) -> Result<Point<f64>, StoreError> {
+pub(crate) fn read_point(blob: &[u8], record: &str) -> Result<Point<f64>, StoreError> {
     match decode_gpkg(blob).map_err(|e| bad(record, format!("stored geometry cannot be read: {e}")))?.1 {
         Geometry::Point(p) => Ok(p),
         other => Err(bad(record, format!("stored geometry is a {}, not a point", kind(&other)))),

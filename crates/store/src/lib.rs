@@ -13,13 +13,16 @@
 
 mod error;
 mod geometry;
+mod history;
 mod open;
 mod read;
+mod reports;
 mod write;
 
 pub use error::StoreError;
 pub use open::SCHEMA_VERSION;
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, ReleasedRow};
+pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 pub use write::Writer;
 
 use rusqlite::Connection;
@@ -29,6 +32,8 @@ use std::path::{Path, PathBuf};
 pub struct Store {
     conn: Connection,
     path: PathBuf,
+    /// The districts' boundaries, read once: approvals place points in them.
+    districts: Option<Vec<write::DistrictShape>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -49,12 +54,25 @@ impl Store {
         &mut self,
         f: impl FnOnce(&mut Writer<'_>) -> Result<T, StoreError>,
     ) -> Result<T, StoreError> {
+        if self.districts.is_none() {
+            self.districts = Some(self.district_shapes()?);
+        }
+        let districts = self.districts.take().unwrap_or_default();
         let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
-        let mut w = Writer::new(&tx);
-        let out = f(&mut w)?;
-        w.finish()?;
-        tx.commit()?;
-        Ok(out)
+        let mut w = Writer::new(&tx, &districts);
+        let out = f(&mut w);
+        let changed = w.districts_changed;
+        let out = match out {
+            Ok(v) => {
+                w.finish()?;
+                drop(w);
+                tx.commit()?;
+                Ok(v)
+            }
+            Err(e) => Err(e),
+        };
+        self.districts = if changed { None } else { Some(districts) };
+        out
     }
 }
 

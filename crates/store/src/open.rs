@@ -11,7 +11,10 @@ const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
 const GPKG_USER_VERSION: i64 = 10300;
 
 /// The migrations, in order. Migration N brings the schema to version N.
-const MIGRATIONS: &[&str] = &[include_str!("../migrations/0001_register.sql")];
+const MIGRATIONS: &[&str] = &[
+    include_str!("../migrations/0001_register.sql"),
+    include_str!("../migrations/0002_reports_history.sql"),
+];
 
 /// The schema version this program writes and the newest it can open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
@@ -31,7 +34,7 @@ impl Store {
         conn.execute_batch(&format!(
             "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION};"
         ))?;
-        let mut store = Store { conn, path: path.to_path_buf() };
+        let mut store = Store { conn, path: path.to_path_buf(), districts: None };
         store.configure()?;
         store.migrate(0)?;
         Ok(store)
@@ -47,7 +50,7 @@ impl Store {
         )
         .map_err(|e| classify(&path_buf, e))?;
         let version = inspect(&conn, &path_buf)?;
-        let mut store = Store { conn, path: path_buf };
+        let mut store = Store { conn, path: path_buf, districts: None };
         store.configure()?;
         store.migrate(version)?;
         Ok(store)

@@ -45,6 +45,9 @@ pub struct ReleasedRow {
     pub method: Option<String>,
     pub organisation: String,
     pub activity_id: String,
+    pub report_id: Option<String>,
+    /// When the ground was re-opened (failed QC) or withdrawn (unapproval).
+    pub revoked_at: Option<String>,
 }
 
 /// A hazard with its evidence, released ground and geometry.
@@ -100,11 +103,17 @@ fn parse<T: std::str::FromStr<Err = safeground_core::codes::UnknownCode>>(
 }
 
 impl Store {
-    /// The national land-release summary.
+    /// The national land-release summary as the register stands.
     pub fn summary(&self) -> Result<Summary, StoreError> {
+        self.summary_at("9999-12-31T00:00:00Z")
+    }
+
+    /// The summary as the register stood just before `bound` (UTC, RFC 3339):
+    /// see [`crate::end_of_day`] for "as of a date".
+    pub fn summary_at(&self, bound: &str) -> Result<Summary, StoreError> {
         let mut b = SummaryBuilder::default();
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_hazards.sql"))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([bound])?;
         while let Some(r) = rows.next()? {
             let district: String = r.get(0)?;
             let status: String = r.get(1)?;
@@ -118,20 +127,20 @@ impl Store {
             b.hazard(&district, parse(&status, "hazard status")?, &f);
         }
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_eo_destroyed.sql"))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([bound])?;
         while let Some(r) = rows.next()? {
             let (district, category, n): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
             b.eo_destroyed(&district, parse::<EoCategory>(&category, "EO find")?, n);
         }
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_casualties.sql"))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([bound])?;
         while let Some(r) = rows.next()? {
             let (district, year, outcome, n): (String, i32, String, i64) =
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
             b.casualties(&district, year, parse::<VictimOutcome>(&outcome, "victim")?, n);
         }
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_eore.sql"))?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query([bound])?;
         while let Some(r) = rows.next()? {
             let district: String = r.get(0)?;
             b.eore(&district, Reach { girls: r.get(1)?, boys: r.get(2)?, women: r.get(3)?, men: r.get(4)? });
@@ -189,6 +198,8 @@ impl Store {
                     method: r.get(5)?,
                     organisation: r.get(6)?,
                     activity_id: r.get(7)?,
+                    report_id: r.get(8)?,
+                    revoked_at: r.get(9)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
@@ -233,7 +244,8 @@ impl Store {
     /// Every hazard's polygon as recorded, by code.
     pub fn hazard_shapes(&self) -> Result<Vec<HazardShape>, StoreError> {
         let mut stmt = self.conn.prepare(
-            "SELECT h.id, h.code, d.name, h.geom FROM hazards h JOIN districts d ON d.id = h.district_id ORDER BY h.code",
+            "SELECT h.id, h.code, d.name, h.geom FROM hazards h JOIN districts d ON d.id = h.district_id
+             WHERE h.revoked_at IS NULL ORDER BY h.code",
         )?;
         let mut rows = stmt.query([])?;
         let mut out = Vec::new();

@@ -9,14 +9,25 @@ use safeground_core::accounting::account;
 use safeground_core::area::multipolygon_area;
 use safeground_core::codes::{join_codes, ReleaseOutcome, VictimOutcome};
 use safeground_core::model::*;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use uuid::Uuid;
+
+/// A district's id, boundary and bounding box, for placing points.
+pub(crate) type DistrictShape = (Uuid, MultiPolygon<f64>, Rect<f64>);
 
 /// The writing half of a transaction on the register.
 pub struct Writer<'t> {
-    tx: &'t Transaction<'t>,
-    /// Layers written to, whose extents in gpkg_contents are refreshed on finish.
+    pub(crate) tx: &'t Transaction<'t>,
+    /// Layers written to, whose extents in gpkg_contents are widened on finish.
     touched: BTreeMap<&'static str, [f64; 4]>,
+    /// During an approval: the report and the time its effects are recorded with.
+    pub(crate) context: Option<(String, String)>,
+    /// Hazards changed during an approval, to snapshot as new versions.
+    pub(crate) hazards_touched: BTreeSet<String>,
+    /// The districts, for placing points that name no hazard.
+    pub(crate) districts: &'t [DistrictShape],
+    /// Whether districts were written (the store's district cache is then stale).
+    pub(crate) districts_changed: bool,
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -54,7 +65,7 @@ fn check_polygon(record: &str, mp: &MultiPolygon<f64>) -> Result<(), StoreError>
     Ok(())
 }
 
-fn uuid_text(id: Uuid) -> String {
+pub(crate) fn uuid_text(id: Uuid) -> String {
     id.hyphenated().to_string()
 }
 
@@ -63,8 +74,30 @@ fn opt_uuid(id: Option<Uuid>) -> Option<String> {
 }
 
 impl<'t> Writer<'t> {
-    pub(crate) fn new(tx: &'t Transaction<'t>) -> Self {
-        Writer { tx, touched: BTreeMap::new() }
+    pub(crate) fn new(
+        tx: &'t Transaction<'t>,
+        districts: &'t [(Uuid, MultiPolygon<f64>, Rect<f64>)],
+    ) -> Self {
+        Writer {
+            tx,
+            touched: BTreeMap::new(),
+            context: None,
+            hazards_touched: BTreeSet::new(),
+            districts,
+            districts_changed: false,
+        }
+    }
+
+    /// Stamps the records an approval creates with its report and time.
+    fn stamp(&self, table: &str, id: Uuid) -> Result<(), StoreError> {
+        if let Some((report, at)) = &self.context {
+            self.tx
+                .prepare_cached(&format!(
+                    "UPDATE {table} SET report_id = ?1, recorded_at = ?2 WHERE id = ?3"
+                ))?
+                .execute(params![report, at, uuid_text(id)])?;
+        }
+        Ok(())
     }
 
     /// Grows the recorded extent of a layer by a geometry's bounding box.
@@ -139,6 +172,7 @@ impl<'t> Writer<'t> {
                 multipolygon_area(&d.boundary),
             ])?;
         self.touch("districts", &d.boundary);
+        self.districts_changed = true;
         Ok(())
     }
 
@@ -177,9 +211,9 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    /// Records a hazard as surveyed. Its land-release figures start at
-    /// "nothing released"; [`Writer::insert_activity`] keeps them current.
-    pub fn insert_hazard(&mut self, h: &Hazard) -> Result<(), StoreError> {
+    /// Records a hazard (approval of a survey does this). Its land-release
+    /// figures start at "nothing released"; releases keep them current.
+    pub(crate) fn insert_hazard(&mut self, h: &Hazard) -> Result<(), StoreError> {
         let record = format!("hazard {}", h.code);
         check_polygon(&record, &h.geometry)?;
         if h.contamination.is_empty() {
@@ -225,26 +259,16 @@ impl<'t> Writer<'t> {
             ev.execute(params![uuid_text(h.id), e.source.code(), e.confidence.code(), e.description])?;
         }
         self.touch("hazards", &h.geometry);
-        Ok(())
-    }
-
-    /// Moves a hazard to a new status.
-    pub fn set_hazard_status(
-        &mut self,
-        hazard: Uuid,
-        status: safeground_core::codes::HazardStatus,
-    ) -> Result<(), StoreError> {
-        let n = self
-            .tx
-            .prepare_cached("UPDATE hazards SET status = ?1, version = version + 1 WHERE id = ?2")?
-            .execute(params![status.code(), uuid_text(hazard)])?;
-        if n == 0 {
-            return Err(StoreError::Unknown { what: "hazard", key: uuid_text(hazard) });
+        if let Some((report, _)) = &self.context {
+            self.tx
+                .prepare_cached("UPDATE hazards SET report_id = ?1 WHERE id = ?2")?
+                .execute(params![report, uuid_text(h.id)])?;
         }
+        self.hazards_touched.insert(uuid_text(h.id));
         Ok(())
     }
 
-    pub fn insert_task(&mut self, t: &Task) -> Result<(), StoreError> {
+    pub(crate) fn insert_task(&mut self, t: &Task) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "INSERT INTO tasks (id, code, hazard_id, organisation_id, activity, priority, status, issued_on, due_on)
@@ -266,7 +290,7 @@ impl<'t> Writer<'t> {
 
     /// Records an activity with the ground it released, and brings the
     /// hazard's land-release figures up to date from the geometry.
-    pub fn insert_activity(&mut self, a: &Activity) -> Result<(), StoreError> {
+    pub(crate) fn insert_activity(&mut self, a: &Activity) -> Result<(), StoreError> {
         let record = format!("activity {}", a.id);
         if a.end_date < a.start_date {
             return Err(invalid(
@@ -300,6 +324,7 @@ impl<'t> Writer<'t> {
                 a.depth_cm,
                 a.hours_worked,
             ])?;
+        self.stamp("activities", a.id)?;
         if let Some(hazard) = a.hazard_id {
             let mut stmt = self.tx.prepare_cached(
                 "INSERT INTO released_areas (geom, id, activity_id, hazard_id, organisation_id, outcome, released_on, area_m2)
@@ -317,6 +342,7 @@ impl<'t> Writer<'t> {
                     date_text(r.released_on),
                     multipolygon_area(&r.geometry),
                 ])?;
+                self.stamp("released_areas", r.id)?;
             }
             for r in &a.released {
                 self.touch("released_areas", &r.geometry);
@@ -330,7 +356,7 @@ impl<'t> Writer<'t> {
 
     /// Recomputes a hazard's figures: remaining = hazard polygon less the union
     /// of every polygon released from it (geodesic m²).
-    fn recompute_hazard(&mut self, hazard: Uuid) -> Result<(), StoreError> {
+    pub(crate) fn recompute_hazard(&mut self, hazard: Uuid) -> Result<(), StoreError> {
         let id = uuid_text(hazard);
         let record = format!("hazard {id}");
         let blob: Vec<u8> = self
@@ -346,8 +372,9 @@ impl<'t> Writer<'t> {
         let geometry = read_multipolygon(&blob, &record)?;
         let mut released: Vec<(ReleaseOutcome, MultiPolygon<f64>)> = Vec::new();
         {
-            let mut stmt =
-                self.tx.prepare_cached("SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1")?;
+            let mut stmt = self.tx.prepare_cached(
+                "SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL",
+            )?;
             let mut rows = stmt.query([&id])?;
             while let Some(row) = rows.next()? {
                 let outcome: String = row.get(0)?;
@@ -362,7 +389,7 @@ impl<'t> Writer<'t> {
         self.tx
             .prepare_cached(
                 "UPDATE hazards SET area_recorded_m2 = ?1, area_cancelled_m2 = ?2, area_reduced_m2 = ?3,
-                   area_cleared_m2 = ?4, area_remaining_m2 = ?5, version = version + 1 WHERE id = ?6",
+                   area_cleared_m2 = ?4, area_remaining_m2 = ?5 WHERE id = ?6",
             )?
             .execute(params![
                 a.recorded_m2,
@@ -372,10 +399,11 @@ impl<'t> Writer<'t> {
                 a.remaining_m2,
                 id
             ])?;
+        self.hazards_touched.insert(id);
         Ok(())
     }
 
-    pub fn insert_eo_find(&mut self, e: &EoFind) -> Result<(), StoreError> {
+    pub(crate) fn insert_eo_find(&mut self, e: &EoFind) -> Result<(), StoreError> {
         if e.quantity <= 0 {
             return Err(invalid(
                 format!("EO find {}", e.id),
@@ -403,12 +431,13 @@ impl<'t> Writer<'t> {
                 e.disposal.code(),
             ])?;
         self.touch("eo_finds", &e.location);
+        self.stamp("eo_finds", e.id)?;
         Ok(())
     }
 
     /// Records an accident, its victims' statistical fields, and — in a
     /// separate table no layer exposes — their identities.
-    pub fn insert_accident(&mut self, a: &Accident) -> Result<(), StoreError> {
+    pub(crate) fn insert_accident(&mut self, a: &Accident) -> Result<(), StoreError> {
         let killed = a.victims.iter().filter(|v| v.outcome == VictimOutcome::Killed).count() as i64;
         let injured = a.victims.len() as i64 - killed;
         self.tx
@@ -454,10 +483,11 @@ impl<'t> Writer<'t> {
             }
         }
         self.touch("accidents", &a.location);
+        self.stamp("accidents", a.id)?;
         Ok(())
     }
 
-    pub fn insert_eore_session(&mut self, s: &EoreSession) -> Result<(), StoreError> {
+    pub(crate) fn insert_eore_session(&mut self, s: &EoreSession) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "INSERT INTO eore_sessions (geom, id, organisation_id, held_on, kind, audience, settlement_id,
@@ -479,6 +509,7 @@ impl<'t> Writer<'t> {
                 s.reach.men,
             ])?;
         self.touch("eore_sessions", &s.location);
+        self.stamp("eore_sessions", s.id)?;
         Ok(())
     }
 }

@@ -1,0 +1,485 @@
+//! Field reports: how data enters the register. Nothing is edited in place;
+//! a report is submitted, checked, and approved (its effects applied in one
+//! transaction) or rejected with a reason; an approved report can later be
+//! unapproved, which reverses its effects.
+//!
+//! The JSON form is documented with an example per type in `docs/reports.md`
+//! (the examples there are `examples/reports/*.json`, which the tests submit).
+//! References to the register (organisation, task, hazard, team, district)
+//! are by code, acronym, name or UUID; geometries are GeoJSON; positions are
+//! `[lon, lat]` or text in any notation [`crate::coords`] reads.
+
+use crate::codes::*;
+use crate::coords::parse_position;
+use crate::validate::RawPolygon;
+use geo::{Coord, Point};
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use time::Date;
+use uuid::Uuid;
+
+/// The kinds of report.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ReportType {
+    /// Non-technical survey: may create a hazard, change its polygon, or cancel ground.
+    #[serde(rename = "NTS")]
+    Nts,
+    /// Technical survey: confirms a hazard, reduces ground.
+    #[serde(rename = "TS")]
+    Ts,
+    /// Clearance progress or completion: clears ground, EO found.
+    #[serde(rename = "CLEARANCE")]
+    Clearance,
+    #[serde(rename = "EOD_SPOT_TASK")]
+    EodSpotTask,
+    #[serde(rename = "EO_FIND")]
+    EoFind,
+    #[serde(rename = "ACCIDENT")]
+    Accident,
+    #[serde(rename = "EORE_SESSION")]
+    EoreSession,
+    /// Quality management inspection: a failed QC re-opens released ground.
+    #[serde(rename = "QM_INSPECTION")]
+    QmInspection,
+}
+
+impl ReportType {
+    pub fn code(self) -> &'static str {
+        match self {
+            ReportType::Nts => "NTS",
+            ReportType::Ts => "TS",
+            ReportType::Clearance => "CLEARANCE",
+            ReportType::EodSpotTask => "EOD_SPOT_TASK",
+            ReportType::EoFind => "EO_FIND",
+            ReportType::Accident => "ACCIDENT",
+            ReportType::EoreSession => "EORE_SESSION",
+            ReportType::QmInspection => "QM_INSPECTION",
+        }
+    }
+
+    /// The activity a report of this type records, if any.
+    pub fn activity(self) -> Option<ActivityKind> {
+        match self {
+            ReportType::Nts => Some(ActivityKind::Nts),
+            ReportType::Ts => Some(ActivityKind::Ts),
+            ReportType::Clearance => Some(ActivityKind::Clearance),
+            ReportType::EodSpotTask => Some(ActivityKind::EodSpotTask),
+            _ => None,
+        }
+    }
+
+    /// The outcome of ground released by this type of report.
+    pub fn outcome(self) -> Option<ReleaseOutcome> {
+        match self {
+            ReportType::Nts => Some(ReleaseOutcome::Cancelled),
+            ReportType::Ts => Some(ReleaseOutcome::Reduced),
+            ReportType::Clearance => Some(ReleaseOutcome::Cleared),
+            _ => None,
+        }
+    }
+}
+
+/// A place given either as `[lon, lat]` or as text in any notation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum Place {
+    LonLat([f64; 2]),
+    Text(String),
+}
+
+impl Place {
+    pub fn point(&self) -> Result<Point<f64>, String> {
+        match self {
+            Place::LonLat([lon, lat]) => {
+                if lon.is_finite() && lat.is_finite() && lon.abs() <= 180.0 && lat.abs() <= 90.0 {
+                    Ok(Point::new(*lon, *lat))
+                } else {
+                    Err(format!("[{lon}, {lat}] is not a longitude/latitude"))
+                }
+            }
+            Place::Text(s) => parse_position(s).map(|p| p.position.into()).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Ground released by the report: a polygon and, for reports that release by
+/// more than one outcome, which.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Release {
+    /// GeoJSON Polygon or MultiPolygon.
+    pub geometry: Value,
+    /// Defaults to the report type's outcome (NTS cancels, TS reduces, clearance clears).
+    #[serde(default)]
+    pub outcome: Option<ReleaseOutcome>,
+}
+
+/// A new hazard, recorded by a non-technical survey.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewHazard {
+    /// The hazard's UUID, when the field assigned one; otherwise one is made.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    pub name: String,
+    pub kind: HazardKind,
+    /// District name (either spelling) or UUID.
+    pub district: String,
+    pub contamination: Vec<EoCategory>,
+    #[serde(default)]
+    pub land_use: Vec<LandUse>,
+    #[serde(default)]
+    pub evidence: Vec<crate::model::Evidence>,
+    pub geometry: Value,
+    #[serde(default)]
+    pub benchmark: Option<Place>,
+    #[serde(default)]
+    pub reference_point: Option<Place>,
+    #[serde(default)]
+    pub reference_description: Option<String>,
+    #[serde(default)]
+    pub beneficiaries: Option<i64>,
+    /// The code to give it; by default the next code of its district.
+    #[serde(default)]
+    pub code: Option<String>,
+}
+
+/// An item (or batch) of EO found.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Find {
+    pub category: EoCategory,
+    #[serde(rename = "type")]
+    pub eo_type: String,
+    #[serde(default = "one")]
+    pub quantity: i64,
+    #[serde(default = "unknown_condition")]
+    pub condition: EoCondition,
+    #[serde(default)]
+    pub fuze_state: Option<String>,
+    pub disposal: Disposal,
+    pub location: Place,
+    /// Defaults to the report's end date.
+    #[serde(default)]
+    pub found_on: Option<Date>,
+}
+
+fn one() -> i64 {
+    1
+}
+fn unknown_condition() -> EoCondition {
+    EoCondition::Unknown
+}
+
+/// A victim as reported; `name` and `contact` are personal data, stored apart.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedVictim {
+    pub outcome: VictimOutcome,
+    pub sex: Sex,
+    #[serde(default)]
+    pub age: Option<i64>,
+    #[serde(default)]
+    pub occupation: Option<String>,
+    #[serde(default)]
+    pub injuries: Option<String>,
+    #[serde(default)]
+    pub assistance: Option<String>,
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub contact: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedAccident {
+    pub kind: AccidentKind,
+    pub location: Place,
+    pub device_category: EoCategory,
+    pub activity_at_time: ActivityAtTime,
+    #[serde(default)]
+    pub area_marked: bool,
+    pub cause: String,
+    pub victims: Vec<ReportedVictim>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportedSession {
+    pub kind: EoreKind,
+    pub audience: Audience,
+    /// A settlement name, or a place.
+    #[serde(default)]
+    pub settlement: Option<String>,
+    #[serde(default)]
+    pub location: Option<Place>,
+    pub reach: crate::model::Reach,
+}
+
+/// The result of a QM inspection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum QmResult {
+    #[serde(rename = "PASS")]
+    Pass,
+    #[serde(rename = "FAIL")]
+    Fail,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Inspection {
+    pub result: QmResult,
+    /// On a failed QC, the released areas (UUIDs) whose ground is re-opened.
+    #[serde(default)]
+    pub reopen: Vec<Uuid>,
+    #[serde(default)]
+    pub findings: Option<String>,
+}
+
+/// A field report as submitted.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Report {
+    #[serde(rename = "type")]
+    pub report_type: ReportType,
+    /// Assigned on submission when absent; a report keeps its id everywhere.
+    #[serde(default)]
+    pub id: Option<Uuid>,
+    /// The author organisation: acronym or UUID.
+    pub organisation: String,
+    #[serde(default)]
+    pub task: Option<String>,
+    #[serde(default)]
+    pub hazard: Option<String>,
+    #[serde(default)]
+    pub team: Option<String>,
+    pub start_date: Date,
+    pub end_date: Date,
+    #[serde(default)]
+    pub method: Option<ClearanceMethod>,
+    #[serde(default)]
+    pub depth_cm: Option<i64>,
+    #[serde(default)]
+    pub hours_worked: Option<f64>,
+    /// A completion report: the hazard closes if nothing is left.
+    #[serde(default)]
+    pub completion: bool,
+    /// With a completion: the land is handed back to its users.
+    #[serde(default)]
+    pub handed_over: bool,
+    #[serde(default)]
+    pub new_hazard: Option<NewHazard>,
+    /// NTS: the hazard's polygon as re-surveyed.
+    #[serde(default)]
+    pub hazard_geometry: Option<Value>,
+    /// TS: the hazard is confirmed (SHA becomes CHA).
+    #[serde(default)]
+    pub confirm: bool,
+    #[serde(default)]
+    pub released: Vec<Release>,
+    #[serde(default)]
+    pub eo_finds: Vec<Find>,
+    #[serde(default)]
+    pub accident: Option<ReportedAccident>,
+    #[serde(default)]
+    pub session: Option<ReportedSession>,
+    #[serde(default)]
+    pub inspection: Option<Inspection>,
+    #[serde(default)]
+    pub notes: Option<String>,
+}
+
+/// A report that cannot be read.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{0}")]
+pub struct ReportError(pub String);
+
+/// Reads a report from JSON, with serde's message (which names the field and
+/// line) when it does not fit.
+pub fn parse(text: &str) -> Result<Report, ReportError> {
+    serde_json::from_str(text).map_err(|e| ReportError(format!("not a safeground report: {e}")))
+}
+
+/// The polygons of a GeoJSON Polygon or MultiPolygon value, rings as written.
+pub fn raw_polygons(g: &Value) -> Result<Vec<RawPolygon>, String> {
+    let kind = g.get("type").and_then(Value::as_str).unwrap_or("");
+    let coords = g.get("coordinates").ok_or("the geometry has no coordinates")?;
+    let ring = |r: &Value| -> Result<Vec<Coord<f64>>, String> {
+        r.as_array()
+            .ok_or("a ring is not an array of positions")?
+            .iter()
+            .map(|p| {
+                let a = p.as_array().filter(|a| a.len() >= 2).ok_or(format!("{p} is not a position"))?;
+                match (a[0].as_f64(), a[1].as_f64()) {
+                    (Some(x), Some(y)) => Ok(Coord { x, y }),
+                    _ => Err(format!("{p} is not a position")),
+                }
+            })
+            .collect()
+    };
+    let polygon = |p: &Value| -> Result<RawPolygon, String> {
+        p.as_array().ok_or("a polygon is not an array of rings")?.iter().map(ring).collect()
+    };
+    match kind {
+        "Polygon" => Ok(vec![polygon(coords)?]),
+        "MultiPolygon" => coords.as_array().ok_or("not an array of polygons")?.iter().map(polygon).collect(),
+        other => Err(format!("the geometry is a {other}, not a Polygon or MultiPolygon")),
+    }
+}
+
+/// Everything about a report that can be said without the register: it is
+/// not empty, it names a location, its dates make sense against `today`, and
+/// the fields its type needs are there. Each problem is a plain sentence.
+pub fn check_shape(r: &Report, today: Date) -> Vec<String> {
+    let mut p = Vec::new();
+    let t = r.report_type;
+    if r.end_date < r.start_date {
+        p.push(format!("the report ends ({}) before it starts ({})", r.end_date, r.start_date));
+    }
+    if r.end_date > today || r.start_date > today {
+        p.push(format!("the report's dates ({} to {}) are in the future", r.start_date, r.end_date));
+    }
+    for f in &r.eo_finds {
+        if let Some(d) = f.found_on {
+            if d < r.start_date || d > r.end_date {
+                p.push(format!("EO find {} was found on {d}, outside the report's dates", f.eo_type));
+            }
+        }
+        if f.quantity <= 0 {
+            p.push(format!("EO find {} has quantity {}; it must be at least 1", f.eo_type, f.quantity));
+        }
+    }
+    let empty = r.released.is_empty()
+        && r.eo_finds.is_empty()
+        && r.new_hazard.is_none()
+        && r.hazard_geometry.is_none()
+        && !r.confirm
+        && !r.completion
+        && r.accident.is_none()
+        && r.session.is_none()
+        && r.inspection.is_none();
+    if empty {
+        p.push("the report is empty: it releases no ground and records nothing".into());
+    }
+    let located = r.hazard.is_some()
+        || r.task.is_some()
+        || r.new_hazard.is_some()
+        || !r.eo_finds.is_empty()
+        || r.accident.is_some()
+        || r.session.as_ref().is_some_and(|s| s.settlement.is_some() || s.location.is_some());
+    if !located {
+        p.push("the report names no location: give a hazard, a task, positions or a settlement".into());
+    }
+    match t {
+        ReportType::Nts | ReportType::Ts | ReportType::Clearance => {
+            if r.new_hazard.is_some() && t != ReportType::Nts {
+                p.push("only a non-technical survey records a new hazard".into());
+            }
+            if r.new_hazard.is_none() && r.hazard.is_none() && r.task.is_none() {
+                p.push(format!("a {} report must name its hazard or task", t.code()));
+            }
+            if r.hazard_geometry.is_some() && t != ReportType::Nts {
+                p.push("only a non-technical survey changes a hazard's polygon".into());
+            }
+            if r.confirm && t != ReportType::Ts {
+                p.push("only a technical survey confirms a hazard".into());
+            }
+        }
+        ReportType::EodSpotTask | ReportType::EoFind => {
+            if r.eo_finds.is_empty() {
+                p.push(format!("a {} report must list the EO found", t.code()));
+            }
+        }
+        ReportType::Accident => match &r.accident {
+            None => p.push("an accident report must describe the accident".into()),
+            Some(a) if a.victims.is_empty() => p.push("an accident report must list its victims".into()),
+            _ => {}
+        },
+        ReportType::EoreSession => {
+            if r.session.is_none() {
+                p.push("an EORE report must describe the session".into());
+            }
+        }
+        ReportType::QmInspection => match &r.inspection {
+            None => p.push("a QM report must give the inspection's result".into()),
+            Some(i) if i.result == QmResult::Fail && i.reopen.is_empty() => {
+                p.push("a failed QC must name the released areas it re-opens".into())
+            }
+            _ => {}
+        },
+    }
+    if !matches!(t, ReportType::Nts | ReportType::Ts | ReportType::Clearance) && !r.released.is_empty() {
+        p.push(format!("a {} report cannot release ground", t.code()));
+    }
+    if r.completion && !matches!(t, ReportType::Nts | ReportType::Ts | ReportType::Clearance) {
+        p.push("only a survey or clearance report completes a hazard".into());
+    }
+    if r.handed_over && !r.completion {
+        p.push("land is handed over with a completion report".into());
+    }
+    p
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::date;
+
+    fn clearance() -> Report {
+        parse(
+            r#"{"type":"CLEARANCE","organisation":"QHD","hazard":"AZ-AM-000001","start_date":"2024-03-01",
+                "end_date":"2024-04-15","method":"MANUAL",
+                "released":[{"geometry":{"type":"Polygon","coordinates":[[[46.9,39.9],[46.91,39.9],[46.91,39.91],[46.9,39.9]]]}}],
+                "eo_finds":[{"category":"AP","type":"PMN-2","disposal":"DESTROYED_IN_SITU","location":[46.905,39.902]}]}"#,
+        )
+        .unwrap()
+    }
+
+    #[test]
+    fn a_good_report_has_no_shape_problems() {
+        assert_eq!(check_shape(&clearance(), date!(2026 - 11 - 28)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn unknown_fields_and_bad_codes_are_named() {
+        let e = parse(r#"{"type":"CLEARANCE","organisation":"X","start_date":"2024-03-01","end_date":"2024-03-02","colour":"red"}"#)
+            .unwrap_err();
+        assert!(e.0.contains("unknown field `colour`"), "{e}");
+        let e = parse(
+            r#"{"type":"DIGGING","organisation":"X","start_date":"2024-03-01","end_date":"2024-03-02"}"#,
+        )
+        .unwrap_err();
+        assert!(e.0.contains("unknown variant `DIGGING`"), "{e}");
+    }
+
+    #[test]
+    fn empty_future_and_backwards_reports_are_refused() {
+        let mut r = clearance();
+        r.released.clear();
+        r.eo_finds.clear();
+        r.end_date = date!(2027 - 01 - 01);
+        let p = check_shape(&r, date!(2026 - 11 - 28));
+        assert!(p.iter().any(|m| m.contains("empty")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("future")), "{p:?}");
+        r.end_date = date!(2024 - 01 - 01);
+        assert!(check_shape(&r, date!(2026 - 11 - 28)).iter().any(|m| m.contains("before it starts")));
+    }
+
+    #[test]
+    fn a_report_must_say_where() {
+        let mut r = clearance();
+        r.hazard = None;
+        r.eo_finds.clear();
+        let p = check_shape(&r, date!(2026 - 11 - 28));
+        assert!(p.iter().any(|m| m.contains("names no location")), "{p:?}");
+    }
+
+    #[test]
+    fn places_read_any_notation() {
+        assert_eq!(Place::LonLat([46.9, 39.9]).point().unwrap(), Point::new(46.9, 39.9));
+        let p = Place::Text("38SPK4990502590".into()).point().unwrap();
+        assert!((p.y() - 39.76).abs() < 1e-3);
+        assert!(Place::LonLat([246.9, 39.9]).point().is_err());
+    }
+}

@@ -1,0 +1,280 @@
+//! Reading reports and the history: report lists, one report with its
+//! events, a hazard's versions, and every report that touched a point.
+
+use crate::geometry::read_multipolygon;
+use crate::reports::{ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
+use crate::{Store, StoreError};
+use geo::{Contains, Point};
+use rusqlite::{params, OptionalExtension, Row};
+use safeground_core::accounting::ReleaseFigures;
+use safeground_core::report::Report;
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
+    Ok(ReportRow {
+        id: r.get(0)?,
+        report_type: r.get(1)?,
+        state: r.get(2)?,
+        organisation: r.get(3)?,
+        task: r.get(4)?,
+        hazard: r.get(5)?,
+        start_date: r.get(6)?,
+        end_date: r.get(7)?,
+        submitted_at: r.get(8)?,
+        submitted_by: r.get(9)?,
+        decided_at: r.get(10)?,
+        decided_by: r.get(11)?,
+        reason: r.get(12)?,
+        version: r.get(13)?,
+    })
+}
+
+const REPORT_COLUMNS: &str = "r.id, r.type, r.state, o.acronym, t.code, h.code, r.start_date, r.end_date,
+   r.submitted_at, r.submitted_by, r.decided_at, r.decided_by, r.reason, r.version
+   FROM reports r JOIN organisations o ON o.id = r.organisation_id
+   LEFT JOIN tasks t ON t.id = r.task_id LEFT JOIN hazards h ON h.id = r.hazard_id";
+
+impl Store {
+    /// Submits a report; returns its id.
+    pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<Uuid, StoreError> {
+        self.write(|w| w.submit(r, actor, at))
+    }
+
+    /// Approves a submitted report (see [`crate::Writer::approve`]).
+    pub fn approve(
+        &mut self,
+        id: &str,
+        actor: &str,
+        at: OffsetDateTime,
+        settings: &ApprovalSettings,
+        expect_version: Option<i64>,
+    ) -> Result<(), StoreError> {
+        self.write(|w| w.approve(id, actor, at, settings, expect_version))
+    }
+
+    pub fn reject(
+        &mut self,
+        id: &str,
+        reason: &str,
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.write(|w| w.reject(id, reason, actor, at))
+    }
+
+    pub fn unapprove(
+        &mut self,
+        id: &str,
+        reason: &str,
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
+        self.write(|w| w.unapprove(id, reason, actor, at))
+    }
+
+    /// An organisation's UUID, by acronym or UUID.
+    pub fn organisation(&self, key: &str) -> Result<Option<Uuid>, StoreError> {
+        let id: Option<String> = self
+            .conn
+            .query_row(
+                "SELECT id FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE",
+                [key.trim()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        id.map(|s| {
+            Uuid::parse_str(&s)
+                .map_err(|e| StoreError::Invalid { record: "organisation".into(), problem: e.to_string() })
+        })
+        .transpose()
+    }
+
+    /// Reports, newest first, optionally in one state.
+    pub fn reports(&self, state: Option<&str>) -> Result<Vec<ReportRow>, StoreError> {
+        let sql = format!("SELECT {REPORT_COLUMNS} WHERE (?1 IS NULL OR r.state = ?1) ORDER BY r.fid DESC");
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map([state], report_row)?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// One report: its row, its body as submitted (without personal data) and its events.
+    pub fn report(&self, id: &str) -> Result<(ReportRow, serde_json::Value, Vec<EventRow>), StoreError> {
+        let sql = format!("SELECT {REPORT_COLUMNS} WHERE r.id = ?1");
+        let row = self
+            .conn
+            .prepare(&sql)?
+            .query_map([id.trim()], report_row)?
+            .next()
+            .transpose()?
+            .ok_or_else(|| StoreError::Unknown { what: "report", key: id.to_string() })?;
+        let body: String =
+            self.conn.query_row("SELECT body FROM reports WHERE id = ?1", [&row.id], |r| r.get(0))?;
+        let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
+        let events = self.events_of(&row.id)?;
+        Ok((row, body, events))
+    }
+
+    fn events_of(&self, report: &str) -> Result<Vec<EventRow>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT id, at, actor, kind, report_id, reason FROM events WHERE report_id = ?1 ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([report], |r| {
+            Ok(EventRow {
+                id: r.get(0)?,
+                at: r.get(1)?,
+                actor: r.get(2)?,
+                kind: r.get(3)?,
+                report_id: r.get(4)?,
+                reason: r.get(5)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Every version of a hazard (by code or UUID), oldest first.
+    pub fn hazard_history(&self, key: &str) -> Result<Vec<HazardVersion>, StoreError> {
+        let id: String = self
+            .conn
+            .query_row(
+                "SELECT id FROM hazards WHERE id = ?1 OR code = ?1 COLLATE NOCASE",
+                [key.trim()],
+                |r| r.get(0),
+            )
+            .map_err(|_| StoreError::Unknown { what: "hazard", key: key.to_string() })?;
+        let mut stmt = self.conn.prepare(
+            "SELECT v.version, v.valid_from, v.valid_to, v.status, v.kind, v.area_recorded_m2, v.area_cancelled_m2,
+                    v.area_reduced_m2, v.area_cleared_m2, v.area_remaining_m2, v.report_id, r.type, e.actor, e.kind
+             FROM hazard_versions v LEFT JOIN reports r ON r.id = v.report_id LEFT JOIN events e ON e.id = v.event_id
+             WHERE v.hazard_id = ?1 ORDER BY v.version",
+        )?;
+        let rows = stmt.query_map([&id], |r| {
+            Ok(HazardVersion {
+                version: r.get(0)?,
+                valid_from: r.get(1)?,
+                valid_to: r.get(2)?,
+                status: r.get(3)?,
+                kind: r.get(4)?,
+                area_m2: ReleaseFigures {
+                    recorded: r.get(5)?,
+                    cancelled: r.get(6)?,
+                    reduced: r.get(7)?,
+                    cleared: r.get(8)?,
+                    remaining: r.get(9)?,
+                },
+                report_id: r.get(10)?,
+                report_type: r.get(11)?,
+                actor: r.get(12)?,
+                event: r.get(13)?,
+            })
+        })?;
+        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+    }
+
+    /// Every report that touched the ground at a point: that recorded or
+    /// re-drew a hazard polygon containing it, or released ground there.
+    pub fn trace(&self, p: Point<f64>) -> Result<Vec<TraceRow>, StoreError> {
+        let mut out = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT v.geom, v.version, v.report_id, h.code, r.type, r.state, o.acronym, r.decided_at, v.status
+             FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
+             JOIN reports r ON r.id = v.report_id JOIN organisations o ON o.id = r.organisation_id
+             ORDER BY v.valid_from, v.fid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let blob: Vec<u8> = r.get(0)?;
+            let code: String = r.get(3)?;
+            if !read_multipolygon(&blob, &format!("hazard {code}"))?.contains(&p) {
+                continue;
+            }
+            let version: i64 = r.get(1)?;
+            let status: String = r.get(8)?;
+            out.push(TraceRow {
+                report_id: r.get(2)?,
+                report_type: r.get(4)?,
+                state: r.get(5)?,
+                organisation: r.get(6)?,
+                decided_at: r.get(7)?,
+                hazard: code,
+                what: if version == 1 {
+                    "recorded the hazard".to_string()
+                } else {
+                    format!("made version {version} of the hazard ({status})")
+                },
+            });
+        }
+        let mut stmt = self.conn.prepare(
+            "SELECT a.geom, a.outcome, a.revoked_at, a.report_id, h.code, r.type, r.state, o.acronym, r.decided_at, a.revoked_by
+             FROM released_areas a JOIN hazards h ON h.id = a.hazard_id
+             JOIN reports r ON r.id = a.report_id JOIN organisations o ON o.id = r.organisation_id
+             ORDER BY a.recorded_at, a.fid",
+        )?;
+        let mut rows = stmt.query([])?;
+        while let Some(r) = rows.next()? {
+            let blob: Vec<u8> = r.get(0)?;
+            let code: String = r.get(4)?;
+            if !read_multipolygon(&blob, &format!("released ground of {code}"))?.contains(&p) {
+                continue;
+            }
+            let outcome: String = r.get(1)?;
+            let revoked: Option<String> = r.get(2)?;
+            let by: Option<String> = r.get(9)?;
+            out.push(TraceRow {
+                report_id: r.get(3)?,
+                report_type: r.get(5)?,
+                state: r.get(6)?,
+                organisation: r.get(7)?,
+                decided_at: r.get(8)?,
+                hazard: code.clone(),
+                what: match (revoked, &by) {
+                    (None, _) => format!("released it ({outcome})"),
+                    (Some(at), Some(qm)) => {
+                        format!("released it ({outcome}); re-opened by QM report {qm} at {at}")
+                    }
+                    (Some(at), None) => format!("released it ({outcome}); withdrawn at {at}"),
+                },
+            });
+            if let Some(qm) = by {
+                let row = self.conn.query_row(
+                    "SELECT r.type, r.state, o.acronym, r.decided_at FROM reports r
+                     JOIN organisations o ON o.id = r.organisation_id WHERE r.id = ?1",
+                    params![qm],
+                    |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)),
+                )?;
+                out.push(TraceRow {
+                    report_id: qm,
+                    report_type: row.0,
+                    state: row.1,
+                    organisation: row.2,
+                    decided_at: row.3,
+                    hazard: code,
+                    what: "re-opened the ground (failed QC)".into(),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// The districts' boundaries with their bounding boxes.
+    pub(crate) fn district_shapes(&self) -> Result<Vec<crate::write::DistrictShape>, StoreError> {
+        use geo::BoundingRect;
+        let mut stmt = self.conn.prepare("SELECT id, name, geom FROM districts ORDER BY fid")?;
+        let mut rows = stmt.query([])?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let id: String = r.get(0)?;
+            let name: String = r.get(1)?;
+            let blob: Vec<u8> = r.get(2)?;
+            let mp = read_multipolygon(&blob, &format!("district {name}"))?;
+            if let Some(rect) = mp.bounding_rect() {
+                let id = Uuid::parse_str(&id).map_err(|e| StoreError::Invalid {
+                    record: format!("district {name}"),
+                    problem: format!("id '{id}' is not a UUID: {e}"),
+                })?;
+                out.push((id, mp, rect));
+            }
+        }
+        Ok(out)
+    }
+}

@@ -1,0 +1,271 @@
+//! `report …`, `history`, `trace`: the approval workflow on the command line.
+
+use anyhow::{Context, Result};
+use clap::{Args, Subcommand};
+use safeground_core::report;
+use safeground_store::{ApprovalSettings, Store};
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+#[derive(Debug, Subcommand)]
+pub enum ReportCommand {
+    /// Submit a report (JSON; see docs/reports.md); prints its id.
+    Submit { file: PathBuf },
+    /// List reports, newest first.
+    List {
+        /// DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED.
+        #[arg(long)]
+        state: Option<String>,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Show a report with its history.
+    Show {
+        id: String,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Check a submitted report and, if it passes, apply it to the register.
+    Approve(ApproveArgs),
+    /// Reject a submitted report, with the reason the author will read.
+    Reject {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+    /// Reverse an approved report's effects (the authority, on finding a mistake).
+    Unapprove {
+        id: String,
+        #[arg(long)]
+        reason: String,
+    },
+}
+
+#[derive(Debug, Args)]
+pub struct ApproveArgs {
+    id: String,
+    /// How far (m) released ground may stray outside its hazard.
+    #[arg(long, default_value_t = ApprovalSettings::default().tolerance_m)]
+    tolerance: f64,
+    /// A completed hazard closes when less than this (m²) remains.
+    #[arg(long, default_value_t = ApprovalSettings::default().close_below_m2)]
+    close_below: f64,
+    /// Refuse if the report changed since you read this version of it (`report show`).
+    #[arg(long)]
+    expect_version: Option<i64>,
+}
+
+pub fn run(db: &Path, actor: &str, cmd: &ReportCommand) -> Result<()> {
+    let now = OffsetDateTime::now_utc();
+    match cmd {
+        ReportCommand::Submit { file } => {
+            let text =
+                std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+            let r = report::parse(&text).with_context(|| file.display().to_string())?;
+            let problems = report::check_shape(&r, now.date());
+            if !problems.is_empty() {
+                anyhow::bail!(
+                    "{}: the report cannot be submitted:\n  - {}",
+                    file.display(),
+                    problems.join("\n  - ")
+                );
+            }
+            let mut store = Store::open(db)?;
+            let id = store.submit(&r, actor, now).with_context(|| file.display().to_string())?;
+            println!("{id}");
+        }
+        ReportCommand::List { state, json } => {
+            let store = Store::open(db)?;
+            let state = state.as_deref().map(str::to_ascii_uppercase);
+            let rows = store.reports(state.as_deref())?;
+            if *json {
+                println!("{}", serde_json::to_string_pretty(&rows)?);
+            } else {
+                for r in &rows {
+                    println!(
+                        "{}  {:<13} {:<10} {:<5} {:<14} {} to {}{}",
+                        r.id,
+                        r.report_type,
+                        r.state,
+                        r.organisation,
+                        r.hazard.as_deref().or(r.task.as_deref()).unwrap_or("-"),
+                        r.start_date,
+                        r.end_date,
+                        r.reason.as_deref().map(|x| format!("  ({x})")).unwrap_or_default()
+                    );
+                }
+                println!("{} reports", rows.len());
+            }
+        }
+        ReportCommand::Show { id, json } => {
+            let store = Store::open(db)?;
+            let (row, body, events) = store.report(id)?;
+            if *json {
+                println!(
+                    "{}",
+                    serde_json::to_string_pretty(
+                        &serde_json::json!({"report": row, "body": body, "events": events})
+                    )?
+                );
+            } else {
+                println!("{} {} report {} (version {})", row.state, row.report_type, row.id, row.version);
+                println!(
+                    "  by {} · {} to {} · hazard {} · task {}",
+                    row.organisation,
+                    row.start_date,
+                    row.end_date,
+                    row.hazard.as_deref().unwrap_or("-"),
+                    row.task.as_deref().unwrap_or("-")
+                );
+                for e in &events {
+                    println!(
+                        "  {}  {:<18} {}{}",
+                        e.at,
+                        e.kind,
+                        e.actor,
+                        e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+                    );
+                }
+                println!("{}", serde_json::to_string_pretty(&body)?);
+            }
+        }
+        ReportCommand::Approve(a) => {
+            let mut store = Store::open(db)?;
+            let settings = ApprovalSettings { tolerance_m: a.tolerance, close_below_m2: a.close_below };
+            store.approve(&a.id, actor, now, &settings, a.expect_version)?;
+            println!("approved {}", a.id);
+        }
+        ReportCommand::Reject { id, reason } => {
+            Store::open(db)?.reject(id, reason, actor, now)?;
+            println!("rejected {id}");
+        }
+        ReportCommand::Unapprove { id, reason } => {
+            Store::open(db)?.unapprove(id, reason, actor, now)?;
+            println!("unapproved {id}");
+        }
+    }
+    Ok(())
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TaskCommand {
+    /// Issue a task: a hazard given to an operator; prints its code.
+    Issue {
+        /// The hazard's code or UUID.
+        #[arg(long)]
+        hazard: String,
+        /// The operator's acronym or UUID.
+        #[arg(long)]
+        organisation: String,
+        /// NTS, TS, CLEARANCE, BAC or EOD_SPOT_TASK.
+        #[arg(long, default_value = "CLEARANCE")]
+        activity: String,
+        /// HIGH, MEDIUM or LOW.
+        #[arg(long, default_value = "MEDIUM")]
+        priority: String,
+        /// The task's code; by default T- and the hazard's code.
+        #[arg(long)]
+        code: Option<String>,
+        /// Issued on (YYYY-MM-DD); default today.
+        #[arg(long, value_parser = crate::parse_date)]
+        issued: Option<time::Date>,
+        /// Due by (YYYY-MM-DD).
+        #[arg(long, value_parser = crate::parse_date)]
+        due: Option<time::Date>,
+    },
+}
+
+pub fn task(db: &Path, actor: &str, cmd: &TaskCommand) -> Result<()> {
+    let TaskCommand::Issue { hazard, organisation, activity, priority, code, issued, due } = cmd;
+    let mut store = Store::open(db)?;
+    let detail = store.hazard(hazard)?;
+    let org = store
+        .organisation(organisation)?
+        .with_context(|| format!("organisation '{organisation}' is not in the register"))?;
+    let now = OffsetDateTime::now_utc();
+    let issued_on = issued.unwrap_or(now.date());
+    let code = code.clone().unwrap_or_else(|| format!("T-{}", detail.hazard.code));
+    let t = safeground_core::model::Task {
+        id: uuid::Uuid::new_v4(),
+        code: code.clone(),
+        hazard_id: uuid::Uuid::parse_str(&detail.hazard.id)?,
+        organisation_id: org,
+        activity: activity
+            .parse()
+            .map_err(|e: safeground_core::codes::UnknownCode| anyhow::anyhow!("{e}"))?,
+        priority: priority
+            .parse()
+            .map_err(|e: safeground_core::codes::UnknownCode| anyhow::anyhow!("{e}"))?,
+        status: safeground_core::codes::TaskStatus::Issued,
+        issued_on,
+        due_on: *due,
+    };
+    if due.is_some_and(|d| d < issued_on) {
+        anyhow::bail!(
+            "the task would be due ({}) before it is issued ({issued_on})",
+            due.unwrap_or(issued_on)
+        );
+    }
+    let at = if issued_on == now.date() {
+        now
+    } else {
+        issued_on.midnight().assume_utc() + time::Duration::hours(12)
+    };
+    store.write(|w| w.issue_task(&t, actor, at))?;
+    println!("{code}");
+    Ok(())
+}
+
+pub fn history(db: &Path, key: &str, json: bool) -> Result<()> {
+    let store = Store::open(db)?;
+    let versions = store.hazard_history(key)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&versions)?);
+    } else {
+        for v in &versions {
+            println!(
+                "v{:<3} {} → {:<20} {:<11} {:<3} recorded {:>11.1} m², remaining {:>11.1} m²  {} {} by {}",
+                v.version,
+                v.valid_from,
+                v.valid_to.as_deref().unwrap_or("now"),
+                v.status,
+                v.kind,
+                v.area_m2.recorded,
+                v.area_m2.remaining,
+                v.report_type.as_deref().unwrap_or("-"),
+                v.report_id.as_deref().unwrap_or("-"),
+                v.actor.as_deref().unwrap_or("-"),
+            );
+        }
+    }
+    Ok(())
+}
+
+pub fn trace(db: &Path, position: &str, json: bool) -> Result<()> {
+    let p = safeground_core::coords::parse_position(position)
+        .with_context(|| format!("position '{position}'"))?;
+    let store = Store::open(db)?;
+    let rows = store.trace(p.position.into())?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        for r in &rows {
+            println!(
+                "{}  {:<13} {:<10} {:<5} {}  {}: {}",
+                r.report_id,
+                r.report_type,
+                r.state,
+                r.organisation,
+                r.decided_at.as_deref().unwrap_or("-"),
+                r.hazard,
+                r.what
+            );
+        }
+        println!(
+            "{} reports touched the ground at {}",
+            rows.len(),
+            safeground_core::coords::format_dd(p.position, 6)
+        );
+    }
+    Ok(())
+}
