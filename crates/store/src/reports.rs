@@ -360,11 +360,12 @@ impl Writer<'_> {
     ) -> Result<(), StoreError> {
         let id = id.trim().to_string();
         let (r, state, org, version) = self.load(&id)?;
-        if state != "SUBMITTED" {
-            return Err(self.not_in_state(&id, "SUBMITTED", None)?);
-        }
+        // A stale read is named as such first: the officer decided on what they saw.
         if expect_version.is_some_and(|e| e != version) {
             return Err(self.not_in_state(&id, "SUBMITTED", expect_version)?);
+        }
+        if state != "SUBMITTED" {
+            return Err(self.not_in_state(&id, "SUBMITTED", None)?);
         }
         let now = time_text(at);
         let today = at.date();

@@ -118,3 +118,23 @@ fn approval_records_the_hazard_with_its_first_version() {
         "{err}"
     );
 }
+
+#[test]
+fn a_schema_1_register_is_migrated_in_place() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.gpkg");
+    {
+        // A register as schema 1 left it, written with SQLite directly.
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA application_id = 1196444487; PRAGMA user_version = 10300;").unwrap();
+        c.execute_batch(include_str!("../migrations/0001_register.sql")).unwrap();
+        c.execute_batch("INSERT INTO sg_meta VALUES ('schema_version', '1'), ('application', 'safeground');")
+            .unwrap();
+    }
+    let mut store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), 2);
+    reference(&mut store);
+    let id = store.submit(&nts("AZ-AM-000001", square_json(46.9, 39.9, 0.01)), "tester", now()).unwrap();
+    store.approve(&id.to_string(), "officer", now(), &ApprovalSettings::default(), None).unwrap();
+    assert_eq!(store.hazards(&HazardFilter::default()).unwrap().len(), 1);
+}

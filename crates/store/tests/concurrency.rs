@@ -1,0 +1,144 @@
+//! Several connections approving reports on the same hazard at once: no lost
+//! update, no double release, no deadlock left to the user.
+
+use geo::{polygon, MultiPolygon};
+use safeground_core::codes::*;
+use safeground_core::model::*;
+use safeground_core::report::{self, Report};
+use safeground_store::{ApprovalSettings, Store, StoreError};
+use std::path::Path;
+use uuid::Uuid;
+
+fn now() -> time::OffsetDateTime {
+    time::macros::datetime!(2024-06-01 12:00 UTC)
+}
+
+fn setup(path: &Path) {
+    let mut store = Store::create(path).unwrap();
+    let region = Region { id: Uuid::new_v4(), name: "R".into() };
+    let district = District {
+        id: Uuid::new_v4(),
+        region_id: region.id,
+        name: "Ağdam".into(),
+        alt_name: Some("Agdam".into()),
+        hasc: Some("AZ.AM".into()),
+        boundary: MultiPolygon(vec![
+            polygon![(x: 46.5, y: 39.8), (x: 47.1, y: 39.8), (x: 47.1, y: 40.4), (x: 46.5, y: 40.4)],
+        ]),
+    };
+    let org = Organisation {
+        id: Uuid::new_v4(),
+        name: "Authority".into(),
+        acronym: "NA".into(),
+        kind: OrganisationKind::NationalAuthority,
+        country: "AZ".into(),
+    };
+    store
+        .write(|w| {
+            w.insert_region(&region)?;
+            w.insert_district(&district)?;
+            w.insert_organisation(&org)
+        })
+        .unwrap();
+    let nts = report::parse(
+        r#"{"type":"NTS","organisation":"NA","start_date":"2024-01-01","end_date":"2024-01-02",
+            "new_hazard":{"code":"H-1","name":"h","kind":"CHA","district":"Agdam","contamination":["AP"],
+            "geometry":{"type":"Polygon","coordinates":[[[46.9,39.9],[46.92,39.9],[46.92,39.92],[46.9,39.92],[46.9,39.9]]]}}}"#,
+    )
+    .unwrap();
+    let id = store.submit(&nts, "t", now()).unwrap();
+    store.approve(&id.to_string(), "t", now(), &ApprovalSettings::default(), None).unwrap();
+}
+
+/// A clearance report releasing the fan of the hazard between two angles
+/// around its centre (disjoint fans never overlap).
+fn fan(k: usize, n: usize) -> Report {
+    let (cx, cy, r) = (46.91, 39.91, 0.0099);
+    let a0 = std::f64::consts::TAU * k as f64 / n as f64;
+    let a1 = std::f64::consts::TAU * (k + 1) as f64 / n as f64;
+    let ring =
+        [[cx, cy], [cx + r * a0.cos(), cy + r * a0.sin()], [cx + r * a1.cos(), cy + r * a1.sin()], [cx, cy]];
+    report::parse(
+        &serde_json::json!({"type":"CLEARANCE","organisation":"NA","hazard":"H-1","start_date":"2024-02-01",
+            "end_date":"2024-03-01","released":[{"geometry":{"type":"Polygon","coordinates":[ring]}}]})
+        .to_string(),
+    )
+    .unwrap()
+}
+
+#[test]
+fn parallel_approvals_on_one_hazard_lose_nothing() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.gpkg");
+    setup(&path);
+    const N: usize = 8;
+    let mut store = Store::open(&path).unwrap();
+    let ids: Vec<String> =
+        (0..N).map(|k| store.submit(&fan(k, N), "t", now()).unwrap().to_string()).collect();
+    let threads: Vec<_> = ids
+        .iter()
+        .cloned()
+        .map(|id| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut s = Store::open(&path).unwrap();
+                s.approve(&id, "officer", now(), &ApprovalSettings::default(), None)
+            })
+        })
+        .collect();
+    for t in threads {
+        t.join().unwrap().unwrap();
+    }
+    let detail = store.hazard("H-1").unwrap();
+    assert_eq!(detail.released.len(), N, "every approval landed");
+    let sum: f64 = detail.released.iter().map(|r| r.area_m2).sum();
+    let a = detail.hazard.area_m2;
+    assert!((a.cleared - sum).abs() < 1e-6 * sum, "cleared {} vs the sum of the fans {sum}", a.cleared);
+    assert!((a.cleared + a.remaining - a.recorded).abs() < 1e-6 * a.recorded);
+    assert_eq!(store.hazard_history("H-1").unwrap().len(), N + 1, "one version per approval");
+}
+
+#[test]
+fn the_same_ground_approved_twice_at_once_lands_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.gpkg");
+    setup(&path);
+    let mut store = Store::open(&path).unwrap();
+    // Two reports of the same ground, and one report approved by two officers at once.
+    let a = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
+    let b = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
+    let results: Vec<Result<(), StoreError>> = [a.clone(), b, a]
+        .into_iter()
+        .map(|id| {
+            let path = path.clone();
+            std::thread::spawn(move || {
+                let mut s = Store::open(&path).unwrap();
+                s.approve(&id, "officer", now(), &ApprovalSettings::default(), None)
+            })
+        })
+        .collect::<Vec<_>>()
+        .into_iter()
+        .map(|t| t.join().unwrap())
+        .collect();
+    let ok = results.iter().filter(|r| r.is_ok()).count();
+    assert_eq!(ok, 1, "{results:?}");
+    for e in results.iter().filter_map(|r| r.as_ref().err()) {
+        let m = e.to_string();
+        assert!(m.contains("released already") || m.contains("it is APPROVED, not SUBMITTED"), "{m}");
+    }
+    assert_eq!(store.hazard("H-1").unwrap().released.len(), 1);
+}
+
+#[test]
+fn a_stale_version_is_refused_as_changed_since_read() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.gpkg");
+    setup(&path);
+    let mut store = Store::open(&path).unwrap();
+    let id = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
+    let (row, ..) = store.report(&id).unwrap();
+    store.reject(&id, "resubmit with the team named", "other officer", now()).unwrap();
+    let err =
+        store.approve(&id, "officer", now(), &ApprovalSettings::default(), Some(row.version)).unwrap_err();
+    assert!(err.to_string().contains("changed since you read it"), "{err}");
+}
