@@ -98,3 +98,17 @@ CREATE TABLE report_personal (
   report_id TEXT NOT NULL PRIMARY KEY REFERENCES reports(id),
   data TEXT NOT NULL
 );
+
+-- A register written by schema 1 has no history: its records enter it as of
+-- the dates they carry, each hazard with one version.
+INSERT INTO hazard_versions (hazard_id, version, valid_from, geom, kind, status, area_recorded_m2,
+  area_cancelled_m2, area_reduced_m2, area_cleared_m2, area_remaining_m2)
+SELECT id, version, recorded_on || 'T00:00:00Z', geom, kind, status, area_recorded_m2, area_cancelled_m2,
+  area_reduced_m2, area_cleared_m2, area_remaining_m2
+FROM hazards;
+UPDATE activities SET recorded_at = end_date || 'T00:00:00Z';
+UPDATE released_areas SET recorded_at = released_on || 'T00:00:00Z';
+UPDATE eo_finds SET recorded_at = found_on || 'T00:00:00Z';
+UPDATE accidents SET recorded_at = occurred_on || 'T00:00:00Z';
+UPDATE eore_sessions SET recorded_at = held_on || 'T00:00:00Z';
+UPDATE tasks SET recorded_at = issued_on || 'T00:00:00Z';
