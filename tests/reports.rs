@@ -73,6 +73,18 @@ fn a_hazard_from_survey_to_completion() {
     let whole = planimeter(&square);
     assert!((h["area_m2"]["recorded"].as_f64().unwrap() - whole).abs() < 1e-6 * whole);
 
+    // The same code twice is refused; without a code the hazard gets the district's next one.
+    let dup = submit(&db, &example("01-nts-new-hazard.json"));
+    let err = fails(&db, &["report", "approve", &dup]);
+    assert!(err.contains("hazard code AZ-AM-900001 is taken"), "{err}");
+    let nts_text = std::fs::read_to_string(example("01-nts-new-hazard.json")).unwrap();
+    let uncoded =
+        submit_text(&db, dir.path(), "uncoded.json", &nts_text.replace("\"code\": \"AZ-AM-900001\",", ""));
+    let uncoded = String::from_utf8(uncoded.stdout).unwrap().trim().to_string();
+    ok(&db, &["report", "approve", &uncoded]);
+    assert_eq!(hazard(&db, "AZ-AM-900002")["name"], h["name"]);
+    ok(&db, &["report", "reject", &dup, "--reason", "duplicate of AZ-AM-900001"]);
+
     // 2. The task goes to QHD; only QHD may report on it, and not before it was issued.
     let code = ok(
         &db,
@@ -149,6 +161,14 @@ fn a_hazard_from_survey_to_completion() {
     assert_eq!(h["area_m2"]["remaining"].as_f64().unwrap(), 0.0);
     assert!((h["area_m2"]["cleared"].as_f64().unwrap() - half_ne).abs() < 1e-6 * whole);
     assert_eq!(h["eo_finds"], 3);
+    let team = Command::new("sqlite3")
+        .arg(&db)
+        .arg(format!(
+            "SELECT t.name FROM activities a JOIN teams t ON t.id = a.team_id WHERE a.report_id = '{cl}'"
+        ))
+        .output()
+        .unwrap();
+    assert_eq!(String::from_utf8_lossy(&team.stdout).trim(), "QHD manual clearance team 2");
 
     // 5. A failed QC re-opens the cleared ground; unapproving the QC closes it again.
     let cleared_id = h["released"].as_array().unwrap().iter().find(|r| r["outcome"] == "CLEARED").unwrap()
@@ -219,7 +239,7 @@ fn a_hazard_from_survey_to_completion() {
     let now = summary(&db, &[]);
     assert_eq!(
         now["totals"]["hazards"]["total"].as_i64().unwrap(),
-        before["totals"]["hazards"]["total"].as_i64().unwrap() + 1
+        before["totals"]["hazards"]["total"].as_i64().unwrap() + 2
     );
 }
 

@@ -388,10 +388,13 @@ struct Ground<'p> {
     liberated: Vec<usize>,
     /// Indices of settlements in the liberated districts.
     settlements: Vec<usize>,
-    /// Linear size factor of hazards: 1 up to 20,000 hazards, then smaller, so
-    /// that a national-scale register (about 5,000 km² at 100,000 hazards) fits
-    /// the liberated territories (about 11,700 km²) as real contamination does.
+    /// Linear size factor of hazards: 1 up to 5,000 hazards, then smaller, so
+    /// that a national-scale register (about 1,500 km² in 100,000 hazards) fits
+    /// the liberated territories (about 11,700 km²) without piling up.
     size: f64,
+    /// Shares of hazards near settlements, along approaches and in the open:
+    /// the data has few settlements there, so a large register spreads out.
+    placement: [(u8, u32); 3],
 }
 
 impl<'p> Ground<'p> {
@@ -404,8 +407,10 @@ impl<'p> Ground<'p> {
             .filter(|(_, s)| s.district.is_some_and(|d| liberated.contains(&d)))
             .map(|(i, _)| i)
             .collect();
-        let size = (20_000.0 / hazards.max(1) as f64).sqrt().min(1.0);
-        Ground { places, liberated, settlements, size }
+        let size = (5_000.0 / hazards.max(1) as f64).sqrt().min(1.0);
+        let placement =
+            if hazards > 10_000 { [(0, 15), (1, 20), (2, 65)] } else { [(0, 45), (1, 35), (2, 20)] };
+        Ground { places, liberated, settlements, size, placement }
     }
 
     /// A random point inside a liberated district.
@@ -494,7 +499,7 @@ fn hazard_story(
 ) -> Result<(), StoreError> {
     let places = ground.places;
     // Where: near a settlement, along an approach between two, or in the open.
-    let placement = g.weighted(&[(0u8, 45), (1, 35), (2, 20)]);
+    let placement = g.weighted(&ground.placement);
     let (star, district, reference_point, reference_description, near_settlement) = loop {
         let (centre, star, rp, rd, near) = match placement {
             0 | 1 if !ground.settlements.is_empty() => {

@@ -583,6 +583,17 @@ impl Writer<'_> {
                         problems.push(format!("a hazard with id {hid} is in the register already"));
                     }
                 }
+                if let Some(code) = &n.code {
+                    let taken: bool = self
+                        .tx
+                        .prepare_cached("SELECT count(*) > 0 FROM hazards WHERE code = ?1 COLLATE NOCASE")?
+                        .query_row([code], |x| x.get(0))?;
+                    if taken {
+                        problems.push(format!(
+                            "hazard code {code} is taken; leave `code` out to get the next free one"
+                        ));
+                    }
+                }
                 if n.contamination.is_empty() {
                     problems
                         .push("the new hazard names no contamination (AP, AT, UXO, AXO, CMR or IED)".into());
@@ -656,11 +667,14 @@ impl Writer<'_> {
             self.tx.prepare_cached("UPDATE hazards SET kind = 'CHA' WHERE id = ?1")?.execute([h])?;
             self.touch_hazard(h);
         }
-        let team = match &r.team {
+        let team: Option<String> = match &r.team {
             Some(t) => self
-                .one_id("SELECT id FROM teams WHERE (id = ?1 OR name = ?1) AND organisation_id = ?2", t)
-                .ok()
-                .flatten(),
+                .tx
+                .prepare_cached(
+                    "SELECT id FROM teams WHERE (id = ?1 OR name = ?1 COLLATE NOCASE) AND organisation_id = ?2",
+                )?
+                .query_row([t.trim(), org.as_str()], |x| x.get(0))
+                .optional()?,
             None => None,
         };
         let activity_id = Uuid::new_v4();
@@ -968,7 +982,10 @@ impl Writer<'_> {
         let prefix = hasc.unwrap_or_else(|| "XX".into()).replace('.', "-");
         let n: i64 = self
             .tx
-            .prepare_cached("SELECT count(*) FROM hazards WHERE code LIKE ?1 || '-%'")?
+            .prepare_cached(
+                "SELECT coalesce(max(CAST(substr(code, length(?1) + 2) AS INTEGER)), 0) FROM hazards
+                 WHERE code LIKE ?1 || '-%'",
+            )?
             .query_row([&prefix], |x| x.get(0))?;
         Ok(format!("{prefix}-{:06}", n + 1))
     }
