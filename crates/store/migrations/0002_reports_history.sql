@@ -68,7 +68,6 @@ CREATE TABLE hazard_versions (
   area_remaining_m2 REAL NOT NULL,
   UNIQUE (hazard_id, version)
 );
-CREATE INDEX hazard_versions_open ON hazard_versions(valid_to);
 
 ALTER TABLE hazards ADD COLUMN report_id TEXT REFERENCES reports(id);
 ALTER TABLE hazards ADD COLUMN revoked_at DATETIME;
@@ -90,6 +89,9 @@ ALTER TABLE eore_sessions ADD COLUMN report_id TEXT REFERENCES reports(id);
 ALTER TABLE eore_sessions ADD COLUMN recorded_at DATETIME;
 ALTER TABLE eore_sessions ADD COLUMN revoked_at DATETIME;
 CREATE INDEX released_areas_report ON released_areas(report_id);
+-- Codes are looked up case-insensitively (people type them): index them so.
+CREATE INDEX hazards_code_nocase ON hazards(code COLLATE NOCASE);
+CREATE INDEX tasks_code_nocase ON tasks(code COLLATE NOCASE);
 CREATE INDEX eo_finds_report ON eo_finds(report_id);
 
 -- Personal data in a report (victims' names and contacts) is split off on
