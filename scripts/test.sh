@@ -15,6 +15,8 @@ command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 /usr/bin/python3 -c 'import geographiclib' >/dev/null 2>&1 || missing+=(python3-geographiclib)
 command -v GeoConvert >/dev/null 2>&1 || missing+=(geographiclib-tools)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+pypi=()
+python3 -c 'import geojson_validator' >/dev/null 2>&1 || pypi+=(geojson-validator)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
@@ -27,6 +29,18 @@ if [ ${#missing[@]} -gt 0 ]; then
   else
     echo "WARNING: cannot install ${missing[*]} here (needs root and apt-get)."
     echo "         The tests that need them will be SKIPPED and listed at the end."
+    export SAFEGROUND_SKIP_EXTERNAL=1
+  fi
+fi
+
+if [ ${#pypi[@]} -gt 0 ]; then
+  if python3 -m pip install -q --disable-pip-version-check "${pypi[@]}" >/dev/null 2>&1; then
+    echo "Installed from PyPI: ${pypi[*]}"
+  elif [ "${CI:-}" = true ]; then
+    echo "CI needs ${pypi[*]} from PyPI and could not install it." >&2
+    exit 1
+  else
+    echo "WARNING: cannot install ${pypi[*]} from PyPI; the tests that need it will be SKIPPED and listed."
     export SAFEGROUND_SKIP_EXTERNAL=1
   fi
 fi

@@ -3,6 +3,7 @@
 //! below return typed errors.
 
 mod demo;
+mod export;
 mod field;
 mod render;
 mod reports;
@@ -54,6 +55,8 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<time::Date>,
     },
+    /// Write a layer to GeoJSON or CSV, now or as of a past date.
+    Export(export::ExportArgs),
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
     Task(reports::TaskCommand),
@@ -183,6 +186,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Report(cmd) => reports::run(&cli.db, &cli.actor, &cmd)?,
+        Command::Export(args) => export::run(&cli.db, &args)?,
         Command::Task(cmd) => reports::task(&cli.db, &cli.actor, &cmd)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {

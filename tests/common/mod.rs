@@ -35,18 +35,25 @@ pub fn fails(db: &Path, args: &[&str]) -> String {
     String::from_utf8(out.stderr).expect("output is UTF-8")
 }
 
-/// Whether an outside tool (a program, or `python3:module` for a module of
-/// Debian's /usr/bin/python3) is here. When it is not, the test fails with
+/// Whether an outside tool (a program, `python3:module` for a module of
+/// Debian's /usr/bin/python3, or `pypi:module` for one installed with pip
+/// into the `python3` on PATH) is here. When it is not, the test fails with
 /// what to install — unless SAFEGROUND_SKIP_EXTERNAL=1, set by scripts/test.sh
 /// only where it cannot install the tool; then the skip is written to
 /// target/skipped-tests.txt, which the script prints at the end. Never in CI.
 pub fn require(tool: &str, package: &str, test: &str) -> bool {
-    let present = match tool.strip_prefix("python3:") {
-        Some(module) => Command::new("/usr/bin/python3")
+    let import = |python: &str, module: &str| {
+        Command::new(python)
             .args(["-c", &format!("import {module}")])
             .output()
-            .is_ok_and(|o| o.status.success()),
-        None => which(tool).is_some(),
+            .is_ok_and(|o| o.status.success())
+    };
+    let present = if let Some(module) = tool.strip_prefix("python3:") {
+        import("/usr/bin/python3", module)
+    } else if let Some(module) = tool.strip_prefix("pypi:") {
+        import("python3", module)
+    } else {
+        which(tool).is_some()
     };
     if present {
         return true;

@@ -1,4 +1,6 @@
 //! safeground's exchange formats: what the field's tools write, read
 //! faithfully, with every problem named by feature and field.
 
+pub mod csv_out;
 pub mod geojson;
+pub mod geojson_out;

@@ -12,6 +12,7 @@
 //! was.
 
 mod error;
+mod export;
 mod geometry;
 mod history;
 mod open;
@@ -20,6 +21,7 @@ mod reports;
 mod write;
 
 pub use error::StoreError;
+pub use export::{Feature, Layer};
 pub use open::SCHEMA_VERSION;
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, ReleasedRow};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};

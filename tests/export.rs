@@ -1,0 +1,179 @@
+//! Exports of every layer, read back by tools no one here wrote: GDAL's
+//! ogrinfo and the GeoJSON validator from PyPI.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+const LAYERS: [(&str, &str); 8] = [
+    ("hazards", "Multi Polygon"),
+    ("released_areas", "Multi Polygon"),
+    ("eo_finds", "Point"),
+    ("accidents", "Point"),
+    ("eore_sessions", "Point"),
+    ("tasks", "None"),
+    ("settlements", "Point"),
+    ("districts", "Multi Polygon"),
+];
+
+fn exported(db: &Path, args: &[&str]) -> usize {
+    let out = safeground(db, args);
+    assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    let msg = String::from_utf8_lossy(&out.stderr);
+    msg.split_whitespace().nth(1).and_then(|n| n.parse().ok()).unwrap_or_else(|| panic!("no count in {msg}"))
+}
+
+fn ogr_count(path: &Path, open_options: &[&str]) -> (usize, String) {
+    let mut cmd = Command::new("ogrinfo");
+    cmd.args(["-ro", "-so", "-al"]);
+    for o in open_options {
+        cmd.args(["-oo", o]);
+    }
+    let out = cmd.arg(path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success(), "ogrinfo {}: {}", path.display(), String::from_utf8_lossy(&out.stderr));
+    let count = text
+        .lines()
+        .find_map(|l| l.strip_prefix("Feature Count: "))
+        .and_then(|n| n.trim().parse().ok())
+        .unwrap_or_else(|| panic!("{text}"));
+    let geometry = text.lines().find_map(|l| l.strip_prefix("Geometry: ")).unwrap_or("").to_string();
+    (count, geometry)
+}
+
+#[test]
+fn every_layer_exports_to_geojson_that_gdal_and_a_validator_read() {
+    if !require("ogrinfo", "gdal-bin", "every_layer_exports_to_geojson_that_gdal_and_a_validator_read")
+        || !require(
+            "pypi:geojson_validator",
+            "geojson-validator (PyPI)",
+            "every_layer_exports_to_geojson_that_gdal_and_a_validator_read",
+        )
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "120", "--no-serve"]);
+    for (layer, geometry) in LAYERS {
+        let path = dir.path().join(format!("{layer}.geojson"));
+        let n = exported(&db, &["export", "--layer", layer, "--format", "geojson", path.to_str().unwrap()]);
+        assert!(n > 0, "{layer} is empty");
+        let (count, geom) = ogr_count(&path, &[]);
+        assert_eq!(count, n, "{layer}: ogrinfo counts {count}, we wrote {n}");
+        if geometry != "None" {
+            assert_eq!(geom, geometry, "{layer}");
+        }
+        // RFC 7946 structure and geometry rules (winding, closure, ...) by geojson-validator.
+        let script = "import json, sys, geojson_validator as v\n\
+            d = json.load(open(sys.argv[1]))\n\
+            s = v.validate_structure(d)\n\
+            g = v.validate_geometries(d) if any(f['geometry'] for f in d['features']) else {'invalid': {}}\n\
+            print(json.dumps({'structure': s, 'invalid': g['invalid']}))";
+        let out = Command::new("python3").args(["-c", script]).arg(&path).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        let stdout = String::from_utf8_lossy(&out.stdout);
+        let report: Value = serde_json::from_str(stdout.lines().last().unwrap_or("{}")).unwrap();
+        assert_eq!(report["structure"], serde_json::json!({}), "{layer}: {report}");
+        assert_eq!(report["invalid"], serde_json::json!({}), "{layer}: {report}");
+    }
+}
+
+#[test]
+fn csv_exports_read_back_with_gdal_and_carry_hxl() {
+    if !require("ogrinfo", "gdal-bin", "csv_exports_read_back_with_gdal_and_carry_hxl") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "120", "--no-serve"]);
+    for (layer, geometry) in LAYERS {
+        let path = dir.path().join(format!("{layer}.csv"));
+        let n = exported(&db, &["export", "--layer", layer, "--format", "csv", path.to_str().unwrap()]);
+        let options: &[&str] = match geometry {
+            "Point" => &["X_POSSIBLE_NAMES=longitude", "Y_POSSIBLE_NAMES=latitude"],
+            "None" => &[],
+            _ => &["GEOM_POSSIBLE_NAMES=wkt", "KEEP_GEOM_COLUMNS=NO"],
+        };
+        let (count, geom) = ogr_count(&path, options);
+        assert_eq!(count, n, "{layer}");
+        if geometry == "Point" {
+            assert_eq!(geom, "Point", "{layer}");
+        }
+    }
+    // The HXL row sits under the header.
+    let path = dir.path().join("eo.csv");
+    ok(&db, &["export", "--layer", "eo_finds", "--format", "csv", "--hxl", path.to_str().unwrap()]);
+    let text = std::fs::read_to_string(&path).unwrap();
+    let mut lines = text.lines();
+    assert!(lines.next().unwrap().starts_with("longitude,latitude,id,"));
+    let tags = lines.next().unwrap();
+    assert!(tags.starts_with("#geo+lon,#geo+lat,#meta+id,") && tags.contains("#adm2+name"), "{tags}");
+    let err = fails(
+        &db,
+        &["export", "--layer", "eo_finds", "--format", "geojson", "--hxl", path.to_str().unwrap()],
+    );
+    assert!(err.contains("--hxl"), "{err}");
+}
+
+#[test]
+fn exports_follow_as_of_and_district() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "150", "--no-serve"]);
+    let path = dir.path().join("h.geojson");
+    for day in ["2022-06-30", "2024-12-31"] {
+        let n = exported(
+            &db,
+            &["export", "--layer", "hazards", "--format", "geojson", "--as-of", day, path.to_str().unwrap()],
+        );
+        let s: Value = serde_json::from_str(&ok(&db, &["summary", "--json", "--as-of", day])).unwrap();
+        assert_eq!(n as i64, s["totals"]["hazards"]["total"].as_i64().unwrap(), "{day}");
+        let fc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+        let recorded: f64 = fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["area_recorded_m2"].as_f64().unwrap())
+            .sum();
+        assert!(
+            (recorded - s["totals"]["area_m2"]["recorded"].as_f64().unwrap()).abs() < 0.01 * n as f64,
+            "{day}"
+        );
+    }
+    let n = exported(
+        &db,
+        &[
+            "export",
+            "--layer",
+            "eo_finds",
+            "--format",
+            "geojson",
+            "--district",
+            "Fizuli",
+            path.to_str().unwrap(),
+        ],
+    );
+    let fc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
+    assert_eq!(fc["features"].as_array().unwrap().len(), n);
+    assert!(fc["features"].as_array().unwrap().iter().all(|f| f["properties"]["district"] == "Füzuli"));
+    let err = fails(
+        &db,
+        &[
+            "export",
+            "--layer",
+            "eo_finds",
+            "--format",
+            "csv",
+            "--district",
+            "Atlantis",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("district 'Atlantis' is not in the register"), "{err}");
+    assert!(!dir.path().join("h.geojson.part").exists(), "a failed export leaves no partial file");
+    let err = fails(&db, &["export", "--layer", "victims", "--format", "csv", path.to_str().unwrap()]);
+    assert!(err.contains("is not a layer"), "{err}");
+}
