@@ -414,11 +414,19 @@ impl<'p> Ground<'p> {
     }
 
     /// A random point inside a liberated district.
+    /// A point uniformly distributed over the liberated districts' ground
+    /// (by area: a small city district gets its share, not a thirteenth).
     fn random_point(&self, g: &mut Gen) -> (Point<f64>, usize) {
-        loop {
-            let d = *g.pick(&self.liberated);
+        let (mut x0, mut y0, mut x1, mut y1) = (f64::MAX, f64::MAX, f64::MIN, f64::MIN);
+        for &d in &self.liberated {
             let b = self.places.districts[d].bbox;
-            let p = Point::new(g.f(b.min().x, b.max().x), g.f(b.min().y, b.max().y));
+            x0 = x0.min(b.min().x);
+            y0 = y0.min(b.min().y);
+            x1 = x1.max(b.max().x);
+            y1 = y1.max(b.max().y);
+        }
+        loop {
+            let p = Point::new(g.f(x0, x1), g.f(y0, y1));
             if let Some(d) = self.places.district_at(&p, &self.liberated) {
                 return (p, d);
             }
