@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): installs the outside tools that check what
-# safeground writes — GDAL (ogrinfo, validate_gpkg.py), GeographicLib, sqlite3 —
+# safeground writes — GDAL (ogrinfo, validate_gpkg.py), GeographicLib, sqlite3,
+# xmllint with the OGC KML schema, a GeoJSON validator —
 # then runs every test of the workspace.
 #
 # Where it cannot install them (not root, no apt-get), it says so, runs the
@@ -15,8 +16,11 @@ command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 /usr/bin/python3 -c 'import geographiclib' >/dev/null 2>&1 || missing+=(python3-geographiclib)
 command -v GeoConvert >/dev/null 2>&1 || missing+=(geographiclib-tools)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
+command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 pypi=()
 python3 -c 'import geojson_validator' >/dev/null 2>&1 || pypi+=(geojson-validator)
+# fastkml ships the OGC KML 2.2 schema that KML exports are validated against.
+python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("fastkml") is None)' >/dev/null 2>&1 || pypi+=(fastkml)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -4,6 +4,7 @@ use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use safeground_formats::csv_out::CsvLayerWriter;
 use safeground_formats::geojson_out::GeoJsonWriter;
+use safeground_formats::kml_out::KmlWriter;
 use safeground_store::{Layer, Store};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -14,6 +15,8 @@ pub enum Format {
     Geojson,
     /// CSV: longitude/latitude columns for points, WKT for other shapes.
     Csv,
+    /// KML 2.2 for Google Earth, styled by status, outcome or EO category.
+    Kml,
 }
 
 #[derive(Debug, Args)]
@@ -59,6 +62,16 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
     let result = match a.format {
         Format::Geojson => {
             let mut w = GeoJsonWriter::new(out, columns)?;
+            let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
+                w.feature(&f.values, f.geometry.as_ref())
+            });
+            n.map_err(anyhow::Error::from).and_then(|n| {
+                w.finish()?;
+                Ok(n)
+            })
+        }
+        Format::Kml => {
+            let mut w = KmlWriter::new(out, a.layer.name(), columns)?;
             let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f.values, f.geometry.as_ref())
             });

@@ -177,3 +177,53 @@ fn exports_follow_as_of_and_district() {
     let err = fails(&db, &["export", "--layer", "victims", "--format", "csv", path.to_str().unwrap()]);
     assert!(err.contains("is not a layer"), "{err}");
 }
+
+/// Where the fastkml package keeps the OGC KML 2.2 schema.
+fn kml_schema() -> Option<std::path::PathBuf> {
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import importlib.util, os; print(os.path.dirname(importlib.util.find_spec('fastkml').origin))",
+        ])
+        .output()
+        .ok()?;
+    let dir =
+        std::path::PathBuf::from(String::from_utf8_lossy(&out.stdout).trim()).join("schema/ogckml22.xsd");
+    dir.is_file().then_some(dir)
+}
+
+#[test]
+fn kml_exports_are_valid_against_the_ogc_schema_and_styled() {
+    if !require("xmllint", "libxml2-utils", "kml_exports_are_valid_against_the_ogc_schema_and_styled")
+        || !require("ogrinfo", "gdal-bin", "kml_exports_are_valid_against_the_ogc_schema_and_styled")
+        || !require(
+            "pypi:fastkml",
+            "fastkml (PyPI)",
+            "kml_exports_are_valid_against_the_ogc_schema_and_styled",
+        )
+    {
+        return;
+    }
+    let schema = kml_schema().expect("fastkml ships schema/ogckml22.xsd");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "120", "--no-serve"]);
+    for (layer, _) in LAYERS {
+        let path = dir.path().join(format!("{layer}.kml"));
+        let n = exported(&db, &["export", "--layer", layer, "--format", "kml", path.to_str().unwrap()]);
+        let out =
+            Command::new("xmllint").arg("--noout").arg("--schema").arg(&schema).arg(&path).output().unwrap();
+        assert!(out.status.success(), "{layer}: {}", String::from_utf8_lossy(&out.stderr));
+        let (count, _) = ogr_count(&path, &[]);
+        assert_eq!(count, n, "{layer}");
+    }
+    let hazards = std::fs::read_to_string(dir.path().join("hazards.kml")).unwrap();
+    for status in ["OPEN", "WORKED_ON", "CLOSED"] {
+        assert!(
+            hazards.contains(&format!("<styleUrl>#status-{status}</styleUrl>")),
+            "hazards styled by status"
+        );
+    }
+    let finds = std::fs::read_to_string(dir.path().join("eo_finds.kml")).unwrap();
+    assert!(finds.contains("<styleUrl>#category-AP</styleUrl>"), "EO finds styled by category");
+}

@@ -4,3 +4,4 @@
 pub mod csv_out;
 pub mod geojson;
 pub mod geojson_out;
+pub mod kml_out;
