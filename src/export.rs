@@ -17,6 +17,8 @@ pub enum Format {
     Csv,
     /// KML 2.2 for Google Earth, styled by status, outcome or EO category.
     Kml,
+    /// A GeoPackage holding the one layer, with typed columns.
+    Gpkg,
 }
 
 #[derive(Debug, Args)]
@@ -56,12 +58,14 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
     let mut tmp = a.out.clone().into_os_string();
     tmp.push(".part");
     let tmp = PathBuf::from(tmp);
-    let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-    let out = BufWriter::new(file);
     let columns = a.layer.columns();
+    let open = || -> Result<BufWriter<std::fs::File>> {
+        let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
+        Ok(BufWriter::new(file))
+    };
     let result = match a.format {
         Format::Geojson => {
-            let mut w = GeoJsonWriter::new(out, columns)?;
+            let mut w = GeoJsonWriter::new(open()?, columns)?;
             let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f.values, f.geometry.as_ref())
             });
@@ -71,7 +75,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             })
         }
         Format::Kml => {
-            let mut w = KmlWriter::new(out, a.layer.name(), columns)?;
+            let mut w = KmlWriter::new(open()?, a.layer.name(), columns)?;
             let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f.values, f.geometry.as_ref())
             });
@@ -80,11 +84,27 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
                 Ok(n)
             })
         }
+        Format::Gpkg => {
+            let _ = std::fs::remove_file(&tmp);
+            let mut w = safeground_store::GpkgLayerWriter::create(&tmp, a.layer)?;
+            let mut failed = None;
+            let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
+                w.feature(&f).map_err(|e| {
+                    let m = e.to_string();
+                    failed = Some(e);
+                    std::io::Error::other(m)
+                })
+            });
+            match (n, failed) {
+                (_, Some(e)) | (Err(e), None) => Err(anyhow::Error::from(e)),
+                (Ok(n), None) => w.finish().map(|_| n).map_err(anyhow::Error::from),
+            }
+        }
         Format::Csv => {
             let mut w = if a.layer.spatial() {
-                CsvLayerWriter::new(out, columns, points(a.layer), a.hxl)?
+                CsvLayerWriter::new(open()?, columns, points(a.layer), a.hxl)?
             } else {
-                CsvLayerWriter::attributes(out, columns, a.hxl)?
+                CsvLayerWriter::attributes(open()?, columns, a.hxl)?
             };
             let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f.values, f.geometry.as_ref())
@@ -95,15 +115,20 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             })
         }
     };
+    finish(result, &tmp, a)
+}
+
+/// Moves a complete export into place, or removes a failed one.
+fn finish(result: Result<usize>, tmp: &Path, a: &ExportArgs) -> Result<()> {
     match result {
         Ok(n) => {
-            std::fs::rename(&tmp, &a.out)
+            std::fs::rename(tmp, &a.out)
                 .with_context(|| format!("moving the export to {}", a.out.display()))?;
             eprintln!("wrote {n} {} features to {}", a.layer.name(), a.out.display());
             Ok(())
         }
         Err(e) => {
-            let _ = std::fs::remove_file(&tmp);
+            let _ = std::fs::remove_file(tmp);
             Err(e)
         }
     }

@@ -227,3 +227,65 @@ fn kml_exports_are_valid_against_the_ogc_schema_and_styled() {
     let finds = std::fs::read_to_string(dir.path().join("eo_finds.kml")).unwrap();
     assert!(finds.contains("<styleUrl>#category-AP</styleUrl>"), "EO finds styled by category");
 }
+
+#[test]
+fn geopackage_exports_validate_and_keep_their_types() {
+    if !require("ogrinfo", "gdal-bin", "geopackage_exports_validate_and_keep_their_types")
+        || !require("python3:osgeo", "python3-gdal", "geopackage_exports_validate_and_keep_their_types")
+    {
+        return;
+    }
+    let validator = validate_gpkg_script().expect("python3-gdal ships validate_gpkg.py");
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "120", "--no-serve"]);
+    for (layer, geometry) in LAYERS {
+        let path = dir.path().join(format!("{layer}.gpkg"));
+        let n = exported(&db, &["export", "--layer", layer, "--format", "gpkg", path.to_str().unwrap()]);
+        let out = Command::new("/usr/bin/python3").arg(&validator).arg(&path).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{layer}: {}{}",
+            String::from_utf8_lossy(&out.stdout),
+            String::from_utf8_lossy(&out.stderr)
+        );
+        let (count, geom) = ogr_count(&path, &[]);
+        assert_eq!(count, n, "{layer}");
+        if geometry != "None" {
+            assert_eq!(geom, geometry, "{layer}");
+        }
+    }
+    let info = |layer: &str| {
+        let out = Command::new("ogrinfo")
+            .args(["-ro", "-so"])
+            .arg(dir.path().join(format!("{layer}.gpkg")))
+            .arg(layer)
+            .output()
+            .unwrap();
+        String::from_utf8_lossy(&out.stdout).to_string()
+    };
+    let h = info("hazards");
+    for typed in ["recorded_on: Date", "area_recorded_m2: Real", "version: Integer64", "status: String"] {
+        assert!(h.contains(typed), "{typed} in {h}");
+    }
+    assert!(info("accidents").contains("area_marked: Integer(Boolean)"));
+    assert!(info("eore_sessions").contains("girls: Integer64"));
+    // Exporting over an existing file replaces it only when complete.
+    let path = dir.path().join("hazards.gpkg");
+    let before = std::fs::read(&path).unwrap();
+    let err = fails(
+        &db,
+        &[
+            "export",
+            "--layer",
+            "hazards",
+            "--format",
+            "gpkg",
+            "--district",
+            "Atlantis",
+            path.to_str().unwrap(),
+        ],
+    );
+    assert!(err.contains("Atlantis"), "{err}");
+    assert_eq!(before, std::fs::read(&path).unwrap());
+}

@@ -14,6 +14,7 @@
 mod error;
 mod export;
 mod geometry;
+mod gpkg_out;
 mod history;
 mod open;
 mod read;
@@ -22,6 +23,7 @@ mod write;
 
 pub use error::StoreError;
 pub use export::{Feature, Layer};
+pub use gpkg_out::GpkgLayerWriter;
 pub use open::SCHEMA_VERSION;
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, ReleasedRow};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};

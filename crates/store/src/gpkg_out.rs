@@ -1,0 +1,135 @@
+//! Exporting a layer to a GeoPackage of its own: one feature (or attribute)
+//! table with typed columns, readable by QGIS and GDAL, written in one
+//! transaction.
+
+use crate::export::{Feature, Layer};
+use crate::geometry::SRS_WGS84;
+use crate::StoreError;
+use geo::BoundingRect;
+use rusqlite::{params_from_iter, Connection};
+use safeground_core::wkb::encode_gpkg;
+use serde_json::Value;
+use std::path::Path;
+
+/// The GeoPackage column type of one of our export columns.
+pub fn column_type(column: &str) -> &'static str {
+    match column {
+        c if c.ends_with("_m2") => "REAL",
+        c if c.ends_with("_on") => "DATE",
+        c if c.ends_with("_at") => "DATETIME",
+        "area_marked" => "BOOLEAN",
+        "quantity" | "killed" | "injured" | "girls" | "boys" | "women" | "men" | "population"
+        | "geonames_id" | "version" => "INTEGER",
+        _ => "TEXT",
+    }
+}
+
+fn geometry_type(layer: Layer) -> Option<&'static str> {
+    match layer {
+        Layer::Hazards | Layer::ReleasedAreas | Layer::Districts => Some("MULTIPOLYGON"),
+        Layer::EoFinds | Layer::Accidents | Layer::EoreSessions | Layer::Settlements => Some("POINT"),
+        Layer::Tasks => None,
+    }
+}
+
+/// A GeoPackage being written with one layer.
+pub struct GpkgLayerWriter {
+    conn: Connection,
+    layer: Layer,
+    insert: String,
+    extent: Option<[f64; 4]>,
+}
+
+impl GpkgLayerWriter {
+    /// Creates `path` (which must not exist) with an empty table for `layer`.
+    pub fn create(path: &Path, layer: Layer) -> Result<Self, StoreError> {
+        if path.exists() {
+            return Err(StoreError::Exists { path: path.to_path_buf() });
+        }
+        let conn = Connection::open(path)?;
+        conn.execute_batch("PRAGMA application_id = 1196444487; PRAGMA user_version = 10300; BEGIN;")?;
+        conn.execute_batch(include_str!("../sql/gpkg_core.sql"))?;
+        let name = layer.name();
+        let geom = geometry_type(layer);
+        let mut cols = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT".to_string()];
+        if let Some(g) = geom {
+            cols.push(format!("geom {g}"));
+        }
+        cols.extend(layer.columns().iter().map(|c| format!("\"{c}\" {}", column_type(c))));
+        conn.execute_batch(&format!("CREATE TABLE \"{name}\" ({});", cols.join(", ")))?;
+        conn.execute(
+            "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?1, ?2, ?1, ?3, ?4)",
+            rusqlite::params![
+                name,
+                if geom.is_some() { "features" } else { "attributes" },
+                format!("safeground {name}"),
+                geom.map(|_| SRS_WGS84)
+            ],
+        )?;
+        if let Some(g) = geom {
+            conn.execute(
+                "INSERT INTO gpkg_geometry_columns VALUES (?1, 'geom', ?2, ?3, 0, 0)",
+                rusqlite::params![name, g, SRS_WGS84],
+            )?;
+        }
+        let mut names: Vec<String> = Vec::new();
+        if geom.is_some() {
+            names.push("geom".into());
+        }
+        names.extend(layer.columns().iter().map(|c| format!("\"{c}\"")));
+        let marks = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
+        let insert = format!("INSERT INTO \"{name}\" ({}) VALUES ({marks})", names.join(", "));
+        Ok(GpkgLayerWriter { conn, layer, insert, extent: None })
+    }
+
+    pub fn feature(&mut self, f: &Feature) -> Result<(), StoreError> {
+        let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(f.values.len() + 1);
+        if geometry_type(self.layer).is_some() {
+            values.push(match &f.geometry {
+                Some(g) => {
+                    if let Some(r) = g.bounding_rect() {
+                        let e = self.extent.get_or_insert([f64::MAX, f64::MAX, f64::MIN, f64::MIN]);
+                        e[0] = e[0].min(r.min().x);
+                        e[1] = e[1].min(r.min().y);
+                        e[2] = e[2].max(r.max().x);
+                        e[3] = e[3].max(r.max().y);
+                    }
+                    let g = match g {
+                        geo::Geometry::Polygon(p) => {
+                            geo::Geometry::MultiPolygon(geo::MultiPolygon(vec![p.clone()]))
+                        }
+                        other => other.clone(),
+                    };
+                    rusqlite::types::Value::Blob(encode_gpkg(&g, SRS_WGS84))
+                }
+                None => rusqlite::types::Value::Null,
+            });
+        }
+        for v in &f.values {
+            values.push(match v {
+                Value::Null => rusqlite::types::Value::Null,
+                Value::Bool(b) => rusqlite::types::Value::Integer(i64::from(*b)),
+                Value::Number(n) => match n.as_i64() {
+                    Some(i) => rusqlite::types::Value::Integer(i),
+                    None => rusqlite::types::Value::Real(n.as_f64().unwrap_or(f64::NAN)),
+                },
+                Value::String(s) => rusqlite::types::Value::Text(s.clone()),
+                other => rusqlite::types::Value::Text(other.to_string()),
+            });
+        }
+        self.conn.prepare_cached(&self.insert)?.execute(params_from_iter(values))?;
+        Ok(())
+    }
+
+    /// Records the extent and commits.
+    pub fn finish(self) -> Result<(), StoreError> {
+        if let Some([x0, y0, x1, y1]) = self.extent {
+            self.conn.execute(
+                "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4",
+                rusqlite::params![x0, y0, x1, y1],
+            )?;
+        }
+        self.conn.execute_batch("COMMIT;")?;
+        Ok(())
+    }
+}
