@@ -5,6 +5,7 @@ use clap::{Args, ValueEnum};
 use safeground_formats::csv_out::CsvLayerWriter;
 use safeground_formats::geojson_out::GeoJsonWriter;
 use safeground_formats::kml_out::KmlWriter;
+use safeground_formats::xlsx_out::Shape;
 use safeground_store::{Layer, Store};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -19,13 +20,16 @@ pub enum Format {
     Kml,
     /// A GeoPackage holding the one layer, with typed columns.
     Gpkg,
+    /// An Excel workbook, one sheet per layer (`--layer all` for every layer).
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements or districts.
-    #[arg(long, value_parser = parse_layer)]
-    layer: Layer,
+    /// hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements or districts
+    /// (or `all`, with --format xlsx: a sheet for each).
+    #[arg(long, value_parser = parse_layers)]
+    layer: Layers,
     #[arg(long, value_enum)]
     format: Format,
     /// The file to write (replaced only when the export is complete).
@@ -41,8 +45,16 @@ pub struct ExportArgs {
     hxl: bool,
 }
 
-fn parse_layer(s: &str) -> Result<Layer, String> {
-    s.parse()
+/// One layer, or all of them (a newtype, so clap takes the list as one value).
+#[derive(Debug, Clone)]
+pub struct Layers(Vec<Layer>);
+
+fn parse_layers(s: &str) -> Result<Layers, String> {
+    if s.eq_ignore_ascii_case("all") {
+        Ok(Layers(Layer::ALL.to_vec()))
+    } else {
+        s.parse().map(|l| Layers(vec![l]))
+    }
 }
 
 fn points(layer: Layer) -> bool {
@@ -53,12 +65,16 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
     if a.hxl && a.format != Format::Csv {
         bail!("--hxl adds a row to CSV; it has no meaning for {:?}", a.format);
     }
+    if a.layer.0.len() > 1 && a.format != Format::Xlsx {
+        bail!("--layer all writes a sheet per layer, which only --format xlsx can hold; export one layer at a time");
+    }
     let store = Store::open(db)?;
+    let layer = a.layer.0[0];
     let bound = a.as_of.map(safeground_store::end_of_day);
     let mut tmp = a.out.clone().into_os_string();
     tmp.push(".part");
     let tmp = PathBuf::from(tmp);
-    let columns = a.layer.columns();
+    let columns = layer.columns();
     let open = || -> Result<BufWriter<std::fs::File>> {
         let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
         Ok(BufWriter::new(file))
@@ -66,7 +82,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
     let result = match a.format {
         Format::Geojson => {
             let mut w = GeoJsonWriter::new(open()?, columns)?;
-            let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
+            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f.values, f.geometry.as_ref())
             });
             n.map_err(anyhow::Error::from).and_then(|n| {
@@ -75,8 +91,8 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             })
         }
         Format::Kml => {
-            let mut w = KmlWriter::new(open()?, a.layer.name(), columns)?;
-            let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
+            let mut w = KmlWriter::new(open()?, layer.name(), columns)?;
+            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f.values, f.geometry.as_ref())
             });
             n.map_err(anyhow::Error::from).and_then(|n| {
@@ -86,9 +102,9 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
         }
         Format::Gpkg => {
             let _ = std::fs::remove_file(&tmp);
-            let mut w = safeground_store::GpkgLayerWriter::create(&tmp, a.layer)?;
+            let mut w = safeground_store::GpkgLayerWriter::create(&tmp, layer)?;
             let mut failed = None;
-            let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
+            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f).map_err(|e| {
                     let m = e.to_string();
                     failed = Some(e);
@@ -100,13 +116,40 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
                 (Ok(n), None) => w.finish().map(|_| n).map_err(anyhow::Error::from),
             }
         }
+        Format::Xlsx => {
+            let mut w = safeground_formats::xlsx_out::XlsxWriter::new();
+            let mut total = 0;
+            for l in &a.layer.0 {
+                let shape = if !l.spatial() {
+                    Shape::None
+                } else if points(*l) {
+                    Shape::Points
+                } else {
+                    Shape::Wkt
+                };
+                w.sheet(l.name(), l.columns(), shape)?;
+                let mut failed = None;
+                let n = store.export(*l, bound.as_deref(), a.district.as_deref(), &mut |f| {
+                    w.feature(l.columns(), &f.values, f.geometry.as_ref()).map_err(|e| {
+                        let m = e.to_string();
+                        failed = Some(e);
+                        std::io::Error::other(m)
+                    })
+                });
+                if let Some(e) = failed {
+                    return finish(Err(e.into()), &tmp, a, layer);
+                }
+                total += n?;
+            }
+            w.save(&tmp).map(|_| total).map_err(anyhow::Error::from)
+        }
         Format::Csv => {
-            let mut w = if a.layer.spatial() {
-                CsvLayerWriter::new(open()?, columns, points(a.layer), a.hxl)?
+            let mut w = if layer.spatial() {
+                CsvLayerWriter::new(open()?, columns, points(layer), a.hxl)?
             } else {
                 CsvLayerWriter::attributes(open()?, columns, a.hxl)?
             };
-            let n = store.export(a.layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
+            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
                 w.feature(&f.values, f.geometry.as_ref())
             });
             n.map_err(anyhow::Error::from).and_then(|n| {
@@ -115,16 +158,17 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             })
         }
     };
-    finish(result, &tmp, a)
+    finish(result, &tmp, a, layer)
 }
 
 /// Moves a complete export into place, or removes a failed one.
-fn finish(result: Result<usize>, tmp: &Path, a: &ExportArgs) -> Result<()> {
+fn finish(result: Result<usize>, tmp: &Path, a: &ExportArgs, layer: Layer) -> Result<()> {
     match result {
         Ok(n) => {
             std::fs::rename(tmp, &a.out)
                 .with_context(|| format!("moving the export to {}", a.out.display()))?;
-            eprintln!("wrote {n} {} features to {}", a.layer.name(), a.out.display());
+            let what = if a.layer.0.len() > 1 { "all layers'".to_string() } else { layer.name().to_string() };
+            eprintln!("wrote {n} {what} features to {}", a.out.display());
             Ok(())
         }
         Err(e) => {

@@ -289,3 +289,30 @@ fn geopackage_exports_validate_and_keep_their_types() {
     assert!(err.contains("Atlantis"), "{err}");
     assert_eq!(before, std::fs::read(&path).unwrap());
 }
+
+#[test]
+fn an_xlsx_workbook_has_a_typed_sheet_per_layer() {
+    if !require("ogrinfo", "gdal-bin", "an_xlsx_workbook_has_a_typed_sheet_per_layer") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "60", "--no-serve"]);
+    let path = dir.path().join("register.xlsx");
+    exported(&db, &["export", "--layer", "all", "--format", "xlsx", path.to_str().unwrap()]);
+    let out = Command::new("ogrinfo").args(["-ro", "-so", "-al"]).arg(&path).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    for (layer, _) in LAYERS {
+        assert!(text.contains(&format!("Layer name: {layer}")), "{layer} sheet in {text}");
+        // Each sheet holds as many rows as the layer's own export.
+        let csv = dir.path().join(format!("{layer}.csv"));
+        let n = exported(&db, &["export", "--layer", layer, "--format", "csv", csv.to_str().unwrap()]);
+        let block = text.split(&format!("Layer name: {layer}\n")).nth(1).unwrap();
+        let count: usize =
+            block.lines().find_map(|l| l.strip_prefix("Feature Count: ")).unwrap().trim().parse().unwrap();
+        assert_eq!(count, n, "{layer}");
+    }
+    assert!(text.contains("recorded_on: Date") && text.contains("girls: Integer"), "typed columns: {text}");
+    let err = fails(&db, &["export", "--layer", "all", "--format", "geojson", path.to_str().unwrap()]);
+    assert!(err.contains("only --format xlsx"), "{err}");
+}

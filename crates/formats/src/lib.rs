@@ -5,3 +5,4 @@ pub mod csv_out;
 pub mod geojson;
 pub mod geojson_out;
 pub mod kml_out;
+pub mod xlsx_out;
