@@ -157,13 +157,7 @@ fn overlaps_and_near_on_the_demo() {
 
 #[test]
 fn overlap_areas_agree_with_geos_and_geographiclib() {
-    if !require("python3:osgeo", "python3-gdal", "overlap_areas_agree_with_geos_and_geographiclib")
-        || !require(
-            "python3:geographiclib",
-            "python3-geographiclib",
-            "overlap_areas_agree_with_geos_and_geographiclib",
-        )
-    {
+    if !require_oracle("overlap_areas_agree_with_geos_and_geographiclib") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -171,16 +165,5 @@ fn overlap_areas_agree_with_geos_and_geographiclib() {
     ok(&db, &["demo", "--scale", "300", "--seed", "9", "--no-serve"]);
     let path = dir.path().join("overlaps.json");
     std::fs::write(&path, ok(&db, &["overlaps", "--json"])).unwrap();
-    let out = std::process::Command::new("/usr/bin/python3")
-        .arg(repo_file("tests/oracle/check_overlaps.py"))
-        .arg(&db)
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
+    oracle("check_overlaps.py", &[&db, &path]);
 }

@@ -77,13 +77,7 @@ fn demo_is_a_geopackage_gdal_validates_and_lists() {
 
 #[test]
 fn summary_agrees_with_geos_and_geographiclib() {
-    if !require("python3:osgeo", "python3-gdal", "summary_agrees_with_geos_and_geographiclib")
-        || !require(
-            "python3:geographiclib",
-            "python3-geographiclib",
-            "summary_agrees_with_geos_and_geographiclib",
-        )
-    {
+    if !require_oracle("summary_agrees_with_geos_and_geographiclib") {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
@@ -91,19 +85,8 @@ fn summary_agrees_with_geos_and_geographiclib() {
     let summary = ok(&db, &["summary", "--json"]);
     let path = dir.path().join("summary.json");
     std::fs::write(&path, &summary).unwrap();
-    let out = Command::new("/usr/bin/python3")
-        .arg(repo_file("tests/oracle/check_summary.py"))
-        .arg(&db)
-        .arg(&path)
-        .output()
-        .unwrap();
-    assert!(
-        out.status.success(),
-        "the independent check disagrees:\n{}{}",
-        String::from_utf8_lossy(&out.stdout),
-        String::from_utf8_lossy(&out.stderr)
-    );
-    eprintln!("oracle: {}", String::from_utf8_lossy(&out.stdout));
+    let report = oracle("check_summary.py", &[&db, &path]);
+    eprintln!("oracle: {report}");
 }
 
 #[test]

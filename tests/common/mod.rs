@@ -93,3 +93,26 @@ pub fn validate_gpkg_script() -> Option<PathBuf> {
 pub fn repo_file(rel: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR")).join(rel)
 }
+
+/// Whether the GDAL and GeographicLib Python modules the oracle scripts use are here.
+pub fn require_oracle(test: &str) -> bool {
+    require("python3:osgeo", "python3-gdal", test)
+        && require("python3:geographiclib", "python3-geographiclib", test)
+}
+
+/// Runs an oracle script of tests/oracle with Debian's Python and insists it agrees;
+/// returns what it printed.
+pub fn oracle(script: &str, args: &[&Path]) -> String {
+    let out = Command::new("/usr/bin/python3")
+        .arg(repo_file(&format!("tests/oracle/{script}")))
+        .args(args)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{script} disagrees:\n{}{}",
+        String::from_utf8_lossy(&out.stdout),
+        String::from_utf8_lossy(&out.stderr)
+    );
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
