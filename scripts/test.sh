@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The test command (README): installs the outside tools that check what
 # safeground writes — GDAL (ogrinfo, validate_gpkg.py), GeographicLib, sqlite3,
-# xmllint with the OGC KML schema, a GeoJSON validator —
+# xmllint with the OGC KML schema, a GeoJSON validator, pyxform —
 # then runs every test of the workspace.
 #
 # Where it cannot install them (not root, no apt-get), it says so, runs the
@@ -21,6 +21,8 @@ pypi=()
 python3 -c 'import geojson_validator' >/dev/null 2>&1 || pypi+=(geojson-validator)
 # fastkml ships the OGC KML 2.2 schema that KML exports are validated against.
 python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("fastkml") is None)' >/dev/null 2>&1 || pypi+=(fastkml)
+# pyxform (xls2xform) converts the field forms (forms/*.xlsx) as KoBoToolbox and ODK Central do.
+command -v xls2xform >/dev/null 2>&1 || pypi+=(pyxform)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

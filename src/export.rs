@@ -26,7 +26,7 @@ pub enum Format {
 
 #[derive(Debug, Args)]
 pub struct ExportArgs {
-    /// hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements or districts
+    /// hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements, districts or organisations
     /// (or `all`, with --format xlsx: a sheet for each).
     #[arg(long, value_parser = parse_layers)]
     layer: Layers,

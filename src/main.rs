@@ -5,8 +5,11 @@
 mod demo;
 mod export;
 mod field;
+mod forms;
+mod import;
 mod render;
 mod reports;
+mod submissions;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -57,6 +60,8 @@ enum Command {
     },
     /// Write a layer to GeoJSON or CSV, now or as of a past date.
     Export(export::ExportArgs),
+    /// Read a layer from GeoJSON, CSV, GeoPackage or KML/KMZ into the register, through approval.
+    Import(import::ImportArgs),
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
     Task(reports::TaskCommand),
@@ -95,6 +100,9 @@ enum Command {
     },
     /// Hazards within a distance of settlements or of given positions.
     Near(field::NearArgs),
+    /// The field forms (XLSForm) for KoBoToolbox and ODK Central.
+    #[command(subcommand)]
+    Forms(forms::FormsCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -187,6 +195,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Report(cmd) => reports::run(&cli.db, &cli.actor, &cmd)?,
         Command::Export(args) => export::run(&cli.db, &args)?,
+        Command::Import(args) => import::run(&cli.db, &cli.actor, &args)?,
         Command::Task(cmd) => reports::task(&cli.db, &cli.actor, &cmd)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {
@@ -204,6 +213,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Check(args) => field::check_file(&cli.db, &args)?,
         Command::Overlaps { json } => field::overlaps(&cli.db, json)?,
         Command::Near(args) => field::near(&cli.db, &args)?,
+        Command::Forms(cmd) => forms::run(&cmd)?,
     }
     Ok(())
 }

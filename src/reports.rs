@@ -39,6 +39,10 @@ pub enum ReportCommand {
         #[arg(long)]
         reason: String,
     },
+    /// Import a KoBoToolbox or ODK Central export of a form in forms/ as DRAFT reports.
+    ImportSubmissions(crate::submissions::ImportArgs),
+    /// Submit a DRAFT report (an imported submission) so that it can be approved.
+    SubmitDraft { id: String },
 }
 
 #[derive(Debug, Args)]
@@ -143,6 +147,8 @@ pub fn run(db: &Path, actor: &str, cmd: &ReportCommand) -> Result<()> {
             Store::open(db)?.unapprove(id, reason, actor, now)?;
             println!("unapproved {id}");
         }
+        ReportCommand::ImportSubmissions(args) => crate::submissions::import(db, actor, args)?,
+        ReportCommand::SubmitDraft { id } => crate::submissions::submit_draft(db, actor, id)?,
     }
     Ok(())
 }

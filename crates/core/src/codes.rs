@@ -13,7 +13,7 @@ use std::str::FromStr;
 /// A code that is not in its code list, with the list, so the message can say
 /// what was expected.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
-#[error("'{value}' is not a {list}; expected one of: {expected}")]
+#[error("'{value}' is not a valid {list}; expected one of: {expected}")]
 pub struct UnknownCode {
     pub list: &'static str,
     pub value: String,
@@ -334,7 +334,7 @@ mod tests {
         let err = "MAYBE".parse::<ReleaseOutcome>().unwrap_err();
         assert_eq!(
             err.to_string(),
-            "'MAYBE' is not a release outcome; expected one of: CANCELLED, REDUCED, CLEARED"
+            "'MAYBE' is not a valid release outcome; expected one of: CANCELLED, REDUCED, CLEARED"
         );
     }
 

@@ -107,6 +107,9 @@ impl Place {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Release {
+    /// Its UUID when it comes from another database (an import); otherwise one is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     /// GeoJSON Polygon or MultiPolygon.
     pub geometry: Value,
     /// Defaults to the report type's outcome (NTS cancels, TS reduces, clearance clears).
@@ -148,6 +151,9 @@ pub struct NewHazard {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct Find {
+    /// Its UUID when it comes from another database (an import); otherwise one is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     pub category: EoCategory,
     #[serde(rename = "type")]
     pub eo_type: String,
@@ -194,6 +200,9 @@ pub struct ReportedVictim {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedAccident {
+    /// Its UUID when it comes from another database (an import); otherwise one is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     pub kind: AccidentKind,
     pub location: Place,
     pub device_category: EoCategory,
@@ -207,6 +216,9 @@ pub struct ReportedAccident {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReportedSession {
+    /// Its UUID when it comes from another database (an import); otherwise one is made.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub id: Option<Uuid>,
     pub kind: EoreKind,
     pub audience: Audience,
     /// A settlement name, or a place.

@@ -92,6 +92,7 @@ pub fn hazard_report(h: &Hazard, organisation: &str, district: &str, surveyed_fr
 fn finds(list: &[&EoFind]) -> Vec<Find> {
     list.iter()
         .map(|f| Find {
+            id: None,
             category: f.category,
             eo_type: f.eo_type.clone(),
             quantity: f.quantity,
@@ -128,7 +129,7 @@ pub fn activity_report(
     r.released = a
         .released
         .iter()
-        .map(|x| Release { geometry: geojson(&x.geometry), outcome: Some(x.outcome) })
+        .map(|x| Release { id: None, geometry: geojson(&x.geometry), outcome: Some(x.outcome) })
         .collect();
     r.eo_finds = finds(found);
     r.completion = completion;
@@ -148,6 +149,7 @@ pub fn spot_report(a: &Activity, organisation: &str, found: &[&EoFind]) -> Repor
 pub fn accident_report(a: &Accident, organisation: &str) -> Report {
     let mut r = blank(ReportType::Accident, organisation, a.occurred_on, a.occurred_on);
     r.accident = Some(ReportedAccident {
+        id: None,
         kind: a.kind,
         location: Place::LonLat([a.location.x(), a.location.y()]),
         device_category: a.device_category,
@@ -175,6 +177,7 @@ pub fn accident_report(a: &Accident, organisation: &str) -> Report {
 pub fn eore_report(s: &EoreSession, organisation: &str) -> Report {
     let mut r = blank(ReportType::EoreSession, organisation, s.held_on, s.held_on);
     r.session = Some(ReportedSession {
+        id: None,
         kind: s.kind,
         audience: s.audience,
         settlement: s.settlement_id.map(|id| id.to_string()),

@@ -28,7 +28,7 @@ fn geometry_type(layer: Layer) -> Option<&'static str> {
     match layer {
         Layer::Hazards | Layer::ReleasedAreas | Layer::Districts => Some("MULTIPOLYGON"),
         Layer::EoFinds | Layer::Accidents | Layer::EoreSessions | Layer::Settlements => Some("POINT"),
-        Layer::Tasks => None,
+        Layer::Tasks | Layer::Organisations => None,
     }
 }
 

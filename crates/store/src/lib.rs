@@ -11,19 +11,25 @@
 //! this program understands; any failure is an error that leaves the file as it
 //! was.
 
+mod drafts;
 mod error;
 mod export;
 mod geometry;
+mod gpkg_in;
 mod gpkg_out;
 mod history;
+mod import;
 mod open;
 mod read;
 mod reports;
 mod write;
 
+pub use drafts::DraftOutcome;
 pub use error::StoreError;
 pub use export::{Feature, Layer};
+pub use gpkg_in::{GpkgFeature, GpkgReader};
 pub use gpkg_out::GpkgLayerWriter;
+pub use import::ItemOutcome;
 pub use open::SCHEMA_VERSION;
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, ReleasedRow};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};

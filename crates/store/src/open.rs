@@ -14,6 +14,7 @@ const GPKG_USER_VERSION: i64 = 10300;
 const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_register.sql"),
     include_str!("../migrations/0002_reports_history.sql"),
+    include_str!("../migrations/0003_report_drafts.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.

@@ -52,7 +52,7 @@ pub fn end_of_day(d: Date) -> String {
     format!("{}T00:00:00Z", date_text(next))
 }
 
-fn refused(report: &str, problems: Vec<String>) -> StoreError {
+pub(crate) fn refused(report: &str, problems: Vec<String>) -> StoreError {
     StoreError::Refused { report: report.to_string(), problems }
 }
 
@@ -61,10 +61,10 @@ fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError 
 }
 
 /// A task as approval needs it.
-struct TaskRow {
-    id: String,
+pub(crate) struct TaskRow {
+    pub(crate) id: String,
     code: String,
-    hazard_id: String,
+    pub(crate) hazard_id: String,
     organisation_id: String,
     issued_on: String,
     due_on: Option<String>,
@@ -132,7 +132,7 @@ pub struct TraceRow {
 
 /// Splits victims' names and contacts off a report's JSON (personal data is
 /// kept apart), returning the report without them and the personal part.
-fn split_personal(r: &Report) -> (Report, Option<serde_json::Value>) {
+pub(crate) fn split_personal(r: &Report) -> (Report, Option<serde_json::Value>) {
     let mut clean = r.clone();
     let Some(acc) = clean.accident.as_mut() else { return (clean, None) };
     let mut personal = Vec::new();
@@ -148,11 +148,11 @@ impl Writer<'_> {
         Ok(self.tx.prepare_cached(sql)?.query_row([key], |r| r.get(0)).optional()?)
     }
 
-    fn organisation_id(&self, key: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn organisation_id(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.one_id("SELECT id FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE", key.trim())
     }
 
-    fn task(&self, key: &str) -> Result<Option<TaskRow>, StoreError> {
+    pub(crate) fn task(&self, key: &str) -> Result<Option<TaskRow>, StoreError> {
         Ok(self
             .tx
             .prepare_cached(
@@ -172,14 +172,14 @@ impl Writer<'_> {
             .optional()?)
     }
 
-    fn hazard_id(&self, key: &str) -> Result<Option<String>, StoreError> {
+    pub(crate) fn hazard_id(&self, key: &str) -> Result<Option<String>, StoreError> {
         self.one_id(
             "SELECT id FROM hazards WHERE (id = ?1 OR code = ?1 COLLATE NOCASE) AND revoked_at IS NULL",
             key.trim(),
         )
     }
 
-    fn record(
+    pub(crate) fn record(
         &mut self,
         kind: &str,
         at: &str,
@@ -255,7 +255,7 @@ impl Writer<'_> {
     }
 
     /// Loads a report with its state, organisation and version.
-    fn load(&self, id: &str) -> Result<(Report, String, String, i64), StoreError> {
+    pub(crate) fn load(&self, id: &str) -> Result<(Report, String, String, i64), StoreError> {
         let row: Option<(String, String, String, i64)> = self
             .tx
             .prepare_cached("SELECT body, state, organisation_id, version FROM reports WHERE id = ?1")?
@@ -302,7 +302,7 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn not_in_state(
+    pub(crate) fn not_in_state(
         &self,
         id: &str,
         wanted: &str,
@@ -617,6 +617,21 @@ impl Writer<'_> {
             }
             None => None,
         };
+        // Records that bring their own UUID (from another database) must not meet one already here.
+        let given_ids = r
+            .released
+            .iter()
+            .filter_map(|x| x.id.map(|i| ("released_areas", "released area", i)))
+            .chain(r.eo_finds.iter().filter_map(|x| x.id.map(|i| ("eo_finds", "EO find", i))))
+            .chain(r.accident.iter().filter_map(|x| x.id.map(|i| ("accidents", "accident", i))))
+            .chain(r.session.iter().filter_map(|x| x.id.map(|i| ("eore_sessions", "EORE session", i))));
+        for (table, what, given) in given_ids {
+            let sql = format!("SELECT count(*) > 0 FROM {table} WHERE id = ?1");
+            let taken: bool = self.tx.prepare_cached(&sql)?.query_row([uuid_text(given)], |x| x.get(0))?;
+            if taken {
+                problems.push(format!("{what} {given} is already in the register"));
+            }
+        }
         if !problems.is_empty() {
             return Err(refused(&format!("report {id}"), problems));
         }
@@ -697,9 +712,10 @@ impl Writer<'_> {
                 hours_worked: r.hours_worked,
                 released: released
                     .iter()
-                    .filter_map(|(o, g)| {
+                    .zip(&r.released)
+                    .filter_map(|((o, g), given)| {
                         g.clone().map(|geometry| ReleasedArea {
-                            id: Uuid::new_v4(),
+                            id: given.id.unwrap_or_else(Uuid::new_v4),
                             outcome: *o,
                             released_on: r.end_date,
                             geometry,
@@ -718,7 +734,7 @@ impl Writer<'_> {
                 None => self.district_at(p)?,
             };
             self.insert_eo_find(&EoFind {
-                id: Uuid::new_v4(),
+                id: f.id.unwrap_or_else(Uuid::new_v4),
                 activity_id: r.report_type.activity().map(|_| activity_id),
                 hazard_id: hazard_uuid.filter(|_| r.report_type != ReportType::EodSpotTask),
                 district_id: district,
@@ -735,7 +751,7 @@ impl Writer<'_> {
         if let (Some(a), Some(p)) = (&r.accident, accident_point) {
             let district = self.district_at(&p)?;
             self.insert_accident(&Accident {
-                id: Uuid::new_v4(),
+                id: a.id.unwrap_or_else(Uuid::new_v4),
                 kind: a.kind,
                 occurred_on: r.end_date,
                 district_id: district,
@@ -793,7 +809,7 @@ impl Writer<'_> {
                 None => self.district_at(&location)?,
             };
             self.insert_eore_session(&EoreSession {
-                id: Uuid::new_v4(),
+                id: s.id.unwrap_or_else(Uuid::new_v4),
                 organisation_id: org_uuid,
                 held_on: r.end_date,
                 kind: s.kind,

@@ -132,7 +132,7 @@ fn a_schema_1_register_is_migrated_in_place() {
             .unwrap();
     }
     let mut store = Store::open(&path).unwrap();
-    assert_eq!(store.schema_version().unwrap(), 2);
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     reference(&mut store);
     let id = store.submit(&nts("AZ-AM-000001", square_json(46.9, 39.9, 0.01)), "tester", now()).unwrap();
     store.approve(&id.to_string(), "officer", now(), &ApprovalSettings::default(), None).unwrap();

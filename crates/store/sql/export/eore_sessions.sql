@@ -1,5 +1,6 @@
 -- EORE sessions recorded before ?1, optionally in district ?2.
-SELECT s.geom, s.id, o.acronym, s.held_on, s.kind, s.audience, t.name, d.name, s.girls, s.boys, s.women, s.men
+SELECT s.geom, s.id, o.acronym, s.held_on, s.kind, s.audience, t.name, d.name, s.girls, s.boys, s.women, s.men,
+       s.report_id
 FROM eore_sessions s
 JOIN organisations o ON o.id = s.organisation_id
 LEFT JOIN settlements t ON t.id = s.settlement_id

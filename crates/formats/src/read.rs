@@ -1,0 +1,160 @@
+//! What every reader of a layer file shares: the record it yields with the
+//! feature as it was written (for the reject file), its errors, and the reject
+//! file written in the input's own format.
+
+use safeground_core::crs::CrsError;
+use safeground_core::import::InRecord;
+use serde_json::{Map, Value};
+use std::fs::File;
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
+
+/// A feature as it was written, to go to the reject file unchanged.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Original {
+    /// A GeoJSON feature object (GeoJSON, GeoPackage and KML inputs).
+    Feature(Value),
+    /// A CSV row's fields.
+    Row(Vec<String>),
+}
+
+/// One feature read: what the import takes and what the reject file keeps.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Read {
+    pub record: InRecord,
+    pub original: Original,
+    /// What is wrong with a feature the reader could not read whole (a
+    /// position that is not a number, a row with too few fields): the import
+    /// rejects it with this reason.
+    pub problem: Option<String>,
+}
+
+/// A file that cannot be read on, with where and why. An import stops at
+/// these (rows already taken are rolled back): what follows cannot be trusted.
+#[derive(Debug, thiserror::Error)]
+pub enum ReadError {
+    #[error("{file}: {source}")]
+    Io { file: String, source: io::Error },
+    #[error("{file}, {place}: {message}")]
+    Syntax { file: String, place: String, message: String },
+    #[error("{file}: {source}")]
+    Crs { file: String, source: CrsError },
+    /// The consumer of the records stopped the reading.
+    #[error("{0}")]
+    Stopped(String),
+}
+
+/// The consumer of records: returns `Err(message)` to stop the reading.
+pub type Sink<'a> = dyn FnMut(Read) -> Result<(), String> + 'a;
+
+/// The reject file: rejected features in the input's format, each with the
+/// reason in an extra `sg_reject` attribute (column), created on the first
+/// rejection.
+pub struct RejectWriter {
+    path: PathBuf,
+    kind: RejectKind,
+    out: Option<BufWriter<File>>,
+    count: usize,
+}
+
+enum RejectKind {
+    GeoJson,
+    Csv { header: Vec<String>, delimiter: u8 },
+}
+
+impl RejectWriter {
+    /// Rejects written as a GeoJSON FeatureCollection.
+    pub fn geojson(path: &Path) -> Self {
+        RejectWriter { path: path.to_path_buf(), kind: RejectKind::GeoJson, out: None, count: 0 }
+    }
+
+    /// Rejects written as CSV with the input's header and delimiter, plus `sg_reject`.
+    pub fn csv(path: &Path, header: Vec<String>, delimiter: u8) -> Self {
+        RejectWriter {
+            path: path.to_path_buf(),
+            kind: RejectKind::Csv { header, delimiter },
+            out: None,
+            count: 0,
+        }
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.path
+    }
+
+    /// How many features were written.
+    pub fn count(&self) -> usize {
+        self.count
+    }
+
+    fn open(&mut self) -> io::Result<&mut BufWriter<File>> {
+        if self.out.is_none() {
+            let mut out = BufWriter::new(File::create(&self.path)?);
+            match &self.kind {
+                RejectKind::GeoJson => out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?,
+                RejectKind::Csv { header, delimiter } => {
+                    let mut w = csv::WriterBuilder::new().delimiter(*delimiter).from_writer(Vec::new());
+                    let mut h = header.clone();
+                    h.push("sg_reject".into());
+                    w.write_record(&h)?;
+                    out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+                }
+            }
+            self.out = Some(out);
+        }
+        self.out.as_mut().ok_or_else(|| io::Error::other("reject file not open"))
+    }
+
+    /// Writes one rejected feature with its reason.
+    pub fn reject(&mut self, original: &Original, reason: &str) -> io::Result<()> {
+        let first = self.count == 0;
+        let delimiter = match &self.kind {
+            RejectKind::Csv { delimiter, .. } => *delimiter,
+            RejectKind::GeoJson => b',',
+        };
+        let out = self.open()?;
+        match original {
+            Original::Feature(f) => {
+                let mut f = f.clone();
+                if let Some(obj) = f.as_object_mut() {
+                    let props = obj.entry("properties").or_insert_with(|| Value::Object(Map::new()));
+                    if !props.is_object() {
+                        *props = Value::Object(Map::new());
+                    }
+                    if let Some(p) = props.as_object_mut() {
+                        p.insert("sg_reject".into(), Value::from(reason));
+                    }
+                }
+                if !first {
+                    out.write_all(b",\n")?;
+                }
+                serde_json::to_writer(&mut *out, &f)?;
+            }
+            Original::Row(fields) => {
+                let mut w =
+                    csv::WriterBuilder::new().delimiter(delimiter).flexible(true).from_writer(Vec::new());
+                let mut row = fields.clone();
+                row.push(reason.to_string());
+                w.write_record(&row)?;
+                out.write_all(&w.into_inner().map_err(|e| e.into_error())?)?;
+            }
+        }
+        self.count += 1;
+        Ok(())
+    }
+
+    /// Closes the file (if anything was rejected).
+    pub fn finish(mut self) -> io::Result<Option<PathBuf>> {
+        let is_json = matches!(self.kind, RejectKind::GeoJson);
+        match self.out.take() {
+            None => Ok(None),
+            Some(mut out) => {
+                if is_json {
+                    out.write_all(b"\n]}\n")?;
+                }
+                out.flush()?;
+                Ok(Some(self.path))
+            }
+        }
+    }
+}

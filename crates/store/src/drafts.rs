@@ -1,0 +1,133 @@
+//! Draft reports: field submissions (KoBoToolbox, ODK Central exports) held
+//! for an officer to look at before they enter the approval workflow.
+//!
+//! A draft is a row of `reports` in state DRAFT with a REPORT_DRAFTED event;
+//! it touches nothing in the register. Submitting it (DRAFT → SUBMITTED)
+//! runs the shape checks a submission runs; approval then runs the rest.
+//! Saving a draft whose id is already in `reports` (the same submission
+//! imported again) changes nothing and says so.
+
+use crate::geometry::date_text;
+use crate::reports::{refused, split_personal, time_text};
+use crate::write::{uuid_text, Writer};
+use crate::{Store, StoreError};
+use rusqlite::{params, OptionalExtension};
+use safeground_core::report::{self, Report};
+use time::OffsetDateTime;
+use uuid::Uuid;
+
+/// What saving a draft did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum DraftOutcome {
+    /// A new draft report.
+    Drafted(Uuid),
+    /// A report with this id is there already (imported before), in this state.
+    AlreadyImported { id: Uuid, state: String },
+}
+
+impl Writer<'_> {
+    /// Records `r` as a DRAFT report (its references to the register must
+    /// resolve, as for a submission). `source` says where it came from and is
+    /// kept on the REPORT_DRAFTED event.
+    pub fn save_draft(
+        &mut self,
+        r: &Report,
+        actor: &str,
+        at: OffsetDateTime,
+        source: &str,
+    ) -> Result<DraftOutcome, StoreError> {
+        let id = r.id.unwrap_or_else(Uuid::new_v4);
+        let key = uuid_text(id);
+        let state: Option<String> = self
+            .tx
+            .prepare_cached("SELECT state FROM reports WHERE id = ?1")?
+            .query_row([&key], |row| row.get(0))
+            .optional()?;
+        if let Some(state) = state {
+            return Ok(DraftOutcome::AlreadyImported { id, state });
+        }
+        let label = format!("report {id}");
+        let org = self.organisation_id(&r.organisation)?.ok_or_else(|| {
+            refused(&label, vec![format!("organisation '{}' is not in the register", r.organisation)])
+        })?;
+        let task = match &r.task {
+            Some(t) => Some(
+                self.task(t)?
+                    .ok_or_else(|| refused(&label, vec![format!("task '{t}' is not in the register")]))?,
+            ),
+            None => None,
+        };
+        let hazard = match &r.hazard {
+            Some(h) => Some(
+                self.hazard_id(h)?
+                    .ok_or_else(|| refused(&label, vec![format!("hazard '{h}' is not in the register")]))?,
+            ),
+            None => task.as_ref().map(|t| t.hazard_id.clone()),
+        };
+        let (clean, personal) = split_personal(&Report { id: Some(id), ..r.clone() });
+        let body = serde_json::to_string(&clean)
+            .map_err(|e| StoreError::Invalid { record: label.clone(), problem: e.to_string() })?;
+        let now = time_text(at);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO reports (id, type, state, organisation_id, task_id, hazard_id, start_date, end_date,
+                   submitted_at, submitted_by, body) VALUES (?1, ?2, 'DRAFT', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+            )?
+            .execute(params![
+                key,
+                r.report_type.code(),
+                org,
+                task.as_ref().map(|t| t.id.clone()),
+                hazard,
+                date_text(r.start_date),
+                date_text(r.end_date),
+                now,
+                actor,
+                body
+            ])?;
+        if let Some(p) = personal {
+            self.tx
+                .prepare_cached("INSERT INTO report_personal (report_id, data) VALUES (?1, ?2)")?
+                .execute(params![key, p.to_string()])?;
+        }
+        self.record("REPORT_DRAFTED", &now, actor, Some(&key), None, Some(source))?;
+        Ok(DraftOutcome::Drafted(id))
+    }
+
+    /// Moves a draft to SUBMITTED, refusing one that a submission would refuse
+    /// (empty, dates in the future or backwards, fields its type needs).
+    pub fn submit_draft(&mut self, id: Uuid, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let key = uuid_text(id);
+        let (r, state, _, _) = self.load(&key)?;
+        if state != "DRAFT" {
+            return Err(self.not_in_state(&key, "DRAFT", None)?);
+        }
+        let problems = report::check_shape(&r, at.date());
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid {
+                record: format!("draft report {id}"),
+                problem: format!("it cannot be submitted:\n  - {}", problems.join("\n  - ")),
+            });
+        }
+        let now = time_text(at);
+        let n = self
+            .tx
+            .prepare_cached(
+                "UPDATE reports SET state = 'SUBMITTED', submitted_at = ?1, submitted_by = ?2, version = version + 1
+                 WHERE id = ?3 AND state = 'DRAFT'",
+            )?
+            .execute(params![now, actor, key])?;
+        if n == 0 {
+            return Err(self.not_in_state(&key, "DRAFT", None)?);
+        }
+        self.record("REPORT_SUBMITTED", &now, actor, Some(&key), None, None)?;
+        Ok(())
+    }
+}
+
+impl Store {
+    /// Moves a draft to SUBMITTED (see [`Writer::submit_draft`]).
+    pub fn submit_draft(&mut self, id: Uuid, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        self.write(|w| w.submit_draft(id, actor, at))
+    }
+}

@@ -1,0 +1,402 @@
+//! `safeground import FILE --layer L`: a layer file into the register.
+//!
+//! Field data comes in as reports approved by the importing officer (so every
+//! check of approval applies and every record traces to a report naming the
+//! file); tasks are issued; districts and settlements are added. The whole
+//! file is one transaction: by default, any rejected feature rolls all of it
+//! back (after every feature was checked, so the reject file lists them all);
+//! with `--keep-going` the good features are kept. Either way the count of
+//! features read, imported, already present and rejected is printed, and the
+//! rejected ones go to a reject file in the input's format with the reason.
+
+use anyhow::{bail, Context, Result};
+use clap::{Args, ValueEnum};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use safeground_core::crs::Crs;
+use safeground_core::import::{group_key, ignored_fields, merge, to_item, ImportItem};
+use safeground_formats::csv_in::CsvLayerReader;
+use safeground_formats::geojson_in::read_geojson;
+use safeground_formats::geojson_out;
+use safeground_formats::kml_in::read_kml;
+use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
+use safeground_store::{ApprovalSettings, GpkgReader, ItemOutcome, Layer, Store, StoreError, Writer};
+use serde_json::{json, Map, Value};
+use std::io::IsTerminal;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum InFormat {
+    /// A GeoJSON FeatureCollection (streamed: any size in constant memory).
+    Geojson,
+    /// CSV with a header, WKT or longitude/latitude columns, optionally an HXL row.
+    Csv,
+    /// A table of a GeoPackage.
+    Gpkg,
+    /// KML or KMZ (Placemarks with ExtendedData).
+    Kml,
+}
+
+#[derive(Debug, Args)]
+pub struct ImportArgs {
+    /// The file: .geojson/.json, .csv, .gpkg, .kml or .kmz.
+    file: PathBuf,
+    /// hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements, districts or organisations.
+    #[arg(long)]
+    layer: Layer,
+    /// The file's format, when its extension does not say.
+    #[arg(long, value_enum)]
+    format: Option<InFormat>,
+    /// The reference system of a CSV or GeoJSON file's coordinates: EPSG:4326 (the default)
+    /// or a WGS84 / UTM zone (EPSG:32601–32660, 32701–32760).
+    #[arg(long)]
+    srs: Option<String>,
+    /// GeoPackage: the table to read (by default the one named like the layer, or the only one).
+    #[arg(long)]
+    table: Option<String>,
+    /// Import the good features even if some are rejected.
+    #[arg(long)]
+    keep_going: bool,
+    /// Where rejected features go (default: beside the input, `NAME.rejects.EXT`).
+    #[arg(long)]
+    reject: Option<PathBuf>,
+    /// Metres released ground may stray outside its hazard.
+    #[arg(long, default_value_t = 5.0)]
+    tolerance: f64,
+    /// A completed hazard closes when less than this many m² remain.
+    #[arg(long, default_value_t = 10.0)]
+    close_below: f64,
+}
+
+fn format_of(a: &ImportArgs) -> Result<InFormat> {
+    if let Some(f) = a.format {
+        return Ok(f);
+    }
+    let ext = a.file.extension().and_then(|e| e.to_str()).unwrap_or_default().to_ascii_lowercase();
+    Ok(match ext.as_str() {
+        "geojson" | "json" => InFormat::Geojson,
+        "csv" | "tsv" | "txt" => InFormat::Csv,
+        "gpkg" => InFormat::Gpkg,
+        "kml" | "kmz" => InFormat::Kml,
+        _ => bail!(
+            "cannot tell the format of {} from its extension; name it with --format geojson|csv|gpkg|kml",
+            a.file.display()
+        ),
+    })
+}
+
+fn reject_path(a: &ImportArgs, format: InFormat) -> PathBuf {
+    if let Some(p) = &a.reject {
+        return p.clone();
+    }
+    let ext = match format {
+        InFormat::Csv => "csv",
+        _ => "geojson",
+    };
+    let stem = a.file.file_stem().and_then(|s| s.to_str()).unwrap_or("import");
+    a.file.with_file_name(format!("{stem}.rejects.{ext}"))
+}
+
+/// What an import did, feature by feature.
+#[derive(Debug, Default)]
+struct Tally {
+    read: usize,
+    imported: usize,
+    present: usize,
+    rejected: usize,
+    first_rejections: Vec<String>,
+}
+
+/// A group of features that go in as one item (one report).
+struct Pending {
+    key: Option<String>,
+    item: ImportItem,
+    places: Vec<String>,
+    originals: Vec<Original>,
+}
+
+struct Importer<'a> {
+    layer: Layer,
+    file: String,
+    actor: &'a str,
+    at: OffsetDateTime,
+    settings: ApprovalSettings,
+    tally: Tally,
+    rejects: RejectWriter,
+    pending: Option<Pending>,
+    /// A failure that is not the data's fault (the disk, the database): the import stops.
+    fatal: Option<anyhow::Error>,
+}
+
+impl Importer<'_> {
+    fn reject(&mut self, place: &str, original: &Original, reason: &str) -> Result<(), String> {
+        let line = format!("{}, {place}: {reason}", self.file);
+        self.tally.rejected += 1;
+        if self.tally.first_rejections.len() < 20 {
+            self.tally.first_rejections.push(line);
+        }
+        self.rejects.reject(original, reason).map_err(|e| {
+            let msg = format!("writing the reject file {}: {e}", self.rejects.path().display());
+            self.fatal = Some(anyhow::anyhow!(msg.clone()));
+            msg
+        })
+    }
+
+    fn take(&mut self, w: &mut Writer<'_>, read: Read) -> Result<(), String> {
+        self.tally.read += 1;
+        let place = read.record.place.clone();
+        if let Some(problem) = &read.problem {
+            return self.reject(&place, &read.original, problem);
+        }
+        let item = match to_item(self.layer, &read.record) {
+            Ok(item) => item,
+            Err(e) => return self.reject(&place, &read.original, &e.to_string()),
+        };
+        let key = group_key(self.layer, &read.record);
+        if let (Some(p), ImportItem::Report(next)) = (&mut self.pending, &item) {
+            if key.is_some() && p.key == key {
+                if let ImportItem::Report(into) = &mut p.item {
+                    merge(into, (**next).clone());
+                    p.places.push(place);
+                    p.originals.push(read.original);
+                    return Ok(());
+                }
+            }
+        }
+        self.flush(w)?;
+        self.pending = Some(Pending { key, item, places: vec![place], originals: vec![read.original] });
+        Ok(())
+    }
+
+    fn flush(&mut self, w: &mut Writer<'_>) -> Result<(), String> {
+        let Some(p) = self.pending.take() else { return Ok(()) };
+        let source = format!("{} ({})", self.file, p.places.join(", "));
+        let fatal = |me: &mut Self, e: StoreError| {
+            let msg = e.to_string();
+            me.fatal = Some(e.into());
+            msg
+        };
+        if let Err(e) = w.savepoint() {
+            return Err(fatal(self, e));
+        }
+        match w.import_item(&p.item, self.actor, self.at, &self.settings, &source) {
+            Ok(outcome) => {
+                if let Err(e) = w.release_savepoint() {
+                    return Err(fatal(self, e));
+                }
+                match outcome {
+                    ItemOutcome::Imported => self.tally.imported += p.places.len(),
+                    ItemOutcome::Present => self.tally.present += p.places.len(),
+                }
+                Ok(())
+            }
+            Err(
+                e @ (StoreError::Refused { .. } | StoreError::Invalid { .. } | StoreError::Unknown { .. }),
+            ) => {
+                if let Err(e) = w.rollback_savepoint() {
+                    return Err(fatal(self, e));
+                }
+                let reason = match &e {
+                    StoreError::Refused { problems, .. } => problems.join("; "),
+                    other => other.to_string(),
+                };
+                for (place, original) in p.places.iter().zip(&p.originals) {
+                    self.reject(place, original, &reason)?;
+                }
+                Ok(())
+            }
+            Err(e) => Err(fatal(self, e)),
+        }
+    }
+}
+
+fn feature_of_gpkg(fields: &[(String, Value)], geometry: Option<&geo::Geometry<f64>>) -> Value {
+    let props: Map<String, Value> = fields.iter().cloned().collect();
+    json!({"type": "Feature", "properties": props, "geometry": geometry.map(geojson_out::geometry)})
+}
+
+pub fn run(db: &Path, actor: &str, a: &ImportArgs) -> Result<()> {
+    let format = format_of(a)?;
+    let srs = a.srs.as_deref().map(Crs::parse).transpose().context("--srs")?;
+    if srs.is_some() && matches!(format, InFormat::Gpkg | InFormat::Kml) {
+        bail!("--srs is for CSV and GeoJSON; a GeoPackage declares its own system and KML is always WGS84");
+    }
+    let file_name = a.file.display().to_string();
+    let mut store = Store::open(db)?;
+    let reject_path = reject_path(a, format);
+    let bar = ProgressBar::new(std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0));
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            ProgressStyle::with_template("Importing [{bar:40}] {bytes}/{total_bytes} ({eta} left)")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let open = || std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()));
+    let mut importer = Importer {
+        layer: a.layer,
+        file: file_name.clone(),
+        actor,
+        at: OffsetDateTime::now_utc(),
+        settings: ApprovalSettings { tolerance_m: a.tolerance, close_below_m2: a.close_below },
+        tally: Tally::default(),
+        rejects: RejectWriter::geojson(&reject_path),
+        pending: None,
+        fatal: None,
+    };
+    let mut ignored: Vec<String> = vec![];
+    let mut read_error: Option<ReadError> = None;
+    let keep_going = a.keep_going;
+    let outcome = store.write(|w| {
+        let result: Result<usize, ReadError> = match format {
+            InFormat::Geojson => {
+                let mut first = true;
+                read_geojson(bar.wrap_read(open().map_err(|e| stop(&e))?), &file_name, srs, &mut |r| {
+                    if first {
+                        first = false;
+                        ignored = ignored_fields(a.layer, r.record.fields.iter().map(|(k, _)| k.as_str()));
+                    }
+                    importer.take(w, r)
+                })
+            }
+            InFormat::Csv => {
+                let reader =
+                    CsvLayerReader::new(bar.wrap_read(open().map_err(|e| stop(&e))?), &file_name, srs);
+                match reader {
+                    Err(e) => Err(e),
+                    Ok(reader) => {
+                        ignored = ignored_fields(a.layer, reader.header().iter().map(String::as_str));
+                        importer.rejects =
+                            RejectWriter::csv(&reject_path, reader.header().to_vec(), reader.delimiter());
+                        if a.layer.spatial() && !reader.has_geometry() {
+                            return Err(StoreError::Invalid {
+                                record: file_name.clone(),
+                                problem: format!(
+                                    "{} features have a geometry, but the file has no wkt column and no \
+                                     longitude/latitude columns",
+                                    a.layer.name()
+                                ),
+                            });
+                        }
+                        reader.read(&mut |r| importer.take(w, r))
+                    }
+                }
+            }
+            InFormat::Kml => {
+                let file = open().map_err(|e| stop(&e))?;
+                read_kml(bar.wrap_read(file), &file_name, &mut |r| importer.take(w, r))
+            }
+            InFormat::Gpkg => {
+                let reader = GpkgReader::open(&a.file, a.table.as_deref(), a.layer.name())?;
+                let crs = match reader.epsg {
+                    None => Crs::Wgs84,
+                    Some(code) => Crs::from_epsg(code).map_err(|e| StoreError::Invalid {
+                        record: file_name.clone(),
+                        problem: e.to_string(),
+                    })?,
+                };
+                ignored = ignored_fields(a.layer, reader.columns().iter().map(String::as_str));
+                let table = reader.table().to_string();
+                let n = reader.read(&mut |f| {
+                    let (mut geometry, mut problem) = (None, None);
+                    match &f.geometry {
+                        Ok(Some(g)) => {
+                            let mut value = geojson_out::geometry(g);
+                            match crs.transform(&mut value) {
+                                Ok(()) => geometry = Some(value),
+                                Err(e) => problem = Some(format!("field 'geom': {e}")),
+                            }
+                        }
+                        Ok(None) => {}
+                        Err(e) => problem = Some(format!("field 'geom': {e}")),
+                    }
+                    let original =
+                        feature_of_gpkg(&f.fields, f.geometry.as_ref().ok().and_then(Option::as_ref));
+                    let record = safeground_core::import::InRecord::new(
+                        format!("{table} feature {}", f.fid),
+                        f.fields,
+                        geometry,
+                    );
+                    importer.take(w, Read { record, original: Original::Feature(original), problem })
+                });
+                match n {
+                    Ok(n) => Ok(n),
+                    Err(e) if importer.fatal.is_some() => Err(ReadError::Stopped(e.to_string())),
+                    Err(e) => return Err(e),
+                }
+            }
+        };
+        match result {
+            Ok(_) => {}
+            Err(e) => {
+                read_error = Some(e);
+                return Err(StoreError::Invalid { record: file_name.clone(), problem: "stopped".into() });
+            }
+        }
+        importer.flush(w).map_err(|p| StoreError::Invalid { record: file_name.clone(), problem: p })?;
+        if importer.tally.rejected > 0 && !keep_going {
+            return Err(StoreError::Invalid {
+                record: file_name.clone(),
+                problem: "rejected features".into(),
+            });
+        }
+        Ok(())
+    });
+    bar.finish_and_clear();
+    let tally = std::mem::take(&mut importer.tally);
+    let rejects = importer.rejects.finish().with_context(|| format!("writing {}", reject_path.display()))?;
+    if let Some(f) = importer.fatal {
+        return Err(f.context(format!("importing {file_name}: nothing was imported")));
+    }
+    if let Some(e) = read_error {
+        if let ReadError::Stopped(m) = &e {
+            bail!("importing {file_name}: {m}; nothing was imported");
+        }
+        bail!(
+            "{e}\nNothing was imported: the file is not whole or not well formed; fix it and import it again"
+        );
+    }
+    if !ignored.is_empty() {
+        eprintln!("note: columns not read for {}: {}", a.layer.name(), ignored.join(", "));
+    }
+    let aborted = tally.rejected > 0 && !keep_going;
+    match outcome {
+        Ok(()) => {}
+        Err(_) if aborted => {}
+        Err(e) => return Err(e.into()),
+    }
+    for line in &tally.first_rejections {
+        eprintln!("rejected: {line}");
+    }
+    if tally.rejected > tally.first_rejections.len() {
+        eprintln!("rejected: … and {} more", tally.rejected - tally.first_rejections.len());
+    }
+    let where_rejects = rejects.map(|p| format!(" (in {})", p.display())).unwrap_or_default();
+    if aborted {
+        bail!(
+            "{file_name}: read {} features; {} rejected{where_rejects}, so nothing was imported. \
+             Fix them and import again, or pass --keep-going to import the {} good ones",
+            tally.read,
+            tally.rejected,
+            tally.read - tally.rejected
+        );
+    }
+    println!(
+        "{file_name}: read {} features into {}; imported {}, already in the register {}, rejected {}{where_rejects}.",
+        tally.read,
+        a.layer.name(),
+        tally.imported,
+        tally.present,
+        tally.rejected
+    );
+    if tally.rejected > 0 {
+        bail!("{} features were rejected{where_rejects}; the others were imported", tally.rejected);
+    }
+    Ok(())
+}
+
+fn stop(e: &anyhow::Error) -> StoreError {
+    StoreError::Invalid { record: "import".into(), problem: format!("{e:#}") }
+}

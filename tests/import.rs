@@ -1,0 +1,301 @@
+//! Imports: every layer of a demo register goes out in every format and back
+//! into an empty register unchanged; files that GDAL wrote in a UTM zone come
+//! in converted; bad files are refused whole, with every bad feature named and
+//! kept in a reject file.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::path::Path;
+use std::process::Command;
+
+/// In the order an empty register takes them: reference data, then hazards,
+/// the tasks on them, and the work reported on them.
+const ORDER: [&str; 9] = [
+    "districts",
+    "settlements",
+    "organisations",
+    "hazards",
+    "tasks",
+    "released_areas",
+    "eo_finds",
+    "accidents",
+    "eore_sessions",
+];
+
+/// Columns that say when and by which report a record entered this register:
+/// they differ after an import by design.
+const PROVENANCE: [&str; 3] = ["report_id", "recorded_at", "version"];
+
+/// A layer as GeoJSON features keyed by id, provenance columns left out.
+fn layer(db: &Path, dir: &Path, layer: &str) -> BTreeMap<String, (Value, Value)> {
+    let out = dir.join(format!("{layer}-check.geojson"));
+    let _ = std::fs::remove_file(&out);
+    ok(db, &["export", "--layer", layer, "--format", "geojson", out.to_str().unwrap()]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    v["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| {
+            let mut props = f["properties"].as_object().unwrap().clone();
+            let id = props["id"].as_str().unwrap().to_string();
+            for p in PROVENANCE {
+                props.remove(p);
+            }
+            (id, (Value::Object(props), f["geometry"].clone()))
+        })
+        .collect()
+}
+
+fn round_trip(format: &str, ext: &str) {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.gpkg");
+    let dst = dir.path().join("dst.gpkg");
+    ok(&src, &["demo", "--scale", "60", "--no-serve"]);
+    ok(&dst, &["init"]);
+    for l in ORDER {
+        let file = dir.path().join(format!("{l}.{ext}"));
+        ok(&src, &["export", "--layer", l, "--format", format, file.to_str().unwrap()]);
+        let said = ok(&dst, &["import", file.to_str().unwrap(), "--layer", l]);
+        assert!(said.contains("rejected 0"), "{format} {l}: {said}");
+    }
+    for l in ORDER {
+        let (a, b) = (layer(&src, dir.path(), l), layer(&dst, dir.path(), l));
+        assert!(!a.is_empty(), "the demo has {l}");
+        assert_eq!(a.len(), b.len(), "{format} {l}: feature count");
+        for (id, feature) in &a {
+            assert_eq!(Some(feature), b.get(id), "{format} {l} {id} changed on the way");
+        }
+    }
+    assert_eq!(
+        ok(&src, &["summary", "--json"]),
+        ok(&dst, &["summary", "--json"]),
+        "{format}: the national summary changed"
+    );
+    // The same files again change nothing: every record is already there.
+    let file = dir.path().join(format!("eo_finds.{ext}"));
+    let said = ok(&dst, &["import", file.to_str().unwrap(), "--layer", "eo_finds"]);
+    assert!(said.contains("imported 0,") && said.contains("rejected 0"), "{said}");
+}
+
+#[test]
+fn every_layer_goes_out_and_back_in_geojson() {
+    round_trip("geojson", "geojson");
+}
+
+#[test]
+fn every_layer_goes_out_and_back_in_csv() {
+    round_trip("csv", "csv");
+}
+
+#[test]
+fn every_layer_goes_out_and_back_in_a_geopackage() {
+    round_trip("gpkg", "gpkg");
+}
+
+#[test]
+fn every_layer_goes_out_and_back_in_kml() {
+    round_trip("kml", "kml");
+}
+
+/// An imported hazard traces to the report its import made, which names the file.
+#[test]
+fn imported_records_trace_to_a_report_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.gpkg");
+    let dst = dir.path().join("dst.gpkg");
+    ok(&src, &["demo", "--scale", "20", "--no-serve"]);
+    ok(&dst, &["init"]);
+    for l in ["districts", "settlements", "organisations", "hazards"] {
+        let file = dir.path().join(format!("{l}.geojson"));
+        ok(&src, &["export", "--layer", l, "--format", "geojson", file.to_str().unwrap()]);
+        ok(&dst, &["--actor", "database officer", "import", file.to_str().unwrap(), "--layer", l]);
+    }
+    let reports = ok(&dst, &["report", "list", "--state", "APPROVED"]);
+    assert_eq!(reports.lines().filter(|l| l.contains("NTS")).count(), 20, "{reports}");
+    let id = reports.lines().find(|l| l.contains("NTS")).unwrap().split_whitespace().next().unwrap();
+    let shown = ok(&dst, &["report", "show", id]);
+    assert!(shown.contains("Imported from") && shown.contains("hazards.geojson (feature "), "{shown}");
+    assert!(shown.contains("database officer"), "{shown}");
+}
+
+/// A file in the register's exchange columns, written by GDAL in UTM zone 38N,
+/// comes back to the same geodesic areas.
+#[test]
+fn a_geopackage_in_utm_from_ogr2ogr_is_converted() {
+    if !require("ogr2ogr", "gdal-bin", "a_geopackage_in_utm_from_ogr2ogr_is_converted") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.gpkg");
+    let dst = dir.path().join("dst.gpkg");
+    ok(&src, &["demo", "--scale", "30", "--no-serve"]);
+    ok(&dst, &["init"]);
+    for l in ["districts", "settlements", "organisations"] {
+        let file = dir.path().join(format!("{l}.geojson"));
+        ok(&src, &["export", "--layer", l, "--format", "geojson", file.to_str().unwrap()]);
+        ok(&dst, &["import", file.to_str().unwrap(), "--layer", l]);
+    }
+    let wgs = dir.path().join("hazards.geojson");
+    ok(&src, &["export", "--layer", "hazards", "--format", "geojson", wgs.to_str().unwrap()]);
+    let utm = dir.path().join("hazards-utm.gpkg");
+    let csv = dir.path().join("hazards-utm.csv");
+    for (out, extra) in [(&utm, vec![]), (&csv, vec!["-lco", "GEOMETRY=AS_WKT"])] {
+        let status = Command::new("ogr2ogr")
+            .args(["-t_srs", "EPSG:32638", "-nln", "hazards"])
+            .args(&extra)
+            .arg(out)
+            .arg(&wgs)
+            .status()
+            .unwrap();
+        assert!(status.success());
+    }
+    // Without the zone the CSV's metres are not degrees: refused, with the way out.
+    let e = fails(&dst, &["import", csv.to_str().unwrap(), "--layer", "hazards"]);
+    assert!(e.contains("--srs") && e.contains("line 2"), "{e}");
+    ok(&dst, &["import", utm.to_str().unwrap(), "--layer", "hazards"]);
+    let a = layer(&src, dir.path(), "hazards");
+    let b = layer(&dst, dir.path(), "hazards");
+    assert_eq!(a.len(), b.len());
+    for (id, (pa, _)) in &a {
+        let (pb, _) = &b[id];
+        let (x, y) = (pa["area_recorded_m2"].as_f64().unwrap(), pb["area_recorded_m2"].as_f64().unwrap());
+        assert!((x - y).abs() <= 1e-6 * x.max(1.0), "{id}: {x} m² became {y} m² through UTM");
+        assert_eq!(pa["code"], pb["code"]);
+    }
+    // The CSV with its zone named goes in too (every hazard is already there).
+    let said = ok(&dst, &["import", csv.to_str().unwrap(), "--layer", "hazards", "--srs", "EPSG:32638"]);
+    assert!(said.contains("already in the register 30"), "{said}");
+    // A system we do not convert is named.
+    let merc = dir.path().join("hazards-3857.gpkg");
+    let status = Command::new("ogr2ogr")
+        .args(["-t_srs", "EPSG:3857", "-nln", "hazards"])
+        .arg(&merc)
+        .arg(&wgs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let e = fails(&dst, &["import", merc.to_str().unwrap(), "--layer", "hazards"]);
+    assert!(e.contains("EPSG:3857 is not supported"), "{e}");
+}
+
+fn count(db: &Path, layer: &str) -> usize {
+    let dir = tempfile::tempdir().unwrap();
+    let out = dir.path().join("n.geojson");
+    ok(db, &["export", "--layer", layer, "--format", "geojson", out.to_str().unwrap()]);
+    let v: Value = serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    v["features"].as_array().unwrap().len()
+}
+
+#[test]
+fn bad_features_are_all_named_and_nothing_is_half_imported() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "20", "--no-serve"]);
+    let before = count(&db, "eo_finds");
+    let finds = dir.path().join("finds.geojson");
+    let feature = |props: &str, geometry: &str| {
+        format!(r#"{{"type":"Feature","properties":{{{props}}},"geometry":{geometry}}}"#)
+    };
+    let good = r#""category":"UXO","eo_type":"OF-482M","disposal":"DESTROYED_IN_SITU","found_on":"2024-05-01","organisation":"ANAMA""#;
+    let point = r#"{"type":"Point","coordinates":[46.92,39.96]}"#;
+    let features = [
+        feature(good, point),
+        feature(&good.replace("UXO", "GRENADE"), point),
+        feature(good, r#"{"type":"Point","coordinates":["46.9",39.9]}"#),
+        feature(&good.replace("ANAMA", "NOBODY"), point),
+        feature(&good.replace("2024-05-01", "2099-01-01"), point),
+        feature(good, "null"),
+    ];
+    std::fs::write(&finds, format!(r#"{{"type":"FeatureCollection","features":[{}]}}"#, features.join(",")))
+        .unwrap();
+    let e = fails(&db, &["import", finds.to_str().unwrap(), "--layer", "eo_finds"]);
+    for (n, what) in [
+        (2, "field 'category': 'GRENADE' is not a valid explosive ordnance category"),
+        (3, "geometry"),
+        (4, "organisation 'NOBODY' is not in the register"),
+        (5, "future"),
+        (6, "field 'geometry': is missing"),
+    ] {
+        assert!(e.contains(&format!("finds.geojson, feature {n}: ")), "feature {n} not named:\n{e}");
+        assert!(e.lines().any(|l| l.contains(&format!("feature {n}:")) && l.contains(what)), "{what}:\n{e}");
+    }
+    assert!(e.contains("5 rejected") && e.contains("nothing was imported"), "{e}");
+    assert_eq!(count(&db, "eo_finds"), before, "nothing imported");
+    let rejects: Value =
+        serde_json::from_str(&std::fs::read_to_string(dir.path().join("finds.rejects.geojson")).unwrap())
+            .unwrap();
+    let rejected = rejects["features"].as_array().unwrap();
+    assert_eq!(rejected.len(), 5);
+    assert!(rejected[0]["properties"]["sg_reject"].as_str().unwrap().contains("GRENADE"));
+    assert_eq!(rejected[0]["properties"]["category"], "GRENADE", "the feature as it was written");
+    // --keep-going takes the good one, and still says what it left.
+    let out = safeground(&db, &["import", finds.to_str().unwrap(), "--layer", "eo_finds", "--keep-going"]);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        said.contains("read 6 features") && said.contains("imported 1,") && said.contains("rejected 5"),
+        "{said}"
+    );
+    assert_eq!(count(&db, "eo_finds"), before + 1);
+}
+
+#[test]
+fn truncated_and_malformed_files_are_refused_whole() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.gpkg");
+    let dst = dir.path().join("dst.gpkg");
+    ok(&src, &["demo", "--scale", "20", "--no-serve"]);
+    ok(&dst, &["init"]);
+    let districts = dir.path().join("districts.geojson");
+    ok(&src, &["export", "--layer", "districts", "--format", "geojson", districts.to_str().unwrap()]);
+    ok(&dst, &["import", districts.to_str().unwrap(), "--layer", "districts"]);
+    for (format, ext) in [("geojson", "geojson"), ("kml", "kml"), ("csv", "csv"), ("gpkg", "gpkg")] {
+        let file = dir.path().join(format!("settlements.{ext}"));
+        ok(&src, &["export", "--layer", "settlements", "--format", format, file.to_str().unwrap()]);
+        let whole = std::fs::read(&file).unwrap();
+        let cut = dir.path().join(format!("cut.{ext}"));
+        std::fs::write(&cut, &whole[..whole.len() * 2 / 3]).unwrap();
+        let e = fails(&dst, &["import", cut.to_str().unwrap(), "--layer", "settlements"]);
+        assert!(e.contains("cut."), "{format}: the message names the file: {e}");
+        if format == "csv" {
+            // A CSV cut mid-row leaves a short last row: rejected by its line.
+            assert!(e.contains("fields but the header has"), "{e}");
+        }
+        assert_eq!(count(&dst, "settlements"), 0, "{format}: nothing half-imported");
+    }
+    let not = dir.path().join("notes.geojson");
+    std::fs::write(&not, "these are not features").unwrap();
+    let e = fails(&dst, &["import", not.to_str().unwrap(), "--layer", "hazards"]);
+    assert!(e.contains("notes.geojson, line 1"), "{e}");
+    let e = fails(&dst, &["import", not.to_str().unwrap(), "--layer", "hazards", "--format", "gpkg"]);
+    assert!(e.contains("not a GeoPackage") || e.contains("not a database"), "{e}");
+}
+
+/// The georust crates' own GeoJSON and KML fixtures (shipped in their source) are
+/// hostile input: whatever they hold, the import names a reason and changes nothing.
+#[test]
+fn hostile_fixtures_never_crash_the_import() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "5", "--no-serve"]);
+    let fixtures = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/hostile");
+    let mut seen = 0;
+    for entry in std::fs::read_dir(&fixtures).unwrap() {
+        let path = entry.unwrap().path();
+        for l in ["hazards", "eo_finds"] {
+            if path.extension().is_some_and(|e| e == "md") {
+                continue;
+            }
+            let out = safeground(&db, &["import", path.to_str().unwrap(), "--layer", l]);
+            let e = String::from_utf8_lossy(&out.stderr);
+            assert!(!e.contains("panicked"), "{}: {e}", path.display());
+            assert!(out.status.code().is_some(), "{} crashed", path.display());
+            seen += 1;
+        }
+    }
+    assert!(seen >= 10, "the hostile fixtures are there");
+    assert_eq!(count(&db, "hazards"), 5);
+}
