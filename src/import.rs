@@ -19,6 +19,7 @@ use safeground_formats::geojson_in::read_geojson;
 use safeground_formats::geojson_out;
 use safeground_formats::kml_in::read_kml;
 use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
+use safeground_formats::xlsx_in::XlsxLayerReader;
 use safeground_store::{ApprovalSettings, GpkgReader, ItemOutcome, Layer, Store, StoreError, Writer};
 use serde_json::{json, Map, Value};
 use std::io::IsTerminal;
@@ -35,11 +36,13 @@ pub enum InFormat {
     Gpkg,
     /// KML or KMZ (Placemarks with ExtendedData).
     Kml,
+    /// An Excel workbook: the sheet named like the layer (or --table), header in row 1.
+    Xlsx,
 }
 
 #[derive(Debug, Args)]
 pub struct ImportArgs {
-    /// The file: .geojson/.json, .csv, .gpkg, .kml or .kmz.
+    /// The file: .geojson/.json, .csv, .gpkg, .kml/.kmz or .xlsx.
     file: PathBuf,
     /// hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements, districts or organisations.
     #[arg(long)]
@@ -47,11 +50,11 @@ pub struct ImportArgs {
     /// The file's format, when its extension does not say.
     #[arg(long, value_enum)]
     format: Option<InFormat>,
-    /// The reference system of a CSV or GeoJSON file's coordinates: EPSG:4326 (the default)
+    /// The reference system of a CSV, XLSX or GeoJSON file's coordinates: EPSG:4326 (the default)
     /// or a WGS84 / UTM zone (EPSG:32601–32660, 32701–32760).
     #[arg(long)]
     srs: Option<String>,
-    /// GeoPackage: the table to read (by default the one named like the layer, or the only one).
+    /// GeoPackage or XLSX: the table or sheet to read (by default the one named like the layer, or the only one).
     #[arg(long)]
     table: Option<String>,
     /// Import the good features even if some are rejected.
@@ -78,8 +81,9 @@ fn format_of(a: &ImportArgs) -> Result<InFormat> {
         "csv" | "tsv" | "txt" => InFormat::Csv,
         "gpkg" => InFormat::Gpkg,
         "kml" | "kmz" => InFormat::Kml,
+        "xlsx" | "xlsm" | "xls" | "ods" => InFormat::Xlsx,
         _ => bail!(
-            "cannot tell the format of {} from its extension; name it with --format geojson|csv|gpkg|kml",
+            "cannot tell the format of {} from its extension; name it with --format geojson|csv|gpkg|kml|xlsx",
             a.file.display()
         ),
     })
@@ -91,6 +95,7 @@ fn reject_path(a: &ImportArgs, format: InFormat) -> PathBuf {
     }
     let ext = match format {
         InFormat::Csv => "csv",
+        InFormat::Xlsx => "xlsx",
         _ => "geojson",
     };
     let stem = a.file.file_stem().and_then(|s| s.to_str()).unwrap_or("import");
@@ -219,7 +224,7 @@ pub fn run(db: &Path, actor: &str, a: &ImportArgs) -> Result<()> {
     let format = format_of(a)?;
     let srs = a.srs.as_deref().map(Crs::parse).transpose().context("--srs")?;
     if srs.is_some() && matches!(format, InFormat::Gpkg | InFormat::Kml) {
-        bail!("--srs is for CSV and GeoJSON; a GeoPackage declares its own system and KML is always WGS84");
+        bail!("--srs is for CSV, XLSX and GeoJSON; a GeoPackage declares its own system and KML is always WGS84");
     }
     let file_name = a.file.display().to_string();
     let mut store = Store::open(db)?;
@@ -284,6 +289,24 @@ pub fn run(db: &Path, actor: &str, a: &ImportArgs) -> Result<()> {
                     }
                 }
             }
+            InFormat::Xlsx => match XlsxLayerReader::open(&a.file, a.table.as_deref(), a.layer.name(), srs) {
+                Err(e) => Err(e),
+                Ok(reader) => {
+                    ignored = ignored_fields(a.layer, reader.header().iter().map(String::as_str));
+                    importer.rejects = RejectWriter::xlsx(&reject_path, reader.header().to_vec());
+                    if a.layer.spatial() && !reader.has_geometry() {
+                        return Err(StoreError::Invalid {
+                            record: format!("{file_name}, sheet {}", reader.sheet()),
+                            problem: format!(
+                                "{} features have a geometry, but the sheet has no wkt column and no \
+                                 longitude/latitude columns",
+                                a.layer.name()
+                            ),
+                        });
+                    }
+                    reader.read(&mut |r| importer.take(w, r))
+                }
+            },
             InFormat::Kml => {
                 let file = open().map_err(|e| stop(&e))?;
                 read_kml(bar.wrap_read(file), &file_name, &mut |r| importer.take(w, r))

@@ -100,6 +100,11 @@ fn every_layer_goes_out_and_back_in_kml() {
     round_trip("kml", "kml");
 }
 
+#[test]
+fn every_layer_goes_out_and_back_in_xlsx() {
+    round_trip("xlsx", "xlsx");
+}
+
 /// An imported hazard traces to the report its import made, which names the file.
 #[test]
 fn imported_records_trace_to_a_report_naming_the_file() {
@@ -252,7 +257,9 @@ fn truncated_and_malformed_files_are_refused_whole() {
     let districts = dir.path().join("districts.geojson");
     ok(&src, &["export", "--layer", "districts", "--format", "geojson", districts.to_str().unwrap()]);
     ok(&dst, &["import", districts.to_str().unwrap(), "--layer", "districts"]);
-    for (format, ext) in [("geojson", "geojson"), ("kml", "kml"), ("csv", "csv"), ("gpkg", "gpkg")] {
+    for (format, ext) in
+        [("geojson", "geojson"), ("kml", "kml"), ("csv", "csv"), ("gpkg", "gpkg"), ("xlsx", "xlsx")]
+    {
         let file = dir.path().join(format!("settlements.{ext}"));
         ok(&src, &["export", "--layer", "settlements", "--format", format, file.to_str().unwrap()]);
         let whole = std::fs::read(&file).unwrap();

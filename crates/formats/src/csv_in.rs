@@ -22,10 +22,25 @@ use serde_json::{json, Value};
 use std::io::{BufRead, BufReader};
 use std::str::FromStr;
 
-enum Geometry {
+/// Where a table's rows keep their geometry.
+pub(crate) enum Geometry {
     None,
     Wkt(usize),
     LonLat(usize, usize),
+}
+
+/// The geometry columns of a header: `wkt` (or `geometry`), else a longitude/latitude pair.
+pub(crate) fn geometry_columns(header: &[String]) -> Geometry {
+    match find(header, &["wkt", "geometry", "geom", "the_geom"]) {
+        Some(i) => Geometry::Wkt(i),
+        None => match (
+            find(header, &["longitude", "lon", "long", "lng", "x"]),
+            find(header, &["latitude", "lat", "y"]),
+        ) {
+            (Some(x), Some(y)) => Geometry::LonLat(x, y),
+            _ => Geometry::None,
+        },
+    }
 }
 
 /// A CSV file being read.
@@ -75,16 +90,7 @@ impl<R: std::io::Read> CsvLayerReader<R> {
             })?;
             header.push(text.trim_start_matches('\u{feff}').trim().to_string());
         }
-        let geometry = match find(&header, &["wkt", "geometry", "geom", "the_geom"]) {
-            Some(i) => Geometry::Wkt(i),
-            None => match (
-                find(&header, &["longitude", "lon", "long", "lng", "x"]),
-                find(&header, &["latitude", "lat", "y"]),
-            ) {
-                (Some(x), Some(y)) => Geometry::LonLat(x, y),
-                _ => Geometry::None,
-            },
-        };
+        let geometry = geometry_columns(&header);
         Ok(CsvLayerReader {
             rdr,
             file: file.to_string(),
@@ -151,7 +157,7 @@ impl<R: std::io::Read> CsvLayerReader<R> {
             let geometry = if problem.is_some() {
                 None
             } else {
-                match self.geometry(&fields) {
+                match row_geometry(&self.geometry, &self.header, &fields, self.crs) {
                     Ok(g) => g,
                     Err(e) => {
                         problem = Some(e);
@@ -169,38 +175,45 @@ impl<R: std::io::Read> CsvLayerReader<R> {
             sink(read).map_err(ReadError::Stopped)?;
         }
     }
+}
 
-    fn geometry(&self, fields: &[String]) -> Result<Option<Value>, String> {
-        let mut g = match self.geometry {
-            Geometry::None => return Ok(None),
-            Geometry::Wkt(i) => {
-                let text = fields[i].trim();
-                if text.is_empty() {
-                    return Ok(None);
-                }
-                wkt_to_geojson(text).map_err(|e| format!("field '{}': {e}", self.header[i]))?
+/// The geometry of a row, converted to WGS84 from `crs`.
+pub(crate) fn row_geometry(
+    geometry: &Geometry,
+    header: &[String],
+    fields: &[String],
+    crs: Crs,
+) -> Result<Option<Value>, String> {
+    let field = |i: usize| fields.get(i).map(String::as_str).unwrap_or_default();
+    let mut g = match *geometry {
+        Geometry::None => return Ok(None),
+        Geometry::Wkt(i) => {
+            let text = field(i).trim();
+            if text.is_empty() {
+                return Ok(None);
             }
-            Geometry::LonLat(x, y) => {
-                let (tx, ty) = (fields[x].trim(), fields[y].trim());
-                if tx.is_empty() && ty.is_empty() {
-                    return Ok(None);
-                }
-                let num = |i: usize, t: &str| {
-                    t.replace(',', ".")
-                        .parse::<f64>()
-                        .ok()
-                        .filter(|v| v.is_finite())
-                        .ok_or_else(|| format!("field '{}': '{t}' is not a number", self.header[i]))
-                };
-                json!({"type": "Point", "coordinates": [num(x, tx)?, num(y, ty)?]})
-            }
-        };
-        self.crs.transform(&mut g)?;
-        if let Some(c) = g.get("coordinates") {
-            check_range(c)?;
+            wkt_to_geojson(text).map_err(|e| format!("field '{}': {e}", header[i]))?
         }
-        Ok(Some(g))
+        Geometry::LonLat(x, y) => {
+            let (tx, ty) = (field(x).trim(), field(y).trim());
+            if tx.is_empty() && ty.is_empty() {
+                return Ok(None);
+            }
+            let num = |i: usize, t: &str| {
+                t.replace(',', ".")
+                    .parse::<f64>()
+                    .ok()
+                    .filter(|v| v.is_finite())
+                    .ok_or_else(|| format!("field '{}': '{t}' is not a number", header[i]))
+            };
+            json!({"type": "Point", "coordinates": [num(x, tx)?, num(y, ty)?]})
+        }
+    };
+    crs.transform(&mut g)?;
+    if let Some(c) = g.get("coordinates") {
+        check_range(c)?;
     }
+    Ok(Some(g))
 }
 
 fn check_range(c: &Value) -> Result<(), String> {

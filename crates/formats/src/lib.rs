@@ -11,4 +11,5 @@ pub mod kml_out;
 pub mod kobo;
 pub mod read;
 pub mod xlsform;
+pub mod xlsx_in;
 pub mod xlsx_out;

@@ -59,7 +59,15 @@ pub struct RejectWriter {
 
 enum RejectKind {
     GeoJson,
-    Csv { header: Vec<String>, delimiter: u8 },
+    Csv {
+        header: Vec<String>,
+        delimiter: u8,
+    },
+    /// Rows kept until the end, then written as a workbook.
+    Xlsx {
+        header: Vec<String>,
+        rows: Vec<Vec<String>>,
+    },
 }
 
 impl RejectWriter {
@@ -73,6 +81,16 @@ impl RejectWriter {
         RejectWriter {
             path: path.to_path_buf(),
             kind: RejectKind::Csv { header, delimiter },
+            out: None,
+            count: 0,
+        }
+    }
+
+    /// Rejects written as a workbook with the input's header, plus `sg_reject`.
+    pub fn xlsx(path: &Path, header: Vec<String>) -> Self {
+        RejectWriter {
+            path: path.to_path_buf(),
+            kind: RejectKind::Xlsx { header, rows: vec![] },
             out: None,
             count: 0,
         }
@@ -92,6 +110,7 @@ impl RejectWriter {
             let mut out = BufWriter::new(File::create(&self.path)?);
             match &self.kind {
                 RejectKind::GeoJson => out.write_all(b"{\"type\":\"FeatureCollection\",\"features\":[\n")?,
+                RejectKind::Xlsx { .. } => {}
                 RejectKind::Csv { header, delimiter } => {
                     let mut w = csv::WriterBuilder::new().delimiter(*delimiter).from_writer(Vec::new());
                     let mut h = header.clone();
@@ -107,10 +126,17 @@ impl RejectWriter {
 
     /// Writes one rejected feature with its reason.
     pub fn reject(&mut self, original: &Original, reason: &str) -> io::Result<()> {
+        if let (RejectKind::Xlsx { rows, .. }, Original::Row(fields)) = (&mut self.kind, original) {
+            let mut row = fields.clone();
+            row.push(reason.to_string());
+            rows.push(row);
+            self.count += 1;
+            return Ok(());
+        }
         let first = self.count == 0;
         let delimiter = match &self.kind {
             RejectKind::Csv { delimiter, .. } => *delimiter,
-            RejectKind::GeoJson => b',',
+            _ => b',',
         };
         let out = self.open()?;
         match original {
@@ -145,6 +171,24 @@ impl RejectWriter {
 
     /// Closes the file (if anything was rejected).
     pub fn finish(mut self) -> io::Result<Option<PathBuf>> {
+        if let RejectKind::Xlsx { header, rows } = &self.kind {
+            if rows.is_empty() {
+                return Ok(None);
+            }
+            let mut book = rust_xlsxwriter::Workbook::new();
+            let sheet = book.add_worksheet();
+            let err = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
+            for (c, h) in header.iter().chain(std::iter::once(&"sg_reject".to_string())).enumerate() {
+                sheet.write_string(0, c as u16, h).map_err(err)?;
+            }
+            for (r, row) in rows.iter().enumerate() {
+                for (c, v) in row.iter().enumerate() {
+                    sheet.write_string(r as u32 + 1, c as u16, v).map_err(err)?;
+                }
+            }
+            book.save(&self.path).map_err(err)?;
+            return Ok(Some(self.path));
+        }
         let is_json = matches!(self.kind, RejectKind::GeoJson);
         match self.out.take() {
             None => Ok(None),
