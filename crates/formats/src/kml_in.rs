@@ -123,7 +123,7 @@ fn read_placemarks<B: BufRead>(input: B, file: &str, sink: &mut Sink<'_>) -> Res
                     }
                 }
             }
-            Event::Text(t) => text.push_str(&t.xml_content().unwrap_or_default()),
+            Event::Text(t) => text.push_str(&t.xml10_content().unwrap_or_default()),
             Event::CData(t) => text.push_str(&String::from_utf8_lossy(&t)),
             Event::GeneralRef(r) => {
                 if let Ok(Some(c)) = r.resolve_char_ref() {
