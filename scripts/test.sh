@@ -23,6 +23,8 @@ python3 -c 'import geojson_validator' >/dev/null 2>&1 || pypi+=(geojson-validato
 python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("fastkml") is None)' >/dev/null 2>&1 || pypi+=(fastkml)
 # pyxform (xls2xform) converts the field forms (forms/*.xlsx) as KoBoToolbox and ODK Central do.
 command -v xls2xform >/dev/null 2>&1 || pypi+=(pyxform)
+# schemathesis fuzzes the HTTP API from its OpenAPI document (tests/serve.rs).
+command -v st >/dev/null 2>&1 || pypi+=(schemathesis)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

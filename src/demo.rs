@@ -99,7 +99,10 @@ pub fn run(db: &Path, args: &DemoArgs) -> Result<()> {
         db.display()
     );
     if !args.no_serve {
-        println!("(The web application is not part of this build yet; the database is ready.)");
+        println!(
+            "Its HTTP API: `safeground --db {} serve` (the map and dashboards are not part of this build yet).",
+            db.display()
+        );
     }
     Ok(())
 }

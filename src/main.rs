@@ -9,6 +9,7 @@ mod forms;
 mod import;
 mod render;
 mod reports;
+mod serve;
 mod submissions;
 
 use anyhow::{Context, Result};
@@ -62,6 +63,8 @@ enum Command {
     Export(export::ExportArgs),
     /// Read a layer from GeoJSON, CSV, GeoPackage or KML/KMZ into the register, through approval.
     Import(import::ImportArgs),
+    /// Serve the HTTP API (JSON, described by OpenAPI at /api/openapi.json) on this machine.
+    Serve(serve::ServeArgs),
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
     Task(reports::TaskCommand),
@@ -196,6 +199,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report(cmd) => reports::run(&cli.db, &cli.actor, &cmd)?,
         Command::Export(args) => export::run(&cli.db, &args)?,
         Command::Import(args) => import::run(&cli.db, &cli.actor, &args)?,
+        Command::Serve(args) => serve::run(&cli.db, &cli.actor, &args)?,
         Command::Task(cmd) => reports::task(&cli.db, &cli.actor, &cmd)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {

@@ -35,6 +35,7 @@ pub const AREA_EPSILON_M2: f64 = 1e-3;
 
 /// The land-release figures of one hazard (or a sum of hazards), in m².
 #[derive(Debug, Clone, Copy, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleaseFigures {
     pub recorded: f64,
     pub cancelled: f64,

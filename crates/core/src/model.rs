@@ -18,6 +18,7 @@ use uuid::Uuid;
 /// A national authority, an operator (national agency, NGO, company, foreign
 /// specialist team) or a quality-management body.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Organisation {
     pub id: Uuid,
     pub name: String,
@@ -28,6 +29,7 @@ pub struct Organisation {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Team {
     pub id: Uuid,
     pub organisation_id: Uuid,
@@ -37,6 +39,7 @@ pub struct Team {
 
 /// The first level of the location hierarchy (economic region).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Region {
     pub id: Uuid,
     pub name: String,
@@ -70,6 +73,7 @@ pub struct Settlement {
 
 /// One piece of evidence behind a hazard.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Evidence {
     pub source: EvidenceSource,
     pub confidence: Confidence,
@@ -106,6 +110,7 @@ pub struct Hazard {
 
 /// A task order: the authority gives an operator a hazard (or part of one) to survey or clear.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Task {
     pub id: Uuid,
     pub code: String,
@@ -202,6 +207,7 @@ pub struct VictimIdentity {
 
 /// People reached by an EORE session, by sex and age group. Children are under 18.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Reach {
     pub girls: i64,
     pub boys: i64,

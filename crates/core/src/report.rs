@@ -20,6 +20,7 @@ use uuid::Uuid;
 
 /// The kinds of report.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum ReportType {
     /// Non-technical survey: may create a hazard, change its polygon, or cancel ground.
     #[serde(rename = "NTS")]
@@ -81,6 +82,7 @@ impl ReportType {
 
 /// A place given either as `[lon, lat]` or as text in any notation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(untagged)]
 pub enum Place {
     LonLat([f64; 2]),
@@ -105,6 +107,7 @@ impl Place {
 /// Ground released by the report: a polygon and, for reports that release by
 /// more than one outcome, which.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Release {
     /// Its UUID when it comes from another database (an import); otherwise one is made.
@@ -119,6 +122,7 @@ pub struct Release {
 
 /// A new hazard, recorded by a non-technical survey.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct NewHazard {
     /// The hazard's UUID, when the field assigned one; otherwise one is made.
@@ -149,6 +153,7 @@ pub struct NewHazard {
 
 /// An item (or batch) of EO found.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Find {
     /// Its UUID when it comes from another database (an import); otherwise one is made.
@@ -179,6 +184,7 @@ fn unknown_condition() -> EoCondition {
 
 /// A victim as reported; `name` and `contact` are personal data, stored apart.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReportedVictim {
     pub outcome: VictimOutcome,
@@ -198,6 +204,7 @@ pub struct ReportedVictim {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReportedAccident {
     /// Its UUID when it comes from another database (an import); otherwise one is made.
@@ -214,6 +221,7 @@ pub struct ReportedAccident {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct ReportedSession {
     /// Its UUID when it comes from another database (an import); otherwise one is made.
@@ -231,6 +239,7 @@ pub struct ReportedSession {
 
 /// The result of a QM inspection.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub enum QmResult {
     #[serde(rename = "PASS")]
     Pass,
@@ -239,6 +248,7 @@ pub enum QmResult {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Inspection {
     pub result: QmResult,
@@ -251,6 +261,7 @@ pub struct Inspection {
 
 /// A field report as submitted.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Report {
     #[serde(rename = "type")]

@@ -27,6 +27,7 @@ use std::collections::BTreeMap;
 
 /// Hazards counted by status.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardCounts {
     pub total: i64,
     pub open: i64,
@@ -37,6 +38,7 @@ pub struct HazardCounts {
 
 /// People killed and injured.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Casualties {
     pub killed: i64,
     pub injured: i64,
@@ -44,6 +46,7 @@ pub struct Casualties {
 
 /// The figures of one district, or of the nation.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Figures {
     pub hazards: HazardCounts,
     pub area_m2: ReleaseFigures,
@@ -58,6 +61,7 @@ pub struct Figures {
 
 /// A district's figures with its name.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct DistrictFigures {
     pub name: String,
     #[serde(flatten)]
@@ -66,6 +70,7 @@ pub struct DistrictFigures {
 
 /// The national summary.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Summary {
     pub totals: Figures,
     /// Districts that have any record, by name.

@@ -19,6 +19,7 @@ pub struct HazardFilter {
 
 /// One hazard as listed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardRow {
     pub id: String,
     pub code: String,
@@ -36,6 +37,7 @@ pub struct HazardRow {
 
 /// One released polygon of a hazard, with the activity that released it.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleasedRow {
     pub id: String,
     pub outcome: String,
@@ -52,6 +54,7 @@ pub struct ReleasedRow {
 
 /// A hazard with its evidence, released ground and geometry.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardDetail {
     #[serde(flatten)]
     pub hazard: HazardRow,
@@ -63,6 +66,7 @@ pub struct HazardDetail {
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EvidenceRow {
     pub source: String,
     pub confidence: String,

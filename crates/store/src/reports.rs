@@ -72,6 +72,7 @@ pub(crate) struct TaskRow {
 
 /// A report as listed.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportRow {
     pub id: String,
     #[serde(rename = "type")]
@@ -92,6 +93,7 @@ pub struct ReportRow {
 
 /// One event of the history.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct EventRow {
     pub id: String,
     pub at: String,
@@ -103,6 +105,7 @@ pub struct EventRow {
 
 /// One version of a hazard.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardVersion {
     pub version: i64,
     pub valid_from: String,
@@ -118,6 +121,7 @@ pub struct HazardVersion {
 
 /// A report that touched the ground at a point.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TraceRow {
     pub report_id: String,
     #[serde(rename = "type")]

@@ -1,0 +1,451 @@
+//! The API's handlers, one per route, each described for the OpenAPI document.
+
+use crate::{AppError, AppState, ErrorBody};
+use axum::body::Bytes;
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::Json;
+use geo::BoundingRect;
+use safeground_core::codes::{EoCategory, HazardStatus};
+use safeground_core::coords::parse_position;
+use safeground_core::layer::Layer;
+use safeground_core::report::{self, Report};
+use safeground_core::summary::Summary;
+use safeground_formats::geojson_out::GeoJsonWriter;
+use safeground_store::{
+    end_of_day, ApprovalSettings, EventRow, HazardDetail, HazardFilter, HazardRow, HazardVersion, ReportRow,
+    Store, TraceRow,
+};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+use utoipa::{IntoParams, ToSchema};
+
+/// Runs `f` on an open store on a blocking thread.
+async fn with_store<T: Send + 'static>(
+    state: &AppState,
+    f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
+) -> Result<T, AppError> {
+    let db = state.db.clone();
+    tokio::task::spawn_blocking(move || {
+        let mut store = Store::open(&db)?;
+        f(&mut store)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?
+}
+
+fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
+    q.map(|Query(t)| t).map_err(|e| AppError::BadRequest(e.body_text()))
+}
+
+fn date(s: &str, field: &str) -> Result<time::Date, AppError> {
+    time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
+        .map_err(|_| AppError::BadRequest(format!("{field}: '{s}' is not a date; write YYYY-MM-DD")))
+}
+
+fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+    serde_json::from_slice(bytes).map_err(|e| AppError::InvalidJson(format!("the request body: {e}")))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Health {
+    status: &'static str,
+    schema_version: i64,
+}
+
+/// The server is up and its register opens.
+#[utoipa::path(get, path = "/api/health", responses((status = 200, body = Health)))]
+pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    let v = with_store(&state, |s| Ok(s.schema_version()?)).await?;
+    Ok(Json(Health { status: "ok", schema_version: v }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct AsOf {
+    /// The register as it stood at the end of this day (YYYY-MM-DD, UTC).
+    as_of: Option<String>,
+}
+
+/// The national land-release summary, per district and in total.
+#[utoipa::path(get, path = "/api/summary", params(AsOf),
+    responses((status = 200, body = Summary), (status = 400, body = ErrorBody)))]
+pub async fn summary(
+    State(state): State<AppState>,
+    q: Result<Query<AsOf>, QueryRejection>,
+) -> Result<Json<Summary>, AppError> {
+    let q = query(q)?;
+    let bound = q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?.map(end_of_day);
+    let s = with_store(&state, move |s| {
+        Ok(match bound {
+            Some(b) => s.summary_at(&b)?,
+            None => s.summary()?,
+        })
+    })
+    .await?;
+    Ok(Json(s))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct HazardQuery {
+    /// District name, as written in the country (Ağdam) or in English (Agdam).
+    district: Option<String>,
+    /// OPEN, WORKED_ON, CLOSED or HANDED_OVER.
+    status: Option<String>,
+    /// Hazards with this contamination type (AP, AT, UXO, AXO, CMR, IED).
+    contamination: Option<String>,
+    /// Hazards recorded by this organisation (acronym).
+    organisation: Option<String>,
+    /// Recorded on or after this date (YYYY-MM-DD).
+    from: Option<String>,
+    /// Recorded on or before this date (YYYY-MM-DD).
+    to: Option<String>,
+    /// min_lon,min_lat,max_lon,max_lat: hazards whose extent meets this box.
+    bbox: Option<String>,
+    /// From 1.
+    page: Option<usize>,
+    /// 1 to 1,000 (default 100).
+    per_page: Option<usize>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Page<T> {
+    total: usize,
+    page: usize,
+    per_page: usize,
+    items: Vec<T>,
+}
+
+fn paged<T>(items: Vec<T>, page: Option<usize>, per_page: Option<usize>) -> Result<Page<T>, AppError> {
+    let per_page = per_page.unwrap_or(100);
+    if !(1..=1000).contains(&per_page) {
+        return Err(AppError::BadRequest(format!("per_page: {per_page} is not between 1 and 1,000")));
+    }
+    let page = page.unwrap_or(1);
+    if page == 0 {
+        return Err(AppError::BadRequest("page: pages count from 1".into()));
+    }
+    let total = items.len();
+    let items = items.into_iter().skip((page - 1).saturating_mul(per_page)).take(per_page).collect();
+    Ok(Page { total, page, per_page, items })
+}
+
+fn bbox(text: &str) -> Result<[f64; 4], AppError> {
+    let n: Vec<f64> = text.split(',').filter_map(|v| v.trim().parse().ok()).collect();
+    match n.as_slice() {
+        [a, b, c, d]
+            if a <= c
+                && b <= d
+                && [a, c].iter().all(|x| x.abs() <= 180.0)
+                && [b, d].iter().all(|y| y.abs() <= 90.0) =>
+        {
+            Ok([*a, *b, *c, *d])
+        }
+        _ => Err(AppError::BadRequest(format!(
+            "bbox: '{text}' is not min_lon,min_lat,max_lon,max_lat in degrees"
+        ))),
+    }
+}
+
+/// Hazards, filtered and paged, ordered by code.
+#[utoipa::path(get, path = "/api/hazards", params(HazardQuery),
+    responses((status = 200, body = Page<HazardRow>), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn hazards(
+    State(state): State<AppState>,
+    q: Result<Query<HazardQuery>, QueryRejection>,
+) -> Result<Json<Page<HazardRow>>, AppError> {
+    let q = query(q)?;
+    let status = q
+        .status
+        .as_deref()
+        .map(|s| s.parse::<HazardStatus>().map_err(|e| AppError::BadRequest(format!("status: {e}"))))
+        .transpose()?;
+    let contamination = q
+        .contamination
+        .as_deref()
+        .map(|s| s.parse::<EoCategory>().map_err(|e| AppError::BadRequest(format!("contamination: {e}"))))
+        .transpose()?;
+    let from = q.from.as_deref().map(|d| date(d, "from")).transpose()?.map(|d| d.to_string());
+    let to = q.to.as_deref().map(|d| date(d, "to")).transpose()?.map(|d| d.to_string());
+    let bbox = q.bbox.as_deref().map(bbox).transpose()?;
+    let (district, organisation) = (q.district.clone(), q.organisation.clone());
+    let rows = with_store(&state, move |s| {
+        let mut rows = s.hazards(&HazardFilter { district, status })?;
+        if let Some(c) = contamination {
+            rows.retain(|h| h.contamination.split(',').any(|x| x == c.code()));
+        }
+        if let Some(o) = &organisation {
+            rows.retain(|h| h.recorded_by.eq_ignore_ascii_case(o));
+        }
+        if let Some(f) = &from {
+            rows.retain(|h| h.recorded_on.as_str() >= f.as_str());
+        }
+        if let Some(t) = &to {
+            rows.retain(|h| h.recorded_on.as_str() <= t.as_str());
+        }
+        if let Some([x0, y0, x1, y1]) = bbox {
+            let inside: std::collections::HashSet<String> = s
+                .hazard_shapes()?
+                .into_iter()
+                .filter(|h| {
+                    h.geometry.bounding_rect().is_some_and(|r| {
+                        r.min().x <= x1 && r.max().x >= x0 && r.min().y <= y1 && r.max().y >= y0
+                    })
+                })
+                .map(|h| h.id)
+                .collect();
+            rows.retain(|h| inside.contains(&h.id));
+        }
+        Ok(rows)
+    })
+    .await?;
+    Ok(Json(paged(rows, q.page, q.per_page)?))
+}
+
+/// One hazard, by code or UUID: its figures, evidence, released ground and polygon.
+#[utoipa::path(get, path = "/api/hazards/{id}", params(("id" = String, Path, description = "code or UUID")),
+    responses((status = 200, body = HazardDetail), (status = 404, body = ErrorBody)))]
+pub async fn hazard(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<HazardDetail>, AppError> {
+    Ok(Json(with_store(&state, move |s| Ok(s.hazard(&id)?)).await?))
+}
+
+/// Every version of a hazard, with the report and actor behind it.
+#[utoipa::path(get, path = "/api/hazards/{id}/history", params(("id" = String, Path, description = "code or UUID")),
+    responses((status = 200, body = Vec<HazardVersion>), (status = 404, body = ErrorBody)))]
+pub async fn hazard_history(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<HazardVersion>>, AppError> {
+    Ok(Json(with_store(&state, move |s| Ok(s.hazard_history(&id)?)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct ReportQuery {
+    /// DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED.
+    state: Option<String>,
+    /// Reports of this organisation (acronym).
+    organisation: Option<String>,
+    page: Option<usize>,
+    per_page: Option<usize>,
+}
+
+/// Reports, newest first: the approval queue is `?state=SUBMITTED`.
+#[utoipa::path(get, path = "/api/reports", params(ReportQuery),
+    responses((status = 200, body = Page<ReportRow>), (status = 400, body = ErrorBody)))]
+pub async fn reports(
+    State(state): State<AppState>,
+    q: Result<Query<ReportQuery>, QueryRejection>,
+) -> Result<Json<Page<ReportRow>>, AppError> {
+    let q = query(q)?;
+    if let Some(s) = &q.state {
+        if !["DRAFT", "SUBMITTED", "APPROVED", "REJECTED", "UNAPPROVED"]
+            .contains(&s.to_ascii_uppercase().as_str())
+        {
+            return Err(AppError::BadRequest(format!(
+                "state: '{s}' is not DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED"
+            )));
+        }
+    }
+    let (wanted, organisation) = (q.state.as_ref().map(|s| s.to_ascii_uppercase()), q.organisation.clone());
+    let mut rows = with_store(&state, move |s| Ok(s.reports(wanted.as_deref())?)).await?;
+    if let Some(o) = &organisation {
+        rows.retain(|r| r.organisation.eq_ignore_ascii_case(o));
+    }
+    Ok(Json(paged(rows, q.page, q.per_page)?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ReportView {
+    report: ReportRow,
+    /// The report as submitted (personal data left out).
+    body: serde_json::Value,
+    events: Vec<EventRow>,
+}
+
+/// One report: its state, its content and its events.
+#[utoipa::path(get, path = "/api/reports/{id}", params(("id" = String, Path, description = "the report's UUID")),
+    responses((status = 200, body = ReportView), (status = 404, body = ErrorBody)))]
+pub async fn report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<ReportView>, AppError> {
+    let (report, body, events) = with_store(&state, move |s| Ok(s.report(&id)?)).await?;
+    Ok(Json(ReportView { report, body, events }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Submitted {
+    id: String,
+}
+
+/// Submits a field report (the JSON form of docs/reports.md).
+#[utoipa::path(post, path = "/api/reports", request_body = Report,
+    responses((status = 201, body = Submitted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn submit_report(
+    State(state): State<AppState>,
+    bytes: Bytes,
+) -> Result<impl IntoResponse, AppError> {
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| AppError::InvalidJson("the request body is not UTF-8".into()))?;
+    let r = report::parse(text).map_err(|e| AppError::InvalidJson(e.to_string()))?;
+    let actor = state.actor.clone();
+    let id = with_store(&state, move |s| Ok(s.submit(&r, &actor, OffsetDateTime::now_utc())?)).await?;
+    Ok((StatusCode::CREATED, Json(Submitted { id: id.to_string() })))
+}
+
+#[derive(Debug, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Approval {
+    /// Metres released ground may stray outside its hazard (default 5).
+    tolerance_m: Option<f64>,
+    /// A completed hazard closes when less than this many m² remain (default 10).
+    close_below_m2: Option<f64>,
+    /// Refuse if the report changed since this version was read.
+    expect_version: Option<i64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Decided {
+    id: String,
+    state: String,
+}
+
+async fn decided(state: &AppState, id: String) -> Result<Json<Decided>, AppError> {
+    let (row, _, _) = with_store(state, move |s| Ok(s.report(&id)?)).await?;
+    Ok(Json(Decided { id: row.id, state: row.state }))
+}
+
+/// Approves a submitted report: its checks run and its effects apply in one transaction.
+#[utoipa::path(post, path = "/api/reports/{id}/approve", request_body = Approval,
+    params(("id" = String, Path, description = "the report's UUID")),
+    responses((status = 200, body = Decided), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 422, description = "the checks refused it; every problem is listed", body = ErrorBody)))]
+pub async fn approve_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Decided>, AppError> {
+    let a: Approval = if bytes.is_empty() { Approval::default() } else { body(&bytes)? };
+    let defaults = ApprovalSettings::default();
+    let settings = ApprovalSettings {
+        tolerance_m: a.tolerance_m.unwrap_or(defaults.tolerance_m),
+        close_below_m2: a.close_below_m2.unwrap_or(defaults.close_below_m2),
+    };
+    let metres = |v: f64| v.is_finite() && v >= 0.0;
+    if !metres(settings.tolerance_m) || !metres(settings.close_below_m2) {
+        return Err(AppError::BadRequest(
+            "tolerance_m and close_below_m2 are metres and m², 0 or more".into(),
+        ));
+    }
+    let (actor, key) = (state.actor.clone(), id.clone());
+    with_store(&state, move |s| {
+        Ok(s.approve(&key, &actor, OffsetDateTime::now_utc(), &settings, a.expect_version)?)
+    })
+    .await?;
+    decided(&state, id).await
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Reason {
+    /// Why, for the author and the history.
+    reason: String,
+}
+
+fn reason(bytes: &Bytes) -> Result<String, AppError> {
+    let r: Reason = body(bytes)?;
+    if r.reason.trim().is_empty() {
+        return Err(AppError::BadRequest("reason: say why, for the author and the history".into()));
+    }
+    Ok(r.reason)
+}
+
+/// Rejects a submitted report, with a reason for its author.
+#[utoipa::path(post, path = "/api/reports/{id}/reject", request_body = Reason,
+    params(("id" = String, Path, description = "the report's UUID")),
+    responses((status = 200, body = Decided), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn reject_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Decided>, AppError> {
+    let why = reason(&bytes)?;
+    let (actor, key) = (state.actor.clone(), id.clone());
+    with_store(&state, move |s| Ok(s.reject(&key, &why, &actor, OffsetDateTime::now_utc())?)).await?;
+    decided(&state, id).await
+}
+
+/// Withdraws an approved report's effects, with a reason.
+#[utoipa::path(post, path = "/api/reports/{id}/unapprove", request_body = Reason,
+    params(("id" = String, Path, description = "the report's UUID")),
+    responses((status = 200, body = Decided), (status = 400, body = ErrorBody), (status = 404, body = ErrorBody),
+        (status = 409, body = ErrorBody)))]
+pub async fn unapprove_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Decided>, AppError> {
+    let why = reason(&bytes)?;
+    let (actor, key) = (state.actor.clone(), id.clone());
+    with_store(&state, move |s| Ok(s.unapprove(&key, &why, &actor, OffsetDateTime::now_utc())?)).await?;
+    decided(&state, id).await
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TraceQuery {
+    /// A position in any notation: `46.9 39.96`, `39°57'36"N 46°54'E`, `38SPK4990502590`.
+    position: String,
+}
+
+/// Every report that touched the ground at a position.
+#[utoipa::path(get, path = "/api/trace", params(TraceQuery),
+    responses((status = 200, body = Vec<TraceRow>), (status = 400, body = ErrorBody)))]
+pub async fn trace(
+    State(state): State<AppState>,
+    q: Result<Query<TraceQuery>, QueryRejection>,
+) -> Result<Json<Vec<TraceRow>>, AppError> {
+    let q = query(q)?;
+    let p = parse_position(&q.position).map_err(|e| AppError::BadRequest(format!("position: {e}")))?;
+    let point: geo::Point<f64> = p.position.into();
+    Ok(Json(with_store(&state, move |s| Ok(s.trace(point)?)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct LayerQuery {
+    /// The layer as it stood at the end of this day (YYYY-MM-DD, UTC).
+    as_of: Option<String>,
+    /// Only features in this district.
+    district: Option<String>,
+}
+
+/// A layer as an RFC 7946 GeoJSON FeatureCollection.
+#[utoipa::path(get, path = "/api/layers/{layer}", params(("layer" = String, Path,
+        description = "hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements, districts or organisations"),
+        LayerQuery),
+    responses((status = 200, description = "GeoJSON", content_type = "application/geo+json"), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn layer(
+    State(state): State<AppState>,
+    Path(name): Path<String>,
+    q: Result<Query<LayerQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, AppError> {
+    let q = query(q)?;
+    let layer: Layer = name.parse().map_err(AppError::NotFound)?;
+    let bound = q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?.map(end_of_day);
+    let district = q.district.clone();
+    let bytes = with_store(&state, move |s| {
+        let mut w =
+            GeoJsonWriter::new(Vec::new(), layer.columns()).map_err(|e| AppError::Internal(e.to_string()))?;
+        s.export(layer, bound.as_deref(), district.as_deref(), &mut |f| {
+            w.feature(&f.values, f.geometry.as_ref())
+        })?;
+        w.finish().map_err(|e| AppError::Internal(e.to_string()))
+    })
+    .await?;
+    Ok(([(header::CONTENT_TYPE, "application/geo+json")], bytes))
+}

@@ -1,0 +1,81 @@
+//! The one error type of the API. Client mistakes are 4xx with a stable
+//! machine code and a message that says what to do; anything else is a 500
+//! whose detail goes to the log, never to the client.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use safeground_store::StoreError;
+use serde::Serialize;
+
+/// The JSON body of every error.
+#[derive(Debug, Serialize, utoipa::ToSchema)]
+pub struct ErrorBody {
+    /// A stable code: `not_found`, `bad_request`, `method_not_allowed`, `invalid_json`, `refused`, `conflict`, `internal`.
+    pub error: &'static str,
+    pub message: String,
+    /// For `refused`: every problem found, one per line.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub problems: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    #[error("{0}")]
+    NotFound(String),
+    #[error("{0}")]
+    BadRequest(String),
+    #[error("{0}")]
+    MethodNotAllowed(String),
+    #[error("{0}")]
+    InvalidJson(String),
+    #[error("{message}")]
+    Refused { message: String, problems: Vec<String> },
+    #[error("{0}")]
+    Conflict(String),
+    #[error("internal error: {0}")]
+    Internal(String),
+}
+
+impl AppError {
+    fn parts(&self) -> (StatusCode, &'static str) {
+        match self {
+            AppError::NotFound(_) => (StatusCode::NOT_FOUND, "not_found"),
+            AppError::BadRequest(_) => (StatusCode::BAD_REQUEST, "bad_request"),
+            AppError::MethodNotAllowed(_) => (StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed"),
+            AppError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
+            AppError::Refused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
+            AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
+        }
+    }
+}
+
+impl From<StoreError> for AppError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::Unknown { .. } => AppError::NotFound(e.to_string()),
+            StoreError::Refused { report, problems } => {
+                AppError::Refused { message: format!("{report} cannot be approved"), problems }
+            }
+            StoreError::Invalid { .. } => AppError::BadRequest(e.to_string()),
+            StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),
+            other => AppError::Internal(other.to_string()),
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        let (status, code) = self.parts();
+        let (message, problems) = match self {
+            AppError::Internal(detail) => {
+                tracing::error!(%detail, "internal error");
+                ("the server could not complete the request; the details are in its log".to_string(), vec![])
+            }
+            AppError::Refused { message, problems } => (message, problems),
+            other => (other.to_string(), vec![]),
+        };
+        (status, Json(ErrorBody { error: code, message, problems })).into_response()
+    }
+}

@@ -1,0 +1,82 @@
+//! safeground's HTTP API: the register, reports and their approval, summaries,
+//! history and layers as JSON, described by an OpenAPI 3 document generated
+//! from the handlers themselves (`/api/openapi.json`).
+//!
+//! [`app`] builds the router over a register file; every request opens the
+//! store (SQLite) on a blocking thread, so slow queries never stall the
+//! server's event loop, and every write is one transaction as on the CLI.
+//! Errors are [`AppError`]: client mistakes are 4xx with a stable code.
+
+mod api;
+mod error;
+
+pub use error::{AppError, ErrorBody};
+
+use axum::routing::get;
+use axum::{Json, Router};
+use std::path::PathBuf;
+use std::sync::Arc;
+use utoipa::OpenApi;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+/// What every handler shares.
+#[derive(Debug, Clone)]
+pub struct AppState {
+    /// The register.
+    pub db: Arc<PathBuf>,
+    /// Who acts for writes, until accounts exist (recorded in the history).
+    pub actor: Arc<str>,
+}
+
+impl AppState {
+    pub fn new(db: impl Into<PathBuf>, actor: &str) -> Self {
+        AppState { db: Arc::new(db.into()), actor: Arc::from(actor) }
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(
+        title = "safeground",
+        description = "The national mine action register: hazards, land release, reports and their approval."
+    ),
+    components(schemas(ErrorBody))
+)]
+struct ApiDoc;
+
+fn routers() -> OpenApiRouter<AppState> {
+    OpenApiRouter::with_openapi(ApiDoc::openapi())
+        .routes(routes!(api::health))
+        .routes(routes!(api::summary))
+        .routes(routes!(api::hazards))
+        .routes(routes!(api::hazard))
+        .routes(routes!(api::hazard_history))
+        .routes(routes!(api::reports, api::submit_report))
+        .routes(routes!(api::report))
+        .routes(routes!(api::approve_report))
+        .routes(routes!(api::reject_report))
+        .routes(routes!(api::unapprove_report))
+        .routes(routes!(api::trace))
+        .routes(routes!(api::layer))
+}
+
+/// The OpenAPI document of the API.
+pub fn openapi() -> utoipa::openapi::OpenApi {
+    routers().into_openapi()
+}
+
+/// The whole application over `state`'s register.
+pub fn app(state: AppState) -> Router {
+    let (router, doc) = routers().split_for_parts();
+    let doc = Arc::new(doc);
+    router
+        .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .fallback(|| async {
+            AppError::NotFound("no such route; the API is described at /api/openapi.json".into())
+        })
+        .method_not_allowed_fallback(|| async {
+            AppError::MethodNotAllowed("this route does not take that method; see /api/openapi.json".into())
+        })
+        .with_state(state)
+}

@@ -1,0 +1,240 @@
+//! The API against a real demo register (a GeoPackage in a temporary
+//! directory), request by request with `tower::ServiceExt::oneshot`.
+
+use axum::body::Body;
+use axum::http::{Method, Request, StatusCode};
+use http_body_util::BodyExt;
+use safeground_server::{app, AppState};
+use safeground_store::Store;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use tower::ServiceExt;
+
+fn demo(dir: &Path) -> PathBuf {
+    let db = dir.join("demo.gpkg");
+    let places = safeground_demo::Places::load().unwrap();
+    let mut store = Store::create(&db).unwrap();
+    safeground_demo::build(&places, 2020, "30".parse().unwrap(), &mut store, &mut |_, _| {}).unwrap();
+    db
+}
+
+async fn call(db: &Path, method: Method, uri: &str, body: Option<&str>) -> (StatusCode, Value, String) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", "application/json")
+        .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
+        .unwrap();
+    let res = app(AppState::new(db, "api test")).oneshot(req).await.unwrap();
+    let status = res.status();
+    let content_type =
+        res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    (status, json, content_type)
+}
+
+async fn get(db: &Path, uri: &str) -> (StatusCode, Value) {
+    let (s, v, _) = call(db, Method::GET, uri, None).await;
+    (s, v)
+}
+
+/// A client mistake: the status, and the stable code in a JSON body with a message.
+fn mistake(got: (StatusCode, Value), status: StatusCode, code: &str) {
+    assert_eq!(got.0, status, "{}", got.1);
+    assert_eq!(got.1["error"], code, "{}", got.1);
+    assert!(got.1["message"].as_str().is_some_and(|m| !m.is_empty()), "{}", got.1);
+}
+
+#[tokio::test]
+async fn the_openapi_document_describes_every_route() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let (status, doc) = get(&db, "/api/openapi.json").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
+    for path in [
+        "/api/summary",
+        "/api/hazards",
+        "/api/hazards/{id}",
+        "/api/hazards/{id}/history",
+        "/api/reports",
+        "/api/reports/{id}",
+        "/api/reports/{id}/approve",
+        "/api/reports/{id}/reject",
+        "/api/reports/{id}/unapprove",
+        "/api/trace",
+        "/api/layers/{layer}",
+    ] {
+        assert!(doc["paths"][path].is_object(), "{path} is not described");
+    }
+    for schema in ["Summary", "HazardRow", "HazardDetail", "Report", "ErrorBody", "EoCategory"] {
+        assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} is missing");
+    }
+    assert_eq!(doc, serde_json::to_value(safeground_server::openapi()).unwrap());
+}
+
+#[tokio::test]
+async fn reading_the_register() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let (status, s) = get(&db, "/api/summary").await;
+    assert_eq!(status, StatusCode::OK);
+    let now = s["totals"]["area_km2"]["recorded"].as_f64().unwrap();
+    let (_, then) = get(&db, "/api/summary?as_of=2022-01-01").await;
+    assert!(then["totals"]["area_km2"]["recorded"].as_f64().unwrap() < now);
+    mistake(get(&db, "/api/summary?as_of=yesterday").await, StatusCode::BAD_REQUEST, "bad_request");
+
+    let (status, page) = get(&db, "/api/hazards?per_page=7&page=2").await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(page["total"], 30);
+    assert_eq!(page["items"].as_array().unwrap().len(), 7);
+    let (_, all) = get(&db, "/api/hazards?per_page=1000").await;
+    let items = all["items"].as_array().unwrap();
+    let district = items[0]["district"].as_str().unwrap().to_string();
+    let (_, in_district) =
+        get(&db, &format!("/api/hazards?district={}&per_page=1000", urlencode(&district))).await;
+    let expected = items.iter().filter(|h| h["district"] == district.as_str()).count();
+    assert_eq!(in_district["total"], expected);
+    let (_, ap) = get(&db, "/api/hazards?contamination=AP&per_page=1000").await;
+    assert!(ap["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|h| h["contamination"].as_str().unwrap().contains("AP")));
+    let (_, boxed) = get(&db, "/api/hazards?bbox=44,38,51,42&per_page=1000").await;
+    assert_eq!(boxed["total"], 30, "every demo hazard lies in Azerbaijan");
+    let (_, nowhere) = get(&db, "/api/hazards?bbox=0,0,1,1").await;
+    assert_eq!(nowhere["total"], 0);
+    mistake(get(&db, "/api/hazards?status=MAYBE").await, StatusCode::BAD_REQUEST, "bad_request");
+    mistake(get(&db, "/api/hazards?bbox=1,2,3").await, StatusCode::BAD_REQUEST, "bad_request");
+    mistake(get(&db, "/api/hazards?per_page=0").await, StatusCode::BAD_REQUEST, "bad_request");
+    mistake(get(&db, "/api/hazards?page=abc").await, StatusCode::BAD_REQUEST, "bad_request");
+    mistake(get(&db, "/api/hazards?district=Atlantis").await, StatusCode::NOT_FOUND, "not_found");
+
+    let code = items[0]["code"].as_str().unwrap();
+    let (status, h) = get(&db, &format!("/api/hazards/{code}")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(h["geometry"]["type"], "MultiPolygon");
+    let (status, versions) = get(&db, &format!("/api/hazards/{code}/history")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(!versions.as_array().unwrap().is_empty());
+    mistake(get(&db, "/api/hazards/AZ-XX-999999").await, StatusCode::NOT_FOUND, "not_found");
+
+    let (status, fc, content_type) = call(&db, Method::GET, "/api/layers/eo_finds", None).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(content_type, "application/geo+json");
+    assert_eq!(fc["type"], "FeatureCollection");
+    mistake(get(&db, "/api/layers/minefields").await, StatusCode::NOT_FOUND, "not_found");
+    mistake(get(&db, "/api/nothing/here").await, StatusCode::NOT_FOUND, "not_found");
+    let wrong = call(&db, Method::DELETE, "/api/summary", None).await;
+    mistake((wrong.0, wrong.1), StatusCode::METHOD_NOT_ALLOWED, "method_not_allowed");
+
+    let (status, trace) = get(&db, "/api/trace?position=46.905%2039.965").await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(trace.is_array());
+    mistake(get(&db, "/api/trace?position=north").await, StatusCode::BAD_REQUEST, "bad_request");
+    mistake(get(&db, "/api/trace").await, StatusCode::BAD_REQUEST, "bad_request");
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
+}
+
+fn example(name: &str) -> String {
+    std::fs::read_to_string(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../examples/reports").join(name))
+        .unwrap()
+}
+
+#[tokio::test]
+async fn submitting_approving_and_withdrawing_a_report() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let (_, before) = get(&db, "/api/summary").await;
+    let (status, submitted, _) =
+        call(&db, Method::POST, "/api/reports", Some(&example("01-nts-new-hazard.json"))).await;
+    assert_eq!(status, StatusCode::CREATED, "{submitted}");
+    let id = submitted["id"].as_str().unwrap().to_string();
+    let (_, queue) = get(&db, "/api/reports?state=SUBMITTED").await;
+    assert!(queue["items"].as_array().unwrap().iter().any(|r| r["id"] == id.as_str()));
+    let (status, decided, _) = call(&db, Method::POST, &format!("/api/reports/{id}/approve"), None).await;
+    assert_eq!(status, StatusCode::OK, "{decided}");
+    assert_eq!(decided["state"], "APPROVED");
+    let (_, after) = get(&db, "/api/summary").await;
+    assert!(
+        after["totals"]["area_km2"]["recorded"].as_f64().unwrap()
+            > before["totals"]["area_km2"]["recorded"].as_f64().unwrap()
+    );
+    let (_, shown) = get(&db, &format!("/api/reports/{id}")).await;
+    assert_eq!(shown["report"]["state"], "APPROVED");
+    assert!(shown["events"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .any(|e| e["kind"] == "REPORT_APPROVED" && e["actor"] == "api test"));
+    // Approving twice is a conflict; a withdrawal needs a reason.
+    let again = call(&db, Method::POST, &format!("/api/reports/{id}/approve"), None).await;
+    mistake((again.0, again.1), StatusCode::CONFLICT, "conflict");
+    let no_reason =
+        call(&db, Method::POST, &format!("/api/reports/{id}/unapprove"), Some(r#"{"reason":" "}"#)).await;
+    mistake((no_reason.0, no_reason.1), StatusCode::BAD_REQUEST, "bad_request");
+    let (status, withdrawn, _) = call(
+        &db,
+        Method::POST,
+        &format!("/api/reports/{id}/unapprove"),
+        Some(r#"{"reason":"surveyed twice"}"#),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK, "{withdrawn}");
+    assert_eq!(withdrawn["state"], "UNAPPROVED");
+    let (_, restored) = get(&db, "/api/summary").await;
+    assert_eq!(restored["totals"], before["totals"]);
+}
+
+#[tokio::test]
+async fn bad_reports_are_client_mistakes_never_server_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let post = |uri: &'static str, body: String| {
+        let db = db.clone();
+        async move {
+            let (s, v, _) = call(&db, Method::POST, uri, Some(&body)).await;
+            (s, v)
+        }
+    };
+    mistake(post("/api/reports", "{not json".into()).await, StatusCode::BAD_REQUEST, "invalid_json");
+    mistake(
+        post("/api/reports", r#"{"type":"NTS","colour":"red"}"#.into()).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    );
+    let nobody = example("06-eo-find.json").replacen("\"KDA\"", "\"NOBODY\"", 1);
+    let got = post("/api/reports", nobody).await;
+    assert!(got.0.is_client_error(), "{got:?}");
+    // A report the checks refuse: every problem listed, 422.
+    let future = example("06-eo-find.json").replace("2024-", "2099-");
+    let (status, submitted) = post("/api/reports", future).await;
+    if status == StatusCode::CREATED {
+        let id = submitted["id"].as_str().unwrap();
+        let (s, v, _) = call(&db, Method::POST, &format!("/api/reports/{id}/approve"), None).await;
+        mistake((s, v.clone()), StatusCode::UNPROCESSABLE_ENTITY, "refused");
+        assert!(
+            v["problems"].as_array().unwrap().iter().any(|p| p.as_str().unwrap().contains("future")),
+            "{v}"
+        );
+        let (s, v, _) =
+            call(&db, Method::POST, &format!("/api/reports/{id}/approve"), Some(r#"{"tolerance_m": -1}"#))
+                .await;
+        mistake((s, v), StatusCode::BAD_REQUEST, "bad_request");
+        let (s, v, _) =
+            call(&db, Method::POST, &format!("/api/reports/{id}/approve"), Some(r#"{"speed": 1}"#)).await;
+        mistake((s, v), StatusCode::BAD_REQUEST, "invalid_json");
+    } else {
+        assert!(status.is_client_error(), "{submitted}");
+    }
+    let unknown =
+        call(&db, Method::POST, "/api/reports/00000000-0000-4000-8000-000000000000/approve", None).await;
+    assert!(unknown.0.is_client_error(), "{:?}", unknown.1);
+}
