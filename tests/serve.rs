@@ -82,3 +82,104 @@ fn schemathesis_finds_no_server_error() {
     assert!(out.status.success(), "schemathesis found a problem:\n{text}");
     assert!(text.contains("passed"), "{text}");
 }
+
+fn http_get_bytes(addr: SocketAddr, path: &str) -> (String, Vec<u8>) {
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut raw = vec![];
+    s.read_to_end(&mut raw).unwrap();
+    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+    (String::from_utf8_lossy(&raw[..split]).to_string(), raw[split + 4..].to_vec())
+}
+
+/// Web Mercator metres of a longitude/latitude (EPSG:3857, spherical).
+fn mercator(lon: f64, lat: f64) -> (f64, f64) {
+    let r = 6_378_137.0;
+    (r * lon.to_radians(), r * (std::f64::consts::FRAC_PI_4 + lat.to_radians() / 2.0).tan().ln())
+}
+
+fn tile_of(lon: f64, lat: f64, z: u8) -> (u32, u32) {
+    let n = (1u64 << z) as f64;
+    let lat = lat.to_radians();
+    let x = ((lon + 180.0) / 360.0 * n).floor() as u32;
+    let y = ((1.0 - (lat.tan() + 1.0 / lat.cos()).ln() / std::f64::consts::PI) / 2.0 * n).floor() as u32;
+    (x, y)
+}
+
+/// A hazard's tile, read back by GDAL's MVT driver, has the hazard's vertices
+/// where Web Mercator puts them, to within one tile unit.
+#[test]
+fn a_hazard_tile_read_by_gdal_has_the_hazard_where_it_is() {
+    if !require("ogrinfo", "gdal-bin", "a_hazard_tile_read_by_gdal_has_the_hazard_where_it_is") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "20", "--no-serve"]);
+    let (_server, addr) = serve(&db);
+    let (_, body) = http_get_bytes(addr, "/api/hazards?per_page=1");
+    let list: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let code = list["items"][0]["code"].as_str().unwrap().to_string();
+    let (_, body) = http_get_bytes(addr, &format!("/api/hazards/{code}"));
+    let hazard: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    let ours: Vec<(f64, f64)> = hazard["geometry"]["coordinates"][0][0]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| (p[0].as_f64().unwrap(), p[1].as_f64().unwrap()))
+        .collect();
+    let (lo, hi) = ours.iter().fold(((f64::MAX, f64::MAX), (f64::MIN, f64::MIN)), |(lo, hi), p| {
+        ((lo.0.min(p.0), lo.1.min(p.1)), (hi.0.max(p.0), hi.1.max(p.1)))
+    });
+    // The deepest zoom at which the whole hazard lies in one tile.
+    let z = (4..=15u8).rev().find(|&z| tile_of(lo.0, lo.1, z) == tile_of(hi.0, hi.1, z)).unwrap();
+    let (x, y) = tile_of(lo.0, hi.1, z);
+    let (head, tile) = http_get_bytes(addr, &format!("/tiles/hazards/{z}/{x}/{y}.mvt"));
+    assert!(
+        head.starts_with("HTTP/1.1 200") && head.contains("application/vnd.mapbox-vector-tile"),
+        "{head}"
+    );
+    let path = dir.path().join(format!("{z}/{x}"));
+    std::fs::create_dir_all(&path).unwrap();
+    let file = path.join(format!("{y}.pbf"));
+    std::fs::write(&file, &tile).unwrap();
+    let out = Command::new("ogrinfo")
+        .args(["-ro", "-al", "-where", &format!("code = '{code}'")])
+        .arg(&file)
+        .output()
+        .unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    assert!(out.status.success() && text.contains(&code), "GDAL reads the tile: {text}");
+    let wkt = text
+        .lines()
+        .find(|l| l.trim_start().starts_with("POLYGON") || l.trim_start().starts_with("MULTIPOLYGON"))
+        .unwrap();
+    let numbers: Vec<f64> = wkt
+        .split(|c: char| !(c.is_ascii_digit() || c == '.' || c == '-' || c == 'e'))
+        .filter_map(|t| t.parse().ok())
+        .collect();
+    let theirs: Vec<(f64, f64)> = numbers.chunks(2).map(|c| (c[0], c[1])).collect();
+    assert!(theirs.len() >= 4, "{wkt}");
+    let unit = 2.0 * std::f64::consts::PI * 6_378_137.0 / (1u64 << z) as f64 / 4096.0;
+    let projected: Vec<(f64, f64)> = ours.iter().map(|p| mercator(p.0, p.1)).collect();
+    for t in &theirs {
+        let d = projected
+            .iter()
+            .map(|p| ((p.0 - t.0).powi(2) + (p.1 - t.1).powi(2)).sqrt())
+            .fold(f64::MAX, f64::min);
+        assert!(
+            d <= unit,
+            "GDAL's vertex {t:?} is {d:.2} m from every vertex of the hazard (a tile unit is {unit:.2} m)"
+        );
+    }
+    // Clustered EO finds at a country-wide zoom carry their counts.
+    let (head, _) = http_get_bytes(
+        addr,
+        &format!("/tiles/eo_finds/6/{}/{}.mvt", tile_of(lo.0, lo.1, 6).0, tile_of(lo.0, lo.1, 6).1),
+    );
+    assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let (head, _) = http_get_bytes(addr, "/tiles/hazards/3/9/0.mvt");
+    assert!(head.starts_with("HTTP/1.1 400"), "{head}");
+    let (head, _) = http_get_bytes(addr, "/tiles/tasks/3/1/1.mvt");
+    assert!(head.starts_with("HTTP/1.1 404"), "{head}");
+}

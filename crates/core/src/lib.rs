@@ -14,6 +14,7 @@ pub mod gnomonic;
 pub mod import;
 pub mod layer;
 pub mod model;
+pub mod mvt;
 pub mod proximity;
 pub mod report;
 pub mod summary;

@@ -163,6 +163,41 @@ pub fn decode_gpkg(blob: &[u8]) -> Result<(i32, Geometry<f64>), WkbError> {
     Ok((srs, g))
 }
 
+/// The extent `[min_x, max_x, min_y, max_y]` of a GeoPackage blob, from its
+/// header's envelope when it has one, else from its geometry; `None` for an
+/// empty geometry. What the GeoPackage spatial index (`ST_MinX`, …) needs.
+///
+/// ```
+/// use geo::{polygon, Geometry, Point};
+/// use safeground_core::wkb::{encode_gpkg, gpkg_envelope};
+/// let p = polygon![(x: 46.0, y: 39.0), (x: 47.0, y: 39.5), (x: 46.5, y: 40.0)];
+/// assert_eq!(gpkg_envelope(&encode_gpkg(&Geometry::Polygon(p), 4326)).unwrap(), Some([46.0, 47.0, 39.0, 40.0]));
+/// let pt = encode_gpkg(&Geometry::Point(Point::new(46.9, 39.96)), 4326);
+/// assert_eq!(gpkg_envelope(&pt).unwrap(), Some([46.9, 46.9, 39.96, 39.96]));
+/// ```
+pub fn gpkg_envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, WkbError> {
+    let mut r = Reader { b: blob, pos: 0, le: true };
+    if r.take(2)? != b"GP" {
+        return Err(WkbError::NotGeoPackage);
+    }
+    let _version = r.u8()?;
+    let flags = r.u8()?;
+    if flags & 0b0001_0000 != 0 {
+        return Ok(None); // the empty-geometry flag
+    }
+    r.le = flags & 1 == 1;
+    let _srs = r.u32()?;
+    if (flags >> 1) & 0b111 != 0 {
+        let mut env = [0.0; 4];
+        for v in &mut env {
+            *v = r.f64()?;
+        }
+        return Ok(Some(env));
+    }
+    let (_, g) = decode_gpkg(blob)?;
+    Ok(g.bounding_rect().map(|b| [b.min().x, b.max().x, b.min().y, b.max().y]))
+}
+
 /// Decodes plain WKB.
 pub fn read_wkb(bytes: &[u8]) -> Result<Geometry<f64>, WkbError> {
     read_wkb_at(&mut Reader { b: bytes, pos: 0, le: true }, 0)

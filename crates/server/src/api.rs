@@ -11,6 +11,7 @@ use geo::BoundingRect;
 use safeground_core::codes::{EoCategory, HazardStatus};
 use safeground_core::coords::parse_position;
 use safeground_core::layer::Layer;
+use safeground_core::mvt::TileId;
 use safeground_core::report::{self, Report};
 use safeground_core::summary::Summary;
 use safeground_formats::geojson_out::GeoJsonWriter;
@@ -448,4 +449,35 @@ pub async fn layer(
     })
     .await?;
     Ok(([(header::CONTENT_TYPE, "application/geo+json")], bytes))
+}
+
+/// A Mapbox Vector Tile of a layer (districts, settlements, hazards,
+/// released_areas, eo_finds; EO finds clustered below zoom 14).
+#[utoipa::path(get, path = "/tiles/{layer}/{z}/{x}/{y}", params(
+        ("layer" = String, Path, description = "districts, settlements, hazards, released_areas or eo_finds"),
+        ("z" = u8, Path, description = "zoom, 0 to 24"), ("x" = u32, Path), ("y" = String, Path, description = "row, then .mvt or .pbf")),
+    responses((status = 200, description = "the tile", content_type = "application/vnd.mapbox-vector-tile"),
+        (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn tile(
+    State(state): State<AppState>,
+    Path((name, z, x, file)): Path<(String, String, String, String)>,
+) -> Result<impl IntoResponse, AppError> {
+    let layer: Layer = name.parse().map_err(AppError::NotFound)?;
+    let y = file.strip_suffix(".mvt").or_else(|| file.strip_suffix(".pbf")).unwrap_or(&file);
+    let number = |v: &str, what: &str| -> Result<u32, AppError> {
+        v.parse().map_err(|_| AppError::BadRequest(format!("{what}: '{v}' is not a tile number")))
+    };
+    let z = number(&z, "z")?;
+    let tile = TileId::new(u8::try_from(z).unwrap_or(u8::MAX), number(&x, "x")?, number(y, "y")?)
+        .map_err(AppError::BadRequest)?;
+    let bytes = with_store(&state, move |s| {
+        s.tile(layer, tile)?.ok_or_else(|| {
+            AppError::NotFound(format!("{} is not served as tiles; tiles are districts, settlements, hazards, released_areas and eo_finds", layer.name()))
+        })
+    })
+    .await?;
+    Ok((
+        [(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "no-cache")],
+        bytes,
+    ))
 }

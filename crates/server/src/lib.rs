@@ -59,6 +59,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::unapprove_report))
         .routes(routes!(api::trace))
         .routes(routes!(api::layer))
+        .routes(routes!(api::tile))
 }
 
 /// The OpenAPI document of the API.

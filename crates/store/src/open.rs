@@ -15,6 +15,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0001_register.sql"),
     include_str!("../migrations/0002_reports_history.sql"),
     include_str!("../migrations/0003_report_drafts.sql"),
+    include_str!("../migrations/0004_spatial_index.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -63,6 +64,7 @@ impl Store {
     }
 
     fn configure(&mut self) -> Result<(), StoreError> {
+        register_spatial_functions(&self.conn)?;
         // WAL: readers never block the writer. foreign_keys: references hold.
         self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&self.path, e))?;
         self.conn.execute_batch(
@@ -183,4 +185,26 @@ fn read_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
         path: path.to_path_buf(),
         detail: format!("sg_meta.schema_version is '{text}', not a number"),
     })
+}
+
+/// The SQL functions the GeoPackage spatial index triggers call (GDAL
+/// registers the same ones), over [`gpkg_envelope`]: `ST_MinX`, `ST_MaxX`,
+/// `ST_MinY`, `ST_MaxY` and `ST_IsEmpty` of a geometry blob.
+pub(crate) fn register_spatial_functions(conn: &Connection) -> Result<(), StoreError> {
+    use rusqlite::functions::FunctionFlags;
+    use safeground_core::wkb::gpkg_envelope;
+    let flags = FunctionFlags::SQLITE_UTF8 | FunctionFlags::SQLITE_DETERMINISTIC;
+    let envelope = |ctx: &rusqlite::functions::Context<'_>| -> rusqlite::Result<Option<[f64; 4]>> {
+        match ctx.get_raw(0) {
+            rusqlite::types::ValueRef::Blob(b) => {
+                gpkg_envelope(b).map_err(|e| rusqlite::Error::UserFunctionError(Box::new(e)))
+            }
+            _ => Ok(None),
+        }
+    };
+    for (name, i) in [("ST_MinX", 0usize), ("ST_MaxX", 1), ("ST_MinY", 2), ("ST_MaxY", 3)] {
+        conn.create_scalar_function(name, 1, flags, move |ctx| Ok(envelope(ctx)?.map(|e| e[i])))?;
+    }
+    conn.create_scalar_function("ST_IsEmpty", 1, flags, move |ctx| Ok(envelope(ctx)?.is_none()))?;
+    Ok(())
 }

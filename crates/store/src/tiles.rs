@@ -1,0 +1,80 @@
+//! Map tiles: the features of a layer in a tile, found through the
+//! GeoPackage spatial index, encoded as a Mapbox Vector Tile
+//! ([`safeground_core::mvt`]). EO finds are clustered below zoom 14.
+
+use crate::export::Layer;
+use crate::{Store, StoreError};
+use rusqlite::types::ValueRef;
+use safeground_core::mvt::{cluster, encode_tile, Feature, TileId, Value};
+use safeground_core::wkb::decode_gpkg;
+
+/// The layers served as tiles.
+pub const TILE_LAYERS: [Layer; 5] =
+    [Layer::Districts, Layer::Settlements, Layer::Hazards, Layer::ReleasedAreas, Layer::EoFinds];
+
+fn sql(layer: Layer) -> Option<&'static str> {
+    Some(match layer {
+        Layer::Hazards => include_str!("../sql/tiles/hazards.sql"),
+        Layer::ReleasedAreas => include_str!("../sql/tiles/released_areas.sql"),
+        Layer::EoFinds => include_str!("../sql/tiles/eo_finds.sql"),
+        Layer::Settlements => include_str!("../sql/tiles/settlements.sql"),
+        Layer::Districts => include_str!("../sql/tiles/districts.sql"),
+        _ => return None,
+    })
+}
+
+/// Settlements drawn per tile at low zoom, the most populous first, so that
+/// a country-wide tile stays light.
+fn settlement_limit(z: u8) -> usize {
+    match z {
+        0..=7 => 40,
+        8..=9 => 200,
+        _ => usize::MAX,
+    }
+}
+
+impl Store {
+    /// The Mapbox Vector Tile of `layer` at `tile` (one MVT layer named like it).
+    /// `Ok(None)` when the layer is not served as tiles.
+    pub fn tile(&self, layer: Layer, tile: TileId) -> Result<Option<Vec<u8>>, StoreError> {
+        let Some(query) = sql(layer) else { return Ok(None) };
+        let [w, s, e, n] = tile.buffered_bounds();
+        let mut stmt = self.conn.prepare_cached(query)?;
+        let names: Vec<String> = stmt.column_names().iter().skip(2).map(|c| c.to_string()).collect();
+        let mut rows = stmt.query(rusqlite::params![w, s, e, n])?;
+        let mut features = vec![];
+        let limit = if layer == Layer::Settlements { settlement_limit(tile.z) } else { usize::MAX };
+        while let Some(r) = rows.next()? {
+            if features.len() >= limit {
+                break;
+            }
+            let fid: i64 = r.get(0)?;
+            let geometry = match r.get_ref(1)? {
+                ValueRef::Blob(b) => {
+                    decode_gpkg(b)
+                        .map_err(|e| StoreError::Invalid {
+                            record: format!("{} feature {fid}", layer.name()),
+                            problem: format!("stored geometry cannot be read: {e}"),
+                        })?
+                        .1
+                }
+                _ => continue,
+            };
+            let mut properties = Vec::with_capacity(names.len());
+            for (i, name) in names.iter().enumerate() {
+                let v = match r.get_ref(i + 2)? {
+                    ValueRef::Null | ValueRef::Blob(_) => continue,
+                    ValueRef::Integer(v) => Value::Int(v),
+                    ValueRef::Real(v) => Value::Double(v),
+                    ValueRef::Text(t) => Value::Str(String::from_utf8_lossy(t).into_owned()),
+                };
+                properties.push((name.clone(), v));
+            }
+            features.push(Feature { id: Some(fid as u64), properties, geometry });
+        }
+        if layer == Layer::EoFinds && tile.z < 14 {
+            features = cluster(tile, features, 64, Some("quantity"));
+        }
+        Ok(Some(encode_tile(tile, &[(layer.name(), features)])))
+    }
+}
