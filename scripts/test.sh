@@ -17,6 +17,9 @@ command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 command -v GeoConvert >/dev/null 2>&1 || missing+=(geographiclib-tools)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# Debian's Chromium runs the web application's end-to-end test (tests/web.rs, tests/e2e).
+command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 pypi=()
 python3 -c 'import geojson_validator' >/dev/null 2>&1 || pypi+=(geojson-validator)
 # fastkml ships the OGC KML 2.2 schema that KML exports are validated against.

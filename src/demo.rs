@@ -26,6 +26,9 @@ pub struct DemoArgs {
     /// Only build the database; do not serve it.
     #[arg(long)]
     no_serve: bool,
+    /// Where to serve it (loopback only until accounts exist).
+    #[arg(long, default_value = "127.0.0.1:8080")]
+    addr: std::net::SocketAddr,
 }
 
 fn parse_scale(s: &str) -> Result<Scale, String> {
@@ -51,13 +54,25 @@ fn companion(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-pub fn run(db: &Path, args: &DemoArgs) -> Result<()> {
+pub fn run(db: &Path, actor: &str, args: &DemoArgs) -> Result<()> {
     if db.exists() && !args.force {
-        bail!(
-            "{} already exists; pass --force to replace it with a new demo, or choose another --db",
-            db.display()
-        );
+        if args.no_serve {
+            bail!(
+                "{} already exists; pass --force to replace it with a new demo, or choose another --db",
+                db.display()
+            );
+        }
+        println!("Using the register already at {} (pass --force to build a new demo).", db.display());
+        return crate::serve::serve(db, actor, args.addr);
     }
+    build_demo(db, args)?;
+    if !args.no_serve {
+        crate::serve::serve(db, actor, args.addr)?;
+    }
+    Ok(())
+}
+
+fn build_demo(db: &Path, args: &DemoArgs) -> Result<()> {
     let started = Instant::now();
     let places = Places::load()?;
     let tmp = companion(db, &format!(".building-{}", std::process::id()));
@@ -98,12 +113,6 @@ pub fn run(db: &Path, args: &DemoArgs) -> Result<()> {
         "Next: `safeground --db {} summary`, or open the file in QGIS (layers hazards, released_areas, …).",
         db.display()
     );
-    if !args.no_serve {
-        println!(
-            "Its HTTP API: `safeground --db {} serve` (the map and dashboards are not part of this build yet).",
-            db.display()
-        );
-    }
     Ok(())
 }
 

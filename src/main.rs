@@ -48,7 +48,7 @@ struct Cli {
 enum Command {
     /// Create an empty national register.
     Init,
-    /// Build a realistic demo register on Azerbaijan's liberated territories.
+    /// Build a realistic demo register on Azerbaijan's liberated territories (if not built yet) and serve it.
     Demo(demo::DemoArgs),
     /// The national land-release summary, per district and in total.
     Summary {
@@ -63,7 +63,7 @@ enum Command {
     Export(export::ExportArgs),
     /// Read a layer from GeoJSON, CSV, GeoPackage or KML/KMZ into the register, through approval.
     Import(import::ImportArgs),
-    /// Serve the HTTP API (JSON, described by OpenAPI at /api/openapi.json) on this machine.
+    /// Serve the web application (map, dashboard, approval queue, survey form) and its API on this machine.
     Serve(serve::ServeArgs),
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
@@ -165,7 +165,7 @@ fn run(cli: Cli) -> Result<()> {
             Store::create(&cli.db)?;
             println!("Created an empty national register at {}", cli.db.display());
         }
-        Command::Demo(args) => demo::run(&cli.db, &args)?,
+        Command::Demo(args) => demo::run(&cli.db, &cli.actor, &args)?,
         Command::Summary { json, as_of } => {
             let store = open(&cli.db)?;
             let summary = match as_of {

@@ -16,6 +16,12 @@ pub struct ServeArgs {
 }
 
 pub fn run(db: &Path, actor: &str, a: &ServeArgs) -> Result<()> {
+    serve(db, actor, a.addr)
+}
+
+/// Serves the register at `db` on `addr` until Ctrl-C.
+pub fn serve(db: &Path, actor: &str, addr: SocketAddr) -> Result<()> {
+    let a = ServeArgs { addr };
     if !a.addr.ip().is_loopback() {
         bail!(
             "refusing to listen on {}: safeground has no accounts yet, so it serves only this machine \
@@ -33,7 +39,8 @@ pub fn run(db: &Path, actor: &str, a: &ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("listening on {}", a.addr))?;
         println!(
-            "Serving {} at http://{}/api/ (described at http://{}/api/openapi.json). Ctrl-C stops.",
+            "Serving {} at http://{}/ — the map, dashboard, approval queue and survey form; \
+             the API is described at http://{}/api/openapi.json. Ctrl-C stops.",
             db.display(),
             a.addr,
             a.addr

@@ -296,7 +296,12 @@ fn hostile_fixtures_never_crash_the_import() {
             if path.extension().is_some_and(|e| e == "md") {
                 continue;
             }
-            let out = safeground(&db, &["import", path.to_str().unwrap(), "--layer", l]);
+            // Rejects go to the temporary directory, never beside the fixtures.
+            let rejects = dir.path().join("rejects.geojson");
+            let out = safeground(
+                &db,
+                &["import", path.to_str().unwrap(), "--layer", l, "--reject", rejects.to_str().unwrap()],
+            );
             let e = String::from_utf8_lossy(&out.stderr);
             assert!(!e.contains("panicked"), "{}: {e}", path.display());
             assert!(out.status.code().is_some(), "{} crashed", path.display());

@@ -76,6 +76,7 @@ fn schemathesis_finds_no_server_error() {
         .args(["run", &format!("http://{addr}/api/openapi.json")])
         .args(["--checks", "not_a_server_error", "--max-examples", "25", "--seed", "2020"])
         .env("SCHEMATHESIS_HOOKS", "")
+        .current_dir(dir.path())
         .output()
         .unwrap();
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));

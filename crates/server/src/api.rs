@@ -16,8 +16,8 @@ use safeground_core::report::{self, Report};
 use safeground_core::summary::Summary;
 use safeground_formats::geojson_out::GeoJsonWriter;
 use safeground_store::{
-    end_of_day, ApprovalSettings, EventRow, HazardDetail, HazardFilter, HazardRow, HazardVersion, ReportRow,
-    Store, TraceRow,
+    end_of_day, ApprovalSettings, DistrictRef, EventRow, HazardDetail, HazardFilter, HazardRow,
+    HazardVersion, MonthRelease, OrganisationRef, ReportRow, Store, TraceRow,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -480,4 +480,146 @@ pub async fn tile(
         [(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "no-cache")],
         bytes,
     ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct DistrictQuery {
+    /// Only this district (either spelling).
+    district: Option<String>,
+}
+
+/// Ground released per month and outcome (for the dashboard).
+#[utoipa::path(get, path = "/api/stats/released-by-month", params(DistrictQuery),
+    responses((status = 200, body = Vec<MonthRelease>), (status = 400, body = ErrorBody)))]
+pub async fn released_by_month(
+    State(state): State<AppState>,
+    q: Result<Query<DistrictQuery>, QueryRejection>,
+) -> Result<Json<Vec<MonthRelease>>, AppError> {
+    let q = query(q)?;
+    Ok(Json(with_store(&state, move |s| Ok(s.released_by_month(q.district.as_deref())?)).await?))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Reference {
+    organisations: Vec<OrganisationRef>,
+    districts: Vec<DistrictRef>,
+}
+
+/// The organisations and districts forms choose from.
+#[utoipa::path(get, path = "/api/reference", responses((status = 200, body = Reference)))]
+pub async fn reference(State(state): State<AppState>) -> Result<Json<Reference>, AppError> {
+    let (organisations, districts) = with_store(&state, |s| Ok((s.organisations()?, s.districts()?))).await?;
+    Ok(Json(Reference { organisations, districts }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Checks {
+    /// Whether approval would accept the report now.
+    approvable: bool,
+    /// Every problem that would refuse it.
+    problems: Vec<String>,
+}
+
+/// What approving the report now would say, without approving it.
+#[utoipa::path(post, path = "/api/reports/{id}/check", request_body = Approval,
+    params(("id" = String, Path, description = "the report's UUID")),
+    responses((status = 200, body = Checks), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn check_report(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<Checks>, AppError> {
+    let a: Approval = if bytes.is_empty() { Approval::default() } else { body(&bytes)? };
+    let d = ApprovalSettings::default();
+    let settings = ApprovalSettings {
+        tolerance_m: a.tolerance_m.unwrap_or(d.tolerance_m),
+        close_below_m2: a.close_below_m2.unwrap_or(d.close_below_m2),
+    };
+    let problems = with_store(&state, move |s| Ok(s.check_report(&id, &settings)?)).await?;
+    Ok(Json(Checks { approvable: problems.is_empty(), problems }))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+pub struct TraverseQuery {
+    /// Magnetic declination in degrees, east positive.
+    declination: Option<f64>,
+    /// The largest closure error accepted, % of the perimeter (default 1).
+    tolerance: Option<f64>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct TraverseResult {
+    /// The polygon (GeoJSON MultiPolygon), or none when it cannot be drawn.
+    polygon: Option<serde_json::Value>,
+    /// The turning points as computed, `[name, lon, lat]`.
+    points: Vec<(String, f64, f64)>,
+    benchmark: Option<[f64; 2]>,
+    closure_m: Option<f64>,
+    closure_percent: Option<f64>,
+    perimeter_m: f64,
+    within_tolerance: bool,
+    area_m2: f64,
+    /// Why it cannot be accepted as it is (closure beyond tolerance, a bad line).
+    problem: Option<String>,
+}
+
+/// Computes a traverse (the CSV form of `safeground traverse`: benchmark,
+/// start point, turning points by bearing and distance or coordinates) on the
+/// ellipsoid, for a form that draws the polygon as it is typed.
+#[utoipa::path(post, path = "/api/traverse", params(TraverseQuery), request_body(content = String, content_type = "text/csv"),
+    responses((status = 200, description = "the polygon, or why there is none yet", body = TraverseResult),
+        (status = 400, body = ErrorBody)))]
+pub async fn traverse(
+    q: Result<Query<TraverseQuery>, QueryRejection>,
+    bytes: Bytes,
+) -> Result<Json<TraverseResult>, AppError> {
+    use safeground_core::traverse::{compute, read_csv, Settings, TraverseError};
+    let q = query(q)?;
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| AppError::BadRequest("the traverse is not UTF-8 text".into()))?;
+    let unfinished = |problem: String| TraverseResult {
+        polygon: None,
+        points: vec![],
+        benchmark: None,
+        closure_m: None,
+        closure_percent: None,
+        perimeter_m: 0.0,
+        within_tolerance: false,
+        area_m2: 0.0,
+        problem: Some(problem),
+    };
+    // A traverse being typed is often not a polygon yet: that is an answer
+    // (why not), not a client mistake.
+    let stations = match read_csv(text) {
+        Ok(s) => s,
+        Err(e) => return Ok(Json(unfinished(e.to_string()))),
+    };
+    let declination = q.declination.unwrap_or(0.0);
+    let tolerance = q.tolerance.unwrap_or(1.0);
+    if !declination.is_finite() || declination.abs() > 90.0 || !tolerance.is_finite() || tolerance < 0.0 {
+        return Err(AppError::BadRequest(
+            "declination is -90 to 90 degrees; tolerance a percentage, 0 or more".into(),
+        ));
+    }
+    let settings = |force| Settings { declination_deg: declination, tolerance_percent: tolerance, force };
+    let (t, problem) = match compute(&stations, &settings(false)) {
+        Ok(t) => (t, None),
+        Err(e @ TraverseError::Closure { .. }) => match compute(&stations, &settings(true)) {
+            Ok(t) => (t, Some(e.to_string())),
+            Err(e) => return Ok(Json(unfinished(e.to_string()))),
+        },
+        Err(e) => return Ok(Json(unfinished(e.to_string()))),
+    };
+    let polygon = safeground_formats::geojson_out::geometry(&geo::Geometry::MultiPolygon(t.polygon()));
+    Ok(Json(TraverseResult {
+        polygon: Some(polygon),
+        points: t.points.iter().map(|(n, c)| (n.clone(), c.x, c.y)).collect(),
+        benchmark: t.benchmark.map(|c| [c.x, c.y]),
+        closure_m: t.closure.error_m,
+        closure_percent: t.closure.error_percent,
+        perimeter_m: t.closure.perimeter_m,
+        within_tolerance: t.closure.within_tolerance,
+        area_m2: t.area_m2(),
+        problem,
+    }))
 }

@@ -8,6 +8,7 @@
 //! Errors are [`AppError`]: client mistakes are 4xx with a stable code.
 
 mod api;
+mod assets;
 mod error;
 
 pub use error::{AppError, ErrorBody};
@@ -60,6 +61,10 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::trace))
         .routes(routes!(api::layer))
         .routes(routes!(api::tile))
+        .routes(routes!(api::released_by_month))
+        .routes(routes!(api::reference))
+        .routes(routes!(api::check_report))
+        .routes(routes!(api::traverse))
 }
 
 /// The OpenAPI document of the API.
@@ -73,6 +78,7 @@ pub fn app(state: AppState) -> Router {
     let doc = Arc::new(doc);
     router
         .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .merge(assets::routes())
         .fallback(|| async {
             AppError::NotFound("no such route; the API is described at /api/openapi.json".into())
         })

@@ -22,6 +22,7 @@ mod import;
 mod open;
 mod read;
 mod reports;
+mod stats;
 mod tiles;
 mod write;
 
@@ -34,6 +35,7 @@ pub use import::ItemOutcome;
 pub use open::SCHEMA_VERSION;
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, ReleasedRow};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
+pub use stats::{DistrictRef, MonthRelease, OrganisationRef};
 pub use tiles::TILE_LAYERS;
 pub use write::Writer;
 

@@ -1,0 +1,92 @@
+//! Figures for dashboards and the lists forms choose from.
+
+use crate::reports::ApprovalSettings;
+use crate::{Store, StoreError};
+use serde::Serialize;
+use time::OffsetDateTime;
+
+/// Ground released in a month by one outcome.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct MonthRelease {
+    /// YYYY-MM.
+    pub month: String,
+    /// CANCELLED, REDUCED or CLEARED.
+    pub outcome: String,
+    pub area_m2: f64,
+}
+
+/// An organisation as forms list it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct OrganisationRef {
+    pub id: String,
+    pub acronym: String,
+    pub name: String,
+    pub kind: String,
+}
+
+/// A district as forms list it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct DistrictRef {
+    pub id: String,
+    pub name: String,
+    pub alt_name: Option<String>,
+    /// `[west, south, east, north]`.
+    pub bbox: [f64; 4],
+}
+
+impl Store {
+    /// Ground released per month and outcome, optionally in one district.
+    pub fn released_by_month(&self, district: Option<&str>) -> Result<Vec<MonthRelease>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(include_str!("../sql/released_by_month.sql"))?;
+        let rows = stmt.query_map([district], |r| {
+            Ok(MonthRelease { month: r.get(0)?, outcome: r.get(1)?, area_m2: r.get(2)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every organisation, by acronym.
+    pub fn organisations(&self) -> Result<Vec<OrganisationRef>, StoreError> {
+        let mut stmt =
+            self.conn.prepare_cached("SELECT id, acronym, name, kind FROM organisations ORDER BY acronym")?;
+        let rows = stmt.query_map([], |r| {
+            Ok(OrganisationRef { id: r.get(0)?, acronym: r.get(1)?, name: r.get(2)?, kind: r.get(3)? })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// Every district, by name, with its extent (from the spatial index).
+    pub fn districts(&self) -> Result<Vec<DistrictRef>, StoreError> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT d.id, d.name, d.alt_name, r.minx, r.miny, r.maxx, r.maxy
+             FROM districts d JOIN rtree_districts_geom r ON r.id = d.fid ORDER BY d.name",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok(DistrictRef {
+                id: r.get(0)?,
+                name: r.get(1)?,
+                alt_name: r.get(2)?,
+                bbox: [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+            })
+        })?;
+        Ok(rows.collect::<Result<_, _>>()?)
+    }
+
+    /// What approving a submitted report now would say: the problems that
+    /// would refuse it (none: it would be approved). Nothing is written.
+    pub fn check_report(&mut self, id: &str, settings: &ApprovalSettings) -> Result<Vec<String>, StoreError> {
+        const DRY_RUN: &str = "\u{0}dry run";
+        let outcome = self.write(|w| {
+            w.approve(id, "check", OffsetDateTime::now_utc(), settings, None)?;
+            Err(StoreError::Invalid { record: DRY_RUN.into(), problem: String::new() })
+        });
+        match outcome {
+            Err(StoreError::Invalid { record, .. }) if record == DRY_RUN => Ok(vec![]),
+            Err(StoreError::Refused { problems, .. }) => Ok(problems),
+            Err(e) => Err(e),
+            Ok(()) => Ok(vec![]),
+        }
+    }
+}

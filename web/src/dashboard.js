@@ -1,0 +1,55 @@
+// The national picture: land release per district and per month, EO
+// destroyed, casualties, risk education reach — as charts and a table.
+import { t } from './i18n.js';
+import { get, esc, km2, num } from './api.js';
+import { bars } from './charts.js';
+import { OUTCOME, CATEGORY } from './style.js';
+
+export async function mountDashboard(view) {
+  view.innerHTML = `<div class="page" id="dashboard"><p>${esc(t('common.loading'))}</p></div>`;
+  const page = view.querySelector('#dashboard');
+  const [summary, months] = await Promise.all([get('/api/summary'), get('/api/stats/released-by-month')]);
+  const n = summary.totals;
+  const card = (label, value, id) => `<div class="card" id="${id}"><div>${esc(label)}</div><div class="value">${value}</div></div>`;
+  const districts = summary.districts.filter((d) => d.area_m2.recorded > 0);
+  const monthList = [...new Set(months.map((m) => m.month))].sort();
+  const monthSeries = Object.entries(OUTCOME).map(([o, colour]) => ({
+    name: t('outcome.' + o), colour,
+    values: monthList.map((mo) => (months.find((m) => m.month === mo && m.outcome === o) || { area_m2: 0 }).area_m2 / 1e6),
+  }));
+  const years = Object.keys(n.casualties).sort();
+  const reach = n.eore_reach;
+  const kmFormat = (v) => v.toLocaleString(undefined, { maximumFractionDigits: 2 });
+  page.innerHTML = `<h1>${esc(t('dashboard.title'))}</h1>
+    <div class="cards">
+      ${card(t('dashboard.hazards'), num(n.hazards.total), 'card-hazards')}
+      ${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => card(`${t('area.' + k)} (${t('dashboard.km2')})`, km2(n.area_m2[k]), 'card-' + k)).join('')}
+    </div>
+    <div class="charts">
+      <div class="chart" id="chart-districts"><h3>${esc(t('dashboard.by_district'))}</h3>${bars({
+        categories: districts.map((d) => d.name), stacked: true, format: kmFormat,
+        series: [
+          { name: t('outcome.CANCELLED'), colour: OUTCOME.CANCELLED, values: districts.map((d) => d.area_m2.cancelled / 1e6) },
+          { name: t('outcome.REDUCED'), colour: OUTCOME.REDUCED, values: districts.map((d) => d.area_m2.reduced / 1e6) },
+          { name: t('outcome.CLEARED'), colour: OUTCOME.CLEARED, values: districts.map((d) => d.area_m2.cleared / 1e6) },
+          { name: t('area.remaining'), colour: '#d62728', values: districts.map((d) => d.area_m2.remaining / 1e6) },
+        ] })}</div>
+      <div class="chart" id="chart-months"><h3>${esc(t('dashboard.by_month'))}</h3>${bars({ categories: monthList, series: monthSeries, stacked: true, format: kmFormat })}</div>
+      <div class="chart" id="chart-eo"><h3>${esc(t('dashboard.eo_destroyed'))}</h3>${bars({
+        categories: Object.keys(n.eo_destroyed), format: (v) => num(v),
+        series: [{ name: t('dashboard.eo_destroyed'), colour: '#5a3d7a', values: Object.values(n.eo_destroyed) }] })}</div>
+      <div class="chart" id="chart-casualties"><h3>${esc(t('dashboard.casualties'))}</h3>${bars({
+        categories: years, format: (v) => num(v),
+        series: [
+          { name: t('dashboard.killed'), colour: '#7f0000', values: years.map((y) => n.casualties[y].killed) },
+          { name: t('dashboard.injured'), colour: '#ff7f00', values: years.map((y) => n.casualties[y].injured) },
+        ] })}</div>
+      <div class="chart" id="chart-eore"><h3>${esc(t('dashboard.eore'))}</h3>${bars({
+        categories: ['girls', 'boys', 'women', 'men'].map((k) => t('dashboard.' + k)), format: (v) => num(v),
+        series: [{ name: t('dashboard.eore'), colour: '#1f77b4', values: [reach.girls, reach.boys, reach.women, reach.men] }] })}</div>
+    </div>
+    <h2>${esc(t('dashboard.table'))}</h2>
+    <table id="district-table"><tr><th>${esc(t('hazard.district'))}</th><th class="num">${esc(t('dashboard.hazards'))}</th>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<th class="num">${esc(t('area.' + k))} (km²)</th>`).join('')}</tr>
+    ${summary.districts.map((d) => `<tr><td>${esc(d.name)}</td><td class="num">${num(d.hazards.total)}</td>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<td class="num">${km2(d.area_m2[k])}</td>`).join('')}</tr>`).join('')}</table>`;
+  void CATEGORY;
+}

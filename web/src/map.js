@@ -1,0 +1,77 @@
+// The national map: districts, settlements, hazards by status, released
+// ground by outcome and clustered EO finds, all from this server's tiles.
+import maplibregl from 'maplibre-gl';
+import { t } from './i18n.js';
+import { get, esc, km2, num } from './api.js';
+import { baseStyle, STATUS, OUTCOME, CATEGORY } from './style.js';
+
+export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
+
+export function newMap(container, bounds = AZERBAIJAN) {
+  const map = new maplibregl.Map({ container, style: baseStyle(), bounds, attributionControl: false, fadeDuration: 0 });
+  map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
+  map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  return map;
+}
+
+function legend() {
+  const rows = (table, prefix, dot = false) =>
+    Object.entries(table).map(([k, c]) => `<div><span class="swatch${dot ? ' dot' : ''}" style="background:${c}"></span>${esc(t(prefix + k) === prefix + k ? k : t(prefix + k))}</div>`).join('');
+  return `<div class="legend" id="legend"><strong>${esc(t('legend.title'))}</strong>
+    <h4>${esc(t('legend.hazards'))}</h4>${rows(STATUS, 'status.')}
+    <h4>${esc(t('legend.released'))}</h4>${rows(OUTCOME, 'outcome.')}
+    <h4>${esc(t('legend.finds'))}</h4>${rows(CATEGORY, 'category.', true)}
+    <h4>${esc(t('legend.places'))}</h4>
+    <div><span class="swatch dot" style="background:#3d3d3d"></span>${esc(t('legend.settlement'))}</div>
+    <div><span class="swatch" style="background:#fbfaf4;border-color:#8a8f7a"></span>${esc(t('legend.district'))}</div></div>`;
+}
+
+function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td></tr>`; }
+
+async function showHazard(panel, id) {
+  panel.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
+  const [h, history] = await Promise.all([get(`/api/hazards/${encodeURIComponent(id)}`), get(`/api/hazards/${encodeURIComponent(id)}/history`)]);
+  const a = h.area_m2;
+  panel.innerHTML = `<h2 id="hazard-title">${esc(h.code)}</h2><p>${esc(h.name)}</p>
+    <table>${row(t('hazard.kind'), esc(t('kind.' + h.kind)))}${row(t('hazard.status'), esc(t('status.' + h.status)))}
+      ${row(t('hazard.district'), esc(h.district))}${row(t('hazard.contamination'), esc(h.contamination))}
+      ${row(t('hazard.recorded'), esc(h.recorded_on))}${row(t('hazard.recorded_by'), esc(h.recorded_by))}
+      ${row(t('hazard.eo_finds'), num(h.eo_finds))}</table>
+    <h3>km²</h3><table>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<tr><th>${esc(t('area.' + k))}</th><td class="num">${km2(a[k])}</td></tr>`).join('')}</table>
+    <h3>${esc(t('hazard.history'))}</h3>
+    <table id="hazard-history"><tr><th>${esc(t('history.version'))}</th><th>${esc(t('history.from'))}</th><th>${esc(t('hazard.status'))}</th><th>${esc(t('history.report'))}</th><th>${esc(t('history.actor'))}</th></tr>
+    ${history.map((v) => `<tr><td>${v.version}</td><td>${esc(v.valid_from.slice(0, 10))}</td><td>${esc(t('status.' + v.status))}</td><td>${esc(v.report_type || '')}</td><td>${esc(v.actor || '')}</td></tr>`).join('')}</table>`;
+}
+
+export function mountMap(view) {
+  view.innerHTML = `<div class="map-view"><div class="map" id="map"></div><aside class="panel" id="panel"><p>${esc(t('map.click'))}</p></aside>${legend()}</div>`;
+  const map = newMap('map');
+  const panel = document.getElementById('panel');
+  const clickable = ['eo-finds', 'released-fill', 'hazards-fill', 'settlements'];
+  map.on('click', async (e) => {
+    const f = map.queryRenderedFeatures(e.point, { layers: clickable.filter((l) => map.getLayer(l)) })[0];
+    if (!f) return;
+    const p = f.properties;
+    try {
+      if (f.layer.id === 'hazards-fill') await showHazard(panel, p.id);
+      else if (f.layer.id === 'released-fill') {
+        panel.innerHTML = `<h2>${esc(t('hazard.released'))}</h2><table>${row(t('hazard.code'), esc(p.code))}${row(t('outcome.' + p.outcome), esc(p.released_on))}${row('km²', km2(p.area_m2))}</table><p><button id="open-hazard">${esc(p.code)}</button></p>`;
+        document.getElementById('open-hazard').onclick = () => showHazard(panel, p.code);
+      } else if (f.layer.id === 'eo-finds') {
+        panel.innerHTML = p.count > 1
+          ? `<p>${esc(t('find.cluster', { count: p.count, quantity: p.quantity }))}</p>`
+          : `<table>${row(t('find.category'), esc(p.category))}${row(t('find.type'), esc(p.eo_type))}${row(t('find.quantity'), num(p.quantity))}${row(t('find.found_on'), esc(p.found_on))}</table>`;
+      } else if (f.layer.id === 'settlements') {
+        panel.innerHTML = `<h2>${esc(p.name)}</h2><table>${row(t('settlement.population'), p.population ? num(p.population) : '—')}</table>`;
+      }
+    } catch (err) {
+      panel.innerHTML = `<p class="message error">${esc(err.message)}</p>`;
+    }
+  });
+  for (const l of clickable) {
+    map.on('mouseenter', l, () => { map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', l, () => { map.getCanvas().style.cursor = ''; });
+  }
+  window.safegroundMap = map;
+  return () => map.remove();
+}

@@ -1,0 +1,91 @@
+// The approval queue: submitted reports, each drawn over its hazard with the
+// result of approval's checks, approved or rejected with a reason.
+import maplibregl from 'maplibre-gl';
+import { t } from './i18n.js';
+import { get, post, esc } from './api.js';
+import { newMap } from './map.js';
+
+function geometries(body) {
+  const features = [];
+  if (body.new_hazard) features.push({ type: 'Feature', properties: { role: 'new' }, geometry: body.new_hazard.geometry });
+  if (body.hazard_geometry) features.push({ type: 'Feature', properties: { role: 'new' }, geometry: body.hazard_geometry });
+  for (const r of body.released || []) features.push({ type: 'Feature', properties: { role: 'released' }, geometry: r.geometry });
+  for (const f of body.eo_finds || []) if (Array.isArray(f.location)) features.push({ type: 'Feature', properties: { role: 'find' }, geometry: { type: 'Point', coordinates: f.location } });
+  return { type: 'FeatureCollection', features };
+}
+
+function extent(fc) {
+  const b = new maplibregl.LngLatBounds();
+  const walk = (c) => (typeof c[0] === 'number' ? b.extend(c) : c.forEach(walk));
+  fc.features.forEach((f) => f.geometry && walk(f.geometry.coordinates));
+  return b.isEmpty() ? null : b;
+}
+
+export async function mountQueue(view) {
+  view.innerHTML = `<div class="queue"><div class="list" id="queue-list"><h2 style="padding:0 0.8em">${esc(t('queue.title'))}</h2></div>
+    <div class="detail"><div class="map" id="queue-map"></div><div class="info" id="queue-info"><p>${esc(t('queue.select'))}</p></div></div></div>`;
+  const map = newMap('queue-map');
+  map.on('load', () => {
+    map.addSource('report', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addSource('hazard', { type: 'geojson', data: { type: 'FeatureCollection', features: [] } });
+    map.addLayer({ id: 'hazard-outline', type: 'line', source: 'hazard', paint: { 'line-color': '#d62728', 'line-width': 2.5, 'line-dasharray': [2, 1] } });
+    map.addLayer({ id: 'report-fill', type: 'fill', source: 'report', filter: ['==', ['geometry-type'], 'Polygon'], paint: { 'fill-color': ['match', ['get', 'role'], 'released', '#00a651', '#ff8c00'], 'fill-opacity': 0.45 } });
+    map.addLayer({ id: 'report-line', type: 'line', source: 'report', paint: { 'line-color': '#23313f', 'line-width': 1.5 } });
+    map.addLayer({ id: 'report-points', type: 'circle', source: 'report', filter: ['==', ['geometry-type'], 'Point'], paint: { 'circle-color': '#5a3d7a', 'circle-radius': 5 } });
+  });
+  const list = view.querySelector('#queue-list');
+  const info = view.querySelector('#queue-info');
+  const page = await get('/api/reports?state=SUBMITTED&per_page=1000');
+  if (!page.items.length) list.insertAdjacentHTML('beforeend', `<p style="padding:0 0.9em" id="queue-empty">${esc(t('queue.empty'))}</p>`);
+  for (const r of page.items) {
+    const item = document.createElement('div');
+    item.className = 'item';
+    item.dataset.id = r.id;
+    item.innerHTML = `<strong>${esc(r.type)}</strong> · ${esc(r.organisation)}<br><small>${esc(r.start_date)} – ${esc(r.end_date)}${r.hazard ? ' · ' + esc(r.hazard) : ''}</small>`;
+    item.onclick = () => select(r.id, item);
+    list.appendChild(item);
+  }
+
+  async function select(id, item) {
+    list.querySelectorAll('.item').forEach((i) => i.classList.toggle('selected', i === item));
+    info.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
+    const [shown, checks] = await Promise.all([get(`/api/reports/${id}`), post(`/api/reports/${id}/check`, {})]);
+    const body = shown.body;
+    const fc = geometries(body);
+    let hazard = { type: 'FeatureCollection', features: [] };
+    const hazardKey = body.hazard || shown.report.hazard;
+    if (hazardKey) {
+      try {
+        const h = await get(`/api/hazards/${encodeURIComponent(hazardKey)}`);
+        hazard = { type: 'FeatureCollection', features: [{ type: 'Feature', properties: {}, geometry: h.geometry }] };
+      } catch (_) { /* a hazard the report names but the register lacks: the checks say so */ }
+    }
+    const draw = () => {
+      map.getSource('report').setData(fc);
+      map.getSource('hazard').setData(hazard);
+      const b = extent({ features: [...fc.features, ...hazard.features] });
+      if (b) map.fitBounds(b, { padding: 40, maxZoom: 16, duration: 0 });
+    };
+    if (map.isStyleLoaded() && map.getSource('report')) draw(); else map.once('load', draw);
+    info.innerHTML = `<table>
+        <tr><th>${esc(t('report.type'))}</th><td>${esc(shown.report.type)}</td></tr>
+        <tr><th>${esc(t('report.organisation'))}</th><td>${esc(shown.report.organisation)}</td></tr>
+        <tr><th>${esc(t('report.dates'))}</th><td>${esc(shown.report.start_date)} – ${esc(shown.report.end_date)}</td></tr>
+        <tr><th>${esc(t('queue.submitted'))}</th><td>${esc(shown.report.submitted_at)} ${esc(t('queue.by'))} ${esc(shown.report.submitted_by)}</td></tr></table>
+      <h3>${esc(t('queue.checks'))}</h3>
+      <div id="checks">${checks.approvable ? `<p class="ok">${esc(t('queue.approvable'))}</p>` : `<p class="problems">${esc(t('queue.refused'))}</p><ul class="problems">${checks.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`}</div>
+      <p><button class="primary" id="approve" ${checks.approvable ? '' : 'disabled'}>${esc(t('queue.approve'))}</button></p>
+      <p><label>${esc(t('queue.reason'))}<br><textarea id="reason" rows="2" cols="50"></textarea></label><br>
+      <button class="danger" id="reject">${esc(t('queue.reject'))}</button></p><div id="decision"></div>`;
+    const decision = info.querySelector('#decision');
+    const done = (msg) => { decision.innerHTML = `<p class="message info">${esc(msg)}</p>`; item.remove(); };
+    const fail = (err) => { decision.innerHTML = `<div class="message error">${esc(err.message)}${err.problems.length ? '<ul>' + err.problems.map((p) => `<li>${esc(p)}</li>`).join('') + '</ul>' : ''}</div>`; };
+    info.querySelector('#approve').onclick = () => post(`/api/reports/${id}/approve`, {}).then(() => done(t('queue.approved')), fail);
+    info.querySelector('#reject').onclick = () => {
+      const reason = info.querySelector('#reason').value.trim();
+      if (!reason) { decision.innerHTML = `<p class="message error">${esc(t('queue.reason_needed'))}</p>`; return; }
+      post(`/api/reports/${id}/reject`, { reason }).then(() => done(t('queue.rejected')), fail);
+    };
+  }
+  return () => map.remove();
+}

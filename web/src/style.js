@@ -1,0 +1,37 @@
+// The map's colours: one place, shared by the map layers and the legend.
+export const STATUS = { OPEN: '#d62728', WORKED_ON: '#ff8c00', CLOSED: '#2ca02c', HANDED_OVER: '#1f77b4' };
+export const OUTCOME = { CANCELLED: '#9e9e9e', REDUCED: '#e6d600', CLEARED: '#00a651' };
+export const CATEGORY = { AP: '#e41a1c', AT: '#7f0000', UXO: '#ff7f00', AXO: '#8c510a', CMR: '#984ea3', IED: '#222222' };
+
+export function match(property, table, fallback = '#888888') {
+  return ['match', ['get', property], ...Object.entries(table).flat(), fallback];
+}
+
+// A style with no outside resource: every source is this server's tiles.
+export function baseStyle() {
+  const tiles = (layer) => ({ type: 'vector', tiles: [`${location.origin}/tiles/${layer}/{z}/{x}/{y}.mvt`], minzoom: 0, maxzoom: 16 });
+  return {
+    version: 8,
+    sources: {
+      districts: tiles('districts'),
+      settlements: tiles('settlements'),
+      hazards: tiles('hazards'),
+      released_areas: tiles('released_areas'),
+      eo_finds: tiles('eo_finds'),
+    },
+    layers: [
+      { id: 'background', type: 'background', paint: { 'background-color': '#eef1e8' } },
+      { id: 'districts-fill', type: 'fill', source: 'districts', 'source-layer': 'districts', paint: { 'fill-color': '#fbfaf4', 'fill-opacity': 0.9 } },
+      { id: 'districts-line', type: 'line', source: 'districts', 'source-layer': 'districts', paint: { 'line-color': '#8a8f7a', 'line-width': 0.8 } },
+      { id: 'hazards-fill', type: 'fill', source: 'hazards', 'source-layer': 'hazards', paint: { 'fill-color': match('status', STATUS), 'fill-opacity': 0.55 } },
+      { id: 'hazards-line', type: 'line', source: 'hazards', 'source-layer': 'hazards', paint: { 'line-color': match('status', STATUS), 'line-width': ['match', ['get', 'kind'], 'CHA', 2, 1], 'line-dasharray': [1, 0] } },
+      { id: 'released-fill', type: 'fill', source: 'released_areas', 'source-layer': 'released_areas', paint: { 'fill-color': match('outcome', OUTCOME), 'fill-opacity': 0.6 } },
+      { id: 'eo-finds', type: 'circle', source: 'eo_finds', 'source-layer': 'eo_finds', paint: {
+        'circle-color': ['case', ['>', ['coalesce', ['get', 'count'], 1], 1], '#5a3d7a', match('category', CATEGORY)],
+        'circle-radius': ['interpolate', ['linear'], ['coalesce', ['get', 'count'], 1], 1, 3.5, 10, 7, 100, 12, 1000, 18],
+        'circle-stroke-color': '#fff', 'circle-stroke-width': 1, 'circle-opacity': 0.85 } },
+      { id: 'settlements', type: 'circle', source: 'settlements', 'source-layer': 'settlements', paint: {
+        'circle-color': '#3d3d3d', 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 12, 4], 'circle-stroke-color': '#fff', 'circle-stroke-width': 0.8 } },
+    ],
+  };
+}
