@@ -23,7 +23,11 @@ function legend() {
     <h4>${esc(t('legend.finds'))}</h4>${rows(CATEGORY, 'category.', true)}
     <h4>${esc(t('legend.places'))}</h4>
     <div><span class="swatch dot" style="background:#3d3d3d"></span>${esc(t('legend.settlement'))}</div>
-    <div><span class="swatch" style="background:#fbfaf4;border-color:#8a8f7a"></span>${esc(t('legend.district'))}</div></div>`;
+    <div><span class="swatch" style="background:#fbfaf4;border-color:#8a8f7a"></span>${esc(t('legend.district'))}</div>
+    <div><span class="swatch" style="background:#fbfaf4;border:2px solid #4b5320"></span>${esc(t('legend.country'))}</div>
+    <h4>${esc(t('legend.kind'))}</h4>
+    <div><span class="swatch" style="background:none;border:2px solid #555"></span>${esc(t('kind.CHA'))}</div>
+    <div><span class="swatch" style="background:none;border:2px dashed #555"></span>${esc(t('kind.SHA'))}</div></div>`;
 }
 
 function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td></tr>`; }

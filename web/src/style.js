@@ -13,6 +13,7 @@ export function baseStyle() {
   return {
     version: 8,
     sources: {
+      country: tiles('country'),
       districts: tiles('districts'),
       settlements: tiles('settlements'),
       hazards: tiles('hazards'),
@@ -21,15 +22,19 @@ export function baseStyle() {
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#eef1e8' } },
-      { id: 'districts-fill', type: 'fill', source: 'districts', 'source-layer': 'districts', paint: { 'fill-color': '#fbfaf4', 'fill-opacity': 0.9 } },
+      { id: 'country-fill', type: 'fill', source: 'country', 'source-layer': 'country', paint: { 'fill-color': '#fbfaf4' } },
+      { id: 'districts-fill', type: 'fill', source: 'districts', 'source-layer': 'districts', paint: { 'fill-color': '#fbfaf4', 'fill-opacity': 0.6 } },
       { id: 'districts-line', type: 'line', source: 'districts', 'source-layer': 'districts', paint: { 'line-color': '#8a8f7a', 'line-width': 0.8 } },
       { id: 'hazards-fill', type: 'fill', source: 'hazards', 'source-layer': 'hazards', paint: { 'fill-color': match('status', STATUS), 'fill-opacity': 0.55 } },
-      { id: 'hazards-line', type: 'line', source: 'hazards', 'source-layer': 'hazards', paint: { 'line-color': match('status', STATUS), 'line-width': ['match', ['get', 'kind'], 'CHA', 2, 1], 'line-dasharray': [1, 0] } },
+      // Confirmed areas (CHA) have a solid outline, suspected ones (SHA) a dashed one.
+      { id: 'hazards-line-cha', type: 'line', source: 'hazards', 'source-layer': 'hazards', filter: ['==', ['get', 'kind'], 'CHA'], paint: { 'line-color': match('status', STATUS), 'line-width': 2 } },
+      { id: 'hazards-line-sha', type: 'line', source: 'hazards', 'source-layer': 'hazards', filter: ['==', ['get', 'kind'], 'SHA'], paint: { 'line-color': match('status', STATUS), 'line-width': 1.5, 'line-dasharray': [3, 2] } },
       { id: 'released-fill', type: 'fill', source: 'released_areas', 'source-layer': 'released_areas', paint: { 'fill-color': match('outcome', OUTCOME), 'fill-opacity': 0.6 } },
       { id: 'eo-finds', type: 'circle', source: 'eo_finds', 'source-layer': 'eo_finds', paint: {
         'circle-color': ['case', ['>', ['coalesce', ['get', 'count'], 1], 1], '#5a3d7a', match('category', CATEGORY)],
         'circle-radius': ['interpolate', ['linear'], ['coalesce', ['get', 'count'], 1], 1, 3.5, 10, 7, 100, 12, 1000, 18],
         'circle-stroke-color': '#fff', 'circle-stroke-width': 1, 'circle-opacity': 0.85 } },
+      { id: 'country-line', type: 'line', source: 'country', 'source-layer': 'country', paint: { 'line-color': '#4b5320', 'line-width': 2.2 } },
       { id: 'settlements', type: 'circle', source: 'settlements', 'source-layer': 'settlements', paint: {
         'circle-color': '#3d3d3d', 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 12, 4], 'circle-stroke-color': '#fff', 'circle-stroke-width': 0.8 } },
     ],

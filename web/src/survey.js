@@ -24,7 +24,7 @@ export async function mountSurvey(view) {
     <fieldset><label>${esc(t('survey.benchmark'))}<br><input name="benchmark" id="benchmark" size="44"></label>
       <label>${esc(t('survey.declination'))} <input name="declination" type="number" step="0.1" value="0" style="width:6em"></label>
       <h4>${esc(t('survey.points'))}</h4>
-      <table class="legs" id="legs"><tr><th>${esc(t('survey.point'))}</th><th>${esc(t('survey.how'))}</th><th>${esc(t('survey.bearing'))}</th><th>${esc(t('survey.unit'))}</th><th>${esc(t('survey.north'))}</th><th>${esc(t('survey.distance'))}</th><th>${esc(t('survey.position'))}</th></tr></table>
+      <div class="legs-wrap"><table class="legs" id="legs"><tr><th>${esc(t('survey.point'))}</th><th>${esc(t('survey.how'))}</th><th>${esc(t('survey.bearing'))}</th><th>${esc(t('survey.unit'))}</th><th>${esc(t('survey.north'))}</th><th>${esc(t('survey.distance'))}</th><th>${esc(t('survey.position'))}</th></tr></table></div>
       <button type="button" id="add-leg">${esc(t('survey.add'))}</button>
       <p><small>${esc(t('survey.close'))}</small></p>
       <div class="closure" id="closure"></div><div id="traverse-problem"></div></fieldset>

@@ -327,6 +327,7 @@ struct Reference {
 
 /// Writes the places and organisations.
 fn write_reference(g: &mut Gen, places: &Places, w: &mut Writer<'_>) -> Result<Reference, StoreError> {
+    w.insert_country("Azerbaijan", Some("AZ"), &places.outline)?;
     let mut regions: Vec<(String, Uuid)> = Vec::new();
     let mut district_ids = Vec::new();
     for d in &places.districts {

@@ -17,7 +17,7 @@ use safeground_core::summary::Summary;
 use safeground_formats::geojson_out::GeoJsonWriter;
 use safeground_store::{
     end_of_day, ApprovalSettings, DistrictRef, EventRow, HazardDetail, HazardFilter, HazardRow,
-    HazardVersion, MonthRelease, OrganisationRef, ReportRow, Store, TraceRow,
+    HazardVersion, MonthRelease, OrganisationRef, ReportRow, Store, TraceRow, TILE_LAYERS,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -454,7 +454,7 @@ pub async fn layer(
 /// A Mapbox Vector Tile of a layer (districts, settlements, hazards,
 /// released_areas, eo_finds; EO finds clustered below zoom 14).
 #[utoipa::path(get, path = "/tiles/{layer}/{z}/{x}/{y}", params(
-        ("layer" = String, Path, description = "districts, settlements, hazards, released_areas or eo_finds"),
+        ("layer" = String, Path, description = "country, districts, settlements, hazards, released_areas or eo_finds"),
         ("z" = u8, Path, description = "zoom, 0 to 24"), ("x" = u32, Path), ("y" = String, Path, description = "row, then .mvt or .pbf")),
     responses((status = 200, description = "the tile", content_type = "application/vnd.mapbox-vector-tile"),
         (status = 400, body = ErrorBody), (status = 404, body = ErrorBody)))]
@@ -462,7 +462,12 @@ pub async fn tile(
     State(state): State<AppState>,
     Path((name, z, x, file)): Path<(String, String, String, String)>,
 ) -> Result<impl IntoResponse, AppError> {
-    let layer: Layer = name.parse().map_err(AppError::NotFound)?;
+    let Some(&layer) = TILE_LAYERS.iter().find(|l| **l == name) else {
+        return Err(AppError::NotFound(format!(
+            "'{name}' is not served as tiles; tiles are {}",
+            TILE_LAYERS.join(", ")
+        )));
+    };
     let y = file.strip_suffix(".mvt").or_else(|| file.strip_suffix(".pbf")).unwrap_or(&file);
     let number = |v: &str, what: &str| -> Result<u32, AppError> {
         v.parse().map_err(|_| AppError::BadRequest(format!("{what}: '{v}' is not a tile number")))
@@ -471,9 +476,7 @@ pub async fn tile(
     let tile = TileId::new(u8::try_from(z).unwrap_or(u8::MAX), number(&x, "x")?, number(y, "y")?)
         .map_err(AppError::BadRequest)?;
     let bytes = with_store(&state, move |s| {
-        s.tile(layer, tile)?.ok_or_else(|| {
-            AppError::NotFound(format!("{} is not served as tiles; tiles are districts, settlements, hazards, released_areas and eo_finds", layer.name()))
-        })
+        s.tile(layer, tile)?.ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))
     })
     .await?;
     Ok((

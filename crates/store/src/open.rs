@@ -16,6 +16,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0002_reports_history.sql"),
     include_str!("../migrations/0003_report_drafts.sql"),
     include_str!("../migrations/0004_spatial_index.sql"),
+    include_str!("../migrations/0005_country.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.

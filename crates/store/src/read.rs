@@ -276,10 +276,14 @@ impl Store {
         Ok(out)
     }
 
-    /// The districts' boundaries together: the programme's country, against
-    /// which positions are checked. Empty when the register has no districts.
+    /// The programme's country, against which positions are checked: its
+    /// outline (the `country` layer), or, when the register has none, its
+    /// districts' boundaries together. Empty when it has neither.
     pub fn country(&self) -> Result<geo::MultiPolygon<f64>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT name, geom FROM districts ORDER BY fid")?;
+        let mut stmt = self.conn.prepare(
+            "SELECT name, geom FROM country
+             UNION ALL SELECT name, geom FROM districts WHERE NOT EXISTS (SELECT 1 FROM country)",
+        )?;
         let mut rows = stmt.query([])?;
         let mut parts = Vec::new();
         while let Some(r) = rows.next()? {

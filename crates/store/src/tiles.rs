@@ -2,23 +2,23 @@
 //! GeoPackage spatial index, encoded as a Mapbox Vector Tile
 //! ([`safeground_core::mvt`]). EO finds are clustered below zoom 14.
 
-use crate::export::Layer;
 use crate::{Store, StoreError};
 use rusqlite::types::ValueRef;
 use safeground_core::mvt::{cluster, encode_tile, Feature, TileId, Value};
 use safeground_core::wkb::decode_gpkg;
 
 /// The layers served as tiles.
-pub const TILE_LAYERS: [Layer; 5] =
-    [Layer::Districts, Layer::Settlements, Layer::Hazards, Layer::ReleasedAreas, Layer::EoFinds];
+pub const TILE_LAYERS: [&str; 6] =
+    ["country", "districts", "settlements", "hazards", "released_areas", "eo_finds"];
 
-fn sql(layer: Layer) -> Option<&'static str> {
+fn sql(layer: &str) -> Option<&'static str> {
     Some(match layer {
-        Layer::Hazards => include_str!("../sql/tiles/hazards.sql"),
-        Layer::ReleasedAreas => include_str!("../sql/tiles/released_areas.sql"),
-        Layer::EoFinds => include_str!("../sql/tiles/eo_finds.sql"),
-        Layer::Settlements => include_str!("../sql/tiles/settlements.sql"),
-        Layer::Districts => include_str!("../sql/tiles/districts.sql"),
+        "hazards" => include_str!("../sql/tiles/hazards.sql"),
+        "released_areas" => include_str!("../sql/tiles/released_areas.sql"),
+        "eo_finds" => include_str!("../sql/tiles/eo_finds.sql"),
+        "settlements" => include_str!("../sql/tiles/settlements.sql"),
+        "districts" => include_str!("../sql/tiles/districts.sql"),
+        "country" => include_str!("../sql/tiles/country.sql"),
         _ => return None,
     })
 }
@@ -34,16 +34,16 @@ fn settlement_limit(z: u8) -> usize {
 }
 
 impl Store {
-    /// The Mapbox Vector Tile of `layer` at `tile` (one MVT layer named like it).
-    /// `Ok(None)` when the layer is not served as tiles.
-    pub fn tile(&self, layer: Layer, tile: TileId) -> Result<Option<Vec<u8>>, StoreError> {
+    /// The Mapbox Vector Tile of `layer` (one of [`TILE_LAYERS`]) at `tile`,
+    /// one MVT layer named like it. `Ok(None)` when the layer is not served as tiles.
+    pub fn tile(&self, layer: &str, tile: TileId) -> Result<Option<Vec<u8>>, StoreError> {
         let Some(query) = sql(layer) else { return Ok(None) };
         let [w, s, e, n] = tile.buffered_bounds();
         let mut stmt = self.conn.prepare_cached(query)?;
         let names: Vec<String> = stmt.column_names().iter().skip(2).map(|c| c.to_string()).collect();
         let mut rows = stmt.query(rusqlite::params![w, s, e, n])?;
         let mut features = vec![];
-        let limit = if layer == Layer::Settlements { settlement_limit(tile.z) } else { usize::MAX };
+        let limit = if layer == "settlements" { settlement_limit(tile.z) } else { usize::MAX };
         while let Some(r) = rows.next()? {
             if features.len() >= limit {
                 break;
@@ -53,7 +53,7 @@ impl Store {
                 ValueRef::Blob(b) => {
                     decode_gpkg(b)
                         .map_err(|e| StoreError::Invalid {
-                            record: format!("{} feature {fid}", layer.name()),
+                            record: format!("{layer} feature {fid}"),
                             problem: format!("stored geometry cannot be read: {e}"),
                         })?
                         .1
@@ -72,9 +72,9 @@ impl Store {
             }
             features.push(Feature { id: Some(fid as u64), properties, geometry });
         }
-        if layer == Layer::EoFinds && tile.z < 14 {
+        if layer == "eo_finds" && tile.z < 14 {
             features = cluster(tile, features, 64, Some("quantity"));
         }
-        Ok(Some(encode_tile(tile, &[(layer.name(), features)])))
+        Ok(Some(encode_tile(tile, &[(layer, features)])))
     }
 }

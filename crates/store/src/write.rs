@@ -155,6 +155,27 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
+    /// Records the programme country's outline (the base of the map, the
+    /// boundary positions are checked against).
+    pub fn insert_country(
+        &mut self,
+        name: &str,
+        iso: Option<&str>,
+        outline: &MultiPolygon<f64>,
+    ) -> Result<(), StoreError> {
+        check_polygon(&format!("country {name}"), outline)?;
+        self.tx
+            .prepare_cached("INSERT INTO country (geom, id, name, iso) VALUES (?1, ?2, ?3, ?4)")?
+            .execute(params![
+                multipolygon_blob(outline),
+                uuid_text(Uuid::new_v5(&Uuid::NAMESPACE_OID, name.as_bytes())),
+                name,
+                iso
+            ])?;
+        self.touch("country", outline);
+        Ok(())
+    }
+
     pub fn insert_district(&mut self, d: &District) -> Result<(), StoreError> {
         check_polygon(&format!("district {}", d.name), &d.boundary)?;
         self.tx
