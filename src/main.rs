@@ -65,6 +65,15 @@ enum Command {
     Import(import::ImportArgs),
     /// Serve the web application (map, dashboard, approval queue, survey form) and its API on this machine.
     Serve(serve::ServeArgs),
+    /// Recompute every hazard's land-release figures from its geometry and compare them with the register's.
+    Verify {
+        /// Print one JSON object.
+        #[arg(long)]
+        json: bool,
+        /// Relative difference tolerated between a stored and a recomputed figure.
+        #[arg(long, default_value_t = 1e-9)]
+        tolerance: f64,
+    },
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
     Task(reports::TaskCommand),
@@ -200,6 +209,36 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&cli.db, &args)?,
         Command::Import(args) => import::run(&cli.db, &cli.actor, &args)?,
         Command::Serve(args) => serve::run(&cli.db, &cli.actor, &args)?,
+        Command::Verify { json, tolerance } => {
+            let store = open(&cli.db)?;
+            let started = std::time::Instant::now();
+            let v = store.verify_accounting(tolerance)?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&v)?);
+            } else {
+                println!(
+                    "Recomputed the figures of {} hazards ({} released polygons) from their geometry in {:.1} s; \
+                     {:.2} km² remain; largest difference from the register {:.3e} m².",
+                    v.hazards,
+                    v.released_polygons,
+                    started.elapsed().as_secs_f64(),
+                    v.remaining_m2 / 1e6,
+                    v.max_difference_m2
+                );
+                for m in v.mismatches.iter().take(20) {
+                    println!(
+                        "  {}: the register says {:.2} m² remain, its geometry {:.2} m²",
+                        m.code, m.stored.remaining, m.computed.remaining
+                    );
+                }
+            }
+            if !v.mismatches.is_empty() {
+                anyhow::bail!(
+                    "{} hazards' figures do not match their geometry; approving any report on them recomputes them",
+                    v.mismatches.len()
+                );
+            }
+        }
         Command::Task(cmd) => reports::task(&cli.db, &cli.actor, &cmd)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {

@@ -24,6 +24,7 @@ mod read;
 mod reports;
 mod stats;
 mod tiles;
+mod verify;
 mod write;
 
 pub use drafts::DraftOutcome;
@@ -37,6 +38,7 @@ pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, R
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 pub use stats::{DistrictRef, MonthRelease, OrganisationRef};
 pub use tiles::TILE_LAYERS;
+pub use verify::{Mismatch, Verification};
 pub use write::Writer;
 
 use rusqlite::Connection;

@@ -1,0 +1,152 @@
+//! Recomputing every hazard's land-release figures from geometry and
+//! comparing them with what the register holds: an audit of the accounting
+//! (and the benchmark of it). Read-only; hazards are read in chunks and
+//! computed on every core.
+
+use crate::geometry::read_multipolygon;
+use crate::{Store, StoreError};
+use geo::MultiPolygon;
+use safeground_core::accounting::{account, ReleaseFigures};
+use safeground_core::codes::ReleaseOutcome;
+use serde::Serialize;
+
+/// A hazard whose stored figures differ from its geometry's.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Mismatch {
+    pub code: String,
+    pub stored: ReleaseFigures,
+    pub computed: ReleaseFigures,
+}
+
+/// What the recomputation found.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Verification {
+    pub hazards: usize,
+    pub released_polygons: usize,
+    /// Σ remaining area, recomputed (m²).
+    pub remaining_m2: f64,
+    /// The largest difference between a stored and a recomputed figure (m²).
+    pub max_difference_m2: f64,
+    pub mismatches: Vec<Mismatch>,
+}
+
+struct Item {
+    code: String,
+    stored: ReleaseFigures,
+    geometry: MultiPolygon<f64>,
+    released: Vec<(ReleaseOutcome, MultiPolygon<f64>)>,
+}
+
+fn differs(a: &ReleaseFigures, b: &ReleaseFigures, tolerance: f64) -> f64 {
+    [
+        (a.recorded, b.recorded),
+        (a.cancelled, b.cancelled),
+        (a.reduced, b.reduced),
+        (a.cleared, b.cleared),
+        (a.remaining, b.remaining),
+    ]
+    .iter()
+    .map(|(x, y)| {
+        let d = (x - y).abs();
+        if d <= tolerance * x.abs().max(y.abs()).max(1.0) {
+            0.0
+        } else {
+            d
+        }
+    })
+    .fold(0.0, f64::max)
+}
+
+impl Store {
+    /// Recomputes every hazard in force; a figure differing by more than
+    /// `tolerance` (relative, and at least 1 m² × tolerance) is a mismatch.
+    pub fn verify_accounting(&self, tolerance: f64) -> Result<Verification, StoreError> {
+        let mut out = Verification {
+            hazards: 0,
+            released_polygons: 0,
+            remaining_m2: 0.0,
+            max_difference_m2: 0.0,
+            mismatches: vec![],
+        };
+        let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
+        let mut hazards = self.conn.prepare(
+            "SELECT id, code, geom, area_recorded_m2, area_cancelled_m2, area_reduced_m2, area_cleared_m2,
+                    area_remaining_m2 FROM hazards WHERE revoked_at IS NULL ORDER BY fid",
+        )?;
+        let mut released = self.conn.prepare_cached(
+            "SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL",
+        )?;
+        let mut rows = hazards.query([])?;
+        let mut chunk: Vec<Item> = Vec::with_capacity(2048);
+        let mut done = false;
+        while !done {
+            chunk.clear();
+            while chunk.len() < 2048 {
+                let Some(r) = rows.next()? else {
+                    done = true;
+                    break;
+                };
+                let id: String = r.get(0)?;
+                let code: String = r.get(1)?;
+                let blob: Vec<u8> = r.get(2)?;
+                let geometry = read_multipolygon(&blob, &format!("hazard {code}"))?;
+                let stored = ReleaseFigures {
+                    recorded: r.get(3)?,
+                    cancelled: r.get(4)?,
+                    reduced: r.get(5)?,
+                    cleared: r.get(6)?,
+                    remaining: r.get(7)?,
+                };
+                let mut parts = vec![];
+                let mut rel = released.query([&id])?;
+                while let Some(x) = rel.next()? {
+                    let outcome: String = x.get(0)?;
+                    let outcome = outcome.parse().map_err(|e| StoreError::Invalid {
+                        record: format!("hazard {code}"),
+                        problem: format!("stored outcome: {e}"),
+                    })?;
+                    let g: Vec<u8> = x.get(1)?;
+                    parts.push((outcome, read_multipolygon(&g, &format!("hazard {code}"))?));
+                }
+                chunk.push(Item { code, stored, geometry, released: parts });
+            }
+            let per = chunk.len().div_ceil(threads).max(1);
+            let results: Vec<Vec<(String, ReleaseFigures, ReleaseFigures, usize)>> =
+                std::thread::scope(|s| {
+                    let handles: Vec<_> = chunk
+                        .chunks(per)
+                        .map(|part| {
+                            s.spawn(move || {
+                                part.iter()
+                                    .map(|it| {
+                                        let refs: Vec<_> = it.released.iter().map(|(o, g)| (*o, g)).collect();
+                                        let figures = account(&it.geometry, &refs).figures();
+                                        (it.code.clone(), it.stored, figures, it.released.len())
+                                    })
+                                    .collect::<Vec<_>>()
+                            })
+                        })
+                        .collect();
+                    handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+                });
+            for (code, stored, computed, n) in results.into_iter().flatten() {
+                out.hazards += 1;
+                out.released_polygons += n;
+                out.remaining_m2 += computed.remaining;
+                let d = differs(&stored, &computed, tolerance);
+                out.max_difference_m2 = out.max_difference_m2.max(
+                    [
+                        (stored.remaining - computed.remaining).abs(),
+                        (stored.recorded - computed.recorded).abs(),
+                    ]
+                    .into_iter()
+                    .fold(0.0, f64::max),
+                );
+                if d > 0.0 {
+                    out.mismatches.push(Mismatch { code, stored, computed });
+                }
+            }
+        }
+        Ok(out)
+    }
+}
