@@ -154,6 +154,13 @@ fn parse_status(s: &str) -> Result<HazardStatus, String> {
 }
 
 fn main() -> ExitCode {
+    // A reader that closes the pipe early (`| head`) ends us as it ends any
+    // Unix tool, instead of a panic on the next write.
+    #[cfg(unix)]
+    // SAFETY: setting a signal's disposition to its default, before any thread starts.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

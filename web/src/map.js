@@ -56,6 +56,11 @@ export function mountMap(view) {
     const f = map.queryRenderedFeatures(e.point, { layers: clickable.filter((l) => map.getLayer(l)) })[0];
     if (!f) return;
     const p = f.properties;
+    if (f.layer.id !== 'settlements' && p.id === undefined && p.count === undefined) {
+      // Low zoom tiles carry no details: zoom in to the feature.
+      map.easeTo({ center: e.lngLat, zoom: Math.max(map.getZoom() + 3, 12.5) });
+      return;
+    }
     try {
       if (f.layer.id === 'hazards-fill') await showHazard(panel, p.id);
       else if (f.layer.id === 'released-fill') {

@@ -159,8 +159,17 @@ fn encode_layer(tile: TileId, name: &str, features: &[Feature]) -> Vec<u8> {
     let mut values: Vec<Vec<u8>> = vec![];
     let mut value_index: BTreeMap<Vec<u8>, u32> = BTreeMap::new();
     let mut encoded_features = vec![];
+    // Features drawn identically on the same pixel (hazards too small to see
+    // at low zoom, each a one-pixel mark) are written once.
+    let mut seen = std::collections::HashSet::new();
     for f in features {
         let Some((kind, geometry)) = geometry_commands(tile, &f.geometry) else { continue };
+        if kind == 3 && geometry.len() <= 12 {
+            let tags: Vec<String> = f.properties.iter().map(|(k, v)| format!("{k}={v:?}")).collect();
+            if !seen.insert((geometry.clone(), tags)) {
+                continue;
+            }
+        }
         let mut tags = vec![];
         for (k, v) in &f.properties {
             let ki = *key_index.entry(k.clone()).or_insert_with(|| {
@@ -270,14 +279,24 @@ fn polygon_commands(tile: TileId, p: &Polygon<f64>, cmd: &mut Vec<u32>, cursor: 
     }
 }
 
-/// A ring in tile units: clipped, quantised, without repeated points, wound
-/// as the spec wants; `None` if it collapses.
+/// Douglas–Peucker tolerance in tile units: a screen pixel is 8 units of a
+/// 512-pixel tile, so half a pixel is never seen.
+const SIMPLIFY: f64 = 4.0;
+/// The side, in tile units, of the mark a polygon too small to draw becomes
+/// (one screen pixel), so that no hazard vanishes from the map at low zoom.
+const SPECK: i64 = 8;
+
+/// A ring in tile units: clipped, simplified, quantised, without repeated
+/// points, wound as the spec wants; `None` if it collapses (an exterior ring
+/// that lies in the tile collapses to a one-pixel square instead).
 fn ring(tile: TileId, r: &LineString<f64>, exterior: bool) -> Option<Vec<(i64, i64)>> {
     let mut pts: Vec<Coord<f64>> = r.0.iter().map(|c| tile.project(*c)).collect();
     if pts.len() > 1 && pts.first() == pts.last() {
         pts.pop();
     }
     let pts = clip(pts, -BUFFER, EXTENT as f64 + BUFFER);
+    let speck = exterior.then(|| speck(&pts)).flatten();
+    let pts = simplify(pts);
     let mut q: Vec<(i64, i64)> = Vec::with_capacity(pts.len());
     for c in pts {
         let p = (c.x.round() as i64, c.y.round() as i64);
@@ -289,7 +308,7 @@ fn ring(tile: TileId, r: &LineString<f64>, exterior: bool) -> Option<Vec<(i64, i
         q.pop();
     }
     if q.len() < 3 {
-        return None;
+        return speck;
     }
     let area2: i64 = (0..q.len())
         .map(|i| {
@@ -298,13 +317,36 @@ fn ring(tile: TileId, r: &LineString<f64>, exterior: bool) -> Option<Vec<(i64, i
         })
         .sum();
     if area2 == 0 {
-        return None;
+        return speck;
     }
     // Spec: exterior rings have positive area (clockwise with y down), holes negative.
     if (area2 > 0) != exterior {
         q.reverse();
     }
     Some(q)
+}
+
+/// A one-pixel square (clockwise on screen) at the middle of `pts`, if any.
+fn speck(pts: &[Coord<f64>]) -> Option<Vec<(i64, i64)>> {
+    if pts.is_empty() {
+        return None;
+    }
+    let n = pts.len() as f64;
+    let (cx, cy) = pts.iter().fold((0.0, 0.0), |(x, y), c| (x + c.x / n, y + c.y / n));
+    let (x, y) = (cx.round() as i64 - SPECK / 2, cy.round() as i64 - SPECK / 2);
+    Some(vec![(x, y), (x + SPECK, y), (x + SPECK, y + SPECK), (x, y + SPECK)])
+}
+
+/// Douglas–Peucker on a closed ring (kept closed while simplifying).
+fn simplify(mut pts: Vec<Coord<f64>>) -> Vec<Coord<f64>> {
+    use geo::Simplify;
+    if pts.len() <= 4 {
+        return pts;
+    }
+    pts.push(pts[0]);
+    let mut out = LineString(pts).simplify(SIMPLIFY).0;
+    out.pop();
+    out
 }
 
 /// Sutherland–Hodgman clipping of a closed ring to the square [lo, hi]².
@@ -421,9 +463,12 @@ mod tests {
         let area2: i64 =
             (0..r.len()).map(|i| r[i].0 * r[(i + 1) % r.len()].1 - r[(i + 1) % r.len()].0 * r[i].1).sum();
         assert!(area2 > 0, "exterior rings are positive in tile coordinates");
-        // A polygon smaller than a tile unit at zoom 2 disappears.
+        // A polygon smaller than a pixel at zoom 2 becomes a one-pixel square; a hole that small goes.
         let tiny = polygon![(x: 46.0, y: 40.0), (x: 46.0001, y: 40.0), (x: 46.0001, y: 40.0001)];
-        assert!(ring(TileId::new(2, 2, 1).unwrap(), tiny.exterior(), true).is_none());
+        let t2 = TileId::new(2, 2, 1).unwrap();
+        let speck = ring(t2, tiny.exterior(), true).unwrap();
+        assert_eq!(speck.len(), 4);
+        assert!(ring(t2, tiny.exterior(), false).is_none());
     }
 
     #[test]

@@ -475,8 +475,31 @@ pub async fn tile(
     let z = number(&z, "z")?;
     let tile = TileId::new(u8::try_from(z).unwrap_or(u8::MAX), number(&x, "x")?, number(y, "y")?)
         .map_err(AppError::BadRequest)?;
+    let cache = state.tiles.clone();
+    let key = (layer, tile.z, tile.x, tile.y);
     let bytes = with_store(&state, move |s| {
-        s.tile(layer, tile)?.ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))
+        let stamp = s.change_stamp()?;
+        if let Ok(c) = cache.lock() {
+            if c.stamp == stamp {
+                if let Some(b) = c.tiles.get(&key) {
+                    return Ok(b.clone());
+                }
+            }
+        }
+        let bytes = axum::body::Bytes::from(
+            s.tile(layer, tile)?
+                .ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))?,
+        );
+        if let Ok(mut c) = cache.lock() {
+            if c.stamp != stamp || c.bytes + bytes.len() > crate::TILE_CACHE_BYTES {
+                c.tiles.clear();
+                c.bytes = 0;
+                c.stamp = stamp;
+            }
+            c.bytes += bytes.len();
+            c.tiles.insert(key, bytes.clone());
+        }
+        Ok(bytes)
     })
     .await?;
     Ok((

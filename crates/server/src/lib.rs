@@ -28,11 +28,25 @@ pub struct AppState {
     pub db: Arc<PathBuf>,
     /// Who acts for writes, until accounts exist (recorded in the history).
     pub actor: Arc<str>,
+    /// Tiles already made, valid while the register's change stamp holds.
+    pub(crate) tiles: Arc<std::sync::Mutex<TileCache>>,
 }
+
+/// Encoded tiles by layer and z/x/y, for one state of the register. Bounded:
+/// when full it starts again (a country-wide tile is the costly one).
+#[derive(Debug, Default)]
+pub(crate) struct TileCache {
+    pub(crate) stamp: String,
+    pub(crate) tiles: std::collections::HashMap<(&'static str, u8, u32, u32), axum::body::Bytes>,
+    pub(crate) bytes: usize,
+}
+
+/// The most the tile cache holds.
+pub(crate) const TILE_CACHE_BYTES: usize = 64 << 20;
 
 impl AppState {
     pub fn new(db: impl Into<PathBuf>, actor: &str) -> Self {
-        AppState { db: Arc::new(db.into()), actor: Arc::from(actor) }
+        AppState { db: Arc::new(db.into()), actor: Arc::from(actor), tiles: Arc::default() }
     }
 }
 

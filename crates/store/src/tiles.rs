@@ -23,6 +23,12 @@ fn sql(layer: &str) -> Option<&'static str> {
     })
 }
 
+/// Below this zoom, features carry only what styles them (a country-wide
+/// tile of 100,000 hazards would otherwise be megabytes of names); the map
+/// zooms in to show a feature's details.
+pub const DETAIL_ZOOM: u8 = 12;
+const STYLE_KEYS: [&str; 5] = ["status", "kind", "outcome", "category", "quantity"];
+
 /// Settlements drawn per tile at low zoom, the most populous first, so that
 /// a country-wide tile stays light.
 fn settlement_limit(z: u8) -> usize {
@@ -34,6 +40,18 @@ fn settlement_limit(z: u8) -> usize {
 }
 
 impl Store {
+    /// A stamp that changes whenever anything a tile shows may have changed
+    /// (every approval and import records an event; reference data is counted),
+    /// for caching tiles.
+    pub fn change_stamp(&self) -> Result<String, StoreError> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT coalesce(max(seq), 0) FROM events) || ':' || (SELECT count(*) FROM districts) || ':' ||
+                    (SELECT count(*) FROM settlements) || ':' || (SELECT count(*) FROM country)",
+            [],
+            |r| r.get(0),
+        )?)
+    }
+
     /// The Mapbox Vector Tile of `layer` (one of [`TILE_LAYERS`]) at `tile`,
     /// one MVT layer named like it. `Ok(None)` when the layer is not served as tiles.
     pub fn tile(&self, layer: &str, tile: TileId) -> Result<Option<Vec<u8>>, StoreError> {
@@ -62,6 +80,11 @@ impl Store {
             };
             let mut properties = Vec::with_capacity(names.len());
             for (i, name) in names.iter().enumerate() {
+                if tile.z < DETAIL_ZOOM
+                    && !(STYLE_KEYS.contains(&name.as_str()) || (layer == "settlements" && name == "name"))
+                {
+                    continue;
+                }
                 let v = match r.get_ref(i + 2)? {
                     ValueRef::Null | ValueRef::Blob(_) => continue,
                     ValueRef::Integer(v) => Value::Int(v),

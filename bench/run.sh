@@ -1,0 +1,183 @@
+#!/usr/bin/env bash
+# Benchmarks safeground against the tools users know, on the same data in the
+# same run, and prints a table of times, ratios and our peak memory.
+#
+#   bash bench/run.sh [--scale tiny|national]
+#
+# tiny (200 hazards) is CI's smoke test; national is the demo's national
+# register (100,000 hazards, ~300,000 released polygons, ~1,000,000 EO finds).
+# Peers: GDAL's ogr2ogr, PostgreSQL 15 + PostGIS 3 (127.0.0.1:5432, a fresh
+# database per run), shapely 2 / GEOS with pyproj. Installs what is missing
+# (root, apt and pip). Absolute times on shared machines are noise: read the
+# ratios. Results of a full run are in BENCHMARKS.md.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+scale=tiny
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --scale) scale="$2"; shift 2 ;;
+    --scale=*) scale="${1#--scale=}"; shift ;;
+    *) echo "usage: bench/run.sh [--scale tiny|national]" >&2; exit 2 ;;
+  esac
+done
+case "$scale" in
+  tiny) demo_scale=200 ;;
+  national) demo_scale=national ;;
+  *) echo "--scale is tiny or national, not '$scale'" >&2; exit 2 ;;
+esac
+
+# --- peers ---------------------------------------------------------------
+missing=()
+command -v ogr2ogr >/dev/null || missing+=(gdal-bin)
+[ -x /usr/bin/time ] || missing+=(time)
+[ -e /usr/share/postgresql/15/extension/postgis.control ] || missing+=(postgresql-15-postgis-3)
+command -v psql >/dev/null || missing+=(postgresql-client)
+if [ ${#missing[@]} -gt 0 ]; then
+  echo "installing ${missing[*]}"
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+fi
+python3 -c 'import shapely, pyproj; assert shapely.__version__ >= "2"' 2>/dev/null \
+  || python3 -m pip install -q --disable-pip-version-check 'shapely>=2' pyproj >/dev/null
+PG="host=127.0.0.1 port=5432 user=postgres"
+psql "$PG dbname=postgres" -qtAc 'select 1' >/dev/null || { echo "PostgreSQL is not answering on 127.0.0.1:5432" >&2; exit 1; }
+
+cargo build --release --quiet
+bin="$PWD/target/release/safeground"
+work="$PWD/target/bench/$scale"
+rm -rf "$work" && mkdir -p "$work"
+results="$work/results.tsv"
+: > "$results"
+
+# time_it NAME CMD...: runs CMD, records wall seconds and peak RSS (MB), keeps its output.
+time_it() {
+  local name="$1"; shift
+  /usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" > "$work/$name.out" 2> "$work/$name.err" \
+    || { echo "$name failed:"; cat "$work/$name.err"; exit 1; }
+  read -r secs kb < "$work/$name.time"
+  printf '%s\t%s\t%s\n' "$name" "$secs" "$((kb / 1024))" >> "$results"
+}
+
+# --- data ----------------------------------------------------------------
+echo "== data: the demo register at scale $demo_scale (seed 2020)"
+"$bin" --db "$work/register.gpkg" demo --scale "$demo_scale" --seed 2020 --no-serve > "$work/demo.out"
+for l in districts settlements organisations hazards released_areas eo_finds; do
+  "$bin" --db "$work/register.gpkg" export --layer "$l" --format geojson "$work/$l.geojson" 2>/dev/null
+done
+db="sg_bench_$$"
+psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
+trap 'psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
+psql "$PG dbname=$db" -qc "CREATE EXTENSION postgis" >/dev/null
+for l in hazards released_areas eo_finds settlements districts; do
+  ogr2ogr -f PostgreSQL "PG:$PG dbname=$db" "$work/register.gpkg" "$l" -nln "$l" \
+    -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -nlt PROMOTE_TO_MULTI -overwrite 2>/dev/null \
+    || ogr2ogr -f PostgreSQL "PG:$PG dbname=$db" "$work/register.gpkg" "$l" -nln "$l" -lco GEOMETRY_NAME=geom -overwrite
+done
+psql "$PG dbname=$db" -qc "VACUUM ANALYZE" >/dev/null
+sql() { psql "$PG dbname=$db" -qtA -c "$1"; }
+
+# --- 1. import -----------------------------------------------------------
+echo "== 1. import hazards and EO finds from GeoJSON"
+"$bin" --db "$work/imported.gpkg" init > /dev/null
+for l in districts settlements organisations; do
+  "$bin" --db "$work/imported.gpkg" import "$work/$l.geojson" --layer "$l" > /dev/null
+done
+import_both() {
+  "$bin" --db "$work/imported.gpkg" import "$work/hazards.geojson" --layer hazards
+  "$bin" --db "$work/imported.gpkg" import "$work/eo_finds.geojson" --layer eo_finds
+}
+time_it import_ours import_both
+ogr_import() {
+  ogr2ogr -f GPKG "$work/ogr.gpkg" "$work/hazards.geojson" -nln hazards
+  ogr2ogr -f GPKG -update "$work/ogr.gpkg" "$work/eo_finds.geojson" -nln eo_finds
+}
+time_it import_ogr2ogr ogr_import
+
+# --- 2. land-release accounting -------------------------------------------
+echo "== 2. remaining geodesic area of every hazard after its released polygons"
+time_it accounting_ours "$bin" --db "$work/register.gpkg" verify
+accounting_sql="SELECT count(*) || ' hazards, ' || round((sum(ST_Area(CASE WHEN r.u IS NULL THEN h.geom
+  ELSE ST_Difference(h.geom, r.u) END::geography)) / 1e6)::numeric, 6) || ' km2 remain'
+  FROM hazards h LEFT JOIN (SELECT hazard, ST_Union(geom) AS u FROM released_areas GROUP BY hazard) r ON r.hazard = h.code"
+time_it accounting_postgis sql "$accounting_sql"
+time_it accounting_shapely python3 bench/peers.py accounting "$work/hazards.geojson" "$work/released_areas.geojson"
+
+# --- 3. proximity --------------------------------------------------------
+echo "== 3. hazards within 1 km of each settlement"
+time_it proximity_ours "$bin" --db "$work/register.gpkg" near --settlements --within 1000 --json
+proximity_sql="SELECT count(*) FROM settlements s JOIN hazards h
+  ON h.geom && ST_Expand(s.geom, 0.02) AND ST_DWithin(h.geom::geography, s.geom::geography, 1000)"
+time_it proximity_postgis sql "$proximity_sql"
+time_it proximity_shapely python3 bench/peers.py proximity "$work/hazards.geojson" "$work/settlements.geojson" 1000
+
+# --- 4. national summary -------------------------------------------------
+echo "== 4. the national summary"
+time_it summary_ours "$bin" --db "$work/register.gpkg" summary --json
+summary_sql="SELECT d, n, rec, can, red, clr, rem FROM (SELECT district d, count(*) n, sum(area_recorded_m2) rec,
+  sum(area_cancelled_m2) can, sum(area_reduced_m2) red, sum(area_cleared_m2) clr, sum(area_remaining_m2) rem
+  FROM hazards GROUP BY ROLLUP(district)) t;
+  SELECT district, category, sum(quantity) FROM eo_finds WHERE disposal LIKE '%DESTROYED%' GROUP BY 1, 2;"
+time_it summary_postgresql psql "$PG dbname=$db" -qtA -c "$summary_sql"
+
+# --- 5. vector tiles -----------------------------------------------------
+echo "== 5. hazard tiles at zooms 8-14"
+python3 bench/peers.py tiles-list 8 14 46.3 39.2 47.3 40.1 > "$work/tiles.txt"
+port=$((20000 + RANDOM % 20000))
+"$bin" --db "$work/register.gpkg" serve --addr "127.0.0.1:$port" > "$work/serve.out" 2>&1 &
+server=$!
+trap 'kill $server 2>/dev/null || true; psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
+time_it tiles_ours python3 bench/fetch_tiles.py "http://127.0.0.1:$port" hazards "$work/tiles.txt"
+kill $server 2>/dev/null || true
+{
+  while read -r z x y; do
+    echo "SELECT length(ST_AsMVT(q, 'hazards')) FROM (SELECT code, status, kind, ST_AsMVTGeom(ST_Transform(geom, 3857),
+      ST_TileEnvelope($z, $x, $y), 4096, 64, true) AS geom FROM hazards
+      WHERE geom && ST_Transform(ST_TileEnvelope($z, $x, $y, margin => 64.0 / 4096), 4326)) q;"
+  done < "$work/tiles.txt"
+} > "$work/tiles.sql"
+time_it tiles_postgis psql "$PG dbname=$db" -qtA -f "$work/tiles.sql"
+
+# --- 6. export -----------------------------------------------------------
+echo "== 6. export the hazards layer"
+time_it export_geojson_ours "$bin" --db "$work/register.gpkg" export --layer hazards --format geojson "$work/out.geojson"
+time_it export_geojson_ogr2ogr ogr2ogr -f GeoJSON "$work/ogr-out.geojson" "$work/register.gpkg" hazards
+time_it export_gpkg_ours "$bin" --db "$work/register.gpkg" export --layer hazards --format gpkg "$work/out.gpkg"
+time_it export_gpkg_ogr2ogr ogr2ogr -f GPKG "$work/ogr-out.gpkg" "$work/register.gpkg" hazards
+
+# --- the table -----------------------------------------------------------
+python3 - "$results" "$work" "$scale" <<'PY'
+import sys
+rows = {}
+for line in open(sys.argv[1]):
+    name, secs, mb = line.split("\t")
+    rows[name] = (float(secs), int(mb))
+work = sys.argv[2]
+def said(name):
+    try:
+        return open(f"{work}/{name}.out").read().strip().splitlines()[-1][:70]
+    except (OSError, IndexError):
+        return ""
+table = [
+    ("1. import hazards + EO finds (GeoJSON)", "import_ours", [("ogr2ogr -f GPKG", "import_ogr2ogr")]),
+    ("2. land-release accounting", "accounting_ours", [("PostGIS", "accounting_postgis"), ("shapely 2", "accounting_shapely")]),
+    ("3. hazards within 1 km of settlements", "proximity_ours", [("PostGIS", "proximity_postgis"), ("shapely 2", "proximity_shapely")]),
+    ("4. national summary", "summary_ours", [("PostgreSQL", "summary_postgresql")]),
+    ("5. hazard tiles z8-14", "tiles_ours", [("PostGIS ST_AsMVT", "tiles_postgis")]),
+    ("6a. export hazards to GeoJSON", "export_geojson_ours", [("ogr2ogr", "export_geojson_ogr2ogr")]),
+    ("6b. export hazards to GeoPackage", "export_gpkg_ours", [("ogr2ogr", "export_gpkg_ogr2ogr")]),
+]
+print(f"\nscale: {sys.argv[3]}  (ratio = peer time / our time: above 1, we are faster)\n")
+print(f"| {'task':40} | {'ours s':>8} | {'our peak MB':>11} | {'peer':18} | {'peer s':>8} | {'ratio':>6} |")
+print(f"|{'-'*42}|{'-'*10}|{'-'*13}|{'-'*20}|{'-'*10}|{'-'*8}|")
+for task, ours, peers in table:
+    s, mb = rows[ours]
+    for peer, key in peers:
+        ps, _ = rows[key]
+        ratio = ps / s if s > 0 else float("inf")
+        print(f"| {task:40} | {s:8.2f} | {mb:11d} | {peer:18} | {ps:8.2f} | {ratio:6.2f} |")
+        task = ""
+print("\nwhat each computed:")
+for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_postgis", "proximity_shapely"]:
+    print(f"  {name}: {said(name)}")
+PY
