@@ -52,10 +52,13 @@ results="$work/results.tsv"
 # time_it NAME CMD...: runs CMD, records wall seconds and peak RSS (MB), keeps its output.
 time_it() {
   local name="$1"; shift
-  /usr/bin/time -f "%e %M" -o "$work/$name.time" "$@" > "$work/$name.out" 2> "$work/$name.err" \
+  local t0 t1 kb
+  t0=$(date +%s%N)
+  /usr/bin/time -f "%M" -o "$work/$name.time" "$@" > "$work/$name.out" 2> "$work/$name.err" \
     || { echo "$name failed:"; cat "$work/$name.err"; exit 1; }
-  read -r secs kb < "$work/$name.time"
-  printf '%s\t%s\t%s\n' "$name" "$secs" "$((kb / 1024))" >> "$results"
+  t1=$(date +%s%N)
+  kb=$(tail -n 1 "$work/$name.time")
+  printf '%s\t%s\t%s\n' "$name" "$(( (t1 - t0) / 1000 ))e-6" "$((kb / 1024))" >> "$results"
 }
 
 # --- data ----------------------------------------------------------------
@@ -68,13 +71,15 @@ db="sg_bench_$$"
 psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 trap 'psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
 psql "$PG dbname=$db" -qc "CREATE EXTENSION postgis" >/dev/null
+# PostGIS holds the same layers as our exports (codes, names, figures), with GiST indexes.
 for l in hazards released_areas eo_finds settlements districts; do
-  ogr2ogr -f PostgreSQL "PG:$PG dbname=$db" "$work/register.gpkg" "$l" -nln "$l" \
-    -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -nlt PROMOTE_TO_MULTI -overwrite 2>/dev/null \
-    || ogr2ogr -f PostgreSQL "PG:$PG dbname=$db" "$work/register.gpkg" "$l" -nln "$l" -lco GEOMETRY_NAME=geom -overwrite
+  ogr2ogr -f PostgreSQL "PG:$PG dbname=$db" "$work/$l.geojson" -nln "$l" \
+    -lco GEOMETRY_NAME=geom -lco SPATIAL_INDEX=GIST -lco FID=fid
 done
 psql "$PG dbname=$db" -qc "VACUUM ANALYZE" >/dev/null
 sql() { psql "$PG dbname=$db" -qtA -c "$1"; }
+export PG db bin work
+export -f sql
 
 # --- 1. import -----------------------------------------------------------
 echo "== 1. import hazards and EO finds from GeoJSON"
@@ -86,12 +91,14 @@ import_both() {
   "$bin" --db "$work/imported.gpkg" import "$work/hazards.geojson" --layer hazards
   "$bin" --db "$work/imported.gpkg" import "$work/eo_finds.geojson" --layer eo_finds
 }
-time_it import_ours import_both
+export -f import_both
+time_it import_ours bash -c import_both
 ogr_import() {
   ogr2ogr -f GPKG "$work/ogr.gpkg" "$work/hazards.geojson" -nln hazards
   ogr2ogr -f GPKG -update "$work/ogr.gpkg" "$work/eo_finds.geojson" -nln eo_finds
 }
-time_it import_ogr2ogr ogr_import
+export -f ogr_import
+time_it import_ogr2ogr bash -c ogr_import
 
 # --- 2. land-release accounting -------------------------------------------
 echo "== 2. remaining geodesic area of every hazard after its released polygons"
@@ -99,7 +106,7 @@ time_it accounting_ours "$bin" --db "$work/register.gpkg" verify
 accounting_sql="SELECT count(*) || ' hazards, ' || round((sum(ST_Area(CASE WHEN r.u IS NULL THEN h.geom
   ELSE ST_Difference(h.geom, r.u) END::geography)) / 1e6)::numeric, 6) || ' km2 remain'
   FROM hazards h LEFT JOIN (SELECT hazard, ST_Union(geom) AS u FROM released_areas GROUP BY hazard) r ON r.hazard = h.code"
-time_it accounting_postgis sql "$accounting_sql"
+time_it accounting_postgis bash -c 'sql "$1"' _ "$accounting_sql"
 time_it accounting_shapely python3 bench/peers.py accounting "$work/hazards.geojson" "$work/released_areas.geojson"
 
 # --- 3. proximity --------------------------------------------------------
@@ -107,7 +114,7 @@ echo "== 3. hazards within 1 km of each settlement"
 time_it proximity_ours "$bin" --db "$work/register.gpkg" near --settlements --within 1000 --json
 proximity_sql="SELECT count(*) FROM settlements s JOIN hazards h
   ON h.geom && ST_Expand(s.geom, 0.02) AND ST_DWithin(h.geom::geography, s.geom::geography, 1000)"
-time_it proximity_postgis sql "$proximity_sql"
+time_it proximity_postgis bash -c 'sql "$1"' _ "$proximity_sql"
 time_it proximity_shapely python3 bench/peers.py proximity "$work/hazards.geojson" "$work/settlements.geojson" 1000
 
 # --- 4. national summary -------------------------------------------------
@@ -122,13 +129,8 @@ time_it summary_postgresql psql "$PG dbname=$db" -qtA -c "$summary_sql"
 # --- 5. vector tiles -----------------------------------------------------
 echo "== 5. hazard tiles at zooms 8-14"
 python3 bench/peers.py tiles-list 8 14 46.3 39.2 47.3 40.1 > "$work/tiles.txt"
-port=$((20000 + RANDOM % 20000))
-"$bin" --db "$work/register.gpkg" serve --addr "127.0.0.1:$port" > "$work/serve.out" 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true; psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
-for _ in $(seq 100); do curl -sf "http://127.0.0.1:$port/api/health" >/dev/null 2>&1 && break; sleep 0.1; done
-time_it tiles_ours python3 bench/fetch_tiles.py "http://127.0.0.1:$port" hazards "$work/tiles.txt"
-kill $server 2>/dev/null || true
+# Both render every tile of the list in one process and one database session.
+time_it tiles_ours "$bin" --db "$work/register.gpkg" tiles --layer hazards --list "$work/tiles.txt"
 {
   while read -r z x y; do
     echo "SELECT length(ST_AsMVT(q, 'hazards')) FROM (SELECT code, status, kind, ST_AsMVTGeom(ST_Transform(geom, 3857),
@@ -155,7 +157,11 @@ for line in open(sys.argv[1]):
 work = sys.argv[2]
 def said(name):
     try:
-        return open(f"{work}/{name}.out").read().strip().splitlines()[-1][:70]
+        text = open(f"{work}/{name}.out").read().strip()
+        if name == "proximity_ours":
+            import json
+            return f"{len(json.loads(text))} settlement-hazard pairs within 1000 m"
+        return text.splitlines()[-1][:160]
     except (OSError, IndexError):
         return ""
 table = [
@@ -178,6 +184,6 @@ for task, ours, peers in table:
         print(f"| {task:40} | {s:8.2f} | {mb:11d} | {peer:18} | {ps:8.2f} | {ratio:6.2f} |")
         task = ""
 print("\nwhat each computed:")
-for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_postgis", "proximity_shapely"]:
+for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_ours", "proximity_postgis", "proximity_shapely", "tiles_ours", "tiles_postgis"]:
     print(f"  {name}: {said(name)}")
 PY

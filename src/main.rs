@@ -65,6 +65,18 @@ enum Command {
     Import(import::ImportArgs),
     /// Serve the web application (map, dashboard, approval queue, survey form) and its API on this machine.
     Serve(serve::ServeArgs),
+    /// Render map tiles (as the server does) for a list of `z x y` lines, optionally into DIR/z/x/y.mvt.
+    Tiles {
+        /// country, districts, settlements, hazards, released_areas or eo_finds.
+        #[arg(long)]
+        layer: String,
+        /// A file of `z x y` lines.
+        #[arg(long)]
+        list: PathBuf,
+        /// Write each tile to DIR/z/x/y.mvt.
+        #[arg(long)]
+        out: Option<PathBuf>,
+    },
     /// Recompute every hazard's land-release figures from its geometry and compare them with the register's.
     Verify {
         /// Print one JSON object.
@@ -216,6 +228,35 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(&cli.db, &args)?,
         Command::Import(args) => import::run(&cli.db, &cli.actor, &args)?,
         Command::Serve(args) => serve::run(&cli.db, &cli.actor, &args)?,
+        Command::Tiles { layer, list, out } => {
+            let store = open(&cli.db)?;
+            let text =
+                std::fs::read_to_string(&list).with_context(|| format!("reading {}", list.display()))?;
+            let (mut count, mut bytes) = (0usize, 0usize);
+            for (n, line) in text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty()) {
+                let nums: Vec<u32> = line.split_whitespace().filter_map(|v| v.parse().ok()).collect();
+                let [z, x, y] = nums[..] else {
+                    anyhow::bail!("{}, line {}: '{line}' is not `z x y`", list.display(), n + 1);
+                };
+                let tile = safeground_core::mvt::TileId::new(u8::try_from(z).unwrap_or(u8::MAX), x, y)
+                    .map_err(|e| anyhow::anyhow!("{}, line {}: {e}", list.display(), n + 1))?;
+                let Some(mvt) = store.tile(&layer, tile)? else {
+                    anyhow::bail!(
+                        "'{layer}' is not served as tiles; tiles are {}",
+                        safeground_store::TILE_LAYERS.join(", ")
+                    );
+                };
+                if let Some(dir) = &out {
+                    let d = dir.join(z.to_string()).join(x.to_string());
+                    std::fs::create_dir_all(&d).with_context(|| format!("creating {}", d.display()))?;
+                    std::fs::write(d.join(format!("{y}.mvt")), &mvt)
+                        .with_context(|| format!("writing into {}", d.display()))?;
+                }
+                count += 1;
+                bytes += mvt.len();
+            }
+            println!("{count} tiles, {bytes} bytes");
+        }
         Command::Verify { json, tolerance } => {
             let store = open(&cli.db)?;
             let started = std::time::Instant::now();
