@@ -158,6 +158,9 @@ work = sys.argv[2]
 def said(name):
     try:
         text = open(f"{work}/{name}.out").read().strip()
+        if name == "tiles_postgis":
+            lines = [l for l in text.splitlines() if l.strip()]
+            return f"{len(lines)} tiles, {sum(int(l) for l in lines)} bytes"
         if name == "proximity_ours":
             import json
             return f"{len(json.loads(text))} settlement-hazard pairs within 1000 m"

@@ -109,15 +109,25 @@ fn parse<T: std::str::FromStr<Err = safeground_core::codes::UnknownCode>>(
 impl Store {
     /// The national land-release summary as the register stands.
     pub fn summary(&self) -> Result<Summary, StoreError> {
-        self.summary_at("9999-12-31T00:00:00Z")
+        self.summarise("9999-12-31T00:00:00Z", true)
     }
 
     /// The summary as the register stood just before `bound` (UTC, RFC 3339):
     /// see [`crate::end_of_day`] for "as of a date".
     pub fn summary_at(&self, bound: &str) -> Result<Summary, StoreError> {
+        self.summarise(bound, false)
+    }
+
+    /// `now`: the register as it stands, read from the current tables (the
+    /// same figures as the versions valid at the end of time, faster).
+    fn summarise(&self, bound: &str, now: bool) -> Result<Summary, StoreError> {
         let mut b = SummaryBuilder::default();
-        let mut stmt = self.conn.prepare(include_str!("../sql/summary_hazards.sql"))?;
-        let mut rows = stmt.query([bound])?;
+        let mut stmt = if now {
+            self.conn.prepare(include_str!("../sql/summary_now_hazards.sql"))?
+        } else {
+            self.conn.prepare(include_str!("../sql/summary_hazards.sql"))?
+        };
+        let mut rows = if now { stmt.query([])? } else { stmt.query([bound])? };
         while let Some(r) = rows.next()? {
             let district: String = r.get(0)?;
             let status: String = r.get(1)?;
@@ -130,8 +140,12 @@ impl Store {
             };
             b.hazard(&district, parse(&status, "hazard status")?, &f);
         }
-        let mut stmt = self.conn.prepare(include_str!("../sql/summary_eo_destroyed.sql"))?;
-        let mut rows = stmt.query([bound])?;
+        let mut stmt = if now {
+            self.conn.prepare(include_str!("../sql/summary_now_eo_destroyed.sql"))?
+        } else {
+            self.conn.prepare(include_str!("../sql/summary_eo_destroyed.sql"))?
+        };
+        let mut rows = if now { stmt.query([])? } else { stmt.query([bound])? };
         while let Some(r) = rows.next()? {
             let (district, category, n): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
             b.eo_destroyed(&district, parse::<EoCategory>(&category, "EO find")?, n);
