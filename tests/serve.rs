@@ -173,12 +173,41 @@ fn a_hazard_tile_read_by_gdal_has_the_hazard_where_it_is() {
             "GDAL's vertex {t:?} is {d:.2} m from every vertex of the hazard (a tile unit is {unit:.2} m)"
         );
     }
-    // Clustered EO finds at a country-wide zoom carry their counts.
-    let (head, _) = http_get_bytes(
-        addr,
-        &format!("/tiles/eo_finds/6/{}/{}.mvt", tile_of(lo.0, lo.1, 6).0, tile_of(lo.0, lo.1, 6).1),
-    );
+    // Clustered EO finds at a country-wide zoom carry their counts, which add up to every find there.
+    let (cx, cy) = tile_of(lo.0, lo.1, 6);
+    let (head, clusters) = http_get_bytes(addr, &format!("/tiles/eo_finds/6/{cx}/{cy}.mvt"));
     assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+    let path = dir.path().join(format!("6/{cx}"));
+    std::fs::create_dir_all(&path).unwrap();
+    std::fs::write(path.join(format!("{cy}.pbf")), &clusters).unwrap();
+    let out =
+        Command::new("ogrinfo").args(["-ro", "-al"]).arg(path.join(format!("{cy}.pbf"))).output().unwrap();
+    let text = String::from_utf8_lossy(&out.stdout).to_string();
+    let clustered: i64 = text
+        .lines()
+        .filter_map(|l| l.trim().strip_prefix("count (").and_then(|r| r.split("= ").nth(1)))
+        .map(|n| n.trim().parse::<i64>().unwrap())
+        .sum();
+    let (_, all) = http_get_bytes(addr, "/api/layers/eo_finds");
+    let all: serde_json::Value = serde_json::from_slice(&all).unwrap();
+    let edge = |x: f64, y: f64| {
+        (x / 64.0 * 360.0 - 180.0, (std::f64::consts::PI * (1.0 - 2.0 * y / 64.0)).sinh().atan().to_degrees())
+    };
+    let (w, n) = edge(cx as f64, cy as f64);
+    let (e, s) = edge(cx as f64 + 1.0, cy as f64 + 1.0);
+    let inside = all["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            let c = &f["geometry"]["coordinates"];
+            let (x, y) = (c[0].as_f64().unwrap(), c[1].as_f64().unwrap());
+            x >= w && x < e && y > s && y <= n
+        })
+        .count() as i64;
+    eprintln!("{clustered} clustered finds, {inside} inside the tile");
+    // The tile also holds what lies in its buffer beyond the edges.
+    assert!(inside > 0 && clustered >= inside, "{clustered} clustered finds, {inside} in the tile:\n{text}");
     let (head, _) = http_get_bytes(addr, "/tiles/hazards/3/9/0.mvt");
     assert!(head.starts_with("HTTP/1.1 400"), "{head}");
     let (head, _) = http_get_bytes(addr, "/tiles/tasks/3/1/1.mvt");

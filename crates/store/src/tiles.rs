@@ -27,6 +27,8 @@ fn sql(layer: &str) -> Option<&'static str> {
 /// tile of 100,000 hazards would otherwise be megabytes of names); the map
 /// zooms in to show a feature's details.
 pub const DETAIL_ZOOM: u8 = 12;
+/// Below this zoom, EO finds are drawn as clusters.
+pub const CLUSTER_BELOW: u8 = 14;
 const STYLE_KEYS: [&str; 5] = ["status", "kind", "outcome", "category", "quantity"];
 
 /// Settlements drawn per tile at low zoom, the most populous first, so that
@@ -55,6 +57,9 @@ impl Store {
     /// The Mapbox Vector Tile of `layer` (one of [`TILE_LAYERS`]) at `tile`,
     /// one MVT layer named like it. `Ok(None)` when the layer is not served as tiles.
     pub fn tile(&self, layer: &str, tile: TileId) -> Result<Option<Vec<u8>>, StoreError> {
+        if layer == "eo_finds" && tile.z < CLUSTER_BELOW {
+            return self.cluster_tile(tile).map(Some);
+        }
         let Some(query) = sql(layer) else { return Ok(None) };
         let [w, s, e, n] = tile.buffered_bounds();
         let mut stmt = self.conn.prepare_cached(query)?;
@@ -95,9 +100,31 @@ impl Store {
             }
             features.push(Feature { id: Some(fid as u64), properties, geometry });
         }
-        if layer == "eo_finds" && tile.z < 14 {
-            features = cluster(tile, features, 64, Some("quantity"));
-        }
         Ok(Some(encode_tile(tile, &[(layer, features)])))
+    }
+
+    /// EO finds below [`CLUSTER_BELOW`]: clusters on a 64-cell grid, read
+    /// from the spatial index (a point's box is the point) without decoding
+    /// a million geometries.
+    fn cluster_tile(&self, tile: TileId) -> Result<Vec<u8>, StoreError> {
+        let [w, s, e, n] = tile.buffered_bounds();
+        let mut stmt = self.conn.prepare_cached(include_str!("../sql/tiles/eo_finds_clusters.sql"))?;
+        let mut rows = stmt.query(rusqlite::params![w, s, e, n])?;
+        let mut features = vec![];
+        while let Some(r) = rows.next()? {
+            let (fid, x, y): (i64, f64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let category: String = r.get(3)?;
+            let quantity: i64 = r.get(4)?;
+            features.push(Feature {
+                id: Some(fid as u64),
+                properties: vec![
+                    ("category".into(), Value::Str(category)),
+                    ("quantity".into(), Value::Int(quantity)),
+                ],
+                geometry: geo::Geometry::Point(geo::Point::new(x, y)),
+            });
+        }
+        let features = cluster(tile, features, 64, Some("quantity"));
+        Ok(encode_tile(tile, &[("eo_finds", features)]))
     }
 }
