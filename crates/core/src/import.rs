@@ -287,39 +287,12 @@ pub enum ImportItem {
     Organisation(OrganisationIn),
 }
 
-fn blank(t: ReportType, organisation: String, start: Date, end: Date) -> Report {
-    Report {
-        report_type: t,
-        id: None,
-        organisation,
-        task: None,
-        hazard: None,
-        team: None,
-        start_date: start,
-        end_date: end,
-        method: None,
-        depth_cm: None,
-        hours_worked: None,
-        completion: false,
-        handed_over: false,
-        new_hazard: None,
-        hazard_geometry: None,
-        confirm: false,
-        released: vec![],
-        eo_finds: vec![],
-        accident: None,
-        session: None,
-        inspection: None,
-        notes: None,
-    }
-}
-
 /// Turns one record of `layer` into what the register takes in.
 pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
     Ok(match layer {
         Layer::Hazards => {
             let on = rec.required_date("recorded_on")?;
-            let mut r = blank(ReportType::Nts, rec.required("recorded_by")?, on, on);
+            let mut r = Report::blank(ReportType::Nts, rec.required("recorded_by")?, on, on);
             let contamination = rec.codes::<EoCategory>("contamination")?;
             if contamination.is_empty() {
                 return Err(err("contamination", "is missing: give AP, AT, UXO, AXO, CMR or IED"));
@@ -349,7 +322,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
                 ReleaseOutcome::Cleared => ReportType::Clearance,
             };
             let on = rec.required_date("released_on")?;
-            let mut r = blank(t, rec.required("organisation")?, on, on);
+            let mut r = Report::blank(t, rec.required("organisation")?, on, on);
             r.hazard = Some(rec.required("hazard")?);
             r.task = rec.text("task");
             match rec.text("completion").map(|c| c.to_ascii_uppercase()).as_deref() {
@@ -369,7 +342,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
         }
         Layer::EoFinds => {
             let on = rec.required_date("found_on")?;
-            let mut r = blank(ReportType::EoFind, rec.required("organisation")?, on, on);
+            let mut r = Report::blank(ReportType::EoFind, rec.required("organisation")?, on, on);
             r.hazard = rec.text("hazard");
             let quantity = rec.integer("quantity")?.unwrap_or(1);
             if quantity < 1 {
@@ -390,7 +363,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
         }
         Layer::Accidents => {
             let on = rec.required_date("occurred_on")?;
-            let mut r = blank(ReportType::Accident, rec.required("organisation")?, on, on);
+            let mut r = Report::blank(ReportType::Accident, rec.required("organisation")?, on, on);
             r.hazard = rec.text("hazard");
             // The layer carries no personal data: victims come back as counts.
             let victim = |outcome| ReportedVictim {
@@ -426,7 +399,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
         }
         Layer::EoreSessions => {
             let on = rec.required_date("held_on")?;
-            let mut r = blank(ReportType::EoreSession, rec.required("organisation")?, on, on);
+            let mut r = Report::blank(ReportType::EoreSession, rec.required("organisation")?, on, on);
             r.session = Some(ReportedSession {
                 id: rec.uuid("id")?,
                 kind: rec.required_code("kind")?,

@@ -313,6 +313,36 @@ pub struct Report {
     pub notes: Option<String>,
 }
 
+impl Report {
+    /// A report of type `t` with nothing in it but its author and dates.
+    pub fn blank(t: ReportType, organisation: impl Into<String>, start: Date, end: Date) -> Report {
+        Report {
+            report_type: t,
+            id: None,
+            organisation: organisation.into(),
+            task: None,
+            hazard: None,
+            team: None,
+            start_date: start,
+            end_date: end,
+            method: None,
+            depth_cm: None,
+            hours_worked: None,
+            completion: false,
+            handed_over: false,
+            new_hazard: None,
+            hazard_geometry: None,
+            confirm: false,
+            released: vec![],
+            eo_finds: vec![],
+            accident: None,
+            session: None,
+            inspection: None,
+            notes: None,
+        }
+    }
+}
+
 /// A report that cannot be read.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 #[error("{0}")]
@@ -322,6 +352,33 @@ pub struct ReportError(pub String);
 /// line) when it does not fit.
 pub fn parse(text: &str) -> Result<Report, ReportError> {
     serde_json::from_str(text).map_err(|e| ReportError(format!("not a safeground report: {e}")))
+}
+
+/// A GeoJSON Polygon or MultiPolygon that passes validation, as a
+/// multipolygon; otherwise every problem, prefixed with `what`.
+pub fn valid_multipolygon(
+    what: &str,
+    g: &Value,
+    rules: &crate::validate::Rules,
+) -> Result<geo::MultiPolygon<f64>, Vec<String>> {
+    let raw = raw_polygons(g).map_err(|e| vec![format!("{what}: {e}")])?;
+    let issues: Vec<String> = crate::validate::validate(&raw, rules)
+        .into_iter()
+        .filter(|i| i.is_error())
+        .map(|i| format!("{what}: {i}"))
+        .collect();
+    if !issues.is_empty() {
+        return Err(issues);
+    }
+    Ok(geo::MultiPolygon(
+        raw.iter()
+            .map(|p| {
+                let mut rings = p.iter().map(|r| geo::LineString(r.clone()));
+                let shell = rings.next().unwrap_or_else(|| geo::LineString(vec![]));
+                geo::Polygon::new(shell, rings.collect())
+            })
+            .collect(),
+    ))
 }
 
 /// The polygons of a GeoJSON Polygon or MultiPolygon value, rings as written.

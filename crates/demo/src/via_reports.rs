@@ -29,33 +29,6 @@ pub fn geojson(mp: &MultiPolygon<f64>) -> Value {
     })
 }
 
-fn blank(t: ReportType, organisation: &str, start: Date, end: Date) -> Report {
-    Report {
-        report_type: t,
-        id: None,
-        organisation: organisation.to_string(),
-        task: None,
-        hazard: None,
-        team: None,
-        start_date: start,
-        end_date: end,
-        method: None,
-        depth_cm: None,
-        hours_worked: None,
-        completion: false,
-        handed_over: false,
-        new_hazard: None,
-        hazard_geometry: None,
-        confirm: false,
-        released: vec![],
-        eo_finds: vec![],
-        accident: None,
-        session: None,
-        inspection: None,
-        notes: None,
-    }
-}
-
 /// Submits a report on `submitted` and approves it on `approved`.
 pub fn file(
     w: &mut Writer<'_>,
@@ -70,7 +43,7 @@ pub fn file(
 
 /// A non-technical survey that records a new hazard.
 pub fn hazard_report(h: &Hazard, organisation: &str, district: &str, surveyed_from: Date) -> Report {
-    let mut r = blank(ReportType::Nts, organisation, surveyed_from, h.recorded_on);
+    let mut r = Report::blank(ReportType::Nts, organisation, surveyed_from, h.recorded_on);
     r.new_hazard = Some(NewHazard {
         id: Some(h.id),
         name: h.name.clone(),
@@ -120,7 +93,7 @@ pub fn activity_report(
         ActivityKind::EodSpotTask => ReportType::EodSpotTask,
         _ => ReportType::Clearance,
     };
-    let mut r = blank(t, organisation, a.start_date, a.end_date);
+    let mut r = Report::blank(t, organisation, a.start_date, a.end_date);
     r.task = Some(task.to_string());
     r.team = a.team_id.map(|t| t.to_string());
     r.method = a.method;
@@ -139,7 +112,7 @@ pub fn activity_report(
 
 /// An EOD spot task: a call-out to items outside any hazard.
 pub fn spot_report(a: &Activity, organisation: &str, found: &[&EoFind]) -> Report {
-    let mut r = blank(ReportType::EodSpotTask, organisation, a.start_date, a.end_date);
+    let mut r = Report::blank(ReportType::EodSpotTask, organisation, a.start_date, a.end_date);
     r.team = a.team_id.map(|t| t.to_string());
     r.hours_worked = a.hours_worked;
     r.eo_finds = finds(found);
@@ -147,7 +120,7 @@ pub fn spot_report(a: &Activity, organisation: &str, found: &[&EoFind]) -> Repor
 }
 
 pub fn accident_report(a: &Accident, organisation: &str) -> Report {
-    let mut r = blank(ReportType::Accident, organisation, a.occurred_on, a.occurred_on);
+    let mut r = Report::blank(ReportType::Accident, organisation, a.occurred_on, a.occurred_on);
     r.accident = Some(ReportedAccident {
         id: None,
         kind: a.kind,
@@ -175,7 +148,7 @@ pub fn accident_report(a: &Accident, organisation: &str) -> Report {
 }
 
 pub fn eore_report(s: &EoreSession, organisation: &str) -> Report {
-    let mut r = blank(ReportType::EoreSession, organisation, s.held_on, s.held_on);
+    let mut r = Report::blank(ReportType::EoreSession, organisation, s.held_on, s.held_on);
     r.session = Some(ReportedSession {
         id: None,
         kind: s.kind,

@@ -365,6 +365,21 @@ fn reason(bytes: &Bytes) -> Result<String, AppError> {
     Ok(r.reason)
 }
 
+type Decision = fn(&mut Store, &str, &str, &str, OffsetDateTime) -> Result<(), safeground_store::StoreError>;
+
+/// Rejects or unapproves (`decide`) a report with the reason in `bytes`.
+async fn decide_with_reason(
+    state: &AppState,
+    id: String,
+    bytes: &Bytes,
+    decide: Decision,
+) -> Result<Json<Decided>, AppError> {
+    let why = reason(bytes)?;
+    let (actor, key) = (state.actor.clone(), id.clone());
+    with_store(state, move |s| Ok(decide(s, &key, &why, &actor, OffsetDateTime::now_utc())?)).await?;
+    decided(state, id).await
+}
+
 /// Rejects a submitted report, with a reason for its author.
 #[utoipa::path(post, path = "/api/reports/{id}/reject", request_body = Reason,
     params(("id" = String, Path, description = "the report's UUID")),
@@ -375,10 +390,7 @@ pub async fn reject_report(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
-    let why = reason(&bytes)?;
-    let (actor, key) = (state.actor.clone(), id.clone());
-    with_store(&state, move |s| Ok(s.reject(&key, &why, &actor, OffsetDateTime::now_utc())?)).await?;
-    decided(&state, id).await
+    decide_with_reason(&state, id, &bytes, Store::reject).await
 }
 
 /// Withdraws an approved report's effects, with a reason.
@@ -391,10 +403,7 @@ pub async fn unapprove_report(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
-    let why = reason(&bytes)?;
-    let (actor, key) = (state.actor.clone(), id.clone());
-    with_store(&state, move |s| Ok(s.unapprove(&key, &why, &actor, OffsetDateTime::now_utc())?)).await?;
-    decided(&state, id).await
+    decide_with_reason(&state, id, &bytes, Store::unapprove).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

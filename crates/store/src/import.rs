@@ -13,12 +13,12 @@
 use crate::reports::{refused, ApprovalSettings};
 use crate::write::{uuid_text, Writer};
 use crate::StoreError;
-use geo::{MultiPolygon, Point};
+use geo::Point;
 use rusqlite::{params, OptionalExtension};
 use safeground_core::import::{DistrictIn, ImportItem, OrganisationIn, SettlementIn, TaskIn};
 use safeground_core::model::{District, Organisation, Region, Settlement, Task};
 use safeground_core::report::{self, Report};
-use safeground_core::validate::{self, Rules};
+use safeground_core::validate::Rules;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -175,7 +175,8 @@ impl Writer<'_> {
         if present {
             return Ok(ItemOutcome::Present);
         }
-        let boundary = polygon(&d.boundary).map_err(|p| refused(&label, p))?;
+        let boundary = report::valid_multipolygon("the boundary", &d.boundary, &Rules::default())
+            .map_err(|p| refused(&label, p))?;
         let region: Option<String> = self
             .tx
             .prepare_cached("SELECT id FROM regions WHERE name = ?1 COLLATE NOCASE")?
@@ -255,26 +256,4 @@ impl Writer<'_> {
 
 fn parse(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|e| StoreError::Invalid { record: s.to_string(), problem: e.to_string() })
-}
-
-/// A GeoJSON polygon that passes validation, as a multipolygon.
-fn polygon(g: &serde_json::Value) -> Result<MultiPolygon<f64>, Vec<String>> {
-    let raw = report::raw_polygons(g).map_err(|e| vec![e])?;
-    let errors: Vec<String> = validate::validate(&raw, &Rules::default())
-        .into_iter()
-        .filter(|i| i.is_error())
-        .map(|i| i.to_string())
-        .collect();
-    if !errors.is_empty() {
-        return Err(errors);
-    }
-    Ok(MultiPolygon(
-        raw.iter()
-            .map(|p| {
-                let mut rings = p.iter().map(|r| geo::LineString(r.clone()));
-                let shell = rings.next().unwrap_or_else(|| geo::LineString(vec![]));
-                geo::Polygon::new(shell, rings.collect())
-            })
-            .collect(),
-    ))
 }

@@ -11,7 +11,7 @@ use safeground_core::codes::*;
 use safeground_core::model::*;
 use safeground_core::proximity::{distance_to, intersection_area};
 use safeground_core::report::{self, QmResult, Report, ReportType};
-use safeground_core::validate::{self, Rules};
+use safeground_core::validate::Rules;
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -437,33 +437,9 @@ impl Writer<'_> {
 
         // Geometry: every polygon valid; released ground within the hazard and not released before.
         let rules = Rules::default();
-        let parse_polygon =
-            |what: &str, g: &serde_json::Value, problems: &mut Vec<String>| -> Option<MultiPolygon<f64>> {
-                match report::raw_polygons(g) {
-                    Err(e) => {
-                        problems.push(format!("{what}: {e}"));
-                        None
-                    }
-                    Ok(raw) => {
-                        let issues: Vec<_> =
-                            validate::validate(&raw, &rules).into_iter().filter(|i| i.is_error()).collect();
-                        if issues.is_empty() {
-                            Some(MultiPolygon(
-                                raw.iter()
-                                    .map(|p| {
-                                        let mut rings = p.iter().map(|r| geo::LineString(r.clone()));
-                                        let shell = rings.next().unwrap_or_else(|| geo::LineString(vec![]));
-                                        geo::Polygon::new(shell, rings.collect())
-                                    })
-                                    .collect(),
-                            ))
-                        } else {
-                            problems.extend(issues.iter().map(|i| format!("{what}: {i}")));
-                            None
-                        }
-                    }
-                }
-            };
+        let parse_polygon = |what: &str, g: &serde_json::Value, problems: &mut Vec<String>| {
+            report::valid_multipolygon(what, g, &rules).map_err(|p| problems.extend(p)).ok()
+        };
         let new_geometry = r
             .new_hazard
             .as_ref()
