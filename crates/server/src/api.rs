@@ -309,6 +309,33 @@ pub struct Approval {
     expect_version: Option<i64>,
 }
 
+impl Approval {
+    /// The body, or the defaults when there is none.
+    fn read(bytes: &Bytes) -> Result<Approval, AppError> {
+        if bytes.is_empty() {
+            Ok(Approval::default())
+        } else {
+            body(bytes)
+        }
+    }
+
+    /// The settings asked for, defaults filled in, checked.
+    fn settings(&self) -> Result<ApprovalSettings, AppError> {
+        let d = ApprovalSettings::default();
+        let settings = ApprovalSettings {
+            tolerance_m: self.tolerance_m.unwrap_or(d.tolerance_m),
+            close_below_m2: self.close_below_m2.unwrap_or(d.close_below_m2),
+        };
+        let metres = |v: f64| v.is_finite() && v >= 0.0;
+        if !metres(settings.tolerance_m) || !metres(settings.close_below_m2) {
+            return Err(AppError::BadRequest(
+                "tolerance_m and close_below_m2 are metres and m², 0 or more".into(),
+            ));
+        }
+        Ok(settings)
+    }
+}
+
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Decided {
     id: String,
@@ -330,18 +357,8 @@ pub async fn approve_report(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
-    let a: Approval = if bytes.is_empty() { Approval::default() } else { body(&bytes)? };
-    let defaults = ApprovalSettings::default();
-    let settings = ApprovalSettings {
-        tolerance_m: a.tolerance_m.unwrap_or(defaults.tolerance_m),
-        close_below_m2: a.close_below_m2.unwrap_or(defaults.close_below_m2),
-    };
-    let metres = |v: f64| v.is_finite() && v >= 0.0;
-    if !metres(settings.tolerance_m) || !metres(settings.close_below_m2) {
-        return Err(AppError::BadRequest(
-            "tolerance_m and close_below_m2 are metres and m², 0 or more".into(),
-        ));
-    }
+    let a = Approval::read(&bytes)?;
+    let settings = a.settings()?;
     let (actor, key) = (state.actor.clone(), id.clone());
     with_store(&state, move |s| {
         Ok(s.approve(&key, &actor, OffsetDateTime::now_utc(), &settings, a.expect_version)?)
@@ -564,12 +581,7 @@ pub async fn check_report(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Checks>, AppError> {
-    let a: Approval = if bytes.is_empty() { Approval::default() } else { body(&bytes)? };
-    let d = ApprovalSettings::default();
-    let settings = ApprovalSettings {
-        tolerance_m: a.tolerance_m.unwrap_or(d.tolerance_m),
-        close_below_m2: a.close_below_m2.unwrap_or(d.close_below_m2),
-    };
+    let settings = Approval::read(&bytes)?.settings()?;
     let problems = with_store(&state, move |s| Ok(s.check_report(&id, &settings)?)).await?;
     Ok(Json(Checks { approvable: problems.is_empty(), problems }))
 }

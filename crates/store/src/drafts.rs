@@ -7,8 +7,7 @@
 //! Saving a draft whose id is already in `reports` (the same submission
 //! imported again) changes nothing and says so.
 
-use crate::geometry::date_text;
-use crate::reports::{refused, split_personal, time_text};
+use crate::reports::time_text;
 use crate::write::{uuid_text, Writer};
 use crate::{Store, StoreError};
 use rusqlite::{params, OptionalExtension};
@@ -46,50 +45,8 @@ impl Writer<'_> {
         if let Some(state) = state {
             return Ok(DraftOutcome::AlreadyImported { id, state });
         }
-        let label = format!("report {id}");
-        let org = self.organisation_id(&r.organisation)?.ok_or_else(|| {
-            refused(&label, vec![format!("organisation '{}' is not in the register", r.organisation)])
-        })?;
-        let task = match &r.task {
-            Some(t) => Some(
-                self.task(t)?
-                    .ok_or_else(|| refused(&label, vec![format!("task '{t}' is not in the register")]))?,
-            ),
-            None => None,
-        };
-        let hazard = match &r.hazard {
-            Some(h) => Some(
-                self.hazard_id(h)?
-                    .ok_or_else(|| refused(&label, vec![format!("hazard '{h}' is not in the register")]))?,
-            ),
-            None => task.as_ref().map(|t| t.hazard_id.clone()),
-        };
-        let (clean, personal) = split_personal(&Report { id: Some(id), ..r.clone() });
-        let body = serde_json::to_string(&clean)
-            .map_err(|e| StoreError::Invalid { record: label.clone(), problem: e.to_string() })?;
         let now = time_text(at);
-        self.tx
-            .prepare_cached(
-                "INSERT INTO reports (id, type, state, organisation_id, task_id, hazard_id, start_date, end_date,
-                   submitted_at, submitted_by, body) VALUES (?1, ?2, 'DRAFT', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            )?
-            .execute(params![
-                key,
-                r.report_type.code(),
-                org,
-                task.as_ref().map(|t| t.id.clone()),
-                hazard,
-                date_text(r.start_date),
-                date_text(r.end_date),
-                now,
-                actor,
-                body
-            ])?;
-        if let Some(p) = personal {
-            self.tx
-                .prepare_cached("INSERT INTO report_personal (report_id, data) VALUES (?1, ?2)")?
-                .execute(params![key, p.to_string()])?;
-        }
+        self.insert_report(r, id, "DRAFT", actor, &now)?;
         self.record("REPORT_DRAFTED", &now, actor, Some(&key), None, Some(source))?;
         Ok(DraftOutcome::Drafted(id))
     }

@@ -10,7 +10,7 @@
 //! Savepoints let an import keep the good records of a file and roll back
 //! one bad record without losing the rest of the transaction (`--keep-going`).
 
-use crate::reports::{refused, ApprovalSettings};
+use crate::reports::{parse_uuid as parse, refused, ApprovalSettings};
 use crate::write::{uuid_text, Writer};
 use crate::StoreError;
 use geo::Point;
@@ -252,8 +252,4 @@ impl Writer<'_> {
         })?;
         Ok(ItemOutcome::Imported)
     }
-}
-
-fn parse(s: &str) -> Result<Uuid, StoreError> {
-    Uuid::parse_str(s).map_err(|e| StoreError::Invalid { record: s.to_string(), problem: e.to_string() })
 }

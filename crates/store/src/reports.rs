@@ -205,6 +205,31 @@ impl Writer<'_> {
     pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<Uuid, StoreError> {
         let id = r.id.unwrap_or_else(Uuid::new_v4);
         let label = format!("report {id}");
+        let exists: bool = self
+            .tx
+            .prepare_cached("SELECT count(*) > 0 FROM reports WHERE id = ?1")?
+            .query_row([uuid_text(id)], |r| r.get(0))?;
+        if exists {
+            return Err(refused(&label, vec!["a report with this id was submitted already".into()]));
+        }
+        let now = time_text(at);
+        self.insert_report(r, id, "SUBMITTED", actor, &now)?;
+        self.record("REPORT_SUBMITTED", &now, actor, Some(&uuid_text(id)), None, None)?;
+        Ok(id)
+    }
+
+    /// Writes report `id` in `state` (SUBMITTED or DRAFT): its references
+    /// resolved against the register (refused if one is unknown), its
+    /// victims' personal data kept apart.
+    pub(crate) fn insert_report(
+        &mut self,
+        r: &Report,
+        id: Uuid,
+        state: &str,
+        actor: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
+        let label = format!("report {id}");
         let org = self.organisation_id(&r.organisation)?.ok_or_else(|| {
             refused(&label, vec![format!("organisation '{}' is not in the register", r.organisation)])
         })?;
@@ -222,24 +247,17 @@ impl Writer<'_> {
             ),
             None => task.as_ref().map(|t| t.hazard_id.clone()),
         };
-        let exists: bool = self
-            .tx
-            .prepare_cached("SELECT count(*) > 0 FROM reports WHERE id = ?1")?
-            .query_row([uuid_text(id)], |r| r.get(0))?;
-        if exists {
-            return Err(refused(&label, vec!["a report with this id was submitted already".into()]));
-        }
         let (clean, personal) = split_personal(&Report { id: Some(id), ..r.clone() });
         let body = serde_json::to_string(&clean).map_err(|e| invalid(&label, e.to_string()))?;
-        let now = time_text(at);
         self.tx
             .prepare_cached(
                 "INSERT INTO reports (id, type, state, organisation_id, task_id, hazard_id, start_date, end_date,
-                   submitted_at, submitted_by, body) VALUES (?1, ?2, 'SUBMITTED', ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+                   submitted_at, submitted_by, body) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
             )?
             .execute(params![
                 uuid_text(id),
                 r.report_type.code(),
+                state,
                 org,
                 task.as_ref().map(|t| t.id.clone()),
                 hazard,
@@ -254,8 +272,7 @@ impl Writer<'_> {
                 .prepare_cached("INSERT INTO report_personal (report_id, data) VALUES (?1, ?2)")?
                 .execute(params![uuid_text(id), p.to_string()])?;
         }
-        self.record("REPORT_SUBMITTED", &now, actor, Some(&uuid_text(id)), None, None)?;
-        Ok(id)
+        Ok(())
     }
 
     /// Loads a report with its state, organisation and version.
@@ -1039,6 +1056,6 @@ fn by_at(by: Option<String>, when: Option<String>) -> String {
     }
 }
 
-fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
+pub(crate) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {
     Uuid::parse_str(s).map_err(|e| invalid("stored identifier", format!("'{s}' is not a UUID: {e}")))
 }
