@@ -5,8 +5,9 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use safeground_core::access::Role;
 use safeground_demo::{Places, Scale};
-use safeground_store::Store;
+use safeground_store::{NewUser, Store, UserChange};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
@@ -54,7 +55,7 @@ fn companion(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-pub fn run(db: &Path, actor: &str, args: &DemoArgs) -> Result<()> {
+pub fn run(db: &Path, who: &crate::auth::Credentials, args: &DemoArgs) -> Result<()> {
     if db.exists() && !args.force {
         if args.no_serve {
             bail!(
@@ -63,12 +64,60 @@ pub fn run(db: &Path, actor: &str, args: &DemoArgs) -> Result<()> {
             );
         }
         println!("Using the register already at {} (pass --force to build a new demo).", db.display());
-        return crate::serve::serve(db, actor, args.addr);
+    } else {
+        build_demo(db, args)?;
     }
-    build_demo(db, args)?;
     if !args.no_serve {
-        crate::serve::serve(db, actor, args.addr)?;
+        demo_accounts(db, who)?;
+        crate::serve::serve(db, &who.actor, args.addr, false)?;
     }
+    Ok(())
+}
+
+/// The demo's accounts, one per role, so the web application can be tried
+/// as each would see it: made on first serve, and given a fresh password
+/// (printed) on every start, since none is kept in the clear.
+const DEMO_ACCOUNTS: &[(&str, Role, bool)] = &[
+    ("admin", Role::Administrator, true),
+    ("imo", Role::ImOfficer, true),
+    ("operator", Role::Operator, false),
+    ("qm", Role::QmOfficer, false),
+    ("viewer", Role::Viewer, false),
+];
+
+fn demo_accounts(db: &Path, who: &crate::auth::Credentials) -> Result<()> {
+    let mut store = Store::open(db)?;
+    let fresh = !store.has_accounts()?;
+    let existing: Vec<String> = store.users()?.into_iter().map(|u| u.name).collect();
+    if !fresh && store.meta("demo_seed")?.is_none() {
+        println!("This register has its own accounts; log in with one of them.");
+        return Ok(());
+    }
+    // The first operator organisation of the demo, for the operator's account.
+    let operator = store.organisations()?.into_iter().find(|o| o.kind == "OPERATOR").map(|o| o.acronym);
+    let password = safeground_store::generate_password();
+    let now = time::OffsetDateTime::now_utc();
+    let actor = if fresh { who.actor.clone() } else { "demo".to_string() };
+    store.write(|w| {
+        for (name, role, personal) in DEMO_ACCOUNTS {
+            let organisation = if *role == Role::Operator { operator.clone() } else { None };
+            if *role == Role::Operator && organisation.is_none() {
+                continue;
+            }
+            if existing.iter().any(|n| n == name) {
+                w.change_user(name, &UserChange::Password(password.clone()), &actor, now)?;
+            } else {
+                let u =
+                    NewUser { name: name.to_string(), role: *role, organisation, personal_data: *personal };
+                w.add_user(&u, &password, &actor, now)?;
+            }
+        }
+        Ok(())
+    })?;
+    println!(
+        "Log in as admin with the password {password} (set for this run). The same password opens imo (IM officer),          operator ({}), qm (QM officer) and viewer.",
+        operator.as_deref().unwrap_or("no operator organisation")
+    );
     Ok(())
 }
 
@@ -133,6 +182,8 @@ fn build(tmp: &Path, places: &Places, args: &DemoArgs) -> Result<safeground_demo
         bar.set_position(done)
     })?;
     bar.finish_and_clear();
+    // Marks the register as a demo's: `demo` may then reset its demo accounts.
+    store.write(|w| w.set_meta("demo_seed", &args.seed.to_string()))?;
     store.checkpoint()?;
     drop(store);
     Ok(counts)

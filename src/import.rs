@@ -220,7 +220,7 @@ fn feature_of_gpkg(fields: &[(String, Value)], geometry: Option<&geo::Geometry<f
     json!({"type": "Feature", "properties": props, "geometry": geometry.map(geojson_out::geometry)})
 }
 
-pub fn run(db: &Path, actor: &str, a: &ImportArgs) -> Result<()> {
+pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<()> {
     let format = format_of(a)?;
     let srs = a.srs.as_deref().map(Crs::parse).transpose().context("--srs")?;
     if srs.is_some() && matches!(format, InFormat::Gpkg | InFormat::Kml) {
@@ -228,6 +228,9 @@ pub fn run(db: &Path, actor: &str, a: &ImportArgs) -> Result<()> {
     }
     let file_name = a.file.display().to_string();
     let mut store = Store::open(db)?;
+    let p = who.principal(&store)?;
+    crate::auth::authorize(&p, safeground_core::access::Action::Import, safeground_core::access::Scope::Any)?;
+    let actor = p.name.as_str();
     let reject_path = reject_path(a, format);
     let bar = ProgressBar::new(std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0));
     if std::io::stderr().is_terminal() {

@@ -2,6 +2,7 @@
 //! GeoPackage. Errors are reported with anyhow here, at the edge; the crates
 //! below return typed errors.
 
+mod auth;
 mod demo;
 mod export;
 mod field;
@@ -11,6 +12,7 @@ mod render;
 mod reports;
 mod serve;
 mod submissions;
+mod users;
 
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
@@ -36,9 +38,14 @@ struct Cli {
     )]
     db: PathBuf,
 
-    /// Who is acting, recorded in the history (accounts come later).
+    /// Who is acting on a register without accounts, recorded in the history.
     #[arg(long, global = true, env = "SAFEGROUND_ACTOR", default_value = "cli")]
     actor: String,
+
+    /// The account acting on a register with accounts (password in
+    /// SAFEGROUND_PASSWORD or asked; or set SAFEGROUND_TOKEN instead).
+    #[arg(long, global = true, env = "SAFEGROUND_USER", value_name = "NAME")]
+    user: Option<String>,
 
     #[command(subcommand)]
     command: Command,
@@ -47,7 +54,11 @@ struct Cli {
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Create an empty national register.
-    Init,
+    Init {
+        /// Also create its first administrator account; the password is printed once.
+        #[arg(long, value_name = "NAME")]
+        admin: Option<String>,
+    },
     /// Build a realistic demo register on Azerbaijan's liberated territories (if not built yet) and serve it.
     Demo(demo::DemoArgs),
     /// The national land-release summary, per district and in total.
@@ -127,6 +138,12 @@ enum Command {
     /// The field forms (XLSForm) for KoBoToolbox and ODK Central.
     #[command(subcommand)]
     Forms(forms::FormsCommand),
+    /// Accounts and API tokens: add, list, disable, enable, passwd, role, personal-data, token.
+    #[command(subcommand)]
+    User(users::UserCommand),
+    /// The tamper-evident history: `audit verify`.
+    #[command(subcommand)]
+    Audit(users::AuditCommand),
 }
 
 #[derive(Debug, Subcommand)]
@@ -188,12 +205,22 @@ fn open(db: &Path) -> Result<Store> {
 }
 
 fn run(cli: Cli) -> Result<()> {
+    let who = auth::Credentials { actor: cli.actor.clone(), user: cli.user.clone() };
     match cli.command {
-        Command::Init => {
-            Store::create(&cli.db)?;
+        Command::Init { admin } => {
+            let mut store = Store::create(&cli.db)?;
             println!("Created an empty national register at {}", cli.db.display());
+            if let Some(name) = admin {
+                let u = safeground_store::NewUser {
+                    name,
+                    role: safeground_core::access::Role::Administrator,
+                    organisation: None,
+                    personal_data: false,
+                };
+                users::add(&mut store, &u, false, &cli.actor)?;
+            }
         }
-        Command::Demo(args) => demo::run(&cli.db, &cli.actor, &args)?,
+        Command::Demo(args) => demo::run(&cli.db, &who, &args)?,
         Command::Summary { json, as_of } => {
             let store = open(&cli.db)?;
             let summary = match as_of {
@@ -224,9 +251,9 @@ fn run(cli: Cli) -> Result<()> {
                 print!("{}", render::hazard_detail(&detail));
             }
         }
-        Command::Report(cmd) => reports::run(&cli.db, &cli.actor, &cmd)?,
+        Command::Report(cmd) => reports::run(&cli.db, &who, &cmd)?,
         Command::Export(args) => export::run(&cli.db, &args)?,
-        Command::Import(args) => import::run(&cli.db, &cli.actor, &args)?,
+        Command::Import(args) => import::run(&cli.db, &who, &args)?,
         Command::Serve(args) => serve::run(&cli.db, &cli.actor, &args)?,
         Command::Tiles { layer, list, out } => {
             let store = open(&cli.db)?;
@@ -287,7 +314,7 @@ fn run(cli: Cli) -> Result<()> {
                 );
             }
         }
-        Command::Task(cmd) => reports::task(&cli.db, &cli.actor, &cmd)?,
+        Command::Task(cmd) => reports::task(&cli.db, &who, &cmd)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {
             // Two numbers are LON LAT, as the command's name promises; one string is any notation.
@@ -305,6 +332,8 @@ fn run(cli: Cli) -> Result<()> {
         Command::Overlaps { json } => field::overlaps(&cli.db, json)?,
         Command::Near(args) => field::near(&cli.db, &args)?,
         Command::Forms(cmd) => forms::run(&cmd)?,
+        Command::User(cmd) => users::run(&cli.db, &who, &cmd)?,
+        Command::Audit(cmd) => users::audit(&cli.db, &cmd)?,
     }
     Ok(())
 }

@@ -1,7 +1,9 @@
 //! `report …`, `history`, `trace`: the approval workflow on the command line.
 
+use crate::auth::{authorize, Credentials};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
+use safeground_core::access::{Action, Scope};
 use safeground_core::report;
 use safeground_store::{ApprovalSettings, Store};
 use std::path::{Path, PathBuf};
@@ -59,8 +61,14 @@ pub struct ApproveArgs {
     expect_version: Option<i64>,
 }
 
-pub fn run(db: &Path, actor: &str, cmd: &ReportCommand) -> Result<()> {
+pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
     let now = OffsetDateTime::now_utc();
+    // Who acts, for the commands that write.
+    let acting = |store: &Store, action: Action| -> Result<String> {
+        let p = who.principal(store)?;
+        authorize(&p, action, Scope::Any)?;
+        Ok(p.name)
+    };
     match cmd {
         ReportCommand::Submit { file } => {
             let text =
@@ -75,7 +83,16 @@ pub fn run(db: &Path, actor: &str, cmd: &ReportCommand) -> Result<()> {
                 );
             }
             let mut store = Store::open(db)?;
-            let id = store.submit(&r, actor, now).with_context(|| file.display().to_string())?;
+            let p = who.principal(&store)?;
+            let org = store.organisation(&r.organisation)?.with_context(|| {
+                format!("{}: organisation '{}' is not in the register", file.display(), r.organisation)
+            })?;
+            authorize(
+                &p,
+                Action::SubmitReport,
+                Scope::Report { organisation: org, report_type: r.report_type },
+            )?;
+            let id = store.submit(&r, &p.name, now).with_context(|| file.display().to_string())?;
             println!("{id}");
         }
         ReportCommand::List { state, json } => {
@@ -135,20 +152,40 @@ pub fn run(db: &Path, actor: &str, cmd: &ReportCommand) -> Result<()> {
         }
         ReportCommand::Approve(a) => {
             let mut store = Store::open(db)?;
+            let actor = acting(&store, Action::DecideReport)?;
             let settings = ApprovalSettings { tolerance_m: a.tolerance, close_below_m2: a.close_below };
-            store.approve(&a.id, actor, now, &settings, a.expect_version)?;
+            store.approve(&a.id, &actor, now, &settings, a.expect_version)?;
             println!("approved {}", a.id);
         }
         ReportCommand::Reject { id, reason } => {
-            Store::open(db)?.reject(id, reason, actor, now)?;
+            let mut store = Store::open(db)?;
+            let actor = acting(&store, Action::DecideReport)?;
+            store.reject(id, reason, &actor, now)?;
             println!("rejected {id}");
         }
         ReportCommand::Unapprove { id, reason } => {
-            Store::open(db)?.unapprove(id, reason, actor, now)?;
+            let mut store = Store::open(db)?;
+            let actor = acting(&store, Action::DecideReport)?;
+            store.unapprove(id, reason, &actor, now)?;
             println!("unapproved {id}");
         }
-        ReportCommand::ImportSubmissions(args) => crate::submissions::import(db, actor, args)?,
-        ReportCommand::SubmitDraft { id } => crate::submissions::submit_draft(db, actor, id)?,
+        ReportCommand::ImportSubmissions(args) => {
+            let actor = acting(&Store::open(db)?, Action::Import)?;
+            crate::submissions::import(db, &actor, args)?
+        }
+        ReportCommand::SubmitDraft { id } => {
+            let store = Store::open(db)?;
+            let p = who.principal(&store)?;
+            let (row, _, _) = store.report(id)?;
+            let org = store
+                .organisation(&row.organisation)?
+                .with_context(|| format!("report {id}'s organisation"))?;
+            let report_type = report::ReportType::from_code(&row.report_type)
+                .with_context(|| format!("report {id} has an unknown type {}", row.report_type))?;
+            authorize(&p, Action::SubmitReport, Scope::Report { organisation: org, report_type })?;
+            drop(store);
+            crate::submissions::submit_draft(db, &p.name, id)?
+        }
     }
     Ok(())
 }
@@ -181,9 +218,12 @@ pub enum TaskCommand {
     },
 }
 
-pub fn task(db: &Path, actor: &str, cmd: &TaskCommand) -> Result<()> {
+pub fn task(db: &Path, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
     let TaskCommand::Issue { hazard, organisation, activity, priority, code, issued, due } = cmd;
     let mut store = Store::open(db)?;
+    let p = who.principal(&store)?;
+    authorize(&p, Action::IssueTask, Scope::Any)?;
+    let actor = p.name.as_str();
     let detail = store.hazard(hazard)?;
     let org = store
         .organisation(organisation)?

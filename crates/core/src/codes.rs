@@ -317,6 +317,19 @@ pub fn split_codes<T: FromStr<Err = UnknownCode>>(text: &str) -> Result<Vec<T>, 
     text.split(',').map(str::trim).filter(|s| !s.is_empty()).map(T::from_str).collect()
 }
 
+code_list! {
+    /// What an account is for. The authority's IM officers run the register;
+    /// operators report on their own organisation's work; QM officers inspect;
+    /// viewers (donors, partners) read it without personal data.
+    Role, "role" {
+        Administrator = "ADMINISTRATOR",
+        ImOfficer = "IM_OFFICER",
+        Operator = "OPERATOR",
+        QmOfficer = "QM_OFFICER",
+        Viewer = "VIEWER",
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

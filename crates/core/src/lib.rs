@@ -5,6 +5,7 @@
 //! is a pure function of its inputs, so it is tested with plain values and can
 //! be used unchanged by the store, the formats, the server and the CLI.
 
+pub mod access;
 pub mod accounting;
 pub mod area;
 pub mod codes;

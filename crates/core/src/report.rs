@@ -58,6 +58,23 @@ impl ReportType {
         }
     }
 
+    /// Every type, in order.
+    pub const ALL: &'static [ReportType] = &[
+        ReportType::Nts,
+        ReportType::Ts,
+        ReportType::Clearance,
+        ReportType::EodSpotTask,
+        ReportType::EoFind,
+        ReportType::Accident,
+        ReportType::EoreSession,
+        ReportType::QmInspection,
+    ];
+
+    /// The type of this code (`NTS`, `QM_INSPECTION`, …), if it is one.
+    pub fn from_code(code: &str) -> Option<ReportType> {
+        ReportType::ALL.iter().copied().find(|t| t.code().eq_ignore_ascii_case(code.trim()))
+    }
+
     /// The activity a report of this type records, if any.
     pub fn activity(self) -> Option<ActivityKind> {
         match self {

@@ -1,13 +1,16 @@
 //! The API's handlers, one per route, each described for the OpenAPI document.
 
+use crate::auth::Caller;
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
+use axum::Extension;
 use axum::Json;
 use geo::BoundingRect;
+use safeground_core::access::{decide, Action, Scope};
 use safeground_core::codes::{EoCategory, HazardStatus};
 use safeground_core::coords::parse_position;
 use safeground_core::layer::Layer;
@@ -239,6 +242,7 @@ pub struct ReportQuery {
     responses((status = 200, body = Page<ReportRow>), (status = 400, body = ErrorBody)))]
 pub async fn reports(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Json<Page<ReportRow>>, AppError> {
     let q = query(q)?;
@@ -252,7 +256,17 @@ pub async fn reports(
         }
     }
     let (wanted, organisation) = (q.state.as_ref().map(|s| s.to_ascii_uppercase()), q.organisation.clone());
-    let mut rows = with_store(&state, move |s| Ok(s.reports(wanted.as_deref())?)).await?;
+    let p = c.principal;
+    let mut rows = with_store(&state, move |s| {
+        let mut rows = s.reports(wanted.as_deref())?;
+        // Operators see their organisation's reports only.
+        if decide(&p, Action::ReadReports, Scope::Organisation(uuid::Uuid::nil())).is_err() {
+            let own = organisation_acronym(s, p.organisation)?;
+            rows.retain(|r| Some(&r.organisation) == own.as_ref());
+        }
+        Ok(rows)
+    })
+    .await?;
     if let Some(o) = &organisation {
         rows.retain(|r| r.organisation.eq_ignore_ascii_case(o));
     }
@@ -265,6 +279,22 @@ pub struct ReportView {
     /// The report as submitted (personal data left out).
     body: serde_json::Value,
     events: Vec<EventRow>,
+    /// Victims' names and contacts, in the order of the body's victims: only
+    /// for accounts with the personal-data permission.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    personal: Option<serde_json::Value>,
+}
+
+/// The acronym of an organisation (a principal's).
+fn organisation_acronym(s: &Store, org: Option<uuid::Uuid>) -> Result<Option<String>, AppError> {
+    let Some(id) = org else { return Ok(None) };
+    Ok(s.organisations()?.into_iter().find(|o| o.id == id.to_string()).map(|o| o.acronym))
+}
+
+/// Refuses `action` on a report of organisation `acronym` if `c` may not.
+fn allowed_on(s: &Store, c: &Caller, action: Action, acronym: &str) -> Result<(), AppError> {
+    let org = s.organisation(acronym)?.unwrap_or_default();
+    decide(&c.principal, action, Scope::Organisation(org)).map_err(|d| AppError::Forbidden(d.to_string()))
 }
 
 /// One report: its state, its content and its events.
@@ -272,10 +302,20 @@ pub struct ReportView {
     responses((status = 200, body = ReportView), (status = 404, body = ErrorBody)))]
 pub async fn report(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<ReportView>, AppError> {
-    let (report, body, events) = with_store(&state, move |s| Ok(s.report(&id)?)).await?;
-    Ok(Json(ReportView { report, body, events }))
+    let view = with_store(&state, move |s| {
+        let (report, body, events) = s.report(&id)?;
+        allowed_on(s, &c, Action::ReadReports, &report.organisation)?;
+        let personal = match decide(&c.principal, Action::ReadPersonal, Scope::Any) {
+            Ok(()) => s.report_personal(&report.id)?,
+            Err(_) => None,
+        };
+        Ok(ReportView { report, body, events, personal })
+    })
+    .await?;
+    Ok(Json(view))
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -288,13 +328,22 @@ pub struct Submitted {
     responses((status = 201, body = Submitted), (status = 400, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn submit_report(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     bytes: Bytes,
 ) -> Result<impl IntoResponse, AppError> {
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| AppError::InvalidJson("the request body is not UTF-8".into()))?;
     let r = report::parse(text).map_err(|e| AppError::InvalidJson(e.to_string()))?;
-    let actor = state.actor.clone();
-    let id = with_store(&state, move |s| Ok(s.submit(&r, &actor, OffsetDateTime::now_utc())?)).await?;
+    let id = with_store(&state, move |s| {
+        // An unknown organisation is the store's to refuse, by name.
+        if let Some(org) = s.organisation(&r.organisation)? {
+            let scope = Scope::Report { organisation: org, report_type: r.report_type };
+            decide(&c.principal, Action::SubmitReport, scope)
+                .map_err(|d| AppError::Forbidden(d.to_string()))?;
+        }
+        Ok(s.submit(&r, &c.principal.name, OffsetDateTime::now_utc())?)
+    })
+    .await?;
     Ok((StatusCode::CREATED, Json(Submitted { id: id.to_string() })))
 }
 
@@ -354,12 +403,13 @@ async fn decided(state: &AppState, id: String) -> Result<Json<Decided>, AppError
         (status = 422, description = "the checks refused it; every problem is listed", body = ErrorBody)))]
 pub async fn approve_report(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
     let a = Approval::read(&bytes)?;
     let settings = a.settings()?;
-    let (actor, key) = (state.actor.clone(), id.clone());
+    let (actor, key) = (c.principal.name, id.clone());
     with_store(&state, move |s| {
         Ok(s.approve(&key, &actor, OffsetDateTime::now_utc(), &settings, a.expect_version)?)
     })
@@ -387,12 +437,13 @@ type Decision = fn(&mut Store, &str, &str, &str, OffsetDateTime) -> Result<(), s
 /// Rejects or unapproves (`decide`) a report with the reason in `bytes`.
 async fn decide_with_reason(
     state: &AppState,
+    actor: String,
     id: String,
     bytes: &Bytes,
     decide: Decision,
 ) -> Result<Json<Decided>, AppError> {
     let why = reason(bytes)?;
-    let (actor, key) = (state.actor.clone(), id.clone());
+    let key = id.clone();
     with_store(state, move |s| Ok(decide(s, &key, &why, &actor, OffsetDateTime::now_utc())?)).await?;
     decided(state, id).await
 }
@@ -404,10 +455,11 @@ async fn decide_with_reason(
         (status = 409, body = ErrorBody)))]
 pub async fn reject_report(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
-    decide_with_reason(&state, id, &bytes, Store::reject).await
+    decide_with_reason(&state, c.principal.name, id, &bytes, Store::reject).await
 }
 
 /// Withdraws an approved report's effects, with a reason.
@@ -417,10 +469,11 @@ pub async fn reject_report(
         (status = 409, body = ErrorBody)))]
 pub async fn unapprove_report(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
-    decide_with_reason(&state, id, &bytes, Store::unapprove).await
+    decide_with_reason(&state, c.principal.name, id, &bytes, Store::unapprove).await
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -11,7 +11,8 @@ use serde::Serialize;
 /// The JSON body of every error.
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
-    /// A stable code: `not_found`, `bad_request`, `method_not_allowed`, `invalid_json`, `refused`, `conflict`, `internal`.
+    /// A stable code: `not_found`, `bad_request`, `method_not_allowed`, `invalid_json`, `refused`, `conflict`,
+    /// `unauthenticated`, `bad_login`, `forbidden`, `csrf`, `too_many_attempts`, `internal`.
     pub error: &'static str,
     pub message: String,
     /// For `refused`: every problem found, one per line.
@@ -33,6 +34,21 @@ pub enum AppError {
     Refused { message: String, problems: Vec<String> },
     #[error("{0}")]
     Conflict(String),
+    /// No principal: sign in, or send an API token.
+    #[error("{0}")]
+    Unauthenticated(String),
+    /// A login with a wrong name or password (never says which).
+    #[error("wrong name or password")]
+    BadLogin,
+    /// The principal may not do this.
+    #[error("{0}")]
+    Forbidden(String),
+    /// A change without the session's CSRF token, or from another site.
+    #[error("{0}")]
+    Csrf(String),
+    /// Too many failed logins: wait this many seconds.
+    #[error("too many failed logins; try again in {0} seconds")]
+    TooManyAttempts(u64),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -46,6 +62,11 @@ impl AppError {
             AppError::InvalidJson(_) => (StatusCode::BAD_REQUEST, "invalid_json"),
             AppError::Refused { .. } => (StatusCode::UNPROCESSABLE_ENTITY, "refused"),
             AppError::Conflict(_) => (StatusCode::CONFLICT, "conflict"),
+            AppError::Unauthenticated(_) => (StatusCode::UNAUTHORIZED, "unauthenticated"),
+            AppError::BadLogin => (StatusCode::UNAUTHORIZED, "bad_login"),
+            AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
+            AppError::Csrf(_) => (StatusCode::FORBIDDEN, "csrf"),
+            AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }
@@ -68,6 +89,10 @@ impl From<StoreError> for AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, code) = self.parts();
+        let retry = match &self {
+            AppError::TooManyAttempts(s) => Some(*s),
+            _ => None,
+        };
         let (message, problems) = match self {
             AppError::Internal(detail) => {
                 tracing::error!(%detail, "internal error");
@@ -76,6 +101,10 @@ impl IntoResponse for AppError {
             AppError::Refused { message, problems } => (message, problems),
             other => (other.to_string(), vec![]),
         };
-        (status, Json(ErrorBody { error: code, message, problems })).into_response()
+        let mut res = (status, Json(ErrorBody { error: code, message, problems })).into_response();
+        if let Some(s) = retry {
+            res.headers_mut().insert(axum::http::header::RETRY_AFTER, axum::http::HeaderValue::from(s));
+        }
+        res
     }
 }

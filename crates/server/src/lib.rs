@@ -9,8 +9,11 @@
 
 mod api;
 mod assets;
+pub mod auth;
 mod error;
+mod session;
 
+pub use auth::{Mode, POLICY};
 pub use error::{AppError, ErrorBody};
 
 use axum::routing::get;
@@ -26,8 +29,12 @@ use utoipa_axum::routes;
 pub struct AppState {
     /// The register.
     pub db: Arc<PathBuf>,
-    /// Who acts for writes, until accounts exist (recorded in the history).
-    pub actor: Arc<str>,
+    /// One person's register (no accounts), or accounts with logins.
+    pub mode: Mode,
+    /// Signed-in sessions and failed logins.
+    pub(crate) sessions: Arc<auth::Sessions>,
+    /// Send the session cookie only over HTTPS (behind a TLS proxy).
+    pub secure_cookies: bool,
     /// Tiles already made, valid while the register's change stamp holds.
     pub(crate) tiles: Arc<std::sync::Mutex<TileCache>>,
 }
@@ -45,8 +52,22 @@ pub(crate) struct TileCache {
 pub(crate) const TILE_CACHE_BYTES: usize = 64 << 20;
 
 impl AppState {
-    pub fn new(db: impl Into<PathBuf>, actor: &str) -> Self {
-        AppState { db: Arc::new(db.into()), actor: Arc::from(actor), tiles: Arc::default() }
+    /// The state over the register at `db`: with accounts if it has any;
+    /// otherwise one person's, `actor` in the history.
+    pub fn new(db: impl Into<PathBuf>, actor: &str) -> Result<Self, safeground_store::StoreError> {
+        let db = db.into();
+        let mode = if safeground_store::Store::open(&db)?.has_accounts()? {
+            Mode::Accounts
+        } else {
+            Mode::Local { actor: actor.to_string() }
+        };
+        Ok(AppState {
+            db: Arc::new(db),
+            mode,
+            sessions: Arc::default(),
+            secure_cookies: false,
+            tiles: Arc::default(),
+        })
     }
 }
 
@@ -63,6 +84,10 @@ struct ApiDoc;
 fn routers() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(api::health))
+        .routes(routes!(session::login))
+        .routes(routes!(session::logout))
+        .routes(routes!(session::me))
+        .routes(routes!(session::users))
         .routes(routes!(api::summary))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))
@@ -92,6 +117,8 @@ pub fn app(state: AppState) -> Router {
     let doc = Arc::new(doc);
     router
         .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        // Every route above passes the gate (auth.rs); the page and its assets are public.
+        .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate))
         .merge(assets::routes())
         .fallback(|| async {
             AppError::NotFound("no such route; the API is described at /api/openapi.json".into())
@@ -99,5 +126,6 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             AppError::MethodNotAllowed("this route does not take that method; see /api/openapi.json".into())
         })
+        .layer(axum::middleware::from_fn(auth::security_headers))
         .with_state(state)
 }

@@ -25,7 +25,7 @@ async fn call(db: &Path, method: Method, uri: &str, body: Option<&str>) -> (Stat
         .header("content-type", "application/json")
         .body(body.map(|b| Body::from(b.to_string())).unwrap_or_else(Body::empty))
         .unwrap();
-    let res = app(AppState::new(db, "api test")).oneshot(req).await.unwrap();
+    let res = app(AppState::new(db, "api test").unwrap()).oneshot(req).await.unwrap();
     let status = res.status();
     let content_type =
         res.headers().get("content-type").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();

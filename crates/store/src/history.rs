@@ -115,6 +115,16 @@ impl Store {
         Ok((row, body, events))
     }
 
+    /// Victims' names and contacts in a report, as submitted (only for those
+    /// allowed personal data: the caller decides).
+    pub fn report_personal(&self, id: &str) -> Result<Option<serde_json::Value>, StoreError> {
+        let data: Option<String> = self
+            .conn
+            .query_row("SELECT data FROM report_personal WHERE report_id = ?1", [id.trim()], |r| r.get(0))
+            .optional()?;
+        Ok(data.map(|d| serde_json::from_str(&d).unwrap_or(serde_json::Value::String(d))))
+    }
+
     fn events_of(&self, report: &str) -> Result<Vec<EventRow>, StoreError> {
         let mut stmt = self.conn.prepare(
             "SELECT id, at, actor, kind, report_id, reason FROM events WHERE report_id = ?1 ORDER BY seq",

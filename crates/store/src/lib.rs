@@ -11,6 +11,8 @@
 //! this program understands; any failure is an error that leaves the file as it
 //! was.
 
+mod accounts;
+mod audit;
 mod drafts;
 mod error;
 mod export;
@@ -27,6 +29,8 @@ mod tiles;
 mod verify;
 mod write;
 
+pub use accounts::{generate_password, LoginFailure, NewUser, UserChange, UserRow, MIN_PASSWORD_CHARS};
+pub use audit::{Audit, AuditHead, BrokenEvent};
 pub use drafts::DraftOutcome;
 pub use error::StoreError;
 pub use export::{Feature, Layer};
@@ -93,6 +97,13 @@ impl Store {
 }
 
 impl Store {
+    /// Walks the sealed history and checks the records against it
+    /// (`safeground audit verify`); `expect_head` is a head hash written down
+    /// earlier, to detect a history cut short.
+    pub fn audit(&self, expect_head: Option<&str>) -> Result<Audit, StoreError> {
+        audit::verify(&self.conn, expect_head)
+    }
+
     /// Moves everything in the write-ahead log into the main file, so the file
     /// alone is the whole database (before copying or renaming it).
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {

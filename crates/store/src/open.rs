@@ -17,6 +17,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0003_report_drafts.sql"),
     include_str!("../migrations/0004_spatial_index.sql"),
     include_str!("../migrations/0005_country.sql"),
+    include_str!("../migrations/0006_accounts_audit.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -83,6 +84,10 @@ impl Store {
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             tx.execute_batch(sql)?;
             let version = i as i64 + 1;
+            if version == 6 {
+                // The events recorded before the chain existed are sealed now, in order.
+                crate::audit::seal(&tx)?;
+            }
             tx.execute(
                 "INSERT INTO sg_meta (key, value) VALUES ('schema_version', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",

@@ -199,6 +199,24 @@ impl Writer<'_> {
         Ok(id)
     }
 
+    /// Records an event about an account or a token (`subject`).
+    pub(crate) fn record_about(
+        &mut self,
+        kind: &str,
+        at: &str,
+        actor: &str,
+        subject: &str,
+        reason: Option<&str>,
+    ) -> Result<String, StoreError> {
+        let id = uuid_text(Uuid::new_v4());
+        self.tx
+            .prepare_cached(
+                "INSERT INTO events (id, at, actor, kind, subject, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            )?
+            .execute(params![id, at, actor, kind, subject, reason])?;
+        Ok(id)
+    }
+
     /// Records a submitted report (state SUBMITTED). Its shape is checked now
     /// (a report that cannot be approved as written is refused at the door);
     /// the checks against the register run at approval.

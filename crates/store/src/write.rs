@@ -123,6 +123,7 @@ impl<'t> Writer<'t> {
     /// Widens the extents in gpkg_contents (GDAL and QGIS read them) to take in
     /// what this transaction wrote. The register only grows, so extents only widen.
     pub(crate) fn finish(&mut self) -> Result<(), StoreError> {
+        crate::audit::seal(self.tx)?;
         for (layer, [x0, y0, x1, y1]) in std::mem::take(&mut self.touched) {
             self.tx.execute(
                 "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),

@@ -1,0 +1,132 @@
+//! Signing in and out, who am I, and the account list.
+
+use crate::auth::{self, client_addr, Caller, Mode};
+use crate::{AppError, AppState, ErrorBody};
+use axum::body::Bytes;
+use axum::extract::{Request, State};
+use axum::http::{header, StatusCode};
+use axum::response::IntoResponse;
+use axum::{Extension, Json};
+use safeground_core::access::Principal;
+use safeground_store::{LoginFailure, Store, UserRow};
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+
+/// Who is signed in, and what the web application needs to act for them.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Me {
+    name: String,
+    /// administrator, im_officer, operator, qm_officer or viewer.
+    role: String,
+    /// The operator's organisation (acronym).
+    organisation: Option<String>,
+    /// May read victims' personal data.
+    personal_data: bool,
+    /// `accounts`, or `local` for one person's register served to this machine.
+    mode: &'static str,
+    /// Send this in `X-CSRF-Token` with every change made with the session cookie.
+    csrf: Option<String>,
+}
+
+async fn me_of(state: &AppState, p: Principal, csrf: Option<String>) -> Result<Me, AppError> {
+    let db = state.db.clone();
+    let org = p.organisation;
+    let organisation = tokio::task::spawn_blocking(move || -> Result<Option<String>, AppError> {
+        let Some(id) = org else { return Ok(None) };
+        let orgs = Store::open(&db)?.organisations()?;
+        Ok(orgs.into_iter().find(|o| o.id == id.to_string()).map(|o| o.acronym))
+    })
+    .await
+    .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(Me {
+        name: p.name.clone(),
+        role: p.role.web_code(),
+        organisation,
+        personal_data: p.personal_data,
+        mode: if matches!(state.mode, Mode::Local { .. }) { "local" } else { "accounts" },
+        csrf,
+    })
+}
+
+/// Who is signed in.
+#[utoipa::path(get, path = "/api/me", responses((status = 200, body = Me), (status = 401, body = ErrorBody)))]
+pub async fn me(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+) -> Result<Json<Me>, AppError> {
+    Ok(Json(me_of(&state, c.principal, c.csrf).await?))
+}
+
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Login {
+    name: String,
+    password: String,
+}
+
+/// Signs in: sets the session cookie (HttpOnly, SameSite=Strict) and returns
+/// the CSRF token. Five failures for a name (twenty from one address) within
+/// fifteen minutes hold further attempts off for the rest of the fifteen.
+#[utoipa::path(post, path = "/api/login", request_body = Login,
+    responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
+        (status = 429, body = ErrorBody)))]
+pub async fn login(State(state): State<AppState>, req: Request) -> Result<impl IntoResponse, AppError> {
+    if matches!(state.mode, Mode::Local { .. }) {
+        return Err(AppError::Conflict("this register has no accounts: nothing to sign in to".into()));
+    }
+    let addr = client_addr(&req);
+    let bytes: Bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
+        .await
+        .map_err(|_| AppError::BadRequest("the login is at most 64 KiB of JSON".into()))?;
+    let l: Login = serde_json::from_slice(&bytes)
+        .map_err(|e| AppError::InvalidJson(format!("the request body: {e}")))?;
+    let keys = auth::throttle_keys(&l.name, addr);
+    if let Some(wait) = state.sessions.throttled(&keys) {
+        return Err(AppError::TooManyAttempts(wait));
+    }
+    let db = state.db.clone();
+    let (name, password) = (l.name.clone(), l.password);
+    let outcome = tokio::task::spawn_blocking(move || Store::open(&db)?.login(&name, &password))
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let p = match outcome {
+        Ok(p) => p,
+        Err(why) => {
+            state.sessions.failed(&keys);
+            let why = match why {
+                LoginFailure::UnknownName => "unknown name",
+                LoginFailure::WrongPassword => "wrong password",
+                LoginFailure::Disabled => "account disabled",
+            };
+            tracing::warn!(name = %l.name, client = ?addr, why, "failed login");
+            return Err(AppError::BadLogin);
+        }
+    };
+    state.sessions.succeeded(&keys[0].0);
+    let Some(user) = p.user_id else {
+        return Err(AppError::Internal("an account without an id".into()));
+    };
+    let (token, csrf) = state.sessions.start(user);
+    tracing::info!(name = %p.name, client = ?addr, "signed in");
+    let me = me_of(&state, p, Some(csrf)).await?;
+    Ok(([(header::SET_COOKIE, auth::session_cookie(&token, state.secure_cookies))], Json(me)))
+}
+
+/// Signs out: the session ends and its cookie is cleared.
+#[utoipa::path(post, path = "/api/logout", responses((status = 204), (status = 401, body = ErrorBody)))]
+pub async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> impl IntoResponse {
+    if let Some(t) = auth::cookie(&headers, auth::SESSION_COOKIE) {
+        state.sessions.end(&t);
+    }
+    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::session_cookie("", state.secure_cookies))])
+}
+
+/// The accounts (administrators).
+#[utoipa::path(get, path = "/api/users", responses((status = 200, body = Vec<UserRow>), (status = 403, body = ErrorBody)))]
+pub async fn users(State(state): State<AppState>) -> Result<Json<Vec<UserRow>>, AppError> {
+    let db = state.db.clone();
+    let rows = tokio::task::spawn_blocking(move || Store::open(&db)?.users())
+        .await
+        .map_err(|e| AppError::Internal(e.to_string()))??;
+    Ok(Json(rows))
+}

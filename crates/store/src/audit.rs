@@ -1,0 +1,441 @@
+//! The tamper-evident history: every event is sealed by a SHA-256 chain, and
+//! `safeground audit verify` walks it.
+//!
+//! Sealing happens when a write transaction ends ([`seal`]): for each new event,
+//! in order, `digest` = SHA-256 over what the event wrote (read back from the
+//! tables: the report as submitted, the records its approval made, the task
+//! issued, the account or token as it now stands), and `hash` = SHA-256 over the
+//! previous event's hash, the event's fields and the digest. Editing, inserting
+//! or deleting an event breaks the hash of that event or the next; editing a
+//! record an event wrote breaks that event's digest. What changes after its
+//! event by design (a hazard's current figures, a report's state, an account,
+//! a revocation) is checked for agreement with the events instead.
+//!
+//! Deleting the newest events leaves a shorter chain that is itself whole;
+//! that is caught by the `sqlite_sequence` counter and by records that name
+//! missing events, and for certain by comparing the head the verification
+//! prints with one written down earlier (`--expect-head`).
+
+use crate::StoreError;
+use rusqlite::types::ValueRef;
+use rusqlite::{params, Connection, OptionalExtension};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+
+/// The hash before the first event.
+pub const GENESIS: &str = "0000000000000000000000000000000000000000000000000000000000000000";
+
+/// Which field of the event a content query is keyed on.
+#[derive(Clone, Copy)]
+enum Key {
+    Report,
+    Event,
+    Task,
+    Subject,
+}
+
+/// The records a report's submission wrote (none of these columns changes later).
+const SUBMITTED: &[(Key, &str)] = &[
+    (
+        Key::Report,
+        "SELECT id, type, organisation_id, task_id, start_date, end_date, body FROM reports WHERE id = ?1",
+    ),
+    (Key::Report, "SELECT data FROM report_personal WHERE report_id = ?1"),
+];
+
+const HAZARD_VERSIONS: (Key, &str) = (
+    Key::Event,
+    "SELECT hazard_id, version, valid_from, report_id, geom, kind, status, area_recorded_m2, area_cancelled_m2,
+       area_reduced_m2, area_cleared_m2, area_remaining_m2 FROM hazard_versions WHERE event_id = ?1
+     ORDER BY hazard_id, version",
+);
+
+/// The records an approval wrote, in the columns that never change afterwards
+/// (revocations and a hazard's current state are checked separately).
+const APPROVED: &[(Key, &str)] = &[
+    HAZARD_VERSIONS,
+    (
+        Key::Report,
+        "SELECT id, code, name, district_id, contamination, land_use, reference_lon, reference_lat,
+       reference_description, benchmark_lon, benchmark_lat, recorded_on, recorded_by, beneficiaries
+     FROM hazards WHERE report_id = ?1 ORDER BY id",
+    ),
+    (
+        Key::Report,
+        "SELECT id, kind, method, hazard_id, task_id, organisation_id, team_id, start_date, end_date,
+       depth_cm, hours_worked, recorded_at FROM activities WHERE report_id = ?1 ORDER BY id",
+    ),
+    (
+        Key::Report,
+        "SELECT id, geom, activity_id, hazard_id, organisation_id, outcome, released_on, area_m2,
+       recorded_at FROM released_areas WHERE report_id = ?1 ORDER BY id",
+    ),
+    (
+        Key::Report,
+        "SELECT id, geom, activity_id, hazard_id, district_id, found_on, category, eo_type, quantity,
+       condition, fuze_state, disposal, recorded_at FROM eo_finds WHERE report_id = ?1 ORDER BY id",
+    ),
+    (
+        Key::Report,
+        "SELECT id, geom, kind, occurred_on, district_id, hazard_id, device_category, activity_at_time,
+       area_marked, cause, killed, injured, recorded_at FROM accidents WHERE report_id = ?1 ORDER BY id",
+    ),
+    (
+        Key::Report,
+        "SELECT v.id, v.accident_id, v.outcome, v.sex, v.age, v.occupation, v.injuries, v.assistance
+     FROM victims v JOIN accidents a ON a.id = v.accident_id WHERE a.report_id = ?1 ORDER BY v.id",
+    ),
+    (
+        Key::Report,
+        "SELECT i.victim_id, i.full_name, i.contact FROM victim_identities i
+       JOIN victims v ON v.id = i.victim_id JOIN accidents a ON a.id = v.accident_id
+     WHERE a.report_id = ?1 ORDER BY i.victim_id",
+    ),
+    (
+        Key::Report,
+        "SELECT id, geom, organisation_id, held_on, kind, audience, settlement_id, district_id, girls,
+       boys, women, men, recorded_at FROM eore_sessions WHERE report_id = ?1 ORDER BY id",
+    ),
+];
+
+const UNAPPROVED: &[(Key, &str)] = &[HAZARD_VERSIONS];
+
+const TASK: &[(Key, &str)] = &[(
+    Key::Task,
+    "SELECT id, code, hazard_id, organisation_id, activity, priority, issued_on, due_on, recorded_at
+     FROM tasks WHERE id = ?1",
+)];
+
+const USER: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, name, role, organisation_id, personal_data, disabled, password_hash, created_at
+     FROM users WHERE id = ?1",
+)];
+
+const TOKEN: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, user_id, label, token_hash, created_at, expires_at, revoked_at FROM api_tokens WHERE id = ?1",
+)];
+
+/// An event as stored.
+#[derive(Debug, Clone)]
+struct Event {
+    seq: i64,
+    id: String,
+    at: String,
+    actor: String,
+    kind: String,
+    report_id: Option<String>,
+    task_id: Option<String>,
+    reason: Option<String>,
+    subject: Option<String>,
+    digest: String,
+    hash: String,
+}
+
+const EVENT_COLUMNS: &str = "seq, id, at, actor, kind, report_id, task_id, reason, subject, digest, hash";
+
+fn event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+    Ok(Event {
+        seq: r.get(0)?,
+        id: r.get(1)?,
+        at: r.get(2)?,
+        actor: r.get(3)?,
+        kind: r.get(4)?,
+        report_id: r.get(5)?,
+        task_id: r.get(6)?,
+        reason: r.get(7)?,
+        subject: r.get(8)?,
+        digest: r.get(9)?,
+        hash: r.get(10)?,
+    })
+}
+
+/// What an event of `kind` wrote, and whether that stays as written (so a
+/// verification can recompute it) or is the state of a record that later
+/// events may change again (accounts, tokens: checked against the newest).
+fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
+    match kind {
+        "REPORT_SUBMITTED" | "REPORT_DRAFTED" => (SUBMITTED, true),
+        "REPORT_APPROVED" => (APPROVED, true),
+        "REPORT_UNAPPROVED" => (UNAPPROVED, true),
+        "TASK_ISSUED" => (TASK, true),
+        "USER_ADDED" | "USER_CHANGED" => (USER, false),
+        "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
+        _ => (&[], true),
+    }
+}
+
+fn put(h: &mut Sha256, v: ValueRef<'_>) {
+    match v {
+        ValueRef::Null => h.update([0u8]),
+        ValueRef::Integer(i) => {
+            h.update([1u8]);
+            h.update(i.to_le_bytes());
+        }
+        ValueRef::Real(f) => {
+            h.update([2u8]);
+            h.update(f.to_bits().to_le_bytes());
+        }
+        ValueRef::Text(t) => {
+            h.update([3u8]);
+            h.update((t.len() as u64).to_le_bytes());
+            h.update(t);
+        }
+        ValueRef::Blob(b) => {
+            h.update([4u8]);
+            h.update((b.len() as u64).to_le_bytes());
+            h.update(b);
+        }
+    }
+}
+
+fn put_text(h: &mut Sha256, t: Option<&str>) {
+    put(h, t.map_or(ValueRef::Null, |t| ValueRef::Text(t.as_bytes())));
+}
+
+fn hex(bytes: &[u8]) -> String {
+    use std::fmt::Write;
+    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
+        let _ = write!(s, "{b:02x}");
+        s
+    })
+}
+
+/// SHA-256 of `text`, in hex (API tokens are kept so).
+pub(crate) fn sha256_hex(text: &str) -> String {
+    hex(&Sha256::digest(text.as_bytes()))
+}
+
+/// The digest of what an event wrote, read from the tables as they stand.
+fn digest(conn: &Connection, e: &Event) -> Result<String, StoreError> {
+    let (queries, _) = content(&e.kind);
+    let mut h = Sha256::new();
+    for (i, (key, sql)) in queries.iter().enumerate() {
+        let value = match key {
+            Key::Report => e.report_id.as_deref(),
+            Key::Event => Some(e.id.as_str()),
+            Key::Task => e.task_id.as_deref(),
+            Key::Subject => e.subject.as_deref(),
+        };
+        h.update([0xfe, i as u8]);
+        let mut stmt = conn.prepare_cached(sql)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([value])?;
+        while let Some(row) = rows.next()? {
+            h.update([0xff]);
+            for c in 0..n {
+                put(&mut h, row.get_ref(c)?);
+            }
+        }
+    }
+    Ok(hex(&h.finalize()))
+}
+
+/// The link of the chain: the previous hash, the event's fields, its digest.
+fn chain(prev: &str, e: &Event, digest: &str) -> String {
+    let mut h = Sha256::new();
+    h.update(b"safeground event 1\n");
+    h.update(prev.as_bytes());
+    put(&mut h, ValueRef::Integer(e.seq));
+    for t in [Some(e.id.as_str()), Some(&e.at), Some(&e.actor), Some(&e.kind)] {
+        put_text(&mut h, t);
+    }
+    for t in [&e.report_id, &e.task_id, &e.reason, &e.subject] {
+        put_text(&mut h, t.as_deref());
+    }
+    put_text(&mut h, Some(digest));
+    hex(&h.finalize())
+}
+
+/// Seals every event not sealed yet, in order. Runs at the end of every write
+/// transaction and once when a register is upgraded to schema 6.
+pub(crate) fn seal(conn: &Connection) -> Result<usize, StoreError> {
+    let mut sealed = 0;
+    loop {
+        let batch: Vec<Event> = conn
+            .prepare_cached(&format!(
+                "SELECT {EVENT_COLUMNS} FROM events WHERE hash = '' ORDER BY seq LIMIT 4096"
+            ))?
+            .query_map([], event)?
+            .collect::<Result<_, _>>()?;
+        let Some(first) = batch.first() else { return Ok(sealed) };
+        let mut prev: String = conn
+            .prepare_cached("SELECT hash FROM events WHERE seq < ?1 ORDER BY seq DESC LIMIT 1")?
+            .query_row([first.seq], |r| r.get(0))
+            .optional()?
+            .unwrap_or_else(|| GENESIS.to_string());
+        for e in &batch {
+            let d = digest(conn, e)?;
+            let hash = chain(&prev, e, &d);
+            conn.prepare_cached("UPDATE events SET digest = ?1, hash = ?2 WHERE seq = ?3")?
+                .execute(params![d, hash, e.seq])?;
+            prev = hash;
+            sealed += 1;
+        }
+    }
+}
+
+/// The newest event: write its hash down to detect, later, a history cut short.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AuditHead {
+    pub seq: i64,
+    pub hash: String,
+}
+
+/// The first event that does not match.
+#[derive(Debug, Clone, Serialize)]
+pub struct BrokenEvent {
+    pub seq: i64,
+    pub id: String,
+    pub kind: String,
+    pub at: String,
+    pub actor: String,
+    pub problem: String,
+}
+
+/// The outcome of `audit verify`.
+#[derive(Debug, Clone, Serialize)]
+pub struct Audit {
+    /// Events checked (up to the first broken one).
+    pub events: u64,
+    pub head: Option<AuditHead>,
+    pub broken: Option<BrokenEvent>,
+    /// Records that disagree with the history, at most 50.
+    pub problems: Vec<String>,
+}
+
+impl Audit {
+    pub fn is_intact(&self) -> bool {
+        self.broken.is_none() && self.problems.is_empty()
+    }
+}
+
+/// Walks the chain and checks the records against it.
+pub(crate) fn verify(conn: &Connection, expect_head: Option<&str>) -> Result<Audit, StoreError> {
+    let mut audit = Audit { events: 0, head: None, broken: None, problems: Vec::new() };
+    let mut prev = GENESIS.to_string();
+    let mut prev_seq = 0i64;
+    let mut stmt = conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
+    let mut rows = stmt.query([])?;
+    while let Some(row) = rows.next()? {
+        let e = event(row)?;
+        let problem = if e.hash.is_empty() {
+            Some("it is not sealed: it was written outside safeground".to_string())
+        } else {
+            let (_, fixed) = content(&e.kind);
+            let d = if fixed { digest(conn, &e)? } else { e.digest.clone() };
+            if d != e.digest {
+                Some(format!("what it recorded has changed since ({})", what_it_wrote(&e)))
+            } else if chain(&prev, &e, &d) != e.hash {
+                Some(if e.seq != prev_seq + 1 {
+                    format!("events between seq {prev_seq} and {} are missing", e.seq)
+                } else {
+                    "its fields, or an event before it, have changed since it was recorded".to_string()
+                })
+            } else {
+                None
+            }
+        };
+        if let Some(problem) = problem {
+            audit.broken =
+                Some(BrokenEvent { seq: e.seq, id: e.id, kind: e.kind, at: e.at, actor: e.actor, problem });
+            break;
+        }
+        audit.events += 1;
+        prev = e.hash.clone();
+        prev_seq = e.seq;
+        audit.head = Some(AuditHead { seq: e.seq, hash: e.hash });
+    }
+    drop(rows);
+    if audit.broken.is_none() {
+        let counter: Option<i64> = conn
+            .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0))
+            .optional()?;
+        if let Some(c) = counter.filter(|c| *c > prev_seq) {
+            audit.problems.push(format!(
+                "the history ends at event {prev_seq} but {c} events were recorded: the newest were deleted"
+            ));
+        }
+    }
+    if let Some(want) = expect_head {
+        let got = audit.head.as_ref().map_or(GENESIS, |h| h.hash.as_str());
+        if !got.eq_ignore_ascii_case(want.trim()) {
+            audit.problems.push(format!(
+                "the history's head is {got}, not {} as expected: events were removed or rewritten",
+                want.trim()
+            ));
+        }
+    }
+    agreement(conn, &mut audit)?;
+    Ok(audit)
+}
+
+fn what_it_wrote(e: &Event) -> String {
+    match (e.kind.as_str(), &e.report_id, &e.task_id) {
+        ("TASK_ISSUED", _, Some(t)) => format!("task {t}"),
+        (_, Some(r), _) => format!("report {r} and the records it wrote"),
+        _ => "the records it wrote".to_string(),
+    }
+}
+
+/// The records that change after their event by design, checked against the
+/// history: each hazard against its newest version, each report's state
+/// against its last event, accounts and tokens against their newest event,
+/// revocations against the reports that made them, references to events.
+fn agreement(conn: &Connection, audit: &mut Audit) -> Result<(), StoreError> {
+    const LIMIT: usize = 50;
+    let add = |audit: &mut Audit, p: String| {
+        if audit.problems.len() < LIMIT {
+            audit.problems.push(p);
+        }
+    };
+    for sql in [
+        include_str!("../sql/audit/hazards_current.sql"),
+        include_str!("../sql/audit/report_states.sql"),
+        include_str!("../sql/audit/revocations.sql"),
+        include_str!("../sql/audit/orphans.sql"),
+    ] {
+        let mut stmt = conn.prepare(sql)?;
+        let found: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        for p in found {
+            add(audit, p);
+        }
+    }
+    // Accounts and tokens as they stand must be what their newest event sealed.
+    for (table, what, kind) in
+        [("users", "account", "USER_CHANGED"), ("api_tokens", "API token", "TOKEN_ISSUED")]
+    {
+        let ids: Vec<(String, Option<String>)> = conn
+            .prepare(&format!(
+                "SELECT t.id, (SELECT digest FROM events e WHERE e.subject = t.id ORDER BY seq DESC LIMIT 1)
+                 FROM {table} t"
+            ))?
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (id, sealed) in ids {
+            let probe = Event {
+                seq: 0,
+                id: String::new(),
+                at: String::new(),
+                actor: String::new(),
+                kind: kind.to_string(),
+                report_id: None,
+                task_id: None,
+                reason: None,
+                subject: Some(id.clone()),
+                digest: String::new(),
+                hash: String::new(),
+            };
+            let now = digest(conn, &probe)?;
+            match sealed {
+                None => add(audit, format!("{what} {id} was never recorded in the history")),
+                Some(d) if d != now => {
+                    add(audit, format!("{what} {id} differs from what the history last recorded"))
+                }
+                Some(_) => {}
+            }
+        }
+    }
+    Ok(())
+}
