@@ -2,11 +2,12 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
+use safeground_core::public::{self, Dangerous};
 use safeground_formats::csv_out::CsvLayerWriter;
 use safeground_formats::geojson_out::GeoJsonWriter;
 use safeground_formats::kml_out::KmlWriter;
 use safeground_formats::xlsx_out::Shape;
-use safeground_store::{Layer, Store};
+use safeground_store::{Feature, Layer, Store};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
 
@@ -43,6 +44,27 @@ pub struct ExportArgs {
     /// CSV: add the HXL hashtag row under the header.
     #[arg(long)]
     hxl: bool,
+    /// `full`, or `public`: hazards still dangerous (OPEN, WORKED_ON) lose their exact outline.
+    #[arg(long, value_enum, default_value = "full")]
+    level: Level,
+    /// At the public level: `coarsen` dangerous hazards to grid cells, or `drop` their geometry.
+    #[arg(long, value_enum, default_value = "coarsen")]
+    dangerous: DangerousChoice,
+    /// The grid of `--dangerous coarsen`, in degrees (0.01° is about 1.1 km north–south).
+    #[arg(long, default_value_t = 0.01)]
+    grid: f64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Level {
+    Full,
+    Public,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum DangerousChoice {
+    Coarsen,
+    Drop,
 }
 
 /// One layer, or all of them (a newtype, so clap takes the list as one value).
@@ -68,9 +90,27 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
     if a.layer.0.len() > 1 && a.format != Format::Xlsx {
         bail!("--layer all writes a sheet per layer, which only --format xlsx can hold; export one layer at a time");
     }
+    if a.level == Level::Public && !(a.grid.is_finite() && a.grid > 0.0 && a.grid <= 1.0) {
+        bail!("--grid is a cell size in degrees, more than 0 and at most 1");
+    }
+    let public = (a.level == Level::Public).then_some(match a.dangerous {
+        DangerousChoice::Coarsen => Dangerous::Coarsen { grid_deg: a.grid },
+        DangerousChoice::Drop => Dangerous::Drop,
+    });
+    let bound = a.as_of.map(safeground_store::end_of_day);
     let store = Store::open(db)?;
     let layer = a.layer.0[0];
-    let bound = a.as_of.map(safeground_store::end_of_day);
+    // Every layer's features, at the level asked for.
+    let export = |l: Layer, sink: &mut dyn FnMut(Feature) -> std::io::Result<()>| {
+        let status = l.columns().iter().position(|c| *c == "status");
+        store.export(l, bound.as_deref(), a.district.as_deref(), &mut |mut f: Feature| {
+            if let (Some(how), Layer::Hazards, Some(i)) = (public, l, status) {
+                let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                f.geometry = public::hazard_geometry(f.geometry.take(), &s, how);
+            }
+            sink(f)
+        })
+    };
     let mut tmp = a.out.clone().into_os_string();
     tmp.push(".part");
     let tmp = PathBuf::from(tmp);
@@ -82,9 +122,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
     let result = match a.format {
         Format::Geojson => {
             let mut w = GeoJsonWriter::new(open()?, columns)?;
-            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
-                w.feature(&f.values, f.geometry.as_ref())
-            });
+            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()));
             n.map_err(anyhow::Error::from).and_then(|n| {
                 w.finish()?;
                 Ok(n)
@@ -92,9 +130,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
         }
         Format::Kml => {
             let mut w = KmlWriter::new(open()?, layer.name(), columns)?;
-            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
-                w.feature(&f.values, f.geometry.as_ref())
-            });
+            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()));
             n.map_err(anyhow::Error::from).and_then(|n| {
                 w.finish()?;
                 Ok(n)
@@ -104,7 +140,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             let _ = std::fs::remove_file(&tmp);
             let mut w = safeground_store::GpkgLayerWriter::create(&tmp, layer)?;
             let mut failed = None;
-            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
+            let n = export(layer, &mut |f| {
                 w.feature(&f).map_err(|e| {
                     let m = e.to_string();
                     failed = Some(e);
@@ -129,7 +165,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
                 };
                 w.sheet(l.name(), l.columns(), shape)?;
                 let mut failed = None;
-                let n = store.export(*l, bound.as_deref(), a.district.as_deref(), &mut |f| {
+                let n = export(*l, &mut |f| {
                     w.feature(l.columns(), &f.values, f.geometry.as_ref()).map_err(|e| {
                         let m = e.to_string();
                         failed = Some(e);
@@ -149,9 +185,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             } else {
                 CsvLayerWriter::attributes(open()?, columns, a.hxl)?
             };
-            let n = store.export(layer, bound.as_deref(), a.district.as_deref(), &mut |f| {
-                w.feature(&f.values, f.geometry.as_ref())
-            });
+            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()));
             n.map_err(anyhow::Error::from).and_then(|n| {
                 w.finish()?;
                 Ok(n)

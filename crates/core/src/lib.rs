@@ -17,6 +17,7 @@ pub mod layer;
 pub mod model;
 pub mod mvt;
 pub mod proximity;
+pub mod public;
 pub mod report;
 pub mod summary;
 pub mod traverse;
