@@ -1,5 +1,6 @@
 //! The web application end to end in real headless Chromium (Debian's
-//! `chromium`, driven by Playwright from tests/e2e): the demo's map draws
+//! `chromium`, driven by Playwright from tests/e2e): `safeground demo` prints
+//! its login, a wrong password is refused, the right one signs in; the map draws
 //! hazards with every request to another host refused, a hazard opens with its
 //! history, a survey drawn from bearings and distances is submitted, approved
 //! from the queue, and the dashboard changes. Screenshots: target/web-screenshots/.
@@ -30,13 +31,26 @@ fn the_web_application_works_in_chromium_with_no_internet() {
     ok(&db, &["demo", "--scale", "100", "--no-serve"]);
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    // `demo` on the register built above: it makes the demo's accounts and
+    // prints the login at start, as a newcomer sees it.
     let mut server = Command::new(env!("CARGO_BIN_EXE_safeground"))
         .arg("--db")
         .arg(&db)
-        .args(["serve", "--addr", &addr.to_string()])
-        .stdout(Stdio::null())
+        .args(["demo", "--addr", &addr.to_string()])
+        .stdout(Stdio::piped())
         .spawn()
         .unwrap();
+    let stdout = server.stdout.take().unwrap();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        use std::io::BufRead;
+        for line in std::io::BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.strip_prefix("Log in as admin with the password ") {
+                let _ = tx.send(rest.split_whitespace().next().unwrap_or("").to_string());
+            }
+        }
+    });
+    let password = rx.recv_timeout(Duration::from_secs(60)).expect("the demo prints its login");
     let start = Instant::now();
     while TcpStream::connect(addr).is_err() {
         assert!(start.elapsed() < Duration::from_secs(30), "the server did not start");
@@ -47,6 +61,8 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         .arg(e2e.join("web.mjs"))
         .arg(format!("http://{addr}"))
         .arg(&shots)
+        .arg("admin")
+        .arg(&password)
         .output()
         .unwrap();
     let _ = server.kill();
@@ -54,7 +70,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser test failed:\n{text}");
     eprintln!("{text}");
-    for shot in ["map", "hazard", "dashboard", "survey", "queue", "dashboard-after"] {
+    for shot in ["login", "map", "hazard", "dashboard", "survey", "queue", "dashboard-after"] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }
 }

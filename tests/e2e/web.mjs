@@ -3,11 +3,19 @@
 // counted), a hazard opens with its history, a survey is drawn and submitted,
 // approved from the queue, and the dashboard changes. Screenshots go to OUT.
 //
-//   node web.mjs http://127.0.0.1:PORT OUT_DIR
+//   node web.mjs http://127.0.0.1:PORT OUT_DIR [NAME PASSWORD]
+//
+// With NAME and PASSWORD the register has accounts: the page first asks for a
+// login, refuses a wrong password, keeps the route it was asked for, sends
+// the session's CSRF token with every write (the survey and the approval fail
+// without it), and logging out asks for a login again. NAME must be an
+// administrator or an IM officer (the flow submits and approves). Without
+// them the register is local: no login, no logout, "local" in the header.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';
 
-const [base, out] = process.argv.slice(2);
+const [base, out, user, password] = process.argv.slice(2);
+const accounts = Boolean(user && password);
 mkdirSync(out, { recursive: true });
 const origin = new URL(base).origin;
 const outside = [];
@@ -19,7 +27,18 @@ const fail = async (msg) => { console.error('FAIL: ' + msg); await browser.close
 const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
 const errors = [];
 page.on('pageerror', (e) => errors.push(String(e)));
-page.on('console', (m) => { if (m.type() === 'error') errors.push(m.text()); });
+// An HTTP error shows in the console as "Failed to load resource": those are
+// judged from the responses themselves, which name the URL.
+page.on('console', (m) => { if (m.type() === 'error' && !/Failed to load resource: the server responded with a status of/.test(m.text())) errors.push(m.text()); });
+const httpErrors = [];
+page.on('response', (r) => { if (r.status() >= 400) httpErrors.push({ status: r.status(), url: r.url() }); });
+// The refusals the test asks for: no session yet (or any more), a wrong
+// password, a write without the CSRF token.
+const expected = ({ status, url }) => {
+  const path = url.startsWith(origin) ? new URL(url).pathname : url;
+  if (path === '/favicon.ico') return true;
+  return accounts && ((status === 401 && (path === '/api/me' || path === '/api/login')) || (status === 403 && path === '/api/traverse'));
+};
 await page.route('**/*', (route) => {
   const url = route.request().url();
   if (url.startsWith(origin) || url.startsWith('blob:') || url.startsWith('data:')) return route.continue();
@@ -28,10 +47,55 @@ await page.route('**/*', (route) => {
 });
 const idle = () => page.waitForFunction(() => window.safegroundMap && window.safegroundMap.loaded() && !window.safegroundMap.isMoving(), null, { timeout: 60000 });
 const step = (name) => console.log('step: ' + name);
+const visibleNav = () => page.locator('header nav a:visible').count();
+
+let login = null;
+if (accounts) {
+  step('log in');
+  // Asked for the dashboard: after logging in, the dashboard it is.
+  await page.goto(base + '/#/dashboard');
+  await page.waitForSelector('#login-name', { timeout: 20000 }).catch(() => fail('no login form with no session'));
+  if (await page.isVisible('#logout')) await fail('a logout button with no session');
+  if ((await visibleNav()) !== 0) await fail('views are offered with no session');
+  await page.fill('#login-name', user);
+  await page.fill('#login-password', password + '-not-the-password');
+  await page.click('#login-submit');
+  await page.waitForFunction(() => { const e = document.querySelector('#login-error'); return e && !e.hidden && e.textContent.trim() !== ''; }, null, { timeout: 20000 })
+    .catch(() => fail('a wrong password shows no error'));
+  const refused = (await page.textContent('#login-error')).trim();
+  if (await page.isVisible('#whoami:not(:empty)')) await fail('a wrong password logged in');
+  await page.screenshot({ path: `${out}/login.png` });
+  await page.fill('#login-password', password);
+  await page.click('#login-submit');
+  await page.waitForFunction((n) => (document.querySelector('#whoami').textContent || '').startsWith(n + ' · '), user, { timeout: 20000 })
+    .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
+  const whoami = (await page.textContent('#whoami')).trim();
+  if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
+  if ((await visibleNav()) !== 4) await fail(`${whoami} is offered ${await visibleNav()} views, not 4`);
+  await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
+  // The session is a cookie: a reload keeps it.
+  await page.reload();
+  await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('a reload lost the session'));
+  if (await page.isVisible('#login-name')) await fail('a reload asks for a login again');
+  // A write without the token is refused, even in the session.
+  const probe = await page.evaluate(async () => {
+    const r = await fetch('/api/traverse', { method: 'POST', headers: { 'content-type': 'text/csv' }, body: 'point,bearing,unit,reference,distance_m,coordinates\n' });
+    return { status: r.status, body: await r.json().catch(() => null) };
+  });
+  if (probe.status !== 403 || !probe.body || probe.body.error !== 'csrf') await fail('a write without the CSRF token got ' + JSON.stringify(probe));
+  login = { whoami, refused };
+}
 
 step('map');
 await page.goto(base + '/#/map');
 await idle();
+if (!accounts) {
+  if (await page.isVisible('#login-name')) await fail('a local register asks for a login');
+  if (await page.isVisible('#logout')) await fail('a local register has a logout button');
+  const who = (await page.textContent('#whoami')).trim();
+  if (who !== 'local') await fail(`the header says ${JSON.stringify(who)}, not local`);
+  if ((await visibleNav()) !== 4) await fail(`a local register offers ${await visibleNav()} views, not 4`);
+}
 await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length > 0, null, { timeout: 60000 })
   .catch(() => fail('no hazard is drawn on the map'));
 const drawn = await page.evaluate(() => ({
@@ -141,8 +205,20 @@ const nav = await page.textContent('header nav a[href="#/map"]');
 if (nav.trim() !== 'Xəritə') await fail('the Azerbaijani catalogue is not used: ' + nav);
 await page.selectOption('#lang', 'en');
 
+if (accounts) {
+  step('log out');
+  await page.click('#logout');
+  await page.waitForSelector('#login-name', { timeout: 20000 }).catch(() => fail('logging out did not show the login form'));
+  if (await page.isVisible('#logout')) await fail('a logout button after logging out');
+  if ((await visibleNav()) !== 0) await fail('views are offered after logging out');
+  const me = await page.evaluate(async () => (await fetch('/api/me')).status);
+  if (me !== 401) await fail(`the session outlived logging out: /api/me answers ${me}`);
+}
+
 if (outside.length) await fail('requests left the server: ' + outside.join(', '));
 const serious = errors.filter((e) => !/favicon/.test(e));
 if (serious.length) await fail('errors in the page: ' + serious.join(' | '));
-console.log(JSON.stringify({ drawn, hazard: hazard.code, versions: versions - 1, closure, report: id, before, after, checks: checks.trim() }));
+const unexpected = httpErrors.filter((e) => !expected(e));
+if (unexpected.length) await fail('requests were refused: ' + unexpected.map((e) => `${e.status} ${e.url}`).join(', '));
+console.log(JSON.stringify({ login, drawn, hazard: hazard.code, versions: versions - 1, closure, report: id, before, after, checks: checks.trim() }));
 await browser.close();

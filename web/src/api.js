@@ -1,29 +1,103 @@
 // The JSON API: every error comes back as {error, message, problems}.
+//
+// Sessions: with accounts, the server keeps the session in an HttpOnly cookie
+// the browser sends by itself; every unsafe request (POST, PUT, PATCH,
+// DELETE) must also carry the session's CSRF token in X-CSRF-Token. A
+// register with no accounts ("local" mode) has no token and no login.
 export class ApiError extends Error {
-  constructor(status, body) {
+  constructor(status, body, retryAfter = null) {
     super(body && body.message ? body.message : `HTTP ${status}`);
     this.status = status;
     this.code = body && body.error;
+    this.serverMessage = (body && body.message) || null;
     this.problems = (body && body.problems) || [];
+    this.retryAfter = retryAfter;
   }
 }
 
+const UNSAFE = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
+let csrf = null;
+let sessionLost = () => {};
+let refreshing = null;
+
+/// The token unsafe requests carry; null when the server has none (local mode).
+export function setCsrf(token) { csrf = token || null; }
+
+/// Called once per API answer that says the session is gone (401
+/// unauthenticated), so the application can ask for a login again.
+export function onSessionLost(fn) { sessionLost = fn; }
+
 async function handle(res) {
   const type = res.headers.get('content-type') || '';
-  const body = type.includes('json') ? await res.json() : await res.text();
-  if (!res.ok) throw new ApiError(res.status, typeof body === 'object' ? body : null);
+  const body = res.status === 204 ? null : type.includes('json') ? await res.json() : await res.text();
+  if (!res.ok) {
+    const retry = Number.parseInt(res.headers.get('retry-after') ?? '', 10);
+    throw new ApiError(res.status, body && typeof body === 'object' ? body : null, Number.isFinite(retry) ? retry : null);
+  }
   return body;
 }
 
-export async function get(path) { return handle(await fetch(path)); }
-
-export async function post(path, body, type = 'application/json') {
-  const res = await fetch(path, {
-    method: 'POST',
-    headers: { 'content-type': type },
-    body: type === 'application/json' ? JSON.stringify(body) : body,
+async function send(method, path, body, type) {
+  const headers = {};
+  if (body !== undefined) headers['content-type'] = type;
+  if (UNSAFE.has(method) && csrf) headers['x-csrf-token'] = csrf;
+  return fetch(path, {
+    method,
+    headers,
+    credentials: 'same-origin',
+    body: body === undefined ? undefined : type === 'application/json' ? JSON.stringify(body) : body,
   });
-  return handle(res);
+}
+
+/// One request. A 403 csrf (the token changed, e.g. a new session in another
+/// tab) is retried once with the token /api/me gives now.
+export async function request(method, path, body, type = 'application/json') {
+  try {
+    return await handle(await send(method, path, body, type));
+  } catch (err) {
+    if (err instanceof ApiError && err.status === 403 && err.code === 'csrf' && UNSAFE.has(method)) {
+      const me = await currentUser().catch(() => null);
+      if (me && me.csrf) {
+        setCsrf(me.csrf);
+        return handle(await send(method, path, body, type)).catch(lost);
+      }
+    }
+    return lost(err);
+  }
+}
+
+function lost(err) {
+  if (err instanceof ApiError && err.status === 401 && err.code === 'unauthenticated') sessionLost(err);
+  throw err;
+}
+
+export async function get(path) { return request('GET', path); }
+
+export async function post(path, body, type = 'application/json') { return request('POST', path, body, type); }
+
+/// Who is using the application (GET /api/me), without the session-lost
+/// callback: the caller decides. Concurrent callers share one request.
+export function currentUser() {
+  if (!refreshing) {
+    refreshing = fetch('/api/me', { credentials: 'same-origin' }).then(handle).finally(() => { refreshing = null; });
+  }
+  return refreshing;
+}
+
+/// After a refusal that may mean the session ended (a tile answering 401):
+/// if /api/me agrees, the session-lost callback runs.
+export function checkSession() {
+  return currentUser().catch((err) => {
+    if (err instanceof ApiError && err.status === 401) sessionLost(err);
+  });
+}
+
+export async function login(name, password) {
+  return handle(await send('POST', '/api/login', { name, password }, 'application/json'));
+}
+
+export async function logout() {
+  return request('POST', '/api/logout');
 }
 
 export function esc(s) {

@@ -1,32 +1,141 @@
-// safeground's web application: a hash router over four views.
-import { setLanguage, language, translate } from './i18n.js';
+// safeground's web application: a hash router over four views, behind a
+// login when the register has accounts.
+import { setLanguage, language, translate, t } from './i18n.js';
 import { mountMap } from './map.js';
 import { mountDashboard } from './dashboard.js';
 import { mountQueue } from './queue.js';
 import { mountSurvey } from './survey.js';
-import { esc } from './api.js';
+import { mountLogin } from './login.js';
+import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
 const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey };
+// The views each role is offered. The server decides what each may do; this
+// only spares people links that would answer "forbidden".
+const ACCESS = {
+  administrator: ['map', 'dashboard', 'queue', 'survey'],
+  im_officer: ['map', 'dashboard', 'queue', 'survey'],
+  operator: ['map', 'dashboard', 'survey'],
+  qm_officer: ['map', 'dashboard', 'queue'],
+  viewer: ['map', 'dashboard'],
+};
 let unmount = null;
+// GET /api/me's answer; null while there is no session (or not known yet).
+let session = null;
+// Bumped by every route and login form: a view that finishes loading after
+// another took its place is dropped.
+let generation = 0;
 
-async function route() {
-  const name = (location.hash.replace(/^#\/?/, '') || 'map').split('?')[0];
-  const mount = views[name] || views.map;
-  document.querySelectorAll('header nav a').forEach((a) => a.classList.toggle('active', a.getAttribute('href') === '#/' + name));
+function allowed() { return session ? ACCESS[session.role] || ['map', 'dashboard'] : []; }
+
+function header() {
+  const can = allowed();
+  document.querySelectorAll('header nav a').forEach((a) => { a.hidden = !can.includes(a.getAttribute('href').replace(/^#\/?/, '')); });
+  const who = document.getElementById('whoami');
+  const out = document.getElementById('logout');
+  who.classList.remove('error');
+  if (!session) {
+    who.textContent = '';
+    who.title = '';
+    out.hidden = true;
+  } else if (session.mode === 'local') {
+    who.textContent = t('auth.local');
+    who.title = t('auth.local_title');
+    out.hidden = true;
+  } else {
+    who.textContent = `${session.name} · ${t('role.' + session.role)}`;
+    who.title = session.organisation || '';
+    out.hidden = false;
+  }
+}
+
+function clear() {
   if (unmount) { try { unmount(); } catch (_) { /* already gone */ } unmount = null; }
   const view = document.getElementById('view');
   view.innerHTML = '';
+  return view;
+}
+
+async function route() {
+  if (!session) { showLogin(); return; }
+  const mine = ++generation;
+  let name = (location.hash.replace(/^#\/?/, '') || 'map').split('?')[0];
+  if (!views[name] || !allowed().includes(name)) {
+    // A view this role is not offered (or none at all): the map.
+    if (location.hash && location.hash !== '#/map') history.replaceState(null, '', '#/map');
+    name = 'map';
+  }
+  document.querySelectorAll('header nav a').forEach((a) => a.classList.toggle('active', a.getAttribute('href') === '#/' + name));
+  const view = clear();
   try {
-    unmount = (await mount(view)) || null;
+    const done = (await views[name](view)) || null;
+    if (mine !== generation) { try { if (done) done(); } catch (_) { /* already gone */ } return; }
+    unmount = done;
   } catch (err) {
+    // The session ended: the login form has taken the view's place.
+    if (mine !== generation || err.code === 'unauthenticated') return;
     view.innerHTML = `<div class="page"><p class="message error">${esc(err.message)}</p></div>`;
   }
 }
 
+/// Asks for a login, keeping the hash route. Does nothing when the form is
+/// already there (several requests may find the session gone at once),
+/// unless redraw (the language changed).
+function showLogin(redraw = false) {
+  session = null;
+  setCsrf(null);
+  header();
+  const view = document.getElementById('view');
+  const typed = view.querySelector('#login-name');
+  if (typed && !redraw) return;
+  const name = typed ? typed.value : '';
+  generation++;
+  mountLogin(clear(), start);
+  if (name) view.querySelector('#login-name').value = name;
+}
+
+function start(me) {
+  session = me;
+  setCsrf(me.csrf);
+  header();
+  route();
+}
+
+document.getElementById('logout').onclick = async () => {
+  try {
+    await logout();
+  } catch (err) {
+    if (err.code !== 'unauthenticated') {
+      const who = document.getElementById('whoami');
+      who.textContent = err.message;
+      who.classList.add('error');
+      return;
+    }
+  }
+  showLogin();
+};
+
+async function boot() {
+  try {
+    start(await currentUser());
+  } catch (err) {
+    if (err.status === 401) showLogin();
+    // A server from before accounts has no /api/me: it is a local register.
+    else if (err.status === 404) start({ name: '', role: 'administrator', organisation: null, personal_data: true, mode: 'local', csrf: null });
+    else clear().innerHTML = `<div class="page"><p class="message error">${esc(err.message)}</p></div>`;
+  }
+}
+
+onSessionLost(() => showLogin());
 const select = document.getElementById('lang');
 setLanguage(language());
 select.value = language();
-select.onchange = () => { setLanguage(select.value); translate(); route(); };
+select.onchange = () => {
+  setLanguage(select.value);
+  translate();
+  header();
+  if (session) route(); else if (document.getElementById('login')) showLogin(true);
+};
 translate();
-window.addEventListener('hashchange', route);
-route();
+header();
+window.addEventListener('hashchange', () => { if (session) route(); });
+boot();

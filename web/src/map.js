@@ -2,7 +2,7 @@
 // ground by outcome and clustered EO finds, all from this server's tiles.
 import maplibregl from 'maplibre-gl';
 import { t } from './i18n.js';
-import { get, esc, km2, num } from './api.js';
+import { get, esc, km2, num, checkSession } from './api.js';
 import { baseStyle, STATUS, OUTCOME, CATEGORY } from './style.js';
 
 export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
@@ -11,6 +11,12 @@ export function newMap(container, bounds = AZERBAIJAN) {
   const map = new maplibregl.Map({ container, style: baseStyle(), bounds, attributionControl: false, fadeDuration: 0 });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
+  // A tile refused for want of a session: ask whether it has ended. Other
+  // errors are logged as MapLibre does when nobody listens.
+  map.on('error', (e) => {
+    if (e.error && e.error.status === 401) checkSession();
+    else console.error(e.error || e);
+  });
   return map;
 }
 
@@ -82,5 +88,8 @@ export function mountMap(view) {
     map.on('mouseleave', l, () => { map.getCanvas().style.cursor = ''; });
   }
   window.safegroundMap = map;
-  return () => map.remove();
+  return () => {
+    map.remove();
+    if (window.safegroundMap === map) window.safegroundMap = null;
+  };
 }

@@ -42,14 +42,20 @@ export async function mountQueue(view) {
     item.className = 'item';
     item.dataset.id = r.id;
     item.innerHTML = `<strong>${esc(r.type)}</strong> · ${esc(r.organisation)}<br><small>${esc(r.start_date)} – ${esc(r.end_date)}${r.hazard ? ' · ' + esc(r.hazard) : ''}</small>`;
-    item.onclick = () => select(r.id, item);
+    item.onclick = () => select(r.id, item).catch((err) => {
+      // A session that ended shows the login form in the view's place.
+      if (err.code !== 'unauthenticated') info.innerHTML = `<p class="message error">${esc(err.message)}</p>`;
+    });
     list.appendChild(item);
   }
 
   async function select(id, item) {
     list.querySelectorAll('.item').forEach((i) => i.classList.toggle('selected', i === item));
     info.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
-    const [shown, checks] = await Promise.all([get(`/api/reports/${id}`), post(`/api/reports/${id}/check`, {})]);
+    // A role that may read reports but not decide them (a QM officer) is
+    // refused the checks: it sees the report, read only.
+    const [shown, checks] = await Promise.all([get(`/api/reports/${id}`),
+      post(`/api/reports/${id}/check`, {}).catch((err) => { if (err.code === 'forbidden') return null; throw err; })]);
     const body = shown.body;
     const fc = geometries(body);
     let hazard = { type: 'FeatureCollection', features: [] };
@@ -72,11 +78,13 @@ export async function mountQueue(view) {
         <tr><th>${esc(t('report.organisation'))}</th><td>${esc(shown.report.organisation)}</td></tr>
         <tr><th>${esc(t('report.dates'))}</th><td>${esc(shown.report.start_date)} – ${esc(shown.report.end_date)}</td></tr>
         <tr><th>${esc(t('queue.submitted'))}</th><td>${esc(shown.report.submitted_at)} ${esc(t('queue.by'))} ${esc(shown.report.submitted_by)}</td></tr></table>
-      <h3>${esc(t('queue.checks'))}</h3>
+      ${checks ? `<h3>${esc(t('queue.checks'))}</h3>
       <div id="checks">${checks.approvable ? `<p class="ok">${esc(t('queue.approvable'))}</p>` : `<p class="problems">${esc(t('queue.refused'))}</p><ul class="problems">${checks.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`}</div>
       <p><button class="primary" id="approve" ${checks.approvable ? '' : 'disabled'}>${esc(t('queue.approve'))}</button></p>
       <p><label>${esc(t('queue.reason'))}<br><textarea id="reason" rows="2" cols="50"></textarea></label><br>
-      <button class="danger" id="reject">${esc(t('queue.reject'))}</button></p><div id="decision"></div>`;
+      <button class="danger" id="reject">${esc(t('queue.reject'))}</button></p><div id="decision"></div>`
+      : `<p class="message info" id="read-only">${esc(t('queue.read_only'))}</p>`}`;
+    if (!checks) return;
     const decision = info.querySelector('#decision');
     const done = (msg) => { decision.innerHTML = `<p class="message info">${esc(msg)}</p>`; item.remove(); };
     const fail = (err) => { decision.innerHTML = `<div class="message error">${esc(err.message)}${err.problems.length ? '<ul>' + err.problems.map((p) => `<li>${esc(p)}</li>`).join('') + '</ul>' : ''}</div>`; };
