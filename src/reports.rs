@@ -26,6 +26,9 @@ pub enum ReportCommand {
         id: String,
         #[arg(long)]
         json: bool,
+        /// Also victims' names and contacts (needs the personal-data permission).
+        #[arg(long)]
+        personal: bool,
     },
     /// Check a submitted report and, if it passes, apply it to the register.
     Approve(ApproveArgs),
@@ -118,16 +121,21 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
                 println!("{} reports", rows.len());
             }
         }
-        ReportCommand::Show { id, json } => {
+        ReportCommand::Show { id, json, personal } => {
             let store = Store::open(db)?;
             let (row, body, events) = store.report(id)?;
+            let personal = if *personal {
+                authorize(&who.principal(&store)?, Action::ReadPersonal, Scope::Any)?;
+                store.report_personal(&row.id)?
+            } else {
+                None
+            };
             if *json {
-                println!(
-                    "{}",
-                    serde_json::to_string_pretty(
-                        &serde_json::json!({"report": row, "body": body, "events": events})
-                    )?
-                );
+                let mut v = serde_json::json!({"report": row, "body": body, "events": events});
+                if let Some(p) = &personal {
+                    v["personal"] = p.clone();
+                }
+                println!("{}", serde_json::to_string_pretty(&v)?);
             } else {
                 println!("{} {} report {} (version {})", row.state, row.report_type, row.id, row.version);
                 println!(
@@ -148,6 +156,9 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
                     );
                 }
                 println!("{}", serde_json::to_string_pretty(&body)?);
+                if let Some(p) = &personal {
+                    println!("Personal data (victims, in order): {}", serde_json::to_string_pretty(p)?);
+                }
             }
         }
         ReportCommand::Approve(a) => {

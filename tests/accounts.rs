@@ -130,6 +130,8 @@ fn every_cli_write_against_every_role() {
         ),
         (vec!["import".into(), export_s, "--layer".into(), "eo_finds".into()], &["admin", "imo"]),
         (vec!["user".into(), "list".into()], &["admin"]),
+        // Nobody here holds the personal-data permission: reading it is denied to every role.
+        (vec!["report".into(), "show".into(), own.clone(), "--personal".into()], &[]),
         (vec!["user".into(), "token".into(), "viewer".into()], &["admin", "viewer"]),
         (vec!["user".into(), "disable".into(), "nobody".into()], &["admin"]),
         (vec!["user".into(), "role".into(), "nobody".into(), "VIEWER".into()], &["admin"]),
@@ -154,6 +156,19 @@ fn every_cli_write_against_every_role() {
             }
         }
     }
+    // With the permission, the accident's victims are named; without, not.
+    let list: serde_json::Value =
+        serde_json::from_slice(&as_user(&db, None, None, &["report", "list", "--json"]).stdout).unwrap();
+    let accident = list.as_array().unwrap().iter().find(|r| r["type"] == "ACCIDENT").unwrap()["id"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let show = ["report", "show", accident.as_str(), "--json", "--personal"];
+    assert!(text(&as_user(&db, Some("admin"), None, &show)).contains("denied:"));
+    assert!(as_user(&db, Some("admin"), None, &["user", "personal-data", "admin", "on"]).status.success());
+    let named = text(&as_user(&db, Some("admin"), None, &show));
+    assert!(named.contains("(fictional)"), "{named}");
+    assert!(!text(&as_user(&db, Some("admin"), None, &show[..4])).contains("(fictional)"));
     // A wrong password is refused; so is a disabled account.
     let mut c = Command::new(env!("CARGO_BIN_EXE_safeground"));
     let out = c

@@ -74,11 +74,11 @@ pub fn hazard_geometry(g: Option<Geometry<f64>>, status: &str, how: Dangerous) -
 #[cfg(test)]
 mod tests {
     use super::*;
-    use geo::{point, Contains};
+    use geo::{point, polygon, Contains};
 
     #[test]
     fn the_cells_cover_the_hazard_and_hide_its_outline() {
-        let star = Geometry::Polygon(geo::polygon![
+        let star = Geometry::Polygon(polygon![
             (x: 46.9012, y: 39.9031), (x: 46.9201, y: 39.9040), (x: 46.9105, y: 39.9187), (x: 46.9012, y: 39.9031)]);
         let c = coarsen(&star, 0.01).unwrap();
         let Geometry::MultiPolygon(mp) = &c else { panic!("{c:?}") };
