@@ -95,10 +95,24 @@ struct Session {
 }
 
 /// Sessions (in memory: a restart signs everyone out) and login failures.
-#[derive(Debug, Default)]
+#[derive(Debug)]
 pub struct Sessions {
-    by_token: Mutex<HashMap<String, Session>>,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    pub(crate) by_token: Mutex<HashMap<String, Session>>,
+    pub(crate) failures: Mutex<HashMap<String, (u32, Instant)>>,
+    /// How long a session lasts without a request, and in any case.
+    pub(crate) idle: Duration,
+    pub(crate) max: Duration,
+}
+
+impl Default for Sessions {
+    fn default() -> Self {
+        Sessions {
+            by_token: Mutex::default(),
+            failures: Mutex::default(),
+            idle: SESSION_IDLE,
+            max: SESSION_MAX,
+        }
+    }
 }
 
 fn random_hex() -> String {
@@ -122,7 +136,7 @@ impl Sessions {
         let (token, csrf) = (random_hex(), random_hex());
         let now = Instant::now();
         if let Ok(mut m) = self.by_token.lock() {
-            m.retain(|_, s| now - s.seen < SESSION_IDLE && now - s.started < SESSION_MAX);
+            m.retain(|_, s| now - s.seen < self.idle && now - s.started < self.max);
             m.insert(digest(&token), Session { user, csrf: csrf.clone(), started: now, seen: now });
         }
         (token, csrf)
@@ -134,7 +148,7 @@ impl Sessions {
         let key = digest(token);
         let now = Instant::now();
         let s = m.get_mut(&key)?;
-        if now - s.seen >= SESSION_IDLE || now - s.started >= SESSION_MAX {
+        if now - s.seen >= self.idle || now - s.started >= self.max {
             m.remove(&key);
             return None;
         }

@@ -483,3 +483,38 @@ async fn a_register_without_accounts_is_its_holders_and_has_no_login() {
     let res = app.clone().oneshot(req).await.unwrap();
     assert_eq!(res.status(), StatusCode::FORBIDDEN);
 }
+
+#[tokio::test]
+async fn sessions_end_when_idle_and_at_their_limit() {
+    use std::time::Duration;
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    // Idle: 300 ms without a request ends it; requests in between keep it.
+    let app = app(AppState::new(&db, "unused")
+        .unwrap()
+        .with_session_limits(Duration::from_millis(300), Duration::from_secs(3600)));
+    let c = signed_in(&app, "viewer").await;
+    for _ in 0..3 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        assert_eq!(send(&app, &c, Method::GET, "/api/me", None).await.status, StatusCode::OK);
+    }
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let r = send(&app, &c, Method::GET, "/api/me", None).await;
+    assert_eq!((r.status, r.json["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("unauthenticated")));
+    // The limit: even a busy session ends.
+    let app = app_with(&db, Duration::from_secs(3600), Duration::from_millis(400));
+    let c = signed_in(&app, "viewer").await;
+    let mut ended = false;
+    for _ in 0..10 {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        if send(&app, &c, Method::GET, "/api/me", None).await.status == StatusCode::UNAUTHORIZED {
+            ended = true;
+            break;
+        }
+    }
+    assert!(ended, "the session outlived its limit");
+}
+
+fn app_with(db: &Path, idle: std::time::Duration, max: std::time::Duration) -> Router {
+    app(AppState::new(db, "unused").unwrap().with_session_limits(idle, max))
+}
