@@ -97,11 +97,11 @@ struct Session {
 /// Sessions (in memory: a restart signs everyone out) and login failures.
 #[derive(Debug)]
 pub struct Sessions {
-    pub(crate) by_token: Mutex<HashMap<String, Session>>,
-    pub(crate) failures: Mutex<HashMap<String, (u32, Instant)>>,
+    by_token: Mutex<HashMap<String, Session>>,
+    failures: Mutex<HashMap<String, (u32, Instant)>>,
     /// How long a session lasts without a request, and in any case.
-    pub(crate) idle: Duration,
-    pub(crate) max: Duration,
+    idle: Duration,
+    max: Duration,
 }
 
 impl Default for Sessions {
@@ -131,6 +131,11 @@ fn same(a: &str, b: &str) -> bool {
 }
 
 impl Sessions {
+    /// Sessions that end after `idle` without a request, and after `max`.
+    pub fn with_limits(idle: Duration, max: Duration) -> Sessions {
+        Sessions { idle, max, ..Default::default() }
+    }
+
     /// Starts a session; returns its token (the cookie) and its CSRF token.
     pub fn start(&self, user: Uuid) -> (String, String) {
         let (token, csrf) = (random_hex(), random_hex());

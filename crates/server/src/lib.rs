@@ -73,7 +73,7 @@ impl AppState {
     /// Sessions end after `idle` without a request and after `max` in any
     /// case (by default 30 minutes and 12 hours).
     pub fn with_session_limits(mut self, idle: std::time::Duration, max: std::time::Duration) -> Self {
-        self.sessions = Arc::new(auth::Sessions { idle, max, ..Default::default() });
+        self.sessions = Arc::new(auth::Sessions::with_limits(idle, max));
         self
     }
 }
