@@ -22,8 +22,8 @@ while [ $# -gt 0 ]; do
   esac
 done
 case "$scale" in
-  tiny) demo_scale=200 ;;
-  national) demo_scale=national ;;
+  tiny) demo_scale=benchmark:200 ;;
+  national) demo_scale=benchmark ;;
   *) echo "--scale is tiny or national, not '$scale'" >&2; exit 2 ;;
 esac
 

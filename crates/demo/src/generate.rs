@@ -23,33 +23,56 @@ use safeground_store::{Store, StoreError, Writer};
 use time::Date;
 use uuid::Uuid;
 
-/// How big a demo to build.
+/// How big a demo to build, and in what detail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Scale {
     pub hazards: usize,
+    pub detail: Detail,
+}
+
+/// How finely hazards are drawn and released.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Detail {
+    /// The demo: 12 to 80 turning points a hazard; an activity releases one to three sectors.
+    #[default]
+    Demo,
+    /// The benchmark's dataset (bench/run.sh): 20 to 200 turning points a
+    /// hazard, more sectors, and one released polygon per sector worked, so
+    /// a national register holds about 300,000 released polygons.
+    Benchmark,
 }
 
 impl Scale {
-    pub const SMALL: Scale = Scale { hazards: 1_000 };
-    pub const MEDIUM: Scale = Scale { hazards: 10_000 };
-    pub const NATIONAL: Scale = Scale { hazards: 100_000 };
+    pub const SMALL: Scale = Scale { hazards: 1_000, detail: Detail::Demo };
+    pub const MEDIUM: Scale = Scale { hazards: 10_000, detail: Detail::Demo };
+    pub const NATIONAL: Scale = Scale { hazards: 100_000, detail: Detail::Demo };
+    pub const BENCHMARK: Scale = Scale { hazards: 100_000, detail: Detail::Benchmark };
 }
 
 impl std::str::FromStr for Scale {
     type Err = String;
     fn from_str(s: &str) -> Result<Scale, String> {
-        match s.trim().to_ascii_lowercase().as_str() {
-            "small" => Ok(Scale::SMALL),
-            "medium" => Ok(Scale::MEDIUM),
-            "national" => Ok(Scale::NATIONAL),
+        let lower = s.trim().to_ascii_lowercase();
+        let (detail, size) = match lower.split_once(':') {
+            Some(("benchmark", n)) => (Detail::Benchmark, n),
+            _ if lower == "benchmark" => return Ok(Scale::BENCHMARK),
+            _ => (Detail::Demo, lower.as_str()),
+        };
+        let hazards = match size {
+            "small" => Scale::SMALL.hazards,
+            "medium" => Scale::MEDIUM.hazards,
+            "national" => Scale::NATIONAL.hazards,
             other => match other.replace('_', "").parse::<usize>() {
-                Ok(n) if (1..=1_000_000).contains(&n) => Ok(Scale { hazards: n }),
-                _ => Err(format!(
-                    "'{s}' is not a scale: use small (1,000 hazards), medium (10,000), national (100,000) \
-                     or a number of hazards from 1 to 1,000,000"
-                )),
+                Ok(n) if (1..=1_000_000).contains(&n) => n,
+                _ => {
+                    return Err(format!(
+                        "'{s}' is not a scale: use small (1,000 hazards), medium (10,000), national (100,000), \
+                         a number of hazards from 1 to 1,000,000, or benchmark[:N] for the benchmark's dataset"
+                    ))
+                }
             },
-        }
+        };
+        Ok(Scale { hazards, detail })
     }
 }
 
@@ -396,10 +419,11 @@ struct Ground<'p> {
     /// Shares of hazards near settlements, along approaches and in the open:
     /// the data has few settlements there, so a large register spreads out.
     placement: [(u8, u32); 3],
+    detail: Detail,
 }
 
 impl<'p> Ground<'p> {
-    fn new(places: &'p Places, hazards: usize) -> Ground<'p> {
+    fn new(places: &'p Places, hazards: usize, detail: Detail) -> Ground<'p> {
         let liberated = places.liberated();
         let settlements = places
             .settlements
@@ -411,7 +435,7 @@ impl<'p> Ground<'p> {
         let size = (5_000.0 / hazards.max(1) as f64).sqrt().min(1.0);
         let placement =
             if hazards > 10_000 { [(0, 15), (1, 20), (2, 65)] } else { [(0, 45), (1, 35), (2, 20)] };
-        Ground { places, liberated, settlements, size, placement }
+        Ground { places, liberated, settlements, size, placement, detail }
     }
 
     /// A random point inside a liberated district.
@@ -448,7 +472,7 @@ pub fn build(
     let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), start: 0, end: 0 };
     g.start = jd(date(DEMO_START.0, DEMO_START.1, DEMO_START.2));
     g.end = jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2));
-    let ground = Ground::new(places, scale.hazards);
+    let ground = Ground::new(places, scale.hazards, scale.detail);
     let reference = store.write(|w| write_reference(&mut g, places, w))?;
     let mut counts = DemoCounts::default();
     const BATCH: usize = 500;
@@ -517,7 +541,10 @@ fn hazard_story(
                 if placement == 0 {
                     let centre = offset(s.location, g.f(0.0, 360.0), g.f(300.0, 5_000.0));
                     let r = g.f(60.0, 450.0) * ground.size;
-                    let n = g.n(12, 60) as usize;
+                    let n = match ground.detail {
+                        Detail::Demo => g.n(12, 60),
+                        Detail::Benchmark => g.n(20, 200),
+                    } as usize;
                     let star = Star::blob(g, centre, r, n);
                     (centre, star, s.location, format!("centre of {}", s.name), true)
                 } else {
@@ -543,15 +570,23 @@ fn hazard_story(
                     };
                     let along = offset(s.location, az, dist * g.f(0.1, 0.9));
                     let centre = offset(along, az + 90.0, g.f(-250.0, 250.0));
-                    let star =
-                        Star::strip(centre, az, g.f(200.0, 1_800.0) * ground.size, g.f(25.0, 150.0), 60.0);
+                    let (length, width) = (g.f(200.0, 1_800.0) * ground.size, g.f(25.0, 150.0));
+                    let step = match ground.detail {
+                        Detail::Demo => 60.0,
+                        // A turning point every few metres, 20 to 200 in all.
+                        Detail::Benchmark => 2.0 * (length + width) / g.n(20, 196) as f64,
+                    };
+                    let star = Star::strip(centre, az, length, width, step);
                     (centre, star, s.location, format!("road from {} at its last houses", s.name), true)
                 }
             }
             _ => {
                 let (centre, _) = ground.random_point(g);
                 let r = g.f(80.0, 700.0) * ground.size;
-                let n = g.n(16, 80) as usize;
+                let n = match ground.detail {
+                    Detail::Demo => g.n(16, 80),
+                    Detail::Benchmark => g.n(20, 200),
+                } as usize;
                 let star = Star::blob(g, centre, r, n);
                 let rp = offset(centre, g.f(0.0, 360.0), r * 2.5 + 200.0);
                 (centre, star, rp, "track junction".to_string(), false)
@@ -677,7 +712,10 @@ fn hazard_story(
     };
 
     // The hazard's ground in sectors, released in order.
-    let k = g.n(3, 7) as usize;
+    let k = match ground.detail {
+        Detail::Demo => g.n(3, 7),
+        Detail::Benchmark => g.n(6, 10),
+    } as usize;
     let n = star.points.len();
     let mut bounds: Vec<usize> = (0..k).map(|i| i * n / k).collect();
     bounds.dedup();
@@ -695,9 +733,19 @@ fn hazard_story(
     if g.chance(0.6) {
         plan.push((ActivityKind::Ts, g.n(1, 2) as usize));
     }
-    let clearances = g.n(1, 3);
-    for _ in 0..clearances {
-        plan.push((ActivityKind::Clearance, g.n(1, 3) as usize));
+    match ground.detail {
+        Detail::Demo => {
+            let clearances = g.n(1, 3);
+            for _ in 0..clearances {
+                plan.push((ActivityKind::Clearance, g.n(1, 3) as usize));
+            }
+        }
+        // Clearance sector by sector: a released polygon each.
+        Detail::Benchmark => {
+            for _ in 0..g.n(4, 10) {
+                plan.push((ActivityKind::Clearance, 1));
+            }
+        }
     }
     let mut completed = false;
     let mut activities: Vec<Activity> = Vec::new();
@@ -760,7 +808,12 @@ fn hazard_story(
         };
         // EO found in cleared and reduced ground.
         if outcome != ReleaseOutcome::Cancelled {
-            let n_finds = if outcome == ReleaseOutcome::Cleared { g.n(0, 25) } else { g.n(0, 2) };
+            let n_finds = match (outcome, ground.detail) {
+                (ReleaseOutcome::Cleared, Detail::Demo) => g.n(0, 25),
+                // More, smaller clearances: about a million finds in 100,000 hazards, as in the demo.
+                (ReleaseOutcome::Cleared, Detail::Benchmark) => g.n(0, 9),
+                _ => g.n(0, 2),
+            };
             for _ in 0..n_finds {
                 let category = *g.pick(&contamination);
                 let p = point_in_sectors(g, &star, &bounds, next, to);

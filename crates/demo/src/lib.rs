@@ -7,5 +7,5 @@ pub mod generate;
 pub mod places;
 pub mod via_reports;
 
-pub use generate::{build, DemoCounts, Scale};
+pub use generate::{build, DemoCounts, Detail, Scale};
 pub use places::Places;
