@@ -340,6 +340,15 @@ fn edits_made_outside_safeground_fail_the_audit() {
         assert!(!out.status.success(), "{what}: the audit passed:\n{t}");
         assert!(t.contains(expect.as_str()), "{what}: expected '{expect}' in:\n{t}");
     }
+    // An event slipped in unsealed, hoping the next write seals it: it does not.
+    let copy = dir.path().join("slipped.gpkg");
+    std::fs::copy(&db, &copy).unwrap();
+    sql(&copy, "INSERT INTO events (id, at, actor, kind, subject, reason) SELECT 'forged', '2026-01-01T00:00:00Z', 'admin', 'USER_CHANGED', id, 'role ADMINISTRATOR' FROM users WHERE name = 'viewer'; UPDATE users SET role = 'ADMINISTRATOR' WHERE name = 'viewer'");
+    let out = as_user(&copy, Some("admin"), None, &["user", "token", "admin"]);
+    assert!(out.status.success(), "{}", text(&out));
+    let out = as_user(&copy, None, None, &["audit", "verify"]);
+    assert!(!out.status.success() && text(&out).contains("it is not sealed"), "{}", text(&out));
+
     // Deleting the newest event and winding back SQLite's counter leaves a
     // whole, shorter chain: the head written down earlier catches it.
     let copy = dir.path().join("cut.gpkg");

@@ -248,20 +248,23 @@ fn chain(prev: &str, e: &Event, digest: &str) -> String {
     hex(&h.finalize())
 }
 
-/// Seals every event not sealed yet, in order. Runs at the end of every write
-/// transaction and once when a register is upgraded to schema 6.
-pub(crate) fn seal(conn: &Connection) -> Result<usize, StoreError> {
+/// Seals the events not sealed yet from `from_seq` on, in order. Runs at the
+/// end of every write transaction (from its first event) and once, from the
+/// start, when a register is upgraded to schema 6.
+pub(crate) fn seal(conn: &Connection, from_seq: i64) -> Result<usize, StoreError> {
     let mut sealed = 0;
     loop {
         let batch: Vec<Event> = conn
             .prepare_cached(&format!(
-                "SELECT {EVENT_COLUMNS} FROM events WHERE hash = '' ORDER BY seq LIMIT 4096"
+                "SELECT {EVENT_COLUMNS} FROM events WHERE hash = '' AND seq >= ?1 ORDER BY seq LIMIT 4096"
             ))?
-            .query_map([], event)?
+            .query_map([from_seq], event)?
             .collect::<Result<_, _>>()?;
         let Some(first) = batch.first() else { return Ok(sealed) };
         let mut prev: String = conn
-            .prepare_cached("SELECT hash FROM events WHERE seq < ?1 ORDER BY seq DESC LIMIT 1")?
+            .prepare_cached(
+                "SELECT hash FROM events WHERE seq < ?1 AND hash <> '' ORDER BY seq DESC LIMIT 1",
+            )?
             .query_row([first.seq], |r| r.get(0))
             .optional()?
             .unwrap_or_else(|| GENESIS.to_string());

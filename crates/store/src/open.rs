@@ -18,6 +18,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0004_spatial_index.sql"),
     include_str!("../migrations/0005_country.sql"),
     include_str!("../migrations/0006_accounts_audit.sql"),
+    include_str!("../migrations/0007_summary_index.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -86,7 +87,7 @@ impl Store {
             let version = i as i64 + 1;
             if version == 6 {
                 // The events recorded before the chain existed are sealed now, in order.
-                crate::audit::seal(&tx)?;
+                crate::audit::seal(&tx, 0)?;
             }
             tx.execute(
                 "INSERT INTO sg_meta (key, value) VALUES ('schema_version', ?1)

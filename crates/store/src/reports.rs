@@ -196,6 +196,7 @@ impl Writer<'_> {
         self.tx
             .prepare_cached("INSERT INTO events (id, at, actor, kind, report_id, task_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
             .execute(params![id, at, actor, kind, report, task, reason])?;
+        self.first_event.get_or_insert(self.tx.last_insert_rowid());
         Ok(id)
     }
 
@@ -214,6 +215,7 @@ impl Writer<'_> {
                 "INSERT INTO events (id, at, actor, kind, subject, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
             )?
             .execute(params![id, at, actor, kind, subject, reason])?;
+        self.first_event.get_or_insert(self.tx.last_insert_rowid());
         Ok(id)
     }
 

@@ -28,6 +28,8 @@ pub struct Writer<'t> {
     pub(crate) districts: &'t [DistrictShape],
     /// Whether districts were written (the store's district cache is then stale).
     pub(crate) districts_changed: bool,
+    /// The first event this transaction recorded: it seals that one and those after.
+    pub(crate) first_event: Option<i64>,
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -85,6 +87,7 @@ impl<'t> Writer<'t> {
             hazards_touched: BTreeSet::new(),
             districts,
             districts_changed: false,
+            first_event: None,
         }
     }
 
@@ -123,7 +126,11 @@ impl<'t> Writer<'t> {
     /// Widens the extents in gpkg_contents (GDAL and QGIS read them) to take in
     /// what this transaction wrote. The register only grows, so extents only widen.
     pub(crate) fn finish(&mut self) -> Result<(), StoreError> {
-        crate::audit::seal(self.tx)?;
+        // Only what this transaction recorded: an event slipped into the file
+        // by other means stays unsealed, and `audit verify` names it.
+        if let Some(first) = self.first_event {
+            crate::audit::seal(self.tx, first)?;
+        }
         for (layer, [x0, y0, x1, y1]) in std::mem::take(&mut self.touched) {
             self.tx.execute(
                 "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
