@@ -68,6 +68,10 @@ impl Store {
 
     fn configure(&mut self) -> Result<(), StoreError> {
         register_spatial_functions(&self.conn)?;
+        // An approval runs some sixty distinct statements; rusqlite keeps 16 by
+        // default, so they were parsed again for every report (a quarter of an
+        // import's time, by the profile in BENCHMARKS.md).
+        self.conn.set_prepared_statement_cache_capacity(256);
         // WAL: readers never block the writer. foreign_keys: references hold.
         self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&self.path, e))?;
         self.conn.execute_batch(
