@@ -117,6 +117,10 @@ fn report_ids(db: &Path) -> (String, String, String) {
     (own, other, accident)
 }
 
+/// A line of the role table: method, route as in the policy, a concrete
+/// request, a body, the roles allowed (`None`: public).
+type Row<'a> = (Method, &'a str, String, Option<String>, Option<&'a [&'a str]>);
+
 /// Whether the gate let a request through (the handler may still refuse it
 /// for what it says: a wrong password, a report already decided).
 fn admitted(r: &Reply) -> bool {
@@ -143,7 +147,7 @@ async fn every_route_against_every_role() {
     let deciders: &[&str] = &["admin", "imo"];
     let readers: &[&str] = &["admin", "imo", "operator", "qm"];
     // (method, route as in the policy, a concrete request, a body, the roles allowed; `None` = public).
-    let table: Vec<(Method, &str, String, Option<String>, Option<&[&str]>)> = vec![
+    let table: Vec<Row> = vec![
         (Method::GET, "/api/health", "/api/health".into(), None, None),
         (Method::GET, "/api/openapi.json", "/api/openapi.json".into(), None, None),
         (
