@@ -27,7 +27,7 @@ use time::OffsetDateTime;
 use utoipa::{IntoParams, ToSchema};
 
 /// Runs `f` on an open store on a blocking thread.
-async fn with_store<T: Send + 'static>(
+pub(crate) async fn with_store<T: Send + 'static>(
     state: &AppState,
     f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
@@ -261,7 +261,7 @@ pub async fn reports(
         let mut rows = s.reports(wanted.as_deref())?;
         // Operators see their organisation's reports only.
         if decide(&p, Action::ReadReports, Scope::Organisation(uuid::Uuid::nil())).is_err() {
-            let own = organisation_acronym(s, p.organisation)?;
+            let own = p.organisation.map(|o| s.organisation_acronym(o)).transpose()?.flatten();
             rows.retain(|r| Some(&r.organisation) == own.as_ref());
         }
         Ok(rows)
@@ -283,12 +283,6 @@ pub struct ReportView {
     /// for accounts with the personal-data permission.
     #[serde(skip_serializing_if = "Option::is_none")]
     personal: Option<serde_json::Value>,
-}
-
-/// The acronym of an organisation (a principal's).
-fn organisation_acronym(s: &Store, org: Option<uuid::Uuid>) -> Result<Option<String>, AppError> {
-    let Some(id) = org else { return Ok(None) };
-    Ok(s.organisations()?.into_iter().find(|o| o.id == id.to_string()).map(|o| o.acronym))
 }
 
 /// Refuses `action` on a report of organisation `acronym` if `c` may not.

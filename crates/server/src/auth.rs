@@ -9,6 +9,7 @@
 //! token in `X-CSRF-Token` to change anything, and no cross-site request may
 //! change anything at all (its `Origin` is checked).
 
+use crate::api::with_store;
 use crate::{AppError, AppState};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
@@ -16,7 +17,6 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use safeground_core::access::{decide, Action, Principal};
-use safeground_store::Store;
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::net::SocketAddr;
@@ -293,8 +293,7 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, App
         .and_then(|v| v.strip_prefix("Bearer "))
         .map(|t| t.trim().to_string());
     if let Some(token) = bearer {
-        let db = state.db.clone();
-        let p = blocking(move || Store::open(&db)?.token_principal(&token)).await?;
+        let p = with_store(state, move |s| Ok(s.token_principal(&token)?)).await?;
         return p.map(|principal| Caller { principal, csrf: None }).ok_or_else(|| {
             AppError::Unauthenticated("the API token is not in force (revoked, expired or unknown)".into())
         });
@@ -303,19 +302,9 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, App
     let Some((user, csrf)) = session else {
         return Err(AppError::Unauthenticated("sign in first (POST /api/login)".into()));
     };
-    let db = state.db.clone();
-    let p = blocking(move || Store::open(&db)?.principal(user)).await?;
+    let p = with_store(state, move |s| Ok(s.principal(user)?)).await?;
     p.map(|principal| Caller { principal, csrf: Some(csrf) })
         .ok_or_else(|| AppError::Unauthenticated("the account was disabled; sign in again".into()))
-}
-
-async fn blocking<T: Send + 'static>(
-    f: impl FnOnce() -> Result<T, safeground_store::StoreError> + Send + 'static,
-) -> Result<T, AppError> {
-    tokio::task::spawn_blocking(f)
-        .await
-        .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?
-        .map_err(AppError::from)
 }
 
 /// The session cookie to set (or, with an empty token, to clear).

@@ -1,5 +1,6 @@
 //! Signing in and out, who am I, and the account list.
 
+use crate::api::with_store;
 use crate::auth::{self, client_addr, Caller, Mode};
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::Bytes;
@@ -8,7 +9,7 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::{Extension, Json};
 use safeground_core::access::Principal;
-use safeground_store::{LoginFailure, Store, UserRow};
+use safeground_store::{LoginFailure, UserRow};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 
@@ -29,15 +30,10 @@ pub struct Me {
 }
 
 async fn me_of(state: &AppState, p: Principal, csrf: Option<String>) -> Result<Me, AppError> {
-    let db = state.db.clone();
-    let org = p.organisation;
-    let organisation = tokio::task::spawn_blocking(move || -> Result<Option<String>, AppError> {
-        let Some(id) = org else { return Ok(None) };
-        let orgs = Store::open(&db)?.organisations()?;
-        Ok(orgs.into_iter().find(|o| o.id == id.to_string()).map(|o| o.acronym))
-    })
-    .await
-    .map_err(|e| AppError::Internal(e.to_string()))??;
+    let organisation = match p.organisation {
+        Some(id) => with_store(state, move |s| Ok(s.organisation_acronym(id)?)).await?,
+        None => None,
+    };
     Ok(Me {
         name: p.name.clone(),
         role: p.role.web_code(),
@@ -84,11 +80,8 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<impl I
     if let Some(wait) = state.sessions.throttled(&keys) {
         return Err(AppError::TooManyAttempts(wait));
     }
-    let db = state.db.clone();
     let (name, password) = (l.name.clone(), l.password);
-    let outcome = tokio::task::spawn_blocking(move || Store::open(&db)?.login(&name, &password))
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
+    let outcome = with_store(&state, move |s| Ok(s.login(&name, &password)?)).await?;
     let p = match outcome {
         Ok(p) => p,
         Err(why) => {
@@ -124,9 +117,5 @@ pub async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMa
 /// The accounts (administrators).
 #[utoipa::path(get, path = "/api/users", responses((status = 200, body = Vec<UserRow>), (status = 403, body = ErrorBody)))]
 pub async fn users(State(state): State<AppState>) -> Result<Json<Vec<UserRow>>, AppError> {
-    let db = state.db.clone();
-    let rows = tokio::task::spawn_blocking(move || Store::open(&db)?.users())
-        .await
-        .map_err(|e| AppError::Internal(e.to_string()))??;
-    Ok(Json(rows))
+    Ok(Json(with_store(&state, |s| Ok(s.users()?)).await?))
 }

@@ -120,10 +120,16 @@ fn account(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
     })
 }
 
+/// A stored role code, read back.
+fn parse_role(name: &str, code: &str) -> Result<Role, StoreError> {
+    code.parse().map_err(|e: safeground_core::codes::UnknownCode| StoreError::Invalid {
+        record: format!("account {name}"),
+        problem: e.to_string(),
+    })
+}
+
 fn to_account(a: AccountRow) -> Result<Account, StoreError> {
-    let role: Role = a.role.parse().map_err(|e: safeground_core::codes::UnknownCode| {
-        StoreError::Invalid { record: format!("account {}", a.name), problem: e.to_string() }
-    })?;
+    let role = parse_role(&a.name, &a.role)?;
     Ok(Account {
         principal: Principal {
             user_id: Some(parse_uuid(&a.id)?),
@@ -168,7 +174,7 @@ impl Store {
         let rows = stmt.query_map([], |r| {
             Ok((
                 r.get::<_, String>(0)?,
-                r.get(1)?,
+                r.get::<_, String>(1)?,
                 r.get::<_, String>(2)?,
                 r.get(3)?,
                 r.get(4)?,
@@ -180,9 +186,7 @@ impl Store {
         let mut out = Vec::new();
         for row in rows {
             let (id, name, role, organisation, personal_data, disabled, created_at, tokens) = row?;
-            let role = role.parse().map_err(|e: safeground_core::codes::UnknownCode| {
-                StoreError::Invalid { record: format!("account {name}"), problem: e.to_string() }
-            })?;
+            let role = parse_role(&name, &role)?;
             out.push(UserRow { id, name, role, organisation, personal_data, disabled, created_at, tokens });
         }
         Ok(out)

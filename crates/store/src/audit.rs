@@ -209,19 +209,26 @@ pub(crate) fn sha256_hex(text: &str) -> String {
 
 /// The digest of what an event wrote, read from the tables as they stand.
 fn digest(conn: &Connection, e: &Event) -> Result<String, StoreError> {
-    let (queries, _) = content(&e.kind);
+    digest_of(conn, content(&e.kind).0, |key| match key {
+        Key::Report => e.report_id.as_deref(),
+        Key::Event => Some(e.id.as_str()),
+        Key::Task => e.task_id.as_deref(),
+        Key::Subject => e.subject.as_deref(),
+    })
+}
+
+/// SHA-256 over the rows `queries` yield, each keyed by `value(key)`.
+fn digest_of<'v>(
+    conn: &Connection,
+    queries: &[(Key, &str)],
+    value: impl Fn(Key) -> Option<&'v str>,
+) -> Result<String, StoreError> {
     let mut h = Sha256::new();
     for (i, (key, sql)) in queries.iter().enumerate() {
-        let value = match key {
-            Key::Report => e.report_id.as_deref(),
-            Key::Event => Some(e.id.as_str()),
-            Key::Task => e.task_id.as_deref(),
-            Key::Subject => e.subject.as_deref(),
-        };
         h.update([0xfe, i as u8]);
         let mut stmt = conn.prepare_cached(sql)?;
         let n = stmt.column_count();
-        let mut rows = stmt.query([value])?;
+        let mut rows = stmt.query([value(*key)])?;
         while let Some(row) = rows.next()? {
             h.update([0xff]);
             for c in 0..n {
@@ -406,9 +413,7 @@ fn agreement(conn: &Connection, audit: &mut Audit) -> Result<(), StoreError> {
         }
     }
     // Accounts and tokens as they stand must be what their newest event sealed.
-    for (table, what, kind) in
-        [("users", "account", "USER_CHANGED"), ("api_tokens", "API token", "TOKEN_ISSUED")]
-    {
+    for (table, what, queries) in [("users", "account", USER), ("api_tokens", "API token", TOKEN)] {
         let ids: Vec<(String, Option<String>)> = conn
             .prepare(&format!(
                 "SELECT t.id, (SELECT digest FROM events e WHERE e.subject = t.id ORDER BY seq DESC LIMIT 1)
@@ -417,20 +422,7 @@ fn agreement(conn: &Connection, audit: &mut Audit) -> Result<(), StoreError> {
             .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         for (id, sealed) in ids {
-            let probe = Event {
-                seq: 0,
-                id: String::new(),
-                at: String::new(),
-                actor: String::new(),
-                kind: kind.to_string(),
-                report_id: None,
-                task_id: None,
-                reason: None,
-                subject: Some(id.clone()),
-                digest: String::new(),
-                hash: String::new(),
-            };
-            let now = digest(conn, &probe)?;
+            let now = digest_of(conn, queries, |_| Some(id.as_str()))?;
             match sealed {
                 None => add(audit, format!("{what} {id} was never recorded in the history")),
                 Some(d) if d != now => {

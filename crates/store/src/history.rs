@@ -90,6 +90,18 @@ impl Store {
         .transpose()
     }
 
+    /// An organisation's acronym, by UUID.
+    pub fn organisation_acronym(&self, id: Uuid) -> Result<Option<String>, StoreError> {
+        Ok(self
+            .conn
+            .query_row(
+                "SELECT acronym FROM organisations WHERE id = ?1",
+                [id.hyphenated().to_string()],
+                |r| r.get(0),
+            )
+            .optional()?)
+    }
+
     /// Reports, newest first, optionally in one state.
     pub fn reports(&self, state: Option<&str>) -> Result<Vec<ReportRow>, StoreError> {
         let sql = format!("SELECT {REPORT_COLUMNS} WHERE (?1 IS NULL OR r.state = ?1) ORDER BY r.fid DESC");
