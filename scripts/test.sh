@@ -20,6 +20,10 @@ command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 # Debian's Chromium runs the web application's end-to-end test (tests/web.rs, tests/e2e).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
+# PostGIS for the PostgreSQL backend's tests (tests/conformance.rs, crates/store/tests/concurrency.rs):
+# each makes a fresh database on the server at SAFEGROUND_TEST_PG (default 127.0.0.1:5432, trust auth).
+command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+[ -e /usr/share/postgresql/15/extension/postgis.control ] || missing+=(postgresql-15-postgis-3)
 pypi=()
 python3 -c 'import geojson_validator' >/dev/null 2>&1 || pypi+=(geojson-validator)
 # fastkml ships the OGC KML 2.2 schema that KML exports are validated against.
@@ -54,6 +58,17 @@ if [ ${#pypi[@]} -gt 0 ]; then
     echo "WARNING: cannot install ${pypi[*]} from PyPI; the tests that need it will be SKIPPED and listed."
     export SAFEGROUND_SKIP_EXTERNAL=1
   fi
+fi
+
+# The PostgreSQL server the backend's tests use must answer.
+pg="${SAFEGROUND_TEST_PG:-postgres://postgres@127.0.0.1:5432}"
+if ! psql "$pg/postgres" -qAtXc 'SELECT 1' >/dev/null 2>&1; then
+  if [ "${CI:-}" = true ]; then
+    echo "CI needs PostgreSQL answering at $pg (set SAFEGROUND_TEST_PG to another server)." >&2
+    exit 1
+  fi
+  echo "WARNING: no PostgreSQL answers at $pg; the PostGIS backend's tests will be SKIPPED and listed."
+  export SAFEGROUND_SKIP_EXTERNAL=1
 fi
 
 mkdir -p target

@@ -58,7 +58,17 @@ fn companion(path: &Path, suffix: &str) -> PathBuf {
 }
 
 pub fn run(db: &Path, who: &crate::auth::Credentials, args: &DemoArgs) -> Result<()> {
-    if db.exists() && !args.force {
+    let postgres = safeground_store::is_postgres_url(db);
+    // A PostgreSQL database holds a register once its schema is there.
+    let exists = if postgres { Store::open(db).is_ok() } else { db.exists() };
+    if exists && postgres && args.force {
+        bail!(
+            "{} already holds a register; --force does not drop a PostgreSQL database: drop and create it \
+             (dropdb, createdb) to build a new demo there",
+            Store::open(db)?.path().display()
+        );
+    }
+    if exists && !args.force {
         if args.no_serve {
             bail!(
                 "{} already exists; pass --force to replace it with a new demo, or choose another --db",
@@ -126,6 +136,16 @@ fn demo_accounts(db: &Path, who: &crate::auth::Credentials) -> Result<()> {
 fn build_demo(db: &Path, args: &DemoArgs) -> Result<()> {
     let started = Instant::now();
     let places = Places::load()?;
+    if safeground_store::is_postgres_url(db) {
+        // Built in a GeoPackage of its own, then copied in by COPY: the bulk
+        // path, and the same register byte for byte as on a field laptop.
+        let dir = tempfile::tempdir().context("a temporary directory for building the demo")?;
+        let tmp = dir.path().join("demo.gpkg");
+        let counts = build(&tmp, &places, args)?;
+        let store = Store::open(&tmp)?;
+        store.migrate_to(db, &mut |_, _, _| {})?;
+        return report_built(db, started, args, &counts);
+    }
     let tmp = companion(db, &format!(".building-{}", std::process::id()));
     remove_db(&tmp)?;
     let result = build(&tmp, &places, args);
@@ -138,7 +158,17 @@ fn build_demo(db: &Path, args: &DemoArgs) -> Result<()> {
     };
     remove_db(db)?;
     std::fs::rename(&tmp, db).with_context(|| format!("moving the finished demo to {}", db.display()))?;
+    report_built(db, started, args, &counts)
+}
+
+fn report_built(
+    db: &Path,
+    started: Instant,
+    args: &DemoArgs,
+    counts: &safeground_demo::DemoCounts,
+) -> Result<()> {
     let store = Store::open(db)?;
+    let db = store.path();
     let s = store.summary()?;
     println!(
         "Built the demo register at {} in {:.1} s (seed {}):\n  {} hazards, {} tasks, {} activities, {} released areas, \
@@ -161,7 +191,7 @@ fn build_demo(db: &Path, args: &DemoArgs) -> Result<()> {
         a.recorded, a.cancelled, a.reduced, a.cleared, a.remaining
     );
     println!(
-        "Next: `safeground --db {} summary`, or open the file in QGIS (layers hazards, released_areas, …).",
+        "Next: `safeground --db {} summary`, or open it in QGIS (layers hazards, released_areas, …).",
         db.display()
     );
     Ok(())

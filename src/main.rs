@@ -8,6 +8,7 @@ mod export;
 mod field;
 mod forms;
 mod import;
+mod migrate;
 mod render;
 mod reports;
 mod serve;
@@ -28,13 +29,14 @@ use std::process::ExitCode;
 #[derive(Debug, Parser)]
 #[command(name = "safeground", version, propagate_version = true)]
 struct Cli {
-    /// The register: a GeoPackage file.
+    /// The register: a GeoPackage file, or a PostgreSQL/PostGIS database
+    /// (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE).
     #[arg(
         long,
         global = true,
         env = "SAFEGROUND_DB",
         default_value = "safeground.gpkg",
-        value_name = "PATH"
+        value_name = "PATH|URL"
     )]
     db: PathBuf,
 
@@ -61,6 +63,8 @@ enum Command {
     },
     /// Build a realistic demo register on Azerbaijan's liberated territories (if not built yet) and serve it.
     Demo(demo::DemoArgs),
+    /// Copy the whole register to a new GeoPackage or an empty PostgreSQL/PostGIS database, checking every table.
+    Migrate(migrate::MigrateArgs),
     /// The national land-release summary, per district and in total.
     Summary {
         /// Print one JSON object instead of tables.
@@ -209,7 +213,7 @@ fn run(cli: Cli) -> Result<()> {
     match cli.command {
         Command::Init { admin } => {
             let mut store = Store::create(&cli.db)?;
-            println!("Created an empty national register at {}", cli.db.display());
+            println!("Created an empty national register at {}", store.path().display());
             if let Some(name) = admin {
                 let u = safeground_store::NewUser {
                     name,
@@ -221,6 +225,7 @@ fn run(cli: Cli) -> Result<()> {
             }
         }
         Command::Demo(args) => demo::run(&cli.db, &who, &args)?,
+        Command::Migrate(args) => migrate::run(&cli.db, &who, &args)?,
         Command::Summary { json, as_of } => {
             let store = open(&cli.db)?;
             let summary = match as_of {

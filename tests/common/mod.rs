@@ -116,3 +116,116 @@ pub fn oracle(script: &str, args: &[&Path]) -> String {
     );
     String::from_utf8_lossy(&out.stdout).to_string()
 }
+
+/// A PostgreSQL database made for one test on the server the tests use
+/// (`SAFEGROUND_TEST_PG`, default postgres://postgres@127.0.0.1:5432, trust
+/// auth; scripts/test.sh installs PostGIS), dropped when the test ends.
+pub struct PgDatabase {
+    pub url: PathBuf,
+    name: String,
+}
+
+fn pg_server() -> String {
+    std::env::var("SAFEGROUND_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into())
+}
+
+fn psql(sql: &str) -> Output {
+    Command::new("psql")
+        .arg(format!("{}/postgres", pg_server()))
+        .args(["-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .expect("psql runs")
+}
+
+impl PgDatabase {
+    /// A new, empty database for `test`, or `None` when the test is skipped
+    /// (no server here and not in CI: recorded as skipped, never a pass).
+    pub fn create(test: &str) -> Option<PgDatabase> {
+        if !require("psql", "postgresql-client", test) {
+            return None;
+        }
+        let up = psql("SELECT 1").status.success()
+            && psql("SELECT 1 FROM pg_available_extensions WHERE name = 'postgis'").stdout.starts_with(b"1");
+        if !up && !require("postgis-server-at-SAFEGROUND_TEST_PG", "postgresql-15-postgis-3", test) {
+            return None;
+        }
+        assert!(up, "{test}: PostgreSQL with PostGIS must answer at {}", pg_server());
+        let name = format!(
+            "sg_test_{}_{}",
+            std::process::id(),
+            test.to_lowercase().replace(|c: char| !c.is_ascii_alphanumeric(), "_")
+        );
+        let name: String = name.chars().take(60).collect();
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {name}"));
+        let out = psql(&format!("CREATE DATABASE {name}"));
+        assert!(out.status.success(), "CREATE DATABASE {name}: {}", String::from_utf8_lossy(&out.stderr));
+        Some(PgDatabase { url: PathBuf::from(format!("{}/{name}", pg_server())), name })
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+/// Output with what differs between two runs of the same story made equal:
+/// UUIDs (numbered in order of appearance), times of day, SHA-256 hashes and
+/// durations.
+pub fn normalise(text: &str) -> String {
+    let mut out: Vec<u8> = Vec::with_capacity(text.len());
+    let mut uuids: Vec<String> = Vec::new();
+    let b = text.as_bytes();
+    let mut i = 0;
+    let is_hex = |c: u8| c.is_ascii_digit() || (b'a'..=b'f').contains(&c);
+    while i < b.len() {
+        // A UUID: 8-4-4-4-12 hex digits.
+        if i + 36 <= b.len()
+            && (0..36).all(|k| if [8, 13, 18, 23].contains(&k) { b[i + k] == b'-' } else { is_hex(b[i + k]) })
+        {
+            let u = &text[i..i + 36];
+            let n = uuids.iter().position(|x| x == u).unwrap_or_else(|| {
+                uuids.push(u.to_string());
+                uuids.len() - 1
+            });
+            out.extend_from_slice(format!("<uuid{n}>").as_bytes());
+            i += 36;
+            continue;
+        }
+        // A SHA-256 in hex.
+        if i + 64 <= b.len() && (0..64).all(|k| is_hex(b[i + k])) {
+            out.extend_from_slice(b"<sha256>");
+            i += 64;
+            continue;
+        }
+        // A time of day after a date: 2024-03-01T12:00:00.123Z.
+        if b[i] == b'T' && i >= 10 && i + 9 <= b.len() && b[i + 3] == b':' && b[i + 6] == b':' {
+            let mut j = i + 9;
+            while j < b.len() && (b[j].is_ascii_digit() || b[j] == b'.') {
+                j += 1;
+            }
+            if j < b.len() && b[j] == b'Z' {
+                out.extend_from_slice(b"T<time>Z");
+                i = j + 1;
+                continue;
+            }
+        }
+        out.push(b[i]);
+        i += 1;
+    }
+    // Durations: "in 0.3 s".
+    let out = String::from_utf8(out).expect("only ASCII was replaced");
+    let mut text = String::new();
+    let mut rest = out.as_str();
+    while let Some(p) = rest.find(" in ") {
+        text.push_str(&rest[..p + 4]);
+        rest = &rest[p + 4..];
+        let n = rest.find(|c: char| !(c.is_ascii_digit() || c == '.')).unwrap_or(rest.len());
+        if n > 0 && rest[n..].starts_with(" s") {
+            text.push_str("<n>");
+            rest = &rest[n..];
+        }
+    }
+    text.push_str(rest);
+    text
+}

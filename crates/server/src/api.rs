@@ -33,7 +33,7 @@ pub(crate) async fn with_store<T: Send + 'static>(
 ) -> Result<T, AppError> {
     let db = state.db.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = Store::open(&db)?;
+        let mut store = Store::open(db.as_path())?;
         f(&mut store)
     })
     .await

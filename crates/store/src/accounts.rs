@@ -2,13 +2,14 @@
 //! SHA-256 of their secret, every change an event of the sealed history.
 
 use crate::audit::sha256_hex;
+use crate::db::{OptionalExtension, Row};
 use crate::reports::{parse_uuid, time_text};
 use crate::write::uuid_text;
 use crate::{Store, StoreError, Writer};
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
 use rand::Rng;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use safeground_core::access::{Principal, Role};
 use serde::Serialize;
 use time::OffsetDateTime;
@@ -108,7 +109,7 @@ struct AccountRow {
     password_hash: String,
 }
 
-fn account(r: &rusqlite::Row<'_>) -> rusqlite::Result<AccountRow> {
+fn account(r: &Row<'_>) -> Result<AccountRow, StoreError> {
     Ok(AccountRow {
         id: r.get(0)?,
         name: r.get(1)?,
@@ -155,12 +156,12 @@ pub enum LoginFailure {
 impl Store {
     /// A setting of the register (`sg_meta`).
     pub fn meta(&self, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.conn.query_row("SELECT value FROM sg_meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        self.conn.query_row("SELECT value FROM sg_meta WHERE key = ?1", [key], |r| r.get(0)).optional()
     }
 
     /// Whether the register has any account: if not, it is a single user's.
     pub fn has_accounts(&self) -> Result<bool, StoreError> {
-        Ok(self.conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", [], |r| r.get(0))?)
+        self.conn.query_row("SELECT EXISTS (SELECT 1 FROM users)", (), |r| r.get(0))
     }
 
     /// Every account, by name.
@@ -168,14 +169,15 @@ impl Store {
         let mut stmt = self.conn.prepare(
             "SELECT u.id, u.name, u.role, o.acronym, u.personal_data, u.disabled, u.created_at,
                (SELECT count(*) FROM api_tokens t WHERE t.user_id = u.id AND t.revoked_at IS NULL
-                  AND (t.expires_at IS NULL OR t.expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now')))
+                  AND (t.expires_at IS NULL OR t.expires_at > ?1))
              FROM users u LEFT JOIN organisations o ON o.id = u.organisation_id ORDER BY u.name",
         )?;
-        let rows = stmt.query_map([], |r| {
+        let now = crate::time_text(time::OffsetDateTime::now_utc());
+        let rows = stmt.query_map([now], |r| {
             Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
+                r.get::<String>(0)?,
+                r.get::<String>(1)?,
+                r.get::<String>(2)?,
                 r.get(3)?,
                 r.get(4)?,
                 r.get(5)?,
@@ -230,9 +232,11 @@ impl Store {
             .conn
             .prepare_cached(
                 "SELECT user_id FROM api_tokens WHERE token_hash = ?1 AND revoked_at IS NULL
-                   AND (expires_at IS NULL OR expires_at > strftime('%Y-%m-%dT%H:%M:%SZ', 'now'))",
+                   AND (expires_at IS NULL OR expires_at > ?2)",
             )?
-            .query_row([sha256_hex(secret.trim())], |r| r.get(0))
+            .query_row([sha256_hex(secret.trim()), crate::time_text(time::OffsetDateTime::now_utc())], |r| {
+                r.get(0)
+            })
             .optional()?;
         match user {
             Some(u) => self.principal(parse_uuid(&u)?),
@@ -267,7 +271,7 @@ impl Writer<'_> {
         org.map(|o| {
             self.tx
                 .prepare_cached("SELECT id FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE")?
-                .query_row([o.trim()], |r| r.get::<_, String>(0))
+                .query_row([o.trim()], |r| r.get::<String>(0))
                 .optional()?
                 .ok_or_else(|| StoreError::Invalid {
                     record: label.to_string(),

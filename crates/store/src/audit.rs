@@ -16,9 +16,10 @@
 //! missing events, and for certain by comparing the head the verification
 //! prints with one written down earlier (`--expect-head`).
 
+use crate::db::{Db, OptionalExtension, Row};
 use crate::StoreError;
+use rusqlite::params;
 use rusqlite::types::ValueRef;
-use rusqlite::{params, Connection, OptionalExtension};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -135,7 +136,7 @@ struct Event {
 
 const EVENT_COLUMNS: &str = "seq, id, at, actor, kind, report_id, task_id, reason, subject, digest, hash";
 
-fn event(r: &rusqlite::Row<'_>) -> rusqlite::Result<Event> {
+fn event(r: &Row<'_>) -> Result<Event, StoreError> {
     Ok(Event {
         seq: r.get(0)?,
         id: r.get(1)?,
@@ -166,7 +167,7 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
     }
 }
 
-fn put(h: &mut Sha256, v: ValueRef<'_>) {
+pub(crate) fn put(h: &mut Sha256, v: ValueRef<'_>) {
     match v {
         ValueRef::Null => h.update([0u8]),
         ValueRef::Integer(i) => {
@@ -194,7 +195,7 @@ fn put_text(h: &mut Sha256, t: Option<&str>) {
     put(h, t.map_or(ValueRef::Null, |t| ValueRef::Text(t.as_bytes())));
 }
 
-fn hex(bytes: &[u8]) -> String {
+pub(crate) fn hex(bytes: &[u8]) -> String {
     use std::fmt::Write;
     bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
         let _ = write!(s, "{b:02x}");
@@ -208,7 +209,7 @@ pub(crate) fn sha256_hex(text: &str) -> String {
 }
 
 /// The digest of what an event wrote, read from the tables as they stand.
-fn digest(conn: &Connection, e: &Event) -> Result<String, StoreError> {
+fn digest(conn: &Db, e: &Event) -> Result<String, StoreError> {
     digest_of(conn, content(&e.kind).0, |key| match key {
         Key::Report => e.report_id.as_deref(),
         Key::Event => Some(e.id.as_str()),
@@ -219,7 +220,7 @@ fn digest(conn: &Connection, e: &Event) -> Result<String, StoreError> {
 
 /// SHA-256 over the rows `queries` yield, each keyed by `value(key)`.
 fn digest_of<'v>(
-    conn: &Connection,
+    conn: &Db,
     queries: &[(Key, &str)],
     value: impl Fn(Key) -> Option<&'v str>,
 ) -> Result<String, StoreError> {
@@ -258,7 +259,7 @@ fn chain(prev: &str, e: &Event, digest: &str) -> String {
 /// Seals the events not sealed yet from `from_seq` on, in order. Runs at the
 /// end of every write transaction (from its first event) and once, from the
 /// start, when a register is upgraded to schema 6.
-pub(crate) fn seal(conn: &Connection, from_seq: i64) -> Result<usize, StoreError> {
+pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
     let mut sealed = 0;
     loop {
         let batch: Vec<Event> = conn
@@ -322,14 +323,14 @@ impl Audit {
 }
 
 /// Walks the chain and checks the records against it.
-pub(crate) fn verify(conn: &Connection, expect_head: Option<&str>) -> Result<Audit, StoreError> {
+pub(crate) fn verify(conn: &Db, expect_head: Option<&str>) -> Result<Audit, StoreError> {
     let mut audit = Audit { events: 0, head: None, broken: None, problems: Vec::new() };
     let mut prev = GENESIS.to_string();
     let mut prev_seq = 0i64;
     let mut stmt = conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
-    let mut rows = stmt.query([])?;
+    let mut rows = stmt.query(())?;
     while let Some(row) = rows.next()? {
-        let e = event(row)?;
+        let e = event(&row)?;
         let problem = if e.hash.is_empty() {
             Some("it is not sealed: it was written outside safeground".to_string())
         } else {
@@ -360,7 +361,14 @@ pub(crate) fn verify(conn: &Connection, expect_head: Option<&str>) -> Result<Aud
     drop(rows);
     if audit.broken.is_none() {
         let counter: Option<i64> = conn
-            .query_row("SELECT seq FROM sqlite_sequence WHERE name = 'events'", [], |r| r.get(0))
+            .query_row(
+                conn.dialect().pick(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+                    "SELECT last_value FROM events_seq_seq WHERE is_called",
+                ),
+                (),
+                |r| r.get(0),
+            )
             .optional()?;
         if let Some(c) = counter.filter(|c| *c > prev_seq) {
             audit.problems.push(format!(
@@ -393,7 +401,7 @@ fn what_it_wrote(e: &Event) -> String {
 /// history: each hazard against its newest version, each report's state
 /// against its last event, accounts and tokens against their newest event,
 /// revocations against the reports that made them, references to events.
-fn agreement(conn: &Connection, audit: &mut Audit) -> Result<(), StoreError> {
+fn agreement(conn: &Db, audit: &mut Audit) -> Result<(), StoreError> {
     const LIMIT: usize = 50;
     let add = |audit: &mut Audit, p: String| {
         if audit.problems.len() < LIMIT {
@@ -407,7 +415,7 @@ fn agreement(conn: &Connection, audit: &mut Audit) -> Result<(), StoreError> {
         include_str!("../sql/audit/orphans.sql"),
     ] {
         let mut stmt = conn.prepare(sql)?;
-        let found: Vec<String> = stmt.query_map([], |r| r.get(0))?.collect::<Result<_, _>>()?;
+        let found: Vec<String> = stmt.query_map((), |r| r.get(0))?.collect::<Result<_, _>>()?;
         for p in found {
             add(audit, p);
         }
@@ -419,7 +427,7 @@ fn agreement(conn: &Connection, audit: &mut Audit) -> Result<(), StoreError> {
                 "SELECT t.id, (SELECT digest FROM events e WHERE e.subject = t.id ORDER BY seq DESC LIMIT 1)
                  FROM {table} t"
             ))?
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .query_map((), |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
         for (id, sealed) in ids {
             let now = digest_of(conn, queries, |_| Some(id.as_str()))?;

@@ -7,10 +7,11 @@
 //! Saving a draft whose id is already in `reports` (the same submission
 //! imported again) changes nothing and says so.
 
+use crate::db::OptionalExtension;
 use crate::reports::time_text;
 use crate::write::{uuid_text, Writer};
 use crate::{Store, StoreError};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use safeground_core::report::{self, Report};
 use time::OffsetDateTime;
 use uuid::Uuid;

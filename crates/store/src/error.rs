@@ -33,6 +33,8 @@ pub enum StoreError {
     Conflict { record: String, detail: String },
     #[error("database file {path}: {detail}")]
     Stored { path: PathBuf, detail: String },
+    #[error("PostgreSQL: {detail}")]
+    Backend { detail: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

@@ -9,10 +9,13 @@ use safeground_core::wkb::decode_gpkg;
 use serde_json::Value;
 
 /// The query that yields `layer`'s features (geometry first, then its columns).
-fn sql(layer: Layer) -> &'static str {
+fn sql(layer: Layer, dialect: crate::Dialect) -> &'static str {
     match layer {
         Layer::Hazards => include_str!("../sql/export/hazards.sql"),
-        Layer::ReleasedAreas => include_str!("../sql/export/released_areas.sql"),
+        Layer::ReleasedAreas => dialect.pick(
+            include_str!("../sql/export/released_areas.sql"),
+            include_str!("../sql/postgres/export/released_areas.sql"),
+        ),
         Layer::EoFinds => include_str!("../sql/export/eo_finds.sql"),
         Layer::Accidents => include_str!("../sql/export/accidents.sql"),
         Layer::EoreSessions => include_str!("../sql/export/eore_sessions.sql"),
@@ -51,7 +54,7 @@ impl Store {
             }
         }
         let bound = bound.unwrap_or("9999-12-31T00:00:00Z");
-        let mut stmt = self.conn.prepare(sql(layer))?;
+        let mut stmt = self.conn.prepare(sql(layer, self.conn.dialect()))?;
         let mut rows = stmt.query(rusqlite::params![bound, district])?;
         let n = layer.columns().len();
         let mut count = 0;

@@ -1,17 +1,18 @@
 //! Reading reports and the history: report lists, one report with its
 //! events, a hazard's versions, and every report that touched a point.
 
+use crate::db::{OptionalExtension, Row};
 use crate::geometry::read_multipolygon;
 use crate::reports::{ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 use crate::{Store, StoreError};
 use geo::{Contains, Point};
-use rusqlite::{params, OptionalExtension, Row};
+use rusqlite::params;
 use safeground_core::accounting::ReleaseFigures;
 use safeground_core::report::Report;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
-fn report_row(r: &Row<'_>) -> rusqlite::Result<ReportRow> {
+fn report_row(r: &Row<'_>) -> Result<ReportRow, StoreError> {
     Ok(ReportRow {
         id: r.get(0)?,
         report_type: r.get(1)?,
@@ -92,14 +93,13 @@ impl Store {
 
     /// An organisation's acronym, by UUID.
     pub fn organisation_acronym(&self, id: Uuid) -> Result<Option<String>, StoreError> {
-        Ok(self
-            .conn
+        self.conn
             .query_row(
                 "SELECT acronym FROM organisations WHERE id = ?1",
                 [id.hyphenated().to_string()],
                 |r| r.get(0),
             )
-            .optional()?)
+            .optional()
     }
 
     /// Reports, newest first, optionally in one state.
@@ -107,7 +107,7 @@ impl Store {
         let sql = format!("SELECT {REPORT_COLUMNS} WHERE (?1 IS NULL OR r.state = ?1) ORDER BY r.fid DESC");
         let mut stmt = self.conn.prepare(&sql)?;
         let rows = stmt.query_map([state], report_row)?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        rows.collect::<Result<Vec<_>, _>>()
     }
 
     /// One report: its row, its body as submitted (without personal data) and its events.
@@ -151,7 +151,7 @@ impl Store {
                 reason: r.get(5)?,
             })
         })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        rows.collect::<Result<Vec<_>, _>>()
     }
 
     /// Every version of a hazard (by code or UUID), oldest first.
@@ -190,7 +190,7 @@ impl Store {
                 event: r.get(13)?,
             })
         })?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        rows.collect::<Result<Vec<_>, _>>()
     }
 
     /// Every report that touched the ground at a point: that recorded or
@@ -203,7 +203,7 @@ impl Store {
              JOIN reports r ON r.id = v.report_id JOIN organisations o ON o.id = r.organisation_id
              ORDER BY v.valid_from, v.fid",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         while let Some(r) = rows.next()? {
             let blob: Vec<u8> = r.get(0)?;
             let code: String = r.get(3)?;
@@ -232,7 +232,7 @@ impl Store {
              JOIN reports r ON r.id = a.report_id JOIN organisations o ON o.id = r.organisation_id
              ORDER BY a.recorded_at, a.fid",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         while let Some(r) = rows.next()? {
             let blob: Vec<u8> = r.get(0)?;
             let code: String = r.get(4)?;
@@ -282,7 +282,7 @@ impl Store {
     pub(crate) fn district_shapes(&self) -> Result<Vec<crate::write::DistrictShape>, StoreError> {
         use geo::BoundingRect;
         let mut stmt = self.conn.prepare("SELECT id, name, geom FROM districts ORDER BY fid")?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;

@@ -10,11 +10,12 @@
 //! Savepoints let an import keep the good records of a file and roll back
 //! one bad record without losing the rest of the transaction (`--keep-going`).
 
+use crate::db::OptionalExtension;
 use crate::reports::{parse_uuid as parse, refused, ApprovalSettings};
 use crate::write::{uuid_text, Writer};
 use crate::StoreError;
 use geo::Point;
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use safeground_core::import::{DistrictIn, ImportItem, OrganisationIn, SettlementIn, TaskIn};
 use safeground_core::model::{District, Organisation, Region, Settlement, Task};
 use safeground_core::report::{self, Report};
@@ -54,7 +55,7 @@ impl Writer<'_> {
 
     fn exists(&self, table: &str, id: Uuid) -> Result<bool, StoreError> {
         let sql = format!("SELECT count(*) > 0 FROM {table} WHERE id = ?1");
-        Ok(self.tx.prepare_cached(&sql)?.query_row([uuid_text(id)], |r| r.get(0))?)
+        self.tx.prepare_cached(&sql)?.query_row([uuid_text(id)], |r| r.get(0))
     }
 
     /// Takes one imported record into the register. `source` (the file and
@@ -233,7 +234,7 @@ impl Writer<'_> {
                     .prepare_cached(
                         "SELECT id FROM districts WHERE id = ?1 OR name = ?1 COLLATE NOCASE OR alt_name = ?1 COLLATE NOCASE",
                     )?
-                    .query_row([name.trim()], |r| r.get::<_, String>(0))
+                    .query_row([name.trim()], |r| r.get::<String>(0))
                     .optional()?
                     .ok_or_else(|| {
                         refused(&format!("settlement {}", s.name), vec![format!("district '{name}' is not in the register")])

@@ -13,6 +13,7 @@
 
 mod accounts;
 mod audit;
+mod db;
 mod drafts;
 mod error;
 mod export;
@@ -21,6 +22,7 @@ mod gpkg_in;
 mod gpkg_out;
 mod history;
 mod import;
+mod migrate;
 mod open;
 mod read;
 mod reports;
@@ -37,7 +39,8 @@ pub use export::{Feature, Layer};
 pub use gpkg_in::{GpkgFeature, GpkgReader};
 pub use gpkg_out::GpkgLayerWriter;
 pub use import::ItemOutcome;
-pub use open::SCHEMA_VERSION;
+pub use migrate::{Migration, TableCopy};
+pub use open::{is_postgres_url, SCHEMA_VERSION};
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, ReleasedRow};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 pub use stats::{DistrictRef, MonthRelease, OrganisationRef};
@@ -45,12 +48,14 @@ pub use tiles::TILE_LAYERS;
 pub use verify::{Mismatch, Verification};
 pub use write::Writer;
 
-use rusqlite::Connection;
+use db::Db;
+pub use db::Dialect;
 use std::path::{Path, PathBuf};
 
 /// The national register in a GeoPackage file.
 pub struct Store {
-    conn: Connection,
+    conn: Db,
+    /// The file, or the PostgreSQL URL (without its password).
     path: PathBuf,
     /// The districts' boundaries, read once: approvals place points in them.
     districts: Option<Vec<write::DistrictShape>>,
@@ -63,9 +68,15 @@ impl std::fmt::Debug for Store {
 }
 
 impl Store {
-    /// The file this store reads and writes.
+    /// The file this store reads and writes, or the PostgreSQL URL it is
+    /// connected to (without its password).
     pub fn path(&self) -> &Path {
         &self.path
+    }
+
+    /// The backend: the GeoPackage file (SQLite) or PostgreSQL/PostGIS.
+    pub fn dialect(&self) -> Dialect {
+        self.conn.dialect()
     }
 
     /// Runs `f` in one transaction: everything it writes commits together, or,
@@ -78,7 +89,7 @@ impl Store {
             self.districts = Some(self.district_shapes()?);
         }
         let districts = self.districts.take().unwrap_or_default();
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.begin_write()?;
         let mut w = Writer::new(&tx, &districts);
         let out = f(&mut w);
         let changed = w.districts_changed;
@@ -107,7 +118,9 @@ impl Store {
     /// Moves everything in the write-ahead log into the main file, so the file
     /// alone is the whole database (before copying or renaming it).
     pub fn checkpoint(&mut self) -> Result<(), StoreError> {
-        self.conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        if let Db::Sqlite(c) = &self.conn {
+            c.query_row("PRAGMA wal_checkpoint(TRUNCATE)", (), |_| Ok(()))?;
+        }
         Ok(())
     }
 }

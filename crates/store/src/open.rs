@@ -1,7 +1,9 @@
 //! Creating, opening and migrating a register file.
 
+use crate::db::{Db, OptionalExtension, Pg};
+
 use crate::{Store, StoreError};
-use rusqlite::{Connection, OpenFlags, OptionalExtension};
+use rusqlite::{Connection, OpenFlags};
 use std::io::Read;
 use std::path::Path;
 
@@ -24,9 +26,27 @@ const MIGRATIONS: &[&str] = &[
 /// The schema version this program writes and the newest it can open.
 pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 
+/// PostgreSQL's migrations: (the version it brings the schema to, its SQL).
+/// A PostgreSQL register begins at version 7, the schema the GeoPackage had
+/// reached when PostGIS came; later versions are written for both dialects.
+const PG_MIGRATIONS: &[(i64, &str)] = &[(7, include_str!("../migrations/postgres/0007_register.sql"))];
+
+/// The oldest PostgreSQL and PostGIS this program runs on.
+const PG_MIN_VERSION: i64 = 130_000;
+const POSTGIS_MIN_MAJOR: i64 = 3;
+
+/// Whether `--db` names a PostgreSQL database rather than a file.
+pub fn is_postgres_url(target: &Path) -> bool {
+    target.to_str().is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+}
+
 impl Store {
     /// Creates a new, empty register at `path`. Refuses to touch an existing file.
-    pub fn create(path: &Path) -> Result<Store, StoreError> {
+    pub fn create(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        if is_postgres_url(path) {
+            return Store::create_postgres(path);
+        }
         if path.exists() {
             return Err(StoreError::Exists { path: path.to_path_buf() });
         }
@@ -39,14 +59,18 @@ impl Store {
         conn.execute_batch(&format!(
             "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION};"
         ))?;
-        let mut store = Store { conn, path: path.to_path_buf(), districts: None };
+        let mut store = Store { conn: Db::Sqlite(conn), path: path.to_path_buf(), districts: None };
         store.configure()?;
         store.migrate(0)?;
         Ok(store)
     }
 
     /// Opens an existing register, upgrading an older schema in one transaction.
-    pub fn open(path: &Path) -> Result<Store, StoreError> {
+    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
+        let path = path.as_ref();
+        if is_postgres_url(path) {
+            return Store::open_postgres(path);
+        }
         let path_buf = path.to_path_buf();
         check_header(path)?;
         let conn = Connection::open_with_flags(
@@ -55,7 +79,7 @@ impl Store {
         )
         .map_err(|e| classify(&path_buf, e))?;
         let version = inspect(&conn, &path_buf)?;
-        let mut store = Store { conn, path: path_buf, districts: None };
+        let mut store = Store { conn: Db::Sqlite(conn), path: path_buf, districts: None };
         store.configure()?;
         store.migrate(version)?;
         Ok(store)
@@ -66,15 +90,23 @@ impl Store {
         read_version(&self.conn, &self.path)
     }
 
+    fn sqlite(&self) -> &Connection {
+        match &self.conn {
+            Db::Sqlite(c) => c,
+            Db::Postgres(_) => unreachable!("SQLite set-up on a PostgreSQL store"),
+        }
+    }
+
     fn configure(&mut self) -> Result<(), StoreError> {
-        register_spatial_functions(&self.conn)?;
+        let conn = self.sqlite();
+        register_spatial_functions(conn)?;
         // An approval runs some sixty distinct statements; rusqlite keeps 16 by
         // default, so they were parsed again for every report (a quarter of an
         // import's time, by the profile in BENCHMARKS.md).
-        self.conn.set_prepared_statement_cache_capacity(256);
+        conn.set_prepared_statement_cache_capacity(256);
         // WAL: readers never block the writer. foreign_keys: references hold.
-        self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&self.path, e))?;
-        self.conn.execute_batch(
+        conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| classify(&self.path, e))?;
+        conn.execute_batch(
             "PRAGMA foreign_keys = ON; PRAGMA synchronous = NORMAL; PRAGMA busy_timeout = 10000;
              PRAGMA cache_size = -65536;",
         )?;
@@ -85,7 +117,7 @@ impl Store {
         if from >= SCHEMA_VERSION {
             return Ok(());
         }
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        let tx = self.conn.begin_write()?;
         for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
             tx.execute_batch(sql)?;
             let version = i as i64 + 1;
@@ -101,7 +133,7 @@ impl Store {
         }
         tx.execute(
             "INSERT INTO sg_meta (key, value) VALUES ('application', 'safeground') ON CONFLICT(key) DO NOTHING",
-            [],
+            (),
         )?;
         tx.commit()?;
         Ok(())
@@ -162,20 +194,25 @@ fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
 /// Checks that an open file is a safeground GeoPackage of a schema we
 /// understand, reading only; returns its schema version.
 fn inspect(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+    use rusqlite::OptionalExtension;
     let app: i64 =
         conn.pragma_query_value(None, "application_id", |r| r.get(0)).map_err(|e| classify(path, e))?;
     if app != GPKG_APPLICATION_ID {
         return Err(StoreError::NotGeoPackage { path: path.to_path_buf(), found: app });
     }
     let has_meta: bool = conn
-        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sg_meta'", [], |_| Ok(true))
+        .query_row("SELECT 1 FROM sqlite_master WHERE type = 'table' AND name = 'sg_meta'", (), |_| Ok(true))
         .optional()
         .map_err(|e| classify(path, e))?
         .unwrap_or(false);
     if !has_meta {
         return Err(StoreError::NotOurs { path: path.to_path_buf() });
     }
-    let version = read_version(conn, path)?;
+    let text: Option<String> = conn
+        .query_row("SELECT value FROM sg_meta WHERE key = 'schema_version'", (), |r| r.get(0))
+        .optional()
+        .map_err(|e| classify(path, e))?;
+    let version = parse_version(text, path)?;
     if version > SCHEMA_VERSION {
         return Err(StoreError::NewerSchema {
             path: path.to_path_buf(),
@@ -186,11 +223,14 @@ fn inspect(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
     Ok(version)
 }
 
-fn read_version(conn: &Connection, path: &Path) -> Result<i64, StoreError> {
+fn read_version(conn: &Db, path: &Path) -> Result<i64, StoreError> {
     let text: Option<String> = conn
-        .query_row("SELECT value FROM sg_meta WHERE key = 'schema_version'", [], |r| r.get(0))
-        .optional()
-        .map_err(|e| classify(path, e))?;
+        .query_row("SELECT value FROM sg_meta WHERE key = 'schema_version'", (), |r| r.get(0))
+        .optional()?;
+    parse_version(text, path)
+}
+
+fn parse_version(text: Option<String>, path: &Path) -> Result<i64, StoreError> {
     let text = text.ok_or_else(|| StoreError::NotOurs { path: path.to_path_buf() })?;
     text.parse().map_err(|_| StoreError::Corrupt {
         path: path.to_path_buf(),
@@ -218,4 +258,158 @@ pub(crate) fn register_spatial_functions(conn: &Connection) -> Result<(), StoreE
     }
     conn.create_scalar_function("ST_IsEmpty", 1, flags, move |ctx| Ok(envelope(ctx)?.is_none()))?;
     Ok(())
+}
+
+impl Store {
+    /// Connects to a PostgreSQL register and checks it, as `open` checks a file.
+    fn open_postgres(url: &Path) -> Result<Store, StoreError> {
+        let (db, shown) = connect(url, false)?;
+        let has_meta: bool = db.query_row("SELECT to_regclass('sg_meta') IS NOT NULL", (), |r| r.get(0))?;
+        if !has_meta {
+            return Err(StoreError::Backend {
+                detail: format!(
+                    "{} is not a safeground register (it has no sg_meta table): create one in an empty database with `safeground --db URL init`, or copy one in with `safeground migrate --to URL`",
+                    shown.display()
+                ),
+            });
+        }
+        let version = read_version(&db, &shown)?;
+        if version > SCHEMA_VERSION {
+            return Err(StoreError::NewerSchema { path: shown, found: version, supported: SCHEMA_VERSION });
+        }
+        let store = Store { conn: db, path: shown, districts: None };
+        store.migrate_postgres(version)?;
+        Ok(store)
+    }
+
+    /// Creates the register's schema in an empty PostgreSQL database.
+    fn create_postgres(url: &Path) -> Result<Store, StoreError> {
+        let (db, shown) = connect(url, true)?;
+        let tables: i64 = db.query_row(
+            "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()
+               AND table_type = 'BASE TABLE' AND table_name <> 'spatial_ref_sys'",
+            (),
+            |r| r.get(0),
+        )?;
+        if tables > 0 {
+            return Err(StoreError::Backend {
+                detail: format!(
+                    "{} already holds tables: a register is created only in an empty database (createdb NAME), so that nothing of another application is touched",
+                    shown.display()
+                ),
+            });
+        }
+        let store = Store { conn: db, path: shown, districts: None };
+        store.migrate_postgres(0)?;
+        Ok(store)
+    }
+
+    fn migrate_postgres(&self, from: i64) -> Result<(), StoreError> {
+        if from >= SCHEMA_VERSION {
+            return Ok(());
+        }
+        let tx = self.conn.begin_write()?;
+        for (version, sql) in PG_MIGRATIONS.iter().filter(|(v, _)| *v > from) {
+            tx.execute_batch(sql)?;
+            tx.execute(
+                "INSERT INTO sg_meta (key, value) VALUES ('schema_version', ?1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
+                [version.to_string()],
+            )?;
+        }
+        tx.execute(
+            "INSERT INTO sg_meta (key, value) VALUES ('application', 'safeground') ON CONFLICT(key) DO NOTHING",
+            (),
+        )?;
+        tx.commit()
+    }
+}
+
+/// Connects, and checks the server and PostGIS versions (enabling PostGIS
+/// first when `create`, if the account may): returns the connection and the
+/// URL to show (its password removed).
+fn connect(url: &Path, create: bool) -> Result<(Db, std::path::PathBuf), StoreError> {
+    let text = url.to_str().unwrap_or_default();
+    let shown = std::path::PathBuf::from(hide_password(text));
+    let config: postgres::Config = text.parse().map_err(|e| StoreError::Backend {
+        detail: format!(
+            "{} is not a PostgreSQL URL ({e}); write postgres://USER@HOST:PORT/DATABASE",
+            shown.display()
+        ),
+    })?;
+    let client = config.connect(postgres::NoTls).map_err(|e| StoreError::Backend {
+        detail: format!(
+            "cannot connect to {}: {e}; is the server running, and do the user and database exist (createdb)?",
+            shown.display()
+        ),
+    })?;
+    let pg = Pg::new(client);
+    let db = Db::Postgres(Box::new(pg));
+    let server: i64 =
+        db.query_row("SELECT current_setting('server_version_num')::bigint", (), |r| r.get(0))?;
+    if server < PG_MIN_VERSION {
+        return Err(StoreError::Backend {
+            detail: format!(
+                "{} runs PostgreSQL {}.{}; safeground needs PostgreSQL 13 or newer",
+                shown.display(),
+                server / 10000,
+                server % 10000
+            ),
+        });
+    }
+    let installed = |db: &Db| -> Result<Option<String>, StoreError> {
+        db.query_row("SELECT extversion FROM pg_extension WHERE extname = 'postgis'", (), |r| r.get(0))
+            .optional()
+    };
+    if create && installed(&db)?.is_none() {
+        // Allowed to a superuser or the database's owner (PostGIS is trusted
+        // from PostgreSQL 13); otherwise the message below says what to run.
+        let _ = db.execute_batch("CREATE EXTENSION IF NOT EXISTS postgis");
+    }
+    let postgis = installed(&db)?;
+    let postgis = match postgis {
+        Some(v) => v,
+        None => {
+            let available: bool = db.query_row(
+                "SELECT count(*) > 0 FROM pg_available_extensions WHERE name = 'postgis'",
+                (),
+                |r| r.get(0),
+            )?;
+            return Err(StoreError::Backend {
+                detail: if available {
+                    format!(
+                        "PostGIS is installed on the server but not enabled in {}: run `CREATE EXTENSION postgis;` in that database (as its owner or a superuser)",
+                        shown.display()
+                    )
+                } else {
+                    format!(
+                        "PostGIS is not installed on the server of {}: install it (Debian: apt-get install postgresql-15-postgis-3), then run `CREATE EXTENSION postgis;` in that database",
+                        shown.display()
+                    )
+                },
+            });
+        }
+    };
+    let major: i64 = postgis.split('.').next().and_then(|m| m.parse().ok()).unwrap_or(0);
+    if major < POSTGIS_MIN_MAJOR {
+        return Err(StoreError::Backend {
+            detail: format!("{} has PostGIS {postgis}; safeground needs PostGIS 3 or newer (ALTER EXTENSION postgis UPDATE)", shown.display()),
+        });
+    }
+    // The register's times are UTC text; the server's own clock is read as UTC too.
+    db.execute_batch("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'")?;
+    Ok((db, shown))
+}
+
+/// The URL with its password replaced by `***`, for messages and `path()`.
+fn hide_password(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
+    let (auth, host) = match rest.rsplit_once('@') {
+        Some(p) => p,
+        None => return url.to_string(),
+    };
+    match auth.split_once(':') {
+        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
+        None => url.to_string(),
+    }
 }

@@ -1,8 +1,9 @@
 //! Reads from the register: the summary, hazard lists and details.
 
+use crate::db::Row;
 use crate::geometry::{read_multipolygon, read_point};
 use crate::{Store, StoreError};
-use rusqlite::{params, Row};
+use rusqlite::params;
 use safeground_core::accounting::ReleaseFigures;
 use safeground_core::codes::{EoCategory, HazardStatus, VictimOutcome};
 use safeground_core::model::Reach;
@@ -73,7 +74,7 @@ pub struct EvidenceRow {
     pub description: String,
 }
 
-fn hazard_row(r: &Row<'_>) -> rusqlite::Result<HazardRow> {
+fn hazard_row(r: &Row<'_>) -> Result<HazardRow, StoreError> {
     Ok(HazardRow {
         id: r.get(0)?,
         code: r.get(1)?,
@@ -127,7 +128,7 @@ impl Store {
         } else {
             self.conn.prepare(include_str!("../sql/summary_hazards.sql"))?
         };
-        let mut rows = if now { stmt.query([])? } else { stmt.query([bound])? };
+        let mut rows = if now { stmt.query(())? } else { stmt.query([bound])? };
         while let Some(r) = rows.next()? {
             let district: String = r.get(0)?;
             let status: String = r.get(1)?;
@@ -145,7 +146,7 @@ impl Store {
         } else {
             self.conn.prepare(include_str!("../sql/summary_eo_destroyed.sql"))?
         };
-        let mut rows = if now { stmt.query([])? } else { stmt.query([bound])? };
+        let mut rows = if now { stmt.query(())? } else { stmt.query([bound])? };
         while let Some(r) = rows.next()? {
             let (district, category, n): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
             b.eo_destroyed(&district, parse::<EoCategory>(&category, "EO find")?, n);
@@ -183,7 +184,7 @@ impl Store {
             params![filter.district, filter.status.map(|s| s.code()), None::<String>],
             hazard_row,
         )?;
-        Ok(rows.collect::<Result<Vec<_>, _>>()?)
+        rows.collect::<Result<Vec<_>, _>>()
     }
 
     /// One hazard by UUID or code, with its evidence and released ground.
@@ -265,7 +266,7 @@ impl Store {
             "SELECT h.id, h.code, d.name, h.geom FROM hazards h JOIN districts d ON d.id = h.district_id
              WHERE h.revoked_at IS NULL ORDER BY h.code",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let code: String = r.get(1)?;
@@ -279,7 +280,7 @@ impl Store {
     /// Every settlement, by name.
     pub fn settlements(&self) -> Result<Vec<NamedPoint>, StoreError> {
         let mut stmt = self.conn.prepare("SELECT id, name, geom FROM settlements ORDER BY name, id")?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let name: String = r.get(1)?;
@@ -298,7 +299,7 @@ impl Store {
             "SELECT name, geom FROM country
              UNION ALL SELECT name, geom FROM districts WHERE NOT EXISTS (SELECT 1 FROM country)",
         )?;
-        let mut rows = stmt.query([])?;
+        let mut rows = stmt.query(())?;
         let mut parts = Vec::new();
         while let Some(r) = rows.next()? {
             let name: String = r.get(0)?;

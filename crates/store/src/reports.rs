@@ -1,11 +1,12 @@
 //! Field reports: submission, the checks before approval, the effects of
 //! approval in one transaction, rejection, unapproval, and the history.
 
+use crate::db::OptionalExtension;
 use crate::geometry::{date_text, multipolygon_blob, read_multipolygon};
 use crate::write::{uuid_text, Writer};
 use crate::StoreError;
 use geo::{BoundingRect, Contains, MultiPolygon, Point};
-use rusqlite::{params, OptionalExtension};
+use rusqlite::params;
 use safeground_core::area::multipolygon_perimeter;
 use safeground_core::codes::*;
 use safeground_core::model::*;
@@ -149,7 +150,7 @@ pub(crate) fn split_personal(r: &Report) -> (Report, Option<serde_json::Value>) 
 
 impl Writer<'_> {
     fn one_id(&self, sql: &str, key: &str) -> Result<Option<String>, StoreError> {
-        Ok(self.tx.prepare_cached(sql)?.query_row([key], |r| r.get(0)).optional()?)
+        self.tx.prepare_cached(sql)?.query_row([key], |r| r.get(0)).optional()
     }
 
     pub(crate) fn organisation_id(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -157,8 +158,7 @@ impl Writer<'_> {
     }
 
     pub(crate) fn task(&self, key: &str) -> Result<Option<TaskRow>, StoreError> {
-        Ok(self
-            .tx
+        self.tx
             .prepare_cached(
                 "SELECT id, code, hazard_id, organisation_id, issued_on, due_on FROM tasks
                  WHERE id = ?1 OR code = ?1 COLLATE NOCASE",
@@ -173,7 +173,7 @@ impl Writer<'_> {
                     due_on: r.get(5)?,
                 })
             })
-            .optional()?)
+            .optional()
     }
 
     pub(crate) fn hazard_id(&self, key: &str) -> Result<Option<String>, StoreError> {
@@ -193,10 +193,11 @@ impl Writer<'_> {
         reason: Option<&str>,
     ) -> Result<String, StoreError> {
         let id = uuid_text(Uuid::new_v4());
-        self.tx
-            .prepare_cached("INSERT INTO events (id, at, actor, kind, report_id, task_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)")?
-            .execute(params![id, at, actor, kind, report, task, reason])?;
-        self.first_event.get_or_insert(self.tx.last_insert_rowid());
+        let seq: i64 = self
+            .tx
+            .prepare_cached("INSERT INTO events (id, at, actor, kind, report_id, task_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq")?
+            .query_row(params![id, at, actor, kind, report, task, reason], |r| r.get(0))?;
+        self.first_event.get_or_insert(seq);
         Ok(id)
     }
 
@@ -210,12 +211,13 @@ impl Writer<'_> {
         reason: Option<&str>,
     ) -> Result<String, StoreError> {
         let id = uuid_text(Uuid::new_v4());
-        self.tx
+        let seq: i64 = self
+            .tx
             .prepare_cached(
-                "INSERT INTO events (id, at, actor, kind, subject, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                "INSERT INTO events (id, at, actor, kind, subject, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq",
             )?
-            .execute(params![id, at, actor, kind, subject, reason])?;
-        self.first_event.get_or_insert(self.tx.last_insert_rowid());
+            .query_row(params![id, at, actor, kind, subject, reason], |r| r.get(0))?;
+        self.first_event.get_or_insert(seq);
         Ok(id)
     }
 
@@ -334,7 +336,7 @@ impl Writer<'_> {
             .tx
             .prepare_cached(
                 "UPDATE reports SET state = ?1, decided_at = ?2, decided_by = ?3, reason = ?4, version = version + 1
-                 WHERE id = ?5 AND state = ?6 AND (?7 IS NULL OR version = ?7)",
+                 WHERE id = ?5 AND state = ?6 AND (CAST(?7 AS INTEGER) IS NULL OR version = CAST(?7 AS INTEGER))",
             )?
             .execute(params![to, at, actor, reason, id, from, expect_version])?;
         if n == 0 {
@@ -515,7 +517,7 @@ impl Writer<'_> {
                     let mut stmt = self.tx.prepare_cached(
                         "SELECT geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL",
                     )?;
-                    let rows = stmt.query_map([h], |x| x.get::<_, Vec<u8>>(0))?;
+                    let rows = stmt.query_map([h], |x| x.get::<Vec<u8>>(0))?;
                     let mut v = Vec::new();
                     for b in rows {
                         v.push(read_multipolygon(&b?, &format!("released ground of hazard {h}"))?);

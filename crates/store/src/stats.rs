@@ -44,26 +44,28 @@ impl Store {
         let rows = stmt.query_map([district], |r| {
             Ok(MonthRelease { month: r.get(0)?, outcome: r.get(1)?, area_m2: r.get(2)? })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.collect::<Result<_, _>>()
     }
 
     /// Every organisation, by acronym.
     pub fn organisations(&self) -> Result<Vec<OrganisationRef>, StoreError> {
         let mut stmt =
             self.conn.prepare_cached("SELECT id, acronym, name, kind FROM organisations ORDER BY acronym")?;
-        let rows = stmt.query_map([], |r| {
+        let rows = stmt.query_map((), |r| {
             Ok(OrganisationRef { id: r.get(0)?, acronym: r.get(1)?, name: r.get(2)?, kind: r.get(3)? })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.collect::<Result<_, _>>()
     }
 
     /// Every district, by name, with its extent (from the spatial index).
     pub fn districts(&self) -> Result<Vec<DistrictRef>, StoreError> {
-        let mut stmt = self.conn.prepare_cached(
+        let mut stmt = self.conn.prepare_cached(self.conn.dialect().pick(
             "SELECT d.id, d.name, d.alt_name, r.minx, r.miny, r.maxx, r.maxy
              FROM districts d JOIN rtree_districts_geom r ON r.id = d.fid ORDER BY d.name",
-        )?;
-        let rows = stmt.query_map([], |r| {
+            "SELECT d.id, d.name, d.alt_name, ST_XMin(d.shape), ST_YMin(d.shape), ST_XMax(d.shape), ST_YMax(d.shape)
+             FROM districts d ORDER BY d.name",
+        ))?;
+        let rows = stmt.query_map((), |r| {
             Ok(DistrictRef {
                 id: r.get(0)?,
                 name: r.get(1)?,
@@ -71,7 +73,7 @@ impl Store {
                 bbox: [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
             })
         })?;
-        Ok(rows.collect::<Result<_, _>>()?)
+        rows.collect::<Result<_, _>>()
     }
 
     /// What approving a submitted report now would say: the problems that

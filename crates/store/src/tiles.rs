@@ -11,14 +11,24 @@ use safeground_core::wkb::decode_gpkg;
 pub const TILE_LAYERS: [&str; 6] =
     ["country", "districts", "settlements", "hazards", "released_areas", "eo_finds"];
 
-fn sql(layer: &str) -> Option<&'static str> {
+/// A layer's query: the GeoPackage's R-tree or PostGIS's GiST index.
+macro_rules! both {
+    ($d:expr, $file:literal) => {
+        $d.pick(
+            include_str!(concat!("../sql/tiles/", $file)),
+            include_str!(concat!("../sql/postgres/tiles/", $file)),
+        )
+    };
+}
+
+fn sql(layer: &str, d: crate::Dialect) -> Option<&'static str> {
     Some(match layer {
-        "hazards" => include_str!("../sql/tiles/hazards.sql"),
-        "released_areas" => include_str!("../sql/tiles/released_areas.sql"),
-        "eo_finds" => include_str!("../sql/tiles/eo_finds.sql"),
-        "settlements" => include_str!("../sql/tiles/settlements.sql"),
-        "districts" => include_str!("../sql/tiles/districts.sql"),
-        "country" => include_str!("../sql/tiles/country.sql"),
+        "hazards" => both!(d, "hazards.sql"),
+        "released_areas" => both!(d, "released_areas.sql"),
+        "eo_finds" => both!(d, "eo_finds.sql"),
+        "settlements" => both!(d, "settlements.sql"),
+        "districts" => both!(d, "districts.sql"),
+        "country" => both!(d, "country.sql"),
         _ => return None,
     })
 }
@@ -46,12 +56,12 @@ impl Store {
     /// (every approval and import records an event; reference data is counted),
     /// for caching tiles.
     pub fn change_stamp(&self) -> Result<String, StoreError> {
-        Ok(self.conn.query_row(
+        self.conn.query_row(
             "SELECT (SELECT coalesce(max(seq), 0) FROM events) || ':' || (SELECT count(*) FROM districts) || ':' ||
                     (SELECT count(*) FROM settlements) || ':' || (SELECT count(*) FROM country)",
-            [],
+            (),
             |r| r.get(0),
-        )?)
+        )
     }
 
     /// The Mapbox Vector Tile of `layer` (one of [`TILE_LAYERS`]) at `tile`,
@@ -60,7 +70,7 @@ impl Store {
         if layer == "eo_finds" && tile.z < CLUSTER_BELOW {
             return self.cluster_tile(tile).map(Some);
         }
-        let Some(query) = sql(layer) else { return Ok(None) };
+        let Some(query) = sql(layer, self.conn.dialect()) else { return Ok(None) };
         let [w, s, e, n] = tile.buffered_bounds();
         let mut stmt = self.conn.prepare_cached(query)?;
         let names: Vec<String> = stmt.column_names().iter().skip(2).map(|c| c.to_string()).collect();
@@ -108,7 +118,7 @@ impl Store {
     /// a million geometries.
     fn cluster_tile(&self, tile: TileId) -> Result<Vec<u8>, StoreError> {
         let [w, s, e, n] = tile.buffered_bounds();
-        let mut stmt = self.conn.prepare_cached(include_str!("../sql/tiles/eo_finds_clusters.sql"))?;
+        let mut stmt = self.conn.prepare_cached(both!(self.conn.dialect(), "eo_finds_clusters.sql"))?;
         let mut rows = stmt.query(rusqlite::params![w, s, e, n])?;
         let mut features = vec![];
         while let Some(r) = rows.next()? {

@@ -74,9 +74,9 @@ impl Store {
                     area_remaining_m2 FROM hazards WHERE revoked_at IS NULL ORDER BY fid",
         )?;
         let mut released = self.conn.prepare_cached(
-            "SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL",
+            "SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL ORDER BY fid",
         )?;
-        let mut rows = hazards.query([])?;
+        let mut rows = hazards.query(())?;
         let mut chunk: Vec<Item> = Vec::with_capacity(2048);
         let mut done = false;
         while !done {

@@ -1,10 +1,11 @@
 //! Writes to the register. Every method runs inside the transaction that
 //! [`crate::Store::write`] opened; nothing is visible until it commits.
 
+use crate::db::Db;
 use crate::geometry::{date_text, multipolygon_blob, point_blob, read_multipolygon};
 use crate::StoreError;
 use geo::{BoundingRect, MultiPolygon, Rect, Validation};
-use rusqlite::{params, Transaction};
+use rusqlite::params;
 use safeground_core::accounting::account;
 use safeground_core::area::multipolygon_area;
 use safeground_core::codes::{join_codes, ReleaseOutcome, VictimOutcome};
@@ -17,7 +18,7 @@ pub(crate) type DistrictShape = (Uuid, MultiPolygon<f64>, Rect<f64>);
 
 /// The writing half of a transaction on the register.
 pub struct Writer<'t> {
-    pub(crate) tx: &'t Transaction<'t>,
+    pub(crate) tx: &'t Db,
     /// Layers written to, whose extents in gpkg_contents are widened on finish.
     touched: BTreeMap<&'static str, [f64; 4]>,
     /// During an approval: the report and the time its effects are recorded with.
@@ -76,10 +77,7 @@ fn opt_uuid(id: Option<Uuid>) -> Option<String> {
 }
 
 impl<'t> Writer<'t> {
-    pub(crate) fn new(
-        tx: &'t Transaction<'t>,
-        districts: &'t [(Uuid, MultiPolygon<f64>, Rect<f64>)],
-    ) -> Self {
+    pub(crate) fn new(tx: &'t Db, districts: &'t [(Uuid, MultiPolygon<f64>, Rect<f64>)]) -> Self {
         Writer {
             tx,
             touched: BTreeMap::new(),
@@ -131,12 +129,27 @@ impl<'t> Writer<'t> {
         if let Some(first) = self.first_event {
             crate::audit::seal(self.tx, first)?;
         }
+        // GeoPackage's timestamp format, to the millisecond (clause 1.1.3.1.1).
+        let t = time::OffsetDateTime::now_utc();
+        let now = format!(
+            "{:04}-{:02}-{:02}T{:02}:{:02}:{:02}.{:03}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second(),
+            t.millisecond()
+        );
         for (layer, [x0, y0, x1, y1]) in std::mem::take(&mut self.touched) {
             self.tx.execute(
-                "UPDATE gpkg_contents SET min_x = min(coalesce(min_x, ?1), ?1), min_y = min(coalesce(min_y, ?2), ?2),
-                   max_x = max(coalesce(max_x, ?3), ?3), max_y = max(coalesce(max_y, ?4), ?4),
-                   last_change = strftime('%Y-%m-%dT%H:%M:%fZ','now') WHERE table_name = ?5",
-                params![x0, y0, x1, y1, layer],
+                "UPDATE gpkg_contents SET
+                   min_x = CASE WHEN min_x IS NULL OR ?1 < min_x THEN ?1 ELSE min_x END,
+                   min_y = CASE WHEN min_y IS NULL OR ?2 < min_y THEN ?2 ELSE min_y END,
+                   max_x = CASE WHEN max_x IS NULL OR ?3 > max_x THEN ?3 ELSE max_x END,
+                   max_y = CASE WHEN max_y IS NULL OR ?4 > max_y THEN ?4 ELSE max_y END,
+                   last_change = ?6 WHERE table_name = ?5",
+                params![x0, y0, x1, y1, layer, now],
             )?;
         }
         Ok(())
@@ -393,16 +406,16 @@ impl<'t> Writer<'t> {
             .prepare_cached("SELECT geom FROM hazards WHERE id = ?1")?
             .query_row([&id], |r| r.get(0))
             .map_err(|e| match e {
-                rusqlite::Error::QueryReturnedNoRows => {
+                StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows) => {
                     StoreError::Unknown { what: "hazard", key: id.clone() }
                 }
-                e => e.into(),
+                e => e,
             })?;
         let geometry = read_multipolygon(&blob, &record)?;
         let mut released: Vec<(ReleaseOutcome, MultiPolygon<f64>)> = Vec::new();
         {
             let mut stmt = self.tx.prepare_cached(
-                "SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL",
+                "SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL ORDER BY fid",
             )?;
             let mut rows = stmt.query([&id])?;
             while let Some(row) = rows.next()? {

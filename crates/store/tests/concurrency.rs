@@ -1,5 +1,7 @@
 //! Several connections approving reports on the same hazard at once: no lost
-//! update, no double release, no deadlock left to the user.
+//! update, no double release, no deadlock left to the user — on a GeoPackage
+//! and on PostgreSQL/PostGIS (a fresh database per test on the server at
+//! SAFEGROUND_TEST_PG, default postgres://postgres@127.0.0.1:5432).
 
 use geo::{polygon, MultiPolygon};
 use safeground_core::codes::*;
@@ -66,10 +68,8 @@ fn fan(k: usize, n: usize) -> Report {
     .unwrap()
 }
 
-#[test]
-fn parallel_approvals_on_one_hazard_lose_nothing() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.gpkg");
+fn parallel_approvals_on_one_hazard_lose_nothing(target: &Path) {
+    let path = target.to_path_buf();
     setup(&path);
     const N: usize = 8;
     let mut store = Store::open(&path).unwrap();
@@ -98,10 +98,8 @@ fn parallel_approvals_on_one_hazard_lose_nothing() {
     assert_eq!(store.hazard_history("H-1").unwrap().len(), N + 1, "one version per approval");
 }
 
-#[test]
-fn the_same_ground_approved_twice_at_once_lands_once() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.gpkg");
+fn the_same_ground_approved_twice_at_once_lands_once(target: &Path) {
+    let path = target.to_path_buf();
     setup(&path);
     let mut store = Store::open(&path).unwrap();
     // Two reports of the same ground, and one report approved by two officers at once.
@@ -129,10 +127,8 @@ fn the_same_ground_approved_twice_at_once_lands_once() {
     assert_eq!(store.hazard("H-1").unwrap().released.len(), 1);
 }
 
-#[test]
-fn a_stale_version_is_refused_as_changed_since_read() {
-    let dir = tempfile::tempdir().unwrap();
-    let path = dir.path().join("r.gpkg");
+fn a_stale_version_is_refused_as_changed_since_read(target: &Path) {
+    let path = target.to_path_buf();
     setup(&path);
     let mut store = Store::open(&path).unwrap();
     let id = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
@@ -141,4 +137,102 @@ fn a_stale_version_is_refused_as_changed_since_read() {
     let err =
         store.approve(&id, "officer", now(), &ApprovalSettings::default(), Some(row.version)).unwrap_err();
     assert!(err.to_string().contains("changed since you read it"), "{err}");
+}
+
+/// A fresh PostgreSQL database for one test, dropped after it; `None` when
+/// there is no server here and this is not CI (recorded as skipped).
+struct PgDatabase {
+    url: std::path::PathBuf,
+    name: String,
+}
+
+fn psql(sql: &str) -> Option<std::process::Output> {
+    let server =
+        std::env::var("SAFEGROUND_TEST_PG").unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+    std::process::Command::new("psql")
+        .arg(format!("{server}/postgres"))
+        .args(["-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql])
+        .output()
+        .ok()
+}
+
+impl PgDatabase {
+    fn create(test: &str) -> Option<PgDatabase> {
+        let server = std::env::var("SAFEGROUND_TEST_PG")
+            .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432".into());
+        let name = format!("sg_test_{}_{test}", std::process::id());
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {name}"));
+        match psql(&format!("CREATE DATABASE {name}")) {
+            Some(o) if o.status.success() => {
+                Some(PgDatabase { url: format!("{server}/{name}").into(), name })
+            }
+            other => {
+                let why = other.map_or("psql is not installed".to_string(), |o| {
+                    String::from_utf8_lossy(&o.stderr).into_owned()
+                });
+                assert!(
+                    std::env::var("CI").as_deref() != Ok("true")
+                        && std::env::var("SAFEGROUND_SKIP_EXTERNAL").as_deref() == Ok("1"),
+                    "{test} needs PostgreSQL with PostGIS at {server} (scripts/test.sh installs it): {why}"
+                );
+                let log =
+                    std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/skipped-tests.txt");
+                let line = format!("concurrency::{test} on PostgreSQL: no server at {server}\n");
+                let _ = std::fs::OpenOptions::new()
+                    .create(true)
+                    .append(true)
+                    .open(log)
+                    .and_then(|mut f| std::io::Write::write_all(&mut f, line.as_bytes()));
+                eprintln!("SKIPPED {line}");
+                None
+            }
+        }
+    }
+}
+
+impl Drop for PgDatabase {
+    fn drop(&mut self) {
+        let _ = psql(&format!("DROP DATABASE IF EXISTS {} WITH (FORCE)", self.name));
+    }
+}
+
+fn on_a_geopackage(test: fn(&Path)) {
+    let dir = tempfile::tempdir().unwrap();
+    test(&dir.path().join("r.gpkg"));
+}
+
+fn on_postgis(name: &str, test: fn(&Path)) {
+    if let Some(pg) = PgDatabase::create(name) {
+        test(&pg.url);
+    }
+}
+
+#[test]
+fn parallel_approvals_on_one_hazard_lose_nothing_on_a_geopackage() {
+    on_a_geopackage(parallel_approvals_on_one_hazard_lose_nothing);
+}
+
+#[test]
+fn parallel_approvals_on_one_hazard_lose_nothing_on_postgis() {
+    on_postgis("parallel_approvals_on_one_haza", parallel_approvals_on_one_hazard_lose_nothing);
+}
+
+#[test]
+fn the_same_ground_approved_twice_at_once_lands_once_on_a_geopackage() {
+    on_a_geopackage(the_same_ground_approved_twice_at_once_lands_once);
+}
+
+#[test]
+fn the_same_ground_approved_twice_at_once_lands_once_on_postgis() {
+    on_postgis("the_same_ground_approved_twice", the_same_ground_approved_twice_at_once_lands_once);
+}
+
+#[test]
+fn a_stale_version_is_refused_as_changed_since_read_on_a_geopackage() {
+    on_a_geopackage(a_stale_version_is_refused_as_changed_since_read);
+}
+
+#[test]
+fn a_stale_version_is_refused_as_changed_since_read_on_postgis() {
+    on_postgis("a_stale_version_is_refused_as_", a_stale_version_is_refused_as_changed_since_read);
 }

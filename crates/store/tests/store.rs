@@ -62,7 +62,7 @@ fn square_json(x: f64, y: f64, d: f64) -> serde_json::Value {
 #[test]
 fn a_failed_write_leaves_nothing_behind() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("r.gpkg")).unwrap();
+    let mut store = Store::create(dir.path().join("r.gpkg")).unwrap();
     reference(&mut store);
     let good = nts("AZ-AM-000001", square_json(46.9, 39.9, 0.01));
     let mut bad = good.clone();
@@ -80,7 +80,7 @@ fn a_failed_write_leaves_nothing_behind() {
 #[test]
 fn an_invalid_polygon_is_refused_with_its_location() {
     let dir = tempfile::tempdir().unwrap();
-    let mut store = Store::create(&dir.path().join("r.gpkg")).unwrap();
+    let mut store = Store::create(dir.path().join("r.gpkg")).unwrap();
     reference(&mut store);
     let bowtie = serde_json::json!({"type": "Polygon", "coordinates": [[[46.9, 39.9], [46.91, 39.91], [46.91, 39.9], [46.9, 39.91], [46.9, 39.9]]]});
     let id = store.submit(&nts("AZ-AM-000002", bowtie), "tester", now()).unwrap();

@@ -1,0 +1,421 @@
+//! A whole register copied to the other backend (or another database of the
+//! same): `safeground migrate --to URL`.
+//!
+//! The target is created empty at this program's schema, then every table is
+//! copied in one transaction in key order — into PostgreSQL by `COPY`, into a
+//! GeoPackage by prepared inserts — with the identity counters, the
+//! GeoPackage extents and the settings. Before that transaction commits, each
+//! table is read back from the target and its checksum (SHA-256 over every
+//! value, typed as the sealed history hashes them) compared with the
+//! source's: a single value that differs, and nothing is committed.
+
+use crate::db::{Db, Row};
+use crate::{Store, StoreError};
+use rusqlite::types::{Value, ValueRef};
+use sha2::{Digest, Sha256};
+use std::io::Write;
+use std::path::Path;
+
+/// The tables a register holds, with the key they are copied and checked in.
+/// The GeoPackage's own tables (reference systems, geometry columns,
+/// extensions) are written by the schema; `gpkg_contents` contributes only
+/// its extents and last change.
+const TABLES: &[(&str, &str)] = &[
+    ("regions", "fid"),
+    ("districts", "fid"),
+    ("country", "fid"),
+    ("settlements", "fid"),
+    ("organisations", "fid"),
+    ("teams", "fid"),
+    ("hazards", "fid"),
+    ("hazard_evidence", "fid"),
+    ("tasks", "fid"),
+    ("activities", "fid"),
+    ("released_areas", "fid"),
+    ("eo_finds", "fid"),
+    ("accidents", "fid"),
+    ("victims", "id"),
+    ("victim_identities", "victim_id"),
+    ("eore_sessions", "fid"),
+    ("reports", "fid"),
+    ("report_personal", "report_id"),
+    ("events", "seq"),
+    ("hazard_versions", "fid"),
+    ("users", "id"),
+    ("api_tokens", "id"),
+    ("sg_meta", "key"),
+];
+
+/// The columns of `gpkg_contents` that change with the register.
+const CONTENTS_COLUMNS: &str = "table_name, last_change, min_x, min_y, max_x, max_y";
+
+/// One table as copied: its rows and checksum, on both sides.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct TableCopy {
+    pub table: String,
+    pub rows: u64,
+    /// SHA-256 of the source's values, in hex.
+    pub source: String,
+    /// The same, read back from the target.
+    pub target: String,
+}
+
+impl TableCopy {
+    pub fn matches(&self) -> bool {
+        self.source == self.target
+    }
+}
+
+/// What a migration copied.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Migration {
+    pub from: String,
+    pub to: String,
+    pub tables: Vec<TableCopy>,
+}
+
+impl Store {
+    /// Copies this register into a new one at `target` (a file that does not
+    /// exist, or an empty PostgreSQL database), checking every table; calls
+    /// `progress(table, rows copied, rows in all)` as it goes.
+    pub fn migrate_to(
+        &self,
+        target: &Path,
+        progress: &mut dyn FnMut(&str, u64, u64),
+    ) -> Result<Migration, StoreError> {
+        let created_file = !crate::open::is_postgres_url(target);
+        let mut out = Store::create(target)?;
+        let result = self.copy_into(&mut out, progress);
+        if result.is_err() && created_file {
+            drop(out);
+            for suffix in ["", "-wal", "-shm"] {
+                let mut p = target.as_os_str().to_owned();
+                p.push(suffix);
+                let _ = std::fs::remove_file(p);
+            }
+        }
+        result
+    }
+
+    fn copy_into(
+        &self,
+        out: &mut Store,
+        progress: &mut dyn FnMut(&str, u64, u64),
+    ) -> Result<Migration, StoreError> {
+        let total: u64 = TABLES
+            .iter()
+            .map(|(t, _)| self.conn.query_row(&format!("SELECT count(*) FROM {t}"), (), |r| r.get::<i64>(0)))
+            .sum::<Result<i64, StoreError>>()? as u64;
+        let read = self.conn.begin_read()?;
+        let tx = out.conn.begin_write()?;
+        tx.execute_batch(
+            tx.dialect().pick("PRAGMA defer_foreign_keys = ON", "SET CONSTRAINTS ALL DEFERRED"),
+        )?;
+        tx.execute("DELETE FROM sg_meta", ())?;
+        let mut copies = Vec::new();
+        let mut done = 0u64;
+        for (table, key) in TABLES {
+            let columns = columns(&read, table)?;
+            if columns != self::columns(&tx, table)? {
+                return Err(StoreError::Backend {
+                    detail: format!("table {table} has different columns in the source and the target: are both at schema {}?", crate::SCHEMA_VERSION),
+                });
+            }
+            let list = columns.join(", ");
+            let select = format!("SELECT {list} FROM {table} ORDER BY {key}");
+            let mut sink = Sink::new(&tx, table, &list, columns.len())?;
+            let mut h = Sha256::new();
+            let mut rows = 0u64;
+            for_each(&read, &select, &mut |row| {
+                hash_row(&mut h, row)?;
+                sink.push(row)?;
+                rows += 1;
+                if rows.is_multiple_of(10_000) {
+                    progress(table, done + rows, total);
+                }
+                Ok(())
+            })?;
+            sink.finish()?;
+            done += rows;
+            progress(table, done, total);
+            copies.push(TableCopy {
+                table: table.to_string(),
+                rows,
+                source: crate::audit::hex(&h.finalize()),
+                target: String::new(),
+            });
+        }
+        // The extents and last change of each layer.
+        let contents = format!("SELECT {CONTENTS_COLUMNS} FROM gpkg_contents ORDER BY table_name");
+        let mut h = Sha256::new();
+        let mut extents = Vec::new();
+        let mut rows = 0;
+        for_each(&read, &contents, &mut |row| {
+            hash_row(&mut h, row)?;
+            extents.push((0..6).map(|i| row.get_ref(i).map(Value::from)).collect::<Result<Vec<_>, _>>()?);
+            rows += 1;
+            Ok(())
+        })?;
+        for e in extents {
+            let mut v = e[1..].to_vec();
+            v.push(e[0].clone());
+            tx.execute(
+                "UPDATE gpkg_contents SET last_change = ?1, min_x = ?2, min_y = ?3, max_x = ?4, max_y = ?5
+                 WHERE table_name = ?6",
+                v,
+            )?;
+        }
+        copies.push(TableCopy {
+            table: "gpkg_contents".into(),
+            rows,
+            source: crate::audit::hex(&h.finalize()),
+            target: String::new(),
+        });
+        self.copy_counters(&read, &tx)?;
+        drop(read);
+        // Read everything back from the target, inside its transaction.
+        for c in &mut copies {
+            let sql = match TABLES.iter().find(|(t, _)| *t == c.table) {
+                Some((t, key)) => format!("SELECT {} FROM {t} ORDER BY {key}", columns(&tx, t)?.join(", ")),
+                None => contents.clone(),
+            };
+            let mut h = Sha256::new();
+            for_each(&tx, &sql, &mut |row| hash_row(&mut h, row))?;
+            c.target = crate::audit::hex(&h.finalize());
+        }
+        let bad: Vec<&str> = copies.iter().filter(|c| !c.matches()).map(|c| c.table.as_str()).collect();
+        if !bad.is_empty() {
+            return Err(StoreError::Backend {
+                detail: format!(
+                    "the copy of {} does not match the source; nothing was committed to {}",
+                    bad.join(", "),
+                    out.path.display()
+                ),
+            });
+        }
+        tx.commit()?;
+        if let Db::Postgres(pg) = &out.conn {
+            // The planner's statistics for the tables just filled.
+            pg.batch("ANALYZE")?;
+        }
+        Ok(Migration {
+            from: self.path.display().to_string(),
+            to: out.path.display().to_string(),
+            tables: copies,
+        })
+    }
+
+    /// The identity counters: each table's next key follows the source's, and
+    /// the events' counter is the source's own (the audit reads it).
+    fn copy_counters(&self, read: &Db, tx: &Db) -> Result<(), StoreError> {
+        let events: Option<i64> = read
+            .query_row(
+                read.dialect().pick(
+                    "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+                    "SELECT last_value FROM events_seq_seq WHERE is_called",
+                ),
+                (),
+                |r| r.get(0),
+            )
+            .or_else(|e| match e {
+                StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
+                e => Err(e),
+            })?;
+        for (table, key) in TABLES.iter().filter(|(_, k)| *k == "fid" || *k == "seq") {
+            let max: Option<i64> =
+                tx.query_row(&format!("SELECT max({key}) FROM {table}"), (), |r| r.get(0))?;
+            let value = if *table == "events" { events.max(max) } else { max };
+            let Some(value) = value else { continue };
+            match tx.dialect() {
+                crate::Dialect::Postgres => {
+                    tx.query_row(
+                        &format!("SELECT setval(pg_get_serial_sequence('{table}', '{key}'), ?1)"),
+                        [value],
+                        |_| Ok(()),
+                    )?;
+                }
+                crate::Dialect::Sqlite => {
+                    tx.execute(
+                        "UPDATE sqlite_sequence SET seq = ?1 WHERE name = ?2",
+                        params_of(value, table),
+                    )?;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+fn params_of(value: i64, table: &str) -> Vec<Value> {
+    vec![Value::Integer(value), Value::Text(table.to_string())]
+}
+
+/// A table's columns in order, without PostgreSQL's generated ones.
+fn columns(db: &Db, table: &str) -> Result<Vec<String>, StoreError> {
+    let sql = db.dialect().pick(
+        "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
+        "SELECT column_name::text FROM information_schema.columns
+         WHERE table_schema = current_schema() AND table_name = ?1 AND is_generated = 'NEVER'
+         ORDER BY ordinal_position",
+    );
+    db.prepare(sql)?.query_map([table], |r| r.get(0))?.collect()
+}
+
+fn hash_row(h: &mut Sha256, row: &Row<'_>) -> Result<(), StoreError> {
+    h.update([0xff]);
+    let mut i = 0;
+    while let Ok(v) = row.get_ref(i) {
+        crate::audit::put(h, v);
+        i += 1;
+    }
+    Ok(())
+}
+
+/// Every row of `sql`, one at a time: SQLite steps through them; PostgreSQL
+/// fetches them through a cursor, ten thousand at a time (the caller is in a
+/// transaction).
+fn for_each(
+    db: &Db,
+    sql: &str,
+    f: &mut dyn FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    match db {
+        Db::Sqlite(_) => {
+            let mut stmt = db.prepare(sql)?;
+            let mut rows = stmt.query(())?;
+            while let Some(row) = rows.next()? {
+                f(&row)?;
+            }
+        }
+        Db::Postgres(pg) => {
+            pg.batch(&format!("DECLARE sg_copy NO SCROLL CURSOR FOR {sql}"))?;
+            loop {
+                let rows = pg.query_once("FETCH 10000 FROM sg_copy")?;
+                if rows.is_empty() {
+                    break;
+                }
+                for row in rows {
+                    f(&Row::Postgres(row))?;
+                }
+            }
+            pg.batch("CLOSE sg_copy")?;
+        }
+    }
+    Ok(())
+}
+
+/// Where the rows of one table go: a COPY into PostgreSQL, prepared inserts
+/// into SQLite.
+enum Sink<'a> {
+    Sqlite { db: &'a Db, sql: String },
+    Postgres { db: &'a Db, sql: String, buffer: Vec<u8> },
+}
+
+impl<'a> Sink<'a> {
+    fn new(db: &'a Db, table: &str, list: &str, n: usize) -> Result<Sink<'a>, StoreError> {
+        Ok(match db {
+            Db::Sqlite(_) => {
+                let marks = vec!["?"; n].join(", ");
+                Sink::Sqlite { db, sql: format!("INSERT INTO {table} ({list}) VALUES ({marks})") }
+            }
+            Db::Postgres(_) => Sink::Postgres {
+                db,
+                sql: format!("COPY {table} ({list}) FROM STDIN"),
+                buffer: Vec::with_capacity(1 << 20),
+            },
+        })
+    }
+
+    fn push(&mut self, row: &Row<'_>) -> Result<(), StoreError> {
+        match self {
+            Sink::Sqlite { db, sql } => {
+                let mut values = Vec::new();
+                let mut i = 0;
+                while let Ok(v) = row.get_ref(i) {
+                    values.push(Value::from(v));
+                    i += 1;
+                }
+                db.execute(sql, values)?;
+            }
+            Sink::Postgres { buffer, .. } => {
+                let mut i = 0;
+                while let Ok(v) = row.get_ref(i) {
+                    if i > 0 {
+                        buffer.push(b'\t');
+                    }
+                    copy_text(buffer, v);
+                    i += 1;
+                }
+                buffer.push(b'\n');
+                if buffer.len() > (1 << 20) {
+                    self.flush()?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Sends what is buffered; the COPY stays open until [`Sink::finish`].
+    fn flush(&mut self) -> Result<(), StoreError> {
+        if let Sink::Postgres { db: Db::Postgres(pg), sql, buffer } = self {
+            // A COPY per megabyte, all in the one transaction.
+            let mut client = pg.client()?;
+            let mut w = client.copy_in(sql.as_str()).map_err(|e| crate::db::pg_error(e, sql))?;
+            w.write_all(buffer).map_err(|e| StoreError::Backend { detail: format!("{sql}: {e}") })?;
+            w.finish().map_err(|e| crate::db::pg_error(e, sql))?;
+            buffer.clear();
+        }
+        Ok(())
+    }
+
+    fn finish(mut self) -> Result<(), StoreError> {
+        if let Sink::Postgres { buffer, .. } = &self {
+            if buffer.is_empty() {
+                return Ok(());
+            }
+        }
+        self.flush()
+    }
+}
+
+/// A value in COPY's text format.
+fn copy_text(out: &mut Vec<u8>, v: ValueRef<'_>) {
+    match v {
+        ValueRef::Null => out.extend_from_slice(b"\\N"),
+        ValueRef::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        ValueRef::Real(f) => out.extend_from_slice(format!("{f:?}").as_bytes()),
+        ValueRef::Text(t) => {
+            for &b in t {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    _ => out.push(b),
+                }
+            }
+        }
+        ValueRef::Blob(b) => {
+            out.extend_from_slice(b"\\\\x");
+            out.extend_from_slice(crate::audit::hex(b).as_bytes());
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn copy_text_escapes_what_copy_reads_specially() {
+        let mut out = Vec::new();
+        copy_text(&mut out, ValueRef::Text(b"a\tb\\c\nd"));
+        out.push(b'|');
+        copy_text(&mut out, ValueRef::Blob(&[0x47, 0x50, 0x00]));
+        out.push(b'|');
+        copy_text(&mut out, ValueRef::Null);
+        out.push(b'|');
+        copy_text(&mut out, ValueRef::Real(0.1));
+        assert_eq!(String::from_utf8(out).unwrap(), "a\\tb\\\\c\\nd|\\\\x475000|\\N|0.1");
+    }
+}

@@ -1,0 +1,366 @@
+//! The conformance suite: the same stories, unchanged, on both backends — a
+//! GeoPackage file and a PostgreSQL/PostGIS database (a fresh one per test on
+//! the server at SAFEGROUND_TEST_PG) — with their own assertions on each, and
+//! then the same output from both, command for command (UUIDs, times of day,
+//! hashes and durations aside, which differ between any two runs).
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+
+/// What a story printed, command by command, with the working directory
+/// written as `<dir>` (each backend runs in a directory of its own).
+struct Transcript {
+    dir: PathBuf,
+    lines: Vec<String>,
+}
+
+impl Transcript {
+    fn new(dir: &Path) -> Transcript {
+        std::fs::create_dir_all(dir).unwrap();
+        Transcript { dir: dir.to_path_buf(), lines: Vec::new() }
+    }
+
+    fn record(&mut self, args: &[&str], out: &str) {
+        let text = format!("$ {}\n{}", args.join(" "), out).replace(self.dir.to_str().unwrap(), "<dir>");
+        self.lines.push(normalise(&text));
+    }
+
+    fn ok(&mut self, db: &Path, args: &[&str]) -> String {
+        let out = ok(db, args);
+        self.record(args, &out);
+        out
+    }
+
+    fn fails(&mut self, db: &Path, args: &[&str]) -> String {
+        let err = fails(db, args);
+        self.record(args, &format!("(fails) {err}"));
+        err
+    }
+
+    fn file(&mut self, name: &str) -> String {
+        let text = std::fs::read_to_string(self.dir.join(name)).unwrap();
+        self.record(&["cat", name], &text);
+        text
+    }
+
+    fn path(&self, name: &str) -> String {
+        self.dir.join(name).to_str().unwrap().to_string()
+    }
+}
+
+/// Runs `story` on a GeoPackage and on PostgreSQL, then compares what both printed.
+fn on_both_backends(test: &str, story: fn(&Path, &mut Transcript)) {
+    let Some(pg) = PgDatabase::create(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let mut gpkg = Transcript::new(&dir.path().join("gpkg"));
+    story(&dir.path().join("register.gpkg"), &mut gpkg);
+    let mut postgis = Transcript::new(&dir.path().join("postgis"));
+    story(&pg.url, &mut postgis);
+    assert_eq!(gpkg.lines.len(), postgis.lines.len(), "{test}: the stories ran different commands");
+    for (a, b) in gpkg.lines.iter().zip(&postgis.lines) {
+        assert_eq!(a, b, "{test}: the GeoPackage (left) and PostGIS (right) answered differently");
+    }
+}
+
+fn example(name: &str) -> String {
+    repo_file(&format!("examples/reports/{name}")).to_str().unwrap().to_string()
+}
+
+/// GeographicLib's Planimeter (geographiclib-tools): the area of a ring given as lon/lat.
+fn planimeter(ring: &[(f64, f64)]) -> f64 {
+    let input: String = ring.iter().map(|(lon, lat)| format!("{lat} {lon}\n")).collect();
+    let mut child = std::process::Command::new("Planimeter")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_whitespace().nth(2).unwrap().parse::<f64>().unwrap().abs()
+}
+
+fn json(text: &str) -> Value {
+    serde_json::from_str(text).unwrap()
+}
+
+/// The register, reports and their review, accounting, history and as-of.
+fn reports_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "20", "--no-serve"]);
+    let yesterday = time::OffsetDateTime::now_utc().date().previous_day().unwrap().to_string();
+    t.ok(db, &["summary", "--json"]);
+    t.ok(db, &["hazards", "list", "--json"]);
+    let before = t.ok(db, &["summary", "--as-of", &yesterday, "--json"]);
+
+    // A hazard recorded by survey, reduced by technical survey, cleared.
+    let nts = t.ok(db, &["report", "submit", &example("01-nts-new-hazard.json")]).trim().to_string();
+    t.ok(db, &["report", "list", "--state", "submitted", "--json"]);
+    t.ok(db, &["--actor", "im.officer", "report", "approve", &nts]);
+    let h = json(&t.ok(db, &["hazards", "show", "AZ-AM-900001", "--json"]));
+    assert_eq!(h["status"], "OPEN");
+    let recorded = h["area_m2"]["recorded"].as_f64().unwrap();
+    // The oracle: GeographicLib's Planimeter on the same square.
+    if require("Planimeter", "geographiclib-tools", "reports_story") {
+        let whole = planimeter(&[(46.90, 39.96), (46.91, 39.96), (46.91, 39.97), (46.90, 39.97)]);
+        assert!((recorded - whole).abs() < 1e-6 * whole, "recorded {recorded}, Planimeter {whole}");
+    }
+    t.ok(
+        db,
+        &[
+            "task",
+            "issue",
+            "--hazard",
+            "AZ-AM-900001",
+            "--organisation",
+            "QHD",
+            "--activity",
+            "TS",
+            "--issued",
+            "2024-04-01",
+        ],
+    );
+    let ts = t.ok(db, &["report", "submit", &example("02-ts.json")]).trim().to_string();
+    t.ok(db, &["report", "approve", &ts]);
+    let clearance =
+        t.ok(db, &["report", "submit", &example("03-clearance-completion.json")]).trim().to_string();
+    t.ok(db, &["report", "approve", &clearance]);
+    let h = json(&t.ok(db, &["hazards", "show", "AZ-AM-900001", "--json"]));
+    assert_eq!(h["status"], "CLOSED", "{h}");
+
+    // A duplicate is refused, then rejected; an approval is undone.
+    let dup = t.ok(db, &["report", "submit", &example("01-nts-new-hazard.json")]).trim().to_string();
+    let err = t.fails(db, &["report", "approve", &dup]);
+    assert!(err.contains("hazard code AZ-AM-900001 is taken"), "{err}");
+    t.ok(db, &["report", "reject", &dup, "--reason", "duplicate of AZ-AM-900001"]);
+    t.fails(db, &["report", "reject", &dup, "--reason", "again"]);
+    t.ok(db, &["report", "unapprove", &clearance, "--reason", "cleared the wrong lane"]);
+    let h = json(&t.ok(db, &["hazards", "show", "AZ-AM-900001", "--json"]));
+    assert_eq!(h["status"], "WORKED_ON", "{h}");
+    for f in ["05-eod-spot-task.json", "06-eo-find.json", "07-accident.json", "08-eore-session.json"] {
+        let id = t.ok(db, &["report", "submit", &example(f)]).trim().to_string();
+        t.ok(db, &["report", "approve", &id]);
+    }
+
+    // History, the past, the ground, and the checks of the whole register.
+    let history = json(&t.ok(db, &["history", "hazard", "AZ-AM-900001", "--json"]));
+    assert!(history.as_array().is_some_and(|v| v.len() >= 4), "{history}");
+    assert_eq!(t.ok(db, &["summary", "--as-of", &yesterday, "--json"]), before, "the past changed");
+    t.ok(db, &["summary", "--json"]);
+    t.ok(db, &["summary"]);
+    t.ok(db, &["trace", "46.908", "39.968", "--json"]);
+    t.ok(db, &["report", "list", "--json"]);
+    t.ok(db, &["report", "show", &clearance, "--json"]);
+    t.ok(db, &["overlaps", "--json"]);
+    t.ok(db, &["verify"]);
+    t.ok(db, &["audit", "verify"]);
+}
+
+#[test]
+fn reports_accounting_and_history_agree_on_both_backends() {
+    on_both_backends("reports_accounting_and_history", reports_story);
+}
+
+/// Exports in every format, now, as of a date, for a district, public.
+fn exports_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "30", "--no-serve"]);
+    for format in ["geojson", "csv", "kml"] {
+        let name = format!("all.{format}");
+        let out = t.path(&name);
+        t.ok(db, &["export", "--layer", "hazards", "--format", format, &out]);
+        let text = t.file(&name);
+        assert!(text.contains("AZ-"), "{format}: {}", &text[..text.len().min(200)]);
+        let eo = format!("eo_finds.{format}");
+        t.ok(db, &["export", "--layer", "eo_finds", "--format", format, &t.path(&eo)]);
+        t.file(&eo);
+    }
+    t.ok(
+        db,
+        &[
+            "export",
+            "--layer",
+            "released_areas",
+            "--format",
+            "geojson",
+            &t.path("ra.geojson"),
+            "--as-of",
+            "2023-06-30",
+        ],
+    );
+    t.file("ra.geojson");
+    t.ok(
+        db,
+        &["export", "--layer", "hazards", "--format", "csv", &t.path("agdam.csv"), "--district", "Ağdam"],
+    );
+    t.file("agdam.csv");
+    t.ok(
+        db,
+        &[
+            "export",
+            "--layer",
+            "hazards",
+            "--format",
+            "geojson",
+            &t.path("public.geojson"),
+            "--level",
+            "public",
+        ],
+    );
+    t.file("public.geojson");
+    let xlsx = t.path("all.xlsx");
+    t.ok(db, &["export", "--layer", "all", "--format", "xlsx", &xlsx]);
+    assert!(std::fs::metadata(&xlsx).unwrap().len() > 10_000, "the workbook is empty");
+    // GeoPackage exports read back into an empty register: as the register has them.
+    let back = t.dir.join("back.gpkg");
+    ok(&back, &["init"]);
+    for l in ["districts", "settlements", "organisations", "hazards"] {
+        let out = t.path(&format!("{l}.gpkg"));
+        t.ok(db, &["export", "--layer", l, "--format", "gpkg", &out]);
+        t.ok(&back, &["import", &out, "--layer", l]);
+    }
+    t.ok(&back, &["hazards", "list", "--json"]);
+}
+
+#[test]
+fn exports_agree_on_both_backends() {
+    on_both_backends("exports", exports_story);
+}
+
+/// Imports: every layer into an empty register, bad features rejected whole.
+fn imports_story(db: &Path, t: &mut Transcript) {
+    let source = t.dir.join("source.gpkg");
+    ok(&source, &["demo", "--scale", "40", "--seed", "9", "--no-serve"]);
+    ok(db, &["init"]);
+    for l in [
+        "districts",
+        "settlements",
+        "organisations",
+        "hazards",
+        "tasks",
+        "released_areas",
+        "eo_finds",
+        "accidents",
+        "eore_sessions",
+    ] {
+        let file = t.path(&format!("{l}.geojson"));
+        ok(&source, &["export", "--layer", l, "--format", "geojson", &file]);
+        let said = t.ok(db, &["import", &file, "--layer", l]);
+        assert!(said.contains("rejected 0"), "{l}: {said}");
+    }
+    assert_eq!(
+        ok(&source, &["summary", "--json"]),
+        t.ok(db, &["summary", "--json"]),
+        "the summary changed on import"
+    );
+    // A file with bad features: with --keep-going the good ones land and the
+    // bad ones go to the reject file; without it nothing does.
+    let bad = repo_file("tests/fixtures/polygons.geojson");
+    let bad = bad.to_str().unwrap();
+    let before = t.ok(db, &["summary", "--json"]);
+    t.fails(db, &["import", bad, "--layer", "hazards"]);
+    assert_eq!(t.ok(db, &["summary", "--json"]), before, "a failed import changed the register");
+    t.ok(db, &["audit", "verify"]);
+    t.ok(db, &["verify"]);
+}
+
+#[test]
+fn imports_agree_on_both_backends() {
+    on_both_backends("imports", imports_story);
+}
+
+/// Accounts, roles and tokens; the sealed history over them.
+fn accounts_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "10", "--no-serve"]);
+    let said = ok(db, &["user", "add", "boss", "--role", "administrator"]);
+    let password = said.split_whitespace().last().unwrap().to_string();
+    let as_boss = |args: &[&str]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_safeground"))
+            .arg("--db")
+            .arg(db)
+            .args(["--user", "boss"])
+            .args(args)
+            .env("SAFEGROUND_PASSWORD", &password)
+            .env_remove("SAFEGROUND_TOKEN")
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{args:?}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let said = as_boss(&["user", "add", "vera", "--role", "viewer"]);
+    t.record(&["user", "add", "vera"], said.lines().next().unwrap_or_default());
+    t.record(&["user", "list"], &as_boss(&["user", "list"]));
+    // Without an account, a write is refused now.
+    let err = t.fails(db, &["report", "submit", &example("06-eo-find.json")]);
+    assert!(err.contains("this register has accounts"), "{err}");
+    // Names are matched whatever their case.
+    let said = as_boss(&["user", "disable", "VERA"]);
+    t.record(&["user", "disable", "VERA"], &said);
+    t.record(&["user", "list"], &as_boss(&["user", "list"]));
+    t.ok(db, &["audit", "verify"]);
+}
+
+#[test]
+fn accounts_agree_on_both_backends() {
+    on_both_backends("accounts", accounts_story);
+}
+
+/// The demo copied into PostGIS and back: the same summary, byte for byte, the
+/// same checksums on every table, the same sealed history.
+#[test]
+fn the_demo_round_trips_through_postgis_unchanged() {
+    let Some(pg) = PgDatabase::create("round_trip") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.gpkg");
+    let b = dir.path().join("b.gpkg");
+    ok(&a, &["demo", "--scale", "small", "--no-serve"]);
+    let there = json(&ok(&a, &["migrate", "--to", pg.url.to_str().unwrap(), "--json"]));
+    let back = json(&ok(&pg.url, &["migrate", "--to", b.to_str().unwrap(), "--json"]));
+    assert_eq!(there["tables"], back["tables"], "the counts and checksums differ between the two copies");
+    let tables = there["tables"].as_array().unwrap();
+    assert!(tables.iter().all(|t| t["source"] == t["target"]));
+    let hazards = tables.iter().find(|t| t["table"] == "hazards").unwrap();
+    assert!(hazards["rows"].as_u64().unwrap() >= 1000, "{hazards}");
+    for args in [
+        &["summary", "--json"][..],
+        &["summary", "--as-of", "2023-01-01", "--json"],
+        &["hazards", "list", "--json"],
+        &["audit", "verify"],
+        &["verify"],
+    ] {
+        let (x, y, z) = (ok(&a, args), ok(&pg.url, args), ok(&b, args));
+        let strip = |s: &str| normalise(s); // durations only: hashes are compared below
+        assert_eq!(strip(&x), strip(&y), "{args:?}: GeoPackage and PostGIS differ");
+        assert_eq!(strip(&x), strip(&z), "{args:?}: the GeoPackage brought back differs");
+    }
+    let summary = ok(&a, &["summary", "--json"]);
+    assert_eq!(summary, ok(&pg.url, &["summary", "--json"]));
+    assert_eq!(summary, ok(&b, &["summary", "--json"]));
+    let head = |db: &Path| ok(db, &["audit", "verify", "--json"]);
+    let (ha, hp) = (json(&head(&a)), json(&head(&pg.url)));
+    assert_eq!(ha["head"], hp["head"], "the sealed history's head differs");
+    // Migrating into a database that holds a register is refused.
+    let err = fails(&b, &["migrate", "--to", pg.url.to_str().unwrap()]);
+    assert!(err.contains("already holds tables"), "{err}");
+    // The copy back is a GeoPackage GDAL reads, when GDAL is here.
+    if require("ogrinfo", "gdal-bin", "round_trip") {
+        let out = std::process::Command::new("ogrinfo").args(["-ro", "-so"]).arg(&b).output().unwrap();
+        let text = String::from_utf8_lossy(&out.stdout);
+        assert!(out.status.success() && text.contains("hazards (Multi Polygon)"), "{text}");
+    }
+}
+
+/// A PostgreSQL database without PostGIS, or not reachable, is named with
+/// what to do.
+#[test]
+fn postgres_problems_say_what_to_do() {
+    let Some(pg) = PgDatabase::create("problems") else { return };
+    let url = pg.url.to_str().unwrap();
+    let err = fails(&pg.url, &["summary"]);
+    assert!(err.contains("not a safeground register") || err.contains("PostGIS"), "{err}");
+    let wrong = format!("{}_missing", url);
+    let err = fails(Path::new(&wrong), &["summary"]);
+    assert!(err.contains("cannot connect") && err.contains("createdb"), "{err}");
+    let err = fails(Path::new("postgres://nobody@127.0.0.1:1/x"), &["init"]);
+    assert!(err.contains("cannot connect"), "{err}");
+}
