@@ -153,8 +153,88 @@ fn reports_story(db: &Path, t: &mut Transcript) {
     t.ok(db, &["report", "list", "--json"]);
     t.ok(db, &["report", "show", &clearance, "--json"]);
     t.ok(db, &["overlaps", "--json"]);
+    t.ok(db, &["near", "--settlements", "--within", "1000", "--json"]);
     t.ok(db, &["verify"]);
     t.ok(db, &["audit", "verify"]);
+    tiles(db, t);
+    api(
+        db,
+        t,
+        &[
+            "/api/summary",
+            "/api/summary?as_of=2023-06-30",
+            "/api/hazards?limit=50",
+            "/api/hazards/AZ-AM-900001",
+            "/api/hazards/AZ-AM-900001/history",
+            "/api/reports",
+            "/api/reference",
+            "/api/stats/released-by-month",
+            "/api/layers/released_areas",
+            "/api/trace?position=46.908%2039.968",
+            "/tiles/hazards/12/2581/1552.mvt",
+            "/tiles/eo_finds/10/645/388.mvt",
+        ],
+    );
+}
+
+/// A short, deterministic digest of bytes (not a SHA-256: those are normalised away).
+fn digest(bytes: &[u8]) -> String {
+    use std::hash::Hasher;
+    let mut h = std::collections::hash_map::DefaultHasher::new();
+    h.write(bytes);
+    format!("{} bytes, {:016x}", bytes.len(), h.finish())
+}
+
+/// The map's tiles for every layer at several zooms, as the server renders them.
+fn tiles(db: &Path, t: &mut Transcript) {
+    // Tiles over Ağdam and Füzuli districts (46.9° E 39.9° N), zoom 8 to 14.
+    std::fs::write(t.dir.join("zxy.txt"), "8 161 97\n10 645 388\n12 2581 1552\n14 10327 6209\n").unwrap();
+    for layer in ["country", "districts", "settlements", "hazards", "released_areas", "eo_finds"] {
+        let out = t.dir.join("tiles").join(layer);
+        t.ok(db, &["tiles", "--layer", layer, "--list", &t.path("zxy.txt"), "--out", out.to_str().unwrap()]);
+        for zxy in ["8/161/97", "10/645/388", "12/2581/1552", "14/10327/6209"] {
+            let bytes = std::fs::read(out.join(format!("{zxy}.mvt"))).unwrap_or_default();
+            t.record(&["tile", layer, zxy], &digest(&bytes));
+        }
+    }
+}
+
+/// The HTTP API's answers (GET) from `serve` on the register.
+fn api(db: &Path, t: &mut Transcript, paths: &[&str]) {
+    use std::io::{Read, Write};
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--addr", &addr])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(start.elapsed().as_secs() < 30, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    for path in paths {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut raw = vec![];
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
+        let status = String::from_utf8_lossy(&raw[..split]).lines().next().unwrap_or_default().to_string();
+        assert!(status.contains(" 200 "), "GET {path}: {status}");
+        let body = &raw[split + 4..];
+        let text = if path.starts_with("/tiles/") {
+            digest(body)
+        } else {
+            String::from_utf8_lossy(body).into_owned()
+        };
+        t.record(&["GET", path], &format!("{status}\n{text}"));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
 }
 
 #[test]
@@ -363,4 +443,29 @@ fn postgres_problems_say_what_to_do() {
     assert!(err.contains("cannot connect") && err.contains("createdb"), "{err}");
     let err = fails(Path::new("postgres://nobody@127.0.0.1:1/x"), &["init"]);
     assert!(err.contains("cannot connect"), "{err}");
+}
+
+/// A register with a value its column cannot hold on PostgreSQL (SQLite lets
+/// a text sit in an INTEGER column) is refused by `migrate` naming the table,
+/// line and column, and nothing is committed.
+#[test]
+fn a_value_postgres_cannot_hold_stops_the_migration_whole() {
+    if !require("sqlite3", "sqlite3", "a_value_postgres_cannot_hold") {
+        return;
+    }
+    let Some(pg) = PgDatabase::create("bad_value") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let a = dir.path().join("a.gpkg");
+    ok(&a, &["demo", "--scale", "10", "--no-serve"]);
+    let out = std::process::Command::new("sqlite3")
+        .arg(&a)
+        .arg("UPDATE reports SET version = 'many' WHERE fid = (SELECT max(fid) FROM reports)")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let err = fails(&a, &["migrate", "--to", pg.url.to_str().unwrap()]);
+    assert!(err.contains("COPY reports") && err.contains("column version") && err.contains("many"), "{err}");
+    // Nothing of the register was committed: only its empty schema is there.
+    let said = ok(&pg.url, &["hazards", "list", "--json"]);
+    assert_eq!(said.trim(), "[]", "{said}");
 }

@@ -32,9 +32,14 @@ pub(crate) async fn with_store<T: Send + 'static>(
     f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let db = state.db.clone();
+    let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = Store::open(db.as_path())?;
-        f(&mut store)
+        let mut store = pool.take(db.as_path())?;
+        let out = f(&mut store);
+        if out.is_ok() {
+            pool.give_back(store);
+        }
+        out
     })
     .await
     .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?

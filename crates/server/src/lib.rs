@@ -37,6 +37,45 @@ pub struct AppState {
     pub secure_cookies: bool,
     /// Tiles already made, valid while the register's change stamp holds.
     pub(crate) tiles: Arc<std::sync::Mutex<TileCache>>,
+    /// Open connections to the register, reused between requests.
+    pub(crate) pool: Arc<StorePool>,
+}
+
+/// Connections to the register kept open between requests: opening one costs
+/// a file check and pragmas on a GeoPackage, a TCP connection, a login and
+/// version checks on PostgreSQL. A connection goes back only after a request
+/// that succeeded; at most [`StorePool::MAX_IDLE`] wait.
+#[derive(Debug, Default)]
+pub(crate) struct StorePool {
+    idle: std::sync::Mutex<Vec<safeground_store::Store>>,
+}
+
+impl StorePool {
+    const MAX_IDLE: usize = 8;
+
+    /// An open store: an idle one (its caches of the register dropped, as
+    /// another program may have changed it), or a new connection.
+    pub(crate) fn take(
+        &self,
+        db: &std::path::Path,
+    ) -> Result<safeground_store::Store, safeground_store::StoreError> {
+        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
+        match idle {
+            Some(mut store) => {
+                store.forget_caches();
+                Ok(store)
+            }
+            None => safeground_store::Store::open(db),
+        }
+    }
+
+    pub(crate) fn give_back(&self, store: safeground_store::Store) {
+        if let Ok(mut v) = self.idle.lock() {
+            if v.len() < Self::MAX_IDLE {
+                v.push(store);
+            }
+        }
+    }
 }
 
 /// Encoded tiles by layer and z/x/y, for one state of the register. Bounded:
@@ -67,6 +106,7 @@ impl AppState {
             sessions: Arc::default(),
             secure_cookies: false,
             tiles: Arc::default(),
+            pool: Arc::default(),
         })
     }
 

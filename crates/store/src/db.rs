@@ -167,6 +167,10 @@ pub(crate) fn pg_error(e: postgres::Error, sql: &str) -> StoreError {
             if let Some(h) = db.hint() {
                 s.push_str(&format!("; hint: {h}"));
             }
+            if let Some(w) = db.where_() {
+                // Where it happened: "COPY eo_finds, line 12, column quantity: \"many\"".
+                s.push_str(&format!(" [{w}]"));
+            }
             if !sql.is_empty() {
                 s.push_str(&format!(" in: {}", sql.trim()));
             }

@@ -53,3 +53,40 @@ fn kind(g: &Geometry<f64>) -> &'static str {
 pub fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
+
+/// `v` as SQLite's R-tree stores a box's lower corner: the nearest 32-bit
+/// float, or when that is above `v`, `v` scaled down by one part in 2²³
+/// (`rtreeValueDown` in SQLite's rtree.c). PostgreSQL reads exact values
+/// where the GeoPackage reads its R-tree; rounded so, both give the same.
+pub(crate) fn rtree_down(v: f64) -> f64 {
+    let f = v as f32;
+    if f64::from(f) <= v {
+        return f64::from(f);
+    }
+    let scale = if v < 0.0 { 1.0 + 1.0 / 8_388_608.0 } else { 1.0 - 1.0 / 8_388_608.0 };
+    f64::from((v * scale) as f32)
+}
+
+/// `v` as SQLite's R-tree stores a box's upper corner (`rtreeValueUp`).
+pub(crate) fn rtree_up(v: f64) -> f64 {
+    let f = v as f32;
+    if f64::from(f) >= v {
+        return f64::from(f);
+    }
+    let scale = if v < 0.0 { 1.0 - 1.0 / 8_388_608.0 } else { 1.0 + 1.0 / 8_388_608.0 };
+    f64::from((v * scale) as f32)
+}
+
+#[cfg(test)]
+mod rtree_tests {
+    #[test]
+    fn corners_round_outwards_to_floats() {
+        for v in [46.912_345_678_9_f64, -12.345_678_9, 0.1, 39.0] {
+            let (d, u) = (super::rtree_down(v), super::rtree_up(v));
+            assert!(d <= v && v <= u && u - d < 1e-5, "{v}: {d} {u}");
+            assert_eq!(d as f32 as f64, d);
+            assert_eq!(u as f32 as f64, u);
+        }
+        assert_eq!(super::rtree_down(0.5), 0.5);
+    }
+}

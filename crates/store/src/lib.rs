@@ -74,6 +74,13 @@ impl Store {
         &self.path
     }
 
+    /// Drops what this connection remembers of the register (the districts
+    /// approvals place points in), for a connection kept open while other
+    /// programs may write.
+    pub fn forget_caches(&mut self) {
+        self.districts = None;
+    }
+
     /// The backend: the GeoPackage file (SQLite) or PostgreSQL/PostGIS.
     pub fn dialect(&self) -> Dialect {
         self.conn.dialect()

@@ -65,12 +65,19 @@ impl Store {
             "SELECT d.id, d.name, d.alt_name, ST_XMin(d.shape), ST_YMin(d.shape), ST_XMax(d.shape), ST_YMax(d.shape)
              FROM districts d ORDER BY d.name",
         ))?;
+        // PostGIS gives the exact extent; rounded outwards as the R-tree keeps it.
+        let exact = self.conn.dialect() == crate::Dialect::Postgres;
         let rows = stmt.query_map((), |r| {
             Ok(DistrictRef {
                 id: r.get(0)?,
                 name: r.get(1)?,
                 alt_name: r.get(2)?,
-                bbox: [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?],
+                bbox: if exact {
+                    use crate::geometry::{rtree_down as down, rtree_up as up};
+                    [down(r.get(3)?), down(r.get(4)?), up(r.get(5)?), up(r.get(6)?)]
+                } else {
+                    [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?]
+                },
             })
         })?;
         rows.collect::<Result<_, _>>()

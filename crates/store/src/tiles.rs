@@ -121,8 +121,15 @@ impl Store {
         let mut stmt = self.conn.prepare_cached(both!(self.conn.dialect(), "eo_finds_clusters.sql"))?;
         let mut rows = stmt.query(rusqlite::params![w, s, e, n])?;
         let mut features = vec![];
+        // The GeoPackage's R-tree keeps a point as a box of 32-bit floats
+        // rounded down; PostGIS's exact point is rounded the same way, so
+        // that both backends draw the same clusters.
+        let exact = self.conn.dialect() == crate::Dialect::Postgres;
         while let Some(r) = rows.next()? {
-            let (fid, x, y): (i64, f64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            let (fid, mut x, mut y): (i64, f64, f64) = (r.get(0)?, r.get(1)?, r.get(2)?);
+            if exact {
+                (x, y) = (crate::geometry::rtree_down(x), crate::geometry::rtree_down(y));
+            }
             let category: String = r.get(3)?;
             let quantity: i64 = r.get(4)?;
             features.push(Feature {

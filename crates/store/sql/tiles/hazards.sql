@@ -3,3 +3,4 @@ SELECT h.fid, h.geom, h.id, h.code, h.name, h.status, h.kind, h.contamination, h
 FROM rtree_hazards_geom r
 JOIN hazards h ON h.fid = r.id
 WHERE r.minx <= ?3 AND r.maxx >= ?1 AND r.miny <= ?4 AND r.maxy >= ?2 AND h.revoked_at IS NULL
+ORDER BY +h.fid  -- `+`: sorted after the R-tree search, never a scan in key order

@@ -3,3 +3,4 @@
 SELECT c.fid, c.geom, c.name
 FROM country c
 WHERE c.shape && ST_MakeEnvelope(?1, ?2, ?3, ?4, 4326)
+ORDER BY c.fid

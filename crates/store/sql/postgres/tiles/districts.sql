@@ -3,3 +3,4 @@
 SELECT d.fid, d.geom, d.id, d.name, d.alt_name
 FROM districts d
 WHERE d.shape && ST_MakeEnvelope(?1, ?2, ?3, ?4, 4326)
+ORDER BY d.fid

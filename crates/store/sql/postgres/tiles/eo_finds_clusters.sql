@@ -4,3 +4,4 @@
 SELECT e.fid, ST_X(e.shape), ST_Y(e.shape), e.category, e.quantity
 FROM eo_finds e
 WHERE e.shape && ST_MakeEnvelope(?1, ?2, ?3, ?4, 4326) AND e.revoked_at IS NULL
+ORDER BY e.fid

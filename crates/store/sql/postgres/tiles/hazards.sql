@@ -3,3 +3,4 @@
 SELECT h.fid, h.geom, h.id, h.code, h.name, h.status, h.kind, h.contamination, h.area_remaining_m2
 FROM hazards h
 WHERE h.shape && ST_MakeEnvelope(?1, ?2, ?3, ?4, 4326) AND h.revoked_at IS NULL
+ORDER BY h.fid

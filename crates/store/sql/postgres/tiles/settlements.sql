@@ -3,4 +3,4 @@
 SELECT s.fid, s.geom, s.id, s.name, s.population
 FROM settlements s
 WHERE s.shape && ST_MakeEnvelope(?1, ?2, ?3, ?4, 4326)
-ORDER BY coalesce(s.population, 0) DESC
+ORDER BY coalesce(s.population, 0) DESC, s.fid
