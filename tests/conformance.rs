@@ -143,6 +143,23 @@ fn reports_story(db: &Path, t: &mut Transcript) {
         t.ok(db, &["report", "approve", &id]);
     }
 
+    // Field submissions (a KoBoToolbox export) become drafts, then a hazard.
+    let kobo = repo_file("tests/fixtures/kobo/nts.csv");
+    let said = t.ok(db, &["report", "import-submissions", kobo.to_str().unwrap(), "--form", "nts"]);
+    assert!(said.contains("drafted 2, rejected 0"), "{said}");
+    let draft = said
+        .lines()
+        .find_map(|l| l.strip_prefix("drafted "))
+        .unwrap()
+        .split("  ")
+        .next()
+        .unwrap()
+        .to_string();
+    t.ok(db, &["report", "list", "--state", "DRAFT", "--json"]);
+    t.ok(db, &["report", "submit-draft", &draft]);
+    t.ok(db, &["report", "approve", &draft]);
+    t.ok(db, &["report", "show", &draft, "--json"]);
+
     // History, the past, the ground, and the checks of the whole register.
     let history = json(&t.ok(db, &["history", "hazard", "AZ-AM-900001", "--json"]));
     assert!(history.as_array().is_some_and(|v| v.len() >= 4), "{history}");
@@ -340,6 +357,46 @@ fn imports_story(db: &Path, t: &mut Transcript) {
     let before = t.ok(db, &["summary", "--json"]);
     t.fails(db, &["import", bad, "--layer", "hazards"]);
     assert_eq!(t.ok(db, &["summary", "--json"]), before, "a failed import changed the register");
+
+    // EO finds grouped by report, one group naming a hazard the register does
+    // not have: with --keep-going that group is refused whole and the groups
+    // before and after it land (on PostgreSQL, held for one COPY across the
+    // refused group's rolled-back savepoint).
+    let all = json(&std::fs::read_to_string(t.path("eo_finds.geojson")).unwrap());
+    let mut features: Vec<Value> = all["features"].as_array().unwrap()[..60].to_vec();
+    let report = |f: &Value| f["properties"]["report_id"].as_str().unwrap_or_default().to_string();
+    let twice = features
+        .iter()
+        .position(|f| features.iter().filter(|g| report(g) == report(f)).count() >= 2)
+        .expect("a report with two finds");
+    let group = report(&features[twice]);
+    let first = features.iter().position(|f| report(f) == group).unwrap();
+    features[first]["properties"]["hazard"] = Value::from("AZ-XX-999999");
+    for f in &mut features {
+        f["properties"].as_object_mut().unwrap().remove("id");
+    }
+    let mixed = serde_json::json!({"type": "FeatureCollection", "features": features});
+    std::fs::write(t.dir.join("mixed.geojson"), mixed.to_string()).unwrap();
+    let said = t.fails(
+        db,
+        &[
+            "import",
+            &t.path("mixed.geojson"),
+            "--layer",
+            "eo_finds",
+            "--keep-going",
+            "--reject",
+            &t.path("rejected.geojson"),
+        ],
+    );
+    assert!(said.contains("AZ-XX-999999"), "{said}");
+    let rejected = json(&t.file("rejected.geojson"));
+    assert!(rejected["features"].as_array().is_some_and(|v| v.len() >= 2), "{rejected}");
+    let after = json(&t.ok(db, &["summary", "--json"]));
+    let destroyed = |v: &Value| {
+        v["totals"]["eo_destroyed"].as_object().unwrap().values().map(|x| x.as_i64().unwrap()).sum::<i64>()
+    };
+    assert!(destroyed(&after) > destroyed(&json(&before)), "the good groups landed");
     t.ok(db, &["audit", "verify"]);
     t.ok(db, &["verify"]);
 }

@@ -327,10 +327,9 @@ pub(crate) fn verify(conn: &Db, expect_head: Option<&str>) -> Result<Audit, Stor
     let mut audit = Audit { events: 0, head: None, broken: None, problems: Vec::new() };
     let mut prev = GENESIS.to_string();
     let mut prev_seq = 0i64;
-    let mut stmt = conn.prepare(&format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq"))?;
-    let mut rows = stmt.query(())?;
-    while let Some(row) = rows.next()? {
-        let e = event(&row)?;
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq");
+    conn.for_each(&sql, (), &mut |row| {
+        let e = event(row)?;
         let problem = if e.hash.is_empty() {
             Some("it is not sealed: it was written outside safeground".to_string())
         } else {
@@ -351,14 +350,14 @@ pub(crate) fn verify(conn: &Db, expect_head: Option<&str>) -> Result<Audit, Stor
         if let Some(problem) = problem {
             audit.broken =
                 Some(BrokenEvent { seq: e.seq, id: e.id, kind: e.kind, at: e.at, actor: e.actor, problem });
-            break;
+            return Ok(false);
         }
         audit.events += 1;
         prev = e.hash.clone();
         prev_seq = e.seq;
         audit.head = Some(AuditHead { seq: e.seq, hash: e.hash });
-    }
-    drop(rows);
+        Ok(true)
+    })?;
     if audit.broken.is_none() {
         let counter: Option<i64> = conn
             .query_row(

@@ -55,6 +55,8 @@ pub(crate) struct Pg {
     statements: RefCell<HashMap<String, postgres::Statement>>,
     /// Whether a transaction is open ([`Db::begin_write`], [`Db::begin_read`]).
     in_transaction: std::cell::Cell<bool>,
+    /// Cursors opened so far, to name the next one.
+    cursors: std::cell::Cell<u64>,
 }
 
 impl Pg {
@@ -63,6 +65,7 @@ impl Pg {
             client: RefCell::new(client),
             statements: RefCell::new(HashMap::new()),
             in_transaction: std::cell::Cell::new(false),
+            cursors: std::cell::Cell::new(0),
         }
     }
 
@@ -144,6 +147,39 @@ impl Pg {
         rows.iter().map(decode).collect()
     }
 
+    /// Every row of `sql` through a server-side cursor, [`CURSOR_BATCH`] rows
+    /// at a time. The parameters are written into the statement as literals
+    /// (a cursor's query takes no bind parameters). Outside a transaction the
+    /// cursor is `WITH HOLD`: the server keeps the result, not the client.
+    fn for_each(
+        &self,
+        sql: &str,
+        values: &[Value],
+        f: &mut dyn FnMut(&Row<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        let n = self.cursors.get();
+        self.cursors.set(n + 1);
+        let name = format!("sg_cursor_{n}");
+        let hold = if self.in_transaction.get() { "" } else { " WITH HOLD" };
+        let text = placeholders_to_literals(sql, values);
+        self.batch(&format!("DECLARE {name} NO SCROLL CURSOR{hold} FOR {text}"))?;
+        let walked = (|| loop {
+            let rows = self.query_once(&format!("FETCH {CURSOR_BATCH} FROM {name}"))?;
+            if rows.is_empty() {
+                return Ok(());
+            }
+            for row in rows {
+                if !f(&Row::Postgres(row))? {
+                    return Ok(());
+                }
+            }
+        })();
+        // After an error inside a transaction the transaction is aborted and
+        // takes the cursor with it; the CLOSE then fails, harmlessly.
+        let closed = self.batch(&format!("CLOSE {name}"));
+        walked.and(closed.or_else(|e| if self.in_transaction.get() { Ok(()) } else { Err(e) }))
+    }
+
     /// Runs statements separated by semicolons, without parameters.
     pub(crate) fn batch(&self, sql: &str) -> Result<(), StoreError> {
         self.client_mut()?.batch_execute(sql).map_err(|e| pg_error(e, ""))
@@ -192,8 +228,37 @@ pub(crate) fn pg_error(e: postgres::Error, sql: &str) -> StoreError {
     StoreError::Backend { detail }
 }
 
+/// Rows a PostgreSQL cursor hands over at a time.
+const CURSOR_BATCH: usize = 5000;
+
 /// `?N` and `?` placeholders as PostgreSQL's `$N`, outside quoted text.
 pub(crate) fn placeholders_to_dollar(sql: &str) -> String {
+    rewrite_placeholders(sql, |n| format!("${n}"))
+}
+
+/// `?N` and `?` placeholders replaced by the values as SQL literals.
+fn placeholders_to_literals(sql: &str, values: &[Value]) -> String {
+    rewrite_placeholders(sql, |n| values.get(n - 1).map_or_else(|| "NULL".to_string(), literal))
+}
+
+/// A value as a PostgreSQL literal (standard_conforming_strings is on).
+fn literal(v: &Value) -> String {
+    match v {
+        Value::Null => "NULL".into(),
+        Value::Integer(i) => i.to_string(),
+        Value::Real(f) if f.is_nan() => "'NaN'::float8".into(),
+        Value::Real(f) if f.is_infinite() => {
+            if *f > 0.0 { "'Infinity'::float8" } else { "'-Infinity'::float8" }.into()
+        }
+        Value::Real(f) => format!("{f:?}::float8"),
+        Value::Text(t) => format!("'{}'", t.replace('\'', "''")),
+        Value::Blob(b) => format!("'\\x{}'::bytea", crate::audit::hex(b)),
+    }
+}
+
+/// `sql` with each placeholder (`?N`, or `?` numbered in order) outside quoted
+/// text and comments replaced by `with(N)`.
+fn rewrite_placeholders(sql: &str, with: impl Fn(usize) -> String) -> String {
     let mut out = String::with_capacity(sql.len() + 8);
     let mut next = 1;
     let mut chars = sql.chars().peekable();
@@ -226,13 +291,14 @@ pub(crate) fn placeholders_to_dollar(sql: &str) -> String {
                     digits.push(*d);
                     chars.next();
                 }
-                out.push('$');
-                if digits.is_empty() {
-                    out.push_str(&next.to_string());
-                    next += 1;
-                } else {
-                    out.push_str(&digits);
-                }
+                let n = match digits.parse::<usize>() {
+                    Ok(n) => n,
+                    Err(_) => {
+                        next += 1;
+                        next - 1
+                    }
+                };
+                out.push_str(&with(n));
             }
             None => out.push(c),
         }
@@ -496,6 +562,32 @@ impl Db {
         self.prepare_cached(sql)?.query_row(params, f)
     }
 
+    /// Every row of a query that may be long (a whole layer, the history),
+    /// passed to `f` until it returns `Ok(false)`; `f` may run other
+    /// statements between rows. SQLite steps through the rows; PostgreSQL
+    /// reads them through a server-side cursor a batch at a time, so memory
+    /// holds one batch whatever the size.
+    pub(crate) fn for_each(
+        &self,
+        sql: &str,
+        params: impl Params,
+        f: &mut dyn FnMut(&Row<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
+        match self {
+            Db::Sqlite(_) => {
+                let mut stmt = self.prepare_cached(sql)?;
+                let mut rows = stmt.query(params)?;
+                while let Some(row) = rows.next()? {
+                    if !f(&row)? {
+                        break;
+                    }
+                }
+                Ok(())
+            }
+            Db::Postgres(pg) => pg.for_each(sql, &params.values()?, f),
+        }
+    }
+
     /// Statements separated by semicolons, without parameters.
     pub(crate) fn execute_batch(&self, sql: &str) -> Result<(), StoreError> {
         match self {
@@ -740,6 +832,43 @@ fn numeric(raw: &[u8]) -> Result<Value, Box<dyn std::error::Error + Sync + Send>
     Ok(Value::Real(if negative { -real } else { real }))
 }
 
+/// A value in COPY's text format.
+pub(crate) fn copy_text(out: &mut Vec<u8>, v: ValueRef<'_>) {
+    match v {
+        ValueRef::Null => out.extend_from_slice(b"\\N"),
+        ValueRef::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
+        ValueRef::Real(f) => out.extend_from_slice(format!("{f:?}").as_bytes()),
+        ValueRef::Text(t) => {
+            for &b in t {
+                match b {
+                    b'\\' => out.extend_from_slice(b"\\\\"),
+                    b'\t' => out.extend_from_slice(b"\\t"),
+                    b'\n' => out.extend_from_slice(b"\\n"),
+                    b'\r' => out.extend_from_slice(b"\\r"),
+                    _ => out.push(b),
+                }
+            }
+        }
+        ValueRef::Blob(b) => {
+            out.extend_from_slice(b"\\\\x");
+            out.extend_from_slice(crate::audit::hex(b).as_bytes());
+        }
+    }
+}
+
+/// Rows in COPY's text format sent by `sql` (`COPY … FROM STDIN`).
+pub(crate) fn copy_in(db: &Db, sql: &str, data: &[u8]) -> Result<(), StoreError> {
+    use std::io::Write;
+    let Db::Postgres(pg) = db else {
+        return Err(StoreError::Backend { detail: "COPY is PostgreSQL's".into() });
+    };
+    let mut client = pg.client()?;
+    let mut w = client.copy_in(sql).map_err(|e| pg_error(e, sql))?;
+    w.write_all(data).map_err(|e| StoreError::Backend { detail: format!("{sql}: {e}") })?;
+    w.finish().map_err(|e| pg_error(e, sql))?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -752,6 +881,17 @@ mod tests {
             ),
             "SELECT a FROM t WHERE b = $1 AND c = '?2' AND d = $12 -- what?\n AND e = $1"
         );
+    }
+
+    #[test]
+    fn literals_are_quoted_and_typed() {
+        let values =
+            [Value::Text("O'Brien".into()), Value::Integer(-3), Value::Null, Value::Blob(vec![0xab])];
+        assert_eq!(
+            placeholders_to_literals("SELECT ?1, ?2, ?3, ?4, '?1'", &values),
+            "SELECT 'O''Brien', -3, NULL, '\\xab'::bytea, '?1'"
+        );
+        assert_eq!(literal(&Value::Real(0.5)), "0.5::float8");
     }
 
     #[test]

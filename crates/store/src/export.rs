@@ -54,11 +54,10 @@ impl Store {
             }
         }
         let bound = bound.unwrap_or("9999-12-31T00:00:00Z");
-        let mut stmt = self.conn.prepare(sql(layer, self.conn.dialect()))?;
-        let mut rows = stmt.query(rusqlite::params![bound, district])?;
         let n = layer.columns().len();
         let mut count = 0;
-        while let Some(r) = rows.next()? {
+        let sql = sql(layer, self.conn.dialect());
+        self.conn.for_each(sql, rusqlite::params![bound, district], &mut |r| {
             let geometry = match r.get_ref(0)? {
                 ValueRef::Blob(b) => Some(
                     decode_gpkg(b)
@@ -85,7 +84,8 @@ impl Store {
                 source,
             })?;
             count += 1;
-        }
+            Ok(true)
+        })?;
         Ok(count)
     }
 }

@@ -36,24 +36,30 @@ impl Writer<'_> {
     /// Marks a point this transaction can roll back to.
     pub fn savepoint(&mut self) -> Result<(), StoreError> {
         self.tx.execute_batch("SAVEPOINT sg_item")?;
+        self.pending_finds.mark();
         Ok(())
     }
 
     /// Keeps what was written since [`Writer::savepoint`].
     pub fn release_savepoint(&mut self) -> Result<(), StoreError> {
         self.tx.execute_batch("RELEASE sg_item")?;
+        self.pending_finds.release();
         Ok(())
     }
 
     /// Undoes what was written since [`Writer::savepoint`].
     pub fn rollback_savepoint(&mut self) -> Result<(), StoreError> {
         self.tx.execute_batch("ROLLBACK TO sg_item; RELEASE sg_item")?;
+        self.pending_finds.roll_back();
         self.context = None;
         self.hazards_touched.clear();
         Ok(())
     }
 
     fn exists(&self, table: &str, id: Uuid) -> Result<bool, StoreError> {
+        if table == "eo_finds" && self.pending_finds.holds(&uuid_text(id)) {
+            return Ok(true);
+        }
         let sql = format!("SELECT count(*) > 0 FROM {table} WHERE id = ?1");
         self.tx.prepare_cached(&sql)?.query_row([uuid_text(id)], |r| r.get(0))
     }

@@ -1,5 +1,8 @@
 //! safeground's storage: the national register in one SQLite file that is a
-//! valid GeoPackage 1.3, so that QGIS and GDAL open it as it is.
+//! valid GeoPackage 1.3, so that QGIS and GDAL open it as it is — or, for a
+//! national server, in a PostgreSQL/PostGIS database holding the same tables
+//! and values (`Store::open("postgres://…")`; see `db.rs` for how one body of
+//! SQL serves both, and `migrate.rs` for moving a register between them).
 //!
 //! Only this crate knows SQL. The schema lives in `migrations/NNNN_*.sql`,
 //! applied in order and recorded in `sg_meta.schema_version`; longer queries

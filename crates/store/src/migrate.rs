@@ -11,9 +11,8 @@
 
 use crate::db::{Db, Row};
 use crate::{Store, StoreError};
-use rusqlite::types::{Value, ValueRef};
+use rusqlite::types::Value;
 use sha2::{Digest, Sha256};
-use std::io::Write;
 use std::path::Path;
 
 /// The tables a register holds, with the key they are copied and checked in.
@@ -126,14 +125,14 @@ impl Store {
             let mut sink = Sink::new(&tx, table, &list, columns.len())?;
             let mut h = Sha256::new();
             let mut rows = 0u64;
-            for_each(&read, &select, &mut |row| {
+            read.for_each(&select, (), &mut |row| {
                 hash_row(&mut h, row)?;
                 sink.push(row)?;
                 rows += 1;
                 if rows.is_multiple_of(10_000) {
                     progress(table, done + rows, total);
                 }
-                Ok(())
+                Ok(true)
             })?;
             sink.finish()?;
             done += rows;
@@ -150,11 +149,11 @@ impl Store {
         let mut h = Sha256::new();
         let mut extents = Vec::new();
         let mut rows = 0;
-        for_each(&read, &contents, &mut |row| {
+        read.for_each(&contents, (), &mut |row| {
             hash_row(&mut h, row)?;
             extents.push((0..6).map(|i| row.get_ref(i).map(Value::from)).collect::<Result<Vec<_>, _>>()?);
             rows += 1;
-            Ok(())
+            Ok(true)
         })?;
         for e in extents {
             let mut v = e[1..].to_vec();
@@ -180,7 +179,7 @@ impl Store {
                 None => contents.clone(),
             };
             let mut h = Sha256::new();
-            for_each(&tx, &sql, &mut |row| hash_row(&mut h, row))?;
+            tx.for_each(&sql, (), &mut |row| hash_row(&mut h, row).map(|()| true))?;
             c.target = crate::audit::hex(&h.finalize());
         }
         let bad: Vec<&str> = copies.iter().filter(|c| !c.matches()).map(|c| c.table.as_str()).collect();
@@ -271,39 +270,6 @@ fn hash_row(h: &mut Sha256, row: &Row<'_>) -> Result<(), StoreError> {
     Ok(())
 }
 
-/// Every row of `sql`, one at a time: SQLite steps through them; PostgreSQL
-/// fetches them through a cursor, ten thousand at a time (the caller is in a
-/// transaction).
-fn for_each(
-    db: &Db,
-    sql: &str,
-    f: &mut dyn FnMut(&Row<'_>) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    match db {
-        Db::Sqlite(_) => {
-            let mut stmt = db.prepare(sql)?;
-            let mut rows = stmt.query(())?;
-            while let Some(row) = rows.next()? {
-                f(&row)?;
-            }
-        }
-        Db::Postgres(pg) => {
-            pg.batch(&format!("DECLARE sg_copy NO SCROLL CURSOR FOR {sql}"))?;
-            loop {
-                let rows = pg.query_once("FETCH 10000 FROM sg_copy")?;
-                if rows.is_empty() {
-                    break;
-                }
-                for row in rows {
-                    f(&Row::Postgres(row))?;
-                }
-            }
-            pg.batch("CLOSE sg_copy")?;
-        }
-    }
-    Ok(())
-}
-
 /// Where the rows of one table go: a COPY into PostgreSQL, prepared inserts
 /// into SQLite.
 enum Sink<'a> {
@@ -343,7 +309,7 @@ impl<'a> Sink<'a> {
                     if i > 0 {
                         buffer.push(b'\t');
                     }
-                    copy_text(buffer, v);
+                    crate::db::copy_text(buffer, v);
                     i += 1;
                 }
                 buffer.push(b'\n');
@@ -357,12 +323,9 @@ impl<'a> Sink<'a> {
 
     /// Sends what is buffered; the COPY stays open until [`Sink::finish`].
     fn flush(&mut self) -> Result<(), StoreError> {
-        if let Sink::Postgres { db: Db::Postgres(pg), sql, buffer } = self {
+        if let Sink::Postgres { db, sql, buffer } = self {
             // A COPY per megabyte, all in the one transaction.
-            let mut client = pg.client()?;
-            let mut w = client.copy_in(sql.as_str()).map_err(|e| crate::db::pg_error(e, sql))?;
-            w.write_all(buffer).map_err(|e| StoreError::Backend { detail: format!("{sql}: {e}") })?;
-            w.finish().map_err(|e| crate::db::pg_error(e, sql))?;
+            crate::db::copy_in(db, sql, buffer)?;
             buffer.clear();
         }
         Ok(())
@@ -378,33 +341,10 @@ impl<'a> Sink<'a> {
     }
 }
 
-/// A value in COPY's text format.
-fn copy_text(out: &mut Vec<u8>, v: ValueRef<'_>) {
-    match v {
-        ValueRef::Null => out.extend_from_slice(b"\\N"),
-        ValueRef::Integer(i) => out.extend_from_slice(i.to_string().as_bytes()),
-        ValueRef::Real(f) => out.extend_from_slice(format!("{f:?}").as_bytes()),
-        ValueRef::Text(t) => {
-            for &b in t {
-                match b {
-                    b'\\' => out.extend_from_slice(b"\\\\"),
-                    b'\t' => out.extend_from_slice(b"\\t"),
-                    b'\n' => out.extend_from_slice(b"\\n"),
-                    b'\r' => out.extend_from_slice(b"\\r"),
-                    _ => out.push(b),
-                }
-            }
-        }
-        ValueRef::Blob(b) => {
-            out.extend_from_slice(b"\\\\x");
-            out.extend_from_slice(crate::audit::hex(b).as_bytes());
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use crate::db::copy_text;
+    use rusqlite::types::ValueRef;
 
     #[test]
     fn copy_text_escapes_what_copy_reads_specially() {

@@ -397,7 +397,9 @@ fn connect(url: &Path, create: bool) -> Result<(Db, std::path::PathBuf), StoreEr
         });
     }
     // The register's times are UTC text; the server's own clock is read as UTC too.
-    db.execute_batch("SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'")?;
+    db.execute_batch(
+        "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET standard_conforming_strings = on",
+    )?;
     Ok((db, shown))
 }
 

@@ -646,7 +646,8 @@ impl Writer<'_> {
             .chain(r.session.iter().filter_map(|x| x.id.map(|i| ("eore_sessions", "EORE session", i))));
         for (table, what, given) in given_ids {
             let sql = format!("SELECT count(*) > 0 FROM {table} WHERE id = ?1");
-            let taken: bool = self.tx.prepare_cached(&sql)?.query_row([uuid_text(given)], |x| x.get(0))?;
+            let taken: bool = (table == "eo_finds" && self.pending_finds.holds(&uuid_text(given)))
+                || self.tx.prepare_cached(&sql)?.query_row([uuid_text(given)], |x| x.get(0))?;
             if taken {
                 problems.push(format!("{what} {given} is already in the register"));
             }
@@ -919,6 +920,8 @@ impl Writer<'_> {
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "an unapproval needs a reason"));
         }
+        // It changes EO finds: those waiting for their COPY go first.
+        self.write_pending_finds()?;
         let (_, state, _, _) = self.load(&id)?;
         if state != "APPROVED" {
             return Err(self.not_in_state(&id, "APPROVED", None)?);

@@ -57,6 +57,45 @@ fn differs(a: &ReleaseFigures, b: &ReleaseFigures, tolerance: f64) -> f64 {
     .fold(0.0, f64::max)
 }
 
+/// Hazards recomputed together, spread over every core.
+const CHUNK: usize = 2048;
+
+/// Recomputes `chunk` on `threads` threads and adds it to `out`.
+fn fold(chunk: &[Item], threads: usize, tolerance: f64, out: &mut Verification) {
+    let per = chunk.len().div_ceil(threads).max(1);
+    let results: Vec<Vec<(String, ReleaseFigures, ReleaseFigures, usize)>> = std::thread::scope(|s| {
+        let handles: Vec<_> = chunk
+            .chunks(per)
+            .map(|part| {
+                s.spawn(move || {
+                    part.iter()
+                        .map(|it| {
+                            let refs: Vec<_> = it.released.iter().map(|(o, g)| (*o, g)).collect();
+                            let figures = account(&it.geometry, &refs).figures();
+                            (it.code.clone(), it.stored, figures, it.released.len())
+                        })
+                        .collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+    });
+    for (code, stored, computed, n) in results.into_iter().flatten() {
+        out.hazards += 1;
+        out.released_polygons += n;
+        out.remaining_m2 += computed.remaining;
+        let d = differs(&stored, &computed, tolerance);
+        out.max_difference_m2 = out.max_difference_m2.max(
+            [(stored.remaining - computed.remaining).abs(), (stored.recorded - computed.recorded).abs()]
+                .into_iter()
+                .fold(0.0, f64::max),
+        );
+        if d > 0.0 {
+            out.mismatches.push(Mismatch { code, stored, computed });
+        }
+    }
+}
+
 impl Store {
     /// Recomputes every hazard in force; a figure differing by more than
     /// `tolerance` (relative, and at least 1 m² × tolerance) is a mismatch.
@@ -69,23 +108,15 @@ impl Store {
             mismatches: vec![],
         };
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
-        let mut hazards = self.conn.prepare(
-            "SELECT id, code, geom, area_recorded_m2, area_cancelled_m2, area_reduced_m2, area_cleared_m2,
-                    area_remaining_m2 FROM hazards WHERE revoked_at IS NULL ORDER BY fid",
-        )?;
         let mut released = self.conn.prepare_cached(
             "SELECT outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL ORDER BY fid",
         )?;
-        let mut rows = hazards.query(())?;
-        let mut chunk: Vec<Item> = Vec::with_capacity(2048);
-        let mut done = false;
-        while !done {
-            chunk.clear();
-            while chunk.len() < 2048 {
-                let Some(r) = rows.next()? else {
-                    done = true;
-                    break;
-                };
+        let mut chunk: Vec<Item> = Vec::with_capacity(CHUNK);
+        self.conn.for_each(
+            "SELECT id, code, geom, area_recorded_m2, area_cancelled_m2, area_reduced_m2, area_cleared_m2,
+                    area_remaining_m2 FROM hazards WHERE revoked_at IS NULL ORDER BY fid",
+            (),
+            &mut |r| {
                 let id: String = r.get(0)?;
                 let code: String = r.get(1)?;
                 let blob: Vec<u8> = r.get(2)?;
@@ -109,44 +140,14 @@ impl Store {
                     parts.push((outcome, read_multipolygon(&g, &format!("hazard {code}"))?));
                 }
                 chunk.push(Item { code, stored, geometry, released: parts });
-            }
-            let per = chunk.len().div_ceil(threads).max(1);
-            let results: Vec<Vec<(String, ReleaseFigures, ReleaseFigures, usize)>> =
-                std::thread::scope(|s| {
-                    let handles: Vec<_> = chunk
-                        .chunks(per)
-                        .map(|part| {
-                            s.spawn(move || {
-                                part.iter()
-                                    .map(|it| {
-                                        let refs: Vec<_> = it.released.iter().map(|(o, g)| (*o, g)).collect();
-                                        let figures = account(&it.geometry, &refs).figures();
-                                        (it.code.clone(), it.stored, figures, it.released.len())
-                                    })
-                                    .collect::<Vec<_>>()
-                            })
-                        })
-                        .collect();
-                    handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
-                });
-            for (code, stored, computed, n) in results.into_iter().flatten() {
-                out.hazards += 1;
-                out.released_polygons += n;
-                out.remaining_m2 += computed.remaining;
-                let d = differs(&stored, &computed, tolerance);
-                out.max_difference_m2 = out.max_difference_m2.max(
-                    [
-                        (stored.remaining - computed.remaining).abs(),
-                        (stored.recorded - computed.recorded).abs(),
-                    ]
-                    .into_iter()
-                    .fold(0.0, f64::max),
-                );
-                if d > 0.0 {
-                    out.mismatches.push(Mismatch { code, stored, computed });
+                if chunk.len() == CHUNK {
+                    fold(&chunk, threads, tolerance, &mut out);
+                    chunk.clear();
                 }
-            }
-        }
+                Ok(true)
+            },
+        )?;
+        fold(&chunk, threads, tolerance, &mut out);
         Ok(out)
     }
 }

@@ -31,6 +31,51 @@ pub struct Writer<'t> {
     pub(crate) districts_changed: bool,
     /// The first event this transaction recorded: it seals that one and those after.
     pub(crate) first_event: Option<i64>,
+    /// PostgreSQL: EO finds waiting to be written by one COPY (see [`PendingFinds`]).
+    pub(crate) pending_finds: PendingFinds,
+}
+
+/// EO finds an import's approvals made, on PostgreSQL, written together by
+/// `COPY` instead of a statement each (an import of a million finds is a
+/// million round trips otherwise). Nothing reads `eo_finds` while an import
+/// runs but the check that a find's UUID is new, which asks this buffer too;
+/// the buffer is written before the seal reads the finds back, before an
+/// unapproval changes them, and when it holds [`PendingFinds::ROWS`] rows. A
+/// savepoint rolled back drops the rows written since.
+#[derive(Debug, Default)]
+pub(crate) struct PendingFinds {
+    data: Vec<u8>,
+    ids: Vec<String>,
+    known: std::collections::HashSet<String>,
+    savepoint: Option<(usize, usize)>,
+}
+
+impl PendingFinds {
+    const ROWS: usize = 20_000;
+    const COLUMNS: &'static str =
+        "geom, id, activity_id, hazard_id, district_id, found_on, category, eo_type, \
+        quantity, condition, fuze_state, disposal, report_id, recorded_at";
+
+    pub(crate) fn holds(&self, id: &str) -> bool {
+        self.known.contains(id)
+    }
+
+    pub(crate) fn mark(&mut self) {
+        self.savepoint = Some((self.data.len(), self.ids.len()));
+    }
+
+    pub(crate) fn release(&mut self) {
+        self.savepoint = None;
+    }
+
+    pub(crate) fn roll_back(&mut self) {
+        if let Some((bytes, rows)) = self.savepoint.take() {
+            self.data.truncate(bytes);
+            for id in self.ids.drain(rows..) {
+                self.known.remove(&id);
+            }
+        }
+    }
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -86,6 +131,7 @@ impl<'t> Writer<'t> {
             districts,
             districts_changed: false,
             first_event: None,
+            pending_finds: PendingFinds::default(),
         }
     }
 
@@ -124,6 +170,7 @@ impl<'t> Writer<'t> {
     /// Widens the extents in gpkg_contents (GDAL and QGIS read them) to take in
     /// what this transaction wrote. The register only grows, so extents only widen.
     pub(crate) fn finish(&mut self) -> Result<(), StoreError> {
+        self.write_pending_finds()?;
         // Only what this transaction recorded: an event slipped into the file
         // by other means stays unsealed, and `audit verify` names it.
         if let Some(first) = self.first_event {
@@ -445,12 +492,67 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
+    /// Writes the EO finds waiting for a COPY (PostgreSQL); see [`PendingFinds`].
+    pub(crate) fn write_pending_finds(&mut self) -> Result<(), StoreError> {
+        let p = &mut self.pending_finds;
+        if p.data.is_empty() {
+            return Ok(());
+        }
+        crate::db::copy_in(
+            self.tx,
+            &format!("COPY eo_finds ({}) FROM STDIN", PendingFinds::COLUMNS),
+            &p.data,
+        )?;
+        p.data.clear();
+        p.ids.clear();
+        p.known.clear();
+        p.savepoint = p.savepoint.map(|_| (0, 0));
+        Ok(())
+    }
+
     pub(crate) fn insert_eo_find(&mut self, e: &EoFind) -> Result<(), StoreError> {
         if e.quantity <= 0 {
             return Err(invalid(
                 format!("EO find {}", e.id),
                 format!("quantity {} is not a positive count", e.quantity),
             ));
+        }
+        if self.tx.dialect() == crate::Dialect::Postgres && self.context.is_some() {
+            use rusqlite::types::Value;
+            let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+            let (report, at) = self.context.clone().unzip();
+            let row = [
+                Value::Blob(point_blob(&e.location)),
+                Value::Text(uuid_text(e.id)),
+                text(opt_uuid(e.activity_id)),
+                text(opt_uuid(e.hazard_id)),
+                text(opt_uuid(e.district_id)),
+                Value::Text(date_text(e.found_on)),
+                Value::Text(e.category.code().into()),
+                Value::Text(e.eo_type.clone()),
+                Value::Integer(e.quantity),
+                Value::Text(e.condition.code().into()),
+                text(e.fuze_state.clone()),
+                Value::Text(e.disposal.code().into()),
+                text(report),
+                text(at),
+            ];
+            let p = &mut self.pending_finds;
+            for (i, v) in row.iter().enumerate() {
+                if i > 0 {
+                    p.data.push(b'\t');
+                }
+                crate::db::copy_text(&mut p.data, v.into());
+            }
+            p.data.push(b'\n');
+            let id = uuid_text(e.id);
+            p.known.insert(id.clone());
+            p.ids.push(id);
+            self.touch("eo_finds", &e.location);
+            if self.pending_finds.ids.len() >= PendingFinds::ROWS && self.pending_finds.savepoint.is_none() {
+                self.write_pending_finds()?;
+            }
+            return Ok(());
         }
         self.tx
             .prepare_cached(
