@@ -526,3 +526,55 @@ fn a_value_postgres_cannot_hold_stops_the_migration_whole() {
     let said = ok(&pg.url, &["hazards", "list", "--json"]);
     assert_eq!(said.trim(), "[]", "{said}");
 }
+
+/// The sealed history holds on PostgreSQL as on a GeoPackage: an edit made
+/// with psql behind safeground's back (even with the append-only trigger
+/// disabled by a superuser) fails `audit verify`, naming what changed.
+#[test]
+fn edits_behind_safeground_s_back_fail_the_audit_on_postgis() {
+    let Some(pg) = PgDatabase::create("tamper") else { return };
+    let url = pg.url.to_str().unwrap();
+    ok(&pg.url, &["demo", "--scale", "10", "--no-serve"]);
+    ok(&pg.url, &["audit", "verify"]);
+    let broken = || {
+        let out = safeground(&pg.url, &["audit", "verify"]);
+        assert!(!out.status.success(), "the audit passed");
+        format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+    };
+    let psql = |sql: &str| {
+        let out = std::process::Command::new("psql")
+            .args([url, "-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    // The append-only trigger refuses a plain edit of the history.
+    let refused = std::process::Command::new("psql")
+        .args([
+            url,
+            "-qAtX",
+            "-v",
+            "ON_ERROR_STOP=1",
+            "-c",
+            "UPDATE events SET actor = 'someone else' WHERE seq = 3",
+        ])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(String::from_utf8_lossy(&refused.stderr).contains("append-only"));
+    // A report's text changed: its submission's digest no longer matches.
+    psql("UPDATE reports SET body = replace(body, '\"', '\"') || ' ' WHERE fid = (SELECT min(fid) FROM reports)");
+    let err = broken();
+    assert!(err.contains("what it recorded has changed"), "{err}");
+    psql("UPDATE reports SET body = rtrim(body) WHERE fid = (SELECT min(fid) FROM reports)");
+    ok(&pg.url, &["audit", "verify"]);
+    // An event deleted with the trigger disabled: the chain names the gap.
+    psql(
+        "ALTER TABLE events DISABLE TRIGGER USER;
+         DELETE FROM events WHERE seq = (SELECT min(seq) FROM events e WHERE seq > 5 AND kind = 'REPORT_SUBMITTED'
+           AND NOT EXISTS (SELECT 1 FROM hazard_versions v WHERE v.event_id = e.id));
+         ALTER TABLE events ENABLE TRIGGER USER",
+    );
+    let err = broken();
+    assert!(err.contains("are missing"), "{err}");
+}

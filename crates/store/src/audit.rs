@@ -322,42 +322,114 @@ impl Audit {
     }
 }
 
-/// Walks the chain and checks the records against it.
-pub(crate) fn verify(conn: &Db, expect_head: Option<&str>) -> Result<Audit, StoreError> {
+/// The digest `e` should have, or `None` where it is not recomputed (an
+/// unsealed event; accounts and tokens, which change by design).
+fn recomputed(db: &Db, e: &Event) -> Result<Option<String>, StoreError> {
+    if content(&e.kind).1 && !e.hash.is_empty() {
+        digest(db, e).map(Some)
+    } else {
+        Ok(None)
+    }
+}
+
+/// Events whose digests are recomputed together, spread over the workers.
+const VERIFY_BATCH: usize = 4096;
+
+/// The digest each event of `batch` should have (`None` where it is not
+/// recomputed: accounts and tokens, which change by design), computed on
+/// the worker connections at once, in order.
+fn digests(batch: &[Event], workers: &mut [&mut Db]) -> Result<Vec<Option<String>>, StoreError> {
+    let per = batch.len().div_ceil(workers.len().max(1)).max(1);
+    let parts: Vec<Result<Vec<Option<String>>, StoreError>> = std::thread::scope(|s| {
+        let handles: Vec<_> = batch
+            .chunks(per)
+            .zip(workers.iter_mut())
+            .map(|(part, db)| {
+                s.spawn(move || {
+                    let db: &Db = db;
+                    part.iter().map(|e| recomputed(db, e)).collect::<Result<Vec<_>, _>>()
+                })
+            })
+            .collect();
+        handles
+            .into_iter()
+            .map(|h| {
+                h.join()
+                    .unwrap_or_else(|_| Err(StoreError::Backend { detail: "a digest worker failed".into() }))
+            })
+            .collect()
+    });
+    let mut out = Vec::with_capacity(batch.len());
+    for p in parts {
+        out.extend(p?);
+    }
+    Ok(out)
+}
+
+/// Walks the chain and checks the records against it; `workers`, when
+/// given, are connections of their own that recompute the digests.
+pub(crate) fn verify(
+    conn: &Db,
+    workers: &mut [&mut Db],
+    expect_head: Option<&str>,
+) -> Result<Audit, StoreError> {
     let mut audit = Audit { events: 0, head: None, broken: None, problems: Vec::new() };
     let mut prev = GENESIS.to_string();
     let mut prev_seq = 0i64;
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq");
-    conn.for_each(&sql, (), &mut |row| {
-        let e = event(row)?;
-        let problem = if e.hash.is_empty() {
-            Some("it is not sealed: it was written outside safeground".to_string())
+    let mut batch: Vec<Event> = Vec::with_capacity(VERIFY_BATCH);
+    let mut check = |batch: &mut Vec<Event>, audit: &mut Audit| -> Result<bool, StoreError> {
+        let digests = if workers.is_empty() {
+            batch.iter().map(|e| recomputed(conn, e)).collect::<Result<Vec<_>, _>>()?
         } else {
-            let (_, fixed) = content(&e.kind);
-            let d = if fixed { digest(conn, &e)? } else { e.digest.clone() };
-            if d != e.digest {
-                Some(format!("what it recorded has changed since ({})", what_it_wrote(&e)))
-            } else if chain(&prev, &e, &d) != e.hash {
-                Some(if e.seq != prev_seq + 1 {
-                    format!("events between seq {prev_seq} and {} are missing", e.seq)
-                } else {
-                    "its fields, or an event before it, have changed since it was recorded".to_string()
-                })
-            } else {
-                None
-            }
+            digests(batch, workers)?
         };
-        if let Some(problem) = problem {
-            audit.broken =
-                Some(BrokenEvent { seq: e.seq, id: e.id, kind: e.kind, at: e.at, actor: e.actor, problem });
-            return Ok(false);
+        for (e, d) in batch.drain(..).zip(digests) {
+            let problem = if e.hash.is_empty() {
+                Some("it is not sealed: it was written outside safeground".to_string())
+            } else {
+                let d = d.unwrap_or_else(|| e.digest.clone());
+                if d != e.digest {
+                    Some(format!("what it recorded has changed since ({})", what_it_wrote(&e)))
+                } else if chain(&prev, &e, &d) != e.hash {
+                    Some(if e.seq != prev_seq + 1 {
+                        format!("events between seq {prev_seq} and {} are missing", e.seq)
+                    } else {
+                        "its fields, or an event before it, have changed since it was recorded".to_string()
+                    })
+                } else {
+                    None
+                }
+            };
+            if let Some(problem) = problem {
+                audit.broken = Some(BrokenEvent {
+                    seq: e.seq,
+                    id: e.id,
+                    kind: e.kind,
+                    at: e.at,
+                    actor: e.actor,
+                    problem,
+                });
+                return Ok(false);
+            }
+            audit.events += 1;
+            prev = e.hash.clone();
+            prev_seq = e.seq;
+            audit.head = Some(AuditHead { seq: e.seq, hash: e.hash });
         }
-        audit.events += 1;
-        prev = e.hash.clone();
-        prev_seq = e.seq;
-        audit.head = Some(AuditHead { seq: e.seq, hash: e.hash });
         Ok(true)
+    };
+    let mut going = true;
+    conn.for_each(&sql, (), &mut |row| {
+        batch.push(event(row)?);
+        if batch.len() == VERIFY_BATCH {
+            going = check(&mut batch, &mut audit)?;
+        }
+        Ok(going)
     })?;
+    if going {
+        check(&mut batch, &mut audit)?;
+    }
     if audit.broken.is_none() {
         let counter: Option<i64> = conn
             .query_row(

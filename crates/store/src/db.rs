@@ -17,7 +17,10 @@
 //! - A PostgreSQL connection is used by one thread at a time (the store is not
 //!   `Sync`); its statements are prepared once and cached by their text.
 //! - Rows of a PostgreSQL query are fetched whole before the caller sees the
-//!   first one, so a caller may run other statements while it walks them.
+//!   first one, so a caller may run other statements while it walks them;
+//!   a query that may be long (a whole layer, the history) goes through
+//!   [`Db::for_each`] instead, which reads a server-side cursor a batch at a
+//!   time.
 
 use crate::StoreError;
 use postgres::types::{FromSql as PgFromSql, IsNull, ToSql as PgToSql, Type};

@@ -59,7 +59,12 @@ impl Store {
         conn.execute_batch(&format!(
             "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION};"
         ))?;
-        let mut store = Store { conn: Db::Sqlite(conn), path: path.to_path_buf(), districts: None };
+        let mut store = Store {
+            conn: Db::Sqlite(conn),
+            path: path.to_path_buf(),
+            target: path.to_path_buf(),
+            districts: None,
+        };
         store.configure()?;
         store.migrate(0)?;
         Ok(store)
@@ -79,7 +84,8 @@ impl Store {
         )
         .map_err(|e| classify(&path_buf, e))?;
         let version = inspect(&conn, &path_buf)?;
-        let mut store = Store { conn: Db::Sqlite(conn), path: path_buf, districts: None };
+        let mut store =
+            Store { conn: Db::Sqlite(conn), target: path_buf.clone(), path: path_buf, districts: None };
         store.configure()?;
         store.migrate(version)?;
         Ok(store)
@@ -277,7 +283,7 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { path: shown, found: version, supported: SCHEMA_VERSION });
         }
-        let store = Store { conn: db, path: shown, districts: None };
+        let store = Store { conn: db, path: shown, target: url.to_path_buf(), districts: None };
         store.migrate_postgres(version)?;
         Ok(store)
     }
@@ -299,7 +305,7 @@ impl Store {
                 ),
             });
         }
-        let store = Store { conn: db, path: shown, districts: None };
+        let store = Store { conn: db, path: shown, target: url.to_path_buf(), districts: None };
         store.migrate_postgres(0)?;
         Ok(store)
     }
