@@ -463,10 +463,16 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
 }
 
 /// The key under which consecutive records of `layer` belong to one report:
-/// released areas and EO finds exported from one report go back as one.
+/// released areas and EO finds exported from one report go back as one. The
+/// report is one hazard's and one organisation's, so records naming another
+/// hazard or organisation start a report of their own instead of being
+/// filed under the first one's.
 pub fn group_key(layer: Layer, rec: &InRecord) -> Option<String> {
     match layer {
-        Layer::ReleasedAreas | Layer::EoFinds => rec.text("report_id"),
+        Layer::ReleasedAreas | Layer::EoFinds => rec.text("report_id").map(|r| {
+            let part = |f: &str| rec.text(f).unwrap_or_default().trim().to_uppercase();
+            format!("{r}\u{1f}{}\u{1f}{}", part("hazard"), part("organisation"))
+        }),
         _ => None,
     }
 }
@@ -534,6 +540,20 @@ mod tests {
 
     fn rec(fields: &[(&str, Value)], g: Option<Value>) -> InRecord {
         InRecord::new("line 2", fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), g)
+    }
+
+    #[test]
+    fn records_of_one_report_naming_another_hazard_are_not_grouped_with_it() {
+        let find = |hazard: &str| {
+            rec(
+                &[("report_id", json!("r-1")), ("hazard", json!(hazard)), ("organisation", json!("QHD"))],
+                None,
+            )
+        };
+        let a = group_key(Layer::EoFinds, &find("AZ-AM-000001"));
+        assert_eq!(a, group_key(Layer::EoFinds, &find("az-am-000001 ")));
+        assert_ne!(a, group_key(Layer::EoFinds, &find("AZ-AM-000002")));
+        assert_eq!(group_key(Layer::Hazards, &find("AZ-AM-000001")), None);
     }
 
     #[test]
