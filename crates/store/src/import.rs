@@ -106,11 +106,8 @@ impl Writer<'_> {
             + usize::from(r.accident.is_some())
             + usize::from(r.session.is_some());
         if !given.is_empty() && given.len() == records {
-            let mut present = 0;
-            for (table, id) in &given {
-                present += usize::from(self.exists(table, *id)?);
-            }
-            if present == given.len() {
+            let taken = self.taken(&given)?;
+            if given.iter().all(|g| taken.contains(g)) {
                 return Ok(ItemOutcome::Present);
             }
         }

@@ -644,11 +644,11 @@ impl Writer<'_> {
             .chain(r.eo_finds.iter().filter_map(|x| x.id.map(|i| ("eo_finds", "EO find", i))))
             .chain(r.accident.iter().filter_map(|x| x.id.map(|i| ("accidents", "accident", i))))
             .chain(r.session.iter().filter_map(|x| x.id.map(|i| ("eore_sessions", "EORE session", i))));
+        let given_ids: Vec<(&str, &str, Uuid)> = given_ids.collect();
+        let keys: Vec<(&str, Uuid)> = given_ids.iter().map(|(t, _, u)| (*t, *u)).collect();
+        let taken = self.taken(&keys)?;
         for (table, what, given) in given_ids {
-            let sql = format!("SELECT count(*) > 0 FROM {table} WHERE id = ?1");
-            let taken: bool = (table == "eo_finds" && self.pending_finds.holds(&uuid_text(given)))
-                || self.tx.prepare_cached(&sql)?.query_row([uuid_text(given)], |x| x.get(0))?;
-            if taken {
+            if taken.contains(&(table, given)) {
                 problems.push(format!("{what} {given} is already in the register"));
             }
         }

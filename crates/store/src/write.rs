@@ -492,6 +492,41 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
+    /// Which of `given` (table, UUID) are in the register already: one query
+    /// per table and up to 200 UUIDs (a round trip each on PostgreSQL), EO
+    /// finds waiting for their COPY included.
+    pub(crate) fn taken<'a>(
+        &self,
+        given: &[(&'a str, Uuid)],
+    ) -> Result<std::collections::HashSet<(&'a str, Uuid)>, StoreError> {
+        let mut out = std::collections::HashSet::new();
+        let tables: BTreeSet<&str> = given.iter().map(|(t, _)| *t).collect();
+        for table in tables {
+            let ids: Vec<String> =
+                given.iter().filter(|(t, _)| *t == table).map(|(_, id)| uuid_text(*id)).collect();
+            for chunk in ids.chunks(200) {
+                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+                let sql = format!("SELECT id FROM {table} WHERE id IN ({})", marks.join(", "));
+                let values: Vec<rusqlite::types::Value> =
+                    chunk.iter().map(|id| rusqlite::types::Value::Text(id.clone())).collect();
+                let found: Vec<String> = self
+                    .tx
+                    .prepare_cached(&sql)?
+                    .query_map(values, |r| r.get(0))?
+                    .collect::<Result<_, _>>()?;
+                for id in found
+                    .iter()
+                    .chain(chunk.iter().filter(|id| table == "eo_finds" && self.pending_finds.holds(id)))
+                {
+                    if let Some(g) = given.iter().find(|(t, u)| *t == table && uuid_text(*u) == *id) {
+                        out.insert(*g);
+                    }
+                }
+            }
+        }
+        Ok(out)
+    }
+
     /// Writes the EO finds waiting for a COPY (PostgreSQL); see [`PendingFinds`].
     pub(crate) fn write_pending_finds(&mut self) -> Result<(), StoreError> {
         let p = &mut self.pending_finds;
