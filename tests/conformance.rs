@@ -68,20 +68,6 @@ fn example(name: &str) -> String {
     repo_file(&format!("examples/reports/{name}")).to_str().unwrap().to_string()
 }
 
-/// GeographicLib's Planimeter (geographiclib-tools): the area of a ring given as lon/lat.
-fn planimeter(ring: &[(f64, f64)]) -> f64 {
-    let input: String = ring.iter().map(|(lon, lat)| format!("{lat} {lon}\n")).collect();
-    let mut child = std::process::Command::new("Planimeter")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split_whitespace().nth(2).unwrap().parse::<f64>().unwrap().abs()
-}
-
 fn json(text: &str) -> Value {
     serde_json::from_str(text).unwrap()
 }

@@ -32,21 +32,6 @@ fn hazard(db: &Path, code: &str) -> Value {
     serde_json::from_str(&ok(db, &["hazards", "show", code, "--json"])).unwrap()
 }
 
-/// GeographicLib's Planimeter (geographiclib-tools): the area of a ring given as lon/lat.
-fn planimeter(ring: &[(f64, f64)]) -> f64 {
-    let input: String = ring.iter().map(|(lon, lat)| format!("{lat} {lon}\n")).collect();
-    let mut child = Command::new("Planimeter")
-        .stdin(std::process::Stdio::piped())
-        .stdout(std::process::Stdio::piped())
-        .spawn()
-        .unwrap();
-    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
-    let out = child.wait_with_output().unwrap();
-    // "number perimeter area"
-    let text = String::from_utf8(out.stdout).unwrap();
-    text.split_whitespace().nth(2).unwrap().parse::<f64>().unwrap().abs()
-}
-
 #[test]
 fn a_hazard_from_survey_to_completion() {
     if !require("Planimeter", "geographiclib-tools", "a_hazard_from_survey_to_completion")

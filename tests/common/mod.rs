@@ -117,6 +117,21 @@ pub fn oracle(script: &str, args: &[&Path]) -> String {
     String::from_utf8_lossy(&out.stdout).to_string()
 }
 
+/// GeographicLib's Planimeter (geographiclib-tools): the area of a ring given as lon/lat.
+pub fn planimeter(ring: &[(f64, f64)]) -> f64 {
+    let input: String = ring.iter().map(|(lon, lat)| format!("{lat} {lon}\n")).collect();
+    let mut child = std::process::Command::new("Planimeter")
+        .stdin(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::io::Write::write_all(child.stdin.as_mut().unwrap(), input.as_bytes()).unwrap();
+    let out = child.wait_with_output().unwrap();
+    // "number perimeter area"
+    let text = String::from_utf8(out.stdout).unwrap();
+    text.split_whitespace().nth(2).unwrap().parse::<f64>().unwrap().abs()
+}
+
 /// A PostgreSQL database made for one test on the server the tests use
 /// (`SAFEGROUND_TEST_PG`, default postgres://postgres@127.0.0.1:5432, trust
 /// auth; scripts/test.sh installs PostGIS), dropped when the test ends.

@@ -354,6 +354,14 @@ pub(crate) enum Row<'r> {
 }
 
 impl Row<'_> {
+    /// How many columns the row has.
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Row::Sqlite(r) => r.as_ref().column_count(),
+            Row::Postgres(v) => v.len(),
+        }
+    }
+
     /// Column `i` as a SQLite value, whichever the backend.
     pub(crate) fn get_ref(&self, i: usize) -> Result<ValueRef<'_>, StoreError> {
         match self {

@@ -9,7 +9,7 @@
 //! value, typed as the sealed history hashes them) compared with the
 //! source's: a single value that differs, and nothing is committed.
 
-use crate::db::{Db, Row};
+use crate::db::{Db, OptionalExtension, Row};
 use crate::{Store, StoreError};
 use rusqlite::types::Value;
 use sha2::{Digest, Sha256};
@@ -216,10 +216,7 @@ impl Store {
                 (),
                 |r| r.get(0),
             )
-            .or_else(|e| match e {
-                StoreError::Sqlite(rusqlite::Error::QueryReturnedNoRows) => Ok(None),
-                e => Err(e),
-            })?;
+            .optional()?;
         for (table, key) in TABLES.iter().filter(|(_, k)| *k == "fid" || *k == "seq") {
             let max: Option<i64> =
                 tx.query_row(&format!("SELECT max({key}) FROM {table}"), (), |r| r.get(0))?;
@@ -236,17 +233,13 @@ impl Store {
                 crate::Dialect::Sqlite => {
                     tx.execute(
                         "UPDATE sqlite_sequence SET seq = ?1 WHERE name = ?2",
-                        params_of(value, table),
+                        rusqlite::params![value, table],
                     )?;
                 }
             }
         }
         Ok(())
     }
-}
-
-fn params_of(value: i64, table: &str) -> Vec<Value> {
-    vec![Value::Integer(value), Value::Text(table.to_string())]
 }
 
 /// A table's columns in order, without PostgreSQL's generated ones.
@@ -262,10 +255,8 @@ fn columns(db: &Db, table: &str) -> Result<Vec<String>, StoreError> {
 
 fn hash_row(h: &mut Sha256, row: &Row<'_>) -> Result<(), StoreError> {
     h.update([0xff]);
-    let mut i = 0;
-    while let Ok(v) = row.get_ref(i) {
-        crate::audit::put(h, v);
-        i += 1;
+    for i in 0..row.len() {
+        crate::audit::put(h, row.get_ref(i)?);
     }
     Ok(())
 }
@@ -295,22 +286,16 @@ impl<'a> Sink<'a> {
     fn push(&mut self, row: &Row<'_>) -> Result<(), StoreError> {
         match self {
             Sink::Sqlite { db, sql } => {
-                let mut values = Vec::new();
-                let mut i = 0;
-                while let Ok(v) = row.get_ref(i) {
-                    values.push(Value::from(v));
-                    i += 1;
-                }
+                let values =
+                    (0..row.len()).map(|i| row.get_ref(i).map(Value::from)).collect::<Result<Vec<_>, _>>()?;
                 db.execute(sql, values)?;
             }
             Sink::Postgres { buffer, .. } => {
-                let mut i = 0;
-                while let Ok(v) = row.get_ref(i) {
+                for i in 0..row.len() {
                     if i > 0 {
                         buffer.push(b'\t');
                     }
-                    crate::db::copy_text(buffer, v);
-                    i += 1;
+                    crate::db::copy_text(buffer, row.get_ref(i)?);
                 }
                 buffer.push(b'\n');
                 if buffer.len() > (1 << 20) {

@@ -2,7 +2,7 @@
 
 use crate::db::{Db, OptionalExtension, Pg};
 
-use crate::{Store, StoreError};
+use crate::{Dialect, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
 use std::io::Read;
 use std::path::Path;
@@ -119,15 +119,21 @@ impl Store {
         Ok(())
     }
 
-    fn migrate(&mut self, from: i64) -> Result<(), StoreError> {
+    /// Brings the schema from version `from` to [`SCHEMA_VERSION`] in one
+    /// transaction, with the migrations of the store's dialect.
+    fn migrate(&self, from: i64) -> Result<(), StoreError> {
         if from >= SCHEMA_VERSION {
             return Ok(());
         }
+        let dialect = self.conn.dialect();
+        let steps: Vec<(i64, &str)> = match dialect {
+            Dialect::Sqlite => MIGRATIONS.iter().enumerate().map(|(i, sql)| (i as i64 + 1, *sql)).collect(),
+            Dialect::Postgres => PG_MIGRATIONS.to_vec(),
+        };
         let tx = self.conn.begin_write()?;
-        for (i, sql) in MIGRATIONS.iter().enumerate().skip(from as usize) {
+        for (version, sql) in steps.into_iter().filter(|(v, _)| *v > from) {
             tx.execute_batch(sql)?;
-            let version = i as i64 + 1;
-            if version == 6 {
+            if dialect == Dialect::Sqlite && version == 6 {
                 // The events recorded before the chain existed are sealed now, in order.
                 crate::audit::seal(&tx, 0)?;
             }
@@ -141,8 +147,7 @@ impl Store {
             "INSERT INTO sg_meta (key, value) VALUES ('application', 'safeground') ON CONFLICT(key) DO NOTHING",
             (),
         )?;
-        tx.commit()?;
-        Ok(())
+        tx.commit()
     }
 }
 
@@ -284,7 +289,7 @@ impl Store {
             return Err(StoreError::NewerSchema { path: shown, found: version, supported: SCHEMA_VERSION });
         }
         let store = Store { conn: db, path: shown, target: url.to_path_buf(), districts: None };
-        store.migrate_postgres(version)?;
+        store.migrate(version)?;
         Ok(store)
     }
 
@@ -306,28 +311,8 @@ impl Store {
             });
         }
         let store = Store { conn: db, path: shown, target: url.to_path_buf(), districts: None };
-        store.migrate_postgres(0)?;
+        store.migrate(0)?;
         Ok(store)
-    }
-
-    fn migrate_postgres(&self, from: i64) -> Result<(), StoreError> {
-        if from >= SCHEMA_VERSION {
-            return Ok(());
-        }
-        let tx = self.conn.begin_write()?;
-        for (version, sql) in PG_MIGRATIONS.iter().filter(|(v, _)| *v > from) {
-            tx.execute_batch(sql)?;
-            tx.execute(
-                "INSERT INTO sg_meta (key, value) VALUES ('schema_version', ?1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value",
-                [version.to_string()],
-            )?;
-        }
-        tx.execute(
-            "INSERT INTO sg_meta (key, value) VALUES ('application', 'safeground') ON CONFLICT(key) DO NOTHING",
-            (),
-        )?;
-        tx.commit()
     }
 }
 

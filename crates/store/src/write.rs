@@ -502,25 +502,22 @@ impl<'t> Writer<'t> {
         let mut out = std::collections::HashSet::new();
         let tables: BTreeSet<&str> = given.iter().map(|(t, _)| *t).collect();
         for table in tables {
-            let ids: Vec<String> =
-                given.iter().filter(|(t, _)| *t == table).map(|(_, id)| uuid_text(*id)).collect();
+            let by_text: BTreeMap<String, (&'a str, Uuid)> =
+                given.iter().filter(|(t, _)| *t == table).map(|g| (uuid_text(g.1), *g)).collect();
+            let ids: Vec<&String> = by_text.keys().collect();
             for chunk in ids.chunks(200) {
                 let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
                 let sql = format!("SELECT id FROM {table} WHERE id IN ({})", marks.join(", "));
                 let values: Vec<rusqlite::types::Value> =
-                    chunk.iter().map(|id| rusqlite::types::Value::Text(id.clone())).collect();
+                    chunk.iter().map(|id| rusqlite::types::Value::Text((*id).clone())).collect();
                 let found: Vec<String> = self
                     .tx
                     .prepare_cached(&sql)?
                     .query_map(values, |r| r.get(0))?
                     .collect::<Result<_, _>>()?;
-                for id in found
-                    .iter()
-                    .chain(chunk.iter().filter(|id| table == "eo_finds" && self.pending_finds.holds(id)))
-                {
-                    if let Some(g) = given.iter().find(|(t, u)| *t == table && uuid_text(*u) == *id) {
-                        out.insert(*g);
-                    }
+                out.extend(found.iter().filter_map(|id| by_text.get(id)).copied());
+                if table == "eo_finds" {
+                    out.extend(chunk.iter().filter(|id| self.pending_finds.holds(id)).map(|id| by_text[*id]));
                 }
             }
         }
