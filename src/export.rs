@@ -33,8 +33,12 @@ pub struct ExportArgs {
     layer: Layers,
     #[arg(long, value_enum)]
     format: Format,
-    /// The file to write (replaced only when the export is complete).
+    /// The file to write, created when the export is complete (readable by
+    /// you only); `-` writes to standard output.
     out: PathBuf,
+    /// Replace OUT if it exists (never the register itself).
+    #[arg(long)]
+    force: bool,
     /// The layer as it stood at the end of this day (YYYY-MM-DD, UTC).
     #[arg(long, value_parser = crate::parse_date)]
     as_of: Option<time::Date>,
@@ -97,6 +101,18 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
         DangerousChoice::Coarsen => Dangerous::Coarsen { grid_deg: a.grid },
         DangerousChoice::Drop => Dangerous::Drop,
     });
+    let to_stdout = a.out.as_os_str() == "-";
+    if !to_stdout {
+        if crate::is_register(db, &a.out) {
+            bail!(
+                "{} is the register itself (--db): an export never replaces it; name another file",
+                a.out.display()
+            );
+        }
+        if a.out.exists() && !a.force {
+            bail!("{} exists: add --force to replace it, or name another file", a.out.display());
+        }
+    }
     let bound = a.as_of.map(safeground_store::end_of_day);
     let store = Store::open(db)?;
     let layer = a.layer.0[0];
@@ -111,14 +127,18 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             sink(f)
         })
     };
-    let mut tmp = a.out.clone().into_os_string();
-    tmp.push(".part");
-    let tmp = PathBuf::from(tmp);
-    let columns = layer.columns();
-    let open = || -> Result<BufWriter<std::fs::File>> {
-        let file = std::fs::File::create(&tmp).with_context(|| format!("creating {}", tmp.display()))?;
-        Ok(BufWriter::new(file))
+    // Written beside the target (or, for standard output, in the temporary
+    // directory) and moved or copied out only when complete.
+    let tmp = if to_stdout {
+        std::env::temp_dir().join(format!("safeground-export-{}.part", std::process::id()))
+    } else {
+        let mut tmp = a.out.clone().into_os_string();
+        tmp.push(".part");
+        PathBuf::from(tmp)
     };
+    let _ = std::fs::remove_file(&tmp);
+    let columns = layer.columns();
+    let open = || -> Result<BufWriter<std::fs::File>> { Ok(BufWriter::new(crate::create_private(&tmp)?)) };
     let result = match a.format {
         Format::Geojson => {
             let mut w = GeoJsonWriter::new(open()?, columns)?;
@@ -137,7 +157,6 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             })
         }
         Format::Gpkg => {
-            let _ = std::fs::remove_file(&tmp);
             let mut w = safeground_store::GpkgLayerWriter::create(&tmp, layer)?;
             let mut failed = None;
             let n = export(layer, &mut |f| {
@@ -177,6 +196,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
                 }
                 total += n?;
             }
+            crate::create_private(&tmp)?;
             w.save(&tmp).map(|_| total).map_err(anyhow::Error::from)
         }
         Format::Csv => {
@@ -199,10 +219,19 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
 fn finish(result: Result<usize>, tmp: &Path, a: &ExportArgs, layer: Layer) -> Result<()> {
     match result {
         Ok(n) => {
-            std::fs::rename(tmp, &a.out)
-                .with_context(|| format!("moving the export to {}", a.out.display()))?;
+            let to_stdout = a.out.as_os_str() == "-";
+            if to_stdout {
+                let copied = std::fs::File::open(tmp)
+                    .and_then(|mut f| std::io::copy(&mut f, &mut std::io::stdout().lock()));
+                let _ = std::fs::remove_file(tmp);
+                copied.context("writing the export to standard output")?;
+            } else {
+                std::fs::rename(tmp, &a.out)
+                    .with_context(|| format!("moving the export to {}", a.out.display()))?;
+            }
             let what = if a.layer.0.len() > 1 { "all layers'".to_string() } else { layer.name().to_string() };
-            eprintln!("wrote {n} {what} features to {}", a.out.display());
+            let place = if to_stdout { "standard output".to_string() } else { a.out.display().to_string() };
+            eprintln!("wrote {n} {what} features to {place}");
             Ok(())
         }
         Err(e) => {

@@ -69,6 +69,9 @@ pub struct ImportArgs {
     /// A completed hazard closes when less than this many m² remain.
     #[arg(long, default_value_t = 10.0)]
     close_below: f64,
+    /// The most positions one polygon may have (all its rings and parts).
+    #[arg(long, default_value_t = safeground_core::validate::MAX_VERTICES)]
+    max_vertices: usize,
 }
 
 fn format_of(a: &ImportArgs) -> Result<InFormat> {
@@ -227,11 +230,19 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
         bail!("--srs is for CSV, XLSX and GeoJSON; a GeoPackage declares its own system and KML is always WGS84");
     }
     let file_name = a.file.display().to_string();
+    if crate::is_register(db, &a.file) {
+        bail!(
+            "{file_name} is the register itself (--db): import another register's layers from a copy of it"
+        );
+    }
+    let reject_path = reject_path(a, format);
+    if crate::is_register(db, &reject_path) {
+        bail!("the reject file would replace the register itself (--db): name another with --reject");
+    }
     let mut store = Store::open(db)?;
     let p = who.principal(&store)?;
     crate::auth::authorize(&p, safeground_core::access::Action::Import, safeground_core::access::Scope::Any)?;
     let actor = p.name.as_str();
-    let reject_path = reject_path(a, format);
     let bar = ProgressBar::new(std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0));
     if std::io::stderr().is_terminal() {
         bar.set_style(
@@ -248,7 +259,11 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
         file: file_name.clone(),
         actor,
         at: OffsetDateTime::now_utc(),
-        settings: ApprovalSettings { tolerance_m: a.tolerance, close_below_m2: a.close_below },
+        settings: ApprovalSettings {
+            tolerance_m: a.tolerance,
+            close_below_m2: a.close_below,
+            max_vertices: a.max_vertices,
+        },
         tally: Tally::default(),
         rejects: RejectWriter::geojson(&reject_path),
         pending: None,

@@ -204,11 +204,52 @@ fn main() -> ExitCode {
     }
 }
 
+/// Whether `path` is the register at `db` or one of its companion files
+/// (`-wal`, `-shm`, `-journal`): compared by device and inode, with `stat`
+/// only — opening and closing a descriptor of the register would drop the
+/// locks SQLite holds on it in this process.
+pub fn is_register(db: &Path, path: &Path) -> bool {
+    if safeground_store::is_postgres_url(db) {
+        return false;
+    }
+    let Ok(target) = std::fs::metadata(path) else { return false };
+    ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
+        let mut p = db.as_os_str().to_owned();
+        p.push(suffix);
+        std::fs::metadata(&p).is_ok_and(|m| same_file(&m, &target))
+    })
+}
+
+#[cfg(unix)]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    use std::os::unix::fs::MetadataExt;
+    a.dev() == b.dev() && a.ino() == b.ino()
+}
+
+#[cfg(not(unix))]
+fn same_file(a: &std::fs::Metadata, b: &std::fs::Metadata) -> bool {
+    a.len() == b.len() && a.modified().ok() == b.modified().ok()
+}
+
+/// Creates a new file (replacing a stale one of ours) readable and writable
+/// by its owner only: exports and reject files may hold what the register
+/// keeps from other users of the machine.
+pub fn create_private(path: &Path) -> Result<std::fs::File> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    options.open(path).with_context(|| format!("creating {}", path.display()))
+}
+
 fn open(db: &Path) -> Result<Store> {
     Ok(Store::open(db)?)
 }
 
 fn run(cli: Cli) -> Result<()> {
+    if let Ok(Some(warning)) = Store::exposure(&cli.db) {
+        eprintln!("warning: {warning}");
+    }
     let who = auth::Credentials { actor: cli.actor.clone(), user: cli.user.clone() };
     match cli.command {
         Command::Init { admin } => {

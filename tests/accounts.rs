@@ -371,13 +371,16 @@ fn a_register_with_accounts_may_be_served_to_the_network() {
     assert!(e.contains("no accounts"), "{e}");
     // The holder of a register without accounts adds its first administrator.
     assert!(ok(&db, &["user", "add", "chief", "--role", "administrator"]).contains("shown once"));
+    // Every network of the machine: only with the names people reach it by.
+    let e = fails(&db, &["serve", "--addr", "0.0.0.0:0"]);
+    assert!(e.contains("--public-host"), "{e}");
     let port = TcpListener::bind("0.0.0.0:0").unwrap().local_addr().unwrap().port();
     let mut server = Command::new(env!("CARGO_BIN_EXE_safeground"))
         .arg("--db")
         .arg(&db)
-        .args(["serve", "--addr", &format!("0.0.0.0:{port}")])
+        .args(["serve", "--addr", &format!("0.0.0.0:{port}"), "--public-host", "register.example.org"])
         .stdout(Stdio::null())
-        .stderr(Stdio::null())
+        .stderr(Stdio::piped())
         .spawn()
         .unwrap();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
@@ -392,8 +395,11 @@ fn a_register_with_accounts_may_be_served_to_the_network() {
         std::thread::sleep(Duration::from_millis(50));
     };
     let _ = server.kill();
-    let _ = server.wait();
+    let out = server.wait_with_output().unwrap();
     assert!(up, "the server listens on 0.0.0.0 once accounts exist");
+    // Plain HTTP to the network without --secure-cookies is said out loud.
+    let warned = String::from_utf8_lossy(&out.stderr);
+    assert!(warned.contains("warning: serving 0.0.0.0") && warned.contains("--secure-cookies"), "{warned}");
 }
 
 /// No export, in any format, carries a victim's name; the public level
@@ -434,7 +440,8 @@ fn exports_carry_no_personal_data_and_the_public_level_hides_dangerous_ground() 
     }
     let read = |args: &[&str]| -> serde_json::Value {
         let out = dir.path().join("h.geojson");
-        let mut all = vec!["export", "--layer", "hazards", "--format", "geojson", out.to_str().unwrap()];
+        let mut all =
+            vec!["export", "--layer", "hazards", "--format", "geojson", out.to_str().unwrap(), "--force"];
         all.extend(args);
         ok(&db, &all);
         serde_json::from_slice(&std::fs::read(&out).unwrap()).unwrap()

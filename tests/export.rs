@@ -128,7 +128,17 @@ fn exports_follow_as_of_and_district() {
     for day in ["2022-06-30", "2024-12-31"] {
         let n = exported(
             &db,
-            &["export", "--layer", "hazards", "--format", "geojson", "--as-of", day, path.to_str().unwrap()],
+            &[
+                "export",
+                "--layer",
+                "hazards",
+                "--format",
+                "geojson",
+                "--as-of",
+                day,
+                path.to_str().unwrap(),
+                "--force",
+            ],
         );
         let s: Value = serde_json::from_str(&ok(&db, &["summary", "--json", "--as-of", day])).unwrap();
         assert_eq!(n as i64, s["totals"]["hazards"]["total"].as_i64().unwrap(), "{day}");
@@ -155,6 +165,7 @@ fn exports_follow_as_of_and_district() {
             "--district",
             "Fizuli",
             path.to_str().unwrap(),
+            "--force",
         ],
     );
     let fc: Value = serde_json::from_str(&std::fs::read_to_string(&path).unwrap()).unwrap();
@@ -171,6 +182,7 @@ fn exports_follow_as_of_and_district() {
             "--district",
             "Atlantis",
             path.to_str().unwrap(),
+            "--force",
         ],
     );
     assert!(err.contains("district 'Atlantis' is not in the register"), "{err}");
@@ -285,6 +297,7 @@ fn geopackage_exports_validate_and_keep_their_types() {
             "--district",
             "Atlantis",
             path.to_str().unwrap(),
+            "--force",
         ],
     );
     assert!(err.contains("Atlantis"), "{err}");

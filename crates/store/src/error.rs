@@ -17,11 +17,11 @@ pub enum StoreError {
     NotOurs { path: PathBuf },
     #[error("{path} has safeground schema version {found}, newer than this program understands (up to {supported}); upgrade safeground to open it")]
     NewerSchema { path: PathBuf, found: i64, supported: i64 },
-    #[error("{path} is truncated: its header describes {expected} bytes but the file has {actual}; restore it from a backup")]
-    Truncated { path: PathBuf, expected: u64, actual: u64 },
+    #[error("{path} is truncated or damaged: SQLite finds its {actual} bytes inconsistent with its header ({detail}); restore it from a backup")]
+    Truncated { path: PathBuf, actual: u64, detail: String },
     #[error("{path} is damaged ({detail}); restore it from a backup")]
     Corrupt { path: PathBuf, detail: String },
-    #[error("cannot read {path}: {source}")]
+    #[error("cannot read or create {path}: {source}")]
     Io { path: PathBuf, source: std::io::Error },
     #[error("{record}: {problem}")]
     Invalid { record: String, problem: String },

@@ -43,9 +43,8 @@ pub struct GpkgLayerWriter {
 impl GpkgLayerWriter {
     /// Creates `path` (which must not exist) with an empty table for `layer`.
     pub fn create(path: &Path, layer: Layer) -> Result<Self, StoreError> {
-        if path.exists() {
-            return Err(StoreError::Exists { path: path.to_path_buf() });
-        }
+        // New, and readable by its owner only, as every file we create.
+        crate::open::create_private(path)?;
         let conn = Connection::open(path)?;
         // The file is new and the caller renames it into place only when it is
         // complete (or removes it): no journal and no fsync are needed for that.

@@ -4,7 +4,6 @@ use crate::db::{Db, OptionalExtension, Pg};
 
 use crate::{Dialect, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
-use std::io::Read;
 use std::path::Path;
 
 /// The GeoPackage `application_id`: the ASCII bytes "GPKG".
@@ -47,9 +46,7 @@ impl Store {
         if is_postgres_url(path) {
             return Store::create_postgres(path);
         }
-        if path.exists() {
-            return Err(StoreError::Exists { path: path.to_path_buf() });
-        }
+        create_private(path)?;
         let conn = Connection::open_with_flags(
             path,
             OpenFlags::SQLITE_OPEN_READ_WRITE
@@ -89,6 +86,38 @@ impl Store {
         store.configure()?;
         store.migrate(version)?;
         Ok(store)
+    }
+
+    /// A warning when other users of this machine can read the register's
+    /// file (its group or others have read permission) and it holds personal
+    /// data: victims' names or accounts' password hashes. `None` for a
+    /// private file, a register without personal data, or PostgreSQL; the
+    /// register is opened only when its mode lets others read it.
+    pub fn exposure(path: &Path) -> Result<Option<String>, StoreError> {
+        #[cfg(unix)]
+        if !is_postgres_url(path) {
+            use std::os::unix::fs::PermissionsExt;
+            let Ok(meta) = std::fs::metadata(path) else { return Ok(None) };
+            let mode = meta.permissions().mode();
+            if mode & 0o044 == 0 {
+                return Ok(None);
+            }
+            let personal: bool = Store::open(path)?.conn.query_row(
+                "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM victim_identities)",
+                (),
+                |r| r.get(0),
+            )?;
+            if personal {
+                return Ok(Some(format!(
+                    "{} holds personal data (victims' names or password hashes) and other users of this \
+                     machine can read it (mode {:03o}): run `chmod 600 {}`",
+                    path.display(),
+                    mode & 0o777,
+                    path.display()
+                )));
+            }
+        }
+        Ok(None)
     }
 
     /// The schema version of the open file.
@@ -151,45 +180,78 @@ impl Store {
     }
 }
 
-/// Reads the 100-byte SQLite header: a file that is not SQLite, or is shorter
-/// than its header says, is refused before SQLite opens it.
+/// Creates the empty file a new register starts as, readable and writable by
+/// its owner only (0600): it will hold victims' names and password hashes.
+/// SQLite gives its `-wal` and `-shm` the same mode. No SQLite connection to a
+/// new file can be open, so this descriptor's close drops no lock.
+pub(crate) fn create_private(path: &Path) -> Result<(), StoreError> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    match options.open(path) {
+        Ok(_) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {
+            Err(StoreError::Exists { path: path.to_path_buf() })
+        }
+        Err(e) => Err(StoreError::Io { path: path.to_path_buf(), source: e }),
+    }
+}
+
+/// Refuses a file that is not a whole SQLite database before anything opens
+/// it for writing — reading it only through SQLite, never through a file
+/// descriptor of our own.
+///
+/// Closing any descriptor of a file drops every POSIX lock this process holds
+/// on it (SQLite's *How To Corrupt An SQLite Database File*, §2.2). A server
+/// whose pool opens a connection while others are open would then look, to
+/// any other process, as if it had no readers: that process resets the WAL,
+/// and the server goes on writing into a deleted `-wal`, losing writes it has
+/// confirmed. So the size comes from `stat` (no descriptor), and the header
+/// is read by an `immutable`, read-only connection: SQLite's own VFS keeps a
+/// descriptor it closes while the process holds locks on the file until they
+/// are released, it takes no lock, and it creates no `-wal` or `-shm`.
+/// SQLite refuses a file whose header is not SQLite's (`NOTADB`) and one
+/// shorter than its header's page count (`CORRUPT`).
 fn check_header(path: &Path) -> Result<(), StoreError> {
-    let io = |source| StoreError::Io { path: path.to_path_buf(), source };
-    let mut f = match std::fs::File::open(path) {
-        Ok(f) => f,
+    let actual = match std::fs::metadata(path) {
+        Ok(m) => m.len(),
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             return Err(StoreError::NotFound { path: path.to_path_buf() })
         }
-        Err(e) => return Err(io(e)),
+        Err(e) => return Err(StoreError::Io { path: path.to_path_buf(), source: e }),
     };
-    let actual = f.metadata().map_err(io)?.len();
-    let mut header = [0u8; 100];
-    let mut read = 0;
-    while read < header.len() {
-        match f.read(&mut header[read..]).map_err(io)? {
-            0 => break,
-            n => read += n,
-        }
-    }
-    if read < 100 || &header[..16] != b"SQLite format 3\0" {
-        if actual == 0 {
-            return Err(StoreError::NotSqlite { path: path.to_path_buf() });
-        }
+    // SQLite takes an empty file for a new database; a header is 100 bytes.
+    if actual < 100 {
         return Err(StoreError::NotSqlite { path: path.to_path_buf() });
     }
-    let page_size = match u16::from_be_bytes([header[16], header[17]]) {
-        1 => 65536u64,
-        n => n as u64,
-    };
-    let pages = u32::from_be_bytes([header[28], header[29], header[30], header[31]]) as u64;
-    let change = &header[24..28];
-    let valid_for = &header[92..96];
-    // The in-header page count is only meaningful when it was written with the
-    // current change counter (SQLite file format, section 1.3.7).
-    if change == valid_for && pages > 0 && pages * page_size > actual {
-        return Err(StoreError::Truncated { path: path.to_path_buf(), expected: pages * page_size, actual });
+    let flags =
+        OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+    let header = Connection::open_with_flags(immutable_uri(path), flags)
+        .and_then(|c| c.query_row("PRAGMA application_id", (), |r| r.get::<_, i64>(0)));
+    match header.map_err(|e| classify(path, e)) {
+        Ok(_) => Ok(()),
+        Err(StoreError::Corrupt { path, detail }) => Err(StoreError::Truncated { path, actual, detail }),
+        Err(e) => Err(e),
     }
-    Ok(())
+}
+
+/// `path` as an SQLite URI that opens it immutable: no locks, no journal.
+fn immutable_uri(path: &Path) -> String {
+    #[cfg(unix)]
+    let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
+    #[cfg(not(unix))]
+    let bytes = path.to_string_lossy().as_bytes().to_vec();
+    let mut uri = String::from(if path.is_absolute() { "file://" } else { "file:" });
+    for b in bytes {
+        if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
+            uri.push(b as char);
+        } else {
+            uri.push_str(&format!("%{b:02X}"));
+        }
+    }
+    uri.push_str("?immutable=1");
+    uri
 }
 
 fn classify(path: &Path, e: rusqlite::Error) -> StoreError {
