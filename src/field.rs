@@ -213,6 +213,9 @@ pub struct CheckArgs {
     /// Flag consecutive points further apart than this, in metres.
     #[arg(long, default_value_t = 5_000.0)]
     max_edge: f64,
+    /// The most positions one polygon may have (all its rings and parts).
+    #[arg(long, default_value_t = safeground_core::validate::MAX_VERTICES)]
+    max_vertices: usize,
     /// Print the report as JSON.
     #[arg(long)]
     json: bool,
@@ -223,7 +226,12 @@ pub fn check_file(db: &Path, args: &CheckArgs) -> Result<()> {
     let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {name}"))?;
     let features = safeground_formats::geojson::read_polygons(&text).with_context(|| name.clone())?;
     let area = boundary(db).and_then(|b| b.area().bounding_rect());
-    let rules = Rules { max_edge_m: args.max_edge, programme_area: area, ..Rules::default() };
+    let rules = Rules {
+        max_edge_m: args.max_edge,
+        programme_area: area,
+        max_vertices: args.max_vertices,
+        ..Rules::default()
+    };
     let mut invalid = 0;
     let mut report = Vec::new();
     for f in &features {

@@ -59,6 +59,9 @@ pub struct ApproveArgs {
     /// A completed hazard closes when less than this (m²) remains.
     #[arg(long, default_value_t = ApprovalSettings::default().close_below_m2)]
     close_below: f64,
+    /// The most positions one polygon may have (all its rings and parts).
+    #[arg(long, default_value_t = safeground_core::validate::MAX_VERTICES)]
+    max_vertices: usize,
     /// Refuse if the report changed since you read this version of it (`report show`).
     #[arg(long)]
     expect_version: Option<i64>,
@@ -164,7 +167,11 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
         ReportCommand::Approve(a) => {
             let mut store = Store::open(db)?;
             let actor = acting(&store, Action::DecideReport)?;
-            let settings = ApprovalSettings { tolerance_m: a.tolerance, close_below_m2: a.close_below };
+            let settings = ApprovalSettings {
+                tolerance_m: a.tolerance,
+                close_below_m2: a.close_below,
+                max_vertices: a.max_vertices,
+            };
             store.approve(&a.id, &actor, now, &settings, a.expect_version)?;
             println!("approved {}", a.id);
         }

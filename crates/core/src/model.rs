@@ -216,17 +216,20 @@ pub struct Reach {
 }
 
 impl Reach {
+    /// Everyone reached; saturating, as every total of counts is (a report's
+    /// counts are bounded when it is approved, so only a register written
+    /// before the bounds could reach the limit).
     pub fn total(&self) -> i64 {
-        self.girls + self.boys + self.women + self.men
+        self.girls.saturating_add(self.boys).saturating_add(self.women).saturating_add(self.men)
     }
 }
 
 impl std::ops::AddAssign for Reach {
     fn add_assign(&mut self, o: Reach) {
-        self.girls += o.girls;
-        self.boys += o.boys;
-        self.women += o.women;
-        self.men += o.men;
+        self.girls = self.girls.saturating_add(o.girls);
+        self.boys = self.boys.saturating_add(o.boys);
+        self.women = self.women.saturating_add(o.women);
+        self.men = self.men.saturating_add(o.men);
     }
 }
 

@@ -425,6 +425,50 @@ pub fn raw_polygons(g: &Value) -> Result<Vec<RawPolygon>, String> {
     }
 }
 
+/// The most items one EO find may count (a cache of small-arms rounds).
+pub const MAX_QUANTITY: i64 = 1_000_000;
+/// The most people a hazard's beneficiaries, or one group of an EORE
+/// session's audience, may count.
+pub const MAX_PEOPLE: i64 = 10_000_000;
+/// The oldest age a victim may be given.
+pub const MAX_AGE: i64 = 120;
+/// The deepest clearance, in centimetres.
+pub const MAX_DEPTH_CM: i64 = 1_000;
+
+/// `value` within `min..=max`, or a problem naming `what`. Bounds keep every
+/// count plausible, so that no national total can overflow.
+fn bounded(p: &mut Vec<String>, what: &str, value: i64, min: i64, max: i64) {
+    if !(min..=max).contains(&value) {
+        p.push(format!("{what} is {value}; it must be from {min} to {max}"));
+    }
+}
+
+/// The report's other counts and measures within what is plausible.
+fn check_counts(r: &Report, p: &mut Vec<String>) {
+    if let Some(b) = r.new_hazard.as_ref().and_then(|h| h.beneficiaries) {
+        bounded(p, "the new hazard's beneficiaries", b, 0, MAX_PEOPLE);
+    }
+    if let Some(d) = r.depth_cm {
+        bounded(p, "the clearance depth (depth_cm)", d, 0, MAX_DEPTH_CM);
+    }
+    if let Some(h) = r.hours_worked {
+        if !(h.is_finite() && (0.0..=1_000_000.0).contains(&h)) {
+            p.push(format!("hours_worked is {h}; it must be from 0 to 1000000"));
+        }
+    }
+    for v in r.accident.iter().flat_map(|a| &a.victims) {
+        if let Some(age) = v.age {
+            bounded(p, "a victim's age", age, 0, MAX_AGE);
+        }
+    }
+    if let Some(s) = &r.session {
+        let x = &s.reach;
+        for (group, n) in [("girls", x.girls), ("boys", x.boys), ("women", x.women), ("men", x.men)] {
+            bounded(p, &format!("the session's {group}"), n, 0, MAX_PEOPLE);
+        }
+    }
+}
+
 /// Everything about a report that can be said without the register: it is
 /// not empty, it names a location, its dates make sense against `today`, and
 /// the fields its type needs are there. Each problem is a plain sentence.
@@ -443,10 +487,9 @@ pub fn check_shape(r: &Report, today: Date) -> Vec<String> {
                 p.push(format!("EO find {} was found on {d}, outside the report's dates", f.eo_type));
             }
         }
-        if f.quantity <= 0 {
-            p.push(format!("EO find {} has quantity {}; it must be at least 1", f.eo_type, f.quantity));
-        }
+        bounded(&mut p, &format!("the quantity of EO find {}", f.eo_type), f.quantity, 1, MAX_QUANTITY);
     }
+    check_counts(r, &mut p);
     let empty = r.released.is_empty()
         && r.eo_finds.is_empty()
         && r.new_hazard.is_none()
@@ -561,6 +604,46 @@ mod tests {
         assert!(p.iter().any(|m| m.contains("future")), "{p:?}");
         r.end_date = date!(2024 - 01 - 01);
         assert!(check_shape(&r, date!(2026 - 11 - 28)).iter().any(|m| m.contains("before it starts")));
+    }
+
+    #[test]
+    fn counts_are_bounded_at_both_ends() {
+        let at = date!(2026 - 11 - 28);
+        let quantity = |q: i64| {
+            let mut r = clearance();
+            r.eo_finds[0].quantity = q;
+            check_shape(&r, at)
+        };
+        for ok in [1, MAX_QUANTITY] {
+            assert_eq!(quantity(ok), Vec::<String>::new(), "{ok}");
+        }
+        for bad in [0, -1, MAX_QUANTITY + 1, i64::MAX, i64::MIN] {
+            let p = quantity(bad);
+            assert_eq!(
+                p,
+                vec![format!("the quantity of EO find PMN-2 is {bad}; it must be from 1 to 1000000")]
+            );
+        }
+        let mut r = clearance();
+        r.depth_cm = Some(MAX_DEPTH_CM);
+        r.hours_worked = Some(0.0);
+        assert_eq!(check_shape(&r, at), Vec::<String>::new());
+        r.depth_cm = Some(MAX_DEPTH_CM + 1);
+        r.hours_worked = Some(f64::INFINITY);
+        let p = check_shape(&r, at);
+        assert!(p.iter().any(|m| m.contains("depth_cm) is 1001")), "{p:?}");
+        assert!(p.iter().any(|m| m.contains("hours_worked is inf")), "{p:?}");
+        let session = |n: i64| {
+            let r = parse(&format!(
+                r#"{{"type":"EORE_SESSION","organisation":"ANAMA","start_date":"2024-03-01","end_date":"2024-03-01",
+                   "session":{{"kind":"PRESENTATION","audience":"SCHOOL","settlement":"Aghdam",
+                   "reach":{{"girls":{n},"boys":0,"women":0,"men":0}}}}}}"#
+            ))
+            .unwrap();
+            check_shape(&r, at)
+        };
+        assert_eq!(session(MAX_PEOPLE), Vec::<String>::new());
+        assert_eq!(session(-1), vec!["the session's girls is -1; it must be from 0 to 10000000".to_string()]);
     }
 
     #[test]

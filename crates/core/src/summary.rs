@@ -113,12 +113,13 @@ impl Figures {
         a.cleared += b.cleared;
         a.remaining += b.remaining;
         for (k, v) in &o.eo_destroyed {
-            *self.eo_destroyed.entry(*k).or_default() += v;
+            let n = self.eo_destroyed.entry(*k).or_default();
+            *n = n.saturating_add(*v);
         }
         for (y, c) in &o.casualties {
             let e = self.casualties.entry(*y).or_default();
-            e.killed += c.killed;
-            e.injured += c.injured;
+            e.killed = e.killed.saturating_add(c.killed);
+            e.injured = e.injured.saturating_add(c.injured);
         }
         self.eore_reach += o.eore_reach;
     }
@@ -152,17 +153,20 @@ impl SummaryBuilder {
         self.district(district).add_hazard(status, figures);
     }
 
-    /// Items of EO destroyed.
+    /// Items of EO destroyed. Counts add up saturating: approval bounds
+    /// every quantity, so only a register written before the bounds could
+    /// reach the limit, and a total never turns negative.
     pub fn eo_destroyed(&mut self, district: &str, category: EoCategory, quantity: i64) {
-        *self.district(district).eo_destroyed.entry(category).or_default() += quantity;
+        let n = self.district(district).eo_destroyed.entry(category).or_default();
+        *n = n.saturating_add(quantity);
     }
 
     /// `n` victims of accidents in the given year with the same outcome.
     pub fn casualties(&mut self, district: &str, year: i32, outcome: VictimOutcome, n: i64) {
         let c = self.district(district).casualties.entry(year).or_default();
         match outcome {
-            VictimOutcome::Killed => c.killed += n,
-            VictimOutcome::Injured => c.injured += n,
+            VictimOutcome::Killed => c.killed = c.killed.saturating_add(n),
+            VictimOutcome::Injured => c.injured = c.injured.saturating_add(n),
         }
     }
 
@@ -192,6 +196,17 @@ impl SummaryBuilder {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn counts_add_up_saturating_never_negative() {
+        let mut b = SummaryBuilder::default();
+        b.eo_destroyed("Agdam", EoCategory::Uxo, i64::MAX);
+        b.eo_destroyed("Agdam", EoCategory::Uxo, 5);
+        b.eo_destroyed("Fuzuli", EoCategory::Uxo, i64::MAX);
+        let s = b.build();
+        assert_eq!(s.totals.eo_destroyed[&EoCategory::Uxo], i64::MAX);
+        assert_eq!(s.districts[0].figures.eo_destroyed[&EoCategory::Uxo], i64::MAX);
+    }
 
     #[test]
     fn totals_are_sums_over_districts() {

@@ -43,11 +43,29 @@ pub struct Rules {
     /// Where the programme's land is, to tell swapped axes: positions outside it
     /// whose swap falls inside are flagged.
     pub programme_area: Option<Rect<f64>>,
+    /// The most positions a feature may have, all rings of all parts: a
+    /// hazard walked with a GPS logging every second for an hour has 3,600;
+    /// beyond the limit nothing else is checked. Bounds the time a check
+    /// takes, whoever sends the polygon.
+    pub max_vertices: usize,
+    /// The most problems listed; past it, one line says more were found.
+    pub max_issues: usize,
 }
+
+/// The default of [`Rules::max_vertices`].
+pub const MAX_VERTICES: usize = 20_000;
+/// The default of [`Rules::max_issues`].
+pub const MAX_ISSUES: usize = 100;
 
 impl Default for Rules {
     fn default() -> Rules {
-        Rules { max_edge_m: 5_000.0, spike_angle_deg: 0.1, programme_area: None }
+        Rules {
+            max_edge_m: 5_000.0,
+            spike_angle_deg: 0.1,
+            programme_area: None,
+            max_vertices: MAX_VERTICES,
+            max_issues: MAX_ISSUES,
+        }
     }
 }
 
@@ -81,6 +99,10 @@ pub enum Problem {
     SwappedAxes,
     /// Nothing to check: no rings at all.
     Empty,
+    /// More positions than [`Rules::max_vertices`].
+    TooManyVertices { count: usize, limit: usize },
+    /// More problems were found than the `listed` ones before it.
+    MoreProblems { listed: usize },
 }
 
 /// One problem with where it is. Indices are zero-based, as in the file.
@@ -161,6 +183,13 @@ impl fmt::Display for Issue {
                                      in the programme's area"
                 .to_string(),
             Problem::Empty => "has no points".to_string(),
+            Problem::TooManyVertices { count, limit } => format!(
+                "has {count} points, more than the {limit} a feature may have: simplify it (QGIS: \
+                 Vector ▸ Geometry Tools ▸ Simplify) or split it into several hazards"
+            ),
+            Problem::MoreProblems { listed } => {
+                format!("has more problems than the {listed} listed: correct these and check again")
+            }
         };
         write!(f, "{where_}: {what}")
     }
@@ -179,13 +208,38 @@ fn open_ring(ring: &[Coord<f64>]) -> &[Coord<f64>] {
     }
 }
 
-/// Checks polygons (each a shell and holes) and returns every problem found.
+/// Checks polygons (each a shell and holes) and returns every problem found,
+/// up to [`Rules::max_issues`] of them (then one [`Problem::MoreProblems`]).
+/// A feature of more than [`Rules::max_vertices`] positions is refused
+/// before anything else, so no polygon can hold a core for long: the
+/// crossing test runs on an R-tree of the edges.
 pub fn validate(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
+    let mut issues = check(polygons, rules);
+    if issues.len() > rules.max_issues {
+        issues.truncate(rules.max_issues);
+        let last = issues.last().map_or((0, 0), |i| (i.polygon, i.ring));
+        issues.push(Issue {
+            polygon: last.0,
+            ring: last.1,
+            vertex: None,
+            at: None,
+            problem: Problem::MoreProblems { listed: rules.max_issues },
+        });
+    }
+    issues
+}
+
+fn check(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
     let mut issues = Vec::new();
     let issue =
         |polygon, ring, vertex: Option<usize>, at, problem| Issue { polygon, ring, vertex, at, problem };
     if polygons.iter().all(|p| p.iter().all(|r| r.is_empty())) {
         issues.push(issue(0, 0, None, None, Problem::Empty));
+        return issues;
+    }
+    let count: usize = polygons.iter().flatten().map(Vec::len).sum();
+    if count > rules.max_vertices {
+        issues.push(issue(0, 0, None, None, Problem::TooManyVertices { count, limit: rules.max_vertices }));
         return issues;
     }
     // Range first: nothing else means anything on positions that are not positions.
@@ -277,7 +331,7 @@ pub fn validate(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
             }
         }
         if geometric_ok {
-            for (ri, vi, oi, oe, at) in crossings(p) {
+            for (ri, vi, oi, oe, at) in crossings(p, rules.max_issues + 1) {
                 issues.push(issue(
                     pi,
                     ri,
@@ -336,7 +390,8 @@ pub fn validate(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
 /// Whether two polygons share interior (not only a boundary).
 fn overlaps(a: &Polygon<f64>, b: &Polygon<f64>) -> bool {
     use geo::BooleanOps;
-    if !a.intersects(b) {
+    let boxes = a.bounding_rect().zip(b.bounding_rect());
+    if boxes.is_none_or(|(x, y)| !x.intersects(&y)) || !a.intersects(b) {
         return false;
     }
     let inter = a.intersection(b);
@@ -364,12 +419,17 @@ fn turn_angle(prev: Coord<f64>, v: Coord<f64>, next: Coord<f64>) -> f64 {
     cos.acos().to_degrees()
 }
 
-/// Every pair of edges of a polygon's rings that cross or overlap, other than
+/// Pairs of edges of a polygon's rings that cross or overlap, other than
 /// neighbours meeting at their shared vertex: (ring, edge, other ring, other
-/// edge, where). A sweep along x keeps this near-linear for field polygons.
-fn crossings(p: &RawPolygon) -> Vec<(usize, usize, usize, usize, Coord<f64>)> {
+/// edge, where), at most `limit` of them. Each edge asks an R-tree of the
+/// edges' boxes for the ones it may meet, so a ring that zigzags across
+/// itself costs `n log n`, not `n²` (a sweep along one axis does not help
+/// when every edge spans it).
+fn crossings(p: &RawPolygon, limit: usize) -> Vec<(usize, usize, usize, usize, Coord<f64>)> {
     use geo::line_intersection::{line_intersection, LineIntersection};
     use geo::Line;
+    use rstar::primitives::{GeomWithData, Rectangle};
+    use rstar::RTree;
     struct Seg {
         ring: usize,
         /// Index in the ring as received of the edge's first vertex.
@@ -378,8 +438,6 @@ fn crossings(p: &RawPolygon) -> Vec<(usize, usize, usize, usize, Coord<f64>)> {
         pos: usize,
         n: usize,
         line: Line<f64>,
-        min_x: f64,
-        max_x: f64,
     }
     let mut segs = Vec::new();
     for (ri, r) in p.iter().enumerate() {
@@ -397,54 +455,47 @@ fn crossings(p: &RawPolygon) -> Vec<(usize, usize, usize, usize, Coord<f64>)> {
         let n = ring.len();
         for k in 0..n {
             let ((i, a), (_, b)) = (ring[k], ring[(k + 1) % n]);
-            segs.push(Seg {
-                ring: ri,
-                edge: i,
-                pos: k,
-                n,
-                line: Line::new(a, b),
-                min_x: a.x.min(b.x),
-                max_x: a.x.max(b.x),
-            });
+            segs.push(Seg { ring: ri, edge: i, pos: k, n, line: Line::new(a, b) });
         }
     }
-    segs.sort_by(|a, b| a.min_x.total_cmp(&b.min_x));
+    let boxes: Vec<GeomWithData<Rectangle<[f64; 2]>, usize>> = segs
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let (a, b) = (s.line.start, s.line.end);
+            GeomWithData::new(Rectangle::from_corners([a.x, a.y], [b.x, b.y]), i)
+        })
+        .collect();
+    let tree = RTree::bulk_load(boxes);
     let mut out = Vec::new();
-    for i in 0..segs.len() {
-        for j in i + 1..segs.len() {
-            if segs[j].min_x > segs[i].max_x {
-                break;
-            }
-            let (s, t) = (&segs[i], &segs[j]);
+    for (i, s) in segs.iter().enumerate() {
+        let (a, b) = (s.line.start, s.line.end);
+        let envelope = rstar::AABB::from_corners([a.x.min(b.x), a.y.min(b.y)], [a.x.max(b.x), a.y.max(b.y)]);
+        let mut near: Vec<usize> =
+            tree.locate_in_envelope_intersecting(&envelope).map(|g| g.data).filter(|&j| j > i).collect();
+        near.sort_unstable();
+        for j in near {
+            let t = &segs[j];
             let Some(x) = line_intersection(s.line, t.line) else { continue };
             let adjacent = s.ring == t.ring && ((s.pos + 1) % s.n == t.pos || (t.pos + 1) % t.n == s.pos);
-            match x {
+            let at = match x {
+                // Rings of one polygon may touch at a point (OGC allows it
+                // between shell and hole); a ring may not touch itself.
                 LineIntersection::SinglePoint { intersection, is_proper } => {
-                    if is_proper || !adjacent {
-                        // Rings of one polygon may touch at a point (OGC allows it
-                        // between shell and hole); a ring may not touch itself.
-                        if is_proper || s.ring == t.ring {
-                            let (a, b) = if s.ring < t.ring || (s.ring == t.ring && s.edge < t.edge) {
-                                (s, t)
-                            } else {
-                                (t, s)
-                            };
-                            out.push((a.ring, a.edge, b.ring, b.edge, intersection));
-                        }
+                    if !(is_proper || (!adjacent && s.ring == t.ring)) {
+                        continue;
                     }
+                    intersection
                 }
-                LineIntersection::Collinear { intersection } => {
-                    let (a, b) = if s.ring < t.ring || (s.ring == t.ring && s.edge < t.edge) {
-                        (s, t)
-                    } else {
-                        (t, s)
-                    };
-                    out.push((a.ring, a.edge, b.ring, b.edge, intersection.start));
-                }
+                LineIntersection::Collinear { intersection } => intersection.start,
+            };
+            // Segments are in ring order, so `s` comes first.
+            out.push((s.ring, s.edge, t.ring, t.edge, at));
+            if out.len() >= limit {
+                return out;
             }
         }
     }
-    out.sort_by_key(|a| (a.0, a.1, a.2, a.3));
     out
 }
 
@@ -744,5 +795,100 @@ mod tests {
     fn empty_input() {
         assert_eq!(problems(&[]), vec![Problem::Empty]);
         assert_eq!(problems(&[vec![vec![]]]), vec![Problem::Empty]);
+    }
+
+    /// A ring of `n` points zigzagging between two meridians: every edge
+    /// spans the same longitudes, and every other edge crosses its neighbours' neighbours.
+    fn zigzag(n: usize) -> Vec<Coord<f64>> {
+        let mut ring: Vec<Coord<f64>> =
+            (0..n).map(|i| c(46.90 + if i % 2 == 0 { 0.0 } else { 0.01 }, 39.90 + i as f64 * 1e-6)).collect();
+        ring.push(ring[0]);
+        ring
+    }
+
+    #[test]
+    fn too_many_vertices_are_refused_before_anything_else() {
+        let rules = Rules { max_vertices: 1_000, ..Rules::default() };
+        let at_limit = validate(&[vec![zigzag(999)]], &rules);
+        assert!(!at_limit.iter().any(|i| matches!(i.problem, Problem::TooManyVertices { .. })));
+        let over = validate(&[vec![zigzag(1_000)]], &rules);
+        assert_eq!(over.len(), 1);
+        assert_eq!(over[0].problem, Problem::TooManyVertices { count: 1_001, limit: 1_000 });
+        assert!(over[0].to_string().contains("has 1001 points, more than the 1000"), "{}", over[0]);
+    }
+
+    #[test]
+    fn problems_are_listed_up_to_the_limit() {
+        let rules = Rules { max_issues: 10, ..Rules::default() };
+        let issues = validate(&[vec![zigzag(5_000)]], &rules);
+        assert_eq!(issues.len(), 11);
+        assert_eq!(issues[10].problem, Problem::MoreProblems { listed: 10 });
+        // A zigzag at the default limit is checked whole, its listing short.
+        let issues = validate(&[vec![zigzag(MAX_VERTICES - 1)]], &Rules::default());
+        assert_eq!(issues.len(), MAX_ISSUES + 1);
+    }
+
+    /// Every pair of edges, tested one by one: the oracle of the R-tree.
+    fn crossings_by_every_pair(p: &RawPolygon) -> Vec<(usize, usize, usize, usize)> {
+        let mut all = crossings(p, usize::MAX);
+        all.sort_by_key(|a| (a.0, a.1, a.2, a.3));
+        let segs: Vec<(usize, usize, Coord<f64>, Coord<f64>)> = p
+            .iter()
+            .enumerate()
+            .flat_map(|(ri, r)| {
+                let o = open_ring(r).to_vec();
+                (0..o.len()).map(move |i| (ri, i, o[i], o[(i + 1) % o.len()])).collect::<Vec<_>>()
+            })
+            .collect();
+        let mut expected = Vec::new();
+        for (i, s) in segs.iter().enumerate() {
+            for t in &segs[i + 1..] {
+                let (a, b) = (geo::Line::new(s.2, s.3), geo::Line::new(t.2, t.3));
+                let Some(x) = geo::line_intersection::line_intersection(a, b) else { continue };
+                let n = open_ring(&p[s.0]).len();
+                let adjacent = s.0 == t.0 && ((s.1 + 1) % n == t.1 || (t.1 + 1) % n == s.1);
+                let counts = match x {
+                    geo::line_intersection::LineIntersection::SinglePoint { is_proper, .. } => {
+                        is_proper || (!adjacent && s.0 == t.0)
+                    }
+                    geo::line_intersection::LineIntersection::Collinear { .. } => true,
+                };
+                if counts {
+                    expected.push((s.0, s.1, t.0, t.1));
+                }
+            }
+        }
+        assert_eq!(all.iter().map(|a| (a.0, a.1, a.2, a.3)).collect::<Vec<_>>(), expected);
+        expected
+    }
+
+    #[test]
+    fn the_indexed_crossing_test_finds_what_testing_every_pair_finds() {
+        assert!(crossings_by_every_pair(&vec![square()]).is_empty());
+        assert!(crossings_by_every_pair(&vec![zigzag(50)]).len() > 20);
+        let bow = vec![c(46.90, 39.90), c(46.91, 39.91), c(46.91, 39.90), c(46.90, 39.91), c(46.90, 39.90)];
+        assert_eq!(crossings_by_every_pair(&vec![bow]), vec![(0, 0, 0, 2)]);
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_index_agrees_with_every_pair_on_random_rings(
+            shell in proptest::collection::vec((0u8..20, 0u8..20), 3..40),
+            hole in proptest::collection::vec((0u8..20, 0u8..20), 3..12),
+        ) {
+            let ring = |v: &[(u8, u8)]| {
+                let mut r: Vec<Coord<f64>> =
+                    v.iter().map(|(x, y)| c(46.9 + f64::from(*x) * 1e-3, 39.9 + f64::from(*y) * 1e-3)).collect();
+                r.dedup();
+                while r.len() > 1 && r.first() == r.last() {
+                    r.pop();
+                }
+                r.push(r[0]);
+                r
+            };
+            let (shell, hole) = (ring(&shell), ring(&hole));
+            proptest::prop_assume!(shell.len() > 3 && hole.len() > 3);
+            crossings_by_every_pair(&vec![shell, hole]);
+        }
     }
 }

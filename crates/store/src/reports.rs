@@ -25,11 +25,17 @@ pub struct ApprovalSettings {
     pub tolerance_m: f64,
     /// A completed hazard closes when less than this (m²) remains.
     pub close_below_m2: f64,
+    /// The most positions a polygon may have (`validate::Rules::max_vertices`).
+    pub max_vertices: usize,
 }
 
 impl Default for ApprovalSettings {
     fn default() -> Self {
-        ApprovalSettings { tolerance_m: 5.0, close_below_m2: 10.0 }
+        ApprovalSettings {
+            tolerance_m: 5.0,
+            close_below_m2: 10.0,
+            max_vertices: safeground_core::validate::MAX_VERTICES,
+        }
     }
 }
 
@@ -475,7 +481,7 @@ impl Writer<'_> {
         }
 
         // Geometry: every polygon valid; released ground within the hazard and not released before.
-        let rules = Rules::default();
+        let rules = Rules { max_vertices: settings.max_vertices, ..Rules::default() };
         let parse_polygon = |what: &str, g: &serde_json::Value, problems: &mut Vec<String>| {
             report::valid_multipolygon(what, g, &rules).map_err(|p| problems.extend(p)).ok()
         };
