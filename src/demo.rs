@@ -81,7 +81,7 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, args: &DemoArgs) -> Result
     }
     if !args.no_serve {
         demo_accounts(db, who)?;
-        crate::serve::serve(db, &who.actor, args.addr, false)?;
+        crate::serve::run(db, &who.actor, &crate::serve::ServeArgs::on(args.addr))?;
     }
     Ok(())
 }

@@ -2,9 +2,11 @@
 
 use anyhow::{bail, Context, Result};
 use clap::Args;
-use safeground_server::{app, AppState, Mode};
-use std::net::SocketAddr;
+use safeground_server::{app, AppState, Hosts, Limits, Mode};
+use std::net::{IpAddr, SocketAddr};
 use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Args)]
 pub struct ServeArgs {
@@ -15,50 +17,119 @@ pub struct ServeArgs {
     /// Mark the session cookie Secure (when a TLS proxy serves us as https).
     #[arg(long)]
     secure_cookies: bool,
+    /// A name people reach the server by (`register.example.org`, or with a
+    /// port), beside 127.0.0.1, localhost and [::1] at its port; requests
+    /// naming any other host are refused (421), against DNS rebinding.
+    /// Repeat it for several names; needed to listen on 0.0.0.0 or [::].
+    #[arg(long = "public-host", value_name = "NAME[:PORT]")]
+    public_hosts: Vec<String>,
+    /// A reverse proxy in front of the server (its address): the client's
+    /// address for login throttling is then read from the X-Forwarded-For
+    /// that proxy appends. Repeat it for several proxies.
+    #[arg(long = "trusted-proxy", value_name = "IP")]
+    trusted_proxies: Vec<IpAddr>,
+    /// Seconds a client has to send a request's headers, and a kept-alive
+    /// connection to start its next request.
+    #[arg(long, default_value_t = Limits::default().header.as_secs(), value_name = "SECONDS")]
+    header_timeout: u64,
+    /// Seconds the server takes at most to answer a request.
+    #[arg(long, default_value_t = Limits::default().request.as_secs(), value_name = "SECONDS")]
+    request_timeout: u64,
+    /// The most positions one polygon of a report may have when it is checked or approved.
+    #[arg(long, default_value_t = safeground_core::validate::MAX_VERTICES)]
+    max_vertices: usize,
 }
 
+impl ServeArgs {
+    /// Serving `addr` on loopback with every other setting at its default (the demo).
+    pub fn on(addr: SocketAddr) -> ServeArgs {
+        ServeArgs {
+            addr,
+            secure_cookies: false,
+            public_hosts: Vec::new(),
+            trusted_proxies: Vec::new(),
+            header_timeout: Limits::default().header.as_secs(),
+            request_timeout: Limits::default().request.as_secs(),
+            max_vertices: safeground_core::validate::MAX_VERTICES,
+        }
+    }
+}
+
+/// Serves the register at `db` as `a` says until Ctrl-C.
 pub fn run(db: &Path, actor: &str, a: &ServeArgs) -> Result<()> {
-    serve(db, actor, a.addr, a.secure_cookies)
-}
-
-/// Serves the register at `db` on `addr` until Ctrl-C.
-pub fn serve(db: &Path, actor: &str, addr: SocketAddr, secure_cookies: bool) -> Result<()> {
-    let a = ServeArgs { addr, secure_cookies };
     // Opening it here makes a wrong path or a file that is not ours fail now, not on the first request.
     let mut state = AppState::new(db, actor)?;
-    state.secure_cookies = a.secure_cookies;
     let accounts = matches!(state.mode, Mode::Accounts);
-    if !accounts && !a.addr.ip().is_loopback() {
-        bail!(
-            "refusing to listen on {}: this register has no accounts, so it is served only to this machine \
-             (127.0.0.1 or ::1). Add an administrator first (`safeground user add NAME --role administrator`)",
-            a.addr
-        );
+    check_exposure(accounts, a)?;
+    if a.header_timeout == 0 || a.request_timeout == 0 {
+        bail!("--header-timeout and --request-timeout are seconds, at least 1");
     }
+    state.secure_cookies = a.secure_cookies;
+    state.proxies = Arc::new(a.trusted_proxies.clone());
+    state.limits = Limits {
+        header: Duration::from_secs(a.header_timeout),
+        request: Duration::from_secs(a.request_timeout),
+    };
+    state.max_vertices = a.max_vertices;
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    runtime.block_on(async {
+    runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(a.addr)
             .await
             .with_context(|| format!("listening on {}", a.addr))?;
+        let shown = listener.local_addr().unwrap_or(a.addr);
+        // The names it answers to, at the port it got (`--addr …:0` picks one).
+        let mut public = a.public_hosts.clone();
+        if !shown.ip().is_unspecified() && !shown.ip().is_loopback() {
+            public.push(shown.to_string());
+        }
+        state.hosts = Arc::new(Hosts::new(shown.port(), if accounts { &public } else { &[] }));
         println!(
-            "Serving {} at http://{}/ — the map, dashboard, approval queue and survey form; \
-             the API is described at http://{}/api/openapi.json. Ctrl-C stops.",
+            "Serving {} at http://{shown}/ — the map, dashboard, approval queue and survey form; \
+             the API is described at http://{shown}/api/openapi.json. Ctrl-C stops.",
             db.display(),
-            a.addr,
-            a.addr
         );
         if accounts {
             println!("Accounts are on: sign in with yours (added with `safeground user add`).");
         } else {
             println!("This register has no accounts: it is yours alone, served to this machine only.");
         }
-        axum::serve(listener, app(state).into_make_service_with_connect_info::<SocketAddr>())
-            .with_graceful_shutdown(async {
-                let _ = tokio::signal::ctrl_c().await;
-            })
-            .await
-            .context("serving")
+        let limits = state.limits;
+        safeground_server::limits::serve(listener, app(state), limits, async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+        .await
+        .context("serving")
     })
+}
+
+/// Refuses what would expose the register, and warns of what may.
+fn check_exposure(accounts: bool, a: &ServeArgs) -> Result<()> {
+    let ip = a.addr.ip();
+    if !accounts && !ip.is_loopback() {
+        bail!(
+            "refusing to listen on {}: this register has no accounts, so it is served only to this machine \
+             (127.0.0.1 or ::1). Add an administrator first (`safeground user add NAME --role administrator`)",
+            a.addr
+        );
+    }
+    if ip.is_unspecified() && a.public_hosts.is_empty() {
+        bail!(
+            "listening on {} serves every network of this machine: name the host people reach it by with \
+             --public-host (e.g. --public-host register.example.org, or --public-host 192.0.2.10:{}); \
+             requests naming any other host are refused, against DNS rebinding",
+            a.addr,
+            a.addr.port()
+        );
+    }
+    if !ip.is_loopback() && !a.secure_cookies {
+        eprintln!(
+            "warning: serving {} over plain HTTP without --secure-cookies: passwords and session cookies \
+             cross the network readable by anyone on it. Put a TLS reverse proxy in front \
+             (README, *Serving*) and pass --secure-cookies.",
+            a.addr
+        );
+    }
+    Ok(())
 }

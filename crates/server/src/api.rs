@@ -72,6 +72,7 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppEr
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct AsOf {
     /// The register as it stood at the end of this day (YYYY-MM-DD, UTC).
     as_of: Option<String>,
@@ -97,6 +98,7 @@ pub async fn summary(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct HazardQuery {
     /// District name, as written in the country (Ağdam) or in English (Agdam).
     district: Option<String>,
@@ -217,22 +219,46 @@ pub async fn hazards(
     responses((status = 200, body = HazardDetail), (status = 404, body = ErrorBody)))]
 pub async fn hazard(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<HazardDetail>, AppError> {
-    Ok(Json(with_store(&state, move |s| Ok(s.hazard(&id)?)).await?))
+    let mut detail = with_store(&state, move |s| Ok(s.hazard(&id)?)).await?;
+    if !sees_reports(&c) {
+        for r in &mut detail.released {
+            r.report_id = None;
+        }
+    }
+    Ok(Json(detail))
 }
 
-/// Every version of a hazard, with the report and actor behind it.
+/// Whether `c` may see the reports behind the register — their ids, who
+/// decided them, their events — for every organisation. Viewers and
+/// operators read the register without them (README, *Accounts*).
+fn sees_reports(c: &Caller) -> bool {
+    decide(&c.principal, Action::ReadReports, Scope::Organisation(uuid::Uuid::nil())).is_ok()
+}
+
+/// Every version of a hazard, with the report and actor behind it (for
+/// those who read every organisation's reports; others see the versions
+/// without them).
 #[utoipa::path(get, path = "/api/hazards/{id}/history", params(("id" = String, Path, description = "code or UUID")),
     responses((status = 200, body = Vec<HazardVersion>), (status = 404, body = ErrorBody)))]
 pub async fn hazard_history(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HazardVersion>>, AppError> {
-    Ok(Json(with_store(&state, move |s| Ok(s.hazard_history(&id)?)).await?))
+    let mut versions = with_store(&state, move |s| Ok(s.hazard_history(&id)?)).await?;
+    if !sees_reports(&c) {
+        for v in &mut versions {
+            (v.report_id, v.actor, v.event) = (None, None, None);
+        }
+    }
+    Ok(Json(versions))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED.
     state: Option<String>,
@@ -368,11 +394,13 @@ impl Approval {
     }
 
     /// The settings asked for, defaults filled in, checked.
-    fn settings(&self) -> Result<ApprovalSettings, AppError> {
+    /// The settings the client asked for, within the server's own limits.
+    fn settings(&self, state: &AppState) -> Result<ApprovalSettings, AppError> {
         let d = ApprovalSettings::default();
         let settings = ApprovalSettings {
             tolerance_m: self.tolerance_m.unwrap_or(d.tolerance_m),
             close_below_m2: self.close_below_m2.unwrap_or(d.close_below_m2),
+            max_vertices: state.max_vertices,
         };
         let metres = |v: f64| v.is_finite() && v >= 0.0;
         if !metres(settings.tolerance_m) || !metres(settings.close_below_m2) {
@@ -407,7 +435,7 @@ pub async fn approve_report(
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
     let a = Approval::read(&bytes)?;
-    let settings = a.settings()?;
+    let settings = a.settings(&state)?;
     let (actor, key) = (c.principal.name, id.clone());
     with_store(&state, move |s| {
         Ok(s.approve(&key, &actor, OffsetDateTime::now_utc(), &settings, a.expect_version)?)
@@ -476,25 +504,39 @@ pub async fn unapprove_report(
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TraceQuery {
     /// A position in any notation: `46.9 39.96`, `39°57'36"N 46°54'E`, `38SPK4990502590`.
     position: String,
 }
 
-/// Every report that touched the ground at a position.
+/// Every report that touched the ground at a position (operators: their
+/// organisation's only).
 #[utoipa::path(get, path = "/api/trace", params(TraceQuery),
     responses((status = 200, body = Vec<TraceRow>), (status = 400, body = ErrorBody)))]
 pub async fn trace(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     q: Result<Query<TraceQuery>, QueryRejection>,
 ) -> Result<Json<Vec<TraceRow>>, AppError> {
     let q = query(q)?;
     let p = parse_position(&q.position).map_err(|e| AppError::BadRequest(format!("position: {e}")))?;
     let point: geo::Point<f64> = p.position.into();
-    Ok(Json(with_store(&state, move |s| Ok(s.trace(point)?)).await?))
+    let every = sees_reports(&c);
+    let rows = with_store(&state, move |s| {
+        let mut rows = s.trace(point)?;
+        if !every {
+            let own = c.principal.organisation.map(|o| s.organisation_acronym(o)).transpose()?.flatten();
+            rows.retain(|r| Some(&r.organisation) == own.as_ref());
+        }
+        Ok(rows)
+    })
+    .await?;
+    Ok(Json(rows))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct LayerQuery {
     /// The layer as it stood at the end of this day (YYYY-MM-DD, UTC).
     as_of: Option<String>,
@@ -580,13 +622,19 @@ pub async fn tile(
         Ok(bytes)
     })
     .await?;
+    // A browser may keep a tile, revalidating it; no shared cache may (with
+    // accounts, tiles are for the signed-in).
     Ok((
-        [(header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"), (header::CACHE_CONTROL, "no-cache")],
+        [
+            (header::CONTENT_TYPE, "application/vnd.mapbox-vector-tile"),
+            (header::CACHE_CONTROL, "private, no-cache"),
+        ],
         bytes,
     ))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct DistrictQuery {
     /// Only this district (either spelling).
     district: Option<String>,
@@ -633,12 +681,13 @@ pub async fn check_report(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Checks>, AppError> {
-    let settings = Approval::read(&bytes)?.settings()?;
+    let settings = Approval::read(&bytes)?.settings(&state)?;
     let problems = with_store(&state, move |s| Ok(s.check_report(&id, &settings)?)).await?;
     Ok(Json(Checks { approvable: problems.is_empty(), problems }))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct TraverseQuery {
     /// Magnetic declination in degrees, east positive.
     declination: Option<f64>,

@@ -19,7 +19,7 @@ use rand::Rng;
 use safeground_core::access::{decide, Action, Principal};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use uuid::Uuid;
@@ -30,11 +30,46 @@ pub const SESSION_COOKIE: &str = "sg_session";
 pub const SESSION_IDLE: Duration = Duration::from_secs(30 * 60);
 /// …and after this long in any case.
 pub const SESSION_MAX: Duration = Duration::from_secs(12 * 3600);
-/// Failed logins allowed per account name, and per client address, in [`THROTTLE_WINDOW`].
-pub const MAX_FAILURES_PER_NAME: u32 = 5;
-pub const MAX_FAILURES_PER_ADDRESS: u32 = 20;
-/// How long failures are remembered, and how long a throttled name or address waits.
+/// How login attempts are held off: every attempt counts before its password
+/// is checked (so attempts sent at once cannot slip past), a key's first
+/// `free - 1` failures cost nothing, and from the `free`-th on each makes the
+/// key wait twice as long as the one before, from a second up to `cap`. Failures are
+/// forgotten [`THROTTLE_WINDOW`] after the last.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limit {
+    pub free: u32,
+    pub cap: Duration,
+}
+
+/// One name from one client address: the brute force of one password.
+pub const PER_NAME_AND_ADDRESS: Limit = Limit { free: 5, cap: Duration::from_secs(15 * 60) };
+/// One client address, whatever the names (behind a reverse proxy, the
+/// address it forwards from `X-Forwarded-For` when it is a trusted proxy).
+pub const PER_ADDRESS: Limit = Limit { free: 20, cap: Duration::from_secs(15 * 60) };
+/// One name from every address: slows a guess spread over many machines, but
+/// never holds its holder off for more than a minute.
+pub const PER_NAME: Limit = Limit { free: 20, cap: Duration::from_secs(60) };
+/// How long failures are remembered after the last one.
 pub const THROTTLE_WINDOW: Duration = Duration::from_secs(15 * 60);
+
+/// How long a key waits after its `failures`-th failure under `limit`.
+///
+/// ```
+/// use safeground_server::auth::{delay, Limit};
+/// use std::time::Duration;
+/// let l = Limit { free: 5, cap: Duration::from_secs(60) };
+/// assert_eq!(delay(4, l), Duration::ZERO);
+/// assert_eq!(delay(5, l), Duration::from_secs(1));
+/// assert_eq!(delay(7, l), Duration::from_secs(4));
+/// assert_eq!(delay(40, l), Duration::from_secs(60));
+/// ```
+pub fn delay(failures: u32, limit: Limit) -> Duration {
+    if failures < limit.free {
+        return Duration::ZERO;
+    }
+    let doublings = (failures - limit.free).min(30);
+    Duration::from_secs(1u64 << doublings).min(limit.cap)
+}
 
 /// What a route needs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -57,7 +92,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/hazards", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}/history", Rule::Allowed(Action::ReadRegister)),
-    ("GET", "/api/trace", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/trace", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/layers/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/tiles/{layer}/{z}/{x}/{y}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/stats/released-by-month", Rule::Allowed(Action::ReadRegister)),
@@ -89,16 +124,28 @@ pub enum Mode {
 #[derive(Debug, Clone)]
 struct Session {
     user: Uuid,
+    /// The account's session generation when it signed in
+    /// (`Store::session_generation`): the session ends when it moves on.
+    generation: i64,
     csrf: String,
     started: Instant,
     seen: Instant,
+}
+
+/// A throttled key's failures.
+#[derive(Debug, Clone, Copy)]
+struct Failures {
+    count: u32,
+    last: Instant,
+    /// No attempt before this.
+    until: Instant,
 }
 
 /// Sessions (in memory: a restart signs everyone out) and login failures.
 #[derive(Debug)]
 pub struct Sessions {
     by_token: Mutex<HashMap<String, Session>>,
-    failures: Mutex<HashMap<String, (u32, Instant)>>,
+    failures: Mutex<HashMap<String, Failures>>,
     /// How long a session lasts without a request, and in any case.
     idle: Duration,
     max: Duration,
@@ -136,19 +183,24 @@ impl Sessions {
         Sessions { idle, max, ..Default::default() }
     }
 
-    /// Starts a session; returns its token (the cookie) and its CSRF token.
-    pub fn start(&self, user: Uuid) -> (String, String) {
+    /// Starts a session of `user` in its account's session `generation`;
+    /// returns its token (the cookie) and its CSRF token.
+    pub fn start(&self, user: Uuid, generation: i64) -> (String, String) {
         let (token, csrf) = (random_hex(), random_hex());
         let now = Instant::now();
         if let Ok(mut m) = self.by_token.lock() {
             m.retain(|_, s| now - s.seen < self.idle && now - s.started < self.max);
-            m.insert(digest(&token), Session { user, csrf: csrf.clone(), started: now, seen: now });
+            m.insert(
+                digest(&token),
+                Session { user, generation, csrf: csrf.clone(), started: now, seen: now },
+            );
         }
         (token, csrf)
     }
 
-    /// The session of a token, if in force (touching it).
-    fn find(&self, token: &str) -> Option<(Uuid, String)> {
+    /// The session of a token, if in force (touching it): its account, the
+    /// generation it began in, its CSRF token.
+    fn find(&self, token: &str) -> Option<(Uuid, i64, String)> {
         let mut m = self.by_token.lock().ok()?;
         let key = digest(token);
         let now = Instant::now();
@@ -158,7 +210,7 @@ impl Sessions {
             return None;
         }
         s.seen = now;
-        Some((s.user, s.csrf.clone()))
+        Some((s.user, s.generation, s.csrf.clone()))
     }
 
     pub fn end(&self, token: &str) {
@@ -167,40 +219,119 @@ impl Sessions {
         }
     }
 
-    /// Seconds to wait if `keys` (a name, an address) have failed too often.
-    pub fn throttled(&self, keys: &[(String, u32)]) -> Option<u64> {
-        let m = self.failures.lock().ok()?;
+    /// Counts a login attempt against every key before its password is
+    /// checked; `Err(seconds)` when a key must still wait that long (the
+    /// attempt is then not counted). [`Sessions::succeeded`] takes it back.
+    pub fn attempt(&self, keys: &[(String, Limit)]) -> Result<(), u64> {
+        let Ok(mut m) = self.failures.lock() else { return Err(1) };
         let now = Instant::now();
-        keys.iter()
-            .filter_map(|(k, max)| m.get(k).filter(|(n, first)| n >= max && now - *first < THROTTLE_WINDOW))
-            .map(|(_, first)| (THROTTLE_WINDOW - (now - *first)).as_secs().max(1))
-            .max()
-    }
-
-    pub fn failed(&self, keys: &[(String, u32)]) {
-        if let Ok(mut m) = self.failures.lock() {
-            let now = Instant::now();
-            m.retain(|_, (_, first)| now - *first < THROTTLE_WINDOW);
-            for (k, _) in keys {
-                m.entry(k.clone()).or_insert((0, now)).0 += 1;
-            }
+        m.retain(|_, f| now - f.last < THROTTLE_WINDOW);
+        let wait =
+            keys.iter().filter_map(|(k, _)| m.get(k)).map(|f| f.until.saturating_duration_since(now)).max();
+        if let Some(w) = wait.filter(|w| !w.is_zero()) {
+            return Err(w.as_secs_f64().ceil().max(1.0) as u64);
         }
+        for (k, limit) in keys {
+            let f = m.entry(k.clone()).or_insert(Failures { count: 0, last: now, until: now });
+            f.count += 1;
+            f.last = now;
+            f.until = now + delay(f.count, *limit);
+        }
+        Ok(())
     }
 
-    pub fn succeeded(&self, name_key: &str) {
+    /// The attempt counted by [`Sessions::attempt`] was the right password:
+    /// the name's failures are forgotten, and the address's attempt is taken
+    /// back (others behind the same address keep their count).
+    pub fn succeeded(&self, keys: &[(String, Limit)]) {
         if let Ok(mut m) = self.failures.lock() {
-            m.remove(name_key);
+            for (k, limit) in keys {
+                if k.starts_with("addr:") {
+                    if let Some(f) = m.get_mut(k) {
+                        f.count = f.count.saturating_sub(1);
+                        f.until = f.last + delay(f.count, *limit);
+                    }
+                } else {
+                    m.remove(k);
+                }
+            }
         }
     }
 }
 
-/// The throttling keys of a login: the name, and the client's address.
-pub fn throttle_keys(name: &str, addr: Option<SocketAddr>) -> Vec<(String, u32)> {
-    let mut keys = vec![(format!("name:{}", name.trim().to_lowercase()), MAX_FAILURES_PER_NAME)];
-    if let Some(a) = addr {
-        keys.push((format!("addr:{}", a.ip()), MAX_FAILURES_PER_ADDRESS));
+/// The throttling keys of a login: the name from this address, the address,
+/// and the name from anywhere.
+pub fn throttle_keys(name: &str, addr: Option<IpAddr>) -> Vec<(String, Limit)> {
+    let name = name.trim().to_lowercase();
+    let from = addr.map_or_else(|| "unknown".to_string(), |a| a.to_string());
+    let mut keys =
+        vec![(format!("name:{name}@{from}"), PER_NAME_AND_ADDRESS), (format!("name:{name}"), PER_NAME)];
+    if addr.is_some() {
+        keys.push((format!("addr:{from}"), PER_ADDRESS));
     }
     keys
+}
+
+/// The names the server answers to in `Host`. A page on another name —
+/// re-pointed at 127.0.0.1 by its owner (DNS rebinding) — runs in a browser
+/// on this machine with that name as its origin: answering it would hand the
+/// register to any web site. So only loopback names at the server's port are
+/// answered, and, on a register with accounts, the public names given with
+/// `serve --public-host`; every other name gets 421.
+#[derive(Debug, Clone, Default)]
+pub struct Hosts {
+    /// The port the server listens on; `None` (an app built for tests) takes
+    /// loopback names at any port.
+    port: Option<u16>,
+    /// Public names (`name` at any port, or `name:port`), lower case.
+    public: Vec<String>,
+}
+
+impl Hosts {
+    /// Loopback names at `port`, and the `public` names.
+    pub fn new(port: u16, public: &[String]) -> Hosts {
+        Hosts { port: Some(port), public: public.iter().map(|h| h.trim().to_ascii_lowercase()).collect() }
+    }
+
+    /// Whether a request whose `Host` is `host` is answered.
+    ///
+    /// ```
+    /// use safeground_server::auth::Hosts;
+    /// let h = Hosts::new(8080, &["register.example.org".into()]);
+    /// assert!(h.allows("127.0.0.1:8080") && h.allows("localhost:8080") && h.allows("[::1]:8080"));
+    /// assert!(h.allows("register.example.org") && h.allows("Register.Example.org:443"));
+    /// assert!(!h.allows("localhost:9090") && !h.allows("attacker.example:8080"));
+    /// ```
+    pub fn allows(&self, host: &str) -> bool {
+        let host = host.trim().to_ascii_lowercase();
+        let (name, port) = match host.rsplit_once(':') {
+            Some((n, p)) if !n.is_empty() && p.bytes().all(|b| b.is_ascii_digit()) && !n.ends_with(':') => {
+                (n, p.parse::<u16>().ok())
+            }
+            _ => (host.as_str(), None),
+        };
+        let loopback = ["127.0.0.1", "localhost", "[::1]"].contains(&name);
+        let port_ok = match (self.port, port) {
+            (None, _) => true,
+            (Some(ours), Some(asked)) => ours == asked,
+            (Some(ours), None) => ours == 80,
+        };
+        (loopback && port_ok) || self.public.iter().any(|p| *p == host || *p == name)
+    }
+}
+
+/// Answers 421 to a request whose `Host` the server does not answer to
+/// ([`Hosts`]); one without `Host` cannot come from a browser and passes.
+pub async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let host = req.headers().get(header::HOST).map(|h| h.to_str().unwrap_or("?").to_string());
+    match host {
+        Some(h) if !state.hosts.allows(&h) => AppError::Misdirected(format!(
+            "this server does not answer to the name '{h}': open it as http://127.0.0.1:PORT/ or by a name \
+             given with `serve --public-host`"
+        ))
+        .into_response(),
+        _ => next.run(req).await,
+    }
 }
 
 /// The value of a cookie in the request.
@@ -223,9 +354,25 @@ pub struct Caller {
     pub csrf: Option<String>,
 }
 
-/// The client's address, when the server was started with it.
-pub fn client_addr(req: &Request) -> Option<SocketAddr> {
-    req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0)
+/// The client's address: the peer's, or — when the peer is one of the
+/// `trusted` reverse proxies — the nearest address in `X-Forwarded-For` that
+/// is not a trusted proxy (the header is the client's to write, so only the
+/// part our own proxies appended is believed).
+pub fn client_addr(req: &Request, trusted: &[IpAddr]) -> Option<IpAddr> {
+    let peer = req.extensions().get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip())?;
+    if !trusted.contains(&peer) {
+        return Some(peer);
+    }
+    let forwarded: Vec<IpAddr> = req
+        .headers()
+        .get_all("x-forwarded-for")
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(','))
+        .map(|a| a.trim().parse::<IpAddr>())
+        .collect::<Result<_, _>>()
+        .unwrap_or_default();
+    Some(forwarded.into_iter().rev().find(|a| !trusted.contains(a)).unwrap_or(peer))
 }
 
 fn unsafe_method(m: &Method) -> bool {
@@ -298,11 +445,20 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, App
             AppError::Unauthenticated("the API token is not in force (revoked, expired or unknown)".into())
         });
     }
-    let session = cookie(headers, SESSION_COOKIE).and_then(|t| state.sessions.find(&t));
-    let Some((user, csrf)) = session else {
+    let token = cookie(headers, SESSION_COOKIE);
+    let session = token.as_deref().and_then(|t| state.sessions.find(t));
+    let Some((user, generation, csrf)) = session else {
         return Err(AppError::Unauthenticated("sign in first (POST /api/login)".into()));
     };
-    let p = with_store(state, move |s| Ok(s.principal(user)?)).await?;
+    let (p, now) = with_store(state, move |s| Ok((s.principal(user)?, s.session_generation(user)?))).await?;
+    if now != generation {
+        if let Some(t) = &token {
+            state.sessions.end(t);
+        }
+        return Err(AppError::Unauthenticated(
+            "the account has changed (its password, role or state) since you signed in; sign in again".into(),
+        ));
+    }
     p.map(|principal| Caller { principal, csrf: Some(csrf) })
         .ok_or_else(|| AppError::Unauthenticated("the account was disabled; sign in again".into()))
 }

@@ -12,7 +12,8 @@ use serde::Serialize;
 #[derive(Debug, Serialize, utoipa::ToSchema)]
 pub struct ErrorBody {
     /// A stable code: `not_found`, `bad_request`, `method_not_allowed`, `invalid_json`, `refused`, `conflict`,
-    /// `unauthenticated`, `bad_login`, `forbidden`, `csrf`, `too_many_attempts`, `internal`.
+    /// `unauthenticated`, `bad_login`, `forbidden`, `csrf`, `too_many_attempts`, `misdirected`,
+    /// `unsupported_media_type`, `too_large`, `timeout`, `internal`.
     pub error: &'static str,
     pub message: String,
     /// For `refused`: every problem found, one per line.
@@ -49,6 +50,18 @@ pub enum AppError {
     /// Too many failed logins: wait this many seconds.
     #[error("too many failed logins; try again in {0} seconds")]
     TooManyAttempts(u64),
+    /// The request names a host this server does not answer to (DNS rebinding).
+    #[error("{0}")]
+    Misdirected(String),
+    /// A body that is not of the type the route takes.
+    #[error("{0}")]
+    UnsupportedMediaType(String),
+    /// A body larger than the route takes.
+    #[error("{0}")]
+    TooLarge(String),
+    /// The request took longer than the server allows.
+    #[error("{0}")]
+    Timeout(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -67,6 +80,12 @@ impl AppError {
             AppError::Forbidden(_) => (StatusCode::FORBIDDEN, "forbidden"),
             AppError::Csrf(_) => (StatusCode::FORBIDDEN, "csrf"),
             AppError::TooManyAttempts(_) => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            AppError::Misdirected(_) => (StatusCode::MISDIRECTED_REQUEST, "misdirected"),
+            AppError::UnsupportedMediaType(_) => {
+                (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
+            }
+            AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
+            AppError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

@@ -11,10 +11,12 @@ mod api;
 mod assets;
 pub mod auth;
 mod error;
+pub mod limits;
 mod session;
 
-pub use auth::{Mode, POLICY};
+pub use auth::{Hosts, Mode, POLICY};
 pub use error::{AppError, ErrorBody};
+pub use limits::Limits;
 
 use axum::routing::get;
 use axum::{Json, Router};
@@ -39,6 +41,14 @@ pub struct AppState {
     pub(crate) tiles: Arc<std::sync::Mutex<TileCache>>,
     /// Open connections to the register, reused between requests.
     pub(crate) pool: Arc<StorePool>,
+    /// The names the server answers to (`Host`); others get 421.
+    pub hosts: Arc<Hosts>,
+    /// Reverse proxies whose `X-Forwarded-For` names the client.
+    pub proxies: Arc<Vec<std::net::IpAddr>>,
+    /// Time limits of connections and requests.
+    pub limits: Limits,
+    /// The most positions a polygon may have when a report is checked or approved.
+    pub max_vertices: usize,
 }
 
 /// Connections to the register kept open between requests: opening one costs
@@ -107,6 +117,10 @@ impl AppState {
             secure_cookies: false,
             tiles: Arc::default(),
             pool: Arc::default(),
+            hosts: Arc::default(),
+            proxies: Arc::default(),
+            limits: Limits::default(),
+            max_vertices: safeground_core::validate::MAX_VERTICES,
         })
     }
 
@@ -164,7 +178,9 @@ pub fn app(state: AppState) -> Router {
     let doc = Arc::new(doc);
     router
         .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
-        // Every route above passes the gate (auth.rs); the page and its assets are public.
+        // Every route above passes the gate (auth.rs), then the check of its
+        // body's type; the page and its assets are public.
+        .route_layer(axum::middleware::from_fn(limits::require_body_type))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate))
         .merge(assets::routes())
         .fallback(|| async {
@@ -173,6 +189,10 @@ pub fn app(state: AppState) -> Router {
         .method_not_allowed_fallback(|| async {
             AppError::MethodNotAllowed("this route does not take that method; see /api/openapi.json".into())
         })
+        .layer(axum::middleware::from_fn(limits::json_errors))
+        .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_BODY))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), limits::deadline))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), auth::check_host))
         .layer(axum::middleware::from_fn(auth::security_headers))
         .with_state(state)
 }

@@ -61,8 +61,10 @@ pub struct Login {
 }
 
 /// Signs in: sets the session cookie (HttpOnly, SameSite=Strict) and returns
-/// the CSRF token. Five failures for a name (twenty from one address) within
-/// fifteen minutes hold further attempts off for the rest of the fifteen.
+/// the CSRF token. After five failures for a name from one address (twenty
+/// from one address, twenty for a name from anywhere) each further attempt
+/// waits twice as long as the one before (429 with `Retry-After`), from one
+/// second up to fifteen minutes (one minute for a name from anywhere).
 #[utoipa::path(post, path = "/api/login", request_body = Login,
     responses((status = 200, body = Me), (status = 401, body = ErrorBody), (status = 409, body = ErrorBody),
         (status = 429, body = ErrorBody)))]
@@ -70,22 +72,29 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<impl I
     if matches!(state.mode, Mode::Local { .. }) {
         return Err(AppError::Conflict("this register has no accounts: nothing to sign in to".into()));
     }
-    let addr = client_addr(&req);
+    let addr = client_addr(&req, &state.proxies);
     let bytes: Bytes = axum::body::to_bytes(req.into_body(), 64 * 1024)
         .await
         .map_err(|_| AppError::BadRequest("the login is at most 64 KiB of JSON".into()))?;
     let l: Login = serde_json::from_slice(&bytes)
         .map_err(|e| AppError::InvalidJson(format!("the request body: {e}")))?;
+    // Counted before the password is checked: attempts sent at once cannot
+    // slip past the count.
     let keys = auth::throttle_keys(&l.name, addr);
-    if let Some(wait) = state.sessions.throttled(&keys) {
-        return Err(AppError::TooManyAttempts(wait));
-    }
+    state.sessions.attempt(&keys).map_err(AppError::TooManyAttempts)?;
     let (name, password) = (l.name.clone(), l.password);
-    let outcome = with_store(&state, move |s| Ok(s.login(&name, &password)?)).await?;
-    let p = match outcome {
-        Ok(p) => p,
-        Err(why) => {
-            state.sessions.failed(&keys);
+    let outcome = with_store(&state, move |s| {
+        let p = s.login(&name, &password)?;
+        let generation = match &p {
+            Ok(p) => p.user_id.map(|id| s.session_generation(id)).transpose()?,
+            Err(_) => None,
+        };
+        Ok((p, generation))
+    })
+    .await?;
+    let (p, generation) = match outcome {
+        (Ok(p), g) => (p, g.unwrap_or(0)),
+        (Err(why), _) => {
             let why = match why {
                 LoginFailure::UnknownName => "unknown name",
                 LoginFailure::WrongPassword => "wrong password",
@@ -95,11 +104,11 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<impl I
             return Err(AppError::BadLogin);
         }
     };
-    state.sessions.succeeded(&keys[0].0);
+    state.sessions.succeeded(&keys);
     let Some(user) = p.user_id else {
         return Err(AppError::Internal("an account without an id".into()));
     };
-    let (token, csrf) = state.sessions.start(user);
+    let (token, csrf) = state.sessions.start(user, generation);
     tracing::info!(name = %p.name, client = ?addr, "signed in");
     let me = me_of(&state, p, Some(csrf)).await?;
     Ok(([(header::SET_COOKIE, auth::session_cookie(&token, state.secure_cookies))], Json(me)))

@@ -70,7 +70,8 @@ struct Reply {
 }
 
 async fn send(app: &Router, c: &Client, method: Method, uri: &str, body: Option<String>) -> Reply {
-    let mut req = Request::builder().method(method).uri(uri).header("content-type", "application/json");
+    let kind = if uri.starts_with("/api/traverse") { "text/csv" } else { "application/json" };
+    let mut req = Request::builder().method(method).uri(uri).header("content-type", kind);
     if let Some(k) = &c.cookie {
         req = req.header(header::COOKIE, k);
     }
@@ -164,7 +165,7 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/hazards", "/api/hazards".into(), None, Some(all)),
         (Method::GET, "/api/hazards/{id}", format!("/api/hazards/{hazard}"), None, Some(all)),
         (Method::GET, "/api/hazards/{id}/history", format!("/api/hazards/{hazard}/history"), None, Some(all)),
-        (Method::GET, "/api/trace", "/api/trace?position=46.905%2039.965".into(), None, Some(all)),
+        (Method::GET, "/api/trace", "/api/trace?position=46.905%2039.965".into(), None, Some(readers)),
         (Method::GET, "/api/layers/{layer}", "/api/layers/accidents".into(), None, Some(all)),
         (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", "/tiles/hazards/8/161/96.mvt".into(), None, Some(all)),
         (Method::GET, "/api/stats/released-by-month", "/api/stats/released-by-month".into(), None, Some(all)),
@@ -322,8 +323,26 @@ async fn changes_need_the_csrf_token_and_our_own_origin() {
     assert_eq!(r.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
 }
 
+/// A login from `peer` (the TCP peer, as `serve` records it), optionally
+/// through a proxy that sent `X-Forwarded-For: forwarded`.
+async fn login_from(app: &Router, name: &str, password: &str, peer: &str, forwarded: Option<&str>) -> Reply {
+    let peer: std::net::SocketAddr = format!("{peer}:40000").parse().unwrap();
+    let mut req =
+        Request::builder().method(Method::POST).uri("/api/login").header("content-type", "application/json");
+    if let Some(f) = forwarded {
+        req = req.header("x-forwarded-for", f);
+    }
+    let mut req = req.body(Body::from(json!({"name": name, "password": password}).to_string())).unwrap();
+    req.extensions_mut().insert(axum::extract::ConnectInfo(peer));
+    let res = app.clone().oneshot(req).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    let json = serde_json::from_slice(&bytes).unwrap_or(Value::Null);
+    Reply { status, json, bytes, headers }
+}
+
 #[tokio::test]
-async fn repeated_wrong_passwords_are_held_off_even_before_the_right_one() {
+async fn wrong_passwords_make_the_next_attempt_wait_longer_each_time() {
     let dir = tempfile::tempdir().unwrap();
     let db = register(dir.path());
     let app = accounts_app(&db);
@@ -335,11 +354,20 @@ async fn repeated_wrong_passwords_are_held_off_even_before_the_right_one() {
             "attempt {i}"
         );
     }
+    // The fifth failure holds the name off for a second: the right password too.
     let r = login(&app, "imo", PASSWORD).await;
     assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.json);
     assert_eq!(r.json["error"], "too_many_attempts");
-    let wait: u64 = r.headers.get(header::RETRY_AFTER).unwrap().to_str().unwrap().parse().unwrap();
-    assert!(wait > 60 && wait <= 15 * 60, "{wait}");
+    assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "1");
+    // A second later one more wrong guess is heard, and doubles the wait.
+    tokio::time::sleep(std::time::Duration::from_millis(1100)).await;
+    assert_eq!(login(&app, "imo", "guess number two").await.status, StatusCode::UNAUTHORIZED);
+    let r = login(&app, "imo", PASSWORD).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_eq!(r.headers.get(header::RETRY_AFTER).unwrap(), "2");
+    // Once the wait is over, the right password is let in: a delay, not a lockout.
+    tokio::time::sleep(std::time::Duration::from_millis(2100)).await;
+    assert_eq!(login(&app, "imo", PASSWORD).await.status, StatusCode::OK);
     // Other accounts are not held off by one account's failures.
     signed_in(&app, "qm").await;
     // An unknown name fails as a wrong password does, with the same answer.
@@ -347,6 +375,300 @@ async fn repeated_wrong_passwords_are_held_off_even_before_the_right_one() {
     assert_eq!((r.status, r.json["error"].as_str()), (StatusCode::UNAUTHORIZED, Some("bad_login")));
 }
 
+#[tokio::test]
+async fn attempts_sent_at_once_cannot_slip_past_the_count() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    // Forty wrong passwords for one name at once, and the right one among them.
+    let mut tasks = Vec::new();
+    for i in 0..40 {
+        let app = app.clone();
+        let password = if i == 29 { PASSWORD.to_string() } else { format!("wrong guess {i}") };
+        tasks.push(tokio::spawn(async move { login(&app, "admin", &password).await.status }));
+    }
+    let mut statuses = Vec::new();
+    for t in tasks {
+        statuses.push(t.await.unwrap());
+    }
+    let heard = statuses.iter().filter(|s| **s != StatusCode::TOO_MANY_REQUESTS).count();
+    assert!(heard <= 5, "{heard} of 40 simultaneous attempts had their password checked: {statuses:?}");
+    assert!(statuses.iter().all(|s| [401, 200, 429].contains(&s.as_u16())), "{statuses:?}");
+}
+
+#[tokio::test]
+async fn a_guesser_elsewhere_does_not_lock_the_holder_out() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    // Ten wrong guesses at the administrator from one machine…
+    for _ in 0..10 {
+        let r = login_from(&app, "admin", "a wrong guess", "203.0.113.9", None).await;
+        assert!([401, 429].contains(&r.status.as_u16()), "{}", r.json);
+    }
+    assert_eq!(login_from(&app, "admin", PASSWORD, "203.0.113.9", None).await.status, 429);
+    // …do not keep the administrator out at their own.
+    let r = login_from(&app, "admin", PASSWORD, "198.51.100.7", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+}
+
+#[tokio::test]
+async fn behind_a_trusted_proxy_each_client_is_throttled_alone() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let proxied = |trusted: bool| {
+        let mut state = AppState::new(&db, "unused").unwrap();
+        if trusted {
+            state.proxies = std::sync::Arc::new(vec!["127.0.0.1".parse().unwrap()]);
+        }
+        app(state)
+    };
+    // Through a trusted proxy: twenty-five failures of one client over many
+    // names hold that client off, and not another behind the same proxy. The
+    // client's own X-Forwarded-For (the left part) is not believed.
+    let app = proxied(true);
+    for i in 0..25 {
+        let forwarded = format!("10.9.9.{i}, 203.0.113.9");
+        let r = login_from(&app, &format!("name{i}"), "a wrong guess", "127.0.0.1", Some(&forwarded)).await;
+        assert!([401, 429].contains(&r.status.as_u16()));
+    }
+    let r = login_from(&app, "qm", PASSWORD, "127.0.0.1", Some("203.0.113.9")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.json);
+    let r = login_from(&app, "qm", PASSWORD, "127.0.0.1", Some("198.51.100.7")).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    // Without it the header is the client's to write and is ignored: the
+    // proxy's address is everyone's.
+    let app = proxied(false);
+    for i in 0..25 {
+        let forwarded = format!("203.0.113.{i}");
+        login_from(&app, &format!("name{i}"), "a wrong guess", "127.0.0.1", Some(&forwarded)).await;
+    }
+    let r = login_from(&app, "qm", PASSWORD, "127.0.0.1", Some("198.51.100.7")).await;
+    assert_eq!(r.status, StatusCode::TOO_MANY_REQUESTS, "{}", r.json);
+}
+
+#[tokio::test]
+async fn sessions_end_when_their_account_changes() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let now = OffsetDateTime::now_utc();
+    let change = |name: &'static str, c: UserChange| {
+        Store::open(&db).unwrap().write(|w| w.change_user(name, &c, "admin", now)).unwrap();
+    };
+    // A password changed (on the command line, say) ends the sessions made with the old one.
+    let imo = signed_in(&app, "imo").await;
+    let other_session = signed_in(&app, "imo").await;
+    change("imo", UserChange::Password("a brand new password".into()));
+    for c in [&imo, &other_session] {
+        let r = send(&app, c, Method::GET, "/api/me", None).await;
+        assert_eq!(r.status, StatusCode::UNAUTHORIZED, "{}", r.json);
+    }
+    // Disabled and enabled again: the old session does not come back.
+    let qm = signed_in(&app, "qm").await;
+    change("qm", UserChange::Disabled(true));
+    change("qm", UserChange::Disabled(false));
+    assert_eq!(send(&app, &qm, Method::GET, "/api/me", None).await.status, StatusCode::UNAUTHORIZED);
+    // A role changed: signed out too. Accounts not changed keep their sessions.
+    let viewer = signed_in(&app, "viewer").await;
+    let operator = signed_in(&app, "operator").await;
+    change("viewer", UserChange::PersonalData(false));
+    change("operator", UserChange::Role { role: Role::QmOfficer, organisation: None });
+    assert_eq!(send(&app, &operator, Method::GET, "/api/me", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_eq!(send(&app, &viewer, Method::GET, "/api/me", None).await.status, StatusCode::UNAUTHORIZED);
+    let fresh = signed_in(&app, "admin").await;
+    assert_eq!(send(&app, &fresh, Method::GET, "/api/me", None).await.status, StatusCode::OK);
+}
+
+/// A request with `Host: host` to an app that answers to loopback at 8080
+/// and, with accounts, to `register.example.org`.
+async fn with_host(db: &Path, host: &str) -> Reply {
+    let mut state = AppState::new(db, "unused").unwrap();
+    state.hosts = std::sync::Arc::new(safeground_server::Hosts::new(8080, &["register.example.org".into()]));
+    let app = app(state);
+    let req = Request::builder().uri("/api/health").header(header::HOST, host).body(Body::empty()).unwrap();
+    let res = app.oneshot(req).await.unwrap();
+    let (status, headers) = (res.status(), res.headers().clone());
+    let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
+    Reply { status, json: serde_json::from_slice(&bytes).unwrap_or(Value::Null), bytes, headers }
+}
+
+#[tokio::test]
+async fn only_our_own_host_names_are_answered() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    for host in
+        ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "register.example.org", "REGISTER.example.org:443"]
+    {
+        assert_eq!(with_host(&db, host).await.status, StatusCode::OK, "{host}");
+    }
+    // DNS rebinding: a page of another name re-pointed at 127.0.0.1.
+    for host in ["attacker.example:8080", "localhost:9090", "127.0.0.1", "127.0.0.1.nip.io:8080"] {
+        let r = with_host(&db, host).await;
+        assert_eq!(
+            (r.status, r.json["error"].as_str()),
+            (StatusCode::MISDIRECTED_REQUEST, Some("misdirected")),
+            "{host}"
+        );
+        assert!(r.headers.contains_key(header::CONTENT_SECURITY_POLICY));
+    }
+}
+
+#[tokio::test]
+async fn a_register_without_accounts_answers_to_loopback_names_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("local.gpkg");
+    let places = safeground_demo::Places::load().unwrap();
+    let mut store = Store::create(&db).unwrap();
+    safeground_demo::build(&places, 2020, "5".parse().unwrap(), &mut store, &mut |_, _| {}).unwrap();
+    let mut state = AppState::new(&db, "holder").unwrap();
+    // `serve` gives a register without accounts no public names at all.
+    state.hosts = std::sync::Arc::new(safeground_server::Hosts::new(8080, &[]));
+    let app = app(state);
+    for (host, status) in [("127.0.0.1:8080", 200), ("rebound.example:8080", 421)] {
+        let req =
+            Request::builder().uri("/api/summary").header(header::HOST, host).body(Body::empty()).unwrap();
+        assert_eq!(app.clone().oneshot(req).await.unwrap().status(), status, "{host}");
+    }
+}
+
+#[tokio::test]
+async fn bodies_of_another_type_or_size_are_refused_in_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    let post = |uri: &str, kind: &str, body: Vec<u8>| {
+        let mut req = Request::builder()
+            .method(Method::POST)
+            .uri(uri)
+            .header("content-type", kind)
+            .header(header::CONTENT_LENGTH, body.len())
+            .header(header::COOKIE, imo.cookie.clone().unwrap())
+            .header("x-csrf-token", imo.csrf.clone().unwrap());
+        if kind.is_empty() {
+            req = req.header("content-type", "");
+        }
+        let req = req.body(Body::from(body)).unwrap();
+        let app = app.clone();
+        async move {
+            let res = app.oneshot(req).await.unwrap();
+            let status = res.status();
+            let bytes = res.into_body().collect().await.unwrap().to_bytes();
+            (status, serde_json::from_slice::<Value>(&bytes).unwrap_or(Value::Null))
+        }
+    };
+    // A form or a text/plain fetch from another site needs no preflight: refused.
+    let (status, body) = post("/api/reports", "text/plain", b"{}".to_vec()).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::UNSUPPORTED_MEDIA_TYPE, Some("unsupported_media_type"))
+    );
+    let (status, _) = post("/api/login", "application/x-www-form-urlencoded", b"name=a".to_vec()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    let (status, _) = post("/api/traverse", "application/json", b"{}".to_vec()).await;
+    assert_eq!(status, StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    // With its parameters the right type passes.
+    let (status, body) = post("/api/reports", "application/json; charset=utf-8", b"{}".to_vec()).await;
+    assert_eq!((status, body["error"].as_str()), (StatusCode::BAD_REQUEST, Some("invalid_json")));
+    // Too large: the JSON error, not axum's plain text.
+    let (status, body) = post("/api/reports", "application/json", vec![b' '; 3 << 20]).await;
+    assert_eq!(
+        (status, body["error"].as_str()),
+        (StatusCode::PAYLOAD_TOO_LARGE, Some("too_large")),
+        "{body}"
+    );
+}
+
+#[tokio::test]
+async fn signed_in_tiles_are_kept_by_the_browser_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let viewer = signed_in(&app, "viewer").await;
+    let r = send(&app, &viewer, Method::GET, "/tiles/hazards/8/161/96.mvt", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert_eq!(r.headers.get(header::CACHE_CONTROL).unwrap(), "private, no-cache");
+}
+
+#[tokio::test]
+async fn viewers_read_the_register_without_the_reports_behind_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let store = Store::open(&db).unwrap();
+    let worked = store
+        .hazards(&Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|h| !store.hazard(&h.code).unwrap().released.is_empty())
+        .unwrap()
+        .code;
+    let imo = signed_in(&app, "imo").await;
+    let viewer = signed_in(&app, "viewer").await;
+    let uri = format!("/api/hazards/{worked}/history");
+    let full = send(&app, &imo, Method::GET, &uri, None).await.json;
+    assert!(full.as_array().unwrap().iter().all(|v| v["report_id"].is_string() && v["actor"].is_string()));
+    let seen = send(&app, &viewer, Method::GET, &uri, None).await.json;
+    assert_eq!(seen.as_array().unwrap().len(), full.as_array().unwrap().len());
+    for v in seen.as_array().unwrap() {
+        assert!(v["report_id"].is_null() && v["actor"].is_null() && v["event"].is_null(), "{v}");
+        assert!(v["status"].is_string() && v["area_m2"].is_object(), "{v}");
+    }
+    let detail = send(&app, &viewer, Method::GET, &format!("/api/hazards/{worked}"), None).await.json;
+    assert!(detail["released"].as_array().unwrap().iter().all(|r| r["report_id"].is_null()), "{detail}");
+    let detail = send(&app, &imo, Method::GET, &format!("/api/hazards/{worked}"), None).await.json;
+    assert!(detail["released"].as_array().unwrap().iter().all(|r| r["report_id"].is_string()), "{detail}");
+    // Trace lists reports: not for viewers; an operator sees its own
+    // organisation's. Asked inside the hazard's first outline.
+    let g = &detail["geometry"];
+    let shell = if g["type"] == "MultiPolygon" { &g["coordinates"][0][0] } else { &g["coordinates"][0] };
+    let ring: Vec<geo::Coord<f64>> = shell
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| geo::Coord { x: p[0].as_f64().unwrap(), y: p[1].as_f64().unwrap() })
+        .collect();
+    let inside =
+        geo::InteriorPoint::interior_point(&geo::Polygon::new(geo::LineString(ring), vec![])).unwrap();
+    let uri = format!("/api/trace?position={}N%20{}E", inside.y(), inside.x());
+    assert_eq!(send(&app, &viewer, Method::GET, &uri, None).await.status, StatusCode::FORBIDDEN);
+    let every = send(&app, &imo, Method::GET, &uri, None).await.json;
+    let every = every.as_array().unwrap();
+    assert!(every.iter().any(|r| r["organisation"] != "AEST"), "{every:?}");
+    let operator = signed_in(&app, "operator").await;
+    let own = send(&app, &operator, Method::GET, &uri, None).await.json;
+    let expected: Vec<&Value> = every.iter().filter(|r| r["organisation"] == "AEST").collect();
+    assert_eq!(own.as_array().unwrap().iter().collect::<Vec<_>>(), expected);
+}
+
+#[tokio::test]
+async fn a_polygon_of_too_many_points_is_refused_at_once_in_a_short_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    // 90,000 points zigzagging across each other (a 2 MB upload).
+    let ring: Vec<[f64; 2]> = (0..90_000)
+        .map(|i| [46.90 + if i % 2 == 0 { 0.0 } else { 0.01 }, 39.90 + f64::from(i) * 1e-7])
+        .chain(std::iter::once([46.90, 39.90]))
+        .collect();
+    let report = json!({
+        "type": "NTS", "organisation": "ANAMA", "start_date": "2024-03-04", "end_date": "2024-03-06",
+        "new_hazard": {"name": "zigzag", "kind": "SHA", "district": "Agdam", "contamination": ["AP"],
+            "geometry": {"type": "Polygon", "coordinates": [ring]}}
+    })
+    .to_string();
+    let submitted = send(&app, &imo, Method::POST, "/api/reports", Some(report)).await;
+    assert_eq!(submitted.status, StatusCode::CREATED, "{}", submitted.json);
+    let id = submitted.json["id"].as_str().unwrap().to_string();
+    let r = send(&app, &imo, Method::POST, &format!("/api/reports/{id}/check"), None).await;
+    assert_eq!(r.json["approvable"], false);
+    let problems = r.json["problems"].as_array().unwrap();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].as_str().unwrap().contains("has 90001 points, more than the 20000"), "{problems:?}");
+    assert!(r.bytes.len() < 2_000);
+}
 #[tokio::test]
 async fn tokens_serve_scripts_and_a_disabled_account_stops_at_once() {
     let dir = tempfile::tempdir().unwrap();

@@ -68,6 +68,23 @@ async fn the_openapi_document_describes_every_route() {
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }
+    // Query parameters are described as such, not as path parameters.
+    for (path, method) in [
+        ("/api/hazards", "get"),
+        ("/api/summary", "get"),
+        ("/api/reports", "get"),
+        ("/api/trace", "get"),
+        ("/api/traverse", "post"),
+        ("/api/layers/{layer}", "get"),
+    ] {
+        for p in doc["paths"][path][method]["parameters"].as_array().unwrap() {
+            let name = p["name"].as_str().unwrap();
+            let in_path = path.contains(&format!("{{{name}}}"));
+            assert_eq!(p["in"], if in_path { "path" } else { "query" }, "{path} {name}");
+            let required = p["required"].as_bool().unwrap_or(false);
+            assert_eq!(required, in_path || name == "position", "{path} {name}");
+        }
+    }
     for schema in ["Summary", "HazardRow", "HazardDetail", "Report", "ErrorBody", "EoCategory"] {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} is missing");
     }

@@ -226,6 +226,21 @@ impl Store {
         Ok(row.map(to_account).transpose()?.filter(|a| !a.disabled).map(|a| a.principal))
     }
 
+    /// The account's session generation: the sequence number of the newest
+    /// event that added or changed it (its password, role, state or
+    /// permission). A session keeps the generation it began in and ends when
+    /// the account's moves on, so a change made anywhere — on the command
+    /// line, on another server — signs every session of the account out, and
+    /// a disabled account enabled again does not get its old sessions back.
+    pub fn session_generation(&self, id: Uuid) -> Result<i64, StoreError> {
+        self.conn
+            .prepare_cached(
+                "SELECT COALESCE(max(seq), 0) FROM events
+                  WHERE subject = ?1 AND kind IN ('USER_ADDED', 'USER_CHANGED')",
+            )?
+            .query_row([uuid_text(id)], |r| r.get(0))
+    }
+
     /// The enabled account an API token in force belongs to.
     pub fn token_principal(&self, secret: &str) -> Result<Option<Principal>, StoreError> {
         let user: Option<String> = self
