@@ -101,18 +101,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
         DangerousChoice::Coarsen => Dangerous::Coarsen { grid_deg: a.grid },
         DangerousChoice::Drop => Dangerous::Drop,
     });
-    let to_stdout = a.out.as_os_str() == "-";
-    if !to_stdout {
-        if crate::is_register(db, &a.out) {
-            bail!(
-                "{} is the register itself (--db): an export never replaces it; name another file",
-                a.out.display()
-            );
-        }
-        if a.out.exists() && !a.force {
-            bail!("{} exists: add --force to replace it, or name another file", a.out.display());
-        }
-    }
+    let tmp = part_file(db, a)?;
     let bound = a.as_of.map(safeground_store::end_of_day);
     let store = Store::open(db)?;
     let layer = a.layer.0[0];
@@ -127,16 +116,6 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
             sink(f)
         })
     };
-    // Written beside the target (or, for standard output, in the temporary
-    // directory) and moved or copied out only when complete.
-    let tmp = if to_stdout {
-        std::env::temp_dir().join(format!("safeground-export-{}.part", std::process::id()))
-    } else {
-        let mut tmp = a.out.clone().into_os_string();
-        tmp.push(".part");
-        PathBuf::from(tmp)
-    };
-    let _ = std::fs::remove_file(&tmp);
     let columns = layer.columns();
     let open = || -> Result<BufWriter<std::fs::File>> { Ok(BufWriter::new(crate::create_private(&tmp)?)) };
     let result = match a.format {
@@ -213,6 +192,30 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
         }
     };
     finish(result, &tmp, a, layer)
+}
+
+/// Where the export is written until it is complete: beside OUT (or, for
+/// standard output, in the temporary directory). Refuses OUT when it is the
+/// register itself, or exists and `--force` was not given.
+fn part_file(db: &Path, a: &ExportArgs) -> Result<PathBuf> {
+    let tmp = if a.out.as_os_str() == "-" {
+        std::env::temp_dir().join(format!("safeground-export-{}.part", std::process::id()))
+    } else {
+        if crate::is_register(db, &a.out) {
+            bail!(
+                "{} is the register itself (--db): an export never replaces it; name another file",
+                a.out.display()
+            );
+        }
+        if a.out.exists() && !a.force {
+            bail!("{} exists: add --force to replace it, or name another file", a.out.display());
+        }
+        let mut tmp = a.out.clone().into_os_string();
+        tmp.push(".part");
+        PathBuf::from(tmp)
+    };
+    let _ = std::fs::remove_file(&tmp);
+    Ok(tmp)
 }
 
 /// Moves a complete export into place, or removes a failed one.

@@ -268,67 +268,7 @@ fn check(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
     let mut geometric_ok = true;
     for (pi, p) in polygons.iter().enumerate() {
         for (ri, r) in p.iter().enumerate() {
-            if r.is_empty() {
-                issues.push(issue(pi, ri, None, None, Problem::Empty));
-                geometric_ok = false;
-                continue;
-            }
-            if r.len() > 1 && r.first() != r.last() {
-                issues.push(issue(
-                    pi,
-                    ri,
-                    Some(r.len() - 1),
-                    r.last().copied(),
-                    Problem::NotClosed { first: r[0], last: r[r.len() - 1] },
-                ));
-            }
-            let ring = open_ring(r);
-            let mut distinct: Vec<(u64, u64)> = ring.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
-            distinct.sort_unstable();
-            distinct.dedup();
-            if distinct.len() < 3 {
-                issues.push(issue(pi, ri, None, None, Problem::TooFewVertices { distinct: distinct.len() }));
-                geometric_ok = false;
-                continue;
-            }
-            let n = ring.len();
-            for i in 0..n {
-                let (a, b) = (ring[i], ring[(i + 1) % n]);
-                if a == b {
-                    issues.push(issue(pi, ri, Some((i + 1) % n), Some(b), Problem::DuplicateVertex));
-                    continue;
-                }
-                let d = distance(a.y, a.x, b.y, b.x);
-                if d > rules.max_edge_m {
-                    issues.push(issue(
-                        pi,
-                        ri,
-                        Some(i),
-                        Some(a),
-                        Problem::LongEdge { metres: d, limit: rules.max_edge_m },
-                    ));
-                }
-            }
-            // Spikes, on the ring without repeated points.
-            let mut clean: Vec<(usize, Coord<f64>)> = Vec::with_capacity(n);
-            for (i, c) in ring.iter().enumerate() {
-                if clean.last().is_none_or(|(_, l)| l != c) {
-                    clean.push((i, *c));
-                }
-            }
-            if clean.len() > 1 && clean.first().map(|x| x.1) == clean.last().map(|x| x.1) {
-                clean.pop();
-            }
-            let m = clean.len();
-            for k in 0..m {
-                let (_, prev) = clean[(k + m - 1) % m];
-                let (i, v) = clean[k];
-                let (_, next) = clean[(k + 1) % m];
-                let angle = turn_angle(prev, v, next);
-                if angle < rules.spike_angle_deg {
-                    issues.push(issue(pi, ri, Some(i), Some(v), Problem::Spike { angle_deg: angle }));
-                }
-            }
+            geometric_ok &= check_ring(pi, ri, r, rules, &mut issues);
         }
         if geometric_ok {
             for (ri, vi, oi, oe, at) in crossings(p, rules.max_issues + 1) {
@@ -385,6 +325,74 @@ fn check(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
         }
     }
     issues
+}
+
+/// The checks of one ring `ri` of polygon `pi`: closure, distinct points,
+/// repeated points, long edges, spikes. Whether its shape can be checked
+/// further (crossings, holes, area).
+fn check_ring(pi: usize, ri: usize, r: &[Coord<f64>], rules: &Rules, issues: &mut Vec<Issue>) -> bool {
+    let issue =
+        |polygon, ring, vertex: Option<usize>, at, problem| Issue { polygon, ring, vertex, at, problem };
+    if r.is_empty() {
+        issues.push(issue(pi, ri, None, None, Problem::Empty));
+        return false;
+    }
+    if r.len() > 1 && r.first() != r.last() {
+        issues.push(issue(
+            pi,
+            ri,
+            Some(r.len() - 1),
+            r.last().copied(),
+            Problem::NotClosed { first: r[0], last: r[r.len() - 1] },
+        ));
+    }
+    let ring = open_ring(r);
+    let mut distinct: Vec<(u64, u64)> = ring.iter().map(|c| (c.x.to_bits(), c.y.to_bits())).collect();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if distinct.len() < 3 {
+        issues.push(issue(pi, ri, None, None, Problem::TooFewVertices { distinct: distinct.len() }));
+        return false;
+    }
+    let n = ring.len();
+    for i in 0..n {
+        let (a, b) = (ring[i], ring[(i + 1) % n]);
+        if a == b {
+            issues.push(issue(pi, ri, Some((i + 1) % n), Some(b), Problem::DuplicateVertex));
+            continue;
+        }
+        let d = distance(a.y, a.x, b.y, b.x);
+        if d > rules.max_edge_m {
+            issues.push(issue(
+                pi,
+                ri,
+                Some(i),
+                Some(a),
+                Problem::LongEdge { metres: d, limit: rules.max_edge_m },
+            ));
+        }
+    }
+    // Spikes, on the ring without repeated points.
+    let mut clean: Vec<(usize, Coord<f64>)> = Vec::with_capacity(n);
+    for (i, c) in ring.iter().enumerate() {
+        if clean.last().is_none_or(|(_, l)| l != c) {
+            clean.push((i, *c));
+        }
+    }
+    if clean.len() > 1 && clean.first().map(|x| x.1) == clean.last().map(|x| x.1) {
+        clean.pop();
+    }
+    let m = clean.len();
+    for k in 0..m {
+        let (_, prev) = clean[(k + m - 1) % m];
+        let (i, v) = clean[k];
+        let (_, next) = clean[(k + 1) % m];
+        let angle = turn_angle(prev, v, next);
+        if angle < rules.spike_angle_deg {
+            issues.push(issue(pi, ri, Some(i), Some(v), Problem::Spike { angle_deg: angle }));
+        }
+    }
+    true
 }
 
 /// Whether two polygons share interior (not only a boundary).

@@ -237,13 +237,15 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
 }
 
 /// `path` as an SQLite URI that opens it immutable: no locks, no journal.
+/// An absolute path keeps one leading slash (`file:/a/b`: two would name a host).
 fn immutable_uri(path: &Path) -> String {
     #[cfg(unix)]
     let bytes = std::os::unix::ffi::OsStrExt::as_bytes(path.as_os_str()).to_vec();
     #[cfg(not(unix))]
     let bytes = path.to_string_lossy().as_bytes().to_vec();
-    let mut uri = String::from(if path.is_absolute() { "file://" } else { "file:" });
-    for b in bytes {
+    let start = bytes.iter().take_while(|b| **b == b'/').count().saturating_sub(1);
+    let mut uri = String::from("file:");
+    for &b in &bytes[start..] {
         if b.is_ascii_alphanumeric() || b"/-._~".contains(&b) {
             uri.push(b as char);
         } else {
@@ -466,5 +468,26 @@ fn hide_password(url: &str) -> String {
     match auth.split_once(':') {
         Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
         None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_register_opens_whatever_its_path_holds() {
+        let dir = tempfile::tempdir().unwrap();
+        for name in ["plain.gpkg", "with space.gpkg", "what?#%.gpkg", "Ağdam ərazisi.gpkg"] {
+            let path = dir.path().join(name);
+            drop(Store::create(&path).unwrap());
+            assert_eq!(Store::open(&path).unwrap().schema_version().unwrap(), SCHEMA_VERSION, "{name}");
+        }
+        // A leading double slash is still a path, not a host.
+        let doubled = format!("/{}", dir.path().join("plain.gpkg").display());
+        assert_eq!(immutable_uri(Path::new("//srv/r.gpkg")), "file:/srv/r.gpkg?immutable=1");
+        assert!(Store::open(Path::new(&doubled)).is_ok());
+        assert_eq!(immutable_uri(Path::new("r.gpkg")), "file:r.gpkg?immutable=1");
+        assert_eq!(immutable_uri(Path::new("/a b/r#1.gpkg")), "file:/a%20b/r%231.gpkg?immutable=1");
     }
 }
