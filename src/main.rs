@@ -281,7 +281,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Hazards(HazardsCommand::List(args)) => {
             let store = open(&cli.db)?;
-            let rows = store.hazards(&HazardFilter { district: args.district, status: args.status })?;
+            let filter = HazardFilter { district: args.district, status: args.status, ..Default::default() };
+            let rows = store.hazards(&filter)?;
             if args.json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {

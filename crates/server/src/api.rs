@@ -9,7 +9,6 @@ use axum::http::{header, StatusCode};
 use axum::response::IntoResponse;
 use axum::Extension;
 use axum::Json;
-use geo::BoundingRect;
 use safeground_core::access::{decide, Action, Scope};
 use safeground_core::codes::{EoCategory, HazardStatus};
 use safeground_core::coords::parse_position;
@@ -20,7 +19,7 @@ use safeground_core::summary::Summary;
 use safeground_formats::geojson_out::GeoJsonWriter;
 use safeground_store::{
     end_of_day, ApprovalSettings, DistrictRef, EventRow, HazardDetail, HazardFilter, HazardRow,
-    HazardVersion, MonthRelease, OrganisationRef, ReportRow, Store, TraceRow, TILE_LAYERS,
+    HazardVersion, MonthRelease, OrganisationRef, Paging, ReportRow, Store, TraceRow, TILE_LAYERS,
 };
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
@@ -128,7 +127,8 @@ pub struct Page<T> {
     items: Vec<T>,
 }
 
-fn paged<T>(items: Vec<T>, page: Option<usize>, per_page: Option<usize>) -> Result<Page<T>, AppError> {
+/// The page asked for: `page` from 1, `per_page` 1 to 1,000 (default 100).
+fn paging(page: Option<usize>, per_page: Option<usize>) -> Result<(usize, usize, Paging), AppError> {
     let per_page = per_page.unwrap_or(100);
     if !(1..=1000).contains(&per_page) {
         return Err(AppError::BadRequest(format!("per_page: {per_page} is not between 1 and 1,000")));
@@ -137,9 +137,7 @@ fn paged<T>(items: Vec<T>, page: Option<usize>, per_page: Option<usize>) -> Resu
     if page == 0 {
         return Err(AppError::BadRequest("page: pages count from 1".into()));
     }
-    let total = items.len();
-    let items = items.into_iter().skip((page - 1).saturating_mul(per_page)).take(per_page).collect();
-    Ok(Page { total, page, per_page, items })
+    Ok((page, per_page, Paging { offset: (page - 1).saturating_mul(per_page), limit: per_page }))
 }
 
 fn bbox(text: &str) -> Result<[f64; 4], AppError> {
@@ -177,41 +175,18 @@ pub async fn hazards(
         .as_deref()
         .map(|s| s.parse::<EoCategory>().map_err(|e| AppError::BadRequest(format!("contamination: {e}"))))
         .transpose()?;
-    let from = q.from.as_deref().map(|d| date(d, "from")).transpose()?.map(|d| d.to_string());
-    let to = q.to.as_deref().map(|d| date(d, "to")).transpose()?.map(|d| d.to_string());
-    let bbox = q.bbox.as_deref().map(bbox).transpose()?;
-    let (district, organisation) = (q.district.clone(), q.organisation.clone());
-    let rows = with_store(&state, move |s| {
-        let mut rows = s.hazards(&HazardFilter { district, status })?;
-        if let Some(c) = contamination {
-            rows.retain(|h| h.contamination.split(',').any(|x| x == c.code()));
-        }
-        if let Some(o) = &organisation {
-            rows.retain(|h| h.recorded_by.eq_ignore_ascii_case(o));
-        }
-        if let Some(f) = &from {
-            rows.retain(|h| h.recorded_on.as_str() >= f.as_str());
-        }
-        if let Some(t) = &to {
-            rows.retain(|h| h.recorded_on.as_str() <= t.as_str());
-        }
-        if let Some([x0, y0, x1, y1]) = bbox {
-            let inside: std::collections::HashSet<String> = s
-                .hazard_shapes()?
-                .into_iter()
-                .filter(|h| {
-                    h.geometry.bounding_rect().is_some_and(|r| {
-                        r.min().x <= x1 && r.max().x >= x0 && r.min().y <= y1 && r.max().y >= y0
-                    })
-                })
-                .map(|h| h.id)
-                .collect();
-            rows.retain(|h| inside.contains(&h.id));
-        }
-        Ok(rows)
-    })
-    .await?;
-    Ok(Json(paged(rows, q.page, q.per_page)?))
+    let filter = HazardFilter {
+        district: q.district.clone(),
+        status,
+        contamination,
+        organisation: q.organisation.clone(),
+        recorded_from: q.from.as_deref().map(|d| date(d, "from")).transpose()?,
+        recorded_to: q.to.as_deref().map(|d| date(d, "to")).transpose()?,
+        bbox: q.bbox.as_deref().map(bbox).transpose()?,
+    };
+    let (page, per_page, paging) = paging(q.page, q.per_page)?;
+    let (total, items) = with_store(&state, move |s| Ok(s.hazard_page(&filter, paging)?)).await?;
+    Ok(Json(Page { total, page, per_page, items }))
 }
 
 /// One hazard, by code or UUID: its figures, evidence, released ground and polygon.
@@ -286,22 +261,24 @@ pub async fn reports(
             )));
         }
     }
-    let (wanted, organisation) = (q.state.as_ref().map(|s| s.to_ascii_uppercase()), q.organisation.clone());
+    let wanted = q.state.as_ref().map(|s| s.to_ascii_uppercase());
+    let (page, per_page, paging) = paging(q.page, q.per_page)?;
     let p = c.principal;
-    let mut rows = with_store(&state, move |s| {
-        let mut rows = s.reports(wanted.as_deref())?;
+    let (total, items) = with_store(&state, move |s| {
+        let mut organisation = q.organisation.clone();
         // Operators see their organisation's reports only.
         if decide(&p, Action::ReadReports, Scope::Organisation(uuid::Uuid::nil())).is_err() {
             let own = p.organisation.map(|o| s.organisation_acronym(o)).transpose()?.flatten();
-            rows.retain(|r| Some(&r.organisation) == own.as_ref());
+            match (&organisation, own) {
+                (Some(asked), Some(own)) if !asked.eq_ignore_ascii_case(&own) => return Ok((0, Vec::new())),
+                (_, Some(own)) => organisation = Some(own),
+                (_, None) => return Ok((0, Vec::new())),
+            }
         }
-        Ok(rows)
+        Ok(s.report_page(wanted.as_deref(), organisation.as_deref(), paging)?)
     })
     .await?;
-    if let Some(o) = &organisation {
-        rows.retain(|r| r.organisation.eq_ignore_ascii_case(o));
-    }
-    Ok(Json(paged(rows, q.page, q.per_page)?))
+    Ok(Json(Page { total, page, per_page, items }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

@@ -255,3 +255,85 @@ async fn bad_reports_are_client_mistakes_never_server_errors() {
         call(&db, Method::POST, "/api/reports/00000000-0000-4000-8000-000000000000/approve", None).await;
     assert!(unknown.0.is_client_error(), "{:?}", unknown.1);
 }
+
+/// Filters and pages are the database's; the oracle is the whole list,
+/// filtered here, boxes from the polygons themselves.
+#[tokio::test]
+async fn hazard_lists_are_filtered_and_paged_as_the_whole_list_says() {
+    use geo::BoundingRect;
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let store = Store::open(&db).unwrap();
+    let all = store.hazards(&Default::default()).unwrap();
+    let extents: std::collections::HashMap<String, geo::Rect<f64>> = store
+        .hazard_shapes()
+        .unwrap()
+        .into_iter()
+        .map(|h| (h.id, h.geometry.bounding_rect().unwrap()))
+        .collect();
+    let meets = |id: &str, [x0, y0, x1, y1]: [f64; 4]| {
+        let r = extents[id];
+        r.min().x <= x1 && r.max().x >= x0 && r.min().y <= y1 && r.max().y >= y0
+    };
+    let organisation = all[0].recorded_by.clone();
+    type Keep<'a> = Box<dyn Fn(&safeground_store::HazardRow) -> bool + 'a>;
+    let cases: Vec<(String, Keep)> = vec![
+        ("".into(), Box::new(|_| true)),
+        ("status=OPEN".into(), Box::new(|h| h.status == "OPEN")),
+        ("contamination=AT".into(), Box::new(|h| h.contamination.split(',').any(|c| c == "AT"))),
+        (
+            format!("organisation={}", organisation.to_lowercase()),
+            Box::new(move |h| h.recorded_by == organisation),
+        ),
+        (
+            "from=2022-03-01&to=2023-12-31".into(),
+            Box::new(|h| h.recorded_on.as_str() >= "2022-03-01" && h.recorded_on.as_str() <= "2023-12-31"),
+        ),
+        ("bbox=46.6,39.6,47.0,39.9".into(), Box::new(|h| meets(&h.id, [46.6, 39.6, 47.0, 39.9]))),
+        (
+            "bbox=46.6,39.6,47.0,39.9&status=WORKED_ON&district=Agdam".into(),
+            Box::new(move |h| {
+                meets(&h.id, [46.6, 39.6, 47.0, 39.9]) && h.status == "WORKED_ON" && h.district == "Ağdam"
+            }),
+        ),
+    ];
+    for (query, keep) in cases {
+        let expected: Vec<&str> = all.iter().filter(|h| keep(h)).map(|h| h.code.as_str()).collect();
+        let (status, first) = get(&db, &format!("/api/hazards?{query}&per_page=7")).await;
+        assert_eq!(status, StatusCode::OK, "{query}: {first}");
+        assert_eq!(first["total"], expected.len(), "{query}");
+        let mut got = Vec::new();
+        let pages = expected.len().div_ceil(7).max(1);
+        for page in 1..=pages + 1 {
+            let (_, p) = get(&db, &format!("/api/hazards?{query}&per_page=7&page={page}")).await;
+            assert_eq!(p["total"], expected.len(), "{query} page {page}");
+            got.extend(
+                p["items"].as_array().unwrap().iter().map(|h| h["code"].as_str().unwrap().to_string()),
+            );
+        }
+        assert_eq!(got, expected, "{query}");
+    }
+    assert!(all.iter().any(|h| !meets(&h.id, [46.6, 39.6, 47.0, 39.9])), "the box leaves some out");
+}
+
+#[tokio::test]
+async fn report_lists_are_filtered_and_paged_by_the_database() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let all = Store::open(&db).unwrap().reports(None).unwrap();
+    let org = all[0].organisation.clone();
+    let expected: Vec<&str> = all
+        .iter()
+        .filter(|r| r.state == "APPROVED" && r.organisation == org)
+        .map(|r| r.id.as_str())
+        .collect();
+    let mut got = Vec::new();
+    for page in 1..=expected.len().div_ceil(4) + 1 {
+        let (status, p) =
+            get(&db, &format!("/api/reports?state=approved&organisation={org}&per_page=4&page={page}")).await;
+        assert_eq!(status, StatusCode::OK, "{p}");
+        assert_eq!(p["total"], expected.len());
+        got.extend(p["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap().to_string()));
+    }
+    assert_eq!(got, expected);
+}

@@ -31,9 +31,9 @@ fn report_row(r: &Row<'_>) -> Result<ReportRow, StoreError> {
     })
 }
 
-const REPORT_COLUMNS: &str = "r.id, r.type, r.state, o.acronym, t.code, h.code, r.start_date, r.end_date,
-   r.submitted_at, r.submitted_by, r.decided_at, r.decided_by, r.reason, r.version
-   FROM reports r JOIN organisations o ON o.id = r.organisation_id
+const REPORT_FIELDS: &str = "r.id, r.type, r.state, o.acronym, t.code, h.code, r.start_date, r.end_date,
+   r.submitted_at, r.submitted_by, r.decided_at, r.decided_by, r.reason, r.version";
+const REPORT_TABLES: &str = "FROM reports r JOIN organisations o ON o.id = r.organisation_id
    LEFT JOIN tasks t ON t.id = r.task_id LEFT JOIN hazards h ON h.id = r.hazard_id";
 
 impl Store {
@@ -104,15 +104,44 @@ impl Store {
 
     /// Reports, newest first, optionally in one state.
     pub fn reports(&self, state: Option<&str>) -> Result<Vec<ReportRow>, StoreError> {
-        let sql = format!("SELECT {REPORT_COLUMNS} WHERE (?1 IS NULL OR r.state = ?1) ORDER BY r.fid DESC");
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map([state], report_row)?;
-        rows.collect::<Result<Vec<_>, _>>()
+        Ok(self.report_page(state, None, crate::Paging::ALL)?.1)
+    }
+
+    /// One page of the reports in `state` (any) of `organisation` (an
+    /// acronym, any case; any), newest first, and how many there are in all:
+    /// filtered and paged by the database.
+    pub fn report_page(
+        &self,
+        state: Option<&str>,
+        organisation: Option<&str>,
+        page: crate::Paging,
+    ) -> Result<(usize, Vec<ReportRow>), StoreError> {
+        let sql = format!(
+            "SELECT {REPORT_FIELDS}, count(*) OVER () AS matching {REPORT_TABLES}
+              WHERE (?1 IS NULL OR r.state = ?1) AND (?2 IS NULL OR o.acronym = ?2 COLLATE NOCASE)
+              ORDER BY r.fid DESC LIMIT ?3 OFFSET ?4"
+        );
+        let run = |page: crate::Paging| -> Result<Vec<(usize, ReportRow)>, StoreError> {
+            let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
+            let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
+            let mut stmt = self.conn.prepare_cached(&sql)?;
+            let rows = stmt.query_map(params![state, organisation, limit, offset], |r| {
+                Ok((usize::try_from(r.get::<i64>(14)?).unwrap_or(0), report_row(r)?))
+            })?;
+            rows.collect()
+        };
+        let rows = run(page)?;
+        let total = match rows.first() {
+            Some((n, _)) => *n,
+            None if page.offset > 0 => run(crate::Paging { offset: 0, limit: 1 })?.first().map_or(0, |r| r.0),
+            None => 0,
+        };
+        Ok((total, rows.into_iter().map(|(_, r)| r).collect()))
     }
 
     /// One report: its row, its body as submitted (without personal data) and its events.
     pub fn report(&self, id: &str) -> Result<(ReportRow, serde_json::Value, Vec<EventRow>), StoreError> {
-        let sql = format!("SELECT {REPORT_COLUMNS} WHERE r.id = ?1");
+        let sql = format!("SELECT {REPORT_FIELDS} {REPORT_TABLES} WHERE r.id = ?1");
         let row = self
             .conn
             .prepare(&sql)?

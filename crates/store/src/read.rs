@@ -10,12 +10,35 @@ use safeground_core::model::Reach;
 use safeground_core::summary::{Summary, SummaryBuilder};
 use serde::Serialize;
 
-/// Which hazards to list.
+/// Which hazards to list; every condition is asked of the database, with
+/// its indexes.
 #[derive(Debug, Clone, Default)]
 pub struct HazardFilter {
     /// District name as written in the country or in English.
     pub district: Option<String>,
     pub status: Option<HazardStatus>,
+    /// Hazards with this contamination among theirs.
+    pub contamination: Option<EoCategory>,
+    /// Recorded by this organisation (acronym, any case).
+    pub organisation: Option<String>,
+    /// Recorded on or after this day.
+    pub recorded_from: Option<time::Date>,
+    /// Recorded on or before this day.
+    pub recorded_to: Option<time::Date>,
+    /// West, south, east, north (degrees): hazards whose extent meets this box.
+    pub bbox: Option<[f64; 4]>,
+}
+
+/// A page of a list: which rows, from 0.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Paging {
+    pub offset: usize,
+    pub limit: usize,
+}
+
+impl Paging {
+    /// Every row.
+    pub const ALL: Paging = Paging { offset: 0, limit: i64::MAX as usize };
 }
 
 /// One hazard as listed.
@@ -169,6 +192,16 @@ impl Store {
 
     /// Hazards matching a filter, by code.
     pub fn hazards(&self, filter: &HazardFilter) -> Result<Vec<HazardRow>, StoreError> {
+        Ok(self.hazard_page(filter, Paging::ALL)?.1)
+    }
+
+    /// One page of the hazards `filter` lets through, ordered by code, and
+    /// how many it lets through in all.
+    pub fn hazard_page(
+        &self,
+        filter: &HazardFilter,
+        page: Paging,
+    ) -> Result<(usize, Vec<HazardRow>), StoreError> {
         if let Some(d) = &filter.district {
             let known: bool = self.conn.query_row(
                 "SELECT count(*) > 0 FROM districts WHERE name = ?1 COLLATE NOCASE OR alt_name = ?1 COLLATE NOCASE",
@@ -179,21 +212,59 @@ impl Store {
                 return Err(StoreError::Unknown { what: "district", key: d.clone() });
             }
         }
-        let mut stmt = self.conn.prepare_cached(include_str!("../sql/hazard_rows.sql"))?;
+        let rows = self.hazard_rows(filter, None, page)?;
+        let total = match rows.first() {
+            Some((n, _)) => *n,
+            // Past the last page: the count alone.
+            None if page.offset > 0 => {
+                self.hazard_rows(filter, None, Paging { offset: 0, limit: 1 })?.first().map_or(0, |r| r.0)
+            }
+            None => 0,
+        };
+        Ok((total, rows.into_iter().map(|(_, h)| h).collect()))
+    }
+
+    /// The rows of `sql/hazard_rows.sql`, each with the count of all that match.
+    fn hazard_rows(
+        &self,
+        f: &HazardFilter,
+        key: Option<&str>,
+        page: Paging,
+    ) -> Result<Vec<(usize, HazardRow)>, StoreError> {
+        let sql = self
+            .conn
+            .dialect()
+            .pick(include_str!("../sql/hazard_rows.sql"), include_str!("../sql/postgres/hazard_rows.sql"));
+        let b = f.bbox;
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(
-            params![filter.district, filter.status.map(|s| s.code()), None::<String>],
-            hazard_row,
+            params![
+                f.district,
+                f.status.map(|s| s.code()),
+                key,
+                f.contamination.map(|c| c.code()),
+                f.organisation,
+                f.recorded_from.map(|d| d.to_string()),
+                f.recorded_to.map(|d| d.to_string()),
+                b.map(|b| b[0]),
+                b.map(|b| b[1]),
+                b.map(|b| b[2]),
+                b.map(|b| b[3]),
+                i64::try_from(page.limit).unwrap_or(i64::MAX),
+                i64::try_from(page.offset).unwrap_or(i64::MAX),
+            ],
+            |r| Ok((usize::try_from(r.get::<i64>(16)?).unwrap_or(0), hazard_row(r)?)),
         )?;
         rows.collect::<Result<Vec<_>, _>>()
     }
 
     /// One hazard by UUID or code, with its evidence and released ground.
     pub fn hazard(&self, key: &str) -> Result<HazardDetail, StoreError> {
-        let mut stmt = self.conn.prepare_cached(include_str!("../sql/hazard_rows.sql"))?;
-        let hazard = stmt
-            .query_map(params![None::<String>, None::<String>, key.trim()], hazard_row)?
+        let hazard = self
+            .hazard_rows(&HazardFilter::default(), Some(key.trim()), Paging::ALL)?
+            .into_iter()
             .next()
-            .transpose()?
+            .map(|(_, h)| h)
             .ok_or_else(|| StoreError::Unknown { what: "hazard", key: key.to_string() })?;
         let evidence = self
             .conn
