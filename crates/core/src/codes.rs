@@ -295,6 +295,19 @@ code_list! {
 }
 
 code_list! {
+    /// Where a field report stands: drafted in the browser, submitted for
+    /// approval, and then approved or rejected; an approved report may be
+    /// unapproved, which reverses its effects.
+    ReportState, "report state" {
+        Draft = "DRAFT",
+        Submitted = "SUBMITTED",
+        Approved = "APPROVED",
+        Rejected = "REJECTED",
+        Unapproved = "UNAPPROVED",
+    }
+}
+
+code_list! {
     /// How urgent a task is.
     Priority, "task priority" {
         High = "HIGH",

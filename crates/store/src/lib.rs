@@ -15,6 +15,7 @@
 //! was.
 
 mod accounts;
+mod approval;
 mod audit;
 mod db;
 mod drafts;

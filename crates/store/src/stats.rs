@@ -2,6 +2,8 @@
 
 use crate::reports::ApprovalSettings;
 use crate::{Store, StoreError};
+use safeground_core::approval;
+use safeground_core::codes::ReportState;
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -84,18 +86,22 @@ impl Store {
     }
 
     /// What approving a submitted report now would say: the problems that
-    /// would refuse it (none: it would be approved). Nothing is written.
+    /// would refuse it (none: it would be approved). The same decision as
+    /// [`Store::approve`], on a read transaction: no write lock, nothing written.
     pub fn check_report(&mut self, id: &str, settings: &ApprovalSettings) -> Result<Vec<String>, StoreError> {
-        const DRY_RUN: &str = "\u{0}dry run";
-        let outcome = self.write(|w| {
-            w.approve(id, "check", OffsetDateTime::now_utc(), settings, None)?;
-            Err(StoreError::Invalid { record: DRY_RUN.into(), problem: String::new() })
-        });
-        match outcome {
-            Err(StoreError::Invalid { record, .. }) if record == DRY_RUN => Ok(vec![]),
-            Err(StoreError::Refused { problems, .. }) => Ok(problems),
-            Err(e) => Err(e),
-            Ok(()) => Ok(vec![]),
+        if self.districts.is_none() {
+            self.districts = Some(self.district_shapes()?);
         }
+        let districts = self.districts.as_deref().unwrap_or_default();
+        let tx = self.conn.begin_read()?;
+        let id = id.trim();
+        let (r, state, org, _) = crate::reports::load(&tx, id)?;
+        if state != ReportState::Submitted.code() {
+            return Err(crate::reports::not_in_state(&tx, id, "SUBMITTED", None)?);
+        }
+        let now = OffsetDateTime::now_utc();
+        let source = crate::approval::Source { db: &tx, districts, pending: None };
+        let ctx = crate::approval::context(&source, &r, crate::reports::parse_uuid(&org)?, now.date())?;
+        Ok(approval::check(&r, &ctx, settings))
     }
 }

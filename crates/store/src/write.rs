@@ -6,7 +6,7 @@ use crate::geometry::{date_text, multipolygon_blob, point_blob, read_multipolygo
 use crate::StoreError;
 use geo::{BoundingRect, MultiPolygon, Rect, Validation};
 use rusqlite::params;
-use safeground_core::accounting::account;
+use safeground_core::accounting::{account, ReleaseFigures};
 use safeground_core::area::multipolygon_area;
 use safeground_core::codes::{join_codes, ReleaseOutcome, VictimOutcome};
 use safeground_core::model::*;
@@ -377,8 +377,8 @@ impl<'t> Writer<'t> {
         Ok(())
     }
 
-    /// Records an activity with the ground it released, and brings the
-    /// hazard's land-release figures up to date from the geometry.
+    /// Records an activity with the ground it released, leaving the hazard's
+    /// figures to the caller (an approval's plan carries them).
     pub(crate) fn insert_activity(&mut self, a: &Activity) -> Result<(), StoreError> {
         let record = format!("activity {}", a.id);
         if a.end_date < a.start_date {
@@ -436,9 +436,6 @@ impl<'t> Writer<'t> {
             for r in &a.released {
                 self.touch("released_areas", &r.geometry);
             }
-            if !a.released.is_empty() {
-                self.recompute_hazard(hazard)?;
-            }
         }
         Ok(())
     }
@@ -474,21 +471,18 @@ impl<'t> Writer<'t> {
             }
         }
         let refs: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = released.iter().map(|(o, g)| (*o, g)).collect();
-        let a = account(&geometry, &refs);
+        self.set_figures(&id, &account(&geometry, &refs).figures())
+    }
+
+    /// Writes a hazard's land-release figures; the hazard gets a new version.
+    pub(crate) fn set_figures(&mut self, id: &str, f: &ReleaseFigures) -> Result<(), StoreError> {
         self.tx
             .prepare_cached(
                 "UPDATE hazards SET area_recorded_m2 = ?1, area_cancelled_m2 = ?2, area_reduced_m2 = ?3,
                    area_cleared_m2 = ?4, area_remaining_m2 = ?5 WHERE id = ?6",
             )?
-            .execute(params![
-                a.recorded_m2,
-                a.cancelled_m2,
-                a.reduced_m2,
-                a.cleared_m2,
-                a.remaining_m2,
-                id
-            ])?;
-        self.hazards_touched.insert(id);
+            .execute(params![f.recorded, f.cancelled, f.reduced, f.cleared, f.remaining, id])?;
+        self.hazards_touched.insert(id.to_string());
         Ok(())
     }
 
@@ -499,29 +493,7 @@ impl<'t> Writer<'t> {
         &self,
         given: &[(&'a str, Uuid)],
     ) -> Result<std::collections::HashSet<(&'a str, Uuid)>, StoreError> {
-        let mut out = std::collections::HashSet::new();
-        let tables: BTreeSet<&str> = given.iter().map(|(t, _)| *t).collect();
-        for table in tables {
-            let by_text: BTreeMap<String, (&'a str, Uuid)> =
-                given.iter().filter(|(t, _)| *t == table).map(|g| (uuid_text(g.1), *g)).collect();
-            let ids: Vec<&String> = by_text.keys().collect();
-            for chunk in ids.chunks(200) {
-                let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
-                let sql = format!("SELECT id FROM {table} WHERE id IN ({})", marks.join(", "));
-                let values: Vec<rusqlite::types::Value> =
-                    chunk.iter().map(|id| rusqlite::types::Value::Text((*id).clone())).collect();
-                let found: Vec<String> = self
-                    .tx
-                    .prepare_cached(&sql)?
-                    .query_map(values, |r| r.get(0))?
-                    .collect::<Result<_, _>>()?;
-                out.extend(found.iter().filter_map(|id| by_text.get(id)).copied());
-                if table == "eo_finds" {
-                    out.extend(chunk.iter().filter(|id| self.pending_finds.holds(id)).map(|id| by_text[*id]));
-                }
-            }
-        }
-        Ok(out)
+        taken(self.tx, Some(&self.pending_finds), given)
     }
 
     /// Writes the EO finds waiting for a COPY (PostgreSQL); see [`PendingFinds`].
@@ -688,4 +660,34 @@ impl<'t> Writer<'t> {
         self.stamp("eore_sessions", s.id)?;
         Ok(())
     }
+}
+
+/// Which of `given` (table, UUID) are in the register already: one query
+/// per table and up to 200 UUIDs (a round trip each on PostgreSQL), EO
+/// finds waiting for their COPY included.
+pub(crate) fn taken<'a>(
+    db: &Db,
+    pending: Option<&PendingFinds>,
+    given: &[(&'a str, Uuid)],
+) -> Result<std::collections::HashSet<(&'a str, Uuid)>, StoreError> {
+    let mut out = std::collections::HashSet::new();
+    let tables: BTreeSet<&str> = given.iter().map(|(t, _)| *t).collect();
+    for table in tables {
+        let by_text: BTreeMap<String, (&'a str, Uuid)> =
+            given.iter().filter(|(t, _)| *t == table).map(|g| (uuid_text(g.1), *g)).collect();
+        let ids: Vec<&String> = by_text.keys().collect();
+        for chunk in ids.chunks(200) {
+            let marks: Vec<String> = (1..=chunk.len()).map(|i| format!("?{i}")).collect();
+            let sql = format!("SELECT id FROM {table} WHERE id IN ({})", marks.join(", "));
+            let values: Vec<rusqlite::types::Value> =
+                chunk.iter().map(|id| rusqlite::types::Value::Text((*id).clone())).collect();
+            let found: Vec<String> =
+                db.prepare_cached(&sql)?.query_map(values, |r| r.get(0))?.collect::<Result<_, _>>()?;
+            out.extend(found.iter().filter_map(|id| by_text.get(id)).copied());
+            if let (Some(pending), "eo_finds") = (pending, table) {
+                out.extend(chunk.iter().filter(|id| pending.holds(id)).map(|id| by_text[*id]));
+            }
+        }
+    }
+    Ok(out)
 }

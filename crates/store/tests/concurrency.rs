@@ -139,6 +139,45 @@ fn a_stale_version_is_refused_as_changed_since_read(target: &Path) {
     assert!(err.to_string().contains("changed since you read it"), "{err}");
 }
 
+/// The approval queue asks, on every click, what approving a report would
+/// say. It reads: another connection holding the write lock (an import, an
+/// approval) does not hold it up, and it writes nothing.
+fn the_queue_check_waits_for_no_writer(target: &Path) {
+    let path = target.to_path_buf();
+    setup(&path);
+    let mut store = Store::open(&path).unwrap();
+    let first = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
+    store.approve(&first, "officer", now(), &ApprovalSettings::default(), None).unwrap();
+    let again = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
+    let next = store.submit(&fan(1, 4), "t", now()).unwrap().to_string();
+    let history = store.hazard_history("H-1").unwrap();
+    let mut writer = Store::open(&path).unwrap();
+    let (said, heard) = std::sync::mpsc::channel();
+    writer
+        .write(|_| {
+            let path = path.clone();
+            let (again, next) = (again.clone(), next.clone());
+            let said = said.clone();
+            std::thread::spawn(move || {
+                let mut s = Store::open(&path).unwrap();
+                let settings = ApprovalSettings::default();
+                let _ = said.send((s.check_report(&again, &settings), s.check_report(&next, &settings)));
+            });
+            let answer = heard.recv_timeout(std::time::Duration::from_secs(30));
+            let (again, next) =
+                answer.expect("the check answered while another connection held the write lock");
+            let again = again.unwrap();
+            assert_eq!(again.len(), 1, "{again:?}");
+            assert!(again[0].contains("released already"), "{again:?}");
+            assert_eq!(next.unwrap(), Vec::<String>::new());
+            Ok(())
+        })
+        .unwrap();
+    let (row, ..) = store.report(&next).unwrap();
+    assert_eq!(row.state, "SUBMITTED", "the check approved nothing");
+    assert_eq!(store.hazard_history("H-1").unwrap(), history, "the check wrote nothing");
+}
+
 /// A fresh PostgreSQL database for one test, dropped after it; `None` when
 /// there is no server here and this is not CI (recorded as skipped).
 struct PgDatabase {
@@ -235,4 +274,14 @@ fn a_stale_version_is_refused_as_changed_since_read_on_a_geopackage() {
 #[test]
 fn a_stale_version_is_refused_as_changed_since_read_on_postgis() {
     on_postgis("a_stale_version_is_refused_as_", a_stale_version_is_refused_as_changed_since_read);
+}
+
+#[test]
+fn the_queue_check_waits_for_no_writer_on_a_geopackage() {
+    on_a_geopackage(the_queue_check_waits_for_no_writer);
+}
+
+#[test]
+fn the_queue_check_waits_for_no_writer_on_postgis() {
+    on_postgis("the_queue_check_waits_for_no_w", the_queue_check_waits_for_no_writer);
 }

@@ -1,0 +1,228 @@
+//! The rules a report must pass: each adds its problems, in the order the
+//! report gives things, and keeps what it parsed for the plan.
+
+use super::{Context, ReleasedArea, Settings};
+use crate::area::multipolygon_perimeter;
+use crate::codes::{OrganisationKind, ReleaseOutcome};
+use crate::proximity::{distance_to, intersection_area};
+use crate::report::{self, Report, ReportType};
+use crate::validate::Rules;
+use geo::{BoundingRect, MultiPolygon, Point};
+use uuid::Uuid;
+
+/// The problems found, and what the checks parsed on the way.
+pub(super) struct Checked {
+    pub(super) problems: Vec<String>,
+    /// The new hazard's polygon.
+    pub(super) new_geometry: Option<MultiPolygon<f64>>,
+    /// The hazard's polygon as re-surveyed.
+    pub(super) changed_geometry: Option<MultiPolygon<f64>>,
+    /// Each released area's outcome and polygon.
+    pub(super) released: Vec<(ReleaseOutcome, Option<MultiPolygon<f64>>)>,
+    /// Each EO find's position.
+    pub(super) finds: Vec<Option<Point<f64>>>,
+    pub(super) accident: Option<Point<f64>>,
+    pub(super) session: Option<Point<f64>>,
+}
+
+pub(super) fn check(r: &Report, ctx: &Context, settings: &Settings) -> Checked {
+    let mut problems = report::check_shape(r, ctx.today);
+    task_and_hazard(r, ctx, &mut problems);
+    let rules = Rules { max_vertices: settings.max_vertices, ..Rules::default() };
+    let polygon = |what: &str, g: &serde_json::Value, problems: &mut Vec<String>| {
+        report::valid_multipolygon(what, g, &rules).map_err(|p| problems.extend(p)).ok()
+    };
+    let new_geometry =
+        r.new_hazard.as_ref().and_then(|n| polygon("the new hazard's polygon", &n.geometry, &mut problems));
+    let changed_geometry =
+        r.hazard_geometry.as_ref().and_then(|g| polygon("the hazard's new polygon", g, &mut problems));
+    let released: Vec<(ReleaseOutcome, Option<MultiPolygon<f64>>)> = r
+        .released
+        .iter()
+        .enumerate()
+        .map(|(i, rel)| {
+            let outcome = rel.outcome.or(r.report_type.outcome()).unwrap_or(ReleaseOutcome::Cleared);
+            (outcome, polygon(&format!("released area {}", i + 1), &rel.geometry, &mut problems))
+        })
+        .collect();
+    if r.new_hazard.is_some() && r.hazard.is_some() {
+        problems.push("a report either records a new hazard or names an existing one, not both".into());
+    }
+    let measured_against = changed_geometry.as_ref().or(new_geometry.as_ref()).or_else(|| {
+        let h = ctx.named_hazard.or(ctx.task.as_ref().map(|t| t.hazard_id))?;
+        ctx.hazard(h).map(|f| &f.geometry)
+    });
+    match measured_against {
+        Some(hazard) => releases(ctx, &released, hazard, settings, &mut problems),
+        None if !r.released.is_empty() && problems.is_empty() => {
+            problems.push("the report releases ground but names no hazard".into())
+        }
+        None => {}
+    }
+    reopened(r, ctx, &mut problems);
+    new_hazard(r, ctx, &mut problems);
+    let (finds, accident, session) = places(r, ctx, &mut problems);
+    for (record, given) in super::given_ids(r) {
+        if ctx.taken.contains(&(record, given)) {
+            problems.push(format!("{} {given} is already in the register", record.label()));
+        }
+    }
+    Checked { problems, new_geometry, changed_geometry, released, finds, accident, session }
+}
+
+/// The task: in the register, the author's, for the hazard named, the work
+/// within its dates; without a task, an operator surveys or clears only a
+/// hazard it holds a task on.
+fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
+    if let (Some(key), None) = (&r.task, &ctx.task) {
+        problems.push(format!("task '{key}' is not in the register"));
+    }
+    if let (Some(key), None) = (&r.hazard, ctx.named_hazard) {
+        problems.push(format!("hazard '{key}' is not in the register"));
+    }
+    if let Some(t) = &ctx.task {
+        if t.organisation_id != ctx.organisation_id {
+            problems.push(format!(
+                "task {} was given to another operator; only its operator reports on it",
+                t.code
+            ));
+        }
+        if ctx.named_hazard.is_some_and(|h| h != t.hazard_id) {
+            problems.push(format!("task {} is for another hazard than the one the report names", t.code));
+        }
+        if r.start_date < t.issued_on {
+            problems.push(format!(
+                "the work started ({}) before task {} was issued ({})",
+                r.start_date, t.code, t.issued_on
+            ));
+        }
+        if let Some(due) = t.due_on.filter(|due| r.end_date > *due) {
+            problems.push(format!("the work ended ({}) after task {} was due ({due})", r.end_date, t.code));
+        }
+    } else if matches!(r.report_type, ReportType::Ts | ReportType::Clearance)
+        && ctx.organisation_kind == OrganisationKind::Operator
+        && ctx.named_hazard.is_some()
+        && !ctx.tasked_on_hazard
+    {
+        problems.push(
+            "the operator has no task on this hazard; only the operator a task was given to reports on it"
+                .into(),
+        );
+    }
+}
+
+/// Released ground lies within its hazard (to the tolerance) and was not
+/// released before, by an earlier report or earlier in this one.
+fn releases(
+    ctx: &Context,
+    released: &[(ReleaseOutcome, Option<MultiPolygon<f64>>)],
+    hazard: &MultiPolygon<f64>,
+    settings: &Settings,
+    problems: &mut Vec<String>,
+) {
+    let named = ctx.named_hazard.or(ctx.task.as_ref().map(|t| t.hazard_id));
+    let mut so_far: Vec<&MultiPolygon<f64>> = named
+        .and_then(|h| ctx.hazard(h))
+        .map(|f| f.released.iter().map(|p| &p.geometry).collect())
+        .unwrap_or_default();
+    for (i, (_, g)) in released.iter().enumerate() {
+        let Some(g) = g else { continue };
+        let label = format!("released area {}", i + 1);
+        let strays = stray(g, hazard);
+        if strays > settings.tolerance_m {
+            problems.push(format!(
+                "{label} lies up to {strays:.1} m outside its hazard, more than the {} m tolerance",
+                settings.tolerance_m
+            ));
+        }
+        // Boundaries drawn twice never meet exactly: a sliver as wide as the
+        // tolerance along half the perimeter is not a second release.
+        let allowed = (settings.tolerance_m * multipolygon_perimeter(g) * 0.5).max(1.0);
+        let twice =
+            so_far.iter().filter(|prior| boxes_meet(prior, g)).map(|prior| intersection_area(g, prior));
+        if let Some(shared) = twice.into_iter().find(|shared| *shared > allowed) {
+            problems.push(format!(
+                "{label} releases {shared:.0} m² that were released already; the same ground cannot be released twice"
+            ));
+        }
+        so_far.push(g);
+    }
+}
+
+/// How far (metres) the farthest vertex of `g`'s outer rings lies outside `hazard`.
+fn stray(g: &MultiPolygon<f64>, hazard: &MultiPolygon<f64>) -> f64 {
+    g.0.iter().flat_map(|p| p.exterior().0.iter()).map(|c| distance_to(Point(*c), hazard)).fold(0.0, f64::max)
+}
+
+fn boxes_meet(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
+    a.bounding_rect().zip(b.bounding_rect()).is_some_and(|(a, b)| {
+        a.min().x <= b.max().x && b.min().x <= a.max().x && a.min().y <= b.max().y && b.min().y <= a.max().y
+    })
+}
+
+/// The released areas a QM report re-opens: in the register, still released,
+/// of the report's hazard.
+fn reopened(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
+    let Some(insp) = &r.inspection else { return };
+    let mut hazard: Option<Uuid> = ctx.named_hazard.or(ctx.task.as_ref().map(|t| t.hazard_id));
+    for (i, a) in insp.reopen.iter().enumerate() {
+        match ctx.reopen.get(i).cloned().flatten() {
+            None => problems.push(format!("released area {a} is not in the register")),
+            Some(ReleasedArea::Revoked { at }) => {
+                problems.push(format!("released area {a} was re-opened or withdrawn already ({at})"))
+            }
+            Some(ReleasedArea::Standing { hazard_id }) => {
+                if hazard.is_some_and(|x| x != hazard_id) {
+                    problems.push(format!("released area {a} belongs to another hazard"));
+                }
+                hazard.get_or_insert(hazard_id);
+            }
+        }
+    }
+}
+
+/// A new hazard: its district in the register, its UUID and code free, its
+/// contamination named.
+fn new_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
+    let Some(n) = &r.new_hazard else { return };
+    if ctx.new_hazard_district.is_none() {
+        problems.push(format!("district '{}' is not in the register", n.district));
+    }
+    if let Some(id) = n.id.filter(|_| ctx.new_hazard_id_taken) {
+        problems.push(format!("a hazard with id {id} is in the register already"));
+    }
+    if let Some(code) = n.code.as_ref().filter(|_| ctx.new_hazard_code_taken) {
+        problems.push(format!("hazard code {code} is taken; leave `code` out to get the next free one"));
+    }
+    if n.contamination.is_empty() {
+        problems.push("the new hazard names no contamination (AP, AT, UXO, AXO, CMR or IED)".into());
+    }
+}
+
+type Places = (Vec<Option<Point<f64>>>, Option<Point<f64>>, Option<Point<f64>>);
+
+/// The positions of the finds, the accident and the session, each readable;
+/// a session without one is held at its settlement, which must be in the register.
+fn places(r: &Report, ctx: &Context, problems: &mut Vec<String>) -> Places {
+    let finds = r
+        .eo_finds
+        .iter()
+        .enumerate()
+        .map(|(i, f)| f.location.point().map_err(|e| problems.push(format!("EO find {}: {e}", i + 1))).ok())
+        .collect();
+    let accident = r.accident.as_ref().and_then(|a| {
+        a.location.point().map_err(|e| problems.push(format!("the accident's location: {e}"))).ok()
+    });
+    let session = r.session.as_ref().and_then(|s| match (&s.location, &ctx.settlement) {
+        (Some(p), _) => p.point().map_err(|e| problems.push(format!("the session's location: {e}"))).ok(),
+        (None, Some(settlement)) => Some(settlement.location),
+        (None, None) => {
+            problems.push(format!(
+                "settlement '{}' is not in the register",
+                s.settlement.clone().unwrap_or_default()
+            ));
+            None
+        }
+    });
+    (finds, accident, session)
+}

@@ -1,0 +1,266 @@
+//! The approval of a field report, as a decision.
+//!
+//! The store loads what the decision needs into a [`Context`] (the task, the
+//! hazard and the ground released from it, the districts points fall in);
+//! [`decide`] returns every problem that refuses the report, or the [`Plan`] of
+//! what approval changes — the records to insert, the hazard's new figures,
+//! status and version, the task's status; the store applies the plan. Nothing
+//! is written before the decision is known, and the approval queue's check is
+//! the same function run on a read transaction ([`check`]).
+//!
+//! ```
+//! use safeground_core::approval::{check, Context, Settings};
+//! use safeground_core::codes::{Disposal, EoCategory, EoCondition, OrganisationKind};
+//! use safeground_core::report::{Find, Place, Report, ReportType};
+//! use time::macros::date;
+//! let mut r = Report::blank(ReportType::EoFind, "HALO", date!(2024 - 05 - 01), date!(2024 - 05 - 01));
+//! r.eo_finds.push(Find {
+//!     id: None, category: EoCategory::Uxo, eo_type: "M-75".into(), quantity: 1,
+//!     condition: EoCondition::Unknown, fuze_state: None, disposal: Disposal::DestroyedInSitu,
+//!     location: Place::LonLat([46.9, 39.9]), found_on: None,
+//! });
+//! let ctx = Context::new(OrganisationKind::Operator, date!(2024 - 06 - 01));
+//! assert_eq!(check(&r, &ctx, &Settings::default()), Vec::<String>::new());
+//! // A task the register does not hold is named as such.
+//! r.task = Some("T-1".into());
+//! assert_eq!(check(&r, &ctx, &Settings::default()), vec!["task 'T-1' is not in the register"]);
+//! ```
+
+mod checks;
+mod plan;
+
+use crate::accounting::ReleaseFigures;
+use crate::codes::*;
+use crate::model::{Accident, Activity, EoFind, EoreSession, Hazard};
+use crate::report::Report;
+use geo::{MultiPolygon, Point};
+use std::collections::HashSet;
+use time::Date;
+use uuid::Uuid;
+
+/// What approval may accept; the authority sets these.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Settings {
+    /// How far (metres) released ground may stray outside its hazard: GPS and
+    /// walking error along the boundary.
+    pub tolerance_m: f64,
+    /// A completed hazard closes when less than this (m²) remains.
+    pub close_below_m2: f64,
+    /// The most positions a polygon may have (`validate::Rules::max_vertices`).
+    pub max_vertices: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Settings { tolerance_m: 5.0, close_below_m2: 10.0, max_vertices: crate::validate::MAX_VERTICES }
+    }
+}
+
+/// A task as approval needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskFacts {
+    pub id: Uuid,
+    pub code: String,
+    pub hazard_id: Uuid,
+    pub organisation_id: Uuid,
+    pub issued_on: Date,
+    pub due_on: Option<Date>,
+    pub status: TaskStatus,
+}
+
+/// Ground released from a hazard before, and not re-opened since.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PriorRelease {
+    pub id: Uuid,
+    pub outcome: ReleaseOutcome,
+    pub geometry: MultiPolygon<f64>,
+}
+
+/// A hazard as approval needs it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HazardFacts {
+    pub id: Uuid,
+    pub district_id: Uuid,
+    pub status: HazardStatus,
+    pub geometry: MultiPolygon<f64>,
+    /// The remaining area the register holds for it (m²).
+    pub remaining_m2: f64,
+    /// Its released ground, in the order it was released.
+    pub released: Vec<PriorRelease>,
+}
+
+/// A released area a QM report re-opens, as the register holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ReleasedArea {
+    /// Released from this hazard, and still released.
+    Standing { hazard_id: Uuid },
+    /// Re-opened or withdrawn already, at this time.
+    Revoked { at: String },
+}
+
+/// A settlement, where an EORE session names one.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Settlement {
+    pub id: Uuid,
+    pub location: Point<f64>,
+    /// The district the register records it in.
+    pub district_id: Option<Uuid>,
+}
+
+/// The kinds of record a report may bring with its own UUID.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum Record {
+    ReleasedArea,
+    EoFind,
+    Accident,
+    EoreSession,
+}
+
+impl Record {
+    /// How a problem names one.
+    pub fn label(self) -> &'static str {
+        match self {
+            Record::ReleasedArea => "released area",
+            Record::EoFind => "EO find",
+            Record::Accident => "accident",
+            Record::EoreSession => "EORE session",
+        }
+    }
+}
+
+/// Every UUID the report brings for a record of its own (from another
+/// database), in the report's order: the store asks which it holds already.
+pub fn given_ids(r: &Report) -> Vec<(Record, Uuid)> {
+    let released = r.released.iter().filter_map(|x| x.id.map(|i| (Record::ReleasedArea, i)));
+    let finds = r.eo_finds.iter().filter_map(|x| x.id.map(|i| (Record::EoFind, i)));
+    let accident = r.accident.iter().filter_map(|x| x.id.map(|i| (Record::Accident, i)));
+    let session = r.session.iter().filter_map(|x| x.id.map(|i| (Record::EoreSession, i)));
+    released.chain(finds).chain(accident).chain(session).collect()
+}
+
+/// What the register holds that one report's approval depends on. Each field
+/// is a lookup the store made for a key the report gives; `None` where the
+/// report gives no key or the register holds nothing under it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Context {
+    /// The author organisation.
+    pub organisation_id: Uuid,
+    pub organisation_kind: OrganisationKind,
+    /// The day of the decision: a report's dates may not pass it.
+    pub today: Date,
+    /// The task the report names.
+    pub task: Option<TaskFacts>,
+    /// The hazard the report names.
+    pub named_hazard: Option<Uuid>,
+    /// The hazards the report may touch: the one it names, its task's, the
+    /// ones whose released areas it re-opens.
+    pub hazards: Vec<HazardFacts>,
+    /// Whether the author holds any task on the hazard the report names.
+    pub tasked_on_hazard: bool,
+    /// The released areas a QM report re-opens, in its order (`None`: not in the register).
+    pub reopen: Vec<Option<ReleasedArea>>,
+    /// The new hazard's district, found by the name or UUID the report gives.
+    pub new_hazard_district: Option<Uuid>,
+    /// Whether the UUID, and the code, the new hazard brings are taken.
+    pub new_hazard_id_taken: bool,
+    pub new_hazard_code_taken: bool,
+    /// The next free hazard code of the new hazard's district.
+    pub next_hazard_code: Option<String>,
+    /// The UUIDs of [`given_ids`] the register holds already.
+    pub taken: HashSet<(Record, Uuid)>,
+    /// The team the report names, among the author's teams.
+    pub team: Option<Uuid>,
+    /// The district each EO find's location falls in, in the report's order.
+    pub find_districts: Vec<Option<Uuid>>,
+    /// The district the accident's location falls in.
+    pub accident_district: Option<Uuid>,
+    /// The settlement the EORE session names.
+    pub settlement: Option<Settlement>,
+    /// The district the session's place (its location, else its
+    /// settlement's) falls in.
+    pub session_district: Option<Uuid>,
+}
+
+impl Context {
+    /// A context in which the register holds nothing the report names.
+    pub fn new(organisation_kind: OrganisationKind, today: Date) -> Context {
+        Context {
+            organisation_id: Uuid::nil(),
+            organisation_kind,
+            today,
+            task: None,
+            named_hazard: None,
+            hazards: Vec::new(),
+            tasked_on_hazard: false,
+            reopen: Vec::new(),
+            new_hazard_district: None,
+            new_hazard_id_taken: false,
+            new_hazard_code_taken: false,
+            next_hazard_code: None,
+            taken: HashSet::new(),
+            team: None,
+            find_districts: Vec::new(),
+            accident_district: None,
+            settlement: None,
+            session_district: None,
+        }
+    }
+
+    /// The facts of one of [`Context::hazards`].
+    pub fn hazard(&self, id: Uuid) -> Option<&HazardFacts> {
+        self.hazards.iter().find(|h| h.id == id)
+    }
+}
+
+/// What approving a report changes, in the order the store applies it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Plan {
+    /// The hazard the report is about once approved (a new one, named, its
+    /// task's or its re-opened areas').
+    pub hazard: Option<Uuid>,
+    /// A hazard the report records (status OPEN, as recorded).
+    pub new_hazard: Option<Hazard>,
+    /// The hazard's polygon as re-surveyed.
+    pub hazard_geometry: Option<MultiPolygon<f64>>,
+    /// The hazard is confirmed (becomes a CHA).
+    pub confirm: bool,
+    /// The work done, with the ground it released.
+    pub activity: Option<Activity>,
+    pub eo_finds: Vec<EoFind>,
+    pub accident: Option<Accident>,
+    pub session: Option<EoreSession>,
+    /// Released areas re-opened by a failed QC.
+    pub reopen: Vec<Uuid>,
+    /// The hazard's land-release figures, where they change.
+    pub figures: Option<ReleaseFigures>,
+    /// The hazard's status, where it changes.
+    pub status: Option<HazardStatus>,
+    /// A task's status, where it changes.
+    pub task_status: Option<(Uuid, TaskStatus)>,
+    /// Whether the hazard gets a new version in its history.
+    pub new_version: bool,
+}
+
+/// Decides a submitted report against the register: every problem (as
+/// sentences, in the order the report gives things), or the plan of its
+/// effects. `new_id` gives the UUIDs of the records it makes.
+pub fn decide(
+    r: &Report,
+    ctx: &Context,
+    settings: &Settings,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Plan, Vec<String>> {
+    let checked = checks::check(r, ctx, settings);
+    if !checked.problems.is_empty() {
+        return Err(checked.problems);
+    }
+    plan::plan(r, ctx, settings, checked, new_id)
+}
+
+/// The problems that would refuse the report now (none: it would be approved).
+pub fn check(r: &Report, ctx: &Context, settings: &Settings) -> Vec<String> {
+    decide(r, ctx, settings, &mut Uuid::nil).err().unwrap_or_default()
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,274 @@
+//! The effects of a report that passed the checks: the records it makes and
+//! what becomes of its hazard and task.
+
+use super::checks::Checked;
+use super::{Context, Plan, Settings};
+use crate::accounting::{account, ReleaseFigures};
+use crate::area::multipolygon_area;
+use crate::codes::*;
+use crate::model::*;
+use crate::report::{self, QmResult, Report, ReportType};
+use geo::MultiPolygon;
+use uuid::Uuid;
+
+pub(super) fn plan(
+    r: &Report,
+    ctx: &Context,
+    settings: &Settings,
+    checked: Checked,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Plan, Vec<String>> {
+    let new_hazard = new_hazard(r, ctx, &checked, new_id);
+    let hazard = new_hazard.as_ref().map(|h| h.id).or_else(|| report_hazard(r, ctx));
+    let district =
+        new_hazard.as_ref().map(|h| h.district_id).or_else(|| Some(ctx.hazard(hazard?)?.district_id));
+    let activity = activity(r, ctx, &checked, hazard, new_id);
+    let eo_finds = r
+        .eo_finds
+        .iter()
+        .zip(&checked.finds)
+        .enumerate()
+        .filter_map(|(i, (f, p))| {
+            Some(EoFind {
+                id: f.id.unwrap_or_else(&mut *new_id),
+                activity_id: activity.as_ref().map(|a| a.id),
+                hazard_id: hazard.filter(|_| r.report_type != ReportType::EodSpotTask),
+                district_id: district.or(ctx.find_districts.get(i).copied().flatten()),
+                found_on: f.found_on.unwrap_or(r.end_date),
+                category: f.category,
+                eo_type: f.eo_type.clone(),
+                quantity: f.quantity,
+                condition: f.condition,
+                fuze_state: f.fuze_state.clone(),
+                disposal: f.disposal,
+                location: (*p)?,
+            })
+        })
+        .collect();
+    let accident = accident(r, ctx, &checked, hazard, new_id);
+    let session = session(r, ctx, &checked, new_id);
+    let reopen: Vec<Uuid> = match &r.inspection {
+        Some(i) if i.result == QmResult::Fail => i.reopen.clone(),
+        _ => Vec::new(),
+    };
+    let mut plan = Plan {
+        hazard,
+        new_hazard,
+        hazard_geometry: checked.changed_geometry,
+        confirm: r.confirm && hazard.is_some(),
+        activity,
+        eo_finds,
+        accident,
+        session,
+        reopen,
+        figures: None,
+        status: None,
+        task_status: None,
+        new_version: false,
+    };
+    if hazard.is_some() {
+        hazard_effects(r, ctx, settings, &mut plan)?;
+    }
+    Ok(plan)
+}
+
+/// The hazard an existing-hazard report is about: the one it names, its
+/// task's, or the one whose released areas it re-opens.
+fn report_hazard(r: &Report, ctx: &Context) -> Option<Uuid> {
+    let reopened = || {
+        ctx.reopen.iter().flatten().find_map(|a| match a {
+            super::ReleasedArea::Standing { hazard_id } => Some(*hazard_id),
+            super::ReleasedArea::Revoked { .. } => None,
+        })
+    };
+    match &r.hazard {
+        Some(_) => ctx.named_hazard,
+        None => ctx.task.as_ref().map(|t| t.hazard_id),
+    }
+    .or_else(reopened)
+}
+
+fn new_hazard(
+    r: &Report,
+    ctx: &Context,
+    checked: &Checked,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Option<Hazard> {
+    let (n, geometry, district_id) =
+        (r.new_hazard.as_ref()?, checked.new_geometry.clone()?, ctx.new_hazard_district?);
+    let place = |p: &Option<report::Place>| p.as_ref().and_then(|p| p.point().ok());
+    Some(Hazard {
+        id: n.id.unwrap_or_else(new_id),
+        code: n.code.clone().or_else(|| ctx.next_hazard_code.clone())?,
+        name: n.name.clone(),
+        kind: n.kind,
+        status: HazardStatus::Open,
+        district_id,
+        contamination: n.contamination.clone(),
+        land_use: n.land_use.clone(),
+        evidence: n.evidence.clone(),
+        geometry,
+        reference_point: place(&n.reference_point),
+        reference_description: n.reference_description.clone(),
+        benchmark: place(&n.benchmark),
+        recorded_on: r.end_date,
+        recorded_by: ctx.organisation_id,
+        beneficiaries: n.beneficiaries,
+    })
+}
+
+fn activity(
+    r: &Report,
+    ctx: &Context,
+    checked: &Checked,
+    hazard: Option<Uuid>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Option<Activity> {
+    let kind = r.report_type.activity()?;
+    let released = checked
+        .released
+        .iter()
+        .zip(&r.released)
+        .filter_map(|((outcome, g), given)| {
+            Some(ReleasedArea {
+                id: given.id.unwrap_or_else(&mut *new_id),
+                outcome: *outcome,
+                released_on: r.end_date,
+                geometry: g.clone()?,
+            })
+        })
+        .collect::<Vec<_>>();
+    Some(Activity {
+        id: new_id(),
+        kind,
+        method: r.method,
+        // An EOD spot task that releases nothing was not work on the hazard.
+        hazard_id: hazard.filter(|_| !(released.is_empty() && kind == ActivityKind::EodSpotTask)),
+        task_id: ctx.task.as_ref().map(|t| t.id),
+        organisation_id: ctx.organisation_id,
+        team_id: ctx.team,
+        start_date: r.start_date,
+        end_date: r.end_date,
+        depth_cm: r.depth_cm,
+        hours_worked: r.hours_worked,
+        released,
+    })
+}
+
+fn accident(
+    r: &Report,
+    ctx: &Context,
+    checked: &Checked,
+    hazard: Option<Uuid>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Option<Accident> {
+    let a = r.accident.as_ref()?;
+    Some(Accident {
+        id: a.id.unwrap_or_else(&mut *new_id),
+        kind: a.kind,
+        occurred_on: r.end_date,
+        district_id: ctx.accident_district,
+        hazard_id: hazard,
+        device_category: a.device_category,
+        activity_at_time: a.activity_at_time,
+        area_marked: a.area_marked,
+        cause: a.cause.clone(),
+        location: checked.accident?,
+        victims: a
+            .victims
+            .iter()
+            .map(|v| Victim {
+                id: new_id(),
+                outcome: v.outcome,
+                sex: v.sex,
+                age: v.age,
+                occupation: v.occupation.clone(),
+                injuries: v.injuries.clone(),
+                assistance: v.assistance.clone(),
+                identity: v
+                    .name
+                    .clone()
+                    .map(|full_name| VictimIdentity { full_name, contact: v.contact.clone() }),
+            })
+            .collect(),
+    })
+}
+
+fn session(
+    r: &Report,
+    ctx: &Context,
+    checked: &Checked,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Option<EoreSession> {
+    let s = r.session.as_ref()?;
+    let settlement = ctx.settlement.as_ref().filter(|_| s.settlement.is_some());
+    Some(EoreSession {
+        id: s.id.unwrap_or_else(new_id),
+        organisation_id: ctx.organisation_id,
+        held_on: r.end_date,
+        kind: s.kind,
+        audience: s.audience,
+        settlement_id: settlement.map(|s| s.id),
+        district_id: settlement.and_then(|s| s.district_id).or(ctx.session_district),
+        reach: s.reach,
+        location: checked.session?,
+    })
+}
+
+/// What becomes of the hazard: its polygon, figures, status and version, and
+/// its task's status. Refuses a completion that leaves more than the
+/// authority's threshold.
+fn hazard_effects(
+    r: &Report,
+    ctx: &Context,
+    settings: &Settings,
+    plan: &mut Plan,
+) -> Result<(), Vec<String>> {
+    let Some(id) = plan.hazard else { return Ok(()) };
+    let (geometry, prior, status, remaining) = match (&plan.new_hazard, ctx.hazard(id)) {
+        (Some(n), _) => (&n.geometry, &[][..], HazardStatus::Open, multipolygon_area(&n.geometry)),
+        (None, Some(f)) => (&f.geometry, &f.released[..], f.status, f.remaining_m2),
+        (None, None) => return Ok(()),
+    };
+    let geometry = plan.hazard_geometry.as_ref().unwrap_or(geometry);
+    let released_now = plan.activity.as_ref().filter(|a| a.hazard_id.is_some()).map(|a| &a.released[..]);
+    let released_now = released_now.unwrap_or_default();
+    let failed_qc = r.inspection.as_ref().is_some_and(|i| i.result == QmResult::Fail);
+    // The figures follow the ground: recomputed when it is released or
+    // re-opened, or when the hazard's polygon changes.
+    if !released_now.is_empty() || failed_qc || plan.hazard_geometry.is_some() {
+        let standing =
+            prior.iter().filter(|p| !plan.reopen.contains(&p.id)).map(|p| (p.outcome, &p.geometry));
+        let now = released_now.iter().map(|a| (a.outcome, &a.geometry));
+        let all: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = standing.chain(now).collect();
+        plan.figures = Some(account(geometry, &all).figures());
+    }
+    let remaining = plan.figures.map(|f: ReleaseFigures| f.remaining).unwrap_or(remaining);
+    let mut next = status;
+    if failed_qc && matches!(status, HazardStatus::Closed | HazardStatus::HandedOver) {
+        next = HazardStatus::WorkedOn;
+    }
+    // Worked on once work is reported; closed on completion when nothing is left.
+    let worked = r.report_type.activity().is_some()
+        && r.report_type != ReportType::EodSpotTask
+        && (!r.released.is_empty() || r.completion);
+    if worked && next == HazardStatus::Open {
+        next = HazardStatus::WorkedOn;
+    }
+    let task = ctx.task.as_ref();
+    if r.completion {
+        if remaining >= settings.close_below_m2 {
+            return Err(vec![format!(
+                "it completes the hazard but {remaining:.0} m² remain (more than {} m²); release the rest or drop `completion`",
+                settings.close_below_m2
+            )]);
+        }
+        next = if r.handed_over { HazardStatus::HandedOver } else { HazardStatus::Closed };
+        plan.task_status = task.map(|t| (t.id, TaskStatus::Completed));
+    } else if let Some(t) = task.filter(|t| t.status == TaskStatus::Issued) {
+        plan.task_status = Some((t.id, TaskStatus::InProgress));
+    }
+    plan.status = (next != status).then_some(next);
+    plan.new_version = worked || plan.confirm || plan.figures.is_some() || plan.status.is_some();
+    Ok(())
+}

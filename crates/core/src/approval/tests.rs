@@ -1,0 +1,491 @@
+//! Every rule of approval and its boundary, with no database: a report, the
+//! register's facts as a [`Context`], and the decision.
+
+use super::*;
+use crate::area::multipolygon_area;
+use crate::proximity::distance_to;
+use crate::report::{Inspection, NewHazard, QmResult, Release, ReportType, ReportedSession};
+use geo::{Coord, LineString, Polygon};
+use serde_json::{json, Value};
+use time::macros::date;
+
+const ORG: Uuid = Uuid::from_u128(1);
+const OTHER_ORG: Uuid = Uuid::from_u128(2);
+const HAZARD: Uuid = Uuid::from_u128(10);
+const OTHER_HAZARD: Uuid = Uuid::from_u128(11);
+const TASK: Uuid = Uuid::from_u128(20);
+const DISTRICT: Uuid = Uuid::from_u128(30);
+
+/// A rectangle in longitude/latitude, as a polygon and as GeoJSON.
+fn rect(x0: f64, y0: f64, x1: f64, y1: f64) -> (MultiPolygon<f64>, Value) {
+    let ring = [(x0, y0), (x1, y0), (x1, y1), (x0, y1), (x0, y0)];
+    let poly = Polygon::new(LineString(ring.iter().map(|&(x, y)| Coord { x, y }).collect()), vec![]);
+    let coords: Vec<[f64; 2]> = ring.iter().map(|&(x, y)| [x, y]).collect();
+    (MultiPolygon(vec![poly]), json!({ "type": "Polygon", "coordinates": [coords] }))
+}
+
+/// The hazard: about 850 m by 1,100 m in Aghdam district.
+fn hazard_shape() -> MultiPolygon<f64> {
+    rect(46.90, 39.90, 46.91, 39.91).0
+}
+
+fn facts(status: HazardStatus, released: Vec<PriorRelease>) -> HazardFacts {
+    let g = hazard_shape();
+    HazardFacts {
+        id: HAZARD,
+        district_id: DISTRICT,
+        status,
+        remaining_m2: multipolygon_area(&g),
+        geometry: g,
+        released,
+    }
+}
+
+fn task(issued_on: Date, due_on: Option<Date>) -> TaskFacts {
+    TaskFacts {
+        id: TASK,
+        code: "T-1".into(),
+        hazard_id: HAZARD,
+        organisation_id: ORG,
+        issued_on,
+        due_on,
+        status: TaskStatus::Issued,
+    }
+}
+
+/// A clearance report by the task's operator on the tasked hazard, and the
+/// register as it stands: the task issued on 1 March, due 30 June.
+fn clearance(start: Date, end: Date) -> (Report, Context) {
+    let mut r = Report::blank(ReportType::Clearance, "HALO", start, end);
+    r.task = Some("T-1".into());
+    let mut ctx = Context::new(OrganisationKind::Operator, date!(2024 - 12 - 31));
+    ctx.organisation_id = ORG;
+    ctx.task = Some(task(date!(2024 - 03 - 01), Some(date!(2024 - 06 - 30))));
+    ctx.hazards = vec![facts(HazardStatus::Open, vec![])];
+    (r, ctx)
+}
+
+fn release(r: &mut Report, g: Value) {
+    r.released.push(Release { id: None, geometry: g, outcome: None });
+}
+
+fn ids() -> impl FnMut() -> Uuid {
+    let mut n = 1000u128;
+    move || {
+        n += 1;
+        Uuid::from_u128(n)
+    }
+}
+
+fn decide_now(r: &Report, ctx: &Context, s: &Settings) -> Result<Plan, Vec<String>> {
+    decide(r, ctx, s, &mut ids())
+}
+
+#[test]
+fn a_clearance_within_its_task_releases_ground_and_starts_the_task() {
+    let (mut r, ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    release(&mut r, rect(46.90, 39.90, 46.905, 39.91).1);
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("approved");
+    assert_eq!(plan.hazard, Some(HAZARD));
+    let activity = plan.activity.as_ref().expect("an activity");
+    assert_eq!(
+        (activity.hazard_id, activity.task_id, activity.released.len()),
+        (Some(HAZARD), Some(TASK), 1)
+    );
+    assert_eq!(activity.released[0].outcome, ReleaseOutcome::Cleared);
+    let f = plan.figures.expect("figures recomputed");
+    assert!((f.cleared / f.recorded - 0.5).abs() < 1e-3, "{f:?}");
+    assert!((f.cleared + f.remaining - f.recorded).abs() < 1e-7 * f.recorded, "{f:?}");
+    assert_eq!(plan.status, Some(HazardStatus::WorkedOn));
+    assert_eq!(plan.task_status, Some((TASK, TaskStatus::InProgress)));
+    assert!(plan.new_version);
+}
+
+#[test]
+fn the_task_must_be_in_the_register_and_the_authors() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    release(&mut r, rect(46.90, 39.90, 46.901, 39.901).1);
+    let cleared = r.clone();
+    ctx.task = None;
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).err(),
+        Some(vec!["task 'T-1' is not in the register".into()])
+    );
+    let (_, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    ctx.organisation_id = OTHER_ORG;
+    let problems = decide_now(&cleared, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(problems, vec!["task T-1 was given to another operator; only its operator reports on it"]);
+}
+
+#[test]
+fn the_task_must_be_for_the_hazard_the_report_names() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    release(&mut r, rect(46.90, 39.90, 46.901, 39.901).1);
+    r.hazard = Some("AZ-AG-000002".into());
+    ctx.named_hazard = Some(OTHER_HAZARD);
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(problems, vec!["task T-1 is for another hazard than the one the report names"]);
+    r.hazard = Some("AZ-AG-000009".into());
+    ctx.named_hazard = None;
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(problems, vec!["hazard 'AZ-AG-000009' is not in the register"]);
+}
+
+#[test]
+fn work_may_start_the_day_the_task_is_issued_and_end_the_day_it_is_due() {
+    let (mut r, ctx) = clearance(date!(2024 - 03 - 01), date!(2024 - 06 - 30));
+    r.completion = false;
+    release(&mut r, rect(46.90, 39.90, 46.901, 39.901).1);
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+    let (mut early, ctx) = clearance(date!(2024 - 02 - 29), date!(2024 - 06 - 30));
+    release(&mut early, rect(46.90, 39.90, 46.901, 39.901).1);
+    assert_eq!(
+        decide_now(&early, &ctx, &Settings::default()).unwrap_err(),
+        vec!["the work started (2024-02-29) before task T-1 was issued (2024-03-01)"]
+    );
+    let (mut late, ctx) = clearance(date!(2024 - 03 - 01), date!(2024 - 07 - 01));
+    release(&mut late, rect(46.90, 39.90, 46.901, 39.901).1);
+    assert_eq!(
+        decide_now(&late, &ctx, &Settings::default()).unwrap_err(),
+        vec!["the work ended (2024-07-01) after task T-1 was due (2024-06-30)"]
+    );
+}
+
+#[test]
+fn a_task_due_the_day_it_is_issued_takes_a_day_of_work() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 05 - 02), date!(2024 - 05 - 02));
+    ctx.task = Some(task(date!(2024 - 05 - 02), Some(date!(2024 - 05 - 02))));
+    release(&mut r, rect(46.90, 39.90, 46.901, 39.901).1);
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+}
+
+#[test]
+fn an_operator_without_a_task_on_the_hazard_may_not_clear_it() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    r.task = None;
+    r.hazard = Some("AZ-AG-000001".into());
+    ctx.task = None;
+    ctx.named_hazard = Some(HAZARD);
+    release(&mut r, rect(46.90, 39.90, 46.901, 39.901).1);
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(
+        problems,
+        vec!["the operator has no task on this hazard; only the operator a task was given to reports on it"]
+    );
+    ctx.tasked_on_hazard = true;
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+    // The authority's own teams need no task.
+    ctx.tasked_on_hazard = false;
+    ctx.organisation_kind = OrganisationKind::NationalAuthority;
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+}
+
+#[test]
+fn released_ground_may_stray_outside_its_hazard_by_exactly_the_tolerance() {
+    let (mut r, ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    // 0.0001° of longitude beyond the hazard's east edge: about 8.5 m.
+    let (g, json) = rect(46.905, 39.905, 46.9101, 39.906);
+    release(&mut r, json);
+    let stray =
+        g.0[0].exterior().0.iter().map(|c| distance_to(Point(*c), &hazard_shape())).fold(0.0, f64::max);
+    assert!((8.0..9.0).contains(&stray), "{stray}");
+    let at = Settings { tolerance_m: stray, ..Settings::default() };
+    assert!(decide_now(&r, &ctx, &at).is_ok());
+    let below = Settings { tolerance_m: stray - 0.01, ..Settings::default() };
+    let problems = decide_now(&r, &ctx, &below).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].starts_with("released area 1 lies up to 8.") && problems[0].ends_with("m tolerance"),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn ground_is_released_once() {
+    let (g, json) = rect(46.90, 39.90, 46.905, 39.905);
+    let prior = PriorRelease { id: Uuid::from_u128(40), outcome: ReleaseOutcome::Cleared, geometry: g };
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    ctx.hazards = vec![facts(HazardStatus::WorkedOn, vec![prior])];
+    release(&mut r, json.clone());
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert!(
+        problems[0].contains("released already; the same ground cannot be released twice"),
+        "{problems:?}"
+    );
+    // The neighbouring strip, sharing an edge, is new ground.
+    let (mut next, ctx) = (r.clone(), ctx);
+    next.released.clear();
+    release(&mut next, rect(46.905, 39.90, 46.91, 39.905).1);
+    assert!(decide_now(&next, &ctx, &Settings::default()).is_ok());
+    // Twice in one report is twice too.
+    let (mut twice, ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    release(&mut twice, json.clone());
+    release(&mut twice, json);
+    let problems = decide_now(&twice, &ctx, &Settings::default()).unwrap_err();
+    assert!(problems[0].starts_with("released area 2 releases"), "{problems:?}");
+}
+
+#[test]
+fn a_completion_releasing_exactly_what_remains_closes_the_hazard_and_its_task() {
+    let (mut r, ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    release(&mut r, rect(46.90, 39.90, 46.91, 39.91).1);
+    r.completion = true;
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("closed");
+    assert!(plan.figures.expect("figures").remaining < 1e-3);
+    assert_eq!(plan.status, Some(HazardStatus::Closed));
+    assert_eq!(plan.task_status, Some((TASK, TaskStatus::Completed)));
+    r.handed_over = true;
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("handed over");
+    assert_eq!(plan.status, Some(HazardStatus::HandedOver));
+}
+
+#[test]
+fn a_completion_is_refused_at_the_threshold_and_accepted_below_it() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    r.completion = true;
+    ctx.hazards[0].remaining_m2 = 10.0;
+    let problems =
+        decide_now(&r, &ctx, &Settings { close_below_m2: 10.0, ..Settings::default() }).unwrap_err();
+    assert_eq!(
+        problems,
+        vec!["it completes the hazard but 10 m² remain (more than 10 m²); release the rest or drop `completion`"]
+    );
+    ctx.hazards[0].remaining_m2 = 9.99;
+    let plan =
+        decide_now(&r, &ctx, &Settings { close_below_m2: 10.0, ..Settings::default() }).expect("closed");
+    assert_eq!(plan.status, Some(HazardStatus::Closed));
+    // Nothing released: the figures stand as the register holds them.
+    assert_eq!(plan.figures, None);
+}
+
+fn inspection(result: QmResult, reopen: Vec<Uuid>) -> Report {
+    let mut r = Report::blank(ReportType::QmInspection, "QM", date!(2024 - 05 - 01), date!(2024 - 05 - 01));
+    r.hazard = Some("AZ-AG-000001".into());
+    r.inspection = Some(Inspection { result, reopen, findings: None });
+    r
+}
+
+#[test]
+fn a_failed_qc_reopens_released_ground_and_the_closed_hazard() {
+    let area = Uuid::from_u128(40);
+    let (g, _) = rect(46.90, 39.90, 46.91, 39.91);
+    let mut ctx = Context::new(OrganisationKind::QmBody, date!(2024 - 12 - 31));
+    ctx.named_hazard = Some(HAZARD);
+    let mut closed = facts(
+        HazardStatus::Closed,
+        vec![PriorRelease { id: area, outcome: ReleaseOutcome::Cleared, geometry: g }],
+    );
+    closed.remaining_m2 = 0.0;
+    ctx.hazards = vec![closed];
+    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD })];
+    let plan =
+        decide_now(&inspection(QmResult::Fail, vec![area]), &ctx, &Settings::default()).expect("re-opened");
+    assert_eq!((plan.hazard, plan.reopen.clone()), (Some(HAZARD), vec![area]));
+    let f = plan.figures.expect("figures");
+    assert!((f.remaining - f.recorded).abs() < 1e-6 && f.cleared == 0.0, "{f:?}");
+    assert_eq!(plan.status, Some(HazardStatus::WorkedOn));
+    // A passed QC changes nothing.
+    ctx.reopen.clear();
+    let plan = decide_now(&inspection(QmResult::Pass, vec![]), &ctx, &Settings::default()).expect("passed");
+    assert_eq!((plan.figures, plan.status, plan.new_version), (None, None, false));
+}
+
+#[test]
+fn a_qc_reopens_only_standing_ground_of_one_hazard() {
+    let (a, b, c) = (Uuid::from_u128(40), Uuid::from_u128(41), Uuid::from_u128(42));
+    let mut ctx = Context::new(OrganisationKind::QmBody, date!(2024 - 12 - 31));
+    ctx.named_hazard = Some(HAZARD);
+    ctx.hazards = vec![facts(HazardStatus::Closed, vec![])];
+    ctx.reopen = vec![
+        Some(ReleasedArea::Standing { hazard_id: HAZARD }),
+        Some(ReleasedArea::Standing { hazard_id: OTHER_HAZARD }),
+        Some(ReleasedArea::Revoked { at: "2024-04-01T10:00:00Z".into() }),
+        None,
+    ];
+    let d = Uuid::from_u128(43);
+    let problems =
+        decide_now(&inspection(QmResult::Fail, vec![a, b, c, d]), &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(
+        problems,
+        vec![
+            format!("released area {b} belongs to another hazard"),
+            format!("released area {c} was re-opened or withdrawn already (2024-04-01T10:00:00Z)"),
+            format!("released area {d} is not in the register"),
+        ]
+    );
+}
+
+fn survey_with_new_hazard() -> (Report, Context) {
+    let mut r = Report::blank(ReportType::Nts, "ANAMA", date!(2024 - 05 - 01), date!(2024 - 05 - 02));
+    r.new_hazard = Some(NewHazard {
+        id: None,
+        name: "North of the cemetery".into(),
+        kind: HazardKind::Sha,
+        district: "Aghdam".into(),
+        contamination: vec![EoCategory::Ap],
+        land_use: vec![],
+        evidence: vec![],
+        geometry: rect(46.90, 39.90, 46.91, 39.91).1,
+        benchmark: None,
+        reference_point: None,
+        reference_description: None,
+        beneficiaries: Some(120),
+        code: None,
+    });
+    let mut ctx = Context::new(OrganisationKind::NationalAuthority, date!(2024 - 12 - 31));
+    ctx.organisation_id = ORG;
+    ctx.new_hazard_district = Some(DISTRICT);
+    ctx.next_hazard_code = Some("AZ-AG-000007".into());
+    (r, ctx)
+}
+
+#[test]
+fn a_survey_records_a_new_hazard_with_the_next_code_of_its_district() {
+    let (r, ctx) = survey_with_new_hazard();
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
+    let h = plan.new_hazard.as_ref().expect("a new hazard");
+    assert_eq!(
+        (h.code.as_str(), h.district_id, h.status, h.recorded_by),
+        ("AZ-AG-000007", DISTRICT, HazardStatus::Open, ORG)
+    );
+    assert_eq!(plan.hazard, Some(h.id));
+    // Recorded, not worked on: a survey that releases nothing leaves it open.
+    assert_eq!(plan.status, None);
+}
+
+#[test]
+fn a_new_hazard_needs_its_district_a_free_code_and_id_and_its_contamination() {
+    let (mut r, mut ctx) = survey_with_new_hazard();
+    let n = r.new_hazard.as_mut().expect("new hazard");
+    n.code = Some("AZ-AG-000001".into());
+    n.id = Some(HAZARD);
+    n.contamination.clear();
+    n.district = "Atlantis".into();
+    ctx.new_hazard_district = None;
+    ctx.new_hazard_code_taken = true;
+    ctx.new_hazard_id_taken = true;
+    r.hazard = Some("AZ-AG-000001".into());
+    ctx.named_hazard = Some(HAZARD);
+    ctx.hazards = vec![facts(HazardStatus::Open, vec![])];
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).unwrap_err(),
+        vec![
+            "a report either records a new hazard or names an existing one, not both".to_string(),
+            "district 'Atlantis' is not in the register".into(),
+            format!("a hazard with id {HAZARD} is in the register already"),
+            "hazard code AZ-AG-000001 is taken; leave `code` out to get the next free one".into(),
+            "the new hazard names no contamination (AP, AT, UXO, AXO, CMR or IED)".into(),
+        ]
+    );
+}
+
+#[test]
+fn records_brought_with_their_own_uuid_must_be_new() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    let given = Uuid::from_u128(77);
+    r.released.push(Release {
+        id: Some(given),
+        geometry: rect(46.90, 39.90, 46.901, 39.901).1,
+        outcome: None,
+    });
+    assert_eq!(given_ids(&r), vec![(Record::ReleasedArea, given)]);
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("new");
+    assert_eq!(plan.activity.expect("activity").released[0].id, given);
+    ctx.taken.insert((Record::ReleasedArea, given));
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).unwrap_err(),
+        vec![format!("released area {given} is already in the register")]
+    );
+}
+
+#[test]
+fn an_eod_spot_task_records_finds_where_they_lie() {
+    let mut r = Report::blank(ReportType::EodSpotTask, "HALO", date!(2024 - 05 - 01), date!(2024 - 05 - 01));
+    r.eo_finds.push(crate::report::Find {
+        id: None,
+        category: EoCategory::Uxo,
+        eo_type: "OF-462".into(),
+        quantity: 2,
+        condition: EoCondition::Unknown,
+        fuze_state: None,
+        disposal: Disposal::DestroyedInSitu,
+        location: crate::report::Place::LonLat([46.95, 39.95]),
+        found_on: None,
+    });
+    let mut ctx = Context::new(OrganisationKind::Operator, date!(2024 - 12 - 31));
+    ctx.find_districts = vec![Some(DISTRICT)];
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
+    let a = plan.activity.as_ref().expect("an activity");
+    assert_eq!((a.kind, a.hazard_id), (ActivityKind::EodSpotTask, None));
+    let f = &plan.eo_finds[0];
+    assert_eq!(
+        (f.activity_id, f.hazard_id, f.district_id, f.found_on),
+        (Some(a.id), None, Some(DISTRICT), r.end_date)
+    );
+    assert!(!plan.new_version);
+}
+
+#[test]
+fn a_session_is_held_at_its_settlement_or_refused_without_one() {
+    let mut r = Report::blank(ReportType::EoreSession, "DTA", date!(2024 - 05 - 01), date!(2024 - 05 - 01));
+    r.session = Some(ReportedSession {
+        id: None,
+        kind: EoreKind::ALL[0],
+        audience: Audience::ALL[0],
+        settlement: Some("Quzanli".into()),
+        location: None,
+        reach: crate::model::Reach { girls: 10, boys: 12, women: 5, men: 3 },
+    });
+    let mut ctx = Context::new(OrganisationKind::Operator, date!(2024 - 12 - 31));
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).unwrap_err(),
+        vec!["settlement 'Quzanli' is not in the register"]
+    );
+    let place = Point::new(46.99, 40.03);
+    ctx.settlement =
+        Some(Settlement { id: Uuid::from_u128(50), location: place, district_id: Some(DISTRICT) });
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
+    let s = plan.session.expect("a session");
+    assert_eq!(
+        (s.location, s.settlement_id, s.district_id),
+        (place, Some(Uuid::from_u128(50)), Some(DISTRICT))
+    );
+}
+
+#[test]
+fn every_problem_is_named_at_once_and_the_check_says_the_same() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 02 - 01), date!(2024 - 07 - 15));
+    ctx.organisation_id = OTHER_ORG;
+    release(
+        &mut r,
+        json!({ "type": "Polygon", "coordinates": [[[46.9, 39.9], [46.91, 39.91], [46.91, 39.9], [46.9, 39.91], [46.9, 39.9]]] }),
+    );
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(problems.len(), 4, "{problems:?}");
+    assert!(problems[3].starts_with("released area 1: "), "{problems:?}");
+    assert_eq!(check(&r, &ctx, &Settings::default()), problems);
+}
+
+#[test]
+fn report_states_read_as_stored() {
+    for s in ReportState::ALL {
+        assert_eq!(s.code().parse::<ReportState>(), Ok(*s));
+    }
+}
+
+#[test]
+fn a_resurveyed_polygon_brings_the_figures_with_it() {
+    let mut r = Report::blank(ReportType::Nts, "ANAMA", date!(2024 - 05 - 01), date!(2024 - 05 - 01));
+    r.hazard = Some("AZ-AG-000001".into());
+    let (smaller, json) = rect(46.90, 39.90, 46.905, 39.91);
+    r.hazard_geometry = Some(json);
+    let mut ctx = Context::new(OrganisationKind::NationalAuthority, date!(2024 - 12 - 31));
+    ctx.named_hazard = Some(HAZARD);
+    ctx.hazards = vec![facts(HazardStatus::Open, vec![])];
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("re-surveyed");
+    assert_eq!(plan.hazard_geometry.as_ref(), Some(&smaller));
+    let f = plan.figures.expect("figures follow the polygon");
+    assert!((f.recorded - multipolygon_area(&smaller)).abs() < 1e-6 && f.remaining == f.recorded, "{f:?}");
+    assert!(plan.new_version);
+}

@@ -1,0 +1,321 @@
+//! Approval's input and output: loads what one report's decision needs into
+//! a [`Context`] and applies the [`Plan`] that
+//! [`safeground_core::approval::decide`] returns. The rules are in core;
+//! this module holds the SQL.
+//!
+//! Invariant: nothing is written before the decision is known. [`context`]
+//! only reads, so the approval queue's check runs it on a read transaction
+//! ([`crate::Store::check_report`]); [`Writer::apply`] only writes.
+
+use crate::db::{Db, OptionalExtension};
+use crate::geometry::{multipolygon_blob, read_multipolygon, read_point};
+use crate::reports::parse_uuid;
+use crate::write::{taken, uuid_text, DistrictShape, PendingFinds, Writer};
+use crate::StoreError;
+use geo::{Contains, Point};
+use rusqlite::params;
+use safeground_core::approval::{
+    given_ids, Context, HazardFacts, Plan, PriorRelease, Record, ReleasedArea, Settlement, TaskFacts,
+};
+use safeground_core::codes::OrganisationKind;
+use safeground_core::report::Report;
+use std::collections::{BTreeSet, HashSet};
+use time::Date;
+use uuid::Uuid;
+
+/// Where the context is read from: a transaction, the districts points are
+/// placed in, and (while an import writes) EO finds waiting for their COPY.
+pub(crate) struct Source<'a> {
+    pub(crate) db: &'a Db,
+    pub(crate) districts: &'a [DistrictShape],
+    pub(crate) pending: Option<&'a PendingFinds>,
+}
+
+/// Everything the register holds that `r`'s approval depends on, for a report
+/// by `organisation` decided on `today`.
+pub(crate) fn context(
+    src: &Source<'_>,
+    r: &Report,
+    organisation: Uuid,
+    today: Date,
+) -> Result<Context, StoreError> {
+    let db = src.db;
+    let kind: String = one(db, "SELECT kind FROM organisations WHERE id = ?1", &uuid_text(organisation))?
+        .ok_or_else(|| StoreError::Unknown { what: "organisation", key: uuid_text(organisation) })?;
+    let mut ctx = Context::new(stored(&kind, "organisation kind")?, today);
+    ctx.organisation_id = organisation;
+    ctx.task = r.task.as_deref().map(|key| task(db, key)).transpose()?.flatten();
+    ctx.named_hazard = match &r.hazard {
+        Some(key) => one(
+            db,
+            "SELECT id FROM hazards WHERE (id = ?1 OR code = ?1 COLLATE NOCASE) AND revoked_at IS NULL",
+            key.trim(),
+        )?
+        .map(|id| parse_uuid(&id))
+        .transpose()?,
+        None => None,
+    };
+    if let (Some(h), None, OrganisationKind::Operator) = (ctx.named_hazard, &ctx.task, ctx.organisation_kind)
+    {
+        ctx.tasked_on_hazard = db
+            .prepare_cached("SELECT count(*) > 0 FROM tasks WHERE hazard_id = ?1 AND organisation_id = ?2")?
+            .query_row([uuid_text(h), uuid_text(organisation)], |x| x.get(0))?;
+    }
+    if let Some(insp) = &r.inspection {
+        ctx.reopen = insp.reopen.iter().map(|a| released_area(db, *a)).collect::<Result<_, _>>()?;
+    }
+    let mut hazards: BTreeSet<Uuid> = ctx.named_hazard.into_iter().collect();
+    hazards.extend(ctx.task.as_ref().map(|t| t.hazard_id));
+    hazards.extend(ctx.reopen.iter().flatten().filter_map(|a| match a {
+        ReleasedArea::Standing { hazard_id } => Some(*hazard_id),
+        ReleasedArea::Revoked { .. } => None,
+    }));
+    ctx.hazards = hazards.into_iter().map(|h| hazard(db, h)).collect::<Result<_, _>>()?;
+    new_hazard(db, r, &mut ctx)?;
+    let given = given_ids(r);
+    ctx.taken = taken(db, src.pending, &given.iter().map(|(k, u)| (table(*k), *u)).collect::<Vec<_>>())?
+        .into_iter()
+        .filter_map(|(t, u)| given.iter().find(|(k, g)| table(*k) == t && *g == u).copied())
+        .collect::<HashSet<(Record, Uuid)>>();
+    ctx.team = match &r.team {
+        Some(t) => db
+            .prepare_cached(
+                "SELECT id FROM teams WHERE (id = ?1 OR name = ?1 COLLATE NOCASE) AND organisation_id = ?2",
+            )?
+            .query_row([t.trim(), uuid_text(organisation).as_str()], |x| x.get::<String>(0))
+            .optional()?
+            .map(|id| parse_uuid(&id))
+            .transpose()?,
+        None => None,
+    };
+    places(src, r, &mut ctx)?;
+    Ok(ctx)
+}
+
+/// The table a record a report brings with its own UUID is kept in.
+fn table(r: Record) -> &'static str {
+    match r {
+        Record::ReleasedArea => "released_areas",
+        Record::EoFind => "eo_finds",
+        Record::Accident => "accidents",
+        Record::EoreSession => "eore_sessions",
+    }
+}
+
+fn one(db: &Db, sql: &str, key: &str) -> Result<Option<String>, StoreError> {
+    db.prepare_cached(sql)?.query_row([key], |r| r.get(0)).optional()
+}
+
+/// A vocabulary's code as stored, or a message naming the stored value.
+fn stored<T: std::str::FromStr>(code: &str, what: &str) -> Result<T, StoreError> {
+    code.parse().map_err(|_| StoreError::Invalid {
+        record: "stored value".into(),
+        problem: format!("'{code}' is not a {what}"),
+    })
+}
+
+fn stored_date(text: &str, what: &str) -> Result<Date, StoreError> {
+    Date::parse(text, &time::format_description::well_known::Iso8601::DATE).map_err(|e| StoreError::Invalid {
+        record: what.into(),
+        problem: format!("stored date '{text}': {e}"),
+    })
+}
+
+pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> {
+    type Row = (String, String, String, String, String, Option<String>, String);
+    let row: Option<Row> = db
+        .prepare_cached(
+            "SELECT id, code, hazard_id, organisation_id, issued_on, due_on, status FROM tasks
+             WHERE id = ?1 OR code = ?1 COLLATE NOCASE",
+        )?
+        .query_row([key.trim()], |r| {
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+        })
+        .optional()?;
+    let Some((id, code, hazard, org, issued, due, status)) = row else { return Ok(None) };
+    let what = format!("task {code}");
+    Ok(Some(TaskFacts {
+        id: parse_uuid(&id)?,
+        hazard_id: parse_uuid(&hazard)?,
+        organisation_id: parse_uuid(&org)?,
+        issued_on: stored_date(&issued, &what)?,
+        due_on: due.map(|d| stored_date(&d, &what)).transpose()?,
+        status: stored(&status, "task status")?,
+        code,
+    }))
+}
+
+fn released_area(db: &Db, id: Uuid) -> Result<Option<ReleasedArea>, StoreError> {
+    let row: Option<(String, Option<String>)> = db
+        .prepare_cached("SELECT hazard_id, revoked_at FROM released_areas WHERE id = ?1")?
+        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?)))
+        .optional()?;
+    Ok(match row {
+        None => None,
+        Some((_, Some(at))) => Some(ReleasedArea::Revoked { at }),
+        Some((h, None)) => Some(ReleasedArea::Standing { hazard_id: parse_uuid(&h)? }),
+    })
+}
+
+/// A hazard with its polygon and the ground released from it, oldest first.
+fn hazard(db: &Db, id: Uuid) -> Result<HazardFacts, StoreError> {
+    let record = format!("hazard {id}");
+    let (district, status, geom, remaining): (String, String, Vec<u8>, f64) = db
+        .prepare_cached("SELECT district_id, status, geom, area_remaining_m2 FROM hazards WHERE id = ?1")?
+        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)))?;
+    let mut released = Vec::new();
+    let mut stmt = db.prepare_cached(
+        "SELECT id, outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL ORDER BY fid",
+    )?;
+    let mut rows = stmt.query([uuid_text(id)])?;
+    while let Some(row) = rows.next()? {
+        let (area, outcome, g): (String, String, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
+        released.push(PriorRelease {
+            id: parse_uuid(&area)?,
+            outcome: stored(&outcome, "release outcome")?,
+            geometry: read_multipolygon(&g, &format!("released ground of {record}"))?,
+        });
+    }
+    Ok(HazardFacts {
+        id,
+        district_id: parse_uuid(&district)?,
+        status: stored(&status, "hazard status")?,
+        geometry: read_multipolygon(&geom, &record)?,
+        remaining_m2: remaining,
+        released,
+    })
+}
+
+/// The new hazard's district, whether its UUID and code are free, and the
+/// next code of its district.
+fn new_hazard(db: &Db, r: &Report, ctx: &mut Context) -> Result<(), StoreError> {
+    let Some(n) = &r.new_hazard else { return Ok(()) };
+    let district = one(
+        db,
+        "SELECT id FROM districts WHERE id = ?1 OR name = ?1 COLLATE NOCASE OR alt_name = ?1 COLLATE NOCASE",
+        n.district.trim(),
+    )?;
+    if let Some(id) = n.id {
+        ctx.new_hazard_id_taken = one(db, "SELECT id FROM hazards WHERE id = ?1", &uuid_text(id))?.is_some();
+    }
+    if let Some(code) = &n.code {
+        ctx.new_hazard_code_taken =
+            one(db, "SELECT id FROM hazards WHERE code = ?1 COLLATE NOCASE", code)?.is_some();
+    }
+    if let (Some(d), None) = (&district, &n.code) {
+        ctx.next_hazard_code = Some(next_hazard_code(db, d)?);
+    }
+    ctx.new_hazard_district = district.map(|d| parse_uuid(&d)).transpose()?;
+    Ok(())
+}
+
+/// The district's next hazard code: its HASC code and a serial number.
+fn next_hazard_code(db: &Db, district: &str) -> Result<String, StoreError> {
+    let hasc: Option<String> =
+        db.prepare_cached("SELECT hasc FROM districts WHERE id = ?1")?.query_row([district], |x| x.get(0))?;
+    let prefix = hasc.unwrap_or_else(|| "XX".into()).replace('.', "-");
+    let n: i64 = db
+        .prepare_cached(
+            "SELECT coalesce(max(CAST(substr(code, length(?1) + 2) AS INTEGER)), 0) FROM hazards
+             WHERE code LIKE ?1 || '-%'",
+        )?
+        .query_row([&prefix], |x| x.get(0))?;
+    Ok(format!("{prefix}-{:06}", n + 1))
+}
+
+/// The districts the report's points fall in, and the settlement its EORE
+/// session names.
+fn places(src: &Source<'_>, r: &Report, ctx: &mut Context) -> Result<(), StoreError> {
+    let at = |p: Option<Point<f64>>| p.and_then(|p| district_at(src.districts, &p));
+    ctx.find_districts = r.eo_finds.iter().map(|f| at(f.location.point().ok())).collect();
+    ctx.accident_district = at(r.accident.as_ref().and_then(|a| a.location.point().ok()));
+    let Some(s) = &r.session else { return Ok(()) };
+    if let Some(name) = &s.settlement {
+        let row: Option<(String, Vec<u8>, Option<String>)> = src
+            .db
+            .prepare_cached(
+                "SELECT id, geom, district_id FROM settlements WHERE id = ?1 OR name = ?1 COLLATE NOCASE
+                 ORDER BY fid LIMIT 1",
+            )?
+            .query_row([name.trim()], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
+            .optional()?;
+        if let Some((id, geom, district)) = row {
+            ctx.settlement = Some(Settlement {
+                id: parse_uuid(&id)?,
+                location: read_point(&geom, "settlement")?,
+                district_id: district.map(|d| parse_uuid(&d)).transpose()?,
+            });
+        }
+    }
+    let place =
+        s.location.as_ref().and_then(|p| p.point().ok()).or(ctx.settlement.as_ref().map(|s| s.location));
+    ctx.session_district = at(place);
+    Ok(())
+}
+
+/// The district containing a point, if any.
+pub(crate) fn district_at(districts: &[DistrictShape], p: &Point<f64>) -> Option<Uuid> {
+    districts.iter().find_map(|(id, shape, rect)| {
+        let inside_box =
+            p.x() >= rect.min().x && p.x() <= rect.max().x && p.y() >= rect.min().y && p.y() <= rect.max().y;
+        (inside_box && shape.contains(p)).then_some(*id)
+    })
+}
+
+impl Writer<'_> {
+    /// Writes what an approval decided, in the transaction that loaded its
+    /// context; the report's state, event and hazard versions are the caller's.
+    pub(crate) fn apply(&mut self, report: &str, plan: &Plan) -> Result<(), StoreError> {
+        if let Some(h) = &plan.new_hazard {
+            self.insert_hazard(h)?;
+            self.tx
+                .prepare_cached("UPDATE reports SET hazard_id = ?1 WHERE id = ?2")?
+                .execute(params![uuid_text(h.id), report])?;
+        }
+        let hazard = plan.hazard.map(uuid_text);
+        if let (Some(h), Some(g)) = (&hazard, &plan.hazard_geometry) {
+            self.tx
+                .prepare_cached("UPDATE hazards SET geom = ?1 WHERE id = ?2")?
+                .execute(params![multipolygon_blob(g), h])?;
+        }
+        if let (Some(h), true) = (&hazard, plan.confirm) {
+            self.tx.prepare_cached("UPDATE hazards SET kind = 'CHA' WHERE id = ?1")?.execute([h])?;
+        }
+        if let Some(a) = &plan.activity {
+            self.insert_activity(a)?;
+        }
+        for f in &plan.eo_finds {
+            self.insert_eo_find(f)?;
+        }
+        if let Some(a) = &plan.accident {
+            self.insert_accident(a)?;
+        }
+        if let Some(s) = &plan.session {
+            self.insert_eore_session(s)?;
+        }
+        let now = self.context.as_ref().map(|(_, at)| at.clone()).unwrap_or_default();
+        for a in &plan.reopen {
+            self.tx
+                .prepare_cached("UPDATE released_areas SET revoked_at = ?1, revoked_by = ?2 WHERE id = ?3")?
+                .execute(params![now, report, uuid_text(*a)])?;
+        }
+        let Some(h) = hazard else { return Ok(()) };
+        if let Some(f) = &plan.figures {
+            self.set_figures(&h, f)?;
+        }
+        if let Some(status) = plan.status {
+            self.tx
+                .prepare_cached("UPDATE hazards SET status = ?1 WHERE id = ?2")?
+                .execute([status.code(), &h])?;
+        }
+        if let Some((task, status)) = plan.task_status {
+            self.tx
+                .prepare_cached("UPDATE tasks SET status = ?1 WHERE id = ?2")?
+                .execute([status.code(), &uuid_text(task)])?;
+        }
+        if plan.new_version {
+            self.hazards_touched.insert(h);
+        }
+        Ok(())
+    }
+}
