@@ -135,16 +135,10 @@ impl<'t> Writer<'t> {
         }
     }
 
-    /// Stamps the records an approval creates with its report and time.
-    fn stamp(&self, table: &str, id: Uuid) -> Result<(), StoreError> {
-        if let Some((report, at)) = &self.context {
-            self.tx
-                .prepare_cached(&format!(
-                    "UPDATE {table} SET report_id = ?1, recorded_at = ?2 WHERE id = ?3"
-                ))?
-                .execute(params![report, at, uuid_text(id)])?;
-        }
-        Ok(())
+    /// The report and time a record written now is stamped with: those of
+    /// the approval in progress, none outside one.
+    fn stamp(&self) -> (Option<String>, Option<String>) {
+        self.context.clone().unzip()
     }
 
     /// Grows the recorded extent of a layer by a geometry's bounding box.
@@ -304,7 +298,11 @@ impl<'t> Writer<'t> {
     /// figures start at "nothing released"; releases keep them current.
     pub(crate) fn insert_hazard(&mut self, h: &Hazard) -> Result<(), StoreError> {
         let record = format!("hazard {}", h.code);
-        check_polygon(&record, &h.geometry)?;
+        // An approval's polygons passed core's validation when it decided
+        // (`report::valid_multipolygon`, the OGC rules and more): checked once.
+        if self.context.is_none() {
+            check_polygon(&record, &h.geometry)?;
+        }
         if h.contamination.is_empty() {
             return Err(invalid(&record, "no contamination type is given (AP, AT, UXO, AXO, CMR or IED)"));
         }
@@ -318,8 +316,8 @@ impl<'t> Writer<'t> {
             .prepare_cached(
                 "INSERT INTO hazards (geom, id, code, name, kind, status, district_id, contamination, land_use,
                    reference_lon, reference_lat, reference_description, benchmark_lon, benchmark_lat,
-                   recorded_on, recorded_by, beneficiaries, area_recorded_m2, area_remaining_m2)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18)",
+                   recorded_on, recorded_by, beneficiaries, area_recorded_m2, area_remaining_m2, report_id)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
             )?
             .execute(params![
                 multipolygon_blob(&h.geometry),
@@ -340,6 +338,7 @@ impl<'t> Writer<'t> {
                 uuid_text(h.recorded_by),
                 h.beneficiaries,
                 area,
+                self.stamp().0,
             ])?;
         let mut ev = self.tx.prepare_cached(
             "INSERT INTO hazard_evidence (hazard_id, source, confidence, description) VALUES (?1, ?2, ?3, ?4)",
@@ -348,11 +347,6 @@ impl<'t> Writer<'t> {
             ev.execute(params![uuid_text(h.id), e.source.code(), e.confidence.code(), e.description])?;
         }
         self.touch("hazards", &h.geometry);
-        if let Some((report, _)) = &self.context {
-            self.tx
-                .prepare_cached("UPDATE hazards SET report_id = ?1 WHERE id = ?2")?
-                .execute(params![report, uuid_text(h.id)])?;
-        }
         self.hazards_touched.insert(uuid_text(h.id));
         Ok(())
     }
@@ -381,6 +375,7 @@ impl<'t> Writer<'t> {
     /// figures to the caller (an approval's plan carries them).
     pub(crate) fn insert_activity(&mut self, a: &Activity) -> Result<(), StoreError> {
         let record = format!("activity {}", a.id);
+        let (report, at) = self.stamp();
         if a.end_date < a.start_date {
             return Err(invalid(
                 &record,
@@ -397,8 +392,8 @@ impl<'t> Writer<'t> {
         self.tx
             .prepare_cached(
                 "INSERT INTO activities (id, kind, method, hazard_id, task_id, organisation_id, team_id,
-                   start_date, end_date, depth_cm, hours_worked)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+                   start_date, end_date, depth_cm, hours_worked, report_id, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
             .execute(params![
                 uuid_text(a.id),
@@ -412,15 +407,19 @@ impl<'t> Writer<'t> {
                 date_text(a.end_date),
                 a.depth_cm,
                 a.hours_worked,
+                report,
+                at,
             ])?;
-        self.stamp("activities", a.id)?;
         if let Some(hazard) = a.hazard_id {
             let mut stmt = self.tx.prepare_cached(
-                "INSERT INTO released_areas (geom, id, activity_id, hazard_id, organisation_id, outcome, released_on, area_m2)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+                "INSERT INTO released_areas (geom, id, activity_id, hazard_id, organisation_id, outcome, released_on,
+                   area_m2, report_id, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
             )?;
             for r in &a.released {
-                check_polygon(&format!("released area {}", r.id), &r.geometry)?;
+                if self.context.is_none() {
+                    check_polygon(&format!("released area {}", r.id), &r.geometry)?;
+                }
                 stmt.execute(params![
                     multipolygon_blob(&r.geometry),
                     uuid_text(r.id),
@@ -430,8 +429,9 @@ impl<'t> Writer<'t> {
                     r.outcome.code(),
                     date_text(r.released_on),
                     multipolygon_area(&r.geometry),
+                    report,
+                    at,
                 ])?;
-                self.stamp("released_areas", r.id)?;
             }
             for r in &a.released {
                 self.touch("released_areas", &r.geometry);
@@ -558,11 +558,12 @@ impl<'t> Writer<'t> {
             }
             return Ok(());
         }
+        let (report, at) = self.stamp();
         self.tx
             .prepare_cached(
                 "INSERT INTO eo_finds (geom, id, activity_id, hazard_id, district_id, found_on, category, eo_type,
-                   quantity, condition, fuze_state, disposal)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   quantity, condition, fuze_state, disposal, report_id, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 point_blob(&e.location),
@@ -577,9 +578,10 @@ impl<'t> Writer<'t> {
                 e.condition.code(),
                 e.fuze_state,
                 e.disposal.code(),
+                report,
+                at,
             ])?;
         self.touch("eo_finds", &e.location);
-        self.stamp("eo_finds", e.id)?;
         Ok(())
     }
 
@@ -588,11 +590,12 @@ impl<'t> Writer<'t> {
     pub(crate) fn insert_accident(&mut self, a: &Accident) -> Result<(), StoreError> {
         let killed = a.victims.iter().filter(|v| v.outcome == VictimOutcome::Killed).count() as i64;
         let injured = a.victims.len() as i64 - killed;
+        let (report, at) = self.stamp();
         self.tx
             .prepare_cached(
                 "INSERT INTO accidents (geom, id, kind, occurred_on, district_id, hazard_id, device_category,
-                   activity_at_time, area_marked, cause, killed, injured)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   activity_at_time, area_marked, cause, killed, injured, report_id, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 point_blob(&a.location),
@@ -607,6 +610,8 @@ impl<'t> Writer<'t> {
                 a.cause,
                 killed,
                 injured,
+                report,
+                at,
             ])?;
         let mut vs = self.tx.prepare_cached(
             "INSERT INTO victims (id, accident_id, outcome, sex, age, occupation, injuries, assistance)
@@ -631,16 +636,16 @@ impl<'t> Writer<'t> {
             }
         }
         self.touch("accidents", &a.location);
-        self.stamp("accidents", a.id)?;
         Ok(())
     }
 
     pub(crate) fn insert_eore_session(&mut self, s: &EoreSession) -> Result<(), StoreError> {
+        let (report, at) = self.stamp();
         self.tx
             .prepare_cached(
                 "INSERT INTO eore_sessions (geom, id, organisation_id, held_on, kind, audience, settlement_id,
-                   district_id, girls, boys, women, men)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12)",
+                   district_id, girls, boys, women, men, report_id, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
             )?
             .execute(params![
                 point_blob(&s.location),
@@ -655,9 +660,10 @@ impl<'t> Writer<'t> {
                 s.reach.boys,
                 s.reach.women,
                 s.reach.men,
+                report,
+                at,
             ])?;
         self.touch("eore_sessions", &s.location);
-        self.stamp("eore_sessions", s.id)?;
         Ok(())
     }
 }
