@@ -50,6 +50,37 @@ pub fn distance(lat1: f64, lon1: f64, lat2: f64, lon2: f64) -> f64 {
     s12
 }
 
+/// Whether the geodesic between two points (degrees) is certainly no longer
+/// than `metres`, decided without solving the geodesic: a few sines instead
+/// of GeographicLib's inverse problem, which validation would otherwise solve
+/// for every edge of every polygon. `false` means "measure it".
+///
+/// The bound: the image on the ellipsoid of the great circle through the
+/// points' geodetic coordinates is a path between them, no longer than its
+/// central angle σ times the largest radius of curvature, a²/b; the geodesic is
+/// no longer than that path. So `σ·a²/b ≤ metres` proves it.
+///
+/// ```
+/// use safeground_core::area::{distance, surely_within};
+/// assert!(surely_within(39.90, 46.90, 39.91, 46.91, 5_000.0)); // about 1.4 km
+/// assert!(!surely_within(39.90, 46.90, 39.99, 46.99, 5_000.0)); // about 12.6 km
+/// assert!(distance(39.90, 46.90, 39.99, 46.99) > 5_000.0);
+/// ```
+pub fn surely_within(lat1: f64, lon1: f64, lat2: f64, lon2: f64, metres: f64) -> bool {
+    let g = wgs84();
+    let (a, b) = (g.a, g.a * (1.0 - g.f));
+    let sigma_max = metres * b / (a * a);
+    if !(sigma_max.is_finite() && sigma_max > 0.0 && sigma_max < 1.0) {
+        return false;
+    }
+    // The haversine of the central angle, compared with that of the bound
+    // (haversine grows with the angle on [0, π]).
+    let (p1, p2) = (lat1.to_radians(), lat2.to_radians());
+    let (dp, dl) = ((lat2 - lat1).to_radians(), (lon2 - lon1).to_radians());
+    let h = (dp / 2.0).sin().powi(2) + p1.cos() * p2.cos() * (dl / 2.0).sin().powi(2);
+    h.is_finite() && h <= (sigma_max / 2.0).sin().powi(2) * (1.0 - 1e-12)
+}
+
 /// Area of a polygon in m²: its shell less its holes.
 pub fn polygon_area(p: &Polygon<f64>) -> f64 {
     let shell = ring_area_perimeter(p.exterior()).0;
@@ -163,5 +194,36 @@ mod properties {
             prop_assert!((area(&rotated) - a).abs() <= tol, "{} vs {}", area(&rotated), a);
             prop_assert!((area(&reversed) - a).abs() <= tol, "{} vs {}", area(&reversed), a);
         }
+    }
+
+    proptest::proptest! {
+        /// The shortcut never calls a long edge short: wherever it says
+        /// "within", GeographicLib's distance is within.
+        #[test]
+        fn surely_within_never_hides_a_long_edge(
+            lat in -89.9f64..89.9, lon in -180.0f64..180.0,
+            dlat in -0.2f64..0.2, dlon in -0.2f64..0.2, limit in 100.0f64..20_000.0,
+        ) {
+            let (lat2, lon2) = ((lat + dlat).clamp(-90.0, 90.0), lon + dlon);
+            if surely_within(lat, lon, lat2, lon2, limit) {
+                let d = distance(lat, lon, lat2, lon2);
+                proptest::prop_assert!(d <= limit, "{d} > {limit}");
+            }
+        }
+    }
+
+    #[test]
+    fn surely_within_is_tight_enough_to_skip_the_hazard_edges() {
+        // An edge of 4.9 km at 40° N (east-west and north-south) is proved
+        // shorter than 5 km without the geodesic.
+        let (lat, lon) = (40.0f64, 47.0f64);
+        let east = lon + 4_900.0 / (111_319.5 * lat.to_radians().cos());
+        assert!(distance(lat, lon, lat, east) < 4_910.0);
+        assert!(surely_within(lat, lon, lat, east, 5_000.0));
+        assert!(surely_within(lat, lon, lat + 4_900.0 / 111_030.0, lon, 5_000.0));
+        assert!(
+            !surely_within(lat, lon, lat, lon + 0.1, 5_000.0)
+                || distance(lat, lon, lat, lon + 0.1) <= 5_000.0
+        );
     }
 }

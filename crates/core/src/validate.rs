@@ -22,7 +22,7 @@
 //! assert!(issues.iter().any(|i| matches!(i.problem, Problem::SelfIntersection { .. })));
 //! ```
 
-use crate::area::{distance, polygon_area};
+use crate::area::{distance, polygon_area, surely_within};
 use geo::{BoundingRect, Contains, Coord, Intersects, LineString, MultiPolygon, Point, Polygon, Rect};
 use std::fmt;
 
@@ -359,6 +359,9 @@ fn check_ring(pi: usize, ri: usize, r: &[Coord<f64>], rules: &Rules, issues: &mu
         let (a, b) = (ring[i], ring[(i + 1) % n]);
         if a == b {
             issues.push(issue(pi, ri, Some((i + 1) % n), Some(b), Problem::DuplicateVertex));
+            continue;
+        }
+        if surely_within(a.y, a.x, b.y, b.x, rules.max_edge_m) {
             continue;
         }
         let d = distance(a.y, a.x, b.y, b.x);

@@ -3,7 +3,7 @@
 
 use super::checks::Checked;
 use super::{Context, Plan, Settings};
-use crate::accounting::{account, ReleaseFigures};
+use crate::accounting::account;
 use crate::area::multipolygon_area;
 use crate::codes::*;
 use crate::model::*;
@@ -225,9 +225,9 @@ fn hazard_effects(
     plan: &mut Plan,
 ) -> Result<(), Vec<String>> {
     let Some(id) = plan.hazard else { return Ok(()) };
-    let (geometry, prior, status, remaining) = match (&plan.new_hazard, ctx.hazard(id)) {
-        (Some(n), _) => (&n.geometry, &[][..], HazardStatus::Open, multipolygon_area(&n.geometry)),
-        (None, Some(f)) => (&f.geometry, &f.released[..], f.status, f.remaining_m2),
+    let (geometry, prior, status) = match (&plan.new_hazard, ctx.hazard(id)) {
+        (Some(n), _) => (&n.geometry, &[][..], HazardStatus::Open),
+        (None, Some(f)) => (&f.geometry, &f.released[..], f.status),
         (None, None) => return Ok(()),
     };
     let geometry = plan.hazard_geometry.as_ref().unwrap_or(geometry);
@@ -243,7 +243,6 @@ fn hazard_effects(
         let all: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = standing.chain(now).collect();
         plan.figures = Some(account(geometry, &all).figures());
     }
-    let remaining = plan.figures.map(|f: ReleaseFigures| f.remaining).unwrap_or(remaining);
     let mut next = status;
     if failed_qc && matches!(status, HazardStatus::Closed | HazardStatus::HandedOver) {
         next = HazardStatus::WorkedOn;
@@ -257,6 +256,12 @@ fn hazard_effects(
     }
     let task = ctx.task.as_ref();
     if r.completion {
+        // What remains: as just recomputed, else all of a new hazard, else as the register holds it.
+        let remaining = match (plan.figures, &plan.new_hazard, ctx.hazard(id)) {
+            (Some(f), ..) => f.remaining,
+            (None, Some(n), _) => multipolygon_area(&n.geometry),
+            (None, None, f) => f.map_or(0.0, |f| f.remaining_m2),
+        };
         if remaining >= settings.close_below_m2 {
             return Err(vec![format!(
                 "it completes the hazard but {remaining:.0} m² remain (more than {} m²); release the rest or drop `completion`",
