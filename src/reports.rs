@@ -17,7 +17,7 @@ pub enum ReportCommand {
     List {
         /// DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED.
         #[arg(long)]
-        state: Option<String>,
+        state: Option<safeground_core::codes::ReportState>,
         #[arg(long)]
         json: bool,
     },
@@ -103,8 +103,7 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
         }
         ReportCommand::List { state, json } => {
             let store = Store::open(db)?;
-            let state = state.as_deref().map(str::to_ascii_uppercase);
-            let rows = store.reports(state.as_deref())?;
+            let rows = store.reports(*state)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {

@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use axum::Extension;
 use axum::Json;
 use safeground_core::access::{decide, Action, Scope};
-use safeground_core::codes::{EoCategory, HazardStatus};
+use safeground_core::codes::{EoCategory, HazardStatus, ReportState};
 use safeground_core::coords::parse_position;
 use safeground_core::layer::Layer;
 use safeground_core::mvt::TileId;
@@ -252,16 +252,14 @@ pub async fn reports(
     q: Result<Query<ReportQuery>, QueryRejection>,
 ) -> Result<Json<Page<ReportRow>>, AppError> {
     let q = query(q)?;
-    if let Some(s) = &q.state {
-        if !["DRAFT", "SUBMITTED", "APPROVED", "REJECTED", "UNAPPROVED"]
-            .contains(&s.to_ascii_uppercase().as_str())
-        {
-            return Err(AppError::BadRequest(format!(
-                "state: '{s}' is not DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED"
-            )));
-        }
-    }
-    let wanted = q.state.as_ref().map(|s| s.to_ascii_uppercase());
+    let wanted = match &q.state {
+        Some(s) => Some(s.parse::<ReportState>().map_err(|_| {
+            let codes: Vec<&str> = ReportState::ALL.iter().map(|s| s.code()).collect();
+            let (last, rest) = codes.split_last().unwrap_or((&"", &[]));
+            AppError::BadRequest(format!("state: '{s}' is not {} or {last}", rest.join(", ")))
+        })?),
+        None => None,
+    };
     let (page, per_page, paging) = paging(q.page, q.per_page)?;
     let p = c.principal;
     let (total, items) = with_store(&state, move |s| {
@@ -275,7 +273,7 @@ pub async fn reports(
                 (_, None) => return Ok((0, Vec::new())),
             }
         }
-        Ok(s.report_page(wanted.as_deref(), organisation.as_deref(), paging)?)
+        Ok(s.report_page(wanted, organisation.as_deref(), paging)?)
     })
     .await?;
     Ok(Json(Page { total, page, per_page, items }))
@@ -392,7 +390,7 @@ impl Approval {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Decided {
     id: String,
-    state: String,
+    state: ReportState,
 }
 
 async fn decided(state: &AppState, id: String) -> Result<Json<Decided>, AppError> {

@@ -324,7 +324,7 @@ async fn report_lists_are_filtered_and_paged_by_the_database() {
     let org = all[0].organisation.clone();
     let expected: Vec<&str> = all
         .iter()
-        .filter(|r| r.state == "APPROVED" && r.organisation == org)
+        .filter(|r| r.state == safeground_core::codes::ReportState::Approved && r.organisation == org)
         .map(|r| r.id.as_str())
         .collect();
     let mut got = Vec::new();

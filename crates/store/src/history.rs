@@ -8,6 +8,7 @@ use crate::{Store, StoreError};
 use geo::{Contains, Point};
 use rusqlite::params;
 use safeground_core::accounting::ReleaseFigures;
+use safeground_core::codes::ReportState;
 use safeground_core::report::Report;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -16,7 +17,13 @@ fn report_row(r: &Row<'_>) -> Result<ReportRow, StoreError> {
     Ok(ReportRow {
         id: r.get(0)?,
         report_type: r.get(1)?,
-        state: r.get(2)?,
+        state: {
+            let code: String = r.get(2)?;
+            code.parse().map_err(|e| StoreError::Invalid {
+                record: "stored report".into(),
+                problem: format!("{e}"),
+            })?
+        },
         organisation: r.get(3)?,
         task: r.get(4)?,
         hazard: r.get(5)?,
@@ -103,7 +110,7 @@ impl Store {
     }
 
     /// Reports, newest first, optionally in one state.
-    pub fn reports(&self, state: Option<&str>) -> Result<Vec<ReportRow>, StoreError> {
+    pub fn reports(&self, state: Option<ReportState>) -> Result<Vec<ReportRow>, StoreError> {
         Ok(self.report_page(state, None, crate::Paging::ALL)?.1)
     }
 
@@ -112,7 +119,7 @@ impl Store {
     /// filtered and paged by the database.
     pub fn report_page(
         &self,
-        state: Option<&str>,
+        state: Option<ReportState>,
         organisation: Option<&str>,
         page: crate::Paging,
     ) -> Result<(usize, Vec<ReportRow>), StoreError> {
@@ -125,9 +132,10 @@ impl Store {
             let limit = i64::try_from(page.limit).unwrap_or(i64::MAX);
             let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
             let mut stmt = self.conn.prepare_cached(&sql)?;
-            let rows = stmt.query_map(params![state, organisation, limit, offset], |r| {
-                Ok((usize::try_from(r.get::<i64>(14)?).unwrap_or(0), report_row(r)?))
-            })?;
+            let rows = stmt
+                .query_map(params![state.map(|s| s.code()), organisation, limit, offset], |r| {
+                    Ok((usize::try_from(r.get::<i64>(14)?).unwrap_or(0), report_row(r)?))
+                })?;
             rows.collect()
         };
         let rows = run(page)?;

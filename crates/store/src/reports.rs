@@ -52,7 +52,7 @@ pub struct ReportRow {
     pub id: String,
     #[serde(rename = "type")]
     pub report_type: String,
-    pub state: String,
+    pub state: ReportState,
     pub organisation: String,
     pub task: Option<String>,
     pub hazard: Option<String>,

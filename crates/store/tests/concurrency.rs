@@ -174,7 +174,7 @@ fn the_queue_check_waits_for_no_writer(target: &Path) {
         })
         .unwrap();
     let (row, ..) = store.report(&next).unwrap();
-    assert_eq!(row.state, "SUBMITTED", "the check approved nothing");
+    assert_eq!(row.state, ReportState::Submitted, "the check approved nothing");
     assert_eq!(store.hazard_history("H-1").unwrap(), history, "the check wrote nothing");
 }
 

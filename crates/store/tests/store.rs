@@ -90,7 +90,11 @@ fn an_invalid_polygon_is_refused_with_its_location() {
     assert!(err.to_string().contains("the new hazard's polygon: polygon 1, the outline, point 1"), "{err}");
     assert!(err.to_string().contains("crosses itself"), "{err}");
     assert!(store.hazards(&HazardFilter::default()).unwrap().is_empty());
-    assert_eq!(store.reports(Some("SUBMITTED")).unwrap().len(), 1, "a refused report stays submitted");
+    assert_eq!(
+        store.reports(Some(safeground_core::codes::ReportState::Submitted)).unwrap().len(),
+        1,
+        "a refused report stays submitted"
+    );
 }
 
 #[test]
