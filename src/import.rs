@@ -1,8 +1,9 @@
 //! `safeground import FILE --layer L`: a layer file into the register.
 //!
-//! Field data comes in as reports approved by the importing officer (so every
-//! check of approval applies and every record traces to a report naming the
-//! file); tasks are issued; districts and settlements are added. The whole
+//! Field data comes in under reports approved by the importing officer, one
+//! per batch of features (`--batch`), each naming the file, its SHA-256 and
+//! what each feature became (so every check of approval applies and every
+//! record traces to the file and feature); tasks are issued; districts and settlements are added. The whole
 //! file is one transaction: by default, any rejected feature rolls all of it
 //! back (after every feature was checked, so the reject file lists them all);
 //! with `--keep-going` the good features are kept. Either way the count of
@@ -20,7 +21,9 @@ use safeground_formats::geojson_out;
 use safeground_formats::kml_in::read_kml;
 use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
 use safeground_formats::xlsx_in::XlsxLayerReader;
-use safeground_store::{ApprovalSettings, GpkgReader, ItemOutcome, Layer, Store, StoreError, Writer};
+use safeground_store::{
+    ApprovalSettings, GpkgReader, ImportBatches, ItemOutcome, Layer, Store, StoreError, Writer,
+};
 use serde_json::{json, Map, Value};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -72,6 +75,10 @@ pub struct ImportArgs {
     /// The most positions one polygon may have (all its rings and parts).
     #[arg(long, default_value_t = safeground_core::validate::MAX_VERTICES)]
     max_vertices: usize,
+    /// Features per import report: the file goes in under one approved report per
+    /// this many features (fewer where the organisation or report type changes).
+    #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
+    batch: u32,
 }
 
 fn format_of(a: &ImportArgs) -> Result<InFormat> {
@@ -105,6 +112,52 @@ fn reject_path(a: &ImportArgs, format: InFormat) -> PathBuf {
     a.file.with_file_name(format!("{stem}.rejects.{ext}"))
 }
 
+/// A feature read, made into an item and keyed for grouping: the work done
+/// on the reader's thread while the writer takes the features before it.
+struct Prepared {
+    read: Read,
+    item: Result<ImportItem, String>,
+    key: Option<String>,
+}
+
+fn prepare(layer: Layer, read: Read) -> Prepared {
+    let item = match &read.problem {
+        Some(problem) => Err(problem.clone()),
+        None => to_item(layer, &read.record).map_err(|e| e.to_string()),
+    };
+    let key = item.as_ref().ok().and_then(|_| group_key(layer, &read.record));
+    Prepared { read, item, key }
+}
+
+/// Reads on a thread of its own (parsing, reprojecting and making items)
+/// while `take` decides and writes on this one: the two cores of a field
+/// laptop both work. Features reach `take` in the file's order.
+fn pipelined(
+    layer: Layer,
+    read: impl FnOnce(&mut dyn FnMut(Read) -> Result<(), String>) -> Result<usize, ReadError> + Send,
+    take: &mut dyn FnMut(Prepared) -> Result<(), String>,
+) -> Result<usize, ReadError> {
+    std::thread::scope(|s| {
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(256);
+        let reader = s.spawn(move || {
+            read(&mut |r| tx.send(prepare(layer, r)).map_err(|_| "the import stopped".to_string()))
+        });
+        let mut stopped = None;
+        for p in rx.iter() {
+            if let Err(e) = take(p) {
+                stopped = Some(e);
+                break;
+            }
+        }
+        drop(rx);
+        let read = reader.join().unwrap_or_else(|_| Err(ReadError::Stopped("the reader failed".into())));
+        match stopped {
+            Some(e) => Err(ReadError::Stopped(e)),
+            None => read,
+        }
+    })
+}
+
 /// What an import did, feature by feature.
 #[derive(Debug, Default)]
 struct Tally {
@@ -123,12 +176,9 @@ struct Pending {
     originals: Vec<Original>,
 }
 
-struct Importer<'a> {
-    layer: Layer,
+struct Importer {
     file: String,
-    actor: &'a str,
-    at: OffsetDateTime,
-    settings: ApprovalSettings,
+    batches: ImportBatches,
     tally: Tally,
     rejects: RejectWriter,
     pending: Option<Pending>,
@@ -136,7 +186,7 @@ struct Importer<'a> {
     fatal: Option<anyhow::Error>,
 }
 
-impl Importer<'_> {
+impl Importer {
     fn reject(&mut self, place: &str, original: &Original, reason: &str) -> Result<(), String> {
         let line = format!("{}, {place}: {reason}", self.file);
         self.tally.rejected += 1;
@@ -150,17 +200,14 @@ impl Importer<'_> {
         })
     }
 
-    fn take(&mut self, w: &mut Writer<'_>, read: Read) -> Result<(), String> {
+    fn take(&mut self, w: &mut Writer<'_>, p: Prepared) -> Result<(), String> {
         self.tally.read += 1;
+        let Prepared { read, item, key } = p;
         let place = read.record.place.clone();
-        if let Some(problem) = &read.problem {
-            return self.reject(&place, &read.original, problem);
-        }
-        let item = match to_item(self.layer, &read.record) {
+        let item = match item {
+            Err(problem) => return self.reject(&place, &read.original, &problem),
             Ok(item) => item,
-            Err(e) => return self.reject(&place, &read.original, &e.to_string()),
         };
-        let key = group_key(self.layer, &read.record);
         if let (Some(p), ImportItem::Report(next)) = (&mut self.pending, &item) {
             if key.is_some() && p.key == key {
                 if let ImportItem::Report(into) = &mut p.item {
@@ -178,19 +225,25 @@ impl Importer<'_> {
 
     fn flush(&mut self, w: &mut Writer<'_>) -> Result<(), String> {
         let Some(p) = self.pending.take() else { return Ok(()) };
-        let source = format!("{} ({})", self.file, p.places.join(", "));
         let fatal = |me: &mut Self, e: StoreError| {
             let msg = e.to_string();
             me.fatal = Some(e.into());
             msg
         };
-        if let Err(e) = w.savepoint() {
-            return Err(fatal(self, e));
+        // A report is refused before anything of it is written; reference
+        // data may write a region before its district is refused.
+        let guarded = !matches!(p.item, ImportItem::Report(_));
+        if guarded {
+            if let Err(e) = w.savepoint() {
+                return Err(fatal(self, e));
+            }
         }
-        match w.import_item(&p.item, self.actor, self.at, &self.settings, &source) {
+        match w.import_item(&p.item, &mut self.batches, &p.places) {
             Ok(outcome) => {
-                if let Err(e) = w.release_savepoint() {
-                    return Err(fatal(self, e));
+                if guarded {
+                    if let Err(e) = w.release_savepoint() {
+                        return Err(fatal(self, e));
+                    }
                 }
                 match outcome {
                     ItemOutcome::Imported => self.tally.imported += p.places.len(),
@@ -201,8 +254,10 @@ impl Importer<'_> {
             Err(
                 e @ (StoreError::Refused { .. } | StoreError::Invalid { .. } | StoreError::Unknown { .. }),
             ) => {
-                if let Err(e) = w.rollback_savepoint() {
-                    return Err(fatal(self, e));
+                if guarded {
+                    if let Err(e) = w.rollback_savepoint() {
+                        return Err(fatal(self, e));
+                    }
                 }
                 let reason = match &e {
                     StoreError::Refused { problems, .. } => problems.join("; "),
@@ -216,6 +271,15 @@ impl Importer<'_> {
             Err(e) => Err(fatal(self, e)),
         }
     }
+}
+
+/// The SHA-256 of a file, in hex, as the import's report names it.
+fn sha256_of(path: &Path) -> Result<String> {
+    use sha2::{Digest, Sha256};
+    let mut f = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
+    let mut h = Sha256::new();
+    std::io::copy(&mut f, &mut h).with_context(|| format!("reading {}", path.display()))?;
+    Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
 }
 
 fn feature_of_gpkg(fields: &[(String, Value)], geometry: Option<&geo::Geometry<f64>>) -> Value {
@@ -255,16 +319,20 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
     let open = || std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()));
+    let settings = ApprovalSettings {
+        tolerance_m: a.tolerance,
+        close_below_m2: a.close_below,
+        max_vertices: a.max_vertices,
+    };
+    let sha256 = sha256_of(&a.file)?;
     let mut importer = Importer {
-        layer: a.layer,
         file: file_name.clone(),
-        actor,
-        at: OffsetDateTime::now_utc(),
-        settings: ApprovalSettings {
-            tolerance_m: a.tolerance,
-            close_below_m2: a.close_below,
-            max_vertices: a.max_vertices,
-        },
+        batches: ImportBatches::new(
+            (&file_name, &sha256, a.layer.name()),
+            a.batch as usize,
+            (actor, OffsetDateTime::now_utc()),
+            settings,
+        ),
         tally: Tally::default(),
         rejects: RejectWriter::geojson(&reject_path),
         pending: None,
@@ -277,12 +345,15 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
         let result: Result<usize, ReadError> = match format {
             InFormat::Geojson => {
                 let mut first = true;
-                read_geojson(bar.wrap_read(open().map_err(|e| stop(&e))?), &file_name, srs, &mut |r| {
+                let input = bar.wrap_read(open().map_err(|e| stop(&e))?);
+                let name = file_name.as_str();
+                pipelined(a.layer, move |sink| read_geojson(input, name, srs, sink), &mut |p| {
                     if first {
                         first = false;
-                        ignored = ignored_fields(a.layer, r.record.fields.iter().map(|(k, _)| k.as_str()));
+                        ignored =
+                            ignored_fields(a.layer, p.read.record.fields.iter().map(|(k, _)| k.as_str()));
                     }
-                    importer.take(w, r)
+                    importer.take(w, p)
                 })
             }
             InFormat::Csv => {
@@ -304,7 +375,7 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
                                 ),
                             });
                         }
-                        reader.read(&mut |r| importer.take(w, r))
+                        pipelined(a.layer, move |sink| reader.read(sink), &mut |p| importer.take(w, p))
                     }
                 }
             }
@@ -323,12 +394,13 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
                             ),
                         });
                     }
-                    reader.read(&mut |r| importer.take(w, r))
+                    reader.read(&mut |r| importer.take(w, prepare(a.layer, r)))
                 }
             },
             InFormat::Kml => {
                 let file = open().map_err(|e| stop(&e))?;
-                read_kml(bar.wrap_read(file), &file_name, &mut |r| importer.take(w, r))
+                let (input, name) = (bar.wrap_read(file), file_name.as_str());
+                pipelined(a.layer, move |sink| read_kml(input, name, sink), &mut |p| importer.take(w, p))
             }
             InFormat::Gpkg => {
                 let reader = GpkgReader::open(&a.file, a.table.as_deref(), a.layer.name())?;
@@ -361,7 +433,10 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
                         f.fields,
                         geometry,
                     );
-                    importer.take(w, Read { record, original: Original::Feature(original), problem })
+                    importer.take(
+                        w,
+                        prepare(a.layer, Read { record, original: Original::Feature(original), problem }),
+                    )
                 });
                 match n {
                     Ok(n) => Ok(n),
@@ -378,6 +453,7 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
             }
         }
         importer.flush(w).map_err(|p| StoreError::Invalid { record: file_name.clone(), problem: p })?;
+        w.close_batch(&mut importer.batches)?;
         if importer.tally.rejected > 0 && !keep_going {
             return Err(StoreError::Invalid {
                 record: file_name.clone(),

@@ -313,8 +313,9 @@ pub fn trace(db: &Path, position: &str, json: bool) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&rows)?);
     } else {
         for r in &rows {
+            let from = r.feature.as_ref().map(|f| format!(" (imported from {f})")).unwrap_or_default();
             println!(
-                "{}  {:<13} {:<10} {:<5} {}  {}: {}",
+                "{}  {:<13} {:<10} {:<5} {}  {}: {}{from}",
                 r.report_id,
                 r.report_type,
                 r.state,

@@ -105,9 +105,12 @@ fn every_layer_goes_out_and_back_in_xlsx() {
     round_trip("xlsx", "xlsx");
 }
 
-/// An imported hazard traces to the report its import made, which names the file.
+/// An import goes in under one approved report per batch of features, each
+/// naming the file (by name and SHA-256, as `sha256sum` computes it) and what
+/// each feature became; `trace` leads from a place to the file and feature;
+/// unapproving a batch takes its hazards out and leaves the others.
 #[test]
-fn imported_records_trace_to_a_report_naming_the_file() {
+fn an_import_goes_in_under_one_report_per_batch_naming_the_file_and_feature() {
     let dir = tempfile::tempdir().unwrap();
     let src = dir.path().join("src.gpkg");
     let dst = dir.path().join("dst.gpkg");
@@ -116,14 +119,82 @@ fn imported_records_trace_to_a_report_naming_the_file() {
     for l in ["districts", "settlements", "organisations", "hazards"] {
         let file = dir.path().join(format!("{l}.geojson"));
         ok(&src, &["export", "--layer", l, "--format", "geojson", file.to_str().unwrap()]);
-        ok(&dst, &["--actor", "database officer", "import", file.to_str().unwrap(), "--layer", l]);
+        let mut args = vec!["--actor", "database officer", "import", file.to_str().unwrap(), "--layer", l];
+        if l == "hazards" {
+            args.extend(["--batch", "8"]);
+        }
+        ok(&dst, &args);
     }
-    let reports = ok(&dst, &["report", "list", "--state", "APPROVED"]);
-    assert_eq!(reports.lines().filter(|l| l.contains("NTS")).count(), 20, "{reports}");
-    let id = reports.lines().find(|l| l.contains("NTS")).unwrap().split_whitespace().next().unwrap();
-    let shown = ok(&dst, &["report", "show", id]);
-    assert!(shown.contains("Imported from") && shown.contains("hazards.geojson (feature "), "{shown}");
-    assert!(shown.contains("database officer"), "{shown}");
+    let file = dir.path().join("hazards.geojson");
+    let sha = Command::new("sha256sum").arg(&file).output().expect("sha256sum (coreutils)");
+    let sha = String::from_utf8(sha.stdout).unwrap().split_whitespace().next().unwrap().to_string();
+    let reports: Value =
+        serde_json::from_str(&ok(&dst, &["report", "list", "--state", "APPROVED", "--json"])).unwrap();
+    let reports: Vec<String> = reports
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["type"] == "NTS")
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    // Batches of at most 8, broken where the recording organisation changes.
+    assert!((3..20).contains(&reports.len()), "{reports:?}");
+    let mut features = Vec::new();
+    let mut where_from = BTreeMap::new();
+    for id in &reports {
+        let shown: Value = serde_json::from_str(&ok(&dst, &["report", "show", id, "--json"])).unwrap();
+        let import = &shown["body"]["import"];
+        assert_eq!(import["file"], file.display().to_string(), "{shown}");
+        assert_eq!(import["sha256"], sha.as_str());
+        assert_eq!(import["layer"], "hazards");
+        let items = import["items"].as_array().unwrap();
+        assert!((1..=8).contains(&items.len()), "{shown}");
+        for i in items {
+            let place = i["features"][0].as_str().unwrap().to_string();
+            where_from.insert(i["records"][0].as_str().unwrap().to_string(), (id.clone(), place.clone()));
+            features.push(place);
+        }
+        assert_eq!(shown["report"]["decided_by"], "database officer", "{shown}");
+    }
+    features.sort_by_key(|f| f.trim_start_matches("feature ").parse::<usize>().unwrap());
+    let expected: Vec<String> = (1..=20).map(|n| format!("feature {n}")).collect();
+    assert_eq!(features, expected, "every feature, once");
+    // A place inside an imported hazard leads to its file and feature.
+    let exported: Value = serde_json::from_str(&std::fs::read_to_string(&file).unwrap()).unwrap();
+    let first = &exported["features"][0];
+    let hazard_id = first["properties"]["id"].as_str().unwrap();
+    let (report, place) = &where_from[hazard_id];
+    let [lon, lat] = interior(&first["geometry"]);
+    let traced = ok(&dst, &["trace", &lon.to_string(), &lat.to_string()]);
+    let line = traced.lines().find(|l| l.starts_with(report.as_str())).unwrap_or_else(|| panic!("{traced}"));
+    assert!(line.ends_with(&format!("(imported from {}, {place})", file.display())), "{traced}");
+    // Unapproving that batch takes its hazards out, and only them.
+    let before = ok(&dst, &["hazards", "list", "--json"]);
+    let before = serde_json::from_str::<Value>(&before).unwrap().as_array().unwrap().len();
+    let in_batch = where_from.values().filter(|(r, _)| r == report).count();
+    ok(&dst, &["report", "unapprove", report, "--reason", "imported from the wrong file"]);
+    let after = ok(&dst, &["hazards", "list", "--json"]);
+    let after = serde_json::from_str::<Value>(&after).unwrap().as_array().unwrap().len();
+    assert_eq!((before, after), (20, 20 - in_batch));
+    ok(&dst, &["audit", "verify"]);
+}
+
+/// A point inside a polygon: the midpoint of the horizontal chord through
+/// the middle of its outer ring's latitudes, between the first two crossings.
+fn interior(g: &Value) -> [f64; 2] {
+    let ring: Vec<[f64; 2]> = match g["type"].as_str() {
+        Some("MultiPolygon") => serde_json::from_value(g["coordinates"][0][0].clone()).unwrap(),
+        _ => serde_json::from_value(g["coordinates"][0].clone()).unwrap(),
+    };
+    let (lo, hi) = ring.iter().fold((f64::MAX, f64::MIN), |(a, b), p| (a.min(p[1]), b.max(p[1])));
+    let y = lo + (hi - lo) * 0.5003;
+    let mut xs: Vec<f64> = ring
+        .windows(2)
+        .filter(|w| (w[0][1] <= y) != (w[1][1] <= y))
+        .map(|w| w[0][0] + (y - w[0][1]) / (w[1][1] - w[0][1]) * (w[1][0] - w[0][0]))
+        .collect();
+    xs.sort_by(f64::total_cmp);
+    [(xs[0] + xs[1]) / 2.0, y]
 }
 
 /// A file in the register's exchange columns, written by GDAL in UTM zone 38N,

@@ -328,6 +328,33 @@ pub struct Report {
     pub inspection: Option<Inspection>,
     #[serde(default)]
     pub notes: Option<String>,
+    /// Set only on the report `safeground import` makes for a batch of a
+    /// file's features (which file, and which records each feature became);
+    /// a report submitted with it is refused.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub import: Option<ImportSource>,
+}
+
+/// The file an import report's records came from: its name, its SHA-256,
+/// the layer it was read as, and what each of its features became.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportSource {
+    pub file: String,
+    pub sha256: String,
+    pub layer: String,
+    pub items: Vec<ImportedItem>,
+}
+
+/// One decision of an import: the features it took (several when a layer
+/// groups them, as the EO finds of one activity) and the records it made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(deny_unknown_fields)]
+pub struct ImportedItem {
+    pub features: Vec<String>,
+    pub records: Vec<Uuid>,
 }
 
 impl Report {
@@ -356,6 +383,7 @@ impl Report {
             session: None,
             inspection: None,
             notes: None,
+            import: None,
         }
     }
 }
@@ -469,12 +497,19 @@ fn check_counts(r: &Report, p: &mut Vec<String>) {
     }
 }
 
+/// Why a report naming an imported file is refused when submitted.
+pub const IMPORT_ONLY: &str =
+    "the report names an imported file ('import'): only `safeground import` makes such a report; submit the records themselves";
+
 /// Everything about a report that can be said without the register: it is
 /// not empty, it names a location, its dates make sense against `today`, and
 /// the fields its type needs are there. Each problem is a plain sentence.
 pub fn check_shape(r: &Report, today: Date) -> Vec<String> {
     let mut p = Vec::new();
     let t = r.report_type;
+    if r.import.is_some() {
+        p.push(IMPORT_ONLY.into());
+    }
     if r.end_date < r.start_date {
         p.push(format!("the report ends ({}) before it starts ({})", r.end_date, r.start_date));
     }
@@ -579,6 +614,23 @@ mod tests {
     #[test]
     fn a_good_report_has_no_shape_problems() {
         assert_eq!(check_shape(&clearance(), date!(2026 - 11 - 28)), Vec::<String>::new());
+    }
+
+    #[test]
+    fn a_submitted_report_may_not_name_an_imported_file() {
+        let mut r = clearance();
+        r.import = Some(ImportSource {
+            file: "hazards.geojson".into(),
+            sha256: "0".repeat(64),
+            layer: "hazards".into(),
+            items: vec![],
+        });
+        assert_eq!(check_shape(&r, date!(2026 - 11 - 28)), vec![IMPORT_ONLY.to_string()]);
+        // It reads back from its JSON, as the register stores it.
+        let text = serde_json::to_string(&r).unwrap();
+        assert_eq!(parse(&text).unwrap(), r);
+        // and a report without it is written as before.
+        assert!(!serde_json::to_string(&clearance()).unwrap().contains("import"));
     }
 
     #[test]

@@ -268,9 +268,6 @@ impl Writer<'_> {
     pub(crate) fn apply(&mut self, report: &str, plan: &Plan) -> Result<(), StoreError> {
         if let Some(h) = &plan.new_hazard {
             self.insert_hazard(h)?;
-            self.tx
-                .prepare_cached("UPDATE reports SET hazard_id = ?1 WHERE id = ?2")?
-                .execute(params![uuid_text(h.id), report])?;
         }
         let hazard = plan.hazard.map(uuid_text);
         if let (Some(h), Some(g)) = (&hazard, &plan.hazard_geometry) {

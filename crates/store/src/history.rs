@@ -261,6 +261,7 @@ impl Store {
                 } else {
                     format!("made version {version} of the hazard ({status})")
                 },
+                feature: None,
             });
         }
         let mut stmt = self.conn.prepare(
@@ -293,6 +294,7 @@ impl Store {
                     }
                     (Some(at), None) => format!("released it ({outcome}); withdrawn at {at}"),
                 },
+                feature: None,
             });
             if let Some(qm) = by {
                 let row = self.conn.query_row(
@@ -309,10 +311,39 @@ impl Store {
                     decided_at: row.3,
                     hazard: code,
                     what: "re-opened the ground (failed QC)".into(),
+                    feature: None,
                 });
             }
         }
+        for row in &mut out {
+            row.feature = self.imported_feature(&row.report_id, &row.hazard)?;
+        }
         Ok(out)
+    }
+
+    /// Where in its file an import's report took what it did to a hazard:
+    /// "FILE, feature N" from the report's list of features and records.
+    fn imported_feature(&self, report: &str, hazard_code: &str) -> Result<Option<String>, StoreError> {
+        let body: String =
+            self.conn.query_row("SELECT body FROM reports WHERE id = ?1", [report], |r| r.get(0))?;
+        let Ok(Report { import: Some(source), .. }) = serde_json::from_str::<Report>(&body) else {
+            return Ok(None);
+        };
+        let mut ids: Vec<String> = Vec::new();
+        let mut stmt = self.conn.prepare(
+            "SELECT h.id FROM hazards h WHERE h.code = ?2
+             UNION SELECT a.id FROM activities a JOIN hazards h ON h.id = a.hazard_id WHERE a.report_id = ?1 AND h.code = ?2
+             UNION SELECT x.id FROM released_areas x JOIN hazards h ON h.id = x.hazard_id WHERE x.report_id = ?1 AND h.code = ?2",
+        )?;
+        let mut rows = stmt.query(params![report, hazard_code])?;
+        while let Some(r) = rows.next()? {
+            ids.push(r.get(0)?);
+        }
+        Ok(source
+            .items
+            .iter()
+            .find(|i| i.records.iter().any(|r| ids.contains(&r.to_string())))
+            .map(|i| format!("{}, {}", source.file, i.features.join(", "))))
     }
 
     /// The districts' boundaries with their bounding boxes.

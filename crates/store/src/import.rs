@@ -1,26 +1,33 @@
 //! Taking in imported records ([`ImportItem`]s, made from a layer's features
-//! by `safeground_core::import`): field data as reports that are submitted
-//! and approved at once by the importing officer, so the approval's checks
-//! apply and every record traces to a report whose notes name the file;
-//! tasks as issued; districts and settlements as reference data.
+//! by `safeground_core::import`). Field data is decided feature by feature by
+//! the approval's rules ([`safeground_core::approval::decide`]) and goes in
+//! under one approved report per batch of features ([`ImportBatches`]): the
+//! report names the file, its SHA-256, and each feature with the records it
+//! became, so `trace` and `report show` lead to the file and the feature, and
+//! unapproving the report takes the batch out again. Tasks go in as issued;
+//! districts, settlements and organisations as reference data.
+//!
+//! Invariant: a feature refused is refused before anything of it is written,
+//! so an import needs no savepoint per feature; an error after a feature has
+//! started writing is not the feature's fault and stops the import
+//! ([`StoreError::Conflict`]).
 //!
 //! A record whose UUID is already in the register is counted as present and
 //! left alone, so importing the same file twice changes nothing.
-//!
-//! Savepoints let an import keep the good records of a file and roll back
-//! one bad record without losing the rest of the transaction (`--keep-going`).
 
 use crate::db::OptionalExtension;
-use crate::reports::{parse_uuid as parse, refused, ApprovalSettings};
+use crate::geometry::date_text;
+use crate::reports::{parse_uuid as parse, refused, time_text, ApprovalSettings};
 use crate::write::{uuid_text, Writer};
 use crate::StoreError;
 use geo::Point;
 use rusqlite::params;
+use safeground_core::approval;
 use safeground_core::import::{DistrictIn, ImportItem, OrganisationIn, SettlementIn, TaskIn};
 use safeground_core::model::{District, Organisation, Region, Settlement, Task};
-use safeground_core::report::{self, Report};
+use safeground_core::report::{self, ImportSource, ImportedItem, Report, ReportType};
 use safeground_core::validate::Rules;
-use time::OffsetDateTime;
+use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
 /// What became of an imported record.
@@ -30,6 +37,87 @@ pub enum ItemOutcome {
     Imported,
     /// Its UUID is in the register already; nothing changed.
     Present,
+}
+
+/// The reports an import makes: one per batch of at most `size` decisions
+/// of one report type by one organisation (completions apart), each naming the file, its SHA-256
+/// and what each feature became. Made by the importing officer, approved at
+/// once, so the approval's rules apply to every feature.
+#[derive(Debug)]
+pub struct ImportBatches {
+    file: String,
+    sha256: String,
+    layer: String,
+    size: usize,
+    actor: String,
+    at: OffsetDateTime,
+    settings: ApprovalSettings,
+    open: Option<Batch>,
+    /// How many reports the import has made.
+    pub made: usize,
+}
+
+#[derive(Debug)]
+struct Batch {
+    id: String,
+    report_type: ReportType,
+    organisation: String,
+    organisation_id: String,
+    /// Whether its reports are completions, and hand the land over: a
+    /// batch's reports agree, so its report says it for all of them.
+    completion: (bool, bool),
+    start: Date,
+    end: Date,
+    /// The approval event the batch's hazard versions belong to.
+    event: String,
+    now: String,
+    items: Vec<ImportedItem>,
+}
+
+impl ImportBatches {
+    /// Batches for importing `file` (whose SHA-256 is `sha256`) as `layer`,
+    /// by `actor` at `at`, at most `size` decisions (features, or groups of
+    /// them) per report.
+    pub fn new(
+        (file, sha256, layer): (&str, &str, &str),
+        size: usize,
+        (actor, at): (&str, OffsetDateTime),
+        settings: ApprovalSettings,
+    ) -> Self {
+        ImportBatches {
+            file: file.to_string(),
+            sha256: sha256.to_string(),
+            layer: layer.to_string(),
+            size: size.max(1),
+            actor: actor.to_string(),
+            at,
+            settings,
+            open: None,
+            made: 0,
+        }
+    }
+
+    /// The report a batch is stored as.
+    fn body(&self, b: &Batch) -> Result<String, StoreError> {
+        let mut r = Report::blank(b.report_type, b.organisation.clone(), b.start, b.end);
+        r.id = parse(&b.id).ok();
+        (r.completion, r.handed_over) = b.completion;
+        let n: usize = b.items.iter().map(|i| i.features.len()).sum();
+        r.notes = Some(format!("Imported from {}: {n} features", self.file));
+        r.import = Some(ImportSource {
+            file: self.file.clone(),
+            sha256: self.sha256.clone(),
+            layer: self.layer.clone(),
+            items: b.items.clone(),
+        });
+        serde_json::to_string(&r)
+            .map_err(|e| StoreError::Invalid { record: format!("report {}", b.id), problem: e.to_string() })
+    }
+}
+
+/// Whether a report completes its hazard's work, and hands the land over.
+fn completion(r: &Report) -> (bool, bool) {
+    (r.completion, r.completion && r.handed_over)
 }
 
 impl Writer<'_> {
@@ -64,19 +152,18 @@ impl Writer<'_> {
         self.tx.prepare_cached(&sql)?.query_row([uuid_text(id)], |r| r.get(0))
     }
 
-    /// Takes one imported record into the register. `source` (the file and
-    /// the feature) goes into the notes of the report it becomes.
+    /// Takes one imported record into the register: field data into
+    /// `batches`' open report, `features` naming where in the file it was.
     pub fn import_item(
         &mut self,
         item: &ImportItem,
-        actor: &str,
-        at: OffsetDateTime,
-        settings: &ApprovalSettings,
-        source: &str,
+        batches: &mut ImportBatches,
+        features: &[String],
     ) -> Result<ItemOutcome, StoreError> {
+        let (actor, at) = (batches.actor.clone(), batches.at);
         match item {
-            ImportItem::Report(r) => self.import_report(r, actor, at, settings, source),
-            ImportItem::Task(t) => self.import_task(t, actor, at),
+            ImportItem::Report(r) => self.import_report(r, batches, features),
+            ImportItem::Task(t) => self.import_task(t, &actor, at),
             ImportItem::District(d) => self.import_district(d),
             ImportItem::Settlement(s) => self.import_settlement(s),
             ImportItem::Organisation(o) => self.import_organisation(o),
@@ -86,10 +173,8 @@ impl Writer<'_> {
     fn import_report(
         &mut self,
         r: &Report,
-        actor: &str,
-        at: OffsetDateTime,
-        settings: &ApprovalSettings,
-        source: &str,
+        b: &mut ImportBatches,
+        features: &[String],
     ) -> Result<ItemOutcome, StoreError> {
         let given: Vec<(&str, Uuid)> = r
             .new_hazard
@@ -111,12 +196,109 @@ impl Writer<'_> {
                 return Ok(ItemOutcome::Present);
             }
         }
-        let mut r = r.clone();
-        r.id = None;
-        r.notes = Some(format!("Imported from {source}"));
-        let id = self.submit(&r, actor, at)?;
-        self.approve(&id.to_string(), actor, at, settings, None)?;
+        let label = features.join(", ");
+        let org = self.organisation_id(&r.organisation)?.ok_or_else(|| {
+            refused(&label, vec![format!("organisation '{}' is not in the register", r.organisation)])
+        })?;
+        let source = crate::approval::Source {
+            db: self.tx,
+            districts: self.districts,
+            pending: Some(&self.pending_finds),
+        };
+        let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
+        let plan =
+            approval::decide(r, &ctx, &b.settings, &mut Uuid::new_v4).map_err(|p| refused(&label, p))?;
+        // Decided: from here on, a failure is not the feature's.
+        let written = (|| {
+            let (id, event, now) = self.batch_for(b, r, &org)?;
+            self.context = Some((id.clone(), now.clone()));
+            self.apply(&id, &plan)?;
+            self.snapshot_hazards(&event, &id, &now)?;
+            self.context = None;
+            Ok::<_, StoreError>(())
+        })();
+        written.map_err(|e| match e {
+            StoreError::Invalid { .. } | StoreError::Refused { .. } | StoreError::Unknown { .. } => {
+                StoreError::Conflict {
+                    record: label.clone(),
+                    detail: format!(
+                        "it passed approval but could not be written ({e}); nothing was imported"
+                    ),
+                }
+            }
+            other => other,
+        })?;
+        let batch =
+            b.open.as_mut().ok_or_else(|| StoreError::Backend { detail: "no open import batch".into() })?;
+        batch.start = batch.start.min(r.start_date);
+        batch.end = batch.end.max(r.end_date);
+        batch.items.push(ImportedItem { features: features.to_vec(), records: plan.records() });
         Ok(ItemOutcome::Imported)
+    }
+
+    /// The open batch's report, its approval event and time, for a feature
+    /// of `r`'s type by organisation `org`: a new batch when the open one is
+    /// of another type or organisation, or full.
+    fn batch_for(
+        &mut self,
+        b: &mut ImportBatches,
+        r: &Report,
+        org: &str,
+    ) -> Result<(String, String, String), StoreError> {
+        let fits = b.open.as_ref().is_some_and(|o| {
+            (o.report_type, o.organisation_id.as_str(), o.completion) == (r.report_type, org, completion(r))
+                && o.items.len() < b.size
+        });
+        if !fits {
+            self.close_batch(b)?;
+            let id = uuid_text(Uuid::new_v4());
+            let now = time_text(b.at);
+            let open = Batch {
+                id: id.clone(),
+                report_type: r.report_type,
+                organisation: r.organisation.clone(),
+                organisation_id: org.to_string(),
+                completion: completion(r),
+                start: r.start_date,
+                end: r.end_date,
+                event: String::new(),
+                now: now.clone(),
+                items: vec![],
+            };
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO reports (id, type, state, organisation_id, start_date, end_date, submitted_at,
+                       submitted_by, decided_at, decided_by, body) VALUES (?1, ?2, 'APPROVED', ?3, ?4, ?5, ?6, ?7, ?6, ?7, ?8)",
+                )?
+                .execute(params![
+                    id,
+                    r.report_type.code(),
+                    org,
+                    date_text(r.start_date),
+                    date_text(r.end_date),
+                    now,
+                    b.actor,
+                    b.body(&open)?
+                ])?;
+            self.record("REPORT_SUBMITTED", &now, &b.actor.clone(), Some(&id), None, None)?;
+            let event = self.record("REPORT_APPROVED", &now, &b.actor.clone(), Some(&id), None, None)?;
+            b.open = Some(Batch { event, ..open });
+            b.made += 1;
+        }
+        let o =
+            b.open.as_ref().ok_or_else(|| StoreError::Backend { detail: "no open import batch".into() })?;
+        Ok((o.id.clone(), o.event.clone(), o.now.clone()))
+    }
+
+    /// Writes the open batch's report as it now stands (its dates, and what
+    /// each feature became) and closes it. Call it before the transaction
+    /// ends; the seal reads the report back then.
+    pub fn close_batch(&mut self, b: &mut ImportBatches) -> Result<(), StoreError> {
+        let Some(open) = b.open.take() else { return Ok(()) };
+        self.tx
+            .prepare_cached("UPDATE reports SET body = ?1, start_date = ?2, end_date = ?3 WHERE id = ?4")?
+            .execute(params![b.body(&open)?, date_text(open.start), date_text(open.end), open.id])?;
+        Ok(())
     }
 
     fn import_task(

@@ -42,7 +42,7 @@ pub use error::StoreError;
 pub use export::{Feature, Layer};
 pub use gpkg_in::{GpkgFeature, GpkgReader};
 pub use gpkg_out::GpkgLayerWriter;
-pub use import::ItemOutcome;
+pub use import::{ImportBatches, ItemOutcome};
 pub use migrate::{Migration, TableCopy};
 pub use open::{is_postgres_url, SCHEMA_VERSION};
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, Paging, ReleasedRow};

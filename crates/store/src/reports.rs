@@ -107,6 +107,9 @@ pub struct TraceRow {
     pub hazard: String,
     /// What the report did there.
     pub what: String,
+    /// For an import's report: the file and the feature the record came from.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub feature: Option<String>,
 }
 
 /// Splits victims' names and contacts off a report's JSON (personal data is
@@ -211,6 +214,9 @@ impl Writer<'_> {
         now: &str,
     ) -> Result<(), StoreError> {
         let label = format!("report {id}");
+        if r.import.is_some() {
+            return Err(refused(&label, vec![report::IMPORT_ONLY.into()]));
+        }
         let org = self.organisation_id(&r.organisation)?.ok_or_else(|| {
             refused(&label, vec![format!("organisation '{}' is not in the register", r.organisation)])
         })?;
@@ -343,6 +349,11 @@ impl Writer<'_> {
         let event = self.record("REPORT_APPROVED", &now, actor, Some(&id), None, None)?;
         self.context = Some((id.clone(), now.clone()));
         self.apply(&id, &plan)?;
+        if let Some(h) = &plan.new_hazard {
+            self.tx
+                .prepare_cached("UPDATE reports SET hazard_id = ?1 WHERE id = ?2")?
+                .execute(params![uuid_text(h.id), id])?;
+        }
         self.snapshot_hazards(&event, &id, &now)?;
         self.context = None;
         Ok(())
@@ -368,24 +379,18 @@ impl Writer<'_> {
             return Err(self.not_in_state(&id, "APPROVED", None)?);
         }
         let now = time_text(at);
-        let (hazard, decided_at): (Option<String>, String) = self
-            .tx
-            .prepare_cached("SELECT hazard_id, decided_at FROM reports WHERE id = ?1")?
-            .query_row([&id], |x| Ok((x.get(0)?, x.get(1)?)))?;
-        if let Some(h) = &hazard {
-            let later: Option<String> = self
-                .tx
-                .prepare_cached(
-                    "SELECT id FROM reports WHERE hazard_id = ?1 AND state = 'APPROVED' AND id <> ?2
-                     AND (decided_at > ?3 OR (decided_at = ?3 AND fid > (SELECT fid FROM reports WHERE id = ?2)))
-                     ORDER BY decided_at DESC LIMIT 1",
-                )?
-                .query_row(params![h, id, decided_at], |x| x.get(0))
-                .optional()?;
-            if let Some(l) = later {
+        let hazards = self.hazards_changed_by(&id)?;
+        for h in &hazards {
+            if let Some(l) = self.approved_later(h, &id)? {
+                let code: String = self
+                    .tx
+                    .prepare_cached("SELECT code FROM hazards WHERE id = ?1")?
+                    .query_row([h], |x| x.get(0))?;
                 return Err(refused(
                     &format!("report {id}"),
-                    vec![format!("report {l}, approved later, also changed this hazard; unapprove it first")],
+                    vec![format!(
+                        "report {l}, approved later, also changed hazard {code}; unapprove it first"
+                    )],
                 ));
             }
         }
@@ -404,41 +409,71 @@ impl Writer<'_> {
                 "UPDATE released_areas SET revoked_at = NULL, revoked_by = NULL WHERE revoked_by = ?1",
             )?
             .execute([&id])?;
-        if let Some(h) = &hazard {
-            let created: bool = self
-                .tx
-                .prepare_cached("SELECT count(*) > 0 FROM hazards WHERE id = ?1 AND report_id = ?2")?
-                .query_row([h, &id], |x| x.get(0))?;
-            if created {
-                self.tx
-                    .prepare_cached("UPDATE hazards SET revoked_at = ?1 WHERE id = ?2")?
-                    .execute([&now, h])?;
-                self.tx
-                    .prepare_cached(
-                        "UPDATE hazard_versions SET valid_to = ?1 WHERE hazard_id = ?2 AND valid_to IS NULL",
-                    )?
-                    .execute([&now, h])?;
-            } else {
-                // Back to the state before this report: the version it replaced.
-                let prior: Option<(Vec<u8>, String, String)> = self
-                    .tx
-                    .prepare_cached(
-                        "SELECT geom, kind, status FROM hazard_versions WHERE hazard_id = ?1 AND
-                           version < (SELECT min(version) FROM hazard_versions WHERE hazard_id = ?1 AND report_id = ?2)
-                         ORDER BY version DESC LIMIT 1",
-                    )?
-                    .query_row([h, &id], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
-                    .optional()?;
-                if let Some((geom, kind, status)) = prior {
-                    self.tx
-                        .prepare_cached("UPDATE hazards SET geom = ?1, kind = ?2, status = ?3 WHERE id = ?4")?
-                        .execute(params![geom, kind, status, h])?;
-                }
-                self.recompute_hazard(parse_uuid(h)?)?;
-                self.hazards_touched.insert(h.to_string());
-                self.snapshot_hazards(&event, &id, &now)?;
-            }
+        for h in &hazards {
+            self.revert_hazard(h, &id, &now)?;
         }
+        self.snapshot_hazards(&event, &id, &now)?;
+        Ok(())
+    }
+
+    /// The hazards a report changed: the one it names and every one it made
+    /// a version of (an import's report changes many).
+    fn hazards_changed_by(&self, report: &str) -> Result<Vec<String>, StoreError> {
+        let mut stmt = self.tx.prepare_cached(
+            "SELECT hazard_id FROM reports WHERE id = ?1 AND hazard_id IS NOT NULL
+             UNION SELECT hazard_id FROM hazard_versions WHERE report_id = ?1 ORDER BY 1",
+        )?;
+        let rows = stmt.query_map([report], |x| x.get(0))?;
+        rows.collect()
+    }
+
+    /// An approved report, decided after `report`, that also changed `hazard`.
+    fn approved_later(&self, hazard: &str, report: &str) -> Result<Option<String>, StoreError> {
+        self.tx
+            .prepare_cached(
+                "SELECT r.id FROM reports r WHERE r.state = 'APPROVED' AND r.id <> ?2
+                   AND (r.hazard_id = ?1 OR EXISTS (SELECT 1 FROM hazard_versions v WHERE v.hazard_id = ?1 AND v.report_id = r.id))
+                   AND (r.decided_at > (SELECT decided_at FROM reports WHERE id = ?2)
+                        OR (r.decided_at = (SELECT decided_at FROM reports WHERE id = ?2)
+                            AND r.fid > (SELECT fid FROM reports WHERE id = ?2)))
+                 ORDER BY r.decided_at DESC LIMIT 1",
+            )?
+            .query_row(params![hazard, report], |x| x.get(0))
+            .optional()
+    }
+
+    /// Undoes what `report` did to `hazard`: a hazard it recorded is revoked;
+    /// another goes back to the version before the report's first.
+    fn revert_hazard(&mut self, h: &str, report: &str, now: &str) -> Result<(), StoreError> {
+        let created: bool = self
+            .tx
+            .prepare_cached("SELECT count(*) > 0 FROM hazards WHERE id = ?1 AND report_id = ?2")?
+            .query_row([h, report], |x| x.get(0))?;
+        if created {
+            self.tx.prepare_cached("UPDATE hazards SET revoked_at = ?1 WHERE id = ?2")?.execute([now, h])?;
+            self.tx
+                .prepare_cached(
+                    "UPDATE hazard_versions SET valid_to = ?1 WHERE hazard_id = ?2 AND valid_to IS NULL",
+                )?
+                .execute([now, h])?;
+            return Ok(());
+        }
+        let prior: Option<(Vec<u8>, String, String)> = self
+            .tx
+            .prepare_cached(
+                "SELECT geom, kind, status FROM hazard_versions WHERE hazard_id = ?1 AND
+                   version < (SELECT min(version) FROM hazard_versions WHERE hazard_id = ?1 AND report_id = ?2)
+                 ORDER BY version DESC LIMIT 1",
+            )?
+            .query_row([h, report], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
+            .optional()?;
+        if let Some((geom, kind, status)) = prior {
+            self.tx
+                .prepare_cached("UPDATE hazards SET geom = ?1, kind = ?2, status = ?3 WHERE id = ?4")?
+                .execute(params![geom, kind, status, h])?;
+        }
+        self.recompute_hazard(parse_uuid(h)?)?;
+        self.hazards_touched.insert(h.to_string());
         Ok(())
     }
 
@@ -455,7 +490,12 @@ impl Writer<'_> {
 
     /// Closes the current version of every hazard this approval changed and
     /// opens the next, a snapshot of the hazard as it now stands.
-    fn snapshot_hazards(&mut self, event: &str, report: &str, now: &str) -> Result<(), StoreError> {
+    pub(crate) fn snapshot_hazards(
+        &mut self,
+        event: &str,
+        report: &str,
+        now: &str,
+    ) -> Result<(), StoreError> {
         for h in std::mem::take(&mut self.hazards_touched) {
             self.tx
                 .prepare_cached(

@@ -241,6 +241,24 @@ pub struct Plan {
     pub new_version: bool,
 }
 
+impl Plan {
+    /// The records the plan makes, in the order it makes them: the new
+    /// hazard, the activity and the ground it released, the EO finds, the
+    /// accident, the risk-education session (what an import lists for each
+    /// feature, so the feature leads to its records and back).
+    pub fn records(&self) -> Vec<Uuid> {
+        let mut ids: Vec<Uuid> = self.new_hazard.iter().map(|h| h.id).collect();
+        if let Some(a) = &self.activity {
+            ids.push(a.id);
+            ids.extend(a.released.iter().map(|r| r.id));
+        }
+        ids.extend(self.eo_finds.iter().map(|f| f.id));
+        ids.extend(self.accident.iter().map(|a| a.id));
+        ids.extend(self.session.iter().map(|s| s.id));
+        ids
+    }
+}
+
 /// Decides a submitted report against the register: every problem (as
 /// sentences, in the order the report gives things), or the plan of its
 /// effects. `new_id` gives the UUIDs of the records it makes.

@@ -93,6 +93,8 @@ fn a_clearance_within_its_task_releases_ground_and_starts_the_task() {
         (Some(HAZARD), Some(TASK), 1)
     );
     assert_eq!(activity.released[0].outcome, ReleaseOutcome::Cleared);
+    // What an import lists for the feature: the activity, then the ground it released.
+    assert_eq!(plan.records(), vec![activity.id, activity.released[0].id]);
     let f = plan.figures.expect("figures recomputed");
     assert!((f.cleared / f.recorded - 0.5).abs() < 1e-3, "{f:?}");
     assert!((f.cleared + f.remaining - f.recorded).abs() < 1e-7 * f.recorded, "{f:?}");
