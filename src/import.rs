@@ -453,7 +453,7 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
             }
         }
         importer.flush(w).map_err(|p| StoreError::Invalid { record: file_name.clone(), problem: p })?;
-        w.close_batch(&mut importer.batches)?;
+        w.close_batches(&mut importer.batches)?;
         if importer.tally.rejected > 0 && !keep_going {
             return Err(StoreError::Invalid {
                 record: file_name.clone(),

@@ -179,6 +179,63 @@ fn an_import_goes_in_under_one_report_per_batch_naming_the_file_and_feature() {
     ok(&dst, &["audit", "verify"]);
 }
 
+/// Released ground imported in small batches from several operators: every
+/// batch can be unapproved in some order (a hazard's versions by two reports
+/// never interleave, so there is always a latest one), and once all are, no
+/// ground is released and the history is intact.
+#[test]
+fn imported_batches_of_released_ground_can_all_be_unapproved() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.gpkg");
+    let dst = dir.path().join("dst.gpkg");
+    ok(&src, &["demo", "--scale", "30", "--no-serve"]);
+    ok(&dst, &["init"]);
+    for l in ["districts", "settlements", "organisations", "hazards", "tasks", "released_areas"] {
+        let file = dir.path().join(format!("{l}.geojson"));
+        ok(&src, &["export", "--layer", l, "--format", "geojson", file.to_str().unwrap()]);
+        ok(&dst, &["import", file.to_str().unwrap(), "--layer", l, "--batch", "3"]);
+    }
+    let released = |db: &Path| {
+        let s: Value = serde_json::from_str(&ok(db, &["summary", "--json"])).unwrap();
+        ["cancelled", "reduced", "cleared"]
+            .iter()
+            .map(|k| s["totals"]["area_m2"][k].as_f64().unwrap())
+            .sum::<f64>()
+    };
+    assert!(released(&dst) > 0.0);
+    let list: Value =
+        serde_json::from_str(&ok(&dst, &["report", "list", "--state", "APPROVED", "--json"])).unwrap();
+    let mut left: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| {
+            r["type"] != "NTS" || {
+                let shown: Value =
+                    serde_json::from_str(&ok(&dst, &["report", "show", r["id"].as_str().unwrap(), "--json"]))
+                        .unwrap();
+                shown["body"]["import"]["layer"] == "released_areas"
+            }
+        })
+        .map(|r| r["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(left.len() > 3, "{left:?}");
+    while !left.is_empty() {
+        let before = left.len();
+        left.retain(|id| {
+            !safeground(&dst, &["report", "unapprove", id, "--reason", "test"]).status.success()
+        });
+        assert!(left.len() < before, "no batch of {left:?} can be unapproved");
+    }
+    assert_eq!(released(&dst), 0.0);
+    // Every hazard back to the version before its first release: open, whole.
+    let s: Value = serde_json::from_str(&ok(&dst, &["summary", "--json"])).unwrap();
+    assert_eq!(s["totals"]["hazards"]["open"], s["totals"]["hazards"]["total"], "{s}");
+    assert_eq!(s["totals"]["area_m2"]["remaining"], s["totals"]["area_m2"]["recorded"], "{s}");
+    ok(&dst, &["verify"]);
+    ok(&dst, &["audit", "verify"]);
+}
+
 /// A point inside a polygon: the midpoint of the horizontal chord through
 /// the middle of its outer ring's latitudes, between the first two crossings.
 fn interior(g: &Value) -> [f64; 2] {

@@ -52,7 +52,9 @@ pub struct ImportBatches {
     actor: String,
     at: OffsetDateTime,
     settings: ApprovalSettings,
-    open: Option<Batch>,
+    /// The batches still taking features: one per report type, organisation
+    /// and completion at most.
+    open: Vec<Batch>,
     /// How many reports the import has made.
     pub made: usize,
 }
@@ -92,7 +94,7 @@ impl ImportBatches {
             actor: actor.to_string(),
             at,
             settings,
-            open: None,
+            open: Vec::new(),
             made: 0,
         }
     }
@@ -210,14 +212,16 @@ impl Writer<'_> {
             approval::decide(r, &ctx, &b.settings, &mut Uuid::new_v4).map_err(|p| refused(&label, p))?;
         // Decided: from here on, a failure is not the feature's.
         let written = (|| {
-            let (id, event, now) = self.batch_for(b, r, &org)?;
+            let changes_existing = plan.new_version && plan.new_hazard.is_none();
+            let k = self.batch_for(b, r, &org, changes_existing)?;
+            let (id, event, now) = (b.open[k].id.clone(), b.open[k].event.clone(), b.open[k].now.clone());
             self.context = Some((id.clone(), now.clone()));
             self.apply(&id, &plan)?;
             self.snapshot_hazards(&event, &id, &now)?;
             self.context = None;
-            Ok::<_, StoreError>(())
+            Ok::<_, StoreError>(k)
         })();
-        written.map_err(|e| match e {
+        let k = written.map_err(|e| match e {
             StoreError::Invalid { .. } | StoreError::Refused { .. } | StoreError::Unknown { .. } => {
                 StoreError::Conflict {
                     record: label.clone(),
@@ -228,73 +232,89 @@ impl Writer<'_> {
             }
             other => other,
         })?;
-        let batch =
-            b.open.as_mut().ok_or_else(|| StoreError::Backend { detail: "no open import batch".into() })?;
+        let batch = &mut b.open[k];
         batch.start = batch.start.min(r.start_date);
         batch.end = batch.end.max(r.end_date);
         batch.items.push(ImportedItem { features: features.to_vec(), records: plan.records() });
+        if batch.items.len() >= b.size {
+            let full = b.open.remove(k);
+            self.close(b, full)?;
+        }
         Ok(ItemOutcome::Imported)
     }
 
-    /// The open batch's report, its approval event and time, for a feature
-    /// of `r`'s type by organisation `org`: a new batch when the open one is
-    /// of another type or organisation, or full.
+    /// The open batch (its index in `b.open`) for a feature of `r`'s type by
+    /// organisation `org`, opened if there is none. A feature that changes a
+    /// hazard already in the register first closes the batches of other
+    /// kinds: a hazard's versions by two reports never interleave, so
+    /// unapproving one finds the other as the later change.
     fn batch_for(
         &mut self,
         b: &mut ImportBatches,
         r: &Report,
         org: &str,
-    ) -> Result<(String, String, String), StoreError> {
-        let fits = b.open.as_ref().is_some_and(|o| {
-            (o.report_type, o.organisation_id.as_str(), o.completion) == (r.report_type, org, completion(r))
-                && o.items.len() < b.size
-        });
-        if !fits {
-            self.close_batch(b)?;
-            let id = uuid_text(Uuid::new_v4());
-            let now = time_text(b.at);
-            let open = Batch {
-                id: id.clone(),
-                report_type: r.report_type,
-                organisation: r.organisation.clone(),
-                organisation_id: org.to_string(),
-                completion: completion(r),
-                start: r.start_date,
-                end: r.end_date,
-                event: String::new(),
-                now: now.clone(),
-                items: vec![],
-            };
-            self.tx
-                .prepare_cached(
-                    "INSERT INTO reports (id, type, state, organisation_id, start_date, end_date, submitted_at,
-                       submitted_by, decided_at, decided_by, body) VALUES (?1, ?2, 'APPROVED', ?3, ?4, ?5, ?6, ?7, ?6, ?7, ?8)",
-                )?
-                .execute(params![
-                    id,
-                    r.report_type.code(),
-                    org,
-                    date_text(r.start_date),
-                    date_text(r.end_date),
-                    now,
-                    b.actor,
-                    b.body(&open)?
-                ])?;
-            self.record("REPORT_SUBMITTED", &now, &b.actor.clone(), Some(&id), None, None)?;
-            let event = self.record("REPORT_APPROVED", &now, &b.actor.clone(), Some(&id), None, None)?;
-            b.open = Some(Batch { event, ..open });
-            b.made += 1;
+        changes_existing: bool,
+    ) -> Result<usize, StoreError> {
+        let key = (r.report_type, org, completion(r));
+        let same = |o: &Batch| (o.report_type, o.organisation_id.as_str(), o.completion) == key;
+        if changes_existing {
+            let (keep, others): (Vec<Batch>, Vec<Batch>) =
+                std::mem::take(&mut b.open).into_iter().partition(same);
+            b.open = keep;
+            for o in others {
+                self.close(b, o)?;
+            }
         }
-        let o =
-            b.open.as_ref().ok_or_else(|| StoreError::Backend { detail: "no open import batch".into() })?;
-        Ok((o.id.clone(), o.event.clone(), o.now.clone()))
+        if let Some(k) = b.open.iter().position(same) {
+            return Ok(k);
+        }
+        let id = uuid_text(Uuid::new_v4());
+        let now = time_text(b.at);
+        let open = Batch {
+            id: id.clone(),
+            report_type: r.report_type,
+            organisation: r.organisation.clone(),
+            organisation_id: org.to_string(),
+            completion: completion(r),
+            start: r.start_date,
+            end: r.end_date,
+            event: String::new(),
+            now: now.clone(),
+            items: vec![],
+        };
+        self.tx
+            .prepare_cached(
+                "INSERT INTO reports (id, type, state, organisation_id, start_date, end_date, submitted_at,
+                   submitted_by, decided_at, decided_by, body) VALUES (?1, ?2, 'APPROVED', ?3, ?4, ?5, ?6, ?7, ?6, ?7, ?8)",
+            )?
+            .execute(params![
+                id,
+                r.report_type.code(),
+                org,
+                date_text(r.start_date),
+                date_text(r.end_date),
+                now,
+                b.actor,
+                b.body(&open)?
+            ])?;
+        self.record("REPORT_SUBMITTED", &now, &b.actor.clone(), Some(&id), None, None)?;
+        let event = self.record("REPORT_APPROVED", &now, &b.actor.clone(), Some(&id), None, None)?;
+        b.open.push(Batch { event, ..open });
+        b.made += 1;
+        Ok(b.open.len() - 1)
     }
 
-    /// Writes the open batch's report as it now stands (its dates, and what
-    /// each feature became) and closes it. Call it before the transaction
-    /// ends; the seal reads the report back then.
-    pub fn close_batch(&mut self, b: &mut ImportBatches) -> Result<(), StoreError> {
-        let Some(open) = b.open.take() else { return Ok(()) };
+    /// Writes every open batch's report as it now stands (its dates, and
+    /// what each feature became) and closes them. Call it before the
+    /// transaction ends; the seal reads the reports back then.
+    pub fn close_batches(&mut self, b: &mut ImportBatches) -> Result<(), StoreError> {
+        for open in std::mem::take(&mut b.open) {
+            self.close(b, open)?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, b: &ImportBatches, open: Batch) -> Result<(), StoreError> {
         self.tx
             .prepare_cached("UPDATE reports SET body = ?1, start_date = ?2, end_date = ?3 WHERE id = ?4")?
             .execute(params![b.body(&open)?, date_text(open.start), date_text(open.end), open.id])?;

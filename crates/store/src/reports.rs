@@ -427,16 +427,19 @@ impl Writer<'_> {
         rows.collect()
     }
 
-    /// An approved report, decided after `report`, that also changed `hazard`.
+    /// An approved report that changed `hazard` after `report` did: one that
+    /// made a later version of it, or one about it decided later.
     fn approved_later(&self, hazard: &str, report: &str) -> Result<Option<String>, StoreError> {
         self.tx
             .prepare_cached(
-                "SELECT r.id FROM reports r WHERE r.state = 'APPROVED' AND r.id <> ?2
-                   AND (r.hazard_id = ?1 OR EXISTS (SELECT 1 FROM hazard_versions v WHERE v.hazard_id = ?1 AND v.report_id = r.id))
-                   AND (r.decided_at > (SELECT decided_at FROM reports WHERE id = ?2)
-                        OR (r.decided_at = (SELECT decided_at FROM reports WHERE id = ?2)
-                            AND r.fid > (SELECT fid FROM reports WHERE id = ?2)))
-                 ORDER BY r.decided_at DESC LIMIT 1",
+                "SELECT r.id FROM reports r WHERE r.state = 'APPROVED' AND r.id <> ?2 AND (
+                   EXISTS (SELECT 1 FROM hazard_versions v WHERE v.hazard_id = ?1 AND v.report_id = r.id
+                     AND v.version > (SELECT min(version) FROM hazard_versions WHERE hazard_id = ?1 AND report_id = ?2))
+                   OR (r.hazard_id = ?1
+                     AND (r.decided_at > (SELECT decided_at FROM reports WHERE id = ?2)
+                          OR (r.decided_at = (SELECT decided_at FROM reports WHERE id = ?2)
+                              AND r.fid > (SELECT fid FROM reports WHERE id = ?2)))))
+                 ORDER BY r.decided_at DESC, r.fid DESC LIMIT 1",
             )?
             .query_row(params![hazard, report], |x| x.get(0))
             .optional()
