@@ -13,6 +13,7 @@
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use safeground_core::approval::{self, Parsed};
 use safeground_core::crs::Crs;
 use safeground_core::import::{group_key, ignored_fields, merge, to_item, ImportItem};
 use safeground_formats::csv_in::CsvLayerReader;
@@ -118,35 +119,59 @@ struct Prepared {
     read: Read,
     item: Result<ImportItem, String>,
     key: Option<String>,
+    /// A report's polygons read, validated and measured.
+    parsed: Option<Parsed>,
 }
 
-fn prepare(layer: Layer, read: Read) -> Prepared {
+fn prepare(layer: Layer, settings: &ApprovalSettings, read: Read) -> Prepared {
     let item = match &read.problem {
         Some(problem) => Err(problem.clone()),
         None => to_item(layer, &read.record).map_err(|e| e.to_string()),
     };
     let key = item.as_ref().ok().and_then(|_| group_key(layer, &read.record));
-    Prepared { read, item, key }
+    let parsed = match &item {
+        Ok(ImportItem::Report(r)) => Some(approval::parse(r, settings)),
+        _ => None,
+    };
+    Prepared { read, item, key, parsed }
 }
 
 /// Reads on a thread of its own (parsing, reprojecting and making items)
 /// while `take` decides and writes on this one: the two cores of a field
 /// laptop both work. Features reach `take` in the file's order.
 fn pipelined(
-    layer: Layer,
+    (layer, settings): (Layer, &ApprovalSettings),
     read: impl FnOnce(&mut dyn FnMut(Read) -> Result<(), String>) -> Result<usize, ReadError> + Send,
     take: &mut dyn FnMut(Prepared) -> Result<(), String>,
 ) -> Result<usize, ReadError> {
+    // Features go across in chunks: a wake-up per feature costs more than
+    // a small feature's decision.
+    const CHUNK: usize = 64;
     std::thread::scope(|s| {
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Prepared>(256);
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<Prepared>>(8);
         let reader = s.spawn(move || {
-            read(&mut |r| tx.send(prepare(layer, r)).map_err(|_| "the import stopped".to_string()))
+            let mut chunk = Vec::with_capacity(CHUNK);
+            let stopped = || "the import stopped".to_string();
+            let n = read(&mut |r| {
+                chunk.push(prepare(layer, settings, r));
+                if chunk.len() == CHUNK {
+                    tx.send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))
+                        .map_err(|_| stopped())?;
+                }
+                Ok(())
+            })?;
+            if !chunk.is_empty() {
+                tx.send(chunk).map_err(|_| ReadError::Stopped(stopped()))?;
+            }
+            Ok(n)
         });
         let mut stopped = None;
-        for p in rx.iter() {
-            if let Err(e) = take(p) {
-                stopped = Some(e);
-                break;
+        'chunks: for chunk in rx.iter() {
+            for p in chunk {
+                if let Err(e) = take(p) {
+                    stopped = Some(e);
+                    break 'chunks;
+                }
             }
         }
         drop(rx);
@@ -172,6 +197,7 @@ struct Tally {
 struct Pending {
     key: Option<String>,
     item: ImportItem,
+    parsed: Option<Parsed>,
     places: Vec<String>,
     originals: Vec<Original>,
 }
@@ -202,7 +228,7 @@ impl Importer {
 
     fn take(&mut self, w: &mut Writer<'_>, p: Prepared) -> Result<(), String> {
         self.tally.read += 1;
-        let Prepared { read, item, key } = p;
+        let Prepared { read, item, key, parsed } = p;
         let place = read.record.place.clone();
         let item = match item {
             Err(problem) => return self.reject(&place, &read.original, &problem),
@@ -211,6 +237,8 @@ impl Importer {
         if let (Some(p), ImportItem::Report(next)) = (&mut self.pending, &item) {
             if key.is_some() && p.key == key {
                 if let ImportItem::Report(into) = &mut p.item {
+                    // A group is decided as one report: its polygons are read then.
+                    p.parsed = None;
                     merge(into, (**next).clone());
                     p.places.push(place);
                     p.originals.push(read.original);
@@ -219,7 +247,8 @@ impl Importer {
             }
         }
         self.flush(w)?;
-        self.pending = Some(Pending { key, item, places: vec![place], originals: vec![read.original] });
+        self.pending =
+            Some(Pending { key, item, parsed, places: vec![place], originals: vec![read.original] });
         Ok(())
     }
 
@@ -238,7 +267,7 @@ impl Importer {
                 return Err(fatal(self, e));
             }
         }
-        match w.import_item(&p.item, &mut self.batches, &p.places) {
+        match w.import_item(&p.item, p.parsed, &mut self.batches, &p.places) {
             Ok(outcome) => {
                 if guarded {
                     if let Err(e) = w.release_savepoint() {
@@ -347,7 +376,7 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
                 let mut first = true;
                 let input = bar.wrap_read(open().map_err(|e| stop(&e))?);
                 let name = file_name.as_str();
-                pipelined(a.layer, move |sink| read_geojson(input, name, srs, sink), &mut |p| {
+                pipelined((a.layer, &settings), move |sink| read_geojson(input, name, srs, sink), &mut |p| {
                     if first {
                         first = false;
                         ignored =
@@ -375,7 +404,9 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
                                 ),
                             });
                         }
-                        pipelined(a.layer, move |sink| reader.read(sink), &mut |p| importer.take(w, p))
+                        pipelined((a.layer, &settings), move |sink| reader.read(sink), &mut |p| {
+                            importer.take(w, p)
+                        })
                     }
                 }
             }
@@ -394,13 +425,15 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
                             ),
                         });
                     }
-                    reader.read(&mut |r| importer.take(w, prepare(a.layer, r)))
+                    reader.read(&mut |r| importer.take(w, prepare(a.layer, &settings, r)))
                 }
             },
             InFormat::Kml => {
                 let file = open().map_err(|e| stop(&e))?;
                 let (input, name) = (bar.wrap_read(file), file_name.as_str());
-                pipelined(a.layer, move |sink| read_kml(input, name, sink), &mut |p| importer.take(w, p))
+                pipelined((a.layer, &settings), move |sink| read_kml(input, name, sink), &mut |p| {
+                    importer.take(w, p)
+                })
             }
             InFormat::Gpkg => {
                 let reader = GpkgReader::open(&a.file, a.table.as_deref(), a.layer.name())?;
@@ -435,7 +468,11 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
                     );
                     importer.take(
                         w,
-                        prepare(a.layer, Read { record, original: Original::Feature(original), problem }),
+                        prepare(
+                            a.layer,
+                            &settings,
+                            Read { record, original: Original::Feature(original), problem },
+                        ),
                     )
                 });
                 match n {

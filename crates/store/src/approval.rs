@@ -12,10 +12,10 @@ use crate::geometry::{multipolygon_blob, read_multipolygon, read_point};
 use crate::reports::parse_uuid;
 use crate::write::{taken, uuid_text, DistrictShape, PendingFinds, Writer};
 use crate::StoreError;
-use geo::{Contains, Point};
+use geo::{Contains, MultiPolygon, Point};
 use rusqlite::params;
 use safeground_core::approval::{
-    given_ids, Context, HazardFacts, Plan, PriorRelease, Record, ReleasedArea, Settlement, TaskFacts,
+    self, given_ids, Context, HazardFacts, Plan, PriorRelease, Record, ReleasedArea, Settlement, TaskFacts,
 };
 use safeground_core::codes::OrganisationKind;
 use safeground_core::report::Report;
@@ -70,7 +70,8 @@ pub(crate) fn context(
         ReleasedArea::Standing { hazard_id } => Some(*hazard_id),
         ReleasedArea::Revoked { .. } => None,
     }));
-    ctx.hazards = hazards.into_iter().map(|h| hazard(db, h)).collect::<Result<_, _>>()?;
+    let ground = approval::needs_ground(r);
+    ctx.hazards = hazards.into_iter().map(|h| hazard(db, h, ground)).collect::<Result<_, _>>()?;
     new_hazard(db, r, &mut ctx)?;
     let given = given_ids(r);
     ctx.taken = taken(db, src.pending, &given.iter().map(|(k, u)| (table(*k), *u)).collect::<Vec<_>>())?
@@ -157,12 +158,29 @@ fn released_area(db: &Db, id: Uuid) -> Result<Option<ReleasedArea>, StoreError> 
     })
 }
 
-/// A hazard with its polygon and the ground released from it, oldest first.
-fn hazard(db: &Db, id: Uuid) -> Result<HazardFacts, StoreError> {
+/// A hazard with (when `ground`) its polygon and the ground released from
+/// it, oldest first.
+fn hazard(db: &Db, id: Uuid, ground: bool) -> Result<HazardFacts, StoreError> {
     let record = format!("hazard {id}");
-    let (district, status, geom, remaining): (String, String, Vec<u8>, f64) = db
-        .prepare_cached("SELECT district_id, status, geom, area_remaining_m2 FROM hazards WHERE id = ?1")?
-        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)))?;
+    let (district, status, remaining): (String, String, f64) = db
+        .prepare_cached("SELECT district_id, status, area_remaining_m2 FROM hazards WHERE id = ?1")?
+        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))?;
+    let facts = |geometry, released| -> Result<HazardFacts, StoreError> {
+        Ok(HazardFacts {
+            id,
+            district_id: parse_uuid(&district)?,
+            status: stored(&status, "hazard status")?,
+            geometry,
+            remaining_m2: remaining,
+            released,
+        })
+    };
+    if !ground {
+        return facts(MultiPolygon(vec![]), vec![]);
+    }
+    let geom: Vec<u8> = db
+        .prepare_cached("SELECT geom FROM hazards WHERE id = ?1")?
+        .query_row([uuid_text(id)], |x| x.get(0))?;
     let mut released = Vec::new();
     let mut stmt = db.prepare_cached(
         "SELECT id, outcome, geom FROM released_areas WHERE hazard_id = ?1 AND revoked_at IS NULL ORDER BY fid",
@@ -176,14 +194,7 @@ fn hazard(db: &Db, id: Uuid) -> Result<HazardFacts, StoreError> {
             geometry: read_multipolygon(&g, &format!("released ground of {record}"))?,
         });
     }
-    Ok(HazardFacts {
-        id,
-        district_id: parse_uuid(&district)?,
-        status: stored(&status, "hazard status")?,
-        geometry: read_multipolygon(&geom, &record)?,
-        remaining_m2: remaining,
-        released,
-    })
+    facts(read_multipolygon(&geom, &record)?, released)
 }
 
 /// The new hazard's district, whether its UUID and code are free, and the
@@ -267,7 +278,7 @@ impl Writer<'_> {
     /// context; the report's state, event and hazard versions are the caller's.
     pub(crate) fn apply(&mut self, report: &str, plan: &Plan) -> Result<(), StoreError> {
         if let Some(h) = &plan.new_hazard {
-            self.insert_hazard(h)?;
+            self.insert_hazard(h, plan.new_hazard_area_m2)?;
         }
         let hazard = plan.hazard.map(uuid_text);
         if let (Some(h), Some(g)) = (&hazard, &plan.hazard_geometry) {

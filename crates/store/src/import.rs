@@ -156,15 +156,18 @@ impl Writer<'_> {
 
     /// Takes one imported record into the register: field data into
     /// `batches`' open report, `features` naming where in the file it was.
+    /// `parsed` is a report's polygons read already (`approval::parse`, on
+    /// the reader's thread), if they were.
     pub fn import_item(
         &mut self,
         item: &ImportItem,
+        parsed: Option<approval::Parsed>,
         batches: &mut ImportBatches,
         features: &[String],
     ) -> Result<ItemOutcome, StoreError> {
         let (actor, at) = (batches.actor.clone(), batches.at);
         match item {
-            ImportItem::Report(r) => self.import_report(r, batches, features),
+            ImportItem::Report(r) => self.import_report(r, parsed, batches, features),
             ImportItem::Task(t) => self.import_task(t, &actor, at),
             ImportItem::District(d) => self.import_district(d),
             ImportItem::Settlement(s) => self.import_settlement(s),
@@ -175,6 +178,7 @@ impl Writer<'_> {
     fn import_report(
         &mut self,
         r: &Report,
+        parsed: Option<approval::Parsed>,
         b: &mut ImportBatches,
         features: &[String],
     ) -> Result<ItemOutcome, StoreError> {
@@ -208,8 +212,9 @@ impl Writer<'_> {
             pending: Some(&self.pending_finds),
         };
         let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
-        let plan =
-            approval::decide(r, &ctx, &b.settings, &mut Uuid::new_v4).map_err(|p| refused(&label, p))?;
+        let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
+        let plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut Uuid::new_v4)
+            .map_err(|p| refused(&label, p))?;
         // Decided: from here on, a failure is not the feature's.
         let written = (|| {
             let changes_existing = plan.new_version && plan.new_hazard.is_none();

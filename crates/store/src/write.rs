@@ -296,19 +296,21 @@ impl<'t> Writer<'t> {
 
     /// Records a hazard (approval of a survey does this). Its land-release
     /// figures start at "nothing released"; releases keep them current.
-    pub(crate) fn insert_hazard(&mut self, h: &Hazard) -> Result<(), StoreError> {
+    /// `area_m2` is its geodesic area where the caller measured it already.
+    pub(crate) fn insert_hazard(&mut self, h: &Hazard, area_m2: Option<f64>) -> Result<(), StoreError> {
         let record = format!("hazard {}", h.code);
         // An approval's polygons passed core's validation when it decided
-        // (`report::valid_multipolygon`, the OGC rules and more): checked once.
+        // (`report::valid_multipolygon`, the OGC rules and more), and its
+        // context found the district and the organisation: checked once.
         if self.context.is_none() {
             check_polygon(&record, &h.geometry)?;
+            self.require(&record, "district", "districts", h.district_id)?;
+            self.require(&record, "recording organisation", "organisations", h.recorded_by)?;
         }
         if h.contamination.is_empty() {
             return Err(invalid(&record, "no contamination type is given (AP, AT, UXO, AXO, CMR or IED)"));
         }
-        self.require(&record, "district", "districts", h.district_id)?;
-        self.require(&record, "recording organisation", "organisations", h.recorded_by)?;
-        let area = multipolygon_area(&h.geometry);
+        let area = area_m2.unwrap_or_else(|| multipolygon_area(&h.geometry));
         if area <= 0.0 {
             return Err(invalid(&record, "the polygon has no area"));
         }

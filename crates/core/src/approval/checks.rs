@@ -1,12 +1,11 @@
 //! The rules a report must pass: each adds its problems, in the order the
 //! report gives things, and keeps what it parsed for the plan.
 
-use super::{Context, ReleasedArea, Settings};
+use super::{Context, Parsed, ReleasedArea, Settings};
 use crate::area::multipolygon_perimeter;
 use crate::codes::{OrganisationKind, ReleaseOutcome};
 use crate::proximity::{distance_to, intersection_area};
 use crate::report::{self, Report, ReportType};
-use crate::validate::Rules;
 use geo::{BoundingRect, MultiPolygon, Point};
 use uuid::Uuid;
 
@@ -25,26 +24,16 @@ pub(super) struct Checked {
     pub(super) session: Option<Point<f64>>,
 }
 
-pub(super) fn check(r: &Report, ctx: &Context, settings: &Settings) -> Checked {
+pub(super) fn check(r: &Report, parsed: Parsed, ctx: &Context, settings: &Settings) -> Checked {
     let mut problems = report::check_shape(r, ctx.today);
     task_and_hazard(r, ctx, &mut problems);
-    let rules = Rules { max_vertices: settings.max_vertices, ..Rules::default() };
-    let polygon = |what: &str, g: &serde_json::Value, problems: &mut Vec<String>| {
-        report::valid_multipolygon(what, g, &rules).map_err(|p| problems.extend(p)).ok()
+    let mut keep = |g: Option<Result<MultiPolygon<f64>, Vec<String>>>| {
+        g.and_then(|g| g.map_err(|p| problems.extend(p)).ok())
     };
-    let new_geometry =
-        r.new_hazard.as_ref().and_then(|n| polygon("the new hazard's polygon", &n.geometry, &mut problems));
-    let changed_geometry =
-        r.hazard_geometry.as_ref().and_then(|g| polygon("the hazard's new polygon", g, &mut problems));
-    let released: Vec<(ReleaseOutcome, Option<MultiPolygon<f64>>)> = r
-        .released
-        .iter()
-        .enumerate()
-        .map(|(i, rel)| {
-            let outcome = rel.outcome.or(r.report_type.outcome()).unwrap_or(ReleaseOutcome::Cleared);
-            (outcome, polygon(&format!("released area {}", i + 1), &rel.geometry, &mut problems))
-        })
-        .collect();
+    let new_geometry = keep(parsed.new_geometry);
+    let changed_geometry = keep(parsed.changed_geometry);
+    let released: Vec<(ReleaseOutcome, Option<MultiPolygon<f64>>)> =
+        parsed.released.into_iter().map(|(outcome, g)| (outcome, keep(Some(g)))).collect();
     if r.new_hazard.is_some() && r.hazard.is_some() {
         problems.push("a report either records a new hazard or names an existing one, not both".into());
     }

@@ -82,10 +82,12 @@ pub struct HazardFacts {
     pub id: Uuid,
     pub district_id: Uuid,
     pub status: HazardStatus,
+    /// Its polygon (empty when the decision does not need it: [`needs_ground`]).
     pub geometry: MultiPolygon<f64>,
     /// The remaining area the register holds for it (m²).
     pub remaining_m2: f64,
-    /// Its released ground, in the order it was released.
+    /// Its released ground, in the order it was released (empty when the
+    /// decision does not need it).
     pub released: Vec<PriorRelease>,
 }
 
@@ -126,6 +128,15 @@ impl Record {
             Record::EoreSession => "EORE session",
         }
     }
+}
+
+/// Whether deciding `r` needs its hazard's polygon and released ground:
+/// only when it releases ground, re-draws the polygon, completes the work or
+/// re-opens ground (a QM inspection). Otherwise the store may leave
+/// [`HazardFacts::geometry`] and [`HazardFacts::released`] empty, and an EO
+/// find on a hazard of a thousand released areas decodes none of them.
+pub fn needs_ground(r: &Report) -> bool {
+    !r.released.is_empty() || r.hazard_geometry.is_some() || r.completion || r.inspection.is_some()
 }
 
 /// Every UUID the report brings for a record of its own (from another
@@ -239,6 +250,8 @@ pub struct Plan {
     pub task_status: Option<(Uuid, TaskStatus)>,
     /// Whether the hazard gets a new version in its history.
     pub new_version: bool,
+    /// The new hazard's geodesic area (m²), measured when its polygon was read.
+    pub new_hazard_area_m2: Option<f64>,
 }
 
 impl Plan {
@@ -268,11 +281,80 @@ pub fn decide(
     settings: &Settings,
     new_id: &mut dyn FnMut() -> Uuid,
 ) -> Result<Plan, Vec<String>> {
-    let checked = checks::check(r, ctx, settings);
+    decide_parsed(r, parse(r, settings), ctx, settings, new_id)
+}
+
+/// [`decide`], with the report's polygons read already ([`parse`]): an
+/// import parses on one core while it decides on another.
+pub fn decide_parsed(
+    r: &Report,
+    parsed: Parsed,
+    ctx: &Context,
+    settings: &Settings,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Result<Plan, Vec<String>> {
+    let new_area = parsed.new_area;
+    let checked = checks::check(r, parsed, ctx, settings);
     if !checked.problems.is_empty() {
         return Err(checked.problems);
     }
-    plan::plan(r, ctx, settings, checked, new_id)
+    let mut plan = plan::plan(r, ctx, settings, checked, new_id)?;
+    plan.new_hazard_area_m2 = plan.new_hazard.as_ref().and(new_area);
+    Ok(plan)
+}
+
+/// A report's polygons read and validated (each with its problems, in the
+/// report's order), and the new hazard's geodesic area: what its decision
+/// needs that does not depend on the register.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Parsed {
+    new_geometry: Option<Result<MultiPolygon<f64>, Vec<String>>>,
+    new_area: Option<f64>,
+    changed_geometry: Option<Result<MultiPolygon<f64>, Vec<String>>>,
+    released: Vec<(ReleaseOutcome, Result<MultiPolygon<f64>, Vec<String>>)>,
+}
+
+/// Reads, validates and measures a report's polygons (pure: no register).
+///
+/// ```
+/// use safeground_core::approval::{parse, Settings};
+/// use safeground_core::report::{self, Report};
+/// let r: Report = report::parse(r#"{"type":"NTS","organisation":"ANAMA","start_date":"2024-05-01",
+///   "end_date":"2024-05-01","new_hazard":{"name":"North field","district":"Fuzuli","kind":"SHA","contamination":["AP"],
+///   "geometry":{"type":"Polygon","coordinates":[[[47,39.5],[47.01,39.5],[47.01,39.51],[47,39.5]]]}}}"#).unwrap();
+/// let parsed = parse(&r, &Settings::default());
+/// // GeographicLib's `Planimeter -w` gives 477482.6 m² for this triangle.
+/// assert!((parsed.new_area_m2().unwrap() - 477_482.6).abs() < 0.1);
+/// ```
+pub fn parse(r: &Report, settings: &Settings) -> Parsed {
+    let rules = crate::validate::Rules { max_vertices: settings.max_vertices, ..Default::default() };
+    let polygon = |what: &str, g: &serde_json::Value| crate::report::valid_multipolygon(what, g, &rules);
+    let new_geometry = r.new_hazard.as_ref().map(|n| polygon("the new hazard's polygon", &n.geometry));
+    let new_area = match &new_geometry {
+        Some(Ok(g)) => Some(crate::area::multipolygon_area(g)),
+        _ => None,
+    };
+    Parsed {
+        new_area,
+        new_geometry,
+        changed_geometry: r.hazard_geometry.as_ref().map(|g| polygon("the hazard's new polygon", g)),
+        released: r
+            .released
+            .iter()
+            .enumerate()
+            .map(|(i, rel)| {
+                let outcome = rel.outcome.or(r.report_type.outcome()).unwrap_or(ReleaseOutcome::Cleared);
+                (outcome, polygon(&format!("released area {}", i + 1), &rel.geometry))
+            })
+            .collect(),
+    }
+}
+
+impl Parsed {
+    /// The new hazard's geodesic area (m²), when its polygon is valid.
+    pub fn new_area_m2(&self) -> Option<f64> {
+        self.new_area
+    }
 }
 
 /// The problems that would refuse the report now (none: it would be approved).

@@ -65,6 +65,7 @@ pub(super) fn plan(
         status: None,
         task_status: None,
         new_version: false,
+        new_hazard_area_m2: None,
     };
     if hazard.is_some() {
         hazard_effects(r, ctx, settings, &mut plan)?;

@@ -491,3 +491,24 @@ fn a_resurveyed_polygon_brings_the_figures_with_it() {
     assert!((f.recorded - multipolygon_area(&smaller)).abs() < 1e-6 && f.remaining == f.recorded, "{f:?}");
     assert!(plan.new_version);
 }
+
+#[test]
+fn only_work_on_the_ground_needs_the_hazards_polygon_and_released_ground() {
+    let (mut r, ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    assert!(!needs_ground(&r), "a report of finds only");
+    r.completion = true;
+    assert!(needs_ground(&r));
+    r.completion = false;
+    release(&mut r, rect(46.90, 39.90, 46.905, 39.91).1);
+    assert!(needs_ground(&r));
+    // Decided without the ground, a report of finds only is decided the same.
+    let (bare, _) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    let mut without = ctx.clone();
+    for h in &mut without.hazards {
+        (h.geometry, h.released) = (MultiPolygon(vec![]), vec![]);
+    }
+    assert_eq!(
+        decide_now(&bare, &ctx, &Settings::default()),
+        decide_now(&bare, &without, &Settings::default())
+    );
+}
