@@ -308,11 +308,14 @@ pub fn decide_parsed(
 /// needs that does not depend on the register.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
-    new_geometry: Option<Result<MultiPolygon<f64>, Vec<String>>>,
+    new_geometry: Option<Polygon>,
     new_area: Option<f64>,
-    changed_geometry: Option<Result<MultiPolygon<f64>, Vec<String>>>,
-    released: Vec<(ReleaseOutcome, Result<MultiPolygon<f64>, Vec<String>>)>,
+    changed_geometry: Option<Polygon>,
+    released: Vec<(ReleaseOutcome, Polygon)>,
 }
+
+/// A polygon as read: valid, or its problems.
+type Polygon = Result<MultiPolygon<f64>, Vec<String>>;
 
 /// Reads, validates and measures a report's polygons (pure: no register).
 ///
