@@ -333,7 +333,7 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<
         bail!("the reject file would replace the register itself (--db): name another with --reject");
     }
     let mut store = Store::open(db)?;
-    store.journal_savepoints_in_memory()?;
+    store.prepare_for_import()?;
     let p = who.principal(&store)?;
     crate::auth::authorize(&p, safeground_core::access::Action::Import, safeground_core::access::Scope::Any)?;
     let actor = p.name.as_str();
