@@ -29,6 +29,24 @@ pub(crate) struct Source<'a> {
     pub(crate) db: &'a Db,
     pub(crate) districts: &'a [DistrictShape],
     pub(crate) pending: Option<&'a PendingFinds>,
+    /// Lookups of reference data (an organisation's kind, a district by
+    /// name) kept for the length of an import, which adds none.
+    pub(crate) reference: Option<&'a Reference>,
+}
+
+/// Reference data looked up once per import: (query, key) → the answer.
+pub(crate) type Reference =
+    std::cell::RefCell<std::collections::HashMap<(&'static str, String), Option<String>>>;
+
+/// [`one`], answered from `src.reference` when it holds the answer.
+fn reference(src: &Source<'_>, sql: &'static str, key: &str) -> Result<Option<String>, StoreError> {
+    let Some(cache) = src.reference else { return one(src.db, sql, key) };
+    if let Some(known) = cache.borrow().get(&(sql, key.to_string())) {
+        return Ok(known.clone());
+    }
+    let found = one(src.db, sql, key)?;
+    cache.borrow_mut().insert((sql, key.to_string()), found.clone());
+    Ok(found)
 }
 
 /// Everything the register holds that `r`'s approval depends on, for a report
@@ -40,8 +58,9 @@ pub(crate) fn context(
     today: Date,
 ) -> Result<Context, StoreError> {
     let db = src.db;
-    let kind: String = one(db, "SELECT kind FROM organisations WHERE id = ?1", &uuid_text(organisation))?
-        .ok_or_else(|| StoreError::Unknown { what: "organisation", key: uuid_text(organisation) })?;
+    let kind: String =
+        reference(src, "SELECT kind FROM organisations WHERE id = ?1", &uuid_text(organisation))?
+            .ok_or_else(|| StoreError::Unknown { what: "organisation", key: uuid_text(organisation) })?;
     let mut ctx = Context::new(stored(&kind, "organisation kind")?, today);
     ctx.organisation_id = organisation;
     ctx.task = r.task.as_deref().map(|key| task(db, key)).transpose()?.flatten();
@@ -72,7 +91,7 @@ pub(crate) fn context(
     }));
     let ground = approval::needs_ground(r);
     ctx.hazards = hazards.into_iter().map(|h| hazard(db, h, ground)).collect::<Result<_, _>>()?;
-    new_hazard(db, r, &mut ctx)?;
+    new_hazard(src, r, &mut ctx)?;
     let given = given_ids(r);
     ctx.taken = taken(db, src.pending, &given.iter().map(|(k, u)| (table(*k), *u)).collect::<Vec<_>>())?
         .into_iter()
@@ -199,10 +218,11 @@ fn hazard(db: &Db, id: Uuid, ground: bool) -> Result<HazardFacts, StoreError> {
 
 /// The new hazard's district, whether its UUID and code are free, and the
 /// next code of its district.
-fn new_hazard(db: &Db, r: &Report, ctx: &mut Context) -> Result<(), StoreError> {
+fn new_hazard(src: &Source<'_>, r: &Report, ctx: &mut Context) -> Result<(), StoreError> {
     let Some(n) = &r.new_hazard else { return Ok(()) };
-    let district = one(
-        db,
+    let db = src.db;
+    let district = reference(
+        src,
         "SELECT id FROM districts WHERE id = ?1 OR name = ?1 COLLATE NOCASE OR alt_name = ?1 COLLATE NOCASE",
         n.district.trim(),
     )?;

@@ -57,6 +57,11 @@ pub struct ImportBatches {
     open: Vec<Batch>,
     /// How many reports the import has made.
     pub made: usize,
+    /// The organisations features name (acronym or UUID → id), looked up
+    /// once: an import of one layer adds none.
+    organisations: std::collections::HashMap<String, Option<String>>,
+    /// The other reference data decisions look up (`approval::Source::reference`).
+    reference: crate::approval::Reference,
 }
 
 #[derive(Debug)]
@@ -96,6 +101,8 @@ impl ImportBatches {
             settings,
             open: Vec::new(),
             made: 0,
+            organisations: Default::default(),
+            reference: Default::default(),
         }
     }
 
@@ -143,6 +150,7 @@ impl Writer<'_> {
         self.pending_finds.roll_back();
         self.context = None;
         self.hazards_touched.clear();
+        self.hazards_new.clear();
         Ok(())
     }
 
@@ -203,13 +211,22 @@ impl Writer<'_> {
             }
         }
         let label = features.join(", ");
-        let org = self.organisation_id(&r.organisation)?.ok_or_else(|| {
+        let org = match b.organisations.get(&r.organisation) {
+            Some(known) => known.clone(),
+            None => {
+                let found = self.organisation_id(&r.organisation)?;
+                b.organisations.insert(r.organisation.clone(), found.clone());
+                found
+            }
+        };
+        let org = org.ok_or_else(|| {
             refused(&label, vec![format!("organisation '{}' is not in the register", r.organisation)])
         })?;
         let source = crate::approval::Source {
             db: self.tx,
             districts: self.districts,
             pending: Some(&self.pending_finds),
+            reference: Some(&b.reference),
         };
         let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));

@@ -340,6 +340,7 @@ impl Writer<'_> {
             db: self.tx,
             districts: self.districts,
             pending: Some(&self.pending_finds),
+            reference: None,
         };
         let ctx = crate::approval::context(&source, &r, parse_uuid(&org)?, at.date())?;
         let plan = approval::decide(&r, &ctx, settings, &mut Uuid::new_v4)
@@ -500,11 +501,15 @@ impl Writer<'_> {
         now: &str,
     ) -> Result<(), StoreError> {
         for h in std::mem::take(&mut self.hazards_touched) {
-            self.tx
-                .prepare_cached(
-                    "UPDATE hazard_versions SET valid_to = ?1 WHERE hazard_id = ?2 AND valid_to IS NULL",
-                )?
-                .execute([now, &h])?;
+            // A hazard just recorded: nothing to close, and its version is 1.
+            let first = self.hazards_new.remove(&h);
+            if !first {
+                self.tx
+                    .prepare_cached(
+                        "UPDATE hazard_versions SET valid_to = ?1 WHERE hazard_id = ?2 AND valid_to IS NULL",
+                    )?
+                    .execute([now, &h])?;
+            }
             self.tx
                 .prepare_cached(
                     "INSERT INTO hazard_versions (hazard_id, version, valid_from, event_id, report_id, geom, kind, status,
@@ -515,9 +520,11 @@ impl Writer<'_> {
                      FROM hazards WHERE id = ?1",
                 )?
                 .execute(params![h, now, event, report])?;
-            self.tx
-                .prepare_cached("UPDATE hazards SET version = (SELECT max(version) FROM hazard_versions WHERE hazard_id = ?1) WHERE id = ?1")?
-                .execute([&h])?;
+            if !first {
+                self.tx
+                    .prepare_cached("UPDATE hazards SET version = (SELECT max(version) FROM hazard_versions WHERE hazard_id = ?1) WHERE id = ?1")?
+                    .execute([&h])?;
+            }
         }
         Ok(())
     }

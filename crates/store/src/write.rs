@@ -25,6 +25,9 @@ pub struct Writer<'t> {
     pub(crate) context: Option<(String, String)>,
     /// Hazards changed during an approval, to snapshot as new versions.
     pub(crate) hazards_touched: BTreeSet<String>,
+    /// Hazards recorded in this transaction that have no version yet: their
+    /// first snapshot closes nothing and leaves `hazards.version` at 1.
+    pub(crate) hazards_new: BTreeSet<String>,
     /// The districts, for placing points that name no hazard.
     pub(crate) districts: &'t [DistrictShape],
     /// Whether districts were written (the store's district cache is then stale).
@@ -128,6 +131,7 @@ impl<'t> Writer<'t> {
             touched: BTreeMap::new(),
             context: None,
             hazards_touched: BTreeSet::new(),
+            hazards_new: BTreeSet::new(),
             districts,
             districts_changed: false,
             first_event: None,
@@ -350,6 +354,7 @@ impl<'t> Writer<'t> {
         }
         self.touch("hazards", &h.geometry);
         self.hazards_touched.insert(uuid_text(h.id));
+        self.hazards_new.insert(uuid_text(h.id));
         Ok(())
     }
 
@@ -387,9 +392,12 @@ impl<'t> Writer<'t> {
         if !a.released.is_empty() && a.hazard_id.is_none() {
             return Err(invalid(&record, "releases ground but names no hazard"));
         }
-        self.require(&record, "organisation", "organisations", a.organisation_id)?;
-        if let Some(h) = a.hazard_id {
-            self.require(&record, "hazard", "hazards", h)?;
+        // An approval's context found the organisation and the hazard.
+        if self.context.is_none() {
+            self.require(&record, "organisation", "organisations", a.organisation_id)?;
+            if let Some(h) = a.hazard_id {
+                self.require(&record, "hazard", "hazards", h)?;
+            }
         }
         self.tx
             .prepare_cached(
