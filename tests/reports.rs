@@ -324,3 +324,40 @@ fn a_crash_during_approvals_leaves_a_consistent_register() {
     assert_eq!(q("SELECT count(*) FROM hazards WHERE area_remaining_m2 < 0
                   OR area_cancelled_m2 + area_reduced_m2 + area_cleared_m2 > area_recorded_m2 * (1 + 1e-6) + 0.01"), "0");
 }
+
+/// A survey that re-draws a hazard smaller: a place inside the old boundary
+/// but outside the new still traces to the report that recorded it there
+/// (the spatial index holds only the current boundary; `trace` finds the
+/// versions drawn otherwise).
+#[test]
+fn a_place_a_resurvey_left_out_still_traces_to_the_report_that_took_it_in() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("r.gpkg");
+    ok(&db, &["demo", "--scale", "20", "--no-serve"]);
+    let nts = submit(&db, &example("01-nts-new-hazard.json"));
+    ok(&db, &["report", "approve", &nts]);
+    let resurvey = r#"{"type": "NTS", "organisation": "ANAMA", "hazard": "AZ-AM-900001",
+      "start_date": "2024-04-01", "end_date": "2024-04-02",
+      "hazard_geometry": {"type": "Polygon", "coordinates": [[[46.90, 39.96], [46.905, 39.96], [46.905, 39.97], [46.90, 39.97], [46.90, 39.96]]]}}"#;
+    let out = submit_text(&db, dir.path(), "resurvey.json", resurvey);
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let resurvey = String::from_utf8(out.stdout).unwrap().trim().to_string();
+    ok(&db, &["report", "approve", &resurvey]);
+    let at = |lon: &str| -> Vec<(String, String)> {
+        let rows: Vec<Value> = serde_json::from_str(&ok(&db, &["trace", lon, "39.965", "--json"])).unwrap();
+        rows.iter()
+            .filter(|r| r["hazard"] == "AZ-AM-900001")
+            .map(|r| (r["report_id"].as_str().unwrap().to_string(), r["what"].as_str().unwrap().to_string()))
+            .collect()
+    };
+    // Left out by the re-survey: only the first version held it.
+    assert_eq!(at("46.908"), vec![(nts.clone(), "recorded the hazard".to_string())]);
+    // Kept: both versions hold it.
+    assert_eq!(
+        at("46.902"),
+        vec![
+            (nts, "recorded the hazard".to_string()),
+            (resurvey, "made version 2 of the hazard (OPEN)".to_string())
+        ]
+    );
+}

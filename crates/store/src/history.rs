@@ -231,16 +231,17 @@ impl Store {
     }
 
     /// Every report that touched the ground at a point: that recorded or
-    /// re-drew a hazard polygon containing it, or released ground there.
+    /// re-drew a hazard polygon containing it, or released ground there. The
+    /// spatial index picks the candidates (`sql/trace_*.sql`); only their
+    /// polygons are read.
     pub fn trace(&self, p: Point<f64>) -> Result<Vec<TraceRow>, StoreError> {
         let mut out = Vec::new();
-        let mut stmt = self.conn.prepare(
-            "SELECT v.geom, v.version, v.report_id, h.code, r.type, r.state, o.acronym, r.decided_at, v.status
-             FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
-             JOIN reports r ON r.id = v.report_id JOIN organisations o ON o.id = r.organisation_id
-             ORDER BY v.valid_from, v.fid",
-        )?;
-        let mut rows = stmt.query(())?;
+        let sql = |sqlite, postgres| self.conn.dialect().pick(sqlite, postgres);
+        let mut stmt = self.conn.prepare(sql(
+            include_str!("../sql/trace_versions.sql"),
+            include_str!("../sql/postgres/trace_versions.sql"),
+        ))?;
+        let mut rows = stmt.query(params![p.x(), p.y()])?;
         while let Some(r) = rows.next()? {
             let blob: Vec<u8> = r.get(0)?;
             let code: String = r.get(3)?;
@@ -264,13 +265,11 @@ impl Store {
                 feature: None,
             });
         }
-        let mut stmt = self.conn.prepare(
-            "SELECT a.geom, a.outcome, a.revoked_at, a.report_id, h.code, r.type, r.state, o.acronym, r.decided_at, a.revoked_by
-             FROM released_areas a JOIN hazards h ON h.id = a.hazard_id
-             JOIN reports r ON r.id = a.report_id JOIN organisations o ON o.id = r.organisation_id
-             ORDER BY a.recorded_at, a.fid",
-        )?;
-        let mut rows = stmt.query(())?;
+        let mut stmt = self.conn.prepare(sql(
+            include_str!("../sql/trace_released.sql"),
+            include_str!("../sql/postgres/trace_released.sql"),
+        ))?;
+        let mut rows = stmt.query(params![p.x(), p.y()])?;
         while let Some(r) = rows.next()? {
             let blob: Vec<u8> = r.get(0)?;
             let code: String = r.get(4)?;
