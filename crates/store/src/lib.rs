@@ -92,8 +92,7 @@ impl Store {
     /// memory. A savepoint (reference data keeps one per item) journals
     /// every page it first changes, and on disk that was 300 MB of writes to
     /// a temporary file for 5,000 EO finds; each lives only until released.
-    /// (A larger page cache, 32 MB, made the benchmark's import slower here,
-    /// so SQLite's 2 MB stays.) No-op on PostgreSQL.
+    /// No-op on PostgreSQL.
     pub fn prepare_for_import(&mut self) -> Result<(), StoreError> {
         if let Db::Sqlite(c) = &self.conn {
             c.execute_batch("PRAGMA temp_store = MEMORY")?;

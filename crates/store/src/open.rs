@@ -20,6 +20,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0005_country.sql"),
     include_str!("../migrations/0006_accounts_audit.sql"),
     include_str!("../migrations/0007_summary_index.sql"),
+    include_str!("../migrations/0008_versions_by_report.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -28,7 +29,10 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 /// PostgreSQL's migrations: (the version it brings the schema to, its SQL).
 /// A PostgreSQL register begins at version 7, the schema the GeoPackage had
 /// reached when PostGIS came; later versions are written for both dialects.
-const PG_MIGRATIONS: &[(i64, &str)] = &[(7, include_str!("../migrations/postgres/0007_register.sql"))];
+const PG_MIGRATIONS: &[(i64, &str)] = &[
+    (7, include_str!("../migrations/postgres/0007_register.sql")),
+    (8, include_str!("../migrations/postgres/0008_versions_by_report.sql")),
+];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.
 const PG_MIN_VERSION: i64 = 130_000;
