@@ -4,6 +4,7 @@ use crate::auth::{authorize, Credentials};
 use anyhow::{Context, Result};
 use clap::{Args, Subcommand};
 use safeground_core::access::{Action, Scope};
+use safeground_core::ids::ReportId;
 use safeground_core::report;
 use safeground_store::{ApprovalSettings, Store};
 use std::path::{Path, PathBuf};
@@ -23,7 +24,7 @@ pub enum ReportCommand {
     },
     /// Show a report with its history.
     Show {
-        id: String,
+        id: ReportId,
         #[arg(long)]
         json: bool,
         /// Also victims' names and contacts (needs the personal-data permission).
@@ -34,25 +35,25 @@ pub enum ReportCommand {
     Approve(ApproveArgs),
     /// Reject a submitted report, with the reason the author will read.
     Reject {
-        id: String,
+        id: ReportId,
         #[arg(long)]
         reason: String,
     },
     /// Reverse an approved report's effects (the authority, on finding a mistake).
     Unapprove {
-        id: String,
+        id: ReportId,
         #[arg(long)]
         reason: String,
     },
     /// Import a KoBoToolbox or ODK Central export of a form in forms/ as DRAFT reports.
     ImportSubmissions(crate::submissions::ImportArgs),
     /// Submit a DRAFT report (an imported submission) so that it can be approved.
-    SubmitDraft { id: String },
+    SubmitDraft { id: ReportId },
 }
 
 #[derive(Debug, Args)]
 pub struct ApproveArgs {
-    id: String,
+    id: ReportId,
     /// How far (m) released ground may stray outside its hazard.
     #[arg(long, default_value_t = ApprovalSettings::default().tolerance_m)]
     tolerance: f64,
@@ -125,10 +126,10 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
         }
         ReportCommand::Show { id, json, personal } => {
             let store = Store::open(db)?;
-            let (row, body, events) = store.report(id)?;
+            let (row, body, events) = store.report(*id)?;
             let personal = if *personal {
                 authorize(&who.principal(&store)?, Action::ReadPersonal, Scope::Any)?;
-                store.report_personal(&row.id)?
+                store.report_personal(row.id)?
             } else {
                 None
             };
@@ -171,19 +172,19 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
                 close_below_m2: a.close_below,
                 max_vertices: a.max_vertices,
             };
-            store.approve(&a.id, &actor, now, &settings, a.expect_version)?;
+            store.approve(a.id, &actor, now, &settings, a.expect_version)?;
             println!("approved {}", a.id);
         }
         ReportCommand::Reject { id, reason } => {
             let mut store = Store::open(db)?;
             let actor = acting(&store, Action::DecideReport)?;
-            store.reject(id, reason, &actor, now)?;
+            store.reject(*id, reason, &actor, now)?;
             println!("rejected {id}");
         }
         ReportCommand::Unapprove { id, reason } => {
             let mut store = Store::open(db)?;
             let actor = acting(&store, Action::DecideReport)?;
-            store.unapprove(id, reason, &actor, now)?;
+            store.unapprove(*id, reason, &actor, now)?;
             println!("unapproved {id}");
         }
         ReportCommand::ImportSubmissions(args) => {
@@ -193,7 +194,7 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
         ReportCommand::SubmitDraft { id } => {
             let store = Store::open(db)?;
             let p = who.principal(&store)?;
-            let (row, _, _) = store.report(id)?;
+            let (row, _, _) = store.report(*id)?;
             let org = store
                 .organisation(&row.organisation)?
                 .with_context(|| format!("report {id}'s organisation"))?;
@@ -201,7 +202,7 @@ pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
                 .with_context(|| format!("report {id} has an unknown type {}", row.report_type))?;
             authorize(&p, Action::SubmitReport, Scope::Report { organisation: org, report_type })?;
             drop(store);
-            crate::submissions::submit_draft(db, &p.name, id)?
+            crate::submissions::submit_draft(db, &p.name, *id)?
         }
     }
     Ok(())

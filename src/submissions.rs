@@ -146,10 +146,8 @@ pub fn import(db: &Path, actor: &str, args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn submit_draft(db: &Path, actor: &str, id: &str) -> Result<()> {
-    let uuid =
-        uuid::Uuid::parse_str(id.trim()).with_context(|| format!("'{id}' is not a report id (a UUID)"))?;
-    Store::open(db)?.submit_draft(uuid, actor, OffsetDateTime::now_utc())?;
-    println!("submitted {uuid}");
+pub fn submit_draft(db: &Path, actor: &str, id: safeground_core::ids::ReportId) -> Result<()> {
+    Store::open(db)?.submit_draft(id, actor, OffsetDateTime::now_utc())?;
+    println!("submitted {id}");
     Ok(())
 }

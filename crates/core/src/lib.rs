@@ -13,6 +13,7 @@ pub mod codes;
 pub mod coords;
 pub mod crs;
 pub mod gnomonic;
+pub mod ids;
 pub mod import;
 pub mod layer;
 pub mod model;

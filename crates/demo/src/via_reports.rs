@@ -37,8 +37,8 @@ pub fn file(
     approved: OffsetDateTime,
 ) -> Result<Uuid, StoreError> {
     let id = w.submit(r, "field data officer (demo)", noon(submitted))?;
-    w.approve(&id.to_string(), APPROVER, approved, &ApprovalSettings::default(), None)?;
-    Ok(id)
+    w.approve(id, APPROVER, approved, &ApprovalSettings::default(), None)?;
+    Ok(id.0)
 }
 
 /// A non-technical survey that records a new hazard.

@@ -12,6 +12,7 @@ use axum::Json;
 use safeground_core::access::{decide, Action, Scope};
 use safeground_core::codes::{EoCategory, HazardStatus, ReportState};
 use safeground_core::coords::parse_position;
+use safeground_core::ids::ReportId;
 use safeground_core::layer::Layer;
 use safeground_core::mvt::TileId;
 use safeground_core::report::{self, Report};
@@ -305,11 +306,12 @@ pub async fn report(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<ReportView>, AppError> {
+    let id = report_id(&id)?;
     let view = with_store(&state, move |s| {
-        let (report, body, events) = s.report(&id)?;
+        let (report, body, events) = s.report(id)?;
         allowed_on(s, &c, Action::ReadReports, &report.organisation)?;
         let personal = match decide(&c.principal, Action::ReadPersonal, Scope::Any) {
-            Ok(()) => s.report_personal(&report.id)?,
+            Ok(()) => s.report_personal(report.id)?,
             Err(_) => None,
         };
         Ok(ReportView { report, body, events, personal })
@@ -389,12 +391,20 @@ impl Approval {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Decided {
-    id: String,
+    id: ReportId,
     state: ReportState,
 }
 
-async fn decided(state: &AppState, id: String) -> Result<Json<Decided>, AppError> {
-    let (row, _, _) = with_store(state, move |s| Ok(s.report(&id)?)).await?;
+/// A report's id from a path: text that is no UUID names no report (404, as
+/// an unknown UUID does).
+fn report_id(text: &str) -> Result<ReportId, AppError> {
+    text.parse().map_err(|_| {
+        AppError::from(safeground_store::StoreError::Unknown { what: "report", key: text.to_string() })
+    })
+}
+
+async fn decided(state: &AppState, id: ReportId) -> Result<Json<Decided>, AppError> {
+    let (row, _, _) = with_store(state, move |s| Ok(s.report(id)?)).await?;
     Ok(Json(Decided { id: row.id, state: row.state }))
 }
 
@@ -409,11 +419,12 @@ pub async fn approve_report(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Decided>, AppError> {
+    let id = report_id(&id)?;
     let a = Approval::read(&bytes)?;
     let settings = a.settings(&state)?;
-    let (actor, key) = (c.principal.name, id.clone());
+    let actor = c.principal.name;
     with_store(&state, move |s| {
-        Ok(s.approve(&key, &actor, OffsetDateTime::now_utc(), &settings, a.expect_version)?)
+        Ok(s.approve(id, &actor, OffsetDateTime::now_utc(), &settings, a.expect_version)?)
     })
     .await?;
     decided(&state, id).await
@@ -434,7 +445,8 @@ fn reason(bytes: &Bytes) -> Result<String, AppError> {
     Ok(r.reason)
 }
 
-type Decision = fn(&mut Store, &str, &str, &str, OffsetDateTime) -> Result<(), safeground_store::StoreError>;
+type Decision =
+    fn(&mut Store, ReportId, &str, &str, OffsetDateTime) -> Result<(), safeground_store::StoreError>;
 
 /// Rejects or unapproves (`decide`) a report with the reason in `bytes`.
 async fn decide_with_reason(
@@ -444,9 +456,9 @@ async fn decide_with_reason(
     bytes: &Bytes,
     decide: Decision,
 ) -> Result<Json<Decided>, AppError> {
+    let id = report_id(&id)?;
     let why = reason(bytes)?;
-    let key = id.clone();
-    with_store(state, move |s| Ok(decide(s, &key, &why, &actor, OffsetDateTime::now_utc())?)).await?;
+    with_store(state, move |s| Ok(decide(s, id, &why, &actor, OffsetDateTime::now_utc())?)).await?;
     decided(state, id).await
 }
 
@@ -656,8 +668,9 @@ pub async fn check_report(
     Path(id): Path<String>,
     bytes: Bytes,
 ) -> Result<Json<Checks>, AppError> {
+    let id = report_id(&id)?;
     let settings = Approval::read(&bytes)?.settings(&state)?;
-    let problems = with_store(&state, move |s| Ok(s.check_report(&id, &settings)?)).await?;
+    let problems = with_store(&state, move |s| Ok(s.check_report(id, &settings)?)).await?;
     Ok(Json(Checks { approvable: problems.is_empty(), problems }))
 }
 

@@ -111,10 +111,10 @@ fn accounts_app(db: &Path) -> Router {
 fn report_ids(db: &Path) -> (String, String, String) {
     let store = Store::open(db).unwrap();
     let rows = store.reports(None).unwrap();
-    let own = rows.iter().find(|r| r.organisation == "AEST").unwrap().id.clone();
+    let own = rows.iter().find(|r| r.organisation == "AEST").unwrap().id.to_string();
     let other =
-        rows.iter().find(|r| r.organisation != "AEST" && r.report_type != "ACCIDENT").unwrap().id.clone();
-    let accident = rows.iter().find(|r| r.report_type == "ACCIDENT").unwrap().id.clone();
+        rows.iter().find(|r| r.organisation != "AEST" && r.report_type != "ACCIDENT").unwrap().id.to_string();
+    let accident = rows.iter().find(|r| r.report_type == "ACCIDENT").unwrap().id.to_string();
     (own, other, accident)
 }
 
@@ -714,7 +714,7 @@ fn victim_names(db: &Path) -> Vec<String> {
     let store = Store::open(db).unwrap();
     let mut names = vec![];
     for r in store.reports(None).unwrap() {
-        if let Some(Value::Array(p)) = store.report_personal(&r.id).unwrap() {
+        if let Some(Value::Array(p)) = store.report_personal(r.id).unwrap() {
             names.extend(p.iter().filter_map(|v| v["name"].as_str().map(String::from)));
         }
     }
@@ -729,7 +729,7 @@ async fn no_personal_data_without_the_permission() {
     let names = victim_names(&db);
     assert!(!names.is_empty(), "the demo has victims with names");
     let store = Store::open(&db).unwrap();
-    let reports: Vec<String> = store.reports(None).unwrap().into_iter().map(|r| r.id).collect();
+    let reports: Vec<String> = store.reports(None).unwrap().into_iter().map(|r| r.id.to_string()).collect();
     let hazards: Vec<String> =
         store.hazards(&Default::default()).unwrap().into_iter().map(|h| h.code).collect();
     drop(store);

@@ -322,10 +322,10 @@ async fn report_lists_are_filtered_and_paged_by_the_database() {
     let db = demo(dir.path());
     let all = Store::open(&db).unwrap().reports(None).unwrap();
     let org = all[0].organisation.clone();
-    let expected: Vec<&str> = all
+    let expected: Vec<String> = all
         .iter()
         .filter(|r| r.state == safeground_core::codes::ReportState::Approved && r.organisation == org)
-        .map(|r| r.id.as_str())
+        .map(|r| r.id.to_string())
         .collect();
     let mut got = Vec::new();
     for page in 1..=expected.len().div_ceil(4) + 1 {

@@ -12,6 +12,7 @@ use crate::reports::time_text;
 use crate::write::{uuid_text, Writer};
 use crate::{Store, StoreError};
 use rusqlite::params;
+use safeground_core::ids::ReportId;
 use safeground_core::report::{self, Report};
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -54,8 +55,8 @@ impl Writer<'_> {
 
     /// Moves a draft to SUBMITTED, refusing one that a submission would refuse
     /// (empty, dates in the future or backwards, fields its type needs).
-    pub fn submit_draft(&mut self, id: Uuid, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        let key = uuid_text(id);
+    pub fn submit_draft(&mut self, id: ReportId, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+        let key = id.to_string();
         let (r, state, _, _) = self.load(&key)?;
         if state != "DRAFT" {
             return Err(self.not_in_state(&key, "DRAFT", None)?);
@@ -85,7 +86,7 @@ impl Writer<'_> {
 
 impl Store {
     /// Moves a draft to SUBMITTED (see [`Writer::submit_draft`]).
-    pub fn submit_draft(&mut self, id: Uuid, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
+    pub fn submit_draft(&mut self, id: ReportId, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         self.write(|w| w.submit_draft(id, actor, at))
     }
 }

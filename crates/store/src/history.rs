@@ -9,13 +9,14 @@ use geo::{Contains, Point};
 use rusqlite::params;
 use safeground_core::accounting::ReleaseFigures;
 use safeground_core::codes::ReportState;
+use safeground_core::ids::ReportId;
 use safeground_core::report::Report;
 use time::OffsetDateTime;
 use uuid::Uuid;
 
 fn report_row(r: &Row<'_>) -> Result<ReportRow, StoreError> {
     Ok(ReportRow {
-        id: r.get(0)?,
+        id: stored_id(r.get(0)?)?,
         report_type: r.get(1)?,
         state: {
             let code: String = r.get(2)?;
@@ -38,6 +39,14 @@ fn report_row(r: &Row<'_>) -> Result<ReportRow, StoreError> {
     })
 }
 
+/// A report id as the register holds it.
+fn stored_id(text: String) -> Result<ReportId, StoreError> {
+    text.parse().map_err(|e: safeground_core::ids::IdError| StoreError::Invalid {
+        record: "stored report".into(),
+        problem: e.to_string(),
+    })
+}
+
 const REPORT_FIELDS: &str = "r.id, r.type, r.state, o.acronym, t.code, h.code, r.start_date, r.end_date,
    r.submitted_at, r.submitted_by, r.decided_at, r.decided_by, r.reason, r.version";
 const REPORT_TABLES: &str = "FROM reports r JOIN organisations o ON o.id = r.organisation_id
@@ -45,14 +54,14 @@ const REPORT_TABLES: &str = "FROM reports r JOIN organisations o ON o.id = r.org
 
 impl Store {
     /// Submits a report; returns its id.
-    pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<Uuid, StoreError> {
+    pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<ReportId, StoreError> {
         self.write(|w| w.submit(r, actor, at))
     }
 
     /// Approves a submitted report (see [`crate::Writer::approve`]).
     pub fn approve(
         &mut self,
-        id: &str,
+        id: ReportId,
         actor: &str,
         at: OffsetDateTime,
         settings: &ApprovalSettings,
@@ -63,7 +72,7 @@ impl Store {
 
     pub fn reject(
         &mut self,
-        id: &str,
+        id: ReportId,
         reason: &str,
         actor: &str,
         at: OffsetDateTime,
@@ -73,7 +82,7 @@ impl Store {
 
     pub fn unapprove(
         &mut self,
-        id: &str,
+        id: ReportId,
         reason: &str,
         actor: &str,
         at: OffsetDateTime,
@@ -148,28 +157,31 @@ impl Store {
     }
 
     /// One report: its row, its body as submitted (without personal data) and its events.
-    pub fn report(&self, id: &str) -> Result<(ReportRow, serde_json::Value, Vec<EventRow>), StoreError> {
+    pub fn report(&self, id: ReportId) -> Result<(ReportRow, serde_json::Value, Vec<EventRow>), StoreError> {
         let sql = format!("SELECT {REPORT_FIELDS} {REPORT_TABLES} WHERE r.id = ?1");
+        let key = id.to_string();
         let row = self
             .conn
             .prepare(&sql)?
-            .query_map([id.trim()], report_row)?
+            .query_map([&key], report_row)?
             .next()
             .transpose()?
-            .ok_or_else(|| StoreError::Unknown { what: "report", key: id.to_string() })?;
+            .ok_or_else(|| StoreError::Unknown { what: "report", key: key.clone() })?;
         let body: String =
-            self.conn.query_row("SELECT body FROM reports WHERE id = ?1", [&row.id], |r| r.get(0))?;
+            self.conn.query_row("SELECT body FROM reports WHERE id = ?1", [&key], |r| r.get(0))?;
         let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
-        let events = self.events_of(&row.id)?;
+        let events = self.events_of(&key)?;
         Ok((row, body, events))
     }
 
     /// Victims' names and contacts in a report, as submitted (only for those
     /// allowed personal data: the caller decides).
-    pub fn report_personal(&self, id: &str) -> Result<Option<serde_json::Value>, StoreError> {
+    pub fn report_personal(&self, id: ReportId) -> Result<Option<serde_json::Value>, StoreError> {
         let data: Option<String> = self
             .conn
-            .query_row("SELECT data FROM report_personal WHERE report_id = ?1", [id.trim()], |r| r.get(0))
+            .query_row("SELECT data FROM report_personal WHERE report_id = ?1", [id.to_string()], |r| {
+                r.get(0)
+            })
             .optional()?;
         Ok(data.map(|d| serde_json::from_str(&d).unwrap_or(serde_json::Value::String(d))))
     }
@@ -251,7 +263,7 @@ impl Store {
             let version: i64 = r.get(1)?;
             let status: String = r.get(8)?;
             out.push(TraceRow {
-                report_id: r.get(2)?,
+                report_id: stored_id(r.get(2)?)?,
                 report_type: r.get(4)?,
                 state: r.get(5)?,
                 organisation: r.get(6)?,
@@ -280,7 +292,7 @@ impl Store {
             let revoked: Option<String> = r.get(2)?;
             let by: Option<String> = r.get(9)?;
             out.push(TraceRow {
-                report_id: r.get(3)?,
+                report_id: stored_id(r.get(3)?)?,
                 report_type: r.get(5)?,
                 state: r.get(6)?,
                 organisation: r.get(7)?,
@@ -303,7 +315,7 @@ impl Store {
                     |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)),
                 )?;
                 out.push(TraceRow {
-                    report_id: qm,
+                    report_id: stored_id(qm)?,
                     report_type: row.0,
                     state: row.1,
                     organisation: row.2,
@@ -315,7 +327,7 @@ impl Store {
             }
         }
         for row in &mut out {
-            row.feature = self.imported_feature(&row.report_id, &row.hazard)?;
+            row.feature = self.imported_feature(&row.report_id.to_string(), &row.hazard)?;
         }
         Ok(out)
     }

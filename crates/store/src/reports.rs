@@ -8,6 +8,7 @@ use crate::StoreError;
 use rusqlite::params;
 use safeground_core::approval;
 use safeground_core::codes::*;
+use safeground_core::ids::ReportId;
 use safeground_core::model::*;
 use safeground_core::report::{self, Report};
 use serde::Serialize;
@@ -49,7 +50,7 @@ fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError 
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReportRow {
-    pub id: String,
+    pub id: ReportId,
     #[serde(rename = "type")]
     pub report_type: String,
     pub state: ReportState,
@@ -98,7 +99,7 @@ pub struct HazardVersion {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct TraceRow {
-    pub report_id: String,
+    pub report_id: ReportId,
     #[serde(rename = "type")]
     pub report_type: String,
     pub state: String,
@@ -186,7 +187,7 @@ impl Writer<'_> {
     /// Records a submitted report (state SUBMITTED). Its shape is checked now
     /// (a report that cannot be approved as written is refused at the door);
     /// the checks against the register run at approval.
-    pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<Uuid, StoreError> {
+    pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<ReportId, StoreError> {
         let id = r.id.unwrap_or_else(Uuid::new_v4);
         let label = format!("report {id}");
         let exists: bool = self
@@ -199,7 +200,7 @@ impl Writer<'_> {
         let now = time_text(at);
         self.insert_report(r, id, "SUBMITTED", actor, &now)?;
         self.record("REPORT_SUBMITTED", &now, actor, Some(&uuid_text(id)), None, None)?;
-        Ok(id)
+        Ok(ReportId(id))
     }
 
     /// Writes report `id` in `state` (SUBMITTED or DRAFT): its references
@@ -301,11 +302,12 @@ impl Writer<'_> {
     /// Rejects a submitted report, with the reason.
     pub fn reject(
         &mut self,
-        id: &str,
+        id: ReportId,
         reason: &str,
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        let id = &id.to_string();
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "a rejection needs a reason for the author"));
         }
@@ -321,13 +323,13 @@ impl Writer<'_> {
     /// writes only once the report has passed: refused, it writes nothing.
     pub fn approve(
         &mut self,
-        id: &str,
+        id: ReportId,
         actor: &str,
         at: OffsetDateTime,
         settings: &ApprovalSettings,
         expect_version: Option<i64>,
     ) -> Result<(), StoreError> {
-        let id = id.trim().to_string();
+        let id = id.to_string();
         let (r, state, org, version) = self.load(&id)?;
         // A stale read is named as such first: the officer decided on what they saw.
         if expect_version.is_some_and(|e| e != version) {
@@ -364,12 +366,12 @@ impl Writer<'_> {
     /// report changed the same hazard: unapprove that one first.
     pub fn unapprove(
         &mut self,
-        id: &str,
+        id: ReportId,
         reason: &str,
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        let id = id.trim().to_string();
+        let id = id.to_string();
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "an unapproval needs a reason"));
         }

@@ -88,13 +88,17 @@ impl Store {
     /// What approving a submitted report now would say: the problems that
     /// would refuse it (none: it would be approved). The same decision as
     /// [`Store::approve`], on a read transaction: no write lock, nothing written.
-    pub fn check_report(&mut self, id: &str, settings: &ApprovalSettings) -> Result<Vec<String>, StoreError> {
+    pub fn check_report(
+        &mut self,
+        id: safeground_core::ids::ReportId,
+        settings: &ApprovalSettings,
+    ) -> Result<Vec<String>, StoreError> {
         if self.districts.is_none() {
             self.districts = Some(self.district_shapes()?);
         }
         let districts = self.districts.as_deref().unwrap_or_default();
         let tx = self.conn.begin_read()?;
-        let id = id.trim();
+        let id = &id.to_string();
         let (r, state, org, _) = crate::reports::load(&tx, id)?;
         if state != ReportState::Submitted.code() {
             return Err(crate::reports::not_in_state(&tx, id, "SUBMITTED", None)?);

@@ -49,7 +49,7 @@ fn setup(path: &Path) {
     )
     .unwrap();
     let id = store.submit(&nts, "t", now()).unwrap();
-    store.approve(&id.to_string(), "t", now(), &ApprovalSettings::default(), None).unwrap();
+    store.approve(id, "t", now(), &ApprovalSettings::default(), None).unwrap();
 }
 
 /// A clearance report releasing the fan of the hazard between two angles
@@ -73,8 +73,8 @@ fn parallel_approvals_on_one_hazard_lose_nothing(target: &Path) {
     setup(&path);
     const N: usize = 8;
     let mut store = Store::open(&path).unwrap();
-    let ids: Vec<String> =
-        (0..N).map(|k| store.submit(&fan(k, N), "t", now()).unwrap().to_string()).collect();
+    let ids: Vec<safeground_core::ids::ReportId> =
+        (0..N).map(|k| store.submit(&fan(k, N), "t", now()).unwrap()).collect();
     let threads: Vec<_> = ids
         .iter()
         .cloned()
@@ -82,7 +82,7 @@ fn parallel_approvals_on_one_hazard_lose_nothing(target: &Path) {
             let path = path.clone();
             std::thread::spawn(move || {
                 let mut s = Store::open(&path).unwrap();
-                s.approve(&id, "officer", now(), &ApprovalSettings::default(), None)
+                s.approve(id, "officer", now(), &ApprovalSettings::default(), None)
             })
         })
         .collect();
@@ -103,15 +103,15 @@ fn the_same_ground_approved_twice_at_once_lands_once(target: &Path) {
     setup(&path);
     let mut store = Store::open(&path).unwrap();
     // Two reports of the same ground, and one report approved by two officers at once.
-    let a = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
-    let b = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
-    let results: Vec<Result<(), StoreError>> = [a.clone(), b, a]
+    let a = store.submit(&fan(0, 4), "t", now()).unwrap();
+    let b = store.submit(&fan(0, 4), "t", now()).unwrap();
+    let results: Vec<Result<(), StoreError>> = [a, b, a]
         .into_iter()
         .map(|id| {
             let path = path.clone();
             std::thread::spawn(move || {
                 let mut s = Store::open(&path).unwrap();
-                s.approve(&id, "officer", now(), &ApprovalSettings::default(), None)
+                s.approve(id, "officer", now(), &ApprovalSettings::default(), None)
             })
         })
         .collect::<Vec<_>>()
@@ -131,11 +131,11 @@ fn a_stale_version_is_refused_as_changed_since_read(target: &Path) {
     let path = target.to_path_buf();
     setup(&path);
     let mut store = Store::open(&path).unwrap();
-    let id = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
-    let (row, ..) = store.report(&id).unwrap();
-    store.reject(&id, "resubmit with the team named", "other officer", now()).unwrap();
+    let id = store.submit(&fan(0, 4), "t", now()).unwrap();
+    let (row, ..) = store.report(id).unwrap();
+    store.reject(id, "resubmit with the team named", "other officer", now()).unwrap();
     let err =
-        store.approve(&id, "officer", now(), &ApprovalSettings::default(), Some(row.version)).unwrap_err();
+        store.approve(id, "officer", now(), &ApprovalSettings::default(), Some(row.version)).unwrap_err();
     assert!(err.to_string().contains("changed since you read it"), "{err}");
 }
 
@@ -146,22 +146,21 @@ fn the_queue_check_waits_for_no_writer(target: &Path) {
     let path = target.to_path_buf();
     setup(&path);
     let mut store = Store::open(&path).unwrap();
-    let first = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
-    store.approve(&first, "officer", now(), &ApprovalSettings::default(), None).unwrap();
-    let again = store.submit(&fan(0, 4), "t", now()).unwrap().to_string();
-    let next = store.submit(&fan(1, 4), "t", now()).unwrap().to_string();
+    let first = store.submit(&fan(0, 4), "t", now()).unwrap();
+    store.approve(first, "officer", now(), &ApprovalSettings::default(), None).unwrap();
+    let again = store.submit(&fan(0, 4), "t", now()).unwrap();
+    let next = store.submit(&fan(1, 4), "t", now()).unwrap();
     let history = store.hazard_history("H-1").unwrap();
     let mut writer = Store::open(&path).unwrap();
     let (said, heard) = std::sync::mpsc::channel();
     writer
         .write(|_| {
             let path = path.clone();
-            let (again, next) = (again.clone(), next.clone());
             let said = said.clone();
             std::thread::spawn(move || {
                 let mut s = Store::open(&path).unwrap();
                 let settings = ApprovalSettings::default();
-                let _ = said.send((s.check_report(&again, &settings), s.check_report(&next, &settings)));
+                let _ = said.send((s.check_report(again, &settings), s.check_report(next, &settings)));
             });
             let answer = heard.recv_timeout(std::time::Duration::from_secs(30));
             let (again, next) =
@@ -173,7 +172,7 @@ fn the_queue_check_waits_for_no_writer(target: &Path) {
             Ok(())
         })
         .unwrap();
-    let (row, ..) = store.report(&next).unwrap();
+    let (row, ..) = store.report(next).unwrap();
     assert_eq!(row.state, ReportState::Submitted, "the check approved nothing");
     assert_eq!(store.hazard_history("H-1").unwrap(), history, "the check wrote nothing");
 }

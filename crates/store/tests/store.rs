@@ -84,8 +84,7 @@ fn an_invalid_polygon_is_refused_with_its_location() {
     reference(&mut store);
     let bowtie = serde_json::json!({"type": "Polygon", "coordinates": [[[46.9, 39.9], [46.91, 39.91], [46.91, 39.9], [46.9, 39.91], [46.9, 39.9]]]});
     let id = store.submit(&nts("AZ-AM-000002", bowtie), "tester", now()).unwrap();
-    let err =
-        store.approve(&id.to_string(), "officer", now(), &ApprovalSettings::default(), None).unwrap_err();
+    let err = store.approve(id, "officer", now(), &ApprovalSettings::default(), None).unwrap_err();
     assert!(matches!(err, StoreError::Refused { .. }), "{err}");
     assert!(err.to_string().contains("the new hazard's polygon: polygon 1, the outline, point 1"), "{err}");
     assert!(err.to_string().contains("crosses itself"), "{err}");
@@ -104,7 +103,7 @@ fn approval_records_the_hazard_with_its_first_version() {
     let mut store = Store::create(&path).unwrap();
     reference(&mut store);
     let id = store.submit(&nts("AZ-AM-000001", square_json(46.9, 39.9, 0.01)), "tester", now()).unwrap();
-    store.approve(&id.to_string(), "officer", now(), &ApprovalSettings::default(), None).unwrap();
+    store.approve(id, "officer", now(), &ApprovalSettings::default(), None).unwrap();
     drop(store);
     let store = Store::open(&path).unwrap();
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
@@ -116,7 +115,7 @@ fn approval_records_the_hazard_with_its_first_version() {
     assert_eq!(h[0].actor.as_deref(), Some("officer"));
     // Approving twice is refused, naming who did it first.
     let mut store = Store::open(&path).unwrap();
-    let err = store.approve(&id.to_string(), "other", now(), &ApprovalSettings::default(), None).unwrap_err();
+    let err = store.approve(id, "other", now(), &ApprovalSettings::default(), None).unwrap_err();
     assert!(
         err.to_string().contains("it is APPROVED, not SUBMITTED (by officer at 2024-06-01T12:00:00Z)"),
         "{err}"
@@ -139,6 +138,6 @@ fn a_schema_1_register_is_migrated_in_place() {
     assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
     reference(&mut store);
     let id = store.submit(&nts("AZ-AM-000001", square_json(46.9, 39.9, 0.01)), "tester", now()).unwrap();
-    store.approve(&id.to_string(), "officer", now(), &ApprovalSettings::default(), None).unwrap();
+    store.approve(id, "officer", now(), &ApprovalSettings::default(), None).unwrap();
     assert_eq!(store.hazards(&HazardFilter::default()).unwrap().len(), 1);
 }
