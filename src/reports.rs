@@ -252,7 +252,7 @@ pub fn task(db: &Path, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
     let t = safeground_core::model::Task {
         id: uuid::Uuid::new_v4(),
         code: code.clone(),
-        hazard_id: uuid::Uuid::parse_str(&detail.hazard.id)?,
+        hazard_id: detail.hazard.id.0,
         organisation_id: org,
         activity: activity
             .parse()
@@ -297,7 +297,7 @@ pub fn history(db: &Path, key: &str, json: bool) -> Result<()> {
                 v.area_m2.recorded,
                 v.area_m2.remaining,
                 v.report_type.as_deref().unwrap_or("-"),
-                v.report_id.as_deref().unwrap_or("-"),
+                v.report_id.map_or_else(|| "-".to_string(), |r| r.to_string()),
                 v.actor.as_deref().unwrap_or("-"),
             );
         }

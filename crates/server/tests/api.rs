@@ -289,11 +289,13 @@ async fn hazard_lists_are_filtered_and_paged_as_the_whole_list_says() {
             "from=2022-03-01&to=2023-12-31".into(),
             Box::new(|h| h.recorded_on.as_str() >= "2022-03-01" && h.recorded_on.as_str() <= "2023-12-31"),
         ),
-        ("bbox=46.6,39.6,47.0,39.9".into(), Box::new(|h| meets(&h.id, [46.6, 39.6, 47.0, 39.9]))),
+        ("bbox=46.6,39.6,47.0,39.9".into(), Box::new(|h| meets(&h.id.to_string(), [46.6, 39.6, 47.0, 39.9]))),
         (
             "bbox=46.6,39.6,47.0,39.9&status=WORKED_ON&district=Agdam".into(),
             Box::new(move |h| {
-                meets(&h.id, [46.6, 39.6, 47.0, 39.9]) && h.status == "WORKED_ON" && h.district == "Ağdam"
+                meets(&h.id.to_string(), [46.6, 39.6, 47.0, 39.9])
+                    && h.status == "WORKED_ON"
+                    && h.district == "Ağdam"
             }),
         ),
     ];
@@ -313,7 +315,10 @@ async fn hazard_lists_are_filtered_and_paged_as_the_whole_list_says() {
         }
         assert_eq!(got, expected, "{query}");
     }
-    assert!(all.iter().any(|h| !meets(&h.id, [46.6, 39.6, 47.0, 39.9])), "the box leaves some out");
+    assert!(
+        all.iter().any(|h| !meets(&h.id.to_string(), [46.6, 39.6, 47.0, 39.9])),
+        "the box leaves some out"
+    );
 }
 
 #[tokio::test]

@@ -3,7 +3,7 @@
 
 use crate::db::{OptionalExtension, Row};
 use crate::geometry::read_multipolygon;
-use crate::reports::{ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
+use crate::reports::{stored_id, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 use crate::{Store, StoreError};
 use geo::{Contains, Point};
 use rusqlite::params;
@@ -36,14 +36,6 @@ fn report_row(r: &Row<'_>) -> Result<ReportRow, StoreError> {
         decided_by: r.get(11)?,
         reason: r.get(12)?,
         version: r.get(13)?,
-    })
-}
-
-/// A report id as the register holds it.
-fn stored_id(text: String) -> Result<ReportId, StoreError> {
-    text.parse().map_err(|e: safeground_core::ids::IdError| StoreError::Invalid {
-        record: "stored report".into(),
-        problem: e.to_string(),
     })
 }
 
@@ -196,7 +188,7 @@ impl Store {
                 at: r.get(1)?,
                 actor: r.get(2)?,
                 kind: r.get(3)?,
-                report_id: r.get(4)?,
+                report_id: r.get::<Option<String>>(4)?.map(stored_id).transpose()?,
                 reason: r.get(5)?,
             })
         })?;
@@ -233,7 +225,7 @@ impl Store {
                     cleared: r.get(8)?,
                     remaining: r.get(9)?,
                 },
-                report_id: r.get(10)?,
+                report_id: r.get::<Option<String>>(10)?.map(stored_id).transpose()?,
                 report_type: r.get(11)?,
                 actor: r.get(12)?,
                 event: r.get(13)?,

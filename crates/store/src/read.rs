@@ -2,10 +2,12 @@
 
 use crate::db::Row;
 use crate::geometry::{read_multipolygon, read_point};
+use crate::reports::stored_id;
 use crate::{Store, StoreError};
 use rusqlite::params;
 use safeground_core::accounting::ReleaseFigures;
 use safeground_core::codes::{EoCategory, HazardStatus, VictimOutcome};
+use safeground_core::ids::{HazardId, ReportId};
 use safeground_core::model::Reach;
 use safeground_core::summary::{Summary, SummaryBuilder};
 use serde::Serialize;
@@ -45,7 +47,7 @@ impl Paging {
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct HazardRow {
-    pub id: String,
+    pub id: HazardId,
     pub code: String,
     pub name: String,
     pub kind: String,
@@ -71,7 +73,7 @@ pub struct ReleasedRow {
     pub method: Option<String>,
     pub organisation: String,
     pub activity_id: String,
-    pub report_id: Option<String>,
+    pub report_id: Option<ReportId>,
     /// When the ground was re-opened (failed QC) or withdrawn (unapproval).
     pub revoked_at: Option<String>,
 }
@@ -99,7 +101,7 @@ pub struct EvidenceRow {
 
 fn hazard_row(r: &Row<'_>) -> Result<HazardRow, StoreError> {
     Ok(HazardRow {
-        id: r.get(0)?,
+        id: stored_id(r.get(0)?)?,
         code: r.get(1)?,
         name: r.get(2)?,
         kind: r.get(3)?,
@@ -266,19 +268,20 @@ impl Store {
             .next()
             .map(|(_, h)| h)
             .ok_or_else(|| StoreError::Unknown { what: "hazard", key: key.to_string() })?;
+        let id = hazard.id.to_string();
         let evidence = self
             .conn
             .prepare_cached(
                 "SELECT source, confidence, description FROM hazard_evidence WHERE hazard_id = ?1 ORDER BY fid",
             )?
-            .query_map([&hazard.id], |r| {
+            .query_map([&id], |r| {
                 Ok(EvidenceRow { source: r.get(0)?, confidence: r.get(1)?, description: r.get(2)? })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let released = self
             .conn
             .prepare_cached(include_str!("../sql/hazard_released.sql"))?
-            .query_map([&hazard.id], |r| {
+            .query_map([&id], |r| {
                 Ok(ReleasedRow {
                     id: r.get(0)?,
                     outcome: r.get(1)?,
@@ -288,18 +291,18 @@ impl Store {
                     method: r.get(5)?,
                     organisation: r.get(6)?,
                     activity_id: r.get(7)?,
-                    report_id: r.get(8)?,
+                    report_id: r.get::<Option<String>>(8)?.map(stored_id).transpose()?,
                     revoked_at: r.get(9)?,
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
         let eo_finds: i64 = self.conn.query_row(
             "SELECT coalesce(sum(quantity), 0) FROM eo_finds WHERE hazard_id = ?1",
-            [&hazard.id],
+            [&id],
             |r| r.get(0),
         )?;
         let blob: Vec<u8> =
-            self.conn.query_row("SELECT geom FROM hazards WHERE id = ?1", [&hazard.id], |r| r.get(0))?;
+            self.conn.query_row("SELECT geom FROM hazards WHERE id = ?1", [&id], |r| r.get(0))?;
         let mp = read_multipolygon(&blob, &format!("hazard {}", hazard.code))?;
         let geometry = serde_json::json!({
             "type": "MultiPolygon",

@@ -75,7 +75,7 @@ pub struct EventRow {
     pub at: String,
     pub actor: String,
     pub kind: String,
-    pub report_id: Option<String>,
+    pub report_id: Option<ReportId>,
     pub reason: Option<String>,
 }
 
@@ -89,7 +89,7 @@ pub struct HazardVersion {
     pub status: String,
     pub kind: String,
     pub area_m2: safeground_core::accounting::ReleaseFigures,
-    pub report_id: Option<String>,
+    pub report_id: Option<ReportId>,
     pub report_type: Option<String>,
     pub actor: Option<String>,
     pub event: Option<String>,
@@ -537,6 +537,16 @@ fn by_at(by: Option<String>, when: Option<String>) -> String {
         (Some(b), Some(w)) => format!(" (by {b} at {w})"),
         _ => String::new(),
     }
+}
+
+/// An id as the register holds it (a report's, a hazard's).
+pub(crate) fn stored_id<T: std::str::FromStr<Err = safeground_core::ids::IdError>>(
+    text: String,
+) -> Result<T, StoreError> {
+    text.parse().map_err(|e: safeground_core::ids::IdError| StoreError::Invalid {
+        record: format!("stored {}", e.what),
+        problem: e.to_string(),
+    })
 }
 
 pub(crate) fn parse_uuid(s: &str) -> Result<Uuid, StoreError> {

@@ -111,7 +111,7 @@ fn approval_records_the_hazard_with_its_first_version() {
     assert_eq!(row.version, 1);
     let h = store.hazard_history("AZ-AM-000001").unwrap();
     assert_eq!(h.len(), 1);
-    assert_eq!(h[0].report_id.as_deref(), Some(id.to_string().as_str()));
+    assert_eq!(h[0].report_id, Some(id));
     assert_eq!(h[0].actor.as_deref(), Some("officer"));
     // Approving twice is refused, naming who did it first.
     let mut store = Store::open(&path).unwrap();
