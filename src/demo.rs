@@ -7,6 +7,7 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use safeground_core::access::Role;
 use safeground_demo::{Places, Scale};
+use safeground_store::Location;
 use safeground_store::{NewUser, Store, UserChange};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
@@ -57,10 +58,13 @@ fn companion(path: &Path, suffix: &str) -> PathBuf {
     PathBuf::from(s)
 }
 
-pub fn run(db: &Path, who: &crate::auth::Credentials, args: &DemoArgs) -> Result<()> {
-    let postgres = safeground_store::is_postgres_url(db);
+pub fn run(db: &Location, who: &crate::auth::Credentials, args: &DemoArgs) -> Result<()> {
+    let postgres = db.is_postgres();
     // A PostgreSQL database holds a register once its schema is there.
-    let exists = if postgres { Store::open(db).is_ok() } else { db.exists() };
+    let exists = match db.file() {
+        None => Store::open(db).is_ok(),
+        Some(file) => file.exists(),
+    };
     if exists && postgres && args.force {
         bail!(
             "{} already holds a register; --force does not drop a PostgreSQL database: drop and create it \
@@ -70,12 +74,9 @@ pub fn run(db: &Path, who: &crate::auth::Credentials, args: &DemoArgs) -> Result
     }
     if exists && !args.force {
         if args.no_serve {
-            bail!(
-                "{} already exists; pass --force to replace it with a new demo, or choose another --db",
-                db.display()
-            );
+            bail!("{db} already exists; pass --force to replace it with a new demo, or choose another --db",);
         }
-        println!("Using the register already at {} (pass --force to build a new demo).", db.display());
+        println!("Using the register already at {db} (pass --force to build a new demo).");
     } else {
         build_demo(db, args)?;
     }
@@ -97,7 +98,7 @@ const DEMO_ACCOUNTS: &[(&str, Role, bool)] = &[
     ("viewer", Role::Viewer, false),
 ];
 
-fn demo_accounts(db: &Path, who: &crate::auth::Credentials) -> Result<()> {
+fn demo_accounts(db: &Location, who: &crate::auth::Credentials) -> Result<()> {
     let mut store = Store::open(db)?;
     let fresh = !store.has_accounts()?;
     let existing: Vec<String> = store.users()?.into_iter().map(|u| u.name).collect();
@@ -133,10 +134,10 @@ fn demo_accounts(db: &Path, who: &crate::auth::Credentials) -> Result<()> {
     Ok(())
 }
 
-fn build_demo(db: &Path, args: &DemoArgs) -> Result<()> {
+fn build_demo(db: &Location, args: &DemoArgs) -> Result<()> {
     let started = Instant::now();
     let places = Places::load()?;
-    if safeground_store::is_postgres_url(db) {
+    let Some(file) = db.file() else {
         // Built in a GeoPackage of its own, then copied in by COPY: the bulk
         // path, and the same register byte for byte as on a field laptop.
         let dir = tempfile::tempdir().context("a temporary directory for building the demo")?;
@@ -145,8 +146,8 @@ fn build_demo(db: &Path, args: &DemoArgs) -> Result<()> {
         let store = Store::open(&tmp)?;
         store.migrate_to(db, &mut |_, _, _| {})?;
         return report_built(db, started, args, &counts);
-    }
-    let tmp = companion(db, &format!(".building-{}", std::process::id()));
+    };
+    let tmp = companion(file, &format!(".building-{}", std::process::id()));
     remove_db(&tmp)?;
     let result = build(&tmp, &places, args);
     let counts = match result {
@@ -156,13 +157,13 @@ fn build_demo(db: &Path, args: &DemoArgs) -> Result<()> {
             return Err(e);
         }
     };
-    remove_db(db)?;
-    std::fs::rename(&tmp, db).with_context(|| format!("moving the finished demo to {}", db.display()))?;
+    remove_db(file)?;
+    std::fs::rename(&tmp, file).with_context(|| format!("moving the finished demo to {db}"))?;
     report_built(db, started, args, &counts)
 }
 
 fn report_built(
-    db: &Path,
+    db: &Location,
     started: Instant,
     args: &DemoArgs,
     counts: &safeground_demo::DemoCounts,

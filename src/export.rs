@@ -7,6 +7,7 @@ use safeground_formats::csv_out::CsvLayerWriter;
 use safeground_formats::geojson_out::GeoJsonWriter;
 use safeground_formats::kml_out::KmlWriter;
 use safeground_formats::xlsx_out::Shape;
+use safeground_store::Location;
 use safeground_store::{Feature, Layer, Store};
 use std::io::BufWriter;
 use std::path::{Path, PathBuf};
@@ -87,7 +88,7 @@ fn points(layer: Layer) -> bool {
     matches!(layer, Layer::EoFinds | Layer::Accidents | Layer::EoreSessions | Layer::Settlements)
 }
 
-pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
+pub fn run(db: &Location, a: &ExportArgs) -> Result<()> {
     if a.hxl && a.format != Format::Csv {
         bail!("--hxl adds a row to CSV; it has no meaning for {:?}", a.format);
     }
@@ -197,7 +198,7 @@ pub fn run(db: &Path, a: &ExportArgs) -> Result<()> {
 /// Where the export is written until it is complete: beside OUT (or, for
 /// standard output, in the temporary directory). Refuses OUT when it is the
 /// register itself, or exists and `--force` was not given.
-fn part_file(db: &Path, a: &ExportArgs) -> Result<PathBuf> {
+fn part_file(db: &Location, a: &ExportArgs) -> Result<PathBuf> {
     let tmp = if a.out.as_os_str() == "-" {
         std::env::temp_dir().join(format!("safeground-export-{}.part", std::process::id()))
     } else {

@@ -11,9 +11,10 @@ use safeground_core::coords::{
 use safeground_core::proximity;
 use safeground_core::traverse::{self, Settings};
 use safeground_core::validate::{self, Rules};
+use safeground_store::Location;
 use safeground_store::Store;
 use serde_json::{json, Value};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 /// The notations `coords --to` writes.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -45,7 +46,7 @@ pub struct CoordsArgs {
 
 /// The programme's country for the boundary and swap checks: the register's
 /// districts, when there is a register with districts at --db.
-fn boundary(db: &Path) -> Option<Boundary> {
+fn boundary(db: &Location) -> Option<Boundary> {
     let store = Store::open(db).ok()?;
     let country = store.country().ok()?;
     (!country.0.is_empty()).then(|| Boundary::new("the register's districts", country))
@@ -78,7 +79,7 @@ fn write(p: &Parsed, to: To, precision: Option<u8>) -> Result<String> {
     })
 }
 
-pub fn coords(db: &Path, args: &CoordsArgs) -> Result<()> {
+pub fn coords(db: &Location, args: &CoordsArgs) -> Result<()> {
     let mut inputs: Vec<String> = args.positions.clone();
     if let Some(f) = &args.file {
         let text = if f.as_os_str() == "-" {
@@ -221,7 +222,7 @@ pub struct CheckArgs {
     json: bool,
 }
 
-pub fn check_file(db: &Path, args: &CheckArgs) -> Result<()> {
+pub fn check_file(db: &Location, args: &CheckArgs) -> Result<()> {
     let name = args.file.display().to_string();
     let text = std::fs::read_to_string(&args.file).with_context(|| format!("reading {name}"))?;
     let features = safeground_formats::geojson::read_polygons(&text).with_context(|| name.clone())?;
@@ -281,7 +282,7 @@ pub fn check_file(db: &Path, args: &CheckArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn overlaps(db: &Path, json_out: bool) -> Result<()> {
+pub fn overlaps(db: &Location, json_out: bool) -> Result<()> {
     let store = Store::open(db)?;
     let shapes = store.hazard_shapes()?;
     let polys: Vec<MultiPolygon<f64>> = shapes.iter().map(|s| s.geometry.clone()).collect();
@@ -332,7 +333,7 @@ pub struct NearArgs {
     json: bool,
 }
 
-pub fn near(db: &Path, args: &NearArgs) -> Result<()> {
+pub fn near(db: &Location, args: &NearArgs) -> Result<()> {
     if !args.settlements && args.points.is_empty() {
         bail!("name what to measure from: --settlements, or --point POSITION (repeatable)");
     }

@@ -22,6 +22,7 @@ use safeground_formats::geojson_out;
 use safeground_formats::kml_in::read_kml;
 use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
 use safeground_formats::xlsx_in::XlsxLayerReader;
+use safeground_store::Location;
 use safeground_store::{
     ApprovalSettings, GpkgReader, ImportBatches, ItemOutcome, Layer, Store, StoreError, Writer,
 };
@@ -316,7 +317,7 @@ fn feature_of_gpkg(fields: &[(String, Value)], geometry: Option<&geo::Geometry<f
     json!({"type": "Feature", "properties": props, "geometry": geometry.map(geojson_out::geometry)})
 }
 
-pub fn run(db: &Path, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<()> {
+pub fn run(db: &Location, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<()> {
     let format = format_of(a)?;
     let srs = a.srs.as_deref().map(Crs::parse).transpose().context("--srs")?;
     if srs.is_some() && matches!(format, InFormat::Gpkg | InFormat::Kml) {

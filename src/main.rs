@@ -18,6 +18,7 @@ mod users;
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use safeground_core::codes::HazardStatus;
+use safeground_store::Location;
 use safeground_store::{HazardFilter, Store};
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
@@ -38,7 +39,7 @@ struct Cli {
         default_value = "safeground.gpkg",
         value_name = "PATH|URL"
     )]
-    db: PathBuf,
+    db: Location,
 
     /// Who is acting on a register without accounts, recorded in the history.
     #[arg(long, global = true, env = "SAFEGROUND_ACTOR", default_value = "cli")]
@@ -208,10 +209,8 @@ fn main() -> ExitCode {
 /// (`-wal`, `-shm`, `-journal`): compared by device and inode, with `stat`
 /// only — opening and closing a descriptor of the register would drop the
 /// locks SQLite holds on it in this process.
-pub fn is_register(db: &Path, path: &Path) -> bool {
-    if safeground_store::is_postgres_url(db) {
-        return false;
-    }
+pub fn is_register(db: &Location, path: &Path) -> bool {
+    let Some(db) = db.file() else { return false };
     let Ok(target) = std::fs::metadata(path) else { return false };
     ["", "-wal", "-shm", "-journal"].iter().any(|suffix| {
         let mut p = db.as_os_str().to_owned();
@@ -242,7 +241,7 @@ pub fn create_private(path: &Path) -> Result<std::fs::File> {
     options.open(path).with_context(|| format!("creating {}", path.display()))
 }
 
-fn open(db: &Path) -> Result<Store> {
+fn open(db: &Location) -> Result<Store> {
     Ok(Store::open(db)?)
 }
 

@@ -4,22 +4,22 @@
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use safeground_core::access::{Action, Scope};
+use safeground_store::Location;
 use safeground_store::Store;
 use std::io::IsTerminal;
-use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Args)]
 pub struct MigrateArgs {
     /// The new register: a GeoPackage file that does not exist yet, or an
     /// empty PostgreSQL database (postgres://USER@HOST:PORT/DATABASE).
     #[arg(long, value_name = "PATH|URL")]
-    pub to: PathBuf,
+    pub to: Location,
     /// Print the per-table counts and checksums as one JSON object.
     #[arg(long)]
     pub json: bool,
 }
 
-pub fn run(db: &Path, who: &crate::auth::Credentials, args: &MigrateArgs) -> Result<()> {
+pub fn run(db: &Location, who: &crate::auth::Credentials, args: &MigrateArgs) -> Result<()> {
     let store = Store::open(db)?;
     // Everything is copied, victims' personal data and accounts included.
     let p = who.principal(&store)?;

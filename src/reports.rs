@@ -6,8 +6,9 @@ use clap::{Args, Subcommand};
 use safeground_core::access::{Action, Scope};
 use safeground_core::ids::ReportId;
 use safeground_core::report;
+use safeground_store::Location;
 use safeground_store::{ApprovalSettings, Store};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use time::OffsetDateTime;
 
 #[derive(Debug, Subcommand)]
@@ -68,7 +69,7 @@ pub struct ApproveArgs {
     expect_version: Option<i64>,
 }
 
-pub fn run(db: &Path, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
+pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> {
     let now = OffsetDateTime::now_utc();
     // Who acts, for the commands that write.
     let acting = |store: &Store, action: Action| -> Result<String> {
@@ -236,7 +237,7 @@ pub enum TaskCommand {
     },
 }
 
-pub fn task(db: &Path, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
+pub fn task(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
     let TaskCommand::Issue { hazard, organisation, activity, priority, code, issued, due } = cmd;
     let mut store = Store::open(db)?;
     let p = who.principal(&store)?;
@@ -280,7 +281,7 @@ pub fn task(db: &Path, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
     Ok(())
 }
 
-pub fn history(db: &Path, key: &str, json: bool) -> Result<()> {
+pub fn history(db: &Location, key: &str, json: bool) -> Result<()> {
     let store = Store::open(db)?;
     let versions = store.hazard_history(key)?;
     if json {
@@ -305,7 +306,7 @@ pub fn history(db: &Path, key: &str, json: bool) -> Result<()> {
     Ok(())
 }
 
-pub fn trace(db: &Path, position: &str, json: bool) -> Result<()> {
+pub fn trace(db: &Location, position: &str, json: bool) -> Result<()> {
     let p = safeground_core::coords::parse_position(position)
         .with_context(|| format!("position '{position}'"))?;
     let store = Store::open(db)?;

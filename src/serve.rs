@@ -3,8 +3,8 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use safeground_server::{app, AppState, Hosts, Limits, Mode};
+use safeground_store::Location;
 use std::net::{IpAddr, SocketAddr};
-use std::path::Path;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -56,7 +56,7 @@ impl ServeArgs {
 }
 
 /// Serves the register at `db` as `a` says until Ctrl-C.
-pub fn run(db: &Path, actor: &str, a: &ServeArgs) -> Result<()> {
+pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     // Opening it here makes a wrong path or a file that is not ours fail now, not on the first request.
     let mut state = AppState::new(db, actor)?;
     let accounts = matches!(state.mode, Mode::Accounts);
@@ -88,7 +88,7 @@ pub fn run(db: &Path, actor: &str, a: &ServeArgs) -> Result<()> {
         println!(
             "Serving {} at http://{shown}/ — the map, dashboard, approval queue and survey form; \
              the API is described at http://{shown}/api/openapi.json. Ctrl-C stops.",
-            db.display(),
+            db,
         );
         if accounts {
             println!("Accounts are on: sign in with yours (added with `safeground user add`).");

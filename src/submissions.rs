@@ -6,8 +6,9 @@ use clap::Args;
 use safeground_core::report;
 use safeground_formats::kobo::{self, Format};
 use safeground_formats::xlsform::FormKind;
+use safeground_store::Location;
 use safeground_store::{DraftOutcome, Store, StoreError};
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use time::OffsetDateTime;
 
 #[derive(Debug, Args)]
@@ -39,7 +40,7 @@ fn reasons(e: &kobo::RowError) -> String {
     e.problems.iter().map(|p| p.to_string()).collect::<Vec<_>>().join("; ")
 }
 
-pub fn import(db: &Path, actor: &str, args: &ImportArgs) -> Result<()> {
+pub fn import(db: &Location, actor: &str, args: &ImportArgs) -> Result<()> {
     let name = args.file.display().to_string();
     let input = std::fs::File::open(&args.file).with_context(|| format!("reading {name}"))?;
     let export = kobo::read(&name, std::io::BufReader::new(input), args.form, args.organisation.as_deref())?;
@@ -146,7 +147,7 @@ pub fn import(db: &Path, actor: &str, args: &ImportArgs) -> Result<()> {
     Ok(())
 }
 
-pub fn submit_draft(db: &Path, actor: &str, id: safeground_core::ids::ReportId) -> Result<()> {
+pub fn submit_draft(db: &Location, actor: &str, id: safeground_core::ids::ReportId) -> Result<()> {
     Store::open(db)?.submit_draft(id, actor, OffsetDateTime::now_utc())?;
     println!("submitted {id}");
     Ok(())

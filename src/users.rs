@@ -4,9 +4,9 @@ use crate::auth::{authorize, Credentials};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use safeground_core::access::{Action, Role, Scope};
+use safeground_store::Location;
 use safeground_store::{generate_password, NewUser, Store, UserChange};
 use std::io::Read;
-use std::path::Path;
 use time::OffsetDateTime;
 
 #[derive(Debug, Subcommand)]
@@ -106,7 +106,7 @@ pub fn add(store: &mut Store, u: &NewUser, from_stdin: bool, actor: &str) -> Res
     Ok(())
 }
 
-pub fn run(db: &Path, who: &Credentials, cmd: &UserCommand) -> Result<()> {
+pub fn run(db: &Location, who: &Credentials, cmd: &UserCommand) -> Result<()> {
     let mut store = Store::open(db)?;
     let p = who.principal(&store)?;
     let now = OffsetDateTime::now_utc();
@@ -202,7 +202,7 @@ pub enum AuditCommand {
     },
 }
 
-pub fn audit(db: &Path, cmd: &AuditCommand) -> Result<()> {
+pub fn audit(db: &Location, cmd: &AuditCommand) -> Result<()> {
     let AuditCommand::Verify { json, expect_head } = cmd;
     let store = Store::open(db)?;
     let started = std::time::Instant::now();

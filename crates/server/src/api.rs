@@ -34,7 +34,7 @@ pub(crate) async fn with_store<T: Send + 'static>(
     let db = state.db.clone();
     let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = pool.take(db.as_path())?;
+        let mut store = pool.take(&db)?;
         let out = f(&mut store);
         if out.is_ok() {
             pool.give_back(store);

@@ -20,7 +20,7 @@ pub use limits::Limits;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use std::path::PathBuf;
+use safeground_store::Location;
 use std::sync::Arc;
 use utoipa::OpenApi;
 use utoipa_axum::router::OpenApiRouter;
@@ -30,7 +30,7 @@ use utoipa_axum::routes;
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The register.
-    pub db: Arc<PathBuf>,
+    pub db: Arc<Location>,
     /// One person's register (no accounts), or accounts with logins.
     pub mode: Mode,
     /// Signed-in sessions and failed logins.
@@ -67,7 +67,7 @@ impl StorePool {
     /// another program may have changed it), or a new connection.
     pub(crate) fn take(
         &self,
-        db: &std::path::Path,
+        db: &Location,
     ) -> Result<safeground_store::Store, safeground_store::StoreError> {
         let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
         match idle {
@@ -103,7 +103,7 @@ pub(crate) const TILE_CACHE_BYTES: usize = 64 << 20;
 impl AppState {
     /// The state over the register at `db`: with accounts if it has any;
     /// otherwise one person's, `actor` in the history.
-    pub fn new(db: impl Into<PathBuf>, actor: &str) -> Result<Self, safeground_store::StoreError> {
+    pub fn new(db: impl Into<Location>, actor: &str) -> Result<Self, safeground_store::StoreError> {
         let db = db.into();
         let mode = if safeground_store::Store::open(&db)?.has_accounts()? {
             Mode::Accounts

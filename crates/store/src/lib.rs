@@ -26,6 +26,7 @@ mod gpkg_in;
 mod gpkg_out;
 mod history;
 mod import;
+mod location;
 mod migrate;
 mod open;
 mod read;
@@ -43,6 +44,7 @@ pub use export::{Feature, Layer};
 pub use gpkg_in::{GpkgFeature, GpkgReader};
 pub use gpkg_out::GpkgLayerWriter;
 pub use import::{ImportBatches, ItemOutcome};
+pub use location::{Location, PgUrl};
 pub use migrate::{Migration, TableCopy};
 pub use open::{is_postgres_url, SCHEMA_VERSION};
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, Paging, ReleasedRow};
@@ -61,9 +63,9 @@ pub struct Store {
     conn: Db,
     /// The file, or the PostgreSQL URL (without its password).
     path: PathBuf,
-    /// What was opened (a PostgreSQL URL with its password): to open more
-    /// connections for work spread over several (`audit`).
-    target: PathBuf,
+    /// What was opened (a PostgreSQL URL keeps its password inside
+    /// [`PgUrl`]): to open more connections for work spread over several (`audit`).
+    target: Location,
     /// The districts' boundaries, read once: approvals place points in them.
     districts: Option<Vec<write::DistrictShape>>,
 }

@@ -10,10 +10,10 @@
 //! source's: a single value that differs, and nothing is committed.
 
 use crate::db::{Db, OptionalExtension, Row};
+use crate::Location;
 use crate::{Store, StoreError};
 use rusqlite::types::Value;
 use sha2::{Digest, Sha256};
-use std::path::Path;
 
 /// The tables a register holds, with the key they are copied and checked in.
 /// The GeoPackage's own tables (reference systems, geometry columns,
@@ -79,16 +79,15 @@ impl Store {
     /// `progress(table, rows copied, rows in all)` as it goes.
     pub fn migrate_to(
         &self,
-        target: &Path,
+        target: &Location,
         progress: &mut dyn FnMut(&str, u64, u64),
     ) -> Result<Migration, StoreError> {
-        let created_file = !crate::open::is_postgres_url(target);
         let mut out = Store::create(target)?;
         let result = self.copy_into(&mut out, progress);
-        if result.is_err() && created_file {
+        if let (Err(_), Some(file)) = (&result, target.file()) {
             drop(out);
             for suffix in ["", "-wal", "-shm"] {
-                let mut p = target.as_os_str().to_owned();
+                let mut p = file.as_os_str().to_owned();
                 p.push(suffix);
                 let _ = std::fs::remove_file(p);
             }

@@ -1,6 +1,7 @@
 //! Creating, opening and migrating a register file.
 
 use crate::db::{Db, OptionalExtension, Pg};
+use crate::location::{Location, PgUrl};
 
 use crate::{Dialect, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
@@ -40,16 +41,17 @@ const POSTGIS_MIN_MAJOR: i64 = 3;
 
 /// Whether `--db` names a PostgreSQL database rather than a file.
 pub fn is_postgres_url(target: &Path) -> bool {
-    target.to_str().is_some_and(|s| s.starts_with("postgres://") || s.starts_with("postgresql://"))
+    Location::from(target).is_postgres()
 }
 
 impl Store {
     /// Creates a new, empty register at `path`. Refuses to touch an existing file.
-    pub fn create(path: impl AsRef<Path>) -> Result<Store, StoreError> {
-        let path = path.as_ref();
-        if is_postgres_url(path) {
-            return Store::create_postgres(path);
-        }
+    pub fn create(at: impl Into<Location>) -> Result<Store, StoreError> {
+        let path = match at.into() {
+            Location::Postgres(url) => return Store::create_postgres(&url),
+            Location::File(path) => path,
+        };
+        let path = path.as_path();
         create_private(path)?;
         let conn = Connection::open_with_flags(
             path,
@@ -63,7 +65,7 @@ impl Store {
         let mut store = Store {
             conn: Db::Sqlite(conn),
             path: path.to_path_buf(),
-            target: path.to_path_buf(),
+            target: Location::File(path.to_path_buf()),
             districts: None,
         };
         store.configure()?;
@@ -72,12 +74,12 @@ impl Store {
     }
 
     /// Opens an existing register, upgrading an older schema in one transaction.
-    pub fn open(path: impl AsRef<Path>) -> Result<Store, StoreError> {
-        let path = path.as_ref();
-        if is_postgres_url(path) {
-            return Store::open_postgres(path);
-        }
-        let path_buf = path.to_path_buf();
+    pub fn open(at: impl Into<Location>) -> Result<Store, StoreError> {
+        let path_buf = match at.into() {
+            Location::Postgres(url) => return Store::open_postgres(&url),
+            Location::File(path) => path,
+        };
+        let path = path_buf.as_path();
         check_header(path)?;
         let conn = Connection::open_with_flags(
             path,
@@ -85,8 +87,12 @@ impl Store {
         )
         .map_err(|e| classify(&path_buf, e))?;
         let version = inspect(&conn, &path_buf)?;
-        let mut store =
-            Store { conn: Db::Sqlite(conn), target: path_buf.clone(), path: path_buf, districts: None };
+        let mut store = Store {
+            conn: Db::Sqlite(conn),
+            target: Location::File(path_buf.clone()),
+            path: path_buf,
+            districts: None,
+        };
         store.configure()?;
         store.migrate(version)?;
         Ok(store)
@@ -97,9 +103,9 @@ impl Store {
     /// data: victims' names or accounts' password hashes. `None` for a
     /// private file, a register without personal data, or PostgreSQL; the
     /// register is opened only when its mode lets others read it.
-    pub fn exposure(path: &Path) -> Result<Option<String>, StoreError> {
+    pub fn exposure(at: &Location) -> Result<Option<String>, StoreError> {
         #[cfg(unix)]
-        if !is_postgres_url(path) {
+        if let Some(path) = at.file() {
             use std::os::unix::fs::PermissionsExt;
             let Ok(meta) = std::fs::metadata(path) else { return Ok(None) };
             let mode = meta.permissions().mode();
@@ -341,7 +347,7 @@ pub(crate) fn register_spatial_functions(conn: &Connection) -> Result<(), StoreE
 
 impl Store {
     /// Connects to a PostgreSQL register and checks it, as `open` checks a file.
-    fn open_postgres(url: &Path) -> Result<Store, StoreError> {
+    fn open_postgres(url: &PgUrl) -> Result<Store, StoreError> {
         let (db, shown) = connect(url, false)?;
         let has_meta: bool = db.query_row("SELECT to_regclass('sg_meta') IS NOT NULL", (), |r| r.get(0))?;
         if !has_meta {
@@ -356,13 +362,13 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { path: shown, found: version, supported: SCHEMA_VERSION });
         }
-        let store = Store { conn: db, path: shown, target: url.to_path_buf(), districts: None };
+        let store = Store { conn: db, path: shown, target: Location::Postgres(url.clone()), districts: None };
         store.migrate(version)?;
         Ok(store)
     }
 
     /// Creates the register's schema in an empty PostgreSQL database.
-    fn create_postgres(url: &Path) -> Result<Store, StoreError> {
+    fn create_postgres(url: &PgUrl) -> Result<Store, StoreError> {
         let (db, shown) = connect(url, true)?;
         let tables: i64 = db.query_row(
             "SELECT count(*) FROM information_schema.tables WHERE table_schema = current_schema()
@@ -378,7 +384,7 @@ impl Store {
                 ),
             });
         }
-        let store = Store { conn: db, path: shown, target: url.to_path_buf(), districts: None };
+        let store = Store { conn: db, path: shown, target: Location::Postgres(url.clone()), districts: None };
         store.migrate(0)?;
         Ok(store)
     }
@@ -387,9 +393,10 @@ impl Store {
 /// Connects, and checks the server and PostGIS versions (enabling PostGIS
 /// first when `create`, if the account may): returns the connection and the
 /// URL to show (its password removed).
-fn connect(url: &Path, create: bool) -> Result<(Db, std::path::PathBuf), StoreError> {
-    let text = url.to_str().unwrap_or_default();
-    let shown = std::path::PathBuf::from(hide_password(text));
+fn connect(url: &PgUrl, create: bool) -> Result<(Db, std::path::PathBuf), StoreError> {
+    let text = url.secret();
+    // What messages show: the URL without its password.
+    let shown = std::path::PathBuf::from(url.to_string());
     let config: postgres::Config = text.parse().map_err(|e| StoreError::Backend {
         detail: format!(
             "{} is not a PostgreSQL URL ({e}); write postgres://USER@HOST:PORT/DATABASE",
@@ -460,19 +467,6 @@ fn connect(url: &Path, create: bool) -> Result<(Db, std::path::PathBuf), StoreEr
         "SET client_encoding = 'UTF8'; SET TIME ZONE 'UTC'; SET standard_conforming_strings = on",
     )?;
     Ok((db, shown))
-}
-
-/// The URL with its password replaced by `***`, for messages and `path()`.
-fn hide_password(url: &str) -> String {
-    let Some((scheme, rest)) = url.split_once("://") else { return url.to_string() };
-    let (auth, host) = match rest.rsplit_once('@') {
-        Some(p) => p,
-        None => return url.to_string(),
-    };
-    match auth.split_once(':') {
-        Some((user, _)) => format!("{scheme}://{user}:***@{host}"),
-        None => url.to_string(),
-    }
 }
 
 #[cfg(test)]
