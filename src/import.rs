@@ -317,28 +317,61 @@ fn feature_of_gpkg(fields: &[(String, Value)], geometry: Option<&geo::Geometry<f
     json!({"type": "Feature", "properties": props, "geometry": geometry.map(geojson_out::geometry)})
 }
 
+/// One import: the arguments, and what was worked out from them before reading.
+struct Job<'a> {
+    a: &'a ImportArgs,
+    format: InFormat,
+    srs: Option<Crs>,
+    file_name: String,
+    reject_path: PathBuf,
+    settings: ApprovalSettings,
+}
+
 pub fn run(db: &Location, who: &crate::auth::Credentials, a: &ImportArgs) -> Result<()> {
-    let format = format_of(a)?;
-    let srs = a.srs.as_deref().map(Crs::parse).transpose().context("--srs")?;
-    if srs.is_some() && matches!(format, InFormat::Gpkg | InFormat::Kml) {
-        bail!("--srs is for CSV, XLSX and GeoJSON; a GeoPackage declares its own system and KML is always WGS84");
-    }
-    let file_name = a.file.display().to_string();
-    if crate::is_register(db, &a.file) {
-        bail!(
-            "{file_name} is the register itself (--db): import another register's layers from a copy of it"
-        );
-    }
-    let reject_path = reject_path(a, format);
-    if crate::is_register(db, &reject_path) {
-        bail!("the reject file would replace the register itself (--db): name another with --reject");
-    }
+    let job = Job::new(db, a)?;
     let mut store = Store::open(db)?;
     store.prepare_for_import()?;
     let p = who.principal(&store)?;
     crate::auth::authorize(&p, safeground_core::access::Action::Import, safeground_core::access::Scope::Any)?;
-    let actor = p.name.as_str();
-    let bar = ProgressBar::new(std::fs::metadata(&a.file).map(|m| m.len()).unwrap_or(0));
+    let bar = progress_bar(&a.file);
+    let sha256 = sha256_of(&a.file)?;
+    let mut importer = Importer {
+        file: job.file_name.clone(),
+        batches: ImportBatches::new(
+            (&job.file_name, &sha256, a.layer.name()),
+            a.batch as usize,
+            (&p.name, OffsetDateTime::now_utc()),
+            job.settings,
+        ),
+        tally: Tally::default(),
+        rejects: RejectWriter::geojson(&job.reject_path),
+        pending: None,
+        fatal: None,
+    };
+    let mut ignored: Vec<String> = vec![];
+    let mut read_error: Option<ReadError> = None;
+    let outcome = store.write(|w| {
+        if let Err(e) = job.read(&bar, w, &mut importer, &mut ignored)? {
+            read_error = Some(e);
+            return Err(StoreError::Invalid { record: job.file_name.clone(), problem: "stopped".into() });
+        }
+        importer.flush(w).map_err(|p| StoreError::Invalid { record: job.file_name.clone(), problem: p })?;
+        w.close_batches(&mut importer.batches)?;
+        if importer.tally.rejected > 0 && !a.keep_going {
+            return Err(StoreError::Invalid {
+                record: job.file_name.clone(),
+                problem: "rejected features".into(),
+            });
+        }
+        Ok(())
+    });
+    bar.finish_and_clear();
+    job.conclude(importer, outcome, read_error, &ignored)
+}
+
+/// A progress bar over the file's bytes, drawn only on a terminal.
+fn progress_bar(file: &Path) -> ProgressBar {
+    let bar = ProgressBar::new(std::fs::metadata(file).map(|m| m.len()).unwrap_or(0));
     if std::io::stderr().is_terminal() {
         bar.set_style(
             ProgressStyle::with_template("Importing [{bar:40}] {bytes}/{total_bytes} ({eta} left)")
@@ -348,209 +381,216 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, a: &ImportArgs) -> Res
     } else {
         bar.set_draw_target(ProgressDrawTarget::hidden());
     }
-    let open = || std::fs::File::open(&a.file).with_context(|| format!("opening {}", a.file.display()));
-    let settings = ApprovalSettings {
-        tolerance_m: a.tolerance,
-        close_below_m2: a.close_below,
-        max_vertices: a.max_vertices,
-    };
-    let sha256 = sha256_of(&a.file)?;
-    let mut importer = Importer {
-        file: file_name.clone(),
-        batches: ImportBatches::new(
-            (&file_name, &sha256, a.layer.name()),
-            a.batch as usize,
-            (actor, OffsetDateTime::now_utc()),
-            settings,
-        ),
-        tally: Tally::default(),
-        rejects: RejectWriter::geojson(&reject_path),
-        pending: None,
-        fatal: None,
-    };
-    let mut ignored: Vec<String> = vec![];
-    let mut read_error: Option<ReadError> = None;
-    let keep_going = a.keep_going;
-    let outcome = store.write(|w| {
-        let result: Result<usize, ReadError> = match format {
+    bar
+}
+
+impl<'a> Job<'a> {
+    /// The import `a` asks for, refused before anything is read when it
+    /// cannot be done (a reference system a format does not take, the
+    /// register itself as input or reject file).
+    fn new(db: &Location, a: &'a ImportArgs) -> Result<Self> {
+        let format = format_of(a)?;
+        let srs = a.srs.as_deref().map(Crs::parse).transpose().context("--srs")?;
+        if srs.is_some() && matches!(format, InFormat::Gpkg | InFormat::Kml) {
+            bail!("--srs is for CSV, XLSX and GeoJSON; a GeoPackage declares its own system and KML is always WGS84");
+        }
+        let file_name = a.file.display().to_string();
+        if crate::is_register(db, &a.file) {
+            bail!(
+                "{file_name} is the register itself (--db): import another register's layers from a copy of it"
+            );
+        }
+        let reject_path = reject_path(a, format);
+        if crate::is_register(db, &reject_path) {
+            bail!("the reject file would replace the register itself (--db): name another with --reject");
+        }
+        let settings = ApprovalSettings {
+            tolerance_m: a.tolerance,
+            close_below_m2: a.close_below,
+            max_vertices: a.max_vertices,
+        };
+        Ok(Job { a, format, srs, file_name, reject_path, settings })
+    }
+
+    fn open(&self) -> Result<std::fs::File, StoreError> {
+        std::fs::File::open(&self.a.file)
+            .with_context(|| format!("opening {}", self.a.file.display()))
+            .map_err(|e| stop(&e))
+    }
+
+    /// A file with spatial features but no geometry columns.
+    fn no_geometry(&self, record: String, what: &str) -> StoreError {
+        StoreError::Invalid {
+            record,
+            problem: format!(
+                "{} features have a geometry, but the {what} has no wkt column and no longitude/latitude columns",
+                self.a.layer.name()
+            ),
+        }
+    }
+
+    /// Reads the file feature by feature into `importer`: the outer error
+    /// stops the import at once, the inner one is the file's (not whole,
+    /// not well formed, or a consumer that stopped).
+    fn read(
+        &self,
+        bar: &ProgressBar,
+        w: &mut Writer<'_>,
+        importer: &mut Importer,
+        ignored: &mut Vec<String>,
+    ) -> Result<Result<usize, ReadError>, StoreError> {
+        let (a, srs, name) = (self.a, self.srs, self.file_name.as_str());
+        let run = (a.layer, &self.settings);
+        Ok(match self.format {
             InFormat::Geojson => {
                 let mut first = true;
-                let input = bar.wrap_read(open().map_err(|e| stop(&e))?);
-                let name = file_name.as_str();
-                pipelined((a.layer, &settings), move |sink| read_geojson(input, name, srs, sink), &mut |p| {
+                let input = bar.wrap_read(self.open()?);
+                pipelined(run, move |sink| read_geojson(input, name, srs, sink), &mut |p| {
                     if first {
                         first = false;
-                        ignored =
+                        *ignored =
                             ignored_fields(a.layer, p.read.record.fields.iter().map(|(k, _)| k.as_str()));
                     }
                     importer.take(w, p)
                 })
             }
-            InFormat::Csv => {
-                let reader =
-                    CsvLayerReader::new(bar.wrap_read(open().map_err(|e| stop(&e))?), &file_name, srs);
-                match reader {
-                    Err(e) => Err(e),
-                    Ok(reader) => {
-                        ignored = ignored_fields(a.layer, reader.header().iter().map(String::as_str));
-                        importer.rejects =
-                            RejectWriter::csv(&reject_path, reader.header().to_vec(), reader.delimiter());
-                        if a.layer.spatial() && !reader.has_geometry() {
-                            return Err(StoreError::Invalid {
-                                record: file_name.clone(),
-                                problem: format!(
-                                    "{} features have a geometry, but the file has no wkt column and no \
-                                     longitude/latitude columns",
-                                    a.layer.name()
-                                ),
-                            });
-                        }
-                        pipelined((a.layer, &settings), move |sink| reader.read(sink), &mut |p| {
-                            importer.take(w, p)
-                        })
+            InFormat::Csv => match CsvLayerReader::new(bar.wrap_read(self.open()?), name, srs) {
+                Err(e) => Err(e),
+                Ok(reader) => {
+                    *ignored = ignored_fields(a.layer, reader.header().iter().map(String::as_str));
+                    importer.rejects =
+                        RejectWriter::csv(&self.reject_path, reader.header().to_vec(), reader.delimiter());
+                    if a.layer.spatial() && !reader.has_geometry() {
+                        return Err(self.no_geometry(name.to_string(), "file"));
                     }
+                    pipelined(run, move |sink| reader.read(sink), &mut |p| importer.take(w, p))
                 }
-            }
+            },
             InFormat::Xlsx => match XlsxLayerReader::open(&a.file, a.table.as_deref(), a.layer.name(), srs) {
                 Err(e) => Err(e),
                 Ok(reader) => {
-                    ignored = ignored_fields(a.layer, reader.header().iter().map(String::as_str));
-                    importer.rejects = RejectWriter::xlsx(&reject_path, reader.header().to_vec());
+                    *ignored = ignored_fields(a.layer, reader.header().iter().map(String::as_str));
+                    importer.rejects = RejectWriter::xlsx(&self.reject_path, reader.header().to_vec());
                     if a.layer.spatial() && !reader.has_geometry() {
-                        return Err(StoreError::Invalid {
-                            record: format!("{file_name}, sheet {}", reader.sheet()),
-                            problem: format!(
-                                "{} features have a geometry, but the sheet has no wkt column and no \
-                                 longitude/latitude columns",
-                                a.layer.name()
-                            ),
-                        });
+                        return Err(self.no_geometry(format!("{name}, sheet {}", reader.sheet()), "sheet"));
                     }
-                    reader.read(&mut |r| importer.take(w, prepare(a.layer, &settings, r)))
+                    reader.read(&mut |r| importer.take(w, prepare(a.layer, &self.settings, r)))
                 }
             },
             InFormat::Kml => {
-                let file = open().map_err(|e| stop(&e))?;
-                let (input, name) = (bar.wrap_read(file), file_name.as_str());
-                pipelined((a.layer, &settings), move |sink| read_kml(input, name, sink), &mut |p| {
-                    importer.take(w, p)
-                })
+                let input = bar.wrap_read(self.open()?);
+                pipelined(run, move |sink| read_kml(input, name, sink), &mut |p| importer.take(w, p))
             }
-            InFormat::Gpkg => {
-                let reader = GpkgReader::open(&a.file, a.table.as_deref(), a.layer.name())?;
-                let crs = match reader.epsg {
-                    None => Crs::Wgs84,
-                    Some(code) => Crs::from_epsg(code).map_err(|e| StoreError::Invalid {
-                        record: file_name.clone(),
-                        problem: e.to_string(),
-                    })?,
-                };
-                ignored = ignored_fields(a.layer, reader.columns().iter().map(String::as_str));
-                let table = reader.table().to_string();
-                let n = reader.read(&mut |f| {
-                    let (mut geometry, mut problem) = (None, None);
-                    match &f.geometry {
-                        Ok(Some(g)) => {
-                            let mut value = geojson_out::geometry(g);
-                            match crs.transform(&mut value) {
-                                Ok(()) => geometry = Some(value),
-                                Err(e) => problem = Some(format!("field 'geom': {e}")),
-                            }
-                        }
-                        Ok(None) => {}
+            InFormat::Gpkg => return self.read_gpkg(w, importer, ignored),
+        })
+    }
+
+    /// A GeoPackage table, in its own reference system, feature by feature.
+    fn read_gpkg(
+        &self,
+        w: &mut Writer<'_>,
+        importer: &mut Importer,
+        ignored: &mut Vec<String>,
+    ) -> Result<Result<usize, ReadError>, StoreError> {
+        let a = self.a;
+        let reader = GpkgReader::open(&a.file, a.table.as_deref(), a.layer.name())?;
+        let crs = match reader.epsg {
+            None => Crs::Wgs84,
+            Some(code) => Crs::from_epsg(code).map_err(|e| StoreError::Invalid {
+                record: self.file_name.clone(),
+                problem: e.to_string(),
+            })?,
+        };
+        *ignored = ignored_fields(a.layer, reader.columns().iter().map(String::as_str));
+        let table = reader.table().to_string();
+        let n = reader.read(&mut |f| {
+            let (mut geometry, mut problem) = (None, None);
+            match &f.geometry {
+                Ok(Some(g)) => {
+                    let mut value = geojson_out::geometry(g);
+                    match crs.transform(&mut value) {
+                        Ok(()) => geometry = Some(value),
                         Err(e) => problem = Some(format!("field 'geom': {e}")),
                     }
-                    let original =
-                        feature_of_gpkg(&f.fields, f.geometry.as_ref().ok().and_then(Option::as_ref));
-                    let record = safeground_core::import::InRecord::new(
-                        format!("{table} feature {}", f.fid),
-                        f.fields,
-                        geometry,
-                    );
-                    importer.take(
-                        w,
-                        prepare(
-                            a.layer,
-                            &settings,
-                            Read { record, original: Original::Feature(original), problem },
-                        ),
-                    )
-                });
-                match n {
-                    Ok(n) => Ok(n),
-                    Err(e) if importer.fatal.is_some() => Err(ReadError::Stopped(e.to_string())),
-                    Err(e) => return Err(e),
                 }
+                Ok(None) => {}
+                Err(e) => problem = Some(format!("field 'geom': {e}")),
             }
-        };
-        match result {
-            Ok(_) => {}
-            Err(e) => {
-                read_error = Some(e);
-                return Err(StoreError::Invalid { record: file_name.clone(), problem: "stopped".into() });
-            }
+            let original = feature_of_gpkg(&f.fields, f.geometry.as_ref().ok().and_then(Option::as_ref));
+            let record = safeground_core::import::InRecord::new(
+                format!("{table} feature {}", f.fid),
+                f.fields,
+                geometry,
+            );
+            let read = Read { record, original: Original::Feature(original), problem };
+            importer.take(w, prepare(a.layer, &self.settings, read))
+        });
+        match n {
+            Ok(n) => Ok(Ok(n)),
+            Err(e) if importer.fatal.is_some() => Ok(Err(ReadError::Stopped(e.to_string()))),
+            Err(e) => Err(e),
         }
-        importer.flush(w).map_err(|p| StoreError::Invalid { record: file_name.clone(), problem: p })?;
-        w.close_batches(&mut importer.batches)?;
-        if importer.tally.rejected > 0 && !keep_going {
-            return Err(StoreError::Invalid {
-                record: file_name.clone(),
-                problem: "rejected features".into(),
-            });
+    }
+
+    /// Says what the import did (or why it did nothing), with the reject file.
+    fn conclude(
+        &self,
+        mut importer: Importer,
+        outcome: Result<(), StoreError>,
+        read_error: Option<ReadError>,
+        ignored: &[String],
+    ) -> Result<()> {
+        let (file_name, keep_going) = (&self.file_name, self.a.keep_going);
+        let tally = std::mem::take(&mut importer.tally);
+        let rejects =
+            importer.rejects.finish().with_context(|| format!("writing {}", self.reject_path.display()))?;
+        if let Some(f) = importer.fatal {
+            return Err(f.context(format!("importing {file_name}: nothing was imported")));
+        }
+        if let Some(e) = read_error {
+            if let ReadError::Stopped(m) = &e {
+                bail!("importing {file_name}: {m}; nothing was imported");
+            }
+            bail!("{e}\nNothing was imported: the file is not whole or not well formed; fix it and import it again");
+        }
+        if !ignored.is_empty() {
+            eprintln!("note: columns not read for {}: {}", self.a.layer.name(), ignored.join(", "));
+        }
+        let aborted = tally.rejected > 0 && !keep_going;
+        match outcome {
+            Ok(()) => {}
+            Err(_) if aborted => {}
+            Err(e) => return Err(e.into()),
+        }
+        for line in &tally.first_rejections {
+            eprintln!("rejected: {line}");
+        }
+        if tally.rejected > tally.first_rejections.len() {
+            eprintln!("rejected: … and {} more", tally.rejected - tally.first_rejections.len());
+        }
+        let where_rejects = rejects.map(|p| format!(" (in {})", p.display())).unwrap_or_default();
+        if aborted {
+            bail!(
+                "{file_name}: read {} features; {} rejected{where_rejects}, so nothing was imported. \
+                 Fix them and import again, or pass --keep-going to import the {} good ones",
+                tally.read,
+                tally.rejected,
+                tally.read - tally.rejected
+            );
+        }
+        println!(
+            "{file_name}: read {} features into {}; imported {}, already in the register {}, rejected {}{where_rejects}.",
+            tally.read,
+            self.a.layer.name(),
+            tally.imported,
+            tally.present,
+            tally.rejected
+        );
+        if tally.rejected > 0 {
+            bail!("{} features were rejected{where_rejects}; the others were imported", tally.rejected);
         }
         Ok(())
-    });
-    bar.finish_and_clear();
-    let tally = std::mem::take(&mut importer.tally);
-    let rejects = importer.rejects.finish().with_context(|| format!("writing {}", reject_path.display()))?;
-    if let Some(f) = importer.fatal {
-        return Err(f.context(format!("importing {file_name}: nothing was imported")));
     }
-    if let Some(e) = read_error {
-        if let ReadError::Stopped(m) = &e {
-            bail!("importing {file_name}: {m}; nothing was imported");
-        }
-        bail!(
-            "{e}\nNothing was imported: the file is not whole or not well formed; fix it and import it again"
-        );
-    }
-    if !ignored.is_empty() {
-        eprintln!("note: columns not read for {}: {}", a.layer.name(), ignored.join(", "));
-    }
-    let aborted = tally.rejected > 0 && !keep_going;
-    match outcome {
-        Ok(()) => {}
-        Err(_) if aborted => {}
-        Err(e) => return Err(e.into()),
-    }
-    for line in &tally.first_rejections {
-        eprintln!("rejected: {line}");
-    }
-    if tally.rejected > tally.first_rejections.len() {
-        eprintln!("rejected: … and {} more", tally.rejected - tally.first_rejections.len());
-    }
-    let where_rejects = rejects.map(|p| format!(" (in {})", p.display())).unwrap_or_default();
-    if aborted {
-        bail!(
-            "{file_name}: read {} features; {} rejected{where_rejects}, so nothing was imported. \
-             Fix them and import again, or pass --keep-going to import the {} good ones",
-            tally.read,
-            tally.rejected,
-            tally.read - tally.rejected
-        );
-    }
-    println!(
-        "{file_name}: read {} features into {}; imported {}, already in the register {}, rejected {}{where_rejects}.",
-        tally.read,
-        a.layer.name(),
-        tally.imported,
-        tally.present,
-        tally.rejected
-    );
-    if tally.rejected > 0 {
-        bail!("{} features were rejected{where_rejects}; the others were imported", tally.rejected);
-    }
-    Ok(())
 }
 
 fn stop(e: &anyhow::Error) -> StoreError {
