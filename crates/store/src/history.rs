@@ -10,7 +10,7 @@ use rusqlite::params;
 use safeground_core::accounting::ReleaseFigures;
 use safeground_core::codes::ReportState;
 use safeground_core::ids::ReportId;
-use safeground_core::report::Report;
+use safeground_core::report::{ImportSource, Report};
 use time::OffsetDateTime;
 use uuid::Uuid;
 
@@ -318,22 +318,31 @@ impl Store {
                 });
             }
         }
+        // Each report's body is read once, however many rows name it.
+        let mut sources: std::collections::HashMap<ReportId, Option<ImportSource>> = Default::default();
         for row in &mut out {
-            row.feature = self.imported_feature(&row.report_id.to_string(), &row.hazard)?;
+            let source = match sources.entry(row.report_id) {
+                std::collections::hash_map::Entry::Occupied(e) => e.into_mut(),
+                std::collections::hash_map::Entry::Vacant(e) => e.insert(self.import_source(row.report_id)?),
+            };
+            if let Some(source) = source {
+                row.feature = self.imported_feature(row.report_id, &row.hazard, source)?;
+            }
         }
         Ok(out)
     }
 
     /// Where in its file an import's report took what it did to a hazard:
     /// "FILE, feature N" from the report's list of features and records.
-    fn imported_feature(&self, report: &str, hazard_code: &str) -> Result<Option<String>, StoreError> {
-        let body: String =
-            self.conn.query_row("SELECT body FROM reports WHERE id = ?1", [report], |r| r.get(0))?;
-        let Ok(Report { import: Some(source), .. }) = serde_json::from_str::<Report>(&body) else {
-            return Ok(None);
-        };
+    fn imported_feature(
+        &self,
+        report: ReportId,
+        hazard_code: &str,
+        source: &ImportSource,
+    ) -> Result<Option<String>, StoreError> {
+        let report = report.to_string();
         let mut ids: Vec<String> = Vec::new();
-        let mut stmt = self.conn.prepare(
+        let mut stmt = self.conn.prepare_cached(
             "SELECT h.id FROM hazards h WHERE h.code = ?2
              UNION SELECT a.id FROM activities a JOIN hazards h ON h.id = a.hazard_id WHERE a.report_id = ?1 AND h.code = ?2
              UNION SELECT x.id FROM released_areas x JOIN hazards h ON h.id = x.hazard_id WHERE x.report_id = ?1 AND h.code = ?2",
@@ -347,6 +356,15 @@ impl Store {
             .iter()
             .find(|i| i.records.iter().any(|r| ids.contains(&r.to_string())))
             .map(|i| format!("{}, {}", source.file, i.features.join(", "))))
+    }
+
+    /// The file an import's report names, for a report that is one.
+    fn import_source(&self, report: ReportId) -> Result<Option<ImportSource>, StoreError> {
+        let body: String = self
+            .conn
+            .prepare_cached("SELECT body FROM reports WHERE id = ?1")?
+            .query_row([report.to_string()], |r| r.get(0))?;
+        Ok(serde_json::from_str::<Report>(&body).ok().and_then(|r| r.import))
     }
 
     /// The districts' boundaries with their bounding boxes.

@@ -55,8 +55,6 @@ pub struct ImportBatches {
     /// The batches still taking features: one per report type, organisation
     /// and completion at most.
     open: Vec<Batch>,
-    /// How many reports the import has made.
-    pub made: usize,
     /// The organisations features name (acronym or UUID → id), looked up
     /// once: an import of one layer adds none.
     organisations: std::collections::HashMap<String, Option<String>>,
@@ -100,7 +98,6 @@ impl ImportBatches {
             at,
             settings,
             open: Vec::new(),
-            made: 0,
             organisations: Default::default(),
             reference: Default::default(),
         }
@@ -322,7 +319,6 @@ impl Writer<'_> {
         self.record("REPORT_SUBMITTED", &now, &b.actor.clone(), Some(&id), None, None)?;
         let event = self.record("REPORT_APPROVED", &now, &b.actor.clone(), Some(&id), None, None)?;
         b.open.push(Batch { event, ..open });
-        b.made += 1;
         Ok(b.open.len() - 1)
     }
 

@@ -46,7 +46,7 @@ pub use gpkg_out::GpkgLayerWriter;
 pub use import::{ImportBatches, ItemOutcome};
 pub use location::{Location, PgUrl};
 pub use migrate::{Migration, TableCopy};
-pub use open::{is_postgres_url, SCHEMA_VERSION};
+pub use open::SCHEMA_VERSION;
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, Paging, ReleasedRow};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 pub use stats::{DistrictRef, MonthRelease, OrganisationRef};

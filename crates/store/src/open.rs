@@ -39,11 +39,6 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
 const PG_MIN_VERSION: i64 = 130_000;
 const POSTGIS_MIN_MAJOR: i64 = 3;
 
-/// Whether `--db` names a PostgreSQL database rather than a file.
-pub fn is_postgres_url(target: &Path) -> bool {
-    Location::from(target).is_postgres()
-}
-
 impl Store {
     /// Creates a new, empty register at `path`. Refuses to touch an existing file.
     pub fn create(at: impl Into<Location>) -> Result<Store, StoreError> {
