@@ -240,18 +240,42 @@ fn new_hazard(src: &Source<'_>, r: &Report, ctx: &mut Context) -> Result<(), Sto
     Ok(())
 }
 
-/// The district's next hazard code: its HASC code and a serial number.
+/// The district's next hazard code: its HASC code and a six-digit serial
+/// number, one past the highest code of that form. Read backwards along the
+/// index of codes (a code given in another form is skipped, and cannot be
+/// the one made), so it costs the same on the hundred-thousandth hazard as on
+/// the first; a `LIKE` over every code made an import quadratic.
 fn next_hazard_code(db: &Db, district: &str) -> Result<String, StoreError> {
     let hasc: Option<String> =
         db.prepare_cached("SELECT hasc FROM districts WHERE id = ?1")?.query_row([district], |x| x.get(0))?;
     let prefix = hasc.unwrap_or_else(|| "XX".into()).replace('.', "-");
-    let n: i64 = db
-        .prepare_cached(
-            "SELECT coalesce(max(CAST(substr(code, length(?1) + 2) AS INTEGER)), 0) FROM hazards
-             WHERE code LIKE ?1 || '-%'",
-        )?
-        .query_row([&prefix], |x| x.get(0))?;
-    Ok(format!("{prefix}-{:06}", n + 1))
+    let mut stmt = db.prepare_cached(include_str!("../sql/next_hazard_code.sql"))?;
+    let mut rows = stmt.query([&prefix])?;
+    let serial = |code: &str| {
+        let digits = code.get(prefix.len() + 1..).filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
+        digits.parse::<u32>().ok()
+    };
+    let mut last = None;
+    while let Some(row) = rows.next()? {
+        let code: String = row.get(0)?;
+        if let Some(n) = serial(&code) {
+            last = Some(n as i64);
+            break;
+        }
+    }
+    drop(rows);
+    let last = match last {
+        Some(n) => n,
+        None => db
+            // None of the highest 64 was all digits (codes typed by hand):
+            // the slow way, over every code of the district.
+            .prepare_cached(
+                "SELECT coalesce(max(CAST(substr(code, length(?1) + 2) AS INTEGER)), 0) FROM hazards
+                 WHERE code LIKE ?1 || '-%'",
+            )?
+            .query_row([&prefix], |x| x.get(0))?,
+    };
+    Ok(format!("{prefix}-{:06}", last + 1))
 }
 
 /// The districts the report's points fall in, and the settlement its EORE

@@ -123,6 +123,37 @@ fn approval_records_the_hazard_with_its_first_version() {
 }
 
 #[test]
+fn a_hazard_without_a_code_gets_the_next_six_digit_serial_of_its_district() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(dir.path().join("r.gpkg")).unwrap();
+    reference(&mut store);
+    let mut add = |code: Option<&str>, x: f64| {
+        let mut r = nts(code.unwrap_or("-"), square_json(x, 39.9, 0.001));
+        if code.is_none() {
+            r.new_hazard.as_mut().unwrap().code = None;
+        }
+        let id = store.submit(&r, "tester", now()).unwrap();
+        store.approve(id, "officer", now(), &ApprovalSettings::default(), None).unwrap();
+    };
+    // Codes typed by hand: the serial goes on from their number.
+    add(Some("AZ-AM-12"), 46.90);
+    add(Some("AZ-AM-X1"), 46.91);
+    add(None, 46.92);
+    add(None, 46.93);
+    // A six-digit code given out of order: the next follows the highest.
+    add(Some("AZ-AM-000200"), 46.94);
+    add(Some("AZ-AM-000150"), 46.95);
+    add(None, 46.96);
+    let mut codes: Vec<String> =
+        store.hazards(&HazardFilter::default()).unwrap().into_iter().map(|h| h.code).collect();
+    codes.sort();
+    assert_eq!(
+        codes,
+        ["AZ-AM-000013", "AZ-AM-000014", "AZ-AM-000150", "AZ-AM-000200", "AZ-AM-000201", "AZ-AM-12", "AZ-AM-X1"]
+    );
+}
+
+#[test]
 fn a_schema_1_register_is_migrated_in_place() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("old.gpkg");
