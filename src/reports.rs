@@ -251,7 +251,7 @@ pub fn task(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
     let issued_on = issued.unwrap_or(now.date());
     let code = code.clone().unwrap_or_else(|| format!("T-{}", detail.hazard.code));
     let t = safeground_core::model::Task {
-        id: uuid::Uuid::new_v4(),
+        id: safeground_core::ids::fresh(),
         code: code.clone(),
         hazard_id: detail.hazard.id.0,
         organisation_id: org,

@@ -15,6 +15,23 @@ use std::fmt;
 use std::str::FromStr;
 use uuid::Uuid;
 
+/// A new record id: a UUID of version 7, whose first 48 bits are the time it
+/// was made (Unix milliseconds) and the rest random. Ids made one after the
+/// other sort one after the other, so the register's unique indexes on `id`
+/// (and every `hazard_id`, `report_id` that refers to a new record) grow at
+/// their right edge instead of touching a random page of a large B-tree for
+/// every row: on a register of gigabytes that is the difference between
+/// writing one page per hundred rows and one page per row.
+///
+/// ```
+/// let (a, b) = (safeground_core::ids::fresh(), safeground_core::ids::fresh());
+/// assert_eq!(a.get_version_num(), 7);
+/// assert!(a.to_string() <= b.to_string());
+/// ```
+pub fn fresh() -> Uuid {
+    Uuid::now_v7()
+}
+
 /// Text that does not name a record of the kind asked for.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("'{text}' is not a {what} id: a {what} is named by its UUID ({hint})")]
@@ -33,9 +50,9 @@ macro_rules! typed_id {
         pub struct $name(pub Uuid);
 
         impl $name {
-            /// A new, random id.
+            /// A new id ([`fresh`]).
             pub fn new() -> Self {
-                $name(Uuid::new_v4())
+                $name(fresh())
             }
         }
 

@@ -106,12 +106,21 @@ struct Gen {
     rng: ChaCha8Rng,
     start: i32,
     end: i32,
+    /// Ids made so far: the demo's ids are UUIDv7 whose time is the demo's
+    /// start plus one millisecond per id, so that they sort in the order
+    /// they were made (as [`safeground_core::ids::fresh`] makes them) and the
+    /// same seed still makes the same ids.
+    ids: u64,
 }
 
 impl Gen {
     fn uuid(&mut self) -> Uuid {
-        let bytes: [u8; 16] = self.rng.random();
-        uuid::Builder::from_random_bytes(bytes).into_uuid()
+        let random: [u8; 10] = self.rng.random();
+        self.ids += 1;
+        let start_ms =
+            (date(DEMO_START.0, DEMO_START.1, DEMO_START.2).midnight().assume_utc().unix_timestamp() as u64)
+                * 1000;
+        uuid::Builder::from_unix_timestamp_millis(start_ms + self.ids, &random).into_uuid()
     }
     fn f(&mut self, lo: f64, hi: f64) -> f64 {
         self.rng.random_range(lo..hi)
@@ -469,10 +478,13 @@ pub fn build(
     store: &mut Store,
     progress: &mut dyn FnMut(u64, u64),
 ) -> Result<DemoCounts, StoreError> {
-    let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), start: 0, end: 0 };
+    let mut g = Gen { rng: ChaCha8Rng::seed_from_u64(seed), start: 0, end: 0, ids: 0 };
     g.start = jd(date(DEMO_START.0, DEMO_START.1, DEMO_START.2));
     g.end = jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2));
     let ground = Ground::new(places, scale.hazards, scale.detail);
+    // Statement journals (every insert a trigger follows keeps one) in
+    // memory, as an import keeps them.
+    store.prepare_for_import()?;
     let reference = store.write(|w| write_reference(&mut g, places, w))?;
     let mut counts = DemoCounts::default();
     const BATCH: usize = 500;

@@ -11,6 +11,7 @@ use argon2::Argon2;
 use rand::Rng;
 use rusqlite::params;
 use safeground_core::access::{Principal, Role};
+use safeground_core::ids::fresh;
 use serde::Serialize;
 use time::OffsetDateTime;
 use uuid::Uuid;
@@ -333,7 +334,7 @@ impl Writer<'_> {
             });
         }
         let hash = hash_password(&label, password)?;
-        let id = Uuid::new_v4();
+        let id = fresh();
         let now = time_text(at);
         self.tx
             .prepare_cached(
@@ -443,7 +444,7 @@ impl Writer<'_> {
         let mut bytes = [0u8; 32];
         rand::rng().fill(&mut bytes);
         let secret = format!("sgt_{}", bytes.iter().map(|b| format!("{b:02x}")).collect::<String>());
-        let id = Uuid::new_v4();
+        let id = fresh();
         let now = time_text(at);
         self.tx
             .prepare_cached(

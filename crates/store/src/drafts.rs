@@ -12,6 +12,7 @@ use crate::reports::time_text;
 use crate::write::{uuid_text, Writer};
 use crate::{Store, StoreError};
 use rusqlite::params;
+use safeground_core::ids::fresh;
 use safeground_core::ids::ReportId;
 use safeground_core::report::{self, Report};
 use time::OffsetDateTime;
@@ -37,7 +38,7 @@ impl Writer<'_> {
         at: OffsetDateTime,
         source: &str,
     ) -> Result<DraftOutcome, StoreError> {
-        let id = r.id.unwrap_or_else(Uuid::new_v4);
+        let id = r.id.unwrap_or_else(fresh);
         let key = uuid_text(id);
         let state: Option<String> = self
             .tx

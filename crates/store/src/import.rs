@@ -23,6 +23,7 @@ use crate::StoreError;
 use geo::Point;
 use rusqlite::params;
 use safeground_core::approval;
+use safeground_core::ids::fresh;
 use safeground_core::import::{DistrictIn, ImportItem, OrganisationIn, SettlementIn, TaskIn};
 use safeground_core::model::{District, Organisation, Region, Settlement, Task};
 use safeground_core::report::{self, ImportSource, ImportedItem, Report, ReportType};
@@ -227,7 +228,7 @@ impl Writer<'_> {
         };
         let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
-        let plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut Uuid::new_v4)
+        let plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut fresh)
             .map_err(|p| refused(&label, p))?;
         // Decided: from here on, a failure is not the feature's.
         let written = (|| {
@@ -287,7 +288,7 @@ impl Writer<'_> {
         if let Some(k) = b.open.iter().position(same) {
             return Ok(k);
         }
-        let id = uuid_text(Uuid::new_v4());
+        let id = uuid_text(fresh());
         let now = time_text(b.at);
         let open = Batch {
             id: id.clone(),
@@ -373,7 +374,7 @@ impl Writer<'_> {
         match (hazard, org) {
             (Some(h), Some(o)) if problems.is_empty() => {
                 let task = Task {
-                    id: t.id.unwrap_or_else(Uuid::new_v4),
+                    id: t.id.unwrap_or_else(fresh),
                     code: t.code.clone(),
                     hazard_id: parse(&h)?,
                     organisation_id: parse(&o)?,
@@ -409,13 +410,13 @@ impl Writer<'_> {
         let region_id = match region {
             Some(r) => parse(&r)?,
             None => {
-                let id = Uuid::new_v4();
+                let id = fresh();
                 self.insert_region(&Region { id, name: d.region.trim().to_string() })?;
                 id
             }
         };
         self.insert_district(&District {
-            id: d.id.unwrap_or_else(Uuid::new_v4),
+            id: d.id.unwrap_or_else(fresh),
             region_id,
             name: d.name.clone(),
             alt_name: d.alt_name.clone(),
@@ -436,7 +437,7 @@ impl Writer<'_> {
             return Ok(ItemOutcome::Present);
         }
         self.insert_organisation(&Organisation {
-            id: o.id.unwrap_or_else(Uuid::new_v4),
+            id: o.id.unwrap_or_else(fresh),
             name: o.name.clone(),
             acronym: o.acronym.clone(),
             kind: o.kind,
@@ -466,7 +467,7 @@ impl Writer<'_> {
             None => None,
         };
         self.insert_settlement(&Settlement {
-            id: s.id.unwrap_or_else(Uuid::new_v4),
+            id: s.id.unwrap_or_else(fresh),
             district_id: district.as_deref().map(parse).transpose()?,
             name: s.name.clone(),
             alt_names: s.alt_names.clone(),

@@ -8,6 +8,7 @@ use crate::StoreError;
 use rusqlite::params;
 use safeground_core::approval;
 use safeground_core::codes::*;
+use safeground_core::ids::fresh;
 use safeground_core::ids::ReportId;
 use safeground_core::model::*;
 use safeground_core::report::{self, Report};
@@ -155,7 +156,7 @@ impl Writer<'_> {
         task: Option<&str>,
         reason: Option<&str>,
     ) -> Result<String, StoreError> {
-        let id = uuid_text(Uuid::new_v4());
+        let id = uuid_text(fresh());
         let seq: i64 = self
             .tx
             .prepare_cached("INSERT INTO events (id, at, actor, kind, report_id, task_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq")?
@@ -173,7 +174,7 @@ impl Writer<'_> {
         subject: &str,
         reason: Option<&str>,
     ) -> Result<String, StoreError> {
-        let id = uuid_text(Uuid::new_v4());
+        let id = uuid_text(fresh());
         let seq: i64 = self
             .tx
             .prepare_cached(
@@ -188,7 +189,7 @@ impl Writer<'_> {
     /// (a report that cannot be approved as written is refused at the door);
     /// the checks against the register run at approval.
     pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<ReportId, StoreError> {
-        let id = r.id.unwrap_or_else(Uuid::new_v4);
+        let id = r.id.unwrap_or_else(fresh);
         let label = format!("report {id}");
         let exists: bool = self
             .tx
@@ -345,7 +346,7 @@ impl Writer<'_> {
             reference: None,
         };
         let ctx = crate::approval::context(&source, &r, parse_uuid(&org)?, at.date())?;
-        let plan = approval::decide(&r, &ctx, settings, &mut Uuid::new_v4)
+        let plan = approval::decide(&r, &ctx, settings, &mut fresh)
             .map_err(|problems| refused(&format!("report {id}"), problems))?;
         let now = time_text(at);
         self.decide(&id, ("SUBMITTED", "APPROVED"), expect_version, (actor, &now), None)?;
