@@ -15,6 +15,12 @@ mod serve;
 mod submissions;
 mod users;
 
+/// mimalloc rather than glibc's malloc: an import's reader thread allocates
+/// what its writer thread frees, and glibc's arenas made the two wait on each
+/// other's locks.
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 use anyhow::{Context, Result};
 use clap::{Args, Parser, Subcommand};
 use safeground_core::codes::HazardStatus;
