@@ -32,6 +32,10 @@ pub(crate) struct Source<'a> {
     /// Lookups of reference data (an organisation's kind, a district by
     /// name) kept for the length of an import, which adds none.
     pub(crate) reference: Option<&'a Reference>,
+    /// Whether the new hazard's UUID is taken, when the caller has already
+    /// asked (an import asks for every UUID a feature gives, to skip features
+    /// already imported); `None` means ask.
+    pub(crate) new_hazard_taken: Option<bool>,
 }
 
 /// Reference data looked up once per import: (query, key) → the answer.
@@ -227,7 +231,10 @@ fn new_hazard(src: &Source<'_>, r: &Report, ctx: &mut Context) -> Result<(), Sto
         n.district.trim(),
     )?;
     if let Some(id) = n.id {
-        ctx.new_hazard_id_taken = one(db, "SELECT id FROM hazards WHERE id = ?1", &uuid_text(id))?.is_some();
+        ctx.new_hazard_id_taken = match src.new_hazard_taken {
+            Some(known) => known,
+            None => one(db, "SELECT id FROM hazards WHERE id = ?1", &uuid_text(id))?.is_some(),
+        };
     }
     if let Some(code) = &n.code {
         ctx.new_hazard_code_taken =

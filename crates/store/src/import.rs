@@ -202,11 +202,14 @@ impl Writer<'_> {
             + r.eo_finds.len()
             + usize::from(r.accident.is_some())
             + usize::from(r.session.is_some());
+        let mut new_hazard_taken = None;
         if !given.is_empty() && given.len() == records {
             let taken = self.taken(&given)?;
             if given.iter().all(|g| taken.contains(g)) {
                 return Ok(ItemOutcome::Present);
             }
+            new_hazard_taken =
+                r.new_hazard.as_ref().map(|n| n.id.is_some_and(|i| taken.contains(&("hazards", i))));
         }
         let label = features.join(", ");
         let org = match b.organisations.get(&r.organisation) {
@@ -225,6 +228,7 @@ impl Writer<'_> {
             districts: self.districts,
             pending: Some(&self.pending_finds),
             reference: Some(&b.reference),
+            new_hazard_taken,
         };
         let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));

@@ -344,6 +344,7 @@ impl Writer<'_> {
             districts: self.districts,
             pending: Some(&self.pending_finds),
             reference: None,
+            new_hazard_taken: None,
         };
         let ctx = crate::approval::context(&source, &r, parse_uuid(&org)?, at.date())?;
         let plan = approval::decide(&r, &ctx, settings, &mut fresh)

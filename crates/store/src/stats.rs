@@ -104,7 +104,13 @@ impl Store {
             return Err(crate::reports::not_in_state(&tx, id, "SUBMITTED", None)?);
         }
         let now = OffsetDateTime::now_utc();
-        let source = crate::approval::Source { db: &tx, districts, pending: None, reference: None };
+        let source = crate::approval::Source {
+            db: &tx,
+            districts,
+            pending: None,
+            reference: None,
+            new_hazard_taken: None,
+        };
         let ctx = crate::approval::context(&source, &r, crate::reports::parse_uuid(&org)?, now.date())?;
         Ok(approval::check(&r, &ctx, settings))
     }

@@ -149,7 +149,15 @@ fn a_hazard_without_a_code_gets_the_next_six_digit_serial_of_its_district() {
     codes.sort();
     assert_eq!(
         codes,
-        ["AZ-AM-000013", "AZ-AM-000014", "AZ-AM-000150", "AZ-AM-000200", "AZ-AM-000201", "AZ-AM-12", "AZ-AM-X1"]
+        [
+            "AZ-AM-000013",
+            "AZ-AM-000014",
+            "AZ-AM-000150",
+            "AZ-AM-000200",
+            "AZ-AM-000201",
+            "AZ-AM-12",
+            "AZ-AM-X1"
+        ]
     );
 }
 
