@@ -274,8 +274,10 @@ fn next_hazard_code(db: &Db, district: &str) -> Result<String, StoreError> {
     let last = match last {
         Some(n) => n,
         None => db
-            // None of the highest 64 was all digits (codes typed by hand):
-            // the slow way, over every code of the district.
+            // No six-digit serial among the highest 64 codes of that length
+            // (a district's first hazard, or codes typed by hand): the slow
+            // way, over every code of the district, once; the code made here
+            // has six digits, so the next one takes the fast way.
             .prepare_cached(
                 "SELECT coalesce(max(CAST(substr(code, length(?1) + 2) AS INTEGER)), 0) FROM hazards
                  WHERE code LIKE ?1 || '-%'",
