@@ -389,6 +389,31 @@ fn imports_story(db: &Path, t: &mut Transcript) {
         v["totals"]["eo_destroyed"].as_object().unwrap().values().map(|x| x.as_i64().unwrap()).sum::<i64>()
     };
     assert!(destroyed(&after) > destroyed(&json(&before)), "the good groups landed");
+
+    // Hazards without codes get the next serial of their district, past a
+    // code typed by hand in lower case at the last six-digit serial.
+    let hazards = json(&t.file("hazards.geojson"));
+    let first = &hazards["features"].as_array().unwrap()[0];
+    let code = first["properties"]["code"].as_str().unwrap();
+    let prefix = &code[..code.rfind('-').unwrap()];
+    let mut made = Vec::new();
+    for typed in [Some(format!("{}-999999", prefix.to_lowercase())), None, None] {
+        let mut f = first.clone();
+        let p = f["properties"].as_object_mut().unwrap();
+        p.remove("id");
+        match typed {
+            Some(c) => p.insert("code".into(), Value::from(c)),
+            None => p.remove("code"),
+        };
+        made.push(f);
+    }
+    let coded = serde_json::json!({"type": "FeatureCollection", "features": made});
+    std::fs::write(t.dir.join("coded.geojson"), coded.to_string()).unwrap();
+    t.ok(db, &["import", &t.path("coded.geojson"), "--layer", "hazards"]);
+    for serial in ["1000000", "1000001"] {
+        let shown = t.ok(db, &["hazards", "show", &format!("{prefix}-{serial}")]);
+        assert!(shown.contains(&format!("{prefix}-{serial}")), "{shown}");
+    }
     t.ok(db, &["audit", "verify"]);
     t.ok(db, &["verify"]);
 }

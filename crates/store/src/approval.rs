@@ -247,44 +247,60 @@ fn new_hazard(src: &Source<'_>, r: &Report, ctx: &mut Context) -> Result<(), Sto
     Ok(())
 }
 
-/// The district's next hazard code: its HASC code and a six-digit serial
-/// number, one past the highest code of that form. Read backwards along the
-/// index of codes (a code given in another form is skipped, and cannot be
-/// the one made), so it costs the same on the hundred-thousandth hazard as on
-/// the first; a `LIKE` over every code made an import quadratic.
+/// The district's next hazard code: its HASC code and a serial number one
+/// past the highest the district's codes hold, in six digits or more.
+/// Read backwards along the index of codes, so it costs the same on the
+/// hundred-thousandth hazard as on the first (a `LIKE` over every code made
+/// an import quadratic); [`highest_serial`] reads every code of the district
+/// when the index has no answer.
 fn next_hazard_code(db: &Db, district: &str) -> Result<String, StoreError> {
     let hasc: Option<String> =
         db.prepare_cached("SELECT hasc FROM districts WHERE id = ?1")?.query_row([district], |x| x.get(0))?;
     let prefix = hasc.unwrap_or_else(|| "XX".into()).replace('.', "-");
+    let (low, high) = (format!("{prefix}-000000"), format!("{prefix}-999999"));
     let mut stmt = db.prepare_cached(include_str!("../sql/next_hazard_code.sql"))?;
-    let mut rows = stmt.query([&prefix])?;
-    let serial = |code: &str| {
-        let digits = code.get(prefix.len() + 1..).filter(|d| d.bytes().all(|b| b.is_ascii_digit()))?;
-        digits.parse::<u32>().ok()
-    };
-    let mut last = None;
+    let mut rows = stmt.query(params![low, high, low.len() as i64])?;
+    let mut six_digits = None;
     while let Some(row) = rows.next()? {
         let code: String = row.get(0)?;
-        if let Some(n) = serial(&code) {
-            last = Some(n as i64);
+        if let Some(n) = serial(&code, &prefix) {
+            six_digits = Some(n);
             break;
         }
     }
     drop(rows);
-    let last = match last {
-        Some(n) => n,
-        None => db
-            // No six-digit serial among the highest 64 codes of that length
-            // (a district's first hazard, or codes typed by hand): the slow
-            // way, over every code of the district, once; the code made here
-            // has six digits, so the next one takes the fast way.
-            .prepare_cached(
-                "SELECT coalesce(max(CAST(substr(code, length(?1) + 2) AS INTEGER)), 0) FROM hazards
-                 WHERE code LIKE ?1 || '-%'",
-            )?
-            .query_row([&prefix], |x| x.get(0))?,
+    let last = match six_digits {
+        Some(n) if n < 999_999 => n,
+        // No six-digit serial (a district's first hazard, or codes typed by
+        // hand), or the last one: the slow way.
+        _ => highest_serial(db, &prefix)?,
     };
     Ok(format!("{prefix}-{:06}", last + 1))
+}
+
+/// The serial of a code PREFIX-DIGITS, in any case.
+fn serial(code: &str, prefix: &str) -> Option<u64> {
+    let (head, digits) = (code.get(..prefix.len())?, code.get(prefix.len() + 1..)?);
+    let dash = code.as_bytes().get(prefix.len()) == Some(&b'-');
+    (dash
+        && head.eq_ignore_ascii_case(prefix)
+        && !digits.is_empty()
+        && digits.bytes().all(|b| b.is_ascii_digit()))
+    .then(|| digits.parse().ok())
+    .flatten()
+}
+
+/// The highest serial among every code of the district (PREFIX-DIGITS, in
+/// any case and any number of digits; 0 when none).
+fn highest_serial(db: &Db, prefix: &str) -> Result<u64, StoreError> {
+    let mut stmt = db.prepare_cached("SELECT code FROM hazards WHERE lower(code) LIKE ?1")?;
+    let mut rows = stmt.query([format!("{}-%", prefix.to_lowercase())])?;
+    let mut highest = 0;
+    while let Some(row) = rows.next()? {
+        let code: String = row.get(0)?;
+        highest = highest.max(serial(&code, prefix).unwrap_or(0));
+    }
+    Ok(highest)
 }
 
 /// The districts the report's points fall in, and the settlement its EORE

@@ -144,6 +144,9 @@ fn a_hazard_without_a_code_gets_the_next_six_digit_serial_of_its_district() {
     add(Some("AZ-AM-000200"), 46.94);
     add(Some("AZ-AM-000150"), 46.95);
     add(None, 46.96);
+    // Codes are compared in any case: a lower-case one holds its serial.
+    add(Some("az-am-000300"), 46.97);
+    add(None, 46.98);
     let mut codes: Vec<String> =
         store.hazards(&HazardFilter::default()).unwrap().into_iter().map(|h| h.code).collect();
     codes.sort();
@@ -155,8 +158,10 @@ fn a_hazard_without_a_code_gets_the_next_six_digit_serial_of_its_district() {
             "AZ-AM-000150",
             "AZ-AM-000200",
             "AZ-AM-000201",
+            "AZ-AM-000301",
             "AZ-AM-12",
-            "AZ-AM-X1"
+            "AZ-AM-X1",
+            "az-am-000300"
         ]
     );
 }
