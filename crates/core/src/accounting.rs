@@ -19,7 +19,7 @@
 //! let hazard = MultiPolygon(vec![polygon![(x: 46.90, y: 39.90), (x: 46.91, y: 39.90), (x: 46.91, y: 39.91), (x: 46.90, y: 39.91)]]);
 //! // Cleared: the half below the diagonal.
 //! let half = MultiPolygon(vec![polygon![(x: 46.90, y: 39.90), (x: 46.91, y: 39.90), (x: 46.91, y: 39.91)]]);
-//! let f = account(&hazard, &[(ReleaseOutcome::Cleared, &half)]);
+//! let f = account(&hazard, &[(ReleaseOutcome::Cleared, &half)]).unwrap();
 //! assert!((f.cleared_m2 + f.remaining_m2 - f.recorded_m2).abs() < 1e-3);
 //! assert!((f.cleared_m2 / f.recorded_m2 - 0.5).abs() < 1e-3);
 //! ```
@@ -87,38 +87,82 @@ fn clean(a: f64) -> f64 {
     }
 }
 
+/// The overlay failed in every plane [`account`] tried: the hazard's figures
+/// cannot be computed from these polygons.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error(
+    "its released ground could not be overlaid on its polygon ({0}), so its land-release figures \
+     cannot be computed; simplify the released polygons where they meet the hazard's outline \
+     (repeated or nearly collinear turning points) and submit them again"
+)]
+pub struct OverlayFailed(pub String);
+
 /// Accounts for one hazard given everything released from it.
-pub fn account(hazard: &MultiPolygon<f64>, released: &[(ReleaseOutcome, &MultiPolygon<f64>)]) -> Accounting {
+///
+/// The overlay (i_overlay, under geo's boolean operations) panics on rare
+/// inputs: a hole that meets its shell at the shell's leftmost point after the
+/// overlay snaps coordinates to its integer grid (iShape-Rust/iOverlay#17,
+/// #70). A panic is caught and the overlay run again in another plane — a
+/// gnomonic projection about a vertex instead of the centre, then
+/// longitude/latitude — whose grid does not make that coincidence; only when
+/// every plane fails is the hazard refused, never the process stopped.
+pub fn account(
+    hazard: &MultiPolygon<f64>,
+    released: &[(ReleaseOutcome, &MultiPolygon<f64>)],
+) -> Result<Accounting, OverlayFailed> {
     let recorded = multipolygon_area(hazard);
     if released.is_empty() {
-        return Accounting {
+        return Ok(Accounting {
             recorded_m2: recorded,
             cancelled_m2: 0.0,
             reduced_m2: 0.0,
             cleared_m2: 0.0,
             remaining_m2: recorded,
             remaining: hazard.clone(),
-        };
+        });
     }
-    // Overlay in the gnomonic plane about the hazard's centre.
     let centre = hazard.bounding_rect().map(|r| r.center()).unwrap_or(Coord { x: 0.0, y: 0.0 });
-    let proj = Gnomonic::new(centre);
+    let vertex = hazard.0.first().and_then(|p| p.exterior().0.first().copied()).unwrap_or(centre);
+    let mut why = String::from("no plane held the polygons");
+    for plane in [Some(centre), Some(vertex), None] {
+        let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| match plane {
+            Some(c) => in_gnomonic(Gnomonic::new(c), hazard, released, recorded),
+            None => Some(overlay(hazard, released, recorded, |mp| mp)),
+        }));
+        match attempt {
+            Ok(Some(a)) => return Ok(a),
+            // Something lies more than 60° from the point: not a field polygon.
+            Ok(None) => {}
+            Err(panic) => {
+                why = panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                    .unwrap_or_else(|| "the overlay stopped".into());
+            }
+        }
+    }
+    Err(OverlayFailed(why))
+}
+
+/// The overlay in the gnomonic plane about `proj`'s centre, where straight
+/// edges follow the geodesics the area algorithm assumes; `None` when a
+/// polygon lies too far from the centre to be projected.
+fn in_gnomonic(
+    proj: Gnomonic,
+    hazard: &MultiPolygon<f64>,
+    released: &[(ReleaseOutcome, &MultiPolygon<f64>)],
+    recorded: f64,
+) -> Option<Accounting> {
     let forward = |mp: &MultiPolygon<f64>| -> Option<MultiPolygon<f64>> {
         mp.try_map_coords(|c| proj.forward(c).ok_or(())).ok()
     };
-    let plane = forward(hazard).and_then(|h| {
-        let released: Option<Vec<(ReleaseOutcome, MultiPolygon<f64>)>> =
-            released.iter().map(|(o, g)| forward(g).map(|g| (*o, g))).collect();
-        released.map(|r| (h, r))
-    });
-    let Some((plane_hazard, plane_released)) = plane else {
-        // Something lies more than 60° from the hazard: not a field polygon;
-        // overlay in longitude/latitude rather than fail.
-        return overlay(hazard, released, recorded, |mp| mp);
-    };
+    let plane_hazard = forward(hazard)?;
+    let plane_released: Vec<(ReleaseOutcome, MultiPolygon<f64>)> =
+        released.iter().map(|(o, g)| forward(g).map(|g| (*o, g))).collect::<Option<_>>()?;
     let refs: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> =
         plane_released.iter().map(|(o, g)| (*o, g)).collect();
-    overlay(&plane_hazard, &refs, recorded, |mp| mp.map_coords(|c| proj.inverse(c)))
+    Some(overlay(&plane_hazard, &refs, recorded, |mp| mp.map_coords(|c| proj.inverse(c))))
 }
 
 /// Overlays in whatever plane the polygons are given in; `back` maps results
@@ -172,7 +216,7 @@ mod tests {
     #[test]
     fn nothing_released_leaves_everything() {
         let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
-        let a = account(&h, &[]);
+        let a = account(&h, &[]).unwrap();
         assert_eq!(a.remaining_m2, a.recorded_m2);
         assert_eq!(a.cleared_m2, 0.0);
     }
@@ -182,7 +226,7 @@ mod tests {
         let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
         // Half inside, half outside.
         let r = MultiPolygon(vec![square(46.905, 39.9, 0.01)]);
-        let a = account(&h, &[(ReleaseOutcome::Reduced, &r)]);
+        let a = account(&h, &[(ReleaseOutcome::Reduced, &r)]).unwrap();
         assert_relative_eq!(a.reduced_m2 + a.remaining_m2, a.recorded_m2, max_relative = 1e-7);
         assert_relative_eq!(a.reduced_m2 / a.recorded_m2, 0.5, max_relative = 1e-3);
     }
@@ -192,7 +236,7 @@ mod tests {
         let h = MultiPolygon(vec![square(46.9, 39.9, 0.01)]);
         let r1 = MultiPolygon(vec![square(46.9, 39.9, 0.006)]);
         let r2 = MultiPolygon(vec![square(46.902, 39.9, 0.006)]);
-        let a = account(&h, &[(ReleaseOutcome::Cleared, &r1), (ReleaseOutcome::Cleared, &r2)]);
+        let a = account(&h, &[(ReleaseOutcome::Cleared, &r1), (ReleaseOutcome::Cleared, &r2)]).unwrap();
         // The union is measured independently in longitude/latitude, where its
         // edges bow a little from the geodesics: agreement to 1e-5 is expected.
         let union = multipolygon_area(&r1.union(&r2));
@@ -209,7 +253,7 @@ mod tests {
             MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.91), (x: 46.9, y: 39.91)]]);
         let east =
             MultiPolygon(vec![polygon![(x: 46.9, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91)]]);
-        let a = account(&h, &[(ReleaseOutcome::Cancelled, &west), (ReleaseOutcome::Cleared, &east)]);
+        let a = account(&h, &[(ReleaseOutcome::Cancelled, &west), (ReleaseOutcome::Cleared, &east)]).unwrap();
         assert_eq!(a.remaining_m2, 0.0);
         assert_relative_eq!(a.cancelled_m2 + a.cleared_m2, a.recorded_m2, max_relative = 1e-9);
     }

@@ -16,7 +16,7 @@ use std::str::FromStr;
 use uuid::Uuid;
 
 /// A new record id: a UUID of version 7, whose first 48 bits are the time it
-/// was made (Unix milliseconds) and the rest random. Ids made one after the
+/// was made (Unix milliseconds), then a counter and random bits. Ids made one after the
 /// other sort one after the other, so the register's unique indexes on `id`
 /// (and every `hazard_id`, `report_id` that refers to a new record) grow at
 /// their right edge instead of touching a random page of a large B-tree for

@@ -18,6 +18,13 @@ pub struct Mismatch {
     pub computed: ReleaseFigures,
 }
 
+/// A hazard whose figures could not be recomputed, and why.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Unaccountable {
+    pub code: String,
+    pub problem: String,
+}
+
 /// What the recomputation found.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Verification {
@@ -28,6 +35,8 @@ pub struct Verification {
     /// The largest difference between a stored and a recomputed figure (m²).
     pub max_difference_m2: f64,
     pub mismatches: Vec<Mismatch>,
+    /// Hazards whose released ground could not be overlaid on their polygon.
+    pub unaccountable: Vec<Unaccountable>,
 }
 
 struct Item {
@@ -63,7 +72,8 @@ const CHUNK: usize = 2048;
 /// Recomputes `chunk` on `threads` threads and adds it to `out`.
 fn fold(chunk: &[Item], threads: usize, tolerance: f64, out: &mut Verification) {
     let per = chunk.len().div_ceil(threads).max(1);
-    let results: Vec<Vec<(String, ReleaseFigures, ReleaseFigures, usize)>> = std::thread::scope(|s| {
+    type Outcome = (String, ReleaseFigures, Result<ReleaseFigures, String>, usize);
+    let results: Vec<Vec<Outcome>> = std::thread::scope(|s| {
         let handles: Vec<_> = chunk
             .chunks(per)
             .map(|part| {
@@ -71,18 +81,26 @@ fn fold(chunk: &[Item], threads: usize, tolerance: f64, out: &mut Verification) 
                     part.iter()
                         .map(|it| {
                             let refs: Vec<_> = it.released.iter().map(|(o, g)| (*o, g)).collect();
-                            let figures = account(&it.geometry, &refs).figures();
+                            let figures =
+                                account(&it.geometry, &refs).map(|a| a.figures()).map_err(|e| e.to_string());
                             (it.code.clone(), it.stored, figures, it.released.len())
                         })
                         .collect::<Vec<_>>()
                 })
             })
             .collect();
-        handles.into_iter().map(|h| h.join().unwrap_or_default()).collect()
+        handles.into_iter().map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p))).collect()
     });
     for (code, stored, computed, n) in results.into_iter().flatten() {
         out.hazards += 1;
         out.released_polygons += n;
+        let computed = match computed {
+            Ok(c) => c,
+            Err(problem) => {
+                out.unaccountable.push(Unaccountable { code, problem });
+                continue;
+            }
+        };
         out.remaining_m2 += computed.remaining;
         let d = differs(&stored, &computed, tolerance);
         out.max_difference_m2 = out.max_difference_m2.max(
@@ -106,6 +124,7 @@ impl Store {
             remaining_m2: 0.0,
             max_difference_m2: 0.0,
             mismatches: vec![],
+            unaccountable: vec![],
         };
         let threads = std::thread::available_parallelism().map(|n| n.get()).unwrap_or(1);
         let mut released = self.conn.prepare_cached(

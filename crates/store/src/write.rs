@@ -481,7 +481,8 @@ impl<'t> Writer<'t> {
             }
         }
         let refs: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = released.iter().map(|(o, g)| (*o, g)).collect();
-        self.set_figures(&id, &account(&geometry, &refs).figures())
+        let figures = account(&geometry, &refs).map_err(|e| invalid(&record, e.to_string()))?;
+        self.set_figures(&id, &figures.figures())
     }
 
     /// Writes a hazard's land-release figures; the hazard gets a new version.

@@ -242,7 +242,8 @@ fn hazard_effects(
             prior.iter().filter(|p| !plan.reopen.contains(&p.id)).map(|p| (p.outcome, &p.geometry));
         let now = released_now.iter().map(|a| (a.outcome, &a.geometry));
         let all: Vec<(ReleaseOutcome, &MultiPolygon<f64>)> = standing.chain(now).collect();
-        plan.figures = Some(account(geometry, &all).figures());
+        let figures = account(geometry, &all).map_err(|e| vec![format!("hazard {id}: {e}")])?;
+        plan.figures = Some(figures.figures());
     }
     let mut next = status;
     if failed_qc && matches!(status, HazardStatus::Closed | HazardStatus::HandedOver) {
