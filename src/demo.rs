@@ -6,6 +6,7 @@ use anyhow::{bail, Context, Result};
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use safeground_core::access::Role;
+use safeground_core::codes::OrganisationKind;
 use safeground_demo::{Places, Scale};
 use safeground_store::Location;
 use safeground_store::{NewUser, Store, UserChange};
@@ -107,7 +108,8 @@ fn demo_accounts(db: &Location, who: &crate::auth::Credentials) -> Result<()> {
         return Ok(());
     }
     // The first operator organisation of the demo, for the operator's account.
-    let operator = store.organisations()?.into_iter().find(|o| o.kind == "OPERATOR").map(|o| o.acronym);
+    let operator =
+        store.organisations()?.into_iter().find(|o| o.kind == OrganisationKind::Operator).map(|o| o.acronym);
     let password = safeground_store::generate_password();
     let now = time::OffsetDateTime::now_utc();
     let actor = if fresh { who.actor.clone() } else { "demo".to_string() };

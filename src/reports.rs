@@ -199,9 +199,11 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
             let org = store
                 .organisation(&row.organisation)?
                 .with_context(|| format!("report {id}'s organisation"))?;
-            let report_type = report::ReportType::from_code(&row.report_type)
-                .with_context(|| format!("report {id} has an unknown type {}", row.report_type))?;
-            authorize(&p, Action::SubmitReport, Scope::Report { organisation: org, report_type })?;
+            authorize(
+                &p,
+                Action::SubmitReport,
+                Scope::Report { organisation: org, report_type: row.report_type },
+            )?;
             drop(store);
             crate::submissions::submit_draft(db, &p.name, *id)?
         }
@@ -297,7 +299,7 @@ pub fn history(db: &Location, key: &str, json: bool) -> Result<()> {
                 v.kind,
                 v.area_m2.recorded,
                 v.area_m2.remaining,
-                v.report_type.as_deref().unwrap_or("-"),
+                v.report_type.map_or("-", |t| t.code()),
                 v.report_id.map_or_else(|| "-".to_string(), |r| r.to_string()),
                 v.actor.as_deref().unwrap_or("-"),
             );

@@ -46,7 +46,7 @@ macro_rules! code_list {
 
         impl fmt::Display for $name {
             fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str(self.code())
+                f.pad(self.code())
             }
         }
 

@@ -44,6 +44,24 @@ pub enum ReportType {
     QmInspection,
 }
 
+impl std::fmt::Display for ReportType {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.code())
+    }
+}
+
+impl std::str::FromStr for ReportType {
+    type Err = crate::codes::UnknownCode;
+    /// A code as [`ReportType::from_code`] reads it, or what the codes are.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        ReportType::from_code(s).ok_or_else(|| crate::codes::UnknownCode {
+            list: "report type",
+            value: s.to_string(),
+            expected: ReportType::ALL.iter().map(|t| t.code()).collect::<Vec<_>>().join(", "),
+        })
+    }
+}
+
 impl ReportType {
     pub fn code(self) -> &'static str {
         match self {

@@ -112,9 +112,18 @@ fn report_ids(db: &Path) -> (String, String, String) {
     let store = Store::open(db).unwrap();
     let rows = store.reports(None).unwrap();
     let own = rows.iter().find(|r| r.organisation == "AEST").unwrap().id.to_string();
-    let other =
-        rows.iter().find(|r| r.organisation != "AEST" && r.report_type != "ACCIDENT").unwrap().id.to_string();
-    let accident = rows.iter().find(|r| r.report_type == "ACCIDENT").unwrap().id.to_string();
+    let other = rows
+        .iter()
+        .find(|r| r.organisation != "AEST" && r.report_type != safeground_core::report::ReportType::Accident)
+        .unwrap()
+        .id
+        .to_string();
+    let accident = rows
+        .iter()
+        .find(|r| r.report_type == safeground_core::report::ReportType::Accident)
+        .unwrap()
+        .id
+        .to_string();
     (own, other, accident)
 }
 

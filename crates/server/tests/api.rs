@@ -4,6 +4,7 @@
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use http_body_util::BodyExt;
+use safeground_core::codes::HazardStatus;
 use safeground_server::{app, AppState};
 use safeground_store::Store;
 use serde_json::Value;
@@ -279,7 +280,7 @@ async fn hazard_lists_are_filtered_and_paged_as_the_whole_list_says() {
     type Keep<'a> = Box<dyn Fn(&safeground_store::HazardRow) -> bool + 'a>;
     let cases: Vec<(String, Keep)> = vec![
         ("".into(), Box::new(|_| true)),
-        ("status=OPEN".into(), Box::new(|h| h.status == "OPEN")),
+        ("status=OPEN".into(), Box::new(|h| h.status == HazardStatus::Open)),
         ("contamination=AT".into(), Box::new(|h| h.contamination.split(',').any(|c| c == "AT"))),
         (
             format!("organisation={}", organisation.to_lowercase()),
@@ -287,14 +288,17 @@ async fn hazard_lists_are_filtered_and_paged_as_the_whole_list_says() {
         ),
         (
             "from=2022-03-01&to=2023-12-31".into(),
-            Box::new(|h| h.recorded_on.as_str() >= "2022-03-01" && h.recorded_on.as_str() <= "2023-12-31"),
+            Box::new(|h| {
+                h.recorded_on >= time::macros::date!(2022 - 03 - 01)
+                    && h.recorded_on <= time::macros::date!(2023 - 12 - 31)
+            }),
         ),
         ("bbox=46.6,39.6,47.0,39.9".into(), Box::new(|h| meets(&h.id.to_string(), [46.6, 39.6, 47.0, 39.9]))),
         (
             "bbox=46.6,39.6,47.0,39.9&status=WORKED_ON&district=Agdam".into(),
             Box::new(move |h| {
                 meets(&h.id.to_string(), [46.6, 39.6, 47.0, 39.9])
-                    && h.status == "WORKED_ON"
+                    && h.status == HazardStatus::WorkedOn
                     && h.district == "Ağdam"
             }),
         ),

@@ -8,7 +8,7 @@
 //! ([`crate::Store::check_report`]); [`Writer::apply`] only writes.
 
 use crate::db::{Db, OptionalExtension};
-use crate::geometry::{multipolygon_blob, read_multipolygon, read_point};
+use crate::geometry::{multipolygon_blob, read_multipolygon, read_point, stored_date};
 use crate::reports::parse_uuid;
 use crate::write::{taken, uuid_text, DistrictShape, PendingFinds, Writer};
 use crate::StoreError;
@@ -135,13 +135,6 @@ fn stored<T: std::str::FromStr>(code: &str, what: &str) -> Result<T, StoreError>
     code.parse().map_err(|_| StoreError::Invalid {
         record: "stored value".into(),
         problem: format!("'{code}' is not a {what}"),
-    })
-}
-
-fn stored_date(text: &str, what: &str) -> Result<Date, StoreError> {
-    Date::parse(text, &time::format_description::well_known::Iso8601::DATE).map_err(|e| StoreError::Invalid {
-        record: what.into(),
-        problem: format!("stored date '{text}': {e}"),
     })
 }
 

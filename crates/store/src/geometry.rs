@@ -54,6 +54,13 @@ pub fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
+/// A date as stored ([`date_text`]), read back; `record` names what holds it.
+pub(crate) fn stored_date(text: &str, record: &str) -> Result<Date, crate::StoreError> {
+    Date::parse(text, &time::format_description::well_known::Iso8601::DATE).map_err(|e| {
+        crate::StoreError::Invalid { record: record.into(), problem: format!("stored date '{text}': {e}") }
+    })
+}
+
 /// `v` as SQLite's R-tree stores a box's lower corner: the nearest 32-bit
 /// float, or when that is above `v`, `v` scaled down by one part in 2²³
 /// (`rtreeValueDown` in SQLite's rtree.c). PostgreSQL reads exact values

@@ -2,7 +2,8 @@
 //! events, a hazard's versions, and every report that touched a point.
 
 use crate::db::{OptionalExtension, Row};
-use crate::geometry::read_multipolygon;
+use crate::geometry::{read_multipolygon, stored_date};
+use crate::read::stored_code;
 use crate::reports::{stored_id, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 use crate::{Store, StoreError};
 use geo::{Contains, Point};
@@ -17,19 +18,13 @@ use uuid::Uuid;
 fn report_row(r: &Row<'_>) -> Result<ReportRow, StoreError> {
     Ok(ReportRow {
         id: stored_id(r.get(0)?)?,
-        report_type: r.get(1)?,
-        state: {
-            let code: String = r.get(2)?;
-            code.parse().map_err(|e| StoreError::Invalid {
-                record: "stored report".into(),
-                problem: format!("{e}"),
-            })?
-        },
+        report_type: stored_code(&r.get::<String>(1)?, "stored report")?,
+        state: stored_code(&r.get::<String>(2)?, "stored report")?,
         organisation: r.get(3)?,
         task: r.get(4)?,
         hazard: r.get(5)?,
-        start_date: r.get(6)?,
-        end_date: r.get(7)?,
+        start_date: stored_date(&r.get::<String>(6)?, "stored report")?,
+        end_date: stored_date(&r.get::<String>(7)?, "stored report")?,
         submitted_at: r.get(8)?,
         submitted_by: r.get(9)?,
         decided_at: r.get(10)?,
@@ -216,8 +211,8 @@ impl Store {
                 version: r.get(0)?,
                 valid_from: r.get(1)?,
                 valid_to: r.get(2)?,
-                status: r.get(3)?,
-                kind: r.get(4)?,
+                status: stored_code(&r.get::<String>(3)?, "stored hazard version")?,
+                kind: stored_code(&r.get::<String>(4)?, "stored hazard version")?,
                 area_m2: ReleaseFigures {
                     recorded: r.get(5)?,
                     cancelled: r.get(6)?,
@@ -226,7 +221,10 @@ impl Store {
                     remaining: r.get(9)?,
                 },
                 report_id: r.get::<Option<String>>(10)?.map(stored_id).transpose()?,
-                report_type: r.get(11)?,
+                report_type: r
+                    .get::<Option<String>>(11)?
+                    .map(|t| stored_code(&t, "stored hazard version"))
+                    .transpose()?,
                 actor: r.get(12)?,
                 event: r.get(13)?,
             })
@@ -256,8 +254,8 @@ impl Store {
             let status: String = r.get(8)?;
             out.push(TraceRow {
                 report_id: stored_id(r.get(2)?)?,
-                report_type: r.get(4)?,
-                state: r.get(5)?,
+                report_type: stored_code(&r.get::<String>(4)?, "stored report")?,
+                state: stored_code(&r.get::<String>(5)?, "stored report")?,
                 organisation: r.get(6)?,
                 decided_at: r.get(7)?,
                 hazard: code,
@@ -285,8 +283,8 @@ impl Store {
             let by: Option<String> = r.get(9)?;
             out.push(TraceRow {
                 report_id: stored_id(r.get(3)?)?,
-                report_type: r.get(5)?,
-                state: r.get(6)?,
+                report_type: stored_code(&r.get::<String>(5)?, "stored report")?,
+                state: stored_code(&r.get::<String>(6)?, "stored report")?,
                 organisation: r.get(7)?,
                 decided_at: r.get(8)?,
                 hazard: code.clone(),
@@ -300,7 +298,7 @@ impl Store {
                 feature: None,
             });
             if let Some(qm) = by {
-                let row = self.conn.query_row(
+                let row: (String, String, String, Option<String>) = self.conn.query_row(
                     "SELECT r.type, r.state, o.acronym, r.decided_at FROM reports r
                      JOIN organisations o ON o.id = r.organisation_id WHERE r.id = ?1",
                     params![qm],
@@ -308,8 +306,8 @@ impl Store {
                 )?;
                 out.push(TraceRow {
                     report_id: stored_id(qm)?,
-                    report_type: row.0,
-                    state: row.1,
+                    report_type: stored_code(&row.0, "stored report")?,
+                    state: stored_code(&row.1, "stored report")?,
                     organisation: row.2,
                     decided_at: row.3,
                     hazard: code,

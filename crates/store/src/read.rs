@@ -1,12 +1,12 @@
 //! Reads from the register: the summary, hazard lists and details.
 
 use crate::db::Row;
-use crate::geometry::{read_multipolygon, read_point};
+use crate::geometry::{read_multipolygon, read_point, stored_date};
 use crate::reports::stored_id;
 use crate::{Store, StoreError};
 use rusqlite::params;
 use safeground_core::accounting::ReleaseFigures;
-use safeground_core::codes::{EoCategory, HazardStatus, VictimOutcome};
+use safeground_core::codes::{EoCategory, HazardKind, HazardStatus, ReleaseOutcome, VictimOutcome};
 use safeground_core::ids::{HazardId, ReportId};
 use safeground_core::model::Reach;
 use safeground_core::summary::{Summary, SummaryBuilder};
@@ -50,12 +50,12 @@ pub struct HazardRow {
     pub id: HazardId,
     pub code: String,
     pub name: String,
-    pub kind: String,
-    pub status: String,
+    pub kind: HazardKind,
+    pub status: HazardStatus,
     pub district: String,
     pub contamination: String,
     pub land_use: String,
-    pub recorded_on: String,
+    pub recorded_on: time::Date,
     pub recorded_by: String,
     pub area_m2: ReleaseFigures,
     pub version: i64,
@@ -66,8 +66,8 @@ pub struct HazardRow {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct ReleasedRow {
     pub id: String,
-    pub outcome: String,
-    pub released_on: String,
+    pub outcome: ReleaseOutcome,
+    pub released_on: time::Date,
     pub area_m2: f64,
     pub activity: String,
     pub method: Option<String>,
@@ -100,16 +100,19 @@ pub struct EvidenceRow {
 }
 
 fn hazard_row(r: &Row<'_>) -> Result<HazardRow, StoreError> {
+    let code: String = r.get(1)?;
+    let record = format!("hazard {code}");
+    let recorded_on: String = r.get(8)?;
     Ok(HazardRow {
         id: stored_id(r.get(0)?)?,
-        code: r.get(1)?,
+        kind: stored_code(&r.get::<String>(3)?, &record)?,
+        status: stored_code(&r.get::<String>(4)?, &record)?,
+        code,
         name: r.get(2)?,
-        kind: r.get(3)?,
-        status: r.get(4)?,
         district: r.get(5)?,
         contamination: r.get(6)?,
         land_use: r.get(7)?,
-        recorded_on: r.get(8)?,
+        recorded_on: stored_date(&recorded_on, &record)?,
         recorded_by: r.get(9)?,
         area_m2: ReleaseFigures {
             recorded: r.get(10)?,
@@ -122,7 +125,8 @@ fn hazard_row(r: &Row<'_>) -> Result<HazardRow, StoreError> {
     })
 }
 
-fn parse<T: std::str::FromStr<Err = safeground_core::codes::UnknownCode>>(
+/// A vocabulary code as stored, read back; `record` names what holds it.
+pub(crate) fn stored_code<T: std::str::FromStr<Err = safeground_core::codes::UnknownCode>>(
     text: &str,
     record: &str,
 ) -> Result<T, StoreError> {
@@ -164,7 +168,7 @@ impl Store {
                 cleared: r.get(5)?,
                 remaining: r.get(6)?,
             };
-            b.hazard(&district, parse(&status, "hazard status")?, &f);
+            b.hazard(&district, stored_code(&status, "hazard status")?, &f);
         }
         let mut stmt = if now {
             self.conn.prepare(include_str!("../sql/summary_now_eo_destroyed.sql"))?
@@ -174,14 +178,14 @@ impl Store {
         let mut rows = if now { stmt.query(())? } else { stmt.query([bound])? };
         while let Some(r) = rows.next()? {
             let (district, category, n): (String, String, i64) = (r.get(0)?, r.get(1)?, r.get(2)?);
-            b.eo_destroyed(&district, parse::<EoCategory>(&category, "EO find")?, n);
+            b.eo_destroyed(&district, stored_code::<EoCategory>(&category, "EO find")?, n);
         }
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_casualties.sql"))?;
         let mut rows = stmt.query([bound])?;
         while let Some(r) = rows.next()? {
             let (district, year, outcome, n): (String, i32, String, i64) =
                 (r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?);
-            b.casualties(&district, year, parse::<VictimOutcome>(&outcome, "victim")?, n);
+            b.casualties(&district, year, stored_code::<VictimOutcome>(&outcome, "victim")?, n);
         }
         let mut stmt = self.conn.prepare(include_str!("../sql/summary_eore.sql"))?;
         let mut rows = stmt.query([bound])?;
@@ -282,10 +286,12 @@ impl Store {
             .conn
             .prepare_cached(include_str!("../sql/hazard_released.sql"))?
             .query_map([&id], |r| {
+                let id: String = r.get(0)?;
+                let record = format!("released area {id}");
                 Ok(ReleasedRow {
-                    id: r.get(0)?,
-                    outcome: r.get(1)?,
-                    released_on: r.get(2)?,
+                    outcome: stored_code(&r.get::<String>(1)?, &record)?,
+                    released_on: stored_date(&r.get::<String>(2)?, &record)?,
+                    id,
                     area_m2: r.get(3)?,
                     activity: r.get(4)?,
                     method: r.get(5)?,

@@ -11,7 +11,7 @@ use safeground_core::codes::*;
 use safeground_core::ids::fresh;
 use safeground_core::ids::ReportId;
 use safeground_core::model::*;
-use safeground_core::report::{self, Report};
+use safeground_core::report::{self, Report, ReportType};
 use serde::Serialize;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
@@ -53,13 +53,13 @@ fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError 
 pub struct ReportRow {
     pub id: ReportId,
     #[serde(rename = "type")]
-    pub report_type: String,
+    pub report_type: ReportType,
     pub state: ReportState,
     pub organisation: String,
     pub task: Option<String>,
     pub hazard: Option<String>,
-    pub start_date: String,
-    pub end_date: String,
+    pub start_date: time::Date,
+    pub end_date: time::Date,
     pub submitted_at: String,
     pub submitted_by: String,
     pub decided_at: Option<String>,
@@ -87,11 +87,11 @@ pub struct HazardVersion {
     pub version: i64,
     pub valid_from: String,
     pub valid_to: Option<String>,
-    pub status: String,
-    pub kind: String,
+    pub status: HazardStatus,
+    pub kind: HazardKind,
     pub area_m2: safeground_core::accounting::ReleaseFigures,
     pub report_id: Option<ReportId>,
-    pub report_type: Option<String>,
+    pub report_type: Option<ReportType>,
     pub actor: Option<String>,
     pub event: Option<String>,
 }
@@ -102,8 +102,8 @@ pub struct HazardVersion {
 pub struct TraceRow {
     pub report_id: ReportId,
     #[serde(rename = "type")]
-    pub report_type: String,
-    pub state: String,
+    pub report_type: ReportType,
+    pub state: ReportState,
     pub organisation: String,
     pub decided_at: Option<String>,
     pub hazard: String,

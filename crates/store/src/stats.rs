@@ -3,7 +3,7 @@
 use crate::reports::ApprovalSettings;
 use crate::{Store, StoreError};
 use safeground_core::approval;
-use safeground_core::codes::ReportState;
+use safeground_core::codes::{OrganisationKind, ReportState};
 use serde::Serialize;
 use time::OffsetDateTime;
 
@@ -25,7 +25,7 @@ pub struct OrganisationRef {
     pub id: String,
     pub acronym: String,
     pub name: String,
-    pub kind: String,
+    pub kind: OrganisationKind,
 }
 
 /// A district as forms list it.
@@ -53,10 +53,17 @@ impl Store {
     pub fn organisations(&self) -> Result<Vec<OrganisationRef>, StoreError> {
         let mut stmt =
             self.conn.prepare_cached("SELECT id, acronym, name, kind FROM organisations ORDER BY acronym")?;
-        let rows = stmt.query_map((), |r| {
-            Ok(OrganisationRef { id: r.get(0)?, acronym: r.get(1)?, name: r.get(2)?, kind: r.get(3)? })
-        })?;
-        rows.collect::<Result<_, _>>()
+        let mut rows = stmt.query(())?;
+        let mut out = Vec::new();
+        while let Some(r) = rows.next()? {
+            let (acronym, kind): (String, String) = (r.get(1)?, r.get(3)?);
+            let kind = kind.parse().map_err(|e| StoreError::Invalid {
+                record: format!("organisation {acronym}"),
+                problem: format!("stored value: {e}"),
+            })?;
+            out.push(OrganisationRef { id: r.get(0)?, acronym, name: r.get(2)?, kind });
+        }
+        Ok(out)
     }
 
     /// Every district, by name, with its extent (from the spatial index).
