@@ -232,12 +232,27 @@ fn check_header(path: &Path) -> Result<(), StoreError> {
     }
     let flags =
         OpenFlags::SQLITE_OPEN_READ_ONLY | OpenFlags::SQLITE_OPEN_URI | OpenFlags::SQLITE_OPEN_NO_MUTEX;
-    let header = Connection::open_with_flags(immutable_uri(path), flags)
-        .and_then(|c| c.query_row("PRAGMA application_id", (), |r| r.get::<_, i64>(0)));
-    match header.map_err(|e| classify(path, e)) {
-        Ok(_) => Ok(()),
-        Err(StoreError::Corrupt { path, detail }) => Err(StoreError::Truncated { path, actual, detail }),
-        Err(e) => Err(e),
+    // An immutable reader takes no lock, so it can meet the file in the
+    // middle of another process's checkpoint (pages being copied in from the
+    // WAL, the file growing past its old end) and find it inconsistent for a
+    // moment. A file that is really truncated stays so: only a finding that
+    // persists for a second is one.
+    let mut attempts = 0;
+    loop {
+        let header = Connection::open_with_flags(immutable_uri(path), flags)
+            .and_then(|c| c.query_row("PRAGMA application_id", (), |r| r.get::<_, i64>(0)));
+        match header.map_err(|e| classify(path, e)) {
+            Ok(_) => return Ok(()),
+            Err(StoreError::Corrupt { .. }) if attempts < 10 => {
+                attempts += 1;
+                std::thread::sleep(std::time::Duration::from_millis(100));
+            }
+            Err(StoreError::Corrupt { path, detail }) => {
+                let actual = std::fs::metadata(&path).map_or(actual, |m| m.len());
+                return Err(StoreError::Truncated { path, actual, detail });
+            }
+            Err(e) => return Err(e),
+        }
     }
 }
 
