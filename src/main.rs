@@ -193,6 +193,47 @@ fn parse_status(s: &str) -> Result<HazardStatus, String> {
     s.parse().map_err(|e: safeground_core::codes::UnknownCode| e.to_string())
 }
 
+/// `verify`: recomputes every hazard's figures and says where they differ.
+fn verify(store: &Store, json: bool, tolerance: f64) -> Result<()> {
+    let started = std::time::Instant::now();
+    let v = store.verify_accounting(tolerance)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!(
+            "Recomputed the figures of {} hazards ({} released polygons) from their geometry in {:.1} s; \
+             {:.2} km² remain; largest difference from the register {:.3e} m².",
+            v.hazards,
+            v.released_polygons,
+            started.elapsed().as_secs_f64(),
+            v.remaining_m2 / 1e6,
+            v.max_difference_m2
+        );
+        for m in v.mismatches.iter().take(20) {
+            println!(
+                "  {}: the register says {:.2} m² remain, its geometry {:.2} m²",
+                m.code, m.stored.remaining, m.computed.remaining
+            );
+        }
+        for u in v.unaccountable.iter().take(20) {
+            println!("  {}: {}", u.code, u.problem);
+        }
+    }
+    if !v.unaccountable.is_empty() {
+        anyhow::bail!(
+            "{} hazards' figures could not be recomputed from their geometry (listed above)",
+            v.unaccountable.len()
+        );
+    }
+    if !v.mismatches.is_empty() {
+        anyhow::bail!(
+            "{} hazards' figures do not match their geometry; approving any report on them recomputes them",
+            v.mismatches.len()
+        );
+    }
+    Ok(())
+}
+
 /// The polygon overlay library panics on rare inputs; `core::accounting`
 /// catches those panics and overlays again in another plane (or refuses the
 /// hazard with a message). The panic is then not the user's business: it is
@@ -351,45 +392,7 @@ fn run(cli: Cli) -> Result<()> {
             }
             println!("{count} tiles, {bytes} bytes");
         }
-        Command::Verify { json, tolerance } => {
-            let store = open(&cli.db)?;
-            let started = std::time::Instant::now();
-            let v = store.verify_accounting(tolerance)?;
-            if json {
-                println!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
-                println!(
-                    "Recomputed the figures of {} hazards ({} released polygons) from their geometry in {:.1} s; \
-                     {:.2} km² remain; largest difference from the register {:.3e} m².",
-                    v.hazards,
-                    v.released_polygons,
-                    started.elapsed().as_secs_f64(),
-                    v.remaining_m2 / 1e6,
-                    v.max_difference_m2
-                );
-                for m in v.mismatches.iter().take(20) {
-                    println!(
-                        "  {}: the register says {:.2} m² remain, its geometry {:.2} m²",
-                        m.code, m.stored.remaining, m.computed.remaining
-                    );
-                }
-                for u in v.unaccountable.iter().take(20) {
-                    println!("  {}: {}", u.code, u.problem);
-                }
-            }
-            if !v.unaccountable.is_empty() {
-                anyhow::bail!(
-                    "{} hazards' figures could not be recomputed from their geometry (listed above)",
-                    v.unaccountable.len()
-                );
-            }
-            if !v.mismatches.is_empty() {
-                anyhow::bail!(
-                    "{} hazards' figures do not match their geometry; approving any report on them recomputes them",
-                    v.mismatches.len()
-                );
-            }
-        }
+        Command::Verify { json, tolerance } => verify(&open(&cli.db)?, json, tolerance)?,
         Command::Task(cmd) => reports::task(&cli.db, &who, &cmd)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {

@@ -102,6 +102,9 @@ fn jd(d: Date) -> i32 {
     d.to_julian_day()
 }
 
+/// 1970-01-01 as a Julian day.
+const UNIX_EPOCH_JULIAN_DAY: i64 = 2_440_588;
+
 struct Gen {
     rng: ChaCha8Rng,
     start: i32,
@@ -117,9 +120,8 @@ impl Gen {
     fn uuid(&mut self) -> Uuid {
         let random: [u8; 10] = self.rng.random();
         self.ids += 1;
-        let start_ms =
-            (date(DEMO_START.0, DEMO_START.1, DEMO_START.2).midnight().assume_utc().unix_timestamp() as u64)
-                * 1000;
+        // The demo's start (`start`, a Julian day) in Unix milliseconds.
+        let start_ms = (self.start as i64 - UNIX_EPOCH_JULIAN_DAY) as u64 * 86_400_000;
         uuid::Builder::from_unix_timestamp_millis(start_ms + self.ids, &random).into_uuid()
     }
     fn f(&mut self, lo: f64, hi: f64) -> f64 {
