@@ -162,6 +162,26 @@ time_it export_geojson_ogr2ogr ogr2ogr -f GeoJSON "$work/ogr-out.geojson" "$work
 time_it export_gpkg_ours "$bin" --db "$work/register.gpkg" export --layer hazards --format gpkg "$work/out.gpkg"
 time_it export_gpkg_ogr2ogr ogr2ogr -f GPKG "$work/ogr-out.gpkg" "$work/register.gpkg" hazards
 
+# --- 7. PostgreSQL against GeoPackage -----------------------------------------
+echo "== 7. import 1,000 hazards into a PostgreSQL register and into a GeoPackage"
+python3 - "$work/hazards.geojson" "$work/hazards-1000.geojson" <<'PY'
+import json, sys
+d = json.load(open(sys.argv[1]))
+d["features"] = d["features"][:1000]
+json.dump(d, open(sys.argv[2], "w"))
+PY
+pgdb="sg_bench_pg_$$"
+psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $pgdb" -c "CREATE DATABASE $pgdb" >/dev/null
+trap 'psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS $pgdb" >/dev/null 2>&1 || true' EXIT
+for target in "$work/small.gpkg" "postgres://postgres@127.0.0.1:5432/$pgdb"; do
+  "$bin" --db "$target" init > /dev/null
+  for l in districts settlements organisations; do
+    "$bin" --db "$target" import "$work/$l.geojson" --layer "$l" > /dev/null
+  done
+done
+time_it import_1000_gpkg "$bin" --db "$work/small.gpkg" import "$work/hazards-1000.geojson" --layer hazards
+time_it import_1000_postgresql "$bin" --db "postgres://postgres@127.0.0.1:5432/$pgdb" import "$work/hazards-1000.geojson" --layer hazards
+
 # --- the table -----------------------------------------------------------
 python3 - "$results" "$work" "$scale" <<'PY'
 import sys
@@ -190,6 +210,7 @@ table = [
     ("5. hazard tiles z8-14", "tiles_ours", [("PostGIS ST_AsMVT", "tiles_postgis")]),
     ("6a. export hazards to GeoJSON", "export_geojson_ours", [("ogr2ogr", "export_geojson_ogr2ogr")]),
     ("6b. export hazards to GeoPackage", "export_gpkg_ours", [("ogr2ogr", "export_gpkg_ogr2ogr")]),
+    ("7. import 1,000 hazards, on PostgreSQL", "import_1000_postgresql", [("ours on GeoPackage", "import_1000_gpkg")]),
 ]
 print(f"\nscale: {sys.argv[3]}  (ratio = peer time / our time: above 1, we are faster)\n")
 print(f"| {'task':40} | {'ours s':>8} | {'our peak MB':>11} | {'peer':18} | {'peer s':>8} | {'ratio':>6} |")

@@ -414,6 +414,34 @@ fn imports_story(db: &Path, t: &mut Transcript) {
         let shown = t.ok(db, &["hazards", "show", &format!("{prefix}-{serial}")]);
         assert!(shown.contains(&format!("{prefix}-{serial}")), "{shown}");
     }
+
+    // Within one file (on PostgreSQL its hazards wait for one COPY): a code
+    // repeated in another case is refused, a UUID repeated is already there.
+    let mut twice = Vec::new();
+    for (code, id) in [
+        ("AZ-DUP-000001", "0193a000-0000-7000-8000-00000000d001"),
+        ("az-dup-000001", ""),
+        ("", "0193a000-0000-7000-8000-00000000d001"),
+    ] {
+        let mut f = first.clone();
+        let p = f["properties"].as_object_mut().unwrap();
+        match code {
+            "" => p.remove("code"),
+            c => p.insert("code".into(), Value::from(c)),
+        };
+        match id {
+            "" => p.remove("id"),
+            i => p.insert("id".into(), Value::from(i)),
+        };
+        twice.push(f);
+    }
+    let twice = serde_json::json!({"type": "FeatureCollection", "features": twice});
+    std::fs::write(t.dir.join("twice.geojson"), twice.to_string()).unwrap();
+    let said = t.fails(db, &["import", &t.path("twice.geojson"), "--layer", "hazards", "--keep-going"]);
+    assert!(said.contains("hazard code az-dup-000001 is taken"), "{said}");
+    assert!(said.contains("1 features were rejected"), "{said}");
+    let shown = t.ok(db, &["hazards", "show", "AZ-DUP-000001"]);
+    assert!(shown.contains("0193a000-0000-7000-8000-00000000d001"), "{shown}");
     t.ok(db, &["audit", "verify"]);
     t.ok(db, &["verify"]);
 }

@@ -9,8 +9,9 @@
 
 use crate::db::{Db, OptionalExtension};
 use crate::geometry::{multipolygon_blob, read_multipolygon, read_point, stored_date};
+use crate::pending::Pending;
 use crate::reports::parse_uuid;
-use crate::write::{taken, uuid_text, DistrictShape, PendingFinds, Writer};
+use crate::write::{taken, uuid_text, DistrictShape, Writer};
 use crate::StoreError;
 use geo::{Contains, MultiPolygon, Point};
 use rusqlite::params;
@@ -24,11 +25,11 @@ use time::Date;
 use uuid::Uuid;
 
 /// Where the context is read from: a transaction, the districts points are
-/// placed in, and (while an import writes) EO finds waiting for their COPY.
+/// placed in, and (while an import writes) the rows waiting for their COPY.
 pub(crate) struct Source<'a> {
     pub(crate) db: &'a Db,
     pub(crate) districts: &'a [DistrictShape],
-    pub(crate) pending: Option<&'a PendingFinds>,
+    pub(crate) pending: Option<&'a Pending>,
     /// Lookups of reference data (an organisation's kind, a district by
     /// name) kept for the length of an import, which adds none.
     pub(crate) reference: Option<&'a Reference>,
@@ -36,6 +37,8 @@ pub(crate) struct Source<'a> {
     /// asked (an import asks for every UUID a feature gives, to skip features
     /// already imported); `None` means ask.
     pub(crate) new_hazard_taken: Option<bool>,
+    /// Whether the new hazard's code is taken, likewise.
+    pub(crate) new_hazard_code_taken: Option<bool>,
 }
 
 /// Reference data looked up once per import: (query, key) → the answer.
@@ -230,11 +233,16 @@ fn new_hazard(src: &Source<'_>, r: &Report, ctx: &mut Context) -> Result<(), Sto
         };
     }
     if let Some(code) = &n.code {
-        ctx.new_hazard_code_taken =
-            one(db, "SELECT id FROM hazards WHERE code = ?1 COLLATE NOCASE", code)?.is_some();
+        ctx.new_hazard_code_taken = match src.new_hazard_code_taken {
+            Some(known) => known,
+            None => {
+                src.pending.is_some_and(|p| p.holds_code(code))
+                    || one(db, "SELECT id FROM hazards WHERE code = ?1 COLLATE NOCASE", code)?.is_some()
+            }
+        };
     }
     if let (Some(d), None) = (&district, &n.code) {
-        ctx.next_hazard_code = Some(next_hazard_code(db, d)?);
+        ctx.next_hazard_code = Some(next_hazard_code(db, src.pending, d)?);
     }
     ctx.new_hazard_district = district.map(|d| parse_uuid(&d)).transpose()?;
     Ok(())
@@ -245,8 +253,8 @@ fn new_hazard(src: &Source<'_>, r: &Report, ctx: &mut Context) -> Result<(), Sto
 /// Read backwards along the index of codes, so it costs the same on the
 /// hundred-thousandth hazard as on the first (a `LIKE` over every code made
 /// an import quadratic); [`highest_serial`] reads every code of the district
-/// when the index has no answer.
-fn next_hazard_code(db: &Db, district: &str) -> Result<String, StoreError> {
+/// when the index has no answer. Codes waiting for their COPY count too.
+fn next_hazard_code(db: &Db, pending: Option<&Pending>, district: &str) -> Result<String, StoreError> {
     let hasc: Option<String> =
         db.prepare_cached("SELECT hasc FROM districts WHERE id = ?1")?.query_row([district], |x| x.get(0))?;
     let prefix = hasc.unwrap_or_else(|| "XX".into()).replace('.', "-");
@@ -268,6 +276,7 @@ fn next_hazard_code(db: &Db, district: &str) -> Result<String, StoreError> {
         // hand), or the last one: the slow way.
         _ => highest_serial(db, &prefix)?,
     };
+    let last = last.max(pending.map_or(0, |p| p.highest_serial(&prefix)));
     Ok(format!("{prefix}-{:06}", last + 1))
 }
 
@@ -338,9 +347,23 @@ pub(crate) fn district_at(districts: &[DistrictShape], p: &Point<f64>) -> Option
 impl Writer<'_> {
     /// Writes what an approval decided, in the transaction that loaded its
     /// context; the report's state, event and hazard versions are the caller's.
-    pub(crate) fn apply(&mut self, report: &str, plan: &Plan) -> Result<(), StoreError> {
+    /// `batched`: an import's, whose rows may wait for a COPY.
+    pub(crate) fn apply(&mut self, report: &str, plan: &Plan, batched: bool) -> Result<(), StoreError> {
+        // Only a new hazard that the plan's statements below do not refer
+        // to can wait for a COPY, with the survey that recorded it.
+        let wait = batched
+            && plan.new_hazard.is_some()
+            && plan.hazard_geometry.is_none()
+            && !plan.confirm
+            && plan.activity.as_ref().is_none_or(|a| a.released.is_empty())
+            && plan.accident.is_none()
+            && plan.session.is_none()
+            && plan.reopen.is_empty()
+            && plan.figures.is_none()
+            && plan.status.is_none()
+            && plan.task_status.is_none();
         if let Some(h) = &plan.new_hazard {
-            self.insert_hazard(h, plan.new_hazard_area_m2)?;
+            self.insert_hazard(h, plan.new_hazard_area_m2, wait)?;
         }
         let hazard = plan.hazard.map(uuid_text);
         if let (Some(h), Some(g)) = (&hazard, &plan.hazard_geometry) {
@@ -352,7 +375,7 @@ impl Writer<'_> {
             self.tx.prepare_cached("UPDATE hazards SET kind = 'CHA' WHERE id = ?1")?.execute([h])?;
         }
         if let Some(a) = &plan.activity {
-            self.insert_activity(a)?;
+            self.insert_activity(a, wait)?;
         }
         for f in &plan.eo_finds {
             self.insert_eo_find(f)?;

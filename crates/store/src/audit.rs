@@ -196,11 +196,21 @@ fn put_text(h: &mut Sha256, t: Option<&str>) {
 }
 
 pub(crate) fn hex(bytes: &[u8]) -> String {
-    use std::fmt::Write;
-    bytes.iter().fold(String::with_capacity(bytes.len() * 2), |mut s, b| {
-        let _ = write!(s, "{b:02x}");
-        s
-    })
+    let mut out = Vec::with_capacity(bytes.len() * 2);
+    hex_into(&mut out, bytes);
+    // Only ASCII digits and a-f were written.
+    String::from_utf8(out).unwrap_or_default()
+}
+
+/// Appends `bytes` in lower-case hex (a geometry blob in a COPY is megabytes:
+/// a table, not a formatter per byte).
+pub(crate) fn hex_into(out: &mut Vec<u8>, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    out.reserve(bytes.len() * 2);
+    for &b in bytes {
+        out.push(DIGITS[usize::from(b >> 4)]);
+        out.push(DIGITS[usize::from(b & 15)]);
+    }
 }
 
 /// SHA-256 of `text`, in hex (API tokens are kept so).

@@ -862,7 +862,7 @@ pub(crate) fn copy_text(out: &mut Vec<u8>, v: ValueRef<'_>) {
         }
         ValueRef::Blob(b) => {
             out.extend_from_slice(b"\\\\x");
-            out.extend_from_slice(crate::audit::hex(b).as_bytes());
+            crate::audit::hex_into(out, b);
         }
     }
 }

@@ -131,29 +131,61 @@ impl Writer<'_> {
     /// Marks a point this transaction can roll back to.
     pub fn savepoint(&mut self) -> Result<(), StoreError> {
         self.tx.execute_batch("SAVEPOINT sg_item")?;
-        self.pending_finds.mark();
+        self.pending.mark();
         Ok(())
     }
 
     /// Keeps what was written since [`Writer::savepoint`].
     pub fn release_savepoint(&mut self) -> Result<(), StoreError> {
         self.tx.execute_batch("RELEASE sg_item")?;
-        self.pending_finds.release();
+        self.pending.release();
         Ok(())
     }
 
     /// Undoes what was written since [`Writer::savepoint`].
     pub fn rollback_savepoint(&mut self) -> Result<(), StoreError> {
         self.tx.execute_batch("ROLLBACK TO sg_item; RELEASE sg_item")?;
-        self.pending_finds.roll_back();
+        self.pending.roll_back();
         self.context = None;
         self.hazards_touched.clear();
         self.hazards_new.clear();
         Ok(())
     }
 
+    /// Whether a new hazard's UUID, and its code (in any case), are taken,
+    /// by a hazard in the register or one waiting for its COPY; `None` for
+    /// what is not given.
+    fn new_hazard_taken(
+        &self,
+        id: Option<Uuid>,
+        code: Option<&str>,
+    ) -> Result<(Option<bool>, Option<bool>), StoreError> {
+        if id.is_none() && code.is_none() {
+            return Ok((None, None));
+        }
+        let id = id.map(uuid_text);
+        let found: Vec<(String, String)> = self
+            .tx
+            // Two lookups by index: an OR is a scan on PostgreSQL while a
+            // table is new to the planner's statistics.
+            .prepare_cached(
+                "SELECT id, code FROM hazards WHERE id = ?1
+                 UNION ALL SELECT id, code FROM hazards WHERE code = ?2 COLLATE NOCASE",
+            )?
+            .query_map(params![id, code], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        let id_taken =
+            id.as_ref().map(|i| self.pending.holds("hazards", i) || found.iter().any(|(f, _)| f == i));
+        // A row whose UUID is not the one given was found by its code.
+        let code_taken = code.map(|c| {
+            self.pending.holds_code(c)
+                || found.iter().any(|(f, fc)| Some(f) != id.as_ref() || fc.to_lowercase() == c.to_lowercase())
+        });
+        Ok((id_taken, code_taken))
+    }
+
     fn exists(&self, table: &str, id: Uuid) -> Result<bool, StoreError> {
-        if table == "eo_finds" && self.pending_finds.holds(&uuid_text(id)) {
+        if self.pending.holds(table, &uuid_text(id)) {
             return Ok(true);
         }
         let sql = format!("SELECT count(*) > 0 FROM {table} WHERE id = ?1");
@@ -188,6 +220,11 @@ impl Writer<'_> {
         b: &mut ImportBatches,
         features: &[String],
     ) -> Result<ItemOutcome, StoreError> {
+        // A new hazard's UUID and code are asked in one round trip.
+        let (hazard_taken, code_taken) = match &r.new_hazard {
+            Some(n) => self.new_hazard_taken(n.id, n.code.as_deref())?,
+            None => (None, None),
+        };
         let given: Vec<(&str, Uuid)> = r
             .new_hazard
             .iter()
@@ -202,14 +239,15 @@ impl Writer<'_> {
             + r.eo_finds.len()
             + usize::from(r.accident.is_some())
             + usize::from(r.session.is_some());
-        let mut new_hazard_taken = None;
         if !given.is_empty() && given.len() == records {
-            let taken = self.taken(&given)?;
+            let others: Vec<(&str, Uuid)> = given.iter().filter(|g| g.0 != "hazards").copied().collect();
+            let mut taken = self.taken(&others)?;
+            if hazard_taken == Some(true) {
+                taken.extend(given.iter().filter(|g| g.0 == "hazards"));
+            }
             if given.iter().all(|g| taken.contains(g)) {
                 return Ok(ItemOutcome::Present);
             }
-            new_hazard_taken =
-                r.new_hazard.as_ref().map(|n| n.id.is_some_and(|i| taken.contains(&("hazards", i))));
         }
         let label = features.join(", ");
         let org = match b.organisations.get(&r.organisation) {
@@ -223,12 +261,18 @@ impl Writer<'_> {
         let org = org.ok_or_else(|| {
             refused(&label, vec![format!("organisation '{}' is not in the register", r.organisation)])
         })?;
+        // Its context reads hazards (by name, through a task or released
+        // ground): those waiting for their COPY go first.
+        if self.pending.has_hazards() && (r.hazard.is_some() || r.task.is_some() || r.inspection.is_some()) {
+            self.write_pending()?;
+        }
         let source = crate::approval::Source {
             db: self.tx,
             districts: self.districts,
-            pending: Some(&self.pending_finds),
+            pending: Some(&self.pending),
             reference: Some(&b.reference),
-            new_hazard_taken,
+            new_hazard_taken: hazard_taken,
+            new_hazard_code_taken: code_taken,
         };
         let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
@@ -240,7 +284,7 @@ impl Writer<'_> {
             let k = self.batch_for(b, r, &org, changes_existing)?;
             let (id, event, now) = (b.open[k].id.clone(), b.open[k].event.clone(), b.open[k].now.clone());
             self.context = Some((id.clone(), now.clone()));
-            self.apply(&id, &plan)?;
+            self.apply(&id, &plan, true)?;
             self.snapshot_hazards(&event, &id, &now)?;
             self.context = None;
             Ok::<_, StoreError>(k)
@@ -351,6 +395,8 @@ impl Writer<'_> {
         at: OffsetDateTime,
     ) -> Result<ItemOutcome, StoreError> {
         let label = format!("task {}", t.code);
+        // It looks its hazard up.
+        self.write_pending()?;
         if let Some(id) = t.id {
             if self.exists("tasks", id)? {
                 return Ok(ItemOutcome::Present);

@@ -29,6 +29,7 @@ mod import;
 mod location;
 mod migrate;
 mod open;
+mod pending;
 mod read;
 mod reports;
 mod stats;

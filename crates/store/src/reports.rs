@@ -342,9 +342,10 @@ impl Writer<'_> {
         let source = crate::approval::Source {
             db: self.tx,
             districts: self.districts,
-            pending: Some(&self.pending_finds),
+            pending: Some(&self.pending),
             reference: None,
             new_hazard_taken: None,
+            new_hazard_code_taken: None,
         };
         let ctx = crate::approval::context(&source, &r, parse_uuid(&org)?, at.date())?;
         let plan = approval::decide(&r, &ctx, settings, &mut fresh)
@@ -353,7 +354,7 @@ impl Writer<'_> {
         self.decide(&id, ("SUBMITTED", "APPROVED"), expect_version, (actor, &now), None)?;
         let event = self.record("REPORT_APPROVED", &now, actor, Some(&id), None, None)?;
         self.context = Some((id.clone(), now.clone()));
-        self.apply(&id, &plan)?;
+        self.apply(&id, &plan, false)?;
         if let Some(h) = &plan.new_hazard {
             self.tx
                 .prepare_cached("UPDATE reports SET hazard_id = ?1 WHERE id = ?2")?
@@ -377,8 +378,8 @@ impl Writer<'_> {
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "an unapproval needs a reason"));
         }
-        // It changes EO finds: those waiting for their COPY go first.
-        self.write_pending_finds()?;
+        // It changes what an import may have left waiting for its COPY.
+        self.write_pending()?;
         let (_, state, _, _) = self.load(&id)?;
         if state != "APPROVED" {
             return Err(self.not_in_state(&id, "APPROVED", None)?);
@@ -507,6 +508,26 @@ impl Writer<'_> {
         for h in std::mem::take(&mut self.hazards_touched) {
             // A hazard just recorded: nothing to close, and its version is 1.
             let first = self.hazards_new.remove(&h);
+            if let Some(v) = first.then(|| self.pending.take_first_version(&h)).flatten() {
+                use rusqlite::types::Value;
+                let row = [
+                    Value::Text(h.clone()),
+                    Value::Integer(1),
+                    Value::Text(now.into()),
+                    Value::Text(event.into()),
+                    Value::Text(report.into()),
+                    Value::Blob(v.geom),
+                    Value::Text(v.kind.into()),
+                    Value::Text(v.status.into()),
+                    Value::Real(v.area_m2),
+                    Value::Real(0.0),
+                    Value::Real(0.0),
+                    Value::Real(0.0),
+                    Value::Real(v.area_m2),
+                ];
+                self.pending.add(crate::pending::Table::HazardVersions, &row, None);
+                continue;
+            }
             if !first {
                 self.tx
                     .prepare_cached(

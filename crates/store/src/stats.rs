@@ -117,6 +117,7 @@ impl Store {
             pending: None,
             reference: None,
             new_hazard_taken: None,
+            new_hazard_code_taken: None,
         };
         let ctx = crate::approval::context(&source, &r, crate::reports::parse_uuid(&org)?, now.date())?;
         Ok(approval::check(&r, &ctx, settings))

@@ -3,6 +3,7 @@
 
 use crate::db::Db;
 use crate::geometry::{date_text, multipolygon_blob, point_blob, read_multipolygon};
+use crate::pending::{FirstVersion, Pending, Table};
 use crate::StoreError;
 use geo::{BoundingRect, MultiPolygon, Rect, Validation};
 use rusqlite::params;
@@ -34,51 +35,8 @@ pub struct Writer<'t> {
     pub(crate) districts_changed: bool,
     /// The first event this transaction recorded: it seals that one and those after.
     pub(crate) first_event: Option<i64>,
-    /// PostgreSQL: EO finds waiting to be written by one COPY (see [`PendingFinds`]).
-    pub(crate) pending_finds: PendingFinds,
-}
-
-/// EO finds an import's approvals made, on PostgreSQL, written together by
-/// `COPY` instead of a statement each (an import of a million finds is a
-/// million round trips otherwise). Nothing reads `eo_finds` while an import
-/// runs but the check that a find's UUID is new, which asks this buffer too;
-/// the buffer is written before the seal reads the finds back, before an
-/// unapproval changes them, and when it holds [`PendingFinds::ROWS`] rows. A
-/// savepoint rolled back drops the rows written since.
-#[derive(Debug, Default)]
-pub(crate) struct PendingFinds {
-    data: Vec<u8>,
-    ids: Vec<String>,
-    known: std::collections::HashSet<String>,
-    savepoint: Option<(usize, usize)>,
-}
-
-impl PendingFinds {
-    const ROWS: usize = 20_000;
-    const COLUMNS: &'static str =
-        "geom, id, activity_id, hazard_id, district_id, found_on, category, eo_type, \
-        quantity, condition, fuze_state, disposal, report_id, recorded_at";
-
-    pub(crate) fn holds(&self, id: &str) -> bool {
-        self.known.contains(id)
-    }
-
-    pub(crate) fn mark(&mut self) {
-        self.savepoint = Some((self.data.len(), self.ids.len()));
-    }
-
-    pub(crate) fn release(&mut self) {
-        self.savepoint = None;
-    }
-
-    pub(crate) fn roll_back(&mut self) {
-        if let Some((bytes, rows)) = self.savepoint.take() {
-            self.data.truncate(bytes);
-            for id in self.ids.drain(rows..) {
-                self.known.remove(&id);
-            }
-        }
-    }
+    /// PostgreSQL: rows an import made, waiting to be written by COPY.
+    pub(crate) pending: Pending,
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -135,7 +93,7 @@ impl<'t> Writer<'t> {
             districts,
             districts_changed: false,
             first_event: None,
-            pending_finds: PendingFinds::default(),
+            pending: Pending::default(),
         }
     }
 
@@ -168,7 +126,7 @@ impl<'t> Writer<'t> {
     /// Widens the extents in gpkg_contents (GDAL and QGIS read them) to take in
     /// what this transaction wrote. The register only grows, so extents only widen.
     pub(crate) fn finish(&mut self) -> Result<(), StoreError> {
-        self.write_pending_finds()?;
+        self.write_pending()?;
         // Only what this transaction recorded: an event slipped into the file
         // by other means stays unsealed, and `audit verify` names it.
         if let Some(first) = self.first_event {
@@ -301,7 +259,15 @@ impl<'t> Writer<'t> {
     /// Records a hazard (approval of a survey does this). Its land-release
     /// figures start at "nothing released"; releases keep them current.
     /// `area_m2` is its geodesic area where the caller measured it already.
-    pub(crate) fn insert_hazard(&mut self, h: &Hazard, area_m2: Option<f64>) -> Result<(), StoreError> {
+    /// `batched`: on PostgreSQL, during an import whose plan changes the
+    /// hazard no further, it waits for a COPY (see [`Pending`]).
+    pub(crate) fn insert_hazard(
+        &mut self,
+        h: &Hazard,
+        area_m2: Option<f64>,
+        batched: bool,
+    ) -> Result<(), StoreError> {
+        use rusqlite::types::Value;
         let record = format!("hazard {}", h.code);
         // An approval's polygons passed core's validation when it decided
         // (`report::valid_multipolygon`, the OGC rules and more), and its
@@ -318,43 +284,68 @@ impl<'t> Writer<'t> {
         if area <= 0.0 {
             return Err(invalid(&record, "the polygon has no area"));
         }
-        self.tx
-            .prepare_cached(
-                "INSERT INTO hazards (geom, id, code, name, kind, status, district_id, contamination, land_use,
-                   reference_lon, reference_lat, reference_description, benchmark_lon, benchmark_lat,
-                   recorded_on, recorded_by, beneficiaries, area_recorded_m2, area_remaining_m2, report_id)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?18, ?19)",
-            )?
-            .execute(params![
-                multipolygon_blob(&h.geometry),
-                uuid_text(h.id),
-                h.code,
-                h.name,
-                h.kind.code(),
-                h.status.code(),
-                uuid_text(h.district_id),
-                join_codes(&h.contamination),
-                join_codes(&h.land_use),
-                h.reference_point.map(|p| p.x()),
-                h.reference_point.map(|p| p.y()),
-                h.reference_description,
-                h.benchmark.map(|p| p.x()),
-                h.benchmark.map(|p| p.y()),
-                date_text(h.recorded_on),
-                uuid_text(h.recorded_by),
-                h.beneficiaries,
-                area,
-                self.stamp().0,
-            ])?;
-        let mut ev = self.tx.prepare_cached(
-            "INSERT INTO hazard_evidence (hazard_id, source, confidence, description) VALUES (?1, ?2, ?3, ?4)",
-        )?;
-        for e in &h.evidence {
-            ev.execute(params![uuid_text(h.id), e.source.code(), e.confidence.code(), e.description])?;
+        let (id, geom) = (uuid_text(h.id), multipolygon_blob(&h.geometry));
+        let text = |t: Option<&str>| t.map_or(Value::Null, |t| Value::Text(t.to_string()));
+        let real = |x: Option<f64>| x.map_or(Value::Null, Value::Real);
+        let row = [
+            Value::Blob(geom.clone()),
+            Value::Text(id.clone()),
+            Value::Text(h.code.clone()),
+            Value::Text(h.name.clone()),
+            Value::Text(h.kind.code().into()),
+            Value::Text(h.status.code().into()),
+            Value::Text(uuid_text(h.district_id)),
+            Value::Text(join_codes(&h.contamination)),
+            Value::Text(join_codes(&h.land_use)),
+            real(h.reference_point.map(|p| p.x())),
+            real(h.reference_point.map(|p| p.y())),
+            text(h.reference_description.as_deref()),
+            real(h.benchmark.map(|p| p.x())),
+            real(h.benchmark.map(|p| p.y())),
+            Value::Text(date_text(h.recorded_on)),
+            Value::Text(uuid_text(h.recorded_by)),
+            h.beneficiaries.map_or(Value::Null, Value::Integer),
+            Value::Real(area),
+            Value::Real(area),
+            text(self.stamp().0.as_deref()),
+        ];
+        let evidence = h.evidence.iter().map(|e| {
+            [
+                Value::Text(id.clone()),
+                Value::Text(e.source.code().into()),
+                Value::Text(e.confidence.code().into()),
+                Value::Text(e.description.clone()),
+            ]
+        });
+        if batched && self.context.is_some() && self.tx.dialect() == crate::Dialect::Postgres {
+            self.pending.add(Table::Hazards, &row, Some(id.clone()));
+            for e in evidence {
+                self.pending.add(Table::HazardEvidence, &e, None);
+            }
+            let first = FirstVersion { geom, kind: h.kind.code(), status: h.status.code(), area_m2: area };
+            self.pending.add_hazard(id.clone(), &h.code, first);
+        } else {
+            self.tx
+                .prepare_cached(
+                    "INSERT INTO hazards (geom, id, code, name, kind, status, district_id, contamination, land_use,
+                       reference_lon, reference_lat, reference_description, benchmark_lon, benchmark_lat,
+                       recorded_on, recorded_by, beneficiaries, area_recorded_m2, area_remaining_m2, report_id)
+                     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18, ?19, ?20)",
+                )?
+                .execute(row)?;
+            let mut ev = self.tx.prepare_cached(
+                "INSERT INTO hazard_evidence (hazard_id, source, confidence, description) VALUES (?1, ?2, ?3, ?4)",
+            )?;
+            for e in evidence {
+                ev.execute(e)?;
+            }
         }
         self.touch("hazards", &h.geometry);
-        self.hazards_touched.insert(uuid_text(h.id));
-        self.hazards_new.insert(uuid_text(h.id));
+        self.hazards_touched.insert(id.clone());
+        self.hazards_new.insert(id);
+        if self.pending.full() {
+            self.write_pending()?;
+        }
         Ok(())
     }
 
@@ -380,7 +371,10 @@ impl<'t> Writer<'t> {
 
     /// Records an activity with the ground it released, leaving the hazard's
     /// figures to the caller (an approval's plan carries them).
-    pub(crate) fn insert_activity(&mut self, a: &Activity) -> Result<(), StoreError> {
+    /// `batched`: on PostgreSQL, an activity that releases nothing may wait
+    /// for a COPY (see [`Pending`]).
+    pub(crate) fn insert_activity(&mut self, a: &Activity, batched: bool) -> Result<(), StoreError> {
+        use rusqlite::types::Value;
         let record = format!("activity {}", a.id);
         let (report, at) = self.stamp();
         if a.end_date < a.start_date {
@@ -399,27 +393,33 @@ impl<'t> Writer<'t> {
                 self.require(&record, "hazard", "hazards", h)?;
             }
         }
+        let text = |t: Option<String>| t.map_or(Value::Null, Value::Text);
+        let row = [
+            Value::Text(uuid_text(a.id)),
+            Value::Text(a.kind.code().into()),
+            text(a.method.map(|m| m.code().to_string())),
+            text(opt_uuid(a.hazard_id)),
+            text(opt_uuid(a.task_id)),
+            Value::Text(uuid_text(a.organisation_id)),
+            text(opt_uuid(a.team_id)),
+            Value::Text(date_text(a.start_date)),
+            Value::Text(date_text(a.end_date)),
+            a.depth_cm.map_or(Value::Null, Value::Integer),
+            a.hours_worked.map_or(Value::Null, Value::Real),
+            text(report.clone()),
+            text(at.clone()),
+        ];
+        if batched && a.released.is_empty() && self.tx.dialect() == crate::Dialect::Postgres {
+            self.pending.add(Table::Activities, &row, None);
+            return Ok(());
+        }
         self.tx
             .prepare_cached(
                 "INSERT INTO activities (id, kind, method, hazard_id, task_id, organisation_id, team_id,
                    start_date, end_date, depth_cm, hours_worked, report_id, recorded_at)
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13)",
             )?
-            .execute(params![
-                uuid_text(a.id),
-                a.kind.code(),
-                a.method.map(|m| m.code()),
-                opt_uuid(a.hazard_id),
-                opt_uuid(a.task_id),
-                uuid_text(a.organisation_id),
-                opt_uuid(a.team_id),
-                date_text(a.start_date),
-                date_text(a.end_date),
-                a.depth_cm,
-                a.hours_worked,
-                report,
-                at,
-            ])?;
+            .execute(row)?;
         if let Some(hazard) = a.hazard_id {
             let mut stmt = self.tx.prepare_cached(
                 "INSERT INTO released_areas (geom, id, activity_id, hazard_id, organisation_id, outcome, released_on,
@@ -504,25 +504,12 @@ impl<'t> Writer<'t> {
         &self,
         given: &[(&'a str, Uuid)],
     ) -> Result<std::collections::HashSet<(&'a str, Uuid)>, StoreError> {
-        taken(self.tx, Some(&self.pending_finds), given)
+        taken(self.tx, Some(&self.pending), given)
     }
 
-    /// Writes the EO finds waiting for a COPY (PostgreSQL); see [`PendingFinds`].
-    pub(crate) fn write_pending_finds(&mut self) -> Result<(), StoreError> {
-        let p = &mut self.pending_finds;
-        if p.data.is_empty() {
-            return Ok(());
-        }
-        crate::db::copy_in(
-            self.tx,
-            &format!("COPY eo_finds ({}) FROM STDIN", PendingFinds::COLUMNS),
-            &p.data,
-        )?;
-        p.data.clear();
-        p.ids.clear();
-        p.known.clear();
-        p.savepoint = p.savepoint.map(|_| (0, 0));
-        Ok(())
+    /// Writes the rows waiting for a COPY (PostgreSQL); see [`Pending`].
+    pub(crate) fn write_pending(&mut self) -> Result<(), StoreError> {
+        self.pending.write(self.tx)
     }
 
     pub(crate) fn insert_eo_find(&mut self, e: &EoFind) -> Result<(), StoreError> {
@@ -552,20 +539,10 @@ impl<'t> Writer<'t> {
                 text(report),
                 text(at),
             ];
-            let p = &mut self.pending_finds;
-            for (i, v) in row.iter().enumerate() {
-                if i > 0 {
-                    p.data.push(b'\t');
-                }
-                crate::db::copy_text(&mut p.data, v.into());
-            }
-            p.data.push(b'\n');
-            let id = uuid_text(e.id);
-            p.known.insert(id.clone());
-            p.ids.push(id);
+            self.pending.add(Table::EoFinds, &row, Some(uuid_text(e.id)));
             self.touch("eo_finds", &e.location);
-            if self.pending_finds.ids.len() >= PendingFinds::ROWS && self.pending_finds.savepoint.is_none() {
-                self.write_pending_finds()?;
+            if self.pending.full() {
+                self.write_pending()?;
             }
             return Ok(());
         }
@@ -680,11 +657,11 @@ impl<'t> Writer<'t> {
 }
 
 /// Which of `given` (table, UUID) are in the register already: one query
-/// per table and up to 200 UUIDs (a round trip each on PostgreSQL), EO
-/// finds waiting for their COPY included.
+/// per table and up to 200 UUIDs (a round trip each on PostgreSQL), rows
+/// waiting for their COPY included.
 pub(crate) fn taken<'a>(
     db: &Db,
-    pending: Option<&PendingFinds>,
+    pending: Option<&Pending>,
     given: &[(&'a str, Uuid)],
 ) -> Result<std::collections::HashSet<(&'a str, Uuid)>, StoreError> {
     let mut out = std::collections::HashSet::new();
@@ -701,8 +678,8 @@ pub(crate) fn taken<'a>(
             let found: Vec<String> =
                 db.prepare_cached(&sql)?.query_map(values, |r| r.get(0))?.collect::<Result<_, _>>()?;
             out.extend(found.iter().filter_map(|id| by_text.get(id)).copied());
-            if let (Some(pending), "eo_finds") = (pending, table) {
-                out.extend(chunk.iter().filter(|id| pending.holds(id)).map(|id| by_text[*id]));
+            if let Some(pending) = pending {
+                out.extend(chunk.iter().filter(|id| pending.holds(table, id)).map(|id| by_text[*id]));
             }
         }
     }
