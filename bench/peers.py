@@ -19,24 +19,33 @@ def features(path):
 
 
 def accounting(hazards_path, released_path):
+    """The four land-release figures, as `safeground verify` and the PostGIS
+    row compute them: each outcome's released polygons unioned and clipped
+    to the hazard, and the hazard less all of them."""
     import shapely
     from pyproj import Geod
     from shapely.geometry import shape
 
     geod = Geod(ellps="WGS84")
-    released = defaultdict(list)
+    released = defaultdict(lambda: defaultdict(list))
     for f in features(released_path):
-        released[f["properties"]["hazard"]].append(shape(f["geometry"]))
-    total = 0.0
+        p = f["properties"]
+        released[p["hazard"]][p["outcome"]].append(shape(f["geometry"]))
+    area = lambda g: abs(geod.geometry_area_perimeter(g)[0])
+    totals = defaultdict(float)
     n = 0
     for f in features(hazards_path):
         h = shape(f["geometry"])
-        rs = released.get(f["properties"]["code"])
-        rest = shapely.difference(h, shapely.union_all(rs)) if rs else h
-        area, _ = geod.geometry_area_perimeter(rest)
-        total += abs(area)
+        totals["recorded"] += area(h)
+        unions = {o: shapely.union_all(gs) for o, gs in released.get(f["properties"]["code"], {}).items()}
+        for outcome, u in unions.items():
+            totals[outcome] += area(shapely.intersection(h, u))
+        rest = shapely.difference(h, shapely.union_all(list(unions.values()))) if unions else h
+        totals["remaining"] += area(rest)
         n += 1
-    print(f"{n} hazards, {total / 1e6:.6f} km2 remain")
+    km2 = lambda k: totals[k] / 1e6
+    print(f"{n} hazards, km2 recorded {km2('recorded'):.6f} cancelled {km2('CANCELLED'):.6f}"
+          f" reduced {km2('REDUCED'):.6f} cleared {km2('CLEARED'):.6f} remain {km2('remaining'):.6f}")
 
 
 def proximity(hazards_path, settlements_path, metres):

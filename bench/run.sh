@@ -111,12 +111,25 @@ warm() {
 }
 
 # --- 2. land-release accounting -------------------------------------------
-echo "== 2. remaining geodesic area of every hazard after its released polygons"
+echo "== 2. the land-release figures of every hazard: recorded, cancelled, reduced, cleared, remaining"
 warm
-time_it accounting_ours "$bin" --db "$work/register.gpkg" verify
-accounting_sql="SELECT count(*) || ' hazards, ' || round((sum(ST_Area(CASE WHEN r.u IS NULL THEN h.geom
-  ELSE ST_Difference(h.geom, r.u) END::geography)) / 1e6)::numeric, 6) || ' km2 remain'
-  FROM hazards h LEFT JOIN (SELECT hazard, ST_Union(geom) AS u FROM released_areas GROUP BY hazard) r ON r.hazard = h.code"
+# Every side computes the same four figures (IMAS 07.11): the ground
+# recorded, cancelled, reduced and cleared (each outcome's released polygons
+# unioned and clipped to the hazard) and what remains (the hazard less the
+# union of all of them), summed over the register, geodesic m² on WGS84.
+time_it accounting_ours "$bin" --db "$work/register.gpkg" verify --json
+accounting_sql="WITH o AS (SELECT hazard, outcome, ST_Union(geom) AS u FROM released_areas GROUP BY hazard, outcome),
+  a AS (SELECT hazard, ST_Union(u) AS u FROM o GROUP BY hazard),
+  per AS (SELECT o.outcome, sum(ST_Area(ST_Intersection(h.geom, o.u)::geography)) AS m2
+          FROM o JOIN hazards h ON h.code = o.hazard GROUP BY o.outcome),
+  rest AS (SELECT count(*) AS n, sum(ST_Area(h.geom::geography)) AS recorded,
+           sum(ST_Area(CASE WHEN a.u IS NULL THEN h.geom ELSE ST_Difference(h.geom, a.u) END::geography)) AS remaining
+           FROM hazards h LEFT JOIN a ON a.hazard = h.code)
+  SELECT n || ' hazards, km2 recorded ' || round((recorded / 1e6)::numeric, 6)
+    || ' cancelled ' || round((coalesce((SELECT m2 FROM per WHERE outcome = 'CANCELLED'), 0) / 1e6)::numeric, 6)
+    || ' reduced ' || round((coalesce((SELECT m2 FROM per WHERE outcome = 'REDUCED'), 0) / 1e6)::numeric, 6)
+    || ' cleared ' || round((coalesce((SELECT m2 FROM per WHERE outcome = 'CLEARED'), 0) / 1e6)::numeric, 6)
+    || ' remain ' || round((remaining / 1e6)::numeric, 6) FROM rest"
 time_it accounting_postgis bash -c 'sql "$1"' _ "$accounting_sql"
 time_it accounting_shapely python3 bench/peers.py accounting "$work/hazards.geojson" "$work/released_areas.geojson"
 
@@ -196,6 +209,13 @@ def said(name):
         if name == "tiles_postgis":
             lines = [l for l in text.splitlines() if l.strip()]
             return f"{len(lines)} tiles, {sum(int(l) for l in lines)} bytes"
+        if name == "accounting_ours":
+            import json
+            v = json.loads(text)
+            t = v["totals"]
+            return (f"{v['hazards']} hazards, km2 recorded {t['recorded'] / 1e6:.6f} cancelled {t['cancelled'] / 1e6:.6f}"
+                    f" reduced {t['reduced'] / 1e6:.6f} cleared {t['cleared'] / 1e6:.6f} remain {t['remaining'] / 1e6:.6f}"
+                    f" (largest difference from the register {v['max_difference_m2']:.3e} m2)")
         if name == "proximity_ours":
             import json
             return f"{len(json.loads(text))} settlement-hazard pairs within 1000 m"

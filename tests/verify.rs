@@ -17,6 +17,13 @@ fn verify_agrees_with_the_register_and_names_a_tampered_hazard() {
     let summary: serde_json::Value = serde_json::from_str(&ok(&db, &["summary", "--json"])).unwrap();
     let remaining = summary["totals"]["area_m2"]["remaining"].as_f64().unwrap();
     assert!((v["remaining_m2"].as_f64().unwrap() - remaining).abs() < 1e-6 * remaining);
+    // The four figures, summed, are the summary's (the register's own).
+    for figure in ["recorded", "cancelled", "reduced", "cleared", "remaining"] {
+        let (computed, stored) =
+            (v["totals"][figure].as_f64().unwrap(), summary["totals"]["area_m2"][figure].as_f64().unwrap());
+        assert!((computed - stored).abs() <= 1e-6 * stored.max(1.0), "{figure}: {computed} against {stored}");
+    }
+    assert!(v["totals"]["cleared"].as_f64().unwrap() > 0.0, "{v}");
     // Edited as another SQLite program would (Python's sqlite3, registering the
     // GeoPackage functions the spatial index triggers name, as GDAL does).
     let script = r#"

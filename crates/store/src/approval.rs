@@ -10,6 +10,7 @@
 use crate::db::{Db, OptionalExtension};
 use crate::geometry::{multipolygon_blob, read_multipolygon, read_point, stored_date};
 use crate::pending::Pending;
+use crate::read::stored_code;
 use crate::reports::parse_uuid;
 use crate::write::{taken, uuid_text, DistrictShape, Writer};
 use crate::StoreError;
@@ -68,7 +69,7 @@ pub(crate) fn context(
     let kind: String =
         reference(src, "SELECT kind FROM organisations WHERE id = ?1", &uuid_text(organisation))?
             .ok_or_else(|| StoreError::Unknown { what: "organisation", key: uuid_text(organisation) })?;
-    let mut ctx = Context::new(stored(&kind, "organisation kind")?, today);
+    let mut ctx = Context::new(stored_code(&kind, &format!("organisation {organisation}"))?, today);
     ctx.organisation_id = organisation;
     ctx.task = r.task.as_deref().map(|key| task(db, key)).transpose()?.flatten();
     ctx.named_hazard = match &r.hazard {
@@ -134,13 +135,6 @@ fn one(db: &Db, sql: &str, key: &str) -> Result<Option<String>, StoreError> {
 }
 
 /// A vocabulary's code as stored, or a message naming the stored value.
-fn stored<T: std::str::FromStr>(code: &str, what: &str) -> Result<T, StoreError> {
-    code.parse().map_err(|_| StoreError::Invalid {
-        record: "stored value".into(),
-        problem: format!("'{code}' is not a {what}"),
-    })
-}
-
 pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> {
     type Row = (String, String, String, String, String, Option<String>, String);
     let row: Option<Row> = db
@@ -160,7 +154,7 @@ pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> 
         organisation_id: parse_uuid(&org)?,
         issued_on: stored_date(&issued, &what)?,
         due_on: due.map(|d| stored_date(&d, &what)).transpose()?,
-        status: stored(&status, "task status")?,
+        status: stored_code(&status, &what)?,
         code,
     }))
 }
@@ -188,7 +182,7 @@ fn hazard(db: &Db, id: Uuid, ground: bool) -> Result<HazardFacts, StoreError> {
         Ok(HazardFacts {
             id,
             district_id: parse_uuid(&district)?,
-            status: stored(&status, "hazard status")?,
+            status: stored_code(&status, &record)?,
             geometry,
             remaining_m2: remaining,
             released,
@@ -209,7 +203,7 @@ fn hazard(db: &Db, id: Uuid, ground: bool) -> Result<HazardFacts, StoreError> {
         let (area, outcome, g): (String, String, Vec<u8>) = (row.get(0)?, row.get(1)?, row.get(2)?);
         released.push(PriorRelease {
             id: parse_uuid(&area)?,
-            outcome: stored(&outcome, "release outcome")?,
+            outcome: stored_code(&outcome, &format!("released area {area}"))?,
             geometry: read_multipolygon(&g, &format!("released ground of {record}"))?,
         });
     }
