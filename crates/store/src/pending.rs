@@ -18,7 +18,7 @@ use rusqlite::types::Value;
 use std::collections::{HashMap, HashSet};
 
 /// The tables that can wait, in the order their rows are written (each
-/// refers only to those before it).
+/// refers only to those before it); the discriminant indexes `Pending::data`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Table {
     Hazards,
@@ -128,7 +128,7 @@ impl Pending {
     /// Whether anything but EO finds is waiting: what an approval's context
     /// reads of a hazard it names must be written first.
     pub(crate) fn has_hazards(&self) -> bool {
-        self.data[..4].iter().any(|d| !d.is_empty())
+        self.data[..Table::EoFinds as usize].iter().any(|d| !d.is_empty())
     }
 
     fn is_empty(&self) -> bool {
@@ -137,7 +137,7 @@ impl Pending {
 
     /// Adds a row of `table`; `id` is its UUID where `taken` must see it.
     pub(crate) fn add(&mut self, table: Table, row: &[Value], id: Option<String>) {
-        let out = &mut self.data[Table::ALL.iter().position(|t| *t == table).unwrap_or(0)];
+        let out = &mut self.data[table as usize];
         for (i, v) in row.iter().enumerate() {
             if i > 0 {
                 out.push(b'\t');
