@@ -121,6 +121,7 @@ pub fn oracle(script: &str, args: &[&Path]) -> String {
 pub fn planimeter(ring: &[(f64, f64)]) -> f64 {
     let input: String = ring.iter().map(|(lon, lat)| format!("{lat} {lon}\n")).collect();
     let mut child = std::process::Command::new("Planimeter")
+        .args(["-p", "10"]) // areas to 1e-5 m² (the default gives a tenth of one)
         .stdin(std::process::Stdio::piped())
         .stdout(std::process::Stdio::piped())
         .spawn()
