@@ -25,6 +25,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 [ -e /usr/share/postgresql/15/extension/postgis.control ] || missing+=(postgresql-15-postgis-3)
 pypi=()
+# openpyxl reads the workbooks we write (the migration's reconciliation, tests/imsma.rs).
+python3 -c 'import openpyxl' >/dev/null 2>&1 || pypi+=(openpyxl)
 python3 -c 'import geojson_validator' >/dev/null 2>&1 || pypi+=(geojson-validator)
 # fastkml ships the OGC KML 2.2 schema that KML exports are validated against.
 python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("fastkml") is None)' >/dev/null 2>&1 || pypi+=(fastkml)

@@ -116,8 +116,8 @@ fn reject_path(a: &ImportArgs, format: InFormat) -> PathBuf {
 
 /// A feature read, made into an item and keyed for grouping: the work done
 /// on the reader's thread while the writer takes the features before it.
-struct Prepared {
-    read: Read,
+pub(crate) struct Prepared {
+    pub(crate) read: Read,
     item: Result<ImportItem, String>,
     key: Option<String>,
     /// A report's polygons read, validated and measured.
@@ -140,7 +140,7 @@ fn prepare(layer: Layer, settings: &ApprovalSettings, read: Read) -> Prepared {
 /// Reads on a thread of its own (parsing, reprojecting and making items)
 /// while `take` decides and writes on this one: the two cores of a field
 /// laptop both work. Features reach `take` in the file's order.
-fn pipelined(
+pub(crate) fn pipelined(
     (layer, settings): (Layer, &ApprovalSettings),
     read: impl FnOnce(&mut dyn FnMut(Read) -> Result<(), String>) -> Result<usize, ReadError> + Send,
     take: &mut dyn FnMut(Prepared) -> Result<(), String>,
@@ -186,12 +186,12 @@ fn pipelined(
 
 /// What an import did, feature by feature.
 #[derive(Debug, Default)]
-struct Tally {
-    read: usize,
-    imported: usize,
-    present: usize,
-    rejected: usize,
-    first_rejections: Vec<String>,
+pub(crate) struct Tally {
+    pub(crate) read: usize,
+    pub(crate) imported: usize,
+    pub(crate) present: usize,
+    pub(crate) rejected: usize,
+    pub(crate) first_rejections: Vec<String>,
 }
 
 /// A group of features that go in as one item (one report).
@@ -203,18 +203,44 @@ struct Pending {
     originals: Vec<Original>,
 }
 
-struct Importer {
+pub(crate) struct Importer {
     file: String,
-    batches: ImportBatches,
-    tally: Tally,
-    rejects: RejectWriter,
+    pub(crate) batches: ImportBatches,
+    pub(crate) tally: Tally,
+    pub(crate) rejects: RejectWriter,
     pending: Option<Pending>,
     /// A failure that is not the data's fault (the disk, the database): the import stops.
-    fatal: Option<anyhow::Error>,
+    pub(crate) fatal: Option<anyhow::Error>,
+    /// What became of each feature, by its place, when asked for.
+    pub(crate) outcomes: Option<Vec<(String, Outcome)>>,
+}
+
+/// What became of one feature.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Outcome {
+    Imported,
+    Present,
+    Rejected(String),
 }
 
 impl Importer {
+    /// An import of `file` (as messages name it) into `batches`, rejects to `rejects`.
+    pub(crate) fn new(file: &str, batches: ImportBatches, rejects: RejectWriter) -> Importer {
+        Importer {
+            file: file.to_string(),
+            batches,
+            tally: Tally::default(),
+            rejects,
+            pending: None,
+            fatal: None,
+            outcomes: None,
+        }
+    }
+
     fn reject(&mut self, place: &str, original: &Original, reason: &str) -> Result<(), String> {
+        if let Some(o) = &mut self.outcomes {
+            o.push((place.to_string(), Outcome::Rejected(reason.to_string())));
+        }
         let line = format!("{}, {place}: {reason}", self.file);
         self.tally.rejected += 1;
         if self.tally.first_rejections.len() < 20 {
@@ -227,7 +253,7 @@ impl Importer {
         })
     }
 
-    fn take(&mut self, w: &mut Writer<'_>, p: Prepared) -> Result<(), String> {
+    pub(crate) fn take(&mut self, w: &mut Writer<'_>, p: Prepared) -> Result<(), String> {
         self.tally.read += 1;
         let Prepared { read, item, key, parsed } = p;
         let place = read.record.place.clone();
@@ -253,7 +279,7 @@ impl Importer {
         Ok(())
     }
 
-    fn flush(&mut self, w: &mut Writer<'_>) -> Result<(), String> {
+    pub(crate) fn flush(&mut self, w: &mut Writer<'_>) -> Result<(), String> {
         let Some(p) = self.pending.take() else { return Ok(()) };
         let fatal = |me: &mut Self, e: StoreError| {
             let msg = e.to_string();
@@ -275,9 +301,13 @@ impl Importer {
                         return Err(fatal(self, e));
                     }
                 }
-                match outcome {
-                    ItemOutcome::Imported => self.tally.imported += p.places.len(),
-                    ItemOutcome::Present => self.tally.present += p.places.len(),
+                let (count, each) = match outcome {
+                    ItemOutcome::Imported => (&mut self.tally.imported, Outcome::Imported),
+                    ItemOutcome::Present => (&mut self.tally.present, Outcome::Present),
+                };
+                *count += p.places.len();
+                if let Some(o) = &mut self.outcomes {
+                    o.extend(p.places.iter().map(|place| (place.clone(), each.clone())));
                 }
                 Ok(())
             }
@@ -335,19 +365,16 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, a: &ImportArgs) -> Res
     crate::auth::authorize(&p, safeground_core::access::Action::Import, safeground_core::access::Scope::Any)?;
     let bar = progress_bar(&a.file);
     let sha256 = sha256_of(&a.file)?;
-    let mut importer = Importer {
-        file: job.file_name.clone(),
-        batches: ImportBatches::new(
+    let mut importer = Importer::new(
+        &job.file_name,
+        ImportBatches::new(
             (&job.file_name, &sha256, a.layer.name()),
             a.batch as usize,
             (&p.name, OffsetDateTime::now_utc()),
             job.settings,
         ),
-        tally: Tally::default(),
-        rejects: RejectWriter::geojson(&job.reject_path),
-        pending: None,
-        fatal: None,
-    };
+        RejectWriter::geojson(&job.reject_path),
+    );
     let mut ignored: Vec<String> = vec![];
     let mut read_error: Option<ReadError> = None;
     let outcome = store.write(|w| {

@@ -8,6 +8,7 @@ mod export;
 mod field;
 mod forms;
 mod import;
+mod imsma;
 mod migrate;
 mod render;
 mod reports;
@@ -85,6 +86,9 @@ enum Command {
     Export(export::ExportArgs),
     /// Read a layer from GeoJSON, CSV, GeoPackage or KML/KMZ into the register, through approval.
     Import(import::ImportArgs),
+    /// Migrate a programme's register from IMSMA: hazards from a restored IMSMA NG database, checked as geocheck checks them.
+    #[command(subcommand)]
+    ImportImsma(imsma::ImsmaSource),
     /// Serve the web application (map, dashboard, approval queue, survey form) and its API on this machine.
     Serve(serve::ServeArgs),
     /// Render map tiles (as the server does) for a list of `z x y` lines, optionally into DIR/z/x/y.mvt.
@@ -362,6 +366,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report(cmd) => reports::run(&cli.db, &who, &cmd)?,
         Command::Export(args) => export::run(&cli.db, &args)?,
         Command::Import(args) => import::run(&cli.db, &who, &args)?,
+        Command::ImportImsma(source) => imsma::run(&cli.db, &who, &source)?,
         Command::Serve(args) => serve::run(&cli.db, &cli.actor, &args)?,
         Command::Tiles { layer, list, out } => {
             let store = open(&cli.db)?;

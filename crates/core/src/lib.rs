@@ -15,6 +15,7 @@ pub mod crs;
 pub mod gnomonic;
 pub mod ids;
 pub mod import;
+pub mod imsma;
 pub mod layer;
 pub mod model;
 pub mod mvt;

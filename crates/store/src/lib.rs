@@ -50,7 +50,7 @@ pub use migrate::{Migration, TableCopy};
 pub use open::SCHEMA_VERSION;
 pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, Paging, ReleasedRow};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
-pub use stats::{DistrictRef, MonthRelease, OrganisationRef};
+pub use stats::{DistrictFinder, DistrictRef, MonthRelease, OrganisationRef};
 pub use tiles::TILE_LAYERS;
 pub use verify::{Mismatch, Verification};
 pub use write::Writer;

@@ -32,7 +32,7 @@ pub struct PgUrl(String);
 
 impl PgUrl {
     /// The URL as written, password included: for connecting only.
-    pub(crate) fn secret(&self) -> &str {
+    pub fn secret(&self) -> &str {
         &self.0
     }
 }

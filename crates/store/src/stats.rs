@@ -66,6 +66,19 @@ impl Store {
         Ok(out)
     }
 
+    /// The districts' boundaries by name, to place records whose source
+    /// names no district ([`DistrictFinder::holding`]).
+    pub fn district_finder(&self) -> Result<DistrictFinder, StoreError> {
+        let names: std::collections::HashMap<String, String> =
+            self.districts()?.into_iter().map(|d| (d.id, d.name)).collect();
+        let shapes = self
+            .district_shapes()?
+            .into_iter()
+            .filter_map(|(id, shape, rect)| names.get(&id.to_string()).map(|n| (n.clone(), shape, rect)))
+            .collect();
+        Ok(DistrictFinder { shapes })
+    }
+
     /// Every district, by name, with its extent (from the spatial index).
     pub fn districts(&self) -> Result<Vec<DistrictRef>, StoreError> {
         let mut stmt = self.conn.prepare_cached(self.conn.dialect().pick(
@@ -121,5 +134,28 @@ impl Store {
         };
         let ctx = crate::approval::context(&source, &r, crate::reports::parse_uuid(&org)?, now.date())?;
         Ok(approval::check(&r, &ctx, settings))
+    }
+}
+
+/// The register's districts, loaded once, to tell which one a polygon lies in.
+#[derive(Debug, Clone)]
+pub struct DistrictFinder {
+    shapes: Vec<(String, geo::MultiPolygon<f64>, geo::Rect<f64>)>,
+}
+
+impl DistrictFinder {
+    /// The name of the district holding a point inside the polygon (on a
+    /// multipolygon, inside its largest part); `None` outside every district.
+    pub fn holding(&self, polygons: &geo::MultiPolygon<f64>) -> Option<&str> {
+        use geo::{Area, Contains, InteriorPoint};
+        let largest = polygons.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
+        let p = largest.interior_point()?;
+        self.shapes.iter().find_map(|(name, shape, rect)| {
+            let in_box = p.x() >= rect.min().x
+                && p.x() <= rect.max().x
+                && p.y() >= rect.min().y
+                && p.y() <= rect.max().y;
+            (in_box && shape.contains(&p)).then_some(name.as_str())
+        })
     }
 }

@@ -1,0 +1,205 @@
+//! Reading a restored IMSMA NG database (PostgreSQL), object by object.
+
+use crate::NgError;
+use postgres::fallible_iterator::FallibleIterator;
+use safeground_core::imsma::{NgPoint, NgShape, ShapeKind};
+use serde_json::{Map, Value};
+use std::collections::HashMap;
+use time::Date;
+
+/// The IMSMA NG object tables safeground migrates, with their key columns
+/// (which do not all follow one pattern: see tests/fixtures/imsma_ng/README.md).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    Hazard,
+}
+
+impl Object {
+    pub fn table(self) -> &'static str {
+        match self {
+            Object::Hazard => "hazard",
+        }
+    }
+    fn guid(self) -> &'static str {
+        match self {
+            Object::Hazard => "hazard_guid",
+        }
+    }
+    fn localid(self) -> &'static str {
+        match self {
+            Object::Hazard => "hazard_localid",
+        }
+    }
+    fn link(self) -> &'static str {
+        match self {
+            Object::Hazard => "hazard_has_geospatialinfo",
+        }
+    }
+    fn sql(self) -> String {
+        include_str!("../sql/ng_objects.sql")
+            .replace("{table}", self.table())
+            .replace("{guid}", self.guid())
+            .replace("{localid}", self.localid())
+            .replace("{link}", self.link())
+            .replace("{link_key}", self.guid())
+    }
+}
+
+/// One object as NG holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct NgObject {
+    pub guid: String,
+    pub localid: Option<String>,
+    /// Every column of its row.
+    pub record: Map<String, Value>,
+    pub shapes: Vec<NgShape>,
+    /// Each active polygon's data entry date.
+    entered: Vec<Option<Date>>,
+}
+
+impl NgObject {
+    /// How messages name it: its local id, else its guid.
+    pub fn label(&self) -> &str {
+        self.localid.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or(&self.guid)
+    }
+
+    /// The earliest data entry date of its active shapes.
+    pub fn entered(&self) -> Option<Date> {
+        self.entered.iter().flatten().min().copied()
+    }
+}
+
+/// A connection to an IMSMA NG database, with its enumeration values.
+pub struct NgDatabase {
+    client: postgres::Client,
+    /// `imsmaenum_guid` → `enumvalue`.
+    pub enums: HashMap<String, String>,
+}
+
+const REQUIRED: &[&str] = &["geospatialinfo", "geopoint", "imsmaenum"];
+
+impl NgDatabase {
+    /// Connects and checks that the database has NG's geometry tables.
+    /// `shown` names the database in messages (its URL without a password).
+    pub fn connect(url: &str, shown: &str) -> Result<NgDatabase, NgError> {
+        let mut client = postgres::Client::connect(url, postgres::NoTls)
+            .map_err(|e| NgError::Connect { db: shown.into(), detail: e.to_string() })?;
+        for table in REQUIRED.iter().chain([Object::Hazard.table(), Object::Hazard.link()].iter()) {
+            let found: bool = client
+                .query_one("SELECT to_regclass($1) IS NOT NULL", &[table])
+                .map_err(|e| NgError::query(shown, e))?
+                .get(0);
+            if !found {
+                return Err(NgError::NotNg { db: shown.into(), table: (*table).into() });
+            }
+        }
+        // One read-only snapshot for the whole migration: what is digested
+        // is what is read, whatever NG's users do meanwhile.
+        client
+            .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
+            .map_err(|e| NgError::query(shown, e))?;
+        let enums = client
+            .query("SELECT imsmaenum_guid::text, enumvalue::text FROM imsmaenum", &[])
+            .map_err(|e| NgError::query(shown, e))?
+            .into_iter()
+            .filter_map(|r| {
+                Some((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1).unwrap_or_default()))
+            })
+            .collect();
+        Ok(NgDatabase { client, enums })
+    }
+
+    /// The columns of an object table: (name, type), in the table's order.
+    pub fn columns(&mut self, object: Object) -> Result<Vec<(String, String)>, NgError> {
+        let rows = self
+            .client
+            .query(include_str!("../sql/ng_columns.sql"), &[&object.table()])
+            .map_err(|e| NgError::query(object.table(), e))?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// A SHA-256 of every object of a table as [`NgDatabase::objects`] reads
+    /// it (of the SHA-256 of each object's row and shapes as JSON, in local
+    /// id order): what the migration's reports name the source by. Reading
+    /// runs in one read-only snapshot, so the objects are those digested.
+    pub fn digest(&mut self, object: Object) -> Result<String, NgError> {
+        use sha2::{Digest, Sha256};
+        let sql = format!(
+            "SELECT sha256(convert_to(q.record || q.shapes, 'UTF8')) FROM ({}) q \
+             ORDER BY q.localid, q.guid",
+            object.sql()
+        );
+        let mut rows = self
+            .client
+            .query_raw(sql.as_str(), std::iter::empty::<&str>())
+            .map_err(|e| NgError::query(object.table(), e))?;
+        let mut h = Sha256::new();
+        while let Some(row) = rows.next().map_err(|e| NgError::query(object.table(), e))? {
+            h.update(row.get::<_, &[u8]>(0));
+        }
+        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    }
+
+    /// Streams every object of a table, in local id order, to `each`; stops
+    /// when `each` returns an error (which it returns). Returns the count.
+    pub fn objects(
+        &mut self,
+        object: Object,
+        each: &mut dyn FnMut(NgObject) -> Result<(), String>,
+    ) -> Result<usize, NgError> {
+        let sql = object.sql();
+        let mut rows = self
+            .client
+            .query_raw(sql.as_str(), std::iter::empty::<&str>())
+            .map_err(|e| NgError::query(object.table(), e))?;
+        let mut n = 0;
+        while let Some(row) = rows.next().map_err(|e| NgError::query(object.table(), e))? {
+            let guid: String = row.get(0);
+            let localid: Option<String> = row.get(1);
+            let json = |i: usize| serde_json::from_str::<Value>(row.get(i)).unwrap_or(Value::Null);
+            let record = match json(2) {
+                Value::Object(m) => m,
+                _ => Map::new(),
+            };
+            let shapes = json(3);
+            let (shapes, entered) = shapes_of(&shapes);
+            n += 1;
+            each(NgObject { guid, localid, record, shapes, entered }).map_err(NgError::Stopped)?;
+        }
+        Ok(n)
+    }
+}
+
+/// The shapes of the query's JSON, with each active shape's entry date.
+fn shapes_of(v: &Value) -> (Vec<NgShape>, Vec<Option<Date>>) {
+    let text = |v: &Value| v.as_str().map(str::to_string);
+    let mut shapes = vec![];
+    let mut entered = vec![];
+    for s in v.as_array().into_iter().flatten() {
+        let points = s["points"]
+            .as_array()
+            .into_iter()
+            .flatten()
+            .map(|p| NgPoint {
+                pointno: p[0].as_i64(),
+                local_id: text(&p[1]),
+                lon: p[2].as_f64(),
+                lat: p[3].as_f64(),
+            })
+            .collect();
+        let active = s["active"].as_bool().unwrap_or(true);
+        let shape = NgShape {
+            guid: text(&s["guid"]).unwrap_or_default(),
+            shape_id: text(&s["shape_id"]),
+            kind: ShapeKind::of(s["kind"].as_str()),
+            active,
+            points,
+        };
+        if active && shape.kind == ShapeKind::Polygon {
+            let format = time::macros::format_description!("[year]-[month]-[day]");
+            entered.push(s["entered"].as_str().and_then(|d| Date::parse(d, &format).ok()));
+        }
+        shapes.push(shape);
+    }
+    (shapes, entered)
+}

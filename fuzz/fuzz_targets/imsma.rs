@@ -1,0 +1,35 @@
+//! What comes from an IMSMA NG database never panics the migration: a mapping
+//! file of any text, and shapes of any points (numbers, order, repeats,
+//! missing coordinates).
+#![no_main]
+use libfuzzer_sys::fuzz_target;
+use safeground_core::imsma::{assemble, NgPoint, NgShape, ShapeKind};
+use safeground_core::validate::Rules;
+use safeground_imsma::mapping::Mapping;
+
+fuzz_target!(|data: &[u8]| {
+    if let Ok(text) = std::str::from_utf8(data) {
+        let _ = Mapping::parse(text, "fuzz.toml");
+    }
+    // Five bytes a point: its number, then longitude and latitude offsets
+    // (a byte of 255 stands for a missing value); a zero number starts a new shape.
+    let mut shapes: Vec<NgShape> = vec![];
+    for chunk in data.chunks_exact(5) {
+        if chunk[0] == 0 || shapes.is_empty() {
+            let kind = if chunk[1] % 7 == 0 { ShapeKind::Points } else { ShapeKind::Polygon };
+            shapes.push(NgShape { guid: format!("g{}", shapes.len()), shape_id: Some((chunk[2] % 3).to_string()), kind, active: chunk[3] % 5 != 0, points: vec![] });
+        }
+        let coord = |b: u8, base: f64| (b != 255).then(|| base + f64::from(b) * 1e-4);
+        let point = NgPoint {
+            pointno: Some(i64::from(chunk[0] % 16)),
+            local_id: Some(format!("p{}", chunk[4] % 4)),
+            lon: coord(chunk[1], 46.9),
+            lat: coord(chunk[2], 39.9),
+        };
+        if let Some(s) = shapes.last_mut() {
+            s.points.push(point);
+        }
+    }
+    let a = assemble(&shapes, &Rules::default());
+    assert_eq!(a.polygons.is_none(), a.findings.iter().any(|f| f.severity() == safeground_core::imsma::Severity::Refused));
+});

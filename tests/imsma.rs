@@ -1,0 +1,227 @@
+//! `import-imsma ng`: a restored IMSMA NG database (built here on the test
+//! PostgreSQL from tests/fixtures/imsma_ng: NG's structure as GICHD's geocheck
+//! reads it, and a programme with every geocheck defect) migrates into a
+//! register: the good hazards with their geodesic areas (checked against
+//! GeographicLib's Planimeter), every defect refused or repaired and named
+//! with its local id, the reconciliation workbook (read by openpyxl), and a
+//! second run that changes nothing.
+
+mod common;
+use common::*;
+use std::path::Path;
+use std::process::Command;
+
+const MAPPING: &str = "tests/fixtures/imsma_ng/mapping.toml";
+
+/// The fixture NG database on the test server, or `None` when skipped.
+fn ng_database(test: &str) -> Option<(PgDatabase, String)> {
+    let db = PgDatabase::create(test)?;
+    let url = db.url.to_str().unwrap().to_string();
+    for file in ["schema.sql", "programme.sql"] {
+        let out = Command::new("psql")
+            .arg(&url)
+            .args(["-qX", "-v", "ON_ERROR_STOP=1", "-f"])
+            .arg(repo_file(&format!("tests/fixtures/imsma_ng/{file}")))
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{file}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+    Some((db, url))
+}
+
+fn migrate(db: &Path, url: &str, extra: &[&str]) -> std::process::Output {
+    let mapping = repo_file(MAPPING);
+    let mut args =
+        vec!["import-imsma", "ng", url, "--mapping", mapping.to_str().unwrap(), "--organisation", "ANAMA"];
+    args.extend_from_slice(extra);
+    safeground(db, &args)
+}
+
+fn text(out: &std::process::Output) -> (String, String) {
+    (String::from_utf8_lossy(&out.stdout).to_string(), String::from_utf8_lossy(&out.stderr).to_string())
+}
+
+/// The migrated hazards' codes.
+fn migrated(db: &Path) -> Vec<String> {
+    let list: serde_json::Value = serde_json::from_str(&ok(db, &["hazards", "list", "--json"])).unwrap();
+    let mut codes: Vec<String> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|h| h["code"].as_str().filter(|c| c.starts_with("HA-")).map(str::to_string))
+        .collect();
+    codes.sort();
+    codes
+}
+
+fn recorded_area(db: &Path, code: &str) -> f64 {
+    let h: serde_json::Value = serde_json::from_str(&ok(db, &["hazards", "show", code, "--json"])).unwrap();
+    h["area_m2"]["recorded"].as_f64().unwrap()
+}
+
+#[test]
+fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_nothing() {
+    let test = "an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_nothing";
+    let Some((_ng, url)) = ng_database(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("register.gpkg");
+    ok(&db, &["demo", "--scale", "30", "--no-serve"]);
+    let rejects = dir.path().join("ng.rejects.geojson");
+    let rejects_arg = ["--reject", rejects.to_str().unwrap()];
+
+    // All or nothing by default: eight hazards are refused, so none migrates.
+    let out = migrate(&db, &url, &rejects_arg);
+    let (_, err) = text(&out);
+    assert!(!out.status.success());
+    assert!(err.contains("8 refused") && err.contains("nothing was migrated"), "{err}");
+    assert!(migrated(&db).is_empty());
+
+    // Every refusal names the hazard's local id and guid, the shape and NG's point number.
+    for (who, why) in [
+        ("HA-0001 (guid {H-12})", "hazard code HA-0001 is taken"),
+        ("HA-0004 (guid {H-04})", "shape 1: has 2 distinct points; a polygon needs at least 3"),
+        (
+            "HA-0005 (guid {H-05})",
+            "shape 1, point 2: the outline crosses itself here, where it meets the edge from point 4",
+        ),
+        (
+            "HA-0006 (guid {H-06})",
+            "field 'contamination' from column 'haztype_guid': 'Sea mines' is not among the mapping's values",
+        ),
+        ("HA-0008 (guid {H-08})", "shape 2: this part overlaps part 1 of the same hazard"),
+        ("HA-0009 (guid {H-09})", "no active polygon"),
+        ("HA-0010 (guid {H-10})", "the polygon lies in none of the register's districts"),
+        ("HA-0011 (guid {H-11})", "shape 1, point 3: the outline goes out and comes straight back"),
+    ] {
+        assert!(err.contains(&format!("hazard {who}: {why}")), "{who}: {why}\n{err}");
+    }
+    let reject: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&rejects).unwrap()).unwrap();
+    let features = reject["features"].as_array().unwrap();
+    assert_eq!(features.len(), 8);
+    assert!(features
+        .iter()
+        .all(|f| f["properties"]["sg_reject"].is_string() && f["properties"]["imsma_guid"].is_string()));
+
+    // A dry run says what would happen, writes the workbook, and changes nothing.
+    let before = ok(&db, &["summary", "--json"]);
+    let book = dir.path().join("reconciliation.xlsx");
+    let dry = [
+        "--dry-run",
+        "--keep-going",
+        "--reconciliation",
+        book.to_str().unwrap(),
+        "--reject",
+        rejects.to_str().unwrap(),
+    ];
+    let out = migrate(&db, &url, &dry);
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("dry run, nothing changed") && stdout.contains("would migrate 4"), "{stdout}");
+    assert_eq!(ok(&db, &["summary", "--json"]), before);
+    if require("pypi:openpyxl", "openpyxl (pip)", test) {
+        let script = r#"
+import openpyxl, sys
+wb = openpyxl.load_workbook(sys.argv[1])
+rows = list(wb["hazards"].iter_rows(values_only=True))
+head = rows[0]
+by = {(r[0], r[1]): dict(zip(head, r)) for r in rows[1:]}
+assert len(by) == 12, len(by)
+h3 = by[("HA-0003", "{H-03}")]
+assert h3["outcome"] == "would migrate", h3
+assert "point 6: repeats point 1" in h3["repairs"] and "point 3: the same position as point 2" in h3["repairs"], h3
+assert "recorded_on: 2021-06-01" in h3["mapping"], h3
+h1 = by[("HA-0001", "{H-01}")]
+assert h1["typed_area_m2"] == 41000 and abs(h1["difference_m2"] - (h1["geodesic_area_m2"] - 41000)) < 1e-6, h1
+assert by[("HA-0010", "{H-10}")]["outcome"] == "refused"
+assert "history" in by[("HA-0002", "{H-02}")]["findings"]
+totals = list(wb["totals"].iter_rows(values_only=True))
+assert totals[1] == ("hazard", 12, 4, 0, 1, 8), totals
+print(h1["geodesic_area_m2"])
+"#;
+        let out = Command::new("python3").args(["-c", script]).arg(&book).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+
+    // --keep-going migrates the four good hazards.
+    let out = migrate(&db, &url, &["--keep-going", "--reject", rejects.to_str().unwrap()]);
+    let (stdout, err) = text(&out);
+    assert!(
+        stdout.contains("read 12 hazards; migrated 4, 0 already in the register, 8 refused"),
+        "{stdout}{err}"
+    );
+    assert!(stdout.contains("2 repairs made, 2 warnings"), "{stdout}");
+    assert_eq!(migrated(&db), ["HA-0001", "HA-0002", "HA-0003", "HA-0007"]);
+    let h2: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["hazards", "show", "HA-0002", "--json"])).unwrap();
+    assert_eq!(h2["district"], "Ağdam");
+    assert_eq!(h2["kind"], "CHA");
+    assert_eq!(h2["contamination"], "AT");
+    assert_eq!(h2["recorded_on"], "2021-04-10");
+    assert_eq!(h2["geometry"]["type"], "MultiPolygon");
+    assert_eq!(h2["geometry"]["coordinates"].as_array().unwrap().len(), 2, "the inactive polygon is history");
+
+    // The areas are GeographicLib's, of the rings as NG ordered them (repaired).
+    if require("Planimeter", "geographiclib-tools", test) {
+        type Rings = Vec<Vec<(f64, f64)>>;
+        let cases: [(&str, Rings); 3] = [
+            (
+                "HA-0001",
+                vec![vec![(46.9050, 39.9650), (46.9080, 39.9652), (46.9083, 39.9675), (46.9052, 39.9678)]],
+            ),
+            (
+                "HA-0002",
+                vec![
+                    vec![(46.9200, 39.9700), (46.9230, 39.9700), (46.9230, 39.9720), (46.9200, 39.9720)],
+                    vec![(46.9260, 39.9700), (46.9290, 39.9705), (46.9285, 39.9725)],
+                ],
+            ),
+            (
+                "HA-0003",
+                vec![vec![(46.9400, 39.9600), (46.9430, 39.9600), (46.9430, 39.9630), (46.9400, 39.9630)]],
+            ),
+        ];
+        for (code, rings) in cases {
+            let expected: f64 = rings.iter().map(|r| planimeter(r)).sum();
+            let ours = recorded_area(&db, code);
+            assert!((ours - expected).abs() < 0.01, "{code}: ours {ours} m², Planimeter {expected} m²");
+        }
+    }
+
+    // Run again: every hazard is already there, nothing changes.
+    let before = ok(&db, &["summary", "--json"]);
+    let out = migrate(&db, &url, &["--keep-going", "--reject", rejects.to_str().unwrap()]);
+    let (stdout, _) = text(&out);
+    assert!(stdout.contains("migrated 0, 4 already in the register, 8 refused"), "{stdout}");
+    assert_eq!(ok(&db, &["summary", "--json"]), before);
+    ok(&db, &["audit", "verify"]);
+}
+
+#[test]
+fn the_mapping_template_lists_the_columns_and_an_unmapped_contamination_stops_first() {
+    let test = "the_mapping_template_lists_the_columns_and_an_unmapped_contamination_stops_first";
+    let Some((_ng, url)) = ng_database(test) else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("register.gpkg");
+    ok(&db, &["demo", "--scale", "30", "--no-serve"]);
+    let template = dir.path().join("mapping.toml");
+    let out = ok(&db, &["import-imsma", "ng", &url, "--write-mapping-template", template.to_str().unwrap()]);
+    assert!(out.contains("fill it in"), "{out}");
+    let t = std::fs::read_to_string(&template).unwrap();
+    for line in ["#   hazard_name: character varying", "#   area_typed: double precision", "[hazard]"] {
+        assert!(t.contains(line), "{line} in\n{t}");
+    }
+    // The shipped mapping names no contamination: refused before anything is read.
+    let before = ok(&db, &["summary", "--json"]);
+    let err = fails(&db, &["import-imsma", "ng", &url, "--organisation", "ANAMA"]);
+    assert!(err.contains("contamination") && err.contains("--write-mapping-template"), "{err}");
+    let err = fails(&db, &["import-imsma", "ng", "not-a-url", "--organisation", "ANAMA"]);
+    assert!(err.contains("is not a PostgreSQL URL"), "{err}");
+    let bad = dir.path().join("bad.toml");
+    std::fs::write(&bad, "[hazard]\ncontaminaton = \"haztype_guid\"\n").unwrap();
+    let err = fails(
+        &db,
+        &["import-imsma", "ng", &url, "--mapping", bad.to_str().unwrap(), "--organisation", "ANAMA"],
+    );
+    assert!(err.contains("bad.toml: [hazard] has no field 'contaminaton'"), "{err}");
+    assert_eq!(ok(&db, &["summary", "--json"]), before);
+}
