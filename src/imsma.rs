@@ -13,16 +13,17 @@ use crate::import::{pipelined, Importer};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use safeground_core::area::multipolygon_area;
-use safeground_core::import::InRecord;
+use safeground_core::codes::{ActivityKind, Priority, ReleaseOutcome, TaskStatus};
+use safeground_core::import::{ImportItem, InRecord, TaskIn};
 use safeground_core::imsma::{assemble, Severity};
 use safeground_core::validate::Rules;
 use safeground_formats::geojson_out;
 use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
 use safeground_imsma::mapping::Mapping;
 use safeground_imsma::ng::{NgDatabase, NgObject, Object};
-use safeground_imsma::{hazard_fields, Fallbacks};
+use safeground_imsma::{fields, Fallbacks};
 use safeground_store::{
-    ApprovalSettings, DistrictFinder, ImportBatches, Layer, Location, PgUrl, Store, StoreError,
+    ApprovalSettings, DistrictFinder, ImportBatches, Layer, Location, PgUrl, Store, StoreError, Writer,
 };
 use serde_json::{json, Value};
 use std::path::PathBuf;
@@ -77,7 +78,8 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
         return write_template(&url, path);
     }
     let mapping = mapping_of(a)?;
-    for out in [Some(&a.reject), a.reconciliation.as_ref()].into_iter().flatten() {
+    let reduction_rejects = a.reject.with_extension("hazreduc.geojson");
+    for out in [Some(&a.reject), Some(&reduction_rejects), a.reconciliation.as_ref()].into_iter().flatten() {
         if crate::is_register(db, out) {
             bail!("{} is the register itself (--db): name another file", out.display());
         }
@@ -93,58 +95,164 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
             "name the organisation migrated records belong to with --organisation ACRONYM (or map recorded_by)"
         ),
     };
-    let finder = store.district_finder()?;
     let mut ng = NgDatabase::connect(url.secret(), &shown)?;
-    let source_name = format!("IMSMA NG {shown}, table hazard");
-    let sha256 = ng.digest(Object::Hazard)?;
+    let mut objects = vec![(Object::Hazard, a.reject.clone())];
+    if ng.has(Object::HazardReduction)? && ng.count(Object::HazardReduction)? > 0 {
+        if mapping.rule(Object::HazardReduction, "outcome").is_none() {
+            bail!(
+                "{shown} holds hazard reductions, but the mapping names no source for their outcome (CANCELLED, \
+                 REDUCED, CLEARED): map it under [hazreduc] (docs/migration.md)"
+            );
+        }
+        objects.push((Object::HazardReduction, reduction_rejects));
+    }
+    let job = Job {
+        mapping: &mapping,
+        finder: &store.district_finder()?,
+        organisation: &organisation,
+        operators: operators(&store)?,
+        rules: Rules::default(),
+        enums: ng.enums.clone(),
+    };
     let settings = ApprovalSettings::default();
-    let mut importer = Importer::new(
-        &source_name,
-        ImportBatches::new(
-            (&source_name, &sha256, Layer::Hazards.name()),
+    let mut passes = Vec::new();
+    for (object, reject) in objects {
+        let name = format!("IMSMA NG {shown}, table {}", object.table());
+        let batches = ImportBatches::new(
+            (&name, &ng.digest(object)?, layer_of(object).name()),
             a.batch as usize,
             (&p.name, OffsetDateTime::now_utc()),
             settings,
-        ),
-        RejectWriter::geojson(&a.reject),
-    );
-    let job =
-        Job { mapping: &mapping, finder: &finder, organisation: &organisation, rules: Rules::default() };
-    let mut notes = Notes { rows: a.reconciliation.as_ref().map(|_| vec![]), ..Notes::default() };
-    if a.reconciliation.is_some() {
-        importer.outcomes = Some(vec![]);
-    }
-    let mut read_error = None;
-    let outcome = store.write(|w| {
-        let read = pipelined(
-            (Layer::Hazards, &settings),
-            |sink| {
-                let enums = ng.enums.clone();
-                ng.objects(Object::Hazard, &mut |o| sink(job.read(&o, &enums, &mut notes)))
-                    .map_err(|e| ReadError::Stopped(e.to_string()))
-            },
-            &mut |p| importer.take(w, p),
         );
-        if let Err(e) = read {
-            read_error = Some(e);
-            return Err(StoreError::Invalid { record: source_name.clone(), problem: "stopped".into() });
+        let mut importer = Importer::new(&name, batches, RejectWriter::geojson(&reject));
+        importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
+        let notes = Notes { rows: a.reconciliation.as_ref().map(|_| vec![]), ..Notes::default() };
+        passes.push(Pass { object, name, reject, importer, notes, read_error: None });
+    }
+    let outcome = store.write(|w| {
+        for pass in &mut passes {
+            run_pass(w, &mut ng, &job, pass, &settings)?;
         }
-        importer.flush(w).map_err(|p| StoreError::Invalid { record: source_name.clone(), problem: p })?;
-        w.close_batches(&mut importer.batches)?;
-        if a.dry_run || (importer.tally.rejected > 0 && !a.keep_going) {
+        let rejected = passes.iter().any(|p| p.importer.tally.rejected > 0);
+        if a.dry_run || (rejected && !a.keep_going) {
             // Nothing is kept: the transaction rolls back.
-            return Err(StoreError::Invalid { record: source_name.clone(), problem: "not kept".into() });
+            return Err(StoreError::Invalid { record: shown.clone(), problem: "not kept".into() });
         }
         Ok(())
     });
-    conclude(a, &source_name, importer, outcome, read_error, &notes)
+    conclude(a, passes, outcome)
+}
+
+/// The register's operators' acronyms, in lower case.
+fn operators(store: &Store) -> Result<std::collections::HashSet<String>> {
+    let all = store.organisations()?.into_iter();
+    let operators = all.filter(|o| o.kind == safeground_core::codes::OrganisationKind::Operator);
+    Ok(operators.map(|o| o.acronym.to_lowercase()).collect())
+}
+
+/// The layer an NG object migrates into.
+fn layer_of(object: Object) -> Layer {
+    match object {
+        Object::Hazard => Layer::Hazards,
+        Object::HazardReduction => Layer::ReleasedAreas,
+    }
+}
+
+/// One object table's migration: its reports, rejects and notes.
+struct Pass {
+    object: Object,
+    name: String,
+    reject: PathBuf,
+    importer: Importer,
+    notes: Notes,
+    read_error: Option<ReadError>,
+}
+
+/// Reads one object table into the register, in the migration's transaction;
+/// its batches are closed (their reports written) before the next table's
+/// records refer to them.
+fn run_pass(
+    w: &mut Writer<'_>,
+    ng: &mut NgDatabase,
+    job: &Job<'_>,
+    pass: &mut Pass,
+    settings: &ApprovalSettings,
+) -> Result<(), StoreError> {
+    let (object, notes, importer) = (pass.object, &mut pass.notes, &mut pass.importer);
+    let read = pipelined(
+        (layer_of(object), settings),
+        |sink| {
+            ng.objects(object, &mut |o| sink(job.read(object, &o, notes)))
+                .map_err(|e| ReadError::Stopped(e.to_string()))
+        },
+        &mut |p| {
+            if let Some(task) = migration_task(&p.read.record) {
+                issue_task(w, importer, &task)?;
+            }
+            importer.take(w, p)
+        },
+    );
+    let stop = |problem: String| StoreError::Invalid { record: pass.name.clone(), problem };
+    if let Err(e) = read {
+        pass.read_error = Some(e);
+        return Err(stop("stopped".into()));
+    }
+    importer.flush(w).map_err(stop)?;
+    w.close_batches(&mut importer.batches)
+}
+
+/// The task a migrated hazard reduction is reported under, when its
+/// operator needs one (technical survey and clearance by an operator).
+fn migration_task(record: &InRecord) -> Option<TaskIn> {
+    let code = record.text("task")?;
+    let outcome: ReleaseOutcome = record.text("outcome")?.parse().ok()?;
+    let activity = match outcome {
+        ReleaseOutcome::Cleared => ActivityKind::Clearance,
+        ReleaseOutcome::Reduced => ActivityKind::Ts,
+        ReleaseOutcome::Cancelled => ActivityKind::Nts,
+    };
+    let issued_on = time::Date::parse(
+        &record.text("released_on")?,
+        time::macros::format_description!("[year]-[month]-[day]"),
+    )
+    .ok()?;
+    Some(TaskIn {
+        id: record.text("task_id").and_then(|t| t.parse().ok()),
+        code,
+        hazard: record.text("hazard")?,
+        organisation: record.text("organisation")?,
+        activity,
+        priority: Priority::Medium,
+        status: TaskStatus::Issued,
+        issued_on,
+        due_on: None,
+    })
+}
+
+/// Issues a migration task (already there on a second run); one the
+/// register refuses leaves the hazard reduction to be refused with it.
+fn issue_task(w: &mut Writer<'_>, importer: &mut Importer, task: &TaskIn) -> Result<(), String> {
+    let fatal = |e: StoreError| e.to_string();
+    w.savepoint().map_err(fatal)?;
+    let place = [format!("task {}", task.code)];
+    match w.import_item(&ImportItem::Task(task.clone()), None, &mut importer.batches, &place) {
+        Ok(_) => w.release_savepoint().map_err(fatal),
+        Err(StoreError::Refused { .. } | StoreError::Invalid { .. } | StoreError::Unknown { .. }) => {
+            w.rollback_savepoint().map_err(fatal)
+        }
+        Err(e) => Err(fatal(e)),
+    }
 }
 
 /// Writes the mapping template of the database's columns; never over a file.
 fn write_template(url: &PgUrl, path: &std::path::Path) -> Result<()> {
     use std::io::Write;
     let mut ng = NgDatabase::connect(url.secret(), &url.to_string())?;
-    let text = safeground_imsma::mapping::template(&ng.columns(Object::Hazard)?);
+    let mut tables = vec![(Object::Hazard.table(), ng.columns(Object::Hazard)?)];
+    if ng.has(Object::HazardReduction)? {
+        tables.push((Object::HazardReduction.table(), ng.columns(Object::HazardReduction)?));
+    }
+    let text = safeground_imsma::mapping::template(&tables);
     let mut file =
         std::fs::OpenOptions::new().write(true).create_new(true).open(path).with_context(|| {
             format!("creating {} (an existing file is never replaced: name a new one)", path.display())
@@ -174,12 +282,16 @@ fn mapping_of(a: &NgArgs) -> Result<Mapping> {
     Ok(mapping)
 }
 
-/// What makes an NG object into a feature of the hazard layer.
+/// What makes an NG object into a feature of its layer.
 struct Job<'a> {
     mapping: &'a Mapping,
     finder: &'a DistrictFinder,
     organisation: &'a str,
+    /// The register's operators (acronyms, lower case): their survey and
+    /// clearance is reported under a task.
+    operators: std::collections::HashSet<String>,
     rules: Rules,
+    enums: std::collections::HashMap<String, String>,
 }
 
 /// The repairs and warnings of the objects read, to list at the end, and
@@ -205,14 +317,9 @@ struct Row {
 }
 
 impl Job<'_> {
-    fn read(
-        &self,
-        o: &NgObject,
-        enums: &std::collections::HashMap<String, String>,
-        notes: &mut Notes,
-    ) -> Read {
+    fn read(&self, object: Object, o: &NgObject, notes: &mut Notes) -> Read {
         let assembly = assemble(&o.shapes, &self.rules);
-        let label = o.label();
+        let place = format!("{} {} (guid {})", object.table(), o.label(), o.guid);
         let mut refusals = vec![];
         for f in &assembly.findings {
             match f.severity() {
@@ -222,19 +329,19 @@ impl Job<'_> {
                 Severity::Note => {}
             }
             if f.severity() != Severity::Refused && notes.lines.len() < 1000 {
-                notes.lines.push(format!("hazard {label}, {f}"));
+                notes.lines.push(format!("{place}, {f}"));
             }
         }
-        let geometry = assembly
-            .polygons
-            .as_ref()
-            .map(|mp| geojson_out::geometry(&geo::Geometry::MultiPolygon(mp.clone())));
+        let polygons = assembly.polygons.as_ref();
+        let geometry = polygons.map(|mp| geojson_out::geometry(&geo::Geometry::MultiPolygon(mp.clone())));
         let fallback = Fallbacks {
-            district: assembly.polygons.as_ref().and_then(|mp| self.finder.holding(mp)),
+            district: polygons.and_then(|mp| self.finder.holding(mp)),
             organisation: self.organisation,
         };
-        if let (Some(_), None, None) =
-            (&assembly.polygons, fallback.district, self.mapping.hazard_rule("district"))
+        if object == Object::Hazard
+            && polygons.is_some()
+            && fallback.district.is_none()
+            && self.mapping.hazard_rule("district").is_none()
         {
             refusals.push(
                 "the polygon lies in none of the register's districts: is it outside the country, or are the \
@@ -242,13 +349,17 @@ impl Job<'_> {
                     .to_string(),
             );
         }
-        let (fields, decisions, typed_area_m2) = match hazard_fields(o, self.mapping, enums, &fallback) {
-            Ok(m) => (m.fields, m.decisions, m.typed_area_m2),
-            Err(unmapped) => {
-                refusals.extend(unmapped.iter().map(ToString::to_string));
-                (vec![], vec![], None)
-            }
-        };
+        let (mut fields, decisions, typed_area_m2) =
+            match fields(object, o, self.mapping, &self.enums, &fallback) {
+                Ok(m) => (m.fields, m.decisions, m.typed_area_m2),
+                Err(unmapped) => {
+                    refusals.extend(unmapped.iter().map(ToString::to_string));
+                    (vec![], vec![], None)
+                }
+            };
+        if object == Object::HazardReduction {
+            self.add_task(o, &mut fields);
+        }
         let findings: Vec<String> = assembly.findings.iter().map(ToString::to_string).collect();
         let original = json!({
             "type": "Feature",
@@ -258,8 +369,6 @@ impl Job<'_> {
             },
             "geometry": geometry,
         });
-        let problem = (!refusals.is_empty()).then(|| refusals.join("; "));
-        let place = format!("hazard {label} (guid {})", o.guid);
         if let Some(rows) = &mut notes.rows {
             let repairs = assembly.findings.iter().filter(|f| f.severity() == Severity::Repaired);
             rows.push(Row {
@@ -267,8 +376,8 @@ impl Job<'_> {
                 localid: o.localid.clone(),
                 guid: o.guid.clone(),
                 typed_area_m2,
-                geodesic_area_m2: assembly.polygons.as_ref().map(multipolygon_area),
-                findings: findings.clone(),
+                geodesic_area_m2: polygons.map(multipolygon_area),
+                findings,
                 repairs: repairs.map(ToString::to_string).collect(),
                 decisions,
             });
@@ -276,89 +385,100 @@ impl Job<'_> {
         Read {
             record: InRecord::new(place, fields, geometry),
             original: Original::Feature(original),
-            problem,
+            problem: (!refusals.is_empty()).then(|| refusals.join("; ")),
+        }
+    }
+
+    /// Names the migration task of a hazard reduction surveyed or cleared
+    /// by an operator (`MIG-` and its local id; its id from its guid).
+    fn add_task(&self, o: &NgObject, fields: &mut Vec<(String, Value)>) {
+        let text =
+            |k: &str| fields.iter().find(|(f, _)| f == k).and_then(|(_, v)| v.as_str()).map(str::to_string);
+        let by_operator =
+            text("organisation").is_some_and(|org| self.operators.contains(&org.to_lowercase()));
+        let worked = text("outcome").is_some_and(|o| !o.eq_ignore_ascii_case("CANCELLED"));
+        if by_operator && worked {
+            let task_id = safeground_imsma::task_id_of(&o.guid);
+            fields.push(("task".into(), Value::String(format!("MIG-{}", o.label()))));
+            fields.push(("task_id".into(), Value::String(task_id.to_string())));
         }
     }
 }
 
-fn conclude(
-    a: &NgArgs,
-    source: &str,
-    mut importer: Importer,
-    outcome: Result<(), StoreError>,
-    read_error: Option<ReadError>,
-    notes: &Notes,
-) -> Result<()> {
-    let tally = std::mem::take(&mut importer.tally);
-    let rejects = importer.rejects.finish().with_context(|| format!("writing {}", a.reject.display()))?;
-    if let Some(f) = importer.fatal {
-        return Err(f.context(format!("migrating {source}: nothing was migrated")));
+/// Says what the migration did (or why it did nothing), pass by pass, and
+/// writes the reconciliation workbook.
+fn conclude(a: &NgArgs, passes: Vec<Pass>, outcome: Result<(), StoreError>) -> Result<()> {
+    let mut lines = vec![];
+    let mut sheets = vec![];
+    let (mut read, mut refused) = (0, 0);
+    for mut pass in passes {
+        let tally = std::mem::take(&mut pass.importer.tally);
+        let rejects =
+            pass.importer.rejects.finish().with_context(|| format!("writing {}", pass.reject.display()))?;
+        if let Some(f) = pass.importer.fatal {
+            return Err(f.context(format!("migrating {}: nothing was migrated", pass.name)));
+        }
+        if let Some(e) = pass.read_error {
+            bail!("migrating {}: {e}; nothing was migrated", pass.name);
+        }
+        for line in pass.notes.lines.iter().take(50) {
+            eprintln!("note: {line}");
+        }
+        if pass.notes.lines.len() > 50 {
+            eprintln!("note: … and {} more", pass.notes.lines.len() - 50);
+        }
+        for line in &tally.first_rejections {
+            eprintln!("refused: {line}");
+        }
+        if tally.rejected > tally.first_rejections.len() {
+            eprintln!("refused: … and {} more", tally.rejected - tally.first_rejections.len());
+        }
+        let where_rejects = rejects.map(|p| format!(" (in {})", p.display())).unwrap_or_default();
+        let verb = if a.dry_run { "would migrate" } else { "migrated" };
+        lines.push(format!(
+            "{}: read {}; {verb} {}, {} already in the register, {} refused{where_rejects}; {} repairs made, {} warnings",
+            pass.name, tally.read, tally.imported, tally.present, tally.rejected, pass.notes.repaired, pass.notes.warned
+        ));
+        (read, refused) = (read + tally.read, refused + tally.rejected);
+        let outcomes = pass.importer.outcomes.take().unwrap_or_default();
+        sheets.push((pass.object, pass.notes.rows.unwrap_or_default(), outcomes));
     }
-    if let Some(e) = read_error {
-        bail!("migrating {source}: {e}; nothing was migrated");
-    }
-    let aborted = tally.rejected > 0 && !a.keep_going;
+    let aborted = refused > 0 && !a.keep_going;
     match outcome {
         Ok(()) => {}
         Err(_) if aborted || a.dry_run => {}
         Err(e) => return Err(e.into()),
     }
-    for line in notes.lines.iter().take(50) {
-        eprintln!("note: {line}");
-    }
-    if notes.lines.len() > 50 {
-        eprintln!("note: … and {} more", notes.lines.len() - 50);
-    }
-    for line in &tally.first_rejections {
-        eprintln!("refused: {line}");
-    }
-    if tally.rejected > tally.first_rejections.len() {
-        eprintln!("refused: … and {} more", tally.rejected - tally.first_rejections.len());
-    }
-    let where_rejects = rejects.map(|p| format!(" (in {})", p.display())).unwrap_or_default();
-    if let (Some(path), Some(rows)) = (&a.reconciliation, &notes.rows) {
-        let outcomes = importer.outcomes.take().unwrap_or_default();
-        reconciliation(path, rows, outcomes, a.dry_run)
+    if let Some(path) = &a.reconciliation {
+        reconciliation(path, &sheets, a.dry_run)
             .with_context(|| format!("writing the reconciliation workbook {}", path.display()))?;
     }
-    let verb = if a.dry_run { "would migrate" } else { "migrated" };
-    let counts = format!(
-        "read {} hazards; {verb} {}, {} already in the register, {} refused{where_rejects}; {} repairs made, {} warnings",
-        tally.read, tally.imported, tally.present, tally.rejected, notes.repaired, notes.warned
-    );
-    if a.dry_run {
-        println!("{source} (dry run, nothing changed): {counts}.");
-        if tally.rejected > 0 {
-            bail!(
-                "{} hazards would be refused{where_rejects}: correct them in IMSMA NG or the mapping",
-                tally.rejected
-            );
-        }
-        return Ok(());
+    let lead = if a.dry_run { "dry run, nothing changed: " } else { "" };
+    for line in &lines {
+        println!("{lead}{line}.");
+    }
+    if a.dry_run && refused > 0 {
+        bail!("{refused} records would be refused: correct them in IMSMA NG or the mapping");
     }
     if aborted {
         bail!(
-            "{source}: {counts}, so nothing was migrated. Correct them in IMSMA NG (or the mapping) and run \
-             again, or pass --keep-going to migrate the {} good ones",
-            tally.read - tally.rejected
+            "{refused} records were refused, so nothing was migrated. Correct them in IMSMA NG (or the mapping) \
+             and run again, or pass --keep-going to migrate the {} good ones",
+            read - refused
         );
     }
-    println!("{source}: {counts}.");
-    if tally.rejected > 0 {
-        bail!("{} hazards were refused{where_rejects}; the others were migrated", tally.rejected);
+    if refused > 0 {
+        bail!("{refused} records were refused; the others were migrated");
     }
     Ok(())
 }
 
-/// The reconciliation workbook: a sheet of every object, a sheet of totals.
-fn reconciliation(
-    path: &std::path::Path,
-    rows: &[Row],
-    outcomes: Vec<(String, Outcome)>,
-    dry_run: bool,
-) -> Result<()> {
+type Sheet = (Object, Vec<Row>, Vec<(String, Outcome)>);
+
+/// The reconciliation workbook: a sheet of every object of each table, a
+/// sheet of totals.
+fn reconciliation(path: &std::path::Path, sheets: &[Sheet], dry_run: bool) -> Result<()> {
     use safeground_formats::xlsx_out::{Shape, XlsxWriter};
-    let outcomes: std::collections::HashMap<String, Outcome> = outcomes.into_iter().collect();
     let migrated = if dry_run { "would migrate" } else { "migrated" };
     let columns = [
         "local_id",
@@ -374,28 +494,40 @@ fn reconciliation(
         "mapping",
     ];
     let mut book = XlsxWriter::new();
-    book.sheet("hazards", &columns, Shape::None)?;
-    let (mut n_migrated, mut n_present, mut n_refused, mut n_repaired) = (0, 0, 0, 0);
-    for r in rows {
-        let (outcome, reason) = match outcomes.get(&r.place) {
-            Some(Outcome::Imported) => (migrated, None),
-            Some(Outcome::Present) => ("already in the register", None),
-            Some(Outcome::Rejected(why)) => ("refused", Some(why.clone())),
-            None => ("not reached", None),
-        };
-        match outcome {
-            "refused" => n_refused += 1,
-            "already in the register" => n_present += 1,
-            "not reached" => {}
-            _ => {
-                n_migrated += 1;
-                n_repaired += usize::from(!r.repairs.is_empty());
+    let mut totals = vec![];
+    for (object, rows, outcomes) in sheets {
+        let outcomes: std::collections::HashMap<&str, &Outcome> =
+            outcomes.iter().map(|(p, o)| (p.as_str(), o)).collect();
+        book.sheet(object.table(), &columns, Shape::None)?;
+        let mut n = [0usize; 4]; // migrated, present, repaired, refused
+        for r in rows {
+            let (outcome, reason) = match outcomes.get(r.place.as_str()) {
+                Some(Outcome::Imported) => (migrated, None),
+                Some(Outcome::Present) => ("already in the register", None),
+                Some(Outcome::Rejected(why)) => ("refused", Some(why.clone())),
+                None => ("not reached", None),
+            };
+            match outcome {
+                "refused" => n[3] += 1,
+                "already in the register" => n[1] += 1,
+                "not reached" => {}
+                _ => {
+                    n[0] += 1;
+                    n[2] += usize::from(!r.repairs.is_empty());
+                }
             }
+            book.feature(&columns, &row_values(r, outcome, reason), None)?;
         }
-        let values = row_values(r, outcome, reason);
-        book.feature(&columns, &values, None)?;
+        totals.push([
+            json!(object.table()),
+            json!(rows.len()),
+            json!(n[0]),
+            json!(n[1]),
+            json!(n[2]),
+            json!(n[3]),
+        ]);
     }
-    let totals = [
+    let header = [
         "object",
         "read",
         if dry_run { "would_migrate" } else { "migrated" },
@@ -403,16 +535,10 @@ fn reconciliation(
         "repaired",
         "refused",
     ];
-    book.sheet("totals", &totals, Shape::None)?;
-    let values = [
-        json!("hazard"),
-        json!(rows.len()),
-        json!(n_migrated),
-        json!(n_present),
-        json!(n_repaired),
-        json!(n_refused),
-    ];
-    book.feature(&totals, &values, None)?;
+    book.sheet("totals", &header, Shape::None)?;
+    for t in &totals {
+        book.feature(&header, t, None)?;
+    }
     book.save(path)?;
     Ok(())
 }

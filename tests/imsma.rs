@@ -69,11 +69,19 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
     let rejects = dir.path().join("ng.rejects.geojson");
     let rejects_arg = ["--reject", rejects.to_str().unwrap()];
 
-    // All or nothing by default: eight hazards are refused, so none migrates.
+    // All or nothing by default: eight hazards and two reductions are refused, so none migrates.
     let out = migrate(&db, &url, &rejects_arg);
-    let (_, err) = text(&out);
+    let (stdout, err) = text(&out);
     assert!(!out.status.success());
-    assert!(err.contains("8 refused") && err.contains("nothing was migrated"), "{err}");
+    assert!(
+        stdout.contains("table hazard: read 12; migrated 4, 0 already in the register, 8 refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("table hazreduc: read 5; migrated 3, 0 already in the register, 2 refused"),
+        "{stdout}"
+    );
+    assert!(err.contains("10 records were refused, so nothing was migrated"), "{err}");
     assert!(migrated(&db).is_empty());
 
     // Every refusal names the hazard's local id and guid, the shape and NG's point number.
@@ -95,6 +103,13 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
     ] {
         assert!(err.contains(&format!("hazard {who}: {why}")), "{who}: {why}\n{err}");
     }
+    assert!(
+        err.contains(
+            "hazreduc HR-0005 (guid {R-05}): field 'outcome' from column 'reductype_guid': 'Handed over'"
+        ),
+        "{err}"
+    );
+    assert!(err.contains("hazreduc HR-0004 (guid {R-04}): hazard '"), "{err}");
     let reject: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&rejects).unwrap()).unwrap();
     let features = reject["features"].as_array().unwrap();
@@ -116,13 +131,16 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
     ];
     let out = migrate(&db, &url, &dry);
     let (stdout, _) = text(&out);
-    assert!(stdout.contains("dry run, nothing changed") && stdout.contains("would migrate 4"), "{stdout}");
+    assert!(
+        stdout.contains("dry run, nothing changed") && stdout.contains("read 12; would migrate 4"),
+        "{stdout}"
+    );
     assert_eq!(ok(&db, &["summary", "--json"]), before);
     if require("pypi:openpyxl", "openpyxl (pip)", test) {
         let script = r#"
 import openpyxl, sys
 wb = openpyxl.load_workbook(sys.argv[1])
-rows = list(wb["hazards"].iter_rows(values_only=True))
+rows = list(wb["hazard"].iter_rows(values_only=True))
 head = rows[0]
 by = {(r[0], r[1]): dict(zip(head, r)) for r in rows[1:]}
 assert len(by) == 12, len(by)
@@ -136,6 +154,10 @@ assert by[("HA-0010", "{H-10}")]["outcome"] == "refused"
 assert "history" in by[("HA-0002", "{H-02}")]["findings"]
 totals = list(wb["totals"].iter_rows(values_only=True))
 assert totals[1] == ("hazard", 12, 4, 0, 1, 8), totals
+assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
+reductions = {r[0]: r for r in list(wb["hazreduc"].iter_rows(values_only=True))[1:]}
+assert reductions["HR-0002"][2] == "would migrate", reductions
+assert "NG hazard {H-01}" in reductions["HR-0002"][10], reductions
 print(h1["geodesic_area_m2"])
 "#;
         let out = Command::new("python3").args(["-c", script]).arg(&book).output().unwrap();
@@ -146,8 +168,12 @@ print(h1["geodesic_area_m2"])
     let out = migrate(&db, &url, &["--keep-going", "--reject", rejects.to_str().unwrap()]);
     let (stdout, err) = text(&out);
     assert!(
-        stdout.contains("read 12 hazards; migrated 4, 0 already in the register, 8 refused"),
+        stdout.contains("table hazard: read 12; migrated 4, 0 already in the register, 8 refused"),
         "{stdout}{err}"
+    );
+    assert!(
+        stdout.contains("table hazreduc: read 5; migrated 3, 0 already in the register, 2 refused"),
+        "{stdout}"
     );
     assert!(stdout.contains("2 repairs made, 2 warnings"), "{stdout}");
     assert_eq!(migrated(&db), ["HA-0001", "HA-0002", "HA-0003", "HA-0007"]);
@@ -187,11 +213,36 @@ print(h1["geodesic_area_m2"])
         }
     }
 
+    // Hazard reductions are released areas of their hazards: the authority's
+    // directly, the operator's under a migration task.
+    let tasks = ok(&db, &["export", "--layer", "tasks", "--format", "csv", "-"]);
+    assert!(tasks.lines().any(|l| l.contains(",MIG-HR-0002,HA-0001,KDA,CLEARANCE,")), "{tasks}");
+    let h1: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["hazards", "show", "HA-0001", "--json"])).unwrap();
+    let released = h1["released"].as_array().unwrap();
+    assert_eq!(released.len(), 2);
+    if require("Planimeter", "geographiclib-tools", test) {
+        let west =
+            planimeter(&[(46.9050, 39.9650), (46.9065, 39.9651), (46.9067, 39.96765), (46.9052, 39.9678)]);
+        let east =
+            planimeter(&[(46.9065, 39.9651), (46.9080, 39.9652), (46.9083, 39.9675), (46.9067, 39.96765)]);
+        for (org, outcome, expected) in [("ANAMA", "CANCELLED", west), ("KDA", "CLEARED", east)] {
+            let r = released.iter().find(|r| r["organisation"] == org).expect(org);
+            assert_eq!(r["outcome"], outcome);
+            let ours = r["area_m2"].as_f64().unwrap();
+            assert!((ours - expected).abs() < 0.01, "{org}: ours {ours} m², Planimeter {expected} m²");
+        }
+        // The hazard's figures clip the released ground to it (to the square metre here).
+        let figure = |k: &str| h1["area_m2"][k].as_f64().unwrap();
+        assert!((figure("cancelled") - west).abs() < 1.0 && (figure("cleared") - east).abs() < 1.0, "{h1}");
+    }
+
     // Run again: every hazard is already there, nothing changes.
     let before = ok(&db, &["summary", "--json"]);
     let out = migrate(&db, &url, &["--keep-going", "--reject", rejects.to_str().unwrap()]);
     let (stdout, _) = text(&out);
     assert!(stdout.contains("migrated 0, 4 already in the register, 8 refused"), "{stdout}");
+    assert!(stdout.contains("read 5; migrated 0, 3 already in the register, 2 refused"), "{stdout}");
     assert_eq!(ok(&db, &["summary", "--json"]), before);
     ok(&db, &["audit", "verify"]);
 }
@@ -207,7 +258,13 @@ fn the_mapping_template_lists_the_columns_and_an_unmapped_contamination_stops_fi
     let out = ok(&db, &["import-imsma", "ng", &url, "--write-mapping-template", template.to_str().unwrap()]);
     assert!(out.contains("fill it in"), "{out}");
     let t = std::fs::read_to_string(&template).unwrap();
-    for line in ["#   hazard_name: character varying", "#   area_typed: double precision", "[hazard]"] {
+    for line in [
+        "#   hazard_name: character varying",
+        "#   area_typed: double precision",
+        "[hazard]",
+        "[hazreduc]",
+        "#   reductype_guid: character varying",
+    ] {
         assert!(t.contains(line), "{line} in\n{t}");
     }
     // The shipped mapping names no contamination: refused before anything is read.

@@ -7,8 +7,8 @@
 pub mod mapping;
 pub mod ng;
 
-use mapping::{resolve, Mapping, Unmapped, HAZARD_FIELDS};
-use ng::NgObject;
+use mapping::{resolve, Mapping, Unmapped, HAZARD_FIELDS, HAZREDUC_FIELDS};
+use ng::{NgObject, Object};
 use serde_json::Value;
 use std::collections::HashMap;
 use uuid::Uuid;
@@ -39,8 +39,13 @@ impl NgError {
 const NG_NAMESPACE: Uuid = Uuid::from_u128(0x5a_fe_67_0d_1a_5a_4e_0b_9a_6b_1c_4e_5f_00_00_01);
 
 /// The safeground id of an NG object.
-pub fn id_of(object: ng::Object, guid: &str) -> Uuid {
+pub fn id_of(object: Object, guid: &str) -> Uuid {
     Uuid::new_v5(&NG_NAMESPACE, format!("imsma-ng:{}:{}", object.table(), guid.trim()).as_bytes())
+}
+
+/// The id of the task a migrated hazard reduction is reported under.
+pub fn task_id_of(hazreduc_guid: &str) -> Uuid {
+    Uuid::new_v5(&NG_NAMESPACE, format!("imsma-ng:hazreduc-task:{}", hazreduc_guid.trim()).as_bytes())
 }
 
 /// What the migration fills itself where the mapping is silent.
@@ -51,10 +56,10 @@ pub struct Fallbacks<'a> {
     pub organisation: &'a str,
 }
 
-/// A hazard's fields as `import` reads them, and where each came from.
+/// An object's fields as `import` reads them, and where each came from.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Mapped {
-    /// `Layer::Hazards`'s columns.
+    /// The columns of the object's layer (`Layer::Hazards`, `Layer::ReleasedAreas`).
     pub fields: Vec<(String, Value)>,
     /// One line per field the mapping did not fill from a column: a default,
     /// or what the migration filled itself.
@@ -63,58 +68,59 @@ pub struct Mapped {
     pub typed_area_m2: Option<f64>,
 }
 
-/// A hazard's fields from its NG row by the mapping; or every value the
-/// mapping has no code for.
-pub fn hazard_fields(
+/// An object's fields from its NG row by the mapping's section for it; or
+/// every value the mapping has no code for. A hazard reduction's `hazard`
+/// (NG's guid of its hazard) becomes the migrated hazard's id.
+pub fn fields(
+    object: Object,
     o: &NgObject,
     mapping: &Mapping,
     enums: &HashMap<String, String>,
     fallback: &Fallbacks<'_>,
 ) -> Result<Mapped, Vec<Unmapped>> {
-    let id = id_of(ng::Object::Hazard, &o.guid).to_string();
+    let id = id_of(object, &o.guid).to_string();
     let mut out = Mapped {
         fields: vec![("id".to_string(), Value::String(id))],
         decisions: vec![],
         typed_area_m2: None,
     };
     let mut unmapped = vec![];
-    for field in HAZARD_FIELDS {
-        let rule = mapping.hazard_rule(field);
-        let from_column = |r: &mapping::Rule| {
-            r.column.as_deref().and_then(|c| o.record.get(c)).is_some_and(|v| !v.is_null() && v != "")
-        };
-        let value = match rule.as_ref().map(|r| (r, resolve(field, r, &o.record, enums))) {
-            Some((_, Err(u))) => {
+    let names = match object {
+        Object::Hazard => HAZARD_FIELDS,
+        Object::HazardReduction => HAZREDUC_FIELDS,
+    };
+    for field in names {
+        let value = match mapping.rule(object, field).map(|r| (resolve(field, &r, &o.record, enums), r)) {
+            Some((Err(u), _)) => {
                 unmapped.push(u);
                 continue;
             }
-            Some((r, Ok(Some(v)))) => {
-                if !from_column(r) {
+            Some((Ok(Some(v)), r)) => {
+                let from_column = r
+                    .column
+                    .as_deref()
+                    .and_then(|c| o.record.get(c))
+                    .is_some_and(|v| !v.is_null() && v != "");
+                if !from_column {
                     out.decisions.push(format!("{field}: the mapping's default, {v}"));
                 }
                 Some(v)
             }
-            Some((_, Ok(None))) | None => {
-                let filled = match *field {
-                    "district" => {
-                        fallback.district.map(|d| (d.to_string(), "the district its polygon lies in"))
-                    }
-                    "recorded_on" => o.entered().map(|d| (d.to_string(), "its polygons' data entry date")),
-                    "recorded_by" => Some((fallback.organisation.to_string(), "--organisation")),
-                    "name" => Some((o.label().to_string(), "its local id")),
-                    _ => None,
-                };
-                filled.map(|(v, why)| {
-                    out.decisions.push(format!("{field}: {v}, {why}"));
-                    v
-                })
-            }
+            Some((Ok(None), _)) | None => fallback_of(field, o, fallback).map(|(v, why)| {
+                out.decisions.push(format!("{field}: {v}, {why}"));
+                v
+            }),
         };
         match (*field, value) {
             ("typed_area_m2", Some(v)) => out.typed_area_m2 = v.parse().ok(),
             // A timestamp column gives its date.
-            ("recorded_on", Some(v)) => {
+            ("recorded_on" | "released_on", Some(v)) => {
                 out.fields.push((field.to_string(), Value::String(v.chars().take(10).collect())))
+            }
+            ("hazard", Some(guid)) => {
+                let id = id_of(Object::Hazard, &guid);
+                out.decisions.push(format!("hazard: NG hazard {guid}, migrated as {id}"));
+                out.fields.push(("hazard".into(), Value::String(id.to_string())));
             }
             (_, Some(v)) => out.fields.push((field.to_string(), Value::String(v))),
             (_, None) => {}
@@ -124,5 +130,18 @@ pub fn hazard_fields(
         Ok(out)
     } else {
         Err(unmapped)
+    }
+}
+
+/// What the migration fills in where the mapping gives nothing, and why.
+fn fallback_of(field: &str, o: &NgObject, fallback: &Fallbacks<'_>) -> Option<(String, &'static str)> {
+    match field {
+        "district" => fallback.district.map(|d| (d.to_string(), "the district its polygon lies in")),
+        "recorded_on" | "released_on" => {
+            o.entered().map(|d| (d.to_string(), "its polygons' data entry date"))
+        }
+        "recorded_by" | "organisation" => Some((fallback.organisation.to_string(), "--organisation")),
+        "name" => Some((o.label().to_string(), "its local id")),
+        _ => None,
     }
 }

@@ -20,6 +20,9 @@ pub const HAZARD_FIELDS: &[&str] = &[
     "typed_area_m2",
 ];
 
+/// The fields of a migrated hazard reduction (a released area of its hazard).
+pub const HAZREDUC_FIELDS: &[&str] = &["hazard", "outcome", "released_on", "organisation", "typed_area_m2"];
+
 /// The default mapping shipped with safeground.
 pub const NG_DEFAULT: &str = include_str!("../mapping/ng_default.toml");
 
@@ -29,6 +32,8 @@ pub const NG_DEFAULT: &str = include_str!("../mapping/ng_default.toml");
 pub struct Mapping {
     #[serde(default)]
     pub hazard: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    pub hazreduc: BTreeMap<String, FieldSpec>,
 }
 
 /// Where one field comes from: a column's name, or the whole rule.
@@ -66,8 +71,8 @@ impl FieldSpec {
 pub enum MappingError {
     #[error("{file}: {message}")]
     Syntax { file: String, message: String },
-    #[error("{file}: [hazard] has no field '{field}'; the fields are {}", HAZARD_FIELDS.join(", "))]
-    UnknownField { file: String, field: String },
+    #[error("{file}: [{section}] has no field '{field}'; the fields are {}", fields.join(", "))]
+    UnknownField { file: String, section: &'static str, field: String, fields: &'static [&'static str] },
 }
 
 /// An object's value that the mapping does not say what to do with.
@@ -93,8 +98,17 @@ impl Mapping {
     pub fn parse(text: &str, file: &str) -> Result<Mapping, MappingError> {
         let m: Mapping = toml::from_str(text)
             .map_err(|e| MappingError::Syntax { file: file.into(), message: e.to_string() })?;
-        if let Some(field) = m.hazard.keys().find(|k| !HAZARD_FIELDS.contains(&k.as_str())) {
-            return Err(MappingError::UnknownField { file: file.into(), field: field.clone() });
+        for (section, map, fields) in
+            [("hazard", &m.hazard, HAZARD_FIELDS), ("hazreduc", &m.hazreduc, HAZREDUC_FIELDS)]
+        {
+            if let Some(field) = map.keys().find(|k| !fields.contains(&k.as_str())) {
+                return Err(MappingError::UnknownField {
+                    file: file.into(),
+                    section,
+                    field: field.clone(),
+                    fields,
+                });
+            }
         }
         Ok(m)
     }
@@ -108,6 +122,15 @@ impl Mapping {
     /// The rule of a hazard field, if the mapping names it.
     pub fn hazard_rule(&self, field: &str) -> Option<Rule> {
         self.hazard.get(field).map(FieldSpec::rule)
+    }
+
+    /// The rule of a field of an object's section, if the mapping names it.
+    pub fn rule(&self, object: crate::ng::Object, field: &str) -> Option<Rule> {
+        match object {
+            crate::ng::Object::Hazard => self.hazard.get(field),
+            crate::ng::Object::HazardReduction => self.hazreduc.get(field),
+        }
+        .map(FieldSpec::rule)
     }
 }
 
@@ -152,14 +175,22 @@ pub fn resolve(
     }
 }
 
-/// A mapping template: the default mapping, then every column of the object
-/// table as a commented line to copy, with its type.
-pub fn template(hazard_columns: &[(String, String)]) -> String {
+/// A mapping template: the default mapping, then every column of each
+/// object table as a commented line to copy, with its type.
+pub fn template(tables: &[(&str, Vec<(String, String)>)]) -> String {
     let mut out = String::from(NG_DEFAULT);
-    out.push_str("\n# The columns of this database's hazard table (name: type). Map one by adding,\n");
-    out.push_str("# under [hazard], e.g.  name = \"column\"  or  contamination = { column = \"c\", enum = true, values = { \"Anti-personnel\" = \"AP\" } }\n");
-    for (name, ty) in hazard_columns {
-        let _ = writeln!(out, "#   {name}: {ty}");
+    for (table, columns) in tables {
+        let _ = writeln!(
+            out,
+            "\n# The columns of this database's {table} table (name: type). Map one by adding,"
+        );
+        let _ = writeln!(
+            out,
+            "# under [{table}], e.g.  name = \"column\"  or  field = {{ column = \"c\", enum = true, values = {{ \"NG value\" = \"CODE\" }} }}"
+        );
+        for (name, ty) in columns {
+            let _ = writeln!(out, "#   {name}: {ty}");
+        }
     }
     out
 }
@@ -175,7 +206,7 @@ mod tests {
         assert_eq!(m.hazard_rule("code").unwrap().column.as_deref(), Some("hazard_localid"));
         assert_eq!(m.hazard_rule("kind").unwrap().default.as_deref(), Some("SHA"));
         assert!(m.hazard_rule("contamination").is_none());
-        let t = template(&[("hazard_name".into(), "character varying".into())]);
+        let t = template(&[("hazard", vec![("hazard_name".into(), "character varying".into())])]);
         assert!(t.contains("#   hazard_name: character varying"));
         assert!(Mapping::parse(&t, "template").is_ok());
     }
@@ -184,6 +215,12 @@ mod tests {
     fn a_misspelt_field_or_bad_toml_is_refused_with_the_file() {
         let e = Mapping::parse("[hazard]\ncontaminaton = \"x\"\n", "m.toml").unwrap_err();
         assert!(e.to_string().starts_with("m.toml: [hazard] has no field 'contaminaton'"), "{e}");
+        let e = Mapping::parse("[hazreduc]\noutcom = \"x\"\n", "m.toml").unwrap_err();
+        assert!(
+            e.to_string()
+                .starts_with("m.toml: [hazreduc] has no field 'outcom'; the fields are hazard, outcome"),
+            "{e}"
+        );
         let e = Mapping::parse("[hazard\n", "m.toml").unwrap_err();
         assert!(e.to_string().starts_with("m.toml: "), "{e}");
     }

@@ -12,27 +12,33 @@ use time::Date;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Object {
     Hazard,
+    /// `hazreduc`: a hazard reduction, ground released from a hazard.
+    HazardReduction,
 }
 
 impl Object {
     pub fn table(self) -> &'static str {
         match self {
             Object::Hazard => "hazard",
+            Object::HazardReduction => "hazreduc",
         }
     }
     fn guid(self) -> &'static str {
         match self {
             Object::Hazard => "hazard_guid",
+            Object::HazardReduction => "hazreduc_guid",
         }
     }
     fn localid(self) -> &'static str {
         match self {
             Object::Hazard => "hazard_localid",
+            Object::HazardReduction => "hazreduc_localid",
         }
     }
     fn link(self) -> &'static str {
         match self {
             Object::Hazard => "hazard_has_geospatialinfo",
+            Object::HazardReduction => "hazreduc_has_geospatialinfo",
         }
     }
     fn sql(self) -> String {
@@ -107,6 +113,26 @@ impl NgDatabase {
             })
             .collect();
         Ok(NgDatabase { client, enums })
+    }
+
+    /// Whether the database has an object table and its link to shapes
+    /// (an NG database may lack the tables of a module it never used).
+    pub fn has(&mut self, object: Object) -> Result<bool, NgError> {
+        let mut found = true;
+        for table in [object.table(), object.link()] {
+            found &= self
+                .client
+                .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+                .map_err(|e| NgError::query(table, e))?
+                .get::<_, bool>(0);
+        }
+        Ok(found)
+    }
+
+    /// How many objects an object table holds.
+    pub fn count(&mut self, object: Object) -> Result<i64, NgError> {
+        let sql = format!("SELECT count(*) FROM {}", object.table());
+        Ok(self.client.query_one(sql.as_str(), &[]).map_err(|e| NgError::query(object.table(), e))?.get(0))
     }
 
     /// The columns of an object table: (name, type), in the table's order.
