@@ -3,26 +3,42 @@
 -- their points, ordered by pointno (geocheck's order). The names in braces are
 -- filled from a fixed list of object tables (safeground_imsma::ng::Object),
 -- never from input.
-SELECT
-    o.{guid}::text AS guid,
-    o.{localid}::text AS localid,
-    to_jsonb(o)::text AS record,
-    coalesce((
-        SELECT jsonb_agg(jsonb_build_object(
+--
+-- Set-based: NG's link and point tables need have no index (the fixture's have
+-- none), so shapes and points are aggregated once by hash joins; a subquery
+-- per object would scan them once per object.
+WITH linked AS (
+    SELECT l.{link_key} AS owner, l.geospatialinfo_guid FROM {link} l
+),
+points AS (
+    SELECT p.geospatialinfo_guid,
+           jsonb_agg(jsonb_build_array(p.pointno, p.pointlocal_id::text, p.longitude, p.latitude)
+                     ORDER BY p.pointno, p.geopoint_guid) AS points
+    FROM geopoint p
+    WHERE p.geospatialinfo_guid IN (SELECT geospatialinfo_guid FROM linked)
+    GROUP BY p.geospatialinfo_guid
+),
+shapes AS (
+    SELECT k.owner,
+           jsonb_agg(jsonb_build_object(
                    'guid', g.geospatialinfo_guid::text,
                    'shape_id', g.shape_id::text,
                    'kind', e.enumvalue::text,
                    'active', g.isactive,
                    'entered', g.dataentrydate::date::text,
-                   'points', coalesce((
-                       SELECT jsonb_agg(jsonb_build_array(p.pointno, p.pointlocal_id::text, p.longitude, p.latitude)
-                                        ORDER BY p.pointno, p.geopoint_guid)
-                       FROM geopoint p
-                       WHERE p.geospatialinfo_guid = g.geospatialinfo_guid), '[]'::jsonb))
-               ORDER BY g.shape_id, g.geospatialinfo_guid)
-        FROM {link} l
-        JOIN geospatialinfo g ON g.geospatialinfo_guid = l.geospatialinfo_guid
-        LEFT JOIN imsmaenum e ON e.imsmaenum_guid = g.shapeenum_guid
-        WHERE l.{link_key} = o.{guid}), '[]'::jsonb)::text AS shapes
+                   'points', coalesce(pt.points, '[]'::jsonb))
+               ORDER BY g.shape_id, g.geospatialinfo_guid) AS shapes
+    FROM linked k
+    JOIN geospatialinfo g ON g.geospatialinfo_guid = k.geospatialinfo_guid
+    LEFT JOIN imsmaenum e ON e.imsmaenum_guid = g.shapeenum_guid
+    LEFT JOIN points pt ON pt.geospatialinfo_guid = g.geospatialinfo_guid
+    GROUP BY k.owner
+)
+SELECT
+    o.{guid}::text AS guid,
+    o.{localid}::text AS localid,
+    to_jsonb(o)::text AS record,
+    coalesce(s.shapes, '[]'::jsonb)::text AS shapes
 FROM {table} o
+LEFT JOIN shapes s ON s.owner = o.{guid}
 ORDER BY o.{localid}, o.{guid}
