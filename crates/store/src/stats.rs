@@ -69,14 +69,8 @@ impl Store {
     /// The districts' boundaries by name, to place records whose source
     /// names no district ([`DistrictFinder::holding`]).
     pub fn district_finder(&self) -> Result<DistrictFinder, StoreError> {
-        let names: std::collections::HashMap<String, String> =
-            self.districts()?.into_iter().map(|d| (d.id, d.name)).collect();
-        let shapes = self
-            .district_shapes()?
-            .into_iter()
-            .filter_map(|(id, shape, rect)| names.get(&id.to_string()).map(|n| (n.clone(), shape, rect)))
-            .collect();
-        Ok(DistrictFinder { shapes })
+        let names = self.districts()?.into_iter().map(|d| (d.id, d.name)).collect();
+        Ok(DistrictFinder { shapes: self.district_shapes()?, names })
     }
 
     /// Every district, by name, with its extent (from the spatial index).
@@ -140,22 +134,18 @@ impl Store {
 /// The register's districts, loaded once, to tell which one a polygon lies in.
 #[derive(Debug, Clone)]
 pub struct DistrictFinder {
-    shapes: Vec<(String, geo::MultiPolygon<f64>, geo::Rect<f64>)>,
+    shapes: Vec<crate::write::DistrictShape>,
+    /// Their names by id (as text).
+    names: std::collections::HashMap<String, String>,
 }
 
 impl DistrictFinder {
     /// The name of the district holding a point inside the polygon (on a
     /// multipolygon, inside its largest part); `None` outside every district.
     pub fn holding(&self, polygons: &geo::MultiPolygon<f64>) -> Option<&str> {
-        use geo::{Area, Contains, InteriorPoint};
+        use geo::{Area, InteriorPoint};
         let largest = polygons.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-        let p = largest.interior_point()?;
-        self.shapes.iter().find_map(|(name, shape, rect)| {
-            let in_box = p.x() >= rect.min().x
-                && p.x() <= rect.max().x
-                && p.y() >= rect.min().y
-                && p.y() <= rect.max().y;
-            (in_box && shape.contains(&p)).then_some(name.as_str())
-        })
+        let id = crate::approval::district_at(&self.shapes, &largest.interior_point()?)?;
+        self.names.get(&id.to_string()).map(String::as_str)
     }
 }
