@@ -1,12 +1,14 @@
-//! `safeground import-imsma ng URL`: a programme's register from a restored
-//! IMSMA NG database, through the import's approval.
+//! `safeground import-imsma ng URL` and `import-imsma core FILE`: a
+//! programme's register from a restored IMSMA NG database or from IMSMA
+//! Core's exported layers, through the import's approval.
 //!
-//! Each NG hazard's shapes are made into its polygons by
-//! `core::imsma::assemble` (geocheck's defects found, safe repairs made), its
-//! columns into the hazard layer's fields by the mapping file, and the
-//! result goes through the same path as `import --layer hazards`: one
-//! approved report per batch naming the source database and the SHA-256 of
-//! what was read; ids derived from NG's guids, so a second run adds nothing.
+//! Each object's geometry is made into its polygons by `core::imsma`
+//! (NG's shapes assembled, Core's features checked: geocheck's defects found
+//! on the way, safe repairs made), its columns into the layer's fields by the
+//! mapping file, and the result goes through the same path as `import
+//! --layer hazards`: one approved report per batch naming the source and the
+//! SHA-256 of what was read; ids derived from the source's guids, so a
+//! second run adds nothing.
 
 use crate::import::Outcome;
 use crate::import::{pipelined, Importer};
@@ -15,35 +17,53 @@ use clap::{Args, Subcommand};
 use safeground_core::area::multipolygon_area;
 use safeground_core::codes::{ActivityKind, Priority, ReleaseOutcome, TaskStatus};
 use safeground_core::import::{ImportItem, InRecord, TaskIn};
-use safeground_core::imsma::{assemble, Severity};
+use safeground_core::imsma::Severity;
 use safeground_core::validate::Rules;
 use safeground_formats::geojson_out;
 use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
-use safeground_imsma::mapping::Mapping;
-use safeground_imsma::ng::{NgDatabase, NgObject, Object};
-use safeground_imsma::{fields, Fallbacks};
+use safeground_imsma::core_layers::CoreExport;
+use safeground_imsma::mapping::{Columns, Mapping};
+use safeground_imsma::ng::NgDatabase;
+use safeground_imsma::{fields, Codes, Fallbacks, Object, Source, SourceObject};
 use safeground_store::{
     ApprovalSettings, DistrictFinder, ImportBatches, Layer, Location, PgUrl, Store, StoreError, Writer,
 };
 use serde_json::{json, Value};
-use std::path::PathBuf;
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 #[derive(Debug, Subcommand)]
 pub enum ImsmaSource {
     /// A restored IMSMA NG database (PostgreSQL).
     Ng(NgArgs),
+    /// IMSMA Core's layers exported from ArcGIS Pro: a GeoPackage, or a File Geodatabase (through GDAL's ogr2ogr).
+    Core(CoreArgs),
 }
 
 #[derive(Debug, Args)]
 pub struct NgArgs {
     /// The NG database: postgres://USER@HOST[:PORT]/DATABASE.
     url: String,
-    /// The mapping file (TOML) from NG's columns to safeground's fields; by
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct CoreArgs {
+    /// The export: FILE.gpkg, or FOLDER.gdb (a File Geodatabase).
+    file: PathBuf,
+    #[command(flatten)]
+    common: Common,
+}
+
+#[derive(Debug, Args)]
+pub struct Common {
+    /// The mapping file (TOML) from the source's columns to safeground's fields; by
     /// default the one shipped, which maps only the local id.
     #[arg(long)]
     mapping: Option<PathBuf>,
-    /// Write a mapping template listing every column of the database's hazard table, and stop.
+    /// Write a mapping template listing every column of the source's hazards and hazard reductions, and stop.
     #[arg(long)]
     write_mapping_template: Option<PathBuf>,
     /// The organisation (acronym) records that name none belong to.
@@ -55,10 +75,11 @@ pub struct NgArgs {
     /// Migrate the good objects even if some are refused.
     #[arg(long)]
     keep_going: bool,
-    /// Where refused objects go, as GeoJSON with the reasons (default: imsma-ng.rejects.geojson).
-    #[arg(long, default_value = "imsma-ng.rejects.geojson")]
-    reject: PathBuf,
-    /// A workbook with one row per NG object (its local id, the typed-in area beside the
+    /// Where refused objects go, as GeoJSON with the reasons (default:
+    /// imsma-ng.rejects.geojson or imsma-core.rejects.geojson).
+    #[arg(long)]
+    reject: Option<PathBuf>,
+    /// A workbook with one row per object (its local id, the typed-in area beside the
     /// geodesic one, the defects found, the repairs made, the mapping's decisions) and the totals.
     #[arg(long)]
     reconciliation: Option<PathBuf>,
@@ -67,19 +88,120 @@ pub struct NgArgs {
     batch: u32,
 }
 
-pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) -> Result<()> {
-    let ImsmaSource::Ng(a) = source;
-    let url: PgUrl = match a.url.parse::<Location>() {
-        Ok(Location::Postgres(url)) => url,
-        _ => bail!("{} is not a PostgreSQL URL: write postgres://USER@HOST[:PORT]/DATABASE of the restored IMSMA NG database", a.url),
-    };
-    let shown = url.to_string();
-    if let Some(path) = &a.write_mapping_template {
-        return write_template(&url, path);
+/// An IMSMA source, open for reading.
+enum Opened {
+    Ng { db: Box<NgDatabase>, shown: String },
+    Core(CoreExport),
+}
+
+impl Opened {
+    fn source(&self) -> Source {
+        match self {
+            Opened::Ng { .. } => Source::Ng,
+            Opened::Core(_) => Source::Core,
+        }
     }
-    let mapping = mapping_of(a)?;
-    let reduction_rejects = a.reject.with_extension("hazreduc.geojson");
-    for out in [Some(&a.reject), Some(&reduction_rejects), a.reconciliation.as_ref()].into_iter().flatten() {
+
+    /// How messages name it: the URL without a password, or the file.
+    fn shown(&self) -> &str {
+        match self {
+            Opened::Ng { shown, .. } => shown,
+            Opened::Core(c) => c.shown(),
+        }
+    }
+
+    /// How a pass over one object's table or layer is named.
+    fn pass_name(&self, object: Object) -> String {
+        match self {
+            Opened::Ng { shown, .. } => format!("IMSMA NG {shown}, table {}", object.table()),
+            Opened::Core(c) => format!("IMSMA Core {}, layer {}", c.shown(), c.layer(object)),
+        }
+    }
+
+    /// Whether the source holds any of an object.
+    fn holds(&mut self, object: Object) -> Result<bool> {
+        Ok(match self {
+            Opened::Ng { db, .. } => db.has(object)? && db.count(object)? > 0,
+            Opened::Core(c) => c.has(object) && c.count(object)? > 0,
+        })
+    }
+
+    fn digest(&mut self, object: Object) -> Result<String> {
+        Ok(match self {
+            Opened::Ng { db, .. } => db.digest(object)?,
+            Opened::Core(c) => c.digest(object)?,
+        })
+    }
+
+    fn codes(&mut self, object: Object) -> Result<Codes> {
+        Ok(match self {
+            Opened::Ng { db, .. } => db.codes.clone(),
+            Opened::Core(c) => c.codes(object)?,
+        })
+    }
+
+    fn columns(&mut self, object: Object) -> Result<Vec<(String, String)>> {
+        Ok(match self {
+            Opened::Ng { db, .. } => db.columns(object)?,
+            Opened::Core(c) => c.columns(object)?,
+        })
+    }
+
+    /// Where an object's columns are read from, for the template.
+    fn origin(&self, object: Object) -> String {
+        match self {
+            Opened::Ng { .. } => format!("this database's {} table", object.table()),
+            Opened::Core(c) => format!("this export's layer {}", c.layer(object)),
+        }
+    }
+
+    /// Streams every object of a kind to `each`.
+    fn objects(
+        &mut self,
+        object: Object,
+        each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
+    ) -> Result<usize, String> {
+        match self {
+            Opened::Ng { db, .. } => db.objects(object, each).map_err(|e| e.to_string()),
+            Opened::Core(c) => c.objects(object, each).map_err(|e| e.to_string()),
+        }
+    }
+}
+
+/// Opens the source a command names, with its mapping file (or the shipped one).
+fn open(source: &ImsmaSource) -> Result<(Opened, &Common, Mapping)> {
+    match source {
+        ImsmaSource::Ng(a) => {
+            let url: PgUrl = match a.url.parse::<Location>() {
+                Ok(Location::Postgres(url)) => url,
+                _ => bail!("{} is not a PostgreSQL URL: write postgres://USER@HOST[:PORT]/DATABASE of the restored IMSMA NG database", a.url),
+            };
+            let mapping = mapping_file(&a.common, Source::Ng)?;
+            let shown = url.to_string();
+            let db = NgDatabase::connect(url.secret(), &shown)?;
+            Ok((Opened::Ng { db: Box::new(db), shown }, &a.common, mapping))
+        }
+        ImsmaSource::Core(a) => {
+            let mapping = mapping_file(&a.common, Source::Core)?;
+            let export = CoreExport::open(&a.file, &mapping.core)?;
+            Ok((Opened::Core(export), &a.common, mapping))
+        }
+    }
+}
+
+pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) -> Result<()> {
+    let (mut opened, a, mapping) = open(source)?;
+    if let Some(path) = &a.write_mapping_template {
+        return write_template(&mut opened, path);
+    }
+    check_contamination(&mapping)?;
+    let shown = opened.shown().to_string();
+    let reject = a.reject.clone().unwrap_or_else(|| match opened.source() {
+        Source::Ng => PathBuf::from("imsma-ng.rejects.geojson"),
+        Source::Core => PathBuf::from("imsma-core.rejects.geojson"),
+    });
+    let reduction_rejects = reject.with_extension("hazreduc.geojson");
+    for out in [Some(&reject), Some(&reduction_rejects), a.reconciliation.as_ref()].into_iter().flatten() {
         if crate::is_register(db, out) {
             bail!("{} is the register itself (--db): name another file", out.display());
         }
@@ -95,9 +217,8 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
             "name the organisation migrated records belong to with --organisation ACRONYM (or map recorded_by)"
         ),
     };
-    let mut ng = NgDatabase::connect(url.secret(), &shown)?;
-    let mut objects = vec![(Object::Hazard, a.reject.clone())];
-    if ng.has(Object::HazardReduction)? && ng.count(Object::HazardReduction)? > 0 {
+    let mut objects = vec![(Object::Hazard, reject)];
+    if opened.holds(Object::HazardReduction)? {
         if mapping.rule(Object::HazardReduction, "outcome").is_none() {
             bail!(
                 "{shown} holds hazard reductions, but the mapping names no source for their outcome (CANCELLED, \
@@ -106,32 +227,27 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
         }
         objects.push((Object::HazardReduction, reduction_rejects));
     }
+    let hazards = match &opened {
+        Opened::Core(c) if objects.len() > 1 => Some(c.hazard_index()?),
+        _ => None,
+    };
     let job = Job {
+        source: opened.source(),
         mapping: &mapping,
         finder: &store.district_finder()?,
         organisation: &organisation,
         operators: operators(&store)?,
         rules: Rules::default(),
-        enums: ng.enums.clone(),
+        hazards,
     };
     let settings = ApprovalSettings::default();
-    let mut passes = Vec::new();
-    for (object, reject) in objects {
-        let name = format!("IMSMA NG {shown}, table {}", object.table());
-        let batches = ImportBatches::new(
-            (&name, &ng.digest(object)?, layer_of(object).name()),
-            a.batch as usize,
-            (&p.name, OffsetDateTime::now_utc()),
-            settings,
-        );
-        let mut importer = Importer::new(&name, batches, RejectWriter::geojson(&reject));
-        importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
-        let notes = Notes { rows: a.reconciliation.as_ref().map(|_| vec![]), ..Notes::default() };
-        passes.push(Pass { object, name, reject, importer, notes, read_error: None });
-    }
+    let mut passes = objects
+        .into_iter()
+        .map(|(object, reject)| pass_of(&mut opened, a, (object, reject), &p.name, settings))
+        .collect::<Result<Vec<_>>>()?;
     let outcome = store.write(|w| {
         for pass in &mut passes {
-            run_pass(w, &mut ng, &job, pass, &settings)?;
+            run_pass(w, &mut opened, &job, pass, &settings)?;
         }
         let rejected = passes.iter().any(|p| p.importer.tally.rejected > 0);
         if a.dry_run || (rejected && !a.keep_going) {
@@ -140,7 +256,30 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
         }
         Ok(())
     });
-    conclude(a, passes, outcome)
+    conclude(a, job.source, passes, outcome)
+}
+
+/// One object's pass, ready: its reports' batches (naming the source and
+/// its digest), its reject file, the coded values of its columns.
+fn pass_of(
+    opened: &mut Opened,
+    a: &Common,
+    (object, reject): (Object, PathBuf),
+    by: &str,
+    settings: ApprovalSettings,
+) -> Result<Pass> {
+    let name = opened.pass_name(object);
+    let batches = ImportBatches::new(
+        (&name, &opened.digest(object)?, layer_of(object).name()),
+        a.batch as usize,
+        (by, OffsetDateTime::now_utc()),
+        settings,
+    );
+    let mut importer = Importer::new(&name, batches, RejectWriter::geojson(&reject));
+    importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
+    let notes = Notes { rows: a.reconciliation.as_ref().map(|_| vec![]), ..Notes::default() };
+    let codes = opened.codes(object)?;
+    Ok(Pass { object, name, reject, importer, notes, codes, read_error: None })
 }
 
 /// The register's operators' acronyms, in lower case.
@@ -150,7 +289,7 @@ fn operators(store: &Store) -> Result<std::collections::HashSet<String>> {
     Ok(operators.map(|o| o.acronym.to_lowercase()).collect())
 }
 
-/// The layer an NG object migrates into.
+/// The layer an IMSMA object migrates into.
 fn layer_of(object: Object) -> Layer {
     match object {
         Object::Hazard => Layer::Hazards,
@@ -158,13 +297,15 @@ fn layer_of(object: Object) -> Layer {
     }
 }
 
-/// One object table's migration: its reports, rejects and notes.
+/// One object table's (or layer's) migration: its reports, rejects and notes.
 struct Pass {
     object: Object,
     name: String,
     reject: PathBuf,
     importer: Importer,
     notes: Notes,
+    /// The coded values of its columns.
+    codes: Codes,
     read_error: Option<ReadError>,
 }
 
@@ -173,17 +314,18 @@ struct Pass {
 /// records refer to them.
 fn run_pass(
     w: &mut Writer<'_>,
-    ng: &mut NgDatabase,
+    source: &mut Opened,
     job: &Job<'_>,
     pass: &mut Pass,
     settings: &ApprovalSettings,
 ) -> Result<(), StoreError> {
-    let (object, notes, importer) = (pass.object, &mut pass.notes, &mut pass.importer);
+    let (object, notes, importer, codes) = (pass.object, &mut pass.notes, &mut pass.importer, &pass.codes);
     let read = pipelined(
         (layer_of(object), settings),
         |sink| {
-            ng.objects(object, &mut |o| sink(job.read(object, &o, notes)))
-                .map_err(|e| ReadError::Stopped(e.to_string()))
+            source
+                .objects(object, &mut |o| sink(job.read(object, &o, codes, notes)))
+                .map_err(ReadError::Stopped)
         },
         &mut |p| {
             if let Some(task) = migration_task(&p.read.record) {
@@ -244,15 +386,21 @@ fn issue_task(w: &mut Writer<'_>, importer: &mut Importer, task: &TaskIn) -> Res
     }
 }
 
-/// Writes the mapping template of the database's columns; never over a file.
-fn write_template(url: &PgUrl, path: &std::path::Path) -> Result<()> {
+/// Writes the mapping template of the source's columns; never over a file.
+fn write_template(source: &mut Opened, path: &Path) -> Result<()> {
     use std::io::Write;
-    let mut ng = NgDatabase::connect(url.secret(), &url.to_string())?;
-    let mut tables = vec![(Object::Hazard.table(), ng.columns(Object::Hazard)?)];
-    if ng.has(Object::HazardReduction)? {
-        tables.push((Object::HazardReduction.table(), ng.columns(Object::HazardReduction)?));
+    let mut tables = vec![];
+    for object in [Object::Hazard, Object::HazardReduction] {
+        let present = match source {
+            Opened::Ng { db, .. } => db.has(object)?,
+            Opened::Core(c) => c.has(object),
+        };
+        if present {
+            let (from, columns) = (source.origin(object), source.columns(object)?);
+            tables.push(Columns { section: object.table(), from, columns });
+        }
     }
-    let text = safeground_imsma::mapping::template(&tables);
+    let text = safeground_imsma::mapping::template(source.source(), &tables);
     let mut file =
         std::fs::OpenOptions::new().write(true).create_new(true).open(path).with_context(|| {
             format!("creating {} (an existing file is never replaced: name a new one)", path.display())
@@ -262,28 +410,32 @@ fn write_template(url: &PgUrl, path: &std::path::Path) -> Result<()> {
     Ok(())
 }
 
-/// The mapping `--mapping` names (or the shipped one), refused when it
-/// cannot give a hazard its contamination.
-fn mapping_of(a: &NgArgs) -> Result<Mapping> {
-    let mapping = match &a.mapping {
-        None => Mapping::ng_default(),
+/// The mapping `--mapping` names, or the one shipped for the source.
+fn mapping_file(a: &Common, source: Source) -> Result<Mapping> {
+    Ok(match &a.mapping {
+        None => Mapping::default_for(source),
         Some(path) => {
             let text =
                 std::fs::read_to_string(path).with_context(|| format!("reading {}", path.display()))?;
             Mapping::parse(&text, &path.display().to_string())?
         }
-    };
+    })
+}
+
+/// Refuses a mapping that cannot give a hazard its contamination.
+fn check_contamination(mapping: &Mapping) -> Result<()> {
     if mapping.hazard_rule("contamination").is_none() {
         bail!(
             "the mapping names no source for hazards' contamination (AP, AT, UXO, AXO, CMR, IED): write a template \
              with --write-mapping-template FILE, map contamination (a column, or a default) and pass it with --mapping"
         );
     }
-    Ok(mapping)
+    Ok(())
 }
 
-/// What makes an NG object into a feature of its layer.
+/// What makes an IMSMA object into a feature of its layer.
 struct Job<'a> {
+    source: Source,
     mapping: &'a Mapping,
     finder: &'a DistrictFinder,
     organisation: &'a str,
@@ -291,7 +443,8 @@ struct Job<'a> {
     /// clearance is reported under a task.
     operators: std::collections::HashSet<String>,
     rules: Rules,
-    enums: std::collections::HashMap<String, String>,
+    /// IMSMA Core's hazards by guid and local id (lower case) → guid.
+    hazards: Option<HashMap<String, String>>,
 }
 
 /// The repairs and warnings of the objects read, to list at the end, and
@@ -317,10 +470,10 @@ struct Row {
 }
 
 impl Job<'_> {
-    fn read(&self, object: Object, o: &NgObject, notes: &mut Notes) -> Read {
-        let assembly = assemble(&o.shapes, &self.rules);
+    fn read(&self, object: Object, o: &SourceObject, codes: &Codes, notes: &mut Notes) -> Read {
+        let assembly = o.assemble(&self.rules);
         let place = format!("{} {} (guid {})", object.table(), o.label(), o.guid);
-        let mut refusals = vec![];
+        let mut refusals: Vec<String> = o.refusal.iter().cloned().collect();
         for f in &assembly.findings {
             match f.severity() {
                 Severity::Refused => refusals.push(f.to_string()),
@@ -335,8 +488,10 @@ impl Job<'_> {
         let polygons = assembly.polygons.as_ref();
         let geometry = polygons.map(|mp| geojson_out::geometry(&geo::Geometry::MultiPolygon(mp.clone())));
         let fallback = Fallbacks {
+            source: self.source,
             district: polygons.and_then(|mp| self.finder.holding(mp)),
             organisation: self.organisation,
+            hazards: self.hazards.as_ref(),
         };
         if object == Object::Hazard
             && polygons.is_some()
@@ -349,14 +504,13 @@ impl Job<'_> {
                     .to_string(),
             );
         }
-        let (mut fields, decisions, typed_area_m2) =
-            match fields(object, o, self.mapping, &self.enums, &fallback) {
-                Ok(m) => (m.fields, m.decisions, m.typed_area_m2),
-                Err(unmapped) => {
-                    refusals.extend(unmapped.iter().map(ToString::to_string));
-                    (vec![], vec![], None)
-                }
-            };
+        let (mut fields, decisions, typed_area_m2) = match fields(object, o, self.mapping, codes, &fallback) {
+            Ok(m) => (m.fields, m.decisions, m.typed_area_m2),
+            Err(unmapped) => {
+                refusals.extend(unmapped.iter().map(ToString::to_string));
+                (vec![], vec![], None)
+            }
+        };
         if object == Object::HazardReduction {
             self.add_task(o, &mut fields);
         }
@@ -391,14 +545,14 @@ impl Job<'_> {
 
     /// Names the migration task of a hazard reduction surveyed or cleared
     /// by an operator (`MIG-` and its local id; its id from its guid).
-    fn add_task(&self, o: &NgObject, fields: &mut Vec<(String, Value)>) {
+    fn add_task(&self, o: &SourceObject, fields: &mut Vec<(String, Value)>) {
         let text =
             |k: &str| fields.iter().find(|(f, _)| f == k).and_then(|(_, v)| v.as_str()).map(str::to_string);
         let by_operator =
             text("organisation").is_some_and(|org| self.operators.contains(&org.to_lowercase()));
         let worked = text("outcome").is_some_and(|o| !o.eq_ignore_ascii_case("CANCELLED"));
         if by_operator && worked {
-            let task_id = safeground_imsma::task_id_of(&o.guid);
+            let task_id = safeground_imsma::task_id_of(self.source, &o.guid);
             fields.push(("task".into(), Value::String(format!("MIG-{}", o.label()))));
             fields.push(("task_id".into(), Value::String(task_id.to_string())));
         }
@@ -407,7 +561,7 @@ impl Job<'_> {
 
 /// Says what the migration did (or why it did nothing), pass by pass, and
 /// writes the reconciliation workbook.
-fn conclude(a: &NgArgs, passes: Vec<Pass>, outcome: Result<(), StoreError>) -> Result<()> {
+fn conclude(a: &Common, source: Source, passes: Vec<Pass>, outcome: Result<(), StoreError>) -> Result<()> {
     let mut lines = vec![];
     let mut sheets = vec![];
     let (mut read, mut refused) = (0, 0);
@@ -458,12 +612,13 @@ fn conclude(a: &NgArgs, passes: Vec<Pass>, outcome: Result<(), StoreError>) -> R
         println!("{lead}{line}.");
     }
     if a.dry_run && refused > 0 {
-        bail!("{refused} records would be refused: correct them in IMSMA NG or the mapping");
+        bail!("{refused} records would be refused: correct them in {} or the mapping", source.name());
     }
     if aborted {
         bail!(
-            "{refused} records were refused, so nothing was migrated. Correct them in IMSMA NG (or the mapping) \
+            "{refused} records were refused, so nothing was migrated. Correct them in {} (or the mapping) \
              and run again, or pass --keep-going to migrate the {} good ones",
+            source.name(),
             read - refused
         );
     }

@@ -86,7 +86,7 @@ enum Command {
     Export(export::ExportArgs),
     /// Read a layer from GeoJSON, CSV, GeoPackage or KML/KMZ into the register, through approval.
     Import(import::ImportArgs),
-    /// Migrate a programme's register from IMSMA: hazards from a restored IMSMA NG database, checked as geocheck checks them.
+    /// Migrate a programme's register from IMSMA: hazards and hazard reductions from a restored IMSMA NG database or IMSMA Core's exported layers, checked as geocheck checks them.
     #[command(subcommand)]
     ImportImsma(imsma::ImsmaSource),
     /// Serve the web application (map, dashboard, approval queue, survey form) and its API on this machine.

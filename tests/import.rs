@@ -301,7 +301,8 @@ fn a_geopackage_in_utm_from_ogr2ogr_is_converted() {
     // The CSV with its zone named goes in too (every hazard is already there).
     let said = ok(&dst, &["import", csv.to_str().unwrap(), "--layer", "hazards", "--srs", "EPSG:32638"]);
     assert!(said.contains("already in the register 30"), "{said}");
-    // A system we do not convert is named.
+    // Web Mercator (as ArcGIS keeps hosted layers), projected by GDAL (PROJ),
+    // comes back to the same geodesic areas through our closed-form inverse.
     let merc = dir.path().join("hazards-3857.gpkg");
     let status = Command::new("ogr2ogr")
         .args(["-t_srs", "EPSG:3857", "-nln", "hazards"])
@@ -310,8 +311,33 @@ fn a_geopackage_in_utm_from_ogr2ogr_is_converted() {
         .status()
         .unwrap();
     assert!(status.success());
-    let e = fails(&dst, &["import", merc.to_str().unwrap(), "--layer", "hazards"]);
-    assert!(e.contains("EPSG:3857 is not supported"), "{e}");
+    let said = ok(&dst, &["import", merc.to_str().unwrap(), "--layer", "hazards"]);
+    assert!(said.contains("already in the register 30"), "{said}");
+    let fresh = dir.path().join("fresh.gpkg");
+    ok(&fresh, &["init"]);
+    for l in ["districts", "settlements", "organisations"] {
+        let file = dir.path().join(format!("{l}.geojson"));
+        ok(&fresh, &["import", file.to_str().unwrap(), "--layer", l]);
+    }
+    ok(&fresh, &["import", merc.to_str().unwrap(), "--layer", "hazards"]);
+    let c = layer(&fresh, dir.path(), "hazards");
+    assert_eq!(a.len(), c.len());
+    for (id, (pa, _)) in &a {
+        let (pc, _) = &c[id];
+        let (x, y) = (pa["area_recorded_m2"].as_f64().unwrap(), pc["area_recorded_m2"].as_f64().unwrap());
+        assert!((x - y).abs() <= 1e-6 * x.max(1.0), "{id}: {x} m² became {y} m² through EPSG:3857");
+    }
+    // A system we do not convert is named.
+    let mercator = dir.path().join("hazards-3395.gpkg");
+    let status = Command::new("ogr2ogr")
+        .args(["-t_srs", "EPSG:3395", "-nln", "hazards"])
+        .arg(&mercator)
+        .arg(&wgs)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let e = fails(&dst, &["import", mercator.to_str().unwrap(), "--layer", "hazards"]);
+    assert!(e.contains("EPSG:3395 is not supported"), "{e}");
 }
 
 fn count(db: &Path, layer: &str) -> usize {

@@ -1,9 +1,10 @@
-//! What comes from an IMSMA NG database never panics the migration: a mapping
-//! file of any text, and shapes of any points (numbers, order, repeats,
-//! missing coordinates).
+//! What comes from IMSMA never panics the migration: a mapping file of any
+//! text, NG shapes of any points (numbers, order, repeats, missing
+//! coordinates), and IMSMA Core features of any rings.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
-use safeground_core::imsma::{assemble, NgPoint, NgShape, ShapeKind};
+use geo::{Geometry, LineString, MultiPolygon, Polygon};
+use safeground_core::imsma::{assemble, check_feature, NgPoint, NgShape, ShapeKind};
 use safeground_core::validate::Rules;
 use safeground_imsma::mapping::Mapping;
 
@@ -31,5 +32,32 @@ fuzz_target!(|data: &[u8]| {
         }
     }
     let a = assemble(&shapes, &Rules::default());
+    assert_eq!(a.polygons.is_none(), a.findings.iter().any(|f| f.severity() == safeground_core::imsma::Severity::Refused));
+    // The same bytes as an IMSMA Core feature: a zero number starts a new
+    // part, a number of 1 a hole of the part.
+    let mut parts: Vec<Vec<Vec<geo::Coord<f64>>>> = vec![];
+    for chunk in data.chunks_exact(5) {
+        match chunk[0] {
+            0 => parts.push(vec![vec![]]),
+            1 => parts.last_mut().into_iter().for_each(|p| p.push(vec![])),
+            _ => {}
+        }
+        if parts.is_empty() {
+            parts.push(vec![vec![]]);
+        }
+        let c = geo::Coord { x: 46.9 + f64::from(chunk[1]) * 1e-4, y: 39.9 + f64::from(chunk[2]) * 1e-4 };
+        if let Some(ring) = parts.last_mut().and_then(|p| p.last_mut()) {
+            ring.push(c);
+        }
+    }
+    let polygons = parts
+        .into_iter()
+        .map(|mut rings| {
+            let shell = LineString(rings.remove(0));
+            Polygon::new(shell, rings.into_iter().map(LineString).collect())
+        })
+        .collect();
+    let g = Geometry::MultiPolygon(MultiPolygon(polygons));
+    let a = check_feature(Some(&g), &Rules::default());
     assert_eq!(a.polygons.is_none(), a.findings.iter().any(|f| f.severity() == safeground_core::imsma::Severity::Refused));
 });

@@ -30,7 +30,7 @@
 //! ```
 
 use crate::validate::{validate, Issue, Problem, RawPolygon, Rules};
-use geo::{Coord, LineString, MultiPolygon, Polygon};
+use geo::{Coord, Geometry, LineString, MultiPolygon, Polygon};
 use std::collections::BTreeMap;
 use std::fmt;
 
@@ -76,11 +76,12 @@ pub struct NgShape {
 }
 
 impl NgShape {
-    /// How messages name it: its `shape_id` when it has one, else its guid.
+    /// How messages name it: `shape` and its `shape_id` when it has one,
+    /// else its guid.
     fn label(&self) -> String {
         match self.shape_id.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-            Some(id) => id.to_string(),
-            None => self.guid.clone(),
+            Some(id) => format!("shape {id}"),
+            None => format!("shape {}", self.guid),
         }
     }
 }
@@ -107,6 +108,8 @@ pub enum Defect {
     NotAPolygon { kind: ShapeKind },
     /// The object has no active polygon.
     NoPolygon,
+    /// An exported feature's geometry that cannot be decoded.
+    Unreadable { detail: String },
     /// A point without a latitude, a longitude or a `pointno`.
     MissingCoordinate,
     /// Two points of one shape with the same `pointno`: their order is unknown.
@@ -125,12 +128,14 @@ pub enum Defect {
     Polygon(Problem),
 }
 
-/// One finding, located by shape and NG point number.
+/// One finding, located by shape and NG point number (or, in an exported
+/// layer, by part and ring and the vertex's number in it).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Finding {
-    /// The shape's `shape_id` (or guid); `None` for the object as a whole.
+    /// Where in the object: `shape 1` (NG's `shape_id`, or its guid),
+    /// `part 2`, `part 2, hole 1`; `None` for the object as a whole.
     pub shape: Option<String>,
-    /// The NG `pointno` it is at.
+    /// The NG `pointno` (or the 1-based vertex) it is at.
     pub pointno: Option<i64>,
     pub defect: Defect,
 }
@@ -143,6 +148,7 @@ impl Finding {
             Defect::ClosingPointStored { .. } | Defect::RepeatedPoint { .. } => Severity::Repaired,
             Defect::Polygon(Problem::LongEdge { .. }) => Severity::Warning,
             Defect::NoPolygon
+            | Defect::Unreadable { .. }
             | Defect::MissingCoordinate
             | Defect::SamePointNo
             | Defect::Crossing { .. }
@@ -154,8 +160,8 @@ impl Finding {
 impl fmt::Display for Finding {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match (&self.shape, self.pointno) {
-            (Some(s), Some(p)) => write!(f, "shape {s}, point {p}: ")?,
-            (Some(s), None) => write!(f, "shape {s}: ")?,
+            (Some(s), Some(p)) => write!(f, "{s}, point {p}: ")?,
+            (Some(s), None) => write!(f, "{s}: ")?,
             (None, Some(p)) => write!(f, "point {p}: ")?,
             (None, None) => {}
         }
@@ -167,8 +173,11 @@ impl fmt::Display for Finding {
             }
             Defect::NoPolygon => write!(
                 f,
-                "no active polygon: draw the area in IMSMA NG (or make its polygon active) and migrate again"
+                "no active polygon: draw the area in IMSMA (in NG, or make its polygon active) and migrate again"
             ),
+            Defect::Unreadable { detail } => {
+                write!(f, "its geometry cannot be read ({detail}); export the layer again")
+            }
             Defect::MissingCoordinate => {
                 write!(f, "has no latitude, longitude or point number; correct it in IMSMA NG")
             }
@@ -271,6 +280,116 @@ pub fn assemble(shapes: &[NgShape], rules: &Rules) -> Assembly {
     Assembly { polygons, findings }
 }
 
+/// Checks a feature's geometry as an exported layer holds it (IMSMA Core's
+/// feature layers, read from a GeoPackage): polygons with their holes,
+/// rings closed. The same defects are found as in NG's shapes, located by
+/// part (`part 2`, `part 2, hole 1`) and the vertex's 1-based number in its
+/// ring; a position repeating the one before is dropped (a safe repair);
+/// a line or points are not a polygon.
+///
+/// ```
+/// use geo::{polygon, Geometry};
+/// use safeground_core::imsma::{check_feature, Severity};
+/// use safeground_core::validate::Rules;
+/// let p = polygon![(x: 46.90, y: 39.90), (x: 46.91, y: 39.90), (x: 46.91, y: 39.90), (x: 46.91, y: 39.91)];
+/// let a = check_feature(Some(&Geometry::Polygon(p)), &Rules::default());
+/// assert_eq!(a.polygons.map(|mp| mp.0[0].exterior().0.len()), Some(4));
+/// assert_eq!(a.findings[0].to_string(), "part 1, point 3: the same position as point 2; dropped");
+/// assert_eq!(a.findings[0].severity(), Severity::Repaired);
+/// ```
+pub fn check_feature(geometry: Option<&Geometry<f64>>, rules: &Rules) -> Assembly {
+    let mut findings = vec![];
+    let mut parts: Vec<&Polygon<f64>> = vec![];
+    let members: Vec<&Geometry<f64>> = match geometry {
+        Some(Geometry::GeometryCollection(c)) => c.iter().collect(),
+        Some(g) => vec![g],
+        None => vec![],
+    };
+    for g in members {
+        match g {
+            Geometry::Polygon(p) => parts.push(p),
+            Geometry::MultiPolygon(mp) => parts.extend(mp.iter()),
+            Geometry::LineString(_) | Geometry::MultiLineString(_) | Geometry::Line(_) => {
+                let defect = Defect::NotAPolygon { kind: ShapeKind::Polyline };
+                findings.push(Finding { shape: None, pointno: None, defect });
+            }
+            _ => {
+                let defect = Defect::NotAPolygon { kind: ShapeKind::Points };
+                findings.push(Finding { shape: None, pointno: None, defect });
+            }
+        }
+    }
+    check_parts(&parts, findings, rules)
+}
+
+/// The rings of a feature's polygons, without repeated positions, checked.
+fn check_parts(parts: &[&Polygon<f64>], mut findings: Vec<Finding>, rules: &Rules) -> Assembly {
+    let label = |part: usize, ring: usize| match ring {
+        0 => format!("part {}", part + 1),
+        hole => format!("part {}, hole {hole}", part + 1),
+    };
+    // Each ring's positions and the 1-based number each had in the file.
+    let mut raw: Vec<RawPolygon> = Vec::with_capacity(parts.len());
+    let mut numbers: Vec<Vec<Vec<i64>>> = Vec::with_capacity(parts.len());
+    for (i, polygon) in parts.iter().enumerate() {
+        let rings = std::iter::once(polygon.exterior()).chain(polygon.interiors());
+        let (mut kept, mut numbered) = (vec![], vec![]);
+        for (r, ring) in rings.enumerate() {
+            let (mut coords, mut nos): (Vec<Coord<f64>>, Vec<i64>) = (vec![], vec![]);
+            for (v, c) in ring.0.iter().enumerate() {
+                let no = v as i64 + 1;
+                if let (Some(last), Some(prev)) = (coords.last(), nos.last()) {
+                    if last == c {
+                        findings.push(Finding {
+                            shape: Some(label(i, r)),
+                            pointno: Some(no),
+                            defect: Defect::RepeatedPoint { previous: *prev },
+                        });
+                        continue;
+                    }
+                }
+                coords.push(*c);
+                nos.push(no);
+            }
+            kept.push(coords);
+            numbered.push(nos);
+        }
+        raw.push(kept);
+        numbers.push(numbered);
+    }
+    if raw.is_empty() {
+        findings.push(Finding { shape: None, pointno: None, defect: Defect::NoPolygon });
+    } else {
+        for issue in validate(&raw, rules) {
+            let nos = numbers.get(issue.polygon).and_then(|p| p.get(issue.ring));
+            let number = |v: usize| nos.filter(|n| !n.is_empty()).map_or(v as i64 + 1, |n| n[v % n.len()]);
+            let defect = match issue.problem {
+                Problem::SelfIntersection { other_ring, other_edge } if other_ring == issue.ring => {
+                    Defect::Crossing { edge_from: number(other_edge) }
+                }
+                problem => Defect::Polygon(problem),
+            };
+            findings.push(Finding {
+                shape: Some(label(issue.polygon, issue.ring)),
+                pointno: issue.vertex.map(number),
+                defect,
+            });
+        }
+    }
+    let refused = findings.iter().any(|f| f.severity() == Severity::Refused);
+    let polygons = (!refused).then(|| {
+        MultiPolygon(
+            raw.into_iter()
+                .map(|mut rings| {
+                    let shell = LineString(rings.remove(0));
+                    Polygon::new(shell, rings.into_iter().map(LineString).collect())
+                })
+                .collect(),
+        )
+    });
+    Assembly { polygons, findings }
+}
+
 fn closed(open: &[Coord<f64>]) -> Vec<Coord<f64>> {
     let mut ring = open.to_vec();
     if let Some(first) = open.first() {
@@ -290,7 +409,11 @@ fn shape_id_duplicates(shapes: &[NgShape]) -> Vec<Finding> {
     }
     seen.into_iter()
         .filter(|(_, n)| *n > 1)
-        .map(|(id, _)| Finding { shape: Some(id), pointno: None, defect: Defect::DuplicateShapeId })
+        .map(|(id, _)| Finding {
+            shape: Some(format!("shape {id}")),
+            pointno: None,
+            defect: Defect::DuplicateShapeId,
+        })
         .collect()
 }
 
@@ -423,7 +546,7 @@ mod tests {
         let a = assemble(&[polygon("7", square(1, 0.0)[..2].to_vec())], &Rules::default());
         assert!(a.refused());
         assert_eq!(defects(&a), vec![Defect::Polygon(Problem::TooFewVertices { distinct: 2 })]);
-        assert_eq!(a.findings[0].shape.as_deref(), Some("7"));
+        assert_eq!(a.findings[0].shape.as_deref(), Some("shape 7"));
     }
 
     #[test]
@@ -511,5 +634,77 @@ mod tests {
         let a = assemble(&[polygon("1", pts)], &Rules::default());
         assert!(!a.refused());
         assert_eq!(defects(&a), vec![Defect::DuplicatePointLocalId { local_id: "TP1".into() }]);
+    }
+
+    /// A feature polygon from (lon, lat) rings, the first the shell.
+    fn feature(rings: &[&[(f64, f64)]]) -> Geometry<f64> {
+        let ls = |r: &[(f64, f64)]| LineString::from(r.to_vec());
+        Geometry::Polygon(Polygon::new(ls(rings[0]), rings[1..].iter().map(|r| ls(r)).collect()))
+    }
+
+    const SHELL: &[(f64, f64)] =
+        &[(46.90, 39.90), (46.92, 39.90), (46.92, 39.92), (46.90, 39.92), (46.90, 39.90)];
+    const HOLE: &[(f64, f64)] =
+        &[(46.905, 39.905), (46.905, 39.91), (46.91, 39.91), (46.91, 39.905), (46.905, 39.905)];
+
+    #[test]
+    fn a_feature_keeps_its_holes_and_drops_repeated_positions_by_their_number() {
+        let mut hole = HOLE.to_vec();
+        hole.insert(2, hole[1]);
+        let a = check_feature(Some(&feature(&[SHELL, &hole])), &Rules::default());
+        let mp = a.polygons.as_ref().unwrap();
+        assert_eq!(mp.0[0].interiors().len(), 1);
+        assert_eq!(mp.0[0].interiors()[0].0.len(), 5);
+        assert_eq!(defects(&a), vec![Defect::RepeatedPoint { previous: 2 }]);
+        assert_eq!(
+            a.findings[0].to_string(),
+            "part 1, hole 1, point 3: the same position as point 2; dropped"
+        );
+    }
+
+    #[test]
+    fn a_feature_crossing_itself_is_refused_at_its_vertex_numbers() {
+        // A bow tie: the edge from vertex 1 crosses the edge from vertex 3.
+        let bow = [(46.90, 39.90), (46.92, 39.92), (46.92, 39.90), (46.90, 39.92), (46.90, 39.90)];
+        let a = check_feature(Some(&feature(&[&bow])), &Rules::default());
+        assert!(a.refused());
+        let crossing = a.findings.iter().find(|f| matches!(f.defect, Defect::Crossing { .. })).unwrap();
+        assert_eq!(crossing.shape.as_deref(), Some("part 1"));
+        assert!(matches!(crossing.defect, Defect::Crossing { edge_from: 1 | 3 }), "{crossing:?}");
+    }
+
+    #[test]
+    fn overlapping_parts_a_line_and_nothing_at_all_are_refused() {
+        let both = Geometry::MultiPolygon(MultiPolygon(vec![
+            Polygon::new(LineString::from(SHELL.to_vec()), vec![]),
+            Polygon::new(LineString::from(HOLE.to_vec()), vec![]),
+        ]));
+        let a = check_feature(Some(&both), &Rules::default());
+        assert!(a.refused());
+        assert!(a.findings.iter().any(|f| f.shape.as_deref() == Some("part 2")
+            && matches!(f.defect, Defect::Polygon(Problem::PartsOverlap { other_polygon: 0 }))));
+        let line = Geometry::LineString(LineString::from(SHELL.to_vec()));
+        let a = check_feature(Some(&line), &Rules::default());
+        assert_eq!(defects(&a), vec![Defect::NotAPolygon { kind: ShapeKind::Polyline }, Defect::NoPolygon]);
+        assert_eq!(defects(&check_feature(None, &Rules::default())), vec![Defect::NoPolygon]);
+    }
+
+    #[test]
+    fn a_spike_in_a_feature_is_refused_and_a_long_edge_listed() {
+        let spike = [
+            (46.90, 39.90),
+            (46.92, 39.90),
+            (46.94, 39.9001),
+            (46.92, 39.90002),
+            (46.92, 39.92),
+            (46.90, 39.90),
+        ];
+        let a = check_feature(Some(&feature(&[&spike])), &Rules::default());
+        assert!(a.refused(), "{:?}", a.findings);
+        assert!(a.findings.iter().any(|f| matches!(f.defect, Defect::Polygon(Problem::Spike { .. }))));
+        let wide = [(46.0, 39.90), (46.2, 39.90), (46.2, 39.92), (46.0, 39.90)];
+        let a = check_feature(Some(&feature(&[&wide])), &Rules::default());
+        assert!(!a.refused());
+        assert!(a.findings.iter().all(|f| f.severity() == Severity::Warning), "{:?}", a.findings);
     }
 }

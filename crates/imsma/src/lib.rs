@@ -1,17 +1,145 @@
 //! The way in from IMSMA: a restored IMSMA NG database read object by object
-//! ([`ng`]), its columns mapped to safeground's fields by a mapping file
-//! ([`mapping`]). The geometry decisions (rings from points, geocheck's
+//! ([`ng`]), or IMSMA Core's feature layers exported as a GeoPackage (or a
+//! File Geodatabase, through GDAL) ([`core_layers`]); their columns mapped to
+//! safeground's fields by a mapping file ([`mapping`]). Both give
+//! [`SourceObject`]s; the geometry decisions (rings from points, geocheck's
 //! defects, safe repairs) are `safeground_core::imsma`'s; the binary sends
 //! what this crate reads through the import's approval, one report per batch.
 
+pub mod core_layers;
 pub mod mapping;
 pub mod ng;
 
 use mapping::{resolve, Mapping, Unmapped, HAZARD_FIELDS, HAZREDUC_FIELDS};
-use ng::{NgObject, Object};
-use serde_json::Value;
+use safeground_core::imsma::{assemble, check_feature, Assembly, NgShape};
+use safeground_core::validate::Rules;
+use serde_json::{Map, Value};
 use std::collections::HashMap;
+use time::Date;
 use uuid::Uuid;
+
+/// Which IMSMA a migration reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Source {
+    /// IMSMA NG's PostgreSQL database.
+    Ng,
+    /// IMSMA Core's feature layers, exported.
+    Core,
+}
+
+impl Source {
+    /// How messages name it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Source::Ng => "IMSMA NG",
+            Source::Core => "IMSMA Core",
+        }
+    }
+    fn key(self) -> &'static str {
+        match self {
+            Source::Ng => "imsma-ng",
+            Source::Core => "imsma-core",
+        }
+    }
+}
+
+/// The IMSMA objects safeground migrates.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Object {
+    Hazard,
+    /// `hazreduc`: a hazard reduction, ground released from a hazard.
+    HazardReduction,
+}
+
+impl Object {
+    /// NG's table, and the mapping file's section.
+    pub fn table(self) -> &'static str {
+        match self {
+            Object::Hazard => "hazard",
+            Object::HazardReduction => "hazreduc",
+        }
+    }
+}
+
+/// One object as its source holds it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceObject {
+    /// NG's `<object>_guid`, IMSMA Core's `globalid`.
+    pub guid: String,
+    /// NG's `<object>_localid`, IMSMA Core's `imsma_id`.
+    pub localid: Option<String>,
+    /// Every column of its row.
+    pub record: Map<String, Value>,
+    pub geometry: SourceGeometry,
+    /// When the source had it entered, and from where that date is.
+    pub entered: Option<(Date, &'static str)>,
+    /// Why the object cannot be migrated whatever its fields and geometry
+    /// (an IMSMA Core feature without a guid).
+    pub refusal: Option<String>,
+}
+
+/// An object's geometry as its source keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum SourceGeometry {
+    /// NG's shapes and their points.
+    Shapes(Vec<NgShape>),
+    /// An exported feature's geometry, in longitude and latitude; `Err` when
+    /// it cannot be read.
+    Feature(Result<Option<geo::Geometry<f64>>, String>),
+}
+
+impl SourceObject {
+    /// How messages name it: its local id, else its guid.
+    pub fn label(&self) -> &str {
+        self.localid.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or(&self.guid)
+    }
+
+    /// Its polygons, with what was found in them.
+    pub fn assemble(&self, rules: &Rules) -> Assembly {
+        match &self.geometry {
+            SourceGeometry::Shapes(shapes) => assemble(shapes, rules),
+            SourceGeometry::Feature(Ok(g)) => check_feature(g.as_ref(), rules),
+            SourceGeometry::Feature(Err(detail)) => Assembly {
+                polygons: None,
+                findings: vec![safeground_core::imsma::Finding {
+                    shape: None,
+                    pointno: None,
+                    defect: safeground_core::imsma::Defect::Unreadable { detail: detail.clone() },
+                }],
+            },
+        }
+    }
+}
+
+/// The coded values of a source: NG's `imsmaenum` (one table for every
+/// column, keyed by guid), IMSMA Core's coded-value domains (per column).
+#[derive(Debug, Clone, Default)]
+pub struct Codes {
+    pub shared: HashMap<String, String>,
+    pub by_column: HashMap<String, HashMap<String, String>>,
+}
+
+impl Codes {
+    /// The value a column's code stands for.
+    pub fn decode(&self, column: &str, code: &str) -> Option<&str> {
+        match self.by_column.get(column) {
+            Some(values) => values.get(code),
+            None => self.shared.get(code),
+        }
+        .map(String::as_str)
+    }
+
+    /// Why a column's code is not decoded, and what to do, for messages.
+    pub fn missing(&self, column: &str) -> String {
+        if self.by_column.contains_key(column) {
+            format!("is not among column '{column}''s coded values; correct the record in IMSMA Core")
+        } else if self.by_column.is_empty() {
+            "is not an imsmaenum guid of the database; correct the record in IMSMA NG".into()
+        } else {
+            format!("cannot be decoded: column '{column}' has no coded values; remove enum = true from the mapping")
+        }
+    }
+}
 
 /// What can go wrong reading an IMSMA NG database.
 #[derive(Debug, thiserror::Error)]
@@ -38,22 +166,30 @@ impl NgError {
 /// gives the same safeground id, so a migration run twice adds nothing.
 const NG_NAMESPACE: Uuid = Uuid::from_u128(0x5a_fe_67_0d_1a_5a_4e_0b_9a_6b_1c_4e_5f_00_00_01);
 
-/// The safeground id of an NG object.
-pub fn id_of(object: Object, guid: &str) -> Uuid {
-    Uuid::new_v5(&NG_NAMESPACE, format!("imsma-ng:{}:{}", object.table(), guid.trim()).as_bytes())
+/// The safeground id of a source's object.
+pub fn id_of(source: Source, object: Object, guid: &str) -> Uuid {
+    let name = format!("{}:{}:{}", source.key(), object.table(), guid.trim());
+    Uuid::new_v5(&NG_NAMESPACE, name.as_bytes())
 }
 
 /// The id of the task a migrated hazard reduction is reported under.
-pub fn task_id_of(hazreduc_guid: &str) -> Uuid {
-    Uuid::new_v5(&NG_NAMESPACE, format!("imsma-ng:hazreduc-task:{}", hazreduc_guid.trim()).as_bytes())
+pub fn task_id_of(source: Source, hazreduc_guid: &str) -> Uuid {
+    let name = format!("{}:hazreduc-task:{}", source.key(), hazreduc_guid.trim());
+    Uuid::new_v5(&NG_NAMESPACE, name.as_bytes())
 }
 
-/// What the migration fills itself where the mapping is silent.
+/// What the migration fills itself where the mapping is silent, and what
+/// it needs to know of the source to map a field.
 pub struct Fallbacks<'a> {
+    pub source: Source,
     /// The district the polygon lies in.
     pub district: Option<&'a str>,
     /// `--organisation`.
     pub organisation: &'a str,
+    /// The source's hazards by guid and by local id (lower case) → guid,
+    /// when a hazard reduction's `hazard` column may name its hazard either
+    /// way, or among other objects (IMSMA Core's `imsma_links`).
+    pub hazards: Option<&'a HashMap<String, String>>,
 }
 
 /// An object's fields as `import` reads them, and where each came from.
@@ -68,17 +204,18 @@ pub struct Mapped {
     pub typed_area_m2: Option<f64>,
 }
 
-/// An object's fields from its NG row by the mapping's section for it; or
-/// every value the mapping has no code for. A hazard reduction's `hazard`
-/// (NG's guid of its hazard) becomes the migrated hazard's id.
+/// An object's fields from its source row by the mapping's section for it;
+/// or every value the mapping has no code for. A hazard reduction's `hazard`
+/// (its hazard's guid; with [`Fallbacks::hazards`], its guid or local id,
+/// among other ids) becomes the migrated hazard's id.
 pub fn fields(
     object: Object,
-    o: &NgObject,
+    o: &SourceObject,
     mapping: &Mapping,
-    enums: &HashMap<String, String>,
+    codes: &Codes,
     fallback: &Fallbacks<'_>,
 ) -> Result<Mapped, Vec<Unmapped>> {
-    let id = id_of(object, &o.guid).to_string();
+    let id = id_of(fallback.source, object, &o.guid).to_string();
     let mut out = Mapped {
         fields: vec![("id".to_string(), Value::String(id))],
         decisions: vec![],
@@ -90,7 +227,7 @@ pub fn fields(
         Object::HazardReduction => HAZREDUC_FIELDS,
     };
     for field in names {
-        let value = match mapping.rule(object, field).map(|r| (resolve(field, &r, &o.record, enums), r)) {
+        let value = match mapping.rule(object, field).map(|r| (resolve(field, &r, &o.record, codes), r)) {
             Some((Err(u), _)) => {
                 unmapped.push(u);
                 continue;
@@ -117,11 +254,18 @@ pub fn fields(
             ("recorded_on" | "released_on", Some(v)) => {
                 out.fields.push((field.to_string(), Value::String(v.chars().take(10).collect())))
             }
-            ("hazard", Some(guid)) => {
-                let id = id_of(Object::Hazard, &guid);
-                out.decisions.push(format!("hazard: NG hazard {guid}, migrated as {id}"));
-                out.fields.push(("hazard".into(), Value::String(id.to_string())));
-            }
+            ("hazard", Some(named)) => match hazard_named(&named, fallback.hazards) {
+                Ok(guid) => {
+                    let id = id_of(fallback.source, Object::Hazard, &guid);
+                    let source = fallback.source.name();
+                    out.decisions.push(format!("hazard: {source} hazard {guid}, migrated as {id}"));
+                    out.fields.push(("hazard".into(), Value::String(id.to_string())));
+                }
+                Err(reason) => {
+                    let column = mapping.rule(object, field).and_then(|r| r.column).unwrap_or_default();
+                    unmapped.push(Unmapped { field: field.to_string(), column, value: named, reason });
+                }
+            },
             (_, Some(v)) => out.fields.push((field.to_string(), Value::String(v))),
             (_, None) => {}
         }
@@ -133,13 +277,27 @@ pub fn fields(
     }
 }
 
+/// The guid of the hazard a hazard reduction's column names: the value
+/// itself, or, given the source's hazards, the one hazard among its
+/// comma-separated ids (guids or local ids).
+fn hazard_named(named: &str, hazards: Option<&HashMap<String, String>>) -> Result<String, String> {
+    let Some(hazards) = hazards else { return Ok(named.to_string()) };
+    let mut found: Vec<&String> =
+        named.split(',').filter_map(|id| hazards.get(&id.trim().to_lowercase())).collect();
+    found.sort();
+    found.dedup();
+    match found.as_slice() {
+        [one] => Ok((*one).clone()),
+        [] => Err("names no hazard of the source (by its guid or local id)".into()),
+        many => Err(format!("names {} hazards; a reduction belongs to one", many.len())),
+    }
+}
+
 /// What the migration fills in where the mapping gives nothing, and why.
-fn fallback_of(field: &str, o: &NgObject, fallback: &Fallbacks<'_>) -> Option<(String, &'static str)> {
+fn fallback_of(field: &str, o: &SourceObject, fallback: &Fallbacks<'_>) -> Option<(String, &'static str)> {
     match field {
         "district" => fallback.district.map(|d| (d.to_string(), "the district its polygon lies in")),
-        "recorded_on" | "released_on" => {
-            o.entered().map(|d| (d.to_string(), "its polygons' data entry date"))
-        }
+        "recorded_on" | "released_on" => o.entered.map(|(d, why)| (d.to_string(), why)),
         "recorded_by" | "organisation" => Some((fallback.organisation.to_string(), "--organisation")),
         "name" => Some((o.label().to_string(), "its local id")),
         _ => None,

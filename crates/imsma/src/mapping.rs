@@ -1,9 +1,11 @@
-//! The mapping file: which IMSMA NG column (or fixed value) each safeground
-//! field of a migrated record comes from.
+//! The mapping file: which IMSMA column (or fixed value) each safeground
+//! field of a migrated record comes from, and, for IMSMA Core, which of the
+//! exported layers hold which objects.
 
+use crate::Codes;
 use serde::Deserialize;
 use serde_json::{Map, Value};
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
 /// The fields of a migrated hazard that a mapping may name.
@@ -23,8 +25,11 @@ pub const HAZARD_FIELDS: &[&str] = &[
 /// The fields of a migrated hazard reduction (a released area of its hazard).
 pub const HAZREDUC_FIELDS: &[&str] = &["hazard", "outcome", "released_on", "organisation", "typed_area_m2"];
 
-/// The default mapping shipped with safeground.
+/// The default mapping shipped with safeground for IMSMA NG.
 pub const NG_DEFAULT: &str = include_str!("../mapping/ng_default.toml");
+
+/// The default mapping shipped with safeground for IMSMA Core's layers.
+pub const CORE_DEFAULT: &str = include_str!("../mapping/core_default.toml");
 
 /// A mapping file, read.
 #[derive(Debug, Clone, Default, Deserialize)]
@@ -34,6 +39,47 @@ pub struct Mapping {
     pub hazard: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub hazreduc: BTreeMap<String, FieldSpec>,
+    /// Where IMSMA Core's objects are (ignored for NG).
+    #[serde(default)]
+    pub core: CoreLayers,
+}
+
+/// The layers of an IMSMA Core export that hold the objects, and the
+/// columns every Core layer has (ArcGIS's `globalid`, IMSMA Core's
+/// `imsma_id`, ArcGIS editor tracking's `created_date`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct CoreLayers {
+    pub hazard_layer: String,
+    pub hazreduc_layer: String,
+    /// The column of the object's guid, which its safeground id is made from.
+    pub guid: String,
+    /// The column of its local id, which messages and the workbook name it by.
+    pub localid: String,
+    /// The column of the date it was entered, when no better date is mapped.
+    pub entered: String,
+}
+
+impl Default for CoreLayers {
+    fn default() -> Self {
+        CoreLayers {
+            hazard_layer: "hazard_poly".into(),
+            hazreduc_layer: "hazreduc_poly".into(),
+            guid: "globalid".into(),
+            localid: "imsma_id".into(),
+            entered: "created_date".into(),
+        }
+    }
+}
+
+impl CoreLayers {
+    /// The layer holding an object.
+    pub fn layer(&self, object: crate::Object) -> &str {
+        match object {
+            crate::Object::Hazard => &self.hazard_layer,
+            crate::Object::HazardReduction => &self.hazreduc_layer,
+        }
+    }
 }
 
 /// Where one field comes from: a column's name, or the whole rule.
@@ -81,15 +127,16 @@ pub struct Unmapped {
     pub field: String,
     pub column: String,
     pub value: String,
+    /// What is wrong with the value, and what to do.
+    pub reason: String,
 }
+
+/// The reason of a value the mapping's `values` table does not name.
+pub const NOT_AMONG_VALUES: &str = "is not among the mapping's values; add it under values";
 
 impl std::fmt::Display for Unmapped {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "field '{}' from column '{}': '{}' is not among the mapping's values; add it under values",
-            self.field, self.column, self.value
-        )
+        write!(f, "field '{}' from column '{}': '{}' {}", self.field, self.column, self.value, self.reason)
     }
 }
 
@@ -113,10 +160,10 @@ impl Mapping {
         Ok(m)
     }
 
-    /// The mapping shipped with safeground.
-    pub fn ng_default() -> Mapping {
-        // The shipped text is tested to parse (tests below).
-        Mapping::parse(NG_DEFAULT, "the default mapping").unwrap_or_default()
+    /// The mapping shipped with safeground for a source.
+    pub fn default_for(source: crate::Source) -> Mapping {
+        // The shipped texts are tested to parse (tests below).
+        Mapping::parse(default_text(source), "the default mapping").unwrap_or_default()
     }
 
     /// The rule of a hazard field, if the mapping names it.
@@ -125,10 +172,10 @@ impl Mapping {
     }
 
     /// The rule of a field of an object's section, if the mapping names it.
-    pub fn rule(&self, object: crate::ng::Object, field: &str) -> Option<Rule> {
+    pub fn rule(&self, object: crate::Object, field: &str) -> Option<Rule> {
         match object {
-            crate::ng::Object::Hazard => self.hazard.get(field),
-            crate::ng::Object::HazardReduction => self.hazreduc.get(field),
+            crate::Object::Hazard => self.hazard.get(field),
+            crate::Object::HazardReduction => self.hazreduc.get(field),
         }
         .map(FieldSpec::rule)
     }
@@ -141,7 +188,7 @@ pub fn resolve(
     field: &str,
     rule: &Rule,
     record: &Map<String, Value>,
-    enums: &HashMap<String, String>,
+    codes: &Codes,
 ) -> Result<Option<String>, Unmapped> {
     let raw = rule.column.as_deref().and_then(|c| record.get(c)).and_then(|v| match v {
         Value::Null => None,
@@ -151,13 +198,14 @@ pub fn resolve(
     let Some(raw) = raw else { return Ok(rule.default.clone()) };
     let column = rule.column.clone().unwrap_or_default();
     let value = if rule.is_enum {
-        match enums.get(&raw) {
+        match codes.decode(&column, &raw) {
             Some(v) => v.trim().to_string(),
             None => {
                 return Err(Unmapped {
                     field: field.into(),
+                    value: raw,
+                    reason: codes.missing(&column),
                     column,
-                    value: format!("{raw} (no such imsmaenum)"),
                 })
             }
         }
@@ -171,22 +219,37 @@ pub fn resolve(
         rule.values.iter().find(|(k, _)| k.trim().eq_ignore_ascii_case(&value)).map(|(_, v)| v.clone());
     match code {
         Some(c) => Ok(Some(c)),
-        None => Err(Unmapped { field: field.into(), column, value }),
+        None => Err(Unmapped { field: field.into(), column, value, reason: NOT_AMONG_VALUES.into() }),
     }
 }
 
-/// A mapping template: the default mapping, then every column of each
-/// object table as a commented line to copy, with its type.
-pub fn template(tables: &[(&str, Vec<(String, String)>)]) -> String {
-    let mut out = String::from(NG_DEFAULT);
-    for (table, columns) in tables {
+/// The text of the mapping shipped for a source.
+pub fn default_text(source: crate::Source) -> &'static str {
+    match source {
+        crate::Source::Ng => NG_DEFAULT,
+        crate::Source::Core => CORE_DEFAULT,
+    }
+}
+
+/// The columns of one object's table or layer, for a template.
+pub struct Columns {
+    /// The mapping's section (`hazard`, `hazreduc`).
+    pub section: &'static str,
+    /// Where they are read from, as the template says it.
+    pub from: String,
+    /// Each column's name and type (and, in IMSMA Core, its coded values).
+    pub columns: Vec<(String, String)>,
+}
+
+/// A mapping template: the source's default mapping, then every column of
+/// each object table (or layer) as a commented line to copy.
+pub fn template(source: crate::Source, tables: &[Columns]) -> String {
+    let mut out = String::from(default_text(source));
+    for Columns { section, from, columns } in tables {
+        let _ = writeln!(out, "\n# The columns of {from} (name: type). Map one by adding,");
         let _ = writeln!(
             out,
-            "\n# The columns of this database's {table} table (name: type). Map one by adding,"
-        );
-        let _ = writeln!(
-            out,
-            "# under [{table}], e.g.  name = \"column\"  or  field = {{ column = \"c\", enum = true, values = {{ \"NG value\" = \"CODE\" }} }}"
+            "# under [{section}], e.g.  name = \"column\"  or  field = {{ column = \"c\", enum = true, values = {{ \"value\" = \"CODE\" }} }}"
         );
         for (name, ty) in columns {
             let _ = writeln!(out, "#   {name}: {ty}");
@@ -206,7 +269,14 @@ mod tests {
         assert_eq!(m.hazard_rule("code").unwrap().column.as_deref(), Some("hazard_localid"));
         assert_eq!(m.hazard_rule("kind").unwrap().default.as_deref(), Some("SHA"));
         assert!(m.hazard_rule("contamination").is_none());
-        let t = template(&[("hazard", vec![("hazard_name".into(), "character varying".into())])]);
+        let t = template(
+            crate::Source::Ng,
+            &[Columns {
+                section: "hazard",
+                from: "table hazard".into(),
+                columns: vec![("hazard_name".into(), "character varying".into())],
+            }],
+        );
         assert!(t.contains("#   hazard_name: character varying"));
         assert!(Mapping::parse(&t, "template").is_ok());
     }
@@ -234,8 +304,11 @@ mod tests {
             "m",
         )
         .unwrap();
-        let enums: HashMap<String, String> =
-            [("{E1}".into(), "Anti-personnel mines ".into()), ("{E2}".into(), "Sea mines".into())].into();
+        let enums = Codes {
+            shared: [("{E1}".into(), "Anti-personnel mines ".into()), ("{E2}".into(), "Sea mines".into())]
+                .into(),
+            ..Codes::default()
+        };
         let rule = m.hazard_rule("contamination").unwrap();
         let rec =
             |v: Value| json!({ "haztype": v, "hazname": " Near the school " }).as_object().unwrap().clone();
@@ -243,8 +316,60 @@ mod tests {
         assert_eq!(resolve("contamination", &rule, &rec(Value::Null), &enums), Ok(Some("UXO".into())));
         let e = resolve("contamination", &rule, &rec(json!("{E2}")), &enums).unwrap_err();
         assert_eq!(e.value, "Sea mines");
-        assert!(resolve("contamination", &rule, &rec(json!("{E9}")), &enums).is_err());
+        let e = resolve("contamination", &rule, &rec(json!("{E9}")), &enums).unwrap_err();
+        assert_eq!(e.value, "{E9}");
+        assert!(
+            e.to_string()
+                .ends_with("'{E9}' is not an imsmaenum guid of the database; correct the record in IMSMA NG"),
+            "{e}"
+        );
         let name = m.hazard_rule("name").unwrap();
         assert_eq!(resolve("name", &name, &rec(Value::Null), &enums), Ok(Some("Near the school".into())));
+    }
+
+    #[test]
+    fn core_codes_are_read_through_their_own_columns_domain() {
+        let m = Mapping::parse(
+            r#"[hazard]
+               kind = { column = "hazard_type", enum = true, values = { "Confirmed Hazardous Area" = "CHA" } }
+               contamination = { column = "cont", enum = true, values = { "AP" = "AP" } }"#,
+            "m",
+        )
+        .unwrap();
+        let codes = Codes {
+            by_column: [(
+                "hazard_type".to_string(),
+                [("1".to_string(), "Confirmed Hazardous Area".to_string())].into(),
+            )]
+            .into(),
+            ..Codes::default()
+        };
+        let rec = |v: Value| json!({ "hazard_type": v, "cont": "AP" }).as_object().unwrap().clone();
+        let kind = m.hazard_rule("kind").unwrap();
+        assert_eq!(resolve("kind", &kind, &rec(json!(1)), &codes), Ok(Some("CHA".into())));
+        let e = resolve("kind", &kind, &rec(json!(9)), &codes).unwrap_err();
+        assert_eq!(
+            e.to_string(),
+            "field 'kind' from column 'hazard_type': '9' is not among column 'hazard_type''s coded values; \
+             correct the record in IMSMA Core"
+        );
+        // enum = true on a column without coded values says so, not a guess.
+        let e = resolve("contamination", &m.hazard_rule("contamination").unwrap(), &rec(json!(1)), &codes)
+            .unwrap_err();
+        assert!(e.reason.contains("has no coded values; remove enum = true"), "{e}");
+    }
+
+    #[test]
+    fn the_shipped_core_mapping_names_imsma_cores_own_columns() {
+        let m = Mapping::parse(CORE_DEFAULT, "core default").unwrap();
+        assert_eq!(m.core.hazard_layer, "hazard_poly");
+        assert_eq!(m.core.guid, "globalid");
+        assert_eq!(m.hazard_rule("code").unwrap().column.as_deref(), Some("imsma_id"));
+        assert_eq!(
+            m.rule(crate::Object::HazardReduction, "hazard").unwrap().column.as_deref(),
+            Some("imsma_links")
+        );
+        let e = Mapping::parse("[core]\nhazard_layr = \"x\"\n", "m.toml").unwrap_err();
+        assert!(e.to_string().contains("hazard_layr"), "{e}");
     }
 }

@@ -1,28 +1,22 @@
 //! Reading a restored IMSMA NG database (PostgreSQL), object by object.
 
-use crate::NgError;
+use crate::{Codes, NgError, Object, SourceGeometry, SourceObject};
 use postgres::fallible_iterator::FallibleIterator;
 use safeground_core::imsma::{NgPoint, NgShape, ShapeKind};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use time::Date;
 
-/// The IMSMA NG object tables safeground migrates, with their key columns
-/// (which do not all follow one pattern: see tests/fixtures/imsma_ng/README.md).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Object {
-    Hazard,
-    /// `hazreduc`: a hazard reduction, ground released from a hazard.
-    HazardReduction,
+/// The key columns of NG's object tables (which do not all follow one
+/// pattern: see tests/fixtures/imsma_ng/README.md).
+trait NgTable {
+    fn guid(self) -> &'static str;
+    fn localid(self) -> &'static str;
+    fn link(self) -> &'static str;
+    fn sql(self) -> String;
 }
 
-impl Object {
-    pub fn table(self) -> &'static str {
-        match self {
-            Object::Hazard => "hazard",
-            Object::HazardReduction => "hazreduc",
-        }
-    }
+impl NgTable for Object {
     fn guid(self) -> &'static str {
         match self {
             Object::Hazard => "hazard_guid",
@@ -51,35 +45,11 @@ impl Object {
     }
 }
 
-/// One object as NG holds it.
-#[derive(Debug, Clone, PartialEq)]
-pub struct NgObject {
-    pub guid: String,
-    pub localid: Option<String>,
-    /// Every column of its row.
-    pub record: Map<String, Value>,
-    pub shapes: Vec<NgShape>,
-    /// Each active polygon's data entry date.
-    entered: Vec<Option<Date>>,
-}
-
-impl NgObject {
-    /// How messages name it: its local id, else its guid.
-    pub fn label(&self) -> &str {
-        self.localid.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or(&self.guid)
-    }
-
-    /// The earliest data entry date of its active shapes.
-    pub fn entered(&self) -> Option<Date> {
-        self.entered.iter().flatten().min().copied()
-    }
-}
-
 /// A connection to an IMSMA NG database, with its enumeration values.
 pub struct NgDatabase {
     client: postgres::Client,
     /// `imsmaenum_guid` → `enumvalue`.
-    pub enums: HashMap<String, String>,
+    pub codes: Codes,
 }
 
 const REQUIRED: &[&str] = &["geospatialinfo", "geopoint", "imsmaenum"];
@@ -104,7 +74,7 @@ impl NgDatabase {
         client
             .batch_execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             .map_err(|e| NgError::query(shown, e))?;
-        let enums = client
+        let enums: HashMap<String, String> = client
             .query("SELECT imsmaenum_guid::text, enumvalue::text FROM imsmaenum", &[])
             .map_err(|e| NgError::query(shown, e))?
             .into_iter()
@@ -112,7 +82,7 @@ impl NgDatabase {
                 Some((r.get::<_, Option<String>>(0)?, r.get::<_, Option<String>>(1).unwrap_or_default()))
             })
             .collect();
-        Ok(NgDatabase { client, enums })
+        Ok(NgDatabase { client, codes: Codes { shared: enums, ..Codes::default() } })
     }
 
     /// Whether the database has an object table and its link to shapes
@@ -171,7 +141,7 @@ impl NgDatabase {
     pub fn objects(
         &mut self,
         object: Object,
-        each: &mut dyn FnMut(NgObject) -> Result<(), String>,
+        each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
     ) -> Result<usize, NgError> {
         let sql = object.sql();
         let mut rows = self
@@ -190,7 +160,10 @@ impl NgDatabase {
             let shapes = json(3);
             let (shapes, entered) = shapes_of(&shapes);
             n += 1;
-            each(NgObject { guid, localid, record, shapes, entered }).map_err(NgError::Stopped)?;
+            let entered = entered.into_iter().flatten().min().map(|d| (d, "its polygons' data entry date"));
+            let geometry = SourceGeometry::Shapes(shapes);
+            each(SourceObject { guid, localid, record, geometry, entered, refusal: None })
+                .map_err(NgError::Stopped)?;
         }
         Ok(n)
     }

@@ -11,6 +11,7 @@ use rusqlite::types::ValueRef;
 use rusqlite::{Connection, OpenFlags, OptionalExtension};
 use safeground_core::wkb::decode_gpkg;
 use serde_json::Value;
+use std::collections::BTreeMap;
 use std::path::Path;
 
 /// A table of a GeoPackage, open for reading.
@@ -95,6 +96,8 @@ impl GpkgReader {
             Some((_, srs)) => conn
                 .query_row(
                     "SELECT CASE WHEN upper(organization) = 'EPSG' THEN organization_coordsys_id
+                                 WHEN upper(organization) = 'ESRI' AND organization_coordsys_id IN (102100, 102113)
+                                   THEN organization_coordsys_id
                                  WHEN srs_id = 4326 THEN 4326 END
                      FROM gpkg_spatial_ref_sys WHERE srs_id = ?1",
                     [srs],
@@ -130,6 +133,45 @@ impl GpkgReader {
     /// Its attribute columns (not the primary key or the geometry).
     pub fn columns(&self) -> &[String] {
         &self.columns
+    }
+
+    /// Its attribute columns with their declared types.
+    pub fn column_types(&self) -> Result<Vec<(String, String)>, StoreError> {
+        let sql = format!("PRAGMA table_info(\"{}\")", self.table.replace('"', "\"\""));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let typed: std::collections::HashMap<String, String> =
+            stmt.query_map([], |r| Ok((r.get(1)?, r.get(2)?)))?.collect::<Result<_, _>>()?;
+        Ok(self.columns.iter().map(|c| (c.clone(), typed.get(c).cloned().unwrap_or_default())).collect())
+    }
+
+    /// The coded values of its columns: column → (code, description), by
+    /// code. A GeoPackage keeps them as `enum` constraints of its schema
+    /// extension (`gpkg_data_columns`, `gpkg_data_column_constraints`), as
+    /// GDAL writes a File Geodatabase's coded-value domains.
+    pub fn coded_values(&self) -> Result<BTreeMap<String, Vec<(String, String)>>, StoreError> {
+        let mut out: BTreeMap<String, Vec<(String, String)>> = BTreeMap::new();
+        let present: i64 = self.conn.query_row(
+            "SELECT count(*) FROM sqlite_master WHERE name IN ('gpkg_data_columns', 'gpkg_data_column_constraints')",
+            [],
+            |r| r.get(0),
+        )?;
+        if present < 2 {
+            return Ok(out);
+        }
+        let mut stmt = self.conn.prepare(include_str!("../sql/gpkg_coded_values.sql"))?;
+        let mut rows = stmt.query([&self.table])?;
+        while let Some(r) = rows.next()? {
+            let text = |i: usize| -> rusqlite::Result<String> {
+                Ok(match r.get_ref(i)? {
+                    ValueRef::Text(t) => String::from_utf8_lossy(t).into_owned(),
+                    ValueRef::Integer(v) => v.to_string(),
+                    ValueRef::Real(v) => v.to_string(),
+                    ValueRef::Null | ValueRef::Blob(_) => String::new(),
+                })
+            };
+            out.entry(text(0)?).or_default().push((text(1)?, text(2)?));
+        }
+        Ok(out)
     }
 
     /// Calls `sink` with every feature in `fid` order; `sink` returns
