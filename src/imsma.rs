@@ -86,12 +86,22 @@ pub struct Common {
     /// Objects per migration report.
     #[arg(long, default_value_t = 1000, value_parser = clap::value_parser!(u32).range(1..))]
     batch: u32,
+    /// Which objects to migrate, of hazard, hazreduc, accident, mre (default: every one the source holds).
+    #[arg(long, value_delimiter = ',', value_parser = parse_object)]
+    objects: Option<Vec<Object>>,
+}
+
+fn parse_object(text: &str) -> Result<Object, String> {
+    Object::ALL
+        .into_iter()
+        .find(|o| o.table().eq_ignore_ascii_case(text.trim()))
+        .ok_or_else(|| format!("'{text}' is none of hazard, hazreduc, accident, mre"))
 }
 
 /// An IMSMA source, open for reading.
 enum Opened {
     Ng { db: Box<NgDatabase>, shown: String },
-    Core(CoreExport),
+    Core(Box<CoreExport>),
 }
 
 impl Opened {
@@ -184,7 +194,7 @@ fn open(source: &ImsmaSource) -> Result<(Opened, &Common, Mapping)> {
         ImsmaSource::Core(a) => {
             let mapping = mapping_file(&a.common, Source::Core)?;
             let export = CoreExport::open(&a.file, &mapping.core)?;
-            Ok((Opened::Core(export), &a.common, mapping))
+            Ok((Opened::Core(Box::new(export)), &a.common, mapping))
         }
     }
 }
@@ -194,14 +204,22 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
     if let Some(path) = &a.write_mapping_template {
         return write_template(&mut opened, path);
     }
-    check_contamination(&mapping)?;
     let shown = opened.shown().to_string();
+    let objects = objects_to_migrate(&mut opened, a, &mapping)?;
     let reject = a.reject.clone().unwrap_or_else(|| match opened.source() {
         Source::Ng => PathBuf::from("imsma-ng.rejects.geojson"),
         Source::Core => PathBuf::from("imsma-core.rejects.geojson"),
     });
-    let reduction_rejects = reject.with_extension("hazreduc.geojson");
-    for out in [Some(&reject), Some(&reduction_rejects), a.reconciliation.as_ref()].into_iter().flatten() {
+    // Hazards' rejects where --reject says, the others' beside it.
+    let objects: Vec<(Object, PathBuf)> = objects
+        .into_iter()
+        .map(|o| match o {
+            Object::Hazard => (o, reject.clone()),
+            _ => (o, reject.with_extension(format!("{}.geojson", o.table()))),
+        })
+        .collect();
+    let outputs = objects.iter().map(|(_, r)| r).chain(a.reconciliation.as_ref());
+    for out in outputs {
         if crate::is_register(db, out) {
             bail!("{} is the register itself (--db): name another file", out.display());
         }
@@ -217,18 +235,8 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
             "name the organisation migrated records belong to with --organisation ACRONYM (or map recorded_by)"
         ),
     };
-    let mut objects = vec![(Object::Hazard, reject)];
-    if opened.holds(Object::HazardReduction)? {
-        if mapping.rule(Object::HazardReduction, "outcome").is_none() {
-            bail!(
-                "{shown} holds hazard reductions, but the mapping names no source for their outcome (CANCELLED, \
-                 REDUCED, CLEARED): map it under [hazreduc] (docs/migration.md)"
-            );
-        }
-        objects.push((Object::HazardReduction, reduction_rejects));
-    }
     let hazards = match &opened {
-        Opened::Core(c) if objects.len() > 1 => Some(c.hazard_index()?),
+        Opened::Core(c) if objects.iter().any(|(o, _)| *o != Object::Hazard) => Some(c.hazard_index()?),
         _ => None,
     };
     let job = Job {
@@ -294,6 +302,8 @@ fn layer_of(object: Object) -> Layer {
     match object {
         Object::Hazard => Layer::Hazards,
         Object::HazardReduction => Layer::ReleasedAreas,
+        Object::Accident => Layer::Accidents,
+        Object::Mre => Layer::EoreSessions,
     }
 }
 
@@ -390,7 +400,7 @@ fn issue_task(w: &mut Writer<'_>, importer: &mut Importer, task: &TaskIn) -> Res
 fn write_template(source: &mut Opened, path: &Path) -> Result<()> {
     use std::io::Write;
     let mut tables = vec![];
-    for object in [Object::Hazard, Object::HazardReduction] {
+    for object in Object::ALL {
         let present = match source {
             Opened::Ng { db, .. } => db.has(object)?,
             Opened::Core(c) => c.has(object),
@@ -422,15 +432,39 @@ fn mapping_file(a: &Common, source: Source) -> Result<Mapping> {
     })
 }
 
-/// Refuses a mapping that cannot give a hazard its contamination.
-fn check_contamination(mapping: &Mapping) -> Result<()> {
-    if mapping.hazard_rule("contamination").is_none() {
-        bail!(
-            "the mapping names no source for hazards' contamination (AP, AT, UXO, AXO, CMR, IED): write a template \
-             with --write-mapping-template FILE, map contamination (a column, or a default) and pass it with --mapping"
-        );
+/// The objects a migration reads: those `--objects` names, or every one
+/// the source holds (hazards always); refused when the mapping names no
+/// source for a field they cannot do without.
+fn objects_to_migrate(opened: &mut Opened, a: &Common, mapping: &Mapping) -> Result<Vec<Object>> {
+    let mut objects = vec![];
+    for object in Object::ALL {
+        let asked = a.objects.as_ref().is_none_or(|list| list.contains(&object));
+        if asked && (object == Object::Hazard || opened.holds(object)?) {
+            objects.push(object);
+        }
     }
-    Ok(())
+    for &object in &objects {
+        let missing: Vec<&str> =
+            object.required().iter().copied().filter(|f| mapping.rule(object, f).is_none()).collect();
+        if !missing.is_empty() {
+            let others: Vec<&str> = objects.iter().filter(|o| **o != object).map(|o| o.table()).collect();
+            bail!(
+                "{} holds {} records, but the mapping names no source for their {}: write a template with \
+                 --write-mapping-template FILE, map {} under [{}] (a column, or a default; docs/migration.md) and pass \
+                 it with --mapping{}",
+                opened.shown(),
+                object.table(),
+                missing.join(", "),
+                if missing.len() == 1 { "it" } else { "them" },
+                object.table(),
+                match (object, others.is_empty()) {
+                    (Object::Hazard, _) | (_, true) => String::new(),
+                    _ => format!(", or leave them out with --objects {}", others.join(",")),
+                }
+            );
+        }
+    }
+    Ok(objects)
 }
 
 /// What makes an IMSMA object into a feature of its layer.
@@ -445,6 +479,14 @@ struct Job<'a> {
     rules: Rules,
     /// IMSMA Core's hazards by guid and local id (lower case) → guid.
     hazards: Option<HashMap<String, String>>,
+}
+
+/// What an object's geometry makes.
+struct Shaped<'a> {
+    geometry: Option<geo::Geometry<f64>>,
+    findings: Vec<safeground_core::imsma::Finding>,
+    district: Option<&'a str>,
+    area_m2: Option<f64>,
 }
 
 /// The repairs and warnings of the objects read, to list at the end, and
@@ -471,10 +513,10 @@ struct Row {
 
 impl Job<'_> {
     fn read(&self, object: Object, o: &SourceObject, codes: &Codes, notes: &mut Notes) -> Read {
-        let assembly = o.assemble(&self.rules);
+        let shaped = self.shaped(object, o);
         let place = format!("{} {} (guid {})", object.table(), o.label(), o.guid);
         let mut refusals: Vec<String> = o.refusal.iter().cloned().collect();
-        for f in &assembly.findings {
+        for f in &shaped.findings {
             match f.severity() {
                 Severity::Refused => refusals.push(f.to_string()),
                 Severity::Repaired => notes.repaired += 1,
@@ -485,24 +527,20 @@ impl Job<'_> {
                 notes.lines.push(format!("{place}, {f}"));
             }
         }
-        let polygons = assembly.polygons.as_ref();
-        let geometry = polygons.map(|mp| geojson_out::geometry(&geo::Geometry::MultiPolygon(mp.clone())));
+        let geometry = shaped.geometry.as_ref().map(geojson_out::geometry);
         let fallback = Fallbacks {
             source: self.source,
-            district: polygons.and_then(|mp| self.finder.holding(mp)),
+            district: shaped.district,
             organisation: self.organisation,
             hazards: self.hazards.as_ref(),
         };
-        if object == Object::Hazard
-            && polygons.is_some()
-            && fallback.district.is_none()
-            && self.mapping.hazard_rule("district").is_none()
-        {
-            refusals.push(
-                "the polygon lies in none of the register's districts: is it outside the country, or are the \
+        let placed = object == Object::HazardReduction || self.mapping.rule(object, "district").is_some();
+        if shaped.geometry.is_some() && fallback.district.is_none() && !placed {
+            let what = if object.is_point() { "position" } else { "polygon" };
+            refusals.push(format!(
+                "the {what} lies in none of the register's districts: is it outside the country, or are the \
                  districts not imported yet (import --layer districts)?"
-                    .to_string(),
-            );
+            ));
         }
         let (mut fields, decisions, typed_area_m2) = match fields(object, o, self.mapping, codes, &fallback) {
             Ok(m) => (m.fields, m.decisions, m.typed_area_m2),
@@ -514,7 +552,7 @@ impl Job<'_> {
         if object == Object::HazardReduction {
             self.add_task(o, &mut fields);
         }
-        let findings: Vec<String> = assembly.findings.iter().map(ToString::to_string).collect();
+        let findings: Vec<String> = shaped.findings.iter().map(ToString::to_string).collect();
         let original = json!({
             "type": "Feature",
             "properties": {
@@ -524,13 +562,13 @@ impl Job<'_> {
             "geometry": geometry,
         });
         if let Some(rows) = &mut notes.rows {
-            let repairs = assembly.findings.iter().filter(|f| f.severity() == Severity::Repaired);
+            let repairs = shaped.findings.iter().filter(|f| f.severity() == Severity::Repaired);
             rows.push(Row {
                 place: place.clone(),
                 localid: o.localid.clone(),
                 guid: o.guid.clone(),
                 typed_area_m2,
-                geodesic_area_m2: polygons.map(multipolygon_area),
+                geodesic_area_m2: shaped.area_m2,
                 findings,
                 repairs: repairs.map(ToString::to_string).collect(),
                 decisions,
@@ -540,6 +578,29 @@ impl Job<'_> {
             record: InRecord::new(place, fields, geometry),
             original: Original::Feature(original),
             problem: (!refusals.is_empty()).then(|| refusals.join("; ")),
+        }
+    }
+
+    /// An object's geometry (an area's polygons, a place's point), what was
+    /// found in it, and the district it lies in.
+    fn shaped(&self, object: Object, o: &SourceObject) -> Shaped<'_> {
+        if object.is_point() {
+            let at = o.position(&self.rules);
+            let point = at.point.map(geo::Point::from);
+            Shaped {
+                district: point.as_ref().and_then(|p| self.finder.holding_point(p)),
+                geometry: point.map(geo::Geometry::Point),
+                findings: at.findings,
+                area_m2: None,
+            }
+        } else {
+            let a = o.assemble(&self.rules);
+            Shaped {
+                district: a.polygons.as_ref().and_then(|mp| self.finder.holding(mp)),
+                area_m2: a.polygons.as_ref().map(multipolygon_area),
+                geometry: a.polygons.map(geo::Geometry::MultiPolygon),
+                findings: a.findings,
+            }
         }
     }
 

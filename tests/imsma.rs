@@ -81,7 +81,20 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
         stdout.contains("table hazreduc: read 5; migrated 3, 0 already in the register, 2 refused"),
         "{stdout}"
     );
-    assert!(err.contains("10 records were refused, so nothing was migrated"), "{err}");
+    assert!(
+        stdout.contains("table accident: read 3; migrated 2, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("table mre: read 2; migrated 1, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(err.contains("12 records were refused, so nothing was migrated"), "{err}");
+    assert!(err.contains("accident AC-0003 (guid {A-03}): no active point or polygon"), "{err}");
+    assert!(
+        err.contains("mre MRE-0002 (guid {M-02}): the position lies in none of the register's districts"),
+        "{err}"
+    );
     assert!(migrated(&db).is_empty());
 
     // Every refusal names the hazard's local id and guid, the shape and NG's point number.
@@ -155,6 +168,11 @@ assert "history" in by[("HA-0002", "{H-02}")]["findings"]
 totals = list(wb["totals"].iter_rows(values_only=True))
 assert totals[1] == ("hazard", 12, 4, 0, 1, 8), totals
 assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
+assert totals[3] == ("accident", 3, 2, 0, 0, 1), totals
+assert totals[4] == ("mre", 2, 1, 0, 0, 1), totals
+accidents = {r[0]: r for r in list(wb["accident"].iter_rows(values_only=True))[1:]}
+assert "the centre of its polygon" in accidents["AC-0002"][8], accidents
+assert "occurred_on: 2022-06-02, its polygons' data entry date" in accidents["AC-0002"][10], accidents
 reductions = {r[0]: r for r in list(wb["hazreduc"].iter_rows(values_only=True))[1:]}
 assert reductions["HR-0002"][2] == "would migrate", reductions
 assert "NG hazard {H-01}" in reductions["HR-0002"][10], reductions
@@ -177,6 +195,33 @@ print(h1["geodesic_area_m2"])
     );
     assert!(stdout.contains("2 repairs made, 2 warnings"), "{stdout}");
     assert_eq!(migrated(&db), ["HA-0001", "HA-0002", "HA-0003", "HA-0007"]);
+    // Accidents and risk education sessions, at their places, victims and people reached counted.
+    let accidents = ok(&db, &["export", "--layer", "accidents", "--format", "geojson", "-"]);
+    let accidents: serde_json::Value = serde_json::from_str(&accidents).unwrap();
+    let ours: Vec<&serde_json::Value> = accidents["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| {
+            f["properties"]["occurred_on"] == "2022-05-14" || f["properties"]["occurred_on"] == "2022-06-02"
+        })
+        .collect();
+    assert_eq!(ours.len(), 2, "{accidents}");
+    let a1 = ours.iter().find(|f| f["properties"]["occurred_on"] == "2022-05-14").unwrap();
+    assert_eq!(a1["geometry"]["coordinates"], serde_json::json!([46.9066, 39.966]));
+    let p = &a1["properties"];
+    assert_eq!((p["killed"].as_i64(), p["injured"].as_i64()), (Some(1), Some(2)), "{p}");
+    assert_eq!((p["kind"].as_str(), p["device_category"].as_str()), (Some("INCIDENT"), Some("AT")), "{p}");
+    assert_eq!(p["activity_at_time"], "FARMING");
+    let a2 = ours.iter().find(|f| f["properties"]["occurred_on"] == "2022-06-02").unwrap();
+    assert_eq!(a2["geometry"]["coordinates"], serde_json::json!([46.961, 39.951]), "the centre of its area");
+    let sessions = ok(&db, &["export", "--layer", "eore_sessions", "--format", "csv", "-"]);
+    assert!(
+        sessions
+            .lines()
+            .any(|l| l.contains("2022-03-10") && l.contains("SCHOOL") && l.contains(",12,14,0,0,")),
+        "{sessions}"
+    );
     let h2: serde_json::Value =
         serde_json::from_str(&ok(&db, &["hazards", "show", "HA-0002", "--json"])).unwrap();
     assert_eq!(h2["district"], "Ağdam");
@@ -243,6 +288,14 @@ print(h1["geodesic_area_m2"])
     let (stdout, _) = text(&out);
     assert!(stdout.contains("migrated 0, 4 already in the register, 8 refused"), "{stdout}");
     assert!(stdout.contains("read 5; migrated 0, 3 already in the register, 2 refused"), "{stdout}");
+    assert!(
+        stdout.contains("table accident: read 3; migrated 0, 2 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("table mre: read 2; migrated 0, 1 already in the register, 1 refused"),
+        "{stdout}"
+    );
     assert_eq!(ok(&db, &["summary", "--json"]), before);
     ok(&db, &["audit", "verify"]);
 }

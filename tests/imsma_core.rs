@@ -72,7 +72,20 @@ fn an_imsma_core_export_migrates_with_its_domains_and_defects_and_a_second_run_c
         "{stdout}"
     );
     assert!(
-        err.contains("9 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
+        stdout.contains("layer accident: read 2; migrated 1, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("layer mre: read 2; migrated 1, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(
+        err.contains("11 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
+        "{err}"
+    );
+    assert!(err.contains("accident accident_2 (guid {C0C3-0002}): no active point or polygon"), "{err}");
+    assert!(
+        err.contains("mre mre_2 (guid {C0D4-0002}): the position lies in none of the register's districts"),
         "{err}"
     );
     for (who, why) in [
@@ -184,6 +197,29 @@ assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
         tasks.lines().any(|l| l.contains(",MIG-hazreduc_poly_2,hazard_poly_1,KDA,CLEARANCE,")),
         "{tasks}"
     );
+    // The accident at its place (PROJ's Web Mercator and back), its codes through their domains.
+    let accidents = ok(&db, &["export", "--layer", "accidents", "--format", "geojson", "-"]);
+    let accidents: serde_json::Value = serde_json::from_str(&accidents).unwrap();
+    let a1 = accidents["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["occurred_on"] == "2022-05-14")
+        .expect("the migrated accident");
+    let xy = &a1["geometry"]["coordinates"];
+    assert!(
+        (xy[0].as_f64().unwrap() - 46.9066).abs() < 1e-9 && (xy[1].as_f64().unwrap() - 39.966).abs() < 1e-9
+    );
+    let p = &a1["properties"];
+    assert_eq!((p["kind"].as_str(), p["device_category"].as_str()), (Some("INCIDENT"), Some("AT")), "{p}");
+    assert_eq!((p["killed"].as_i64(), p["injured"].as_i64()), (Some(1), Some(2)), "{p}");
+    let sessions = ok(&db, &["export", "--layer", "eore_sessions", "--format", "csv", "-"]);
+    assert!(
+        sessions
+            .lines()
+            .any(|l| l.contains("2022-03-10") && l.contains("SCHOOL") && l.contains(",12,14,0,0,")),
+        "{sessions}"
+    );
     let h2 = hazard(&db, "hazard_poly_2");
     assert_eq!(h2["released"][0]["outcome"], "REDUCED", "linked by the hazard's globalid: {h2}");
 
@@ -203,6 +239,10 @@ assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
             "{stdout}{err}"
         );
         assert!(stdout.contains("read 5; migrated 0, 3 already in the register, 2 refused"), "{stdout}");
+        assert!(
+            stdout.contains("layer accident: read 2; migrated 0, 1 already in the register, 1 refused"),
+            "{stdout}"
+        );
         assert!(stdout.contains("core-export.gdb"), "named by the file given: {stdout}");
     }
     assert_eq!(ok(&db, &["summary", "--json"]), before);

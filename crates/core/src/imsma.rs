@@ -110,6 +110,13 @@ pub enum Defect {
     NoPolygon,
     /// An exported feature's geometry that cannot be decoded.
     Unreadable { detail: String },
+    /// An object of one position (an accident, a risk education session)
+    /// with no point and no polygon.
+    NoPosition,
+    /// More points than the one taken as the object's position.
+    OtherPoints { count: usize },
+    /// No point: the centre of the object's polygon is its position.
+    CentreOfPolygon,
     /// A point without a latitude, a longitude or a `pointno`.
     MissingCoordinate,
     /// Two points of one shape with the same `pointno`: their order is unknown.
@@ -143,11 +150,13 @@ pub struct Finding {
 impl Finding {
     pub fn severity(&self) -> Severity {
         match &self.defect {
-            Defect::Inactive | Defect::NotAPolygon { .. } => Severity::Note,
+            Defect::Inactive | Defect::NotAPolygon { .. } | Defect::OtherPoints { .. } => Severity::Note,
+            Defect::CentreOfPolygon => Severity::Warning,
             Defect::DuplicateShapeId | Defect::DuplicatePointLocalId { .. } => Severity::Warning,
             Defect::ClosingPointStored { .. } | Defect::RepeatedPoint { .. } => Severity::Repaired,
             Defect::Polygon(Problem::LongEdge { .. }) => Severity::Warning,
             Defect::NoPolygon
+            | Defect::NoPosition
             | Defect::Unreadable { .. }
             | Defect::MissingCoordinate
             | Defect::SamePointNo
@@ -175,6 +184,16 @@ impl fmt::Display for Finding {
                 f,
                 "no active polygon: draw the area in IMSMA (in NG, or make its polygon active) and migrate again"
             ),
+            Defect::NoPosition => write!(
+                f,
+                "no active point or polygon: give it a position in IMSMA and migrate again"
+            ),
+            Defect::OtherPoints { count } => {
+                write!(f, "{count} more points of the object; the first is taken as its position")
+            }
+            Defect::CentreOfPolygon => {
+                write!(f, "no point: the centre of its polygon is taken as its position")
+            }
             Defect::Unreadable { detail } => {
                 write!(f, "its geometry cannot be read ({detail}); export the layer again")
             }
@@ -388,6 +407,117 @@ fn check_parts(parts: &[&Polygon<f64>], mut findings: Vec<Finding>, rules: &Rule
         )
     });
     Assembly { polygons, findings }
+}
+
+/// Where an object of one position is (an accident, a risk education
+/// session), with what was found on the way.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Position {
+    /// Longitude and latitude; `None` when a finding refuses the object.
+    pub point: Option<Coord<f64>>,
+    pub findings: Vec<Finding>,
+}
+
+/// The position of an NG object that has one: the first point (by
+/// `pointno`) of its first active point shape; without one, the centre of
+/// its active polygons (a warning); a point without coordinates, or beyond
+/// ±180/±90, refuses it.
+///
+/// ```
+/// use safeground_core::imsma::{locate, NgPoint, NgShape, ShapeKind};
+/// use safeground_core::validate::Rules;
+/// let p = |no, lon, lat| NgPoint { pointno: Some(no), local_id: None, lon: Some(lon), lat: Some(lat) };
+/// let shape = NgShape {
+///     guid: "{A1}".into(), shape_id: Some("1".into()), kind: ShapeKind::Points, active: true,
+///     points: vec![p(2, 46.91, 39.91), p(1, 46.90, 39.90)],
+/// };
+/// let at = locate(&[shape], &Rules::default());
+/// assert_eq!(at.point.map(|c| (c.x, c.y)), Some((46.90, 39.90)));
+/// assert_eq!(at.findings[0].to_string(), "1 more points of the object; the first is taken as its position");
+/// ```
+pub fn locate(shapes: &[NgShape], rules: &Rules) -> Position {
+    let mut findings = vec![];
+    let mut points = vec![];
+    for shape in shapes.iter().filter(|s| s.kind == ShapeKind::Points) {
+        if !shape.active {
+            findings.push(Finding { shape: Some(shape.label()), pointno: None, defect: Defect::Inactive });
+            continue;
+        }
+        let mut sorted: Vec<&NgPoint> = shape.points.iter().collect();
+        sorted.sort_by_key(|p| p.pointno);
+        for p in sorted {
+            let at = |defect| Finding { shape: Some(shape.label()), pointno: p.pointno, defect };
+            match (p.lon, p.lat) {
+                (Some(x), Some(y)) if x.abs() <= 180.0 && y.abs() <= 90.0 => points.push(Coord { x, y }),
+                (Some(_), Some(_)) => findings.push(at(Defect::Polygon(Problem::OutOfRange))),
+                _ => findings.push(at(Defect::MissingCoordinate)),
+            }
+        }
+    }
+    if let Some(first) = points.first() {
+        if points.len() > 1 {
+            let defect = Defect::OtherPoints { count: points.len() - 1 };
+            findings.push(Finding { shape: None, pointno: None, defect });
+        }
+        return decided(Some(*first), findings);
+    }
+    let polygons: Vec<NgShape> = shapes.iter().filter(|s| s.kind != ShapeKind::Points).cloned().collect();
+    centre_of(assemble(&polygons, rules), findings)
+}
+
+/// [`locate`] for an exported feature: its point (the first of a
+/// multipoint), else the centre of its polygons.
+pub fn locate_feature(geometry: Option<&Geometry<f64>>, rules: &Rules) -> Position {
+    let first = match geometry {
+        Some(Geometry::Point(p)) => Some((p.0, 0)),
+        Some(Geometry::MultiPoint(mp)) => mp.0.first().map(|p| (p.0, mp.0.len() - 1)),
+        _ => None,
+    };
+    match first {
+        Some((c, others)) => {
+            let mut findings = vec![];
+            if others > 0 {
+                findings.push(Finding {
+                    shape: None,
+                    pointno: None,
+                    defect: Defect::OtherPoints { count: others },
+                });
+            }
+            if !(c.x.abs() <= 180.0 && c.y.abs() <= 90.0) {
+                findings.push(Finding {
+                    shape: None,
+                    pointno: Some(1),
+                    defect: Defect::Polygon(Problem::OutOfRange),
+                });
+            }
+            decided(Some(c), findings)
+        }
+        None => centre_of(check_feature(geometry, rules), vec![]),
+    }
+}
+
+/// The centre of an object's polygons as its position (a warning), or no
+/// position when it has none.
+fn centre_of(assembly: Assembly, mut findings: Vec<Finding>) -> Position {
+    use geo::Centroid;
+    let had_polygon = !assembly.findings.iter().any(|f| f.defect == Defect::NoPolygon);
+    findings.extend(assembly.findings.into_iter().filter(|f| f.defect != Defect::NoPolygon));
+    if !had_polygon {
+        findings.retain(|f| !matches!(f.defect, Defect::NotAPolygon { .. }));
+        findings.push(Finding { shape: None, pointno: None, defect: Defect::NoPosition });
+        return decided(None, findings);
+    }
+    let centre = assembly.polygons.as_ref().and_then(|mp| mp.centroid()).map(|p| p.0);
+    if centre.is_some() {
+        findings.push(Finding { shape: None, pointno: None, defect: Defect::CentreOfPolygon });
+    }
+    decided(centre, findings)
+}
+
+/// A position unless a finding refuses it.
+fn decided(point: Option<Coord<f64>>, findings: Vec<Finding>) -> Position {
+    let refused = findings.iter().any(|f| f.severity() == Severity::Refused);
+    Position { point: point.filter(|_| !refused), findings }
 }
 
 fn closed(open: &[Coord<f64>]) -> Vec<Coord<f64>> {
@@ -706,5 +836,49 @@ mod tests {
         let a = check_feature(Some(&feature(&[&wide])), &Rules::default());
         assert!(!a.refused());
         assert!(a.findings.iter().all(|f| f.severity() == Severity::Warning), "{:?}", a.findings);
+    }
+
+    #[test]
+    fn a_point_object_is_at_its_first_point_or_the_centre_of_its_polygon() {
+        let mut pts = polygon("P", square(1, 0.0));
+        pts.kind = ShapeKind::Points;
+        let a = locate(&[pts.clone()], &Rules::default());
+        assert_eq!(a.point, Some(Coord { x: 46.9, y: 39.9 }));
+        assert_eq!(defects_of(&a.findings), vec![Defect::OtherPoints { count: 3 }]);
+        // A polygon only: its centre, with a warning.
+        let a = locate(&[polygon("1", square(1, 0.0))], &Rules::default());
+        let c = a.point.unwrap();
+        assert!((c.x - 46.905).abs() < 1e-9 && (c.y - 39.905).abs() < 1e-9, "{c:?}");
+        assert_eq!(defects_of(&a.findings), vec![Defect::CentreOfPolygon]);
+        assert_eq!(a.findings[0].severity(), Severity::Warning);
+        // Nothing active: refused.
+        let mut old = pts.clone();
+        old.active = false;
+        let a = locate(&[old], &Rules::default());
+        assert_eq!(a.point, None);
+        assert_eq!(defects_of(&a.findings), vec![Defect::Inactive, Defect::NoPosition]);
+        // A point without a latitude refuses rather than picking another.
+        pts.points[2].lat = None;
+        let a = locate(&[pts], &Rules::default());
+        assert_eq!(a.point, None);
+        assert!(a.findings.iter().any(|f| f.defect == Defect::MissingCoordinate && f.pointno == Some(21)));
+    }
+
+    #[test]
+    fn a_feature_point_is_its_position_and_a_line_is_none() {
+        let p = Geometry::Point(geo::Point::new(46.9, 39.9));
+        assert_eq!(locate_feature(Some(&p), &Rules::default()).point, Some(Coord { x: 46.9, y: 39.9 }));
+        let far = Geometry::Point(geo::Point::new(4_690_000.0, 39.9));
+        assert_eq!(locate_feature(Some(&far), &Rules::default()).point, None);
+        let line = Geometry::LineString(LineString::from(SHELL.to_vec()));
+        let a = locate_feature(Some(&line), &Rules::default());
+        assert_eq!((a.point, defects_of(&a.findings)), (None, vec![Defect::NoPosition]));
+        assert_eq!(defects_of(&locate_feature(None, &Rules::default()).findings), vec![Defect::NoPosition]);
+        let a = locate_feature(Some(&feature(&[SHELL])), &Rules::default());
+        assert!(a.point.is_some() && defects_of(&a.findings) == vec![Defect::CentreOfPolygon]);
+    }
+
+    fn defects_of(findings: &[Finding]) -> Vec<Defect> {
+        findings.iter().map(|f| f.defect.clone()).collect()
     }
 }

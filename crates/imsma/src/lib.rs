@@ -10,8 +10,8 @@ pub mod core_layers;
 pub mod mapping;
 pub mod ng;
 
-use mapping::{resolve, Mapping, Unmapped, HAZARD_FIELDS, HAZREDUC_FIELDS};
-use safeground_core::imsma::{assemble, check_feature, Assembly, NgShape};
+use mapping::{resolve, Mapping, Unmapped, ACCIDENT_FIELDS, HAZARD_FIELDS, HAZREDUC_FIELDS, MRE_FIELDS};
+use safeground_core::imsma::{assemble, check_feature, locate, locate_feature, Assembly, NgShape, Position};
 use safeground_core::validate::Rules;
 use serde_json::{Map, Value};
 use std::collections::HashMap;
@@ -49,14 +49,50 @@ pub enum Object {
     Hazard,
     /// `hazreduc`: a hazard reduction, ground released from a hazard.
     HazardReduction,
+    /// A mine/ERW accident: where, when, its victims counted.
+    Accident,
+    /// `mre`: a mine risk education (EORE) session.
+    Mre,
 }
 
 impl Object {
+    /// Every object, in the order a migration reads them (hazards before
+    /// what refers to them).
+    pub const ALL: [Object; 4] = [Object::Hazard, Object::HazardReduction, Object::Accident, Object::Mre];
+
     /// NG's table, and the mapping file's section.
     pub fn table(self) -> &'static str {
         match self {
             Object::Hazard => "hazard",
             Object::HazardReduction => "hazreduc",
+            Object::Accident => "accident",
+            Object::Mre => "mre",
+        }
+    }
+
+    /// Whether it is a place (a point), not an area.
+    pub fn is_point(self) -> bool {
+        matches!(self, Object::Accident | Object::Mre)
+    }
+
+    /// The safeground fields a mapping may name for it.
+    pub fn fields(self) -> &'static [&'static str] {
+        match self {
+            Object::Hazard => HAZARD_FIELDS,
+            Object::HazardReduction => HAZREDUC_FIELDS,
+            Object::Accident => ACCIDENT_FIELDS,
+            Object::Mre => MRE_FIELDS,
+        }
+    }
+
+    /// The fields it cannot migrate without, which have no fallback: a
+    /// migration whose mapping names none of them stops before reading.
+    pub fn required(self) -> &'static [&'static str] {
+        match self {
+            Object::Hazard => &["contamination"],
+            Object::HazardReduction => &["outcome"],
+            Object::Accident => &["kind", "device_category", "activity_at_time"],
+            Object::Mre => &["kind", "audience"],
         }
     }
 }
@@ -92,6 +128,18 @@ impl SourceObject {
     /// How messages name it: its local id, else its guid.
     pub fn label(&self) -> &str {
         self.localid.as_deref().map(str::trim).filter(|l| !l.is_empty()).unwrap_or(&self.guid)
+    }
+
+    /// Its position, for an object of one place, with what was found.
+    pub fn position(&self, rules: &Rules) -> Position {
+        match &self.geometry {
+            SourceGeometry::Shapes(shapes) => locate(shapes, rules),
+            SourceGeometry::Feature(Ok(g)) => locate_feature(g.as_ref(), rules),
+            SourceGeometry::Feature(Err(_)) => {
+                let a = self.assemble(rules);
+                Position { point: None, findings: a.findings }
+            }
+        }
     }
 
     /// Its polygons, with what was found in them.
@@ -222,11 +270,7 @@ pub fn fields(
         typed_area_m2: None,
     };
     let mut unmapped = vec![];
-    let names = match object {
-        Object::Hazard => HAZARD_FIELDS,
-        Object::HazardReduction => HAZREDUC_FIELDS,
-    };
-    for field in names {
+    for field in object.fields() {
         let value = match mapping.rule(object, field).map(|r| (resolve(field, &r, &o.record, codes), r)) {
             Some((Err(u), _)) => {
                 unmapped.push(u);
@@ -251,7 +295,7 @@ pub fn fields(
         match (*field, value) {
             ("typed_area_m2", Some(v)) => out.typed_area_m2 = v.parse().ok(),
             // A timestamp column gives its date.
-            ("recorded_on" | "released_on", Some(v)) => {
+            ("recorded_on" | "released_on" | "occurred_on" | "held_on", Some(v)) => {
                 out.fields.push((field.to_string(), Value::String(v.chars().take(10).collect())))
             }
             ("hazard", Some(named)) => match hazard_named(&named, fallback.hazards) {
@@ -297,7 +341,9 @@ fn hazard_named(named: &str, hazards: Option<&HashMap<String, String>>) -> Resul
 fn fallback_of(field: &str, o: &SourceObject, fallback: &Fallbacks<'_>) -> Option<(String, &'static str)> {
     match field {
         "district" => fallback.district.map(|d| (d.to_string(), "the district its polygon lies in")),
-        "recorded_on" | "released_on" => o.entered.map(|(d, why)| (d.to_string(), why)),
+        "recorded_on" | "released_on" | "occurred_on" | "held_on" => {
+            o.entered.map(|(d, why)| (d.to_string(), why))
+        }
         "recorded_by" | "organisation" => Some((fallback.organisation.to_string(), "--organisation")),
         "name" => Some((o.label().to_string(), "its local id")),
         _ => None,

@@ -25,6 +25,24 @@ pub const HAZARD_FIELDS: &[&str] = &[
 /// The fields of a migrated hazard reduction (a released area of its hazard).
 pub const HAZREDUC_FIELDS: &[&str] = &["hazard", "outcome", "released_on", "organisation", "typed_area_m2"];
 
+/// The fields of a migrated accident (the register counts its victims).
+pub const ACCIDENT_FIELDS: &[&str] = &[
+    "occurred_on",
+    "organisation",
+    "kind",
+    "device_category",
+    "activity_at_time",
+    "area_marked",
+    "cause",
+    "killed",
+    "injured",
+    "hazard",
+];
+
+/// The fields of a migrated risk education (EORE) session.
+pub const MRE_FIELDS: &[&str] =
+    &["held_on", "organisation", "kind", "audience", "settlement", "girls", "boys", "women", "men"];
+
 /// The default mapping shipped with safeground for IMSMA NG.
 pub const NG_DEFAULT: &str = include_str!("../mapping/ng_default.toml");
 
@@ -39,6 +57,10 @@ pub struct Mapping {
     pub hazard: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub hazreduc: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    pub accident: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    pub mre: BTreeMap<String, FieldSpec>,
     /// Where IMSMA Core's objects are (ignored for NG).
     #[serde(default)]
     pub core: CoreLayers,
@@ -52,6 +74,8 @@ pub struct Mapping {
 pub struct CoreLayers {
     pub hazard_layer: String,
     pub hazreduc_layer: String,
+    pub accident_layer: String,
+    pub mre_layer: String,
     /// The column of the object's guid, which its safeground id is made from.
     pub guid: String,
     /// The column of its local id, which messages and the workbook name it by.
@@ -65,6 +89,8 @@ impl Default for CoreLayers {
         CoreLayers {
             hazard_layer: "hazard_poly".into(),
             hazreduc_layer: "hazreduc_poly".into(),
+            accident_layer: "accident".into(),
+            mre_layer: "mre".into(),
             guid: "globalid".into(),
             localid: "imsma_id".into(),
             entered: "created_date".into(),
@@ -78,6 +104,8 @@ impl CoreLayers {
         match object {
             crate::Object::Hazard => &self.hazard_layer,
             crate::Object::HazardReduction => &self.hazreduc_layer,
+            crate::Object::Accident => &self.accident_layer,
+            crate::Object::Mre => &self.mre_layer,
         }
     }
 }
@@ -145,9 +173,9 @@ impl Mapping {
     pub fn parse(text: &str, file: &str) -> Result<Mapping, MappingError> {
         let m: Mapping = toml::from_str(text)
             .map_err(|e| MappingError::Syntax { file: file.into(), message: e.to_string() })?;
-        for (section, map, fields) in
-            [("hazard", &m.hazard, HAZARD_FIELDS), ("hazreduc", &m.hazreduc, HAZREDUC_FIELDS)]
-        {
+        for object in crate::Object::ALL {
+            let (section, fields) = (object.table(), object.fields());
+            let map = m.section(object);
             if let Some(field) = map.keys().find(|k| !fields.contains(&k.as_str())) {
                 return Err(MappingError::UnknownField {
                     file: file.into(),
@@ -173,11 +201,17 @@ impl Mapping {
 
     /// The rule of a field of an object's section, if the mapping names it.
     pub fn rule(&self, object: crate::Object, field: &str) -> Option<Rule> {
+        self.section(object).get(field).map(FieldSpec::rule)
+    }
+
+    /// The section of an object.
+    fn section(&self, object: crate::Object) -> &BTreeMap<String, FieldSpec> {
         match object {
-            crate::Object::Hazard => self.hazard.get(field),
-            crate::Object::HazardReduction => self.hazreduc.get(field),
+            crate::Object::Hazard => &self.hazard,
+            crate::Object::HazardReduction => &self.hazreduc,
+            crate::Object::Accident => &self.accident,
+            crate::Object::Mre => &self.mre,
         }
-        .map(FieldSpec::rule)
     }
 }
 

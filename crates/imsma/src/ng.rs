@@ -21,18 +21,24 @@ impl NgTable for Object {
         match self {
             Object::Hazard => "hazard_guid",
             Object::HazardReduction => "hazreduc_guid",
+            Object::Accident => "accident_guid",
+            Object::Mre => "mre_guid",
         }
     }
     fn localid(self) -> &'static str {
         match self {
             Object::Hazard => "hazard_localid",
             Object::HazardReduction => "hazreduc_localid",
+            Object::Accident => "accident_localid",
+            Object::Mre => "mre_localid",
         }
     }
     fn link(self) -> &'static str {
         match self {
             Object::Hazard => "hazard_has_geospatialinfo",
             Object::HazardReduction => "hazreduc_has_geospatialinfo",
+            Object::Accident => "accident_has_geospatialinfo",
+            Object::Mre => "mre_has_geospatialinfo",
         }
     }
     fn sql(self) -> String {

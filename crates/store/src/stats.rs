@@ -145,7 +145,12 @@ impl DistrictFinder {
     pub fn holding(&self, polygons: &geo::MultiPolygon<f64>) -> Option<&str> {
         use geo::{Area, InteriorPoint};
         let largest = polygons.0.iter().max_by(|a, b| a.unsigned_area().total_cmp(&b.unsigned_area()))?;
-        let id = crate::approval::district_at(&self.shapes, &largest.interior_point()?)?;
+        self.holding_point(&largest.interior_point()?)
+    }
+
+    /// The name of the district a point lies in; `None` outside every district.
+    pub fn holding_point(&self, point: &geo::Point<f64>) -> Option<&str> {
+        let id = crate::approval::district_at(&self.shapes, point)?;
         self.names.get(&id.to_string()).map(String::as_str)
     }
 }
