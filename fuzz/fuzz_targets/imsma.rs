@@ -26,6 +26,13 @@ fuzz_target!(|data: &[u8]| {
             local_id: Some(format!("p{}", chunk[4] % 4)),
             lon: coord(chunk[1], 46.9),
             lat: coord(chunk[2], 39.9),
+            guid: Some(format!("p{}", chunk[0])),
+            // Every point walked from the one numbered by its fourth byte.
+            leg: Some(safeground_core::imsma::Leg {
+                from: format!("p{}", chunk[3] % 16),
+                bearing_deg: f64::from(chunk[4]) * 1.5,
+                distance_m: f64::from(chunk[3]),
+            }),
         };
         if let Some(s) = shapes.last_mut() {
             s.points.push(point);

@@ -16,7 +16,7 @@
 //! ```
 //! use safeground_core::imsma::{assemble, NgPoint, NgShape, ShapeKind, Severity};
 //! use safeground_core::validate::Rules;
-//! let p = |no, lon, lat| NgPoint { pointno: Some(no), local_id: None, lon: Some(lon), lat: Some(lat) };
+//! let p = |no, lon, lat| NgPoint { pointno: Some(no), lon: Some(lon), lat: Some(lat), ..Default::default() };
 //! // An open ring, as NG stores it, with one point typed in twice.
 //! let shape = NgShape {
 //!     guid: "{A1}".into(), shape_id: Some("1".into()), kind: ShapeKind::Polygon, active: true,
@@ -56,12 +56,25 @@ impl ShapeKind {
 }
 
 /// One `geopoint` row. Every column may be empty in a real database.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Default)]
 pub struct NgPoint {
     pub pointno: Option<i64>,
     pub local_id: Option<String>,
     pub lon: Option<f64>,
     pub lat: Option<f64>,
+    /// `geopoint_guid`, which another point's leg may start from.
+    pub guid: Option<String>,
+    /// The bearing and distance the field gave it from another point.
+    pub leg: Option<Leg>,
+}
+
+/// A point's position as the field walked it: a bearing and a distance
+/// from another point (`frompoint_guid`, `bearing`, `distance`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct Leg {
+    pub from: String,
+    pub bearing_deg: f64,
+    pub distance_m: f64,
 }
 
 /// One `geospatialinfo` row of an object, with its points.
@@ -131,6 +144,13 @@ pub enum Defect {
     DuplicatePointLocalId { local_id: String },
     /// The outline crosses itself where it meets the edge from point `edge_from`.
     Crossing { edge_from: i64 },
+    /// The distance the field gave from point `from` disagrees with the
+    /// positions (more than 1 m and 1 %).
+    LegDistance { from: String, stated: f64, measured: f64 },
+    /// The bearing the field gave from point `from` disagrees with the
+    /// positions by more than 2° beyond `usual`, the offset of the object's
+    /// other legs (a magnetic declination or grid convergence).
+    LegBearing { from: String, stated: f64, measured: f64, usual: f64 },
     /// What the polygon checks found (geocheck 1–3, 10, 11, 14 and more).
     Polygon(Problem),
 }
@@ -152,7 +172,10 @@ impl Finding {
         match &self.defect {
             Defect::Inactive | Defect::NotAPolygon { .. } | Defect::OtherPoints { .. } => Severity::Note,
             Defect::CentreOfPolygon => Severity::Warning,
-            Defect::DuplicateShapeId | Defect::DuplicatePointLocalId { .. } => Severity::Warning,
+            Defect::DuplicateShapeId
+            | Defect::DuplicatePointLocalId { .. }
+            | Defect::LegDistance { .. }
+            | Defect::LegBearing { .. } => Severity::Warning,
             Defect::ClosingPointStored { .. } | Defect::RepeatedPoint { .. } => Severity::Repaired,
             Defect::Polygon(Problem::LongEdge { .. }) => Severity::Warning,
             Defect::NoPolygon
@@ -213,6 +236,16 @@ impl fmt::Display for Finding {
             Defect::DuplicatePointLocalId { local_id } => {
                 write!(f, "point local id '{local_id}' is used by another point of this shape")
             }
+            Defect::LegDistance { from, stated, measured } => write!(
+                f,
+                "the field gave it {stated:.1} m from {from}, its position is {measured:.1} m away: check which is right"
+            ),
+            Defect::LegBearing { from, stated, measured, usual } => write!(
+                f,
+                "the field gave it a bearing of {stated:.1}° from {from}, its position lies at {measured:.1}° \
+                 ({:+.1}°, where the object's other legs are {usual:+.1}° off): check which is right",
+                angle(measured - stated)
+            ),
             Defect::Crossing { edge_from } => {
                 write!(f, "the outline crosses itself here, where it meets the edge from point {edge_from}; are the points in order?")
             }
@@ -255,6 +288,7 @@ struct Ring {
 /// except edges longer than `rules.max_edge_m`, which are listed.
 pub fn assemble(shapes: &[NgShape], rules: &Rules) -> Assembly {
     let mut findings = shape_id_duplicates(shapes);
+    findings.extend(legs(shapes));
     let mut rings = Vec::new();
     for shape in shapes {
         let label = Some(shape.label());
@@ -426,7 +460,7 @@ pub struct Position {
 /// ```
 /// use safeground_core::imsma::{locate, NgPoint, NgShape, ShapeKind};
 /// use safeground_core::validate::Rules;
-/// let p = |no, lon, lat| NgPoint { pointno: Some(no), local_id: None, lon: Some(lon), lat: Some(lat) };
+/// let p = |no, lon, lat| NgPoint { pointno: Some(no), lon: Some(lon), lat: Some(lat), ..Default::default() };
 /// let shape = NgShape {
 ///     guid: "{A1}".into(), shape_id: Some("1".into()), kind: ShapeKind::Points, active: true,
 ///     points: vec![p(2, 46.91, 39.91), p(1, 46.90, 39.90)],
@@ -437,6 +471,9 @@ pub struct Position {
 /// ```
 pub fn locate(shapes: &[NgShape], rules: &Rules) -> Position {
     let mut findings = vec![];
+    if shapes.iter().any(|s| s.kind == ShapeKind::Points) {
+        findings.extend(legs(shapes));
+    }
     let mut points = vec![];
     for shape in shapes.iter().filter(|s| s.kind == ShapeKind::Points) {
         if !shape.active {
@@ -518,6 +555,67 @@ fn centre_of(assembly: Assembly, mut findings: Vec<Finding>) -> Position {
 fn decided(point: Option<Coord<f64>>, findings: Vec<Finding>) -> Position {
     let refused = findings.iter().any(|f| f.severity() == Severity::Refused);
     Position { point: point.filter(|_| !refused), findings }
+}
+
+/// An angle in (-180°, 180°].
+fn angle(deg: f64) -> f64 {
+    let a = deg.rem_euclid(360.0);
+    if a > 180.0 {
+        a - 360.0
+    } else {
+        a
+    }
+}
+
+/// The legs the field walked (bearing and distance from another point of
+/// the object) checked against the points' positions on the ellipsoid: a
+/// distance off by more than 1 m and 1 %, or a bearing off by more than 2°
+/// beyond the offset the object's legs share (their median: a magnetic
+/// declination or grid convergence the field did not correct), is a warning.
+/// geocheck reads these columns but never compares them.
+fn legs(shapes: &[NgShape]) -> Vec<Finding> {
+    use geographiclib_rs::InverseGeodesic;
+    let mut by_guid = std::collections::HashMap::new();
+    for s in shapes {
+        for p in &s.points {
+            if let (Some(g), Some(x), Some(y)) = (&p.guid, p.lon, p.lat) {
+                let name = p.pointno.map_or(s.label(), |n| format!("{}, point {n}", s.label()));
+                by_guid.insert(g.trim().to_string(), (x, y, name));
+            }
+        }
+    }
+    // (where, from, stated bearing, measured azimuth).
+    let mut bearings = vec![];
+    let mut findings = vec![];
+    for s in shapes {
+        for p in &s.points {
+            let (Some(leg), Some(x), Some(y)) = (&p.leg, p.lon, p.lat) else { continue };
+            let Some((x0, y0, from)) = by_guid.get(leg.from.trim()) else { continue };
+            if !(leg.distance_m > 0.0 && leg.distance_m.is_finite() && leg.bearing_deg.is_finite()) {
+                continue;
+            }
+            let (s12, azi1, _azi2, _a12): (f64, f64, f64, f64) = crate::area::wgs84().inverse(*y0, *x0, y, x);
+            let at = |defect| Finding { shape: Some(s.label()), pointno: p.pointno, defect };
+            if (s12 - leg.distance_m).abs() > 1.0_f64.max(0.01 * leg.distance_m) {
+                findings.push(at(Defect::LegDistance {
+                    from: from.clone(),
+                    stated: leg.distance_m,
+                    measured: s12,
+                }));
+            } else if s12 > 1.0 {
+                bearings.push((at, from.clone(), leg.bearing_deg, azi1.rem_euclid(360.0)));
+            }
+        }
+    }
+    let mut offsets: Vec<f64> = bearings.iter().map(|(_, _, b, m)| angle(m - b)).collect();
+    offsets.sort_by(f64::total_cmp);
+    let Some(usual) = offsets.get(offsets.len() / 2).copied() else { return findings };
+    for (at, from, stated, measured) in bearings {
+        if angle(angle(measured - stated) - usual).abs() > 2.0 {
+            findings.push(at(Defect::LegBearing { from, stated, measured, usual }));
+        }
+    }
+    findings
 }
 
 fn closed(open: &[Coord<f64>]) -> Vec<Coord<f64>> {
@@ -603,7 +701,7 @@ mod tests {
     use super::*;
 
     fn p(no: i64, lon: f64, lat: f64) -> NgPoint {
-        NgPoint { pointno: Some(no), local_id: None, lon: Some(lon), lat: Some(lat) }
+        NgPoint { pointno: Some(no), lon: Some(lon), lat: Some(lat), ..Default::default() }
     }
 
     fn polygon(id: &str, points: Vec<NgPoint>) -> NgShape {
@@ -880,5 +978,72 @@ mod tests {
 
     fn defects_of(findings: &[Finding]) -> Vec<Defect> {
         findings.iter().map(|f| f.defect.clone()).collect()
+    }
+
+    /// A point `metres` along `azimuth` from (lon, lat), on the ellipsoid.
+    fn walk(from: (f64, f64), azimuth: f64, metres: f64) -> (f64, f64) {
+        use geographiclib_rs::DirectGeodesic;
+        let (lat, lon): (f64, f64) = crate::area::wgs84().direct(from.1, from.0, azimuth, metres);
+        (lon, lat)
+    }
+
+    #[test]
+    fn legs_that_disagree_with_the_positions_are_listed_and_a_shared_declination_is_not() {
+        // A benchmark, then four turning points walked from it with bearings 6° off true
+        // (a magnetic declination), the third leg's distance typed 100 m for 10 m
+        // and the fourth's bearing 10° wrong.
+        let bm = (46.90, 39.90);
+        let mut points = vec![];
+        let legs = [
+            (45.0, 120.0, 120.0, 45.0),
+            (135.0, 80.0, 80.0, 135.0),
+            (225.0, 10.0, 100.0, 225.0),
+            (315.0, 60.0, 60.0, 325.0),
+        ];
+        for (i, (true_az, metres, stated_m, stated_az)) in legs.iter().enumerate() {
+            let (x, y) = walk(bm, *true_az, *metres);
+            points.push(NgPoint {
+                pointno: Some(i as i64 + 1),
+                lon: Some(x),
+                lat: Some(y),
+                guid: Some(format!("TP{i}")),
+                leg: Some(Leg { from: "BM".into(), bearing_deg: stated_az - 6.0, distance_m: *stated_m }),
+                ..Default::default()
+            });
+        }
+        let benchmark = NgPoint {
+            pointno: Some(1),
+            lon: Some(bm.0),
+            lat: Some(bm.1),
+            guid: Some("BM".into()),
+            ..Default::default()
+        };
+        let bm_shape = NgShape {
+            guid: "{B}".into(),
+            shape_id: Some("BM".into()),
+            kind: ShapeKind::Points,
+            active: true,
+            points: vec![benchmark],
+        };
+        let a = assemble(&[polygon("1", points), bm_shape], &Rules::default());
+        assert!(!a.refused(), "{:?}", a.findings);
+        let legs: Vec<&Finding> = a
+            .findings
+            .iter()
+            .filter(|f| matches!(f.defect, Defect::LegDistance { .. } | Defect::LegBearing { .. }))
+            .collect();
+        assert_eq!(legs.len(), 2, "{legs:?}");
+        assert!(
+            matches!(legs[0].defect, Defect::LegDistance { stated: 100.0, .. }) && legs[0].pointno == Some(3)
+        );
+        assert_eq!(legs[0].severity(), Severity::Warning);
+        let text = legs[1].to_string();
+        assert!(
+            text.starts_with(
+                "shape 1, point 4: the field gave it a bearing of 319.0° from shape BM, point 1"
+            ),
+            "{text}"
+        );
+        assert!(text.contains("(-4.0°, where the object's other legs are +6.0° off)"), "{text}");
     }
 }

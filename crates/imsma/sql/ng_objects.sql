@@ -1,7 +1,8 @@
 -- Every object of one IMSMA NG object table, one row each, in local id order:
 -- its whole row as JSON (so any column can be mapped) and its shapes with
--- their points, ordered by pointno (geocheck's order). The names in braces are
--- filled from a fixed list of object tables (safeground_imsma::ng::Object),
+-- their points, ordered by pointno (geocheck's order), each with the leg the
+-- field walked to it (bearing and distance from another point) where it has one. The names in braces are
+-- filled from a fixed list of object tables (safeground_imsma::Object),
 -- never from input.
 --
 -- Set-based: NG's link and point tables need have no index (the fixture's have
@@ -12,7 +13,8 @@ WITH linked AS (
 ),
 points AS (
     SELECT p.geospatialinfo_guid,
-           jsonb_agg(jsonb_build_array(p.pointno, p.pointlocal_id::text, p.longitude, p.latitude)
+           jsonb_agg(jsonb_build_array(p.pointno, p.pointlocal_id::text, p.longitude, p.latitude,
+                                       p.geopoint_guid::text, p.bearing, p.distance, p.frompoint_guid::text)
                      ORDER BY p.pointno, p.geopoint_guid) AS points
     FROM geopoint p
     WHERE p.geospatialinfo_guid IN (SELECT geospatialinfo_guid FROM linked)

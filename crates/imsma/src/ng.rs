@@ -2,7 +2,7 @@
 
 use crate::{Codes, NgError, Object, SourceGeometry, SourceObject};
 use postgres::fallible_iterator::FallibleIterator;
-use safeground_core::imsma::{NgPoint, NgShape, ShapeKind};
+use safeground_core::imsma::{Leg, NgPoint, NgShape, ShapeKind};
 use serde_json::{Map, Value};
 use std::collections::HashMap;
 use time::Date;
@@ -190,6 +190,13 @@ fn shapes_of(v: &Value) -> (Vec<NgShape>, Vec<Option<Date>>) {
                 local_id: text(&p[1]),
                 lon: p[2].as_f64(),
                 lat: p[3].as_f64(),
+                guid: text(&p[4]),
+                leg: match (text(&p[7]), p[5].as_f64(), p[6].as_f64()) {
+                    (Some(from), Some(bearing_deg), Some(distance_m)) => {
+                        Some(Leg { from, bearing_deg, distance_m })
+                    }
+                    _ => None,
+                },
             })
             .collect();
         let active = s["active"].as_bool().unwrap_or(true);
