@@ -195,6 +195,23 @@ done
 time_it import_1000_gpkg "$bin" --db "$work/small.gpkg" import "$work/hazards-1000.geojson" --layer hazards
 time_it import_1000_postgresql "$bin" --db "postgres://postgres@127.0.0.1:5432/$pgdb" import "$work/hazards-1000.geojson" --layer hazards
 
+# --- 8. migration from IMSMA NG ---------------------------------------------
+case "$scale" in tiny) ng_n=2000 ;; national) ng_n=100000 ;; esac
+echo "== 8. migrate $ng_n hazards from a synthetic IMSMA NG database"
+ngdb="sg_bench_ng_$$"
+psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $ngdb" -c "CREATE DATABASE $ngdb" >/dev/null
+trap 'psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS $pgdb" -c "DROP DATABASE IF EXISTS $ngdb" >/dev/null 2>&1 || true' EXIT
+psql "$PG dbname=$ngdb" -qX -v ON_ERROR_STOP=1 -c 'CREATE EXTENSION postgis' \
+  -f tests/fixtures/imsma_ng/schema.sql -v n="$ng_n" -f bench/ng_synthetic.sql > /dev/null
+"$bin" --db "$work/migrated.gpkg" init > /dev/null
+for l in districts settlements organisations; do
+  "$bin" --db "$work/migrated.gpkg" import "$work/$l.geojson" --layer "$l" > /dev/null
+done
+time_it migrate_ng_ours "$bin" --db "$work/migrated.gpkg" import-imsma ng "postgres://postgres@127.0.0.1:5432/$ngdb" \
+  --mapping tests/fixtures/imsma_ng/mapping.toml --organisation ANAMA --objects hazard,hazreduc
+"$bin" --db "$work/migrated.gpkg" summary --json > "$work/migrate_ng_summary.json"
+time_it migrate_ng_postgis psql "$PG dbname=$ngdb" -qAtX -F ' ' -f bench/ng_check_postgis.sql
+
 # --- the table -----------------------------------------------------------
 python3 - "$results" "$work" "$scale" <<'PY'
 import sys
@@ -231,6 +248,7 @@ table = [
     ("6a. export hazards to GeoJSON", "export_geojson_ours", [("ogr2ogr", "export_geojson_ogr2ogr")]),
     ("6b. export hazards to GeoPackage", "export_gpkg_ours", [("ogr2ogr", "export_gpkg_ogr2ogr")]),
     ("7. import 1,000 hazards, on PostgreSQL", "import_1000_postgresql", [("ours on GeoPackage", "import_1000_gpkg")]),
+    ("8. migrate hazards from IMSMA NG", "migrate_ng_ours", [("PostGIS check only", "migrate_ng_postgis")]),
 ]
 print(f"\nscale: {sys.argv[3]}  (ratio = peer time / our time: above 1, we are faster)\n")
 print(f"| {'task':40} | {'ours s':>8} | {'our peak MB':>11} | {'peer':18} | {'peer s':>8} | {'ratio':>6} |")
@@ -243,6 +261,6 @@ for task, ours, peers in table:
         print(f"| {task:40} | {s:8.2f} | {mb:11d} | {peer:18} | {ps:8.2f} | {ratio:6.2f} |")
         task = ""
 print("\nwhat each computed:")
-for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_ours", "proximity_postgis", "proximity_shapely", "tiles_ours", "tiles_postgis"]:
+for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_ours", "proximity_postgis", "proximity_shapely", "tiles_ours", "tiles_postgis", "migrate_ng_ours", "migrate_ng_postgis"]:
     print(f"  {name}: {said(name)}")
 PY
