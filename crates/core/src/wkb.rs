@@ -34,7 +34,8 @@ pub enum WkbError {
     #[error("WKB byte order {0} is neither 0 (big endian) nor 1 (little endian)")]
     ByteOrder(u8),
     #[error(
-        "WKB geometry type {0} is not supported (2D Point, LineString, Polygon and their Multi- forms are)"
+        "WKB geometry type {0} is not supported (Point, LineString, Polygon, their Multi- forms and \
+         collections are, with Z and M, which are dropped)"
     )]
     Type(u32),
     #[error("WKB {what} count {count} is larger than the blob could hold")]
@@ -136,7 +137,7 @@ pub fn write_wkb(out: &mut Vec<u8>, g: &Geometry<f64>) {
 
 /// Decodes a GeoPackage blob into its SRS id and geometry.
 pub fn decode_gpkg(blob: &[u8]) -> Result<(i32, Geometry<f64>), WkbError> {
-    let mut r = Reader { b: blob, pos: 0, le: true };
+    let mut r = Reader { b: blob, pos: 0, le: true, extra: 0 };
     let magic = r.take(2)?;
     if magic != b"GP" {
         return Err(WkbError::NotGeoPackage);
@@ -176,7 +177,7 @@ pub fn decode_gpkg(blob: &[u8]) -> Result<(i32, Geometry<f64>), WkbError> {
 /// assert_eq!(gpkg_envelope(&pt).unwrap(), Some([46.9, 46.9, 39.96, 39.96]));
 /// ```
 pub fn gpkg_envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, WkbError> {
-    let mut r = Reader { b: blob, pos: 0, le: true };
+    let mut r = Reader { b: blob, pos: 0, le: true, extra: 0 };
     if r.take(2)? != b"GP" {
         return Err(WkbError::NotGeoPackage);
     }
@@ -200,13 +201,16 @@ pub fn gpkg_envelope(blob: &[u8]) -> Result<Option<[f64; 4]>, WkbError> {
 
 /// Decodes plain WKB.
 pub fn read_wkb(bytes: &[u8]) -> Result<Geometry<f64>, WkbError> {
-    read_wkb_at(&mut Reader { b: bytes, pos: 0, le: true }, 0)
+    read_wkb_at(&mut Reader { b: bytes, pos: 0, le: true, extra: 0 }, 0)
 }
 
 struct Reader<'a> {
     b: &'a [u8],
     pos: usize,
     le: bool,
+    /// Ordinates after x and y in each position of the geometry being read
+    /// (Z, M or both: read and dropped, as the register is two-dimensional).
+    extra: usize,
 }
 
 impl<'a> Reader<'a> {
@@ -242,10 +246,12 @@ impl<'a> Reader<'a> {
         Ok(n as usize)
     }
     fn coord(&mut self) -> Result<Coord<f64>, WkbError> {
-        Ok(Coord { x: self.f64()?, y: self.f64()? })
+        let c = Coord { x: self.f64()?, y: self.f64()? };
+        self.take(8 * self.extra)?;
+        Ok(c)
     }
     fn line(&mut self) -> Result<LineString<f64>, WkbError> {
-        let n = self.count("point", 16)?;
+        let n = self.count("point", 16 + 8 * self.extra)?;
         (0..n).map(|_| self.coord()).collect::<Result<Vec<_>, _>>().map(LineString)
     }
     fn polygon(&mut self) -> Result<Polygon<f64>, WkbError> {
@@ -269,7 +275,11 @@ fn read_wkb_at(r: &mut Reader<'_>, depth: u8) -> Result<Geometry<f64>, WkbError>
         1 => true,
         o => return Err(WkbError::ByteOrder(o)),
     };
-    let t = r.u32()?;
+    let (t, extra) = geometry_type(r.u32()?)?;
+    if extra.1 {
+        r.u32()?; // an EWKB SRID, which the GeoPackage header already gives
+    }
+    r.extra = extra.0;
     Ok(match t {
         1 => Geometry::Point(Point(r.coord()?)),
         2 => Geometry::LineString(r.line()?),
@@ -312,6 +322,26 @@ fn read_wkb_at(r: &mut Reader<'_>, depth: u8) -> Result<Geometry<f64>, WkbError>
     })
 }
 
+/// A WKB type code's 2D type, the ordinates each position carries beyond x
+/// and y, and whether an EWKB SRID follows: ISO codes (1003 Polygon Z, 2003
+/// Polygon M, 3003 Polygon ZM) and PostGIS's EWKB flags.
+fn geometry_type(code: u32) -> Result<(u32, (usize, bool)), WkbError> {
+    const Z: u32 = 0x8000_0000;
+    const M: u32 = 0x4000_0000;
+    const SRID: u32 = 0x2000_0000;
+    if code & (Z | M | SRID) != 0 {
+        let extra = usize::from(code & Z != 0) + usize::from(code & M != 0);
+        return Ok((code & 0x0FFF_FFFF, (extra, code & SRID != 0)));
+    }
+    let extra = match code / 1000 {
+        0 => 0,
+        1 | 2 => 1,
+        3 => 2,
+        _ => return Err(WkbError::Type(code)),
+    };
+    Ok((code % 1000, (extra, false)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -336,6 +366,41 @@ mod tests {
         b.extend_from_slice(&46.5f64.to_be_bytes());
         b.extend_from_slice(&39.5f64.to_be_bytes());
         assert_eq!(read_wkb(&b).unwrap(), Geometry::Point(Point::new(46.5, 39.5)));
+    }
+
+    /// ISO WKB of a polygon with `extra` ordinates a position (1003: Z, 3003: ZM).
+    fn square_with(code: u32, extra: usize) -> Vec<u8> {
+        let mut b = vec![1u8];
+        b.extend_from_slice(&code.to_le_bytes());
+        b.extend_from_slice(&1u32.to_le_bytes());
+        b.extend_from_slice(&4u32.to_le_bytes());
+        for (x, y) in [(46.0, 39.0), (46.1, 39.0), (46.1, 39.1), (46.0, 39.0)] {
+            for v in [x, y].into_iter().chain(std::iter::repeat_n(250.0, extra)) {
+                b.extend_from_slice(&f64::to_le_bytes(v));
+            }
+        }
+        b
+    }
+
+    #[test]
+    fn z_and_m_are_read_and_dropped() {
+        let flat = polygon![(x: 46.0, y: 39.0), (x: 46.1, y: 39.0), (x: 46.1, y: 39.1), (x: 46.0, y: 39.0)];
+        for (code, extra) in [(3, 0), (1003, 1), (2003, 1), (3003, 2), (0x8000_0003, 1), (0xC000_0003, 2)] {
+            assert_eq!(
+                read_wkb(&square_with(code, extra)).unwrap(),
+                Geometry::Polygon(flat.clone()),
+                "{code}"
+            );
+        }
+        // A multipolygon Z of one polygon Z (Survey123 layers are often Z-enabled).
+        let mut multi = vec![1u8];
+        multi.extend_from_slice(&1006u32.to_le_bytes());
+        multi.extend_from_slice(&1u32.to_le_bytes());
+        multi.extend(square_with(1003, 1));
+        assert_eq!(read_wkb(&multi).unwrap(), Geometry::MultiPolygon(MultiPolygon(vec![flat])));
+        // Z claimed, positions two-dimensional: truncated, not misread.
+        assert!(read_wkb(&square_with(1003, 0)).is_err());
+        assert_eq!(read_wkb(&square_with(4003, 0)), Err(WkbError::Type(4003)));
     }
 
     #[test]
