@@ -201,6 +201,8 @@ struct Pending {
     parsed: Option<Parsed>,
     places: Vec<String>,
     originals: Vec<Original>,
+    /// What the (first) feature's source held beside the layer's fields.
+    attributes: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 pub(crate) struct Importer {
@@ -274,8 +276,14 @@ impl Importer {
             }
         }
         self.flush(w)?;
-        self.pending =
-            Some(Pending { key, item, parsed, places: vec![place], originals: vec![read.original] });
+        self.pending = Some(Pending {
+            key,
+            item,
+            parsed,
+            places: vec![place],
+            originals: vec![read.original],
+            attributes: read.record.attributes,
+        });
         Ok(())
     }
 
@@ -294,7 +302,7 @@ impl Importer {
                 return Err(fatal(self, e));
             }
         }
-        match w.import_item(&p.item, p.parsed, &mut self.batches, &p.places) {
+        match w.import_item(&p.item, p.parsed, &mut self.batches, &p.places, &p.attributes) {
             Ok(outcome) => {
                 if guarded {
                     if let Err(e) = w.release_savepoint() {

@@ -387,7 +387,8 @@ fn issue_task(w: &mut Writer<'_>, importer: &mut Importer, task: &TaskIn) -> Res
     let fatal = |e: StoreError| e.to_string();
     w.savepoint().map_err(fatal)?;
     let place = [format!("task {}", task.code)];
-    match w.import_item(&ImportItem::Task(task.clone()), None, &mut importer.batches, &place) {
+    let none = Default::default();
+    match w.import_item(&ImportItem::Task(task.clone()), None, &mut importer.batches, &place, &none) {
         Ok(_) => w.release_savepoint().map_err(fatal),
         Err(StoreError::Refused { .. } | StoreError::Invalid { .. } | StoreError::Unknown { .. }) => {
             w.rollback_savepoint().map_err(fatal)
@@ -542,13 +543,14 @@ impl Job<'_> {
                  districts not imported yet (import --layer districts)?"
             ));
         }
-        let (mut fields, decisions, typed_area_m2) = match fields(object, o, self.mapping, codes, &fallback) {
-            Ok(m) => (m.fields, m.decisions, m.typed_area_m2),
-            Err(unmapped) => {
-                refusals.extend(unmapped.iter().map(ToString::to_string));
-                (vec![], vec![], None)
-            }
-        };
+        let (mut fields, decisions, typed_area_m2, attributes) =
+            match fields(object, o, self.mapping, codes, &fallback) {
+                Ok(m) => (m.fields, m.decisions, m.typed_area_m2, m.attributes),
+                Err(unmapped) => {
+                    refusals.extend(unmapped.iter().map(ToString::to_string));
+                    (vec![], vec![], None, Default::default())
+                }
+            };
         if object == Object::HazardReduction {
             self.add_task(o, &mut fields);
         }
@@ -574,8 +576,10 @@ impl Job<'_> {
                 decisions,
             });
         }
+        let mut record = InRecord::new(place, fields, geometry);
+        record.attributes = attributes;
         Read {
-            record: InRecord::new(place, fields, geometry),
+            record,
             original: Original::Feature(original),
             problem: (!refusals.is_empty()).then(|| refusals.join("; ")),
         }

@@ -152,5 +152,12 @@ pub fn hazard_detail(d: &HazardDetail) -> String {
             r.activity_id
         );
     }
+    if !d.source_attributes.is_empty() {
+        let _ = writeln!(out, "  from its source (kept by the migration)");
+        for (k, v) in &d.source_attributes {
+            let text = v.as_str().map_or_else(|| v.to_string(), str::to_string);
+            let _ = writeln!(out, "    {k}: {text}");
+        }
+    }
     out
 }

@@ -232,6 +232,20 @@ print(h1["geodesic_area_m2"])
             .any(|l| l.contains("2022-03-10") && l.contains("SCHOOL") && l.contains(",12,14,0,0,")),
         "{sessions}"
     );
+    // Columns the mapping does not name stay with the hazard, coded values decoded.
+    let h1: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["hazards", "show", "HA-0001", "--json"])).unwrap();
+    assert_eq!(
+        h1["source_attributes"],
+        serde_json::json!({ "status_guid": "Open", "village": "Qiyasli" }),
+        "{h1}"
+    );
+    let shown = ok(&db, &["hazards", "show", "HA-0001"]);
+    assert!(
+        shown
+            .contains("from its source (kept by the migration)\n    status_guid: Open\n    village: Qiyasli"),
+        "{shown}"
+    );
     let h2: serde_json::Value =
         serde_json::from_str(&ok(&db, &["hazards", "show", "HA-0002", "--json"])).unwrap();
     assert_eq!(h2["district"], "Ağdam");

@@ -163,6 +163,16 @@ assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
     let h1 = hazard(&db, "hazard_poly_1");
     assert_eq!((h1["kind"].as_str(), h1["contamination"].as_str()), (Some("CHA"), Some("AP")));
     assert_eq!(h1["district"], "Ağdam");
+    // ArcGIS's own columns the mapping does not name stay with the hazard.
+    assert_eq!(
+        h1["source_attributes"]["created_date"].as_str().map(|d| &d[..10]),
+        Some("2021-03-05"),
+        "{h1}"
+    );
+    assert!(
+        h1["source_attributes"].get("globalid").is_none()
+            && h1["source_attributes"].get("imsma_id").is_none()
+    );
     let h3 = hazard(&db, "hazard_poly_3");
     assert_eq!((h3["kind"].as_str(), h3["contamination"].as_str()), (Some("SHA"), Some("UXO")));
     assert_eq!(h3["geometry"]["coordinates"][0].as_array().unwrap().len(), 2, "the hole is kept");

@@ -57,6 +57,9 @@ pub struct InRecord {
     pub fields: Vec<(String, Value)>,
     /// Its geometry as a GeoJSON geometry object, longitude/latitude on WGS84.
     pub geometry: Option<Value>,
+    /// What its source held beside the layer's fields, kept in the import's
+    /// report with the record made (a migration's unmapped columns).
+    pub attributes: std::collections::BTreeMap<String, Value>,
 }
 
 /// A field of a record that cannot be taken, and why.
@@ -78,7 +81,7 @@ fn err(field: &str, reason: impl Into<String>) -> FieldError {
 
 impl InRecord {
     pub fn new(place: impl Into<String>, fields: Vec<(String, Value)>, geometry: Option<Value>) -> Self {
-        InRecord { place: place.into(), fields, geometry }
+        InRecord { place: place.into(), fields, geometry, attributes: Default::default() }
     }
 
     fn value(&self, name: &str) -> Option<&Value> {

@@ -373,6 +373,11 @@ pub struct ImportSource {
 pub struct ImportedItem {
     pub features: Vec<String>,
     pub records: Vec<Uuid>,
+    /// What the source held beside the fields the register has (a
+    /// migration keeps the columns its mapping did not use), as read.
+    #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub attributes: std::collections::BTreeMap<String, Value>,
 }
 
 impl Report {

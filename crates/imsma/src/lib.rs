@@ -14,7 +14,7 @@ use mapping::{resolve, Mapping, Unmapped, ACCIDENT_FIELDS, HAZARD_FIELDS, HAZRED
 use safeground_core::imsma::{assemble, check_feature, locate, locate_feature, Assembly, NgShape, Position};
 use safeground_core::validate::Rules;
 use serde_json::{Map, Value};
-use std::collections::HashMap;
+use std::collections::{BTreeMap, HashMap};
 use time::Date;
 use uuid::Uuid;
 
@@ -250,6 +250,9 @@ pub struct Mapped {
     pub decisions: Vec<String>,
     /// The area typed into NG (`typed_area_m2`), for the reconciliation.
     pub typed_area_m2: Option<f64>,
+    /// The row's other columns (not its guid or local id), kept with the
+    /// migrated record: coded values as what they stand for.
+    pub attributes: BTreeMap<String, Value>,
 }
 
 /// An object's fields from its source row by the mapping's section for it;
@@ -268,6 +271,7 @@ pub fn fields(
         fields: vec![("id".to_string(), Value::String(id))],
         decisions: vec![],
         typed_area_m2: None,
+        attributes: kept(object, o, mapping, codes),
     };
     let mut unmapped = vec![];
     for field in object.fields() {
@@ -319,6 +323,32 @@ pub fn fields(
     } else {
         Err(unmapped)
     }
+}
+
+/// The columns of an object's row its mapping does not use, but for its
+/// guid and local id and empty ones; a coded value as what it stands for.
+fn kept(object: Object, o: &SourceObject, mapping: &Mapping, codes: &Codes) -> BTreeMap<String, Value> {
+    let used: Vec<String> = object
+        .fields()
+        .iter()
+        .filter_map(|f| mapping.rule(object, f)?.column)
+        .map(|c| c.to_lowercase())
+        .collect();
+    let keys = [Some(o.guid.trim()), o.localid.as_deref().map(str::trim)];
+    let mut out = BTreeMap::new();
+    for (column, value) in &o.record {
+        let text = match value {
+            Value::Null => continue,
+            Value::String(s) => s.trim().to_string(),
+            other => other.to_string(),
+        };
+        if text.is_empty() || used.contains(&column.to_lowercase()) || keys.contains(&Some(text.as_str())) {
+            continue;
+        }
+        let decoded = codes.decode(column, &text).map(|v| Value::String(v.trim().to_string()));
+        out.insert(column.clone(), decoded.unwrap_or_else(|| value.clone()));
+    }
+    out
 }
 
 /// The guid of the hazard a hazard reduction's column names: the value

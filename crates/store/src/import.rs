@@ -28,6 +28,7 @@ use safeground_core::import::{DistrictIn, ImportItem, OrganisationIn, Settlement
 use safeground_core::model::{District, Organisation, Region, Settlement, Task};
 use safeground_core::report::{self, ImportSource, ImportedItem, Report, ReportType};
 use safeground_core::validate::Rules;
+use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -202,10 +203,11 @@ impl Writer<'_> {
         parsed: Option<approval::Parsed>,
         batches: &mut ImportBatches,
         features: &[String],
+        attributes: &BTreeMap<String, serde_json::Value>,
     ) -> Result<ItemOutcome, StoreError> {
         let (actor, at) = (batches.actor.clone(), batches.at);
         match item {
-            ImportItem::Report(r) => self.import_report(r, parsed, batches, features),
+            ImportItem::Report(r) => self.import_report(r, parsed, batches, (features, attributes)),
             ImportItem::Task(t) => self.import_task(t, &actor, at),
             ImportItem::District(d) => self.import_district(d),
             ImportItem::Settlement(s) => self.import_settlement(s),
@@ -218,7 +220,7 @@ impl Writer<'_> {
         r: &Report,
         parsed: Option<approval::Parsed>,
         b: &mut ImportBatches,
-        features: &[String],
+        (features, attributes): (&[String], &BTreeMap<String, serde_json::Value>),
     ) -> Result<ItemOutcome, StoreError> {
         // A new hazard's UUID and code are asked in one round trip.
         let (hazard_taken, code_taken) = match &r.new_hazard {
@@ -303,7 +305,11 @@ impl Writer<'_> {
         let batch = &mut b.open[k];
         batch.start = batch.start.min(r.start_date);
         batch.end = batch.end.max(r.end_date);
-        batch.items.push(ImportedItem { features: features.to_vec(), records: plan.records() });
+        batch.items.push(ImportedItem {
+            features: features.to_vec(),
+            records: plan.records(),
+            attributes: attributes.clone(),
+        });
         if batch.items.len() >= b.size {
             let full = b.open.remove(k);
             self.close(b, full)?;

@@ -89,6 +89,12 @@ pub struct HazardDetail {
     pub eo_finds: i64,
     /// The polygon as recorded, as a GeoJSON geometry.
     pub geometry: serde_json::Value,
+    /// What the source it was migrated from held beside the register's
+    /// fields (the columns the migration's mapping did not use), as kept in
+    /// the report that brought it in; empty for any other hazard.
+    #[serde(skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
+    pub source_attributes: std::collections::BTreeMap<String, serde_json::Value>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -318,7 +324,30 @@ impl Store {
                 }).collect::<Vec<_>>()
             }).collect::<Vec<_>>(),
         });
-        Ok(HazardDetail { hazard, evidence, released, eo_finds, geometry })
+        let source_attributes = self.source_attributes(hazard.id)?;
+        Ok(HazardDetail { hazard, evidence, released, eo_finds, geometry, source_attributes })
+    }
+
+    /// What the import report that brought a hazard in kept of its source
+    /// beside the register's fields.
+    fn source_attributes(
+        &self,
+        id: HazardId,
+    ) -> Result<std::collections::BTreeMap<String, serde_json::Value>, StoreError> {
+        let bodies: Vec<String> = self
+            .conn
+            .prepare_cached(
+                "SELECT r.body FROM hazard_versions v JOIN reports r ON r.id = v.report_id
+                 WHERE v.hazard_id = ?1 ORDER BY v.version LIMIT 1",
+            )?
+            .query_map([id.to_string()], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        let report =
+            bodies.first().and_then(|b| serde_json::from_str::<safeground_core::report::Report>(b).ok());
+        let item = report.and_then(|r| r.import).and_then(|s| {
+            s.items.into_iter().find(|i| i.records.iter().any(|r| r.to_string() == id.to_string()))
+        });
+        Ok(item.map(|i| i.attributes).unwrap_or_default())
     }
 }
 
