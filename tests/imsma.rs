@@ -237,13 +237,20 @@ print(h1["geodesic_area_m2"])
         serde_json::from_str(&ok(&db, &["hazards", "show", "HA-0001", "--json"])).unwrap();
     assert_eq!(
         h1["source_attributes"],
-        serde_json::json!({ "status_guid": "Open", "village": "Qiyasli" }),
+        serde_json::json!({
+            "cdf:Date of survey": "2021-02-20 00:00:00",
+            "cdf:Households affected": "14",
+            "cdf:Mine types": "PMN-2, TM-62",
+            "status_guid": "Open",
+            "village": "Qiyasli",
+        }),
         "{h1}"
     );
     let shown = ok(&db, &["hazards", "show", "HA-0001"]);
     assert!(
-        shown
-            .contains("from its source (kept by the migration)\n    status_guid: Open\n    village: Qiyasli"),
+        shown.contains(
+            "from its source (kept by the migration)\n    cdf:Date of survey: 2021-02-20 00:00:00\n"
+        ),
         "{shown}"
     );
     let h2: serde_json::Value =
@@ -341,6 +348,7 @@ fn the_mapping_template_lists_the_columns_and_an_unmapped_contamination_stops_fi
         "[hazard]",
         "[hazreduc]",
         "#   reductype_guid: character varying",
+        "#   cdf:Mine types: custom defined field, MULTI_SELECT",
     ] {
         assert!(t.contains(line), "{line} in\n{t}");
     }

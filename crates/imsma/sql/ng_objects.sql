@@ -1,5 +1,7 @@
 -- Every object of one IMSMA NG object table, one row each, in local id order:
--- its whole row as JSON (so any column can be mapped) and its shapes with
+-- its whole row as JSON with its custom defined fields (so any column or CDF
+-- can be mapped; the cdfs query is sql/ng_cdf_values.sql, or none where the
+-- database has no CDFs for the table) and its shapes with
 -- their points, ordered by pointno (geocheck's order), each with the leg the
 -- field walked to it (bearing and distance from another point) where it has one. The names in braces are
 -- filled from a fixed list of object tables (safeground_imsma::Object),
@@ -35,12 +37,16 @@ shapes AS (
     LEFT JOIN imsmaenum e ON e.imsmaenum_guid = g.shapeenum_guid
     LEFT JOIN points pt ON pt.geospatialinfo_guid = g.geospatialinfo_guid
     GROUP BY k.owner
+),
+cdfs AS (
+    {cdfs}
 )
 SELECT
     o.{guid}::text AS guid,
     o.{localid}::text AS localid,
-    to_jsonb(o)::text AS record,
+    (to_jsonb(o) || coalesce(c.cdfs, '{}'::jsonb))::text AS record,
     coalesce(s.shapes, '[]'::jsonb)::text AS shapes
 FROM {table} o
 LEFT JOIN shapes s ON s.owner = o.{guid}
+LEFT JOIN cdfs c ON c.owner = o.{guid}::text
 ORDER BY o.{localid}, o.{guid}

@@ -206,7 +206,12 @@ pub enum NgError {
 
 impl NgError {
     fn query(what: &str, e: postgres::Error) -> NgError {
-        NgError::Query { what: what.into(), detail: e.to_string() }
+        // The server's own message says what is wrong; the client's says "db error".
+        let detail = match e.as_db_error() {
+            Some(db) => format!("{} ({})", db.message(), db.code().code()),
+            None => e.to_string(),
+        };
+        NgError::Query { what: what.into(), detail }
     }
 }
 

@@ -13,7 +13,7 @@ trait NgTable {
     fn guid(self) -> &'static str;
     fn localid(self) -> &'static str;
     fn link(self) -> &'static str;
-    fn sql(self) -> String;
+    fn sql(self, cdfs: &str) -> String;
 }
 
 impl NgTable for Object {
@@ -41,8 +41,9 @@ impl NgTable for Object {
             Object::Mre => "mre_has_geospatialinfo",
         }
     }
-    fn sql(self) -> String {
+    fn sql(self, cdfs: &str) -> String {
         include_str!("../sql/ng_objects.sql")
+            .replace("{cdfs}", cdfs)
             .replace("{table}", self.table())
             .replace("{guid}", self.guid())
             .replace("{localid}", self.localid())
@@ -105,6 +106,51 @@ impl NgDatabase {
         Ok(found)
     }
 
+    /// The query of an object table's records, with their custom defined
+    /// fields where the database links any to the table.
+    fn objects_sql(&mut self, object: Object) -> Result<String, NgError> {
+        let cdfs = match self.cdf_link(object)? {
+            Some((owner, value)) => include_str!("../sql/ng_cdf_values.sql")
+                .replace("{cdf_link}", &format!("{}_has_cdfvalue", object.table()))
+                .replace("{cdf_owner}", &owner)
+                .replace("{cdf_value}", &value),
+            None => "SELECT NULL::text AS owner, NULL::jsonb AS cdfs WHERE false".to_string(),
+        };
+        Ok(object.sql(&cdfs))
+    }
+
+    /// The columns (quoted) of `<table>_has_cdfvalue` naming the record and
+    /// the value, when the database has it and NG's CDF tables: NG spells
+    /// them inconsistently (`"Hazard_GUID"`, `"CDFValue_GUID"`), so they are
+    /// looked up without case.
+    fn cdf_link(&mut self, object: Object) -> Result<Option<(String, String)>, NgError> {
+        let link = format!("{}_has_cdfvalue", object.table());
+        let what = format!("{link}'s columns");
+        for table in [link.as_str(), "cdfvalue", "customdefinedfield"] {
+            let found: bool = self
+                .client
+                .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+                .map_err(|e| NgError::query(&what, e))?
+                .get(0);
+            if !found {
+                return Ok(None);
+            }
+        }
+        let mut column = |name: &str| -> Result<Option<String>, NgError> {
+            let row = self
+                .client
+                .query_opt(
+                    "SELECT quote_ident(column_name) FROM information_schema.columns
+                     WHERE table_schema = current_schema() AND table_name = $1 AND lower(column_name) = $2
+                     LIMIT 1",
+                    &[&link, &name],
+                )
+                .map_err(|e| NgError::query(&what, e))?;
+            Ok(row.map(|r| r.get(0)))
+        };
+        Ok(column(object.guid())?.zip(column("cdfvalue_guid")?))
+    }
+
     /// How many objects an object table holds.
     pub fn count(&mut self, object: Object) -> Result<i64, NgError> {
         let sql = format!("SELECT count(*) FROM {}", object.table());
@@ -117,7 +163,18 @@ impl NgDatabase {
             .client
             .query(include_str!("../sql/ng_columns.sql"), &[&object.table()])
             .map_err(|e| NgError::query(object.table(), e))?;
-        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+        let mut columns: Vec<(String, String)> = rows.into_iter().map(|r| (r.get(0), r.get(1))).collect();
+        if let Some((owner, value)) = self.cdf_link(object)? {
+            let sql = format!(
+                "SELECT DISTINCT 'cdf:' || f.name::text, 'custom defined field, ' || coalesce(f.cdf_datatype::text, '?')
+                 FROM {}_has_cdfvalue l JOIN cdfvalue v ON v.cdfvalue_guid = l.{value}
+                 JOIN customdefinedfield f ON f.cdf_id = v.cdf_id WHERE l.{owner} IS NOT NULL ORDER BY 1",
+                object.table()
+            );
+            let rows = self.client.query(sql.as_str(), &[]).map_err(|e| NgError::query(object.table(), e))?;
+            columns.extend(rows.into_iter().map(|r| (r.get(0), r.get(1))));
+        }
+        Ok(columns)
     }
 
     /// A SHA-256 of every object of a table as [`NgDatabase::objects`] reads
@@ -129,7 +186,7 @@ impl NgDatabase {
         let sql = format!(
             "SELECT sha256(convert_to(q.record || q.shapes, 'UTF8')) FROM ({}) q \
              ORDER BY q.localid, q.guid",
-            object.sql()
+            self.objects_sql(object)?
         );
         let mut rows = self
             .client
@@ -149,7 +206,7 @@ impl NgDatabase {
         object: Object,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
     ) -> Result<usize, NgError> {
-        let sql = object.sql();
+        let sql = self.objects_sql(object)?;
         let mut rows = self
             .client
             .query_raw(sql.as_str(), std::iter::empty::<&str>())
