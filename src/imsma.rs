@@ -136,10 +136,13 @@ impl Opened {
         })
     }
 
-    fn digest(&mut self, object: Object) -> Result<String> {
+    /// The SHA-256 of an object's table or layer, when it is known before
+    /// reading it (an export's layer, read twice); NG's is computed as its
+    /// objects stream, saving a second reading of the database.
+    fn digest(&mut self, object: Object) -> Result<Option<String>> {
         Ok(match self {
-            Opened::Ng { db, .. } => db.digest(object)?,
-            Opened::Core(c) => c.digest(object)?,
+            Opened::Ng { .. } => None,
+            Opened::Core(c) => Some(c.digest(object)?),
         })
     }
 
@@ -165,15 +168,18 @@ impl Opened {
         }
     }
 
-    /// Streams every object of a kind to `each`.
+    /// Streams every object of a kind to `each`; the count, and the SHA-256
+    /// of what was read where it was computed reading it.
     fn objects(
         &mut self,
         object: Object,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
-    ) -> Result<usize, String> {
+    ) -> Result<(usize, Option<String>), String> {
         match self {
-            Opened::Ng { db, .. } => db.objects(object, each).map_err(|e| e.to_string()),
-            Opened::Core(c) => c.objects(object, each).map_err(|e| e.to_string()),
+            Opened::Ng { db, .. } => {
+                db.objects(object, each).map(|(n, d)| (n, Some(d))).map_err(|e| e.to_string())
+            }
+            Opened::Core(c) => c.objects(object, each).map(|n| (n, None)).map_err(|e| e.to_string()),
         }
     }
 }
@@ -277,8 +283,9 @@ fn pass_of(
     settings: ApprovalSettings,
 ) -> Result<Pass> {
     let name = opened.pass_name(object);
+    let digest = opened.digest(object)?.unwrap_or_else(|| "(computed as it is read)".into());
     let batches = ImportBatches::new(
-        (&name, &opened.digest(object)?, layer_of(object).name()),
+        (&name, &digest, layer_of(object).name()),
         a.batch as usize,
         (by, OffsetDateTime::now_utc()),
         settings,
@@ -330,12 +337,15 @@ fn run_pass(
     settings: &ApprovalSettings,
 ) -> Result<(), StoreError> {
     let (object, notes, importer, codes) = (pass.object, &mut pass.notes, &mut pass.importer, &pass.codes);
+    let mut digest = None;
     let read = pipelined(
         (layer_of(object), settings),
         |sink| {
-            source
+            let (n, d) = source
                 .objects(object, &mut |o| sink(job.read(object, &o, codes, notes)))
-                .map_err(ReadError::Stopped)
+                .map_err(ReadError::Stopped)?;
+            digest = d;
+            Ok(n)
         },
         &mut |p| {
             if let Some(task) = migration_task(&p.read.record) {
@@ -350,7 +360,13 @@ fn run_pass(
         return Err(stop("stopped".into()));
     }
     importer.flush(w).map_err(stop)?;
-    w.close_batches(&mut importer.batches)
+    w.close_batches(&mut importer.batches)?;
+    if let Some(digest) = digest {
+        // The reports name what was read: known only now it has all been.
+        importer.batches.set_sha256(&digest);
+        w.restamp_batches(&importer.batches)?;
+    }
+    Ok(())
 }
 
 /// The task a migrated hazard reduction is reported under, when its

@@ -205,6 +205,21 @@ print(h1["geodesic_area_m2"])
     );
     assert!(!err.contains("the field gave it a bearing"), "{err}");
     assert_eq!(migrated(&db), ["HA-0001", "HA-0002", "HA-0003", "HA-0007"]);
+    // Each migration report names its table and the SHA-256 of what was read
+    // (computed as the objects stream, written in when the table is done).
+    let reports: serde_json::Value = serde_json::from_str(&ok(&db, &["report", "list", "--json"])).unwrap();
+    let mut digests = std::collections::BTreeMap::new();
+    for r in reports.as_array().unwrap() {
+        let shown: serde_json::Value =
+            serde_json::from_str(&ok(&db, &["report", "show", r["id"].as_str().unwrap(), "--json"])).unwrap();
+        let import = &shown["body"]["import"];
+        if let Some(file) = import["file"].as_str().filter(|f| f.starts_with("IMSMA NG")) {
+            let sha = import["sha256"].as_str().unwrap().to_string();
+            assert!(sha.len() == 64 && sha.chars().all(|c| c.is_ascii_hexdigit()), "{file}: {sha}");
+            assert_eq!(digests.entry(file.to_string()).or_insert_with(|| sha.clone()), &sha, "{file}");
+        }
+    }
+    assert_eq!(digests.len(), 4, "{digests:?}");
     // Accidents and risk education sessions, at their places, victims and people reached counted.
     let accidents = ok(&db, &["export", "--layer", "accidents", "--format", "geojson", "-"]);
     let accidents: serde_json::Value = serde_json::from_str(&accidents).unwrap();

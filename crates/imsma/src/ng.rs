@@ -177,35 +177,18 @@ impl NgDatabase {
         Ok(columns)
     }
 
-    /// A SHA-256 of every object of a table as [`NgDatabase::objects`] reads
-    /// it (of the SHA-256 of each object's row and shapes as JSON, in local
-    /// id order): what the migration's reports name the source by. Reading
-    /// runs in one read-only snapshot, so the objects are those digested.
-    pub fn digest(&mut self, object: Object) -> Result<String, NgError> {
-        use sha2::{Digest, Sha256};
-        let sql = format!(
-            "SELECT sha256(convert_to(q.record || q.shapes, 'UTF8')) FROM ({}) q \
-             ORDER BY q.localid, q.guid",
-            self.objects_sql(object)?
-        );
-        let mut rows = self
-            .client
-            .query_raw(sql.as_str(), std::iter::empty::<&str>())
-            .map_err(|e| NgError::query(object.table(), e))?;
-        let mut h = Sha256::new();
-        while let Some(row) = rows.next().map_err(|e| NgError::query(object.table(), e))? {
-            h.update(row.get::<_, &[u8]>(0));
-        }
-        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
-    }
-
     /// Streams every object of a table, in local id order, to `each`; stops
-    /// when `each` returns an error (which it returns). Returns the count.
+    /// when `each` returns an error (which it returns). Returns the count and
+    /// the SHA-256 the migration's reports name the source by: of the
+    /// SHA-256 of each object's row and shapes as read (their JSON), in this
+    /// order. One read-only snapshot, so they are what is migrated.
     pub fn objects(
         &mut self,
         object: Object,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
-    ) -> Result<usize, NgError> {
+    ) -> Result<(usize, String), NgError> {
+        use sha2::{Digest, Sha256};
+        let mut digest = Sha256::new();
         let sql = self.objects_sql(object)?;
         let mut rows = self
             .client
@@ -215,6 +198,8 @@ impl NgDatabase {
         while let Some(row) = rows.next().map_err(|e| NgError::query(object.table(), e))? {
             let guid: String = row.get(0);
             let localid: Option<String> = row.get(1);
+            let (record_text, shapes_text): (&str, &str) = (row.get(2), row.get(3));
+            digest.update(Sha256::new().chain_update(record_text).chain_update(shapes_text).finalize());
             let json = |i: usize| serde_json::from_str::<Value>(row.get(i)).unwrap_or(Value::Null);
             let record = match json(2) {
                 Value::Object(m) => m,
@@ -228,7 +213,7 @@ impl NgDatabase {
             each(SourceObject { guid, localid, record, geometry, entered, refusal: None })
                 .map_err(NgError::Stopped)?;
         }
-        Ok(n)
+        Ok((n, digest.finalize().iter().map(|b| format!("{b:02x}")).collect()))
     }
 }
 

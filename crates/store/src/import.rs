@@ -57,6 +57,8 @@ pub struct ImportBatches {
     /// The batches still taking features: one per report type, organisation
     /// and completion at most.
     open: Vec<Batch>,
+    /// The reports of the batches closed, for [`Writer::restamp_batches`].
+    closed: Vec<String>,
     /// The organisations features name (acronym or UUID → id), looked up
     /// once: an import of one layer adds none.
     organisations: std::collections::HashMap<String, Option<String>>,
@@ -100,12 +102,20 @@ impl ImportBatches {
             at,
             settings,
             open: Vec::new(),
+            closed: Vec::new(),
             organisations: Default::default(),
             reference: Default::default(),
         }
     }
 
     /// The report a batch is stored as.
+    /// Names the source's SHA-256 once it is known: a migration digests
+    /// what it reads as it reads it. Reports closed before keep the old one
+    /// until [`Writer::restamp_batches`] rewrites them.
+    pub fn set_sha256(&mut self, sha256: &str) {
+        self.sha256 = sha256.to_string();
+    }
+
     fn body(&self, b: &Batch) -> Result<String, StoreError> {
         let mut r = Report::blank(b.report_type, b.organisation.clone(), b.start, b.end);
         r.id = parse(&b.id).ok();
@@ -387,7 +397,36 @@ impl Writer<'_> {
         Ok(())
     }
 
-    fn close(&mut self, b: &ImportBatches, open: Batch) -> Result<(), StoreError> {
+    /// Writes the batches' source SHA-256 (as [`ImportBatches::set_sha256`]
+    /// last named it) into every report they closed. Call it after
+    /// [`Writer::close_batches`], before the transaction ends.
+    pub fn restamp_batches(&mut self, b: &ImportBatches) -> Result<(), StoreError> {
+        for id in &b.closed {
+            let body: String = self
+                .tx
+                .prepare_cached("SELECT body FROM reports WHERE id = ?1")?
+                .query_row(params![id], |r| r.get(0))?;
+            let mut report: Report = serde_json::from_str(&body).map_err(|e| StoreError::Invalid {
+                record: format!("report {id}"),
+                problem: e.to_string(),
+            })?;
+            match &mut report.import {
+                Some(source) if source.sha256 != b.sha256 => source.sha256 = b.sha256.clone(),
+                _ => continue,
+            }
+            let body = serde_json::to_string(&report).map_err(|e| StoreError::Invalid {
+                record: format!("report {id}"),
+                problem: e.to_string(),
+            })?;
+            self.tx
+                .prepare_cached("UPDATE reports SET body = ?1 WHERE id = ?2")?
+                .execute(params![body, id])?;
+        }
+        Ok(())
+    }
+
+    fn close(&mut self, b: &mut ImportBatches, open: Batch) -> Result<(), StoreError> {
+        b.closed.push(open.id.clone());
         self.tx
             .prepare_cached("UPDATE reports SET body = ?1, start_date = ?2, end_date = ?3 WHERE id = ?4")?
             .execute(params![b.body(&open)?, date_text(open.start), date_text(open.end), open.id])?;
