@@ -311,6 +311,21 @@ fn the_core_template_lists_layers_columns_and_coded_values() {
         ],
     );
     assert!(err.contains("has no table 'hazards'") && err.contains("hazard_poly, hazreduc_poly"), "{err}");
+    // A guid column the layers do not have stops the migration, naming it.
+    std::fs::write(&bad, "[core]\nguid = \"gid\"\n[hazard]\ncontamination = { default = \"AP\" }\n").unwrap();
+    let err = fails(
+        &db,
+        &[
+            "import-imsma",
+            "core",
+            gpkg.to_str().unwrap(),
+            "--mapping",
+            bad.to_str().unwrap(),
+            "--organisation",
+            "ANAMA",
+        ],
+    );
+    assert!(err.contains("layer hazard_poly: it has no column 'gid'"), "{err}");
     let err = fails(&db, &["import-imsma", "core", "/nonexistent/export.gpkg", "--organisation", "ANAMA"]);
     assert!(err.contains("/nonexistent/export.gpkg"), "{err}");
 }

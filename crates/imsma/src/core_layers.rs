@@ -112,9 +112,13 @@ impl CoreExport {
         Ok((reader, crs))
     }
 
-    /// Whether the export has the layer of an object.
+    /// Whether the export has the layer of an object. A layer that is there
+    /// but cannot be read (no guid column, a reference system we do not
+    /// convert) counts as there, so reading it says why instead of leaving
+    /// its records behind unsaid.
     pub fn has(&self, object: Object) -> bool {
-        self.reader(object).is_ok()
+        let layer = self.layers.layer(object);
+        GpkgReader::open(&self.gpkg, Some(layer), layer).is_ok()
     }
 
     /// The layer an object is read from, for messages.
