@@ -136,16 +136,6 @@ impl Opened {
         })
     }
 
-    /// The SHA-256 of an object's table or layer, when it is known before
-    /// reading it (an export's layer, read twice); NG's is computed as its
-    /// objects stream, saving a second reading of the database.
-    fn digest(&mut self, object: Object) -> Result<Option<String>> {
-        Ok(match self {
-            Opened::Ng { .. } => None,
-            Opened::Core(c) => Some(c.digest(object)?),
-        })
-    }
-
     fn codes(&mut self, object: Object) -> Result<Codes> {
         Ok(match self {
             Opened::Ng { db, .. } => db.codes.clone(),
@@ -169,17 +159,15 @@ impl Opened {
     }
 
     /// Streams every object of a kind to `each`; the count, and the SHA-256
-    /// of what was read where it was computed reading it.
+    /// of what was read, computed as it was read (one reading of the source).
     fn objects(
         &mut self,
         object: Object,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
-    ) -> Result<(usize, Option<String>), String> {
+    ) -> Result<(usize, String), String> {
         match self {
-            Opened::Ng { db, .. } => {
-                db.objects(object, each).map(|(n, d)| (n, Some(d))).map_err(|e| e.to_string())
-            }
-            Opened::Core(c) => c.objects(object, each).map(|n| (n, None)).map_err(|e| e.to_string()),
+            Opened::Ng { db, .. } => db.objects(object, each).map_err(|e| e.to_string()),
+            Opened::Core(c) => c.objects(object, each).map_err(|e| e.to_string()),
         }
     }
 }
@@ -283,9 +271,9 @@ fn pass_of(
     settings: ApprovalSettings,
 ) -> Result<Pass> {
     let name = opened.pass_name(object);
-    let digest = opened.digest(object)?.unwrap_or_else(|| "(computed as it is read)".into());
+    // The digest is known once the source is read: run_pass writes it in.
     let batches = ImportBatches::new(
-        (&name, &digest, layer_of(object).name()),
+        (&name, "(computed as it is read)", layer_of(object).name()),
         a.batch as usize,
         (by, OffsetDateTime::now_utc()),
         settings,
@@ -344,7 +332,7 @@ fn run_pass(
             let (n, d) = source
                 .objects(object, &mut |o| sink(job.read(object, &o, codes, notes)))
                 .map_err(ReadError::Stopped)?;
-            digest = d;
+            digest = Some(d);
             Ok(n)
         },
         &mut |p| {

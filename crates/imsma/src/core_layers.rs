@@ -158,27 +158,7 @@ impl CoreExport {
     /// How many features the object's layer holds.
     pub fn count(&self, object: Object) -> Result<usize, CoreError> {
         let (reader, _) = self.reader(object)?;
-        reader.read(&mut |_| Ok(())).map_err(|e| self.read_error(e))
-    }
-
-    /// A SHA-256 of the object's layer as read: of each feature's columns
-    /// (as JSON) and geometry (as WKB), in feature order.
-    pub fn digest(&self, object: Object) -> Result<String, CoreError> {
-        let (reader, _) = self.reader(object)?;
-        let mut h = Sha256::new();
-        reader
-            .read(&mut |f| {
-                let fields: Map<String, Value> = f.fields.into_iter().collect();
-                h.update(Value::Object(fields).to_string().as_bytes());
-                let mut wkb = vec![];
-                if let Ok(Some(g)) = &f.geometry {
-                    safeground_core::wkb::write_wkb(&mut wkb, g);
-                }
-                h.update(Sha256::digest(&wkb));
-                Ok(())
-            })
-            .map_err(|e| self.read_error(e))?;
-        Ok(h.finalize().iter().map(|b| format!("{b:02x}")).collect())
+        reader.count().map_err(|e| self.read_error(e))
     }
 
     /// The hazards by guid and by local id, in lower case, → guid: how a
@@ -196,19 +176,31 @@ impl CoreExport {
     }
 
     /// Streams every feature of the object's layer, in feature order, to
-    /// `each`; stops when `each` returns an error (which it returns).
+    /// `each`; stops when `each` returns an error (which it returns). Returns
+    /// the count and the SHA-256 the migration's reports name the layer by:
+    /// of each feature's columns (as JSON) and geometry (as WKB), in order.
     pub fn objects(
         &self,
         object: Object,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
-    ) -> Result<usize, CoreError> {
+    ) -> Result<(usize, String), CoreError> {
         let (reader, crs) = self.reader(object)?;
         let layer = reader.table().to_string();
-        let read = reader.read(&mut |f| each(self.object_of(&layer, crs, f)));
-        read.map_err(|e| match e {
+        let mut h = Sha256::new();
+        let read = reader.read(&mut |f| {
+            h.update(Value::Object(f.fields.iter().cloned().collect()).to_string().as_bytes());
+            let mut wkb = vec![];
+            if let Ok(Some(g)) = &f.geometry {
+                safeground_core::wkb::write_wkb(&mut wkb, g);
+            }
+            h.update(Sha256::digest(&wkb));
+            each(self.object_of(&layer, crs, f))
+        });
+        let n = read.map_err(|e| match e {
             StoreError::Invalid { problem, .. } => CoreError::Stopped(problem),
             e => self.read_error(e),
-        })
+        })?;
+        Ok((n, h.finalize().iter().map(|b| format!("{b:02x}")).collect()))
     }
 
     /// One feature as a migrated object sees it.

@@ -86,7 +86,7 @@ impl Object {
     }
 
     /// The fields it cannot migrate without, which have no fallback: a
-    /// migration whose mapping names none of them stops before reading.
+    /// migration whose mapping leaves one of them out stops before reading.
     pub fn required(self) -> &'static [&'static str] {
         match self {
             Object::Hazard => &["contamination"],

@@ -174,6 +174,13 @@ impl GpkgReader {
         Ok(out)
     }
 
+    /// How many features the table holds, without reading them.
+    pub fn count(&self) -> Result<usize, StoreError> {
+        let sql = format!("SELECT count(*) FROM \"{}\"", self.table.replace('"', "\"\""));
+        let n: i64 = self.conn.query_row(&sql, [], |r| r.get(0))?;
+        Ok(usize::try_from(n).unwrap_or(0))
+    }
+
     /// Calls `sink` with every feature in `fid` order; `sink` returns
     /// `Err(message)` to stop. Returns the number of features.
     pub fn read(&self, sink: &mut dyn FnMut(GpkgFeature) -> Result<(), String>) -> Result<usize, StoreError> {
