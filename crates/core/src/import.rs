@@ -60,6 +60,9 @@ pub struct InRecord {
     /// What its source held beside the layer's fields, kept in the import's
     /// report with the record made (a migration's unmapped columns).
     pub attributes: std::collections::BTreeMap<String, Value>,
+    /// The day it took effect, when it is history brought in (a
+    /// migration's records count from their own dates, not the import's).
+    pub effective: Option<time::Date>,
 }
 
 /// A field of a record that cannot be taken, and why.
@@ -81,7 +84,7 @@ fn err(field: &str, reason: impl Into<String>) -> FieldError {
 
 impl InRecord {
     pub fn new(place: impl Into<String>, fields: Vec<(String, Value)>, geometry: Option<Value>) -> Self {
-        InRecord { place: place.into(), fields, geometry, attributes: Default::default() }
+        InRecord { place: place.into(), fields, geometry, attributes: Default::default(), effective: None }
     }
 
     fn value(&self, name: &str) -> Option<&Value> {

@@ -32,6 +32,22 @@ use std::collections::BTreeMap;
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
+/// Where an imported record came from: the features it was read from, what
+/// their source held beside the layer's fields, and, for a programme's
+/// history brought in (a migration), the day it took effect.
+#[derive(Debug, Clone, Copy)]
+pub struct Origin<'a> {
+    pub features: &'a [String],
+    pub attributes: &'a BTreeMap<String, serde_json::Value>,
+    /// The day the record took effect in the world, when before the
+    /// import: its records count from that day (`recorded_at`, a hazard
+    /// version's `valid_from`), so the register as of an earlier date holds
+    /// it. The report and its events keep the import's own time. A day after
+    /// the import, or before the latest version of the hazard it changes, is
+    /// refused: a hazard's history goes in in date order.
+    pub effective: Option<Date>,
+}
+
 /// What became of an imported record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemOutcome {
@@ -114,6 +130,16 @@ impl ImportBatches {
     /// until [`Writer::restamp_batches`] rewrites them.
     pub fn set_sha256(&mut self, sha256: &str) {
         self.sha256 = sha256.to_string();
+    }
+
+    /// The SHA-256 its reports name the source by.
+    pub fn sha256(&self) -> &str {
+        &self.sha256
+    }
+
+    /// The reports of the batches closed so far.
+    pub fn reports(&self) -> &[String] {
+        &self.closed
     }
 
     fn body(&self, b: &Batch) -> Result<String, StoreError> {
@@ -212,12 +238,11 @@ impl Writer<'_> {
         item: &ImportItem,
         parsed: Option<approval::Parsed>,
         batches: &mut ImportBatches,
-        features: &[String],
-        attributes: &BTreeMap<String, serde_json::Value>,
+        origin: Origin<'_>,
     ) -> Result<ItemOutcome, StoreError> {
         let (actor, at) = (batches.actor.clone(), batches.at);
         match item {
-            ImportItem::Report(r) => self.import_report(r, parsed, batches, (features, attributes)),
+            ImportItem::Report(r) => self.import_report(r, parsed, batches, origin),
             ImportItem::Task(t) => self.import_task(t, &actor, at),
             ImportItem::District(d) => self.import_district(d),
             ImportItem::Settlement(s) => self.import_settlement(s),
@@ -230,36 +255,16 @@ impl Writer<'_> {
         r: &Report,
         parsed: Option<approval::Parsed>,
         b: &mut ImportBatches,
-        (features, attributes): (&[String], &BTreeMap<String, serde_json::Value>),
+        origin: Origin<'_>,
     ) -> Result<ItemOutcome, StoreError> {
+        let Origin { features, attributes, effective } = origin;
         // A new hazard's UUID and code are asked in one round trip.
         let (hazard_taken, code_taken) = match &r.new_hazard {
             Some(n) => self.new_hazard_taken(n.id, n.code.as_deref())?,
             None => (None, None),
         };
-        let given: Vec<(&str, Uuid)> = r
-            .new_hazard
-            .iter()
-            .filter_map(|x| x.id.map(|i| ("hazards", i)))
-            .chain(r.released.iter().filter_map(|x| x.id.map(|i| ("released_areas", i))))
-            .chain(r.eo_finds.iter().filter_map(|x| x.id.map(|i| ("eo_finds", i))))
-            .chain(r.accident.iter().filter_map(|x| x.id.map(|i| ("accidents", i))))
-            .chain(r.session.iter().filter_map(|x| x.id.map(|i| ("eore_sessions", i))))
-            .collect();
-        let records = usize::from(r.new_hazard.is_some())
-            + r.released.len()
-            + r.eo_finds.len()
-            + usize::from(r.accident.is_some())
-            + usize::from(r.session.is_some());
-        if !given.is_empty() && given.len() == records {
-            let others: Vec<(&str, Uuid)> = given.iter().filter(|g| g.0 != "hazards").copied().collect();
-            let mut taken = self.taken(&others)?;
-            if hazard_taken == Some(true) {
-                taken.extend(given.iter().filter(|g| g.0 == "hazards"));
-            }
-            if given.iter().all(|g| taken.contains(g)) {
-                return Ok(ItemOutcome::Present);
-            }
+        if self.all_present(r, hazard_taken)? {
+            return Ok(ItemOutcome::Present);
         }
         let label = features.join(", ");
         let org = match b.organisations.get(&r.organisation) {
@@ -290,11 +295,16 @@ impl Writer<'_> {
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
         let plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut fresh)
             .map_err(|p| refused(&label, p))?;
+        let changed = plan.hazard.filter(|_| plan.new_hazard.is_none());
+        let effective = effective
+            .map(|day| self.effective_time(day, b.at, changed)?.map_err(|p| refused(&label, vec![p])))
+            .transpose()?;
         // Decided: from here on, a failure is not the feature's.
         let written = (|| {
             let changes_existing = plan.new_version && plan.new_hazard.is_none();
             let k = self.batch_for(b, r, &org, changes_existing)?;
-            let (id, event, now) = (b.open[k].id.clone(), b.open[k].event.clone(), b.open[k].now.clone());
+            let (id, event) = (b.open[k].id.clone(), b.open[k].event.clone());
+            let now = effective.clone().unwrap_or_else(|| b.open[k].now.clone());
             self.context = Some((id.clone(), now.clone()));
             self.apply(&id, &plan, true)?;
             self.snapshot_hazards(&event, &id, &now)?;
@@ -325,6 +335,82 @@ impl Writer<'_> {
             self.close(b, full)?;
         }
         Ok(ItemOutcome::Imported)
+    }
+
+    /// Whether every record `r` makes is in the register already, by the
+    /// UUIDs it gives them (`hazard_taken`: whether its new hazard's is).
+    fn all_present(&self, r: &Report, hazard_taken: Option<bool>) -> Result<bool, StoreError> {
+        let given: Vec<(&str, Uuid)> = r
+            .new_hazard
+            .iter()
+            .filter_map(|x| x.id.map(|i| ("hazards", i)))
+            .chain(r.released.iter().filter_map(|x| x.id.map(|i| ("released_areas", i))))
+            .chain(r.eo_finds.iter().filter_map(|x| x.id.map(|i| ("eo_finds", i))))
+            .chain(r.accident.iter().filter_map(|x| x.id.map(|i| ("accidents", i))))
+            .chain(r.session.iter().filter_map(|x| x.id.map(|i| ("eore_sessions", i))))
+            .collect();
+        let records = usize::from(r.new_hazard.is_some())
+            + r.released.len()
+            + r.eo_finds.len()
+            + usize::from(r.accident.is_some())
+            + usize::from(r.session.is_some());
+        if !given.is_empty() && given.len() == records {
+            let others: Vec<(&str, Uuid)> = given.iter().filter(|g| g.0 != "hazards").copied().collect();
+            let mut taken = self.taken(&others)?;
+            if hazard_taken == Some(true) {
+                taken.extend(given.iter().filter(|g| g.0 == "hazards"));
+            }
+            if given.iter().all(|g| taken.contains(g)) {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// The report that recorded a hazard, if it is in the register (one
+    /// waiting for its COPY is written first).
+    pub fn hazard_recorded_by(&mut self, id: Uuid) -> Result<Option<String>, StoreError> {
+        if self.pending.holds("hazards", &uuid_text(id)) {
+            self.write_pending()?;
+        }
+        Ok(self
+            .tx
+            .prepare_cached("SELECT report_id FROM hazards WHERE id = ?1")?
+            .query_row([uuid_text(id)], |r| r.get::<Option<String>>(0))
+            .optional()?
+            .flatten())
+    }
+
+    /// The time a record of `day` counts from (its start, UTC), or why it
+    /// cannot: a day after the import's own `at`, or before the latest
+    /// version of `hazard` (the one it changes).
+    fn effective_time(
+        &self,
+        day: Date,
+        at: OffsetDateTime,
+        hazard: Option<Uuid>,
+    ) -> Result<Result<String, String>, StoreError> {
+        let at = at.to_offset(time::UtcOffset::UTC);
+        if day > at.date() {
+            return Ok(Err(format!("it took effect on {day}, after today ({})", at.date())));
+        }
+        let text = time_text(day.midnight().assume_utc());
+        let Some(h) = hazard else { return Ok(Ok(text)) };
+        let latest: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT valid_from FROM hazard_versions WHERE hazard_id = ?1 AND valid_to IS NULL",
+            )?
+            .query_row([uuid_text(h)], |r| r.get(0))
+            .optional()?;
+        Ok(match latest {
+            Some(latest) if latest > text => Err(format!(
+                "it took effect on {day}, before the hazard's latest version (of {}): a hazard's history goes \
+                 in in date order",
+                latest.get(..10).unwrap_or(&latest)
+            )),
+            _ => Ok(text),
+        })
     }
 
     /// The open batch (its index in `b.open`) for a feature of `r`'s type by

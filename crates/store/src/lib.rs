@@ -44,7 +44,7 @@ pub use error::StoreError;
 pub use export::{Feature, Layer};
 pub use gpkg_in::{GpkgFeature, GpkgReader};
 pub use gpkg_out::GpkgLayerWriter;
-pub use import::{ImportBatches, ItemOutcome};
+pub use import::{ImportBatches, ItemOutcome, Origin};
 pub use location::{Location, PgUrl};
 pub use migrate::{Migration, TableCopy};
 pub use open::SCHEMA_VERSION;

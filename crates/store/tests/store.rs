@@ -185,3 +185,69 @@ fn a_schema_1_register_is_migrated_in_place() {
     store.approve(id, "officer", now(), &ApprovalSettings::default(), None).unwrap();
     assert_eq!(store.hazards(&HazardFilter::default()).unwrap().len(), 1);
 }
+
+/// History brought in counts from its own day: the hazard's versions are
+/// dated by the records, the report by the import; a change dated before the
+/// hazard's latest version, or after the import, is refused before anything
+/// of it is written; the same day as the latest version is taken.
+#[test]
+fn an_import_dated_in_the_past_counts_from_its_day_in_date_order() {
+    use safeground_core::import::ImportItem;
+    use safeground_store::{ImportBatches, ItemOutcome, Origin};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(dir.path().join("r.gpkg")).unwrap();
+    reference(&mut store);
+    let day =
+        |d: &str| time::Date::parse(d, time::macros::format_description!("[year]-[month]-[day]")).unwrap();
+    let hazard = Uuid::new_v4();
+    let mut first = nts("AZ-AM-000001", square_json(46.9, 39.9, 0.02));
+    first.new_hazard.as_mut().unwrap().id = Some(hazard);
+    let resurvey = |end: &str, d: f64| {
+        let mut r = Report::blank(report::ReportType::Nts, "NA", day("2022-01-01"), day(end));
+        r.hazard = Some(hazard.to_string());
+        r.hazard_geometry = Some(square_json(46.9, 39.9, d));
+        ImportItem::Report(Box::new(r))
+    };
+    let attributes = Default::default();
+    let take = |store: &mut Store, item: ImportItem, effective: &str| {
+        store.write(|w| {
+            let mut b = ImportBatches::new(
+                ("f", "sha", "hazards"),
+                10,
+                ("importer", now()),
+                ApprovalSettings::default(),
+            );
+            let features = ["feature 1".to_string()];
+            let origin =
+                Origin { features: &features, attributes: &attributes, effective: Some(day(effective)) };
+            let outcome = w.import_item(&item, None, &mut b, origin)?;
+            w.close_batches(&mut b)?;
+            Ok(outcome)
+        })
+    };
+    let created = take(&mut store, ImportItem::Report(Box::new(first)), "2022-03-01").unwrap();
+    assert_eq!(created, ItemOutcome::Imported);
+    assert_eq!(take(&mut store, resurvey("2023-05-01", 0.015), "2023-05-01").unwrap(), ItemOutcome::Imported);
+    // Before the latest version: refused, naming both days.
+    let err = take(&mut store, resurvey("2023-04-30", 0.012), "2023-04-30").unwrap_err();
+    assert!(
+        err.to_string()
+            .contains("it took effect on 2023-04-30, before the hazard's latest version (of 2023-05-01)"),
+        "{err}"
+    );
+    // After the import's own day (the report's own dates are checked too): refused.
+    let err = take(&mut store, resurvey("2024-05-01", 0.012), "2024-06-02").unwrap_err();
+    assert!(err.to_string().contains("it took effect on 2024-06-02, after today (2024-06-01)"), "{err}");
+    // The latest version's own day is not before it.
+    assert_eq!(take(&mut store, resurvey("2023-05-01", 0.012), "2023-05-01").unwrap(), ItemOutcome::Imported);
+    let versions = store.hazard_history("AZ-AM-000001").unwrap();
+    let from: Vec<&str> = versions.iter().map(|v| v.valid_from.as_str()).collect();
+    assert_eq!(
+        from,
+        ["2022-03-01T00:00:00Z", "2023-05-01T00:00:00Z", "2023-05-01T00:00:00Z"],
+        "{versions:?}"
+    );
+    // The reports were made by the import, on its own day.
+    let reports = store.reports(None).unwrap();
+    assert!(reports.iter().all(|r| r.decided_at.as_deref() == Some("2024-06-01T12:00:00Z")), "{reports:?}");
+}
