@@ -24,7 +24,7 @@ use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
 use safeground_formats::xlsx_in::XlsxLayerReader;
 use safeground_store::Location;
 use safeground_store::{
-    ApprovalSettings, GpkgReader, ImportBatches, ItemOutcome, Layer, Store, StoreError, Writer,
+    ApprovalSettings, GpkgReader, ImportBatches, ItemOutcome, Layer, Origin, Store, StoreError, Writer,
 };
 use serde_json::{json, Map, Value};
 use std::io::IsTerminal;
@@ -124,6 +124,19 @@ pub(crate) struct Prepared {
     parsed: Option<Parsed>,
 }
 
+impl Prepared {
+    /// A report made by the importer itself (a migrated hazard's later
+    /// version), with the feature it stands for.
+    pub(crate) fn report(
+        read: Read,
+        report: safeground_core::report::Report,
+        settings: &ApprovalSettings,
+    ) -> Prepared {
+        let parsed = Some(approval::parse(&report, settings));
+        Prepared { read, item: Ok(ImportItem::Report(Box::new(report))), key: None, parsed }
+    }
+}
+
 fn prepare(layer: Layer, settings: &ApprovalSettings, read: Read) -> Prepared {
     let item = match &read.problem {
         Some(problem) => Err(problem.clone()),
@@ -203,6 +216,8 @@ struct Pending {
     originals: Vec<Original>,
     /// What the (first) feature's source held beside the layer's fields.
     attributes: std::collections::BTreeMap<String, serde_json::Value>,
+    /// The day it took effect, for history brought in.
+    effective: Option<time::Date>,
 }
 
 pub(crate) struct Importer {
@@ -283,6 +298,7 @@ impl Importer {
             places: vec![place],
             originals: vec![read.original],
             attributes: read.record.attributes,
+            effective: read.record.effective,
         });
         Ok(())
     }
@@ -302,7 +318,8 @@ impl Importer {
                 return Err(fatal(self, e));
             }
         }
-        match w.import_item(&p.item, p.parsed, &mut self.batches, &p.places, &p.attributes) {
+        let origin = Origin { features: &p.places, attributes: &p.attributes, effective: p.effective };
+        match w.import_item(&p.item, p.parsed, &mut self.batches, origin) {
             Ok(outcome) => {
                 if guarded {
                     if let Err(e) = w.release_savepoint() {

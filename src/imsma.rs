@@ -10,6 +10,8 @@
 //! SHA-256 of what was read; ids derived from the source's guids, so a
 //! second run adds nothing.
 
+mod timeline;
+
 use crate::import::Outcome;
 use crate::import::{pipelined, Importer};
 use anyhow::{bail, Context, Result};
@@ -26,7 +28,8 @@ use safeground_imsma::mapping::{Columns, Mapping};
 use safeground_imsma::ng::NgDatabase;
 use safeground_imsma::{fields, Codes, Fallbacks, Object, Source, SourceObject};
 use safeground_store::{
-    ApprovalSettings, DistrictFinder, ImportBatches, Layer, Location, PgUrl, Store, StoreError, Writer,
+    ApprovalSettings, DistrictFinder, ImportBatches, Layer, Location, Origin, PgUrl, Store, StoreError,
+    Writer,
 };
 use serde_json::{json, Value};
 use std::collections::HashMap;
@@ -243,22 +246,64 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
         hazards,
     };
     let settings = ApprovalSettings::default();
+    let mut timeline = match objects.first() {
+        Some((Object::Hazard, reject)) => Some(versions_pass(&mut opened, a, reject, &p.name, settings)?),
+        _ => None,
+    };
+    let reductions = objects.iter().any(|(o, _)| *o == Object::HazardReduction);
     let mut passes = objects
         .into_iter()
         .map(|(object, reject)| pass_of(&mut opened, a, (object, reject), &p.name, settings))
         .collect::<Result<Vec<_>>>()?;
     let outcome = store.write(|w| {
         for pass in &mut passes {
-            run_pass(w, &mut opened, &job, pass, &settings)?;
+            run_pass(w, &mut opened, &job, pass, (&settings, timeline.as_mut()))?;
+            let Some(t) = &mut timeline else { continue };
+            if pass.object == Object::Hazard {
+                t.hazards_done(pass);
+            }
+            if pass.object == Object::HazardReduction || (pass.object == Object::Hazard && !reductions) {
+                let name = t.pass.name.clone();
+                t.until(w, None).map_err(|problem| StoreError::Invalid { record: name, problem })?;
+                t.finish(w)?;
+            }
         }
-        let rejected = passes.iter().any(|p| p.importer.tally.rejected > 0);
+        let rejected =
+            passes.iter().chain(timeline.iter().map(|t| &t.pass)).any(|p| p.importer.tally.rejected > 0);
         if a.dry_run || (rejected && !a.keep_going) {
             // Nothing is kept: the transaction rolls back.
             return Err(StoreError::Invalid { record: shown.clone(), problem: "not kept".into() });
         }
         Ok(())
     });
+    if let Some(t) = timeline.filter(|t| t.pass.importer.tally.read > 0) {
+        passes.insert(1, t.pass);
+    }
     conclude(a, job.source, passes, outcome)
+}
+
+/// The pass of hazards' later versions (NG's info versions), ready: its
+/// own reports, reject file (beside the hazards') and workbook sheet.
+fn versions_pass(
+    opened: &mut Opened,
+    a: &Common,
+    reject: &Path,
+    by: &str,
+    settings: ApprovalSettings,
+) -> Result<timeline::Timeline> {
+    let mut pass = pass_of(opened, a, (Object::Hazard, reject.to_path_buf()), by, settings)?;
+    pass.name = format!("{} versions", pass.name);
+    pass.sheet = "hazard versions".into();
+    pass.reject = reject.with_extension("versions.geojson");
+    let batches = ImportBatches::new(
+        (&pass.name, "(computed as it is read)", Layer::Hazards.name()),
+        a.batch as usize,
+        (by, OffsetDateTime::now_utc()),
+        settings,
+    );
+    pass.importer = Importer::new(&pass.name, batches, RejectWriter::geojson(&pass.reject));
+    pass.importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
+    Ok(timeline::Timeline::new(pass, settings))
 }
 
 /// One object's pass, ready: its reports' batches (naming the source and
@@ -282,7 +327,8 @@ fn pass_of(
     importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
     let notes = Notes { rows: a.reconciliation.as_ref().map(|_| vec![]), ..Notes::default() };
     let codes = opened.codes(object)?;
-    Ok(Pass { object, name, reject, importer, notes, codes, read_error: None })
+    let sheet = object.table().to_string();
+    Ok(Pass { object, sheet, name, reject, importer, notes, codes, read_error: None })
 }
 
 /// The register's operators' acronyms, in lower case.
@@ -305,6 +351,8 @@ fn layer_of(object: Object) -> Layer {
 /// One object table's (or layer's) migration: its reports, rejects and notes.
 struct Pass {
     object: Object,
+    /// Its reconciliation sheet.
+    sheet: String,
     name: String,
     reject: PathBuf,
     importer: Importer,
@@ -322,26 +370,64 @@ fn run_pass(
     source: &mut Opened,
     job: &Job<'_>,
     pass: &mut Pass,
-    settings: &ApprovalSettings,
+    (settings, mut timeline): (&ApprovalSettings, Option<&mut timeline::Timeline>),
 ) -> Result<(), StoreError> {
     let (object, notes, importer, codes) = (pass.object, &mut pass.notes, &mut pass.importer, &pass.codes);
     let mut digest = None;
+    let mut clamped: Vec<(String, String)> = vec![];
     let read = pipelined(
         (layer_of(object), settings),
         |sink| {
-            let (n, d) = source
-                .objects(object, &mut |o| sink(job.read(object, &o, codes, notes)))
-                .map_err(ReadError::Stopped)?;
+            let (n, d) = if object == Object::HazardReduction {
+                // A hazard's reductions go in in date order, each making
+                // its next version (undated ones last).
+                let mut all = vec![];
+                let (n, d) = source
+                    .objects(object, &mut |o| {
+                        all.push(job.read(object, &o, codes, notes));
+                        Ok(())
+                    })
+                    .map_err(ReadError::Stopped)?;
+                all.sort_by_key(|r| r.record.effective.unwrap_or(time::Date::MAX));
+                for r in all {
+                    sink(r).map_err(ReadError::Stopped)?;
+                }
+                (n, d)
+            } else if object == Object::Hazard {
+                source
+                    .objects(object, &mut |o| sink(job.read_hazard(&o, codes, notes)))
+                    .map_err(ReadError::Stopped)?
+            } else {
+                source
+                    .objects(object, &mut |o| sink(job.read(object, &o, codes, notes)))
+                    .map_err(ReadError::Stopped)?
+            };
             digest = Some(d);
             Ok(n)
         },
-        &mut |p| {
+        &mut |mut p| {
+            if let (Some(t), Some(day)) = (timeline.as_deref_mut(), p.read.record.effective) {
+                if object == Object::HazardReduction && t.due(day) {
+                    // The reductions before it are written first.
+                    importer.flush(w)?;
+                    t.until(w, Some(day))?;
+                    if let Some(note) = t.clamp(&mut p.read.record) {
+                        clamped.push((p.read.record.place.clone(), note));
+                    }
+                }
+            }
             if let Some(task) = migration_task(&p.read.record) {
                 issue_task(w, importer, &task)?;
             }
             importer.take(w, p)
         },
     );
+    for (place, note) in clamped {
+        if let Some(row) = notes.rows.iter_mut().flatten().find(|r| r.place == place) {
+            row.decisions.push(note.clone());
+        }
+        notes.lines.push(note);
+    }
     let stop = |problem: String| StoreError::Invalid { record: pass.name.clone(), problem };
     if let Err(e) = read {
         pass.read_error = Some(e);
@@ -392,7 +478,8 @@ fn issue_task(w: &mut Writer<'_>, importer: &mut Importer, task: &TaskIn) -> Res
     w.savepoint().map_err(fatal)?;
     let place = [format!("task {}", task.code)];
     let none = Default::default();
-    match w.import_item(&ImportItem::Task(task.clone()), None, &mut importer.batches, &place, &none) {
+    let origin = Origin { features: &place, attributes: &none, effective: None };
+    match w.import_item(&ImportItem::Task(task.clone()), None, &mut importer.batches, origin) {
         Ok(_) => w.release_savepoint().map_err(fatal),
         Err(StoreError::Refused { .. } | StoreError::Invalid { .. } | StoreError::Unknown { .. }) => {
             w.rollback_savepoint().map_err(fatal)
@@ -502,6 +589,12 @@ struct Notes {
     repaired: usize,
     warned: usize,
     rows: Option<Vec<Row>>,
+    /// Hazards' later states, for the timeline.
+    revisions: Vec<timeline::Revision>,
+    /// Each hazard's date (its first version's, where it has versions).
+    dates: HashMap<uuid::Uuid, time::Date>,
+    /// Info versions not replayed.
+    versions_left_out: usize,
 }
 
 /// One object's line of the reconciliation, but for its outcome.
@@ -547,12 +640,12 @@ impl Job<'_> {
                  districts not imported yet (import --layer districts)?"
             ));
         }
-        let (mut fields, decisions, typed_area_m2, attributes) =
+        let (mut fields, decisions, typed_area_m2, attributes, date) =
             match fields(object, o, self.mapping, codes, &fallback) {
-                Ok(m) => (m.fields, m.decisions, m.typed_area_m2, m.attributes),
+                Ok(m) => (m.fields, m.decisions, m.typed_area_m2, m.attributes, m.date),
                 Err(unmapped) => {
                     refusals.extend(unmapped.iter().map(ToString::to_string));
-                    (vec![], vec![], None, Default::default())
+                    (vec![], vec![], None, Default::default(), None)
                 }
             };
         if object == Object::HazardReduction {
@@ -582,6 +675,9 @@ impl Job<'_> {
         }
         let mut record = InRecord::new(place, fields, geometry);
         record.attributes = attributes;
+        // It counts from its own date: the register as of an earlier
+        // date holds it as the source did.
+        record.effective = date;
         Read {
             record,
             original: Original::Feature(original),
@@ -664,7 +760,7 @@ fn conclude(a: &Common, source: Source, passes: Vec<Pass>, outcome: Result<(), S
         ));
         (read, refused) = (read + tally.read, refused + tally.rejected);
         let outcomes = pass.importer.outcomes.take().unwrap_or_default();
-        sheets.push((pass.object, pass.notes.rows.unwrap_or_default(), outcomes));
+        sheets.push((pass.sheet, pass.notes.rows.unwrap_or_default(), outcomes));
     }
     let aborted = refused > 0 && !a.keep_going;
     match outcome {
@@ -697,7 +793,7 @@ fn conclude(a: &Common, source: Source, passes: Vec<Pass>, outcome: Result<(), S
     Ok(())
 }
 
-type Sheet = (Object, Vec<Row>, Vec<(String, Outcome)>);
+type Sheet = (String, Vec<Row>, Vec<(String, Outcome)>);
 
 /// The reconciliation workbook: a sheet of every object of each table, a
 /// sheet of totals.
@@ -719,10 +815,10 @@ fn reconciliation(path: &std::path::Path, sheets: &[Sheet], dry_run: bool) -> Re
     ];
     let mut book = XlsxWriter::new();
     let mut totals = vec![];
-    for (object, rows, outcomes) in sheets {
+    for (sheet, rows, outcomes) in sheets {
         let outcomes: std::collections::HashMap<&str, &Outcome> =
             outcomes.iter().map(|(p, o)| (p.as_str(), o)).collect();
-        book.sheet(object.table(), &columns, Shape::None)?;
+        book.sheet(sheet, &columns, Shape::None)?;
         let mut n = [0usize; 4]; // migrated, present, repaired, refused
         for r in rows {
             let (outcome, reason) = match outcomes.get(r.place.as_str()) {
@@ -742,14 +838,7 @@ fn reconciliation(path: &std::path::Path, sheets: &[Sheet], dry_run: bool) -> Re
             }
             book.feature(&columns, &row_values(r, outcome, reason), None)?;
         }
-        totals.push([
-            json!(object.table()),
-            json!(rows.len()),
-            json!(n[0]),
-            json!(n[1]),
-            json!(n[2]),
-            json!(n[3]),
-        ]);
+        totals.push([json!(sheet), json!(rows.len()), json!(n[0]), json!(n[1]), json!(n[2]), json!(n[3])]);
     }
     let header = [
         "object",

@@ -79,7 +79,7 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
     );
     assert!(
         stdout.contains("table hazreduc: read 5; migrated 3, 0 already in the register, 2 refused"),
-        "{stdout}"
+        "{stdout}{err}"
     );
     assert!(
         stdout.contains("table accident: read 3; migrated 2, 0 already in the register, 1 refused"),
@@ -167,9 +167,13 @@ assert by[("HA-0010", "{H-10}")]["outcome"] == "refused"
 assert "history" in by[("HA-0002", "{H-02}")]["findings"]
 totals = list(wb["totals"].iter_rows(values_only=True))
 assert totals[1] == ("hazard", 12, 4, 0, 1, 8), totals
-assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
-assert totals[3] == ("accident", 3, 2, 0, 0, 1), totals
-assert totals[4] == ("mre", 2, 1, 0, 0, 1), totals
+assert totals[2] == ("hazard versions", 1, 1, 0, 0, 0), totals
+assert totals[3] == ("hazreduc", 5, 3, 0, 0, 2), totals
+assert totals[4] == ("accident", 3, 2, 0, 0, 1), totals
+assert totals[5] == ("mre", 2, 1, 0, 0, 1), totals
+assert "history: 2 replayed" in h1["mapping"] and "left out version {V-01-3}" in h1["mapping"], h1
+v = list(wb["hazard versions"].iter_rows(values_only=True))[1]
+assert v[0] == "HA-0001" and v[2] == "would migrate" and "dated 2021-09-10" in v[10], v
 accidents = {r[0]: r for r in list(wb["accident"].iter_rows(values_only=True))[1:]}
 assert "the centre of its polygon" in accidents["AC-0002"][8], accidents
 assert "occurred_on: 2022-06-02, its polygons' data entry date" in accidents["AC-0002"][10], accidents
@@ -205,6 +209,22 @@ print(h1["geodesic_area_m2"])
     );
     assert!(!err.contains("the field gave it a bearing"), "{err}");
     assert_eq!(migrated(&db), ["HA-0001", "HA-0002", "HA-0003", "HA-0007"]);
+    // HA-0001's history: it goes in as its first reconciled info version
+    // stood (2020-06-01), is re-surveyed to today's polygon on 2021-09-10,
+    // between its cancellation (2021-09-01) and its clearance (2021-09-15);
+    // the version still in NG's workbench is left out, said so.
+    assert!(
+        stdout.contains("table hazard versions: read 1; migrated 1, 0 already in the register, 0 refused"),
+        "{stdout}"
+    );
+    assert!(
+        err.contains(
+            "hazard HA-0001 (guid {H-01}), version {V-01-3} (field report FR-0003): its workbench status is \
+             'Draft', not one of Reconciled"
+        ),
+        "{err}"
+    );
+    assert_history_replayed(&db, test);
     // Each migration report names its table and the SHA-256 of what was read
     // (computed as the objects stream, written in when the table is done).
     let reports: serde_json::Value = serde_json::from_str(&ok(&db, &["report", "list", "--json"])).unwrap();
@@ -219,7 +239,9 @@ print(h1["geodesic_area_m2"])
             assert_eq!(digests.entry(file.to_string()).or_insert_with(|| sha.clone()), &sha, "{file}");
         }
     }
-    assert_eq!(digests.len(), 4, "{digests:?}");
+    assert_eq!(digests.len(), 5, "{digests:?}");
+    let digest_of = |table: &str| digests.iter().find(|(f, _)| f.ends_with(table)).map(|(_, d)| d.clone());
+    assert_eq!(digest_of("table hazard versions"), digest_of("table hazard"), "read together");
     // Accidents and risk education sessions, at their places, victims and people reached counted.
     let accidents = ok(&db, &["export", "--layer", "accidents", "--format", "geojson", "-"]);
     let accidents: serde_json::Value = serde_json::from_str(&accidents).unwrap();
@@ -342,8 +364,56 @@ print(h1["geodesic_area_m2"])
         stdout.contains("table mre: read 2; migrated 0, 1 already in the register, 1 refused"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("table hazard versions: read 1; migrated 0, 1 already in the register, 0 refused"),
+        "nothing replayed twice: {stdout}"
+    );
     assert_eq!(ok(&db, &["summary", "--json"]), before);
+    let history: serde_json::Value =
+        serde_json::from_str(&ok(&db, &["history", "hazard", "HA-0001", "--json"])).unwrap();
+    assert_eq!(history.as_array().map(Vec::len), Some(4), "{history}");
     ok(&db, &["audit", "verify"]);
+}
+
+/// HA-0001's figures as the register held them at the end of `day`, if it
+/// held it.
+fn hazard_as_of(db: &Path, day: &str) -> Option<serde_json::Value> {
+    let layer = ok(db, &["export", "--layer", "hazards", "--format", "geojson", "--as-of", day, "-"]);
+    let layer: serde_json::Value = serde_json::from_str(&layer).unwrap();
+    let features = layer["features"].as_array().unwrap();
+    features.iter().find(|f| f["properties"]["code"] == "HA-0001").map(|f| f["properties"].clone())
+}
+
+/// The register before the migration answers as NG's history did: areas
+/// recomputed by GeographicLib's Planimeter from the fixture's points.
+fn assert_history_replayed(db: &Path, test: &str) {
+    assert!(hazard_as_of(db, "2020-05-31").is_none(), "not yet recorded");
+    if !require("Planimeter", "geographiclib-tools", test) {
+        return;
+    }
+    let first = planimeter(&[(46.9040, 39.9640), (46.9095, 39.9640), (46.9095, 39.9690), (46.9040, 39.9690)]);
+    let now = planimeter(&[(46.9050, 39.9650), (46.9080, 39.9652), (46.9083, 39.9675), (46.9052, 39.9678)]);
+    let west = planimeter(&[(46.9050, 39.9650), (46.9065, 39.9651), (46.9067, 39.96765), (46.9052, 39.9678)]);
+    let east = planimeter(&[(46.9065, 39.9651), (46.9080, 39.9652), (46.9083, 39.9675), (46.9067, 39.96765)]);
+    // (day, recorded, cancelled, cleared)
+    for (day, recorded, cancelled, cleared) in [
+        ("2020-06-01", first, 0.0, 0.0),
+        ("2021-09-05", first, west, 0.0),
+        ("2021-09-12", now, west, 0.0),
+        ("2021-09-20", now, west, east),
+    ] {
+        let p = hazard_as_of(db, day).unwrap_or_else(|| panic!("HA-0001 as of {day}"));
+        let figure = |k: &str| p[k].as_f64().unwrap_or_else(|| panic!("{k} as of {day}: {p}"));
+        for (k, expected) in
+            [("area_recorded_m2", recorded), ("area_cancelled_m2", cancelled), ("area_cleared_m2", cleared)]
+        {
+            assert!(
+                (figure(k) - expected).abs() < 1.0,
+                "{k} as of {day}: ours {}, expected {expected}",
+                figure(k)
+            );
+        }
+    }
 }
 
 #[test]

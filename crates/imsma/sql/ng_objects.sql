@@ -1,7 +1,8 @@
 -- Every object of one IMSMA NG object table, one row each, in local id order:
 -- its whole row as JSON with its custom defined fields (so any column or CDF
 -- can be mapped; the cdfs query is sql/ng_cdf_values.sql, or none where the
--- database has no CDFs for the table) and its shapes with
+-- database has no CDFs for the table), its info versions (sql/ng_versions.sql,
+-- each with its own shapes, or none where the database keeps none) and its shapes with
 -- their points, ordered by pointno (geocheck's order), each with the leg the
 -- field walked to it (bearing and distance from another point) where it has one. The names in braces are
 -- filled from a fixed list of object tables (safeground_imsma::Object),
@@ -11,7 +12,8 @@
 -- none), so shapes and points are aggregated once by hash joins; a subquery
 -- per object would scan them once per object.
 WITH linked AS (
-    SELECT l.{link_key} AS owner, l.geospatialinfo_guid FROM {link} l
+    SELECT l.{link_key}::text AS owner, l.geospatialinfo_guid FROM {link} l
+    {version_links}
 ),
 points AS (
     SELECT p.geospatialinfo_guid,
@@ -40,13 +42,18 @@ shapes AS (
 ),
 cdfs AS (
     {cdfs}
+),
+versions AS (
+    {versions}
 )
 SELECT
     o.{guid}::text AS guid,
     o.{localid}::text AS localid,
     (to_jsonb(o) || coalesce(c.cdfs, '{}'::jsonb))::text AS record,
-    coalesce(s.shapes, '[]'::jsonb)::text AS shapes
+    coalesce(s.shapes, '[]'::jsonb)::text AS shapes,
+    coalesce(v.versions, '[]'::jsonb)::text AS versions
 FROM {table} o
-LEFT JOIN shapes s ON s.owner = o.{guid}
+LEFT JOIN shapes s ON s.owner = o.{guid}::text
 LEFT JOIN cdfs c ON c.owner = o.{guid}::text
+LEFT JOIN versions v ON v.owner = o.{guid}::text
 ORDER BY o.{localid}, o.{guid}

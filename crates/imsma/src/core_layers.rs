@@ -240,6 +240,7 @@ impl CoreExport {
             record,
             geometry: SourceGeometry::Feature(geometry),
             entered,
+            versions: vec![],
             refusal,
         }
     }

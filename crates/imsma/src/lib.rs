@@ -7,6 +7,7 @@
 //! what this crate reads through the import's approval, one report per batch.
 
 pub mod core_layers;
+pub mod history;
 pub mod mapping;
 pub mod ng;
 
@@ -109,9 +110,25 @@ pub struct SourceObject {
     pub geometry: SourceGeometry,
     /// When the source had it entered, and from where that date is.
     pub entered: Option<(Date, &'static str)>,
+    /// Its earlier states, as the source keeps them (NG's
+    /// `hazardinfoversion`), in no order: [`history`] orders them.
+    pub versions: Vec<SourceVersion>,
     /// Why the object cannot be migrated whatever its fields and geometry
     /// (an IMSMA Core feature without a guid).
     pub refusal: Option<String>,
+}
+
+/// One info version of an object: NG's `hazardinfoversion` row, the row of
+/// the field report that made it (empty where the database has none) and
+/// its own shapes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SourceVersion {
+    pub guid: String,
+    pub record: Map<String, Value>,
+    pub report: Map<String, Value>,
+    pub geometry: SourceGeometry,
+    /// The earliest data entry date of its active polygons.
+    pub entered: Option<Date>,
 }
 
 /// An object's geometry as its source keeps it.
@@ -144,7 +161,14 @@ impl SourceObject {
 
     /// Its polygons, with what was found in them.
     pub fn assemble(&self, rules: &Rules) -> Assembly {
-        match &self.geometry {
+        self.geometry.assemble(rules)
+    }
+}
+
+impl SourceGeometry {
+    /// The polygons, with what was found in them.
+    pub fn assemble(&self, rules: &Rules) -> Assembly {
+        match self {
             SourceGeometry::Shapes(shapes) => assemble(shapes, rules),
             SourceGeometry::Feature(Ok(g)) => check_feature(g.as_ref(), rules),
             SourceGeometry::Feature(Err(detail)) => Assembly {
@@ -255,6 +279,9 @@ pub struct Mapped {
     pub decisions: Vec<String>,
     /// The area typed into NG (`typed_area_m2`), for the reconciliation.
     pub typed_area_m2: Option<f64>,
+    /// Its date (recorded, released, occurred, held), which it counts from
+    /// in the register.
+    pub date: Option<Date>,
     /// The row's other columns (not its guid or local id), kept with the
     /// migrated record: coded values as what they stand for.
     pub attributes: BTreeMap<String, Value>,
@@ -276,6 +303,7 @@ pub fn fields(
         fields: vec![("id".to_string(), Value::String(id))],
         decisions: vec![],
         typed_area_m2: None,
+        date: None,
         attributes: kept(object, o, mapping, codes),
     };
     let mut unmapped = vec![];
@@ -305,7 +333,10 @@ pub fn fields(
             ("typed_area_m2", Some(v)) => out.typed_area_m2 = v.parse().ok(),
             // A timestamp column gives its date.
             ("recorded_on" | "released_on" | "occurred_on" | "held_on", Some(v)) => {
-                out.fields.push((field.to_string(), Value::String(v.chars().take(10).collect())))
+                let day: String = v.chars().take(10).collect();
+                let format = time::macros::format_description!("[year]-[month]-[day]");
+                out.date = Date::parse(&day, &format).ok();
+                out.fields.push((field.to_string(), Value::String(day)))
             }
             ("hazard", Some(named)) => match hazard_named(&named, fallback.hazards) {
                 Ok(guid) => {

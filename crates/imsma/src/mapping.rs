@@ -64,6 +64,39 @@ pub struct Mapping {
     /// Where IMSMA Core's objects are (ignored for NG).
     #[serde(default)]
     pub core: CoreLayers,
+    /// Which of NG's hazard info versions are replayed, and their dates.
+    #[serde(default)]
+    pub versions: VersionRules,
+}
+
+/// How NG's hazard info versions (`hazardinfoversion`) are replayed: a
+/// version is history when its field report's workbench status is one of
+/// `statuses` (a report still in the workbench was never approved); its
+/// date is the `date` column's, else the day its polygons were entered.
+/// A column is the version's, or its field report's as `fieldreport.NAME`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct VersionRules {
+    /// Replay the versions (where the database has them).
+    pub replay: bool,
+    /// The column holding a version's date.
+    pub date: Option<String>,
+    /// The column holding its workbench status (an `imsmaenum` guid); a
+    /// version whose row has no such column is history.
+    pub status: String,
+    /// The statuses (`enumvalue`s, in any case) of versions that are history.
+    pub statuses: Vec<String>,
+}
+
+impl Default for VersionRules {
+    fn default() -> Self {
+        VersionRules {
+            replay: true,
+            date: None,
+            status: "fieldreport.workbenchstatusenum_guid".into(),
+            statuses: vec!["Approved".into(), "Reconciled".into()],
+        }
+    }
 }
 
 /// The layers of an IMSMA Core export that hold the objects, and the

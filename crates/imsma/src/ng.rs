@@ -1,6 +1,6 @@
 //! Reading a restored IMSMA NG database (PostgreSQL), object by object.
 
-use crate::{Codes, NgError, Object, SourceGeometry, SourceObject};
+use crate::{Codes, NgError, Object, SourceGeometry, SourceObject, SourceVersion};
 use postgres::fallible_iterator::FallibleIterator;
 use safeground_core::imsma::{Leg, NgPoint, NgShape, ShapeKind};
 use serde_json::{Map, Value};
@@ -13,7 +13,27 @@ trait NgTable {
     fn guid(self) -> &'static str;
     fn localid(self) -> &'static str;
     fn link(self) -> &'static str;
-    fn sql(self, cdfs: &str) -> String;
+    /// The table of its info versions, their guid column and their link to
+    /// shapes, where NG keeps versions the migration replays (hazards').
+    fn versions(self) -> Option<(&'static str, &'static str, &'static str)>;
+    fn sql(self, cdfs: &str, versions: &Versions) -> String;
+}
+
+/// The parts of the objects query that read info versions.
+struct Versions {
+    /// The `versions` CTE's query.
+    query: String,
+    /// What the `linked` CTE adds: the versions' links to shapes.
+    links: String,
+}
+
+impl Versions {
+    fn none() -> Versions {
+        Versions {
+            query: "SELECT NULL::text AS owner, NULL::jsonb AS versions WHERE false".into(),
+            links: String::new(),
+        }
+    }
 }
 
 impl NgTable for Object {
@@ -41,9 +61,19 @@ impl NgTable for Object {
             Object::Mre => "mre_has_geospatialinfo",
         }
     }
-    fn sql(self, cdfs: &str) -> String {
+    fn versions(self) -> Option<(&'static str, &'static str, &'static str)> {
+        match self {
+            Object::Hazard => {
+                Some(("hazardinfoversion", "hazardinfoversion_guid", "hazardinfoversion_has_geospatialinfo"))
+            }
+            _ => None,
+        }
+    }
+    fn sql(self, cdfs: &str, versions: &Versions) -> String {
         include_str!("../sql/ng_objects.sql")
             .replace("{cdfs}", cdfs)
+            .replace("{versions}", &versions.query)
+            .replace("{version_links}", &versions.links)
             .replace("{table}", self.table())
             .replace("{guid}", self.guid())
             .replace("{localid}", self.localid())
@@ -116,7 +146,40 @@ impl NgDatabase {
                 .replace("{cdf_value}", &value),
             None => "SELECT NULL::text AS owner, NULL::jsonb AS cdfs WHERE false".to_string(),
         };
-        Ok(object.sql(&cdfs))
+        let versions = self.versions_sql(object)?;
+        Ok(object.sql(&cdfs, &versions))
+    }
+
+    fn exists(&mut self, table: &str) -> Result<bool, NgError> {
+        Ok(self
+            .client
+            .query_one("SELECT to_regclass($1) IS NOT NULL", &[&table])
+            .map_err(|e| NgError::query(table, e))?
+            .get(0))
+    }
+
+    /// The versions' part of the objects query: none where the database
+    /// has no info version tables for the object; with each version's field
+    /// report where it has `fieldreport`.
+    fn versions_sql(&mut self, object: Object) -> Result<Versions, NgError> {
+        let Some((table, guid, link)) = object.versions() else { return Ok(Versions::none()) };
+        if !self.exists(table)? || !self.exists(link)? {
+            return Ok(Versions::none());
+        }
+        let (report, join) = if self.exists("fieldreport")? {
+            ("to_jsonb(f)", "LEFT JOIN fieldreport f ON f.fieldreport_guid = v.fieldreport_guid")
+        } else {
+            ("NULL::jsonb", "")
+        };
+        Ok(Versions {
+            query: include_str!("../sql/ng_versions.sql")
+                .replace("{versions}", table)
+                .replace("{version_guid}", guid)
+                .replace("{guid}", object.guid())
+                .replace("{report}", report)
+                .replace("{report_join}", join),
+            links: format!("UNION ALL SELECT l.{guid}::text, l.geospatialinfo_guid FROM {link} l"),
+        })
     }
 
     /// The columns (quoted) of `<table>_has_cdfvalue` naming the record and
@@ -198,8 +261,14 @@ impl NgDatabase {
         while let Some(row) = rows.next().map_err(|e| NgError::query(object.table(), e))? {
             let guid: String = row.get(0);
             let localid: Option<String> = row.get(1);
-            let (record_text, shapes_text): (&str, &str) = (row.get(2), row.get(3));
-            digest.update(Sha256::new().chain_update(record_text).chain_update(shapes_text).finalize());
+            let (record_text, shapes_text, versions_text): (&str, &str, &str) =
+                (row.get(2), row.get(3), row.get(4));
+            let mut one = Sha256::new().chain_update(record_text).chain_update(shapes_text);
+            if versions_text != "[]" {
+                // A database without versions digests as it did before them.
+                one.update(versions_text);
+            }
+            digest.update(one.finalize());
             let json = |i: usize| serde_json::from_str::<Value>(row.get(i)).unwrap_or(Value::Null);
             let record = match json(2) {
                 Value::Object(m) => m,
@@ -210,11 +279,32 @@ impl NgDatabase {
             n += 1;
             let entered = entered.into_iter().flatten().min().map(|d| (d, "its polygons' data entry date"));
             let geometry = SourceGeometry::Shapes(shapes);
-            each(SourceObject { guid, localid, record, geometry, entered, refusal: None })
+            let versions = versions_of(&json(4));
+            each(SourceObject { guid, localid, record, geometry, entered, versions, refusal: None })
                 .map_err(NgError::Stopped)?;
         }
         Ok((n, digest.finalize().iter().map(|b| format!("{b:02x}")).collect()))
     }
+}
+
+/// The info versions of the query's JSON.
+fn versions_of(v: &Value) -> Vec<SourceVersion> {
+    let row = |v: &Value| match v {
+        Value::Object(m) => m.clone(),
+        _ => Map::new(),
+    };
+    let mut out = vec![];
+    for version in v.as_array().into_iter().flatten() {
+        let (shapes, entered) = shapes_of(&version["shapes"]);
+        out.push(SourceVersion {
+            guid: version["guid"].as_str().unwrap_or_default().to_string(),
+            record: row(&version["record"]),
+            report: row(&version["report"]),
+            geometry: SourceGeometry::Shapes(shapes),
+            entered: entered.into_iter().flatten().min(),
+        });
+    }
+    out
 }
 
 /// The shapes of the query's JSON, with each active shape's entry date.
