@@ -254,7 +254,7 @@ impl Importer {
         }
     }
 
-    fn reject(&mut self, place: &str, original: &Original, reason: &str) -> Result<(), String> {
+    pub(crate) fn reject(&mut self, place: &str, original: &Original, reason: &str) -> Result<(), String> {
         if let Some(o) = &mut self.outcomes {
             o.push((place.to_string(), Outcome::Rejected(reason.to_string())));
         }

@@ -10,7 +10,11 @@
 //! SHA-256 of what was read; ids derived from the source's guids, so a
 //! second run adds nothing.
 
+mod persons;
 mod timeline;
+
+use persons::{read_victims, settle_victims};
+use safeground_imsma::victims::Persons;
 
 use crate::import::Outcome;
 use crate::import::{pipelined, Importer};
@@ -98,7 +102,7 @@ fn parse_object(text: &str) -> Result<Object, String> {
     Object::ALL
         .into_iter()
         .find(|o| o.table().eq_ignore_ascii_case(text.trim()))
-        .ok_or_else(|| format!("'{text}' is none of hazard, hazreduc, accident, mre"))
+        .ok_or_else(|| format!("'{text}' is none of hazard, hazreduc, victim, accident, mre"))
 }
 
 /// An IMSMA source, open for reading.
@@ -250,24 +254,12 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
         Some((Object::Hazard, reject)) => Some(versions_pass(&mut opened, a, reject, &p.name, settings)?),
         _ => None,
     };
-    let reductions = objects.iter().any(|(o, _)| *o == Object::HazardReduction);
     let mut passes = objects
         .into_iter()
         .map(|(object, reject)| pass_of(&mut opened, a, (object, reject), &p.name, settings))
         .collect::<Result<Vec<_>>>()?;
     let outcome = store.write(|w| {
-        for pass in &mut passes {
-            run_pass(w, &mut opened, &job, pass, (&settings, timeline.as_mut()))?;
-            let Some(t) = &mut timeline else { continue };
-            if pass.object == Object::Hazard {
-                t.hazards_done(pass);
-            }
-            if pass.object == Object::HazardReduction || (pass.object == Object::Hazard && !reductions) {
-                let name = t.pass.name.clone();
-                t.until(w, None).map_err(|problem| StoreError::Invalid { record: name, problem })?;
-                t.finish(w)?;
-            }
-        }
+        migrate_passes(w, &mut opened, &job, (&mut passes, timeline.as_mut()), &settings)?;
         let rejected =
             passes.iter().chain(timeline.iter().map(|t| &t.pass)).any(|p| p.importer.tally.rejected > 0);
         if a.dry_run || (rejected && !a.keep_going) {
@@ -304,6 +296,54 @@ fn versions_pass(
     pass.importer = Importer::new(&pass.name, batches, RejectWriter::geojson(&pass.reject));
     pass.importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
     Ok(timeline::Timeline::new(pass, settings))
+}
+
+/// Every pass in the migration's transaction, in order: victims read
+/// for their accidents to take, hazards' later versions applied between the
+/// reductions.
+fn migrate_passes(
+    w: &mut Writer<'_>,
+    opened: &mut Opened,
+    job: &Job<'_>,
+    (passes, mut timeline): (&mut [Pass], Option<&mut timeline::Timeline>),
+    settings: &ApprovalSettings,
+) -> Result<(), StoreError> {
+    let reductions = passes.iter().any(|p| p.object == Object::HazardReduction);
+    let mut persons = None;
+    for i in 0..passes.len() {
+        let pass = &mut passes[i];
+        match pass.object {
+            Object::Victim => {
+                persons = Some(read_victims(opened, job, pass)?);
+                continue;
+            }
+            Object::Accident if persons.is_some() => {
+                pass.notes.persons = persons.take();
+                // Each victim goes in or stays out with its accident.
+                pass.importer.outcomes.get_or_insert_with(Vec::new);
+            }
+            _ => {}
+        }
+        run_pass(w, opened, job, pass, (settings, timeline.as_deref_mut()))?;
+        if let Some(taken) = pass.notes.persons.take() {
+            let outcomes = pass.importer.outcomes.clone().unwrap_or_default();
+            if let Some(victims) = passes.iter_mut().find(|p| p.object == Object::Victim) {
+                settle_victims(victims, &taken, &outcomes)
+                    .map_err(|problem| StoreError::Invalid { record: victims.name.clone(), problem })?;
+            }
+        }
+        let pass = &mut passes[i];
+        let Some(t) = timeline.as_deref_mut() else { continue };
+        if pass.object == Object::Hazard {
+            t.hazards_done(pass);
+        }
+        if pass.object == Object::HazardReduction || (pass.object == Object::Hazard && !reductions) {
+            let name = t.pass.name.clone();
+            t.until(w, None).map_err(|problem| StoreError::Invalid { record: name, problem })?;
+            t.finish(w)?;
+        }
+    }
+    Ok(())
 }
 
 /// One object's pass, ready: its reports' batches (naming the source and
@@ -343,7 +383,7 @@ fn layer_of(object: Object) -> Layer {
     match object {
         Object::Hazard => Layer::Hazards,
         Object::HazardReduction => Layer::ReleasedAreas,
-        Object::Accident => Layer::Accidents,
+        Object::Victim | Object::Accident => Layer::Accidents,
         Object::Mre => Layer::EoreSessions,
     }
 }
@@ -535,6 +575,10 @@ fn objects_to_migrate(opened: &mut Opened, a: &Common, mapping: &Mapping) -> Res
             objects.push(object);
         }
     }
+    // Victims go in with their accidents, or not at all.
+    if !objects.contains(&Object::Accident) {
+        objects.retain(|o| *o != Object::Victim);
+    }
     for &object in &objects {
         let missing: Vec<&str> =
             object.required().iter().copied().filter(|f| mapping.rule(object, f).is_none()).collect();
@@ -595,6 +639,8 @@ struct Notes {
     dates: HashMap<uuid::Uuid, time::Date>,
     /// Info versions not replayed.
     versions_left_out: usize,
+    /// The source's victims, for the accidents' pass to take.
+    persons: Option<Persons>,
 }
 
 /// One object's line of the reconciliation, but for its outcome.
@@ -651,6 +697,20 @@ impl Job<'_> {
         if object == Object::HazardReduction {
             self.add_task(o, &mut fields);
         }
+        let mut decisions = decisions;
+        let persons = match notes.persons.as_mut().and_then(|p| p.take(&o.guid, o.localid.as_deref(), &place))
+        {
+            Some(Ok(victims)) => {
+                let names: Vec<&str> = victims.iter().map(|(label, _)| label.as_str()).collect();
+                decisions.push(format!("victims: {} persons, from {}", victims.len(), names.join(", ")));
+                Some(victims.into_iter().map(|(_, v)| v).collect())
+            }
+            Some(Err(why)) => {
+                refusals.push(why);
+                None
+            }
+            None => None,
+        };
         let findings: Vec<String> = shaped.findings.iter().map(ToString::to_string).collect();
         let original = json!({
             "type": "Feature",
@@ -675,6 +735,7 @@ impl Job<'_> {
         }
         let mut record = InRecord::new(place, fields, geometry);
         record.attributes = attributes;
+        record.persons = persons;
         // It counts from its own date: the register as of an earlier
         // date holds it as the source did.
         record.effective = date;

@@ -89,7 +89,23 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
         stdout.contains("table mre: read 2; migrated 1, 0 already in the register, 1 refused"),
         "{stdout}"
     );
-    assert!(err.contains("12 records were refused, so nothing was migrated"), "{err}");
+    assert!(
+        stdout.contains("table victim: read 5; migrated 3, 0 already in the register, 2 refused"),
+        "{stdout}"
+    );
+    assert!(err.contains("14 records were refused, so nothing was migrated"), "{err}");
+    assert!(
+        err.contains(
+            "victim VI-0004 (guid {V-4}): its accident AC-0003 (guid {A-03}) was refused: no active point"
+        ),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "victim VI-0005 (guid {V-5}): it names accident {a-99}, which is not among the accidents migrated"
+        ),
+        "{err}"
+    );
     assert!(err.contains("accident AC-0003 (guid {A-03}): no active point or polygon"), "{err}");
     assert!(
         err.contains("mre MRE-0002 (guid {M-02}): the position lies in none of the register's districts"),
@@ -169,14 +185,16 @@ totals = list(wb["totals"].iter_rows(values_only=True))
 assert totals[1] == ("hazard", 12, 4, 0, 1, 8), totals
 assert totals[2] == ("hazard versions", 1, 1, 0, 0, 0), totals
 assert totals[3] == ("hazreduc", 5, 3, 0, 0, 2), totals
-assert totals[4] == ("accident", 3, 2, 0, 0, 1), totals
-assert totals[5] == ("mre", 2, 1, 0, 0, 1), totals
+assert totals[4] == ("victim", 5, 3, 0, 0, 2), totals
+assert totals[5] == ("accident", 3, 2, 0, 0, 1), totals
+assert totals[6] == ("mre", 2, 1, 0, 0, 1), totals
 assert "history: 2 replayed" in h1["mapping"] and "left out version {V-01-3}" in h1["mapping"], h1
 v = list(wb["hazard versions"].iter_rows(values_only=True))[1]
 assert v[0] == "HA-0001" and v[2] == "would migrate" and "dated 2021-09-10" in v[10], v
 accidents = {r[0]: r for r in list(wb["accident"].iter_rows(values_only=True))[1:]}
 assert "the centre of its polygon" in accidents["AC-0002"][8], accidents
 assert "occurred_on: 2022-06-02, its polygons' data entry date" in accidents["AC-0002"][10], accidents
+assert "victims: 3 persons, from victim VI-0001 (guid {V-1}), victim VI-0002" in accidents["AC-0001"][10], accidents
 reductions = {r[0]: r for r in list(wb["hazreduc"].iter_rows(values_only=True))[1:]}
 assert reductions["HR-0002"][2] == "would migrate", reductions
 assert "NG hazard {H-01}" in reductions["HR-0002"][10], reductions
@@ -260,6 +278,7 @@ print(h1["geodesic_area_m2"])
     assert_eq!((p["killed"].as_i64(), p["injured"].as_i64()), (Some(1), Some(2)), "{p}");
     assert_eq!((p["kind"].as_str(), p["device_category"].as_str()), (Some("INCIDENT"), Some("AT")), "{p}");
     assert_eq!(p["activity_at_time"], "FARMING");
+    assert_victims_are_persons(&db, a1["properties"]["id"].as_str().unwrap());
     let a2 = ours.iter().find(|f| f["properties"]["occurred_on"] == "2022-06-02").unwrap();
     assert_eq!(a2["geometry"]["coordinates"], serde_json::json!([46.961, 39.951]), "the centre of its area");
     let sessions = ok(&db, &["export", "--layer", "eore_sessions", "--format", "csv", "-"]);
@@ -361,6 +380,10 @@ print(h1["geodesic_area_m2"])
         "{stdout}"
     );
     assert!(
+        stdout.contains("table victim: read 5; migrated 0, 3 already in the register, 2 refused"),
+        "{stdout}"
+    );
+    assert!(
         stdout.contains("table mre: read 2; migrated 0, 1 already in the register, 1 refused"),
         "{stdout}"
     );
@@ -373,6 +396,23 @@ print(h1["geodesic_area_m2"])
         serde_json::from_str(&ok(&db, &["history", "hazard", "HA-0001", "--json"])).unwrap();
     assert_eq!(history.as_array().map(Vec::len), Some(4), "{history}");
     ok(&db, &["audit", "verify"]);
+}
+
+/// AC-0001's victims are the three persons of NG's victim table (read back
+/// from the GeoPackage by Python's sqlite3), the name behind the identity table.
+fn assert_victims_are_persons(db: &Path, accident: &str) {
+    let script = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+rows = c.execute("SELECT v.outcome, v.sex, v.age, v.occupation, i.full_name FROM victims v "
+                 "LEFT JOIN victim_identities i ON i.victim_id = v.id WHERE v.accident_id = ? "
+                 "ORDER BY v.outcome DESC, v.sex", (sys.argv[2],)).fetchall()
+assert rows == [("KILLED", "MALE", 34, "farmer", "Elvin Quliyev"),
+                ("INJURED", "FEMALE", 12, "pupil", None),
+                ("INJURED", "UNKNOWN", None, None, None)], rows
+"#;
+    let out = Command::new("python3").args(["-c", script]).arg(db).arg(accident).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 }
 
 /// HA-0001's figures as the register held them at the end of `day`, if it

@@ -80,7 +80,17 @@ fn an_imsma_core_export_migrates_with_its_domains_and_defects_and_a_second_run_c
         "{stdout}"
     );
     assert!(
-        err.contains("11 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
+        stdout.contains("layer victim: read 4; migrated 3, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(
+        err.contains("12 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
+        "{err}"
+    );
+    assert!(
+        err.contains(
+            "victim victim_4 (guid {C0E5-0004}): its accident accident_2 (guid {C0C3-0002}) was refused"
+        ),
         "{err}"
     );
     assert!(err.contains("accident accident_2 (guid {C0C3-0002}): no active point or polygon"), "{err}");
@@ -160,6 +170,21 @@ assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
     let (_, stdout, err) = migrate(&db, &gpkg, &["--keep-going", reject_arg[0], reject_arg[1]]);
     assert!(stdout.contains("read 10; migrated 3, 0 already in the register, 7 refused"), "{stdout}{err}");
     assert!(stdout.contains("read 5; migrated 3, 0 already in the register, 2 refused"), "{stdout}{err}");
+    assert!(
+        stdout.contains("layer victim: read 4; migrated 3, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    // accident_1's victims are persons, their codes decoded through the domains
+    // (read back from the GeoPackage by Python's sqlite3).
+    let script = r#"
+import sqlite3, sys
+c = sqlite3.connect(sys.argv[1])
+rows = c.execute("SELECT v.outcome, v.sex, v.age FROM victims v JOIN accidents a ON a.id = v.accident_id "
+                 "WHERE a.occurred_on = '2022-05-14' ORDER BY v.outcome DESC, v.sex").fetchall()
+assert rows == [("KILLED", "MALE", 34), ("INJURED", "FEMALE", 12), ("INJURED", "UNKNOWN", None)], rows
+"#;
+    let out = Command::new("python3").args(["-c", script]).arg(&db).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let h1 = hazard(&db, "hazard_poly_1");
     assert_eq!((h1["kind"].as_str(), h1["contamination"].as_str()), (Some("CHA"), Some("AP")));
     assert_eq!(h1["district"], "Ağdam");
@@ -251,6 +276,10 @@ assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
         assert!(stdout.contains("read 5; migrated 0, 3 already in the register, 2 refused"), "{stdout}");
         assert!(
             stdout.contains("layer accident: read 2; migrated 0, 1 already in the register, 1 refused"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("layer victim: read 4; migrated 0, 3 already in the register, 1 refused"),
             "{stdout}"
         );
         assert!(stdout.contains("core-export.gdb"), "named by the file given: {stdout}");

@@ -1,6 +1,7 @@
 //! What comes from IMSMA never panics the migration: a mapping file of any
 //! text, NG shapes of any points (numbers, order, repeats, missing
-//! coordinates), and IMSMA Core features of any rings.
+//! coordinates), IMSMA Core features of any rings, info versions and victims
+//! of any values.
 #![no_main]
 use libfuzzer_sys::fuzz_target;
 use geo::{Geometry, LineString, MultiPolygon, Polygon};
@@ -11,6 +12,33 @@ use safeground_imsma::mapping::Mapping;
 fuzz_target!(|data: &[u8]| {
     if let Ok(text) = std::str::from_utf8(data) {
         let _ = Mapping::parse(text, "fuzz.toml");
+        // The text as every column of a victim and of an info version.
+        let value = serde_json::Value::String(text.to_string());
+        let fields: Vec<(String, serde_json::Value)> = safeground_imsma::mapping::VICTIM_FIELDS
+            .iter()
+            .map(|f| (f.to_string(), value.clone()))
+            .collect();
+        let _ = safeground_imsma::victims::victim_of(&fields);
+        let row: serde_json::Map<String, serde_json::Value> =
+            [("date".to_string(), value.clone()), ("workbenchstatusenum_guid".to_string(), value)].into_iter().collect();
+        let version = safeground_imsma::SourceVersion {
+            guid: "v".into(),
+            record: row.clone(),
+            report: row,
+            geometry: safeground_imsma::SourceGeometry::Shapes(vec![]),
+            entered: None,
+        };
+        let o = safeground_imsma::SourceObject {
+            guid: "h".into(),
+            localid: None,
+            record: Default::default(),
+            geometry: safeground_imsma::SourceGeometry::Shapes(vec![]),
+            entered: None,
+            versions: vec![version],
+            refusal: None,
+        };
+        let rules = safeground_imsma::mapping::VersionRules { date: Some("fieldreport.date".into()), statuses: vec![text.into()], ..Default::default() };
+        let _ = safeground_imsma::history::history(&o, &rules, &safeground_imsma::Codes::default());
     }
     // Five bytes a point: its number, then longitude and latitude offsets
     // (a byte of 255 stands for a missing value); a zero number starts a new shape.

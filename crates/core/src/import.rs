@@ -63,6 +63,10 @@ pub struct InRecord {
     /// The day it took effect, when it is history brought in (a
     /// migration's records count from their own dates, not the import's).
     pub effective: Option<time::Date>,
+    /// An accident's victims as persons, when its source knows them (a
+    /// migration's victim records): they stand for the `killed` and
+    /// `injured` counts, which must agree with them where given.
+    pub persons: Option<Vec<crate::report::ReportedVictim>>,
 }
 
 /// A field of a record that cannot be taken, and why.
@@ -82,9 +86,41 @@ fn err(field: &str, reason: impl Into<String>) -> FieldError {
     FieldError { field: field.to_string(), reason: reason.into() }
 }
 
+/// Whether an accident's victims as persons agree with its counts, where
+/// the counts are given.
+fn persons_agree(
+    persons: &[ReportedVictim],
+    (killed_given, injured_given): (bool, bool),
+    (killed, injured): (i64, i64),
+) -> Result<(), FieldError> {
+    let listed = |o: VictimOutcome| persons.iter().filter(|p| p.outcome == o).count() as i64;
+    for (field, given, count, outcome) in [
+        ("killed", killed_given, killed, VictimOutcome::Killed),
+        ("injured", injured_given, injured, VictimOutcome::Injured),
+    ] {
+        if given && count != listed(outcome) {
+            return Err(err(
+                field,
+                format!(
+                    "{count} {field}, but its victim records list {}: correct the count or the victims",
+                    listed(outcome)
+                ),
+            ));
+        }
+    }
+    Ok(())
+}
+
 impl InRecord {
     pub fn new(place: impl Into<String>, fields: Vec<(String, Value)>, geometry: Option<Value>) -> Self {
-        InRecord { place: place.into(), fields, geometry, attributes: Default::default(), effective: None }
+        InRecord {
+            place: place.into(),
+            fields,
+            geometry,
+            attributes: Default::default(),
+            effective: None,
+            persons: None,
+        }
     }
 
     fn value(&self, name: &str) -> Option<&Value> {
@@ -387,10 +423,17 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
             if killed + injured > 10_000 {
                 return Err(err("killed", "more than 10,000 victims in one accident: check the figures"));
             }
-            let victims = (0..killed)
-                .map(|_| victim(VictimOutcome::Killed))
-                .chain((0..injured).map(|_| victim(VictimOutcome::Injured)))
-                .collect();
+            let victims = match &rec.persons {
+                Some(persons) => {
+                    let given = (rec.text("killed").is_some(), rec.text("injured").is_some());
+                    persons_agree(persons, given, (killed, injured))?;
+                    persons.clone()
+                }
+                None => (0..killed)
+                    .map(|_| victim(VictimOutcome::Killed))
+                    .chain((0..injured).map(|_| victim(VictimOutcome::Injured)))
+                    .collect(),
+            };
             r.accident = Some(ReportedAccident {
                 id: rec.uuid("id")?,
                 kind: rec.required_code("kind")?,
@@ -546,6 +589,44 @@ mod tests {
 
     fn rec(fields: &[(&str, Value)], g: Option<Value>) -> InRecord {
         InRecord::new("line 2", fields.iter().map(|(k, v)| (k.to_string(), v.clone())).collect(), g)
+    }
+
+    fn accident(counts: &[(&str, Value)], persons: Vec<VictimOutcome>) -> Result<ImportItem, FieldError> {
+        let mut fields = vec![
+            ("occurred_on", json!("2022-05-14")),
+            ("organisation", json!("ANAMA")),
+            ("kind", json!("INCIDENT")),
+            ("device_category", json!("AT")),
+            ("activity_at_time", json!("FARMING")),
+        ];
+        fields.extend(counts.iter().cloned());
+        let mut r = rec(&fields, Some(json!({"type": "Point", "coordinates": [46.9, 39.9]})));
+        let person = |outcome| ReportedVictim {
+            outcome,
+            sex: Sex::Female,
+            age: Some(12),
+            occupation: None,
+            injuries: None,
+            assistance: None,
+            name: None,
+            contact: None,
+        };
+        r.persons = Some(persons.into_iter().map(person).collect());
+        to_item(Layer::Accidents, &r)
+    }
+
+    #[test]
+    fn an_accidents_persons_stand_for_its_counts_and_must_agree_with_those_given() {
+        use VictimOutcome::{Injured, Killed};
+        let Ok(ImportItem::Report(r)) = accident(&[], vec![Killed, Injured]) else { panic!() };
+        let victims = &r.accident.as_ref().unwrap().victims;
+        assert_eq!((victims.len(), victims[0].sex), (2, Sex::Female), "the persons, not anonymous counts");
+        assert!(accident(&[("killed", json!(1)), ("injured", json!(1))], vec![Killed, Injured]).is_ok());
+        let e = accident(&[("killed", json!(2))], vec![Killed, Injured]).unwrap_err();
+        assert_eq!(e.field, "killed");
+        assert_eq!(e.reason, "2 killed, but its victim records list 1: correct the count or the victims");
+        let e = accident(&[("injured", json!(0))], vec![Injured]).unwrap_err();
+        assert_eq!(e.field, "injured");
     }
 
     #[test]

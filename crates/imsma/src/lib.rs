@@ -10,8 +10,11 @@ pub mod core_layers;
 pub mod history;
 pub mod mapping;
 pub mod ng;
+pub mod victims;
 
-use mapping::{resolve, Mapping, Unmapped, ACCIDENT_FIELDS, HAZARD_FIELDS, HAZREDUC_FIELDS, MRE_FIELDS};
+use mapping::{
+    resolve, Mapping, Unmapped, ACCIDENT_FIELDS, HAZARD_FIELDS, HAZREDUC_FIELDS, MRE_FIELDS, VICTIM_FIELDS,
+};
 use safeground_core::imsma::{assemble, check_feature, locate, locate_feature, Assembly, NgShape, Position};
 use safeground_core::validate::Rules;
 use serde_json::{Map, Value};
@@ -50,6 +53,8 @@ pub enum Object {
     Hazard,
     /// `hazreduc`: a hazard reduction, ground released from a hazard.
     HazardReduction,
+    /// A victim of an accident, as a person: migrated with its accident.
+    Victim,
     /// A mine/ERW accident: where, when, its victims counted.
     Accident,
     /// `mre`: a mine risk education (EORE) session.
@@ -59,13 +64,15 @@ pub enum Object {
 impl Object {
     /// Every object, in the order a migration reads them (hazards before
     /// what refers to them).
-    pub const ALL: [Object; 4] = [Object::Hazard, Object::HazardReduction, Object::Accident, Object::Mre];
+    pub const ALL: [Object; 5] =
+        [Object::Hazard, Object::HazardReduction, Object::Victim, Object::Accident, Object::Mre];
 
     /// NG's table, and the mapping file's section.
     pub fn table(self) -> &'static str {
         match self {
             Object::Hazard => "hazard",
             Object::HazardReduction => "hazreduc",
+            Object::Victim => "victim",
             Object::Accident => "accident",
             Object::Mre => "mre",
         }
@@ -81,6 +88,7 @@ impl Object {
         match self {
             Object::Hazard => HAZARD_FIELDS,
             Object::HazardReduction => HAZREDUC_FIELDS,
+            Object::Victim => VICTIM_FIELDS,
             Object::Accident => ACCIDENT_FIELDS,
             Object::Mre => MRE_FIELDS,
         }
@@ -92,6 +100,7 @@ impl Object {
         match self {
             Object::Hazard => &["contamination"],
             Object::HazardReduction => &["outcome"],
+            Object::Victim => &["accident", "outcome"],
             Object::Accident => &["kind", "device_category", "activity_at_time"],
             Object::Mre => &["kind", "audience"],
         }
@@ -324,7 +333,7 @@ pub fn fields(
                 }
                 Some(v)
             }
-            Some((Ok(None), _)) | None => fallback_of(field, o, fallback).map(|(v, why)| {
+            Some((Ok(None), _)) | None => fallback_of(object, field, o, fallback).map(|(v, why)| {
                 out.decisions.push(format!("{field}: {v}, {why}"));
                 v
             }),
@@ -404,14 +413,20 @@ fn hazard_named(named: &str, hazards: Option<&HashMap<String, String>>) -> Resul
 }
 
 /// What the migration fills in where the mapping gives nothing, and why.
-fn fallback_of(field: &str, o: &SourceObject, fallback: &Fallbacks<'_>) -> Option<(String, &'static str)> {
+fn fallback_of(
+    object: Object,
+    field: &str,
+    o: &SourceObject,
+    fallback: &Fallbacks<'_>,
+) -> Option<(String, &'static str)> {
     match field {
         "district" => fallback.district.map(|d| (d.to_string(), "the district its polygon lies in")),
         "recorded_on" | "released_on" | "occurred_on" | "held_on" => {
             o.entered.map(|(d, why)| (d.to_string(), why))
         }
         "recorded_by" | "organisation" => Some((fallback.organisation.to_string(), "--organisation")),
-        "name" => Some((o.label().to_string(), "its local id")),
+        // A victim's name is personal data: only ever the source's.
+        "name" if object == Object::Hazard => Some((o.label().to_string(), "its local id")),
         _ => None,
     }
 }

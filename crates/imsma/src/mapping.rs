@@ -39,6 +39,12 @@ pub const ACCIDENT_FIELDS: &[&str] = &[
     "hazard",
 ];
 
+/// The fields of a migrated victim (a person, migrated with its accident):
+/// `accident` names the accident (its guid or local id; IMSMA Core's
+/// `imsma_links` may list several ids, one of them an accident's).
+pub const VICTIM_FIELDS: &[&str] =
+    &["accident", "outcome", "sex", "age", "occupation", "injuries", "assistance", "name", "contact"];
+
 /// The fields of a migrated risk education (EORE) session.
 pub const MRE_FIELDS: &[&str] =
     &["held_on", "organisation", "kind", "audience", "settlement", "girls", "boys", "women", "men"];
@@ -57,6 +63,8 @@ pub struct Mapping {
     pub hazard: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub hazreduc: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    pub victim: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub accident: BTreeMap<String, FieldSpec>,
     #[serde(default)]
@@ -107,6 +115,8 @@ impl Default for VersionRules {
 pub struct CoreLayers {
     pub hazard_layer: String,
     pub hazreduc_layer: String,
+    /// A table (no geometry needed) of accidents' victims.
+    pub victim_layer: String,
     pub accident_layer: String,
     pub mre_layer: String,
     /// The column of the object's guid, which its safeground id is made from.
@@ -122,6 +132,7 @@ impl Default for CoreLayers {
         CoreLayers {
             hazard_layer: "hazard_poly".into(),
             hazreduc_layer: "hazreduc_poly".into(),
+            victim_layer: "victim".into(),
             accident_layer: "accident".into(),
             mre_layer: "mre".into(),
             guid: "globalid".into(),
@@ -137,6 +148,7 @@ impl CoreLayers {
         match object {
             crate::Object::Hazard => &self.hazard_layer,
             crate::Object::HazardReduction => &self.hazreduc_layer,
+            crate::Object::Victim => &self.victim_layer,
             crate::Object::Accident => &self.accident_layer,
             crate::Object::Mre => &self.mre_layer,
         }
@@ -242,6 +254,7 @@ impl Mapping {
         match object {
             crate::Object::Hazard => &self.hazard,
             crate::Object::HazardReduction => &self.hazreduc,
+            crate::Object::Victim => &self.victim,
             crate::Object::Accident => &self.accident,
             crate::Object::Mre => &self.mre,
         }

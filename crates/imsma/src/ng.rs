@@ -41,6 +41,7 @@ impl NgTable for Object {
         match self {
             Object::Hazard => "hazard_guid",
             Object::HazardReduction => "hazreduc_guid",
+            Object::Victim => "victim_guid",
             Object::Accident => "accident_guid",
             Object::Mre => "mre_guid",
         }
@@ -49,6 +50,7 @@ impl NgTable for Object {
         match self {
             Object::Hazard => "hazard_localid",
             Object::HazardReduction => "hazreduc_localid",
+            Object::Victim => "victim_localid",
             Object::Accident => "accident_localid",
             Object::Mre => "mre_localid",
         }
@@ -57,6 +59,7 @@ impl NgTable for Object {
         match self {
             Object::Hazard => "hazard_has_geospatialinfo",
             Object::HazardReduction => "hazreduc_has_geospatialinfo",
+            Object::Victim => "victim_has_geospatialinfo",
             Object::Accident => "accident_has_geospatialinfo",
             Object::Mre => "mre_has_geospatialinfo",
         }
