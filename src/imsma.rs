@@ -167,14 +167,17 @@ impl Opened {
 
     /// Streams every object of a kind to `each`; the count, and the SHA-256
     /// of what was read, computed as it was read (one reading of the source).
+    /// `by_date`: in the order of that column's date (or, where it is none
+    /// of the source's, of the day they were entered).
     fn objects(
         &mut self,
         object: Object,
+        by_date: Option<&str>,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
     ) -> Result<(usize, String), String> {
         match self {
-            Opened::Ng { db, .. } => db.objects(object, each).map_err(|e| e.to_string()),
-            Opened::Core(c) => c.objects(object, each).map_err(|e| e.to_string()),
+            Opened::Ng { db, .. } => db.objects(object, by_date, each).map_err(|e| e.to_string()),
+            Opened::Core(c) => c.objects(object, by_date, each).map_err(|e| e.to_string()),
         }
     }
 }
@@ -418,42 +421,30 @@ fn run_pass(
     let read = pipelined(
         (layer_of(object), settings),
         |sink| {
-            let (n, d) = if object == Object::HazardReduction {
-                // A hazard's reductions go in in date order, each making
-                // its next version (undated ones last).
-                let mut all = vec![];
-                let (n, d) = source
-                    .objects(object, &mut |o| {
-                        all.push(job.read(object, &o, codes, notes));
-                        Ok(())
-                    })
-                    .map_err(ReadError::Stopped)?;
-                all.sort_by_key(|r| r.record.effective.unwrap_or(time::Date::MAX));
-                for r in all {
-                    sink(r).map_err(ReadError::Stopped)?;
-                }
-                (n, d)
-            } else if object == Object::Hazard {
-                source
-                    .objects(object, &mut |o| sink(job.read_hazard(&o, codes, notes)))
-                    .map_err(ReadError::Stopped)?
+            // A hazard's reductions go in in date order, each making its
+            // next version: the source streams them so.
+            let by_date = (object == Object::HazardReduction)
+                .then(|| job.mapping.rule(object, "released_on").and_then(|r| r.column).unwrap_or_default());
+            let (n, d) = if object == Object::Hazard {
+                source.objects(object, None, &mut |o| sink(job.read_hazard(&o, codes, notes)))
             } else {
-                source
-                    .objects(object, &mut |o| sink(job.read(object, &o, codes, notes)))
-                    .map_err(ReadError::Stopped)?
-            };
+                source.objects(object, by_date.as_deref(), &mut |o| sink(job.read(object, &o, codes, notes)))
+            }
+            .map_err(ReadError::Stopped)?;
             digest = Some(d);
             Ok(n)
         },
         &mut |mut p| {
-            if let (Some(t), Some(day)) = (timeline.as_deref_mut(), p.read.record.effective) {
-                if object == Object::HazardReduction && t.due(day) {
+            if let (Some(t), Some(day), true) =
+                (timeline.as_deref_mut(), p.read.record.effective, object == Object::HazardReduction)
+            {
+                if t.due(day) {
                     // The reductions before it are written first.
                     importer.flush(w)?;
                     t.until(w, Some(day))?;
-                    if let Some(note) = t.clamp(&mut p.read.record) {
-                        clamped.push((p.read.record.place.clone(), note));
-                    }
+                }
+                if let Some(note) = t.clamp(&mut p.read.record) {
+                    clamped.push((p.read.record.place.clone(), note));
                 }
             }
             if let Some(task) = migration_task(&p.read.record) {

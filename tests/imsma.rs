@@ -78,7 +78,7 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
         "{stdout}"
     );
     assert!(
-        stdout.contains("table hazreduc: read 5; migrated 3, 0 already in the register, 2 refused"),
+        stdout.contains("table hazreduc: read 6; migrated 4, 0 already in the register, 2 refused"),
         "{stdout}{err}"
     );
     assert!(
@@ -184,7 +184,7 @@ assert "history" in by[("HA-0002", "{H-02}")]["findings"]
 totals = list(wb["totals"].iter_rows(values_only=True))
 assert totals[1] == ("hazard", 12, 4, 0, 1, 8), totals
 assert totals[2] == ("hazard versions", 1, 1, 0, 0, 0), totals
-assert totals[3] == ("hazreduc", 5, 3, 0, 0, 2), totals
+assert totals[3] == ("hazreduc", 6, 4, 0, 0, 2), totals
 assert totals[4] == ("victim", 5, 3, 0, 0, 2), totals
 assert totals[5] == ("accident", 3, 2, 0, 0, 1), totals
 assert totals[6] == ("mre", 2, 1, 0, 0, 1), totals
@@ -212,7 +212,7 @@ print(h1["geodesic_area_m2"])
         "{stdout}{err}"
     );
     assert!(
-        stdout.contains("table hazreduc: read 5; migrated 3, 0 already in the register, 2 refused"),
+        stdout.contains("table hazreduc: read 6; migrated 4, 0 already in the register, 2 refused"),
         "{stdout}"
     );
     assert!(stdout.contains("2 repairs made, 3 warnings"), "{stdout}");
@@ -243,6 +243,14 @@ print(h1["geodesic_area_m2"])
         "{err}"
     );
     assert_history_replayed(&db, test);
+    // A reduction dated before its hazard was recorded counts from that day.
+    assert!(
+        err.contains(
+            "hazreduc HR-0006 (guid {R-06}): dated 2021-03-01, before its hazard's version of 2021-04-10; it \
+             counts from that day"
+        ),
+        "{err}"
+    );
     // Each migration report names its table and the SHA-256 of what was read
     // (computed as the objects stream, written in when the table is done).
     let reports: serde_json::Value = serde_json::from_str(&ok(&db, &["report", "list", "--json"])).unwrap();
@@ -374,7 +382,7 @@ print(h1["geodesic_area_m2"])
     let out = migrate(&db, &url, &["--keep-going", "--reject", rejects.to_str().unwrap()]);
     let (stdout, _) = text(&out);
     assert!(stdout.contains("migrated 0, 4 already in the register, 8 refused"), "{stdout}");
-    assert!(stdout.contains("read 5; migrated 0, 3 already in the register, 2 refused"), "{stdout}");
+    assert!(stdout.contains("read 6; migrated 0, 4 already in the register, 2 refused"), "{stdout}");
     assert!(
         stdout.contains("table accident: read 3; migrated 0, 2 already in the register, 1 refused"),
         "{stdout}"

@@ -21,7 +21,7 @@ pub(super) fn read_victims(
     let fallback =
         Fallbacks { source: job.source, district: None, organisation: job.organisation, hazards: None };
     let (codes, rows) = (&pass.codes, &mut pass.notes.rows);
-    let read = source.objects(Object::Victim, &mut |o| {
+    let read = source.objects(Object::Victim, None, &mut |o| {
         let place = format!("victim {} (guid {})", o.label(), o.guid);
         let mapped = fields(Object::Victim, &o, job.mapping, codes, &fallback);
         if let Some(rows) = rows {

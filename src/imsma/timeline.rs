@@ -80,19 +80,23 @@ impl Timeline {
         Ok(())
     }
 
-    /// A hazard reduction dated before its hazard's latest version counts
-    /// from that version's date instead; says so.
-    pub(super) fn clamp(&self, record: &mut InRecord) -> Option<String> {
+    /// A hazard reduction dated before its hazard's latest version (its
+    /// first, a re-survey, or a reduction the source gave in another order)
+    /// counts from that version's date instead; says so. Its own date is
+    /// then its hazard's latest.
+    pub(super) fn clamp(&mut self, record: &mut InRecord) -> Option<String> {
         let hazard: Uuid = record.text("hazard")?.parse().ok()?;
-        let latest = *self.latest.get(&hazard)?;
         let day = record.effective?;
-        (day < latest).then(|| {
-            record.effective = Some(latest);
-            format!(
-                "{}: dated {day}, before its hazard's version of {latest}; it counts from {latest}",
-                record.place
-            )
-        })
+        let latest = self.latest.entry(hazard).or_insert(day);
+        if day >= *latest {
+            *latest = day;
+            return None;
+        }
+        record.effective = Some(*latest);
+        Some(format!(
+            "{}: dated {day}, before its hazard's version of {}; it counts from that day",
+            record.place, *latest
+        ))
     }
 
     fn apply(&mut self, w: &mut Writer<'_>, r: Revision) -> Result<(), String> {

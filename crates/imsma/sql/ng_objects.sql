@@ -6,7 +6,9 @@
 -- their points, ordered by pointno (geocheck's order), each with the leg the
 -- field walked to it (bearing and distance from another point) where it has one. The names in braces are
 -- filled from a fixed list of object tables (safeground_imsma::Object),
--- never from input.
+-- never from input; {order} is empty, or orders by a date: a column of the
+-- table found in information_schema and quoted, else the day its active
+-- polygons were entered.
 --
 -- Set-based: NG's link and point tables need have no index (the fixture's have
 -- none), so shapes and points are aggregated once by hash joins; a subquery
@@ -33,7 +35,9 @@ shapes AS (
                    'active', g.isactive,
                    'entered', g.dataentrydate::date::text,
                    'points', coalesce(pt.points, '[]'::jsonb))
-               ORDER BY g.shape_id, g.geospatialinfo_guid) AS shapes
+               ORDER BY g.shape_id, g.geospatialinfo_guid) AS shapes,
+           min(g.dataentrydate::date::text) FILTER (WHERE g.isactive IS NOT FALSE AND e.enumvalue = 'Polygon')
+               AS entered
     FROM linked k
     JOIN geospatialinfo g ON g.geospatialinfo_guid = k.geospatialinfo_guid
     LEFT JOIN imsmaenum e ON e.imsmaenum_guid = g.shapeenum_guid
@@ -56,4 +60,4 @@ FROM {table} o
 LEFT JOIN shapes s ON s.owner = o.{guid}::text
 LEFT JOIN cdfs c ON c.owner = o.{guid}::text
 LEFT JOIN versions v ON v.owner = o.{guid}::text
-ORDER BY o.{localid}, o.{guid}
+ORDER BY {order} o.{localid}, o.{guid}

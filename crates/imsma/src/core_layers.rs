@@ -165,7 +165,7 @@ impl CoreExport {
     /// hazard reduction's link names its hazard.
     pub fn hazard_index(&self) -> Result<HashMap<String, String>, CoreError> {
         let mut index = HashMap::new();
-        self.objects(Object::Hazard, &mut |o| {
+        self.objects(Object::Hazard, None, &mut |o| {
             if let Some(l) = o.localid.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
                 index.insert(l.to_lowercase(), o.guid.clone());
             }
@@ -175,19 +175,27 @@ impl CoreExport {
         Ok(index)
     }
 
-    /// Streams every feature of the object's layer, in feature order, to
+    /// Streams every feature of the object's layer, in feature order (with
+    /// `by_date`, in the order of that column's date, else of the entry
+    /// date's, then of feature), to
     /// `each`; stops when `each` returns an error (which it returns). Returns
     /// the count and the SHA-256 the migration's reports name the layer by:
     /// of each feature's columns (as JSON) and geometry (as WKB), in order.
     pub fn objects(
         &self,
         object: Object,
+        by_date: Option<&str>,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
     ) -> Result<(usize, String), CoreError> {
         let (reader, crs) = self.reader(object)?;
         let layer = reader.table().to_string();
         let mut h = Sha256::new();
-        let read = reader.read(&mut |f| {
+        // By a column the layer lacks: in the order they were entered.
+        let by_date = by_date.map(|c| match reader.columns().iter().any(|k| k.eq_ignore_ascii_case(c)) {
+            true => c,
+            false => self.layers.entered.as_str(),
+        });
+        let read = reader.read_by(by_date, &mut |f| {
             h.update(Value::Object(f.fields.iter().cloned().collect()).to_string().as_bytes());
             let mut wkb = vec![];
             if let Ok(Some(g)) = &f.geometry {

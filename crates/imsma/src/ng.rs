@@ -16,7 +16,7 @@ trait NgTable {
     /// The table of its info versions, their guid column and their link to
     /// shapes, where NG keeps versions the migration replays (hazards').
     fn versions(self) -> Option<(&'static str, &'static str, &'static str)>;
-    fn sql(self, cdfs: &str, versions: &Versions) -> String;
+    fn sql(self, cdfs: &str, versions: &Versions, order: &str) -> String;
 }
 
 /// The parts of the objects query that read info versions.
@@ -72,8 +72,9 @@ impl NgTable for Object {
             _ => None,
         }
     }
-    fn sql(self, cdfs: &str, versions: &Versions) -> String {
+    fn sql(self, cdfs: &str, versions: &Versions, order: &str) -> String {
         include_str!("../sql/ng_objects.sql")
+            .replace("{order}", order)
             .replace("{cdfs}", cdfs)
             .replace("{versions}", &versions.query)
             .replace("{version_links}", &versions.links)
@@ -141,7 +142,7 @@ impl NgDatabase {
 
     /// The query of an object table's records, with their custom defined
     /// fields where the database links any to the table.
-    fn objects_sql(&mut self, object: Object) -> Result<String, NgError> {
+    fn objects_sql(&mut self, object: Object, by_date: Option<&str>) -> Result<String, NgError> {
         let cdfs = match self.cdf_link(object)? {
             Some((owner, value)) => include_str!("../sql/ng_cdf_values.sql")
                 .replace("{cdf_link}", &format!("{}_has_cdfvalue", object.table()))
@@ -150,7 +151,20 @@ impl NgDatabase {
             None => "SELECT NULL::text AS owner, NULL::jsonb AS cdfs WHERE false".to_string(),
         };
         let versions = self.versions_sql(object)?;
-        Ok(object.sql(&cdfs, &versions))
+        let order = match by_date {
+            None => String::new(),
+            Some(column) => {
+                let known = self.columns(object)?.into_iter().find(|(c, _)| c.eq_ignore_ascii_case(column));
+                let day = match known {
+                    Some((c, _)) => {
+                        format!("coalesce(left(o.\"{}\"::text, 10), s.entered)", c.replace('"', "\"\""))
+                    }
+                    None => "s.entered".to_string(),
+                };
+                format!("{day} NULLS LAST,")
+            }
+        };
+        Ok(object.sql(&cdfs, &versions, &order))
     }
 
     fn exists(&mut self, table: &str) -> Result<bool, NgError> {
@@ -243,19 +257,22 @@ impl NgDatabase {
         Ok(columns)
     }
 
-    /// Streams every object of a table, in local id order, to `each`; stops
-    /// when `each` returns an error (which it returns). Returns the count and
+    /// Streams every object of a table to `each`, in local id order (with
+    /// `by_date`, in the order of that column's date, else of the day its
+    /// polygons were entered, then of local id); stops when `each` returns
+    /// an error (which it returns). Returns the count and
     /// the SHA-256 the migration's reports name the source by: of the
     /// SHA-256 of each object's row and shapes as read (their JSON), in this
     /// order. One read-only snapshot, so they are what is migrated.
     pub fn objects(
         &mut self,
         object: Object,
+        by_date: Option<&str>,
         each: &mut dyn FnMut(SourceObject) -> Result<(), String>,
     ) -> Result<(usize, String), NgError> {
         use sha2::{Digest, Sha256};
         let mut digest = Sha256::new();
-        let sql = self.objects_sql(object)?;
+        let sql = self.objects_sql(object, by_date)?;
         let mut rows = self
             .client
             .query_raw(sql.as_str(), std::iter::empty::<&str>())
