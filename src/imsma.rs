@@ -102,7 +102,7 @@ fn parse_object(text: &str) -> Result<Object, String> {
     Object::ALL
         .into_iter()
         .find(|o| o.table().eq_ignore_ascii_case(text.trim()))
-        .ok_or_else(|| format!("'{text}' is none of hazard, hazreduc, victim, accident, mre"))
+        .ok_or_else(|| format!("'{text}' is none of hazard, hazreduc, victim, accident, eo, mre"))
 }
 
 /// An IMSMA source, open for reading.
@@ -387,6 +387,7 @@ fn layer_of(object: Object) -> Layer {
         Object::Hazard => Layer::Hazards,
         Object::HazardReduction => Layer::ReleasedAreas,
         Object::Victim | Object::Accident => Layer::Accidents,
+        Object::Eo => Layer::EoFinds,
         Object::Mre => Layer::EoreSessions,
     }
 }

@@ -84,7 +84,12 @@ fn an_imsma_core_export_migrates_with_its_domains_and_defects_and_a_second_run_c
         "{stdout}"
     );
     assert!(
-        err.contains("12 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
+        stdout.contains("layer eo: read 2; migrated 1, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(err.contains("eo eo_2 (guid {C0F6-0002}): ") && err.contains("0 is not a quantity"), "{err}");
+    assert!(
+        err.contains("13 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
         "{err}"
     );
     assert!(
@@ -173,6 +178,23 @@ assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
     assert!(
         stdout.contains("layer victim: read 4; migrated 3, 0 already in the register, 1 refused"),
         "{stdout}"
+    );
+    // EO found, on its hazard, its codes decoded through the domains.
+    let finds = ok(&db, &["export", "--layer", "eo_finds", "--format", "geojson", "-"]);
+    let finds: serde_json::Value = serde_json::from_str(&finds).unwrap();
+    let ours = |f: &&serde_json::Value| f["properties"]["hazard"] == "hazard_poly_1";
+    let pmn = finds["features"].as_array().unwrap().iter().find(ours);
+    let pmn = pmn.expect("the PMN-2 find");
+    let p = &pmn["properties"];
+    assert_eq!(
+        (p["quantity"].as_i64(), p["category"].as_str(), p["disposal"].as_str(), p["found_on"].as_str()),
+        (Some(2), Some("AP"), Some("DESTROYED_IN_SITU"), Some("2021-09-16")),
+        "{p}"
+    );
+    assert_eq!(p["eo_type"], "PMN-2", "{p}");
+    let at = pmn["geometry"]["coordinates"].as_array().unwrap();
+    assert!(
+        (at[0].as_f64().unwrap() - 46.907).abs() < 1e-9 && (at[1].as_f64().unwrap() - 39.966).abs() < 1e-9
     );
     // accident_1's victims are persons, their codes decoded through the domains
     // (read back from the GeoPackage by Python's sqlite3).
@@ -280,6 +302,10 @@ assert rows == [("KILLED", "MALE", 34), ("INJURED", "FEMALE", 12), ("INJURED", "
         );
         assert!(
             stdout.contains("layer victim: read 4; migrated 0, 3 already in the register, 1 refused"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("layer eo: read 2; migrated 0, 1 already in the register, 1 refused"),
             "{stdout}"
         );
         assert!(stdout.contains("core-export.gdb"), "named by the file given: {stdout}");

@@ -13,7 +13,8 @@ pub mod ng;
 pub mod victims;
 
 use mapping::{
-    resolve, Mapping, Unmapped, ACCIDENT_FIELDS, HAZARD_FIELDS, HAZREDUC_FIELDS, MRE_FIELDS, VICTIM_FIELDS,
+    resolve, Mapping, Unmapped, ACCIDENT_FIELDS, EO_FIELDS, HAZARD_FIELDS, HAZREDUC_FIELDS, MRE_FIELDS,
+    VICTIM_FIELDS,
 };
 use safeground_core::imsma::{assemble, check_feature, locate, locate_feature, Assembly, NgShape, Position};
 use safeground_core::validate::Rules;
@@ -57,6 +58,9 @@ pub enum Object {
     Victim,
     /// A mine/ERW accident: where, when, its victims counted.
     Accident,
+    /// An item (or items) of explosive ordnance found, and what was done
+    /// with it (IMSMA Core's EO layer).
+    Eo,
     /// `mre`: a mine risk education (EORE) session.
     Mre,
 }
@@ -64,8 +68,8 @@ pub enum Object {
 impl Object {
     /// Every object, in the order a migration reads them (hazards before
     /// what refers to them).
-    pub const ALL: [Object; 5] =
-        [Object::Hazard, Object::HazardReduction, Object::Victim, Object::Accident, Object::Mre];
+    pub const ALL: [Object; 6] =
+        [Object::Hazard, Object::HazardReduction, Object::Victim, Object::Accident, Object::Eo, Object::Mre];
 
     /// NG's table, and the mapping file's section.
     pub fn table(self) -> &'static str {
@@ -74,13 +78,14 @@ impl Object {
             Object::HazardReduction => "hazreduc",
             Object::Victim => "victim",
             Object::Accident => "accident",
+            Object::Eo => "eo",
             Object::Mre => "mre",
         }
     }
 
     /// Whether it is a place (a point), not an area.
     pub fn is_point(self) -> bool {
-        matches!(self, Object::Accident | Object::Mre)
+        matches!(self, Object::Accident | Object::Eo | Object::Mre)
     }
 
     /// The safeground fields a mapping may name for it.
@@ -90,6 +95,7 @@ impl Object {
             Object::HazardReduction => HAZREDUC_FIELDS,
             Object::Victim => VICTIM_FIELDS,
             Object::Accident => ACCIDENT_FIELDS,
+            Object::Eo => EO_FIELDS,
             Object::Mre => MRE_FIELDS,
         }
     }
@@ -102,6 +108,7 @@ impl Object {
             Object::HazardReduction => &["outcome"],
             Object::Victim => &["accident", "outcome"],
             Object::Accident => &["kind", "device_category", "activity_at_time"],
+            Object::Eo => &["category", "eo_type", "disposal"],
             Object::Mre => &["kind", "audience"],
         }
     }
@@ -341,7 +348,7 @@ pub fn fields(
         match (*field, value) {
             ("typed_area_m2", Some(v)) => out.typed_area_m2 = v.parse().ok(),
             // A timestamp column gives its date.
-            ("recorded_on" | "released_on" | "occurred_on" | "held_on", Some(v)) => {
+            ("recorded_on" | "released_on" | "occurred_on" | "held_on" | "found_on", Some(v)) => {
                 let day: String = v.chars().take(10).collect();
                 let format = time::macros::format_description!("[year]-[month]-[day]");
                 out.date = Date::parse(&day, &format).ok();
@@ -421,7 +428,7 @@ fn fallback_of(
 ) -> Option<(String, &'static str)> {
     match field {
         "district" => fallback.district.map(|d| (d.to_string(), "the district its polygon lies in")),
-        "recorded_on" | "released_on" | "occurred_on" | "held_on" => {
+        "recorded_on" | "released_on" | "occurred_on" | "held_on" | "found_on" => {
             o.entered.map(|(d, why)| (d.to_string(), why))
         }
         "recorded_by" | "organisation" => Some((fallback.organisation.to_string(), "--organisation")),

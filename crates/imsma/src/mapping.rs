@@ -45,6 +45,20 @@ pub const ACCIDENT_FIELDS: &[&str] = &[
 pub const VICTIM_FIELDS: &[&str] =
     &["accident", "outcome", "sex", "age", "occupation", "injuries", "assistance", "name", "contact"];
 
+/// The fields of a migrated EO find (IMSMA Core's EO layer): what was found,
+/// how many, and what was done with it.
+pub const EO_FIELDS: &[&str] = &[
+    "found_on",
+    "organisation",
+    "category",
+    "eo_type",
+    "quantity",
+    "condition",
+    "fuze_state",
+    "disposal",
+    "hazard",
+];
+
 /// The fields of a migrated risk education (EORE) session.
 pub const MRE_FIELDS: &[&str] =
     &["held_on", "organisation", "kind", "audience", "settlement", "girls", "boys", "women", "men"];
@@ -67,6 +81,8 @@ pub struct Mapping {
     pub victim: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub accident: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    pub eo: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub mre: BTreeMap<String, FieldSpec>,
     /// Where IMSMA Core's objects are (ignored for NG).
@@ -118,6 +134,8 @@ pub struct CoreLayers {
     /// A table (no geometry needed) of accidents' victims.
     pub victim_layer: String,
     pub accident_layer: String,
+    /// EO found (points).
+    pub eo_layer: String,
     pub mre_layer: String,
     /// The column of the object's guid, which its safeground id is made from.
     pub guid: String,
@@ -134,6 +152,7 @@ impl Default for CoreLayers {
             hazreduc_layer: "hazreduc_poly".into(),
             victim_layer: "victim".into(),
             accident_layer: "accident".into(),
+            eo_layer: "eo".into(),
             mre_layer: "mre".into(),
             guid: "globalid".into(),
             localid: "imsma_id".into(),
@@ -150,6 +169,7 @@ impl CoreLayers {
             crate::Object::HazardReduction => &self.hazreduc_layer,
             crate::Object::Victim => &self.victim_layer,
             crate::Object::Accident => &self.accident_layer,
+            crate::Object::Eo => &self.eo_layer,
             crate::Object::Mre => &self.mre_layer,
         }
     }
@@ -256,6 +276,7 @@ impl Mapping {
             crate::Object::HazardReduction => &self.hazreduc,
             crate::Object::Victim => &self.victim,
             crate::Object::Accident => &self.accident,
+            crate::Object::Eo => &self.eo,
             crate::Object::Mre => &self.mre,
         }
     }

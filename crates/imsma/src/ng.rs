@@ -43,6 +43,9 @@ impl NgTable for Object {
             Object::HazardReduction => "hazreduc_guid",
             Object::Victim => "victim_guid",
             Object::Accident => "accident_guid",
+            // NG keeps no EO object (its devices are counts on hazards and
+            // reductions): `has` finds no such table.
+            Object::Eo => "eo_guid",
             Object::Mre => "mre_guid",
         }
     }
@@ -52,6 +55,7 @@ impl NgTable for Object {
             Object::HazardReduction => "hazreduc_localid",
             Object::Victim => "victim_localid",
             Object::Accident => "accident_localid",
+            Object::Eo => "eo_localid",
             Object::Mre => "mre_localid",
         }
     }
@@ -61,6 +65,7 @@ impl NgTable for Object {
             Object::HazardReduction => "hazreduc_has_geospatialinfo",
             Object::Victim => "victim_has_geospatialinfo",
             Object::Accident => "accident_has_geospatialinfo",
+            Object::Eo => "eo_has_geospatialinfo",
             Object::Mre => "mre_has_geospatialinfo",
         }
     }
