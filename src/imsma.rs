@@ -102,7 +102,7 @@ fn parse_object(text: &str) -> Result<Object, String> {
     Object::ALL
         .into_iter()
         .find(|o| o.table().eq_ignore_ascii_case(text.trim()))
-        .ok_or_else(|| format!("'{text}' is none of hazard, hazreduc, victim, accident, eo, mre"))
+        .ok_or_else(|| format!("'{text}' is none of hazard, hazreduc, task, victim, accident, eo, mre"))
 }
 
 /// An IMSMA source, open for reading.
@@ -386,6 +386,7 @@ fn layer_of(object: Object) -> Layer {
     match object {
         Object::Hazard => Layer::Hazards,
         Object::HazardReduction => Layer::ReleasedAreas,
+        Object::Task => Layer::Tasks,
         Object::Victim | Object::Accident => Layer::Accidents,
         Object::Eo => Layer::EoFinds,
         Object::Mre => Layer::EoreSessions,
@@ -741,6 +742,9 @@ impl Job<'_> {
     /// An object's geometry (an area's polygons, a place's point), what was
     /// found in it, and the district it lies in.
     fn shaped(&self, object: Object, o: &SourceObject) -> Shaped<'_> {
+        if !object.has_geometry() {
+            return Shaped { geometry: None, findings: vec![], district: None, area_m2: None };
+        }
         if object.is_point() {
             let at = o.position(&self.rules);
             let point = at.point.map(geo::Point::from);

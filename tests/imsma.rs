@@ -93,6 +93,10 @@ fn an_ng_programme_migrates_with_its_defects_found_and_a_second_run_changes_noth
         stdout.contains("table victim: read 5; migrated 3, 0 already in the register, 2 refused"),
         "{stdout}"
     );
+    assert!(
+        stdout.contains("table task: read 1; migrated 1, 0 already in the register, 0 refused"),
+        "{stdout}"
+    );
     assert!(err.contains("14 records were refused, so nothing was migrated"), "{err}");
     assert!(
         err.contains(
@@ -185,9 +189,10 @@ totals = list(wb["totals"].iter_rows(values_only=True))
 assert totals[1] == ("hazard", 12, 4, 0, 1, 8), totals
 assert totals[2] == ("hazard versions", 1, 1, 0, 0, 0), totals
 assert totals[3] == ("hazreduc", 6, 4, 0, 0, 2), totals
-assert totals[4] == ("victim", 5, 3, 0, 0, 2), totals
-assert totals[5] == ("accident", 3, 2, 0, 0, 1), totals
-assert totals[6] == ("mre", 2, 1, 0, 0, 1), totals
+assert totals[4] == ("task", 1, 1, 0, 0, 0), totals
+assert totals[5] == ("victim", 5, 3, 0, 0, 2), totals
+assert totals[6] == ("accident", 3, 2, 0, 0, 1), totals
+assert totals[7] == ("mre", 2, 1, 0, 0, 1), totals
 assert "history: 2 replayed" in h1["mapping"] and "left out version {V-01-3}" in h1["mapping"], h1
 v = list(wb["hazard versions"].iter_rows(values_only=True))[1]
 assert v[0] == "HA-0001" and v[2] == "would migrate" and "dated 2021-09-10" in v[10], v
@@ -357,6 +362,11 @@ print(h1["geodesic_area_m2"])
     // directly, the operator's under a migration task.
     let tasks = ok(&db, &["export", "--layer", "tasks", "--format", "csv", "-"]);
     assert!(tasks.lines().any(|l| l.contains(",MIG-HR-0002,HA-0001,KDA,CLEARANCE,")), "{tasks}");
+    // NG's own task, as it was given.
+    assert!(
+        tasks.lines().any(|l| l.contains(",TK-0001,HA-0003,KDA,CLEARANCE,MEDIUM,ISSUED,2021-06-05,")),
+        "{tasks}"
+    );
     let h1: serde_json::Value =
         serde_json::from_str(&ok(&db, &["hazards", "show", "HA-0001", "--json"])).unwrap();
     let released = h1["released"].as_array().unwrap();
@@ -389,6 +399,10 @@ print(h1["geodesic_area_m2"])
     );
     assert!(
         stdout.contains("table victim: read 5; migrated 0, 3 already in the register, 2 refused"),
+        "{stdout}"
+    );
+    assert!(
+        stdout.contains("table task: read 1; migrated 0, 1 already in the register, 0 refused"),
         "{stdout}"
     );
     assert!(

@@ -89,7 +89,12 @@ fn an_imsma_core_export_migrates_with_its_domains_and_defects_and_a_second_run_c
     );
     assert!(err.contains("eo eo_2 (guid {C0F6-0002}): ") && err.contains("0 is not a quantity"), "{err}");
     assert!(
-        err.contains("13 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
+        stdout.contains("layer activity: read 2; migrated 1, 0 already in the register, 1 refused"),
+        "{stdout}"
+    );
+    assert!(err.contains("task activity_2 (guid {C0A7-0002}): field 'activity'"), "{err}");
+    assert!(
+        err.contains("14 records were refused, so nothing was migrated. Correct them in IMSMA Core"),
         "{err}"
     );
     assert!(
@@ -178,6 +183,14 @@ assert totals[2] == ("hazreduc", 5, 3, 0, 0, 2), totals
     assert!(
         stdout.contains("layer victim: read 4; migrated 3, 0 already in the register, 1 refused"),
         "{stdout}"
+    );
+    // IMSMA Core's activities are tasks of the register.
+    let tasks = ok(&db, &["export", "--layer", "tasks", "--format", "csv", "-"]);
+    assert!(
+        tasks
+            .lines()
+            .any(|l| l.contains(",activity_1,hazard_poly_2,KDA,CLEARANCE,MEDIUM,ISSUED,2021-05-01,")),
+        "{tasks}"
     );
     // EO found, on its hazard, its codes decoded through the domains.
     let finds = ok(&db, &["export", "--layer", "eo_finds", "--format", "geojson", "-"]);
@@ -306,6 +319,10 @@ assert rows == [("KILLED", "MALE", 34), ("INJURED", "FEMALE", 12), ("INJURED", "
         );
         assert!(
             stdout.contains("layer eo: read 2; migrated 0, 1 already in the register, 1 refused"),
+            "{stdout}"
+        );
+        assert!(
+            stdout.contains("layer activity: read 2; migrated 0, 1 already in the register, 1 refused"),
             "{stdout}"
         );
         assert!(stdout.contains("core-export.gdb"), "named by the file given: {stdout}");

@@ -14,7 +14,7 @@ pub mod victims;
 
 use mapping::{
     resolve, Mapping, Unmapped, ACCIDENT_FIELDS, EO_FIELDS, HAZARD_FIELDS, HAZREDUC_FIELDS, MRE_FIELDS,
-    VICTIM_FIELDS,
+    TASK_FIELDS, VICTIM_FIELDS,
 };
 use safeground_core::imsma::{assemble, check_feature, locate, locate_feature, Assembly, NgShape, Position};
 use safeground_core::validate::Rules;
@@ -54,6 +54,9 @@ pub enum Object {
     Hazard,
     /// `hazreduc`: a hazard reduction, ground released from a hazard.
     HazardReduction,
+    /// A task (IMSMA Core's activity): a hazard given to an organisation
+    /// for survey or clearance.
+    Task,
     /// A victim of an accident, as a person: migrated with its accident.
     Victim,
     /// A mine/ERW accident: where, when, its victims counted.
@@ -68,19 +71,33 @@ pub enum Object {
 impl Object {
     /// Every object, in the order a migration reads them (hazards before
     /// what refers to them).
-    pub const ALL: [Object; 6] =
-        [Object::Hazard, Object::HazardReduction, Object::Victim, Object::Accident, Object::Eo, Object::Mre];
+    pub const ALL: [Object; 7] = [
+        Object::Hazard,
+        Object::HazardReduction,
+        Object::Task,
+        Object::Victim,
+        Object::Accident,
+        Object::Eo,
+        Object::Mre,
+    ];
 
     /// NG's table, and the mapping file's section.
     pub fn table(self) -> &'static str {
         match self {
             Object::Hazard => "hazard",
             Object::HazardReduction => "hazreduc",
+            Object::Task => "task",
             Object::Victim => "victim",
             Object::Accident => "accident",
             Object::Eo => "eo",
             Object::Mre => "mre",
         }
+    }
+
+    /// Whether it has a place of its own (a task is its hazard's, a victim
+    /// its accident's).
+    pub fn has_geometry(self) -> bool {
+        !matches!(self, Object::Task | Object::Victim)
     }
 
     /// Whether it is a place (a point), not an area.
@@ -93,6 +110,7 @@ impl Object {
         match self {
             Object::Hazard => HAZARD_FIELDS,
             Object::HazardReduction => HAZREDUC_FIELDS,
+            Object::Task => TASK_FIELDS,
             Object::Victim => VICTIM_FIELDS,
             Object::Accident => ACCIDENT_FIELDS,
             Object::Eo => EO_FIELDS,
@@ -106,6 +124,7 @@ impl Object {
         match self {
             Object::Hazard => &["contamination"],
             Object::HazardReduction => &["outcome"],
+            Object::Task => &["activity"],
             Object::Victim => &["accident", "outcome"],
             Object::Accident => &["kind", "device_category", "activity_at_time"],
             Object::Eo => &["category", "eo_type", "disposal"],
@@ -348,7 +367,10 @@ pub fn fields(
         match (*field, value) {
             ("typed_area_m2", Some(v)) => out.typed_area_m2 = v.parse().ok(),
             // A timestamp column gives its date.
-            ("recorded_on" | "released_on" | "occurred_on" | "held_on" | "found_on", Some(v)) => {
+            (
+                "recorded_on" | "released_on" | "occurred_on" | "held_on" | "found_on" | "issued_on",
+                Some(v),
+            ) => {
                 let day: String = v.chars().take(10).collect();
                 let format = time::macros::format_description!("[year]-[month]-[day]");
                 out.date = Date::parse(&day, &format).ok();
@@ -428,12 +450,13 @@ fn fallback_of(
 ) -> Option<(String, &'static str)> {
     match field {
         "district" => fallback.district.map(|d| (d.to_string(), "the district its polygon lies in")),
-        "recorded_on" | "released_on" | "occurred_on" | "held_on" | "found_on" => {
+        "recorded_on" | "released_on" | "occurred_on" | "held_on" | "found_on" | "issued_on" => {
             o.entered.map(|(d, why)| (d.to_string(), why))
         }
         "recorded_by" | "organisation" => Some((fallback.organisation.to_string(), "--organisation")),
         // A victim's name is personal data: only ever the source's.
         "name" if object == Object::Hazard => Some((o.label().to_string(), "its local id")),
+        "code" if object == Object::Task => Some((o.label().to_string(), "its local id")),
         _ => None,
     }
 }

@@ -39,6 +39,12 @@ pub const ACCIDENT_FIELDS: &[&str] = &[
     "hazard",
 ];
 
+/// The fields of a migrated task (IMSMA Core's activity): the hazard it
+/// works on (by guid or local id; `imsma_links`), the organisation given it,
+/// survey or clearance, and its dates.
+pub const TASK_FIELDS: &[&str] =
+    &["code", "hazard", "organisation", "activity", "priority", "status", "issued_on", "due_on"];
+
 /// The fields of a migrated victim (a person, migrated with its accident):
 /// `accident` names the accident (its guid or local id; IMSMA Core's
 /// `imsma_links` may list several ids, one of them an accident's).
@@ -77,6 +83,8 @@ pub struct Mapping {
     pub hazard: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub hazreduc: BTreeMap<String, FieldSpec>,
+    #[serde(default)]
+    pub task: BTreeMap<String, FieldSpec>,
     #[serde(default)]
     pub victim: BTreeMap<String, FieldSpec>,
     #[serde(default)]
@@ -131,6 +139,8 @@ impl Default for VersionRules {
 pub struct CoreLayers {
     pub hazard_layer: String,
     pub hazreduc_layer: String,
+    /// A table (no geometry needed) of tasks: IMSMA Core's activities.
+    pub task_layer: String,
     /// A table (no geometry needed) of accidents' victims.
     pub victim_layer: String,
     pub accident_layer: String,
@@ -150,6 +160,7 @@ impl Default for CoreLayers {
         CoreLayers {
             hazard_layer: "hazard_poly".into(),
             hazreduc_layer: "hazreduc_poly".into(),
+            task_layer: "activity".into(),
             victim_layer: "victim".into(),
             accident_layer: "accident".into(),
             eo_layer: "eo".into(),
@@ -167,6 +178,7 @@ impl CoreLayers {
         match object {
             crate::Object::Hazard => &self.hazard_layer,
             crate::Object::HazardReduction => &self.hazreduc_layer,
+            crate::Object::Task => &self.task_layer,
             crate::Object::Victim => &self.victim_layer,
             crate::Object::Accident => &self.accident_layer,
             crate::Object::Eo => &self.eo_layer,
@@ -274,6 +286,7 @@ impl Mapping {
         match object {
             crate::Object::Hazard => &self.hazard,
             crate::Object::HazardReduction => &self.hazreduc,
+            crate::Object::Task => &self.task,
             crate::Object::Victim => &self.victim,
             crate::Object::Accident => &self.accident,
             crate::Object::Eo => &self.eo,

@@ -13,6 +13,9 @@ trait NgTable {
     fn guid(self) -> &'static str;
     fn localid(self) -> &'static str;
     fn link(self) -> &'static str;
+    /// The link table's column naming the object (its guid column's name,
+    /// but for `task`).
+    fn link_key(self) -> &'static str;
     /// The table of its info versions, their guid column and their link to
     /// shapes, where NG keeps versions the migration replays (hazards').
     fn versions(self) -> Option<(&'static str, &'static str, &'static str)>;
@@ -41,6 +44,7 @@ impl NgTable for Object {
         match self {
             Object::Hazard => "hazard_guid",
             Object::HazardReduction => "hazreduc_guid",
+            Object::Task => "guid",
             Object::Victim => "victim_guid",
             Object::Accident => "accident_guid",
             // NG keeps no EO object (its devices are counts on hazards and
@@ -53,6 +57,7 @@ impl NgTable for Object {
         match self {
             Object::Hazard => "hazard_localid",
             Object::HazardReduction => "hazreduc_localid",
+            Object::Task => "localid",
             Object::Victim => "victim_localid",
             Object::Accident => "accident_localid",
             Object::Eo => "eo_localid",
@@ -63,10 +68,17 @@ impl NgTable for Object {
         match self {
             Object::Hazard => "hazard_has_geospatialinfo",
             Object::HazardReduction => "hazreduc_has_geospatialinfo",
+            Object::Task => "task_has_geospatialinfo",
             Object::Victim => "victim_has_geospatialinfo",
             Object::Accident => "accident_has_geospatialinfo",
             Object::Eo => "eo_has_geospatialinfo",
             Object::Mre => "mre_has_geospatialinfo",
+        }
+    }
+    fn link_key(self) -> &'static str {
+        match self {
+            Object::Task => "task_guid",
+            _ => self.guid(),
         }
     }
     fn versions(self) -> Option<(&'static str, &'static str, &'static str)> {
@@ -87,7 +99,7 @@ impl NgTable for Object {
             .replace("{guid}", self.guid())
             .replace("{localid}", self.localid())
             .replace("{link}", self.link())
-            .replace("{link_key}", self.guid())
+            .replace("{link_key}", self.link_key())
     }
 }
 
