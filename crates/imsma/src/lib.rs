@@ -12,11 +12,9 @@ pub mod mapping;
 pub mod ng;
 pub mod victims;
 
-use mapping::{
-    resolve, Mapping, Unmapped, ACCIDENT_FIELDS, EO_FIELDS, HAZARD_FIELDS, HAZREDUC_FIELDS, MRE_FIELDS,
-    TASK_FIELDS, VICTIM_FIELDS,
-};
+use mapping::{layer_fields, resolve, Mapping, Unmapped, HAZARD_FIELDS, HAZREDUC_FIELDS, VICTIM_FIELDS};
 use safeground_core::imsma::{assemble, check_feature, locate, locate_feature, Assembly, NgShape, Position};
+use safeground_core::layer::Layer;
 use safeground_core::validate::Rules;
 use serde_json::{Map, Value};
 use std::collections::{BTreeMap, HashMap};
@@ -110,11 +108,11 @@ impl Object {
         match self {
             Object::Hazard => HAZARD_FIELDS,
             Object::HazardReduction => HAZREDUC_FIELDS,
-            Object::Task => TASK_FIELDS,
+            Object::Task => layer_fields(Layer::Tasks),
             Object::Victim => VICTIM_FIELDS,
-            Object::Accident => ACCIDENT_FIELDS,
-            Object::Eo => EO_FIELDS,
-            Object::Mre => MRE_FIELDS,
+            Object::Accident => layer_fields(Layer::Accidents),
+            Object::Eo => layer_fields(Layer::EoFinds),
+            Object::Mre => layer_fields(Layer::EoreSessions),
         }
     }
 

@@ -3,10 +3,12 @@
 //! exported layers hold which objects.
 
 use crate::Codes;
+use safeground_core::layer::Layer;
 use serde::Deserialize;
 use serde_json::{Map, Value};
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
+use std::sync::LazyLock;
 
 /// The fields of a migrated hazard that a mapping may name.
 /// `typed_area_m2` (the area typed into NG) goes to the reconciliation only.
@@ -25,49 +27,39 @@ pub const HAZARD_FIELDS: &[&str] = &[
 /// The fields of a migrated hazard reduction (a released area of its hazard).
 pub const HAZREDUC_FIELDS: &[&str] = &["hazard", "outcome", "released_on", "organisation", "typed_area_m2"];
 
-/// The fields of a migrated accident (the register counts its victims).
-pub const ACCIDENT_FIELDS: &[&str] = &[
-    "occurred_on",
-    "organisation",
-    "kind",
-    "device_category",
-    "activity_at_time",
-    "area_marked",
-    "cause",
-    "killed",
-    "injured",
-    "hazard",
-];
-
-/// The fields of a migrated task (IMSMA Core's activity): the hazard it
-/// works on (by guid or local id; `imsma_links`), the organisation given it,
-/// survey or clearance, and its dates.
-pub const TASK_FIELDS: &[&str] =
-    &["code", "hazard", "organisation", "activity", "priority", "status", "issued_on", "due_on"];
+/// The fields a mapping may name for an object that becomes a feature of
+/// `layer` as it is (a task, an accident, an EO find, a risk education
+/// session): the layer's columns, but those the migration makes itself (the
+/// id, from the guid; the district, from the place; the report).
+///
+/// ```
+/// use safeground_core::layer::Layer;
+/// let fields = safeground_imsma::mapping::layer_fields(Layer::Accidents);
+/// assert!(fields.contains(&"occurred_on") && !fields.contains(&"id") && !fields.contains(&"district"));
+/// ```
+pub fn layer_fields(layer: Layer) -> &'static [&'static str] {
+    fn of(layer: Layer) -> Vec<&'static str> {
+        let made = ["id", "district", "report_id"];
+        layer.columns().iter().copied().filter(|c| !made.contains(c)).collect()
+    }
+    static TASKS: LazyLock<Vec<&'static str>> = LazyLock::new(|| of(Layer::Tasks));
+    static ACCIDENTS: LazyLock<Vec<&'static str>> = LazyLock::new(|| of(Layer::Accidents));
+    static EO_FINDS: LazyLock<Vec<&'static str>> = LazyLock::new(|| of(Layer::EoFinds));
+    static SESSIONS: LazyLock<Vec<&'static str>> = LazyLock::new(|| of(Layer::EoreSessions));
+    match layer {
+        Layer::Tasks => &TASKS,
+        Layer::Accidents => &ACCIDENTS,
+        Layer::EoFinds => &EO_FINDS,
+        Layer::EoreSessions => &SESSIONS,
+        _ => &[],
+    }
+}
 
 /// The fields of a migrated victim (a person, migrated with its accident):
 /// `accident` names the accident (its guid or local id; IMSMA Core's
 /// `imsma_links` may list several ids, one of them an accident's).
 pub const VICTIM_FIELDS: &[&str] =
     &["accident", "outcome", "sex", "age", "occupation", "injuries", "assistance", "name", "contact"];
-
-/// The fields of a migrated EO find (IMSMA Core's EO layer): what was found,
-/// how many, and what was done with it.
-pub const EO_FIELDS: &[&str] = &[
-    "found_on",
-    "organisation",
-    "category",
-    "eo_type",
-    "quantity",
-    "condition",
-    "fuze_state",
-    "disposal",
-    "hazard",
-];
-
-/// The fields of a migrated risk education (EORE) session.
-pub const MRE_FIELDS: &[&str] =
-    &["held_on", "organisation", "kind", "audience", "settlement", "girls", "boys", "women", "men"];
 
 /// The default mapping shipped with safeground for IMSMA NG.
 pub const NG_DEFAULT: &str = include_str!("../mapping/ng_default.toml");
