@@ -239,10 +239,14 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
             "name the organisation migrated records belong to with --organisation ACRONYM (or map recorded_by)"
         ),
     };
-    let hazards = match &opened {
-        Opened::Core(c) if objects.iter().any(|(o, _)| *o != Object::Hazard) => Some(c.hazard_index()?),
-        _ => None,
-    };
+    // IMSMA Core's links name hazards by guid or local id: the index comes
+    // from the hazards' pass, or, without one, from a reading of its own.
+    let hazards = std::sync::OnceLock::new();
+    if let Opened::Core(c) = &opened {
+        if !objects.iter().any(|(o, _)| *o == Object::Hazard) {
+            let _ = hazards.set(c.hazard_index()?);
+        }
+    }
     let job = Job {
         source: opened.source(),
         mapping: &mapping,
@@ -336,6 +340,11 @@ fn migrate_passes(
             }
         }
         let pass = &mut passes[i];
+        if pass.object == Object::Hazard && job.source == Source::Core {
+            let _ = job
+                .hazards
+                .set(safeground_imsma::core_layers::hazard_index(std::mem::take(&mut pass.notes.hazard_ids)));
+        }
         let Some(t) = timeline.as_deref_mut() else { continue };
         if pass.object == Object::Hazard {
             t.hazards_done(pass);
@@ -606,8 +615,9 @@ struct Job<'a> {
     /// clearance is reported under a task.
     operators: std::collections::HashSet<String>,
     rules: Rules,
-    /// IMSMA Core's hazards by guid and local id (lower case) → guid.
-    hazards: Option<HashMap<String, String>>,
+    /// IMSMA Core's hazards by guid and local id (lower case) → guid, once
+    /// known (after the hazards' pass).
+    hazards: std::sync::OnceLock<HashMap<String, String>>,
 }
 
 /// What an object's geometry makes.
@@ -632,6 +642,8 @@ struct Notes {
     dates: HashMap<uuid::Uuid, time::Date>,
     /// Info versions not replayed.
     versions_left_out: usize,
+    /// IMSMA Core's hazards read: (local id, guid), for `Job::hazards`.
+    hazard_ids: Vec<(Option<String>, String)>,
     /// The source's victims, for the accidents' pass to take.
     persons: Option<Persons>,
 }
@@ -669,7 +681,7 @@ impl Job<'_> {
             source: self.source,
             district: shaped.district,
             organisation: self.organisation,
-            hazards: self.hazards.as_ref(),
+            hazards: self.hazards.get(),
         };
         let placed = object == Object::HazardReduction || self.mapping.rule(object, "district").is_some();
         if shaped.geometry.is_some() && fallback.district.is_none() && !placed {

@@ -150,6 +150,9 @@ impl Job<'_> {
     /// revisions (in `notes`). Without versions to replay, as it stands. Every hazard's date goes to `notes.dates`.
     pub(super) fn read_hazard(&self, o: &SourceObject, codes: &Codes, notes: &mut Notes) -> Read {
         let id = id_of(self.source, Object::Hazard, &o.guid);
+        if self.source == safeground_imsma::Source::Core {
+            notes.hazard_ids.push((o.localid.clone(), o.guid.clone()));
+        }
         let h = history(o, &self.mapping.versions, codes);
         let mut states = vec![];
         let mut left_out = h.left_out;

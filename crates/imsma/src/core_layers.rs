@@ -164,15 +164,12 @@ impl CoreExport {
     /// The hazards by guid and by local id, in lower case, → guid: how a
     /// hazard reduction's link names its hazard.
     pub fn hazard_index(&self) -> Result<HashMap<String, String>, CoreError> {
-        let mut index = HashMap::new();
+        let mut ids = vec![];
         self.objects(Object::Hazard, None, &mut |o| {
-            if let Some(l) = o.localid.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
-                index.insert(l.to_lowercase(), o.guid.clone());
-            }
-            index.insert(o.guid.trim().to_lowercase(), o.guid);
+            ids.push((o.localid, o.guid));
             Ok(())
         })?;
-        Ok(index)
+        Ok(hazard_index(ids))
     }
 
     /// Streams every feature of the object's layer, in feature order (with
@@ -252,6 +249,19 @@ impl CoreExport {
             refusal,
         }
     }
+}
+
+/// IMSMA Core's hazards by guid and by local id (lower case) → guid, from
+/// each hazard's (local id, guid): how `imsma_links` names them.
+pub fn hazard_index(ids: Vec<(Option<String>, String)>) -> HashMap<String, String> {
+    let mut index = HashMap::with_capacity(2 * ids.len());
+    for (localid, guid) in ids {
+        if let Some(l) = localid.as_deref().map(str::trim).filter(|l| !l.is_empty()) {
+            index.insert(l.to_lowercase(), guid.clone());
+        }
+        index.insert(guid.trim().to_lowercase(), guid);
+    }
+    index
 }
 
 /// The date of a GeoPackage DATE or DATETIME value (`2021-06-01`,
