@@ -3,6 +3,7 @@
 //! below return typed errors.
 
 mod auth;
+mod catalogue;
 mod demo;
 mod export;
 mod field;
@@ -14,6 +15,7 @@ mod render;
 mod reports;
 mod serve;
 mod submissions;
+mod treaty;
 mod users;
 
 /// mimalloc rather than glibc's malloc: an import's reader thread allocates
@@ -84,6 +86,8 @@ enum Command {
     },
     /// Write a layer to GeoJSON or CSV, now or as of a past date.
     Export(export::ExportArgs),
+    /// A State Party's Article 7 transparency report (APMBC or CCM) for a year, from the register as it stood on 31 December.
+    Treaty(treaty::TreatyArgs),
     /// Read a layer from GeoJSON, CSV, GeoPackage or KML/KMZ into the register, through approval.
     Import(import::ImportArgs),
     /// Migrate a programme's register from IMSMA: hazards and hazard reductions from a restored IMSMA NG database or IMSMA Core's exported layers, checked as geocheck checks them.
@@ -365,6 +369,7 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Report(cmd) => reports::run(&cli.db, &who, &cmd)?,
         Command::Export(args) => export::run(&cli.db, &args)?,
+        Command::Treaty(args) => treaty::run(&cli.db, &args)?,
         Command::Import(args) => import::run(&cli.db, &who, &args)?,
         Command::ImportImsma(source) => imsma::run(&cli.db, &who, &source)?,
         Command::Serve(args) => serve::run(&cli.db, &cli.actor, &args)?,

@@ -24,6 +24,7 @@ pub mod public;
 pub mod report;
 pub mod summary;
 pub mod traverse;
+pub mod treaty;
 pub mod validate;
 pub mod wkb;
 

@@ -304,6 +304,20 @@ pub struct AuditHead {
     pub hash: String,
 }
 
+impl crate::Store {
+    /// The newest event of the sealed history, as `audit verify` names its
+    /// head when the history is intact: what a report produced from the
+    /// register cites, so anyone can check it came from this register.
+    pub fn history_head(&self) -> Result<Option<AuditHead>, StoreError> {
+        use crate::db::OptionalExtension;
+        self.conn
+            .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", (), |r| {
+                Ok(AuditHead { seq: r.get(0)?, hash: r.get::<Option<String>>(1)?.unwrap_or_default() })
+            })
+            .optional()
+    }
+}
+
 /// The first event that does not match.
 #[derive(Debug, Clone, Serialize)]
 pub struct BrokenEvent {

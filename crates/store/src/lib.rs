@@ -34,6 +34,7 @@ mod read;
 mod reports;
 mod stats;
 mod tiles;
+mod treaty;
 mod verify;
 mod write;
 

@@ -1,0 +1,128 @@
+//! What a year's treaty report needs ([`safeground_core::treaty::Facts`]),
+//! read as the register stood at the end of the year (and of the year
+//! before): SQL only, in `sql/treaty/*.sql`; the forms are made in core.
+
+use crate::read::stored_code;
+use crate::reports::end_of_day;
+use crate::{Store, StoreError};
+use geo::Centroid;
+use rusqlite::types::ValueRef;
+use safeground_core::codes::{split_codes, EoCategory, HazardKind};
+use safeground_core::model::Reach;
+use safeground_core::treaty::{Casualty, Convention, Destruction, Facts, Figures, HazardState, Session};
+use safeground_core::wkb::decode_gpkg;
+use time::{Date, Month};
+
+impl Store {
+    /// The facts of `year`'s report of `convention`, as the register stood
+    /// at the end of 31 December (and of the year before).
+    pub fn treaty_facts(&self, convention: Convention, year: i32) -> Result<Facts, StoreError> {
+        let day = |y, m, d| {
+            Date::from_calendar_date(y, m, d)
+                .map_err(|e| StoreError::Invalid { record: format!("year {y}"), problem: e.to_string() })
+        };
+        let (first, last) = (day(year, Month::January, 1)?, day(year, Month::December, 31)?);
+        let end = end_of_day(last);
+        let (from, to) = (crate::geometry::date_text(first), crate::geometry::date_text(last));
+        let scope = convention.scope().code();
+        Ok(Facts {
+            before: self.hazard_states(&end_of_day(day(year - 1, Month::December, 31)?))?,
+            after: self.hazard_states(&end)?,
+            known: self.known(&end, scope)?,
+            destroyed: self.destroyed(&end, scope, (&from, &to))?,
+            sessions: self.sessions(&end, (&from, &to))?,
+            casualties: self.casualties(&end, (&from, &to))?,
+        })
+    }
+
+    fn hazard_states(&self, bound: &str) -> Result<Vec<HazardState>, StoreError> {
+        let mut stmt = self.conn.prepare(include_str!("../sql/treaty/hazards.sql"))?;
+        let mut rows = stmt.query([bound])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            let code: String = r.get(0)?;
+            let kind: String = r.get(2)?;
+            let contamination: String = r.get(3)?;
+            let centre = match r.get_ref(9)? {
+                ValueRef::Blob(b) => {
+                    decode_gpkg(b).ok().and_then(|(_, g)| g.centroid()).map(|p| (p.x(), p.y()))
+                }
+                _ => None,
+            };
+            out.push(HazardState {
+                district: r.get(1)?,
+                kind: stored_code::<HazardKind>(&kind, &format!("hazard {code}"))?,
+                contamination: split_codes::<EoCategory>(&contamination).map_err(|e| {
+                    StoreError::Invalid {
+                        record: format!("hazard {code}"),
+                        problem: format!("stored value: {e}"),
+                    }
+                })?,
+                figures: Figures {
+                    recorded: r.get(4)?,
+                    cancelled: r.get(5)?,
+                    reduced: r.get(6)?,
+                    cleared: r.get(7)?,
+                    remaining: r.get(8)?,
+                },
+                centre,
+                code,
+            });
+        }
+        Ok(out)
+    }
+
+    fn known(&self, bound: &str, scope: &str) -> Result<Vec<(String, String, i64)>, StoreError> {
+        let mut stmt = self.conn.prepare(include_str!("../sql/treaty/known.sql"))?;
+        let rows = stmt.query_map([bound, scope], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+        rows.collect()
+    }
+
+    fn destroyed(
+        &self,
+        bound: &str,
+        scope: &str,
+        (from, to): (&str, &str),
+    ) -> Result<Vec<Destruction>, StoreError> {
+        let mut stmt = self.conn.prepare(include_str!("../sql/treaty/destroyed.sql"))?;
+        let mut rows = stmt.query([bound, scope, from, to])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            let disposal: String = r.get(2)?;
+            out.push(Destruction {
+                eo_type: r.get(0)?,
+                quantity: r.get(1)?,
+                disposal: stored_code(&disposal, "EO find")?,
+            });
+        }
+        Ok(out)
+    }
+
+    fn sessions(&self, bound: &str, (from, to): (&str, &str)) -> Result<Vec<Session>, StoreError> {
+        let mut stmt = self.conn.prepare(include_str!("../sql/treaty/sessions.sql"))?;
+        let rows = stmt.query_map([bound, from, to], |r| {
+            Ok(Session {
+                district: r.get(0)?,
+                reach: Reach { girls: r.get(1)?, boys: r.get(2)?, women: r.get(3)?, men: r.get(4)? },
+            })
+        })?;
+        rows.collect()
+    }
+
+    fn casualties(&self, bound: &str, (from, to): (&str, &str)) -> Result<Vec<Casualty>, StoreError> {
+        let mut stmt = self.conn.prepare(include_str!("../sql/treaty/casualties.sql"))?;
+        let mut rows = stmt.query([bound, from, to])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            let (outcome, sex, device): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(4)?);
+            out.push(Casualty {
+                outcome: stored_code(&outcome, "victim")?,
+                sex: stored_code(&sex, "victim")?,
+                age: r.get(2)?,
+                assisted: r.get::<i64>(3)? != 0,
+                device: stored_code(&device, "accident")?,
+            });
+        }
+        Ok(out)
+    }
+}
