@@ -10,6 +10,7 @@ mod field;
 mod forms;
 mod import;
 mod imsma;
+mod kpi;
 mod migrate;
 mod render;
 mod reports;
@@ -86,6 +87,8 @@ enum Command {
     },
     /// Write a layer to GeoJSON or CSV, now or as of a past date.
     Export(export::ExportArgs),
+    /// Land-release indicators of a period (released, items found, m² per item, cleared without finds, task days), by organisation, district, method or month.
+    Kpi(kpi::KpiArgs),
     /// A State Party's Article 7 transparency report (APMBC or CCM) for a year, from the register as it stood on 31 December.
     Treaty(treaty::TreatyArgs),
     /// Read a layer from GeoJSON, CSV, GeoPackage or KML/KMZ into the register, through approval.
@@ -370,6 +373,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Report(cmd) => reports::run(&cli.db, &who, &cmd)?,
         Command::Export(args) => export::run(&cli.db, &args)?,
         Command::Treaty(args) => treaty::run(&cli.db, &args)?,
+        Command::Kpi(args) => kpi::run(&cli.db, &args)?,
         Command::Import(args) => import::run(&cli.db, &who, &args)?,
         Command::ImportImsma(source) => imsma::run(&cli.db, &who, &source)?,
         Command::Serve(args) => serve::run(&cli.db, &cli.actor, &args)?,

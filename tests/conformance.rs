@@ -532,6 +532,10 @@ fn the_demo_round_trips_through_postgis_unchanged() {
         };
         assert_eq!(report(&a), report(&pg.url), "treaty {which}: GeoPackage and PostGIS differ");
     }
+    for by in ["organisation", "district", "method", "month"] {
+        let args = ["kpi", "--from", "2021-01-01", "--to", "2026-12-31", "--by", by, "--json"];
+        assert_eq!(ok(&a, &args), ok(&pg.url, &args), "kpi --by {by}: GeoPackage and PostGIS differ");
+    }
     // Migrating into a database that holds a register is refused.
     let err = fails(&b, &["migrate", "--to", pg.url.to_str().unwrap()]);
     assert!(err.contains("already holds tables"), "{err}");

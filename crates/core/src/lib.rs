@@ -16,6 +16,7 @@ pub mod gnomonic;
 pub mod ids;
 pub mod import;
 pub mod imsma;
+pub mod kpi;
 pub mod layer;
 pub mod model;
 pub mod mvt;

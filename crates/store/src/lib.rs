@@ -26,6 +26,7 @@ mod gpkg_in;
 mod gpkg_out;
 mod history;
 mod import;
+mod kpi;
 mod location;
 mod migrate;
 mod open;
