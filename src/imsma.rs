@@ -335,7 +335,7 @@ fn migrate_passes(
         if let Some(taken) = pass.notes.persons.take() {
             let outcomes = pass.importer.outcomes.clone().unwrap_or_default();
             if let Some(victims) = passes.iter_mut().find(|p| p.object == Object::Victim) {
-                settle_victims(victims, &taken, &outcomes)
+                settle_victims(victims, &taken, &outcomes, job.mapping)
                     .map_err(|problem| StoreError::Invalid { record: victims.name.clone(), problem })?;
             }
         }
@@ -450,8 +450,11 @@ fn run_pass(
                 (timeline.as_deref_mut(), p.read.record.effective, object == Object::HazardReduction)
             {
                 if t.due(day) {
-                    // The reductions before it are written first.
+                    // The reductions before it are written, and their reports
+                    // closed: a hazard's versions never alternate between two
+                    // open reports (unapproving one finds the other as later).
                     importer.flush(w)?;
+                    w.close_batches(&mut importer.batches).map_err(|e| e.to_string())?;
                     t.until(w, Some(day))?;
                 }
                 if let Some(note) = t.clamp(&mut p.read.record) {
@@ -520,7 +523,7 @@ fn issue_task(w: &mut Writer<'_>, importer: &mut Importer, task: &TaskIn) -> Res
     w.savepoint().map_err(fatal)?;
     let place = [format!("task {}", task.code)];
     let none = Default::default();
-    let origin = Origin { features: &place, attributes: &none, effective: None };
+    let origin = Origin { features: &place, attributes: &none, effective: Some(task.issued_on) };
     match w.import_item(&ImportItem::Task(task.clone()), None, &mut importer.batches, origin) {
         Ok(_) => w.release_savepoint().map_err(fatal),
         Err(StoreError::Refused { .. } | StoreError::Invalid { .. } | StoreError::Unknown { .. }) => {

@@ -1,7 +1,8 @@
 //! `treaty apmbc|ccm`: every figure of a year's Article 7 report recomputed
 //! independently (tests/oracle/treaty_figures.py, in Python, from the layers
 //! `export --as-of` writes for 31 December of the year and of the year
-//! before, and the victims read with sqlite3) and compared; the workbook read
+//! before: what the year recorded is what the second holds and the first
+//! does not; and the victims read with sqlite3) and compared; the workbook read
 //! by openpyxl; the cover's history head the one `audit verify` prints; a
 //! report made twice the same but for its production time.
 
@@ -31,19 +32,16 @@ fn oracle_figures(db: &Path, dir: &Path, scope: &str, year: i32) -> Value {
         );
         out
     };
-    let end = format!("{year}-12-31");
-    let files = [
-        export("hazards", format!("{}-12-31", year - 1)),
-        export("hazards", end.clone()),
-        export("eo_finds", end.clone()),
-        export("eore_sessions", end.clone()),
-        export("accidents", end),
-    ];
+    let (before, end) = (format!("{}-12-31", year - 1), format!("{year}-12-31"));
+    let files: Vec<std::path::PathBuf> = ["hazards", "eo_finds", "eore_sessions", "accidents"]
+        .iter()
+        .flat_map(|layer| [export(layer, before.clone()), export(layer, end.clone())])
+        .collect();
     let out = Command::new("python3")
         .arg(repo_file("tests/oracle/treaty_figures.py"))
         .args([scope, &year.to_string()])
-        .args(&files)
         .arg(db)
+        .args(&files)
         .output()
         .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

@@ -6,6 +6,7 @@
 use super::{Job, Opened, Pass, Row};
 use crate::import::Outcome;
 use safeground_formats::read::Original;
+use safeground_imsma::mapping::Mapping;
 use safeground_imsma::victims::Persons;
 use safeground_imsma::{fields, Fallbacks, Object};
 use safeground_store::StoreError;
@@ -52,14 +53,23 @@ pub(super) fn settle_victims(
     pass: &mut Pass,
     persons: &Persons,
     outcomes: &[(String, Outcome)],
+    mapping: &Mapping,
 ) -> Result<(), String> {
+    // A reject file is no place for a victim's name or contact.
+    let personal: Vec<String> = ["name", "contact"]
+        .iter()
+        .filter_map(|f| mapping.rule(Object::Victim, f)?.column)
+        .map(|c| c.to_lowercase())
+        .collect();
     let by_place: std::collections::HashMap<&str, &Outcome> =
         outcomes.iter().map(|(p, o)| (p.as_str(), o)).collect();
     for p in persons.all() {
         pass.importer.tally.read += 1;
         let original = Original::Feature(json!({
             "type": "Feature",
-            "properties": {"imsma_victim": Value::Object(p.record.clone())},
+            "properties": {"imsma_victim": Value::Object(
+                p.record.iter().filter(|(k, _)| !personal.contains(&k.to_lowercase())).map(|(k, v)| (k.clone(), v.clone())).collect()
+            )},
             "geometry": null,
         }));
         let went = p.taken_by.as_deref().and_then(|a| Some((a, *by_place.get(a)?)));

@@ -72,10 +72,18 @@ impl Timeline {
     }
 
     /// Applies the revisions dated on or before `day` (all, for `None`).
+    /// Their reports are closed after them, so the reductions that follow
+    /// go under reports of their own.
     pub(super) fn until(&mut self, w: &mut Writer<'_>, day: Option<Date>) -> Result<(), String> {
+        let mut applied = false;
         while self.revisions.last().is_some_and(|r| day.is_none_or(|d| r.date <= d)) {
             let Some(r) = self.revisions.pop() else { break };
             self.apply(w, r)?;
+            applied = true;
+        }
+        if applied {
+            self.pass.importer.flush(w)?;
+            w.close_batches(&mut self.pass.importer.batches).map_err(|e| e.to_string())?;
         }
         Ok(())
     }
@@ -106,6 +114,11 @@ impl Timeline {
         }
         let recorded_by = w.hazard_recorded_by(r.hazard).map_err(|e| e.to_string())?;
         if recorded_by.is_some_and(|report| !self.created_by.contains(&report)) {
+            self.pass.notes.lines.push(format!(
+                "{}: its hazard was migrated by an earlier run, so it is not replayed (unapprove that run's \
+                 reports and migrate again to replay the history)",
+                r.place
+            ));
             importer.tally.read += 1;
             importer.tally.present += 1;
             if let Some(o) = &mut importer.outcomes {

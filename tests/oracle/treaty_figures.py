@@ -2,18 +2,28 @@
 (as of 31 December of the year and of the year before), independently of
 safeground's treaty code, and prints them as JSON for the test to compare.
 
-usage: treaty_figures.py SCOPE YEAR HAZARDS_BEFORE HAZARDS_AFTER EO_FINDS SESSIONS ACCIDENTS REGISTER.gpkg
-SCOPE is AP (APMBC) or CMR (CCM); the layers are GeoJSON exports; the
-register is read with sqlite3 for the victims (no layer carries their sex
-and age)."""
+usage: treaty_figures.py SCOPE YEAR REGISTER.gpkg LAYER_BEFORE LAYER_AFTER ... for hazards, eo_finds,
+       eore_sessions, accidents
+SCOPE is AP (APMBC) or CMR (CCM); each layer is a pair of GeoJSON exports, as
+of the end of the year before and of the year. What the year recorded is what
+the second holds and the first does not (by id). The register is read with
+sqlite3 for the victims (no layer carries their sex and age)."""
 import json
 import sqlite3
 import sys
 from collections import defaultdict
 
-scope, year = sys.argv[1], sys.argv[2]
-before, after, finds, sessions, accidents = (json.load(open(p))["features"] for p in sys.argv[3:8])
-register = sys.argv[8]
+scope, year, register = sys.argv[1], sys.argv[2], sys.argv[3]
+layers = [json.load(open(p))["features"] for p in sys.argv[4:12]]
+before, after = layers[0], layers[1]
+
+
+def new_in_year(pair):
+    was = {f["properties"]["id"] for f in pair[0]}
+    return [f for f in pair[1] if f["properties"]["id"] not in was]
+
+
+finds, sessions, accidents = new_in_year(layers[2:4]), new_in_year(layers[4:6]), new_in_year(layers[6:8])
 
 
 def props(features):
@@ -38,26 +48,25 @@ for h in filter(in_scope, props(after)):
 
 destroyed = defaultdict(int)
 for f in props(finds):
-    if f["category"] == scope and f["found_on"].startswith(year) and f["disposal"] != "HANDED_OVER":
+    if f["category"] == scope and f["disposal"] != "HANDED_OVER":
         destroyed[f["eo_type"]] += f["quantity"]
 
 reach = {"girls": 0, "boys": 0, "women": 0, "men": 0}
 held = 0
 for s in props(sessions):
-    if s["held_on"].startswith(year):
-        held += 1
-        for k in reach:
-            reach[k] += s[k]
+    held += 1
+    for k in reach:
+        reach[k] += s[k]
 
-killed = sum(a["killed"] for a in props(accidents) if a["occurred_on"].startswith(year))
-injured = sum(a["injured"] for a in props(accidents) if a["occurred_on"].startswith(year))
+killed = sum(a["killed"] for a in props(accidents))
+injured = sum(a["injured"] for a in props(accidents))
 
 db = sqlite3.connect(register)
 by_sex_age = defaultdict(lambda: [0, 0])
 for outcome, sex, age in db.execute(
     "SELECT v.outcome, v.sex, v.age FROM victims v JOIN accidents a ON a.id = v.accident_id "
-    "WHERE substr(a.occurred_on, 1, 4) = ? AND a.revoked_at IS NULL",
-    (year,),
+    "WHERE a.recorded_at >= ? AND a.recorded_at < ? AND a.revoked_at IS NULL",
+    (f"{year}-01-01T00:00:00Z", f"{int(year) + 1}-01-01T00:00:00Z"),
 ):
     group = "unknown" if age is None else ("child" if age < 18 else "adult")
     by_sex_age[f"{sex}/{group}"][0 if outcome == "KILLED" else 1] += 1

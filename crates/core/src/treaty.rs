@@ -63,7 +63,7 @@ pub struct HazardState {
     pub centre: Option<(f64, f64)>,
 }
 
-/// EO of the scope destroyed in the year.
+/// EO of the scope destroyed, recorded in the year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Destruction {
     pub eo_type: String,
@@ -71,14 +71,14 @@ pub struct Destruction {
     pub disposal: Disposal,
 }
 
-/// A risk education session held in the year.
+/// A risk education session recorded in the year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Session {
     pub district: Option<String>,
     pub reach: Reach,
 }
 
-/// A victim of an accident in the year.
+/// A victim of an accident recorded in the year.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Casualty {
     pub outcome: VictimOutcome,
@@ -99,7 +99,8 @@ pub struct Facts {
     /// The scope's EO found on each hazard by the end of the year: hazard
     /// code, type, quantity.
     pub known: Vec<(String, String, i64)>,
-    /// The scope's EO found in the year and destroyed.
+    /// The scope's EO the register recorded in the year (destroyed or not:
+    /// handed over is left out of the form).
     pub destroyed: Vec<Destruction>,
     pub sessions: Vec<Session>,
     pub casualties: Vec<Casualty>,

@@ -187,12 +187,10 @@ impl CoreExport {
         let (reader, crs) = self.reader(object)?;
         let layer = reader.table().to_string();
         let mut h = Sha256::new();
-        // By a column the layer lacks: in the order they were entered.
-        let by_date = by_date.map(|c| match reader.columns().iter().any(|k| k.eq_ignore_ascii_case(c)) {
-            true => c,
-            false => self.layers.entered.as_str(),
-        });
-        let read = reader.read_by(by_date, &mut |f| {
+        // Undated, in the order they were entered, as their date falls back to it.
+        let by_date: Vec<&str> =
+            by_date.into_iter().chain(by_date.map(|_| self.layers.entered.as_str())).collect();
+        let read = reader.read_by(&by_date, &mut |f| {
             h.update(Value::Object(f.fields.iter().cloned().collect()).to_string().as_bytes());
             let mut wkb = vec![];
             if let Ok(Some(g)) = &f.geometry {

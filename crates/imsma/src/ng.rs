@@ -174,7 +174,10 @@ impl NgDatabase {
                 let known = self.columns(object)?.into_iter().find(|(c, _)| c.eq_ignore_ascii_case(column));
                 let day = match known {
                     Some((c, _)) => {
-                        format!("coalesce(left(o.\"{}\"::text, 10), s.entered)", c.replace('"', "\"\""))
+                        format!(
+                            "coalesce(nullif(left(o.\"{}\"::text, 10), ''), s.entered)",
+                            c.replace('"', "\"\"")
+                        )
                     }
                     None => "s.entered".to_string(),
                 };

@@ -184,25 +184,32 @@ impl GpkgReader {
     /// Calls `sink` with every feature in `fid` order; `sink` returns
     /// `Err(message)` to stop. Returns the number of features.
     pub fn read(&self, sink: &mut dyn FnMut(GpkgFeature) -> Result<(), String>) -> Result<usize, StoreError> {
-        self.read_by(None, sink)
+        self.read_by(&[], sink)
     }
 
-    /// As [`GpkgReader::read`], in the order of `column`'s date (its first
-    /// ten characters: a GeoPackage DATE or DATETIME) when it is one of the
-    /// table's columns, features without one last, then in `fid` order.
+    /// As [`GpkgReader::read`], in the order of the date in `columns` (the
+    /// first of them that is one of the table's and not empty; its first ten
+    /// characters: a GeoPackage DATE or DATETIME), features with none last,
+    /// then in `fid` order.
     pub fn read_by(
         &self,
-        column: Option<&str>,
+        columns: &[&str],
         sink: &mut dyn FnMut(GpkgFeature) -> Result<(), String>,
     ) -> Result<usize, StoreError> {
         let quote = |s: &str| format!("\"{}\"", s.replace('"', "\"\""));
         let mut select = vec!["rowid".to_string()];
         select.push(self.geometry_column.as_deref().map(quote).unwrap_or_else(|| "NULL".into()));
         select.extend(self.columns.iter().map(|c| quote(c)));
-        let order = column
-            .and_then(|c| self.columns.iter().find(|k| k.eq_ignore_ascii_case(c)))
-            .map(|c| format!("{0} IS NULL, substr({0}, 1, 10), ", quote(c)))
-            .unwrap_or_default();
+        let dated: Vec<String> = columns
+            .iter()
+            .filter_map(|c| self.columns.iter().find(|k| k.eq_ignore_ascii_case(c)))
+            .map(|c| format!("nullif(substr({}, 1, 10), '')", quote(c)))
+            .collect();
+        let order = match dated.as_slice() {
+            [] => String::new(),
+            [one] => format!("{one} IS NULL, {one}, "),
+            many => format!("coalesce({0}) IS NULL, coalesce({0}), ", many.join(", ")),
+        };
         let sql = format!("SELECT {} FROM {} ORDER BY {order}rowid", select.join(", "), quote(&self.table));
         let mut stmt = self.conn.prepare(&sql)?;
         let mut rows = stmt.query([])?;

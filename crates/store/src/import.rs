@@ -243,7 +243,17 @@ impl Writer<'_> {
         let (actor, at) = (batches.actor.clone(), batches.at);
         match item {
             ImportItem::Report(r) => self.import_report(r, parsed, batches, origin),
-            ImportItem::Task(t) => self.import_task(t, &actor, at),
+            ImportItem::Task(t) => {
+                let outcome = self.import_task(t, &actor, at)?;
+                // History brought in: the task counts from its own day.
+                if let (ItemOutcome::Imported, Some(day), Some(id)) = (outcome, origin.effective, t.id) {
+                    let since = time_text(day.midnight().assume_utc().min(at));
+                    self.tx
+                        .prepare_cached("UPDATE tasks SET recorded_at = ?1 WHERE id = ?2")?
+                        .execute(params![since, uuid_text(id)])?;
+                }
+                Ok(outcome)
+            }
             ImportItem::District(d) => self.import_district(d),
             ImportItem::Settlement(s) => self.import_settlement(s),
             ImportItem::Organisation(o) => self.import_organisation(o),
@@ -295,7 +305,9 @@ impl Writer<'_> {
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
         let plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut fresh)
             .map_err(|p| refused(&label, p))?;
-        let changed = plan.hazard.filter(|_| plan.new_hazard.is_none());
+        // Only a change that makes the hazard's next version must come after
+        // its latest: an EO find or an accident on it may be dated anywhere.
+        let changed = plan.hazard.filter(|_| plan.new_hazard.is_none() && plan.new_version);
         let effective = effective
             .map(|day| self.effective_time(day, b.at, changed)?.map_err(|p| refused(&label, vec![p])))
             .transpose()?;

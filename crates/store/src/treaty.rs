@@ -21,17 +21,16 @@ impl Store {
             Date::from_calendar_date(y, m, d)
                 .map_err(|e| StoreError::Invalid { record: format!("year {y}"), problem: e.to_string() })
         };
-        let (first, last) = (day(year, Month::January, 1)?, day(year, Month::December, 31)?);
-        let end = end_of_day(last);
-        let (from, to) = (crate::geometry::date_text(first), crate::geometry::date_text(last));
+        let start = end_of_day(day(year - 1, Month::December, 31)?);
+        let end = end_of_day(day(year, Month::December, 31)?);
         let scope = convention.scope().code();
         Ok(Facts {
-            before: self.hazard_states(&end_of_day(day(year - 1, Month::December, 31)?))?,
+            before: self.hazard_states(&start)?,
             after: self.hazard_states(&end)?,
             known: self.known(&end, scope)?,
-            destroyed: self.destroyed(&end, scope, (&from, &to))?,
-            sessions: self.sessions(&end, (&from, &to))?,
-            casualties: self.casualties(&end, (&from, &to))?,
+            destroyed: self.destroyed(&end, scope, &start)?,
+            sessions: self.sessions(&end, &start)?,
+            casualties: self.casualties(&end, &start)?,
         })
     }
 
@@ -78,14 +77,9 @@ impl Store {
         rows.collect()
     }
 
-    fn destroyed(
-        &self,
-        bound: &str,
-        scope: &str,
-        (from, to): (&str, &str),
-    ) -> Result<Vec<Destruction>, StoreError> {
+    fn destroyed(&self, bound: &str, scope: &str, start: &str) -> Result<Vec<Destruction>, StoreError> {
         let mut stmt = self.conn.prepare(include_str!("../sql/treaty/destroyed.sql"))?;
-        let mut rows = stmt.query([bound, scope, from, to])?;
+        let mut rows = stmt.query([bound, scope, start])?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
             let disposal: String = r.get(2)?;
@@ -98,9 +92,9 @@ impl Store {
         Ok(out)
     }
 
-    fn sessions(&self, bound: &str, (from, to): (&str, &str)) -> Result<Vec<Session>, StoreError> {
+    fn sessions(&self, bound: &str, start: &str) -> Result<Vec<Session>, StoreError> {
         let mut stmt = self.conn.prepare(include_str!("../sql/treaty/sessions.sql"))?;
-        let rows = stmt.query_map([bound, from, to], |r| {
+        let rows = stmt.query_map([bound, start], |r| {
             Ok(Session {
                 district: r.get(0)?,
                 reach: Reach { girls: r.get(1)?, boys: r.get(2)?, women: r.get(3)?, men: r.get(4)? },
@@ -109,9 +103,9 @@ impl Store {
         rows.collect()
     }
 
-    fn casualties(&self, bound: &str, (from, to): (&str, &str)) -> Result<Vec<Casualty>, StoreError> {
+    fn casualties(&self, bound: &str, start: &str) -> Result<Vec<Casualty>, StoreError> {
         let mut stmt = self.conn.prepare(include_str!("../sql/treaty/casualties.sql"))?;
-        let mut rows = stmt.query([bound, from, to])?;
+        let mut rows = stmt.query([bound, start])?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
             let (outcome, sex, device): (String, String, String) = (r.get(0)?, r.get(1)?, r.get(4)?);
