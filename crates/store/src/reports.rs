@@ -400,15 +400,30 @@ impl Writer<'_> {
                 ));
             }
         }
+        // History brought in (a migration's) counts from before the report
+        // was approved: unapproved, it never counted, at any date.
+        let approved_at: String = self
+            .tx
+            .prepare_cached("SELECT decided_at FROM reports WHERE id = ?1")?
+            .query_row([&id], |x| x.get(0))?;
         self.decide(&id, ("APPROVED", "UNAPPROVED"), None, (actor, &now), Some(reason))?;
         let event = self.record("REPORT_UNAPPROVED", &now, actor, Some(&id), None, Some(reason))?;
         for table in ["released_areas", "activities", "eo_finds", "accidents", "eore_sessions"] {
             self.tx
                 .prepare_cached(&format!(
-                    "UPDATE {table} SET revoked_at = ?1 WHERE report_id = ?2 AND revoked_at IS NULL"
+                    "UPDATE {table} SET revoked_at = CASE WHEN recorded_at < ?3 THEN recorded_at ELSE ?1 END
+                     WHERE report_id = ?2 AND revoked_at IS NULL"
                 ))?
-                .execute(params![now, id])?;
+                .execute(params![now, id, approved_at])?;
         }
+        // A hazard it recorded with a past date held at no date.
+        self.tx
+            .prepare_cached(
+                "UPDATE hazard_versions SET valid_to = valid_from
+                 WHERE report_id = ?1 AND valid_from < ?2
+                   AND hazard_id IN (SELECT id FROM hazards WHERE report_id = ?1)",
+            )?
+            .execute(params![id, approved_at])?;
         // A failed QC's re-opened ground is released again.
         self.tx
             .prepare_cached(

@@ -240,6 +240,20 @@ fn an_import_dated_in_the_past_counts_from_its_day_in_date_order() {
     assert!(err.to_string().contains("it took effect on 2024-06-02, after today (2024-06-01)"), "{err}");
     // The latest version's own day is not before it.
     assert_eq!(take(&mut store, resurvey("2023-05-01", 0.012), "2023-05-01").unwrap(), ItemOutcome::Imported);
+    // An EO find on the hazard makes no version: it may be dated before the latest.
+    let find = report::parse(
+        &serde_json::json!({
+            "type": "EO_FIND", "organisation": "NA", "hazard": hazard.to_string(),
+            "start_date": "2023-01-15", "end_date": "2023-01-15",
+            "eo_finds": [{"category": "AP", "type": "PMN-2", "disposal": "DESTROYED_IN_SITU", "location": [46.905, 39.905]}]
+        })
+        .to_string(),
+    )
+    .unwrap();
+    assert_eq!(
+        take(&mut store, ImportItem::Report(Box::new(find)), "2023-01-15").unwrap(),
+        ItemOutcome::Imported
+    );
     let versions = store.hazard_history("AZ-AM-000001").unwrap();
     let from: Vec<&str> = versions.iter().map(|v| v.valid_from.as_str()).collect();
     assert_eq!(
@@ -250,4 +264,41 @@ fn an_import_dated_in_the_past_counts_from_its_day_in_date_order() {
     // The reports were made by the import, on its own day.
     let reports = store.reports(None).unwrap();
     assert!(reports.iter().all(|r| r.decided_at.as_deref() == Some("2024-06-01T12:00:00Z")), "{reports:?}");
+}
+
+/// Unapproving history brought in takes it out of every date: a migrated
+/// hazard dated 2022 and unapproved in 2024 was never in the register, not
+/// even as of 2023; the sealed history stays whole.
+#[test]
+fn an_unapproved_import_dated_in_the_past_held_at_no_date() {
+    use safeground_core::import::ImportItem;
+    use safeground_store::{ImportBatches, Origin};
+    let dir = tempfile::tempdir().unwrap();
+    let mut store = Store::create(dir.path().join("r.gpkg")).unwrap();
+    reference(&mut store);
+    let day = time::macros::date!(2022 - 03 - 01);
+    let features = ["feature 1".to_string()];
+    let attributes = Default::default();
+    let item = ImportItem::Report(Box::new(nts("AZ-AM-000001", square_json(46.9, 39.9, 0.02))));
+    store
+        .write(|w| {
+            let mut b = ImportBatches::new(
+                ("f", "sha", "hazards"),
+                10,
+                ("importer", now()),
+                ApprovalSettings::default(),
+            );
+            let origin = Origin { features: &features, attributes: &attributes, effective: Some(day) };
+            w.import_item(&item, None, &mut b, origin)?;
+            w.close_batches(&mut b)
+        })
+        .unwrap();
+    let as_of_2023 =
+        |s: &Store| s.summary_at(&safeground_store::end_of_day(time::macros::date!(2023 - 01 - 01))).unwrap();
+    assert_eq!(as_of_2023(&store).totals.hazards.total, 1, "dated 2022, it counts in 2023");
+    let report = store.reports(None).unwrap()[0].id;
+    store.unapprove(report, "migrated from the wrong database", "officer", now()).unwrap();
+    assert_eq!(as_of_2023(&store).totals.hazards.total, 0, "unapproved, it never counted");
+    assert_eq!(store.summary().unwrap().totals.hazards.total, 0);
+    assert!(store.audit(None).unwrap().is_intact());
 }
