@@ -71,9 +71,10 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
         Which::Ccm => Convention::Ccm,
     };
     let store = Store::open(db)?;
-    let facts = store.treaty_facts(convention, a.year)?;
+    // The facts and the history's head the cover cites, of one state.
+    let (facts, head) = store.treaty_facts(convention, a.year)?;
     let report = treaty::report(convention, a.year, &facts);
-    let cover = cover(db, &store, &report, a.lang)?;
+    let cover = cover(db, head, &report, a.lang)?;
     if to_stdout {
         println!("{}", serde_json::to_string_pretty(&json_of(&cover, &report))?);
         return Ok(());
@@ -81,11 +82,14 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
     let mut part = a.out.clone().into_os_string();
     part.push(".part");
     let part = PathBuf::from(part);
-    let written = match a.format {
-        TreatyFormat::Json => std::fs::write(&part, serde_json::to_string_pretty(&json_of(&cover, &report))?)
-            .map_err(anyhow::Error::from),
+    // Private until the authority publishes it.
+    let written = crate::create_private(&part).and_then(|mut f| match a.format {
+        TreatyFormat::Json => {
+            use std::io::Write;
+            Ok(f.write_all(serde_json::to_string_pretty(&json_of(&cover, &report))?.as_bytes())?)
+        }
         TreatyFormat::Xlsx => workbook(&part, &cover, &report, a.lang),
-    };
+    });
     if let Err(e) = written.and_then(|()| std::fs::rename(&part, &a.out).map_err(Into::into)) {
         let _ = std::fs::remove_file(&part);
         return Err(e.context(format!("writing {}", a.out.display())));
@@ -105,11 +109,10 @@ fn report_name(c: Convention) -> &'static str {
 /// the register's sealed history; (label, value) in `lang`, with the JSON's keys.
 fn cover(
     db: &Location,
-    store: &Store,
+    head: Option<safeground_store::AuditHead>,
     r: &TreatyReport,
     lang: Lang,
 ) -> Result<Vec<(&'static str, String, Value)>> {
-    let head = store.history_head()?;
     let produced =
         time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     let produced =

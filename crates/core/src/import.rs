@@ -86,6 +86,55 @@ fn err(field: &str, reason: impl Into<String>) -> FieldError {
     FieldError { field: field.to_string(), reason: reason.into() }
 }
 
+/// An accident's report from its record: its victims as persons where the
+/// source gives them, else as its counts.
+fn accident(rec: &InRecord) -> Result<ImportItem, FieldError> {
+    let on = rec.required_date("occurred_on")?;
+    let mut r = Report::blank(ReportType::Accident, rec.required("organisation")?, on, on);
+    r.hazard = rec.text("hazard");
+    // The layer carries no personal data: victims come back as counts.
+    let victim = |outcome| ReportedVictim {
+        outcome,
+        sex: Sex::Unknown,
+        age: None,
+        occupation: None,
+        injuries: None,
+        assistance: None,
+        name: None,
+        contact: None,
+    };
+    let killed = rec.count("killed")?;
+    let injured = rec.count("injured")?;
+    if killed + injured > 10_000 {
+        return Err(err("killed", "more than 10,000 victims in one accident: check the figures"));
+    }
+    let victims = match &rec.persons {
+        Some(persons) if persons.len() > 10_000 => {
+            return Err(err("victims", "more than 10,000 victims in one accident: check the victim records"))
+        }
+        Some(persons) => {
+            let given = (rec.text("killed").is_some(), rec.text("injured").is_some());
+            persons_agree(persons, given, (killed, injured))?;
+            persons.clone()
+        }
+        None => (0..killed)
+            .map(|_| victim(VictimOutcome::Killed))
+            .chain((0..injured).map(|_| victim(VictimOutcome::Injured)))
+            .collect(),
+    };
+    r.accident = Some(ReportedAccident {
+        id: rec.uuid("id")?,
+        kind: rec.required_code("kind")?,
+        location: Place::LonLat(rec.point()?),
+        device_category: rec.required_code("device_category")?,
+        activity_at_time: rec.required_code("activity_at_time")?,
+        area_marked: rec.boolean("area_marked")?,
+        cause: rec.text("cause").unwrap_or_default(),
+        victims,
+    });
+    Ok(ImportItem::Report(Box::new(r)))
+}
+
 /// Whether an accident's victims as persons agree with its counts, where
 /// the counts are given.
 fn persons_agree(
@@ -403,49 +452,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
             }];
             ImportItem::Report(Box::new(r))
         }
-        Layer::Accidents => {
-            let on = rec.required_date("occurred_on")?;
-            let mut r = Report::blank(ReportType::Accident, rec.required("organisation")?, on, on);
-            r.hazard = rec.text("hazard");
-            // The layer carries no personal data: victims come back as counts.
-            let victim = |outcome| ReportedVictim {
-                outcome,
-                sex: Sex::Unknown,
-                age: None,
-                occupation: None,
-                injuries: None,
-                assistance: None,
-                name: None,
-                contact: None,
-            };
-            let killed = rec.count("killed")?;
-            let injured = rec.count("injured")?;
-            if killed + injured > 10_000 {
-                return Err(err("killed", "more than 10,000 victims in one accident: check the figures"));
-            }
-            let victims = match &rec.persons {
-                Some(persons) => {
-                    let given = (rec.text("killed").is_some(), rec.text("injured").is_some());
-                    persons_agree(persons, given, (killed, injured))?;
-                    persons.clone()
-                }
-                None => (0..killed)
-                    .map(|_| victim(VictimOutcome::Killed))
-                    .chain((0..injured).map(|_| victim(VictimOutcome::Injured)))
-                    .collect(),
-            };
-            r.accident = Some(ReportedAccident {
-                id: rec.uuid("id")?,
-                kind: rec.required_code("kind")?,
-                location: Place::LonLat(rec.point()?),
-                device_category: rec.required_code("device_category")?,
-                activity_at_time: rec.required_code("activity_at_time")?,
-                area_marked: rec.boolean("area_marked")?,
-                cause: rec.text("cause").unwrap_or_default(),
-                victims,
-            });
-            ImportItem::Report(Box::new(r))
-        }
+        Layer::Accidents => accident(rec)?,
         Layer::EoreSessions => {
             let on = rec.required_date("held_on")?;
             let mut r = Report::blank(ReportType::EoreSession, rec.required("organisation")?, on, on);

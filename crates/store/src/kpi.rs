@@ -30,6 +30,8 @@ impl Store {
         let (f, t) = (date_text(from), date_text(to));
         let params = [bound.as_str(), f.as_str(), t.as_str()];
         let mut facts = KpiFacts::default();
+        // One state of the register for every query.
+        let _snapshot = self.conn.begin_read()?;
         let mut stmt = self.conn.prepare(include_str!("../sql/kpi/releases.sql"))?;
         let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {

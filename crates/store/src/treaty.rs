@@ -15,8 +15,13 @@ use time::{Date, Month};
 
 impl Store {
     /// The facts of `year`'s report of `convention`, as the register stood
-    /// at the end of 31 December (and of the year before).
-    pub fn treaty_facts(&self, convention: Convention, year: i32) -> Result<Facts, StoreError> {
+    /// at the end of 31 December (and of the year before), and the head of
+    /// the sealed history, read in one state of the register.
+    pub fn treaty_facts(
+        &self,
+        convention: Convention,
+        year: i32,
+    ) -> Result<(Facts, Option<crate::AuditHead>), StoreError> {
         let day = |y, m, d| {
             Date::from_calendar_date(y, m, d)
                 .map_err(|e| StoreError::Invalid { record: format!("year {y}"), problem: e.to_string() })
@@ -24,14 +29,18 @@ impl Store {
         let start = end_of_day(day(year - 1, Month::December, 31)?);
         let end = end_of_day(day(year, Month::December, 31)?);
         let scope = convention.scope().code();
-        Ok(Facts {
+        // One state of the register for every query, whatever is written meanwhile.
+        let _snapshot = self.conn.begin_read()?;
+        let head = self.history_head()?;
+        let facts = Facts {
             before: self.hazard_states(&start)?,
             after: self.hazard_states(&end)?,
             known: self.known(&end, scope)?,
             destroyed: self.destroyed(&end, scope, &start)?,
             sessions: self.sessions(&end, &start)?,
             casualties: self.casualties(&end, &start)?,
-        })
+        };
+        Ok((facts, head))
     }
 
     fn hazard_states(&self, bound: &str) -> Result<Vec<HazardState>, StoreError> {
