@@ -706,6 +706,9 @@ impl Job<'_> {
             self.add_task(o, &mut fields);
         }
         let mut decisions = decisions;
+        let finds = (object == Object::HazardReduction)
+            .then(|| self.device_finds(o, codes, &shaped, (date, &mut decisions, &mut refusals)))
+            .flatten();
         let persons = match notes.persons.as_mut().and_then(|p| p.take(&o.guid, o.localid.as_deref(), &place))
         {
             Some(Ok(victims)) => {
@@ -744,6 +747,7 @@ impl Job<'_> {
         let mut record = InRecord::new(place, fields, geometry);
         record.attributes = attributes;
         record.persons = persons;
+        record.finds = finds;
         // It counts from its own date: the register as of an earlier
         // date holds it as the source did.
         record.effective = date;
@@ -778,6 +782,61 @@ impl Job<'_> {
                 findings: a.findings,
             }
         }
+    }
+
+    /// The devices NG records on a hazard reduction as the EO finds of its
+    /// release, placed inside its polygon on its date; or why not, in
+    /// `decisions` (unmapped) or `refusals` (unreadable).
+    fn device_finds(
+        &self,
+        o: &SourceObject,
+        codes: &Codes,
+        shaped: &Shaped<'_>,
+        (date, decisions, refusals): (Option<time::Date>, &mut Vec<String>, &mut Vec<String>),
+    ) -> Option<Vec<safeground_core::report::Find>> {
+        use geo::InteriorPoint;
+        let devices = match safeground_imsma::devices::devices(o, self.mapping, codes) {
+            None if !o.devices.is_empty() => {
+                decisions.push(format!(
+                    "devices: {} left in the source; map [device] category and disposal to migrate them as EO finds",
+                    o.devices.len()
+                ));
+                return None;
+            }
+            None => return None,
+            Some(Err(problems)) => {
+                refusals.extend(problems);
+                return None;
+            }
+            Some(Ok(d)) => d,
+        };
+        let at = match &shaped.geometry {
+            Some(geo::Geometry::MultiPolygon(mp)) => mp.interior_point()?,
+            _ => return None,
+        };
+        let base = safeground_imsma::id_of(self.source, Object::HazardReduction, &o.guid);
+        decisions.push(format!(
+            "devices: {} EO finds ({} items), placed inside the reduction's polygon",
+            devices.len(),
+            devices.iter().map(|d| d.quantity).sum::<i64>()
+        ));
+        Some(
+            devices
+                .into_iter()
+                .enumerate()
+                .map(|(i, d)| safeground_core::report::Find {
+                    id: Some(uuid::Uuid::new_v5(&base, format!("device {i}").as_bytes())),
+                    category: d.category,
+                    eo_type: d.eo_type,
+                    quantity: d.quantity,
+                    condition: safeground_core::codes::EoCondition::Unknown,
+                    fuze_state: None,
+                    disposal: d.disposal,
+                    location: safeground_core::report::Place::LonLat([at.x(), at.y()]),
+                    found_on: date,
+                })
+                .collect(),
+        )
     }
 
     /// Names the migration task of a hazard reduction surveyed or cleared

@@ -203,6 +203,7 @@ assert "victims: 3 persons, from victim VI-0001 (guid {V-1}), victim VI-0002" in
 reductions = {r[0]: r for r in list(wb["hazreduc"].iter_rows(values_only=True))[1:]}
 assert reductions["HR-0002"][2] == "would migrate", reductions
 assert "NG hazard {H-01}" in reductions["HR-0002"][10], reductions
+assert "devices: 2 EO finds (3 items)" in reductions["HR-0002"][10], reductions
 print(h1["geodesic_area_m2"])
 "#;
         let out = Command::new("python3").args(["-c", script]).arg(&book).output().unwrap();
@@ -362,6 +363,37 @@ print(h1["geodesic_area_m2"])
     // directly, the operator's under a migration task.
     let tasks = ok(&db, &["export", "--layer", "tasks", "--format", "csv", "-"]);
     assert!(tasks.lines().any(|l| l.contains(",MIG-HR-0002,HA-0001,KDA,CLEARANCE,")), "{tasks}");
+    // The devices NG recorded on HR-0002 are the EO finds of its release,
+    // inside the released ground, on its date.
+    let finds = ok(&db, &["export", "--layer", "eo_finds", "--format", "geojson", "-"]);
+    let finds: serde_json::Value = serde_json::from_str(&finds).unwrap();
+    let ours: Vec<&serde_json::Value> = finds["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|f| f["properties"]["hazard"] == "HA-0001" && f["properties"]["found_on"] == "2021-09-15")
+        .collect();
+    let mut items: Vec<(String, i64, String)> = ours
+        .iter()
+        .map(|f| {
+            let p = &f["properties"];
+            (
+                p["eo_type"].as_str().unwrap().into(),
+                p["quantity"].as_i64().unwrap(),
+                p["category"].as_str().unwrap().into(),
+            )
+        })
+        .collect();
+    items.sort();
+    assert_eq!(items, [("PMN-2".into(), 2, "AP".into()), ("TM-62".into(), 1, "AT".into())], "{finds}");
+    for f in &ours {
+        let at = f["geometry"]["coordinates"].as_array().unwrap();
+        let (x, y) = (at[0].as_f64().unwrap(), at[1].as_f64().unwrap());
+        assert!(
+            (46.9065..=46.9083).contains(&x) && (39.9651..=39.96765).contains(&y),
+            "inside HR-0002: {x} {y}"
+        );
+    }
     // NG's own task, as it was given.
     assert!(
         tasks.lines().any(|l| l.contains(",TK-0001,HA-0003,KDA,CLEARANCE,MEDIUM,ISSUED,2021-06-05,")),

@@ -35,10 +35,23 @@ fuzz_target!(|data: &[u8]| {
             geometry: safeground_imsma::SourceGeometry::Shapes(vec![]),
             entered: None,
             versions: vec![version],
+            devices: vec![],
             refusal: None,
         };
         let rules = safeground_imsma::mapping::VersionRules { date: Some("fieldreport.date".into()), statuses: vec![text.into()], ..Default::default() };
         let _ = safeground_imsma::history::history(&o, &rules, &safeground_imsma::Codes::default());
+        // The text as every column of a device on a reduction.
+        let device: serde_json::Map<String, serde_json::Value> = ["cat", "model", "qty", "disp"]
+            .iter()
+            .map(|c| (c.to_string(), serde_json::Value::String(text.to_string())))
+            .collect();
+        let o = safeground_imsma::SourceObject { devices: vec![device], versions: vec![], ..o };
+        if let Ok(m) = Mapping::parse(
+            "[device]\ncategory = \"cat\"\neo_type = \"model\"\nquantity = \"qty\"\ndisposal = \"disp\"",
+            "fuzz.toml",
+        ) {
+            let _ = safeground_imsma::devices::devices(&o, &m, &safeground_imsma::Codes::default());
+        }
     }
     // Five bytes a point: its number, then longitude and latitude offsets
     // (a byte of 255 stands for a missing value); a zero number starts a new shape.

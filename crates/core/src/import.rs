@@ -67,6 +67,9 @@ pub struct InRecord {
     /// migration's victim records): they stand for the `killed` and
     /// `injured` counts, which must agree with them where given.
     pub persons: Option<Vec<crate::report::ReportedVictim>>,
+    /// The EO found in a released area's work, when its source records it
+    /// (a migration's devices): they go in with the release.
+    pub finds: Option<Vec<crate::report::Find>>,
 }
 
 /// A field of a record that cannot be taken, and why.
@@ -169,6 +172,7 @@ impl InRecord {
             attributes: Default::default(),
             effective: None,
             persons: None,
+            finds: None,
         }
     }
 
@@ -429,6 +433,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
             }
             r.released =
                 vec![Release { id: rec.uuid("id")?, geometry: rec.polygon()?, outcome: Some(outcome) }];
+            r.eo_finds = rec.finds.clone().unwrap_or_default();
             ImportItem::Report(Box::new(r))
         }
         Layer::EoFinds => {

@@ -2,7 +2,9 @@
 -- its whole row as JSON with its custom defined fields (so any column or CDF
 -- can be mapped; the cdfs query is sql/ng_cdf_values.sql, or none where the
 -- database has no CDFs for the table), its info versions (sql/ng_versions.sql,
--- each with its own shapes, or none where the database keeps none) and its shapes with
+-- each with its own shapes, or none where the database keeps none), the
+-- devices recorded on it (a hazard reduction's `hazreducdeviceinfo` with its
+-- `ordnance`, where the database has them) and its shapes with
 -- their points, ordered by pointno (geocheck's order), each with the leg the
 -- field walked to it (bearing and distance from another point) where it has one. The names in braces are
 -- filled from a fixed list of object tables (safeground_imsma::Object),
@@ -49,15 +51,20 @@ cdfs AS (
 ),
 versions AS (
     {versions}
+),
+devices AS (
+    {devices}
 )
 SELECT
     o.{guid}::text AS guid,
     o.{localid}::text AS localid,
     (to_jsonb(o) || coalesce(c.cdfs, '{}'::jsonb))::text AS record,
     coalesce(s.shapes, '[]'::jsonb)::text AS shapes,
-    coalesce(v.versions, '[]'::jsonb)::text AS versions
+    coalesce(v.versions, '[]'::jsonb)::text AS versions,
+    coalesce(dv.devices, '[]'::jsonb)::text AS devices
 FROM {table} o
 LEFT JOIN shapes s ON s.owner = o.{guid}::text
 LEFT JOIN cdfs c ON c.owner = o.{guid}::text
 LEFT JOIN versions v ON v.owner = o.{guid}::text
+LEFT JOIN devices dv ON dv.owner = o.{guid}::text
 ORDER BY {order} o.{localid}, o.{guid}

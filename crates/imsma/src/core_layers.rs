@@ -244,6 +244,7 @@ impl CoreExport {
             geometry: SourceGeometry::Feature(geometry),
             entered,
             versions: vec![],
+            devices: vec![],
             refusal,
         }
     }

@@ -47,6 +47,7 @@ pub struct History<'a> {
 ///     geometry: SourceGeometry::Shapes(vec![]),
 ///     entered: None,
 ///     versions: vec![version("b", "2018-06-11", "{R}"), version("a", "2015-03-02", "{R}"), version("c", "2019-01-01", "{D}")],
+///     devices: vec![],
 ///     refusal: None,
 /// };
 /// let mut codes = Codes::default();
@@ -147,6 +148,7 @@ mod tests {
             geometry: SourceGeometry::Shapes(vec![]),
             entered: None,
             versions,
+            devices: vec![],
             refusal: None,
         }
     }

@@ -7,6 +7,7 @@
 //! what this crate reads through the import's approval, one report per batch.
 
 pub mod core_layers;
+pub mod devices;
 pub mod history;
 pub mod mapping;
 pub mod ng;
@@ -146,6 +147,9 @@ pub struct SourceObject {
     /// Its earlier states, as the source keeps them (NG's
     /// `hazardinfoversion`), in no order: [`history`] orders them.
     pub versions: Vec<SourceVersion>,
+    /// The devices the source records on it (NG's `hazreducdeviceinfo` with
+    /// its `ordnance` row), each as its columns.
+    pub devices: Vec<Map<String, Value>>,
     /// Why the object cannot be migrated whatever its fields and geometry
     /// (an IMSMA Core feature without a guid).
     pub refusal: Option<String>,

@@ -55,6 +55,11 @@ pub fn layer_fields(layer: Layer) -> &'static [&'static str] {
     }
 }
 
+/// The fields of a device NG records on a hazard reduction (a row of
+/// `hazreducdeviceinfo` with its `ordnance`), migrated as an EO find of the
+/// reduction's release.
+pub const DEVICE_FIELDS: &[&str] = &["category", "eo_type", "quantity", "disposal"];
+
 /// The fields of a migrated victim (a person, migrated with its accident):
 /// `accident` names the accident (its guid or local id; IMSMA Core's
 /// `imsma_links` may list several ids, one of them an accident's).
@@ -91,6 +96,9 @@ pub struct Mapping {
     /// Which of NG's hazard info versions are replayed, and their dates.
     #[serde(default)]
     pub versions: VersionRules,
+    /// The devices NG records on a hazard reduction, as its EO finds.
+    #[serde(default)]
+    pub device: BTreeMap<String, FieldSpec>,
 }
 
 /// How NG's hazard info versions (`hazardinfoversion`) are replayed: a
@@ -254,6 +262,14 @@ impl Mapping {
                 });
             }
         }
+        if let Some(field) = m.device.keys().find(|k| !DEVICE_FIELDS.contains(&k.as_str())) {
+            return Err(MappingError::UnknownField {
+                file: file.into(),
+                section: "device",
+                field: field.clone(),
+                fields: DEVICE_FIELDS,
+            });
+        }
         Ok(m)
     }
 
@@ -269,6 +285,11 @@ impl Mapping {
     }
 
     /// The rule of a field of an object's section, if the mapping names it.
+    /// The rule of a device field, if the mapping names it.
+    pub fn device_rule(&self, field: &str) -> Option<Rule> {
+        self.device.get(field).map(FieldSpec::rule)
+    }
+
     pub fn rule(&self, object: crate::Object, field: &str) -> Option<Rule> {
         self.section(object).get(field).map(FieldSpec::rule)
     }

@@ -28,13 +28,18 @@ struct Versions {
     query: String,
     /// What the `linked` CTE adds: the versions' links to shapes.
     links: String,
+    /// The `devices` CTE's query.
+    devices: String,
 }
+
+const NO_DEVICES: &str = "SELECT NULL::text AS owner, NULL::jsonb AS devices WHERE false";
 
 impl Versions {
     fn none() -> Versions {
         Versions {
             query: "SELECT NULL::text AS owner, NULL::jsonb AS versions WHERE false".into(),
             links: String::new(),
+            devices: NO_DEVICES.into(),
         }
     }
 }
@@ -91,6 +96,7 @@ impl NgTable for Object {
     }
     fn sql(self, cdfs: &str, versions: &Versions, order: &str) -> String {
         include_str!("../sql/ng_objects.sql")
+            .replace("{devices}", &versions.devices)
             .replace("{order}", order)
             .replace("{cdfs}", cdfs)
             .replace("{versions}", &versions.query)
@@ -199,9 +205,19 @@ impl NgDatabase {
     /// has no info version tables for the object; with each version's field
     /// report where it has `fieldreport`.
     fn versions_sql(&mut self, object: Object) -> Result<Versions, NgError> {
-        let Some((table, guid, link)) = object.versions() else { return Ok(Versions::none()) };
+        let devices = if object == Object::HazardReduction
+            && self.exists("hazreducdeviceinfo")?
+            && self.exists("ordnance")?
+        {
+            include_str!("../sql/ng_devices.sql").to_string()
+        } else {
+            NO_DEVICES.to_string()
+        };
+        let Some((table, guid, link)) = object.versions() else {
+            return Ok(Versions { devices, ..Versions::none() });
+        };
         if !self.exists(table)? || !self.exists(link)? {
-            return Ok(Versions::none());
+            return Ok(Versions { devices, ..Versions::none() });
         }
         let (report, join) = if self.exists("fieldreport")? {
             ("to_jsonb(f)", "LEFT JOIN fieldreport f ON f.fieldreport_guid = v.fieldreport_guid")
@@ -216,6 +232,7 @@ impl NgDatabase {
                 .replace("{report}", report)
                 .replace("{report_join}", join),
             links: format!("UNION ALL SELECT l.{guid}::text, l.geospatialinfo_guid FROM {link} l"),
+            devices,
         })
     }
 
@@ -301,12 +318,12 @@ impl NgDatabase {
         while let Some(row) = rows.next().map_err(|e| NgError::query(object.table(), e))? {
             let guid: String = row.get(0);
             let localid: Option<String> = row.get(1);
-            let (record_text, shapes_text, versions_text): (&str, &str, &str) =
-                (row.get(2), row.get(3), row.get(4));
+            let (record_text, shapes_text, versions_text, devices_text): (&str, &str, &str, &str) =
+                (row.get(2), row.get(3), row.get(4), row.get(5));
             let mut one = Sha256::new().chain_update(record_text).chain_update(shapes_text);
-            if versions_text != "[]" {
-                // A database without versions digests as it did before them.
-                one.update(versions_text);
+            // A database without versions or devices digests as it did before them.
+            for extra in [versions_text, devices_text].into_iter().filter(|t| *t != "[]") {
+                one.update(extra);
             }
             digest.update(one.finalize());
             let json = |i: usize| serde_json::from_str::<Value>(row.get(i)).unwrap_or(Value::Null);
@@ -320,7 +337,9 @@ impl NgDatabase {
             let entered = entered.into_iter().flatten().min().map(|d| (d, "its polygons' data entry date"));
             let geometry = SourceGeometry::Shapes(shapes);
             let versions = versions_of(&json(4));
-            each(SourceObject { guid, localid, record, geometry, entered, versions, refusal: None })
+            let devices =
+                json(5).as_array().into_iter().flatten().filter_map(|d| d.as_object().cloned()).collect();
+            each(SourceObject { guid, localid, record, geometry, entered, versions, devices, refusal: None })
                 .map_err(NgError::Stopped)?;
         }
         Ok((n, digest.finalize().iter().map(|b| format!("{b:02x}")).collect()))
