@@ -147,6 +147,10 @@ const before = await page.textContent('#card-recorded .value');
 const charts = await page.locator('.chart svg').count();
 const bars = await page.locator('.chart svg rect.bar').count();
 if (charts < 5 || bars < 10) await fail(`the dashboard has ${charts} charts and ${bars} bars`);
+// The land-release indicators per operator and per month, each with its total row.
+const kpiRows = await page.locator('#kpi-organisation tr').count();
+const monthRows = await page.locator('#kpi-month tr').count();
+if (kpiRows < 3 || monthRows < 3) await fail(`the indicators have ${kpiRows} and ${monthRows} rows`);
 await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
 
 step('survey');

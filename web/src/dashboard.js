@@ -5,10 +5,31 @@ import { get, esc, km2, num } from './api.js';
 import { bars } from './charts.js';
 import { OUTCOME, CATEGORY } from './style.js';
 
+// The land-release indicators (docs/reporting.md), one row per group and the total.
+const KPI_COLUMNS = ['cancelled_m2', 'reduced_m2', 'cleared_m2', 'items_found', 'cleared_m2_per_item',
+  'cleared_without_finds_share', 'tasks_completed', 'days_to_complete_median'];
+
+function kpiCell(column, value) {
+  if (value === null || value === undefined) return '–';
+  if (column.endsWith('_share')) return `${Math.round(100 * value)} %`;
+  return num(Math.round(value));
+}
+
+function kpiTable(id, groupLabel, k) {
+  const head = KPI_COLUMNS.map((c) => `<th class="num">${esc(t('kpi.' + c))}</th>`).join('');
+  const rows = [...k.groups, k.total].map((g) => `<tr><td>${esc(g.group === 'total' ? t('kpi.total') : g.group)}</td>${
+    KPI_COLUMNS.map((c) => `<td class="num">${kpiCell(c, g[c])}</td>`).join('')}</tr>`).join('');
+  return `<table id="${id}"><tr><th>${esc(groupLabel)}</th>${head}</tr>${rows}</table>`;
+}
+
 export async function mountDashboard(view) {
   view.innerHTML = `<div class="page" id="dashboard"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#dashboard');
-  const [summary, months] = await Promise.all([get('/api/summary'), get('/api/stats/released-by-month')]);
+  const today = new Date().toISOString().slice(0, 10);
+  const kpiOf = (by) => get(`/api/kpi?from=1997-01-01&to=${today}&by=${by}`);
+  const [summary, months, byOrg, byMonth] = await Promise.all([
+    get('/api/summary'), get('/api/stats/released-by-month'), kpiOf('organisation'), kpiOf('month'),
+  ]);
   const n = summary.totals;
   const card = (label, value, id) => `<div class="card" id="${id}"><div>${esc(label)}</div><div class="value">${value}</div></div>`;
   const districts = summary.districts.filter((d) => d.area_m2.recorded > 0);
@@ -50,6 +71,9 @@ export async function mountDashboard(view) {
     </div>
     <h2>${esc(t('dashboard.table'))}</h2>
     <table id="district-table"><tr><th>${esc(t('hazard.district'))}</th><th class="num">${esc(t('dashboard.hazards'))}</th>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<th class="num">${esc(t('area.' + k))} (km²)</th>`).join('')}</tr>
-    ${summary.districts.map((d) => `<tr><td>${esc(d.name)}</td><td class="num">${num(d.hazards.total)}</td>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<td class="num">${km2(d.area_m2[k])}</td>`).join('')}</tr>`).join('')}</table>`;
+    ${summary.districts.map((d) => `<tr><td>${esc(d.name)}</td><td class="num">${num(d.hazards.total)}</td>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<td class="num">${km2(d.area_m2[k])}</td>`).join('')}</tr>`).join('')}</table>
+    <h2>${esc(t('kpi.by_organisation'))}</h2>${kpiTable('kpi-organisation', t('kpi.organisation'), byOrg)}
+    <h2>${esc(t('kpi.by_month'))}</h2>${kpiTable('kpi-month', t('kpi.month'), byMonth)}
+    <p class="note">${esc(t('kpi.rules'))}</p>`;
   void CATEGORY;
 }

@@ -22,7 +22,8 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use time::Date;
 
 /// How the indicators are grouped.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "lowercase")]
 pub enum By {
     Organisation,
@@ -101,6 +102,7 @@ pub struct KpiFacts {
 
 /// One group's indicators.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Kpi {
     pub group: String,
     pub cancelled_m2: f64,
@@ -120,9 +122,12 @@ pub struct Kpi {
 
 /// The indicators per group and in total.
 #[derive(Debug, Clone, PartialEq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Kpis {
     pub by: By,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub from: Date,
+    #[cfg_attr(feature = "openapi", schema(value_type = String, format = Date))]
     pub to: Date,
     pub groups: Vec<Kpi>,
     pub total: Kpi,

@@ -13,6 +13,7 @@ use safeground_core::access::{decide, Action, Scope};
 use safeground_core::codes::{EoCategory, HazardStatus, ReportState};
 use safeground_core::coords::parse_position;
 use safeground_core::ids::ReportId;
+use safeground_core::kpi::{kpis, By, Kpis};
 use safeground_core::layer::Layer;
 use safeground_core::mvt::TileId;
 use safeground_core::report::{self, Report};
@@ -636,6 +637,45 @@ pub async fn released_by_month(
 ) -> Result<Json<Vec<MonthRelease>>, AppError> {
     let q = query(q)?;
     Ok(Json(with_store(&state, move |s| Ok(s.released_by_month(q.district.as_deref())?)).await?))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct KpiQuery {
+    /// The first day of the period (YYYY-MM-DD).
+    from: String,
+    /// The last day of the period (YYYY-MM-DD).
+    to: String,
+    /// organisation (the default), district, method or month.
+    by: Option<String>,
+}
+
+/// Land-release indicators of a period, by organisation, district, method
+/// or month (the counting rules of docs/reporting.md).
+#[utoipa::path(get, path = "/api/kpi", params(KpiQuery),
+    responses((status = 200, body = Kpis), (status = 400, body = ErrorBody)))]
+pub async fn kpi(
+    State(state): State<AppState>,
+    q: Result<Query<KpiQuery>, QueryRejection>,
+) -> Result<Json<Kpis>, AppError> {
+    let q = query(q)?;
+    let (from, to) = (date(&q.from, "from")?, date(&q.to, "to")?);
+    if from > to {
+        return Err(AppError::BadRequest(format!("from: {from} is after to: {to}")));
+    }
+    let by = match q.by.as_deref().unwrap_or("organisation") {
+        "organisation" => By::Organisation,
+        "district" => By::District,
+        "method" => By::Method,
+        "month" => By::Month,
+        other => {
+            return Err(AppError::BadRequest(format!(
+                "by: '{other}' is none of organisation, district, method, month"
+            )))
+        }
+    };
+    let facts = with_store(&state, move |s| Ok(s.kpi_facts(from, to)?)).await?;
+    Ok(Json(kpis(&facts, by, (from, to))))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

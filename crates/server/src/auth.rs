@@ -96,6 +96,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/layers/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/tiles/{layer}/{z}/{x}/{y}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/stats/released-by-month", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/kpi", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reference", Rule::Allowed(Action::ReadRegister)),
     ("POST", "/api/traverse", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reports", Rule::Allowed(Action::ReadReports)),

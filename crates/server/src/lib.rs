@@ -150,6 +150,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(session::me))
         .routes(routes!(session::users))
         .routes(routes!(api::summary))
+        .routes(routes!(api::kpi))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))
         .routes(routes!(api::hazard_history))

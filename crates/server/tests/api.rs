@@ -66,6 +66,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/reports/{id}/unapprove",
         "/api/trace",
         "/api/layers/{layer}",
+        "/api/kpi",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }
@@ -102,6 +103,23 @@ async fn reading_the_register() {
     let (_, then) = get(&db, "/api/summary?as_of=2022-01-01").await;
     assert!(then["totals"]["area_km2"]["recorded"].as_f64().unwrap() < now);
     mistake(get(&db, "/api/summary?as_of=yesterday").await, StatusCode::BAD_REQUEST, "bad_request");
+    // The land-release indicators, per month, the same total as per organisation.
+    let (status, k) = get(&db, "/api/kpi?from=2021-01-01&to=2026-12-31&by=month").await;
+    assert_eq!(status, StatusCode::OK, "{k}");
+    assert!(k["groups"]
+        .as_array()
+        .is_some_and(|g| !g.is_empty() && g.iter().all(|m| m["group"].as_str().unwrap().len() == 7)));
+    let (_, o) = get(&db, "/api/kpi?from=2021-01-01&to=2026-12-31").await;
+    assert_eq!(o["by"], "organisation");
+    assert_eq!(o["total"], k["total"]);
+    assert!(k["total"]["cleared_m2"].as_f64().unwrap() > 0.0);
+    mistake(
+        get(&db, "/api/kpi?from=2021-01-01&to=2026-12-31&by=team").await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    mistake(get(&db, "/api/kpi?from=2026-01-01&to=2021-12-31").await, StatusCode::BAD_REQUEST, "bad_request");
+    mistake(get(&db, "/api/kpi?to=2021-12-31").await, StatusCode::BAD_REQUEST, "bad_request");
 
     let (status, page) = get(&db, "/api/hazards?per_page=7&page=2").await;
     assert_eq!(status, StatusCode::OK);
