@@ -178,6 +178,7 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/layers/{layer}", "/api/layers/accidents".into(), None, Some(all)),
         (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", "/tiles/hazards/8/161/96.mvt".into(), None, Some(all)),
         (Method::GET, "/api/stats/released-by-month", "/api/stats/released-by-month".into(), None, Some(all)),
+        (Method::GET, "/api/kpi", "/api/kpi?from=2021-01-01&to=2026-12-31".into(), None, Some(all)),
         (Method::GET, "/api/reference", "/api/reference".into(), None, Some(all)),
         (
             Method::POST,
@@ -747,6 +748,7 @@ async fn no_personal_data_without_the_permission() {
         "/api/hazards?per_page=1000".into(),
         "/api/reports?per_page=1000".into(),
         "/api/stats/released-by-month".into(),
+        "/api/kpi?from=1997-01-01&to=2026-12-31&by=organisation".into(),
         "/api/reference".into(),
         "/api/me".into(),
         "/api/users".into(),
