@@ -290,18 +290,9 @@ fn versions_pass(
     by: &str,
     settings: ApprovalSettings,
 ) -> Result<timeline::Timeline> {
-    let mut pass = pass_of(opened, a, (Object::Hazard, reject.to_path_buf()), by, settings)?;
-    pass.name = format!("{} versions", pass.name);
-    pass.sheet = "hazard versions".into();
-    pass.reject = reject.with_extension("versions.geojson");
-    let batches = ImportBatches::new(
-        (&pass.name, "(computed as it is read)", Layer::Hazards.name()),
-        a.batch as usize,
-        (by, OffsetDateTime::now_utc()),
-        settings,
-    );
-    pass.importer = Importer::new(&pass.name, batches, RejectWriter::geojson(&pass.reject));
-    pass.importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
+    let name = format!("{} versions", opened.pass_name(Object::Hazard));
+    let named = (name, "hazard versions".to_string(), reject.with_extension("versions.geojson"));
+    let pass = pass_named(opened, a, (Object::Hazard, named), by, settings)?;
     Ok(timeline::Timeline::new(pass, settings))
 }
 
@@ -367,7 +358,18 @@ fn pass_of(
     by: &str,
     settings: ApprovalSettings,
 ) -> Result<Pass> {
-    let name = opened.pass_name(object);
+    let named = (opened.pass_name(object), object.table().to_string(), reject);
+    pass_named(opened, a, (object, named), by, settings)
+}
+
+/// A pass of `object` under its name, workbook sheet and reject file.
+fn pass_named(
+    opened: &mut Opened,
+    a: &Common,
+    (object, (name, sheet, reject)): (Object, (String, String, PathBuf)),
+    by: &str,
+    settings: ApprovalSettings,
+) -> Result<Pass> {
     // The digest is known once the source is read: run_pass writes it in.
     let batches = ImportBatches::new(
         (&name, "(computed as it is read)", layer_of(object).name()),
@@ -379,7 +381,6 @@ fn pass_of(
     importer.outcomes = a.reconciliation.as_ref().map(|_| vec![]);
     let notes = Notes { rows: a.reconciliation.as_ref().map(|_| vec![]), ..Notes::default() };
     let codes = opened.codes(object)?;
-    let sheet = object.table().to_string();
     Ok(Pass { object, sheet, name, reject, importer, notes, codes, read_error: None })
 }
 
@@ -643,8 +644,6 @@ struct Notes {
     revisions: Vec<timeline::Revision>,
     /// Each hazard's date (its first version's, where it has versions).
     dates: HashMap<uuid::Uuid, time::Date>,
-    /// Info versions not replayed.
-    versions_left_out: usize,
     /// IMSMA Core's hazards read: (local id, guid), for `Job::hazards`.
     hazard_ids: Vec<(Option<String>, String)>,
     /// The source's victims, for the accidents' pass to take.

@@ -48,6 +48,14 @@ fn oracle_figures(db: &Path, dir: &Path, scope: &str, year: i32) -> Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// A form's `destroyed` list as {type: quantity}, the oracle's shape.
+fn by_type(form: &Value) -> Value {
+    let items = form["destroyed"].as_array().unwrap().iter();
+    Value::Object(
+        items.map(|i| (i["eo_type"].as_str().unwrap().to_string(), i["quantity"].clone())).collect(),
+    )
+}
+
 fn close(a: f64, b: f64) -> bool {
     (a - b).abs() < 1e-6 * b.abs().max(1.0)
 }
@@ -102,13 +110,7 @@ fn an_apmbc_report_holds_the_registers_figures_for_the_year() {
     }
     assert_release(&forms["F"], &o);
     // Form G: AP mines destroyed in the year, by type.
-    let destroyed: serde_json::Map<String, Value> = forms["G"]["destroyed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["eo_type"].as_str().unwrap().to_string(), i["quantity"].clone()))
-        .collect();
-    assert_eq!(Value::Object(destroyed), o["destroyed"]);
+    assert_eq!(by_type(&forms["G"]), o["destroyed"]);
     // Form I: risk education in the year.
     assert_eq!(forms["I"]["sessions"], o["sessions"]);
     assert_eq!(forms["I"]["reached"], o["reach"]);
@@ -206,13 +208,7 @@ fn a_ccm_report_counts_cluster_munition_remnants_only() {
         f["areas"].as_array().unwrap().iter().map(|a| a["code"].as_str().unwrap()).collect();
     codes.sort();
     assert_eq!(serde_json::json!(codes), o["areas"]);
-    let destroyed: serde_json::Map<String, Value> = f["destroyed"]["destroyed"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|i| (i["eo_type"].as_str().unwrap().to_string(), i["quantity"].clone()))
-        .collect();
-    assert_eq!(Value::Object(destroyed), o["destroyed"]);
+    assert_eq!(by_type(&f["destroyed"]), o["destroyed"]);
     assert_eq!(report["forms"]["G"]["sessions"], o["sessions"]);
     assert_eq!(report["forms"]["H"]["casualties"]["killed"], o["killed"]);
     assert!(report["forms"]["C"]["not_in_register"].is_string());

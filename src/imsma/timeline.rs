@@ -255,7 +255,6 @@ impl Job<'_> {
                 ));
             }
         }
-        notes.versions_left_out += left_out.len();
         if let Some(row) = notes.rows.as_mut().and_then(|r| r.last_mut()) {
             row.decisions.extend(lines);
         }

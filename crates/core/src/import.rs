@@ -89,6 +89,33 @@ fn err(field: &str, reason: impl Into<String>) -> FieldError {
     FieldError { field: field.to_string(), reason: reason.into() }
 }
 
+/// A released area's report: its hazard (and task), its outcome as the
+/// report's type, the EO found in its work where the source records it.
+fn released(rec: &InRecord) -> Result<ImportItem, FieldError> {
+    let outcome: ReleaseOutcome = rec.required_code("outcome")?;
+    let t = match outcome {
+        ReleaseOutcome::Cancelled => ReportType::Nts,
+        ReleaseOutcome::Reduced => ReportType::Ts,
+        ReleaseOutcome::Cleared => ReportType::Clearance,
+    };
+    let on = rec.required_date("released_on")?;
+    let mut r = Report::blank(t, rec.required("organisation")?, on, on);
+    r.hazard = Some(rec.required("hazard")?);
+    r.task = rec.text("task");
+    match rec.text("completion").map(|c| c.to_ascii_uppercase()).as_deref() {
+        None => {}
+        Some("CLOSED") => r.completion = true,
+        Some("HANDED_OVER") => {
+            r.completion = true;
+            r.handed_over = true;
+        }
+        Some(other) => return Err(err("completion", format!("'{other}' is not CLOSED or HANDED_OVER"))),
+    }
+    r.released = vec![Release { id: rec.uuid("id")?, geometry: rec.polygon()?, outcome: Some(outcome) }];
+    r.eo_finds = rec.finds.clone().unwrap_or_default();
+    Ok(ImportItem::Report(Box::new(r)))
+}
+
 /// An accident's report from its record: its victims as persons where the
 /// source gives them, else as its counts.
 fn accident(rec: &InRecord) -> Result<ImportItem, FieldError> {
@@ -409,33 +436,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
             });
             ImportItem::Report(Box::new(r))
         }
-        Layer::ReleasedAreas => {
-            let outcome: ReleaseOutcome = rec.required_code("outcome")?;
-            let t = match outcome {
-                ReleaseOutcome::Cancelled => ReportType::Nts,
-                ReleaseOutcome::Reduced => ReportType::Ts,
-                ReleaseOutcome::Cleared => ReportType::Clearance,
-            };
-            let on = rec.required_date("released_on")?;
-            let mut r = Report::blank(t, rec.required("organisation")?, on, on);
-            r.hazard = Some(rec.required("hazard")?);
-            r.task = rec.text("task");
-            match rec.text("completion").map(|c| c.to_ascii_uppercase()).as_deref() {
-                None => {}
-                Some("CLOSED") => r.completion = true,
-                Some("HANDED_OVER") => {
-                    r.completion = true;
-                    r.handed_over = true;
-                }
-                Some(other) => {
-                    return Err(err("completion", format!("'{other}' is not CLOSED or HANDED_OVER")))
-                }
-            }
-            r.released =
-                vec![Release { id: rec.uuid("id")?, geometry: rec.polygon()?, outcome: Some(outcome) }];
-            r.eo_finds = rec.finds.clone().unwrap_or_default();
-            ImportItem::Report(Box::new(r))
-        }
+        Layer::ReleasedAreas => released(rec)?,
         Layer::EoFinds => {
             let on = rec.required_date("found_on")?;
             let mut r = Report::blank(ReportType::EoFind, rec.required("organisation")?, on, on);

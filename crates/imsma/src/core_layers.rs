@@ -11,7 +11,7 @@
 //! Which layer and column is which comes from the mapping's `[core]` section.
 
 use crate::mapping::CoreLayers;
-use crate::{Codes, Object, SourceGeometry, SourceObject};
+use crate::{date_of, Codes, Object, SourceGeometry, SourceObject};
 use geo::MapCoords;
 use safeground_core::crs::Crs;
 use safeground_store::{GpkgFeature, GpkgReader, StoreError};
@@ -20,7 +20,6 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use time::Date;
 
 /// What can go wrong reading an IMSMA Core export.
 #[derive(Debug, thiserror::Error)]
@@ -261,13 +260,6 @@ pub fn hazard_index(ids: Vec<(Option<String>, String)>) -> HashMap<String, Strin
         index.insert(guid.trim().to_lowercase(), guid);
     }
     index
-}
-
-/// The date of a GeoPackage DATE or DATETIME value (`2021-06-01`,
-/// `2021-06-01T10:15:00Z`).
-fn date_of(text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.get(..10)?, &format).ok()
 }
 
 /// Converts a File Geodatabase into a GeoPackage with GDAL's `ogr2ogr`,

@@ -4,7 +4,7 @@
 //! holds the object as it then stood.
 
 use crate::mapping::VersionRules;
-use crate::{Codes, SourceObject, SourceVersion};
+use crate::{date_of, Codes, SourceObject, SourceVersion};
 use serde_json::{Map, Value};
 use time::Date;
 
@@ -115,12 +115,6 @@ fn text(v: &SourceVersion, column: &str) -> Option<String> {
         other => other.to_string(),
     };
     (!t.is_empty()).then_some(t)
-}
-
-/// The date of a date or timestamp as PostgreSQL writes it in JSON.
-fn date_of(text: &str) -> Option<Date> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.get(..10)?, &format).ok()
 }
 
 #[cfg(test)]

@@ -168,6 +168,13 @@ pub struct SourceVersion {
     pub entered: Option<Date>,
 }
 
+/// The date of a date or timestamp as the sources write them
+/// (`2021-06-01`, `2021-06-01T10:15:00Z`, `2021-06-01 10:15:00`).
+pub(crate) fn date_of(text: &str) -> Option<Date> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    Date::parse(text.get(..10)?, &format).ok()
+}
+
 /// An object's geometry as its source keeps it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum SourceGeometry {
@@ -374,8 +381,7 @@ pub fn fields(
                 Some(v),
             ) => {
                 let day: String = v.chars().take(10).collect();
-                let format = time::macros::format_description!("[year]-[month]-[day]");
-                out.date = Date::parse(&day, &format).ok();
+                out.date = date_of(&day);
                 out.fields.push((field.to_string(), Value::String(day)))
             }
             ("hazard", Some(named)) => match hazard_named(&named, fallback.hazards) {

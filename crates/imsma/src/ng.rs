@@ -399,8 +399,7 @@ fn shapes_of(v: &Value) -> (Vec<NgShape>, Vec<Option<Date>>) {
             points,
         };
         if active && shape.kind == ShapeKind::Polygon {
-            let format = time::macros::format_description!("[year]-[month]-[day]");
-            entered.push(s["entered"].as_str().and_then(|d| Date::parse(d, &format).ok()));
+            entered.push(s["entered"].as_str().and_then(crate::date_of));
         }
         shapes.push(shape);
     }
