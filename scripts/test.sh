@@ -17,6 +17,8 @@ command -v ogrinfo >/dev/null 2>&1 || missing+=(gdal-bin)
 command -v GeoConvert >/dev/null 2>&1 || missing+=(geographiclib-tools)
 command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
+# poppler-utils (pdftotext, pdffonts) read the PDF reports we write (tests/treaty.rs, tests/donor.rs).
+command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
 # Debian's Chromium runs the web application's end-to-end test (tests/web.rs, tests/e2e).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -12,6 +12,7 @@ mod import;
 mod imsma;
 mod kpi;
 mod migrate;
+mod print;
 mod render;
 mod reports;
 mod serve;

@@ -1,8 +1,10 @@
-//! `safeground treaty apmbc|ccm --year YYYY --format json|xlsx OUT`: a State
+//! `safeground treaty apmbc|ccm --year YYYY --format json|xlsx|pdf OUT`: a State
 //! Party's Article 7 transparency report, its figures as the register stood
 //! on 31 December of the year (`core::treaty` makes the forms; the store
 //! reads the facts). A cover names the register, when the report was made and
 //! the head of the sealed history, which `audit verify` prints too.
+
+mod pdf;
 
 use crate::catalogue::{t, Lang};
 use anyhow::{bail, Context, Result};
@@ -27,6 +29,9 @@ pub enum TreatyFormat {
     Json,
     /// A workbook: a cover, then a sheet per form.
     Xlsx,
+    /// A printable A4 document: the cover, each form's tables, a chart of
+    /// the year's release and a map of the areas.
+    Pdf,
 }
 
 #[derive(Debug, Args)]
@@ -56,7 +61,7 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
     }
     let to_stdout = a.out.as_os_str() == "-";
     if to_stdout && a.format != TreatyFormat::Json {
-        bail!("an XLSX workbook goes to a file: name one instead of -");
+        bail!("a workbook or a PDF goes to a file: name one instead of -");
     }
     if !to_stdout {
         if crate::is_register(db, &a.out) {
@@ -89,6 +94,11 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
             Ok(f.write_all(serde_json::to_string_pretty(&json_of(&cover, &report))?.as_bytes())?)
         }
         TreatyFormat::Xlsx => workbook(&part, &cover, &report, a.lang),
+        TreatyFormat::Pdf => {
+            let base = store.district_outlines()?;
+            let footer = format!("{} · {}", t(a.lang, &format!("doc.{}.title", which_key(convention))), db);
+            crate::print::write_pdf(&pdf::document(&cover, &report, &facts, &base, footer, a.lang), &mut f)
+        }
     });
     if let Err(e) = written.and_then(|()| std::fs::rename(&part, &a.out).map_err(Into::into)) {
         let _ = std::fs::remove_file(&part);
@@ -96,6 +106,13 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
     }
     println!("wrote the {} report for {} to {}", report_name(convention), a.year, a.out.display());
     Ok(())
+}
+
+fn which_key(c: Convention) -> &'static str {
+    match c {
+        Convention::Apmbc => "apmbc",
+        Convention::Ccm => "ccm",
+    }
 }
 
 fn report_name(c: Convention) -> &'static str {
@@ -173,7 +190,9 @@ fn workbook(
         book.feature(&head, &[json!(label), shown], None)?;
     }
     for (letter, form) in &r.forms {
-        form_sheets(&mut book, letter, form, lang)?;
+        for t in form_tables(letter, form, lang) {
+            sheet(&mut book, lang, &t)?;
+        }
     }
     book.save(path)?;
     Ok(())
@@ -183,98 +202,101 @@ fn cols(lang: Lang, keys: &[&str]) -> Vec<String> {
     keys.iter().map(|k| t(lang, &format!("doc.col.{k}"))).collect()
 }
 
+/// One table of a form: its sheet's name, its columns (catalogue keys under
+/// `doc.col.`) and its rows; the workbook and the PDF show the same tables.
+struct FormTable {
+    name: String,
+    keys: &'static [&'static str],
+    rows: Vec<Vec<Value>>,
+}
+
+fn table(name: String, keys: &'static [&'static str], rows: Vec<Vec<Value>>) -> FormTable {
+    FormTable { name, keys, rows }
+}
+
 /// Writes one sheet: `name`, columns by catalogue key, rows.
-fn sheet(book: &mut XlsxWriter, name: &str, lang: Lang, keys: &[&str], rows: Vec<Vec<Value>>) -> Result<()> {
-    let header = cols(lang, keys);
+fn sheet(book: &mut XlsxWriter, lang: Lang, t: &FormTable) -> Result<()> {
+    let header = cols(lang, t.keys);
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
-    book.sheet(name, &header, Shape::None)?;
-    for row in rows {
-        book.feature(&header, &row, None)?;
+    book.sheet(&t.name, &header, Shape::None)?;
+    for row in &t.rows {
+        book.feature(&header, row, None)?;
     }
     Ok(())
 }
 
-fn form_sheets(book: &mut XlsxWriter, letter: &str, form: &Form, lang: Lang) -> Result<()> {
+const RELEASE_KEYS: &[&str] =
+    &["district", "cancelled_m2", "reduced_m2", "cleared_m2", "remaining_sha_m2", "remaining_cha_m2"];
+
+fn release_row(d: Value, rel: &treaty::Released, rem: &treaty::Remaining) -> Vec<Value> {
+    vec![d, json!(rel.cancelled), json!(rel.reduced), json!(rel.cleared), json!(rem.sha), json!(rem.cha)]
+}
+
+fn education_table(name: String, e: &treaty::Education, lang: Lang) -> FormTable {
+    let row = |d: Value, n: usize, r: &safeground_core::model::Reach| {
+        vec![d, json!(n), json!(r.girls), json!(r.boys), json!(r.women), json!(r.men), json!(r.total())]
+    };
+    let mut rows: Vec<Vec<Value>> =
+        e.districts.iter().map(|d| row(json!(d.district), d.sessions, &d.reached)).collect();
+    rows.push(row(json!(t(lang, "doc.total")), e.sessions, &e.reached));
+    rows.push(vec![json!(t(lang, "doc.marking"))]);
+    table(name, &["district", "sessions", "girls", "boys", "women", "men", "total"], rows)
+}
+
+fn casualty_tables(name: String, c: &treaty::Casualties, lang: Lang) -> Vec<FormTable> {
+    let mut rows: Vec<Vec<Value>> = c
+        .by_sex_age
+        .iter()
+        .map(|g| vec![json!(g.sex.code()), json!(g.age_group), json!(g.killed), json!(g.injured)])
+        .collect();
+    rows.push(vec![
+        json!(t(lang, "doc.total")),
+        Value::Null,
+        json!(c.casualties.killed),
+        json!(c.casualties.injured),
+    ]);
+    rows.push(vec![json!(t(lang, "doc.col.assisted")), Value::Null, json!(c.victims_assisted)]);
+    let by_device =
+        c.by_device.iter().map(|d| vec![json!(d.device.code()), json!(d.killed), json!(d.injured)]).collect();
+    vec![
+        table(name.clone(), &["sex", "age_group", "killed", "injured"], rows),
+        table(format!("{name} by device"), &["device", "killed", "injured"], by_device),
+    ]
+}
+
+/// A form's tables, in order.
+fn form_tables(letter: &str, form: &Form, lang: Lang) -> Vec<FormTable> {
     let name = format!("Form {letter}");
-    let total = || json!(t(lang, "doc.total"));
     match form {
-        Form::NotKnown { .. } => {
-            sheet(book, &name, lang, &["note"], vec![vec![json!(t(lang, "doc.not_known"))]])
-        }
-        Form::Areas(areas) => area_sheet(book, &name, lang, areas),
+        Form::NotKnown { .. } => vec![table(name, &["note"], vec![vec![json!(t(lang, "doc.not_known"))]])],
+        Form::Areas(areas) => vec![area_table(name, areas, lang)],
         Form::Release(f) => {
-            let keys = [
-                "district",
-                "cancelled_m2",
-                "reduced_m2",
-                "cleared_m2",
-                "remaining_sha_m2",
-                "remaining_cha_m2",
-            ];
-            let row = |d: Value, rel: &treaty::Released, rem: &treaty::Remaining| {
-                vec![
-                    d,
-                    json!(rel.cancelled),
-                    json!(rel.reduced),
-                    json!(rel.cleared),
-                    json!(rem.sha),
-                    json!(rem.cha),
-                ]
-            };
-            let mut rows: Vec<Vec<Value>> =
-                f.districts.iter().map(|d| row(json!(d.district), &d.released_m2, &d.remaining_m2)).collect();
-            rows.push(row(total(), &f.released_m2, &f.remaining_m2));
-            sheet(book, &name, lang, &keys, rows)?;
+            let mut rows: Vec<Vec<Value>> = f
+                .districts
+                .iter()
+                .map(|d| release_row(json!(d.district), &d.released_m2, &d.remaining_m2))
+                .collect();
+            rows.push(release_row(json!(t(lang, "doc.total")), &f.released_m2, &f.remaining_m2));
+            let mut tables = vec![table(name.clone(), RELEASE_KEYS, rows)];
             if let Some(areas) = &f.areas {
-                area_sheet(book, &format!("{name} areas"), lang, areas)?;
+                tables.push(area_table(format!("{name} areas"), areas, lang));
             }
             if let Some(d) = &f.destroyed {
-                destroyed_sheet(book, &format!("{name} destroyed"), lang, d)?;
+                tables.push(destroyed_table(format!("{name} destroyed"), d, lang));
             }
-            Ok(())
+            tables
         }
-        Form::Destroyed(d) => destroyed_sheet(book, &name, lang, d),
-        Form::Education(e) => {
-            let keys = ["district", "sessions", "girls", "boys", "women", "men", "total"];
-            let row = |d: Value, n: usize, r: &safeground_core::model::Reach| {
-                vec![
-                    d,
-                    json!(n),
-                    json!(r.girls),
-                    json!(r.boys),
-                    json!(r.women),
-                    json!(r.men),
-                    json!(r.total()),
-                ]
-            };
-            let mut rows: Vec<Vec<Value>> =
-                e.districts.iter().map(|d| row(json!(d.district), d.sessions, &d.reached)).collect();
-            rows.push(row(total(), e.sessions, &e.reached));
-            rows.push(vec![json!(t(lang, "doc.marking"))]);
-            sheet(book, &name, lang, &keys, rows)
-        }
-        Form::Casualties(c) => {
-            let mut rows: Vec<Vec<Value>> = c
-                .by_sex_age
-                .iter()
-                .map(|g| vec![json!(g.sex.code()), json!(g.age_group), json!(g.killed), json!(g.injured)])
-                .collect();
-            rows.push(vec![total(), Value::Null, json!(c.casualties.killed), json!(c.casualties.injured)]);
-            rows.push(vec![json!(t(lang, "doc.col.assisted")), Value::Null, json!(c.victims_assisted)]);
-            sheet(book, &name, lang, &["sex", "age_group", "killed", "injured"], rows)?;
-            let rows = c
-                .by_device
-                .iter()
-                .map(|d| vec![json!(d.device.code()), json!(d.killed), json!(d.injured)])
-                .collect();
-            sheet(book, &format!("{name} by device"), lang, &["device", "killed", "injured"], rows)
-        }
+        Form::Destroyed(d) => vec![destroyed_table(name, d, lang)],
+        Form::Education(e) => vec![education_table(name, e, lang)],
+        Form::Casualties(c) => casualty_tables(name, c, lang),
     }
 }
 
-fn area_sheet(book: &mut XlsxWriter, name: &str, lang: Lang, areas: &[Area]) -> Result<()> {
-    let keys = ["code", "district", "kind", "area_m2", "recorded_m2", "lat", "lon", "known", "emplaced"];
-    let rows = areas
+const AREA_KEYS: &[&str] =
+    &["code", "district", "kind", "area_m2", "recorded_m2", "lat", "lon", "known", "emplaced"];
+
+fn area_table(name: String, areas: &[Area], lang: Lang) -> FormTable {
+    let mut rows: Vec<Vec<Value>> = areas
         .iter()
         .map(|a| {
             let known: Vec<String> =
@@ -292,12 +314,15 @@ fn area_sheet(book: &mut XlsxWriter, name: &str, lang: Lang, areas: &[Area]) -> 
             ]
         })
         .collect();
-    sheet(book, name, lang, &keys, rows)
+    let remaining: f64 = areas.iter().map(|a| a.area_m2).sum();
+    let recorded: f64 = areas.iter().map(|a| a.recorded_m2).sum();
+    rows.push(vec![json!(t(lang, "doc.total")), Value::Null, Value::Null, json!(remaining), json!(recorded)]);
+    table(name, AREA_KEYS, rows)
 }
 
-fn destroyed_sheet(book: &mut XlsxWriter, name: &str, lang: Lang, d: &treaty::Destroyed) -> Result<()> {
+fn destroyed_table(name: String, d: &treaty::Destroyed, lang: Lang) -> FormTable {
     let mut rows: Vec<Vec<Value>> =
         d.destroyed.iter().map(|i| vec![json!(i.eo_type), json!(i.quantity)]).collect();
     rows.push(vec![json!(t(lang, "doc.total")), json!(d.total)]);
-    sheet(book, name, lang, &["eo_type", "quantity"], rows)
+    table(name, &["eo_type", "quantity"], rows)
 }

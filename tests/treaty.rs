@@ -3,8 +3,10 @@
 //! `export --as-of` writes for 31 December of the year and of the year
 //! before: what the year recorded is what the second holds and the first
 //! does not; and the victims read with sqlite3) and compared; the workbook read
-//! by openpyxl; the cover's history head the one `audit verify` prints; a
-//! report made twice the same but for its production time.
+//! by openpyxl; the PDF read by poppler (`pdftotext`, `pdffonts`): its totals,
+//! its embedded fonts, its Azerbaijani and Ukrainian letters; the cover's
+//! history head the one `audit verify` prints; a report made twice the same
+//! but for its production time.
 
 mod common;
 use common::*;
@@ -182,12 +184,102 @@ want = report["forms"]["F"]
 assert isinstance(total[3], float) and abs(total[3] - want["released_m2"]["cleared"]) < 1e-6, (total, want)
 assert abs(total[5] - want["remaining_m2"]["cha"]) < 1e-6, total
 c = list(wb["Form C"].iter_rows(values_only=True))
-assert len(c) - 1 == len(report["forms"]["C"]), len(c)
+assert len(c) - 2 == len(report["forms"]["C"]), len(c)
+assert c[-1][0] == "Усього" and abs(c[-1][3] - sum(a["area_m2"] for a in report["forms"]["C"])) < 1e-6, c[-1]
 assert wb["Form C"].freeze_panes == "A2"
 "#;
         let out =
             Command::new("python3").args(["-c", script]).arg(&book).arg(report.to_string()).output().unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    }
+    if require("pdftotext", "poppler-utils", test) {
+        pdf_holds_the_report(&db, dir.path(), &report);
+    }
+}
+
+/// The text of a PDF as `pdftotext -layout` extracts it.
+fn pdf_text(pdf: &Path) -> String {
+    let out =
+        Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(pdf).arg("-").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// `value` as the English report writes it: to the metre, grouped by commas.
+fn en(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// The PDF: A4, its fonts embedded, its totals those of the JSON report, its
+/// letters those of the language, the same when made again but for its time.
+fn pdf_holds_the_report(db: &Path, dir: &Path, report: &Value) {
+    let pdf = dir.join("apmbc-2024.pdf");
+    let make = |lang: &str, out: &Path| {
+        let args = ["treaty", "apmbc", "--year", "2024", "--format", "pdf", "--lang", lang, "--force"];
+        ok(db, &[&args[..], &[out.to_str().unwrap()]].concat());
+    };
+    make("en", &pdf);
+    let text = pdf_text(&pdf);
+    let f = &report["forms"]["F"];
+    // Form F's totals row: cancelled, reduced, cleared, remaining SHA and CHA.
+    let totals: Vec<String> = ["cancelled", "reduced", "cleared"]
+        .iter()
+        .map(|k| en(f["released_m2"][k].as_f64().unwrap()))
+        .chain(["sha", "cha"].iter().map(|k| en(f["remaining_m2"][k].as_f64().unwrap())))
+        .collect();
+    let row = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("Total"))
+        .map(|l| l.split_whitespace().skip(1).collect::<Vec<_>>().join(" "))
+        .find(|l| *l == totals.join(" "));
+    assert!(row.is_some(), "no totals row {totals:?} in\n{text}");
+    // Form C's areas, Form G's total, Form J's casualties.
+    for a in report["forms"]["C"].as_array().unwrap() {
+        assert!(text.contains(a["code"].as_str().unwrap()), "{a}");
+    }
+    let g = report["forms"]["G"]["total"].as_i64().unwrap();
+    assert!(
+        text.lines().any(|l| l.split_whitespace().collect::<Vec<_>>() == ["Total", &g.to_string()]),
+        "G {g}"
+    );
+    assert!(text.contains("Form J — Other relevant matters"));
+    let info = Command::new("pdfinfo").arg(&pdf).output().unwrap();
+    assert!(String::from_utf8_lossy(&info.stdout).contains("595.28 x 841.89 pts (A4)"));
+    // Every font embedded (pdffonts: the `emb` column).
+    let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
+    let fonts = String::from_utf8_lossy(&fonts.stdout).to_string();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r.split_whitespace().rev().nth(4) == Some("yes")),
+        "{fonts}"
+    );
+    // Made again: the same text but for the time it was made.
+    let again = dir.join("apmbc-2024-again.pdf");
+    std::thread::sleep(std::time::Duration::from_millis(1100));
+    make("en", &again);
+    let strip = |t: &str| t.lines().filter(|l| !l.contains("Produced (UTC)")).collect::<Vec<_>>().join("\n");
+    assert_eq!(strip(&text), strip(&pdf_text(&again)));
+    // Azerbaijani and Ukrainian letters come out as they went in.
+    let az = dir.join("apmbc-2024-az.pdf");
+    make("az", &az);
+    let text = pdf_text(&az);
+    for word in ["Minalanmış ərazilərin yeri", "Ləğv", "Səhifə", "çəkilib", "öz", "üzrə"] {
+        assert!(text.contains(word), "{word} not in the Azerbaijani PDF:\n{text}");
+    }
+    let uk = dir.join("apmbc-2024-uk.pdf");
+    make("uk", &uk);
+    let text = pdf_text(&uk);
+    for word in ["Розташування замінованих районів", "історії", "зберігає", "Сторінка"]
+    {
+        assert!(text.contains(word), "{word} not in the Ukrainian PDF:\n{text}");
     }
 }
 
@@ -227,7 +319,9 @@ fn a_year_out_of_range_or_a_workbook_to_stdout_is_refused_with_what_to_do() {
     let err = fails(&db, &["treaty", "apmbc", "--year", "1990", "-"]);
     assert!(err.contains("--year 1990 is not a reporting year"), "{err}");
     let err = fails(&db, &["treaty", "apmbc", "--year", "2024", "--format", "xlsx", "-"]);
-    assert!(err.contains("an XLSX workbook goes to a file"), "{err}");
+    assert!(err.contains("a workbook or a PDF goes to a file"), "{err}");
+    let err = fails(&db, &["treaty", "apmbc", "--year", "2024", "--format", "pdf", "-"]);
+    assert!(err.contains("a workbook or a PDF goes to a file"), "{err}");
     let out = dir.path().join("r.json");
     std::fs::write(&out, "keep").unwrap();
     let err = fails(&db, &["treaty", "apmbc", "--year", "2024", "--format", "json", out.to_str().unwrap()]);
@@ -237,4 +331,8 @@ fn a_year_out_of_range_or_a_workbook_to_stdout_is_refused_with_what_to_do() {
     let r: Value = serde_json::from_str(&ok(&db, &["treaty", "apmbc", "--year", "2024", "-"])).unwrap();
     assert_eq!(r["forms"]["C"], serde_json::json!([]));
     assert_eq!(r["forms"]["F"]["released_m2"]["cleared"], 0.0);
+    // And prints: no map, no chart, the forms' empty tables.
+    let pdf = dir.path().join("empty.pdf");
+    ok(&db, &["treaty", "apmbc", "--year", "2024", "--format", "pdf", pdf.to_str().unwrap()]);
+    assert!(std::fs::read(&pdf).unwrap().starts_with(b"%PDF-"));
 }

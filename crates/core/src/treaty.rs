@@ -61,6 +61,8 @@ pub struct HazardState {
     pub figures: Figures,
     /// Its polygon's centre, longitude and latitude.
     pub centre: Option<(f64, f64)>,
+    /// Its polygon, for the report's map.
+    pub shape: Option<geo::MultiPolygon<f64>>,
 }
 
 /// EO of the scope destroyed, recorded in the year.
@@ -268,6 +270,7 @@ pub struct DeviceCasualties {
 ///     contamination: vec![EoCategory::Ap],
 ///     figures: Figures { recorded: 1000.0, cleared, remaining: 1000.0 - cleared, ..Figures::default() },
 ///     centre: Some((46.9, 39.9)),
+///     shape: None,
 /// };
 /// let facts = Facts { before: vec![hazard(100.0)], after: vec![hazard(400.0)], ..Facts::default() };
 /// let r = report(Convention::Apmbc, 2024, &facts);
@@ -451,6 +454,7 @@ mod tests {
             contamination: c.to_vec(),
             figures: f,
             centre: Some((46.9, 39.9)),
+            shape: None,
         }
     }
 

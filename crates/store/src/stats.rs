@@ -73,6 +73,11 @@ impl Store {
         Ok(DistrictFinder { shapes: self.district_shapes()?, names })
     }
 
+    /// Every district's outline, for the base of a printed map.
+    pub fn district_outlines(&self) -> Result<Vec<geo::MultiPolygon<f64>>, StoreError> {
+        Ok(self.district_shapes()?.into_iter().map(|(_, shape, _)| shape).collect())
+    }
+
     /// Every district, by name, with its extent (from the spatial index).
     pub fn districts(&self) -> Result<Vec<DistrictRef>, StoreError> {
         let mut stmt = self.conn.prepare_cached(self.conn.dialect().pick(

@@ -51,12 +51,15 @@ impl Store {
             let code: String = r.get(0)?;
             let kind: String = r.get(2)?;
             let contamination: String = r.get(3)?;
-            let centre = match r.get_ref(9)? {
-                ValueRef::Blob(b) => {
-                    decode_gpkg(b).ok().and_then(|(_, g)| g.centroid()).map(|p| (p.x(), p.y()))
-                }
+            let shape = match r.get_ref(9)? {
+                ValueRef::Blob(b) => decode_gpkg(b).ok().and_then(|(_, g)| match g {
+                    geo::Geometry::Polygon(p) => Some(geo::MultiPolygon(vec![p])),
+                    geo::Geometry::MultiPolygon(m) => Some(m),
+                    _ => None,
+                }),
                 _ => None,
             };
+            let centre = shape.as_ref().and_then(|g| g.centroid()).map(|p| (p.x(), p.y()));
             out.push(HazardState {
                 district: r.get(1)?,
                 kind: stored_code::<HazardKind>(&kind, &format!("hazard {code}"))?,
@@ -74,6 +77,7 @@ impl Store {
                     remaining: r.get(8)?,
                 },
                 centre,
+                shape,
                 code,
             });
         }

@@ -1,0 +1,54 @@
+//! Printable documents: A4 PDFs of headings, text, tables that run over
+//! pages, bar charts and maps drawn from the register's own shapes, in two
+//! embedded faces that hold Azerbaijani and Cyrillic letters.
+//!
+//! The caller builds a [`Doc`] — plain data, already in the reader's
+//! language — and [`render`] returns the PDF's bytes. Layout (`layout`,
+//! `table`, `chart`, `map`) places everything as drawing operations per page;
+//! `draw` writes them with krilla. No I/O: the caller writes the file.
+//!
+//! ```
+//! use safeground_pdf::{render, Block, Cell, Column, Doc, Numbers, Table};
+//! let doc = Doc {
+//!     title: "Maddə 7 hesabatı".into(),
+//!     subtitle: "2024".into(),
+//!     lang: "az".into(),
+//!     footer: "register.gpkg".into(),
+//!     page_word: "Səhifə".into(),
+//!     numbers: Numbers::SPACED,
+//!     blocks: vec![Block::Table(Table {
+//!         columns: vec![Column::new("Rayon", 2.0), Column::new("Təmizlənmiş, m²", 1.0)],
+//!         rows: vec![vec![Cell::from("Ağdam"), Cell::Num(125_000.0, 0)]],
+//!         total: None,
+//!     })],
+//! };
+//! let pdf = render(&doc).unwrap();
+//! assert!(pdf.starts_with(b"%PDF-"));
+//! ```
+
+mod chart;
+mod doc;
+mod draw;
+mod fonts;
+mod layout;
+mod map;
+mod table;
+
+pub use doc::{Block, Cell, Chart, Column, Doc, Layer, Map, Numbers, Rgb, Series, Table};
+pub use fonts::covers;
+
+#[derive(Debug, thiserror::Error)]
+pub enum PdfError {
+    #[error("the embedded font {0} could not be read: the binary is damaged, reinstall it")]
+    Font(&'static str),
+    #[error("{0} could not be laid out")]
+    Layout(&'static str),
+    #[error("the PDF could not be written: {0}")]
+    Write(String),
+}
+
+/// The document as PDF bytes.
+pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
+    let flow = layout::lay_out(doc);
+    draw::write(doc, &flow)
+}

@@ -1,0 +1,191 @@
+//! The treaty report as a printable PDF: the cover, then each form with the
+//! workbook's tables, a chart of the year's release by district and a map of
+//! the areas as they stood at the end of the year.
+
+use super::{form_tables, FormTable};
+use crate::catalogue::{t, Lang};
+use crate::print;
+use safeground_core::codes::ReleaseOutcome;
+use safeground_core::treaty::{Area, Facts, Form, TreatyReport};
+use safeground_pdf::{Block, Cell, Chart, Column, Doc, Series, Table};
+use serde_json::Value;
+use std::collections::HashMap;
+
+/// A table cell from a workbook value: numbers stay numbers (m² to the
+/// metre, coordinates to five places, about a metre).
+fn cell(key: &str, v: &Value) -> Cell {
+    match v {
+        Value::Null => Cell::Empty,
+        Value::Number(n) if n.is_i64() => Cell::Int(n.as_i64().unwrap_or_default()),
+        Value::Number(n) => {
+            Cell::Num(n.as_f64().unwrap_or_default(), if matches!(key, "lat" | "lon") { 5 } else { 0 })
+        }
+        Value::String(s) => Cell::Text(s.clone()),
+        other => Cell::Text(other.to_string()),
+    }
+}
+
+fn weight(key: &str) -> f32 {
+    match key {
+        "known" | "note" => 1.8,
+        "code" | "eo_type" => 1.4,
+        "district" => 1.2,
+        "lat" | "lon" => 0.8,
+        "kind" | "sex" => 0.55,
+        _ => 1.0,
+    }
+}
+
+/// The form's table, its totals row under a rule, and the notes among its
+/// rows (a row of one text under several columns) as small print after it.
+fn pdf_table(ft: &FormTable, lang: Lang) -> Vec<Block> {
+    let columns = ft.keys.iter().map(|k| Column::new(t(lang, &format!("doc.col.{k}")), weight(k))).collect();
+    let total = t(lang, "doc.total");
+    let mut rows: Vec<Vec<Cell>> =
+        ft.rows.iter().map(|r| r.iter().zip(ft.keys.iter()).map(|(v, k)| cell(k, v)).collect()).collect();
+    // Rows after the totals (victims assisted) are figures of their own.
+    let (total, after) = match rows.iter().position(|r| r.first() == Some(&Cell::Text(total.clone()))) {
+        Some(i) => {
+            let after = rows.split_off(i + 1);
+            (rows.pop(), after)
+        }
+        None => (None, vec![]),
+    };
+    let (notes, rows): (Vec<Vec<Cell>>, Vec<Vec<Cell>>) =
+        rows.into_iter().partition(|r| ft.keys.len() > 1 && r.len() == 1);
+    let mut blocks = vec![Block::Table(Table { columns, rows, total })];
+    let numbers = print::numbers(lang);
+    let figures: Vec<(String, String)> = after
+        .iter()
+        .filter_map(|r| {
+            let Some(Cell::Text(label)) = r.first() else { return None };
+            let values: Vec<String> = r[1..]
+                .iter()
+                .filter_map(|c| match c {
+                    Cell::Int(n) => Some(numbers.format(*n as f64, 0)),
+                    Cell::Num(v, d) => Some(numbers.format(*v, *d)),
+                    Cell::Text(t) => Some(t.clone()),
+                    Cell::Empty => None,
+                })
+                .collect();
+            Some((label.clone(), values.join(" ")))
+        })
+        .collect();
+    if !figures.is_empty() {
+        blocks.push(Block::Facts(figures));
+    }
+    for note in notes {
+        if let Some(Cell::Text(text)) = note.first() {
+            blocks.push(Block::Note(text.clone()));
+        }
+    }
+    blocks
+}
+
+/// Released in the year by district, stacked by outcome.
+fn release_chart(f: &safeground_core::treaty::Release, lang: Lang) -> Block {
+    let series = |outcome: ReleaseOutcome, pick: fn(&safeground_core::treaty::Released) -> f64| Series {
+        name: t(lang, &format!("doc.map.{}", outcome.code().to_lowercase())),
+        color: print::released_colour(outcome),
+        values: f.districts.iter().map(|d| pick(&d.released_m2)).collect(),
+    };
+    Block::Chart(Chart {
+        title: t(lang, "doc.chart.released_by_district"),
+        unit: "m²".into(),
+        categories: f.districts.iter().map(|d| d.district.clone()).collect(),
+        series: vec![
+            series(ReleaseOutcome::Cancelled, |r| r.cancelled),
+            series(ReleaseOutcome::Reduced, |r| r.reduced),
+            series(ReleaseOutcome::Cleared, |r| r.cleared),
+        ],
+    })
+}
+
+/// The areas on a map over the districts, by SHA and CHA.
+fn areas_map(areas: &[Area], facts: &Facts, base: &[geo::MultiPolygon<f64>], lang: Lang) -> Option<Block> {
+    let shapes: HashMap<&str, &geo::MultiPolygon<f64>> =
+        facts.after.iter().filter_map(|h| Some((h.code.as_str(), h.shape.as_ref()?))).collect();
+    let layers = print::hazard_layers(
+        lang,
+        areas.iter().filter_map(|a| Some((a.kind, (*shapes.get(a.code.as_str())?).clone()))).collect(),
+    );
+    (!layers.is_empty())
+        .then(|| Block::Map(print::map(lang, t(lang, "doc.map.areas"), base.to_vec(), layers)))
+}
+
+fn form_blocks(
+    letter: &str,
+    form: &Form,
+    facts: &Facts,
+    base: &[geo::MultiPolygon<f64>],
+    lang: Lang,
+) -> Vec<Block> {
+    let tables = form_tables(letter, form, lang);
+    let mut blocks = vec![];
+    match form {
+        Form::NotKnown { .. } => return vec![Block::Note(t(lang, "doc.not_known"))],
+        Form::Areas(areas) => blocks.extend(areas_map(areas, facts, base, lang)),
+        Form::Release(f) => {
+            let r = &f.released_m2;
+            if r.cancelled + r.reduced + r.cleared > 0.0 {
+                blocks.push(release_chart(f, lang));
+            }
+            if let Some(areas) = &f.areas {
+                blocks.extend(areas_map(areas, facts, base, lang));
+            }
+        }
+        _ => {}
+    }
+    for (i, ft) in tables.iter().enumerate() {
+        if i > 0 {
+            let caption = ft.name.strip_prefix(&format!("Form {letter} ")).unwrap_or(&ft.name);
+            blocks.push(Block::Text(t(lang, &format!("doc.part.{}", caption.replace(' ', "_")))));
+        }
+        blocks.extend(pdf_table(ft, lang));
+    }
+    blocks
+}
+
+/// The whole document.
+pub(super) fn document(
+    cover: &[(&'static str, String, Value)],
+    r: &TreatyReport,
+    facts: &Facts,
+    base: &[geo::MultiPolygon<f64>],
+    footer: String,
+    lang: Lang,
+) -> Doc {
+    let conv = super::which_key(r.convention);
+    let mut facts_rows = vec![];
+    for (key, label, value) in cover.iter().skip(1) {
+        let shown = match (*key, value) {
+            (_, Value::Null) => String::new(),
+            ("history_head", v) => v["text"].as_str().unwrap_or_default().to_string(),
+            (_, Value::String(s)) => s.clone(),
+            (_, v) => v.to_string(),
+        };
+        facts_rows.push((label.clone(), shown));
+    }
+    let mut blocks = vec![Block::Facts(facts_rows)];
+    for (letter, form) in &r.forms {
+        blocks.push(Block::Heading {
+            text: format!(
+                "{} {letter} — {}",
+                t(lang, "doc.form"),
+                t(lang, &format!("doc.{conv}.form.{letter}"))
+            ),
+            // A map opens the form: on a page of its own, its heading with it.
+            new_page: matches!(form, Form::Areas(_)),
+        });
+        blocks.extend(form_blocks(letter, form, facts, base, lang));
+    }
+    Doc {
+        title: t(lang, &format!("doc.{conv}.title")),
+        subtitle: format!("{} {}", t(lang, "doc.cover.year"), r.year),
+        lang: format!("{lang:?}").to_lowercase(),
+        footer,
+        page_word: t(lang, "doc.page"),
+        numbers: print::numbers(lang),
+        blocks,
+    }
+}
