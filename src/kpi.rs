@@ -97,38 +97,26 @@ pub fn run(db: &Location, a: &KpiArgs) -> Result<()> {
     }
 }
 
-fn write(db: &Location, k: &Kpis, format: KpiFormat, out: &PathBuf, force: bool) -> Result<()> {
-    if crate::is_register(db, out) {
-        bail!("{} is the register itself (--db): name another file", out.display());
-    }
-    if out.exists() && !force {
-        bail!("{} exists: add --force to replace it, or name another file", out.display());
-    }
-    let mut part = out.clone().into_os_string();
-    part.push(".part");
-    let part = PathBuf::from(part);
+fn write(db: &Location, k: &Kpis, format: KpiFormat, out: &std::path::Path, force: bool) -> Result<()> {
+    crate::print::check_out(db, out, force)?;
     let rows = k.groups.iter().chain(std::iter::once(&k.total));
-    let written: Result<()> = match format {
-        KpiFormat::Csv => (|| {
-            let mut w = CsvLayerWriter::attributes(std::fs::File::create(&part)?, COLUMNS, false)?;
+    crate::print::write_whole(out, |part, f| match format {
+        KpiFormat::Csv => {
+            let mut w = CsvLayerWriter::attributes(f, COLUMNS, false)?;
             for r in rows {
                 w.feature(&row(r), None)?;
             }
             Ok(w.finish()?)
-        })(),
-        KpiFormat::Xlsx => (|| {
+        }
+        KpiFormat::Xlsx => {
             let mut book = XlsxWriter::new();
             book.sheet("KPI", COLUMNS, Shape::None)?;
             for r in rows {
                 book.feature(COLUMNS, &row(r), None)?;
             }
-            Ok(book.save(&part)?)
-        })(),
-    };
-    if let Err(e) = written.and_then(|()| Ok(std::fs::rename(&part, out)?)) {
-        let _ = std::fs::remove_file(&part);
-        return Err(e.context(format!("writing {}", out.display())));
-    }
+            Ok(book.save(part)?)
+        }
+    })?;
     println!("wrote {} groups and the total to {}", k.groups.len(), out.display());
     Ok(())
 }

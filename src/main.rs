@@ -5,6 +5,7 @@
 mod auth;
 mod catalogue;
 mod demo;
+mod donor;
 mod export;
 mod field;
 mod forms;
@@ -123,6 +124,11 @@ enum Command {
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
     Task(reports::TaskCommand),
+    /// Projects: a donor's funding, with its budget and dates, and the tasks it funds.
+    #[command(subcommand)]
+    Project(donor::ProjectCommand),
+    /// What a project's money released, found and reached in a period: PDF (with a map), workbook or JSON.
+    DonorReport(donor::DonorArgs),
     /// Field reports: submit, list, show, approve, reject, unapprove.
     #[command(subcommand)]
     Report(reports::ReportCommand),
@@ -409,6 +415,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Verify { json, tolerance } => verify(&open(&cli.db)?, json, tolerance)?,
         Command::Task(cmd) => reports::task(&cli.db, &who, &cmd)?,
+        Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
+        Command::DonorReport(args) => donor::report(&cli.db, &args)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {
             // Two numbers are LON LAT, as the command's name promises; one string is any notation.

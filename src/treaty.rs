@@ -7,7 +7,7 @@
 mod pdf;
 
 use crate::catalogue::{t, Lang};
-use anyhow::{bail, Context, Result};
+use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use safeground_core::treaty::{self, Area, Convention, Form, TreatyReport};
 use safeground_formats::xlsx_out::{Shape, XlsxWriter};
@@ -64,12 +64,7 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
         bail!("a workbook or a PDF goes to a file: name one instead of -");
     }
     if !to_stdout {
-        if crate::is_register(db, &a.out) {
-            bail!("{} is the register itself (--db): name another file", a.out.display());
-        }
-        if a.out.exists() && !a.force {
-            bail!("{} exists: add --force to replace it, or name another file", a.out.display());
-        }
+        crate::print::check_out(db, &a.out, a.force)?;
     }
     let convention = match a.which {
         Which::Apmbc => Convention::Apmbc,
@@ -84,26 +79,18 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&json_of(&cover, &report))?);
         return Ok(());
     }
-    let mut part = a.out.clone().into_os_string();
-    part.push(".part");
-    let part = PathBuf::from(part);
-    // Private until the authority publishes it.
-    let written = crate::create_private(&part).and_then(|mut f| match a.format {
+    crate::print::write_whole(&a.out, |part, f| match a.format {
         TreatyFormat::Json => {
             use std::io::Write;
             Ok(f.write_all(serde_json::to_string_pretty(&json_of(&cover, &report))?.as_bytes())?)
         }
-        TreatyFormat::Xlsx => workbook(&part, &cover, &report, a.lang),
+        TreatyFormat::Xlsx => workbook(part, &cover, &report, a.lang),
         TreatyFormat::Pdf => {
             let base = store.district_outlines()?;
             let footer = format!("{} · {}", t(a.lang, &format!("doc.{}.title", which_key(convention))), db);
-            crate::print::write_pdf(&pdf::document(&cover, &report, &facts, &base, footer, a.lang), &mut f)
+            crate::print::write_pdf(&pdf::document(&cover, &report, &facts, &base, footer, a.lang), f)
         }
-    });
-    if let Err(e) = written.and_then(|()| std::fs::rename(&part, &a.out).map_err(Into::into)) {
-        let _ = std::fs::remove_file(&part);
-        return Err(e.context(format!("writing {}", a.out.display())));
-    }
+    })?;
     println!("wrote the {} report for {} to {}", report_name(convention), a.year, a.out.display());
     Ok(())
 }
@@ -130,10 +117,7 @@ fn cover(
     r: &TreatyReport,
     lang: Lang,
 ) -> Result<Vec<(&'static str, String, Value)>> {
-    let produced =
-        time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
-    let produced =
-        produced.format(&time::format_description::well_known::Rfc3339).context("formatting the time")?;
+    let produced = crate::print::produced_at()?;
     let (title, scope) = match r.convention {
         Convention::Apmbc => ("doc.apmbc.title", "doc.cover.scope_ap"),
         Convention::Ccm => ("doc.ccm.title", "doc.cover.scope_cmr"),

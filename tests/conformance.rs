@@ -496,6 +496,35 @@ fn the_demo_round_trips_through_postgis_unchanged() {
     let a = dir.path().join("a.gpkg");
     let b = dir.path().join("b.gpkg");
     ok(&a, &["demo", "--scale", "small", "--no-serve"]);
+    // A project funding the tasks issued in its dates, to go across too.
+    let add = [
+        "project",
+        "add",
+        "--code",
+        "EU-1",
+        "--donor",
+        "European Union",
+        "--name",
+        "Clearance",
+        "--budget",
+        "1000000",
+        "--currency",
+        "EUR",
+        "--starts",
+        "2022-01-01",
+        "--ends",
+        "2025-12-31",
+    ];
+    ok(&a, &add);
+    let tasks = std::process::Command::new("sqlite3")
+        .arg(&a)
+        .arg("SELECT code FROM tasks WHERE issued_on BETWEEN '2022-01-01' AND '2025-12-31' ORDER BY code")
+        .output()
+        .unwrap();
+    let tasks = String::from_utf8(tasks.stdout).unwrap();
+    let fund: Vec<&str> = ["project", "fund", "EU-1"].into_iter().chain(tasks.lines()).collect();
+    assert!(fund.len() > 4, "{tasks}");
+    ok(&a, &fund);
     let there = json(&ok(&a, &["migrate", "--to", pg.url.to_str().unwrap(), "--json"]));
     let back = json(&ok(&pg.url, &["migrate", "--to", b.to_str().unwrap(), "--json"]));
     assert_eq!(there["tables"], back["tables"], "the counts and checksums differ between the two copies");
@@ -536,6 +565,28 @@ fn the_demo_round_trips_through_postgis_unchanged() {
         let args = ["kpi", "--from", "2021-01-01", "--to", "2026-12-31", "--by", by, "--json"];
         assert_eq!(ok(&a, &args), ok(&pg.url, &args), "kpi --by {by}: GeoPackage and PostGIS differ");
     }
+    let donor = |db: &Path| {
+        let args = [
+            "donor-report",
+            "--project",
+            "EU-1",
+            "--from",
+            "2022-01-01",
+            "--to",
+            "2026-12-31",
+            "--format",
+            "json",
+            "-",
+        ];
+        let mut r = json(&ok(db, &args));
+        r["cover"]["register"] = serde_json::Value::Null;
+        r["cover"]["produced_at"] = serde_json::Value::Null;
+        r
+    };
+    let (x, y) = (donor(&a), donor(&pg.url));
+    assert!(x["by_month"]["total"]["cleared_m2"].as_f64().unwrap() > 0.0, "{x}");
+    assert_eq!(x, y, "donor-report: GeoPackage and PostGIS differ");
+    assert_eq!(ok(&a, &["project", "list", "--json"]), ok(&pg.url, &["project", "list", "--json"]));
     // Migrating into a database that holds a register is refused.
     let err = fails(&b, &["migrate", "--to", pg.url.to_str().unwrap()]);
     assert!(err.contains("already holds tables"), "{err}");

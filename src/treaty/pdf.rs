@@ -11,18 +11,10 @@ use safeground_pdf::{Block, Cell, Chart, Column, Doc, Series, Table};
 use serde_json::Value;
 use std::collections::HashMap;
 
-/// A table cell from a workbook value: numbers stay numbers (m² to the
-/// metre, coordinates to five places, about a metre).
+/// A table cell from a workbook value: m² to the metre, coordinates to five
+/// places (about a metre).
 fn cell(key: &str, v: &Value) -> Cell {
-    match v {
-        Value::Null => Cell::Empty,
-        Value::Number(n) if n.is_i64() => Cell::Int(n.as_i64().unwrap_or_default()),
-        Value::Number(n) => {
-            Cell::Num(n.as_f64().unwrap_or_default(), if matches!(key, "lat" | "lon") { 5 } else { 0 })
-        }
-        Value::String(s) => Cell::Text(s.clone()),
-        other => Cell::Text(other.to_string()),
-    }
+    print::cell(v, if matches!(key, "lat" | "lon") { 5 } else { 0 })
 }
 
 fn weight(key: &str) -> f32 {

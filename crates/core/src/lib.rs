@@ -20,6 +20,7 @@ pub mod kpi;
 pub mod layer;
 pub mod model;
 pub mod mvt;
+pub mod project;
 pub mod proximity;
 pub mod public;
 pub mod report;

@@ -72,12 +72,12 @@ pub(crate) fn lay_out(flow: &mut Flow, chart: &Chart, numbers: Numbers) {
             x += w;
         }
         flow.text(x + 3.0, y + BAR - 1.5, SIZE, Face::Regular, Rgb::GREY, &numbers.format(totals[i], places));
+        // The scale's zero line, a piece per bar (a chart may run over pages).
+        let zero = LEFT + label_w;
+        flow.line((zero, y - GAP / 2.0), (zero, y + BAR + GAP / 2.0), Rgb::GREY, 0.5);
         flow.y += BAR + GAP;
     }
-    // The scale's zero line and the unit.
-    let top = flow.y - (BAR + GAP) * chart.categories.len() as f32;
     let zero = LEFT + label_w;
-    flow.line((zero, top.max(0.0) - 2.0), (zero, flow.y), Rgb::GREY, 0.5);
     let scale_text = format!("0 – {} {}", numbers.format(max, places), chart.unit);
     flow.text(zero, flow.y + 8.0, 7.0, Face::Regular, Rgb::GREY, &scale_text);
     flow.y += 20.0;

@@ -107,6 +107,14 @@ const TASK: &[(Key, &str)] = &[(
      FROM tasks WHERE id = ?1",
 )];
 
+const PROJECT: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, code, donor, name, budget, currency, starts_on, ends_on, recorded_at FROM projects WHERE id = ?1",
+)];
+
+const FUNDING: &[(Key, &str)] =
+    &[(Key::Task, "SELECT task_id, project_id, funded_at FROM project_tasks WHERE task_id = ?1")];
+
 const USER: &[(Key, &str)] = &[(
     Key::Subject,
     "SELECT id, name, role, organisation_id, personal_data, disabled, password_hash, created_at
@@ -161,6 +169,8 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "REPORT_APPROVED" => (APPROVED, true),
         "REPORT_UNAPPROVED" => (UNAPPROVED, true),
         "TASK_ISSUED" => (TASK, true),
+        "PROJECT_ADDED" => (PROJECT, true),
+        "TASK_FUNDED" => (FUNDING, true),
         "USER_ADDED" | "USER_CHANGED" => (USER, false),
         "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
         _ => (&[], true),

@@ -26,12 +26,22 @@ fn keys(r: &crate::db::Row<'_>, record: &str) -> Result<Keys, StoreError> {
 impl Store {
     /// The facts of the indicators from `from` to `to` (inclusive).
     pub fn kpi_facts(&self, from: Date, to: Date) -> Result<KpiFacts, StoreError> {
-        let bound = end_of_day(to);
-        let (f, t) = (date_text(from), date_text(to));
-        let params = [bound.as_str(), f.as_str(), t.as_str()];
-        let mut facts = KpiFacts::default();
         // One state of the register for every query.
         let _snapshot = self.conn.begin_read()?;
+        self.kpi_facts_of((from, to), "")
+    }
+
+    /// The facts of the work of project `project`'s tasks only (all work:
+    /// ''), read in the caller's transaction.
+    pub(crate) fn kpi_facts_of(
+        &self,
+        (from, to): (Date, Date),
+        project: &str,
+    ) -> Result<KpiFacts, StoreError> {
+        let bound = end_of_day(to);
+        let (f, t) = (date_text(from), date_text(to));
+        let params = [bound.as_str(), f.as_str(), t.as_str(), project];
+        let mut facts = KpiFacts::default();
         let mut stmt = self.conn.prepare(include_str!("../sql/kpi/releases.sql"))?;
         let mut rows = stmt.query(params)?;
         while let Some(r) = rows.next()? {

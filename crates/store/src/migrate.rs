@@ -29,6 +29,8 @@ const TABLES: &[(&str, &str)] = &[
     ("hazards", "fid"),
     ("hazard_evidence", "fid"),
     ("tasks", "fid"),
+    ("projects", "fid"),
+    ("project_tasks", "fid"),
     ("activities", "fid"),
     ("released_areas", "fid"),
     ("eo_finds", "fid"),
