@@ -19,10 +19,10 @@ fn cell(key: &str, v: &Value) -> Cell {
 
 fn weight(key: &str) -> f32 {
     match key {
-        "known" | "note" => 1.8,
+        "known" | "note" => 1.6,
         "code" | "eo_type" => 1.4,
         "district" => 1.2,
-        "lat" | "lon" => 0.8,
+        "lat" | "lon" => 0.9,
         "kind" | "sex" => 0.55,
         _ => 1.0,
     }

@@ -188,3 +188,31 @@ pub struct Layer {
     pub stroke: Rgb,
     pub shapes: Vec<MultiPolygon<f64>>,
 }
+
+#[cfg(test)]
+mod tests {
+    use super::Numbers;
+    use proptest::prelude::*;
+
+    proptest! {
+        /// Written grouped, read back without the grouping: the same figure as
+        /// Rust's own rounding to those places, in both styles.
+        #[test]
+        fn grouped_numbers_read_back_as_written(v in -1e13f64..1e13, decimals in 0u8..4) {
+            let plain = format!("{:.*}", usize::from(decimals), v);
+            let plain = if plain.trim_start_matches('-').bytes().all(|b| b == b'0' || b == b'.') {
+                plain.trim_start_matches('-').to_string()
+            } else {
+                plain
+            };
+            let en = Numbers::EN.format(v, decimals);
+            prop_assert_eq!(en.replace(',', ""), plain.clone());
+            let spaced = Numbers::SPACED.format(v, decimals);
+            prop_assert_eq!(spaced.replace(' ', "").replace(',', "."), plain);
+            // Groups of three digits.
+            for group in en.trim_start_matches('-').split('.').next().unwrap_or("").split(',').skip(1) {
+                prop_assert_eq!(group.len(), 3);
+            }
+        }
+    }
+}

@@ -52,3 +52,46 @@ pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     let flow = layout::lay_out(doc);
     draw::write(doc, &flow)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use geo_types::polygon;
+
+    #[test]
+    fn the_same_document_gives_the_same_bytes() {
+        let doc = Doc {
+            title: "Звіт за статтею 7".into(),
+            subtitle: "2024".into(),
+            lang: "uk".into(),
+            footer: "register.gpkg".into(),
+            page_word: "Сторінка".into(),
+            numbers: Numbers::SPACED,
+            blocks: vec![
+                Block::Heading { text: "Форма C".into(), new_page: false },
+                Block::Map(Map {
+                    title: "Райони".into(),
+                    units: ("м".into(), "км".into()),
+                    base: vec![],
+                    layers: vec![Layer {
+                        name: "ПДНТ".into(),
+                        fill: Rgb(239, 101, 72),
+                        stroke: Rgb(153, 0, 13),
+                        shapes: vec![geo_types::MultiPolygon(vec![polygon![
+                            (x: 46.7, y: 39.8), (x: 46.71, y: 39.8), (x: 46.71, y: 39.81), (x: 46.7, y: 39.8)
+                        ]])],
+                    }],
+                    caption: "WGS 84".into(),
+                }),
+                Block::Table(Table {
+                    columns: vec![Column::new("Район", 2.0), Column::new("м²", 1.0)],
+                    rows: vec![vec![Cell::from("Ağdam"), Cell::Num(1234.5, 0)]],
+                    total: None,
+                }),
+            ],
+        };
+        let (a, b) = (render(&doc).unwrap(), render(&doc).unwrap());
+        assert!(a.len() > 1000);
+        assert_eq!(a, b);
+    }
+}
