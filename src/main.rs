@@ -4,6 +4,7 @@
 
 mod auth;
 mod catalogue;
+mod certificate;
 mod demo;
 mod donor;
 mod export;
@@ -129,6 +130,8 @@ enum Command {
     Project(donor::ProjectCommand),
     /// What a project's money released, found and reached in a period: PDF (with a map), workbook or JSON.
     DonorReport(donor::DonorArgs),
+    /// The land release and handover certificate of a hazard released whole: PDF (map, turning points in DMS and MGRS, signatures) or JSON.
+    Certificate(certificate::CertificateArgs),
     /// Field reports: submit, list, show, approve, reject, unapprove.
     #[command(subcommand)]
     Report(reports::ReportCommand),
@@ -417,6 +420,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Task(cmd) => reports::task(&cli.db, &who, &cmd)?,
         Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
         Command::DonorReport(args) => donor::report(&cli.db, &args)?,
+        Command::Certificate(args) => certificate::run(&cli.db, &args)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,
         Command::Trace { position, json } => {
             // Two numbers are LON LAT, as the command's name promises; one string is any notation.

@@ -199,11 +199,23 @@ pub enum AuditCommand {
         /// The head hash printed by an earlier verification: also detects newest events removed.
         #[arg(long)]
         expect_head: Option<String>,
+        /// An event a document cites (a handover certificate: `SEQ:HASH`): checks the register's
+        /// whole history holds it, sealed with that hash.
+        #[arg(long, value_name = "SEQ:HASH")]
+        expect_event: Vec<String>,
     },
 }
 
 pub fn audit(db: &Location, cmd: &AuditCommand) -> Result<()> {
-    let AuditCommand::Verify { json, expect_head } = cmd;
+    let AuditCommand::Verify { json, expect_head, expect_event } = cmd;
+    let cited: Vec<(i64, &str)> = expect_event
+        .iter()
+        .map(|e| {
+            e.split_once(':')
+                .and_then(|(seq, hash)| Some((seq.trim().parse().ok()?, hash.trim())))
+                .with_context(|| format!("--expect-event {e}: write SEQ:HASH, as the certificate prints it"))
+        })
+        .collect::<Result<_>>()?;
     let store = Store::open(db)?;
     let started = std::time::Instant::now();
     let a = store.audit(expect_head.as_deref())?;
@@ -229,6 +241,17 @@ pub fn audit(db: &Location, cmd: &AuditCommand) -> Result<()> {
             "the history does not verify: the database was changed outside safeground; restore it from a backup \
              and compare"
         );
+    }
+    for (seq, hash) in cited {
+        match store.event_hash(seq)? {
+            Some(h) if h == hash => {
+                if !*json {
+                    println!("Event {seq} is in the history, sealed with the hash cited.");
+                }
+            }
+            Some(h) => bail!("event {seq} is sealed with {h}, not {hash}: the document does not come from this register's history"),
+            None => bail!("the history has no event {seq}: the document does not come from this register"),
+        }
     }
     if !*json {
         println!("The history is intact.");

@@ -9,6 +9,7 @@ pub mod access;
 pub mod accounting;
 pub mod approval;
 pub mod area;
+pub mod certificate;
 pub mod codes;
 pub mod coords;
 pub mod crs;

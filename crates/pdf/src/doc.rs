@@ -95,6 +95,15 @@ pub enum Block {
     Table(Table),
     Chart(Chart),
     Map(Map),
+    /// Boxes side by side for those who sign: each a title (who) and the
+    /// lines to fill (name, position, signature, date).
+    Signatures(Vec<Signature>),
+}
+
+#[derive(Debug, Clone)]
+pub struct Signature {
+    pub title: String,
+    pub lines: Vec<String>,
 }
 
 /// A table whose header row repeats on every page it runs over.

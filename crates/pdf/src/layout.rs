@@ -142,6 +142,42 @@ impl Flow {
         self.y += 6.0;
     }
 
+    /// Signature boxes side by side, kept on one page.
+    fn signatures(&mut self, boxes: &[crate::doc::Signature]) {
+        let n = boxes.len().max(1) as f32;
+        let gap = 12.0;
+        let w = (TEXT_W - gap * (n - 1.0)) / n;
+        let rows = boxes.iter().map(|b| b.lines.len()).max().unwrap_or(0) as f32;
+        let titles: Vec<Vec<String>> = boxes
+            .iter()
+            .map(|b| fonts::wrap(&b.title, Face::Bold, 9.0, w - 12.0).into_iter().take(2).collect())
+            .collect();
+        let head = 13.0 + 11.0 * titles.iter().map(Vec::len).max().unwrap_or(1) as f32;
+        let h = head + rows * 26.0;
+        self.room(h + 10.0);
+        self.y += 6.0;
+        for (i, b) in boxes.iter().enumerate() {
+            let x = LEFT + i as f32 * (w + gap);
+            let y = self.y;
+            self.op(Op::Stroke {
+                lines: vec![vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h)]],
+                color: Rgb::GREY,
+                width: 0.6,
+                closed: true,
+            });
+            for (k, title) in titles[i].iter().enumerate() {
+                self.text(x + 6.0, y + 14.0 + 11.0 * k as f32, 9.0, Face::Bold, Rgb::BLACK, title);
+            }
+            for (j, line) in b.lines.iter().enumerate() {
+                let ly = y + head + (j as f32 + 1.0) * 26.0 - 6.0;
+                let label = fonts::fit(line, Face::Regular, 7.5, w - 12.0);
+                self.text(x + 6.0, ly - 10.0, 7.5, Face::Regular, Rgb::GREY, &label);
+                self.line((x + 6.0, ly), (x + w - 6.0, ly), Rgb::RULE, 0.5);
+            }
+        }
+        self.y += h + 10.0;
+    }
+
     fn title(&mut self, doc: &Doc) {
         self.y = TOP - 8.0;
         self.lines(&doc.title, 18.0, Face::Bold, Rgb::BLACK);
@@ -206,6 +242,7 @@ pub(crate) fn lay_out(doc: &Doc) -> Flow {
             Block::Table(table) => crate::table::lay_out(&mut flow, table, doc.numbers),
             Block::Chart(chart) => crate::chart::lay_out(&mut flow, chart, doc.numbers),
             Block::Map(map) => crate::map::lay_out(&mut flow, map, doc.numbers),
+            Block::Signatures(boxes) => flow.signatures(boxes),
         }
     }
     flow.footers(doc);

@@ -34,7 +34,7 @@ mod layout;
 mod map;
 mod table;
 
-pub use doc::{Block, Cell, Chart, Column, Doc, Layer, Map, Numbers, Rgb, Series, Table};
+pub use doc::{Block, Cell, Chart, Column, Doc, Layer, Map, Numbers, Rgb, Series, Signature, Table};
 pub use fonts::covers;
 
 #[derive(Debug, thiserror::Error)]

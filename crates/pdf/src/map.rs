@@ -7,7 +7,7 @@
 
 use crate::doc::{Layer, Map, Numbers, Rgb};
 use crate::fonts::{self, Face};
-use crate::layout::{Flow, Op, Pt, LEFT, TEXT_W};
+use crate::layout::{Flow, Op, Pt, BOTTOM, LEFT, TEXT_W};
 use geo_types::{LineString, MultiPolygon};
 use geographiclib_rs::{Geodesic, InverseGeodesic};
 
@@ -53,15 +53,16 @@ fn extent(layers: &[Layer]) -> Option<[f64; 4]> {
     e
 }
 
-/// The frame that shows `extent` whole, with a margin, in a box `w` wide.
-fn frame(extent: [f64; 4], x: f32, w: f32) -> Frame {
+/// The frame that shows `extent` whole, with a margin, in a box `w` wide
+/// and at most `max_h` high.
+fn frame(extent: [f64; 4], x: f32, w: f32, max_h: f32) -> Frame {
     let [x0, y0, x1, y1] = extent;
     let (lon0, lat0) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
     let k = lat0.to_radians().cos().max(0.05);
     // A margin of a tenth, and at least about a kilometre across.
     let dx = ((x1 - x0) * 1.1).max(0.01 / k);
     let dy = ((y1 - y0) * 1.1).max(0.01);
-    let h = (f64::from(w) * dy / (dx * k)).clamp(180.0, f64::from(HEIGHT_MAX)) as f32;
+    let h = (f64::from(w) * dy / (dx * k)).clamp(180.0, f64::from(max_h.clamp(180.0, HEIGHT_MAX))) as f32;
     let s = (f64::from(w) / (dx * k)).min(f64::from(h) / dy);
     Frame { x, y: 0.0, w, h, lon0, lat0, s, k }
 }
@@ -194,7 +195,11 @@ pub(crate) fn lay_out(flow: &mut Flow, map: &Map, numbers: Numbers) {
     let Some(extent) = extent(&map.layers) else {
         return;
     };
-    let mut frame = frame(extent, LEFT, TEXT_W);
+    // Smaller, to finish the page it starts on, when at least a good half
+    // of a full map's height is left there.
+    let left = BOTTOM - flow.y - 60.0;
+    let max_h = if left >= 260.0 { left.min(HEIGHT_MAX) } else { HEIGHT_MAX };
+    let mut frame = frame(extent, LEFT, TEXT_W, max_h);
     flow.room(frame.h + 60.0);
     flow.y += 4.0;
     flow.text(LEFT, flow.y + 10.0, 9.5, Face::Bold, Rgb::BLACK, &map.title);
@@ -241,7 +246,7 @@ mod tests {
         let ground = vec![square(46.5, 39.5, 0.2), square(47.3, 40.2, 0.1)];
         let e = extent(&[Layer { name: "h".into(), fill: Rgb::BLACK, stroke: Rgb::BLACK, shapes: ground }])
             .unwrap_or_default();
-        let f = frame(e, LEFT, TEXT_W);
+        let f = frame(e, LEFT, TEXT_W, HEIGHT_MAX);
         for (lon, lat) in [(46.5, 39.5), (47.4, 40.3)] {
             let (x, y) = f.page(lon, lat);
             assert!(x >= f.x && x <= f.x + f.w && y >= 0.0 && y <= f.h, "({x}, {y})");
@@ -257,7 +262,7 @@ mod tests {
 
     #[test]
     fn the_scale_bar_is_a_round_length_true_to_the_ground() {
-        let f = frame([46.0, 39.0, 48.0, 41.0], LEFT, TEXT_W);
+        let f = frame([46.0, 39.0, 48.0, 41.0], LEFT, TEXT_W, HEIGHT_MAX);
         let (metres, len) = scale_bar(&f);
         let lead = metres / 10f64.powf(metres.log10().floor());
         assert!([1.0, 2.0, 5.0].iter().any(|m| (lead - m).abs() < 1e-9), "{metres}");
@@ -271,7 +276,7 @@ mod tests {
 
     #[test]
     fn shapes_under_a_point_become_dots() {
-        let f = frame([46.0, 39.0, 48.0, 41.0], LEFT, TEXT_W);
+        let f = frame([46.0, 39.0, 48.0, 41.0], LEFT, TEXT_W, HEIGHT_MAX);
         let mut flow = crate::layout::tests_flow();
         shapes(
             &mut flow,

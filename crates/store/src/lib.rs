@@ -17,6 +17,7 @@
 mod accounts;
 mod approval;
 mod audit;
+mod certificate;
 mod db;
 mod drafts;
 mod error;
@@ -42,6 +43,7 @@ mod write;
 
 pub use accounts::{generate_password, LoginFailure, NewUser, UserChange, UserRow, MIN_PASSWORD_CHARS};
 pub use audit::{Audit, AuditHead, BrokenEvent};
+pub use certificate::CertificateGround;
 pub use drafts::DraftOutcome;
 pub use error::StoreError;
 pub use export::{Feature, Layer};
