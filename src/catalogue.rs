@@ -19,6 +19,16 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language's BCP 47 code (`en`, `az`, `uk`, `ru`).
+    pub fn code(self) -> &'static str {
+        match self {
+            Lang::En => "en",
+            Lang::Az => "az",
+            Lang::Uk => "uk",
+            Lang::Ru => "ru",
+        }
+    }
+
     fn text(self) -> &'static str {
         match self {
             Lang::En => include_str!("../web/src/i18n/en.json"),

@@ -210,7 +210,7 @@ fn document(
     Doc {
         title: t(lang, "doc.cert.title"),
         subtitle: c.number.clone(),
-        lang: format!("{lang:?}").to_lowercase(),
+        lang: lang.code().into(),
         footer: format!("{} {} · {}", t(lang, "doc.cert.title"), c.number, db),
         page_word: t(lang, "doc.page"),
         numbers: print::numbers(lang),

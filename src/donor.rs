@@ -7,14 +7,13 @@
 
 use crate::auth::{authorize, Credentials};
 use crate::catalogue::{t, Lang};
-use crate::print;
+use crate::print::{self, Cover};
 use anyhow::{bail, Result};
 use clap::{Args, Subcommand, ValueEnum};
 use safeground_core::access::{Action, Scope};
-use safeground_core::codes::ReleaseOutcome;
 use safeground_core::kpi::{Kpi, Kpis};
 use safeground_core::project::{donor_report, DonorReport, Project};
-use safeground_pdf::{Block, Cell, Chart, Column, Doc, Series, Table};
+use safeground_pdf::{Block, Cell, Column, Doc, Table};
 use safeground_store::{AuditHead, Location, ProjectGround, Store};
 use serde_json::{json, Value};
 use std::path::{Path, PathBuf};
@@ -96,7 +95,13 @@ pub fn project(db: &Location, who: &Credentials, cmd: &ProjectCommand) -> Result
             let p = who.principal(&store)?;
             authorize(&p, Action::IssueTask, Scope::Any)?;
             let now = OffsetDateTime::now_utc();
-            store.write(|w| tasks.iter().try_for_each(|task| w.fund_task(project, task, &p.name, now)))?;
+            store.write(|w| tasks.iter().try_for_each(|task| w.fund_task(project, task, &p.name, now))).map_err(
+                |e| {
+                    anyhow::anyhow!(
+                        "{e}\nnothing was recorded: fund the other tasks without that one, or that one from another project"
+                    )
+                },
+            )?;
             println!("project {project} funds {} more task(s)", tasks.len());
             Ok(())
         }
@@ -169,9 +174,6 @@ pub fn report(db: &Location, a: &DonorArgs) -> Result<()> {
     Ok(())
 }
 
-/// The cover's (key, label, value) in `lang`.
-type Cover = Vec<(&'static str, String, Value)>;
-
 fn cover(db: &Location, head: Option<AuditHead>, r: &DonorReport, lang: Lang) -> Result<Cover> {
     let p = &r.project;
     let numbers = print::numbers(lang);
@@ -187,25 +189,12 @@ fn cover(db: &Location, head: Option<AuditHead>, r: &DonorReport, lang: Lang) ->
         ("period", t(lang, "doc.donor.period"), json!(format!("{} – {}", r.from, r.to))),
         ("register", t(lang, "doc.cover.register"), json!(db.to_string())),
         ("produced_at", t(lang, "doc.cover.produced"), json!(print::produced_at()?)),
-        (
-            "history_head",
-            t(lang, "doc.cover.head"),
-            head.map_or(
-                Value::Null,
-                |h| json!({"seq": h.seq, "hash": h.hash, "text": format!("event {} {}", h.seq, h.hash)}),
-            ),
-        ),
+        ("history_head", t(lang, "doc.cover.head"), print::head_value(head)),
     ])
 }
 
 fn json_of(cover: &Cover, r: &DonorReport) -> Value {
-    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        let c: serde_json::Map<String, Value> =
-            cover.iter().map(|(k, _, v)| (k.to_string(), v.clone())).collect();
-        m.insert("cover".into(), Value::Object(c));
-    }
-    v
+    print::with_cover(serde_json::to_value(r).unwrap_or(Value::Null), cover)
 }
 
 /// One table of the report: its sheet's name, its columns (catalogue keys
@@ -218,7 +207,7 @@ struct Part {
     total: Option<Vec<Value>>,
 }
 
-const RELEASE_KEYS: &[&str] =
+const KPI_KEYS: &[&str] =
     &["group", "cancelled_m2", "reduced_m2", "cleared_m2", "items_found", "tasks_completed"];
 
 fn kpi_row(k: &Kpi, label: Value) -> Vec<Value> {
@@ -236,7 +225,7 @@ fn kpi_part(sheet: &'static str, title: &'static str, k: &Kpis, lang: Lang) -> P
     Part {
         sheet,
         title,
-        keys: RELEASE_KEYS,
+        keys: KPI_KEYS,
         rows: k.groups.iter().map(|g| kpi_row(g, json!(g.group))).collect(),
         total: Some(kpi_row(&k.total, json!(t(lang, "doc.total")))),
     }
@@ -293,22 +282,12 @@ fn parts(r: &DonorReport, lang: Lang) -> Vec<Part> {
     ]
 }
 
-fn columns(keys: &[&str], lang: Lang) -> Vec<String> {
-    keys.iter().map(|k| t(lang, &format!("doc.col.{k}"))).collect()
-}
-
 fn workbook(path: &Path, cover: &Cover, r: &DonorReport, lang: Lang) -> Result<()> {
     use safeground_formats::xlsx_out::{Shape, XlsxWriter};
     let mut book = XlsxWriter::new();
-    let head = [t(lang, "doc.col.note"), String::new()];
-    let head: Vec<&str> = head.iter().map(String::as_str).collect();
-    book.sheet("Cover", &head, Shape::None)?;
-    for (key, label, value) in cover {
-        let shown = if *key == "history_head" { value["text"].clone() } else { value.clone() };
-        book.feature(&head, &[json!(label), shown], None)?;
-    }
+    print::cover_sheet(&mut book, cover, lang)?;
     for part in parts(r, lang) {
-        let header = columns(part.keys, lang);
+        let header = print::columns(lang, part.keys);
         let header: Vec<&str> = header.iter().map(String::as_str).collect();
         book.sheet(part.sheet, &header, Shape::None)?;
         for row in part.rows.iter().chain(&part.total) {
@@ -320,21 +299,9 @@ fn workbook(path: &Path, cover: &Cover, r: &DonorReport, lang: Lang) -> Result<(
 
 /// Released in the period by month, stacked by outcome.
 fn month_chart(k: &Kpis, lang: Lang) -> Block {
-    let series = |o: ReleaseOutcome, pick: fn(&Kpi) -> f64| Series {
-        name: t(lang, &format!("doc.map.{}", o.code().to_lowercase())),
-        color: print::released_colour(o),
-        values: k.groups.iter().map(pick).collect(),
-    };
-    Block::Chart(Chart {
-        title: t(lang, "doc.donor.chart"),
-        unit: "m²".into(),
-        categories: k.groups.iter().map(|g| g.group.clone()).collect(),
-        series: vec![
-            series(ReleaseOutcome::Cancelled, |g| g.cancelled_m2),
-            series(ReleaseOutcome::Reduced, |g| g.reduced_m2),
-            series(ReleaseOutcome::Cleared, |g| g.cleared_m2),
-        ],
-    })
+    let rows =
+        k.groups.iter().map(|g| (g.group.clone(), [g.cancelled_m2, g.reduced_m2, g.cleared_m2])).collect();
+    print::release_chart(lang, t(lang, "doc.donor.chart"), rows)
 }
 
 /// The headline figures of the period.
@@ -368,21 +335,12 @@ fn document(
     db: &Location,
     lang: Lang,
 ) -> Doc {
-    let facts = cover
-        .iter()
-        .map(|(key, label, v)| {
-            let shown = match (*key, v) {
-                ("history_head", v) => v["text"].as_str().unwrap_or_default().to_string(),
-                (_, Value::String(s)) => s.clone(),
-                (_, v) => v.to_string(),
-            };
-            (label.clone(), shown)
-        })
-        .collect();
+    let facts = print::cover_facts(cover);
     let mut blocks =
         vec![Block::Facts(facts), Block::Heading { text: t(lang, "doc.donor.results"), new_page: false }];
     blocks.push(results(r, lang));
-    if !r.by_month.groups.is_empty() {
+    let k = &r.by_month.total;
+    if k.cancelled_m2 + k.reduced_m2 + k.cleared_m2 > 0.0 {
         blocks.push(month_chart(&r.by_month, lang));
     }
     let mut layers = print::hazard_layers(lang, ground.hazards);
@@ -392,7 +350,7 @@ fn document(
     }
     for part in parts(r, lang) {
         blocks.push(Block::Heading { text: t(lang, part.title), new_page: false });
-        let cols = columns(part.keys, lang);
+        let cols = print::columns(lang, part.keys);
         let weights =
             part.keys
                 .iter()
@@ -407,7 +365,7 @@ fn document(
     Doc {
         title: t(lang, "doc.donor.title"),
         subtitle: format!("{} — {}", r.project.code, r.project.name),
-        lang: format!("{lang:?}").to_lowercase(),
+        lang: lang.code().into(),
         footer: format!("{} · {} · {}", t(lang, "doc.donor.title"), r.project.code, db),
         page_word: t(lang, "doc.page"),
         numbers: print::numbers(lang),

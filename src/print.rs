@@ -22,17 +22,13 @@ fn kind_colours(kind: HazardKind) -> (Rgb, Rgb) {
     }
 }
 
-fn outcome_colour(outcome: Outcome) -> Rgb {
+/// The colour of released ground by outcome, on maps and charts alike.
+pub fn released_colour(outcome: Outcome) -> Rgb {
     match outcome {
         Outcome::Cancelled => Rgb(158, 202, 225),
         Outcome::Reduced => Rgb(107, 174, 214),
         Outcome::Cleared => Rgb(49, 163, 84),
     }
-}
-
-/// The chart's colour of released ground by outcome, as on the map.
-pub fn released_colour(outcome: Outcome) -> Rgb {
-    outcome_colour(outcome)
 }
 
 /// Hazards as two layers, SHA under CHA.
@@ -57,7 +53,7 @@ pub fn released_layers(lang: Lang, shapes: Vec<(Outcome, MultiPolygon<f64>)>) ->
     [Outcome::Cancelled, Outcome::Reduced, Outcome::Cleared]
         .into_iter()
         .map(|outcome| {
-            let fill = outcome_colour(outcome);
+            let fill = released_colour(outcome);
             Layer {
                 name: t(lang, &format!("doc.map.{}", outcome.code().to_lowercase())),
                 fill,
@@ -78,13 +74,6 @@ pub fn map(lang: Lang, title: String, base: Vec<MultiPolygon<f64>>, layers: Vec<
         layers,
         caption: t(lang, "doc.map.caption"),
     }
-}
-
-/// The document written as PDF to `out` (an open, private file).
-pub fn write_pdf(doc: &safeground_pdf::Doc, out: &mut std::fs::File) -> Result<()> {
-    use std::io::Write;
-    out.write_all(&safeground_pdf::render(doc)?)?;
-    Ok(())
 }
 
 /// Refuses to write `out` over the register itself, or over a file that
@@ -136,4 +125,109 @@ pub fn produced_at() -> Result<String> {
     let now =
         time::OffsetDateTime::now_utc().replace_nanosecond(0).unwrap_or(time::OffsetDateTime::UNIX_EPOCH);
     Ok(now.format(&time::format_description::well_known::Rfc3339)?)
+}
+
+/// A report's cover: (its JSON key, its label in the language, its value).
+pub type Cover = Vec<(&'static str, String, serde_json::Value)>;
+
+/// The sealed history's head as a cover cites it.
+pub fn head_value(head: Option<safeground_store::AuditHead>) -> serde_json::Value {
+    head.map_or(
+        serde_json::Value::Null,
+        |h| serde_json::json!({"seq": h.seq, "hash": h.hash, "text": format!("event {} {}", h.seq, h.hash)}),
+    )
+}
+
+/// What a cover line shows: its value as text (a label alone when it has none).
+fn shown(key: &str, value: &serde_json::Value) -> serde_json::Value {
+    match (key, value) {
+        ("history_head", v) if !v.is_null() => v["text"].clone(),
+        (_, v) => v.clone(),
+    }
+}
+
+/// The report's JSON with its cover as `cover` (a line with no value, such
+/// as the treaty's scope, gives its label).
+pub fn with_cover(report: serde_json::Value, cover: &Cover) -> serde_json::Value {
+    let mut report = report;
+    let c: serde_json::Map<String, serde_json::Value> = cover
+        .iter()
+        .map(|(key, label, v)| {
+            (key.to_string(), if v.is_null() { serde_json::json!(label) } else { v.clone() })
+        })
+        .collect();
+    if let serde_json::Value::Object(m) = &mut report {
+        m.insert("cover".into(), serde_json::Value::Object(c));
+    }
+    report
+}
+
+/// The cover as a PDF's label–value lines (its title aside: the document's own).
+pub fn cover_facts(cover: &Cover) -> Vec<(String, String)> {
+    cover
+        .iter()
+        .filter(|(key, _, _)| *key != "title")
+        .map(|(key, label, v)| {
+            let text = match shown(key, v) {
+                serde_json::Value::Null => String::new(),
+                serde_json::Value::String(s) => s,
+                other => other.to_string(),
+            };
+            (label.clone(), text)
+        })
+        .collect()
+}
+
+/// The cover as a workbook's first sheet, `Cover`.
+pub fn cover_sheet(
+    book: &mut safeground_formats::xlsx_out::XlsxWriter,
+    cover: &Cover,
+    lang: Lang,
+) -> Result<()> {
+    let head = [t(lang, "doc.col.note"), String::new()];
+    let head: Vec<&str> = head.iter().map(String::as_str).collect();
+    book.sheet("Cover", &head, safeground_formats::xlsx_out::Shape::None)?;
+    for (key, label, value) in cover {
+        book.feature(&head, &[serde_json::json!(label), shown(key, value)], None)?;
+    }
+    Ok(())
+}
+
+/// Column titles: catalogue keys under `doc.col.`.
+pub fn columns(lang: Lang, keys: &[&str]) -> Vec<String> {
+    keys.iter().map(|k| t(lang, &format!("doc.col.{k}"))).collect()
+}
+
+/// Released ground per category, stacked by outcome (cancelled, reduced,
+/// cleared, m²).
+pub fn release_chart(lang: Lang, title: String, rows: Vec<(String, [f64; 3])>) -> safeground_pdf::Block {
+    let outcomes = [Outcome::Cancelled, Outcome::Reduced, Outcome::Cleared];
+    let series = outcomes
+        .iter()
+        .enumerate()
+        .map(|(i, o)| safeground_pdf::Series {
+            name: t(lang, &format!("doc.map.{}", o.code().to_lowercase())),
+            color: released_colour(*o),
+            values: rows.iter().map(|(_, v)| v[i]).collect(),
+        })
+        .collect();
+    safeground_pdf::Block::Chart(safeground_pdf::Chart {
+        title,
+        unit: "m²".into(),
+        categories: rows.into_iter().map(|(c, _)| c).collect(),
+        series,
+    })
+}
+
+/// The document written as PDF to `out`, with a warning for letters the
+/// embedded faces lack (they would print as empty boxes).
+pub fn write_pdf(doc: &safeground_pdf::Doc, out: &mut std::fs::File) -> Result<()> {
+    let missing = safeground_pdf::missing_letters(doc);
+    if !missing.is_empty() {
+        let letters: String = missing.iter().collect();
+        eprintln!("warning: the PDF's font has no letters for \"{letters}\": they print as empty boxes");
+    }
+    use std::io::Write;
+    out.write_all(&safeground_pdf::render(doc)?)?;
+    Ok(())
 }

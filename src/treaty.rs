@@ -7,6 +7,7 @@
 mod pdf;
 
 use crate::catalogue::{t, Lang};
+use crate::print::{self, Cover};
 use anyhow::{bail, Result};
 use clap::{Args, ValueEnum};
 use safeground_core::treaty::{self, Area, Convention, Form, TreatyReport};
@@ -64,7 +65,7 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
         bail!("a workbook or a PDF goes to a file: name one instead of -");
     }
     if !to_stdout {
-        crate::print::check_out(db, &a.out, a.force)?;
+        print::check_out(db, &a.out, a.force)?;
     }
     let convention = match a.which {
         Which::Apmbc => Convention::Apmbc,
@@ -72,14 +73,14 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
     };
     let store = Store::open(db)?;
     // The facts and the history's head the cover cites, of one state.
-    let (facts, head) = store.treaty_facts(convention, a.year)?;
+    let (facts, head) = store.treaty_facts(convention, a.year, a.format == TreatyFormat::Pdf)?;
     let report = treaty::report(convention, a.year, &facts);
     let cover = cover(db, head, &report, a.lang)?;
     if to_stdout {
         println!("{}", serde_json::to_string_pretty(&json_of(&cover, &report))?);
         return Ok(());
     }
-    crate::print::write_whole(&a.out, |part, f| match a.format {
+    print::write_whole(&a.out, |part, f| match a.format {
         TreatyFormat::Json => {
             use std::io::Write;
             Ok(f.write_all(serde_json::to_string_pretty(&json_of(&cover, &report))?.as_bytes())?)
@@ -88,7 +89,7 @@ pub fn run(db: &Location, a: &TreatyArgs) -> Result<()> {
         TreatyFormat::Pdf => {
             let base = store.district_outlines()?;
             let footer = format!("{} · {}", t(a.lang, &format!("doc.{}.title", which_key(convention))), db);
-            crate::print::write_pdf(&pdf::document(&cover, &report, &facts, &base, footer, a.lang), f)
+            print::write_pdf(&pdf::document(&cover, &report, &facts, &base, footer, a.lang), f)
         }
     })?;
     println!("wrote the {} report for {} to {}", report_name(convention), a.year, a.out.display());
@@ -116,63 +117,31 @@ fn cover(
     head: Option<safeground_store::AuditHead>,
     r: &TreatyReport,
     lang: Lang,
-) -> Result<Vec<(&'static str, String, Value)>> {
-    let produced = crate::print::produced_at()?;
+) -> Result<Cover> {
     let (title, scope) = match r.convention {
         Convention::Apmbc => ("doc.apmbc.title", "doc.cover.scope_ap"),
         Convention::Ccm => ("doc.ccm.title", "doc.cover.scope_cmr"),
     };
-    let head_text = head.as_ref().map(|h| format!("event {} {}", h.seq, h.hash)).unwrap_or_default();
     Ok(vec![
         ("title", t(lang, title), json!(t(lang, title))),
         ("register", t(lang, "doc.cover.register"), json!(db.to_string())),
         ("year", t(lang, "doc.cover.year"), json!(r.year)),
         ("as_of", t(lang, "doc.cover.as_of"), json!(r.as_of.to_string())),
         ("scope", t(lang, scope), Value::Null),
-        ("produced_at", t(lang, "doc.cover.produced"), json!(produced)),
-        (
-            "history_head",
-            t(lang, "doc.cover.head"),
-            head.map_or(Value::Null, |h| json!({"seq": h.seq, "hash": h.hash, "text": head_text})),
-        ),
+        ("produced_at", t(lang, "doc.cover.produced"), json!(print::produced_at()?)),
+        ("history_head", t(lang, "doc.cover.head"), print::head_value(head)),
     ])
 }
 
-fn json_of(cover: &[(&'static str, String, Value)], r: &TreatyReport) -> Value {
-    let mut c = serde_json::Map::new();
-    for (key, label, value) in cover {
-        c.insert(
-            key.to_string(),
-            if value.is_null() && *key == "scope" { json!(label) } else { value.clone() },
-        );
-    }
-    let mut v = serde_json::to_value(r).unwrap_or(Value::Null);
-    if let Value::Object(m) = &mut v {
-        m.insert("cover".into(), Value::Object(c));
-    }
-    v
+fn json_of(cover: &Cover, r: &TreatyReport) -> Value {
+    print::with_cover(serde_json::to_value(r).unwrap_or(Value::Null), cover)
 }
 
 /// The workbook: `Cover`, then `Form A` … `Form J` in order (and the
 /// breakdowns a form has beside its table).
-fn workbook(
-    path: &Path,
-    cover: &[(&'static str, String, Value)],
-    r: &TreatyReport,
-    lang: Lang,
-) -> Result<()> {
+fn workbook(path: &Path, cover: &Cover, r: &TreatyReport, lang: Lang) -> Result<()> {
     let mut book = XlsxWriter::new();
-    let head = [t(lang, "doc.col.note"), String::new()];
-    let head: Vec<&str> = head.iter().map(String::as_str).collect();
-    book.sheet("Cover", &head, Shape::None)?;
-    for (key, label, value) in cover {
-        let shown = match (key, value) {
-            (_, Value::Null) => Value::Null,
-            (&"history_head", v) => v["text"].clone(),
-            (_, v) => v.clone(),
-        };
-        book.feature(&head, &[json!(label), shown], None)?;
-    }
+    print::cover_sheet(&mut book, cover, lang)?;
     for (letter, form) in &r.forms {
         for t in form_tables(letter, form, lang) {
             sheet(&mut book, lang, &t)?;
@@ -180,10 +149,6 @@ fn workbook(
     }
     book.save(path)?;
     Ok(())
-}
-
-fn cols(lang: Lang, keys: &[&str]) -> Vec<String> {
-    keys.iter().map(|k| t(lang, &format!("doc.col.{k}"))).collect()
 }
 
 /// One table of a form: its sheet's name, its columns (catalogue keys under
@@ -200,7 +165,7 @@ fn table(name: String, keys: &'static [&'static str], rows: Vec<Vec<Value>>) -> 
 
 /// Writes one sheet: `name`, columns by catalogue key, rows.
 fn sheet(book: &mut XlsxWriter, lang: Lang, t: &FormTable) -> Result<()> {
-    let header = cols(lang, t.keys);
+    let header = print::columns(lang, t.keys);
     let header: Vec<&str> = header.iter().map(String::as_str).collect();
     book.sheet(&t.name, &header, Shape::None)?;
     for row in &t.rows {
@@ -209,7 +174,7 @@ fn sheet(book: &mut XlsxWriter, lang: Lang, t: &FormTable) -> Result<()> {
     Ok(())
 }
 
-const RELEASE_KEYS: &[&str] =
+const FORM_F_KEYS: &[&str] =
     &["district", "cancelled_m2", "reduced_m2", "cleared_m2", "remaining_sha_m2", "remaining_cha_m2"];
 
 fn release_row(d: Value, rel: &treaty::Released, rem: &treaty::Remaining) -> Vec<Value> {
@@ -261,7 +226,7 @@ fn form_tables(letter: &str, form: &Form, lang: Lang) -> Vec<FormTable> {
                 .map(|d| release_row(json!(d.district), &d.released_m2, &d.remaining_m2))
                 .collect();
             rows.push(release_row(json!(t(lang, "doc.total")), &f.released_m2, &f.remaining_m2));
-            let mut tables = vec![table(name.clone(), RELEASE_KEYS, rows)];
+            let mut tables = vec![table(name.clone(), FORM_F_KEYS, rows)];
             if let Some(areas) = &f.areas {
                 tables.push(area_table(format!("{name} areas"), areas, lang));
             }

@@ -114,9 +114,7 @@ print(json.dumps(out))
     if require("pdftotext", "poppler-utils", test) {
         let pdf = dir.path().join("certificate.pdf");
         ok(&db, &["certificate", "--hazard", &code, "--lang", "uk", pdf.to_str().unwrap()]);
-        let out =
-            Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(&pdf).arg("-").output().unwrap();
-        let text = String::from_utf8(out.stdout).unwrap();
+        let text = pdf_text(&pdf);
         for needle in [
             c["number"].as_str().unwrap(),
             "Сертифікат звільнення та передачі земель",
@@ -129,9 +127,7 @@ print(json.dumps(out))
             assert!(text.contains(p["mgrs"].as_str().unwrap()), "{p}");
         }
         assert!(text.contains(&format!("--expect-event {}", c["sealed"]["seq"])), "the way to check it");
-        let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
-        let fonts = String::from_utf8_lossy(&fonts.stdout).to_string();
-        assert!(fonts.lines().skip(2).all(|r| r.split_whitespace().rev().nth(4) == Some("yes")), "{fonts}");
+        assert_fonts_embedded(&pdf);
     }
 
     // Ground not released has none.

@@ -155,6 +155,45 @@ fn a_donor_report_holds_what_the_projects_tasks_did() {
         ["cancelled_m2", "reduced_m2", "cleared_m2"].iter().map(|k| total[k].as_f64().unwrap()).sum::<f64>();
     assert!(close(r["budget_per_m2"].as_f64().unwrap(), 2_500_000.0 / released));
 
+    // What cannot be made is refused, nothing written.
+    let report = |extra: &[&str]| -> Vec<String> {
+        let base = ["donor-report", "--project", PROJECT, "--from", "2024-01-01", "--to", "2024-12-31"];
+        base.iter().chain(extra).map(|s| s.to_string()).collect()
+    };
+    let run = |args: Vec<String>| fails(&db, &args.iter().map(String::as_str).collect::<Vec<_>>());
+    let err = run(vec![
+        "donor-report".into(),
+        "--project".into(),
+        PROJECT.into(),
+        "--from".into(),
+        "2024-12-31".into(),
+        "--to".into(),
+        "2024-01-01".into(),
+        "-".into(),
+    ]);
+    assert!(err.contains("is after --to"), "{err}");
+    assert!(run(report(&["--format", "pdf", "-"])).contains("a workbook or a PDF goes to a file"));
+    let err = fails(
+        &db,
+        &[
+            "donor-report",
+            "--project",
+            "NOPE",
+            "--from",
+            "2024-01-01",
+            "--to",
+            "2024-12-31",
+            "-",
+            "--format",
+            "json",
+        ],
+    );
+    assert!(err.contains("project 'NOPE' is not in the register"), "{err}");
+    let taken = dir.path().join("taken.pdf");
+    std::fs::write(&taken, "keep").unwrap();
+    assert!(run(report(&[taken.to_str().unwrap()])).contains("exists: add --force"));
+    assert_eq!(std::fs::read_to_string(&taken).unwrap(), "keep");
+
     // A period before the project's work: nothing, and no budget per m².
     let args = [
         "donor-report",
@@ -256,7 +295,11 @@ fn pdf_holds_the_report(db: &Path, dir: &Path, from: &str, to: &str, r: &Value) 
     assert!(text.contains("The project's ground"), "the map's title");
     let fonts = Command::new("pdffonts").arg(&pdf).output().unwrap();
     let fonts = String::from_utf8_lossy(&fonts.stdout).to_string();
-    assert!(fonts.lines().skip(2).all(|r| r.split_whitespace().rev().nth(4) == Some("yes")), "{fonts}");
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r.split_whitespace().rev().nth(4) == Some("yes")),
+        "{fonts}"
+    );
 }
 
 #[test]
@@ -308,7 +351,7 @@ fn a_project_or_funding_that_cannot_be_is_refused_whole_and_the_history_seals_th
         "--ends",
         "2024-12-31",
     ];
-    assert!(fails(&db, &again).contains("the code is taken"));
+    assert!(fails(&db, &again).contains("the code is another project's"));
     // A task funded already; one issued outside the dates; all or nothing.
     ok(
         &db,
@@ -354,7 +397,34 @@ fn a_project_or_funding_that_cannot_be_is_refused_whole_and_the_history_seals_th
     assert_eq!(count(PROJECT), tasks.len());
     assert_eq!(list[0]["budget"], 2_500_000.0);
 
-    // The history holds them; a budget changed behind its back is caught.
+    let err = fails(&db, &["project", "fund", "US-2025", &later[0], &tasks[0]]);
+    assert!(err.contains("nothing was recorded"), "{err}");
+
+    // The history holds them; a funding added or a budget changed behind its back is caught.
+    let copy = dir.path().join("copy.gpkg");
+    std::fs::copy(&db, &copy).unwrap();
+    let sql = format!(
+        "INSERT INTO project_tasks (task_id, project_id, funded_at) SELECT t.id, p.id, '2026-01-01T00:00:00Z' \
+         FROM tasks t, projects p WHERE t.code = '{}' AND p.code = 'US-2025'",
+        later[0]
+    );
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); c.execute(sys.argv[2]); c.commit()",
+        ])
+        .arg(&copy)
+        .arg(&sql)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = safeground(&copy, &["audit", "verify"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(
+        !out.status.success()
+            && said.contains(&format!("the funding of task {} has no TASK_FUNDED event", later[0])),
+        "{said}"
+    );
     let kinds = query(&db, "SELECT kind, count(*) FROM events WHERE kind IN ('PROJECT_ADDED', 'TASK_FUNDED') GROUP BY kind ORDER BY kind");
     assert_eq!(kinds, serde_json::json!([["PROJECT_ADDED", 2], ["TASK_FUNDED", tasks.len()]]));
     assert!(ok(&db, &["audit", "verify"]).contains("The history is intact."));

@@ -5,9 +5,8 @@
 use super::{form_tables, FormTable};
 use crate::catalogue::{t, Lang};
 use crate::print;
-use safeground_core::codes::ReleaseOutcome;
 use safeground_core::treaty::{Area, Facts, Form, TreatyReport};
-use safeground_pdf::{Block, Cell, Chart, Column, Doc, Series, Table};
+use safeground_pdf::{Block, Cell, Column, Doc, Table};
 use serde_json::Value;
 use std::collections::HashMap;
 
@@ -28,69 +27,66 @@ fn weight(key: &str) -> f32 {
     }
 }
 
-/// The form's table, its totals row under a rule, and the notes among its
-/// rows (a row of one text under several columns) as small print after it.
+/// A row of one text under several columns: a note, printed small after the table.
+fn is_note(row: &[Cell], columns: usize) -> bool {
+    columns > 1 && row.len() == 1 && matches!(row.first(), Some(Cell::Text(_)))
+}
+
+/// A row after the totals (victims assisted) as a label and its figures.
+fn figure(row: &[Cell], lang: Lang) -> Option<(String, String)> {
+    let numbers = print::numbers(lang);
+    let Some(Cell::Text(label)) = row.first() else { return None };
+    let values: Vec<String> = row[1..]
+        .iter()
+        .filter_map(|c| match c {
+            Cell::Int(n) => Some(numbers.format(*n as f64, 0)),
+            Cell::Num(v, d) => Some(numbers.format(*v, *d)),
+            Cell::Text(t) => Some(t.clone()),
+            Cell::Empty => None,
+        })
+        .collect();
+    Some((label.clone(), values.join(" ")))
+}
+
+/// The form's table, its totals row under a rule, the figures after the
+/// totals, and its notes as small print after it.
 fn pdf_table(ft: &FormTable, lang: Lang) -> Vec<Block> {
-    let columns = ft.keys.iter().map(|k| Column::new(t(lang, &format!("doc.col.{k}")), weight(k))).collect();
-    let total = t(lang, "doc.total");
-    let mut rows: Vec<Vec<Cell>> =
+    let titles = print::columns(lang, ft.keys);
+    let columns = titles.into_iter().zip(ft.keys).map(|(title, k)| Column::new(title, weight(k))).collect();
+    let total = Cell::Text(t(lang, "doc.total"));
+    let rows: Vec<Vec<Cell>> =
         ft.rows.iter().map(|r| r.iter().zip(ft.keys.iter()).map(|(v, k)| cell(k, v)).collect()).collect();
-    // Rows after the totals (victims assisted) are figures of their own.
-    let (total, after) = match rows.iter().position(|r| r.first() == Some(&Cell::Text(total.clone()))) {
+    let (notes, mut rows): (Vec<Vec<Cell>>, Vec<Vec<Cell>>) =
+        rows.into_iter().partition(|r| is_note(r, ft.keys.len()));
+    let (total, after) = match rows.iter().position(|r| r.first() == Some(&total)) {
         Some(i) => {
             let after = rows.split_off(i + 1);
             (rows.pop(), after)
         }
         None => (None, vec![]),
     };
-    let (notes, rows): (Vec<Vec<Cell>>, Vec<Vec<Cell>>) =
-        rows.into_iter().partition(|r| ft.keys.len() > 1 && r.len() == 1);
     let mut blocks = vec![Block::Table(Table { columns, rows, total })];
-    let numbers = print::numbers(lang);
-    let figures: Vec<(String, String)> = after
-        .iter()
-        .filter_map(|r| {
-            let Some(Cell::Text(label)) = r.first() else { return None };
-            let values: Vec<String> = r[1..]
-                .iter()
-                .filter_map(|c| match c {
-                    Cell::Int(n) => Some(numbers.format(*n as f64, 0)),
-                    Cell::Num(v, d) => Some(numbers.format(*v, *d)),
-                    Cell::Text(t) => Some(t.clone()),
-                    Cell::Empty => None,
-                })
-                .collect();
-            Some((label.clone(), values.join(" ")))
-        })
-        .collect();
+    let figures: Vec<(String, String)> = after.iter().filter_map(|r| figure(r, lang)).collect();
     if !figures.is_empty() {
         blocks.push(Block::Facts(figures));
     }
-    for note in notes {
-        if let Some(Cell::Text(text)) = note.first() {
-            blocks.push(Block::Note(text.clone()));
-        }
-    }
+    blocks.extend(notes.into_iter().filter_map(|n| match n.into_iter().next() {
+        Some(Cell::Text(text)) => Some(Block::Note(text)),
+        _ => None,
+    }));
     blocks
 }
 
 /// Released in the year by district, stacked by outcome.
 fn release_chart(f: &safeground_core::treaty::Release, lang: Lang) -> Block {
-    let series = |outcome: ReleaseOutcome, pick: fn(&safeground_core::treaty::Released) -> f64| Series {
-        name: t(lang, &format!("doc.map.{}", outcome.code().to_lowercase())),
-        color: print::released_colour(outcome),
-        values: f.districts.iter().map(|d| pick(&d.released_m2)).collect(),
-    };
-    Block::Chart(Chart {
-        title: t(lang, "doc.chart.released_by_district"),
-        unit: "m²".into(),
-        categories: f.districts.iter().map(|d| d.district.clone()).collect(),
-        series: vec![
-            series(ReleaseOutcome::Cancelled, |r| r.cancelled),
-            series(ReleaseOutcome::Reduced, |r| r.reduced),
-            series(ReleaseOutcome::Cleared, |r| r.cleared),
-        ],
-    })
+    let rows = f
+        .districts
+        .iter()
+        .map(|d| {
+            (d.district.clone(), [d.released_m2.cancelled, d.released_m2.reduced, d.released_m2.cleared])
+        })
+        .collect();
+    print::release_chart(lang, t(lang, "doc.chart.released_by_district"), rows)
 }
 
 /// The areas on a map over the districts, by SHA and CHA.
@@ -140,7 +136,7 @@ fn form_blocks(
 
 /// The whole document.
 pub(super) fn document(
-    cover: &[(&'static str, String, Value)],
+    cover: &print::Cover,
     r: &TreatyReport,
     facts: &Facts,
     base: &[geo::MultiPolygon<f64>],
@@ -148,17 +144,7 @@ pub(super) fn document(
     lang: Lang,
 ) -> Doc {
     let conv = super::which_key(r.convention);
-    let mut facts_rows = vec![];
-    for (key, label, value) in cover.iter().skip(1) {
-        let shown = match (*key, value) {
-            (_, Value::Null) => String::new(),
-            ("history_head", v) => v["text"].as_str().unwrap_or_default().to_string(),
-            (_, Value::String(s)) => s.clone(),
-            (_, v) => v.to_string(),
-        };
-        facts_rows.push((label.clone(), shown));
-    }
-    let mut blocks = vec![Block::Facts(facts_rows)];
+    let mut blocks = vec![Block::Facts(print::cover_facts(cover))];
     for (letter, form) in &r.forms {
         blocks.push(Block::Heading {
             text: format!(
@@ -174,7 +160,7 @@ pub(super) fn document(
     Doc {
         title: t(lang, &format!("doc.{conv}.title")),
         subtitle: format!("{} {}", t(lang, "doc.cover.year"), r.year),
-        lang: format!("{lang:?}").to_lowercase(),
+        lang: lang.code().into(),
         footer,
         page_word: t(lang, "doc.page"),
         numbers: print::numbers(lang),

@@ -245,3 +245,39 @@ pub fn normalise(text: &str) -> String {
     text.push_str(rest);
     text
 }
+
+/// The text of a PDF as poppler's `pdftotext -layout` extracts it.
+#[allow(dead_code)]
+pub fn pdf_text(pdf: &Path) -> String {
+    let out =
+        Command::new("pdftotext").args(["-layout", "-enc", "UTF-8"]).arg(pdf).arg("-").output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
+
+/// Insists poppler's `pdffonts` lists fonts in the PDF, every one embedded.
+#[allow(dead_code)]
+pub fn assert_fonts_embedded(pdf: &Path) {
+    let out = Command::new("pdffonts").arg(pdf).output().unwrap();
+    let fonts = String::from_utf8_lossy(&out.stdout).to_string();
+    let rows: Vec<&str> = fonts.lines().skip(2).collect();
+    // Columns: name type encoding emb sub uni object ID.
+    assert!(
+        !rows.is_empty() && rows.iter().all(|r| r.split_whitespace().rev().nth(4) == Some("yes")),
+        "{fonts}"
+    );
+}
+
+/// `value` as an English report writes it: to the unit, grouped by commas.
+#[allow(dead_code)]
+pub fn en_number(value: f64) -> String {
+    let digits = format!("{:.0}", value.abs());
+    let mut out = String::new();
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}

@@ -2,9 +2,9 @@
 and KPI code: the released ground from the `released_areas` layer exported as
 of the period's last day (each polygon's area recomputed on the WGS 84
 ellipsoid with GeographicLib, the polygon's task read from the layer), the EO
-found from the `eo_finds` layer and the risk education from the
-`eore_sessions` layer (their task: their report's, read with sqlite3, as are
-the project's tasks). Prints JSON for tests/donor.rs to compare.
+found from the `eo_finds` layer (its task: its finding activity's, else its
+report's) and the risk education from the `eore_sessions` layer (its report's
+task); those links and the project's tasks read with sqlite3. Prints JSON for tests/donor.rs to compare.
 
 usage: donor_figures.py REGISTER.gpkg PROJECT FROM TO RELEASED.geojson FINDS.geojson SESSIONS.geojson"""
 import json
@@ -22,6 +22,11 @@ tasks = {code for (code,) in db.execute(
     "JOIN projects p ON p.id = pt.project_id WHERE p.code = ?", (project,))}
 report_task = {rid: code for rid, code in db.execute(
     "SELECT r.id, t.code FROM reports r JOIN tasks t ON t.id = r.task_id")}
+# A find is its finding activity's task's, else its report's.
+find_task = {fid: code for fid, code in db.execute(
+    "SELECT f.id, coalesce(ta.code, tr.code) FROM eo_finds f "
+    "LEFT JOIN activities a ON a.id = f.activity_id LEFT JOIN tasks ta ON ta.id = a.task_id "
+    "LEFT JOIN reports r ON r.id = f.report_id LEFT JOIN tasks tr ON tr.id = r.task_id")}
 
 
 def ring_area(ring):
@@ -45,7 +50,7 @@ for f in released:
         out["released_m2"][p["outcome"].lower()] += area(f["geometry"])
 for f in finds:
     p = f["properties"]
-    if report_task.get(p["report_id"]) in tasks and start <= p["found_on"] <= end:
+    if find_task.get(p["id"]) in tasks and start <= p["found_on"] <= end:
         out["found"][p["eo_type"]] += p["quantity"]
 for f in sessions:
     p = f["properties"]

@@ -78,6 +78,7 @@ pub(crate) fn lay_out(flow: &mut Flow, chart: &Chart, numbers: Numbers) {
         flow.y += BAR + GAP;
     }
     let zero = LEFT + label_w;
+    flow.room(12.0);
     let scale_text = format!("0 – {} {}", numbers.format(max, places), chart.unit);
     flow.text(zero, flow.y + 8.0, 7.0, Face::Regular, Rgb::GREY, &scale_text);
     flow.y += 20.0;

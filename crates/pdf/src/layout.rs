@@ -286,18 +286,70 @@ mod tests {
         assert_eq!(flow.marks.iter().map(|m| m.page).collect::<Vec<_>>(), [1, 2, 3]);
     }
 
+    /// The lowest point an operation reaches.
+    fn bottom(op: &Op) -> f32 {
+        match op {
+            Op::Text { y, .. } => *y,
+            Op::Fill { rings, .. } => rings.iter().flatten().map(|p| p.1).fold(f32::MIN, f32::max),
+            Op::Stroke { lines, .. } => lines.iter().flatten().map(|p| p.1).fold(f32::MIN, f32::max),
+            Op::Clip(_, y, _, h) => y + h,
+            Op::Unclip => f32::MIN,
+        }
+    }
+
     #[test]
     fn nothing_is_placed_below_the_content_area() {
-        let blocks = (0..200).map(|i| Block::Text(format!("line {i}"))).collect();
+        use crate::doc::{Cell, Chart, Column, Layer, Map, Series, Signature, Table};
+        use geo_types::polygon;
+        let square = |lon: f64| {
+            geo_types::MultiPolygon(vec![polygon![
+                (x: lon, y: 40.0), (x: lon + 0.01, y: 40.0), (x: lon + 0.01, y: 40.01), (x: lon, y: 40.0)
+            ]])
+        };
+        let mut blocks: Vec<Block> = vec![];
+        for i in 0..6 {
+            blocks.extend((0..30).map(|j| Block::Text(format!("line {i}.{j}"))));
+            blocks.push(Block::Table(Table {
+                columns: vec![Column::new("a", 1.0), Column::new("b", 1.0)],
+                rows: (0..40)
+                    .map(|k| vec![Cell::Int(k), Cell::from("x y z ".repeat(k as usize % 7))])
+                    .collect(),
+                total: Some(vec![Cell::from("Total"), Cell::Int(1)]),
+            }));
+            blocks.push(Block::Chart(Chart {
+                title: "c".into(),
+                unit: "m²".into(),
+                categories: (0..25).map(|k| format!("district {k}")).collect(),
+                series: vec![Series {
+                    name: "s".into(),
+                    color: Rgb::GREY,
+                    values: (0..25).map(f64::from).collect(),
+                }],
+            }));
+            blocks.push(Block::Map(Map {
+                title: "m".into(),
+                units: ("m".into(), "km".into()),
+                base: vec![],
+                layers: (0..9)
+                    .map(|k| Layer {
+                        name: format!("a layer with a long name {k}"),
+                        fill: Rgb::SHADE,
+                        stroke: Rgb::GREY,
+                        shapes: vec![square(46.0 + f64::from(k) * 0.1)],
+                    })
+                    .collect(),
+                caption: "a caption that runs over two lines of small print ".repeat(4),
+            }));
+            let boxes =
+                (0..3).map(|k| Signature { title: format!("who {k}"), lines: vec!["Name".into(); 4] });
+            blocks.push(Block::Signatures(boxes.collect()));
+        }
         let flow = lay_out(&doc(blocks));
-        assert!(flow.pages.len() > 3);
-        for page in &flow.pages {
-            for op in page {
-                if let Op::Text { y, text, .. } = op {
-                    if text.starts_with("line") {
-                        assert!(*y <= BOTTOM && *y > TOP - 10.0, "{text} at {y}");
-                    }
-                }
+        assert!(flow.pages.len() > 10);
+        for (n, page) in flow.pages.iter().enumerate() {
+            // The footer's rule and line are the last three operations.
+            for op in &page[..page.len() - 3] {
+                assert!(bottom(op) <= BOTTOM + 0.01, "page {}: {op:?}", n + 1);
             }
         }
     }

@@ -35,7 +35,6 @@ mod map;
 mod table;
 
 pub use doc::{Block, Cell, Chart, Column, Doc, Layer, Map, Numbers, Rgb, Series, Signature, Table};
-pub use fonts::covers;
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -45,6 +44,46 @@ pub enum PdfError {
     Layout(&'static str),
     #[error("the PDF could not be written: {0}")]
     Write(String),
+}
+
+/// The letters of the document's text that the embedded faces lack (they
+/// would print as empty boxes), for the caller to warn of.
+pub fn missing_letters(doc: &Doc) -> std::collections::BTreeSet<char> {
+    let mut texts: Vec<&str> = vec![&doc.title, &doc.subtitle, &doc.footer, &doc.page_word];
+    for block in &doc.blocks {
+        match block {
+            Block::Heading { text, .. } | Block::Text(text) | Block::Note(text) => texts.push(text),
+            Block::Facts(pairs) => texts.extend(pairs.iter().flat_map(|(a, b)| [a.as_str(), b.as_str()])),
+            Block::Table(t) => {
+                texts.extend(t.columns.iter().map(|c| c.title.as_str()));
+                for cell in t.rows.iter().chain(&t.total).flatten() {
+                    if let Cell::Text(s) = cell {
+                        texts.push(s);
+                    }
+                }
+            }
+            Block::Chart(c) => {
+                texts.push(&c.title);
+                texts.extend(c.categories.iter().map(String::as_str));
+                texts.extend(c.series.iter().map(|s| s.name.as_str()));
+            }
+            Block::Map(m) => {
+                texts.extend([m.title.as_str(), m.caption.as_str()]);
+                texts.extend(m.layers.iter().map(|l| l.name.as_str()));
+            }
+            Block::Signatures(boxes) => {
+                for b in boxes {
+                    texts.push(&b.title);
+                    texts.extend(b.lines.iter().map(String::as_str));
+                }
+            }
+        }
+    }
+    texts
+        .iter()
+        .flat_map(|t| t.chars())
+        .filter(|c| !c.is_whitespace() && !fonts::covers(&c.to_string()))
+        .collect()
 }
 
 /// The document as PDF bytes.
@@ -93,5 +132,9 @@ mod tests {
         let (a, b) = (render(&doc).unwrap(), render(&doc).unwrap());
         assert!(a.len() > 1000);
         assert_eq!(a, b);
+        assert!(missing_letters(&doc).is_empty());
+        let mut other = doc.clone();
+        other.blocks.push(Block::Text("東京都 Ağdam".into()));
+        assert_eq!(missing_letters(&other).len(), 3);
     }
 }

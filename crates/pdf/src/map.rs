@@ -165,6 +165,21 @@ fn furniture(flow: &mut Flow, frame: &Frame, map: &Map, numbers: Numbers) {
     flow.text(nx - nw / 2.0, ny + 26.0, 8.0, Face::Bold, Rgb::BLACK, "N");
 }
 
+/// How many rows the legend takes.
+fn legend_rows(map: &Map) -> usize {
+    let mut x = LEFT;
+    let mut rows = usize::from(!map.layers.is_empty());
+    for layer in &map.layers {
+        let w = fonts::width(&layer.name, Face::Regular, 8.0) + 24.0;
+        if x + w > LEFT + TEXT_W {
+            x = LEFT;
+            rows += 1;
+        }
+        x += w;
+    }
+    rows
+}
+
 fn legend(flow: &mut Flow, map: &Map) {
     let mut x = LEFT;
     flow.y += 13.0;
@@ -195,12 +210,15 @@ pub(crate) fn lay_out(flow: &mut Flow, map: &Map, numbers: Numbers) {
     let Some(extent) = extent(&map.layers) else {
         return;
     };
+    // The title, legend and caption around the frame.
+    let caption = fonts::wrap(&map.caption, Face::Regular, 7.0, TEXT_W);
+    let around = 20.0 + 13.0 * legend_rows(map) as f32 + 4.0 + 9.0 * caption.len() as f32 + 12.0;
     // Smaller, to finish the page it starts on, when at least a good half
     // of a full map's height is left there.
-    let left = BOTTOM - flow.y - 60.0;
+    let left = BOTTOM - flow.y - around;
     let max_h = if left >= 260.0 { left.min(HEIGHT_MAX) } else { HEIGHT_MAX };
     let mut frame = frame(extent, LEFT, TEXT_W, max_h);
-    flow.room(frame.h + 60.0);
+    flow.room(frame.h + around);
     flow.y += 4.0;
     flow.text(LEFT, flow.y + 10.0, 9.5, Face::Bold, Rgb::BLACK, &map.title);
     flow.y += 16.0;
@@ -223,7 +241,7 @@ pub(crate) fn lay_out(flow: &mut Flow, map: &Map, numbers: Numbers) {
     flow.y += frame.h;
     legend(flow, map);
     flow.y += 4.0;
-    for line in fonts::wrap(&map.caption, Face::Regular, 7.0, TEXT_W) {
+    for line in caption {
         flow.y += 9.0;
         flow.text(LEFT, flow.y, 7.0, Face::Regular, Rgb::GREY, &line);
     }

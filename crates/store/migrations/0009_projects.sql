@@ -33,6 +33,9 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_i
 -- table (every column copied, seals included; the triggers made again after).
 -- The versions and reports that name events hold again at commit.
 PRAGMA defer_foreign_keys = ON;
+-- The AUTOINCREMENT counter goes with the table: kept, so that newest events
+-- deleted before the upgrade are still caught by `audit verify`.
+CREATE TABLE events_v9_counter AS SELECT seq FROM sqlite_sequence WHERE name = 'events';
 CREATE TABLE events_v9 AS SELECT * FROM events;
 DROP TABLE events;
 CREATE TABLE events (
@@ -54,6 +57,12 @@ CREATE TABLE events (
 INSERT INTO events (seq, id, at, actor, kind, report_id, task_id, reason, subject, digest, hash)
   SELECT seq, id, at, actor, kind, report_id, task_id, reason, subject, digest, hash FROM events_v9 ORDER BY seq;
 DROP TABLE events_v9;
+UPDATE sqlite_sequence SET seq = max(seq, (SELECT coalesce(max(seq), 0) FROM events_v9_counter))
+  WHERE name = 'events';
+INSERT INTO sqlite_sequence (name, seq)
+  SELECT 'events', seq FROM events_v9_counter
+  WHERE NOT EXISTS (SELECT 1 FROM sqlite_sequence WHERE name = 'events');
+DROP TABLE events_v9_counter;
 CREATE INDEX events_report ON events(report_id);
 CREATE INDEX events_subject ON events(subject) WHERE subject IS NOT NULL;
 CREATE INDEX events_task ON events(task_id) WHERE task_id IS NOT NULL;

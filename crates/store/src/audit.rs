@@ -497,6 +497,8 @@ pub(crate) fn verify(
 fn what_it_wrote(e: &Event) -> String {
     match (e.kind.as_str(), &e.report_id, &e.task_id) {
         ("TASK_ISSUED", _, Some(t)) => format!("task {t}"),
+        ("TASK_FUNDED", _, Some(t)) => format!("the funding of task {t}"),
+        ("PROJECT_ADDED", _, _) => format!("project {}", e.subject.as_deref().unwrap_or("?")),
         (_, Some(r), _) => format!("report {r} and the records it wrote"),
         _ => "the records it wrote".to_string(),
     }

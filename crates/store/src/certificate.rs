@@ -2,27 +2,18 @@
 //! ([`safeground_core::certificate::CertificateFacts`]), and its ground for
 //! the map, read in one state of the register (`sql/certificate/*.sql`).
 
-use crate::geometry::read_multipolygon;
+use crate::geometry::{read_multipolygon, stored_date};
 use crate::read::stored_code;
 use crate::{Store, StoreError};
 use geo::MultiPolygon;
 use safeground_core::certificate::{CertificateFacts, Find, Inspection, Piece, Sealed};
 use safeground_core::codes::{Disposal, ReleaseOutcome};
-use time::Date;
 
 /// A certificate's map: the hazard's polygon and its released ground.
 #[derive(Debug, Clone)]
 pub struct CertificateGround {
     pub hazard: MultiPolygon<f64>,
     pub released: Vec<(ReleaseOutcome, MultiPolygon<f64>)>,
-}
-
-fn day(text: &str, record: &str) -> Result<Date, StoreError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.get(..10).unwrap_or(text), &format).map_err(|e| StoreError::Invalid {
-        record: record.to_string(),
-        problem: format!("stored date '{text}': {e}"),
-    })
 }
 
 impl Store {
@@ -81,7 +72,7 @@ impl Store {
             facts.pieces.push(Piece {
                 outcome,
                 area_m2: r.get(1)?,
-                released_on: day(&released_on, record)?,
+                released_on: stored_date(&released_on, record)?,
                 organisation: r.get(3)?,
                 activity: r.get(4)?,
                 method: r.get(5)?,
@@ -122,7 +113,7 @@ impl Store {
                 record: record.into(),
                 problem: format!("a report's body: {e}"),
             })?;
-            let on = day(&end, record)?;
+            let on = stored_date(&end, record)?;
             if kind == "QM_INSPECTION" {
                 let result = body["inspection"]["result"].as_str().unwrap_or_default().to_ascii_uppercase();
                 facts.inspections.push(Inspection { on, organisation, result });

@@ -54,9 +54,11 @@ pub fn date_text(d: Date) -> String {
     format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
-/// A date as stored ([`date_text`]), read back; `record` names what holds it.
+/// A date as stored ([`date_text`]), read back (the day of a timestamp);
+/// `record` names what holds it.
 pub(crate) fn stored_date(text: &str, record: &str) -> Result<Date, crate::StoreError> {
-    Date::parse(text, &time::format_description::well_known::Iso8601::DATE).map_err(|e| {
+    let day = text.get(..10).unwrap_or(text);
+    Date::parse(day, &time::format_description::well_known::Iso8601::DATE).map_err(|e| {
         crate::StoreError::Invalid { record: record.into(), problem: format!("stored date '{text}': {e}") }
     })
 }

@@ -2,25 +2,22 @@
 //! ([`safeground_core::kpi::KpiFacts`]), as the register stood at the end of
 //! its last day: SQL only, in `sql/kpi/*.sql`; the indicators are core's.
 
-use crate::geometry::date_text;
+use crate::geometry::{date_text, stored_date};
 use crate::read::stored_code;
 use crate::reports::end_of_day;
 use crate::{Store, StoreError};
 use safeground_core::kpi::{ActivityFact, FindFact, Keys, KpiFacts, ReleaseFact, TaskFact};
 use time::Date;
 
-fn day(text: &str, record: &str) -> Result<Date, StoreError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.get(..10).unwrap_or(text), &format).map_err(|e| StoreError::Invalid {
-        record: record.to_string(),
-        problem: format!("stored date '{text}': {e}"),
-    })
-}
-
 /// The grouping keys in a row's first four columns.
 fn keys(r: &crate::db::Row<'_>, record: &str) -> Result<Keys, StoreError> {
     let d: String = r.get(3)?;
-    Ok(Keys { organisation: r.get(0)?, district: r.get(1)?, method: r.get(2)?, day: day(&d, record)? })
+    Ok(Keys {
+        organisation: r.get(0)?,
+        district: r.get(1)?,
+        method: r.get(2)?,
+        day: stored_date(&d, record)?,
+    })
 }
 
 impl Store {
@@ -77,7 +74,7 @@ impl Store {
             let issued: String = r.get(4)?;
             facts.tasks.push(TaskFact {
                 keys: keys(&r, "task")?,
-                issued_on: day(&issued, "task")?,
+                issued_on: stored_date(&issued, "task")?,
                 found: r.get::<i64>(5)? != 0,
             });
         }

@@ -4,7 +4,7 @@
 //! map — in one state of the register. SQL in `sql/project/*.sql`; the rules
 //! are `safeground_core::project`'s.
 
-use crate::geometry::{date_text, read_multipolygon};
+use crate::geometry::{date_text, read_multipolygon, stored_date};
 use crate::read::stored_code;
 use crate::reports::{end_of_day, time_text};
 use crate::write::{uuid_text, Writer};
@@ -33,14 +33,6 @@ pub struct ProjectGround {
     pub released: Vec<(ReleaseOutcome, MultiPolygon<f64>)>,
 }
 
-fn day(text: &str, record: &str) -> Result<Date, StoreError> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    Date::parse(text.get(..10).unwrap_or(text), &format).map_err(|e| StoreError::Invalid {
-        record: record.to_string(),
-        problem: format!("stored date '{text}': {e}"),
-    })
-}
-
 const PROJECT_COLUMNS: &str = "id, code, donor, name, budget, currency, starts_on, ends_on";
 
 fn project_row(r: &crate::db::Row<'_>) -> Result<(String, Project), StoreError> {
@@ -54,8 +46,8 @@ fn project_row(r: &crate::db::Row<'_>) -> Result<(String, Project), StoreError> 
             name: r.get(3)?,
             budget: r.get(4)?,
             currency: r.get(5)?,
-            starts_on: day(&starts, &record)?,
-            ends_on: day(&ends, &record)?,
+            starts_on: stored_date(&starts, &record)?,
+            ends_on: stored_date(&ends, &record)?,
             code,
         },
     ))
@@ -81,7 +73,9 @@ impl Writer<'_> {
             return Err(StoreError::Invalid { record, problem: all.join("; ") });
         }
         if find(self.tx, &p.code).is_ok() {
-            return Err(StoreError::Conflict { record, detail: "the code is taken: choose another".into() });
+            let problem =
+                "the code is another project's: choose another (`safeground project list` shows them)";
+            return Err(StoreError::Invalid { record, problem: problem.into() });
         }
         let id = uuid_text(safeground_core::ids::fresh());
         let now = time_text(at);
@@ -127,22 +121,14 @@ impl Writer<'_> {
         let (task_id, issued, funded_by): (String, String, Option<String>) =
             (r.get(0)?, r.get(1)?, r.get(2)?);
         drop(rows);
-        let issued_on = day(&issued, &format!("task {task}"))?;
+        let issued_on = stored_date(&issued, &format!("task {task}"))?;
         may_fund(&project, task, issued_on, funded_by.as_deref())
             .map_err(|problem| StoreError::Invalid { record: format!("project {code}"), problem })?;
         let now = time_text(at);
         self.tx
             .prepare_cached("INSERT INTO project_tasks (task_id, project_id, funded_at) VALUES (?1, ?2, ?3)")?
             .execute(params![task_id, project_id, now])?;
-        let id = uuid_text(safeground_core::ids::fresh());
-        let seq: i64 = self
-            .tx
-            .prepare_cached(
-                "INSERT INTO events (id, at, actor, kind, task_id, subject) VALUES (?1, ?2, ?3, 'TASK_FUNDED', ?4, ?5)
-                 RETURNING seq",
-            )?
-            .query_row(params![id, now, actor, task_id, project_id], |r| r.get(0))?;
-        self.first_event.get_or_insert(seq);
+        self.record_event("TASK_FUNDED", &now, actor, (None, Some(&task_id), Some(&project_id)), None)?;
         Ok(())
     }
 }
@@ -183,7 +169,7 @@ impl Store {
         while let Some(r) = rows.next()? {
             let (code, issued): (String, String) = (r.get(0)?, r.get(5)?);
             facts.tasks.push(FundedTask {
-                issued_on: day(&issued, &format!("task {code}"))?,
+                issued_on: stored_date(&issued, &format!("task {code}"))?,
                 hazard: r.get(1)?,
                 district: r.get(2)?,
                 organisation: r.get(3)?,

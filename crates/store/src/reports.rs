@@ -156,16 +156,10 @@ impl Writer<'_> {
         task: Option<&str>,
         reason: Option<&str>,
     ) -> Result<String, StoreError> {
-        let id = uuid_text(fresh());
-        let seq: i64 = self
-            .tx
-            .prepare_cached("INSERT INTO events (id, at, actor, kind, report_id, task_id, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) RETURNING seq")?
-            .query_row(params![id, at, actor, kind, report, task, reason], |r| r.get(0))?;
-        self.first_event.get_or_insert(seq);
-        Ok(id)
+        self.record_event(kind, at, actor, (report, task, None), reason)
     }
 
-    /// Records an event about an account or a token (`subject`).
+    /// Records an event about an account, a token or a project (`subject`).
     pub(crate) fn record_about(
         &mut self,
         kind: &str,
@@ -174,13 +168,27 @@ impl Writer<'_> {
         subject: &str,
         reason: Option<&str>,
     ) -> Result<String, StoreError> {
+        self.record_event(kind, at, actor, (None, None, Some(subject)), reason)
+    }
+
+    /// Records an event of the history about (report, task, subject); the
+    /// transaction's end seals it.
+    pub(crate) fn record_event(
+        &mut self,
+        kind: &str,
+        at: &str,
+        actor: &str,
+        (report, task, subject): (Option<&str>, Option<&str>, Option<&str>),
+        reason: Option<&str>,
+    ) -> Result<String, StoreError> {
         let id = uuid_text(fresh());
         let seq: i64 = self
             .tx
             .prepare_cached(
-                "INSERT INTO events (id, at, actor, kind, subject, reason) VALUES (?1, ?2, ?3, ?4, ?5, ?6) RETURNING seq",
+                "INSERT INTO events (id, at, actor, kind, report_id, task_id, subject, reason)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8) RETURNING seq",
             )?
-            .query_row(params![id, at, actor, kind, subject, reason], |r| r.get(0))?;
+            .query_row(params![id, at, actor, kind, report, task, subject, reason], |r| r.get(0))?;
         self.first_event.get_or_insert(seq);
         Ok(id)
     }

@@ -17,10 +17,12 @@ impl Store {
     /// The facts of `year`'s report of `convention`, as the register stood
     /// at the end of 31 December (and of the year before), and the head of
     /// the sealed history, read in one state of the register.
+    /// `shapes`: keep the end-of-year polygons (for a printed map).
     pub fn treaty_facts(
         &self,
         convention: Convention,
         year: i32,
+        shapes: bool,
     ) -> Result<(Facts, Option<crate::AuditHead>), StoreError> {
         let day = |y, m, d| {
             Date::from_calendar_date(y, m, d)
@@ -33,8 +35,8 @@ impl Store {
         let _snapshot = self.conn.begin_read()?;
         let head = self.history_head()?;
         let facts = Facts {
-            before: self.hazard_states(&start)?,
-            after: self.hazard_states(&end)?,
+            before: self.hazard_states(&start, false)?,
+            after: self.hazard_states(&end, shapes)?,
             known: self.known(&end, scope)?,
             destroyed: self.destroyed(&end, scope, &start)?,
             sessions: self.sessions(&end, &start)?,
@@ -43,7 +45,7 @@ impl Store {
         Ok((facts, head))
     }
 
-    fn hazard_states(&self, bound: &str) -> Result<Vec<HazardState>, StoreError> {
+    fn hazard_states(&self, bound: &str, keep_shapes: bool) -> Result<Vec<HazardState>, StoreError> {
         let mut stmt = self.conn.prepare(include_str!("../sql/treaty/hazards.sql"))?;
         let mut rows = stmt.query([bound])?;
         let mut out = vec![];
@@ -60,6 +62,7 @@ impl Store {
                 _ => None,
             };
             let centre = shape.as_ref().and_then(|g| g.centroid()).map(|p| (p.x(), p.y()));
+            let shape = shape.filter(|_| keep_shapes);
             out.push(HazardState {
                 district: r.get(1)?,
                 kind: stored_code::<HazardKind>(&kind, &format!("hazard {code}"))?,

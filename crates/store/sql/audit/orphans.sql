@@ -4,4 +4,11 @@ FROM hazard_versions v WHERE v.event_id IS NOT NULL AND NOT EXISTS (SELECT 1 FRO
 UNION ALL
 SELECT 'task ' || t.code || ' has no TASK_ISSUED event in the history'
 FROM tasks t WHERE t.recorded_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.task_id = t.id AND e.kind = 'TASK_ISSUED')
+UNION ALL
+SELECT 'project ' || p.code || ' has no PROJECT_ADDED event in the history'
+FROM projects p WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = p.id AND e.kind = 'PROJECT_ADDED')
+UNION ALL
+SELECT 'the funding of task ' || coalesce(t.code, pt.task_id) || ' has no TASK_FUNDED event in the history'
+FROM project_tasks pt LEFT JOIN tasks t ON t.id = pt.task_id
+WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.task_id = pt.task_id AND e.kind = 'TASK_FUNDED')
 LIMIT 50
