@@ -2,6 +2,7 @@
 //! GeoPackage. Errors are reported with anyhow here, at the edge; the crates
 //! below return typed errors.
 
+mod accreditation;
 mod auth;
 mod catalogue;
 mod certificate;
@@ -125,6 +126,9 @@ enum Command {
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
     Task(reports::TaskCommand),
+    /// Accreditations: who may do what work, when; approval asks for them once the register keeps any.
+    #[command(subcommand)]
+    Accreditation(accreditation::AccreditationCommand),
     /// Projects: a donor's funding, with its budget and dates, and the tasks it funds.
     #[command(subcommand)]
     Project(donor::ProjectCommand),
@@ -419,6 +423,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Verify { json, tolerance } => verify(&open(&cli.db)?, json, tolerance)?,
         Command::Task(cmd) => reports::task(&cli.db, &who, &cmd)?,
         Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
+        Command::Accreditation(cmd) => accreditation::run(&cli.db, &who, &cmd)?,
         Command::DonorReport(args) => donor::report(&cli.db, &args)?,
         Command::Certificate(args) => certificate::run(&cli.db, &args)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,

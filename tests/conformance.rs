@@ -525,6 +525,22 @@ fn the_demo_round_trips_through_postgis_unchanged() {
     let fund: Vec<&str> = ["project", "fund", "EU-1"].into_iter().chain(tasks.lines()).collect();
     assert!(fund.len() > 4, "{tasks}");
     ok(&a, &fund);
+    let accredit = [
+        "accreditation",
+        "add",
+        "--reference",
+        "ANAMA-ACC-1",
+        "--organisation",
+        "QHD",
+        "--capability",
+        "MANUAL",
+        "--from",
+        "2022-01-01",
+        "--to",
+        "2025-12-31",
+    ];
+    ok(&a, &accredit);
+    ok(&a, &["accreditation", "suspend", "ANAMA-ACC-1", "--on", "2024-06-01", "--reason", "QC failure"]);
     let there = json(&ok(&a, &["migrate", "--to", pg.url.to_str().unwrap(), "--json"]));
     let back = json(&ok(&pg.url, &["migrate", "--to", b.to_str().unwrap(), "--json"]));
     assert_eq!(there["tables"], back["tables"], "the counts and checksums differ between the two copies");
@@ -587,6 +603,9 @@ fn the_demo_round_trips_through_postgis_unchanged() {
     assert!(x["by_month"]["total"]["cleared_m2"].as_f64().unwrap() > 0.0, "{x}");
     assert_eq!(x, y, "donor-report: GeoPackage and PostGIS differ");
     assert_eq!(ok(&a, &["project", "list", "--json"]), ok(&pg.url, &["project", "list", "--json"]));
+    let listed = ok(&a, &["accreditation", "list", "--json"]);
+    assert!(listed.contains("2024-06-01"), "{listed}");
+    assert_eq!(listed, ok(&pg.url, &["accreditation", "list", "--json"]));
     // Migrating into a database that holds a register is refused.
     let err = fails(&b, &["migrate", "--to", pg.url.to_str().unwrap()]);
     assert!(err.contains("already holds tables"), "{err}");

@@ -151,6 +151,9 @@ if (charts < 5 || bars < 10) await fail(`the dashboard has ${charts} charts and 
 const kpiRows = await page.locator('#kpi-organisation tr').count();
 const monthRows = await page.locator('#kpi-month tr').count();
 if (kpiRows < 3 || monthRows < 3) await fail(`the indicators have ${kpiRows} and ${monthRows} rows`);
+// The accreditations ending within 30 days: a header and a row (one, or "none").
+const accreditationRows = await page.locator('#accreditations-expiring tr').count();
+if (accreditationRows < 2) await fail(`the expiring accreditations table has ${accreditationRows} rows`);
 await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
 
 step('survey');

@@ -22,13 +22,23 @@ function kpiTable(id, groupLabel, k) {
   return `<table id="${id}"><tr><th>${esc(groupLabel)}</th>${head}</tr>${rows}</table>`;
 }
 
+/** The accreditations that end within 30 days, soonest first. */
+function accreditationTable(rows) {
+  const head = ['reference', 'organisation', 'capability', 'valid_to'].map((c) => `<th>${esc(t('accreditation.' + c))}</th>`).join('');
+  const body = rows.length
+    ? rows.map((a) => `<tr><td>${esc(a.reference)}</td><td>${esc(a.organisation + (a.team ? ' (' + a.team + ')' : ''))}</td><td>${esc(a.capability)}</td><td>${esc(a.valid_to)}</td></tr>`).join('')
+    : `<tr><td colspan="4">${esc(t('accreditation.none_expiring'))}</td></tr>`;
+  return `<table id="accreditations-expiring"><tr>${head}</tr>${body}</table>`;
+}
+
 export async function mountDashboard(view) {
   view.innerHTML = `<div class="page" id="dashboard"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#dashboard');
   const today = new Date().toISOString().slice(0, 10);
   const kpiOf = (by) => get(`/api/kpi?from=1997-01-01&to=${today}&by=${by}`);
-  const [summary, months, byOrg, byMonth] = await Promise.all([
+  const [summary, months, byOrg, byMonth, expiring] = await Promise.all([
     get('/api/summary'), get('/api/stats/released-by-month'), kpiOf('organisation'), kpiOf('month'),
+    get('/api/accreditations?expiring_within=30'),
   ]);
   const n = summary.totals;
   const card = (label, value, id) => `<div class="card" id="${id}"><div>${esc(label)}</div><div class="value">${value}</div></div>`;
@@ -74,6 +84,7 @@ export async function mountDashboard(view) {
     ${summary.districts.map((d) => `<tr><td>${esc(d.name)}</td><td class="num">${num(d.hazards.total)}</td>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<td class="num">${km2(d.area_m2[k])}</td>`).join('')}</tr>`).join('')}</table>
     <h2>${esc(t('kpi.by_organisation'))}</h2>${kpiTable('kpi-organisation', t('kpi.organisation'), byOrg)}
     <h2>${esc(t('kpi.by_month'))}</h2>${kpiTable('kpi-month', t('kpi.month'), byMonth)}
-    <p class="note">${esc(t('kpi.rules'))}</p>`;
+    <p class="note">${esc(t('kpi.rules'))}</p>
+    <h2>${esc(t('accreditation.expiring'))}</h2>${accreditationTable(expiring)}`;
   void CATEGORY;
 }

@@ -331,6 +331,20 @@ pub fn split_codes<T: FromStr<Err = UnknownCode>>(text: &str) -> Result<Vec<T>, 
 }
 
 code_list! {
+    /// What an organisation or a team is accredited to do [IMAS 07.30]: a
+    /// clearance method, explosive ordnance disposal, or a kind of survey.
+    Capability, "accredited capability" {
+        Manual = "MANUAL",
+        Mechanical = "MECHANICAL",
+        /// Mine detection dogs.
+        Dogs = "DOGS",
+        Eod = "EOD",
+        Nts = "NTS",
+        Ts = "TS",
+    }
+}
+
+code_list! {
     /// What an account is for. The authority's IM officers run the register;
     /// operators report on their own organisation's work; QM officers inspect;
     /// viewers (donors, partners) read it without personal data.

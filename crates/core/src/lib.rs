@@ -7,6 +7,7 @@
 
 pub mod access;
 pub mod accounting;
+pub mod accreditation;
 pub mod approval;
 pub mod area;
 pub mod certificate;

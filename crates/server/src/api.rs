@@ -799,3 +799,35 @@ pub async fn traverse(
         problem,
     }))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct AccreditationQuery {
+    /// Only those in force today that end within this many days (the dashboard asks for 30).
+    expiring_within: Option<i64>,
+}
+
+/// The accreditations of organisations and teams (IMAS 07.30), or those in
+/// force that end soon.
+#[utoipa::path(get, path = "/api/accreditations", params(AccreditationQuery),
+    responses((status = 200, body = Vec<safeground_store::AccreditationRow>), (status = 400, body = ErrorBody)))]
+pub async fn accreditations(
+    State(state): State<AppState>,
+    q: Result<Query<AccreditationQuery>, QueryRejection>,
+) -> Result<Json<Vec<safeground_store::AccreditationRow>>, AppError> {
+    let q = query(q)?;
+    if let Some(days) = q.expiring_within.filter(|d| !(0..=3660).contains(d)) {
+        return Err(AppError::BadRequest(format!(
+            "expiring_within: {days} is not a number of days from 0 to 3660"
+        )));
+    }
+    let today = time::OffsetDateTime::now_utc().date();
+    let rows = with_store(&state, move |s| {
+        Ok(match q.expiring_within {
+            Some(days) => s.accreditations_expiring(today, days)?,
+            None => s.accreditations()?,
+        })
+    })
+    .await?;
+    Ok(Json(rows))
+}

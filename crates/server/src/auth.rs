@@ -97,6 +97,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/tiles/{layer}/{z}/{x}/{y}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/stats/released-by-month", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/kpi", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/accreditations", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reference", Rule::Allowed(Action::ReadRegister)),
     ("POST", "/api/traverse", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reports", Rule::Allowed(Action::ReadReports)),

@@ -179,6 +179,13 @@ async fn every_route_against_every_role() {
         (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", "/tiles/hazards/8/161/96.mvt".into(), None, Some(all)),
         (Method::GET, "/api/stats/released-by-month", "/api/stats/released-by-month".into(), None, Some(all)),
         (Method::GET, "/api/kpi", "/api/kpi?from=2021-01-01&to=2026-12-31".into(), None, Some(all)),
+        (
+            Method::GET,
+            "/api/accreditations",
+            "/api/accreditations?expiring_within=30".into(),
+            None,
+            Some(all),
+        ),
         (Method::GET, "/api/reference", "/api/reference".into(), None, Some(all)),
         (
             Method::POST,

@@ -67,6 +67,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/trace",
         "/api/layers/{layer}",
         "/api/kpi",
+        "/api/accreditations",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }
@@ -120,6 +121,33 @@ async fn reading_the_register() {
     );
     mistake(get(&db, "/api/kpi?from=2026-01-01&to=2021-12-31").await, StatusCode::BAD_REQUEST, "bad_request");
     mistake(get(&db, "/api/kpi?to=2021-12-31").await, StatusCode::BAD_REQUEST, "bad_request");
+
+    // Accreditations: all, and those ending within 30 days of today.
+    {
+        let mut store = Store::open(&db).unwrap();
+        let today = time::OffsetDateTime::now_utc().date();
+        for (reference, ends) in [("ACC-SOON", 10), ("ACC-LATER", 90)] {
+            let a = safeground_store::NewAccreditation {
+                reference: reference.into(),
+                organisation: "QHD".into(),
+                team: None,
+                capability: safeground_core::codes::Capability::Manual,
+                valid_from: today - time::Duration::days(100),
+                valid_to: today + time::Duration::days(ends),
+            };
+            store.write(|w| w.add_accreditation(&a, "test", time::OffsetDateTime::now_utc())).unwrap();
+        }
+    }
+    let (status, all) = get(&db, "/api/accreditations").await;
+    assert_eq!(status, StatusCode::OK, "{all}");
+    assert_eq!(all.as_array().map(Vec::len), Some(2));
+    let (_, soon) = get(&db, "/api/accreditations?expiring_within=30").await;
+    assert_eq!(
+        soon.as_array().unwrap().iter().map(|a| a["reference"].clone()).collect::<Vec<_>>(),
+        ["ACC-SOON"]
+    );
+    assert_eq!(soon[0]["capability"], "MANUAL");
+    mistake(get(&db, "/api/accreditations?expiring_within=-1").await, StatusCode::BAD_REQUEST, "bad_request");
 
     let (status, page) = get(&db, "/api/hazards?per_page=7&page=2").await;
     assert_eq!(status, StatusCode::OK);

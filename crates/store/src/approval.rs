@@ -117,6 +117,7 @@ pub(crate) fn context(
         None => None,
     };
     places(src, r, &mut ctx)?;
+    ctx.accreditations = crate::accreditation::of_organisation(db, organisation)?;
     Ok(ctx)
 }
 

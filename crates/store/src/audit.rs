@@ -115,6 +115,15 @@ const PROJECT: &[(Key, &str)] = &[(
 const FUNDING: &[(Key, &str)] =
     &[(Key::Task, "SELECT task_id, project_id, funded_at FROM project_tasks WHERE task_id = ?1")];
 
+const ACCREDITED: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, reference, organisation_id, team_id, capability, valid_from, valid_to, recorded_at
+     FROM accreditations WHERE id = ?1",
+)];
+
+const SUSPENDED: &[(Key, &str)] =
+    &[(Key::Subject, "SELECT id, suspended_on, suspension_reason FROM accreditations WHERE id = ?1")];
+
 const USER: &[(Key, &str)] = &[(
     Key::Subject,
     "SELECT id, name, role, organisation_id, personal_data, disabled, password_hash, created_at
@@ -171,6 +180,8 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "TASK_ISSUED" => (TASK, true),
         "PROJECT_ADDED" => (PROJECT, true),
         "TASK_FUNDED" => (FUNDING, true),
+        "ACCREDITATION_ADDED" => (ACCREDITED, true),
+        "ACCREDITATION_SUSPENDED" => (SUSPENDED, true),
         "USER_ADDED" | "USER_CHANGED" => (USER, false),
         "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
         _ => (&[], true),
@@ -499,6 +510,9 @@ fn what_it_wrote(e: &Event) -> String {
         ("TASK_ISSUED", _, Some(t)) => format!("task {t}"),
         ("TASK_FUNDED", _, Some(t)) => format!("the funding of task {t}"),
         ("PROJECT_ADDED", _, _) => format!("project {}", e.subject.as_deref().unwrap_or("?")),
+        ("ACCREDITATION_ADDED" | "ACCREDITATION_SUSPENDED", _, _) => {
+            format!("accreditation {}", e.subject.as_deref().unwrap_or("?"))
+        }
         (_, Some(r), _) => format!("report {r} and the records it wrote"),
         _ => "the records it wrote".to_string(),
     }

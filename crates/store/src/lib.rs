@@ -15,6 +15,7 @@
 //! was.
 
 mod accounts;
+mod accreditation;
 mod approval;
 mod audit;
 mod certificate;
@@ -42,6 +43,7 @@ mod verify;
 mod write;
 
 pub use accounts::{generate_password, LoginFailure, NewUser, UserChange, UserRow, MIN_PASSWORD_CHARS};
+pub use accreditation::{AccreditationRow, NewAccreditation};
 pub use audit::{Audit, AuditHead, BrokenEvent};
 pub use certificate::CertificateGround;
 pub use drafts::DraftOutcome;

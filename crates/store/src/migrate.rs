@@ -31,6 +31,7 @@ const TABLES: &[(&str, &str)] = &[
     ("tasks", "fid"),
     ("projects", "fid"),
     ("project_tasks", "fid"),
+    ("accreditations", "fid"),
     ("activities", "fid"),
     ("released_areas", "fid"),
     ("eo_finds", "fid"),

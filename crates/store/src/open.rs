@@ -22,7 +22,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0006_accounts_audit.sql"),
     include_str!("../migrations/0007_summary_index.sql"),
     include_str!("../migrations/0008_versions_by_report.sql"),
-    include_str!("../migrations/0009_projects.sql"),
+    include_str!("../migrations/0009_projects_accreditations.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -34,7 +34,7 @@ pub const SCHEMA_VERSION: i64 = MIGRATIONS.len() as i64;
 const PG_MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_register.sql")),
     (8, include_str!("../migrations/postgres/0008_versions_by_report.sql")),
-    (9, include_str!("../migrations/postgres/0009_projects.sql")),
+    (9, include_str!("../migrations/postgres/0009_projects_accreditations.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

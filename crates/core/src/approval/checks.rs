@@ -27,6 +27,7 @@ pub(super) struct Checked {
 pub(super) fn check(r: &Report, parsed: Parsed, ctx: &Context, settings: &Settings) -> Checked {
     let mut problems = report::check_shape(r, ctx.today);
     task_and_hazard(r, ctx, &mut problems);
+    accredited(r, ctx, &mut problems);
     let mut keep = |g: Option<Result<MultiPolygon<f64>, Vec<String>>>| {
         g.and_then(|g| g.map_err(|p| problems.extend(p)).ok())
     };
@@ -57,6 +58,25 @@ pub(super) fn check(r: &Report, parsed: Parsed, ctx: &Context, settings: &Settin
         }
     }
     Checked { problems, new_geometry, changed_geometry, released, finds, accident, session }
+}
+
+/// The work's capability, accredited to the author (or the team it names)
+/// on every day of the work — when the register keeps accreditations.
+fn accredited(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
+    let (Some(all), Some(capability)) = (&ctx.accreditations, crate::accreditation::needed(r)) else {
+        return;
+    };
+    let days = (r.start_date, r.end_date);
+    if let Err(e) = crate::accreditation::covers(
+        all,
+        r.organisation.trim(),
+        ctx.organisation_id,
+        ctx.team,
+        capability,
+        days,
+    ) {
+        problems.push(e);
+    }
 }
 
 /// The task: in the register, the author's, for the hazard named, the work

@@ -190,6 +190,9 @@ pub struct Context {
     /// The district the session's place (its location, else its
     /// settlement's) falls in.
     pub session_district: Option<Uuid>,
+    /// The author's accreditations, when the register keeps accreditations
+    /// (`None`: it keeps none, and approval asks for none).
+    pub accreditations: Option<Vec<crate::accreditation::Accreditation>>,
 }
 
 impl Context {
@@ -214,6 +217,7 @@ impl Context {
             accident_district: None,
             settlement: None,
             session_district: None,
+            accreditations: None,
         }
     }
 

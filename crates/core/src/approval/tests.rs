@@ -512,3 +512,50 @@ fn only_work_on_the_ground_needs_the_hazards_polygon_and_released_ground() {
         decide_now(&bare, &without, &Settings::default())
     );
 }
+
+fn accreditation(capability: Capability, from: Date, to: Date) -> crate::accreditation::Accreditation {
+    crate::accreditation::Accreditation {
+        reference: "ANAMA-ACC-7".into(),
+        organisation_id: ORG,
+        team_id: None,
+        capability,
+        valid_from: from,
+        valid_to: to,
+        suspended_on: None,
+    }
+}
+
+#[test]
+fn a_register_keeping_no_accreditations_asks_for_none() {
+    let (mut r, ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    release(&mut r, rect(46.901, 39.901, 46.902, 39.902).1);
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+}
+
+#[test]
+fn work_is_approved_only_under_an_accreditation_for_its_method_on_every_day() {
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    r.method = Some(crate::codes::ClearanceMethod::Mechanical);
+    release(&mut r, rect(46.901, 39.901, 46.902, 39.902).1);
+    // Accredited for manual clearance only: the mechanical work is refused.
+    ctx.accreditations =
+        Some(vec![accreditation(Capability::Manual, date!(2024 - 01 - 01), date!(2024 - 12 - 31))]);
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert!(problems.iter().any(|p| p.contains("holds no MECHANICAL accreditation of HALO")), "{problems:?}");
+    // Mechanical until the work's last day: approved; one day short: refused.
+    ctx.accreditations =
+        Some(vec![accreditation(Capability::Mechanical, date!(2024 - 01 - 01), date!(2024 - 04 - 30))]);
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+    ctx.accreditations =
+        Some(vec![accreditation(Capability::Mechanical, date!(2024 - 01 - 01), date!(2024 - 04 - 29))]);
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert!(problems.iter().any(|p| p.contains("ANAMA-ACC-7 expired on 2024-04-29")), "{problems:?}");
+}
+
+#[test]
+fn reports_of_finds_need_no_accreditation() {
+    let r = Report::blank(ReportType::EoFind, "HALO", date!(2024 - 04 - 01), date!(2024 - 04 - 01));
+    assert_eq!(crate::accreditation::needed(&r), None);
+    let r = Report::blank(ReportType::Nts, "HALO", date!(2024 - 04 - 01), date!(2024 - 04 - 01));
+    assert_eq!(crate::accreditation::needed(&r), Some(Capability::Nts));
+}

@@ -11,4 +11,11 @@ UNION ALL
 SELECT 'the funding of task ' || coalesce(t.code, pt.task_id) || ' has no TASK_FUNDED event in the history'
 FROM project_tasks pt LEFT JOIN tasks t ON t.id = pt.task_id
 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.task_id = pt.task_id AND e.kind = 'TASK_FUNDED')
+UNION ALL
+SELECT 'accreditation ' || a.reference || ' has no ACCREDITATION_ADDED event in the history'
+FROM accreditations a WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = a.id AND e.kind = 'ACCREDITATION_ADDED')
+UNION ALL
+SELECT 'accreditation ' || a.reference || ' is suspended with no ACCREDITATION_SUSPENDED event in the history'
+FROM accreditations a WHERE a.suspended_on IS NOT NULL
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = a.id AND e.kind = 'ACCREDITATION_SUSPENDED')
 LIMIT 50

@@ -1,4 +1,5 @@
--- safeground schema 9: projects and the tasks they fund, for donor reports.
+-- safeground schema 9: projects and the tasks they fund, for donor reports;
+-- accreditations, which approval asks for once the register keeps any.
 --
 -- A project (a donor's grant) funds tasks; a task is funded by one project at
 -- most, once (moving money between projects is a new task, so that no figure
@@ -29,7 +30,27 @@ INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_i
  ('projects', 'attributes', 'projects', 'Projects: a donor''s funding, its budget and dates', NULL),
  ('project_tasks', 'attributes', 'project_tasks', 'The tasks each project funds', NULL);
 
--- The events' kinds gain the two; SQLite changes a CHECK by rebuilding the
+-- An organisation (or one of its teams) accredited by the authority for a
+-- capability over a period; suspended from a day on. Recorded by the events
+-- ACCREDITATION_ADDED and ACCREDITATION_SUSPENDED (subject: the accreditation).
+CREATE TABLE accreditations (
+  fid INTEGER PRIMARY KEY AUTOINCREMENT,
+  id TEXT NOT NULL UNIQUE,
+  reference TEXT NOT NULL UNIQUE,
+  organisation_id TEXT NOT NULL REFERENCES organisations(id),
+  team_id TEXT REFERENCES teams(id),
+  capability TEXT NOT NULL CHECK (capability IN ('MANUAL','MECHANICAL','DOGS','EOD','NTS','TS')),
+  valid_from DATE NOT NULL,
+  valid_to DATE NOT NULL CHECK (valid_to >= valid_from),
+  suspended_on DATE,
+  suspension_reason TEXT,
+  recorded_at DATETIME NOT NULL
+);
+CREATE INDEX accreditations_organisation ON accreditations(organisation_id);
+INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES
+ ('accreditations', 'attributes', 'accreditations', 'Accreditations of organisations and teams, by capability and period', NULL);
+
+-- The events' kinds gain the four; SQLite changes a CHECK by rebuilding the
 -- table (every column copied, seals included; the triggers made again after).
 -- The versions and reports that name events hold again at commit.
 PRAGMA defer_foreign_keys = ON;
@@ -45,7 +66,8 @@ CREATE TABLE events (
   actor TEXT NOT NULL,
   kind TEXT NOT NULL CHECK (kind IN ('REPORT_SUBMITTED','REPORT_APPROVED','REPORT_REJECTED',
     'REPORT_UNAPPROVED','TASK_ISSUED','REPORT_DRAFTED','USER_ADDED','USER_CHANGED','TOKEN_ISSUED',
-    'TOKEN_REVOKED','PROJECT_ADDED','TASK_FUNDED')),
+    'TOKEN_REVOKED','PROJECT_ADDED','TASK_FUNDED','ACCREDITATION_ADDED',
+    'ACCREDITATION_SUSPENDED')),
   report_id TEXT REFERENCES reports(id),
   task_id TEXT REFERENCES tasks(id),
   reason TEXT,

@@ -1,0 +1,196 @@
+//! Accreditation: once the register keeps accreditations, approval refuses
+//! work done under a capability its organisation was not accredited for on
+//! every day of it, naming the accreditation; `accreditation add|list|suspend`
+//! refuse what cannot be, and the history seals them.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::Path;
+use std::process::Command;
+
+fn example(name: &str) -> String {
+    repo_file(&format!("examples/reports/{name}")).to_str().unwrap().to_string()
+}
+
+fn add(db: &Path, reference: &str, capability: &str, from: &str, to: &str) -> String {
+    add_for(db, "QHD", reference, capability, from, to)
+}
+
+fn add_for(db: &Path, organisation: &str, reference: &str, capability: &str, from: &str, to: &str) -> String {
+    let args = [
+        "accreditation",
+        "add",
+        "--reference",
+        reference,
+        "--organisation",
+        organisation,
+        "--capability",
+        capability,
+        "--from",
+        from,
+        "--to",
+        to,
+    ];
+    ok(db, &args)
+}
+
+fn days_from_today(days: i64) -> String {
+    let out = Command::new("date").args(["-u", "-d", &format!("{days} days"), "+%Y-%m-%d"]).output().unwrap();
+    String::from_utf8(out.stdout).unwrap().trim().to_string()
+}
+
+#[test]
+fn work_is_approved_only_under_an_accreditation_that_holds_every_day() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("register.gpkg");
+    ok(&db, &["demo", "--scale", "20", "--no-serve"]);
+    // The authority's own survey teams are accredited as any operator's are (IMAS 07.30).
+    add_for(&db, "ANAMA", "ANAMA-ACC-2024-01", "NTS", "2024-01-01", "2024-12-31");
+    // The technical survey (2 to 20 May) outlives this one by ten days.
+    add(&db, "ANAMA-ACC-2024-02", "TS", "2024-01-01", "2024-05-10");
+
+    let nts = ok(&db, &["report", "submit", &example("01-nts-new-hazard.json")]).trim().to_string();
+    ok(&db, &["report", "approve", &nts]);
+    let task = [
+        "task",
+        "issue",
+        "--hazard",
+        "AZ-AM-900001",
+        "--organisation",
+        "QHD",
+        "--activity",
+        "TS",
+        "--issued",
+        "2024-04-01",
+    ];
+    ok(&db, &task);
+    let ts = ok(&db, &["report", "submit", &example("02-ts.json")]).trim().to_string();
+    let err = fails(&db, &["report", "approve", &ts]);
+    assert!(
+        err.contains("QHD was not accredited for TS on every day of the work (2024-05-02 to 2024-05-20)")
+            && err.contains("ANAMA-ACC-2024-02 expired on 2024-05-10"),
+        "{err}"
+    );
+    // Refused, it waits: still submitted.
+    assert!(ok(&db, &["report", "show", &ts, "--json"]).contains("SUBMITTED"));
+    add(&db, "ANAMA-ACC-2024-03", "TS", "2024-05-01", "2025-04-30");
+    ok(&db, &["report", "approve", &ts]);
+
+    // Suspended: work from that day on is refused; suspended once only.
+    let suspend =
+        ["accreditation", "suspend", "ANAMA-ACC-2024-03", "--on", "2024-06-01", "--reason", "QC failure"];
+    ok(&db, &suspend);
+    assert!(fails(&db, &suspend).contains("suspended already, from 2024-06-01"));
+    let list: Value = serde_json::from_str(&ok(&db, &["accreditation", "list", "--json"])).unwrap();
+    let a3 = list.as_array().unwrap().iter().find(|a| a["reference"] == "ANAMA-ACC-2024-03").unwrap();
+    assert_eq!(
+        (a3["suspended_on"].as_str(), a3["suspension_reason"].as_str()),
+        (Some("2024-06-01"), Some("QC failure"))
+    );
+
+    // Expiring within 30 days of today: only the one that does.
+    let soon = days_from_today(10);
+    add(&db, "ANAMA-ACC-SOON", "EOD", &days_from_today(-300), &soon);
+    add(&db, "ANAMA-ACC-LATER", "EOD", &days_from_today(-300), &days_from_today(90));
+    let expiring: Value =
+        serde_json::from_str(&ok(&db, &["accreditation", "list", "--expiring", "30", "--json"])).unwrap();
+    let refs: Vec<&str> =
+        expiring.as_array().unwrap().iter().map(|a| a["reference"].as_str().unwrap()).collect();
+    assert_eq!(refs, ["ANAMA-ACC-SOON"]);
+
+    // Refusals, each naming what to do.
+    let bad = [
+        "accreditation",
+        "add",
+        "--reference",
+        "X-1",
+        "--organisation",
+        "QHD",
+        "--capability",
+        "TS",
+        "--from",
+        "2024-05-01",
+        "--to",
+        "2024-04-01",
+    ];
+    assert!(fails(&db, &bad).contains("it would end (2024-04-01) before it starts (2024-05-01)"));
+    let dup = [
+        "accreditation",
+        "add",
+        "--reference",
+        "ANAMA-ACC-2024-01",
+        "--organisation",
+        "QHD",
+        "--capability",
+        "TS",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-02-01",
+    ];
+    assert!(fails(&db, &dup).contains("the reference is another accreditation's"));
+    let nobody = [
+        "accreditation",
+        "add",
+        "--reference",
+        "X-2",
+        "--organisation",
+        "NOPE",
+        "--capability",
+        "TS",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-02-01",
+    ];
+    assert!(fails(&db, &nobody).contains("organisation 'NOPE' is not in the register"));
+    let team = [
+        "accreditation",
+        "add",
+        "--reference",
+        "X-3",
+        "--organisation",
+        "QHD",
+        "--team",
+        "no such team",
+        "--capability",
+        "TS",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-02-01",
+    ];
+    assert!(fails(&db, &team).contains("team 'no such team' is not one of QHD's teams"));
+    let cap = [
+        "accreditation",
+        "add",
+        "--reference",
+        "X-4",
+        "--organisation",
+        "QHD",
+        "--capability",
+        "WIZARDRY",
+        "--from",
+        "2024-01-01",
+        "--to",
+        "2024-02-01",
+    ];
+    assert!(fails(&db, &cap).contains("MANUAL, MECHANICAL, DOGS, EOD, NTS, TS"));
+
+    // Sealed: a period stretched behind the history's back is caught.
+    assert!(ok(&db, &["audit", "verify"]).contains("The history is intact."));
+    let out = Command::new("python3")
+        .args([
+            "-c",
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
+             c.execute(\"UPDATE accreditations SET valid_to = '2030-12-31' WHERE reference = 'ANAMA-ACC-2024-02'\"); c.commit()",
+        ])
+        .arg(&db)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let out = safeground(&db, &["audit", "verify"]);
+    let said = String::from_utf8_lossy(&out.stdout);
+    assert!(!out.status.success() && said.contains("ACCREDITATION_ADDED"), "{said}");
+}
