@@ -80,6 +80,9 @@ pub fn run(db: &Location, who: &Credentials, cmd: &AccreditationCommand) -> Resu
     let now = OffsetDateTime::now_utc();
     match cmd {
         AccreditationCommand::List { json, expiring } => {
+            if let Some(days) = expiring.filter(|d| !(0..=3660).contains(d)) {
+                anyhow::bail!("--expiring {days}: give a number of days from 0 to 3660");
+            }
             let rows = match expiring {
                 Some(days) => store.accreditations_expiring(now.date(), *days)?,
                 None => store.accreditations()?,
@@ -105,7 +108,7 @@ pub fn run(db: &Location, who: &Credentials, cmd: &AccreditationCommand) -> Resu
             let p = who.principal(&store)?;
             authorize(&p, Action::DecideReport, Scope::Any)?;
             let on = on.unwrap_or(now.date());
-            store.write(|w| w.suspend_accreditation(reference, on, reason, &p.name, now))?;
+            let on = store.write(|w| w.suspend_accreditation(reference, on, reason, &p.name, now))?;
             println!("accreditation {reference} is suspended from {on}");
             Ok(())
         }

@@ -243,13 +243,17 @@ pub fn audit(db: &Location, cmd: &AuditCommand) -> Result<()> {
         );
     }
     for (seq, hash) in cited {
-        match store.event_hash(seq)? {
-            Some(h) if h == hash => {
+        match store.cited_event(seq)? {
+            Some((h, None)) if h.eq_ignore_ascii_case(hash) => {
                 if !*json {
                     println!("Event {seq} is in the history, sealed with the hash cited.");
                 }
             }
-            Some(h) => bail!("event {seq} is sealed with {h}, not {hash}: the document does not come from this register's history"),
+            Some((h, Some(undone))) if h.eq_ignore_ascii_case(hash) => bail!(
+                "event {seq} is in the history, but event {undone} unapproved the report it approved: \
+                 the document citing it no longer stands"
+            ),
+            Some((h, _)) => bail!("event {seq} is sealed with {h}, not {hash}: the document does not come from this register's history"),
             None => bail!("the history has no event {seq}: the document does not come from this register"),
         }
     }

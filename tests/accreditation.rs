@@ -82,6 +82,17 @@ fn work_is_approved_only_under_an_accreditation_that_holds_every_day() {
         ["accreditation", "suspend", "ANAMA-ACC-2024-03", "--on", "2024-06-01", "--reason", "QC failure"];
     ok(&db, &suspend);
     assert!(fails(&db, &suspend).contains("suspended already, from 2024-06-01"));
+    let later = serde_json::json!({
+        "type": "TS", "organisation": "QHD", "task": "T-AZ-AM-900001", "start_date": "2024-06-10",
+        "end_date": "2024-06-20", "method": "MECHANICAL",
+        "released": [{"geometry": {"type": "Polygon", "coordinates":
+            [[[46.908, 39.968], [46.909, 39.968], [46.909, 39.969], [46.908, 39.969], [46.908, 39.968]]]}}]
+    });
+    let file = dir.path().join("later-ts.json");
+    std::fs::write(&file, later.to_string()).unwrap();
+    let id = ok(&db, &["report", "submit", file.to_str().unwrap()]).trim().to_string();
+    let err = fails(&db, &["report", "approve", &id]);
+    assert!(err.contains("its TS accreditation ANAMA-ACC-2024-03 was suspended on 2024-06-01"), "{err}");
     let list: Value = serde_json::from_str(&ok(&db, &["accreditation", "list", "--json"])).unwrap();
     let a3 = list.as_array().unwrap().iter().find(|a| a["reference"] == "ANAMA-ACC-2024-03").unwrap();
     assert_eq!(

@@ -130,6 +130,14 @@ print(json.dumps(out))
         assert_fonts_embedded(&pdf);
     }
 
+    // Its completion withdrawn, the certificate no longer stands, and none is made.
+    let report = c["sealed"]["report"].as_str().unwrap();
+    ok(&db, &["report", "unapprove", report, "--reason", "the lane was cleared short of depth"]);
+    let err = fails(&db, &["audit", "verify", "--expect-event", &cited]);
+    assert!(err.contains("unapproved the report it approved") && err.contains("no longer stands"), "{err}");
+    assert!(fails(&db, &["certificate", "--hazard", &code, "--format", "json", "-"])
+        .contains(&format!("hazard {code} is")));
+
     // Ground not released has none.
     let open = of("OPEN");
     let err = fails(&db, &["certificate", "--hazard", &open, "--format", "json", "-"]);

@@ -86,11 +86,10 @@ pub fn covers(
     capability: Capability,
     (start, end): (Date, Date),
 ) -> Result<(), String> {
-    let theirs: Vec<&Accreditation> = all
-        .iter()
-        .filter(|a| a.organisation_id == organisation && a.capability == capability)
-        .filter(|a| a.team_id.is_none() || a.team_id == team)
-        .collect();
+    let of_capability: Vec<&Accreditation> =
+        all.iter().filter(|a| a.organisation_id == organisation && a.capability == capability).collect();
+    let theirs: Vec<&Accreditation> =
+        of_capability.iter().copied().filter(|a| a.team_id.is_none() || a.team_id == team).collect();
     // Held on the first and the last day holds on every day between.
     if theirs.iter().any(|a| a.holds_on(start) && a.holds_on(end)) {
         return Ok(());
@@ -98,6 +97,12 @@ pub fn covers(
     let cap = capability.code();
     let what = format!("{who} was not accredited for {cap} on every day of the work ({start} to {end})");
     let Some(nearest) = theirs.iter().max_by_key(|a| a.valid_to) else {
+        if !of_capability.is_empty() {
+            return Err(format!(
+                "{what}: {who}'s {cap} accreditations are for some of its teams only; name the team that did \
+                 the work, or record one for {who} as a whole (safeground accreditation add)"
+            ));
+        }
         return Err(format!(
             "{what}: the register holds no {cap} accreditation of {who}; record it \
              (safeground accreditation add) or report the work under the capability it was done with"
@@ -112,13 +117,16 @@ pub fn covers(
             format!("its {cap} accreditation {} is valid only from {}", nearest.reference, nearest.valid_from)
         }
     };
-    Err(format!("{what}: {why}; renew or reinstate it before approving, or correct the report's dates"))
+    Err(format!(
+        "{what}: {why}; record a new accreditation covering these days (safeground accreditation add), or correct \
+         the report's dates"
+    ))
 }
 
 /// The accreditations in force on `today` that end within `days` days, the
 /// soonest first (the dashboard's list).
 pub fn expiring(all: &[Accreditation], today: Date, days: i64) -> Vec<&Accreditation> {
-    let until = today + time::Duration::days(days);
+    let until = today.checked_add(time::Duration::days(days.clamp(0, 100_000))).unwrap_or(Date::MAX);
     let mut out: Vec<&Accreditation> =
         all.iter().filter(|a| a.holds_on(today) && a.valid_to <= until).collect();
     out.sort_by_key(|a| (a.valid_to, a.reference.clone()));

@@ -9,6 +9,7 @@
 use crate::codes::{HazardStatus, ReleaseOutcome};
 use crate::coords::{format_dms, format_mgrs, Position};
 use crate::treaty::Item;
+use geo::{LineString, MultiPolygon};
 use serde::Serialize;
 use std::collections::BTreeMap;
 use time::Date;
@@ -46,6 +47,8 @@ pub struct Inspection {
 /// The sealed event that approved the completion.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Sealed {
+    /// The completion report's id.
+    pub report: String,
     pub seq: i64,
     pub hash: String,
     /// When it was approved (UTC, RFC 3339).
@@ -63,8 +66,8 @@ pub struct CertificateFacts {
     pub district: String,
     pub status: HazardStatus,
     pub recorded_m2: f64,
-    /// The polygon's outer ring as recorded, longitude/latitude, closed.
-    pub ring: Vec<(f64, f64)>,
+    /// The polygon as recorded, longitude/latitude.
+    pub shape: MultiPolygon<f64>,
     pub benchmark: Option<(f64, f64)>,
     pub pieces: Vec<Piece>,
     pub finds: Vec<Find>,
@@ -116,7 +119,7 @@ pub struct Certificate {
     pub methods: Vec<Method>,
     pub found: Vec<Item>,
     pub destroyed: Vec<Item>,
-    /// The last inspection, if any.
+    /// The last inspection since the completion, if any.
     pub quality_control: Option<Inspection>,
     pub sealed: Sealed,
 }
@@ -126,9 +129,9 @@ pub struct Certificate {
 pub enum NotReleased {
     #[error("hazard {code} is {status}: a certificate is for ground released whole; approve its completion report first")]
     Open { code: String, status: String },
-    #[error("hazard {code} is {status} but no approved completion report is in the register (a migrated closure?): a certificate needs the approval it cites")]
+    #[error("hazard {code} is {status} but no approved completion report is in the register (a migrated closure?): a certificate needs the approval it cites; submit its completion report (a clearance report with \"completion\": true) and approve it")]
     NoCompletion { code: String, status: String },
-    #[error("hazard {code}'s last quality-control inspection ({on}) failed: the ground is reopened until it passes")]
+    #[error("hazard {code}'s last quality-control inspection since its completion ({on}) failed: reopen and re-clear the ground, then record a passing inspection")]
     FailedInspection { code: String, on: Date },
 }
 
@@ -162,12 +165,33 @@ fn methods(pieces: &[Piece]) -> Vec<Method> {
         .collect()
 }
 
+/// Every ring's vertices in order, labelled as a survey's sketch numbers
+/// them (the closing vertex not repeated): `TP1`, … on the outline of a
+/// one-part polygon; `P2-TP1` on a second part; `H1-TP1` on a hole (of the
+/// first part; `P2-H1-TP1` of the second).
+fn turning_points(shape: &MultiPolygon<f64>) -> Vec<Point> {
+    let several = shape.0.len() > 1;
+    let mut out = vec![];
+    let mut ring = |prefix: String, line: &LineString<f64>| {
+        let open = line.0.len().saturating_sub(usize::from(line.0.first() == line.0.last()));
+        for (i, c) in line.0.iter().take(open).enumerate() {
+            out.extend(point(format!("{prefix}TP{}", i + 1), (c.x, c.y)));
+        }
+    };
+    for (p, polygon) in shape.0.iter().enumerate() {
+        let part = if several { format!("P{}-", p + 1) } else { String::new() };
+        ring(part.clone(), polygon.exterior());
+        for (h, hole) in polygon.interiors().iter().enumerate() {
+            ring(format!("{part}H{}-", h + 1), hole);
+        }
+    }
+    out
+}
+
 /// The certificate of `f`, or why there is none: the hazard must be closed
-/// or handed over by an approved completion, and its last inspection (if
-/// any) must have passed.
-///
-/// Turning points are the recorded polygon's vertices in order (`TP1`, …,
-/// the closing vertex not repeated), as a survey's sketch numbers them.
+/// or handed over by an approved completion, and the last inspection since
+/// that completion (if any) must have passed — an inspection that failed
+/// before it was answered by the re-clearance the completion closed.
 pub fn certificate(f: &CertificateFacts) -> Result<Certificate, NotReleased> {
     let status = || f.status.code().to_string();
     if !matches!(f.status, HazardStatus::Closed | HazardStatus::HandedOver) {
@@ -176,7 +200,7 @@ pub fn certificate(f: &CertificateFacts) -> Result<Certificate, NotReleased> {
     let Some(sealed) = f.completion.clone() else {
         return Err(NotReleased::NoCompletion { code: f.code.clone(), status: status() });
     };
-    let last = f.inspections.iter().max_by_key(|i| i.on).cloned();
+    let last = f.inspections.iter().filter(|i| i.on >= sealed.completed_on).max_by_key(|i| i.on).cloned();
     if let Some(i) = last.as_ref().filter(|i| i.result == "FAIL") {
         return Err(NotReleased::FailedInspection { code: f.code.clone(), on: i.on });
     }
@@ -188,9 +212,6 @@ pub fn certificate(f: &CertificateFacts) -> Result<Certificate, NotReleased> {
             ReleaseOutcome::Cleared => released.cleared += p.area_m2,
         }
     }
-    let open = f.ring.len().saturating_sub(usize::from(f.ring.first() == f.ring.last()));
-    let turning_points =
-        f.ring.iter().take(open).enumerate().filter_map(|(i, c)| point(format!("TP{}", i + 1), *c)).collect();
     Ok(Certificate {
         number: format!(
             "{}/{}/{}",
@@ -205,7 +226,7 @@ pub fn certificate(f: &CertificateFacts) -> Result<Certificate, NotReleased> {
         recorded_m2: f.recorded_m2,
         released_m2: released,
         benchmark: f.benchmark.and_then(|b| point("BM".into(), b)),
-        turning_points,
+        turning_points: turning_points(&f.shape),
         methods: methods(&f.pieces),
         found: items(&f.finds, false),
         destroyed: items(&f.finds, true),
@@ -217,6 +238,7 @@ pub fn certificate(f: &CertificateFacts) -> Result<Certificate, NotReleased> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use geo::polygon;
     use time::macros::date;
 
     fn facts() -> CertificateFacts {
@@ -226,7 +248,9 @@ mod tests {
             district: "Ağdam".into(),
             status: HazardStatus::Closed,
             recorded_m2: 1000.0,
-            ring: vec![(46.9, 39.9), (46.91, 39.9), (46.91, 39.91), (46.9, 39.9)],
+            shape: MultiPolygon(vec![polygon![
+                (x: 46.9, y: 39.9), (x: 46.91, y: 39.9), (x: 46.91, y: 39.91), (x: 46.9, y: 39.9)
+            ]]),
             benchmark: Some((46.899, 39.899)),
             pieces: vec![
                 Piece {
@@ -254,6 +278,7 @@ mod tests {
             ],
             inspections: vec![],
             completion: Some(Sealed {
+                report: "01a2483c-2122-70b0-a43e-b4b6113f99ce".into(),
                 seq: 170,
                 hash: "32700addc94c842dee45afddae20ffd7".into(),
                 at: "2024-09-02T10:00:00Z".into(),
@@ -290,24 +315,49 @@ mod tests {
     }
 
     #[test]
-    fn the_last_inspection_decides() {
+    fn the_last_inspection_since_the_completion_decides() {
         let inspection =
             |on, result: &str| Inspection { on, organisation: "NQMU".into(), result: result.into() };
-        let f = CertificateFacts {
-            inspections: vec![
-                inspection(date!(2024 - 09 - 01), "PASS"),
-                inspection(date!(2024 - 09 - 10), "FAIL"),
-            ],
-            ..facts()
-        };
+        let with = |list: Vec<Inspection>| CertificateFacts { inspections: list, ..facts() };
+        let f =
+            with(vec![inspection(date!(2024 - 09 - 01), "PASS"), inspection(date!(2024 - 09 - 10), "FAIL")]);
         assert!(matches!(certificate(&f), Err(NotReleased::FailedInspection { .. })));
+        let f =
+            with(vec![inspection(date!(2024 - 09 - 01), "FAIL"), inspection(date!(2024 - 09 - 10), "PASS")]);
+        assert_eq!(certificate(&f).unwrap().quality_control.map(|i| i.result), Some("PASS".to_string()));
+        // A failure answered by the re-clearance the completion (30 August) closed.
+        let f = with(vec![inspection(date!(2024 - 07 - 01), "FAIL")]);
+        assert_eq!(certificate(&f).unwrap().quality_control, None);
+        // An inspection on the completion's day counts.
+        assert!(certificate(&with(vec![inspection(date!(2024 - 08 - 30), "FAIL")])).is_err());
+    }
+
+    #[test]
+    fn every_part_and_hole_has_its_turning_points() {
+        let outer =
+            LineString::from(vec![(46.9, 39.9), (46.92, 39.9), (46.92, 39.92), (46.9, 39.92), (46.9, 39.9)]);
+        let hole =
+            LineString::from(vec![(46.905, 39.905), (46.906, 39.905), (46.906, 39.906), (46.905, 39.905)]);
+        let second =
+            polygon![(x: 47.0, y: 40.0), (x: 47.01, y: 40.0), (x: 47.01, y: 40.01), (x: 47.0, y: 40.0)];
         let f = CertificateFacts {
-            inspections: vec![
-                inspection(date!(2024 - 09 - 01), "FAIL"),
-                inspection(date!(2024 - 09 - 10), "PASS"),
-            ],
+            shape: MultiPolygon(vec![geo::Polygon::new(outer, vec![hole]), second]),
             ..facts()
         };
-        assert_eq!(certificate(&f).unwrap().quality_control.map(|i| i.result), Some("PASS".to_string()));
+        let labels: Vec<String> =
+            certificate(&f).unwrap().turning_points.into_iter().map(|p| p.label).collect();
+        let want = [
+            "P1-TP1",
+            "P1-TP2",
+            "P1-TP3",
+            "P1-TP4",
+            "P1-H1-TP1",
+            "P1-H1-TP2",
+            "P1-H1-TP3",
+            "P2-TP1",
+            "P2-TP2",
+            "P2-TP3",
+        ];
+        assert_eq!(labels, want);
     }
 }

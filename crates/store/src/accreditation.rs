@@ -170,8 +170,9 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Suspends accreditation `reference` from `on`, as an event of the
-    /// history (once: a suspended accreditation is replaced, not reinstated).
+    /// Suspends accreditation `reference` from `on` (at the earliest its
+    /// first day, which it returns), as an event of the history (once: a
+    /// suspended accreditation is replaced, not reinstated).
     pub fn suspend_accreditation(
         &mut self,
         reference: &str,
@@ -179,7 +180,7 @@ impl Writer<'_> {
         reason: &str,
         actor: &str,
         at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Date, StoreError> {
         let record = format!("accreditation {reference}");
         let found: Option<(String, String, String, Option<String>)> = self
             .tx
@@ -212,7 +213,7 @@ impl Writer<'_> {
             )?
             .execute(params![date_text(on), reason.trim(), id])?;
         self.record_about("ACCREDITATION_SUSPENDED", &now, actor, &id, Some(reason.trim()))?;
-        Ok(())
+        Ok(on)
     }
 }
 

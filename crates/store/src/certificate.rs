@@ -39,11 +39,7 @@ impl Store {
             district: r.get(3)?,
             status: stored_code(&status, &record)?,
             recorded_m2: r.get(5)?,
-            ring: hazard
-                .0
-                .first()
-                .map(|p| p.exterior().0.iter().map(|c| (c.x, c.y)).collect())
-                .unwrap_or_default(),
+            shape: hazard.clone(),
             benchmark,
             pieces: vec![],
             finds: vec![],
@@ -119,6 +115,7 @@ impl Store {
                 facts.inspections.push(Inspection { on, organisation, result });
             } else if body["completion"].as_bool() == Some(true) {
                 facts.completion = Some(Sealed {
+                    report: r.get(7)?,
                     seq: r.get(4)?,
                     hash: r.get(5)?,
                     at: r.get(6)?,
@@ -130,12 +127,17 @@ impl Store {
         Ok(())
     }
 
-    /// The hash sealed on event `seq`, if there is one.
-    pub fn event_hash(&self, seq: i64) -> Result<Option<String>, StoreError> {
-        let mut stmt = self.conn.prepare("SELECT hash FROM events WHERE seq = ?1")?;
+    /// The hash sealed on event `seq`, and the later event that unapproved
+    /// the report it approved, if any; `None` when there is no such event.
+    pub fn cited_event(&self, seq: i64) -> Result<Option<(String, Option<i64>)>, StoreError> {
+        let mut stmt = self.conn.prepare(
+            "SELECT e.hash, (SELECT min(u.seq) FROM events u WHERE u.report_id = e.report_id
+                              AND u.kind = 'REPORT_UNAPPROVED' AND u.seq > e.seq)
+             FROM events e WHERE e.seq = ?1",
+        )?;
         let mut rows = stmt.query([seq])?;
         Ok(match rows.next()? {
-            Some(r) => Some(r.get(0)?),
+            Some(r) => Some((r.get(0)?, r.get(1)?)),
             None => None,
         })
     }

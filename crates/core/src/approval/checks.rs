@@ -66,6 +66,13 @@ fn accredited(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
     let (Some(all), Some(capability)) = (&ctx.accreditations, crate::accreditation::needed(r)) else {
         return;
     };
+    if let (Some(team), None) = (&r.team, ctx.team) {
+        problems.push(format!(
+            "team '{team}' is not one of {}'s teams: the work's accreditation cannot be checked; name one of its teams",
+            r.organisation.trim()
+        ));
+        return;
+    }
     let days = (r.start_date, r.end_date);
     if let Err(e) = crate::accreditation::covers(
         all,
