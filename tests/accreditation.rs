@@ -111,83 +111,27 @@ fn work_is_approved_only_under_an_accreditation_that_holds_every_day() {
     assert_eq!(refs, ["ANAMA-ACC-SOON"]);
 
     // Refusals, each naming what to do.
-    let bad = [
-        "accreditation",
-        "add",
-        "--reference",
-        "X-1",
-        "--organisation",
-        "QHD",
-        "--capability",
-        "TS",
-        "--from",
-        "2024-05-01",
-        "--to",
-        "2024-04-01",
-    ];
-    assert!(fails(&db, &bad).contains("it would end (2024-04-01) before it starts (2024-05-01)"));
-    let dup = [
-        "accreditation",
-        "add",
-        "--reference",
-        "ANAMA-ACC-2024-01",
-        "--organisation",
-        "QHD",
-        "--capability",
-        "TS",
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2024-02-01",
-    ];
-    assert!(fails(&db, &dup).contains("the reference is another accreditation's"));
-    let nobody = [
-        "accreditation",
-        "add",
-        "--reference",
-        "X-2",
-        "--organisation",
-        "NOPE",
-        "--capability",
-        "TS",
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2024-02-01",
-    ];
-    assert!(fails(&db, &nobody).contains("organisation 'NOPE' is not in the register"));
-    let team = [
-        "accreditation",
-        "add",
-        "--reference",
-        "X-3",
-        "--organisation",
-        "QHD",
-        "--team",
-        "no such team",
-        "--capability",
-        "TS",
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2024-02-01",
-    ];
-    assert!(fails(&db, &team).contains("team 'no such team' is not one of QHD's teams"));
-    let cap = [
-        "accreditation",
-        "add",
-        "--reference",
-        "X-4",
-        "--organisation",
-        "QHD",
-        "--capability",
-        "WIZARDRY",
-        "--from",
-        "2024-01-01",
-        "--to",
-        "2024-02-01",
-    ];
-    assert!(fails(&db, &cap).contains("MANUAL, MECHANICAL, DOGS, EOD, NTS, TS"));
+    let refused =
+        |reference: &str, organisation: &str, extra: &[&str], cap: &str, (from, to): (&str, &str)| {
+            let mut args =
+                vec!["accreditation", "add", "--reference", reference, "--organisation", organisation];
+            args.extend_from_slice(extra);
+            args.extend_from_slice(&["--capability", cap, "--from", from, "--to", to]);
+            fails(&db, &args)
+        };
+    let year = ("2024-01-01", "2024-02-01");
+    let err = refused("X-1", "QHD", &[], "TS", ("2024-05-01", "2024-04-01"));
+    assert!(err.contains("it would end (2024-04-01) before it starts (2024-05-01)"), "{err}");
+    let err = refused("ANAMA-ACC-2024-01", "QHD", &[], "TS", year);
+    assert!(err.contains("the reference is another accreditation's"), "{err}");
+    let err = refused("X-2", "NOPE", &[], "TS", year);
+    assert!(err.contains("organisation 'NOPE' is not in the register"), "{err}");
+    let err = refused("X-3", "QHD", &["--team", "no such team"], "TS", year);
+    assert!(err.contains("team 'no such team' is not one of QHD's teams"), "{err}");
+    let err = refused("X-4", "QHD", &[], "WIZARDRY", year);
+    assert!(err.contains("MANUAL, MECHANICAL, DOGS, EOD, NTS, TS"), "{err}");
+    let err = fails(&db, &["accreditation", "list", "--expiring", "99999999"]);
+    assert!(err.contains("give a number of days from 0 to 3660"), "{err}");
 
     // Sealed: a period stretched behind the history's back is caught.
     assert!(ok(&db, &["audit", "verify"]).contains("The history is intact."));
