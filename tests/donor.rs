@@ -155,6 +155,14 @@ fn a_donor_report_holds_what_the_projects_tasks_did() {
         ["cancelled_m2", "reduced_m2", "cleared_m2"].iter().map(|k| total[k].as_f64().unwrap()).sum::<f64>();
     assert!(close(r["budget_per_m2"].as_f64().unwrap(), 2_500_000.0 / released));
 
+    // Made again from the same register: the same but for the time it was made.
+    let mut again: Value = serde_json::from_str(&ok(&db, &args)).unwrap();
+    let mut first = r.clone();
+    for x in [&mut first, &mut again] {
+        x["cover"]["produced_at"] = Value::Null;
+    }
+    assert_eq!(first, again);
+
     // What cannot be made is refused, nothing written.
     let report = |extra: &[&str]| -> Vec<String> {
         let base = ["donor-report", "--project", PROJECT, "--from", "2024-01-01", "--to", "2024-12-31"];
