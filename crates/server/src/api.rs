@@ -234,6 +234,22 @@ pub async fn hazard_history(
     Ok(Json(versions))
 }
 
+/// The handover certificate of a hazard released whole, as JSON (the PDF is
+/// `safeground certificate`); 409 with the reason for ground not released.
+#[utoipa::path(get, path = "/api/hazards/{id}/certificate", params(("id" = String, Path, description = "code or UUID")),
+    responses((status = 200, body = Object), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn hazard_certificate(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, AppError> {
+    let c = with_store(&state, move |s| {
+        let (facts, _) = s.certificate_facts(&id)?;
+        safeground_core::certificate::certificate(&facts).map_err(|e| AppError::Conflict(e.to_string()))
+    })
+    .await?;
+    Ok(Json(serde_json::to_value(&c).unwrap_or_default()))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ReportQuery {

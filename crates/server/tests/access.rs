@@ -174,6 +174,13 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/hazards", "/api/hazards".into(), None, Some(all)),
         (Method::GET, "/api/hazards/{id}", format!("/api/hazards/{hazard}"), None, Some(all)),
         (Method::GET, "/api/hazards/{id}/history", format!("/api/hazards/{hazard}/history"), None, Some(all)),
+        (
+            Method::GET,
+            "/api/hazards/{id}/certificate",
+            format!("/api/hazards/{hazard}/certificate"),
+            None,
+            Some(all),
+        ),
         (Method::GET, "/api/trace", "/api/trace?position=46.905%2039.965".into(), None, Some(readers)),
         (Method::GET, "/api/layers/{layer}", "/api/layers/accidents".into(), None, Some(all)),
         (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", "/tiles/hazards/8/161/96.mvt".into(), None, Some(all)),

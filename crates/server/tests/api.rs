@@ -68,6 +68,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/layers/{layer}",
         "/api/kpi",
         "/api/accreditations",
+        "/api/hazards/{id}/certificate",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }
@@ -121,6 +122,30 @@ async fn reading_the_register() {
     );
     mistake(get(&db, "/api/kpi?from=2026-01-01&to=2021-12-31").await, StatusCode::BAD_REQUEST, "bad_request");
     mistake(get(&db, "/api/kpi?to=2021-12-31").await, StatusCode::BAD_REQUEST, "bad_request");
+
+    // A certificate for ground released whole; a refusal, with its reason, for ground not.
+    let released = Store::open(&db)
+        .unwrap()
+        .hazards(&Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|h| h.status == HazardStatus::HandedOver || h.status == HazardStatus::Closed)
+        .expect("the demo has released hazards");
+    let (status, c) = get(&db, &format!("/api/hazards/{}/certificate", released.code)).await;
+    assert_eq!(status, StatusCode::OK, "{c}");
+    assert!(c["number"].as_str().unwrap().starts_with(&format!("{}/", released.code)), "{c}");
+    assert!(c["turning_points"].as_array().is_some_and(|p| p.len() >= 3), "{c}");
+    let open = Store::open(&db)
+        .unwrap()
+        .hazards(&Default::default())
+        .unwrap()
+        .into_iter()
+        .find(|h| h.status == HazardStatus::Open)
+        .expect("the demo has open hazards");
+    let (status, e) = get(&db, &format!("/api/hazards/{}/certificate", open.code)).await;
+    assert_eq!(status, StatusCode::CONFLICT, "{e}");
+    assert!(e["message"].as_str().unwrap_or_default().contains("approve its completion report"), "{e}");
+    mistake(get(&db, "/api/hazards/AZ-NONE-1/certificate").await, StatusCode::NOT_FOUND, "not_found");
 
     // Accreditations: all, and those ending within 30 days of today.
     {
