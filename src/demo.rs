@@ -188,6 +188,12 @@ fn report_built(
         counts.victims,
         counts.eore_sessions,
     );
+    let residuals = store.residuals(false)?.len();
+    if residuals > 0 {
+        println!(
+            "  {residuals} finds or accidents in ground after its release (`safeground residual list`)."
+        );
+    }
     let a = &s.totals.area_km2;
     println!(
         "  Recorded {:.2} km²; cancelled {:.2}, reduced {:.2}, cleared {:.2}; {:.2} km² remain.",

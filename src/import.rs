@@ -460,6 +460,7 @@ impl<'a> Job<'a> {
             tolerance_m: a.tolerance,
             close_below_m2: a.close_below,
             max_vertices: a.max_vertices,
+            ..ApprovalSettings::default()
         };
         Ok(Job { a, format, srs, file_name, reject_path, settings })
     }

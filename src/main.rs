@@ -18,6 +18,7 @@ mod migrate;
 mod print;
 mod render;
 mod reports;
+mod residual;
 mod serve;
 mod submissions;
 mod treaty;
@@ -104,7 +105,7 @@ enum Command {
     Serve(serve::ServeArgs),
     /// Render map tiles (as the server does) for a list of `z x y` lines, optionally into DIR/z/x/y.mvt.
     Tiles {
-        /// country, districts, settlements, hazards, released_areas or eo_finds.
+        /// country, districts, settlements, hazards, released_areas, eo_finds or residuals.
         #[arg(long)]
         layer: String,
         /// A file of `z x y` lines.
@@ -129,6 +130,9 @@ enum Command {
     /// Accreditations: who may do what work, when; approval asks for them once the register keeps any.
     #[command(subcommand)]
     Accreditation(accreditation::AccreditationCommand),
+    /// Residual contamination: EO found, or accidents, inside released ground after its release, and their investigations.
+    #[command(subcommand)]
+    Residual(residual::ResidualCommand),
     /// Projects: a donor's funding, with its budget and dates, and the tasks it funds.
     #[command(subcommand)]
     Project(donor::ProjectCommand),
@@ -424,6 +428,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Task(cmd) => reports::task(&cli.db, &who, &cmd)?,
         Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
         Command::Accreditation(cmd) => accreditation::run(&cli.db, &who, &cmd)?,
+        Command::Residual(cmd) => residual::run(&cli.db, &cmd)?,
         Command::DonorReport(args) => donor::report(&cli.db, &args)?,
         Command::Certificate(args) => certificate::run(&cli.db, &args)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,

@@ -172,9 +172,13 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
                 tolerance_m: a.tolerance,
                 close_below_m2: a.close_below,
                 max_vertices: a.max_vertices,
+                ..ApprovalSettings::default()
             };
-            store.approve(a.id, &actor, now, &settings, a.expect_version)?;
+            let flags = store.approve(a.id, &actor, now, &settings, a.expect_version)?;
             println!("approved {}", a.id);
+            for f in flags {
+                eprintln!("warning: {f}");
+            }
         }
         ReportCommand::Reject { id, reason } => {
             let mut store = Store::open(db)?;

@@ -183,6 +183,59 @@ fn reports_story(db: &Path, t: &mut Transcript) {
     );
 }
 
+/// Residual contamination: a find inside released ground, flagged, listed,
+/// drawn and sealed; then unapproved. The point is picked by GDAL on a
+/// GeoPackage demo of the same seed, so both backends get the same one.
+fn residual_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "20", "--no-serve"]);
+    let probe = t.dir.join("probe.gpkg");
+    ok(&probe, &["demo", "--scale", "20", "--no-serve"]);
+    let picked = json(&oracle("residual_points.py", &[Path::new("pick"), &probe]));
+    let before = json(&t.ok(db, &["residual", "list", "--json"])).as_array().unwrap().len();
+    let (lon, lat) = (picked["inside"]["lon"].as_f64().unwrap(), picked["inside"]["lat"].as_f64().unwrap());
+    let today = time::OffsetDateTime::now_utc().date().to_string();
+    let report = serde_json::json!({
+        "type": "EO_FIND", "organisation": "KDA", "start_date": today, "end_date": today,
+        "eo_finds": [{"category": "AT", "type": "TM-62M", "quantity": 1, "condition": "ARMED",
+            "disposal": "DESTROYED_IN_SITU", "location": [lon, lat]}]
+    });
+    std::fs::write(t.dir.join("find.json"), report.to_string()).unwrap();
+    let id = t.ok(db, &["report", "submit", &t.path("find.json")]).trim().to_string();
+    let out = safeground(db, &["report", "approve", &id]);
+    t.record(&["report", "approve", "<id>"], &String::from_utf8_lossy(&out.stderr));
+    let listed = json(&t.ok(db, &["residual", "list", "--json"]));
+    assert_eq!(listed.as_array().unwrap().len(), before + 1, "{listed}");
+    let n = 2f64.powi(14);
+    let x = ((lon + 180.0) / 360.0 * n).floor();
+    let y = ((1.0 - (lat.to_radians().tan() + 1.0 / lat.to_radians().cos()).ln() / std::f64::consts::PI)
+        / 2.0
+        * n)
+        .floor();
+    std::fs::write(t.dir.join("zxy.txt"), format!("14 {x} {y}\n")).unwrap();
+    let out = t.dir.join("tiles");
+    t.ok(
+        db,
+        &["tiles", "--layer", "residuals", "--list", &t.path("zxy.txt"), "--out", out.to_str().unwrap()],
+    );
+    // The tile names the record by its fresh UUID: compared by size and kind.
+    let bytes = std::fs::read(out.join(format!("14/{x}/{y}.mvt"))).unwrap();
+    let holds = bytes.windows(7).any(|w| w == b"EO_FIND");
+    assert!(holds, "the tile holds the find");
+    t.record(&["tile", "residuals"], &format!("{} bytes, EO_FIND {holds}", bytes.len()));
+    api(db, t, &["/api/residuals", "/api/residuals?open=true"]);
+    t.ok(db, &["audit", "verify"]);
+    t.ok(db, &["report", "unapprove", &id, "--reason", "position typed wrongly"]);
+    assert_eq!(json(&t.ok(db, &["residual", "list", "--json"])).as_array().unwrap().len(), before);
+    t.ok(db, &["audit", "verify"]);
+}
+
+#[test]
+fn residual_contamination_agrees_on_both_backends() {
+    if require_oracle("residual_contamination") {
+        on_both_backends("residual_contamination", residual_story);
+    }
+}
+
 /// A short, deterministic digest of bytes (not a SHA-256: those are normalised away).
 fn digest(bytes: &[u8]) -> String {
     use std::hash::Hasher;

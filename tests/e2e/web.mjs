@@ -140,6 +140,18 @@ if (title.trim() !== hazard.code) await fail(`the panel shows ${title}, not ${ha
 if (versions < 2) await fail('the hazard has no history rows');
 await page.screenshot({ path: `${out}/hazard.png` });
 
+step('residual contamination on the map');
+const residual = await page.evaluate(async () => (await (await fetch('/api/residuals')).json())[0]);
+if (!residual) await fail('the demo holds no residual contamination');
+await page.evaluate((r) => window.safegroundMap.jumpTo({ center: [r.lon, r.lat], zoom: 15 }), residual);
+await idle();
+await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['residuals'] }).length > 0, null, { timeout: 30000 })
+  .catch(() => fail('the residual find is not drawn'));
+const ring = await page.evaluate((r) => window.safegroundMap.project([r.lon, r.lat]), residual);
+await page.mouse.click(box.x + ring.x, box.y + ring.y);
+await page.waitForFunction((task) => document.querySelector('#panel').textContent.includes(task), residual.task, { timeout: 20000 })
+  .catch(() => fail('clicking the residual find does not show its investigation task'));
+
 step('dashboard');
 await page.goto(base + '/#/dashboard');
 await page.waitForSelector('#card-recorded .value');

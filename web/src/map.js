@@ -3,7 +3,7 @@
 import maplibregl from 'maplibre-gl';
 import { t } from './i18n.js';
 import { get, esc, km2, num, checkSession } from './api.js';
-import { baseStyle, STATUS, OUTCOME, CATEGORY } from './style.js';
+import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL } from './style.js';
 
 export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
 
@@ -27,6 +27,7 @@ function legend() {
     <h4>${esc(t('legend.hazards'))}</h4>${rows(STATUS, 'status.')}
     <h4>${esc(t('legend.released'))}</h4>${rows(OUTCOME, 'outcome.')}
     <h4>${esc(t('legend.finds'))}</h4>${rows(CATEGORY, 'category.', true)}
+    <div><span class="swatch dot" style="background:#fff;border:3px solid ${RESIDUAL}"></span>${esc(t('legend.residual'))}</div>
     <h4>${esc(t('legend.places'))}</h4>
     <div><span class="swatch dot" style="background:#3d3d3d"></span>${esc(t('legend.settlement'))}</div>
     <div><span class="swatch" style="background:#fbfaf4;border-color:#8a8f7a"></span>${esc(t('legend.district'))}</div>
@@ -57,7 +58,7 @@ export function mountMap(view) {
   view.innerHTML = `<div class="map-view"><div class="map" id="map"></div><aside class="panel" id="panel"><p>${esc(t('map.click'))}</p></aside>${legend()}</div>`;
   const map = newMap('map');
   const panel = document.getElementById('panel');
-  const clickable = ['eo-finds', 'released-fill', 'hazards-fill', 'settlements'];
+  const clickable = ['residuals', 'eo-finds', 'released-fill', 'hazards-fill', 'settlements'];
   map.on('click', async (e) => {
     const f = map.queryRenderedFeatures(e.point, { layers: clickable.filter((l) => map.getLayer(l)) })[0];
     if (!f) return;
@@ -76,6 +77,11 @@ export function mountMap(view) {
         panel.innerHTML = p.count > 1
           ? `<p>${esc(t('find.cluster', { count: p.count, quantity: p.quantity }))}</p>`
           : `<table>${row(t('find.category'), esc(p.category))}${row(t('find.type'), esc(p.eo_type))}${row(t('find.quantity'), num(p.quantity))}${row(t('find.found_on'), esc(p.found_on))}</table>`;
+      } else if (f.layer.id === 'residuals') {
+        panel.innerHTML = `<h2>${esc(t('residual.title'))}</h2><table>${row(t('residual.kind'), esc(t('residual.kind.' + p.kind)))}${row(t('residual.found_on'), esc(p.found_on))}
+          ${row(t('residual.hazard'), esc(p.code))}${row(t('residual.released_on'), esc(p.released_on))}
+          ${row(t('residual.task'), esc(p.task))}${row(t('residual.task_status'), esc(p.task_status))}</table><p><button id="open-hazard">${esc(p.code)}</button></p>`;
+        document.getElementById('open-hazard').onclick = () => showHazard(panel, p.code);
       } else if (f.layer.id === 'settlements') {
         panel.innerHTML = `<h2>${esc(p.name)}</h2><table>${row(t('settlement.population'), p.population ? num(p.population) : '—')}</table>`;
       }

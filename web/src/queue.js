@@ -88,7 +88,12 @@ export async function mountQueue(view) {
     const decision = info.querySelector('#decision');
     const done = (msg) => { decision.innerHTML = `<p class="message info">${esc(msg)}</p>`; item.remove(); };
     const fail = (err) => { decision.innerHTML = `<div class="message error">${esc(err.message)}${err.problems.length ? '<ul>' + err.problems.map((p) => `<li>${esc(p)}</li>`).join('') + '</ul>' : ''}</div>`; };
-    info.querySelector('#approve').onclick = () => post(`/api/reports/${id}/approve`, {}).then(() => done(t('queue.approved')), fail);
+    // Approved and flagged (residual contamination): the flags stay in view.
+    const approved = (d) => {
+      done(t('queue.approved'));
+      if (d && d.flags && d.flags.length) decision.innerHTML += `<div class="message error" id="flags"><p>${esc(t('queue.flagged'))}</p><ul>${d.flags.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></div>`;
+    };
+    info.querySelector('#approve').onclick = () => post(`/api/reports/${id}/approve`, {}).then(approved, fail);
     info.querySelector('#reject').onclick = () => {
       const reason = info.querySelector('#reason').value.trim();
       if (!reason) { decision.innerHTML = `<p class="message error">${esc(t('queue.reason_needed'))}</p>`; return; }

@@ -1,6 +1,8 @@
 // The map's colours: one place, shared by the map layers and the legend.
 export const STATUS = { OPEN: '#d62728', WORKED_ON: '#ff8c00', CLOSED: '#2ca02c', HANDED_OVER: '#1f77b4' };
 export const OUTCOME = { CANCELLED: '#9e9e9e', REDUCED: '#e6d600', CLEARED: '#00a651' };
+// Residual contamination: EO or an accident inside released ground.
+export const RESIDUAL = '#b2182b';
 export const CATEGORY = { AP: '#e41a1c', AT: '#7f0000', UXO: '#ff7f00', AXO: '#8c510a', CMR: '#984ea3', IED: '#222222' };
 
 export function match(property, table, fallback = '#888888') {
@@ -19,6 +21,7 @@ export function baseStyle() {
       hazards: tiles('hazards'),
       released_areas: tiles('released_areas'),
       eo_finds: tiles('eo_finds'),
+      residuals: tiles('residuals'),
     },
     layers: [
       { id: 'background', type: 'background', paint: { 'background-color': '#eef1e8' } },
@@ -34,6 +37,9 @@ export function baseStyle() {
         'circle-color': ['case', ['>', ['coalesce', ['get', 'count'], 1], 1], '#5a3d7a', match('category', CATEGORY)],
         'circle-radius': ['interpolate', ['linear'], ['coalesce', ['get', 'count'], 1], 1, 3.5, 10, 7, 100, 12, 1000, 18],
         'circle-stroke-color': '#fff', 'circle-stroke-width': 1, 'circle-opacity': 0.85 } },
+      // Drawn over everything but the outline: a ring that released ground does not hide.
+      { id: 'residuals', type: 'circle', source: 'residuals', 'source-layer': 'residuals', paint: {
+        'circle-color': '#ffffff', 'circle-radius': 6, 'circle-stroke-color': RESIDUAL, 'circle-stroke-width': 3 } },
       { id: 'country-line', type: 'line', source: 'country', 'source-layer': 'country', paint: { 'line-color': '#4b5320', 'line-width': 2.2 } },
       { id: 'settlements', type: 'circle', source: 'settlements', 'source-layer': 'settlements', paint: {
         'circle-color': '#3d3d3d', 'circle-radius': ['interpolate', ['linear'], ['zoom'], 6, 1.5, 12, 4], 'circle-stroke-color': '#fff', 'circle-stroke-width': 0.8 } },

@@ -26,6 +26,7 @@ pub mod project;
 pub mod proximity;
 pub mod public;
 pub mod report;
+pub mod residual;
 pub mod summary;
 pub mod traverse;
 pub mod treaty;

@@ -862,6 +862,11 @@ fn hazard_story(
     counts.activities += activities.len();
     counts.released_areas += activities.iter().map(|a| a.released.len()).sum::<usize>();
     counts.eo_finds += finds.len();
+    if handed_over && ground.detail == Detail::Demo {
+        if let Some(a) = activities.last() {
+            residual_find(index, a, reference, w, counts)?;
+        }
+    }
     // EOD spot tasks nearby: isolated UXO called in by the population.
     if g.chance(0.05) {
         let p = offset(star.centre, g.f(0.0, 360.0), far + g.f(100.0, 2_000.0));
@@ -889,6 +894,53 @@ fn hazard_story(
         counts.activities += 1;
         counts.eo_finds += 1;
     }
+    Ok(())
+}
+
+/// Residual contamination, now and then, in ground handed over: months after
+/// the release, a farmer finds an item in it and an EOD team destroys it
+/// (an EOD spot task); approval flags it and issues the investigation. Drawn
+/// from a generator of its own, so that the rest of the demo stays as the
+/// seed makes it.
+fn residual_find(
+    index: usize,
+    last: &Activity,
+    reference: &Reference,
+    w: &mut Writer<'_>,
+    counts: &mut DemoCounts,
+) -> Result<(), StoreError> {
+    use geo::InteriorPoint;
+    let mut rng = ChaCha8Rng::seed_from_u64(0x5e51_d0a1 ^ index as u64);
+    let found = jd(last.end_date) + rng.random_range(45..400);
+    let Some(at) = last.released.first().and_then(|r| r.geometry.interior_point()) else { return Ok(()) };
+    if !rng.random_bool(0.35) || found > jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2)) {
+        return Ok(());
+    }
+    let Some((eod, _)) = reference.acronyms.iter().find(|(_, a)| a == "AEST") else { return Ok(()) };
+    let category = if rng.random_bool(0.5) { EoCategory::Ap } else { EoCategory::Uxo };
+    let mut r = safeground_core::report::Report::blank(
+        safeground_core::report::ReportType::EodSpotTask,
+        "AEST",
+        day(found),
+        day(found),
+    );
+    r.team = teams_of(reference, *eod, &[TeamKind::Eod]).first().map(|t| t.to_string());
+    r.hours_worked = Some(3.0);
+    r.eo_finds.push(safeground_core::report::Find {
+        id: None,
+        category,
+        eo_type: if category == EoCategory::Ap { "PMN-2".into() } else { "OF-462 projectile".into() },
+        quantity: 1,
+        condition: EoCondition::Armed,
+        fuze_state: None,
+        disposal: Disposal::DestroyedInSitu,
+        location: safeground_core::report::Place::LonLat([at.x(), at.y()]),
+        found_on: None,
+    });
+    file(w, &r, day(found), noon(day(found + 2)))?;
+    counts.activities += 1;
+    counts.eo_finds += 1;
+    counts.tasks += 1;
     Ok(())
 }
 

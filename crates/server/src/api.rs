@@ -395,6 +395,7 @@ impl Approval {
             tolerance_m: self.tolerance_m.unwrap_or(d.tolerance_m),
             close_below_m2: self.close_below_m2.unwrap_or(d.close_below_m2),
             max_vertices: state.max_vertices,
+            ..d
         };
         let metres = |v: f64| v.is_finite() && v >= 0.0;
         if !metres(settings.tolerance_m) || !metres(settings.close_below_m2) {
@@ -410,6 +411,10 @@ impl Approval {
 pub struct Decided {
     id: ReportId,
     state: ReportState,
+    /// What the approval flagged (it approved nonetheless): residual
+    /// contamination, each with the investigation task it issued.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    flags: Vec<String>,
 }
 
 /// A report's id from a path: text that is no UUID names no report (404, as
@@ -422,7 +427,7 @@ fn report_id(text: &str) -> Result<ReportId, AppError> {
 
 async fn decided(state: &AppState, id: ReportId) -> Result<Json<Decided>, AppError> {
     let (row, _, _) = with_store(state, move |s| Ok(s.report(id)?)).await?;
-    Ok(Json(Decided { id: row.id, state: row.state }))
+    Ok(Json(Decided { id: row.id, state: row.state, flags: Vec::new() }))
 }
 
 /// Approves a submitted report: its checks run and its effects apply in one transaction.
@@ -440,11 +445,13 @@ pub async fn approve_report(
     let a = Approval::read(&bytes)?;
     let settings = a.settings(&state)?;
     let actor = c.principal.name;
-    with_store(&state, move |s| {
+    let flags = with_store(&state, move |s| {
         Ok(s.approve(id, &actor, OffsetDateTime::now_utc(), &settings, a.expect_version)?)
     })
     .await?;
-    decided(&state, id).await
+    let Json(mut d) = decided(&state, id).await?;
+    d.flags = flags;
+    Ok(Json(d))
 }
 
 #[derive(Debug, Deserialize, ToSchema)]
@@ -846,4 +853,25 @@ pub async fn accreditations(
     })
     .await?;
     Ok(Json(rows))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ResidualQuery {
+    /// Only those whose investigation is still open (task ISSUED or IN_PROGRESS).
+    #[serde(default)]
+    open: bool,
+}
+
+/// Residual contamination (IMAS 09.20): EO found, or accidents, inside ground
+/// after its release, each with the ground, who released it and the
+/// investigation task approval issued; the latest first.
+#[utoipa::path(get, path = "/api/residuals", params(ResidualQuery),
+    responses((status = 200, body = Vec<safeground_store::ResidualRow>), (status = 400, body = ErrorBody)))]
+pub async fn residuals(
+    State(state): State<AppState>,
+    q: Result<Query<ResidualQuery>, QueryRejection>,
+) -> Result<Json<Vec<safeground_store::ResidualRow>>, AppError> {
+    let q = query(q)?;
+    Ok(Json(with_store(&state, move |s| Ok(s.residuals(q.open)?)).await?))
 }

@@ -152,6 +152,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::summary))
         .routes(routes!(api::kpi))
         .routes(routes!(api::accreditations))
+        .routes(routes!(api::residuals))
         .routes(routes!(api::hazard_certificate))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))

@@ -193,6 +193,7 @@ async fn every_route_against_every_role() {
             None,
             Some(all),
         ),
+        (Method::GET, "/api/residuals", "/api/residuals?open=true".into(), None, Some(all)),
         (Method::GET, "/api/reference", "/api/reference".into(), None, Some(all)),
         (
             Method::POST,

@@ -118,6 +118,19 @@ pub(crate) fn context(
     };
     places(src, r, &mut ctx)?;
     ctx.accreditations = crate::accreditation::of_organisation(db, organisation)?;
+    let points: Vec<Point<f64>> = r
+        .eo_finds
+        .iter()
+        .map(|f| &f.location)
+        .chain(r.accident.iter().map(|a| &a.location))
+        .filter_map(|p| p.point().ok())
+        .collect();
+    if !points.is_empty() {
+        ctx.released_ground = crate::residual::released_at(db, &points)?;
+        if !ctx.released_ground.is_empty() {
+            ctx.investigator = crate::residual::investigator(db)?;
+        }
+    }
     Ok(ctx)
 }
 
@@ -343,7 +356,13 @@ impl Writer<'_> {
     /// Writes what an approval decided, in the transaction that loaded its
     /// context; the report's state, event and hazard versions are the caller's.
     /// `batched`: an import's, whose rows may wait for a COPY.
-    pub(crate) fn apply(&mut self, report: &str, plan: &Plan, batched: bool) -> Result<(), StoreError> {
+    pub(crate) fn apply(
+        &mut self,
+        report: &str,
+        plan: &Plan,
+        batched: bool,
+        actor: &str,
+    ) -> Result<(), StoreError> {
         // Only a new hazard that the plan's statements below do not refer
         // to can wait for a COPY, with the survey that recorded it.
         let wait = batched
@@ -381,6 +400,7 @@ impl Writer<'_> {
         if let Some(s) = &plan.session {
             self.insert_eore_session(s)?;
         }
+        self.insert_residuals(report, plan, actor)?;
         let now = self.context.as_ref().map(|(_, at)| at.clone()).unwrap_or_default();
         for a in &plan.reopen {
             self.tx

@@ -53,7 +53,7 @@ impl Store {
         at: OffsetDateTime,
         settings: &ApprovalSettings,
         expect_version: Option<i64>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         self.write(|w| w.approve(id, actor, at, settings, expect_version))
     }
 

@@ -318,7 +318,7 @@ impl Writer<'_> {
             let (id, event) = (b.open[k].id.clone(), b.open[k].event.clone());
             let now = effective.clone().unwrap_or_else(|| b.open[k].now.clone());
             self.context = Some((id.clone(), now.clone()));
-            self.apply(&id, &plan, true)?;
+            self.apply(&id, &plan, true, &b.actor)?;
             self.snapshot_hazards(&event, &id, &now)?;
             self.context = None;
             Ok::<_, StoreError>(k)

@@ -39,6 +39,7 @@ const TABLES: &[(&str, &str)] = &[
     ("victims", "id"),
     ("victim_identities", "victim_id"),
     ("eore_sessions", "fid"),
+    ("residuals", "fid"),
     ("reports", "fid"),
     ("report_personal", "report_id"),
     ("events", "seq"),

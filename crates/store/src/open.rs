@@ -23,6 +23,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0007_summary_index.sql"),
     include_str!("../migrations/0008_versions_by_report.sql"),
     include_str!("../migrations/0009_projects_accreditations.sql"),
+    include_str!("../migrations/0010_residuals.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -35,6 +36,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (7, include_str!("../migrations/postgres/0007_register.sql")),
     (8, include_str!("../migrations/postgres/0008_versions_by_report.sql")),
     (9, include_str!("../migrations/postgres/0009_projects_accreditations.sql")),
+    (10, include_str!("../migrations/postgres/0010_residuals.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

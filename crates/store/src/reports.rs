@@ -337,7 +337,7 @@ impl Writer<'_> {
         at: OffsetDateTime,
         settings: &ApprovalSettings,
         expect_version: Option<i64>,
-    ) -> Result<(), StoreError> {
+    ) -> Result<Vec<String>, StoreError> {
         let id = id.to_string();
         let (r, state, org, version) = self.load(&id)?;
         // A stale read is named as such first: the officer decided on what they saw.
@@ -362,7 +362,7 @@ impl Writer<'_> {
         self.decide(&id, ("SUBMITTED", "APPROVED"), expect_version, (actor, &now), None)?;
         let event = self.record("REPORT_APPROVED", &now, actor, Some(&id), None, None)?;
         self.context = Some((id.clone(), now.clone()));
-        self.apply(&id, &plan, false)?;
+        self.apply(&id, &plan, false, actor)?;
         if let Some(h) = &plan.new_hazard {
             self.tx
                 .prepare_cached("UPDATE reports SET hazard_id = ?1 WHERE id = ?2")?
@@ -370,7 +370,7 @@ impl Writer<'_> {
         }
         self.snapshot_hazards(&event, &id, &now)?;
         self.context = None;
-        Ok(())
+        Ok(plan.flags)
     }
 
     /// Reverses an approved report's effects. Refused when a later approved
@@ -416,7 +416,7 @@ impl Writer<'_> {
             .query_row([&id], |x| x.get(0))?;
         self.decide(&id, ("APPROVED", "UNAPPROVED"), None, (actor, &now), Some(reason))?;
         let event = self.record("REPORT_UNAPPROVED", &now, actor, Some(&id), None, Some(reason))?;
-        for table in ["released_areas", "activities", "eo_finds", "accidents", "eore_sessions"] {
+        for table in ["released_areas", "activities", "eo_finds", "accidents", "eore_sessions", "residuals"] {
             self.tx
                 .prepare_cached(&format!(
                     "UPDATE {table} SET revoked_at = CASE WHEN recorded_at < ?3 THEN recorded_at ELSE ?1 END
@@ -432,6 +432,14 @@ impl Writer<'_> {
                    AND hazard_id IN (SELECT id FROM hazards WHERE report_id = ?1)",
             )?
             .execute(params![id, approved_at])?;
+        // The investigations of residual contamination it flagged are
+        // cancelled, where they had not started.
+        self.tx
+            .prepare_cached(
+                "UPDATE tasks SET status = 'CANCELLED'
+                 WHERE status = 'ISSUED' AND id IN (SELECT task_id FROM residuals WHERE report_id = ?1)",
+            )?
+            .execute([&id])?;
         // A failed QC's re-opened ground is released again.
         self.tx
             .prepare_cached(
@@ -511,12 +519,22 @@ impl Writer<'_> {
 
     /// Issues a task to an operator, as an event of the history.
     pub fn issue_task(&mut self, t: &Task, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        let now = time_text(at);
+        self.record_task(t, actor, &time_text(at), None)
+    }
+
+    /// Inserts a task and records its TASK_ISSUED event at `now`, with a reason.
+    pub(crate) fn record_task(
+        &mut self,
+        t: &Task,
+        actor: &str,
+        now: &str,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
         self.insert_task(t)?;
         self.tx
             .prepare_cached("UPDATE tasks SET recorded_at = ?1 WHERE id = ?2")?
             .execute(params![now, uuid_text(t.id)])?;
-        self.record("TASK_ISSUED", &now, actor, None, Some(&uuid_text(t.id)), None)?;
+        self.record("TASK_ISSUED", now, actor, None, Some(&uuid_text(t.id)), reason)?;
         Ok(())
     }
 

@@ -8,8 +8,8 @@ use safeground_core::mvt::{cluster, encode_tile, Feature, TileId, Value};
 use safeground_core::wkb::decode_gpkg;
 
 /// The layers served as tiles.
-pub const TILE_LAYERS: [&str; 6] =
-    ["country", "districts", "settlements", "hazards", "released_areas", "eo_finds"];
+pub const TILE_LAYERS: [&str; 7] =
+    ["country", "districts", "settlements", "hazards", "released_areas", "eo_finds", "residuals"];
 
 /// A layer's query: the GeoPackage's R-tree or PostGIS's GiST index.
 macro_rules! both {
@@ -29,6 +29,7 @@ fn sql(layer: &str, d: crate::Dialect) -> Option<&'static str> {
         "settlements" => both!(d, "settlements.sql"),
         "districts" => both!(d, "districts.sql"),
         "country" => both!(d, "country.sql"),
+        "residuals" => both!(d, "residuals.sql"),
         _ => return None,
     })
 }

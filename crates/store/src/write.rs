@@ -104,7 +104,7 @@ impl<'t> Writer<'t> {
     }
 
     /// Grows the recorded extent of a layer by a geometry's bounding box.
-    fn touch(
+    pub(crate) fn touch(
         &mut self,
         layer: &'static str,
         g: &impl BoundingRect<f64, Output = impl Into<Option<Rect<f64>>>>,

@@ -105,7 +105,7 @@ fn the_same_ground_approved_twice_at_once_lands_once(target: &Path) {
     // Two reports of the same ground, and one report approved by two officers at once.
     let a = store.submit(&fan(0, 4), "t", now()).unwrap();
     let b = store.submit(&fan(0, 4), "t", now()).unwrap();
-    let results: Vec<Result<(), StoreError>> = [a, b, a]
+    let results: Vec<Result<Vec<String>, StoreError>> = [a, b, a]
         .into_iter()
         .map(|id| {
             let path = path.clone();

@@ -31,7 +31,7 @@ mod plan;
 
 use crate::accounting::ReleaseFigures;
 use crate::codes::*;
-use crate::model::{Accident, Activity, EoFind, EoreSession, Hazard};
+use crate::model::{Accident, Activity, EoFind, EoreSession, Hazard, Task};
 use crate::report::Report;
 use geo::{MultiPolygon, Point};
 use std::collections::HashSet;
@@ -48,11 +48,19 @@ pub struct Settings {
     pub close_below_m2: f64,
     /// The most positions a polygon may have (`validate::Rules::max_vertices`).
     pub max_vertices: usize,
+    /// Days an investigation of residual contamination is given
+    /// ([`crate::residual`]).
+    pub investigation_days: i64,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Settings { tolerance_m: 5.0, close_below_m2: 10.0, max_vertices: crate::validate::MAX_VERTICES }
+        Settings {
+            tolerance_m: 5.0,
+            close_below_m2: 10.0,
+            max_vertices: crate::validate::MAX_VERTICES,
+            investigation_days: 14,
+        }
     }
 }
 
@@ -193,6 +201,13 @@ pub struct Context {
     /// The author's accreditations, when the register keeps accreditations
     /// (`None`: it keeps none, and approval asks for none).
     pub accreditations: Option<Vec<crate::accreditation::Accreditation>>,
+    /// The released ground (standing) whose bounding box holds one of the
+    /// report's EO finds or its accident ([`crate::residual`]).
+    pub released_ground: Vec<crate::residual::ReleasedGround>,
+    /// Who investigates residual contamination: the register's first
+    /// quality-management body, else its national authority (`None`: the
+    /// organisation that released the ground).
+    pub investigator: Option<Uuid>,
 }
 
 impl Context {
@@ -218,6 +233,8 @@ impl Context {
             settlement: None,
             session_district: None,
             accreditations: None,
+            released_ground: Vec::new(),
+            investigator: None,
         }
     }
 
@@ -256,6 +273,32 @@ pub struct Plan {
     pub new_version: bool,
     /// The new hazard's geodesic area (m²), measured when its polygon was read.
     pub new_hazard_area_m2: Option<f64>,
+    /// EO finds and accidents inside ground released before them.
+    pub residuals: Vec<ResidualRisk>,
+    /// The tasks that investigate them: one per hazard whose released ground
+    /// they lie in.
+    pub investigations: Vec<Task>,
+    /// What approval flags for the IM officer (it approves nonetheless): a
+    /// sentence per residual-risk record.
+    pub flags: Vec<String>,
+}
+
+/// A find or an accident inside released ground, after its release
+/// ([`crate::residual`]): the record approval makes of it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ResidualRisk {
+    pub id: Uuid,
+    pub eo_find_id: Option<Uuid>,
+    pub accident_id: Option<Uuid>,
+    pub found_on: Date,
+    pub location: Point<f64>,
+    pub released_area_id: Uuid,
+    pub hazard_id: Uuid,
+    pub released_on: Date,
+    /// The organisation that released the ground.
+    pub released_by: Uuid,
+    /// The investigation task (one of [`Plan::investigations`]).
+    pub task_id: Uuid,
 }
 
 impl Plan {

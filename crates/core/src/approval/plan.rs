@@ -66,11 +66,82 @@ pub(super) fn plan(
         task_status: None,
         new_version: false,
         new_hazard_area_m2: None,
+        residuals: Vec::new(),
+        investigations: Vec::new(),
+        flags: Vec::new(),
     };
+    residual_risk(ctx, settings, &mut plan, new_id);
     if hazard.is_some() {
         hazard_effects(r, ctx, settings, &mut plan)?;
     }
     Ok(plan)
+}
+
+/// The plan's finds and accident that lie inside ground released before them
+/// (not ground this report re-opens): a residual-risk record each, and one
+/// investigation task per hazard, due in `settings.investigation_days`.
+fn residual_risk(ctx: &Context, settings: &Settings, plan: &mut Plan, new_id: &mut dyn FnMut() -> Uuid) {
+    use crate::residual::{investigation_code, residuals, At, Sighting};
+    let standing: Vec<_> =
+        ctx.released_ground.iter().filter(|g| !plan.reopen.contains(&g.id)).cloned().collect();
+    if standing.is_empty() {
+        return;
+    }
+    let finds = plan.eo_finds.iter().enumerate().map(|(i, f)| Sighting {
+        what: At::Find(i),
+        location: f.location,
+        on: f.found_on,
+    });
+    let accident = plan.accident.iter().map(|a| Sighting {
+        what: At::Accident,
+        location: a.location,
+        on: a.occurred_on,
+    });
+    let sightings: Vec<Sighting> = finds.chain(accident).collect();
+    for flag in residuals(&sightings, &standing) {
+        let g = flag.ground;
+        let task_id = match plan.investigations.iter().find(|t| t.hazard_id == g.hazard_id) {
+            Some(t) => t.id,
+            None => {
+                let task = Task {
+                    id: new_id(),
+                    code: investigation_code(&g.hazard_code, g.investigations + 1),
+                    hazard_id: g.hazard_id,
+                    organisation_id: ctx.investigator.unwrap_or(g.organisation_id),
+                    activity: ActivityKind::Ts,
+                    priority: Priority::High,
+                    status: TaskStatus::Issued,
+                    issued_on: ctx.today,
+                    due_on: ctx.today.checked_add(time::Duration::days(settings.investigation_days)),
+                };
+                plan.investigations.push(task);
+                plan.investigations.last().map(|t| t.id).unwrap_or_default()
+            }
+        };
+        let (eo_find_id, accident_id, what) = match flag.sighting.what {
+            At::Find(i) => (plan.eo_finds.get(i).map(|f| f.id), None, format!("EO find {}", i + 1)),
+            At::Accident => (None, plan.accident.as_ref().map(|a| a.id), "the accident".to_string()),
+        };
+        let code =
+            plan.investigations.iter().find(|t| t.id == task_id).map(|t| t.code.as_str()).unwrap_or("");
+        plan.flags.push(format!(
+            "residual contamination: {what} ({}) lies inside ground of hazard {} released on {} \
+             (released area {}); investigation task {code} issued",
+            flag.sighting.on, g.hazard_code, g.released_on, g.id
+        ));
+        plan.residuals.push(super::ResidualRisk {
+            id: new_id(),
+            eo_find_id,
+            accident_id,
+            found_on: flag.sighting.on,
+            location: flag.sighting.location,
+            released_area_id: g.id,
+            hazard_id: g.hazard_id,
+            released_on: g.released_on,
+            released_by: g.organisation_id,
+            task_id,
+        });
+    }
 }
 
 /// The hazard an existing-hazard report is about: the one it names, its

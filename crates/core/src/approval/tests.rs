@@ -559,3 +559,133 @@ fn reports_of_finds_need_no_accreditation() {
     let r = Report::blank(ReportType::Nts, "HALO", date!(2024 - 04 - 01), date!(2024 - 04 - 01));
     assert_eq!(crate::accreditation::needed(&r), Some(Capability::Nts));
 }
+
+/// Ground of the hazard released (cleared by OTHER_ORG) on 1 May 2024: the
+/// hazard's western half.
+fn released_west(investigations: u32) -> crate::residual::ReleasedGround {
+    crate::residual::ReleasedGround {
+        id: Uuid::from_u128(40),
+        hazard_id: HAZARD,
+        hazard_code: "AZ-AG-000001".into(),
+        organisation_id: OTHER_ORG,
+        outcome: ReleaseOutcome::Cleared,
+        released_on: date!(2024 - 05 - 01),
+        investigations,
+        geometry: rect(46.90, 39.90, 46.905, 39.91).0,
+    }
+}
+
+fn find_at(r: &mut Report, lon: f64, lat: f64, found_on: Option<Date>) {
+    r.eo_finds.push(crate::report::Find {
+        id: None,
+        category: EoCategory::Ap,
+        eo_type: "PMN-2".into(),
+        quantity: 1,
+        condition: EoCondition::Unknown,
+        fuze_state: None,
+        disposal: Disposal::DestroyedInSitu,
+        location: crate::report::Place::LonLat([lon, lat]),
+        found_on,
+    });
+}
+
+#[test]
+fn a_find_in_released_ground_after_its_release_is_residual_and_investigated() {
+    let mut r = Report::blank(ReportType::EodSpotTask, "HALO", date!(2024 - 09 - 01), date!(2024 - 09 - 02));
+    find_at(&mut r, 46.902, 39.905, None); // inside the released half
+    find_at(&mut r, 46.903, 39.906, Some(date!(2024 - 09 - 01))); // inside too: one task for both
+    find_at(&mut r, 46.908, 39.905, None); // in the hazard's remaining half: ordinary
+    let mut ctx = Context::new(OrganisationKind::Operator, date!(2024 - 09 - 10));
+    ctx.released_ground = vec![released_west(2)];
+    ctx.investigator = Some(Uuid::from_u128(99));
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded, not refused");
+    assert_eq!(plan.eo_finds.len(), 3, "every find is recorded");
+    assert_eq!(plan.residuals.len(), 2);
+    let [task] = plan.investigations.as_slice() else { panic!("one task: {:?}", plan.investigations) };
+    assert_eq!(task.code, "INV-AZ-AG-000001-03");
+    assert_eq!((task.hazard_id, task.organisation_id), (HAZARD, Uuid::from_u128(99)));
+    assert_eq!(
+        (task.activity, task.priority, task.status),
+        (ActivityKind::Ts, Priority::High, TaskStatus::Issued)
+    );
+    assert_eq!((task.issued_on, task.due_on), (date!(2024 - 09 - 10), Some(date!(2024 - 09 - 24))));
+    let first = &plan.residuals[0];
+    assert_eq!(
+        (first.eo_find_id, first.accident_id, first.found_on, first.released_area_id, first.released_by),
+        (Some(plan.eo_finds[0].id), None, date!(2024 - 09 - 02), Uuid::from_u128(40), OTHER_ORG)
+    );
+    assert_eq!((first.task_id, plan.residuals[1].found_on), (task.id, date!(2024 - 09 - 01)));
+}
+
+#[test]
+fn without_an_investigator_the_releasing_organisation_investigates() {
+    let mut r = Report::blank(ReportType::EoFind, "HALO", date!(2024 - 09 - 01), date!(2024 - 09 - 01));
+    find_at(&mut r, 46.902, 39.905, None);
+    let mut ctx = Context::new(OrganisationKind::Operator, date!(2024 - 09 - 10));
+    ctx.released_ground = vec![released_west(0)];
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
+    assert_eq!(plan.investigations[0].organisation_id, OTHER_ORG);
+    assert_eq!(plan.investigations[0].code, "INV-AZ-AG-000001-01");
+}
+
+#[test]
+fn a_find_on_the_release_day_or_in_ground_the_report_reopens_is_not_residual() {
+    let mut r = Report::blank(ReportType::EoFind, "HALO", date!(2024 - 05 - 01), date!(2024 - 05 - 01));
+    find_at(&mut r, 46.902, 39.905, None);
+    let mut ctx = Context::new(OrganisationKind::Operator, date!(2024 - 09 - 10));
+    ctx.released_ground = vec![released_west(0)];
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
+    assert!(plan.residuals.is_empty() && plan.investigations.is_empty());
+    // A failed QC that re-opens the ground it found EO in: a non-conformity,
+    // not residual contamination of released ground.
+    let mut qc = inspection(QmResult::Fail, vec![Uuid::from_u128(40)]);
+    qc.start_date = date!(2024 - 08 - 01);
+    qc.end_date = date!(2024 - 08 - 01);
+    find_at(&mut qc, 46.902, 39.905, None);
+    let mut ctx = Context::new(OrganisationKind::QmBody, date!(2024 - 09 - 10));
+    ctx.named_hazard = Some(HAZARD);
+    let ground = released_west(0);
+    ctx.hazards = vec![facts(
+        HazardStatus::Closed,
+        vec![PriorRelease {
+            id: ground.id,
+            outcome: ReleaseOutcome::Cleared,
+            geometry: ground.geometry.clone(),
+        }],
+    )];
+    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD })];
+    ctx.released_ground = vec![ground];
+    let plan = decide_now(&qc, &ctx, &Settings::default()).expect("re-opened");
+    assert_eq!(plan.reopen, vec![Uuid::from_u128(40)]);
+    assert!(plan.residuals.is_empty());
+}
+
+#[test]
+fn an_accident_in_released_ground_is_residual() {
+    let mut r = Report::blank(ReportType::Accident, "ANAMA", date!(2025 - 02 - 03), date!(2025 - 02 - 03));
+    r.accident = Some(crate::report::ReportedAccident {
+        id: None,
+        kind: AccidentKind::Incident,
+        device_category: EoCategory::Ap,
+        activity_at_time: ActivityAtTime::ALL[0],
+        area_marked: false,
+        cause: "tractor ploughing".into(),
+        location: crate::report::Place::LonLat([46.901, 39.901]),
+        victims: vec![crate::report::ReportedVictim {
+            outcome: VictimOutcome::Injured,
+            sex: Sex::Male,
+            age: Some(44),
+            occupation: None,
+            injuries: None,
+            assistance: None,
+            name: None,
+            contact: None,
+        }],
+    });
+    let mut ctx = Context::new(OrganisationKind::NationalAuthority, date!(2025 - 02 - 05));
+    ctx.released_ground = vec![released_west(0)];
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
+    let accident = plan.accident.as_ref().expect("accident").id;
+    assert_eq!(plan.residuals[0].accident_id, Some(accident));
+    assert_eq!(plan.residuals[0].found_on, date!(2025 - 02 - 03));
+}
