@@ -16,6 +16,7 @@ mod imsma;
 mod kpi;
 mod migrate;
 mod print;
+mod priorities;
 mod render;
 mod reports;
 mod residual;
@@ -130,6 +131,8 @@ enum Command {
     /// Accreditations: who may do what work, when; approval asks for them once the register keeps any.
     #[command(subcommand)]
     Accreditation(accreditation::AccreditationCommand),
+    /// Rank the hazards still dangerous by a scenario's weighted criteria, each with the contribution of every criterion.
+    Priorities(priorities::PriorityArgs),
     /// Residual contamination: EO found, or accidents, inside released ground after its release, and their investigations.
     #[command(subcommand)]
     Residual(residual::ResidualCommand),
@@ -429,6 +432,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
         Command::Accreditation(cmd) => accreditation::run(&cli.db, &who, &cmd)?,
         Command::Residual(cmd) => residual::run(&cli.db, &cmd)?,
+        Command::Priorities(args) => priorities::run(&cli.db, &who, &args)?,
         Command::DonorReport(args) => donor::report(&cli.db, &args)?,
         Command::Certificate(args) => certificate::run(&cli.db, &args)?,
         Command::History { id, json, .. } => reports::history(&cli.db, &id, json)?,

@@ -217,11 +217,17 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
 
 #[derive(Debug, Subcommand)]
 pub enum TaskCommand {
-    /// Issue a task: a hazard given to an operator; prints its code.
+    /// Issue a task: a hazard given to an operator; prints its code. With --from-ranking, the top of a sealed ranking.
     Issue {
         /// The hazard's code or UUID.
-        #[arg(long)]
-        hazard: String,
+        #[arg(long, required_unless_present = "from_ranking", conflicts_with = "from_ranking")]
+        hazard: Option<String>,
+        /// A sealed ranking's code (`priorities --seal`): task its first --top hazards that hold no open task.
+        #[arg(long, conflicts_with = "code")]
+        from_ranking: Option<String>,
+        /// With --from-ranking: how many of its first hazards.
+        #[arg(long, default_value_t = 5, requires = "from_ranking")]
+        top: usize,
         /// The operator's acronym or UUID.
         #[arg(long)]
         organisation: String,
@@ -244,39 +250,57 @@ pub enum TaskCommand {
 }
 
 pub fn task(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
-    let TaskCommand::Issue { hazard, organisation, activity, priority, code, issued, due } = cmd;
+    let TaskCommand::Issue { hazard, from_ranking, top, organisation, activity, priority, code, issued, due } =
+        cmd;
     let mut store = Store::open(db)?;
     let p = who.principal(&store)?;
     authorize(&p, Action::IssueTask, Scope::Any)?;
     let actor = p.name.as_str();
-    let detail = store.hazard(hazard)?;
-    let org = store
-        .organisation(organisation)?
-        .with_context(|| format!("organisation '{organisation}' is not in the register"))?;
     let now = OffsetDateTime::now_utc();
     let issued_on = issued.unwrap_or(now.date());
-    let code = code.clone().unwrap_or_else(|| format!("T-{}", detail.hazard.code));
-    let t = safeground_core::model::Task {
-        id: safeground_core::ids::fresh(),
-        code: code.clone(),
-        hazard_id: detail.hazard.id.0,
-        organisation_id: org,
-        activity: activity
-            .parse()
-            .map_err(|e: safeground_core::codes::UnknownCode| anyhow::anyhow!("{e}"))?,
-        priority: priority
-            .parse()
-            .map_err(|e: safeground_core::codes::UnknownCode| anyhow::anyhow!("{e}"))?,
-        status: safeground_core::codes::TaskStatus::Issued,
-        issued_on,
-        due_on: *due,
-    };
     if due.is_some_and(|d| d < issued_on) {
         anyhow::bail!(
             "the task would be due ({}) before it is issued ({issued_on})",
             due.unwrap_or(issued_on)
         );
     }
+    let code_list = |e: safeground_core::codes::UnknownCode| anyhow::anyhow!("{e}");
+    if let Some(ranking) = from_ranking {
+        let plan = safeground_store::RankingTasks {
+            organisation: organisation.clone(),
+            activity: activity.parse().map_err(code_list)?,
+            priority: priority.parse().map_err(code_list)?,
+            issued_on,
+            due_on: *due,
+        };
+        let issued = store.write(|w| w.issue_from_ranking(ranking, *top, &plan, actor, now))?;
+        if issued.is_empty() {
+            eprintln!("the first {top} hazards of ranking {ranking} all hold an open task or are released: none issued");
+        }
+        for code in issued {
+            println!("{code}");
+        }
+        return Ok(());
+    }
+    let Some(hazard) = hazard else {
+        anyhow::bail!("name the hazard (--hazard) or a ranking (--from-ranking)")
+    };
+    let detail = store.hazard(hazard)?;
+    let org = store
+        .organisation(organisation)?
+        .with_context(|| format!("organisation '{organisation}' is not in the register"))?;
+    let code = code.clone().unwrap_or_else(|| format!("T-{}", detail.hazard.code));
+    let t = safeground_core::model::Task {
+        id: safeground_core::ids::fresh(),
+        code: code.clone(),
+        hazard_id: detail.hazard.id.0,
+        organisation_id: org,
+        activity: activity.parse().map_err(code_list)?,
+        priority: priority.parse().map_err(code_list)?,
+        status: safeground_core::codes::TaskStatus::Issued,
+        issued_on,
+        due_on: *due,
+    };
     let at = if issued_on == now.date() {
         now
     } else {

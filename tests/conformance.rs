@@ -236,6 +236,22 @@ fn residual_contamination_agrees_on_both_backends() {
     }
 }
 
+/// Priorities: the default scenario ranked, sealed and tasked from; the API's answer.
+fn priorities_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "20", "--no-serve"]);
+    t.ok(db, &["priorities", "--json"]);
+    t.ok(db, &["priorities", "--top", "5"]);
+    let code = t.ok(db, &["priorities", "--seal"]).trim().to_string();
+    t.ok(db, &["task", "issue", "--from-ranking", &code, "--top", "6", "--organisation", "AMC"]);
+    api(db, t, &["/api/priorities?top=5"]);
+    t.ok(db, &["audit", "verify"]);
+}
+
+#[test]
+fn priorities_agree_on_both_backends() {
+    on_both_backends("priorities", priorities_story);
+}
+
 /// A short, deterministic digest of bytes (not a SHA-256: those are normalised away).
 fn digest(bytes: &[u8]) -> String {
     use std::hash::Hasher;

@@ -52,7 +52,9 @@ fn funded_register(db: &Path, dir: &Path) -> Vec<String> {
     ok(db, &add);
     let tasks: Vec<String> = query(
         db,
-        "SELECT code FROM tasks WHERE issued_on BETWEEN '2023-01-01' AND '2024-12-31' ORDER BY code",
+        // The clearance tasks (not the investigations of residual contamination).
+        "SELECT code FROM tasks WHERE issued_on BETWEEN '2023-01-01' AND '2024-12-31' AND code NOT LIKE 'INV-%'
+         ORDER BY code",
     )
     .as_array()
     .unwrap()

@@ -152,10 +152,23 @@ await page.mouse.click(box.x + ring.x, box.y + ring.y);
 await page.waitForFunction((task) => document.querySelector('#panel').textContent.includes(task), residual.task, { timeout: 20000 })
   .catch(() => fail('clicking the residual find does not show its investigation task'));
 
+step('priorities on the map');
+const first = await page.evaluate(async () => (await (await fetch('/api/priorities?top=1')).json()).ranked[0]);
+if (!first) await fail('nothing is ranked');
+await page.evaluate((r) => window.safegroundMap.jumpTo({ center: r.at, zoom: 13 }), first);
+await idle();
+await page.waitForFunction(() => window.safegroundMap.getLayer('priorities') && window.safegroundMap.queryRenderedFeatures({ layers: ['priorities'] }).length > 0, null, { timeout: 30000 })
+  .catch(() => fail('the ranking is not marked on the map'));
+const mark = await page.evaluate((r) => window.safegroundMap.project(r.at), first);
+await page.mouse.click(box.x + mark.x, box.y + mark.y);
+await page.waitForFunction((code) => (document.querySelector('#priority-title') || { textContent: '' }).textContent.includes(code), first.code, { timeout: 20000 })
+  .catch(() => fail('clicking the first priority does not explain it'));
+
 step('dashboard');
 await page.goto(base + '/#/dashboard');
 await page.waitForSelector('#card-recorded .value');
 const before = await page.textContent('#card-recorded .value');
+if ((await page.locator('#priorities tr').count()) < 2) await fail('the dashboard lists no priority');
 const charts = await page.locator('.chart svg').count();
 const bars = await page.locator('.chart svg rect.bar').count();
 if (charts < 5 || bars < 10) await fail(`the dashboard has ${charts} charts and ${bars} bars`);

@@ -31,14 +31,24 @@ function accreditationTable(rows) {
   return `<table id="accreditations-expiring"><tr>${head}</tr>${body}</table>`;
 }
 
+/** The first hazards of the ranking, each with the criteria that put it there. */
+function priorityTable(p) {
+  const head = ['rank', 'code', 'district', 'score', 'why'].map((c) => `<th>${esc(t('priority.' + c))}</th>`).join('');
+  const why = (r) => r.contributions.filter((c) => c.points > 0).sort((a, b) => b.points - a.points)
+    .map((c) => `${t('priority.criterion.' + c.criterion)} ${c.points.toFixed(1)}`).join(', ');
+  const body = p.ranked.map((r) => `<tr><td class="num">${r.rank}</td><td>${esc(r.code)}</td><td>${esc(r.district)}</td><td class="num">${r.score.toFixed(1)}</td><td>${esc(why(r))}</td></tr>`).join('');
+  const source = p.ranking ? t('priority.sealed', { code: p.ranking, day: p.as_of }) : t('priority.live', { day: p.as_of });
+  return `<p class="note">${esc(p.scenario)} — ${esc(source)}</p><table id="priorities"><tr>${head}</tr>${body}</table>`;
+}
+
 export async function mountDashboard(view) {
   view.innerHTML = `<div class="page" id="dashboard"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#dashboard');
   const today = new Date().toISOString().slice(0, 10);
   const kpiOf = (by) => get(`/api/kpi?from=1997-01-01&to=${today}&by=${by}`);
-  const [summary, months, byOrg, byMonth, expiring] = await Promise.all([
+  const [summary, months, byOrg, byMonth, expiring, priorities] = await Promise.all([
     get('/api/summary'), get('/api/stats/released-by-month'), kpiOf('organisation'), kpiOf('month'),
-    get('/api/accreditations?expiring_within=30'),
+    get('/api/accreditations?expiring_within=30'), get('/api/priorities?top=10'),
   ]);
   const n = summary.totals;
   const card = (label, value, id) => `<div class="card" id="${id}"><div>${esc(label)}</div><div class="value">${value}</div></div>`;
@@ -85,6 +95,7 @@ export async function mountDashboard(view) {
     <h2>${esc(t('kpi.by_organisation'))}</h2>${kpiTable('kpi-organisation', t('kpi.organisation'), byOrg)}
     <h2>${esc(t('kpi.by_month'))}</h2>${kpiTable('kpi-month', t('kpi.month'), byMonth)}
     <p class="note">${esc(t('kpi.rules'))}</p>
+    <h2>${esc(t('priority.title'))}</h2>${priorityTable(priorities)}
     <h2>${esc(t('accreditation.expiring'))}</h2>${accreditationTable(expiring)}`;
   void CATEGORY;
 }

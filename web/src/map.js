@@ -3,7 +3,7 @@
 import maplibregl from 'maplibre-gl';
 import { t } from './i18n.js';
 import { get, esc, km2, num, checkSession } from './api.js';
-import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL } from './style.js';
+import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY } from './style.js';
 
 export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
 
@@ -28,6 +28,7 @@ function legend() {
     <h4>${esc(t('legend.released'))}</h4>${rows(OUTCOME, 'outcome.')}
     <h4>${esc(t('legend.finds'))}</h4>${rows(CATEGORY, 'category.', true)}
     <div><span class="swatch dot" style="background:#fff;border:3px solid ${RESIDUAL}"></span>${esc(t('legend.residual'))}</div>
+    <div><span class="swatch dot" style="background:none;border:2px solid ${PRIORITY}"></span>${esc(t('legend.priority'))}</div>
     <h4>${esc(t('legend.places'))}</h4>
     <div><span class="swatch dot" style="background:#3d3d3d"></span>${esc(t('legend.settlement'))}</div>
     <div><span class="swatch" style="background:#fbfaf4;border-color:#8a8f7a"></span>${esc(t('legend.district'))}</div>
@@ -63,7 +64,7 @@ export function mountMap(view) {
     const f = map.queryRenderedFeatures(e.point, { layers: clickable.filter((l) => map.getLayer(l)) })[0];
     if (!f) return;
     const p = f.properties;
-    if (f.layer.id !== 'settlements' && p.id === undefined && p.count === undefined) {
+    if (!['settlements', 'priorities'].includes(f.layer.id) && p.id === undefined && p.count === undefined) {
       // Low zoom tiles carry no details: zoom in to the feature.
       map.easeTo({ center: e.lngLat, zoom: Math.max(map.getZoom() + 3, 12.5) });
       return;
@@ -77,6 +78,10 @@ export function mountMap(view) {
         panel.innerHTML = p.count > 1
           ? `<p>${esc(t('find.cluster', { count: p.count, quantity: p.quantity }))}</p>`
           : `<table>${row(t('find.category'), esc(p.category))}${row(t('find.type'), esc(p.eo_type))}${row(t('find.quantity'), num(p.quantity))}${row(t('find.found_on'), esc(p.found_on))}</table>`;
+      } else if (f.layer.id === 'priorities') {
+        const why = JSON.parse(p.why).map(([c, pts]) => row(t('priority.criterion.' + c), pts.toFixed(1))).join('');
+        panel.innerHTML = `<h2 id="priority-title">${esc(t('priority.rank_of', { rank: p.rank }))}: ${esc(p.code)}</h2><table>${row(t('priority.score'), p.score.toFixed(1))}${why}</table><p><button id="open-hazard">${esc(p.code)}</button></p>`;
+        document.getElementById('open-hazard').onclick = () => showHazard(panel, p.code);
       } else if (f.layer.id === 'residuals') {
         panel.innerHTML = `<h2>${esc(t('residual.title'))}</h2><table>${row(t('residual.kind'), esc(t('residual.kind.' + p.kind)))}${row(t('residual.found_on'), esc(p.found_on))}
           ${row(t('residual.hazard'), esc(p.code))}${row(t('residual.released_on'), esc(p.released_on))}
@@ -93,6 +98,23 @@ export function mountMap(view) {
     map.on('mouseenter', l, () => { map.getCanvas().style.cursor = 'pointer'; });
     map.on('mouseleave', l, () => { map.getCanvas().style.cursor = ''; });
   }
+  // The first hazards of the ranking, marked where they lie: a ring that
+  // grows with the score; click it for the criteria that put it there.
+  get('/api/priorities?top=20').then((p) => {
+    const features = p.ranked.map((r) => ({ type: 'Feature', properties: { rank: r.rank, code: r.code, score: r.score,
+      why: JSON.stringify(r.contributions.filter((c) => c.points > 0).map((c) => [c.criterion, c.points])) },
+    geometry: { type: 'Point', coordinates: r.at } }));
+    const add = () => {
+      map.addSource('priorities', { type: 'geojson', data: { type: 'FeatureCollection', features } });
+      map.addLayer({ id: 'priorities', type: 'circle', source: 'priorities', paint: {
+        'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': PRIORITY, 'circle-stroke-width': 2.5,
+        'circle-radius': ['interpolate', ['linear'], ['get', 'score'], 0, 6, 100, 16] } });
+      clickable.unshift('priorities');
+      map.on('mouseenter', 'priorities', () => { map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', 'priorities', () => { map.getCanvas().style.cursor = ''; });
+    };
+    if (map.isStyleLoaded()) add(); else map.once('load', add);
+  }).catch(() => { /* the map works without the ranking */ });
   window.safegroundMap = map;
   return () => {
     map.remove();

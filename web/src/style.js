@@ -3,6 +3,8 @@ export const STATUS = { OPEN: '#d62728', WORKED_ON: '#ff8c00', CLOSED: '#2ca02c'
 export const OUTCOME = { CANCELLED: '#9e9e9e', REDUCED: '#e6d600', CLEARED: '#00a651' };
 // Residual contamination: EO or an accident inside released ground.
 export const RESIDUAL = '#b2182b';
+// The first hazards of the priority ranking.
+export const PRIORITY = '#6a3d9a';
 export const CATEGORY = { AP: '#e41a1c', AT: '#7f0000', UXO: '#ff7f00', AXO: '#8c510a', CMR: '#984ea3', IED: '#222222' };
 
 export function match(property, table, fallback = '#888888') {

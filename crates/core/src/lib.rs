@@ -22,6 +22,7 @@ pub mod kpi;
 pub mod layer;
 pub mod model;
 pub mod mvt;
+pub mod priority;
 pub mod project;
 pub mod proximity;
 pub mod public;

@@ -875,3 +875,60 @@ pub async fn residuals(
     let q = query(q)?;
     Ok(Json(with_store(&state, move |s| Ok(s.residuals(q.open)?)).await?))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PriorityQuery {
+    /// Only the first N (default 20).
+    top: Option<usize>,
+}
+
+/// A ranking of the hazards still dangerous, each with its score and the
+/// contribution of every criterion.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Priorities {
+    /// The sealed ranking's code; `None`: the default scenario ranked now.
+    ranking: Option<String>,
+    scenario: String,
+    as_of: String,
+    /// Every hazard's rank, code, name, district, score, contributions
+    /// (criterion, value, share, points), team-days, cost and a point inside it.
+    #[schema(value_type = Vec<Object>)]
+    ranked: Vec<serde_json::Value>,
+}
+
+/// The latest sealed ranking (`priorities --seal`), or, while none is sealed,
+/// the default scenario (`scenarios/default.toml`) applied to the register now.
+#[utoipa::path(get, path = "/api/priorities", params(PriorityQuery),
+    responses((status = 200, body = Priorities), (status = 400, body = ErrorBody)))]
+pub async fn priorities(
+    State(state): State<AppState>,
+    q: Result<Query<PriorityQuery>, QueryRejection>,
+) -> Result<Json<Priorities>, AppError> {
+    use safeground_core::priority::{parse_scenario, rank, DEFAULT_SCENARIO};
+    let top = query(q)?.top.unwrap_or(20).min(10_000);
+    let today = time::OffsetDateTime::now_utc().date();
+    let answer = with_store(&state, move |s| {
+        if let Some(r) = s.latest_ranking()? {
+            let ranked = r.result.as_array().cloned().unwrap_or_default();
+            return Ok(Priorities {
+                ranking: Some(r.code),
+                scenario: r.name,
+                as_of: r.as_of.to_string(),
+                ranked: ranked.into_iter().take(top).collect(),
+            });
+        }
+        let scenario = parse_scenario(DEFAULT_SCENARIO).map_err(|e| AppError::Internal(e.to_string()))?;
+        let f = s.priority_facts(&scenario, today)?;
+        let ranked = rank(&scenario, &f.candidates, &f.settlements, &f.casualties, None, today);
+        let ranked = ranked.iter().take(top).map(serde_json::to_value).collect::<Result<Vec<_>, _>>();
+        Ok(Priorities {
+            ranking: None,
+            scenario: scenario.name,
+            as_of: today.to_string(),
+            ranked: ranked.map_err(|e| AppError::Internal(e.to_string()))?,
+        })
+    })
+    .await?;
+    Ok(Json(answer))
+}

@@ -100,6 +100,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/kpi", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/accreditations", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/residuals", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/priorities", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reference", Rule::Allowed(Action::ReadRegister)),
     ("POST", "/api/traverse", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reports", Rule::Allowed(Action::ReadReports)),

@@ -153,6 +153,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::kpi))
         .routes(routes!(api::accreditations))
         .routes(routes!(api::residuals))
+        .routes(routes!(api::priorities))
         .routes(routes!(api::hazard_certificate))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))

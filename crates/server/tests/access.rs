@@ -194,6 +194,7 @@ async fn every_route_against_every_role() {
             Some(all),
         ),
         (Method::GET, "/api/residuals", "/api/residuals?open=true".into(), None, Some(all)),
+        (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
         (Method::GET, "/api/reference", "/api/reference".into(), None, Some(all)),
         (
             Method::POST,

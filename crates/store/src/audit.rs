@@ -133,6 +133,11 @@ const ACCREDITED: &[(Key, &str)] = &[(
 const SUSPENDED: &[(Key, &str)] =
     &[(Key::Subject, "SELECT id, suspended_on, suspension_reason FROM accreditations WHERE id = ?1")];
 
+const RANKING: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, code, name, scenario, as_of, result, recorded_at FROM rankings WHERE id = ?1",
+)];
+
 const USER: &[(Key, &str)] = &[(
     Key::Subject,
     "SELECT id, name, role, organisation_id, personal_data, disabled, password_hash, created_at
@@ -191,6 +196,7 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "TASK_FUNDED" => (FUNDING, true),
         "ACCREDITATION_ADDED" => (ACCREDITED, true),
         "ACCREDITATION_SUSPENDED" => (SUSPENDED, true),
+        "RANKING_SEALED" => (RANKING, true),
         "USER_ADDED" | "USER_CHANGED" => (USER, false),
         "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
         _ => (&[], true),
@@ -529,6 +535,7 @@ fn what_it_wrote(e: &Event) -> String {
         ("ACCREDITATION_ADDED" | "ACCREDITATION_SUSPENDED", _, _) => {
             format!("accreditation {}", e.subject.as_deref().unwrap_or("?"))
         }
+        ("RANKING_SEALED", _, _) => format!("ranking {}", e.subject.as_deref().unwrap_or("?")),
         (_, Some(r), _) => format!("report {r} and the records it wrote"),
         _ => "the records it wrote".to_string(),
     }

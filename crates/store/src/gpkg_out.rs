@@ -35,7 +35,7 @@ fn geometry_type(layer: Layer) -> Option<&'static str> {
 /// A GeoPackage being written with one layer.
 pub struct GpkgLayerWriter {
     conn: Connection,
-    layer: Layer,
+    geom: Option<&'static str>,
     insert: String,
     extent: Option<[f64; 4]>,
 }
@@ -43,6 +43,21 @@ pub struct GpkgLayerWriter {
 impl GpkgLayerWriter {
     /// Creates `path` (which must not exist) with an empty table for `layer`.
     pub fn create(path: &Path, layer: Layer) -> Result<Self, StoreError> {
+        let columns: Vec<(String, &'static str)> =
+            layer.columns().iter().map(|c| (c.to_string(), column_type(c))).collect();
+        Self::create_table(path, layer.name(), geometry_type(layer), &columns)
+    }
+
+    /// Creates `path` (which must not exist) with an empty table `name`: its
+    /// geometry type (`MULTIPOLYGON`, `POINT`; `None`: attributes only) and
+    /// its (column, GeoPackage type) list. Features then give the geometry
+    /// and one value per column.
+    pub fn create_table(
+        path: &Path,
+        name: &str,
+        geom: Option<&'static str>,
+        columns: &[(String, &'static str)],
+    ) -> Result<Self, StoreError> {
         // New, and readable by its owner only, as every file we create.
         crate::open::create_private(path)?;
         let conn = Connection::open(path)?;
@@ -53,13 +68,11 @@ impl GpkgLayerWriter {
              PRAGMA application_id = 1196444487; PRAGMA user_version = 10300; BEGIN;",
         )?;
         conn.execute_batch(include_str!("../sql/gpkg_core.sql"))?;
-        let name = layer.name();
-        let geom = geometry_type(layer);
         let mut cols = vec!["fid INTEGER PRIMARY KEY AUTOINCREMENT".to_string()];
         if let Some(g) = geom {
             cols.push(format!("geom {g}"));
         }
-        cols.extend(layer.columns().iter().map(|c| format!("\"{c}\" {}", column_type(c))));
+        cols.extend(columns.iter().map(|(c, t)| format!("\"{c}\" {t}")));
         conn.execute_batch(&format!("CREATE TABLE \"{name}\" ({});", cols.join(", ")))?;
         conn.execute(
             "INSERT INTO gpkg_contents (table_name, data_type, identifier, description, srs_id) VALUES (?1, ?2, ?1, ?3, ?4)",
@@ -80,15 +93,15 @@ impl GpkgLayerWriter {
         if geom.is_some() {
             names.push("geom".into());
         }
-        names.extend(layer.columns().iter().map(|c| format!("\"{c}\"")));
+        names.extend(columns.iter().map(|(c, _)| format!("\"{c}\"")));
         let marks = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
         let insert = format!("INSERT INTO \"{name}\" ({}) VALUES ({marks})", names.join(", "));
-        Ok(GpkgLayerWriter { conn, layer, insert, extent: None })
+        Ok(GpkgLayerWriter { conn, geom, insert, extent: None })
     }
 
     pub fn feature(&mut self, f: &Feature) -> Result<(), StoreError> {
         let mut values: Vec<rusqlite::types::Value> = Vec::with_capacity(f.values.len() + 1);
-        if geometry_type(self.layer).is_some() {
+        if self.geom.is_some() {
             values.push(match &f.geometry {
                 Some(g) => {
                     if let Some(r) = g.bounding_rect() {

@@ -32,6 +32,7 @@ const TABLES: &[(&str, &str)] = &[
     ("projects", "fid"),
     ("project_tasks", "fid"),
     ("accreditations", "fid"),
+    ("rankings", "fid"),
     ("activities", "fid"),
     ("released_areas", "fid"),
     ("eo_finds", "fid"),

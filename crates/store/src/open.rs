@@ -24,6 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_versions_by_report.sql"),
     include_str!("../migrations/0009_projects_accreditations.sql"),
     include_str!("../migrations/0010_residuals.sql"),
+    include_str!("../migrations/0011_rankings.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -37,6 +38,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/0008_versions_by_report.sql")),
     (9, include_str!("../migrations/postgres/0009_projects_accreditations.sql")),
     (10, include_str!("../migrations/postgres/0010_residuals.sql")),
+    (11, include_str!("../migrations/postgres/0011_rankings.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

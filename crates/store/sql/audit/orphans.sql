@@ -18,4 +18,7 @@ UNION ALL
 SELECT 'accreditation ' || a.reference || ' is suspended with no ACCREDITATION_SUSPENDED event in the history'
 FROM accreditations a WHERE a.suspended_on IS NOT NULL
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = a.id AND e.kind = 'ACCREDITATION_SUSPENDED')
+UNION ALL
+SELECT 'ranking ' || r.code || ' has no RANKING_SEALED event in the history'
+FROM rankings r WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = r.id AND e.kind = 'RANKING_SEALED')
 LIMIT 50

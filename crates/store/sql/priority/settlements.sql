@@ -1,0 +1,2 @@
+-- Settlements where people live.
+SELECT name, geom, population FROM settlements WHERE population > 0 ORDER BY fid

@@ -1,0 +1,248 @@
+//! Priorities: what a ranking needs, read from the register
+//! (`core::priority` ranks), and rankings sealed in the history with the
+//! tasks issued from them.
+
+use crate::db::OptionalExtension;
+use crate::geometry::{date_text, read_multipolygon, read_point, stored_date};
+use crate::read::stored_code;
+use crate::reports::{parse_uuid, time_text};
+use crate::write::{uuid_text, Writer};
+use crate::{Store, StoreError};
+use rusqlite::params;
+use safeground_core::codes::{ActivityKind, Confidence, HazardStatus, Priority, TaskStatus};
+use safeground_core::model::Task;
+use safeground_core::priority::{Candidate, Casualty, Populated, Ranked, Scenario};
+use time::{Date, OffsetDateTime};
+
+/// What a ranking reads: the hazards its filter's statuses keep, the
+/// settlements with people, the accidents with casualties up to `as_of`.
+#[derive(Debug, Clone, Default)]
+pub struct PriorityFacts {
+    pub candidates: Vec<Candidate>,
+    pub settlements: Vec<Populated>,
+    pub casualties: Vec<Casualty>,
+}
+
+/// A comma-separated list of codes, as the hazards table keeps contamination and land use.
+fn codes<T: std::str::FromStr<Err = safeground_core::codes::UnknownCode>>(
+    text: &str,
+    record: &str,
+) -> Result<Vec<T>, StoreError> {
+    text.split(',').filter(|c| !c.trim().is_empty()).map(|c| stored_code(c.trim(), record)).collect()
+}
+
+/// A sealed ranking as stored.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub struct RankingRow {
+    pub code: String,
+    pub name: String,
+    pub as_of: Date,
+    pub recorded_at: String,
+    /// The scenario as the authority wrote it (TOML).
+    pub scenario: String,
+    /// Every hazard ranked (JSON, as `priorities --json` prints it).
+    pub result: serde_json::Value,
+}
+
+impl Store {
+    /// The facts a ranking under `s` reads on `as_of`.
+    pub fn priority_facts(&self, s: &Scenario, as_of: Date) -> Result<PriorityFacts, StoreError> {
+        let statuses: Vec<String> = s.filter.statuses.iter().map(|x| format!("'{}'", x.code())).collect();
+        // The statuses are the code list's own codes, never text from the user.
+        let sql = include_str!("../sql/priority/candidates.sql")
+            .replace("'OPEN', 'WORKED_ON'", &statuses.join(", "));
+        let mut facts = PriorityFacts::default();
+        let mut stmt = self.conn.prepare(&sql)?;
+        let mut rows = stmt.query(())?;
+        while let Some(r) = rows.next()? {
+            let code: String = r.get(1)?;
+            let record = format!("hazard {code}");
+            let (kind, status, contamination, land_use): (String, String, String, String) =
+                (r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?);
+            let evidence: Option<i64> = r.get(9)?;
+            facts.candidates.push(Candidate {
+                id: parse_uuid(&r.get::<String>(0)?)?,
+                code,
+                name: r.get(2)?,
+                district: r.get(3)?,
+                kind: stored_code(&kind, &record)?,
+                status: stored_code(&status, &record)?,
+                contamination: codes(&contamination, &record)?,
+                land_use: codes(&land_use, &record)?,
+                remaining_m2: r.get(8)?,
+                evidence: match evidence {
+                    Some(3) => Some(Confidence::High),
+                    Some(2) => Some(Confidence::Medium),
+                    Some(1) => Some(Confidence::Low),
+                    _ => None,
+                },
+                geometry: read_multipolygon(&r.get::<Vec<u8>>(10)?, &record)?,
+            });
+        }
+        let mut stmt = self.conn.prepare_cached(include_str!("../sql/priority/settlements.sql"))?;
+        let mut rows = stmt.query(())?;
+        while let Some(r) = rows.next()? {
+            let name: String = r.get(0)?;
+            let location = read_point(&r.get::<Vec<u8>>(1)?, &format!("settlement {name}"))?;
+            facts.settlements.push(Populated { name, location, population: r.get(2)? });
+        }
+        let mut stmt = self.conn.prepare_cached(include_str!("../sql/priority/casualties.sql"))?;
+        let mut rows = stmt.query([date_text(as_of)])?;
+        while let Some(r) = rows.next()? {
+            let record = "an accident".to_string();
+            let on: String = r.get(1)?;
+            facts.casualties.push(Casualty {
+                location: read_point(&r.get::<Vec<u8>>(0)?, &record)?,
+                on: stored_date(&on, &record)?,
+                people: r.get(2)?,
+            });
+        }
+        Ok(facts)
+    }
+
+    /// The latest sealed ranking, if any.
+    pub fn latest_ranking(&self) -> Result<Option<RankingRow>, StoreError> {
+        let code: Option<String> = self
+            .conn
+            .prepare_cached("SELECT code FROM rankings ORDER BY fid DESC LIMIT 1")?
+            .query_row((), |r| r.get(0))
+            .optional()?;
+        code.map(|c| read_ranking(&self.conn, &c)).transpose()
+    }
+
+    /// A sealed ranking, by its code.
+    pub fn ranking(&self, code: &str) -> Result<RankingRow, StoreError> {
+        read_ranking(&self.conn, code)
+    }
+}
+
+impl Writer<'_> {
+    /// Seals a ranking — the scenario as written, the day, every hazard
+    /// ranked — as the event RANKING_SEALED; returns its code
+    /// (`RANK-<day>-<n>`).
+    pub fn seal_ranking(
+        &mut self,
+        s: &Scenario,
+        scenario_text: &str,
+        as_of: Date,
+        ranked: &[Ranked],
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<String, StoreError> {
+        let day = date_text(at.date());
+        let n: i64 = self
+            .tx
+            .prepare_cached("SELECT count(*) FROM rankings WHERE code LIKE 'RANK-' || ?1 || '-%'")?
+            .query_row([&day], |r| r.get(0))?;
+        let code = format!("RANK-{day}-{:02}", n + 1);
+        let id = uuid_text(safeground_core::ids::fresh());
+        let now = time_text(at);
+        let result = serde_json::to_string(ranked).map_err(|e| StoreError::Invalid {
+            record: format!("ranking {code}"),
+            problem: format!("cannot be written as JSON: {e}"),
+        })?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO rankings (id, code, name, scenario, as_of, result, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )?
+            .execute(params![id, code, s.name.trim(), scenario_text, date_text(as_of), result, now])?;
+        self.record_about("RANKING_SEALED", &now, actor, &id, Some(s.name.trim()))?;
+        Ok(code)
+    }
+
+    /// Issues tasks to `organisation` for the first `top` hazards of sealed
+    /// ranking `code` that are still in a status it ranked and hold no open
+    /// task; each TASK_ISSUED event names the ranking, the rank and the score.
+    /// Returns the tasks' codes.
+    pub fn issue_from_ranking(
+        &mut self,
+        code: &str,
+        top: usize,
+        plan: &RankingTasks,
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<Vec<String>, StoreError> {
+        let ranking = read_ranking(self.tx, code)?;
+        let org: Option<String> = self
+            .tx
+            .prepare_cached("SELECT id FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE")?
+            .query_row([plan.organisation.trim()], |r| r.get(0))
+            .optional()?;
+        let Some(org) = org else {
+            return Err(StoreError::Unknown { what: "organisation", key: plan.organisation.clone() });
+        };
+        let now = time_text(at);
+        let mut issued = vec![];
+        let ranked = ranking.result.as_array().cloned().unwrap_or_default();
+        for r in ranked.iter().take(top) {
+            let hazard = r["code"].as_str().unwrap_or_default();
+            let found: Option<(String, String, i64)> = self
+                .tx
+                .prepare_cached(include_str!("../sql/priority/hazard_open_tasks.sql"))?
+                .query_row([hazard], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
+                .optional()?;
+            let Some((hazard_id, status, open_tasks)) = found else { continue };
+            let status: HazardStatus = stored_code(&status, &format!("hazard {hazard}"))?;
+            if open_tasks > 0 || matches!(status, HazardStatus::Closed | HazardStatus::HandedOver) {
+                continue;
+            }
+            let task = Task {
+                id: safeground_core::ids::fresh(),
+                code: format!("T-{hazard}-{}", ranking.code.trim_start_matches("RANK-")),
+                hazard_id: parse_uuid(&hazard_id)?,
+                organisation_id: parse_uuid(&org)?,
+                activity: plan.activity,
+                priority: plan.priority,
+                status: TaskStatus::Issued,
+                issued_on: plan.issued_on,
+                due_on: plan.due_on,
+            };
+            let reason = format!(
+                "from ranking {} ({}): rank {}, score {:.1}",
+                ranking.code,
+                ranking.name,
+                r["rank"].as_u64().unwrap_or(0),
+                r["score"].as_f64().unwrap_or(0.0)
+            );
+            self.record_task(&task, actor, &now, Some(&reason))?;
+            issued.push(task.code);
+        }
+        Ok(issued)
+    }
+}
+
+/// What the tasks issued from a ranking are.
+#[derive(Debug, Clone)]
+pub struct RankingTasks {
+    /// Acronym or UUID.
+    pub organisation: String,
+    pub activity: ActivityKind,
+    pub priority: Priority,
+    pub issued_on: Date,
+    pub due_on: Option<Date>,
+}
+
+fn read_ranking(db: &crate::db::Db, code: &str) -> Result<RankingRow, StoreError> {
+    let row: Option<(String, String, String, String, String, String)> = db
+        .prepare_cached(
+            "SELECT code, name, as_of, recorded_at, scenario, result FROM rankings WHERE code = ?1 COLLATE NOCASE",
+        )?
+        .query_row([code.trim()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?)))
+        .optional()?;
+    let Some((code, name, as_of, recorded_at, scenario, result)) = row else {
+        return Err(StoreError::Unknown { what: "ranking", key: code.to_string() });
+    };
+    let record = format!("ranking {code}");
+    Ok(RankingRow {
+        as_of: stored_date(&as_of, &record)?,
+        result: serde_json::from_str(&result).map_err(|e| StoreError::Invalid {
+            record: record.clone(),
+            problem: format!("its stored result is not JSON: {e}"),
+        })?,
+        code,
+        name,
+        recorded_at,
+        scenario,
+    })
+}
