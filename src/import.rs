@@ -418,6 +418,11 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, a: &ImportArgs) -> Res
         Ok(())
     });
     bar.finish_and_clear();
+    if outcome.is_ok() {
+        for f in &importer.batches.flags {
+            eprintln!("warning: {f}");
+        }
+    }
     job.conclude(importer, outcome, read_error, &ignored)
 }
 

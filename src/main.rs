@@ -15,6 +15,7 @@ mod import;
 mod imsma;
 mod kpi;
 mod migrate;
+mod ncr;
 mod print;
 mod priorities;
 mod render;
@@ -133,6 +134,9 @@ enum Command {
     Accreditation(accreditation::AccreditationCommand),
     /// Rank the hazards still dangerous by a scenario's weighted criteria, each with the contribution of every criterion.
     Priorities(priorities::PriorityArgs),
+    /// Non-conformities: raised against an organisation's work, answered, closed once verified by a QM officer.
+    #[command(subcommand)]
+    Ncr(ncr::NcrCommand),
     /// Residual contamination: EO found, or accidents, inside released ground after its release, and their investigations.
     #[command(subcommand)]
     Residual(residual::ResidualCommand),
@@ -432,6 +436,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
         Command::Accreditation(cmd) => accreditation::run(&cli.db, &who, &cmd)?,
         Command::Residual(cmd) => residual::run(&cli.db, &cmd)?,
+        Command::Ncr(cmd) => ncr::run(&cli.db, &who, &cmd)?,
         Command::Priorities(args) => priorities::run(&cli.db, &who, &args)?,
         Command::DonorReport(args) => donor::report(&cli.db, &args)?,
         Command::Certificate(args) => certificate::run(&cli.db, &args)?,

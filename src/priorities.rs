@@ -8,7 +8,7 @@ use anyhow::{Context, Result};
 use clap::{Args, ValueEnum};
 use safeground_core::access::{Action, Scope};
 use safeground_core::priority::{compare, parse_scenario, rank, read_lines, Ranked, Scenario};
-use safeground_store::{GpkgLayerWriter, Location, Store};
+use safeground_store::{GpkgLayerWriter, Location, PriorityFacts, Store};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
@@ -45,7 +45,7 @@ pub struct PriorityArgs {
     force: bool,
     /// Seal the scenario and its whole ranking in the history (event RANKING_SEALED); prints its code,
     /// which `task issue --from-ranking` takes.
-    #[arg(long)]
+    #[arg(long, conflicts_with = "compare")]
     seal: bool,
 }
 
@@ -79,17 +79,28 @@ fn load(path: Option<&Path>) -> Result<Loaded> {
     Ok(Loaded { scenario, text, line })
 }
 
-/// Ranks the register under a scenario on `today`.
-fn ranking(store: &Store, loaded: &Loaded, today: time::Date) -> Result<Vec<Ranked>> {
+/// Ranks the register under a scenario on `today`; with the facts it read
+/// (a GeoPackage layer takes the polygons from them).
+fn ranking(store: &Store, loaded: &Loaded, today: time::Date) -> Result<(PriorityFacts, Vec<Ranked>)> {
     let facts = store.priority_facts(&loaded.scenario, today)?;
-    Ok(rank(
+    let ranked = rank(
         &loaded.scenario,
         &facts.candidates,
         &facts.settlements,
         &facts.casualties,
         loaded.line.as_deref(),
         today,
-    ))
+    );
+    Ok((facts, ranked))
+}
+
+/// Text a spreadsheet would take for a formula (`=`, `+`, `-`, `@` first) is
+/// written with a leading apostrophe: names come from field reports.
+fn cell(text: &str) -> String {
+    match text.chars().next() {
+        Some('=' | '+' | '-' | '@' | '\t' | '\r') => format!("'{text}"),
+        _ => text.to_string(),
+    }
 }
 
 fn contributions(r: &Ranked) -> String {
@@ -138,9 +149,9 @@ fn write_csv(out: &Path, s: &Scenario, ranked: &[Ranked]) -> Result<()> {
         for r in ranked {
             let mut row = vec![
                 r.rank.to_string(),
-                r.code.clone(),
-                r.name.clone(),
-                r.district.clone(),
+                cell(&r.code),
+                cell(&r.name),
+                cell(&r.district),
                 r.kind.code().into(),
                 r.status.code().into(),
                 format!("{:.1}", r.remaining_m2),
@@ -156,8 +167,7 @@ fn write_csv(out: &Path, s: &Scenario, ranked: &[Ranked]) -> Result<()> {
     })
 }
 
-fn write_gpkg(out: &Path, store: &Store, s: &Scenario, ranked: &[Ranked]) -> Result<()> {
-    let facts = store.priority_facts(s, OffsetDateTime::now_utc().date())?;
+fn write_gpkg(out: &Path, facts: &PriorityFacts, s: &Scenario, ranked: &[Ranked]) -> Result<()> {
     let mut columns: Vec<(String, &'static str)> = vec![
         ("rank".into(), "INTEGER"),
         ("code".into(), "TEXT"),
@@ -203,13 +213,17 @@ pub fn run(db: &Location, who: &Credentials, args: &PriorityArgs) -> Result<()> 
     let mut store = Store::open(db)?;
     let now = OffsetDateTime::now_utc();
     let loaded = load(args.scenario.as_deref())?;
-    let ranked = ranking(&store, &loaded, now.date())?;
+    let (facts, ranked) = ranking(&store, &loaded, now.date())?;
     let top = args.top.unwrap_or(usize::MAX);
     if let Some(other) = &args.compare {
         let second = load(Some(other))?;
-        let ranked_b = ranking(&store, &second, now.date())?;
+        let (_, ranked_b) = ranking(&store, &second, now.date())?;
         print_comparison(&loaded.scenario, &ranked, &second.scenario, &ranked_b, top);
         return Ok(());
+    }
+    if let Some(out) = &args.out {
+        // Before anything is sealed: a ranking is sealed once.
+        crate::print::check_out(db, out, args.force)?;
     }
     if args.seal {
         let p = who.principal(&store)?;
@@ -221,10 +235,9 @@ pub fn run(db: &Location, who: &Credentials, args: &PriorityArgs) -> Result<()> 
     }
     let shown: Vec<Ranked> = ranked.iter().take(top).cloned().collect();
     if let (Some(format), Some(out)) = (args.format, &args.out) {
-        crate::print::check_out(db, out, args.force)?;
         match format {
             PriorityFormat::Csv => write_csv(out, &loaded.scenario, &shown)?,
-            PriorityFormat::Gpkg => write_gpkg(out, &store, &loaded.scenario, &shown)?,
+            PriorityFormat::Gpkg => write_gpkg(out, &facts, &loaded.scenario, &shown)?,
         }
         eprintln!("{} hazards ranked into {}", shown.len(), out.display());
         return Ok(());

@@ -265,6 +265,11 @@ pub fn task(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
         );
     }
     let code_list = |e: safeground_core::codes::UnknownCode| anyhow::anyhow!("{e}");
+    let at = if issued_on == now.date() {
+        now
+    } else {
+        issued_on.midnight().assume_utc() + time::Duration::hours(12)
+    };
     if let Some(ranking) = from_ranking {
         let plan = safeground_store::RankingTasks {
             organisation: organisation.clone(),
@@ -273,7 +278,7 @@ pub fn task(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
             issued_on,
             due_on: *due,
         };
-        let issued = store.write(|w| w.issue_from_ranking(ranking, *top, &plan, actor, now))?;
+        let issued = store.write(|w| w.issue_from_ranking(ranking, *top, &plan, actor, at))?;
         if issued.is_empty() {
             eprintln!("the first {top} hazards of ranking {ranking} all hold an open task or are released: none issued");
         }
@@ -300,11 +305,6 @@ pub fn task(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
         status: safeground_core::codes::TaskStatus::Issued,
         issued_on,
         due_on: *due,
-    };
-    let at = if issued_on == now.date() {
-        now
-    } else {
-        issued_on.midnight().assume_utc() + time::Duration::hours(12)
     };
     store.write(|w| w.issue_task(&t, actor, at))?;
     println!("{code}");

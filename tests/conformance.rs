@@ -252,6 +252,43 @@ fn priorities_agree_on_both_backends() {
     on_both_backends("priorities", priorities_story);
 }
 
+/// Non-conformities: the demo's failed inspection raised one; answered,
+/// closed, one raised by hand; listed and rated; sealed.
+fn ncr_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "40", "--no-serve"]);
+    let listed = json(&t.ok(db, &["ncr", "list", "--json"]));
+    let code = listed[0]["code"].as_str().unwrap().to_string();
+    let report = listed[0]["report"].as_str().unwrap().to_string();
+    t.ok(db, &["ncr", "update", &code, "--root-cause", "calibration", "--corrective", "re-cleared"]);
+    t.ok(db, &["ncr", "close", &code, "--verification", "re-inspected", "--on", "2026-11-01"]);
+    t.ok(
+        db,
+        &[
+            "ncr",
+            "open",
+            "--organisation",
+            "KDA",
+            "--grade",
+            "minor",
+            "--finding",
+            "marking faded",
+            "--report",
+            &report,
+            "--raised",
+            "2026-10-01",
+        ],
+    );
+    t.ok(db, &["ncr", "list", "--json"]);
+    t.ok(db, &["ncr", "list", "--open", "--organisation", "KDA"]);
+    t.ok(db, &["ncr", "list", "--rates", "--json"]);
+    t.ok(db, &["audit", "verify"]);
+}
+
+#[test]
+fn non_conformities_agree_on_both_backends() {
+    on_both_backends("non_conformities", ncr_story);
+}
+
 /// A short, deterministic digest of bytes (not a SHA-256: those are normalised away).
 fn digest(bytes: &[u8]) -> String {
     use std::hash::Hasher;

@@ -14,14 +14,6 @@ use std::process::Command;
 
 const PROJECT: &str = "EU-2023-01";
 
-/// Rows of a query on the register, by Python's sqlite3, as JSON.
-fn query(db: &Path, sql: &str) -> Value {
-    let script = "import json, sqlite3, sys\nprint(json.dumps(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))";
-    let out = Command::new("python3").args(["-c", script]).arg(db).arg(sql).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-    serde_json::from_slice(&out.stdout).unwrap()
-}
-
 fn today() -> String {
     let out = Command::new("date").args(["-u", "+%Y-%m-%d"]).output().unwrap();
     String::from_utf8(out.stdout).unwrap().trim().to_string()

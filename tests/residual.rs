@@ -99,6 +99,17 @@ fn a_find_in_released_ground_is_flagged_investigated_and_sealed() {
     // The history seals the record and the task.
     assert!(ok(&db, &["audit", "verify"]).contains("The history is intact."));
 
+    // The report that released the ground waits for the find's report.
+    let releaser = query(
+        &db,
+        &format!("SELECT report_id FROM released_areas WHERE id = '{}'", inside["id"].as_str().unwrap()),
+    );
+    let releaser = releaser[0][0].as_str().unwrap().to_string();
+    let err = fails(&db, &["report", "unapprove", &releaser, "--reason", "re-surveyed"]);
+    assert!(
+        err.contains(&format!("report {report} found residual contamination in ground this report released")),
+        "{err}"
+    );
     // Unapproved: the record is withdrawn and its investigation cancelled.
     ok(&db, &["report", "unapprove", &report, "--reason", "the find's position was typed wrongly"]);
     assert_eq!(residuals(&db, false).len(), before);

@@ -281,3 +281,12 @@ pub fn en_number(value: f64) -> String {
     }
     out
 }
+
+/// Rows of a read-only query on a GeoPackage register, by Python's sqlite3
+/// (not ours), as JSON.
+pub fn query(db: &Path, sql: &str) -> serde_json::Value {
+    let script = "import json, sqlite3, sys\nprint(json.dumps(sqlite3.connect(sys.argv[1]).execute(sys.argv[2]).fetchall()))";
+    let out = Command::new("python3").args(["-c", script]).arg(db).arg(sql).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    serde_json::from_slice(&out.stdout).unwrap()
+}

@@ -169,6 +169,7 @@ await page.goto(base + '/#/dashboard');
 await page.waitForSelector('#card-recorded .value');
 const before = await page.textContent('#card-recorded .value');
 if ((await page.locator('#priorities tr').count()) < 2) await fail('the dashboard lists no priority');
+if ((await page.locator('#ncr-rates tr').count()) < 2) await fail('the dashboard has no non-conformity rates');
 const charts = await page.locator('.chart svg').count();
 const bars = await page.locator('.chart svg rect.bar').count();
 if (charts < 5 || bars < 10) await fail(`the dashboard has ${charts} charts and ${bars} bars`);

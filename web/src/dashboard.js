@@ -41,14 +41,24 @@ function priorityTable(p) {
   return `<p class="note">${esc(p.scenario)} — ${esc(source)}</p><table id="priorities"><tr>${head}</tr>${body}</table>`;
 }
 
+/** Non-conformities per organisation and their rate per 100 approved work reports. */
+function ncrTable(rows) {
+  const cols = ['organisation', 'critical', 'major', 'minor', 'open', 'overdue', 'reports', 'per_100_reports'];
+  const head = cols.map((c) => `<th>${esc(t('ncr.' + c))}</th>`).join('');
+  const cell = (r, c) => c === 'organisation' ? `<td>${esc(r[c])}</td>`
+    : `<td class="num">${c === 'per_100_reports' ? (r[c] === null ? '—' : esc(r[c].toFixed(1))) : num(r[c])}</td>`;
+  const body = rows.map((r) => `<tr>${cols.map((c) => cell(r, c)).join('')}</tr>`).join('');
+  return `<table id="ncr-rates"><tr>${head}</tr>${body}</table>`;
+}
+
 export async function mountDashboard(view) {
   view.innerHTML = `<div class="page" id="dashboard"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#dashboard');
   const today = new Date().toISOString().slice(0, 10);
   const kpiOf = (by) => get(`/api/kpi?from=1997-01-01&to=${today}&by=${by}`);
-  const [summary, months, byOrg, byMonth, expiring, priorities] = await Promise.all([
+  const [summary, months, byOrg, byMonth, expiring, priorities, ncrRates] = await Promise.all([
     get('/api/summary'), get('/api/stats/released-by-month'), kpiOf('organisation'), kpiOf('month'),
-    get('/api/accreditations?expiring_within=30'), get('/api/priorities?top=10'),
+    get('/api/accreditations?expiring_within=30'), get('/api/priorities?top=10'), get('/api/ncrs/rates'),
   ]);
   const n = summary.totals;
   const card = (label, value, id) => `<div class="card" id="${id}"><div>${esc(label)}</div><div class="value">${value}</div></div>`;
@@ -96,6 +106,7 @@ export async function mountDashboard(view) {
     <h2>${esc(t('kpi.by_month'))}</h2>${kpiTable('kpi-month', t('kpi.month'), byMonth)}
     <p class="note">${esc(t('kpi.rules'))}</p>
     <h2>${esc(t('priority.title'))}</h2>${priorityTable(priorities)}
+    <h2>${esc(t('ncr.title'))}</h2>${ncrTable(ncrRates)}
     <h2>${esc(t('accreditation.expiring'))}</h2>${accreditationTable(expiring)}`;
   void CATEGORY;
 }

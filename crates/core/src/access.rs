@@ -47,6 +47,13 @@ pub enum Action {
     ManageUsers,
     /// Change one's own password, issue one's own tokens.
     ManageSelf,
+    /// Raise a non-conformity against an organisation's work.
+    RaiseNonConformity,
+    /// Answer a non-conformity: root cause, corrective and preventive actions
+    /// (operators: their organisation's).
+    AnswerNonConformity,
+    /// Close a non-conformity once its corrective action is verified (QM officers).
+    CloseNonConformity,
 }
 
 impl Action {
@@ -62,6 +69,9 @@ impl Action {
         Action::ReadPersonal,
         Action::ManageUsers,
         Action::ManageSelf,
+        Action::RaiseNonConformity,
+        Action::AnswerNonConformity,
+        Action::CloseNonConformity,
     ];
 
     fn describe(self) -> &'static str {
@@ -76,6 +86,9 @@ impl Action {
             Action::ReadPersonal => "read victims' personal data",
             Action::ManageUsers => "manage accounts",
             Action::ManageSelf => "manage their own account",
+            Action::RaiseNonConformity => "raise non-conformities",
+            Action::AnswerNonConformity => "answer non-conformities",
+            Action::CloseNonConformity => "close non-conformities",
         }
     }
 }
@@ -166,6 +179,9 @@ pub fn decide(p: &Principal, action: Action, scope: Scope) -> Result<(), Denied>
         (Administrator, _)
             | (_, ReadRegister | ManageSelf)
             | (ImOfficer, ReadReports | SubmitReport | DecideReport | IssueTask | Import | Export)
+            | (ImOfficer | QmOfficer, RaiseNonConformity | AnswerNonConformity)
+            | (QmOfficer, CloseNonConformity)
+            | (Operator, AnswerNonConformity)
             | (QmOfficer | Operator, ReadReports | SubmitReport | Export)
             | (Viewer, Export)
     );
@@ -175,7 +191,7 @@ pub fn decide(p: &Principal, action: Action, scope: Scope) -> Result<(), Denied>
     match (p.role, action, scope) {
         (
             Operator,
-            ReadReports | SubmitReport,
+            ReadReports | SubmitReport | AnswerNonConformity,
             Scope::Organisation(o) | Scope::Report { organisation: o, .. },
         ) if p.organisation != Some(o) => deny(" of another organisation"),
         (Operator | QmOfficer, SubmitReport, Scope::Report { report_type, .. }) => {
@@ -215,6 +231,9 @@ mod tests {
                     Action::Export,
                     Action::ManageUsers,
                     Action::ManageSelf,
+                    Action::RaiseNonConformity,
+                    Action::AnswerNonConformity,
+                    Action::CloseNonConformity,
                 ],
             ),
             (
@@ -228,6 +247,8 @@ mod tests {
                     Action::Import,
                     Action::Export,
                     Action::ManageSelf,
+                    Action::RaiseNonConformity,
+                    Action::AnswerNonConformity,
                 ],
             ),
             (
@@ -238,6 +259,7 @@ mod tests {
                     Action::SubmitReport,
                     Action::Export,
                     Action::ManageSelf,
+                    Action::AnswerNonConformity,
                 ],
             ),
             (
@@ -248,6 +270,9 @@ mod tests {
                     Action::SubmitReport,
                     Action::Export,
                     Action::ManageSelf,
+                    Action::RaiseNonConformity,
+                    Action::AnswerNonConformity,
+                    Action::CloseNonConformity,
                 ],
             ),
             (Role::Viewer, &[Action::ReadRegister, Action::Export, Action::ManageSelf]),

@@ -308,6 +308,17 @@ code_list! {
 }
 
 code_list! {
+    /// How grave a non-conformity is [IMAS 07.12]: critical (people or
+    /// released land put at risk), major (a standard or procedure not
+    /// followed), minor (a lapse with no risk to the result).
+    NcrGrade, "non-conformity grade" {
+        Critical = "CRITICAL",
+        Major = "MAJOR",
+        Minor = "MINOR",
+    }
+}
+
+code_list! {
     /// How urgent a task is.
     Priority, "task priority" {
         High = "HIGH",

@@ -22,6 +22,7 @@ pub mod kpi;
 pub mod layer;
 pub mod model;
 pub mod mvt;
+pub mod ncr;
 pub mod priority;
 pub mod project;
 pub mod proximity;

@@ -50,8 +50,8 @@ pub struct ReleasedGround {
     pub organisation_id: Uuid,
     pub outcome: ReleaseOutcome,
     pub released_on: Date,
-    /// How many investigation tasks its hazard holds already (the next one's
-    /// code counts on from it).
+    /// The highest number among its hazard's investigation tasks (the next
+    /// one's code counts on from it).
     pub investigations: u32,
     pub geometry: MultiPolygon<f64>,
 }

@@ -703,6 +703,7 @@ fn hazard_story(
         approved,
     )?;
     counts.hazards += 1;
+    let hazard_code = hazard.code.clone();
 
     // A quarter of the register is not yet tasked.
     if g.chance(0.25) {
@@ -867,6 +868,11 @@ fn hazard_story(
             residual_find(index, a, reference, w, counts)?;
         }
     }
+    if completed && !handed_over && ground.detail == Detail::Demo {
+        if let Some(a) = activities.last() {
+            qc_inspection(index, &hazard_code, a, w)?;
+        }
+    }
     // EOD spot tasks nearby: isolated UXO called in by the population.
     if g.chance(0.05) {
         let p = offset(star.centre, g.f(0.0, 360.0), far + g.f(100.0, 2_000.0));
@@ -894,6 +900,38 @@ fn hazard_story(
         counts.activities += 1;
         counts.eo_finds += 1;
     }
+    Ok(())
+}
+
+/// A quality-control inspection, now and then, of ground completed but not
+/// yet handed over, by the QM body a few weeks after the work: most pass;
+/// some fail, which re-opens the last ground released and raises a
+/// non-conformity against its operator. Drawn from a generator of its own.
+fn qc_inspection(
+    index: usize,
+    hazard_code: &str,
+    last: &Activity,
+    w: &mut Writer<'_>,
+) -> Result<(), StoreError> {
+    use safeground_core::report::{Inspection, QmResult, Report, ReportType};
+    let mut rng = ChaCha8Rng::seed_from_u64(0x0c_1a5e ^ index as u64);
+    let on = jd(last.end_date) + rng.random_range(5..40);
+    if !rng.random_bool(0.5) || on > jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2)) {
+        return Ok(());
+    }
+    let fail = rng.random_bool(0.35);
+    let mut r = Report::blank(ReportType::QmInspection, "NQMU", day(on), day(on));
+    r.hazard = Some(hazard_code.to_string());
+    r.inspection = Some(Inspection {
+        result: if fail { QmResult::Fail } else { QmResult::Pass },
+        reopen: if fail { last.released.iter().map(|x| x.id).collect() } else { vec![] },
+        findings: Some(if fail {
+            "sample lane: metal signals at 10 cm left unexcavated; fragments recovered".into()
+        } else {
+            "5% sample, no signal left; marking and records in order".into()
+        }),
+    });
+    file(w, &r, day(on), noon(day(on + 1)))?;
     Ok(())
 }
 

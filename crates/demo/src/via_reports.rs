@@ -102,7 +102,8 @@ pub fn activity_report(
     r.released = a
         .released
         .iter()
-        .map(|x| Release { id: None, geometry: geojson(&x.geometry), outcome: Some(x.outcome) })
+        // The demo's own UUIDs, so that a later QC inspection can name the ground it re-opens.
+        .map(|x| Release { id: Some(x.id), geometry: geojson(&x.geometry), outcome: Some(x.outcome) })
         .collect();
     r.eo_finds = finds(found);
     r.completion = completion;

@@ -932,3 +932,45 @@ pub async fn priorities(
     .await?;
     Ok(Json(answer))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct NcrQuery {
+    /// Only those not closed.
+    #[serde(default)]
+    open: bool,
+}
+
+/// Non-conformities (IMAS 07.12), the latest raised first, with their state:
+/// OPEN, OVERDUE or CLOSED. Operators see their organisation's only.
+#[utoipa::path(get, path = "/api/ncrs", params(NcrQuery),
+    responses((status = 200, body = Vec<safeground_store::NcrRow>), (status = 400, body = ErrorBody)))]
+pub async fn ncrs(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+    q: Result<Query<NcrQuery>, QueryRejection>,
+) -> Result<Json<Vec<safeground_store::NcrRow>>, AppError> {
+    let q = query(q)?;
+    let only =
+        (c.principal.role == safeground_core::access::Role::Operator).then_some(c.principal.organisation);
+    let today = time::OffsetDateTime::now_utc().date();
+    let rows = with_store(&state, move |s| match only {
+        // An operator without an organisation sees none.
+        Some(None) => Ok(Vec::new()),
+        Some(Some(org)) => Ok(s.ncrs(q.open, Some(org), today)?),
+        None => Ok(s.ncrs(q.open, None, today)?),
+    })
+    .await?;
+    Ok(Json(rows))
+}
+
+/// Non-conformities per organisation: by grade, open, overdue, and per 100
+/// approved work reports (the dashboard's table).
+#[utoipa::path(get, path = "/api/ncrs/rates",
+    responses((status = 200, body = Vec<safeground_core::ncr::Rate>)))]
+pub async fn ncr_rates(
+    State(state): State<AppState>,
+) -> Result<Json<Vec<safeground_core::ncr::Rate>>, AppError> {
+    let today = time::OffsetDateTime::now_utc().date();
+    Ok(Json(with_store(&state, move |s| Ok(s.ncr_rates(today)?)).await?))
+}

@@ -101,6 +101,8 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/accreditations", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/residuals", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/priorities", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/ncrs", Rule::Allowed(Action::ReadReports)),
+    ("GET", "/api/ncrs/rates", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reference", Rule::Allowed(Action::ReadRegister)),
     ("POST", "/api/traverse", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reports", Rule::Allowed(Action::ReadReports)),

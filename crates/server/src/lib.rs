@@ -154,6 +154,8 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::accreditations))
         .routes(routes!(api::residuals))
         .routes(routes!(api::priorities))
+        .routes(routes!(api::ncrs))
+        .routes(routes!(api::ncr_rates))
         .routes(routes!(api::hazard_certificate))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))

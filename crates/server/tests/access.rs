@@ -195,6 +195,8 @@ async fn every_route_against_every_role() {
         ),
         (Method::GET, "/api/residuals", "/api/residuals?open=true".into(), None, Some(all)),
         (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
+        (Method::GET, "/api/ncrs", "/api/ncrs?open=true".into(), None, Some(readers)),
+        (Method::GET, "/api/ncrs/rates", "/api/ncrs/rates".into(), None, Some(all)),
         (Method::GET, "/api/reference", "/api/reference".into(), None, Some(all)),
         (
             Method::POST,

@@ -94,7 +94,7 @@ pub(crate) fn context(
     let mut hazards: BTreeSet<Uuid> = ctx.named_hazard.into_iter().collect();
     hazards.extend(ctx.task.as_ref().map(|t| t.hazard_id));
     hazards.extend(ctx.reopen.iter().flatten().filter_map(|a| match a {
-        ReleasedArea::Standing { hazard_id } => Some(*hazard_id),
+        ReleasedArea::Standing { hazard_id, .. } => Some(*hazard_id),
         ReleasedArea::Revoked { .. } => None,
     }));
     let ground = approval::needs_ground(r);
@@ -174,14 +174,16 @@ pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> 
 }
 
 fn released_area(db: &Db, id: Uuid) -> Result<Option<ReleasedArea>, StoreError> {
-    let row: Option<(String, Option<String>)> = db
-        .prepare_cached("SELECT hazard_id, revoked_at FROM released_areas WHERE id = ?1")?
-        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?)))
+    let row: Option<(String, String, Option<String>)> = db
+        .prepare_cached("SELECT hazard_id, organisation_id, revoked_at FROM released_areas WHERE id = ?1")?
+        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
         .optional()?;
     Ok(match row {
         None => None,
-        Some((_, Some(at))) => Some(ReleasedArea::Revoked { at }),
-        Some((h, None)) => Some(ReleasedArea::Standing { hazard_id: parse_uuid(&h)? }),
+        Some((_, _, Some(at))) => Some(ReleasedArea::Revoked { at }),
+        Some((h, o, None)) => {
+            Some(ReleasedArea::Standing { hazard_id: parse_uuid(&h)?, organisation_id: parse_uuid(&o)? })
+        }
     })
 }
 
@@ -401,6 +403,7 @@ impl Writer<'_> {
             self.insert_eore_session(s)?;
         }
         self.insert_residuals(report, plan, actor)?;
+        self.insert_raised(report, &plan.non_conformities, actor)?;
         let now = self.context.as_ref().map(|(_, at)| at.clone()).unwrap_or_default();
         for a in &plan.reopen {
             self.tx

@@ -106,6 +106,11 @@ const APPROVED: &[(Key, &str)] = &[
         "SELECT id, geom, eo_find_id, accident_id, found_on, released_area_id, hazard_id, released_on,
        released_by, task_id, recorded_at FROM residuals WHERE report_id = ?1 ORDER BY id",
     ),
+    (
+        Key::ReportIfAny,
+        "SELECT id, code, organisation_id, grade, finding, report_id, accident_id, raised_on, due_on, raised_by,
+       raised_by_report, recorded_at FROM non_conformities WHERE raised_by_report = ?1 ORDER BY id",
+    ),
 ];
 
 const UNAPPROVED: &[(Key, &str)] = &[HAZARD_VERSIONS];
@@ -136,6 +141,18 @@ const SUSPENDED: &[(Key, &str)] =
 const RANKING: &[(Key, &str)] = &[(
     Key::Subject,
     "SELECT id, code, name, scenario, as_of, result, recorded_at FROM rankings WHERE id = ?1",
+)];
+
+const NCR_RAISED: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, code, organisation_id, grade, finding, report_id, accident_id, raised_on, due_on, raised_by,
+       raised_by_report, recorded_at FROM non_conformities WHERE id = ?1",
+)];
+
+const NCR_STEP: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, ncr_id, kind, root_cause, corrective, preventive, due_on, closed_on, verification, actor,
+       recorded_at FROM ncr_steps WHERE id = ?1",
 )];
 
 const USER: &[(Key, &str)] = &[(
@@ -197,6 +214,8 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "ACCREDITATION_ADDED" => (ACCREDITED, true),
         "ACCREDITATION_SUSPENDED" => (SUSPENDED, true),
         "RANKING_SEALED" => (RANKING, true),
+        "NCR_RAISED" => (NCR_RAISED, true),
+        "NCR_ANSWERED" | "NCR_CLOSED" => (NCR_STEP, true),
         "USER_ADDED" | "USER_CHANGED" => (USER, false),
         "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
         _ => (&[], true),
@@ -311,7 +330,8 @@ fn chain(prev: &str, e: &Event, digest: &str) -> String {
 
 /// Seals the events not sealed yet from `from_seq` on, in order. Runs at the
 /// end of every write transaction (from its first event) and once, from the
-/// start, when a register is upgraded to schema 6.
+/// start, when a register from before schema 6 is upgraded (after every migration, so that
+/// each table the digests read exists).
 pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
     let mut sealed = 0;
     loop {
@@ -536,6 +556,10 @@ fn what_it_wrote(e: &Event) -> String {
             format!("accreditation {}", e.subject.as_deref().unwrap_or("?"))
         }
         ("RANKING_SEALED", _, _) => format!("ranking {}", e.subject.as_deref().unwrap_or("?")),
+        ("NCR_RAISED", _, _) => format!("non-conformity {}", e.subject.as_deref().unwrap_or("?")),
+        ("NCR_ANSWERED" | "NCR_CLOSED", _, _) => {
+            format!("the non-conformity step {}", e.subject.as_deref().unwrap_or("?"))
+        }
         (_, Some(r), _) => format!("report {r} and the records it wrote"),
         _ => "the records it wrote".to_string(),
     }

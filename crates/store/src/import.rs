@@ -80,6 +80,9 @@ pub struct ImportBatches {
     organisations: std::collections::HashMap<String, Option<String>>,
     /// The other reference data decisions look up (`approval::Source::reference`).
     reference: crate::approval::Reference,
+    /// What approval flagged, feature by feature (residual contamination,
+    /// non-conformities raised), for the importer to show.
+    pub flags: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -121,6 +124,7 @@ impl ImportBatches {
             closed: Vec::new(),
             organisations: Default::default(),
             reference: Default::default(),
+            flags: Vec::new(),
         }
     }
 
@@ -303,8 +307,18 @@ impl Writer<'_> {
         };
         let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
-        let plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut fresh)
+        let mut plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut fresh)
             .map_err(|p| refused(&label, p))?;
+        if effective.is_some() {
+            // History brought in (a migration) is recorded as it was: the
+            // register it comes from answered its finds and inspections then;
+            // no investigation or non-conformity is opened for them now.
+            plan.residuals.clear();
+            plan.investigations.clear();
+            plan.non_conformities.clear();
+            plan.flags.clear();
+        }
+        b.flags.extend(plan.flags.iter().map(|f| format!("{label}: {f}")));
         // Only a change that makes the hazard's next version must come after
         // its latest: an EO find or an accident on it may be dated anywhere.
         let changed = plan.hazard.filter(|_| plan.new_hazard.is_none() && plan.new_version);

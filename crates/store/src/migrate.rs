@@ -40,6 +40,8 @@ const TABLES: &[(&str, &str)] = &[
     ("victims", "id"),
     ("victim_identities", "victim_id"),
     ("eore_sessions", "fid"),
+    ("non_conformities", "fid"),
+    ("ncr_steps", "fid"),
     ("residuals", "fid"),
     ("reports", "fid"),
     ("report_personal", "report_id"),

@@ -24,7 +24,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0008_versions_by_report.sql"),
     include_str!("../migrations/0009_projects_accreditations.sql"),
     include_str!("../migrations/0010_residuals.sql"),
-    include_str!("../migrations/0011_rankings.sql"),
+    include_str!("../migrations/0011_rankings_ncr.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -38,7 +38,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (8, include_str!("../migrations/postgres/0008_versions_by_report.sql")),
     (9, include_str!("../migrations/postgres/0009_projects_accreditations.sql")),
     (10, include_str!("../migrations/postgres/0010_residuals.sql")),
-    (11, include_str!("../migrations/postgres/0011_rankings.sql")),
+    (11, include_str!("../migrations/postgres/0011_rankings_ncr.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.
@@ -173,15 +173,16 @@ impl Store {
         let tx = self.conn.begin_write()?;
         for (version, sql) in steps.into_iter().filter(|(v, _)| *v > from) {
             tx.execute_batch(sql)?;
-            if dialect == Dialect::Sqlite && version == 6 {
-                // The events recorded before the chain existed are sealed now, in order.
-                crate::audit::seal(&tx, 0)?;
-            }
             tx.execute(
                 "INSERT INTO sg_meta (key, value) VALUES ('schema_version', ?1)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value",
                 [version.to_string()],
             )?;
+        }
+        if dialect == Dialect::Sqlite && from < 6 {
+            // The events recorded before the chain existed (schema 6) are
+            // sealed now, in order, once every table the seal reads exists.
+            crate::audit::seal(&tx, 0)?;
         }
         tx.execute(
             "INSERT INTO sg_meta (key, value) VALUES ('application', 'safeground') ON CONFLICT(key) DO NOTHING",

@@ -151,10 +151,11 @@ impl Writer<'_> {
         Ok(code)
     }
 
-    /// Issues tasks to `organisation` for the first `top` hazards of sealed
-    /// ranking `code` that are still in a status it ranked and hold no open
-    /// task; each TASK_ISSUED event names the ranking, the rank and the score.
-    /// Returns the tasks' codes.
+    /// Issues tasks to `organisation` for those of the first `top` hazards of
+    /// sealed ranking `code` that are still dangerous (not closed or handed
+    /// over), hold no open task and no task from this ranking already; each
+    /// TASK_ISSUED event names the ranking, the rank and the score. Returns
+    /// the tasks' codes.
     pub fn issue_from_ranking(
         &mut self,
         code: &str,
@@ -163,6 +164,8 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<Vec<String>, StoreError> {
+        // `at`: when the events are recorded (the caller dates a task issued
+        // in the past at noon of its day).
         let ranking = read_ranking(self.tx, code)?;
         let org: Option<String> = self
             .tx
@@ -187,9 +190,18 @@ impl Writer<'_> {
             if open_tasks > 0 || matches!(status, HazardStatus::Closed | HazardStatus::HandedOver) {
                 continue;
             }
+            let task_code = format!("T-{hazard}-{}", ranking.code.trim_start_matches("RANK-"));
+            let tasked_before: Option<i64> = self
+                .tx
+                .prepare_cached("SELECT 1 FROM tasks WHERE code = ?1")?
+                .query_row([&task_code], |x| x.get(0))
+                .optional()?;
+            if tasked_before.is_some() {
+                continue;
+            }
             let task = Task {
                 id: safeground_core::ids::fresh(),
-                code: format!("T-{hazard}-{}", ranking.code.trim_start_matches("RANK-")),
+                code: task_code,
                 hazard_id: parse_uuid(&hazard_id)?,
                 organisation_id: parse_uuid(&org)?,
                 activity: plan.activity,

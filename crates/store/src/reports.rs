@@ -392,6 +392,24 @@ impl Writer<'_> {
         if state != "APPROVED" {
             return Err(self.not_in_state(&id, "APPROVED", None)?);
         }
+        // Residual contamination another report found in ground this one
+        // released stands on it: that report goes first.
+        let cited: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT r.report_id FROM residuals r JOIN released_areas a ON a.id = r.released_area_id
+                 WHERE a.report_id = ?1 AND r.revoked_at IS NULL AND r.report_id <> ?1 ORDER BY r.fid LIMIT 1",
+            )?
+            .query_row([&id], |x| x.get(0))
+            .optional()?;
+        if let Some(other) = cited {
+            return Err(refused(
+                &format!("report {id}"),
+                vec![format!(
+                    "report {other} found residual contamination in ground this report released; unapprove it first"
+                )],
+            ));
+        }
         let now = time_text(at);
         let hazards = self.hazards_changed_by(&id)?;
         for h in &hazards {
@@ -432,6 +450,10 @@ impl Writer<'_> {
                    AND hazard_id IN (SELECT id FROM hazards WHERE report_id = ?1)",
             )?
             .execute(params![id, approved_at])?;
+        // The non-conformities its approval raised are withdrawn.
+        self.tx
+            .prepare_cached("UPDATE non_conformities SET withdrawn_at = ?1 WHERE raised_by_report = ?2")?
+            .execute([&now, &id])?;
         // The investigations of residual contamination it flagged are
         // cancelled, where they had not started.
         self.tx

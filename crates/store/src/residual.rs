@@ -34,20 +34,38 @@ pub(crate) fn released_at(db: &Db, points: &[Point<f64>]) -> Result<Vec<Released
             }
             let record = format!("released area {id}");
             let (outcome, released_on): (String, String) = (r.get(4)?, r.get(5)?);
-            let investigations: i64 = r.get(7)?;
+            let hazard_id: String = r.get(1)?;
+            let hazard_code: String = r.get(2)?;
+            let investigations = highest_investigation(db, &hazard_id, &hazard_code)?;
             found.push(ReleasedGround {
                 id,
-                hazard_id: parse_uuid(&r.get::<String>(1)?)?,
-                hazard_code: r.get(2)?,
+                hazard_id: parse_uuid(&hazard_id)?,
+                hazard_code,
                 organisation_id: parse_uuid(&r.get::<String>(3)?)?,
                 outcome: stored_code::<ReleaseOutcome>(&outcome, &record)?,
                 released_on: stored_date(&released_on, &record)?,
                 geometry: read_multipolygon(&r.get::<Vec<u8>>(6)?, &record)?,
-                investigations: u32::try_from(investigations).unwrap_or(u32::MAX),
+                investigations,
             });
         }
     }
     Ok(found)
+}
+
+/// The highest number among a hazard's investigation tasks
+/// (`INV-<hazard code>-<n>`), 0 for none: the next is one more, whatever
+/// else was issued or imported in between.
+fn highest_investigation(db: &Db, hazard_id: &str, hazard_code: &str) -> Result<u32, StoreError> {
+    let prefix = format!("INV-{hazard_code}-");
+    let mut stmt = db.prepare_cached("SELECT code FROM tasks WHERE hazard_id = ?1")?;
+    let codes = stmt.query_map([hazard_id], |r| r.get::<String>(0))?;
+    let mut highest = 0;
+    for code in codes {
+        if let Some(n) = code?.strip_prefix(prefix.as_str()).and_then(|n| n.parse::<u32>().ok()) {
+            highest = highest.max(n);
+        }
+    }
+    Ok(highest)
 }
 
 /// Who investigates residual contamination: the first quality-management

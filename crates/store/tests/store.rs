@@ -186,6 +186,61 @@ fn a_schema_1_register_is_migrated_in_place() {
     assert_eq!(store.hazards(&HazardFilter::default()).unwrap().len(), 1);
 }
 
+/// A register from before the sealed history (schema 5) with approved
+/// reports: the upgrade seals its events once every table the seal reads
+/// exists (schema 10's residuals, 11's non-conformities), and the history verifies.
+#[test]
+fn a_schema_5_register_with_approved_reports_is_sealed_on_upgrade() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("old.gpkg");
+    {
+        let c = rusqlite::Connection::open(&path).unwrap();
+        c.execute_batch("PRAGMA application_id = 1196444487; PRAGMA user_version = 10300;").unwrap();
+        for sql in [
+            include_str!("../migrations/0001_register.sql"),
+            include_str!("../migrations/0002_reports_history.sql"),
+            include_str!("../migrations/0003_report_drafts.sql"),
+        ] {
+            c.execute_batch(sql).unwrap();
+        }
+        // 0004 and 0005 make R-tree triggers that call GeoPackage functions
+        // plain SQLite lacks; nothing here writes a geometry.
+        c.create_scalar_function(
+            "ST_IsEmpty",
+            1,
+            rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC,
+            |_| Ok(0),
+        )
+        .unwrap();
+        for f in ["ST_MinX", "ST_MaxX", "ST_MinY", "ST_MaxY"] {
+            c.create_scalar_function(f, 1, rusqlite::functions::FunctionFlags::SQLITE_DETERMINISTIC, |_| {
+                Ok(0.0)
+            })
+            .unwrap();
+        }
+        c.execute_batch(include_str!("../migrations/0004_spatial_index.sql")).unwrap();
+        c.execute_batch(include_str!("../migrations/0005_country.sql")).unwrap();
+        c.execute_batch(
+            "INSERT INTO sg_meta VALUES ('schema_version', '5'), ('application', 'safeground');
+             INSERT INTO organisations (id, name, acronym, kind, country)
+               VALUES ('o1', 'Authority', 'NA', 'NATIONAL_AUTHORITY', 'AZ');
+             INSERT INTO reports (id, type, state, organisation_id, start_date, end_date, submitted_at,
+               submitted_by, decided_at, decided_by, body)
+               VALUES ('r1', 'EORE_SESSION', 'APPROVED', 'o1', '2023-01-01', '2023-01-01',
+                 '2023-01-02T10:00:00Z', 'clerk', '2023-01-03T10:00:00Z', 'officer', '{}');
+             INSERT INTO events (id, at, actor, kind, report_id) VALUES
+               ('e1', '2023-01-02T10:00:00Z', 'clerk', 'REPORT_SUBMITTED', 'r1'),
+               ('e2', '2023-01-03T10:00:00Z', 'officer', 'REPORT_APPROVED', 'r1');",
+        )
+        .unwrap();
+    }
+    let store = Store::open(&path).unwrap();
+    assert_eq!(store.schema_version().unwrap(), SCHEMA_VERSION);
+    let audit = store.audit(None).unwrap();
+    assert!(audit.problems.is_empty(), "{:?}", audit.problems);
+    assert_eq!(audit.head.map(|h| h.seq), Some(2));
+}
+
 /// History brought in counts from its own day: the hazard's versions are
 /// dated by the records, the report by the import; a change dated before the
 /// hazard's latest version, or after the import, is refused before anything

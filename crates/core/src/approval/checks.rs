@@ -187,7 +187,7 @@ fn reopened(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
             Some(ReleasedArea::Revoked { at }) => {
                 problems.push(format!("released area {a} was re-opened or withdrawn already ({at})"))
             }
-            Some(ReleasedArea::Standing { hazard_id }) => {
+            Some(ReleasedArea::Standing { hazard_id, .. }) => {
                 if hazard.is_some_and(|x| x != hazard_id) {
                     problems.push(format!("released area {a} belongs to another hazard"));
                 }

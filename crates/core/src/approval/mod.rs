@@ -102,8 +102,8 @@ pub struct HazardFacts {
 /// A released area a QM report re-opens, as the register holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReleasedArea {
-    /// Released from this hazard, and still released.
-    Standing { hazard_id: Uuid },
+    /// Released from this hazard by this organisation, and still released.
+    Standing { hazard_id: Uuid, organisation_id: Uuid },
     /// Re-opened or withdrawn already, at this time.
     Revoked { at: String },
 }
@@ -278,9 +278,23 @@ pub struct Plan {
     /// The tasks that investigate them: one per hazard whose released ground
     /// they lie in.
     pub investigations: Vec<Task>,
+    /// Non-conformities the report raises: a failed QC inspection raises one
+    /// against each organisation whose released ground it re-opens.
+    pub non_conformities: Vec<RaisedNcr>,
     /// What approval flags for the IM officer (it approves nonetheless): a
-    /// sentence per residual-risk record.
+    /// sentence per residual-risk record and per non-conformity raised.
     pub flags: Vec<String>,
+}
+
+/// A non-conformity approval raises ([`crate::ncr`]); the store gives it its code.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RaisedNcr {
+    pub id: Uuid,
+    pub organisation_id: Uuid,
+    pub grade: NcrGrade,
+    pub finding: String,
+    pub raised_on: Date,
+    pub due_on: Date,
 }
 
 /// A find or an accident inside released ground, after its release

@@ -68,29 +68,72 @@ pub(super) fn plan(
         new_hazard_area_m2: None,
         residuals: Vec::new(),
         investigations: Vec::new(),
+        non_conformities: Vec::new(),
         flags: Vec::new(),
     };
-    residual_risk(ctx, settings, &mut plan, new_id);
+    residual_risk(r, ctx, settings, &mut plan, new_id);
+    failed_inspection(r, ctx, &mut plan, new_id);
     if hazard.is_some() {
         hazard_effects(r, ctx, settings, &mut plan)?;
     }
     Ok(plan)
 }
 
+/// A failed QC inspection raises a major non-conformity against each
+/// organisation whose released ground it re-opens [IMAS 07.12], due in
+/// [`crate::ncr::days_to_act`] days.
+fn failed_inspection(r: &Report, ctx: &Context, plan: &mut Plan, new_id: &mut dyn FnMut() -> Uuid) {
+    let Some(i) = r.inspection.as_ref().filter(|i| i.result == QmResult::Fail) else { return };
+    let mut by_org: Vec<(Uuid, Vec<Uuid>)> = vec![];
+    for (area, known) in i.reopen.iter().zip(&ctx.reopen) {
+        if let Some(super::ReleasedArea::Standing { organisation_id, .. }) = known {
+            match by_org.iter_mut().find(|(o, _)| o == organisation_id) {
+                Some((_, areas)) => areas.push(*area),
+                None => by_org.push((*organisation_id, vec![*area])),
+            }
+        }
+    }
+    for (organisation_id, areas) in by_org {
+        let listed = areas.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", ");
+        let finding = match i.findings.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+            Some(f) => format!("failed quality-control inspection of released area {listed}: {f}"),
+            None => format!("failed quality-control inspection of released area {listed}"),
+        };
+        let grade = NcrGrade::Major;
+        plan.flags.push(format!("non-conformity ({}) raised: {finding}", grade.code()));
+        plan.non_conformities.push(super::RaisedNcr {
+            id: new_id(),
+            organisation_id,
+            grade,
+            finding,
+            raised_on: r.end_date,
+            due_on: r.end_date + time::Duration::days(crate::ncr::days_to_act(grade)),
+        });
+    }
+}
+
 /// The plan's finds and accident that lie inside ground released before them
 /// (not ground this report re-opens): a residual-risk record each, and one
 /// investigation task per hazard, due in `settings.investigation_days`.
-fn residual_risk(ctx: &Context, settings: &Settings, plan: &mut Plan, new_id: &mut dyn FnMut() -> Uuid) {
+fn residual_risk(
+    r: &Report,
+    ctx: &Context,
+    settings: &Settings,
+    plan: &mut Plan,
+    new_id: &mut dyn FnMut() -> Uuid,
+) {
     use crate::residual::{investigation_code, residuals, At, Sighting};
     let standing: Vec<_> =
         ctx.released_ground.iter().filter(|g| !plan.reopen.contains(&g.id)).cloned().collect();
     if standing.is_empty() {
         return;
     }
+    // An undated find counts from the first day of its report's work: it
+    // may have been found before ground released during that work.
     let finds = plan.eo_finds.iter().enumerate().map(|(i, f)| Sighting {
         what: At::Find(i),
         location: f.location,
-        on: f.found_on,
+        on: r.eo_finds.get(i).and_then(|x| x.found_on).unwrap_or(r.start_date),
     });
     let accident = plan.accident.iter().map(|a| Sighting {
         what: At::Accident,
@@ -149,7 +192,7 @@ fn residual_risk(ctx: &Context, settings: &Settings, plan: &mut Plan, new_id: &m
 fn report_hazard(r: &Report, ctx: &Context) -> Option<Uuid> {
     let reopened = || {
         ctx.reopen.iter().flatten().find_map(|a| match a {
-            super::ReleasedArea::Standing { hazard_id } => Some(*hazard_id),
+            super::ReleasedArea::Standing { hazard_id, .. } => Some(*hazard_id),
             super::ReleasedArea::Revoked { .. } => None,
         })
     };

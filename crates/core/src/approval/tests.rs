@@ -280,7 +280,7 @@ fn a_failed_qc_reopens_released_ground_and_the_closed_hazard() {
     );
     closed.remaining_m2 = 0.0;
     ctx.hazards = vec![closed];
-    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD })];
+    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
     let plan =
         decide_now(&inspection(QmResult::Fail, vec![area]), &ctx, &Settings::default()).expect("re-opened");
     assert_eq!((plan.hazard, plan.reopen.clone()), (Some(HAZARD), vec![area]));
@@ -300,8 +300,8 @@ fn a_qc_reopens_only_standing_ground_of_one_hazard() {
     ctx.named_hazard = Some(HAZARD);
     ctx.hazards = vec![facts(HazardStatus::Closed, vec![])];
     ctx.reopen = vec![
-        Some(ReleasedArea::Standing { hazard_id: HAZARD }),
-        Some(ReleasedArea::Standing { hazard_id: OTHER_HAZARD }),
+        Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG }),
+        Some(ReleasedArea::Standing { hazard_id: OTHER_HAZARD, organisation_id: OTHER_ORG }),
         Some(ReleasedArea::Revoked { at: "2024-04-01T10:00:00Z".into() }),
         None,
     ];
@@ -612,9 +612,14 @@ fn a_find_in_released_ground_after_its_release_is_residual_and_investigated() {
     let first = &plan.residuals[0];
     assert_eq!(
         (first.eo_find_id, first.accident_id, first.found_on, first.released_area_id, first.released_by),
-        (Some(plan.eo_finds[0].id), None, date!(2024 - 09 - 02), Uuid::from_u128(40), OTHER_ORG)
+        (Some(plan.eo_finds[0].id), None, date!(2024 - 09 - 01), Uuid::from_u128(40), OTHER_ORG)
     );
     assert_eq!((first.task_id, plan.residuals[1].found_on), (task.id, date!(2024 - 09 - 01)));
+    // Undated, in a report whose work began on the release day: it may have
+    // been found before the release.
+    let mut early = Report::blank(ReportType::EoFind, "HALO", date!(2024 - 05 - 01), date!(2024 - 05 - 03));
+    find_at(&mut early, 46.902, 39.905, None);
+    assert!(decide_now(&early, &ctx, &Settings::default()).expect("recorded").residuals.is_empty());
 }
 
 #[test]
@@ -653,7 +658,7 @@ fn a_find_on_the_release_day_or_in_ground_the_report_reopens_is_not_residual() {
             geometry: ground.geometry.clone(),
         }],
     )];
-    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD })];
+    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
     ctx.released_ground = vec![ground];
     let plan = decide_now(&qc, &ctx, &Settings::default()).expect("re-opened");
     assert_eq!(plan.reopen, vec![Uuid::from_u128(40)]);

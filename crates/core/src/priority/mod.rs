@@ -208,7 +208,10 @@ fn filter<'c>(
         .iter()
         .filter(|c| f.statuses.contains(&c.status))
         .filter(|c| f.kinds.is_empty() || f.kinds.contains(&c.kind))
-        .filter(|c| f.districts.is_empty() || f.districts.iter().any(|d| d.eq_ignore_ascii_case(&c.district)))
+        .filter(|c| {
+            f.districts.is_empty()
+                || f.districts.iter().any(|d| d.to_lowercase() == c.district.to_lowercase())
+        })
         .filter(|c| f.contamination.is_empty() || c.contamination.iter().any(|x| f.contamination.contains(x)))
         .collect();
     if let (Some(a), Some(lines)) = (&f.away_from, line) {
@@ -249,7 +252,7 @@ fn measure(
         }
     }
     if let Some(x) = &c.casualties {
-        let since = as_of.replace_year(as_of.year() - x.years as i32).unwrap_or(Date::MIN);
+        let since = years_before(as_of, x.years);
         let recent: Vec<&Casualty> = casualties.iter().filter(|k| k.on > since && k.on <= as_of).collect();
         let points: Vec<Point<f64>> = recent.iter().map(|k| k.location).collect();
         for n in near(&points, shapes, x.within_m) {
@@ -269,6 +272,12 @@ fn measure(
         }
     }
     m
+}
+
+/// The same day `years` years before (29 February: the 28th, in a year without one).
+fn years_before(day: Date, years: u32) -> Date {
+    let year = day.year() - years as i32;
+    day.replace_year(year).or_else(|_| Date::from_calendar_date(year, day.month(), 28)).unwrap_or(Date::MIN)
 }
 
 /// Points along the lines, no more than `step_m` apart (a hazard's distance

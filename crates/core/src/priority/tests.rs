@@ -90,6 +90,21 @@ fn casualties_count_within_the_years_up_to_the_day() {
 }
 
 #[test]
+fn on_29_february_the_window_starts_on_28_february() {
+    let s = scenario("[criteria.casualties]\nweight = 1\nwithin_m = 500\nyears = 5\n");
+    let at = Point::new(47.0025, 40.0025);
+    let leap = date!(2028 - 02 - 29);
+    let people = |on| {
+        rank(&s, &[hazard("A", 47.0)], &[], &[Casualty { location: at, on, people: 2 }], None, leap)[0]
+            .contributions[0]
+            .value
+    };
+    assert_eq!(people(date!(2023 - 02 - 28)), 0.0, "five years before: out");
+    assert_eq!(people(date!(2023 - 03 - 01)), 2.0);
+    assert_eq!(people(date!(2010 - 01 - 01)), 0.0, "not the whole of history");
+}
+
+#[test]
 fn land_use_takes_the_highest_value_and_unlisted_uses_count_nothing() {
     let s = scenario("[criteria.land_use]\nweight = 2\nvalues = { AGRICULTURE = 0.5, HOUSING = 0.9 }\n");
     let mut a = hazard("A", 47.0);

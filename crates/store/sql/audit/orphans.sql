@@ -21,4 +21,13 @@ FROM accreditations a WHERE a.suspended_on IS NOT NULL
 UNION ALL
 SELECT 'ranking ' || r.code || ' has no RANKING_SEALED event in the history'
 FROM rankings r WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = r.id AND e.kind = 'RANKING_SEALED')
+UNION ALL
+SELECT 'non-conformity ' || n.code || ' has no NCR_RAISED event, nor an approval that raised it, in the history'
+FROM non_conformities n
+WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = n.id AND e.kind = 'NCR_RAISED')
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.report_id = n.raised_by_report AND e.kind = 'REPORT_APPROVED')
+UNION ALL
+SELECT 'the ' || lower(s.kind) || ' step of non-conformity ' || s.ncr_id || ' has no event in the history'
+FROM ncr_steps s
+WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = s.id AND e.kind IN ('NCR_ANSWERED', 'NCR_CLOSED'))
 LIMIT 50

@@ -1,8 +1,6 @@
 -- Released ground in force whose box holds the point (longitude ?1,
--- latitude ?2), through the R-tree, with its hazard's code and how many
--- investigation tasks the hazard holds already.
-SELECT a.id, a.hazard_id, h.code, a.organisation_id, a.outcome, a.released_on, a.geom,
-  (SELECT count(*) FROM tasks t WHERE t.hazard_id = a.hazard_id AND t.code LIKE 'INV-' || h.code || '-%')
+-- latitude ?2), through the R-tree, with its hazard's code.
+SELECT a.id, a.hazard_id, h.code, a.organisation_id, a.outcome, a.released_on, a.geom
 FROM rtree_released_areas_geom r
 JOIN released_areas a ON a.fid = r.id
 JOIN hazards h ON h.id = a.hazard_id
