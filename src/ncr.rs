@@ -37,7 +37,7 @@ pub enum NcrCommand {
         #[arg(long, value_parser = crate::parse_date)]
         due: Option<Date>,
     },
-    /// The organisation's answer: root cause, corrective and preventive actions; or a new due date.
+    /// The organisation's answer: root cause, corrective and preventive actions; an officer may set a new due date.
     Update {
         code: String,
         #[arg(long)]
@@ -148,6 +148,11 @@ pub fn run(db: &Location, who: &Credentials, cmd: &NcrCommand) -> Result<()> {
         NcrCommand::Update { code, root_cause, corrective, preventive, due } => {
             let p = who.principal(&store)?;
             authorize(&p, Action::AnswerNonConformity, Scope::Organisation(store.ncr_organisation(code)?))?;
+            if due.is_some() {
+                // The organisation answering does not set its own deadline.
+                authorize(&p, Action::RaiseNonConformity, Scope::Any)
+                    .map_err(|e| anyhow::anyhow!("{e} (a new due date is an IM or QM officer's)"))?;
+            }
             let step = Step::Answer {
                 root_cause: root_cause.clone(),
                 corrective: corrective.clone(),

@@ -99,6 +99,11 @@ fn a_non_conformity_is_raised_answered_by_its_organisation_and_closed_by_a_qm_of
     assert!(err.contains("no root cause is recorded"), "{err}");
     let err = denied(&db, "qhd", &["ncr", "update", &code, "--root-cause", "x"]);
     assert!(err.contains("of another organisation"), "{err}");
+    // Nor does it move its own deadline; a QM officer, who verifies, does not answer.
+    let err = denied(&db, "amc", &["ncr", "update", &code, "--root-cause", "x", "--due", "2099-01-01"]);
+    assert!(err.contains("a new due date is an IM or QM officer's"), "{err}");
+    let err = denied(&db, "qm", &["ncr", "update", &code, "--root-cause", "x"]);
+    assert!(err.contains("answer non-conformities"), "{err}");
     let answer = [
         "ncr",
         "update",
@@ -160,6 +165,8 @@ fn a_non_conformity_is_raised_answered_by_its_organisation_and_closed_by_a_qm_of
     assert!(err.contains("report not-a-report is not in the register"), "{err}");
     let err = denied(&db, "amc", &open);
     assert!(err.contains("raise non-conformities"), "{err}");
+    let err = denied(&db, "qm", &["ncr", "close", &new, "--verification", "x", "--on", "2099-01-01"]);
+    assert!(err.contains("after today"), "{err}");
 
     // The rate per organisation, as the dashboard shows it.
     let rates: Value =

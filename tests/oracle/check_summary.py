@@ -60,12 +60,18 @@ def main(db, summary_path):
     ds = ogr.Open(db)
     districts = {f.GetField("id"): f.GetField("name") for f in ds.GetLayerByName("districts")}
     released = defaultdict(list)
+    # Records count while in force: ground a failed QC re-opened, or a report
+    # unapproved, has `revoked_at` set.
     for f in ds.GetLayerByName("released_areas"):
+        if f.GetField("revoked_at"):
+            continue
         released[f.GetField("hazard_id")].append((f.GetField("outcome"), f.GetGeometryRef().Clone()))
     want = defaultdict(lambda: {"recorded": 0.0, "cancelled": 0.0, "reduced": 0.0, "cleared": 0.0,
                                 "remaining": 0.0, "n": 0, "status": defaultdict(int)})
     per_hazard_worst = 0.0
     for f in ds.GetLayerByName("hazards"):
+        if f.GetField("revoked_at"):
+            continue
         h = f.GetGeometryRef().Clone()
         d = want[districts[f.GetField("district_id")]]
         rec = area(h)
@@ -118,13 +124,13 @@ def main(db, summary_path):
 
     # EO destroyed by category, counted by OGR SQL.
     res = ds.ExecuteSQL("SELECT category, SUM(quantity) AS n FROM eo_finds "
-                        "WHERE disposal IN ('DESTROYED_IN_SITU','REMOVED_AND_DESTROYED') GROUP BY category")
+                        "WHERE disposal IN ('DESTROYED_IN_SITU','REMOVED_AND_DESTROYED') AND revoked_at IS NULL GROUP BY category")
     eo = {f.GetField("category"): f.GetField("n") for f in res}
     ds.ReleaseResultSet(res)
     if eo != summary["totals"]["eo_destroyed"]:
         sys.exit(f"EO destroyed: summary {summary['totals']['eo_destroyed']}, file {eo}")
     # People reached by EORE.
-    res = ds.ExecuteSQL("SELECT SUM(girls) AS g, SUM(boys) AS b, SUM(women) AS w, SUM(men) AS m FROM eore_sessions")
+    res = ds.ExecuteSQL("SELECT SUM(girls) AS g, SUM(boys) AS b, SUM(women) AS w, SUM(men) AS m FROM eore_sessions WHERE revoked_at IS NULL")
     f = res.GetNextFeature()
     reach = {"girls": f.GetField("g"), "boys": f.GetField("b"), "women": f.GetField("w"), "men": f.GetField("m")}
     ds.ReleaseResultSet(res)
@@ -132,7 +138,7 @@ def main(db, summary_path):
         sys.exit(f"EORE reach: summary {summary['totals']['eore_reach']}, file {reach}")
     # Casualties: accidents carry the counts (victims themselves are internal).
     res = ds.ExecuteSQL("SELECT substr(occurred_on, 1, 4) AS y, SUM(killed) AS k, SUM(injured) AS i "
-                        "FROM accidents GROUP BY substr(occurred_on, 1, 4)")
+                        "FROM accidents WHERE revoked_at IS NULL GROUP BY substr(occurred_on, 1, 4)")
     cas = {f.GetField("y"): {"killed": f.GetField("k"), "injured": f.GetField("i")} for f in res}
     ds.ReleaseResultSet(res)
     if cas != summary["totals"]["casualties"]:

@@ -50,7 +50,8 @@ pub enum Action {
     /// Raise a non-conformity against an organisation's work.
     RaiseNonConformity,
     /// Answer a non-conformity: root cause, corrective and preventive actions
-    /// (operators: their organisation's).
+    /// (operators: their organisation's; IM officers record an answer given
+    /// on paper; never the QM officer who verifies it).
     AnswerNonConformity,
     /// Close a non-conformity once its corrective action is verified (QM officers).
     CloseNonConformity,
@@ -179,7 +180,8 @@ pub fn decide(p: &Principal, action: Action, scope: Scope) -> Result<(), Denied>
         (Administrator, _)
             | (_, ReadRegister | ManageSelf)
             | (ImOfficer, ReadReports | SubmitReport | DecideReport | IssueTask | Import | Export)
-            | (ImOfficer | QmOfficer, RaiseNonConformity | AnswerNonConformity)
+            | (ImOfficer | QmOfficer, RaiseNonConformity)
+            | (ImOfficer, AnswerNonConformity)
             | (QmOfficer, CloseNonConformity)
             | (Operator, AnswerNonConformity)
             | (QmOfficer | Operator, ReadReports | SubmitReport | Export)
@@ -271,7 +273,6 @@ mod tests {
                     Action::Export,
                     Action::ManageSelf,
                     Action::RaiseNonConformity,
-                    Action::AnswerNonConformity,
                     Action::CloseNonConformity,
                 ],
             ),

@@ -76,7 +76,9 @@ impl NonConformity {
             grade,
             finding: finding.trim().to_string(),
             raised_on,
-            due_on: due_on.unwrap_or(raised_on + Duration::days(days_to_act(grade))),
+            due_on: due_on.unwrap_or_else(|| {
+                raised_on.checked_add(Duration::days(days_to_act(grade))).unwrap_or(Date::MAX)
+            }),
             root_cause: None,
             corrective: None,
             preventive: None,
@@ -182,7 +184,7 @@ pub struct Rate {
     pub minor: i64,
     pub open: i64,
     pub overdue: i64,
-    /// Its approved work reports (survey, clearance, EOD) in the same period.
+    /// Its approved work reports (survey, clearance, EOD), all told.
     pub reports: i64,
     /// Non-conformities per 100 approved work reports (`None` without any).
     pub per_100_reports: Option<f64>,

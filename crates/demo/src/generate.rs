@@ -868,9 +868,12 @@ fn hazard_story(
             residual_find(index, a, reference, w, counts)?;
         }
     }
-    if completed && !handed_over && ground.detail == Detail::Demo {
+    // Inspected where earlier ground stays released, so that the hazard
+    // remains WORKED_ON as its exported layers say (a failure that re-opened
+    // all of it would leave work no layer records).
+    if completed && !handed_over && ground.detail == Detail::Demo && activities.len() >= 2 {
         if let Some(a) = activities.last() {
-            qc_inspection(index, &hazard_code, a, w)?;
+            qc_inspection(index, &hazard_code, a, last_approval, w)?;
         }
     }
     // EOD spot tasks nearby: isolated UXO called in by the population.
@@ -911,11 +914,13 @@ fn qc_inspection(
     index: usize,
     hazard_code: &str,
     last: &Activity,
+    last_approval: i32,
     w: &mut Writer<'_>,
 ) -> Result<(), StoreError> {
     use safeground_core::report::{Inspection, QmResult, Report, ReportType};
     let mut rng = ChaCha8Rng::seed_from_u64(0x0c_1a5e ^ index as u64);
-    let on = jd(last.end_date) + rng.random_range(5..40);
+    // After the work it inspects was approved.
+    let on = (jd(last.end_date) + rng.random_range(5..40)).max(last_approval + 1);
     if !rng.random_bool(0.5) || on > jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2)) {
         return Ok(());
     }

@@ -309,10 +309,13 @@ impl Writer<'_> {
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
         let mut plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut fresh)
             .map_err(|p| refused(&label, p))?;
-        if effective.is_some() {
-            // History brought in (a migration) is recorded as it was: the
-            // register it comes from answered its finds and inspections then;
-            // no investigation or non-conformity is opened for them now.
+        if effective.is_some() || !approval::given_ids(r).is_empty() {
+            // History brought in (a migration), or records from another
+            // register (they bring their own UUIDs: a copy, an exchange), are
+            // recorded as they were: the register they come from answered
+            // their finds and inspections; no investigation or
+            // non-conformity is opened for them again. Field data (no UUIDs
+            // of its own) is flagged and opens them as a report would.
             plan.residuals.clear();
             plan.investigations.clear();
             plan.non_conformities.clear();

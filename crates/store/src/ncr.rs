@@ -67,15 +67,16 @@ fn next_code(db: &Db, year: i32) -> Result<String, StoreError> {
     Ok(format!("NCR-{year}-{:04}", n + 1))
 }
 
-/// A non-conformity in force by its code: its id, organisation and state
-/// folded from its steps.
+/// A non-conformity in force by its code (codes are upper case: the
+/// unique index finds it) or UUID: its id, organisation and state folded
+/// from its steps.
 fn load(db: &Db, code: &str) -> Result<(String, String, NonConformity), StoreError> {
     let row: Option<(String, String, String, String, String, String, String)> = db
         .prepare_cached(
             "SELECT id, organisation_id, code, grade, finding, raised_on, due_on FROM non_conformities
-             WHERE code = ?1 COLLATE NOCASE AND withdrawn_at IS NULL",
+             WHERE (code = ?1 OR id = ?2) AND withdrawn_at IS NULL",
         )?
-        .query_row([code.trim()], |r| {
+        .query_row([code.trim().to_ascii_uppercase(), code.trim().to_string()], |r| {
             Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
         })
         .optional()?;
@@ -98,9 +99,12 @@ fn load(db: &Db, code: &str) -> Result<(String, String, NonConformity), StoreErr
 
 /// A non-conformity's steps, in the order they were taken.
 fn steps(db: &Db, id: &str, record: &str) -> Result<Vec<Step>, StoreError> {
+    // In the order of the sealed events that recorded them (a row's fid is
+    // no part of any seal).
     let mut stmt = db.prepare_cached(
-        "SELECT kind, root_cause, corrective, preventive, due_on, closed_on, verification FROM ncr_steps
-         WHERE ncr_id = ?1 ORDER BY fid",
+        "SELECT s.kind, s.root_cause, s.corrective, s.preventive, s.due_on, s.closed_on, s.verification
+         FROM ncr_steps s JOIN events e ON e.subject = s.id AND e.kind IN ('NCR_ANSWERED', 'NCR_CLOSED')
+         WHERE s.ncr_id = ?1 ORDER BY e.seq",
     )?;
     let mut rows = stmt.query([id])?;
     let mut out = vec![];
@@ -150,6 +154,9 @@ impl Writer<'_> {
                     problems.push(format!("{what} {k} is not in the register"));
                 }
             }
+        }
+        if n.raised_on > at.date() {
+            problems.push(format!("raised on {}, after today ({})", n.raised_on, at.date()));
         }
         let code = next_code(self.tx, n.raised_on.year())?;
         let rule = NonConformity::raised(&code, n.grade, &n.finding, n.raised_on, n.due_on);
@@ -243,7 +250,15 @@ impl Writer<'_> {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let (ncr_id, _, n) = load(self.tx, code)?;
-        n.check(step).map_err(|p| invalid(format!("non-conformity {}", n.code), p))?;
+        let mut problems = n.check(step).err().unwrap_or_default();
+        if let Step::Close { on, .. } = step {
+            if *on > at.date() {
+                problems.push(format!("closed on {on}, after today ({})", at.date()));
+            }
+        }
+        if !problems.is_empty() {
+            return Err(invalid(format!("non-conformity {}", n.code), problems));
+        }
         let id = uuid_text(safeground_core::ids::fresh());
         let now = time_text(at);
         let (kind, event) = match step {
@@ -293,8 +308,8 @@ impl Store {
         let mut rows = stmt.query(params![organisation.map(uuid_text)])?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
-            let code: String = r.get(1)?;
-            let (_, _, n) = load(&self.conn, &code)?;
+            let id: String = r.get(0)?;
+            let (_, _, n) = load(&self.conn, &id)?;
             let status = if n.is_closed() {
                 "CLOSED"
             } else if n.overdue(today) {

@@ -106,8 +106,12 @@ fn failed_inspection(r: &Report, ctx: &Context, plan: &mut Plan, new_id: &mut dy
             organisation_id,
             grade,
             finding,
-            raised_on: r.end_date,
-            due_on: r.end_date + time::Duration::days(crate::ncr::days_to_act(grade)),
+            // Raised when the failure is approved, not when the inspection ended.
+            raised_on: ctx.today,
+            due_on: ctx
+                .today
+                .checked_add(time::Duration::days(crate::ncr::days_to_act(grade)))
+                .unwrap_or(ctx.today),
         });
     }
 }

@@ -27,6 +27,9 @@ FROM non_conformities n
 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = n.id AND e.kind = 'NCR_RAISED')
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.report_id = n.raised_by_report AND e.kind = 'REPORT_APPROVED')
 UNION ALL
+SELECT 'non-conformity ' || n.code || ' is withdrawn, but only the unapproval of the report that raised it withdraws one'
+FROM non_conformities n WHERE n.withdrawn_at IS NOT NULL AND n.raised_by_report IS NULL
+UNION ALL
 SELECT 'the ' || lower(s.kind) || ' step of non-conformity ' || s.ncr_id || ' has no event in the history'
 FROM ncr_steps s
 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = s.id AND e.kind IN ('NCR_ANSWERED', 'NCR_CLOSED'))
