@@ -11,7 +11,12 @@
 //! A point counts when it lies strictly inside the released polygon: a find on
 //! the boundary of ground being cleared beside released ground is ordinary
 //! work, and GPS error cuts both ways. The find must be dated after the
-//! release: the same day's finds belong to the work that released it.
+//! release: the same day's finds belong to the work that released it. A find
+//! reported as work on another hazard, whose polygon overlaps the released
+//! ground, is that hazard's contamination (ground two hazards record is an
+//! overlap for `safeground overlaps`), not residual: only finds of the same
+//! hazard or of none (an EOD call-out, a find reported by the public, an
+//! accident) count.
 //!
 //! ```
 //! use safeground_core::codes::ReleaseOutcome;
@@ -25,7 +30,7 @@
 //!     released_on: date!(2024 - 05 - 01), investigations: 0,
 //!     geometry: MultiPolygon(vec![polygon![(x: 47.0, y: 39.5), (x: 47.01, y: 39.5), (x: 47.01, y: 39.51), (x: 47.0, y: 39.51)]]),
 //! };
-//! let inside = Sighting { what: At::Find(0), location: Point::new(47.005, 39.505), on: date!(2025 - 03 - 10) };
+//! let inside = Sighting { what: At::Find(0), location: Point::new(47.005, 39.505), on: date!(2025 - 03 - 10), hazard: None };
 //! let same_day = Sighting { on: date!(2024 - 05 - 01), ..inside.clone() };
 //! let outside = Sighting { location: Point::new(47.02, 39.505), ..inside.clone() };
 //! let released = [ground];
@@ -63,12 +68,14 @@ pub enum At {
     Accident,
 }
 
-/// A find or an accident: what, where, on which day.
+/// A find or an accident: what, where, on which day, and the hazard it was
+/// reported as work on (`None`: none).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Sighting {
     pub what: At,
     pub location: Point<f64>,
     pub on: Date,
+    pub hazard: Option<Uuid>,
 }
 
 /// A sighting inside released ground, after its release.
@@ -87,6 +94,7 @@ pub fn residuals<'g>(sightings: &[Sighting], released: &'g [ReleasedGround]) -> 
         .filter_map(|s| {
             released
                 .iter()
+                .filter(|g| s.hazard.is_none_or(|h| h == g.hazard_id))
                 .filter(|g| s.on > g.released_on && inside(&s.location, &g.geometry))
                 .min_by_key(|g| (g.released_on, g.id))
                 .map(|ground| Flag { sighting: s.clone(), ground })
@@ -132,7 +140,17 @@ mod tests {
     }
 
     fn seen(x: f64, y: f64, on: Date) -> Sighting {
-        Sighting { what: At::Find(0), location: Point::new(x, y), on }
+        Sighting { what: At::Find(0), location: Point::new(x, y), on, hazard: None }
+    }
+
+    #[test]
+    fn a_find_of_another_hazard_over_the_ground_is_that_hazards() {
+        let g = [ground(1, date!(2024 - 05 - 01), 0.0)];
+        let mut s = seen(0.5, 0.5, date!(2025 - 01 - 01));
+        s.hazard = Some(Uuid::from_u128(999));
+        assert!(residuals(&[s.clone()], &g).is_empty());
+        s.hazard = Some(Uuid::from_u128(100));
+        assert_eq!(residuals(&[s], &g).len(), 1, "the released ground's own hazard");
     }
 
     #[test]

@@ -138,11 +138,13 @@ fn residual_risk(
         what: At::Find(i),
         location: f.location,
         on: r.eo_finds.get(i).and_then(|x| x.found_on).unwrap_or(r.start_date),
+        hazard: f.hazard_id,
     });
     let accident = plan.accident.iter().map(|a| Sighting {
         what: At::Accident,
         location: a.location,
         on: a.occurred_on,
+        hazard: a.hazard_id,
     });
     let sightings: Vec<Sighting> = finds.chain(accident).collect();
     for flag in residuals(&sightings, &standing) {
