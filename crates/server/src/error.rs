@@ -95,8 +95,8 @@ impl From<StoreError> for AppError {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Unknown { .. } => AppError::NotFound(e.to_string()),
-            StoreError::Refused { report, problems } => {
-                AppError::Refused { message: format!("{report} cannot be approved"), problems }
+            StoreError::Refused { report, action, problems } => {
+                AppError::Refused { message: format!("{report} cannot be {action}"), problems }
             }
             StoreError::Invalid { .. } => AppError::BadRequest(e.to_string()),
             StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),

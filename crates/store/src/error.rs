@@ -27,8 +27,10 @@ pub enum StoreError {
     Invalid { record: String, problem: String },
     #[error("{what} '{key}' is not in the register")]
     Unknown { what: &'static str, key: String },
-    #[error("{report} cannot be approved:\n  - {}", problems.join("\n  - "))]
-    Refused { report: String, problems: Vec<String> },
+    /// A report refused approval (`action`: "approved") or unapproval
+    /// ("unapproved"), with every reason.
+    #[error("{report} cannot be {action}:\n  - {}", problems.join("\n  - "))]
+    Refused { report: String, action: &'static str, problems: Vec<String> },
     #[error("{record} cannot be changed: {detail}")]
     Conflict { record: String, detail: String },
     #[error("database file {path}: {detail}")]

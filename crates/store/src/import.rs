@@ -309,17 +309,11 @@ impl Writer<'_> {
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
         let mut plan = approval::decide_parsed(r, parsed, &ctx, &b.settings, &mut fresh)
             .map_err(|p| refused(&label, p))?;
+        // History brought in (a migration), or records from another register
+        // (they bring their own UUIDs: a copy, an exchange): that register
+        // answered them. Field data is flagged as a report would be.
         if effective.is_some() || !approval::given_ids(r).is_empty() {
-            // History brought in (a migration), or records from another
-            // register (they bring their own UUIDs: a copy, an exchange), are
-            // recorded as they were: the register they come from answered
-            // their finds and inspections; no investigation or
-            // non-conformity is opened for them again. Field data (no UUIDs
-            // of its own) is flagged and opens them as a report would.
-            plan.residuals.clear();
-            plan.investigations.clear();
-            plan.non_conformities.clear();
-            plan.flags.clear();
+            plan.recorded_as_it_was();
         }
         b.flags.extend(plan.flags.iter().map(|f| format!("{label}: {f}")));
         // Only a change that makes the hazard's next version must come after

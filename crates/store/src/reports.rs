@@ -40,7 +40,12 @@ pub fn end_of_day(d: Date) -> String {
 }
 
 pub(crate) fn refused(report: &str, problems: Vec<String>) -> StoreError {
-    StoreError::Refused { report: report.to_string(), problems }
+    StoreError::Refused { report: report.to_string(), action: "approved", problems }
+}
+
+/// An unapproval refused, with the reasons.
+fn kept(report: &str, problems: Vec<String>) -> StoreError {
+    StoreError::Refused { report: report.to_string(), action: "unapproved", problems }
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -392,24 +397,7 @@ impl Writer<'_> {
         if state != "APPROVED" {
             return Err(self.not_in_state(&id, "APPROVED", None)?);
         }
-        // Residual contamination another report found in ground this one
-        // released stands on it: that report goes first.
-        let cited: Option<String> = self
-            .tx
-            .prepare_cached(
-                "SELECT r.report_id FROM residuals r JOIN released_areas a ON a.id = r.released_area_id
-                 WHERE a.report_id = ?1 AND r.revoked_at IS NULL AND r.report_id <> ?1 ORDER BY r.fid LIMIT 1",
-            )?
-            .query_row([&id], |x| x.get(0))
-            .optional()?;
-        if let Some(other) = cited {
-            return Err(refused(
-                &format!("report {id}"),
-                vec![format!(
-                    "report {other} found residual contamination in ground this report released; unapprove it first"
-                )],
-            ));
-        }
+        self.no_residual_stands_on(&id)?;
         let now = time_text(at);
         let hazards = self.hazards_changed_by(&id)?;
         for h in &hazards {
@@ -418,7 +406,7 @@ impl Writer<'_> {
                     .tx
                     .prepare_cached("SELECT code FROM hazards WHERE id = ?1")?
                     .query_row([h], |x| x.get(0))?;
-                return Err(refused(
+                return Err(kept(
                     &format!("report {id}"),
                     vec![format!(
                         "report {l}, approved later, also changed hazard {code}; unapprove it first"
@@ -450,18 +438,7 @@ impl Writer<'_> {
                    AND hazard_id IN (SELECT id FROM hazards WHERE report_id = ?1)",
             )?
             .execute(params![id, approved_at])?;
-        // The non-conformities its approval raised are withdrawn.
-        self.tx
-            .prepare_cached("UPDATE non_conformities SET withdrawn_at = ?1 WHERE raised_by_report = ?2")?
-            .execute([&now, &id])?;
-        // The investigations of residual contamination it flagged are
-        // cancelled, where they had not started.
-        self.tx
-            .prepare_cached(
-                "UPDATE tasks SET status = 'CANCELLED'
-                 WHERE status = 'ISSUED' AND id IN (SELECT task_id FROM residuals WHERE report_id = ?1)",
-            )?
-            .execute([&id])?;
+        self.withdraw_what_it_raised(&id, &now)?;
         // A failed QC's re-opened ground is released again.
         self.tx
             .prepare_cached(
@@ -472,6 +449,44 @@ impl Writer<'_> {
             self.revert_hazard(h, &id, &now)?;
         }
         self.snapshot_hazards(&event, &id, &now)?;
+        Ok(())
+    }
+
+    /// Refuses to unapprove `report` while residual contamination another
+    /// report found in ground it released stands on it: that report goes first.
+    fn no_residual_stands_on(&self, report: &str) -> Result<(), StoreError> {
+        let cited: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT r.report_id FROM residuals r JOIN released_areas a ON a.id = r.released_area_id
+                 WHERE a.report_id = ?1 AND r.revoked_at IS NULL AND r.report_id <> ?1 ORDER BY r.fid LIMIT 1",
+            )?
+            .query_row([report], |x| x.get(0))
+            .optional()?;
+        if let Some(other) = cited {
+            return Err(kept(
+                &format!("report {report}"),
+                vec![format!(
+                    "report {other} found residual contamination in ground this report released; unapprove it first"
+                )],
+            ));
+        }
+        Ok(())
+    }
+
+    /// What an approval raised besides its records: its non-conformities are
+    /// withdrawn, its investigations of residual contamination cancelled
+    /// where they had not started.
+    fn withdraw_what_it_raised(&mut self, report: &str, now: &str) -> Result<(), StoreError> {
+        self.tx
+            .prepare_cached("UPDATE non_conformities SET withdrawn_at = ?1 WHERE raised_by_report = ?2")?
+            .execute([now, report])?;
+        self.tx
+            .prepare_cached(
+                "UPDATE tasks SET status = 'CANCELLED'
+                 WHERE status = 'ISSUED' AND id IN (SELECT task_id FROM residuals WHERE report_id = ?1)",
+            )?
+            .execute([report])?;
         Ok(())
     }
 

@@ -316,6 +316,17 @@ pub struct ResidualRisk {
 }
 
 impl Plan {
+    /// Records brought in from another register, as they were: the register
+    /// they come from answered their finds and inspections, so no
+    /// residual-risk record, investigation or non-conformity is made again,
+    /// and nothing is flagged.
+    pub fn recorded_as_it_was(&mut self) {
+        self.residuals.clear();
+        self.investigations.clear();
+        self.non_conformities.clear();
+        self.flags.clear();
+    }
+
     /// The records the plan makes, in the order it makes them: the new
     /// hazard, the activity and the ground it released, the EO finds, the
     /// accident, the risk-education session (what an import lists for each
