@@ -205,12 +205,7 @@ fn residual_story(db: &Path, t: &mut Transcript) {
     t.record(&["report", "approve", "<id>"], &String::from_utf8_lossy(&out.stderr));
     let listed = json(&t.ok(db, &["residual", "list", "--json"]));
     assert_eq!(listed.as_array().unwrap().len(), before + 1, "{listed}");
-    let n = 2f64.powi(14);
-    let x = ((lon + 180.0) / 360.0 * n).floor();
-    let y = ((1.0 - (lat.to_radians().tan() + 1.0 / lat.to_radians().cos()).ln() / std::f64::consts::PI)
-        / 2.0
-        * n)
-        .floor();
+    let (x, y) = tile_at(lon, lat, 14);
     std::fs::write(t.dir.join("zxy.txt"), format!("14 {x} {y}\n")).unwrap();
     let out = t.dir.join("tiles");
     t.ok(

@@ -150,12 +150,7 @@ fn an_accident_in_released_ground_is_residual_and_on_the_map() {
     assert!(r["what"].as_str().unwrap().contains("injured 1"), "{r}");
 
     // The map's tile at zoom 14 over the point holds it.
-    let n = 2f64.powi(14);
-    let x = ((lon + 180.0) / 360.0 * n).floor();
-    let y = ((1.0 - (lat.to_radians().tan() + 1.0 / lat.to_radians().cos()).ln() / std::f64::consts::PI)
-        / 2.0
-        * n)
-        .floor();
+    let (x, y) = tile_at(lon, lat, 14);
     let list = dir.path().join("tiles.txt");
     std::fs::write(&list, format!("14 {x} {y}\n")).unwrap();
     let tiles = dir.path().join("tiles");

@@ -290,3 +290,14 @@ pub fn query(db: &Path, sql: &str) -> serde_json::Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     serde_json::from_slice(&out.stdout).unwrap()
 }
+
+/// The slippy-map tile (x, y) at zoom `z` holding a position.
+pub fn tile_at(lon: f64, lat: f64, z: i32) -> (f64, f64) {
+    let n = 2f64.powi(z);
+    let x = ((lon + 180.0) / 360.0 * n).floor();
+    let y = ((1.0 - (lat.to_radians().tan() + 1.0 / lat.to_radians().cos()).ln() / std::f64::consts::PI)
+        / 2.0
+        * n)
+        .floor();
+    (x, y)
+}

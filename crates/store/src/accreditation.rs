@@ -108,12 +108,7 @@ impl Writer<'_> {
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
         let record = format!("accreditation {}", a.reference.trim());
-        let org: Option<String> = self
-            .tx
-            .prepare_cached("SELECT id FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE")?
-            .query_row([a.organisation.trim()], |r| r.get(0))
-            .optional()?;
-        let Some(org) = org else {
+        let Some(org) = self.organisation_id(&a.organisation)? else {
             return Err(StoreError::Unknown { what: "organisation", key: a.organisation.clone() });
         };
         let team: Option<String> = match &a.team {

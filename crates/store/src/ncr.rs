@@ -131,12 +131,7 @@ impl Writer<'_> {
     /// Raises a non-conformity, as the event NCR_RAISED; returns its code.
     pub fn raise_ncr(&mut self, n: &NewNcr, actor: &str, at: OffsetDateTime) -> Result<String, StoreError> {
         let record = format!("the non-conformity against {}", n.organisation.trim());
-        let org: Option<String> = self
-            .tx
-            .prepare_cached("SELECT id FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE")?
-            .query_row([n.organisation.trim()], |r| r.get(0))
-            .optional()?;
-        let Some(org) = org else {
+        let Some(org) = self.organisation_id(&n.organisation)? else {
             return Err(StoreError::Unknown { what: "organisation", key: n.organisation.clone() });
         };
         let mut problems = vec![];

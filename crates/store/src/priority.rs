@@ -167,12 +167,7 @@ impl Writer<'_> {
         // `at`: when the events are recorded (the caller dates a task issued
         // in the past at noon of its day).
         let ranking = read_ranking(self.tx, code)?;
-        let org: Option<String> = self
-            .tx
-            .prepare_cached("SELECT id FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE")?
-            .query_row([plan.organisation.trim()], |r| r.get(0))
-            .optional()?;
-        let Some(org) = org else {
+        let Some(org) = self.organisation_id(&plan.organisation)? else {
             return Err(StoreError::Unknown { what: "organisation", key: plan.organisation.clone() });
         };
         let now = time_text(at);
