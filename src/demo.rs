@@ -175,7 +175,7 @@ fn report_built(
     let s = store.summary()?;
     println!(
         "Built the demo register at {} in {:.1} s (seed {}):\n  {} hazards, {} tasks, {} activities, {} released areas, \
-         {} EO finds, {} accidents with {} victims, {} EORE sessions.",
+         {} EO finds, {} accidents with {} victims ({} assistance follow-ups), {} EORE sessions.",
         db.display(),
         started.elapsed().as_secs_f64(),
         args.seed,
@@ -186,6 +186,7 @@ fn report_built(
         counts.eo_finds,
         counts.accidents,
         counts.victims,
+        counts.follow_ups,
         counts.eore_sessions,
     );
     let residuals = store.residuals(false)?.len();

@@ -25,6 +25,7 @@ mod serve;
 mod submissions;
 mod treaty;
 mod users;
+mod victim;
 
 /// mimalloc rather than glibc's malloc: an import's reader thread allocates
 /// what its writer thread frees, and glibc's arenas made the two wait on each
@@ -140,6 +141,9 @@ enum Command {
     /// Residual contamination: EO found, or accidents, inside released ground after its release, and their investigations.
     #[command(subcommand)]
     Residual(residual::ResidualCommand),
+    /// Victim assistance: consent, follow-ups (medical, rehabilitation, psychosocial, economic inclusion, referral); personal data.
+    #[command(subcommand)]
+    Victim(victim::VictimCommand),
     /// Projects: a donor's funding, with its budget and dates, and the tasks it funds.
     #[command(subcommand)]
     Project(donor::ProjectCommand),
@@ -437,6 +441,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Accreditation(cmd) => accreditation::run(&cli.db, &who, &cmd)?,
         Command::Residual(cmd) => residual::run(&cli.db, &cmd)?,
         Command::Ncr(cmd) => ncr::run(&cli.db, &who, &cmd)?,
+        Command::Victim(cmd) => victim::run(&cli.db, &who, &cmd)?,
         Command::Priorities(args) => priorities::run(&cli.db, &who, &args)?,
         Command::DonorReport(args) => donor::report(&cli.db, &args)?,
         Command::Certificate(args) => certificate::run(&cli.db, &args)?,

@@ -188,6 +188,7 @@ fn education_table(name: String, e: &treaty::Education, lang: Lang) -> FormTable
     let mut rows: Vec<Vec<Value>> =
         e.districts.iter().map(|d| row(json!(d.district), d.sessions, &d.reached)).collect();
     rows.push(row(json!(t(lang, "doc.total")), e.sessions, &e.reached));
+    rows.push(row(json!(t(lang, "doc.with_disability")), e.sessions_counting_disability, &e.with_disability));
     rows.push(vec![json!(t(lang, "doc.marking"))]);
     table(name, &["district", "sessions", "girls", "boys", "women", "men", "total"], rows)
 }
@@ -207,9 +208,15 @@ fn casualty_tables(name: String, c: &treaty::Casualties, lang: Lang) -> Vec<Form
     rows.push(vec![json!(t(lang, "doc.col.assisted")), Value::Null, json!(c.victims_assisted)]);
     let by_device =
         c.by_device.iter().map(|d| vec![json!(d.device.code()), json!(d.killed), json!(d.injured)]).collect();
+    let by_disability = c
+        .by_disability
+        .iter()
+        .map(|d| vec![json!(d.disability), json!(d.killed), json!(d.injured)])
+        .collect();
     vec![
         table(name.clone(), &["sex", "age_group", "killed", "injured"], rows),
         table(format!("{name} by device"), &["device", "killed", "injured"], by_device),
+        table(format!("{name} by disability"), &["disability", "killed", "injured"], by_disability),
     ]
 }
 

@@ -284,6 +284,41 @@ fn non_conformities_agree_on_both_backends() {
     on_both_backends("non_conformities", ncr_story);
 }
 
+/// Victims and people reached: consent, follow-ups and a withdrawal on the
+/// demo's victims; the figures; EORE's people with a disability exported;
+/// the treaty's casualties by disability; sealed.
+fn assistance_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "40", "--no-serve"]);
+    let victims = json(&t.ok(db, &["victim", "list", "--json"]));
+    let v = victims
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|v| v["outcome"] == "INJURED" && v["consents"].as_array().unwrap().is_empty())
+        .expect("the demo's survivor who gave no consent");
+    let id = v["id"].as_str().unwrap().to_string();
+    let occurred = v["occurred_on"].as_str().unwrap().to_string();
+    t.fails(db, &["victim", "assist", &id, "--kind", "medical", "--provider", "District hospital"]);
+    t.ok(db, &["victim", "consent", &id, "--by", "self", "--form", "written", "--on", &occurred]);
+    let args = ["victim", "assist", &id, "--kind", "rehabilitation", "--status", "ongoing"];
+    t.ok(db, &[&args[..], &["--provider", "Prosthetic centre", "--on", &occurred]].concat());
+    t.ok(db, &["victim", "withdraw", &id]);
+    t.fails(db, &["victim", "assist", &id, "--kind", "referral", "--provider", "NGO"]);
+    t.ok(db, &["victim", "show", &id, "--json"]);
+    t.ok(db, &["victim", "figures", "--json"]);
+    t.ok(db, &["treaty", "apmbc", "--year", "2025", "-"]);
+    let out = t.dir.join("eore.csv");
+    t.ok(db, &["export", "--layer", "eore_sessions", "--format", "csv", "--force", out.to_str().unwrap()]);
+    t.file("eore.csv");
+    api(db, t, &["/api/assistance/figures", "/api/victims"]);
+    t.ok(db, &["audit", "verify"]);
+}
+
+#[test]
+fn victim_assistance_agrees_on_both_backends() {
+    on_both_backends("victim_assistance", assistance_story);
+}
+
 /// A short, deterministic digest of bytes (not a SHA-256: those are normalised away).
 fn digest(bytes: &[u8]) -> String {
     use std::hash::Hasher;

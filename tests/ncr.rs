@@ -8,64 +8,21 @@ mod common;
 use common::*;
 use serde_json::Value;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output, Stdio};
-
-const PASSWORD: &str = "a long enough passphrase 42";
-
-fn as_user(db: &Path, user: &str, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_safeground"))
-        .arg("--db")
-        .arg(db)
-        .args(["--user", user])
-        .args(args)
-        .env_remove("SAFEGROUND_DB")
-        .env_remove("SAFEGROUND_TOKEN")
-        .env_remove("SAFEGROUND_USER")
-        .env("SAFEGROUND_PASSWORD", PASSWORD)
-        .stdin(Stdio::null())
-        .output()
-        .unwrap()
-}
-
-fn succeeds(db: &Path, user: &str, args: &[&str]) -> String {
-    let out = as_user(db, user, args);
-    assert!(out.status.success(), "{user} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
-    String::from_utf8_lossy(&out.stdout).to_string()
-}
-
-fn denied(db: &Path, user: &str, args: &[&str]) -> String {
-    let out = as_user(db, user, args);
-    assert!(!out.status.success(), "{user} {args:?} was allowed");
-    String::from_utf8_lossy(&out.stderr).to_string()
-}
 
 /// The demo (scale 40: one failed inspection, of AMC's work) with an account per role.
 fn register(dir: &Path) -> PathBuf {
     let db = dir.join("demo.gpkg");
     ok(&db, &["demo", "--scale", "40", "--no-serve"]);
-    for (name, role, org) in [
-        ("admin", "administrator", None),
-        ("imo", "im_officer", None),
-        ("amc", "operator", Some("AMC")),
-        ("qhd", "operator", Some("QHD")),
-        ("qm", "qm_officer", None),
-    ] {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_safeground"));
-        c.arg("--db").arg(&db).args(["user", "add", name, "--role", role, "--password-stdin"]);
-        if let Some(o) = org {
-            c.args(["--organisation", o]);
-        }
-        if name != "admin" {
-            c.args(["--user", "admin"]);
-        }
-        c.env("SAFEGROUND_PASSWORD", PASSWORD).env_remove("SAFEGROUND_TOKEN");
-        let mut child =
-            c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
-        use std::io::Write;
-        child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
-        let out = child.wait_with_output().unwrap();
-        assert!(out.status.success(), "adding {name}: {}", String::from_utf8_lossy(&out.stderr));
-    }
+    add_users(
+        &db,
+        &[
+            ("admin", "administrator", None),
+            ("imo", "im_officer", None),
+            ("amc", "operator", Some("AMC")),
+            ("qhd", "operator", Some("QHD")),
+            ("qm", "qm_officer", None),
+        ],
+    );
     db
 }
 

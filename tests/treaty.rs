@@ -116,6 +116,8 @@ fn an_apmbc_report_holds_the_registers_figures_for_the_year() {
     // Form I: risk education in the year.
     assert_eq!(forms["I"]["sessions"], o["sessions"]);
     assert_eq!(forms["I"]["reached"], o["reach"]);
+    assert_eq!(forms["I"]["with_disability"], o["with_disability"]);
+    assert_eq!(forms["I"]["sessions_counting_disability"], o["counting_disability"]);
     // Form J: casualties, by sex and age group from the victims.
     assert_eq!(forms["J"]["casualties"]["killed"], o["killed"]);
     assert_eq!(forms["J"]["casualties"]["injured"], o["injured"]);
@@ -123,9 +125,21 @@ fn an_apmbc_report_holds_the_registers_figures_for_the_year() {
         let key = format!("{}/{}", g["sex"].as_str().unwrap(), g["age_group"].as_str().unwrap());
         assert_eq!(serde_json::json!([g["killed"], g["injured"]]), o["by_sex_age"][&key], "{key}");
     }
+    let by_disability = forms["J"]["by_disability"].as_array().unwrap();
+    assert_eq!(by_disability.len(), o["by_disability"].as_object().unwrap().len(), "{by_disability:?}");
+    for g in by_disability {
+        let key = g["disability"].as_str().unwrap();
+        assert_eq!(serde_json::json!([g["killed"], g["injured"]]), o["by_disability"][key], "{key}");
+    }
+    assert_eq!(forms["J"]["victims_assisted"], o["assisted"]);
     // Not a comparison of nothings: the demo worked in 2024.
     assert!(forms["F"]["released_m2"]["cleared"].as_f64().unwrap() > 0.0, "{}", forms["F"]);
     assert!(forms["G"]["total"].as_i64().unwrap() > 0 && forms["I"]["sessions"].as_i64().unwrap() > 0);
+    let disabled = &forms["I"]["with_disability"];
+    assert!(
+        ["girls", "boys", "women", "men"].iter().any(|k| disabled[k].as_i64().unwrap() > 0),
+        "{disabled}"
+    );
     assert!(
         forms["J"]["casualties"]["killed"].as_i64().unwrap()
             + forms["J"]["casualties"]["injured"].as_i64().unwrap()

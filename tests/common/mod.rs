@@ -3,7 +3,7 @@
 #![allow(dead_code)]
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 /// Runs `safeground` with the given database and arguments.
 pub fn safeground(db: &Path, args: &[&str]) -> Output {
@@ -300,4 +300,59 @@ pub fn tile_at(lon: f64, lat: f64, z: i32) -> (f64, f64) {
         * n)
         .floor();
     (x, y)
+}
+
+/// The password of every account the tests add with [`add_users`].
+pub const PASSWORD: &str = "a long enough passphrase 42";
+
+/// Runs `safeground` as account `user` (password [`PASSWORD`]).
+pub fn as_user(db: &Path, user: &str, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(db)
+        .args(["--user", user])
+        .args(args)
+        .env_remove("SAFEGROUND_DB")
+        .env_remove("SAFEGROUND_TOKEN")
+        .env_remove("SAFEGROUND_USER")
+        .env("SAFEGROUND_PASSWORD", PASSWORD)
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+/// Runs `safeground` as `user` and insists it succeeds; returns its standard output.
+pub fn succeeds(db: &Path, user: &str, args: &[&str]) -> String {
+    let out = as_user(db, user, args);
+    assert!(out.status.success(), "{user} {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8_lossy(&out.stdout).to_string()
+}
+
+/// Runs `safeground` as `user`, insists it is refused; returns its standard error.
+pub fn denied(db: &Path, user: &str, args: &[&str]) -> String {
+    let out = as_user(db, user, args);
+    assert!(!out.status.success(), "{user} {args:?} was allowed");
+    String::from_utf8_lossy(&out.stderr).to_string()
+}
+
+/// Adds accounts (name, role, operator's organisation) with [`PASSWORD`];
+/// the first is the administrator who adds the others.
+pub fn add_users(db: &Path, users: &[(&str, &str, Option<&str>)]) {
+    use std::io::Write;
+    for (i, (name, role, org)) in users.iter().enumerate() {
+        let mut c = Command::new(env!("CARGO_BIN_EXE_safeground"));
+        c.arg("--db").arg(db).args(["user", "add", name, "--role", role, "--password-stdin"]);
+        if let Some(o) = org {
+            c.args(["--organisation", o]);
+        }
+        if i > 0 {
+            c.args(["--user", users[0].0]);
+        }
+        c.env("SAFEGROUND_PASSWORD", PASSWORD).env_remove("SAFEGROUND_TOKEN").env_remove("SAFEGROUND_DB");
+        let mut child =
+            c.stdin(Stdio::piped()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+        child.stdin.take().unwrap().write_all(format!("{PASSWORD}\n").as_bytes()).unwrap();
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "adding {name}: {}", String::from_utf8_lossy(&out.stderr));
+    }
 }

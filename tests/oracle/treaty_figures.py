@@ -52,24 +52,40 @@ for f in props(finds):
         destroyed[f["eo_type"]] += f["quantity"]
 
 reach = {"girls": 0, "boys": 0, "women": 0, "men": 0}
+with_disability = {"girls": 0, "boys": 0, "women": 0, "men": 0}
 held = 0
+counting_disability = 0
 for s in props(sessions):
     held += 1
     for k in reach:
         reach[k] += s[k]
+    if s.get("girls_disabled") is not None:
+        counting_disability += 1
+        for k in with_disability:
+            with_disability[k] += s[k + "_disabled"]
 
 killed = sum(a["killed"] for a in props(accidents))
 injured = sum(a["injured"] for a in props(accidents))
 
 db = sqlite3.connect(register)
 by_sex_age = defaultdict(lambda: [0, 0])
-for outcome, sex, age in db.execute(
-    "SELECT v.outcome, v.sex, v.age FROM victims v JOIN accidents a ON a.id = v.accident_id "
+by_disability = defaultdict(lambda: [0, 0])
+assisted = 0
+end = f"{int(year) + 1}-01-01T00:00:00Z"
+for vid, outcome, sex, age, disability, assistance in db.execute(
+    "SELECT v.id, v.outcome, v.sex, v.age, v.disability, v.assistance FROM victims v "
+    "JOIN accidents a ON a.id = v.accident_id "
     "WHERE a.recorded_at >= ? AND a.recorded_at < ? AND a.revoked_at IS NULL",
-    (f"{year}-01-01T00:00:00Z", f"{int(year) + 1}-01-01T00:00:00Z"),
+    (f"{year}-01-01T00:00:00Z", end),
 ):
     group = "unknown" if age is None else ("child" if age < 18 else "adult")
     by_sex_age[f"{sex}/{group}"][0 if outcome == "KILLED" else 1] += 1
+    by_disability[disability or "NOT_RECORDED"][0 if outcome == "KILLED" else 1] += 1
+    followed = db.execute(
+        "SELECT count(*) FROM assistance WHERE victim_id = ? AND recorded_at < ?", (vid, end)
+    ).fetchone()[0]
+    if (assistance or "").strip() or followed:
+        assisted += 1
 
 print(json.dumps({
     "released": {d: v for d, v in released.items()},
@@ -81,4 +97,8 @@ print(json.dumps({
     "killed": killed,
     "injured": injured,
     "by_sex_age": by_sex_age,
+    "by_disability": by_disability,
+    "assisted": assisted,
+    "with_disability": with_disability,
+    "counting_disability": counting_disability,
 }))

@@ -1,4 +1,4 @@
-// safeground's web application: a hash router over four views, behind a
+// safeground's web application: a hash router over five views, behind a
 // login when the register has accounts.
 import { setLanguage, language, translate, t } from './i18n.js';
 import { mountMap } from './map.js';
@@ -6,9 +6,10 @@ import { mountDashboard } from './dashboard.js';
 import { mountQueue } from './queue.js';
 import { mountSurvey } from './survey.js';
 import { mountLogin } from './login.js';
+import { mountVictims } from './victims.js';
 import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
-const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey };
+const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session) };
 // The views each role is offered. The server decides what each may do; this
 // only spares people links that would answer "forbidden".
 const ACCESS = {
@@ -25,7 +26,12 @@ let session = null;
 // another took its place is dropped.
 let generation = 0;
 
-function allowed() { return session ? ACCESS[session.role] || ['map', 'dashboard'] : []; }
+function allowed() {
+  if (!session) return [];
+  const views = ACCESS[session.role] || ['map', 'dashboard'];
+  // Victims are personal data: offered with the permission, never to a viewer.
+  return session.personal_data && session.role !== 'viewer' ? [...views, 'victims'] : views;
+}
 
 function header() {
   const can = allowed();

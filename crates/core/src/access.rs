@@ -55,6 +55,9 @@ pub enum Action {
     AnswerNonConformity,
     /// Close a non-conformity once its corrective action is verified (QM officers).
     CloseNonConformity,
+    /// Record victims' consent and assistance follow-ups: personal data, so
+    /// the permission as for reading it, and the authority's officers only.
+    RecordAssistance,
 }
 
 impl Action {
@@ -73,6 +76,7 @@ impl Action {
         Action::RaiseNonConformity,
         Action::AnswerNonConformity,
         Action::CloseNonConformity,
+        Action::RecordAssistance,
     ];
 
     fn describe(self) -> &'static str {
@@ -90,6 +94,7 @@ impl Action {
             Action::RaiseNonConformity => "raise non-conformities",
             Action::AnswerNonConformity => "answer non-conformities",
             Action::CloseNonConformity => "close non-conformities",
+            Action::RecordAssistance => "record victim assistance",
         }
     }
 }
@@ -173,6 +178,15 @@ pub fn decide(p: &Principal, action: Action, scope: Scope) -> Result<(), Denied>
             Ok(())
         } else {
             deny(" without the personal-data permission")
+        };
+    }
+    if action == RecordAssistance {
+        return match (p.role, p.personal_data) {
+            (Administrator | ImOfficer, true) => Ok(()),
+            (Administrator | ImOfficer, false) => deny(" without the personal-data permission"),
+            _ => deny(
+                " (the authority's IM officers and administrators do, with the personal-data permission)",
+            ),
         };
     }
     let granted = matches!(
@@ -293,6 +307,17 @@ mod tests {
             let with = decide(&p(*role, None, true), Action::ReadPersonal, Scope::Any).is_ok();
             assert_eq!(with, *role != Role::Viewer, "{role}");
         }
+    }
+
+    #[test]
+    fn assistance_is_recorded_by_the_authoritys_officers_with_the_permission() {
+        for role in Role::ALL {
+            assert!(decide(&p(*role, None, false), Action::RecordAssistance, Scope::Any).is_err(), "{role}");
+            let with = decide(&p(*role, None, true), Action::RecordAssistance, Scope::Any).is_ok();
+            assert_eq!(with, matches!(role, Role::Administrator | Role::ImOfficer), "{role}");
+        }
+        let e = decide(&p(Role::Operator, None, true), Action::RecordAssistance, Scope::Any).unwrap_err();
+        assert!(e.to_string().contains("IM officers and administrators"), "{e}");
     }
 
     #[test]

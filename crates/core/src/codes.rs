@@ -264,6 +264,56 @@ code_list! {
 }
 
 code_list! {
+    /// A victim's disability, as the minimum data requirements count it: none,
+    /// one the accident caused (an amputation, loss of sight or hearing), or
+    /// one the person had before.
+    Disability, "disability" {
+        NoDisability = "NONE",
+        FromAccident = "FROM_ACCIDENT",
+        PreExisting = "PRE_EXISTING",
+    }
+}
+
+code_list! {
+    /// The kind of victim assistance a follow-up records [IMAS 13.10].
+    AssistanceKind, "assistance kind" {
+        Medical = "MEDICAL",
+        Rehabilitation = "REHABILITATION",
+        Psychosocial = "PSYCHOSOCIAL",
+        EconomicInclusion = "ECONOMIC_INCLUSION",
+        Referral = "REFERRAL",
+    }
+}
+
+code_list! {
+    /// Where a follow-up stands: referred to a provider, under way, or done.
+    AssistanceStatus, "assistance status" {
+        Referred = "REFERRED",
+        Ongoing = "ONGOING",
+        Completed = "COMPLETED",
+    }
+}
+
+code_list! {
+    /// Who gave consent to a victim's data being kept and followed up: the
+    /// person, a parent or guardian (for a child or a person who cannot), or
+    /// the next of kin of a person killed.
+    ConsentGiver, "consent given by" {
+        Person = "SELF",
+        Guardian = "GUARDIAN",
+        NextOfKin = "NEXT_OF_KIN",
+    }
+}
+
+code_list! {
+    /// How consent was given.
+    ConsentForm, "consent form" {
+        Written = "WRITTEN",
+        Verbal = "VERBAL",
+    }
+}
+
+code_list! {
     /// The kind of explosive ordnance risk education.
     EoreKind, "EORE session kind" {
         Presentation = "PRESENTATION",

@@ -116,6 +116,28 @@ fn released(rec: &InRecord) -> Result<ImportItem, FieldError> {
     Ok(ImportItem::Report(Box::new(r)))
 }
 
+/// The people with a disability among those an EORE session reached: all
+/// four groups, or none (not counted).
+fn with_disability(rec: &InRecord) -> Result<Option<Reach>, FieldError> {
+    let groups = ["girls_disabled", "boys_disabled", "women_disabled", "men_disabled"];
+    let given: Vec<&str> = groups.iter().copied().filter(|g| rec.text(g).is_some()).collect();
+    if given.is_empty() {
+        return Ok(None);
+    }
+    if let Some(missing) = groups.iter().find(|g| !given.contains(g)) {
+        return Err(err(
+            missing,
+            format!("is empty while {} is given: give the four groups with a disability, or none", given[0]),
+        ));
+    }
+    Ok(Some(Reach {
+        girls: rec.count(groups[0])?,
+        boys: rec.count(groups[1])?,
+        women: rec.count(groups[2])?,
+        men: rec.count(groups[3])?,
+    }))
+}
+
 /// An accident's report from its record: its victims as persons where the
 /// source gives them, else as its counts.
 fn accident(rec: &InRecord) -> Result<ImportItem, FieldError> {
@@ -130,6 +152,7 @@ fn accident(rec: &InRecord) -> Result<ImportItem, FieldError> {
         occupation: None,
         injuries: None,
         assistance: None,
+        disability: None,
         name: None,
         contact: None,
     };
@@ -474,6 +497,7 @@ pub fn to_item(layer: Layer, rec: &InRecord) -> Result<ImportItem, FieldError> {
                     women: rec.count("women")?,
                     men: rec.count("men")?,
                 },
+                with_disability: with_disability(rec)?,
             });
             ImportItem::Report(Box::new(r))
         }
@@ -621,6 +645,7 @@ mod tests {
             occupation: None,
             injuries: None,
             assistance: None,
+            disability: None,
             name: None,
             contact: None,
         };

@@ -119,6 +119,10 @@ impl Layer {
                 "boys",
                 "women",
                 "men",
+                "girls_disabled",
+                "boys_disabled",
+                "women_disabled",
+                "men_disabled",
                 "report_id",
             ],
             Layer::Tasks => &[

@@ -10,6 +10,7 @@ pub mod accounting;
 pub mod accreditation;
 pub mod approval;
 pub mod area;
+pub mod assistance;
 pub mod certificate;
 pub mod codes;
 pub mod coords;

@@ -194,6 +194,8 @@ pub struct Victim {
     pub occupation: Option<String>,
     pub injuries: Option<String>,
     pub assistance: Option<String>,
+    /// `None` where it was not recorded.
+    pub disability: Option<crate::codes::Disability>,
     /// Who the person is; sensitive, kept in a separate table.
     pub identity: Option<VictimIdentity>,
 }
@@ -244,5 +246,7 @@ pub struct EoreSession {
     pub settlement_id: Option<Uuid>,
     pub district_id: Option<Uuid>,
     pub reach: Reach,
+    /// Of those reached, the people with a disability; `None` where not counted.
+    pub with_disability: Option<Reach>,
     pub location: Point<f64>,
 }

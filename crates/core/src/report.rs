@@ -232,6 +232,9 @@ pub struct ReportedVictim {
     pub injuries: Option<String>,
     #[serde(default)]
     pub assistance: Option<String>,
+    /// None, from the accident, or from before; left out when not asked.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disability: Option<Disability>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -270,6 +273,10 @@ pub struct ReportedSession {
     #[serde(default)]
     pub location: Option<Place>,
     pub reach: crate::model::Reach,
+    /// Of those reached, the people with a disability, by the same groups;
+    /// left out when not counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with_disability: Option<crate::model::Reach>,
 }
 
 /// The result of a QM inspection.
@@ -507,15 +514,38 @@ fn check_counts(r: &Report, p: &mut Vec<String>) {
             p.push(format!("hours_worked is {h}; it must be from 0 to 1000000"));
         }
     }
-    for v in r.accident.iter().flat_map(|a| &a.victims) {
+    for (i, v) in r.accident.iter().flat_map(|a| &a.victims).enumerate() {
         if let Some(age) = v.age {
             bounded(p, "a victim's age", age, 0, MAX_AGE);
+        }
+        if v.outcome == VictimOutcome::Killed && v.disability == Some(Disability::FromAccident) {
+            p.push(format!(
+                "victim {} was killed: a disability from the accident is a survivor's; give NONE or PRE_EXISTING, or leave it out",
+                i + 1
+            ));
         }
     }
     if let Some(s) = &r.session {
         let x = &s.reach;
         for (group, n) in [("girls", x.girls), ("boys", x.boys), ("women", x.women), ("men", x.men)] {
             bounded(p, &format!("the session's {group}"), n, 0, MAX_PEOPLE);
+        }
+        if let Some(d) = &s.with_disability {
+            let groups = [
+                ("girls", d.girls, x.girls),
+                ("boys", d.boys, x.boys),
+                ("women", d.women, x.women),
+                ("men", d.men, x.men),
+            ];
+            for (group, n, of) in groups {
+                if n < 0 {
+                    p.push(format!("the session's {group} with a disability is {n}; it cannot be negative"));
+                } else if n > of {
+                    p.push(format!(
+                        "the session's {group} with a disability ({n}) are more than the {group} it reached ({of})"
+                    ));
+                }
+            }
         }
     }
 }
@@ -719,6 +749,48 @@ mod tests {
         };
         assert_eq!(session(MAX_PEOPLE), Vec::<String>::new());
         assert_eq!(session(-1), vec!["the session's girls is -1; it must be from 0 to 10000000".to_string()]);
+    }
+
+    #[test]
+    fn people_with_a_disability_are_counted_within_those_reached_and_among_survivors() {
+        let at = date!(2024 - 03 - 02);
+        let session = |girls_disabled: i64| {
+            let r = parse(&format!(
+                r#"{{"type":"EORE_SESSION","organisation":"ANAMA","start_date":"2024-03-01","end_date":"2024-03-01",
+                   "session":{{"kind":"PRESENTATION","audience":"SCHOOL","settlement":"Aghdam",
+                   "reach":{{"girls":10,"boys":4,"women":0,"men":0}},
+                   "with_disability":{{"girls":{girls_disabled},"boys":0,"women":0,"men":0}}}}}}"#
+            ))
+            .unwrap();
+            check_shape(&r, at)
+        };
+        assert_eq!(session(10), Vec::<String>::new());
+        assert_eq!(
+            session(11),
+            vec!["the session's girls with a disability (11) are more than the girls it reached (10)"]
+        );
+        assert_eq!(session(-1), vec!["the session's girls with a disability is -1; it cannot be negative"]);
+        let accident = |outcome: &str, disability: &str| {
+            let r = parse(&format!(
+                r#"{{"type":"ACCIDENT","organisation":"ANAMA","start_date":"2024-03-01","end_date":"2024-03-01",
+                   "accident":{{"kind":"INCIDENT","location":[46.9,39.9],"device_category":"AP",
+                   "activity_at_time":"FARMING","cause":"ploughing",
+                   "victims":[{{"outcome":"{outcome}","sex":"MALE","disability":"{disability}"}}]}}}}"#
+            ))
+            .unwrap();
+            check_shape(&r, at)
+        };
+        assert_eq!(accident("INJURED", "FROM_ACCIDENT"), Vec::<String>::new());
+        assert_eq!(accident("KILLED", "PRE_EXISTING"), Vec::<String>::new());
+        let p = accident("KILLED", "FROM_ACCIDENT");
+        assert!(
+            p[0].starts_with("victim 1 was killed: a disability from the accident is a survivor's"),
+            "{p:?}"
+        );
+        // A report without the fields reads and writes as before.
+        let plain = r#"{"outcome":"INJURED","sex":"MALE"}"#;
+        let v: ReportedVictim = serde_json::from_str(plain).unwrap();
+        assert!(!serde_json::to_string(&v).unwrap().contains("disability"));
     }
 
     #[test]

@@ -16,7 +16,7 @@
 //! counts it (clipped to the hazard, never twice), and agrees with
 //! `summary --as-of` on both dates.
 
-use crate::codes::{Disposal, EoCategory, HazardKind, Sex, VictimOutcome};
+use crate::codes::{Disability, Disposal, EoCategory, HazardKind, Sex, VictimOutcome};
 use crate::model::Reach;
 use serde::Serialize;
 use std::collections::{BTreeMap, HashMap};
@@ -78,6 +78,8 @@ pub struct Destruction {
 pub struct Session {
     pub district: Option<String>,
     pub reach: Reach,
+    /// Of those reached, the people with a disability, where counted.
+    pub with_disability: Option<Reach>,
 }
 
 /// A victim of an accident recorded in the year.
@@ -89,6 +91,8 @@ pub struct Casualty {
     /// Whether assistance is recorded for them.
     pub assisted: bool,
     pub device: EoCategory,
+    /// `None` where not recorded.
+    pub disability: Option<Disability>,
 }
 
 /// What the register held that a year's report needs.
@@ -213,6 +217,11 @@ pub struct Education {
     pub sessions: usize,
     pub reached: Reach,
     pub total: i64,
+    /// Of those reached, the people with a disability, in the sessions that
+    /// counted them.
+    pub with_disability: Reach,
+    /// The sessions that counted the people with a disability.
+    pub sessions_counting_disability: usize,
     pub districts: Vec<DistrictEducation>,
     /// Marking is not recorded in the register.
     pub marking: &'static str,
@@ -233,6 +242,8 @@ pub struct Casualties {
     pub by_sex_age: Vec<SexAge>,
     /// By the device that caused them.
     pub by_device: Vec<DeviceCasualties>,
+    /// By disability: `NONE`, `FROM_ACCIDENT`, `PRE_EXISTING`, `NOT_RECORDED`.
+    pub by_disability: Vec<DisabilityCasualties>,
     /// Victims for whom assistance is recorded.
     pub victims_assisted: usize,
 }
@@ -247,6 +258,13 @@ pub struct Outcomes {
 pub struct SexAge {
     pub sex: Sex,
     pub age_group: &'static str,
+    pub killed: usize,
+    pub injured: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct DisabilityCasualties {
+    pub disability: &'static str,
     pub killed: usize,
     pub injured: usize,
 }
@@ -387,9 +405,11 @@ fn destroyed(items: &[Destruction]) -> Destroyed {
 
 fn education(sessions: &[Session]) -> Education {
     let mut reached = Reach::default();
+    let mut with_disability = Reach::default();
     let mut districts: BTreeMap<&str, (usize, Reach)> = BTreeMap::new();
     for s in sessions {
         reached += s.reach;
+        with_disability += s.with_disability.unwrap_or_default();
         let d = districts.entry(s.district.as_deref().unwrap_or("")).or_default();
         d.0 += 1;
         d.1 += s.reach;
@@ -398,6 +418,8 @@ fn education(sessions: &[Session]) -> Education {
         sessions: sessions.len(),
         reached,
         total: reached.total(),
+        with_disability,
+        sessions_counting_disability: sessions.iter().filter(|s| s.with_disability.is_some()).count(),
         districts: districts
             .into_iter()
             .map(|(d, (n, r))| DistrictEducation { district: d.to_string(), sessions: n, reached: r })
@@ -423,8 +445,10 @@ fn casualties(all: &[Casualty]) -> Casualties {
     let mut total = Outcomes::default();
     let mut by_sex_age: BTreeMap<(Sex, &'static str), Outcomes> = BTreeMap::new();
     let mut by_device: BTreeMap<EoCategory, Outcomes> = BTreeMap::new();
+    let mut by_disability: BTreeMap<Option<Disability>, Outcomes> = BTreeMap::new();
     for c in all {
         count(&mut total, c);
+        count(by_disability.entry(c.disability).or_default(), c);
         count(by_sex_age.entry((c.sex, age_group(c.age))).or_default(), c);
         count(by_device.entry(c.device).or_default(), c);
     }
@@ -437,6 +461,14 @@ fn casualties(all: &[Casualty]) -> Casualties {
         by_device: by_device
             .into_iter()
             .map(|(device, o)| DeviceCasualties { device, killed: o.killed, injured: o.injured })
+            .collect(),
+        by_disability: by_disability
+            .into_iter()
+            .map(|(d, o)| DisabilityCasualties {
+                disability: d.map_or("NOT_RECORDED", Disability::code),
+                killed: o.killed,
+                injured: o.injured,
+            })
             .collect(),
         victims_assisted: all.iter().filter(|c| c.assisted).count(),
     }
@@ -532,6 +564,7 @@ mod tests {
             age,
             assisted: age == Some(18),
             device: EoCategory::Ap,
+            disability: (outcome == VictimOutcome::Injured).then_some(Disability::FromAccident),
         };
         let facts = Facts {
             casualties: vec![
@@ -546,6 +579,24 @@ mod tests {
         let groups: Vec<(Sex, &str)> = j.by_sex_age.iter().map(|g| (g.sex, g.age_group)).collect();
         assert_eq!(groups, [(Sex::Female, "adult"), (Sex::Female, "child"), (Sex::Male, "unknown")]);
         assert_eq!(j.victims_assisted, 1);
+        let by: Vec<(&str, usize, usize)> =
+            j.by_disability.iter().map(|d| (d.disability, d.killed, d.injured)).collect();
+        assert_eq!(by, [("NOT_RECORDED", 1, 0), ("FROM_ACCIDENT", 0, 2)]);
+    }
+
+    #[test]
+    fn people_with_a_disability_are_summed_over_the_sessions_that_counted_them() {
+        let s = |with_disability| Session {
+            district: Some("Ağdam".into()),
+            reach: Reach { girls: 10, boys: 10, women: 10, men: 10 },
+            with_disability,
+        };
+        let facts = Facts {
+            sessions: vec![s(Some(Reach { girls: 1, boys: 0, women: 2, men: 3 })), s(None)],
+            ..Facts::default()
+        };
+        let Form::Education(e) = &report(Convention::Apmbc, 2024, &facts).forms["I"] else { panic!() };
+        assert_eq!((e.total, e.with_disability.total(), e.sessions_counting_disability), (80, 6, 1));
     }
 
     #[test]

@@ -85,6 +85,8 @@ pub struct DemoCounts {
     pub eo_finds: usize,
     pub accidents: usize,
     pub victims: usize,
+    /// Victim-assistance follow-ups recorded.
+    pub follow_ups: usize,
     pub eore_sessions: usize,
     pub tasks: usize,
 }
@@ -1138,6 +1140,7 @@ fn accident(
                 } else {
                     None
                 },
+                disability: None,
                 identity: Some(VictimIdentity {
                     full_name: format!("{} {} (fictional)", g.pick(GIVEN), g.pick(FAMILY)),
                     contact: Some(format!(
@@ -1148,6 +1151,10 @@ fn accident(
                     )),
                 }),
             }
+        })
+        .map(|mut v: Victim| {
+            v.disability = Some(disability_of(&v));
+            v
         })
         .collect();
     let device_category =
@@ -1177,9 +1184,80 @@ fn accident(
     };
     let mut last = jd(occurred);
     let approved = approval_after(g, jd(occurred), &mut last);
-    file(w, &accident_report(&accident, acronym(reference, reference.authority)), occurred, approved)?;
+    let report =
+        file(w, &accident_report(&accident, acronym(reference, reference.authority)), occurred, approved)?;
+    assistance(report, counts.accidents, approved, w, counts)?;
     counts.accidents += 1;
     counts.victims += n_victims as usize;
+    Ok(())
+}
+
+/// Victim assistance [IMAS 13.10] for an accident's victims, drawn from a
+/// generator of its own (the rest of the demo stays as the seed makes it):
+/// most consent — a survivor, a guardian for a child, the family of a person
+/// killed — and are followed up: medical care then rehabilitation for an
+/// amputation, psychosocial support, economic inclusion for a family; some
+/// decline; now and then one withdraws consent after a first follow-up.
+fn assistance(
+    report: Uuid,
+    index: usize,
+    approved: time::OffsetDateTime,
+    w: &mut Writer<'_>,
+    counts: &mut DemoCounts,
+) -> Result<(), StoreError> {
+    use safeground_core::assistance::FollowUp;
+    use safeground_store::NewConsent;
+    const OFFICER: &str = "victim assistance focal point (demo)";
+    let mut rng = ChaCha8Rng::seed_from_u64(0x0a55_1575 ^ index as u64);
+    let end = jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2));
+    for (victim, facts, injuries) in w.victims_of_report(report)? {
+        let consent_on = jd(approved.date()) + rng.random_range(1..30);
+        if !rng.random_bool(0.8) || consent_on + 10 > end {
+            continue;
+        }
+        let killed = facts.outcome == VictimOutcome::Killed;
+        let given_by = match (killed, facts.age) {
+            (true, _) => ConsentGiver::NextOfKin,
+            (false, Some(a)) if a < 18 => ConsentGiver::Guardian,
+            _ => ConsentGiver::Person,
+        };
+        let form = if rng.random_bool(0.7) { ConsentForm::Written } else { ConsentForm::Verbal };
+        let c = NewConsent { given_on: day(consent_on), given_by, form };
+        w.record_consent(&victim, &c, OFFICER, noon(day(consent_on)))?;
+        let plan: &[(AssistanceKind, &str)] = match (killed, injuries.as_deref()) {
+            (true, _) => &[
+                (AssistanceKind::Psychosocial, "Community mental health centre"),
+                (AssistanceKind::EconomicInclusion, "ANAMA livelihoods programme"),
+            ],
+            (false, Some("lower limb amputation")) => &[
+                (AssistanceKind::Medical, "District central hospital"),
+                (AssistanceKind::Rehabilitation, "Prosthetic and orthopaedic centre, Baku"),
+            ],
+            (false, Some("eye injury")) => &[
+                (AssistanceKind::Medical, "National ophthalmology centre"),
+                (AssistanceKind::Referral, "Society of the blind"),
+            ],
+            _ => &[
+                (AssistanceKind::Medical, "District central hospital"),
+                (AssistanceKind::Psychosocial, "Community mental health centre"),
+            ],
+        };
+        let mut on = consent_on;
+        for (i, (kind, provider)) in plan.iter().enumerate() {
+            on += rng.random_range(1..45);
+            if on > end {
+                break;
+            }
+            let status = if on + 60 < end { AssistanceStatus::Completed } else { AssistanceStatus::Ongoing };
+            let f = FollowUp { kind: *kind, status, on: day(on), provider: provider.to_string() };
+            w.record_follow_up(&victim, &f, None, OFFICER, noon(day(on)))?;
+            counts.follow_ups += 1;
+            if i == 0 && rng.random_bool(0.05) {
+                w.withdraw_consent(&victim, day(on + 1), OFFICER, noon(day(on + 1)))?;
+                break;
+            }
+        }
+    }
     Ok(())
 }
 
@@ -1231,6 +1309,7 @@ fn eore_session(
         settlement_id: settlement,
         district_id: district.map(|d| reference.district_ids[d]),
         reach,
+        with_disability: Some(with_disability(&reach)),
         location,
     };
     let mut last = jd(session.held_on);
@@ -1238,4 +1317,20 @@ fn eore_session(
     file(w, &eore_report(&session, acronym(reference, org)), session.held_on, approved)?;
     counts.eore_sessions += 1;
     Ok(())
+}
+
+/// A demo victim's disability, read from the injuries the demo gave them
+/// (no draw of its own, so the rest of the demo stays as it was): an
+/// amputation or an eye injury leaves one.
+fn disability_of(v: &Victim) -> Disability {
+    match v.injuries.as_deref() {
+        Some("lower limb amputation" | "eye injury") => Disability::FromAccident,
+        _ => Disability::NoDisability,
+    }
+}
+
+/// About one in fifteen of an EORE session's audience, in each group, with a
+/// disability (no draw of its own).
+fn with_disability(r: &Reach) -> Reach {
+    Reach { girls: r.girls / 15, boys: r.boys / 15, women: r.women / 15, men: r.men / 15 }
 }

@@ -140,6 +140,7 @@ pub fn accident_report(a: &Accident, organisation: &str) -> Report {
                 occupation: v.occupation.clone(),
                 injuries: v.injuries.clone(),
                 assistance: v.assistance.clone(),
+                disability: v.disability,
                 name: v.identity.as_ref().map(|i| i.full_name.clone()),
                 contact: v.identity.as_ref().and_then(|i| i.contact.clone()),
             })
@@ -157,6 +158,7 @@ pub fn eore_report(s: &EoreSession, organisation: &str) -> Report {
         settlement: s.settlement_id.map(|id| id.to_string()),
         location: Some(Place::LonLat([s.location.x(), s.location.y()])),
         reach: s.reach,
+        with_disability: s.with_disability,
     });
     r
 }

@@ -168,6 +168,10 @@ pub fn victim_of(fields: &[(String, Value)]) -> Result<ReportedVictim, String> {
         occupation: text(fields, "occupation"),
         injuries: text(fields, "injuries"),
         assistance: text(fields, "assistance"),
+        disability: match text(fields, "disability") {
+            None => None,
+            Some(d) => Some(d.parse().map_err(|e| format!("field 'disability': {e}"))?),
+        },
         name: text(fields, "name"),
         contact: text(fields, "contact"),
     })

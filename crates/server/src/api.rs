@@ -46,16 +46,16 @@ pub(crate) async fn with_store<T: Send + 'static>(
     .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?
 }
 
-fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
+pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
     q.map(|Query(t)| t).map_err(|e| AppError::BadRequest(e.body_text()))
 }
 
-fn date(s: &str, field: &str) -> Result<time::Date, AppError> {
+pub(crate) fn date(s: &str, field: &str) -> Result<time::Date, AppError> {
     time::Date::parse(s, time::macros::format_description!("[year]-[month]-[day]"))
         .map_err(|_| AppError::BadRequest(format!("{field}: '{s}' is not a date; write YYYY-MM-DD")))
 }
 
-fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
+pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(|e| AppError::InvalidJson(format!("the request body: {e}")))
 }
 

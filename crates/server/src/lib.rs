@@ -9,6 +9,7 @@
 
 mod api;
 mod assets;
+mod assistance;
 pub mod auth;
 mod error;
 pub mod limits;
@@ -156,6 +157,12 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::priorities))
         .routes(routes!(api::ncrs))
         .routes(routes!(api::ncr_rates))
+        .routes(routes!(assistance::victims))
+        .routes(routes!(assistance::victim))
+        .routes(routes!(assistance::consent))
+        .routes(routes!(assistance::withdrawal))
+        .routes(routes!(assistance::assistance))
+        .routes(routes!(assistance::figures))
         .routes(routes!(api::hazard_certificate))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))

@@ -153,7 +153,10 @@ async fn every_route_against_every_role() {
             "disposal": "DESTROYED_IN_SITU", "location": "39.9 46.9"}]
     })
     .to_string();
+    let victim = Store::open(&db).unwrap().victims(None).unwrap()[0].id.clone();
     let all = ROLES;
+    // None of these roles' accounts has the personal-data permission.
+    let nobody: &[&str] = &[];
     let deciders: &[&str] = &["admin", "imo"];
     let readers: &[&str] = &["admin", "imo", "operator", "qm"];
     // (method, route as in the policy, a concrete request, a body, the roles allowed; `None` = public).
@@ -197,6 +200,30 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
         (Method::GET, "/api/ncrs", "/api/ncrs?open=true".into(), None, Some(readers)),
         (Method::GET, "/api/ncrs/rates", "/api/ncrs/rates".into(), None, Some(all)),
+        (Method::GET, "/api/victims", "/api/victims".into(), None, Some(nobody)),
+        (Method::GET, "/api/victims/{id}", format!("/api/victims/{victim}"), None, Some(nobody)),
+        (
+            Method::POST,
+            "/api/victims/{id}/consent",
+            format!("/api/victims/{victim}/consent"),
+            Some(json!({"given_by": "SELF", "form": "VERBAL"}).to_string()),
+            Some(nobody),
+        ),
+        (
+            Method::POST,
+            "/api/victims/{id}/withdrawal",
+            format!("/api/victims/{victim}/withdrawal"),
+            Some("{}".into()),
+            Some(nobody),
+        ),
+        (
+            Method::POST,
+            "/api/victims/{id}/assistance",
+            format!("/api/victims/{victim}/assistance"),
+            Some(json!({"kind": "MEDICAL", "provider": "hospital"}).to_string()),
+            Some(nobody),
+        ),
+        (Method::GET, "/api/assistance/figures", "/api/assistance/figures".into(), None, Some(all)),
         (Method::GET, "/api/reference", "/api/reference".into(), None, Some(all)),
         (
             Method::POST,
@@ -280,6 +307,60 @@ async fn every_route_against_every_role() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn victim_assistance_is_for_the_personal_data_permission_and_rests_on_consent() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let pd = signed_in(&app, "imo_pd").await;
+    let list = send(&app, &pd, Method::GET, "/api/victims", None).await;
+    assert_eq!(list.status, StatusCode::OK, "{}", list.json);
+    let victims = list.json.as_array().unwrap();
+    assert!(victims.iter().all(|v| v["name"].as_str().is_some_and(|n| n.contains("fictional"))));
+    // A survivor whose consent the demo recorded: withdrawn today, nothing
+    // more is followed up; given again, it is.
+    let v = victims
+        .iter()
+        .find(|v| {
+            v["outcome"] == "INJURED"
+                && v["consents"].as_array().unwrap().iter().any(|c| c["withdrawn_on"].is_null())
+        })
+        .expect("a survivor with consent in force");
+    let id = v["id"].as_str().unwrap();
+    let before = v["follow_ups"].as_array().unwrap().len();
+    let giver = if v["age"].as_i64().is_some_and(|a| a < 18) { "GUARDIAN" } else { "SELF" };
+    let assist =
+        json!({"kind": "REHABILITATION", "status": "ONGOING", "provider": "Prosthetic centre"}).to_string();
+    let r = send(&app, &pd, Method::POST, &format!("/api/victims/{id}/withdrawal"), Some("{}".into())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let r =
+        send(&app, &pd, Method::POST, &format!("/api/victims/{id}/assistance"), Some(assist.clone())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert!(r.json["message"].as_str().unwrap().contains("withdrawn"), "{}", r.json);
+    let consent = json!({"given_by": giver, "form": "WRITTEN"}).to_string();
+    let r = send(&app, &pd, Method::POST, &format!("/api/victims/{id}/consent"), Some(consent)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let r = send(&app, &pd, Method::POST, &format!("/api/victims/{id}/assistance"), Some(assist)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let follow_ups = r.json["follow_ups"].as_array().unwrap();
+    assert_eq!(follow_ups.len(), before + 1);
+    let newest = follow_ups.last().unwrap();
+    assert_eq!((&newest["kind"], &newest["recorded_by"]), (&json!("REHABILITATION"), &json!("imo_pd")));
+    // The figures name no one, and anyone signed in reads them.
+    let viewer = signed_in(&app, "viewer").await;
+    let f = send(&app, &viewer, Method::GET, "/api/assistance/figures", None).await;
+    assert_eq!(f.status, StatusCode::OK);
+    assert!(f.json["followed_up"].as_u64().unwrap() >= 1, "{}", f.json);
+    assert!(!String::from_utf8_lossy(&f.bytes).contains("fictional"));
+    // An unknown victim is not found; a bad kind is a bad request naming the list.
+    let r = send(&app, &pd, Method::GET, "/api/victims/not-a-victim", None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+    let bad = json!({"kind": "MASSAGE", "provider": "x"}).to_string();
+    let r = send(&app, &pd, Method::POST, &format!("/api/victims/{id}/assistance"), Some(bad)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert!(Store::open(&db).unwrap().audit(None).unwrap().problems.is_empty());
 }
 
 #[tokio::test]

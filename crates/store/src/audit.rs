@@ -103,6 +103,16 @@ const APPROVED: &[(Key, &str)] = &[
     ),
     (
         Key::ReportIfAny,
+        "SELECT v.id, v.disability FROM victims v JOIN accidents a ON a.id = v.accident_id
+     WHERE a.report_id = ?1 AND v.disability IS NOT NULL ORDER BY v.id",
+    ),
+    (
+        Key::ReportIfAny,
+        "SELECT id, girls_disabled, boys_disabled, women_disabled, men_disabled FROM eore_sessions
+     WHERE report_id = ?1 AND girls_disabled IS NOT NULL ORDER BY id",
+    ),
+    (
+        Key::ReportIfAny,
         "SELECT id, geom, eo_find_id, accident_id, found_on, released_area_id, hazard_id, released_on,
        released_by, task_id, recorded_at FROM residuals WHERE report_id = ?1 ORDER BY id",
     ),
@@ -153,6 +163,22 @@ const NCR_STEP: &[(Key, &str)] = &[(
     Key::Subject,
     "SELECT id, ncr_id, kind, root_cause, corrective, preventive, due_on, closed_on, verification, actor,
        recorded_at FROM ncr_steps WHERE id = ?1",
+)];
+
+const CONSENT: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, victim_id, given_on, given_by, form, actor, recorded_at FROM victim_consents WHERE id = ?1",
+)];
+
+const WITHDRAWAL: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, consent_id, withdrawn_on, actor, recorded_at FROM consent_withdrawals WHERE id = ?1",
+)];
+
+const ASSISTANCE: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, victim_id, consent_id, kind, status, given_on, provider, notes, actor, recorded_at
+     FROM assistance WHERE id = ?1",
 )];
 
 const USER: &[(Key, &str)] = &[(
@@ -216,6 +242,9 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "RANKING_SEALED" => (RANKING, true),
         "NCR_RAISED" => (NCR_RAISED, true),
         "NCR_ANSWERED" | "NCR_CLOSED" => (NCR_STEP, true),
+        "CONSENT_RECORDED" => (CONSENT, true),
+        "CONSENT_WITHDRAWN" => (WITHDRAWAL, true),
+        "ASSISTANCE_RECORDED" => (ASSISTANCE, true),
         "USER_ADDED" | "USER_CHANGED" => (USER, false),
         "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
         _ => (&[], true),
@@ -559,6 +588,9 @@ fn what_it_wrote(e: &Event) -> String {
         ("NCR_RAISED", _, _) => format!("non-conformity {}", e.subject.as_deref().unwrap_or("?")),
         ("NCR_ANSWERED" | "NCR_CLOSED", _, _) => {
             format!("the non-conformity step {}", e.subject.as_deref().unwrap_or("?"))
+        }
+        ("CONSENT_RECORDED" | "CONSENT_WITHDRAWN" | "ASSISTANCE_RECORDED", _, _) => {
+            format!("the victim-assistance record {}", e.subject.as_deref().unwrap_or("?"))
         }
         (_, Some(r), _) => format!("report {r} and the records it wrote"),
         _ => "the records it wrote".to_string(),

@@ -18,8 +18,10 @@ pub fn column_type(column: &str) -> &'static str {
         c if c.ends_with("_on") => "DATE",
         c if c.ends_with("_at") => "DATETIME",
         "area_marked" => "BOOLEAN",
-        "quantity" | "killed" | "injured" | "girls" | "boys" | "women" | "men" | "population"
-        | "geonames_id" | "version" => "INTEGER",
+        "quantity" | "killed" | "injured" | "girls" | "boys" | "women" | "men" | "girls_disabled"
+        | "boys_disabled" | "women_disabled" | "men_disabled" | "population" | "geonames_id" | "version" => {
+            "INTEGER"
+        }
         _ => "TEXT",
     }
 }

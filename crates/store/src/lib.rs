@@ -17,6 +17,7 @@
 mod accounts;
 mod accreditation;
 mod approval;
+mod assistance;
 mod audit;
 mod certificate;
 mod db;
@@ -47,6 +48,7 @@ mod write;
 
 pub use accounts::{generate_password, LoginFailure, NewUser, UserChange, UserRow, MIN_PASSWORD_CHARS};
 pub use accreditation::{AccreditationRow, NewAccreditation};
+pub use assistance::{ConsentRow, FollowUpRow, NewConsent, VictimRow};
 pub use audit::{Audit, AuditHead, BrokenEvent};
 pub use certificate::CertificateGround;
 pub use drafts::DraftOutcome;

@@ -25,6 +25,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0009_projects_accreditations.sql"),
     include_str!("../migrations/0010_residuals.sql"),
     include_str!("../migrations/0011_rankings_ncr.sql"),
+    include_str!("../migrations/0012_victim_assistance.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -39,6 +40,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (9, include_str!("../migrations/postgres/0009_projects_accreditations.sql")),
     (10, include_str!("../migrations/postgres/0010_residuals.sql")),
     (11, include_str!("../migrations/postgres/0011_rankings_ncr.sql")),
+    (12, include_str!("../migrations/postgres/0012_victim_assistance.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

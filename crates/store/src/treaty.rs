@@ -114,6 +114,10 @@ impl Store {
             Ok(Session {
                 district: r.get(0)?,
                 reach: Reach { girls: r.get(1)?, boys: r.get(2)?, women: r.get(3)?, men: r.get(4)? },
+                with_disability: match r.get::<Option<i64>>(5)? {
+                    Some(girls) => Some(Reach { girls, boys: r.get(6)?, women: r.get(7)?, men: r.get(8)? }),
+                    None => None,
+                },
             })
         })?;
         rows.collect()
@@ -131,6 +135,7 @@ impl Store {
                 age: r.get(2)?,
                 assisted: r.get::<i64>(3)? != 0,
                 device: stored_code(&device, "accident")?,
+                disability: r.get::<Option<String>>(5)?.map(|d| stored_code(&d, "victim")).transpose()?,
             });
         }
         Ok(out)

@@ -602,8 +602,8 @@ impl<'t> Writer<'t> {
                 at,
             ])?;
         let mut vs = self.tx.prepare_cached(
-            "INSERT INTO victims (id, accident_id, outcome, sex, age, occupation, injuries, assistance)
-             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            "INSERT INTO victims (id, accident_id, outcome, sex, age, occupation, injuries, assistance, disability)
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9)",
         )?;
         let mut ids = self.tx.prepare_cached(
             "INSERT INTO victim_identities (victim_id, full_name, contact) VALUES (?1, ?2, ?3)",
@@ -618,6 +618,7 @@ impl<'t> Writer<'t> {
                 v.occupation,
                 v.injuries,
                 v.assistance,
+                v.disability.map(|d| d.code()),
             ])?;
             if let Some(i) = &v.identity {
                 ids.execute(params![uuid_text(v.id), i.full_name, i.contact])?;
@@ -632,8 +633,9 @@ impl<'t> Writer<'t> {
         self.tx
             .prepare_cached(
                 "INSERT INTO eore_sessions (geom, id, organisation_id, held_on, kind, audience, settlement_id,
-                   district_id, girls, boys, women, men, report_id, recorded_at)
-                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14)",
+                   district_id, girls, boys, women, men, girls_disabled, boys_disabled, women_disabled,
+                   men_disabled, report_id, recorded_at)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
             )?
             .execute(params![
                 point_blob(&s.location),
@@ -648,6 +650,10 @@ impl<'t> Writer<'t> {
                 s.reach.boys,
                 s.reach.women,
                 s.reach.men,
+                s.with_disability.map(|d| d.girls),
+                s.with_disability.map(|d| d.boys),
+                s.with_disability.map(|d| d.women),
+                s.with_disability.map(|d| d.men),
                 report,
                 at,
             ])?;

@@ -306,6 +306,7 @@ fn accident(
                 occupation: v.occupation.clone(),
                 injuries: v.injuries.clone(),
                 assistance: v.assistance.clone(),
+                disability: v.disability,
                 identity: v
                     .name
                     .clone()
@@ -332,6 +333,7 @@ fn session(
         settlement_id: settlement.map(|s| s.id),
         district_id: settlement.and_then(|s| s.district_id).or(ctx.session_district),
         reach: s.reach,
+        with_disability: s.with_disability,
         location: checked.session?,
     })
 }

@@ -438,6 +438,7 @@ fn a_session_is_held_at_its_settlement_or_refused_without_one() {
         settlement: Some("Quzanli".into()),
         location: None,
         reach: crate::model::Reach { girls: 10, boys: 12, women: 5, men: 3 },
+        with_disability: None,
     });
     let mut ctx = Context::new(OrganisationKind::Operator, date!(2024 - 12 - 31));
     assert_eq!(
@@ -683,6 +684,7 @@ fn an_accident_in_released_ground_is_residual() {
             occupation: None,
             injuries: None,
             assistance: None,
+            disability: None,
             name: None,
             contact: None,
         }],

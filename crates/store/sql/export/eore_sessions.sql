@@ -1,6 +1,7 @@
--- EORE sessions recorded before ?1, optionally in district ?2.
+-- EORE sessions recorded before ?1, optionally in district ?2; the
+-- people with a disability among those reached are NULL where not counted.
 SELECT s.geom, s.id, o.acronym, s.held_on, s.kind, s.audience, t.name, d.name, s.girls, s.boys, s.women, s.men,
-       s.report_id
+       s.girls_disabled, s.boys_disabled, s.women_disabled, s.men_disabled, s.report_id
 FROM eore_sessions s
 JOIN organisations o ON o.id = s.organisation_id
 LEFT JOIN settlements t ON t.id = s.settlement_id

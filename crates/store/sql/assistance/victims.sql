@@ -1,0 +1,11 @@
+-- The victims of the accidents in force (optionally of accident ?1), the
+-- latest accident first: what statistics need, and — personal data, for
+-- callers allowed to read it — who they are.
+SELECT v.id, a.id, a.occurred_on, a.kind, d.name, v.outcome, v.sex, v.age, v.disability, v.injuries,
+       i.full_name, i.contact
+FROM victims v
+JOIN accidents a ON a.id = v.accident_id
+LEFT JOIN districts d ON d.id = a.district_id
+LEFT JOIN victim_identities i ON i.victim_id = v.id
+WHERE a.revoked_at IS NULL AND (CAST(?1 AS TEXT) IS NULL OR a.id = CAST(?1 AS TEXT))
+ORDER BY a.occurred_on DESC, a.id, v.id
