@@ -13,6 +13,7 @@ mod field;
 mod forms;
 mod import;
 mod imsma;
+mod investigation;
 mod kpi;
 mod migrate;
 mod ncr;
@@ -141,6 +142,9 @@ enum Command {
     /// Residual contamination: EO found, or accidents, inside released ground after its release, and their investigations.
     #[command(subcommand)]
     Residual(residual::ResidualCommand),
+    /// Investigations of accidents: a board of inquiry, its findings and recommendations, which can become non-conformities.
+    #[command(subcommand)]
+    Investigation(investigation::InvestigationCommand),
     /// Victim assistance: consent, follow-ups (medical, rehabilitation, psychosocial, economic inclusion, referral); personal data.
     #[command(subcommand)]
     Victim(victim::VictimCommand),
@@ -442,6 +446,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Residual(cmd) => residual::run(&cli.db, &cmd)?,
         Command::Ncr(cmd) => ncr::run(&cli.db, &who, &cmd)?,
         Command::Victim(cmd) => victim::run(&cli.db, &who, &cmd)?,
+        Command::Investigation(cmd) => investigation::run(&cli.db, &who, &cmd)?,
         Command::Priorities(args) => priorities::run(&cli.db, &who, &args)?,
         Command::DonorReport(args) => donor::report(&cli.db, &args)?,
         Command::Certificate(args) => certificate::run(&cli.db, &args)?,

@@ -1,7 +1,8 @@
 // End to end in real headless Chromium: the demo's map draws hazards with the
 // network unplugged (every request that leaves this server is refused and
 // counted), a hazard opens with its history, a survey is drawn and submitted,
-// approved from the queue, and the dashboard changes. Screenshots go to OUT.
+// approved from the queue, the dashboard changes, and a victim's follow-up
+// is recorded. Screenshots go to OUT.
 //
 //   node web.mjs http://127.0.0.1:PORT OUT_DIR [NAME PASSWORD]
 //
@@ -71,7 +72,8 @@ if (accounts) {
     .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
   const whoami = (await page.textContent('#whoami')).trim();
   if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
-  if ((await visibleNav()) !== 4) await fail(`${whoami} is offered ${await visibleNav()} views, not 4`);
+  // Map, dashboard, queue, survey, and — with the personal-data permission — victim assistance.
+  if ((await visibleNav()) !== 5) await fail(`${whoami} is offered ${await visibleNav()} views, not 5`);
   await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
   // The session is a cookie: a reload keeps it.
   await page.reload();
@@ -94,7 +96,7 @@ if (!accounts) {
   if (await page.isVisible('#logout')) await fail('a local register has a logout button');
   const who = (await page.textContent('#whoami')).trim();
   if (who !== 'local') await fail(`the header says ${JSON.stringify(who)}, not local`);
-  if ((await visibleNav()) !== 4) await fail(`a local register offers ${await visibleNav()} views, not 4`);
+  if ((await visibleNav()) !== 5) await fail(`a local register offers ${await visibleNav()} views, not 5`);
 }
 await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length > 0, null, { timeout: 60000 })
   .catch(() => fail('no hazard is drawn on the map'));
@@ -170,6 +172,8 @@ await page.waitForSelector('#card-recorded .value');
 const before = await page.textContent('#card-recorded .value');
 if ((await page.locator('#priorities tr').count()) < 2) await fail('the dashboard lists no priority');
 if ((await page.locator('#ncr-rates tr').count()) < 2) await fail('the dashboard has no non-conformity rates');
+// Investigations not concluded: a header and a row (one, or "none").
+if ((await page.locator('#investigations tr').count()) < 2) await fail('the dashboard has no investigations table');
 const charts = await page.locator('.chart svg').count();
 const bars = await page.locator('.chart svg rect.bar').count();
 if (charts < 5 || bars < 10) await fail(`the dashboard has ${charts} charts and ${bars} bars`);
@@ -181,6 +185,23 @@ if (kpiRows < 3 || monthRows < 3) await fail(`the indicators have ${kpiRows} and
 const accreditationRows = await page.locator('#accreditations-expiring tr').count();
 if (accreditationRows < 2) await fail(`the expiring accreditations table has ${accreditationRows} rows`);
 await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
+
+step('victim assistance');
+// The demo's administrator holds the personal-data permission: the view is
+// offered; a follow-up is recorded for a victim whose consent is in force.
+if (!(await page.isVisible('header nav a[href="#/victims"]'))) await fail('victim assistance is not offered to an account with the personal-data permission');
+await page.goto(base + '/#/victims');
+await page.waitForSelector('#victim-list tr[data-id]', { timeout: 20000 }).catch(() => fail('no victims listed'));
+const consenting = page.locator('#victim-list tr[data-id]').filter({ hasNotText: 'no consent in force' }).first();
+await consenting.click();
+await page.waitForSelector('#assist-form', { timeout: 20000 }).catch(() => fail('no follow-up form for an IM officer'));
+const followUps = await page.locator('#victim-follow-ups tr').count();
+await page.selectOption('#assist-form [name=kind]', 'PSYCHOSOCIAL');
+await page.fill('#assist-form [name=provider]', 'Community mental health centre (browser test)');
+await page.click('#assist-form button[type=submit]');
+await page.waitForFunction((n) => document.querySelectorAll('#victim-follow-ups tr').length === n + 1, followUps, { timeout: 20000 })
+  .catch(async () => fail('the follow-up was not recorded: ' + (await page.textContent('#victim-detail'))));
+await page.screenshot({ path: `${out}/victims.png`, fullPage: true });
 
 step('survey');
 await page.goto(base + '/#/survey');

@@ -51,14 +51,25 @@ function ncrTable(rows) {
   return `<table id="ncr-rates"><tr>${head}</tr>${body}</table>`;
 }
 
+/** Investigations of accidents not concluded: where each stands. */
+function investigationTable(rows) {
+  const cols = ['code', 'stage', 'accident_on', 'district', 'opened_on'];
+  const head = cols.map((c) => `<th>${esc(t('investigation.' + c))}</th>`).join('');
+  const cell = (r, c) => `<td>${esc(c === 'stage' ? t('investigation.stage.' + r.stage) : (r[c] ?? ''))}</td>`;
+  const body = rows.length ? rows.map((r) => `<tr>${cols.map((c) => cell(r, c)).join('')}</tr>`).join('')
+    : `<tr><td colspan="${cols.length}">${esc(t('investigation.none_open'))}</td></tr>`;
+  return `<table id="investigations"><tr>${head}</tr>${body}</table>`;
+}
+
 export async function mountDashboard(view) {
   view.innerHTML = `<div class="page" id="dashboard"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#dashboard');
   const today = new Date().toISOString().slice(0, 10);
   const kpiOf = (by) => get(`/api/kpi?from=1997-01-01&to=${today}&by=${by}`);
-  const [summary, months, byOrg, byMonth, expiring, priorities, ncrRates] = await Promise.all([
+  const [summary, months, byOrg, byMonth, expiring, priorities, ncrRates, investigations] = await Promise.all([
     get('/api/summary'), get('/api/stats/released-by-month'), kpiOf('organisation'), kpiOf('month'),
     get('/api/accreditations?expiring_within=30'), get('/api/priorities?top=10'), get('/api/ncrs/rates'),
+    get('/api/investigations?open=true'),
   ]);
   const n = summary.totals;
   const card = (label, value, id) => `<div class="card" id="${id}"><div>${esc(label)}</div><div class="value">${value}</div></div>`;
@@ -107,6 +118,7 @@ export async function mountDashboard(view) {
     <p class="note">${esc(t('kpi.rules'))}</p>
     <h2>${esc(t('priority.title'))}</h2>${priorityTable(priorities)}
     <h2>${esc(t('ncr.title'))}</h2>${ncrTable(ncrRates)}
+    <h2>${esc(t('investigation.title'))}</h2>${investigationTable(investigations)}
     <h2>${esc(t('accreditation.expiring'))}</h2>${accreditationTable(expiring)}`;
   void CATEGORY;
 }

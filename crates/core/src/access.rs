@@ -55,6 +55,9 @@ pub enum Action {
     AnswerNonConformity,
     /// Close a non-conformity once its corrective action is verified (QM officers).
     CloseNonConformity,
+    /// Open an investigation of an accident, convene its board, record its
+    /// conclusion (IM and QM officers).
+    Investigate,
     /// Record victims' consent and assistance follow-ups: personal data, so
     /// the permission as for reading it, and the authority's officers only.
     RecordAssistance,
@@ -76,6 +79,7 @@ impl Action {
         Action::RaiseNonConformity,
         Action::AnswerNonConformity,
         Action::CloseNonConformity,
+        Action::Investigate,
         Action::RecordAssistance,
     ];
 
@@ -94,6 +98,7 @@ impl Action {
             Action::RaiseNonConformity => "raise non-conformities",
             Action::AnswerNonConformity => "answer non-conformities",
             Action::CloseNonConformity => "close non-conformities",
+            Action::Investigate => "investigate accidents",
             Action::RecordAssistance => "record victim assistance",
         }
     }
@@ -194,7 +199,7 @@ pub fn decide(p: &Principal, action: Action, scope: Scope) -> Result<(), Denied>
         (Administrator, _)
             | (_, ReadRegister | ManageSelf)
             | (ImOfficer, ReadReports | SubmitReport | DecideReport | IssueTask | Import | Export)
-            | (ImOfficer | QmOfficer, RaiseNonConformity)
+            | (ImOfficer | QmOfficer, RaiseNonConformity | Investigate)
             | (ImOfficer, AnswerNonConformity)
             | (QmOfficer, CloseNonConformity)
             | (Operator, AnswerNonConformity)
@@ -250,6 +255,7 @@ mod tests {
                     Action::RaiseNonConformity,
                     Action::AnswerNonConformity,
                     Action::CloseNonConformity,
+                    Action::Investigate,
                 ],
             ),
             (
@@ -265,6 +271,7 @@ mod tests {
                     Action::ManageSelf,
                     Action::RaiseNonConformity,
                     Action::AnswerNonConformity,
+                    Action::Investigate,
                 ],
             ),
             (
@@ -288,6 +295,7 @@ mod tests {
                     Action::ManageSelf,
                     Action::RaiseNonConformity,
                     Action::CloseNonConformity,
+                    Action::Investigate,
                 ],
             ),
             (Role::Viewer, &[Action::ReadRegister, Action::Export, Action::ManageSelf]),

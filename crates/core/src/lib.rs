@@ -19,6 +19,7 @@ pub mod gnomonic;
 pub mod ids;
 pub mod import;
 pub mod imsma;
+pub mod investigation;
 pub mod kpi;
 pub mod layer;
 pub mod model;

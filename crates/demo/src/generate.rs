@@ -1187,6 +1187,9 @@ fn accident(
     let report =
         file(w, &accident_report(&accident, acronym(reference, reference.authority)), occurred, approved)?;
     assistance(report, counts.accidents, approved, w, counts)?;
+    if demining {
+        inquiry(report, counts.accidents, approved, reference, w)?;
+    }
     counts.accidents += 1;
     counts.victims += n_victims as usize;
     Ok(())
@@ -1258,6 +1261,68 @@ fn assistance(
             }
         }
     }
+    Ok(())
+}
+
+/// A demining accident's investigation [IMAS 10.60], which its approval
+/// opened: the board convened within days, its conclusion a month or two
+/// later with recommendations, the first raised as a non-conformity against
+/// the operator whose deminer was hurt — as far as the demo's calendar
+/// allows. Drawn from a generator of its own.
+fn inquiry(
+    report: Uuid,
+    index: usize,
+    approved: time::OffsetDateTime,
+    reference: &Reference,
+    w: &mut Writer<'_>,
+) -> Result<(), StoreError> {
+    use safeground_core::investigation::Step;
+    use safeground_store::RecommendationToNcr;
+    const BOARD: &str = "board of inquiry secretary (demo)";
+    let Some(code) = w.investigation_opened_by(report)? else { return Ok(()) };
+    let mut rng = ChaCha8Rng::seed_from_u64(0x0b01_0060 ^ index as u64);
+    let end = jd(date(DEMO_END.0, DEMO_END.1, DEMO_END.2));
+    let convened = jd(approved.date()) + rng.random_range(1..8);
+    if convened > end {
+        return Ok(());
+    }
+    let members = vec![
+        "R. Mammadov (ANAMA, operations department), president".to_string(),
+        "L. Quliyeva (national quality management unit)".to_string(),
+        "a medical officer of the operator".to_string(),
+    ];
+    w.investigation_step(&code, &Step::Board { on: day(convened), members }, BOARD, noon(day(convened)))?;
+    let concluded = convened + rng.random_range(20..60);
+    if concluded > end {
+        return Ok(());
+    }
+    let findings = *[
+        "the deminer knelt outside the cleared lane while excavating a signal; the lane was not marked at the base stick",
+        "fragmentation from a controlled demolition reached the working lane: the safety distance was paced, not measured",
+        "the detector was not checked against the test piece after a battery change",
+    ]
+    .get(rng.random_range(0..3))
+    .unwrap_or(&"");
+    let recommendations = vec![
+        "refresher training of the section on lane discipline and excavation drills, with a written test"
+            .to_string(),
+        "supervisors check the marking of every lane at the start of each shift and record it".to_string(),
+    ];
+    let step = Step::Conclude { on: day(concluded), findings: findings.to_string(), recommendations };
+    w.investigation_step(&code, &step, BOARD, noon(day(concluded)))?;
+    let Some(&operator) = reference.operators.get(rng.random_range(0..reference.operators.len().max(1)))
+    else {
+        return Ok(());
+    };
+    let r = RecommendationToNcr {
+        investigation: code,
+        recommendation: 1,
+        organisation: acronym(reference, operator).to_string(),
+        grade: NcrGrade::Major,
+        raised_on: day(concluded + 1),
+        due_on: None,
+    };
+    w.ncr_from_recommendation(&r, "quality management officer (demo)", noon(day(concluded + 1)))?;
     Ok(())
 }
 

@@ -974,3 +974,24 @@ pub async fn ncr_rates(
     let today = time::OffsetDateTime::now_utc().date();
     Ok(Json(with_store(&state, move |s| Ok(s.ncr_rates(today)?)).await?))
 }
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct InvestigationQuery {
+    /// Only those not concluded.
+    #[serde(default)]
+    open: bool,
+}
+
+/// Investigations of accidents (IMAS 10.60), the latest opened first: the
+/// accident, the board of inquiry, its findings and recommendations, and the
+/// non-conformities they became.
+#[utoipa::path(get, path = "/api/investigations", params(InvestigationQuery),
+    responses((status = 200, body = Vec<safeground_store::InvestigationRow>), (status = 400, body = ErrorBody)))]
+pub async fn investigations(
+    State(state): State<AppState>,
+    q: Result<Query<InvestigationQuery>, QueryRejection>,
+) -> Result<Json<Vec<safeground_store::InvestigationRow>>, AppError> {
+    let q = query(q)?;
+    Ok(Json(with_store(&state, move |s| Ok(s.investigations(q.open)?)).await?))
+}

@@ -103,6 +103,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/priorities", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/ncrs", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/ncrs/rates", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/investigations", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/victims", Rule::Allowed(Action::ReadPersonal)),
     ("GET", "/api/victims/{id}", Rule::Allowed(Action::ReadPersonal)),
     ("POST", "/api/victims/{id}/consent", Rule::Allowed(Action::RecordAssistance)),

@@ -157,6 +157,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::priorities))
         .routes(routes!(api::ncrs))
         .routes(routes!(api::ncr_rates))
+        .routes(routes!(api::investigations))
         .routes(routes!(assistance::victims))
         .routes(routes!(assistance::victim))
         .routes(routes!(assistance::consent))

@@ -200,6 +200,7 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
         (Method::GET, "/api/ncrs", "/api/ncrs?open=true".into(), None, Some(readers)),
         (Method::GET, "/api/ncrs/rates", "/api/ncrs/rates".into(), None, Some(all)),
+        (Method::GET, "/api/investigations", "/api/investigations?open=true".into(), None, Some(all)),
         (Method::GET, "/api/victims", "/api/victims".into(), None, Some(nobody)),
         (Method::GET, "/api/victims/{id}", format!("/api/victims/{victim}"), None, Some(nobody)),
         (

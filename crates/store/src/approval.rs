@@ -403,6 +403,9 @@ impl Writer<'_> {
             self.insert_eore_session(s)?;
         }
         self.insert_residuals(report, plan, actor)?;
+        if let (Some(i), Some(a)) = (plan.inquiry, &plan.accident) {
+            self.insert_inquiry(report, i.id, a.id, i.opened_on, actor)?;
+        }
         self.insert_raised(report, &plan.non_conformities, actor)?;
         let now = self.context.as_ref().map(|(_, at)| at.clone()).unwrap_or_default();
         for a in &plan.reopen {

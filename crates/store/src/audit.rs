@@ -37,6 +37,9 @@ enum Key {
     Event,
     Task,
     Subject,
+    /// The subject, for a query added after events of its kind were sealed:
+    /// it adds to the digest only when it yields rows.
+    SubjectIfAny,
 }
 
 /// The records a report's submission wrote (none of these columns changes later).
@@ -121,6 +124,11 @@ const APPROVED: &[(Key, &str)] = &[
         "SELECT id, code, organisation_id, grade, finding, report_id, accident_id, raised_on, due_on, raised_by,
        raised_by_report, recorded_at FROM non_conformities WHERE raised_by_report = ?1 ORDER BY id",
     ),
+    (
+        Key::ReportIfAny,
+        "SELECT id, code, accident_id, opened_on, opened_by, opened_by_report, recorded_at FROM investigations
+     WHERE opened_by_report = ?1 ORDER BY id",
+    ),
 ];
 
 const UNAPPROVED: &[(Key, &str)] = &[HAZARD_VERSIONS];
@@ -153,10 +161,28 @@ const RANKING: &[(Key, &str)] = &[(
     "SELECT id, code, name, scenario, as_of, result, recorded_at FROM rankings WHERE id = ?1",
 )];
 
-const NCR_RAISED: &[(Key, &str)] = &[(
-    Key::Subject,
-    "SELECT id, code, organisation_id, grade, finding, report_id, accident_id, raised_on, due_on, raised_by,
+const NCR_RAISED: &[(Key, &str)] = &[
+    (
+        Key::Subject,
+        "SELECT id, code, organisation_id, grade, finding, report_id, accident_id, raised_on, due_on, raised_by,
        raised_by_report, recorded_at FROM non_conformities WHERE id = ?1",
+    ),
+    (
+        Key::SubjectIfAny,
+        "SELECT investigation_id, recommendation FROM non_conformities WHERE id = ?1 AND investigation_id IS NOT NULL",
+    ),
+];
+
+const INVESTIGATION_OPENED: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, code, accident_id, opened_on, opened_by, opened_by_report, recorded_at FROM investigations
+     WHERE id = ?1",
+)];
+
+const INVESTIGATION_STEP: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, investigation_id, kind, on_day, members, findings, recommendations, actor, recorded_at
+     FROM investigation_steps WHERE id = ?1",
 )];
 
 const NCR_STEP: &[(Key, &str)] = &[(
@@ -242,6 +268,8 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "RANKING_SEALED" => (RANKING, true),
         "NCR_RAISED" => (NCR_RAISED, true),
         "NCR_ANSWERED" | "NCR_CLOSED" => (NCR_STEP, true),
+        "INVESTIGATION_OPENED" => (INVESTIGATION_OPENED, true),
+        "INVESTIGATION_BOARD" | "INVESTIGATION_CONCLUDED" => (INVESTIGATION_STEP, true),
         "CONSENT_RECORDED" => (CONSENT, true),
         "CONSENT_WITHDRAWN" => (WITHDRAWAL, true),
         "ASSISTANCE_RECORDED" => (ASSISTANCE, true),
@@ -308,7 +336,7 @@ fn digest(conn: &Db, e: &Event) -> Result<String, StoreError> {
         Key::Report | Key::ReportIfAny => e.report_id.as_deref(),
         Key::Event => Some(e.id.as_str()),
         Key::Task => e.task_id.as_deref(),
-        Key::Subject => e.subject.as_deref(),
+        Key::Subject | Key::SubjectIfAny => e.subject.as_deref(),
     })
 }
 
@@ -320,7 +348,7 @@ fn digest_of<'v>(
 ) -> Result<String, StoreError> {
     let mut h = Sha256::new();
     for (i, (key, sql)) in queries.iter().enumerate() {
-        let if_any = matches!(key, Key::ReportIfAny);
+        let if_any = matches!(key, Key::ReportIfAny | Key::SubjectIfAny);
         if !if_any {
             h.update([0xfe, i as u8]);
         }
@@ -588,6 +616,10 @@ fn what_it_wrote(e: &Event) -> String {
         ("NCR_RAISED", _, _) => format!("non-conformity {}", e.subject.as_deref().unwrap_or("?")),
         ("NCR_ANSWERED" | "NCR_CLOSED", _, _) => {
             format!("the non-conformity step {}", e.subject.as_deref().unwrap_or("?"))
+        }
+        ("INVESTIGATION_OPENED", _, _) => format!("investigation {}", e.subject.as_deref().unwrap_or("?")),
+        ("INVESTIGATION_BOARD" | "INVESTIGATION_CONCLUDED", _, _) => {
+            format!("the investigation step {}", e.subject.as_deref().unwrap_or("?"))
         }
         ("CONSENT_RECORDED" | "CONSENT_WITHDRAWN" | "ASSISTANCE_RECORDED", _, _) => {
             format!("the victim-assistance record {}", e.subject.as_deref().unwrap_or("?"))

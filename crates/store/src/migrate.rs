@@ -43,6 +43,8 @@ const TABLES: &[(&str, &str)] = &[
     ("consent_withdrawals", "fid"),
     ("assistance", "fid"),
     ("eore_sessions", "fid"),
+    ("investigations", "fid"),
+    ("investigation_steps", "fid"),
     ("non_conformities", "fid"),
     ("ncr_steps", "fid"),
     ("residuals", "fid"),

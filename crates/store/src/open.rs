@@ -26,6 +26,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0010_residuals.sql"),
     include_str!("../migrations/0011_rankings_ncr.sql"),
     include_str!("../migrations/0012_victim_assistance.sql"),
+    include_str!("../migrations/0013_investigations.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -41,6 +42,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (10, include_str!("../migrations/postgres/0010_residuals.sql")),
     (11, include_str!("../migrations/postgres/0011_rankings_ncr.sql")),
     (12, include_str!("../migrations/postgres/0012_victim_assistance.sql")),
+    (13, include_str!("../migrations/postgres/0013_investigations.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

@@ -481,6 +481,17 @@ impl Writer<'_> {
         self.tx
             .prepare_cached("UPDATE non_conformities SET withdrawn_at = ?1 WHERE raised_by_report = ?2")?
             .execute([now, report])?;
+        // An investigation the report's approval opened, and what its
+        // recommendations raised.
+        self.tx
+            .prepare_cached(
+                "UPDATE non_conformities SET withdrawn_at = ?1 WHERE withdrawn_at IS NULL
+                 AND investigation_id IN (SELECT id FROM investigations WHERE opened_by_report = ?2)",
+            )?
+            .execute([now, report])?;
+        self.tx
+            .prepare_cached("UPDATE investigations SET withdrawn_at = ?1 WHERE opened_by_report = ?2")?
+            .execute([now, report])?;
         self.tx
             .prepare_cached(
                 "UPDATE tasks SET status = 'CANCELLED'

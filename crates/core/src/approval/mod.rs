@@ -281,9 +281,19 @@ pub struct Plan {
     /// Non-conformities the report raises: a failed QC inspection raises one
     /// against each organisation whose released ground it re-opens.
     pub non_conformities: Vec<RaisedNcr>,
+    /// The investigation a demining accident opens [IMAS 10.60] (the store
+    /// gives it its code): its board is convened afterwards.
+    pub inquiry: Option<OpenedInquiry>,
     /// What approval flags for the IM officer (it approves nonetheless): a
     /// sentence per residual-risk record and per non-conformity raised.
     pub flags: Vec<String>,
+}
+
+/// An investigation approval opens into the plan's accident, on the day of the approval.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct OpenedInquiry {
+    pub id: Uuid,
+    pub opened_on: Date,
 }
 
 /// A non-conformity approval raises ([`crate::ncr`]); the store gives it its code.
@@ -324,6 +334,7 @@ impl Plan {
         self.residuals.clear();
         self.investigations.clear();
         self.non_conformities.clear();
+        self.inquiry = None;
         self.flags.clear();
     }
 

@@ -69,9 +69,18 @@ pub(super) fn plan(
         residuals: Vec::new(),
         investigations: Vec::new(),
         non_conformities: Vec::new(),
+        inquiry: None,
         flags: Vec::new(),
     };
     residual_risk(r, ctx, settings, &mut plan, new_id);
+    if plan.accident.as_ref().is_some_and(|a| a.kind == AccidentKind::DeminingAccident) {
+        plan.inquiry = Some(super::OpenedInquiry { id: new_id(), opened_on: ctx.today });
+        plan.flags.push(
+            "demining accident: an investigation is opened [IMAS 10.60]; convene its board of inquiry \
+             (`safeground investigation board`)"
+                .into(),
+        );
+    }
     failed_inspection(r, ctx, &mut plan, new_id);
     if hazard.is_some() {
         hazard_effects(r, ctx, settings, &mut plan)?;

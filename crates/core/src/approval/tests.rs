@@ -696,3 +696,50 @@ fn an_accident_in_released_ground_is_residual() {
     assert_eq!(plan.residuals[0].accident_id, Some(accident));
     assert_eq!(plan.residuals[0].found_on, date!(2025 - 02 - 03));
 }
+
+#[test]
+fn a_demining_accident_opens_an_investigation_an_incident_does_not() {
+    let report = |kind| {
+        let mut r =
+            Report::blank(ReportType::Accident, "ANAMA", date!(2025 - 02 - 03), date!(2025 - 02 - 03));
+        r.accident = Some(crate::report::ReportedAccident {
+            id: None,
+            kind,
+            device_category: EoCategory::Ap,
+            activity_at_time: ActivityAtTime::Demining,
+            area_marked: true,
+            cause: "missed item during excavation".into(),
+            location: crate::report::Place::LonLat([46.95, 39.95]),
+            victims: vec![crate::report::ReportedVictim {
+                outcome: VictimOutcome::Injured,
+                sex: Sex::Male,
+                age: Some(31),
+                occupation: Some("deminer".into()),
+                injuries: None,
+                assistance: None,
+                disability: Some(Disability::FromAccident),
+                name: None,
+                contact: None,
+            }],
+        });
+        r
+    };
+    let ctx = Context::new(OrganisationKind::NationalAuthority, date!(2025 - 02 - 05));
+    let plan =
+        decide_now(&report(AccidentKind::DeminingAccident), &ctx, &Settings::default()).expect("recorded");
+    let opened = plan.inquiry.expect("an investigation");
+    assert_eq!(opened.opened_on, date!(2025 - 02 - 05));
+    assert!(
+        plan.flags.iter().any(|f| f.starts_with("demining accident: an investigation is opened")),
+        "{:?}",
+        plan.flags
+    );
+    assert_eq!(plan.accident.as_ref().unwrap().victims[0].disability, Some(Disability::FromAccident));
+    let plan = decide_now(&report(AccidentKind::Incident), &ctx, &Settings::default()).expect("recorded");
+    assert!(plan.inquiry.is_none() && plan.flags.is_empty());
+    // Another register's record, recorded as it was: nothing opened again.
+    let mut plan =
+        decide_now(&report(AccidentKind::DeminingAccident), &ctx, &Settings::default()).expect("recorded");
+    plan.recorded_as_it_was();
+    assert!(plan.inquiry.is_none());
+}

@@ -27,10 +27,32 @@ FROM non_conformities n
 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = n.id AND e.kind = 'NCR_RAISED')
   AND NOT EXISTS (SELECT 1 FROM events e WHERE e.report_id = n.raised_by_report AND e.kind = 'REPORT_APPROVED')
 UNION ALL
-SELECT 'non-conformity ' || n.code || ' is withdrawn, but only the unapproval of the report that raised it withdraws one'
+SELECT 'non-conformity ' || n.code || ' is withdrawn, but only the unapproval of the report that raised it (or that opened its investigation) withdraws one'
 FROM non_conformities n WHERE n.withdrawn_at IS NOT NULL AND n.raised_by_report IS NULL
+  AND NOT EXISTS (SELECT 1 FROM investigations i WHERE i.id = n.investigation_id AND i.withdrawn_at IS NOT NULL)
+UNION ALL
+SELECT 'investigation ' || i.code || ' has no INVESTIGATION_OPENED event, nor an approval that opened it, in the history'
+FROM investigations i
+WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = i.id AND e.kind = 'INVESTIGATION_OPENED')
+  AND NOT EXISTS (SELECT 1 FROM events e WHERE e.report_id = i.opened_by_report AND e.kind = 'REPORT_APPROVED')
+UNION ALL
+SELECT 'investigation ' || i.code || ' is withdrawn, but only the unapproval of the report that opened it withdraws one'
+FROM investigations i WHERE i.withdrawn_at IS NOT NULL AND i.opened_by_report IS NULL
+UNION ALL
+SELECT 'the ' || lower(s.kind) || ' step of investigation ' || s.investigation_id || ' has no event in the history'
+FROM investigation_steps s
+WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = s.id AND e.kind IN ('INVESTIGATION_BOARD', 'INVESTIGATION_CONCLUDED'))
 UNION ALL
 SELECT 'the ' || lower(s.kind) || ' step of non-conformity ' || s.ncr_id || ' has no event in the history'
 FROM ncr_steps s
 WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = s.id AND e.kind IN ('NCR_ANSWERED', 'NCR_CLOSED'))
+UNION ALL
+SELECT 'the consent ' || c.id || ' of victim ' || c.victim_id || ' has no CONSENT_RECORDED event in the history'
+FROM victim_consents c WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = c.id AND e.kind = 'CONSENT_RECORDED')
+UNION ALL
+SELECT 'the withdrawal ' || w.id || ' of consent ' || w.consent_id || ' has no CONSENT_WITHDRAWN event in the history'
+FROM consent_withdrawals w WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = w.id AND e.kind = 'CONSENT_WITHDRAWN')
+UNION ALL
+SELECT 'the follow-up ' || f.id || ' of victim ' || f.victim_id || ' has no ASSISTANCE_RECORDED event in the history'
+FROM assistance f WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = f.id AND e.kind = 'ASSISTANCE_RECORDED')
 LIMIT 50
