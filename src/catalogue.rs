@@ -19,6 +19,13 @@ pub enum Lang {
 }
 
 impl Lang {
+    /// The language of a BCP 47 code (`en`, `az`, `uk`, `ru`), if it is one of ours.
+    pub fn from_code(code: &str) -> Option<Lang> {
+        [Lang::En, Lang::Az, Lang::Uk, Lang::Ru]
+            .into_iter()
+            .find(|l| l.code().eq_ignore_ascii_case(code.trim()))
+    }
+
     /// The language's BCP 47 code (`en`, `az`, `uk`, `ru`).
     pub fn code(self) -> &'static str {
         match self {

@@ -73,6 +73,18 @@ pub fn run(db: &Location, a: &CertificateArgs) -> Result<()> {
     Ok(())
 }
 
+/// Hazard `hazard`'s certificate as a PDF in `lang`, for the server (its
+/// `/api/hazards/{id}/certificate/pdf`), which builds no documents itself.
+pub fn pdf(store: &Store, db: &Location, hazard: &str, lang: &str) -> Result<Vec<u8>> {
+    let lang =
+        Lang::from_code(lang).ok_or_else(|| anyhow::anyhow!("lang: '{lang}' is not en, az, uk or ru"))?;
+    let (facts, ground) = store.certificate_facts(hazard)?;
+    let c = certificate(&facts)?;
+    let produced = print::produced_at()?;
+    let base = store.district_outlines()?;
+    Ok(safeground_pdf::render(&document(&c, ground, base, db, &produced, lang))?)
+}
+
 fn facts(c: &Certificate, db: &Location, produced: &str, lang: Lang) -> Block {
     let n = print::numbers(lang);
     let r = &c.released_m2;

@@ -71,6 +71,11 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
         request: Duration::from_secs(a.request_timeout),
     };
     state.max_vertices = a.max_vertices;
+    state.certificate_pdf = Some(safeground_server::CertificatePdf(Arc::new(
+        |store: &safeground_store::Store, db: &Location, hazard: &str, lang: &str| {
+            crate::certificate::pdf(store, db, hazard, lang).map_err(|e| format!("{e:#}"))
+        },
+    )));
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;

@@ -122,10 +122,13 @@ pub fn run(db: &Location, who: &Credentials, cmd: &VictimCommand) -> Result<()> 
         return Ok(());
     }
     let p = who.principal(&store)?;
+    // An operator reads the victims of the accidents its organisation reported only.
+    let only = (p.role == safeground_core::access::Role::Operator)
+        .then(|| p.organisation.unwrap_or_else(uuid::Uuid::nil));
     match cmd {
         VictimCommand::List { accident, json } => {
             authorize(&p, Action::ReadPersonal, Scope::Any)?;
-            let rows = store.victims(accident.as_deref())?;
+            let rows = store.victims(accident.as_deref(), only)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&rows)?);
             } else {
@@ -134,7 +137,7 @@ pub fn run(db: &Location, who: &Credentials, cmd: &VictimCommand) -> Result<()> 
         }
         VictimCommand::Show { victim, json } => {
             authorize(&p, Action::ReadPersonal, Scope::Any)?;
-            let v = store.victim(victim)?;
+            let v = store.victim(victim, only)?;
             if *json {
                 println!("{}", serde_json::to_string_pretty(&v)?);
             } else {

@@ -138,6 +138,28 @@ print(json.dumps(out))
         }
         assert!(text.contains(&format!("--expect-event {}", c["sealed"]["seq"])), "the way to check it");
         assert_fonts_embedded(&pdf);
+
+        // The same document from the server, as the web application's hazard panel links it.
+        let open = of("OPEN");
+        let answers = serve_get(
+            &db,
+            &[
+                &format!("/api/hazards/{code}/certificate/pdf?lang=az"),
+                &format!("/api/hazards/{open}/certificate/pdf"),
+                &format!("/api/hazards/{code}/certificate/pdf?lang=fr"),
+            ],
+        );
+        assert!(answers[0].0.contains(" 200 "), "{}", answers[0].0);
+        let served = dir.path().join("served.pdf");
+        std::fs::write(&served, &answers[0].1).unwrap();
+        let text = pdf_text(&served);
+        for needle in [c["number"].as_str().unwrap(), "TP1"] {
+            assert!(text.contains(needle), "{needle} not in the served PDF\n{text}");
+        }
+        assert_fonts_embedded(&served);
+        assert!(answers[1].0.contains(" 409 "), "not released: {}", answers[1].0);
+        assert!(String::from_utf8_lossy(&answers[1].1).contains("approve its completion report"));
+        assert!(answers[2].0.contains(" 400 "), "{}", answers[2].0);
     }
 
     // Its completion withdrawn, the certificate no longer stands, and none is made.

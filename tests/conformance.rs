@@ -404,40 +404,15 @@ fn tiles(db: &Path, t: &mut Transcript) {
 
 /// The HTTP API's answers (GET) from `serve` on the register.
 fn api(db: &Path, t: &mut Transcript, paths: &[&str]) {
-    use std::io::{Read, Write};
-    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr = format!("127.0.0.1:{port}");
-    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_safeground"))
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--addr", &addr])
-        .stdout(std::process::Stdio::null())
-        .stderr(std::process::Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = std::time::Instant::now();
-    while std::net::TcpStream::connect(&addr).is_err() {
-        assert!(start.elapsed().as_secs() < 30, "the server did not start");
-        std::thread::sleep(std::time::Duration::from_millis(50));
-    }
-    for path in paths {
-        let mut s = std::net::TcpStream::connect(&addr).unwrap();
-        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
-        let mut raw = vec![];
-        s.read_to_end(&mut raw).unwrap();
-        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap();
-        let status = String::from_utf8_lossy(&raw[..split]).lines().next().unwrap_or_default().to_string();
+    for (path, (status, body)) in paths.iter().zip(serve_get(db, paths)) {
         assert!(status.contains(" 200 "), "GET {path}: {status}");
-        let body = &raw[split + 4..];
         let text = if path.starts_with("/tiles/") {
-            digest(body)
+            digest(&body)
         } else {
-            String::from_utf8_lossy(body).into_owned()
+            String::from_utf8_lossy(&body).into_owned()
         };
         t.record(&["GET", path], &format!("{status}\n{text}"));
     }
-    let _ = child.kill();
-    let _ = child.wait();
 }
 
 #[test]

@@ -200,9 +200,12 @@ fn a_demining_accident_is_investigated_by_a_board_whose_recommendation_becomes_a
 fn an_incident_is_investigated_when_an_officer_opens_one_and_only_once() {
     let dir = tempfile::tempdir().unwrap();
     let db = register(dir.path());
+    // An incident whose victims have no assistance recorded.
     let accidents = query(
         &db,
-        "SELECT id, occurred_on FROM accidents WHERE kind = 'INCIDENT' ORDER BY occurred_on LIMIT 1",
+        "SELECT a.id, a.occurred_on, a.report_id FROM accidents a WHERE a.kind = 'INCIDENT' AND NOT EXISTS
+           (SELECT 1 FROM victims v JOIN victim_consents c ON c.victim_id = v.id WHERE v.accident_id = a.id)
+         ORDER BY a.occurred_on LIMIT 1",
     );
     let (accident, occurred) = (accidents[0][0].as_str().unwrap(), accidents[0][1].as_str().unwrap());
     let occurred: time::Date = serde_json::from_value(Value::String(occurred[..10].to_string())).unwrap();
@@ -217,5 +220,9 @@ fn an_incident_is_investigated_when_an_officer_opens_one_and_only_once() {
         denied(&db, "imo", &["investigation", "open", "--accident", "00000000-0000-0000-0000-000000000000"]);
     assert!(e.contains("accident"), "{e}");
     assert_eq!(open(&db).iter().filter(|i| i["code"] == code.as_str()).count(), 1);
+    // The investigation rests on the accident: its report is not unapproved from under it.
+    let report = accidents[0][2].as_str().unwrap();
+    let e = denied(&db, "imo", &["report", "unapprove", report, "--reason", "typed twice"]);
+    assert!(e.contains(&format!("investigation {code} was opened into its accident")), "{e}");
     assert!(ok(&db, &["audit", "verify"]).contains("intact"));
 }

@@ -50,8 +50,12 @@ fn victims_are_personal_data_and_assistance_the_authoritys_to_record() {
     }
     let listed = victims(&db);
     let id = listed[0]["id"].as_str().unwrap();
-    // An operator with the permission reads, but does not record.
-    assert!(succeeds(&db, "amc_pd", &["victim", "show", id]).contains("fictional"));
+    // An operator with the permission reads the victims of the accidents its
+    // organisation reported only (the demo's are the authority's), and does not record.
+    let mine: Value = serde_json::from_str(&succeeds(&db, "amc_pd", &["victim", "list", "--json"])).unwrap();
+    assert_eq!(mine, serde_json::json!([]));
+    let e = denied(&db, "amc_pd", &["victim", "show", id]);
+    assert!(e.contains("victim") && e.contains(id), "{e}");
     let e = denied(&db, "amc_pd", &["victim", "withdraw", id]);
     assert!(e.contains("IM officers and administrators"), "{e}");
     let e = denied(&db, "imo", &["victim", "assist", id, "--kind", "medical", "--provider", "x"]);
@@ -111,6 +115,19 @@ fn a_follow_up_rests_on_consent_in_force_and_every_record_is_sealed() {
     succeeds(&db, "imo_pd", &["victim", "withdraw", id]);
     let e = denied(&db, "imo_pd", &["victim", "assist", id, "--kind", "referral", "--provider", "NGO"]);
     assert!(e.contains("it was withdrawn"), "{e}");
+    // The assistance rests on the accident: its report is not unapproved from under it.
+    let report = query(
+        &db,
+        &format!(
+            "SELECT a.report_id FROM victims v JOIN accidents a ON a.id = v.accident_id WHERE v.id = '{id}'"
+        ),
+    );
+    let e = denied(
+        &db,
+        "imo_pd",
+        &["report", "unapprove", report[0][0].as_str().unwrap(), "--reason", "typed twice"],
+    );
+    assert!(e.contains("victim assistance (consent, follow-ups) is recorded for its victims"), "{e}");
     let shown: Value =
         serde_json::from_str(&succeeds(&db, "imo_pd", &["victim", "show", id, "--json"])).unwrap();
     assert_eq!(shown["follow_ups"].as_array().unwrap().len(), 1, "{shown}");

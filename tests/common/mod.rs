@@ -356,3 +356,38 @@ pub fn add_users(db: &Path, users: &[(&str, &str, Option<&str>)]) {
         assert!(out.status.success(), "adding {name}: {}", String::from_utf8_lossy(&out.stderr));
     }
 }
+
+/// Serves `db` with `safeground serve` on a free loopback port, GETs each of
+/// `paths`, and stops it: each answer's status line and body.
+pub fn serve_get(db: &Path, paths: &[&str]) -> Vec<(String, Vec<u8>)> {
+    use std::io::{Read, Write};
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr = format!("127.0.0.1:{port}");
+    let mut child = Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--addr", &addr])
+        .env_remove("SAFEGROUND_DB")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(&addr).is_err() {
+        assert!(start.elapsed().as_secs() < 30, "the server did not start");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut out = vec![];
+    for path in paths {
+        let mut s = std::net::TcpStream::connect(&addr).unwrap();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").unwrap();
+        let mut raw = vec![];
+        s.read_to_end(&mut raw).unwrap();
+        let split = raw.windows(4).position(|w| w == b"\r\n\r\n").unwrap_or(raw.len());
+        let status = String::from_utf8_lossy(&raw[..split]).lines().next().unwrap_or_default().to_string();
+        out.push((status, raw.get(split + 4..).unwrap_or_default().to_vec()));
+    }
+    let _ = child.kill();
+    let _ = child.wait();
+    out
+}

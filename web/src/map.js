@@ -1,7 +1,7 @@
 // The national map: districts, settlements, hazards by status, released
 // ground by outcome and clustered EO finds, all from this server's tiles.
 import maplibregl from 'maplibre-gl';
-import { t } from './i18n.js';
+import { t, language } from './i18n.js';
 import { get, esc, km2, num, checkSession } from './api.js';
 import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY } from './style.js';
 
@@ -49,6 +49,8 @@ async function showHazard(panel, id) {
       ${row(t('hazard.district'), esc(h.district))}${row(t('hazard.contamination'), esc(h.contamination))}
       ${row(t('hazard.recorded'), esc(h.recorded_on))}${row(t('hazard.recorded_by'), esc(h.recorded_by))}
       ${row(t('hazard.eo_finds'), num(h.eo_finds))}</table>
+    ${['CLOSED', 'HANDED_OVER'].includes(h.status) ? `<p><a id="hazard-certificate" download
+      href="/api/hazards/${encodeURIComponent(h.code)}/certificate/pdf?lang=${encodeURIComponent(language())}">${esc(t('hazard.certificate'))}</a></p>` : ''}
     <h3>km²</h3><table>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<tr><th>${esc(t('area.' + k))}</th><td class="num">${km2(a[k])}</td></tr>`).join('')}</table>
     <h3>${esc(t('hazard.history'))}</h3>
     <table id="hazard-history"><tr><th>${esc(t('history.version'))}</th><th>${esc(t('history.from'))}</th><th>${esc(t('hazard.status'))}</th><th>${esc(t('history.report'))}</th><th>${esc(t('history.actor'))}</th></tr>

@@ -45,9 +45,20 @@ pub struct VictimFacts {
 }
 
 impl VictimFacts {
-    /// Under 18 when hurt: a child's consent is a parent's or guardian's.
-    fn child(&self) -> bool {
-        self.age.is_some_and(|a| a < 18)
+    /// The victim's age on `day`, from their age when hurt and the whole
+    /// years since (`None`: not known).
+    pub fn age_on(&self, day: Date) -> Option<i64> {
+        let (from, to) = (self.injured_on, day);
+        let mut years = i64::from(to.year() - from.year());
+        if (to.month() as u8, to.day()) < (from.month() as u8, from.day()) {
+            years -= 1;
+        }
+        self.age.map(|a| a + years.max(0))
+    }
+
+    /// Under 18 on `day`: a child's consent is a parent's or guardian's.
+    fn child_on(&self, day: Date) -> bool {
+        self.age_on(day).is_some_and(|a| a < 18)
     }
 }
 
@@ -106,9 +117,10 @@ pub fn check_consent(
         (VictimOutcome::Injured, ConsentGiver::NextOfKin) => {
             p.push("the victim survived: consent is theirs (SELF) or a guardian's (GUARDIAN)".into())
         }
-        (VictimOutcome::Injured, ConsentGiver::Person) if v.child() => p.push(format!(
-            "the victim was {} when hurt: a child's consent is a parent's or guardian's (GUARDIAN)",
-            v.age.unwrap_or_default()
+        (VictimOutcome::Injured, ConsentGiver::Person) if v.child_on(new.given_on) => p.push(format!(
+            "the victim was {} on {}: a child's consent is a parent's or guardian's (GUARDIAN)",
+            v.age_on(new.given_on).unwrap_or_default(),
+            new.given_on
         )),
         _ => {}
     }
@@ -121,6 +133,12 @@ pub fn check_consent(
             c.given_on
         ));
     }
+    if let Some(w) = consents.iter().filter_map(|c| c.withdrawn_on).max().filter(|w| new.given_on < *w) {
+        p.push(format!(
+            "given on {}, before the last consent was withdrawn ({w}): consents follow one another",
+            new.given_on
+        ));
+    }
     if p.is_empty() {
         Ok(())
     } else {
@@ -129,10 +147,12 @@ pub fn check_consent(
 }
 
 /// Which of `consents` a withdrawal on `on` ends (the one in force), or
-/// every problem.
+/// every problem. `follow_ups` are the days of the follow-ups recorded, each
+/// with the index of the consent it rests on: a withdrawal comes after them.
 pub fn check_withdrawal(
     v: &VictimFacts,
     consents: &[Consent],
+    follow_ups: &[(usize, Date)],
     on: Date,
     today: Date,
 ) -> Result<usize, Vec<String>> {
@@ -144,6 +164,10 @@ pub fn check_withdrawal(
     };
     if on < consents[i].given_on {
         p.push(format!("withdrawn on {on}, before the consent was given ({})", consents[i].given_on));
+    }
+    if let Some(last) = follow_ups.iter().filter(|(c, _)| *c == i).map(|(_, d)| *d).max().filter(|d| on <= *d)
+    {
+        p.push(format!("withdrawn on {on}, but a follow-up on {last} rests on it: withdraw it after {last}"));
     }
     if p.is_empty() {
         Ok(i)
@@ -261,8 +285,15 @@ mod tests {
         assert!(check_consent(&child, &[], &by(ConsentGiver::Guardian), TODAY).is_ok());
         assert_eq!(
             check_consent(&child, &[], &by(ConsentGiver::Person), TODAY).unwrap_err(),
-            vec!["the victim was 17 when hurt: a child's consent is a parent's or guardian's (GUARDIAN)"]
+            vec!["the victim was 17 on 2024-03-02: a child's consent is a parent's or guardian's (GUARDIAN)"]
         );
+        // Grown up since: their own, from their 18th year on.
+        let (day_before, birthday) = (date!(2025 - 03 - 01), date!(2025 - 03 - 02));
+        assert!(
+            check_consent(&child, &[], &consent(day_before, ConsentGiver::Person, None), birthday).is_err()
+        );
+        assert!(check_consent(&child, &[], &consent(birthday, ConsentGiver::Person, None), birthday).is_ok());
+        assert_eq!(child.age_on(date!(2027 - 03 - 01)), Some(19));
         assert!(check_consent(&adult, &[], &by(ConsentGiver::NextOfKin), TODAY).is_err());
         assert!(check_consent(&killed, &[], &by(ConsentGiver::NextOfKin), TODAY).is_ok());
         assert!(check_consent(&killed, &[], &by(ConsentGiver::Person), TODAY).is_err());
@@ -279,18 +310,34 @@ mod tests {
         let standing = on(date!(2024 - 03 - 10));
         assert!(check_consent(&v, std::slice::from_ref(&standing), &on(TODAY), TODAY).is_err());
         let withdrawn = consent(date!(2024 - 03 - 10), ConsentGiver::Person, Some(date!(2024 - 04 - 01)));
-        assert!(check_consent(&v, &[withdrawn], &on(TODAY), TODAY).is_ok());
+        assert!(check_consent(&v, std::slice::from_ref(&withdrawn), &on(TODAY), TODAY).is_ok());
+        assert!(
+            check_consent(&v, std::slice::from_ref(&withdrawn), &on(date!(2024 - 04 - 01)), TODAY).is_ok()
+        );
+        let e = check_consent(&v, &[withdrawn], &on(date!(2024 - 03 - 31)), TODAY).unwrap_err();
+        assert_eq!(
+            e,
+            vec!["given on 2024-03-31, before the last consent was withdrawn (2024-04-01): consents follow one another"]
+        );
     }
 
     #[test]
     fn a_withdrawal_ends_the_consent_in_force_not_before_it_was_given() {
         let v = victim(VictimOutcome::Injured, Some(30));
         let given = consent(date!(2024 - 03 - 10), ConsentGiver::Person, None);
-        assert_eq!(check_withdrawal(&v, std::slice::from_ref(&given), date!(2024 - 03 - 10), TODAY), Ok(0));
-        assert!(check_withdrawal(&v, std::slice::from_ref(&given), date!(2024 - 03 - 09), TODAY).is_err());
-        assert!(check_withdrawal(&v, &[], TODAY, TODAY).is_err());
+        let given = std::slice::from_ref(&given);
+        assert_eq!(check_withdrawal(&v, given, &[], date!(2024 - 03 - 10), TODAY), Ok(0));
+        assert!(check_withdrawal(&v, given, &[], date!(2024 - 03 - 09), TODAY).is_err());
+        assert!(check_withdrawal(&v, &[], &[], TODAY, TODAY).is_err());
         let ended = consent(date!(2024 - 03 - 10), ConsentGiver::Person, Some(date!(2024 - 04 - 01)));
-        assert!(check_withdrawal(&v, &[ended], TODAY, TODAY).is_err());
+        assert!(check_withdrawal(&v, &[ended], &[], TODAY, TODAY).is_err());
+        // Not back to before a follow-up it allowed.
+        let visited = [(0, date!(2024 - 04 - 15))];
+        assert_eq!(check_withdrawal(&v, given, &visited, date!(2024 - 04 - 16), TODAY), Ok(0));
+        assert_eq!(
+            check_withdrawal(&v, given, &visited, date!(2024 - 04 - 15), TODAY).unwrap_err(),
+            vec!["withdrawn on 2024-04-15, but a follow-up on 2024-04-15 rests on it: withdraw it after 2024-04-15"]
+        );
     }
 
     #[test]

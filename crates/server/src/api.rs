@@ -252,6 +252,55 @@ pub async fn hazard_certificate(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct LangQuery {
+    /// en (default), az, uk or ru.
+    lang: Option<String>,
+}
+
+/// The handover certificate of a hazard released whole, as the PDF
+/// `safeground certificate` writes (map, turning points in DMS and MGRS,
+/// figures, signature blocks, the sealed event it cites); 409 with the
+/// reason for ground not released.
+#[utoipa::path(get, path = "/api/hazards/{id}/certificate/pdf",
+    params(("id" = String, Path, description = "code or UUID"), LangQuery),
+    responses((status = 200, content_type = "application/pdf", body = Vec<u8>), (status = 400, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody)))]
+pub async fn hazard_certificate_pdf(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+    q: Result<Query<LangQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, AppError> {
+    let lang = query(q)?.lang.unwrap_or_else(|| "en".into());
+    if !["en", "az", "uk", "ru"].contains(&lang.as_str()) {
+        return Err(AppError::BadRequest(format!("lang: '{lang}' is not en, az, uk or ru")));
+    }
+    let Some(render) = state.certificate_pdf.clone() else {
+        return Err(AppError::NotFound(
+            "this server makes no PDF documents: use `safeground certificate`".into(),
+        ));
+    };
+    let db = state.db.clone();
+    let (number, bytes) = with_store(&state, move |s| {
+        let (facts, _) = s.certificate_facts(&id)?;
+        let c = safeground_core::certificate::certificate(&facts)
+            .map_err(|e| AppError::Conflict(e.to_string()))?;
+        let bytes = (render.0)(s, &db, &id, &lang).map_err(AppError::Internal)?;
+        Ok((c.number, bytes))
+    })
+    .await?;
+    let name: String =
+        number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "application/pdf".to_string()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"certificate-{name}.pdf\"")),
+        ],
+        bytes,
+    ))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct ReportQuery {
     /// DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED.
     state: Option<String>,
@@ -984,14 +1033,28 @@ pub struct InvestigationQuery {
 }
 
 /// Investigations of accidents (IMAS 10.60), the latest opened first: the
-/// accident, the board of inquiry, its findings and recommendations, and the
-/// non-conformities they became.
+/// accident, where each stands and when; the board of inquiry, its findings
+/// and recommendations and the non-conformities they became for the roles
+/// that investigate or raise non-conformities only (others get them empty).
 #[utoipa::path(get, path = "/api/investigations", params(InvestigationQuery),
     responses((status = 200, body = Vec<safeground_store::InvestigationRow>), (status = 400, body = ErrorBody)))]
 pub async fn investigations(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     q: Result<Query<InvestigationQuery>, QueryRejection>,
 ) -> Result<Json<Vec<safeground_store::InvestigationRow>>, AppError> {
     let q = query(q)?;
-    Ok(Json(with_store(&state, move |s| Ok(s.investigations(q.open)?)).await?))
+    let mut rows = with_store(&state, move |s| Ok(s.investigations(q.open)?)).await?;
+    if decide(&c.principal, Action::Investigate, Scope::Any).is_err() {
+        // Findings name people and organisations; what they raised is read
+        // through /api/ncrs, scoped to the reader's organisation.
+        for r in &mut rows {
+            r.state.board.clear();
+            r.state.findings = None;
+            r.state.recommendations.clear();
+            r.non_conformities.clear();
+            r.opened_by = String::new();
+        }
+    }
+    Ok(Json(rows))
 }

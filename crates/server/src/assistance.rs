@@ -31,10 +31,22 @@ pub struct VictimQuery {
     responses((status = 200, body = Vec<VictimRow>), (status = 403, body = ErrorBody)))]
 pub async fn victims(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     q: Result<Query<VictimQuery>, QueryRejection>,
 ) -> Result<Json<Vec<VictimRow>>, AppError> {
     let q = query(q)?;
-    Ok(Json(with_store(&state, move |s| Ok(s.victims(q.accident.as_deref())?)).await?))
+    let rows = match only(&c) {
+        // An operator without an organisation sees none.
+        Some(None) => Vec::new(),
+        only => with_store(&state, move |s| Ok(s.victims(q.accident.as_deref(), only.flatten())?)).await?,
+    };
+    Ok(Json(rows))
+}
+
+/// An operator reads the victims of the accidents its organisation reported
+/// only: `Some(its organisation)`; the authority's roles read all: `None`.
+fn only(c: &Caller) -> Option<Option<uuid::Uuid>> {
+    (c.principal.role == safeground_core::access::Role::Operator).then_some(c.principal.organisation)
 }
 
 /// One victim with every consent and follow-up.
@@ -42,9 +54,14 @@ pub async fn victims(
     responses((status = 200, body = VictimRow), (status = 404, body = ErrorBody)))]
 pub async fn victim(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<VictimRow>, AppError> {
-    Ok(Json(with_store(&state, move |s| Ok(s.victim(&id)?)).await?))
+    let only = only(&c);
+    if only == Some(None) {
+        return Err(AppError::NotFound(format!("victim {id} is not among your organisation's")));
+    }
+    Ok(Json(with_store(&state, move |s| Ok(s.victim(&id, only.flatten())?)).await?))
 }
 
 /// A consent to record.
@@ -75,7 +92,7 @@ pub async fn consent(
     let actor = c.principal.name;
     let v = with_store(&state, move |s| {
         s.write(|w| w.record_consent(&id, &n, &actor, now))?;
-        Ok(s.victim(&id)?)
+        Ok(s.victim(&id, None)?)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(v)))
@@ -106,7 +123,7 @@ pub async fn withdrawal(
     let actor = c.principal.name;
     let v = with_store(&state, move |s| {
         s.write(|w| w.withdraw_consent(&id, on, &actor, now))?;
-        Ok(s.victim(&id)?)
+        Ok(s.victim(&id, None)?)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(v)))
@@ -149,7 +166,7 @@ pub async fn assistance(
     let actor = c.principal.name;
     let v = with_store(&state, move |s| {
         s.write(|w| w.record_follow_up(&id, &f, b.notes.as_deref(), &actor, now))?;
-        Ok(s.victim(&id)?)
+        Ok(s.victim(&id, None)?)
     })
     .await?;
     Ok((StatusCode::CREATED, Json(v)))

@@ -93,6 +93,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/hazards/{id}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}/history", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}/certificate", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/hazards/{id}/certificate/pdf", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/trace", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/layers/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/tiles/{layer}/{z}/{x}/{y}", Rule::Allowed(Action::ReadRegister)),

@@ -50,6 +50,25 @@ pub struct AppState {
     pub limits: Limits,
     /// The most positions a polygon may have when a report is checked or approved.
     pub max_vertices: usize,
+    /// Renders a hazard's handover certificate as a PDF (the register, its
+    /// location, the hazard's code, a language code): the binary's document
+    /// builder, given to the server, which builds no documents itself.
+    /// `None`: `/api/hazards/{id}/certificate/pdf` answers 404.
+    pub certificate_pdf: Option<CertificatePdf>,
+}
+
+/// Renders a certificate: (the register, its location, the hazard, the language) → the PDF's bytes.
+pub type RenderCertificate =
+    dyn Fn(&safeground_store::Store, &Location, &str, &str) -> Result<Vec<u8>, String> + Send + Sync;
+
+/// See [`AppState::certificate_pdf`].
+#[derive(Clone)]
+pub struct CertificatePdf(pub Arc<RenderCertificate>);
+
+impl std::fmt::Debug for CertificatePdf {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("CertificatePdf")
+    }
 }
 
 /// Connections to the register kept open between requests: opening one costs
@@ -122,6 +141,7 @@ impl AppState {
             proxies: Arc::default(),
             limits: Limits::default(),
             max_vertices: safeground_core::validate::MAX_VERTICES,
+            certificate_pdf: None,
         })
     }
 
@@ -165,6 +185,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(assistance::assistance))
         .routes(routes!(assistance::figures))
         .routes(routes!(api::hazard_certificate))
+        .routes(routes!(api::hazard_certificate_pdf))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))
         .routes(routes!(api::hazard_history))

@@ -33,6 +33,7 @@ fn register(dir: &Path) -> PathBuf {
                 ("imo", Role::ImOfficer, None, false),
                 ("imo_pd", Role::ImOfficer, None, true),
                 ("operator", Role::Operator, Some("AEST"), false),
+                ("operator_pd", Role::Operator, Some("AEST"), true),
                 ("qm", Role::QmOfficer, None, false),
                 ("viewer", Role::Viewer, None, false),
             ] {
@@ -153,7 +154,7 @@ async fn every_route_against_every_role() {
             "disposal": "DESTROYED_IN_SITU", "location": "39.9 46.9"}]
     })
     .to_string();
-    let victim = Store::open(&db).unwrap().victims(None).unwrap()[0].id.clone();
+    let victim = Store::open(&db).unwrap().victims(None, None).unwrap()[0].id.clone();
     let all = ROLES;
     // None of these roles' accounts has the personal-data permission.
     let nobody: &[&str] = &[];
@@ -181,6 +182,13 @@ async fn every_route_against_every_role() {
             Method::GET,
             "/api/hazards/{id}/certificate",
             format!("/api/hazards/{hazard}/certificate"),
+            None,
+            Some(all),
+        ),
+        (
+            Method::GET,
+            "/api/hazards/{id}/certificate/pdf",
+            format!("/api/hazards/{hazard}/certificate/pdf"),
             None,
             Some(all),
         ),
@@ -349,8 +357,52 @@ async fn victim_assistance_is_for_the_personal_data_permission_and_rests_on_cons
     assert_eq!(follow_ups.len(), before + 1);
     let newest = follow_ups.last().unwrap();
     assert_eq!((&newest["kind"], &newest["recorded_by"]), (&json!("REHABILITATION"), &json!("imo_pd")));
-    // The figures name no one, and anyone signed in reads them.
+    // An operator with the permission reads its own organisation's accidents'
+    // victims only: the demo's accidents are the authority's.
+    let op = signed_in(&app, "operator_pd").await;
+    let r = send(&app, &op, Method::GET, "/api/victims", None).await;
+    assert_eq!((r.status, &r.json), (StatusCode::OK, &json!([])));
+    let r = send(&app, &op, Method::GET, &format!("/api/victims/{id}"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+    // Investigations: where each stands for everyone; the board, findings and
+    // recommendations for those who investigate.
+    {
+        use safeground_core::investigation::Step;
+        let mut store = Store::open(&db).unwrap();
+        let now = OffsetDateTime::now_utc();
+        let investigated: Vec<String> =
+            store.investigations(false).unwrap().into_iter().map(|i| i.accident).collect();
+        let accident = victims
+            .iter()
+            .map(|v| v["accident"].as_str().unwrap().to_string())
+            .find(|a| !investigated.contains(a))
+            .expect("an accident not investigated");
+        store
+            .write(|w| {
+                let code = w.open_investigation(&accident, now.date(), "qm", now)?;
+                let board =
+                    Step::Board { on: now.date(), members: vec!["A (ANAMA)".into(), "B (NQMU)".into()] };
+                w.investigation_step(&code, &board, "qm", now)?;
+                let done = Step::Conclude {
+                    on: now.date(),
+                    findings: "the victim entered an unmarked field".into(),
+                    recommendations: vec!["mark the field".into()],
+                };
+                w.investigation_step(&code, &done, "qm", now)
+            })
+            .unwrap();
+    }
     let viewer = signed_in(&app, "viewer").await;
+    let qm = signed_in(&app, "qm").await;
+    let seen = send(&app, &viewer, Method::GET, "/api/investigations", None).await.json;
+    let full = send(&app, &qm, Method::GET, "/api/investigations", None).await.json;
+    assert_eq!(seen.as_array().unwrap().len(), full.as_array().unwrap().len());
+    assert!(full.as_array().unwrap().iter().any(|i| i["findings"].is_string()), "{full}");
+    assert!(
+        seen.as_array().unwrap().iter().all(|i| i["findings"].is_null() && i["board"] == json!([])),
+        "{seen}"
+    );
+    // The figures name no one, and anyone signed in reads them.
     let f = send(&app, &viewer, Method::GET, "/api/assistance/figures", None).await;
     assert_eq!(f.status, StatusCode::OK);
     assert!(f.json["followed_up"].as_u64().unwrap() >= 1, "{}", f.json);

@@ -69,6 +69,7 @@ async fn the_openapi_document_describes_every_route() {
         "/api/kpi",
         "/api/accreditations",
         "/api/hazards/{id}/certificate",
+        "/api/hazards/{id}/certificate/pdf",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }

@@ -17,7 +17,10 @@ ALTER TABLE victims ADD COLUMN disability TEXT
 ALTER TABLE eore_sessions ADD COLUMN girls_disabled INTEGER CHECK (girls_disabled IS NULL OR girls_disabled >= 0);
 ALTER TABLE eore_sessions ADD COLUMN boys_disabled INTEGER CHECK (boys_disabled IS NULL OR boys_disabled >= 0);
 ALTER TABLE eore_sessions ADD COLUMN women_disabled INTEGER CHECK (women_disabled IS NULL OR women_disabled >= 0);
-ALTER TABLE eore_sessions ADD COLUMN men_disabled INTEGER CHECK (men_disabled IS NULL OR men_disabled >= 0);
+ALTER TABLE eore_sessions ADD COLUMN men_disabled INTEGER CHECK (men_disabled IS NULL OR men_disabled >= 0)
+  -- The four groups are counted together, or not at all.
+  CHECK ((girls_disabled IS NULL) = (men_disabled IS NULL) AND (boys_disabled IS NULL) = (men_disabled IS NULL)
+    AND (women_disabled IS NULL) = (men_disabled IS NULL));
 
 CREATE TABLE victim_consents (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,

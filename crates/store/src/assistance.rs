@@ -117,6 +117,18 @@ fn facts(db: &Db, id: &str) -> Result<VictimFacts, StoreError> {
     Ok(VictimFacts { outcome: stored_code(&outcome, &record)?, age, injured_on: stored_date(&on, &record)? })
 }
 
+/// The follow-ups of victim `victim`: the consent each rests on, its day.
+fn follow_ups_of(db: &Db, victim: &str) -> Result<Vec<(String, Date)>, StoreError> {
+    let mut stmt = db.prepare_cached("SELECT consent_id, given_on FROM assistance WHERE victim_id = ?1")?;
+    let mut rows = stmt.query([victim])?;
+    let mut out = vec![];
+    while let Some(r) = rows.next()? {
+        let (consent, day): (String, String) = (r.get(0)?, r.get(1)?);
+        out.push((consent, stored_date(&day, &format!("victim {victim}"))?));
+    }
+    Ok(out)
+}
+
 /// The consents of the victims in force (of one with `victim`), by victim.
 fn consents(db: &Db, victim: Option<&str>) -> Result<HashMap<String, Vec<ConsentRow>>, StoreError> {
     let mut stmt = db.prepare_cached(include_str!("../sql/assistance/consents.sql"))?;
@@ -165,14 +177,19 @@ fn follow_ups(db: &Db, victim: Option<&str>) -> Result<HashMap<String, Vec<Follo
 
 impl Store {
     /// The victims of the accidents in force (of one accident with
-    /// `accident`, its UUID), the latest accident first, each with its
-    /// consents and follow-ups: personal data, read in one snapshot.
-    pub fn victims(&self, accident: Option<&str>) -> Result<Vec<VictimRow>, StoreError> {
+    /// `accident`, its UUID; of the accidents `organisation` reported, with
+    /// it: an operator's), the latest accident first, each with its consents
+    /// and follow-ups: personal data, read in one snapshot.
+    pub fn victims(
+        &self,
+        accident: Option<&str>,
+        organisation: Option<uuid::Uuid>,
+    ) -> Result<Vec<VictimRow>, StoreError> {
         let _snapshot = self.conn.begin_read()?;
         let mut consents = consents(&self.conn, None)?;
         let mut follow_ups = follow_ups(&self.conn, None)?;
         let mut stmt = self.conn.prepare_cached(include_str!("../sql/assistance/victims.sql"))?;
-        let mut rows = stmt.query(params![accident.map(str::trim)])?;
+        let mut rows = stmt.query(params![accident.map(str::trim), organisation.map(uuid_text)])?;
         let mut out = vec![];
         while let Some(r) = rows.next()? {
             let id: String = r.get(0)?;
@@ -199,8 +216,9 @@ impl Store {
         Ok(out)
     }
 
-    /// One victim (by UUID) with its consents and follow-ups.
-    pub fn victim(&self, id: &str) -> Result<VictimRow, StoreError> {
+    /// One victim (by UUID) with its consents and follow-ups; with
+    /// `organisation`, only one of the accidents it reported.
+    pub fn victim(&self, id: &str, organisation: Option<uuid::Uuid>) -> Result<VictimRow, StoreError> {
         let id = id.trim();
         let accident: Option<String> = self
             .conn
@@ -208,7 +226,7 @@ impl Store {
             .query_row([id], |r| r.get(0))
             .optional()?;
         let found = match accident {
-            Some(a) => self.victims(Some(&a))?.into_iter().find(|v| v.id == id),
+            Some(a) => self.victims(Some(&a), organisation)?.into_iter().find(|v| v.id == id),
             None => None,
         };
         found.ok_or_else(|| StoreError::Unknown { what: "victim", key: id.to_string() })
@@ -241,7 +259,8 @@ impl Writer<'_> {
     ) -> Result<Vec<(String, VictimFacts, Option<String>)>, StoreError> {
         let mut stmt = self.tx.prepare_cached(
             "SELECT v.id, v.injuries FROM victims v JOIN accidents a ON a.id = v.accident_id
-             WHERE a.report_id = ?1 ORDER BY v.outcome, v.sex, v.age, v.injuries, v.id",
+             WHERE a.report_id = ?1
+             ORDER BY v.outcome, v.sex, coalesce(v.age, -1), coalesce(v.injuries, ''), v.id",
         )?;
         let rows =
             stmt.query_map([uuid_text(report)], |r| Ok((r.get::<String>(0)?, r.get::<Option<String>>(1)?)))?;
@@ -306,7 +325,13 @@ impl Writer<'_> {
         let v = facts(self.tx, victim)?;
         let rows = self.consents_of(victim)?;
         let given: Vec<Consent> = rows.iter().map(ConsentRow::consent).collect();
-        let i = check_withdrawal(&v, &given, on, at.date()).map_err(|p| invalid(victim, p))?;
+        let mut follow_ups = vec![];
+        for f in follow_ups_of(self.tx, victim)? {
+            if let Some(i) = rows.iter().position(|c| c.id == f.0) {
+                follow_ups.push((i, f.1));
+            }
+        }
+        let i = check_withdrawal(&v, &given, &follow_ups, on, at.date()).map_err(|p| invalid(victim, p))?;
         let id = uuid_text(safeground_core::ids::fresh());
         let now = time_text(at);
         self.tx

@@ -59,7 +59,9 @@ const HAZARD_VERSIONS: (Key, &str) = (
 );
 
 /// The records an approval wrote, in the columns that never change afterwards
-/// (revocations and a hazard's current state are checked separately).
+/// (revocations and a hazard's current state are checked separately). A
+/// query's place in this list is part of the digest: new ones go at the end,
+/// keyed `ReportIfAny`, or approvals sealed before them no longer verify.
 const APPROVED: &[(Key, &str)] = &[
     HAZARD_VERSIONS,
     (
@@ -106,16 +108,6 @@ const APPROVED: &[(Key, &str)] = &[
     ),
     (
         Key::ReportIfAny,
-        "SELECT v.id, v.disability FROM victims v JOIN accidents a ON a.id = v.accident_id
-     WHERE a.report_id = ?1 AND v.disability IS NOT NULL ORDER BY v.id",
-    ),
-    (
-        Key::ReportIfAny,
-        "SELECT id, girls_disabled, boys_disabled, women_disabled, men_disabled FROM eore_sessions
-     WHERE report_id = ?1 AND girls_disabled IS NOT NULL ORDER BY id",
-    ),
-    (
-        Key::ReportIfAny,
         "SELECT id, geom, eo_find_id, accident_id, found_on, released_area_id, hazard_id, released_on,
        released_by, task_id, recorded_at FROM residuals WHERE report_id = ?1 ORDER BY id",
     ),
@@ -128,6 +120,17 @@ const APPROVED: &[(Key, &str)] = &[
         Key::ReportIfAny,
         "SELECT id, code, accident_id, opened_on, opened_by, opened_by_report, recorded_at FROM investigations
      WHERE opened_by_report = ?1 ORDER BY id",
+    ),
+    (
+        Key::ReportIfAny,
+        "SELECT v.id, v.disability FROM victims v JOIN accidents a ON a.id = v.accident_id
+     WHERE a.report_id = ?1 AND v.disability IS NOT NULL ORDER BY v.id",
+    ),
+    (
+        Key::ReportIfAny,
+        "SELECT id, girls_disabled, boys_disabled, women_disabled, men_disabled FROM eore_sessions
+     WHERE report_id = ?1 AND (girls_disabled IS NOT NULL OR boys_disabled IS NOT NULL
+       OR women_disabled IS NOT NULL OR men_disabled IS NOT NULL) ORDER BY id",
     ),
 ];
 
@@ -673,4 +676,24 @@ fn agreement(conn: &Db, audit: &mut Audit) -> Result<(), StoreError> {
         }
     }
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The digests of approvals already sealed depend on where each of
+    /// `APPROVED`'s queries stands: the queries of schema 10 and 11 keep
+    /// their places (the first ten as written then), later ones follow.
+    #[test]
+    fn approvals_queries_keep_their_places() {
+        let at = |needle: &str| APPROVED.iter().position(|(_, sql)| sql.contains(needle));
+        assert_eq!(at("FROM hazard_versions"), Some(0));
+        assert_eq!(at("FROM eore_sessions WHERE report_id = ?1 ORDER BY id"), Some(8));
+        assert_eq!(at("FROM residuals WHERE report_id"), Some(9));
+        assert_eq!(at("FROM non_conformities WHERE raised_by_report"), Some(10));
+        assert_eq!(at("FROM investigations"), Some(11));
+        assert!(APPROVED[..9].iter().all(|(k, _)| matches!(k, Key::Report | Key::Event)));
+        assert!(APPROVED[9..].iter().all(|(k, _)| matches!(k, Key::ReportIfAny)));
+    }
 }

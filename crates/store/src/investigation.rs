@@ -326,6 +326,11 @@ impl Writer<'_> {
             .recommendation(r.recommendation, &raised)
             .map_err(|p| invalid(format!("investigation {}", i.state.code), vec![p]))?
             .to_string();
+        if let Some(concluded) = i.state.concluded_on.filter(|c| r.raised_on < *c) {
+            let p =
+                format!("raised on {}, before the board made its recommendations ({concluded})", r.raised_on);
+            return Err(invalid(format!("investigation {}", i.state.code), vec![p]));
+        }
         let n = NewNcr {
             organisation: r.organisation.clone(),
             grade: r.grade,

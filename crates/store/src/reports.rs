@@ -398,6 +398,7 @@ impl Writer<'_> {
             return Err(self.not_in_state(&id, "APPROVED", None)?);
         }
         self.no_residual_stands_on(&id)?;
+        self.nothing_rests_on_its_accident(&id)?;
         let now = time_text(at);
         let hazards = self.hazards_changed_by(&id)?;
         for h in &hazards {
@@ -472,6 +473,43 @@ impl Writer<'_> {
             ));
         }
         Ok(())
+    }
+
+    /// Refuses to unapprove `report` while what others recorded rests on its
+    /// accident: an investigation opened into it by hand, or victim
+    /// assistance (consent, follow-ups) for its victims — which would
+    /// otherwise point at an accident the register no longer holds.
+    fn nothing_rests_on_its_accident(&self, report: &str) -> Result<(), StoreError> {
+        let mut problems = vec![];
+        let investigation: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT i.code FROM investigations i JOIN accidents a ON a.id = i.accident_id
+                 WHERE a.report_id = ?1 AND i.withdrawn_at IS NULL AND i.opened_by_report IS NULL LIMIT 1",
+            )?
+            .query_row([report], |x| x.get(0))
+            .optional()?;
+        if let Some(code) = investigation {
+            problems.push(format!("investigation {code} was opened into its accident"));
+        }
+        let assisted: i64 = self
+            .tx
+            .prepare_cached(
+                "SELECT count(*) FROM victim_consents c JOIN victims v ON v.id = c.victim_id
+                 JOIN accidents a ON a.id = v.accident_id WHERE a.report_id = ?1",
+            )?
+            .query_row([report], |x| x.get(0))?;
+        if assisted > 0 {
+            problems.push("victim assistance (consent, follow-ups) is recorded for its victims".into());
+        }
+        if problems.is_empty() {
+            return Ok(());
+        }
+        problems.push(
+            "what rests on the accident stays: correct the accident by a new report instead of unapproving this one"
+                .into(),
+        );
+        Err(kept(&format!("report {report}"), problems))
     }
 
     /// What an approval raised besides its records: its non-conformities are

@@ -114,9 +114,14 @@ impl Store {
             Ok(Session {
                 district: r.get(0)?,
                 reach: Reach { girls: r.get(1)?, boys: r.get(2)?, women: r.get(3)?, men: r.get(4)? },
-                with_disability: match r.get::<Option<i64>>(5)? {
-                    Some(girls) => Some(Reach { girls, boys: r.get(6)?, women: r.get(7)?, men: r.get(8)? }),
-                    None => None,
+                with_disability: {
+                    let g: [Option<i64>; 4] = [r.get(5)?, r.get(6)?, r.get(7)?, r.get(8)?];
+                    g.iter().any(Option::is_some).then(|| Reach {
+                        girls: g[0].unwrap_or(0),
+                        boys: g[1].unwrap_or(0),
+                        women: g[2].unwrap_or(0),
+                        men: g[3].unwrap_or(0),
+                    })
                 },
             })
         })?;

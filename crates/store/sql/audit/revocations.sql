@@ -12,6 +12,9 @@ FROM (
   UNION ALL SELECT 'EORE session', x.id, x.report_id, x.revoked_at, r.state, 0 FROM eore_sessions x JOIN reports r ON r.id = x.report_id
   UNION ALL SELECT 'residual-risk record', x.id, x.report_id, x.revoked_at, r.state, 0 FROM residuals x JOIN reports r ON r.id = x.report_id
   UNION ALL SELECT 'non-conformity', x.code, x.raised_by_report, x.withdrawn_at, r.state, 0 FROM non_conformities x JOIN reports r ON r.id = x.raised_by_report
+  UNION ALL SELECT 'investigation', x.code, x.opened_by_report, x.withdrawn_at, r.state, 0 FROM investigations x JOIN reports r ON r.id = x.opened_by_report
+  UNION ALL SELECT 'non-conformity', n.code, x.opened_by_report, n.withdrawn_at, r.state, 0
+    FROM non_conformities n JOIN investigations x ON x.id = n.investigation_id JOIN reports r ON r.id = x.opened_by_report
   UNION ALL SELECT 'activity', x.id, x.report_id, x.revoked_at, r.state, 0 FROM activities x JOIN reports r ON r.id = x.report_id
   UNION ALL SELECT 'hazard', x.code, x.report_id, x.revoked_at, r.state, 0 FROM hazards x JOIN reports r ON r.id = x.report_id
 ) AS records

@@ -5,6 +5,6 @@ SELECT i.id, i.code, i.accident_id, a.kind, a.occurred_on, d.name, i.opened_on, 
 FROM investigations i
 JOIN accidents a ON a.id = i.accident_id
 LEFT JOIN districts d ON d.id = a.district_id
-WHERE i.withdrawn_at IS NULL
+WHERE i.withdrawn_at IS NULL AND a.revoked_at IS NULL
   AND (CAST(?1 AS TEXT) IS NULL OR i.code = upper(CAST(?1 AS TEXT)) OR i.id = CAST(?1 AS TEXT))
 ORDER BY i.opened_on DESC, i.code DESC
