@@ -72,8 +72,8 @@ if (accounts) {
     .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
   const whoami = (await page.textContent('#whoami')).trim();
   if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
-  // Map, dashboard, queue, survey, and — with the personal-data permission — victim assistance.
-  if ((await visibleNav()) !== 5) await fail(`${whoami} is offered ${await visibleNav()} views, not 5`);
+  // Map, dashboard, queue, survey, non-conformities, and — with the personal-data permission — victim assistance.
+  if ((await visibleNav()) !== 6) await fail(`${whoami} is offered ${await visibleNav()} views, not 6`);
   await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
   // The session is a cookie: a reload keeps it.
   await page.reload();
@@ -96,7 +96,7 @@ if (!accounts) {
   if (await page.isVisible('#logout')) await fail('a local register has a logout button');
   const who = (await page.textContent('#whoami')).trim();
   if (who !== 'local') await fail(`the header says ${JSON.stringify(who)}, not local`);
-  if ((await visibleNav()) !== 5) await fail(`a local register offers ${await visibleNav()} views, not 5`);
+  if ((await visibleNav()) !== 6) await fail(`a local register offers ${await visibleNav()} views, not 6`);
 }
 await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length > 0, null, { timeout: 60000 })
   .catch(() => fail('no hazard is drawn on the map'));
@@ -202,6 +202,25 @@ await page.click('#assist-form button[type=submit]');
 await page.waitForFunction((n) => document.querySelectorAll('#victim-follow-ups tr').length === n + 1, followUps, { timeout: 20000 })
   .catch(async () => fail('the follow-up was not recorded: ' + (await page.textContent('#victim-detail'))));
 await page.screenshot({ path: `${out}/victims.png`, fullPage: true });
+
+step('non-conformities');
+// The demo's: an open one answered, then closed once verified.
+await page.goto(base + '/#/ncrs');
+await page.waitForSelector('#ncr-list tr[data-code]', { timeout: 20000 }).catch(() => fail('no non-conformities listed'));
+const openNcr = page.locator('#ncr-list tr[data-code]').filter({ hasNotText: 'closed' }).first();
+const ncrCode = await openNcr.getAttribute('data-code');
+await openNcr.click();
+await page.waitForSelector('#ncr-answer', { timeout: 20000 }).catch(() => fail('no answer form for an administrator'));
+await page.fill('#ncr-answer [name=root_cause]', 'detector not checked after a battery change (browser test)');
+await page.fill('#ncr-answer [name=corrective]', 'test piece check added to the start-of-lane drill');
+await page.click('#ncr-answer button[type=submit]');
+await page.waitForFunction(() => /browser test/.test(document.querySelector('#ncr-detail').textContent), null, { timeout: 20000 })
+  .catch(async () => fail('the answer was not recorded: ' + (await page.textContent('#ncr-detail'))));
+await page.fill('#ncr-close [name=verification]', 'lane re-inspected (browser test)');
+await page.click('#ncr-close button[type=submit]');
+await page.waitForFunction((code) => /closed/.test(document.querySelector(`#ncr-list tr[data-code="${code}"]`).textContent), ncrCode, { timeout: 20000 })
+  .catch(async () => fail('the non-conformity was not closed: ' + (await page.textContent('#ncr-detail'))));
+await page.screenshot({ path: `${out}/ncrs.png`, fullPage: true });
 
 step('survey');
 await page.goto(base + '/#/survey');

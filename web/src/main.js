@@ -1,4 +1,4 @@
-// safeground's web application: a hash router over five views, behind a
+// safeground's web application: a hash router over six views, behind a
 // login when the register has accounts.
 import { setLanguage, language, translate, t } from './i18n.js';
 import { mountMap } from './map.js';
@@ -7,16 +7,17 @@ import { mountQueue } from './queue.js';
 import { mountSurvey } from './survey.js';
 import { mountLogin } from './login.js';
 import { mountVictims } from './victims.js';
+import { mountNcrs } from './ncrs.js';
 import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
-const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session) };
+const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session) };
 // The views each role is offered. The server decides what each may do; this
 // only spares people links that would answer "forbidden".
 const ACCESS = {
-  administrator: ['map', 'dashboard', 'queue', 'survey'],
-  im_officer: ['map', 'dashboard', 'queue', 'survey'],
-  operator: ['map', 'dashboard', 'survey'],
-  qm_officer: ['map', 'dashboard', 'queue'],
+  administrator: ['map', 'dashboard', 'queue', 'survey', 'ncrs'],
+  im_officer: ['map', 'dashboard', 'queue', 'survey', 'ncrs'],
+  operator: ['map', 'dashboard', 'survey', 'ncrs'],
+  qm_officer: ['map', 'dashboard', 'queue', 'ncrs'],
   viewer: ['map', 'dashboard'],
 };
 let unmount = null;

@@ -11,6 +11,7 @@ mod api;
 mod assets;
 mod assistance;
 pub mod auth;
+mod cycle;
 mod error;
 pub mod limits;
 mod session;
@@ -175,9 +176,14 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::accreditations))
         .routes(routes!(api::residuals))
         .routes(routes!(api::priorities))
-        .routes(routes!(api::ncrs))
+        .routes(routes!(api::ncrs, cycle::raise))
+        .routes(routes!(cycle::answer))
+        .routes(routes!(cycle::close))
         .routes(routes!(api::ncr_rates))
-        .routes(routes!(api::investigations))
+        .routes(routes!(api::investigations, cycle::open))
+        .routes(routes!(cycle::board))
+        .routes(routes!(cycle::conclude))
+        .routes(routes!(cycle::recommendation))
         .routes(routes!(assistance::victims))
         .routes(routes!(assistance::victim))
         .routes(routes!(assistance::consent))

@@ -159,6 +159,7 @@ async fn every_route_against_every_role() {
     // None of these roles' accounts has the personal-data permission.
     let nobody: &[&str] = &[];
     let deciders: &[&str] = &["admin", "imo"];
+    let investigators: &[&str] = &["admin", "imo", "qm"];
     let readers: &[&str] = &["admin", "imo", "operator", "qm"];
     // (method, route as in the policy, a concrete request, a body, the roles allowed; `None` = public).
     let table: Vec<Row> = vec![
@@ -209,6 +210,55 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/ncrs", "/api/ncrs?open=true".into(), None, Some(readers)),
         (Method::GET, "/api/ncrs/rates", "/api/ncrs/rates".into(), None, Some(all)),
         (Method::GET, "/api/investigations", "/api/investigations?open=true".into(), None, Some(all)),
+        (
+            Method::POST,
+            "/api/investigations",
+            "/api/investigations".into(),
+            Some(json!({"accident": "00000000-0000-0000-0000-000000000000"}).to_string()),
+            Some(investigators),
+        ),
+        (
+            Method::POST,
+            "/api/investigations/{code}/board",
+            "/api/investigations/BOI-1900-01/board".into(),
+            Some(json!({"members": ["A", "B"]}).to_string()),
+            Some(investigators),
+        ),
+        (
+            Method::POST,
+            "/api/investigations/{code}/conclusion",
+            "/api/investigations/BOI-1900-01/conclusion".into(),
+            Some(json!({"findings": "x"}).to_string()),
+            Some(investigators),
+        ),
+        (
+            Method::POST,
+            "/api/investigations/{code}/ncrs",
+            "/api/investigations/BOI-1900-01/ncrs".into(),
+            Some(json!({"recommendation": 1, "organisation": "AEST", "grade": "MINOR"}).to_string()),
+            Some(investigators),
+        ),
+        (
+            Method::POST,
+            "/api/ncrs",
+            "/api/ncrs".into(),
+            Some(json!({"organisation": "AEST", "grade": "MINOR", "finding": "x"}).to_string()),
+            Some(investigators),
+        ),
+        (
+            Method::POST,
+            "/api/ncrs/{code}/answer",
+            "/api/ncrs/NCR-1900-0001/answer".into(),
+            Some("{}".into()),
+            Some(&["admin", "imo", "operator"]),
+        ),
+        (
+            Method::POST,
+            "/api/ncrs/{code}/close",
+            "/api/ncrs/NCR-1900-0001/close".into(),
+            Some(json!({"verification": "re-inspected"}).to_string()),
+            Some(&["admin", "qm"]),
+        ),
         (Method::GET, "/api/victims", "/api/victims".into(), None, Some(nobody)),
         (Method::GET, "/api/victims/{id}", format!("/api/victims/{victim}"), None, Some(nobody)),
         (
@@ -413,6 +463,117 @@ async fn victim_assistance_is_for_the_personal_data_permission_and_rests_on_cons
     let bad = json!({"kind": "MASSAGE", "provider": "x"}).to_string();
     let r = send(&app, &pd, Method::POST, &format!("/api/victims/{id}/assistance"), Some(bad)).await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert!(Store::open(&db).unwrap().audit(None).unwrap().problems.is_empty());
+}
+
+#[tokio::test]
+async fn the_quality_cycle_runs_over_the_api_each_step_by_its_role() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let (qm, imo, op) =
+        (signed_in(&app, "qm").await, signed_in(&app, "imo").await, signed_in(&app, "operator").await);
+    let accident = Store::open(&db).unwrap().victims(None, None).unwrap()[0].accident.clone();
+    let investigated: Vec<String> =
+        Store::open(&db).unwrap().investigations(false).unwrap().into_iter().map(|i| i.accident).collect();
+    // An investigation by hand: opened, its board, its conclusion.
+    let code = if investigated.contains(&accident) {
+        Store::open(&db)
+            .unwrap()
+            .investigations(false)
+            .unwrap()
+            .into_iter()
+            .find(|i| i.accident == accident)
+            .unwrap()
+            .state
+            .code
+    } else {
+        let r = send(
+            &app,
+            &qm,
+            Method::POST,
+            "/api/investigations",
+            Some(json!({"accident": accident}).to_string()),
+        )
+        .await;
+        assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+        r.json["code"].as_str().unwrap().to_string()
+    };
+    let r = send(
+        &app,
+        &qm,
+        Method::POST,
+        &format!("/api/investigations/{code}/board"),
+        Some(json!({"members": ["A"]}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "one member: {}", r.json);
+    let stage = Store::open(&db).unwrap().investigation(&code).unwrap().state.stage;
+    if stage == safeground_core::investigation::Stage::AwaitingBoard {
+        let members = json!({"members": ["A. Aliyev (ANAMA)", "B. Babayeva (NQMU)"]}).to_string();
+        let r =
+            send(&app, &qm, Method::POST, &format!("/api/investigations/{code}/board"), Some(members)).await;
+        assert_eq!((r.status, &r.json["stage"]), (StatusCode::OK, &json!("SITTING")), "{}", r.json);
+    }
+    if Store::open(&db).unwrap().investigation(&code).unwrap().state.concluded_on.is_none() {
+        let done =
+            json!({"findings": "unmarked field", "recommendations": ["mark the field edge"]}).to_string();
+        let r = send(&app, &imo, Method::POST, &format!("/api/investigations/{code}/conclusion"), Some(done))
+            .await;
+        assert_eq!((r.status, &r.json["stage"]), (StatusCode::OK, &json!("CONCLUDED")), "{}", r.json);
+    }
+    // Its first recommendation raised against AEST, answered by AEST's operator, closed by QM.
+    let raise = json!({"recommendation": 1, "organisation": "AEST", "grade": "MINOR"}).to_string();
+    let r = send(&app, &qm, Method::POST, &format!("/api/investigations/{code}/ncrs"), Some(raise)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let ncr = r.json["code"].as_str().unwrap().to_string();
+    assert!(r.json["finding"].as_str().unwrap().contains(&code), "{}", r.json);
+    let answer = json!({"root_cause": "no marking kit", "corrective": "kits issued"}).to_string();
+    let r = send(
+        &app,
+        &op,
+        Method::POST,
+        &format!("/api/ncrs/{ncr}/answer"),
+        Some(json!({"due_on": "2099-01-01"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "an operator sets no due date: {}", r.json);
+    let r = send(&app, &op, Method::POST, &format!("/api/ncrs/{ncr}/answer"), Some(answer)).await;
+    assert_eq!((r.status, &r.json["root_cause"]), (StatusCode::OK, &json!("no marking kit")), "{}", r.json);
+    let r = send(
+        &app,
+        &op,
+        Method::POST,
+        &format!("/api/ncrs/{ncr}/close"),
+        Some(json!({"verification": "x"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN);
+    let r = send(
+        &app,
+        &qm,
+        Method::POST,
+        &format!("/api/ncrs/{ncr}/close"),
+        Some(json!({"verification": "kits seen"}).to_string()),
+    )
+    .await;
+    assert_eq!((r.status, &r.json["status"]), (StatusCode::OK, &json!("CLOSED")), "{}", r.json);
+    // Another organisation's non-conformity is not AEST's to answer.
+    let other =
+        json!({"organisation": "QHD", "grade": "MAJOR", "finding": "lane not marked", "accident": accident})
+            .to_string();
+    let r = send(&app, &imo, Method::POST, "/api/ncrs", Some(other)).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let theirs = r.json["code"].as_str().unwrap();
+    let r = send(
+        &app,
+        &op,
+        Method::POST,
+        &format!("/api/ncrs/{theirs}/answer"),
+        Some(json!({"corrective": "x"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     assert!(Store::open(&db).unwrap().audit(None).unwrap().problems.is_empty());
 }
 
