@@ -66,7 +66,7 @@ pub fn run(db: &Location, a: &CertificateArgs) -> Result<()> {
         }
         CertificateFormat::Pdf => {
             let base = store.district_outlines()?;
-            print::write_pdf(&document(&c, ground, base, db, &produced, a.lang), f)
+            print::write_pdf(&document(&c, ground, base, &db.to_string(), &produced, a.lang), f)
         }
     })?;
     println!("wrote certificate {} to {}", c.number, a.out.display());
@@ -75,17 +75,23 @@ pub fn run(db: &Location, a: &CertificateArgs) -> Result<()> {
 
 /// Hazard `hazard`'s certificate as a PDF in `lang`, for the server (its
 /// `/api/hazards/{id}/certificate/pdf`), which builds no documents itself.
+/// It names the register by its file's name, or as a PostgreSQL register:
+/// not where the server keeps it.
 pub fn pdf(store: &Store, db: &Location, hazard: &str, lang: &str) -> Result<Vec<u8>> {
+    let register = match db {
+        Location::File(p) => p.file_name().map_or("register".into(), |n| n.to_string_lossy().into_owned()),
+        Location::Postgres(_) => "PostgreSQL register".to_string(),
+    };
     let lang =
         Lang::from_code(lang).ok_or_else(|| anyhow::anyhow!("lang: '{lang}' is not en, az, uk or ru"))?;
     let (facts, ground) = store.certificate_facts(hazard)?;
     let c = certificate(&facts)?;
     let produced = print::produced_at()?;
     let base = store.district_outlines()?;
-    Ok(safeground_pdf::render(&document(&c, ground, base, db, &produced, lang))?)
+    Ok(safeground_pdf::render(&document(&c, ground, base, &register, &produced, lang))?)
 }
 
-fn facts(c: &Certificate, db: &Location, produced: &str, lang: Lang) -> Block {
+fn facts(c: &Certificate, register: &str, produced: &str, lang: Lang) -> Block {
     let n = print::numbers(lang);
     let r = &c.released_m2;
     let m2 = |v: f64| format!("{} m²", n.format(v, 0));
@@ -106,7 +112,7 @@ fn facts(c: &Certificate, db: &Location, produced: &str, lang: Lang) -> Block {
             }),
         ),
         (t(lang, "doc.cert.sealed"), format!("{}:{}", c.sealed.seq, c.sealed.hash)),
-        (t(lang, "doc.cover.register"), db.to_string()),
+        (t(lang, "doc.cover.register"), register.to_string()),
         (t(lang, "doc.cover.produced"), produced.to_string()),
     ])
 }
@@ -186,7 +192,7 @@ fn document(
     c: &Certificate,
     ground: CertificateGround,
     base: Vec<geo::MultiPolygon<f64>>,
-    db: &Location,
+    register: &str,
     produced: &str,
     lang: Lang,
 ) -> Doc {
@@ -198,7 +204,7 @@ fn document(
     }];
     layers.extend(print::released_layers(lang, ground.released));
     let mut blocks = vec![
-        facts(c, db, produced, lang),
+        facts(c, register, produced, lang),
         Block::Map(print::map(lang, t(lang, "doc.cert.map"), base, layers)),
         Block::Heading { text: t(lang, "doc.cert.points"), new_page: false },
         points_table(c, lang),
@@ -223,7 +229,7 @@ fn document(
         title: t(lang, "doc.cert.title"),
         subtitle: c.number.clone(),
         lang: lang.code().into(),
-        footer: format!("{} {} · {}", t(lang, "doc.cert.title"), c.number, db),
+        footer: format!("{} {} · {}", t(lang, "doc.cert.title"), c.number, register),
         page_word: t(lang, "doc.page"),
         numbers: print::numbers(lang),
         blocks,

@@ -122,6 +122,10 @@ fn a_non_conformity_is_raised_answered_by_its_organisation_and_closed_by_a_qm_of
     assert!(err.contains("report not-a-report is not in the register"), "{err}");
     let err = denied(&db, "amc", &open);
     assert!(err.contains("raise non-conformities"), "{err}");
+    // It rests on the accident: the accident's report is not unapproved from under it.
+    let report = query(&db, &format!("SELECT report_id FROM accidents WHERE id = '{accident}'"));
+    let err = denied(&db, "imo", &["report", "unapprove", report[0][0].as_str().unwrap(), "--reason", "x"]);
+    assert!(err.contains(&format!("non-conformity {new} was raised about it")), "{err}");
     let err = denied(&db, "qm", &["ncr", "close", &new, "--verification", "x", "--on", "2099-01-01"]);
     assert!(err.contains("after today"), "{err}");
 

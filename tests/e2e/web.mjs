@@ -10,7 +10,8 @@
 // login, refuses a wrong password, keeps the route it was asked for, sends
 // the session's CSRF token with every write (the survey and the approval fail
 // without it), and logging out asks for a login again. NAME must be an
-// administrator or an IM officer (the flow submits and approves). Without
+// administrator with the personal-data permission (the flow submits,
+// approves, closes a non-conformity and records a victim's follow-up). Without
 // them the register is local: no login, no logout, "local" in the header.
 import { chromium } from 'playwright-core';
 import { mkdirSync } from 'node:fs';

@@ -49,7 +49,7 @@ async function showHazard(panel, id) {
       ${row(t('hazard.district'), esc(h.district))}${row(t('hazard.contamination'), esc(h.contamination))}
       ${row(t('hazard.recorded'), esc(h.recorded_on))}${row(t('hazard.recorded_by'), esc(h.recorded_by))}
       ${row(t('hazard.eo_finds'), num(h.eo_finds))}</table>
-    ${['CLOSED', 'HANDED_OVER'].includes(h.status) ? `<p><a id="hazard-certificate" download
+    ${['CLOSED', 'HANDED_OVER'].includes(h.status) ? `<p><a id="hazard-certificate" target="_blank" rel="noopener"
       href="/api/hazards/${encodeURIComponent(h.code)}/certificate/pdf?lang=${encodeURIComponent(language())}">${esc(t('hazard.certificate'))}</a></p>` : ''}
     <h3>km²</h3><table>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<tr><th>${esc(t('area.' + k))}</th><td class="num">${km2(a[k])}</td></tr>`).join('')}</table>
     <h3>${esc(t('hazard.history'))}</h3>

@@ -42,18 +42,27 @@ export async function mountNcrs(view, session) {
       ${rows.map(row).join('')}</table>${rows.length ? '' : `<p>${esc(t('ncrs.none'))}</p>`}</div>
     <div class="info" id="ncr-detail"><p>${esc(t('ncrs.select'))}</p></div></div>`;
   const info = page.querySelector('#ncr-detail');
+  // The code shown: an answer that comes back after another row was chosen
+  // updates the list, not the panel.
+  let current = null;
   const show = (n) => {
+    current = n.code;
     info.innerHTML = detail(n, can);
     const send = async (path, body) => {
       const message = info.querySelector('#ncr-message');
       try {
+        info.querySelectorAll('button').forEach((b) => { b.disabled = true; });
         const updated = await post(path, body);
         rows[rows.findIndex((x) => x.code === updated.code)] = updated;
-        page.querySelector(`tr[data-code="${CSS.escape(n.code)}"]`).outerHTML = row(updated);
+        const tr = page.querySelector(`tr[data-code="${CSS.escape(updated.code)}"]`);
+        tr.outerHTML = row(updated);
+        if (current !== n.code) return;
+        page.querySelector(`tr[data-code="${CSS.escape(updated.code)}"]`).classList.add('selected');
         show(updated);
         info.querySelector('#ncr-message').textContent = t('ncrs.recorded');
       } catch (err) {
-        if (err.code === 'unauthenticated') return;
+        if (err.code === 'unauthenticated' || current !== n.code) return;
+        info.querySelectorAll('button').forEach((b) => { b.disabled = false; });
         message.textContent = err.message;
         message.classList.add('error');
       }

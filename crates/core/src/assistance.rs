@@ -45,8 +45,10 @@ pub struct VictimFacts {
 }
 
 impl VictimFacts {
-    /// The victim's age on `day`, from their age when hurt and the whole
-    /// years since (`None`: not known).
+    /// The victim's age on `day` as far as the register knows it: their age
+    /// when hurt and the whole years since (`None`: not known). Without a
+    /// birthday it may be a year short; a person who may still be under 18 is
+    /// taken for a child.
     pub fn age_on(&self, day: Date) -> Option<i64> {
         let (from, to) = (self.injured_on, day);
         let mut years = i64::from(to.year() - from.year());
@@ -118,9 +120,11 @@ pub fn check_consent(
             p.push("the victim survived: consent is theirs (SELF) or a guardian's (GUARDIAN)".into())
         }
         (VictimOutcome::Injured, ConsentGiver::Person) if v.child_on(new.given_on) => p.push(format!(
-            "the victim was {} on {}: a child's consent is a parent's or guardian's (GUARDIAN)",
-            v.age_on(new.given_on).unwrap_or_default(),
-            new.given_on
+            "the victim may still be under 18 on {} ({} when hurt on {}): a child's consent is a parent's or \
+             guardian's (GUARDIAN)",
+            new.given_on,
+            v.age.unwrap_or_default(),
+            v.injured_on
         )),
         _ => {}
     }
@@ -285,7 +289,10 @@ mod tests {
         assert!(check_consent(&child, &[], &by(ConsentGiver::Guardian), TODAY).is_ok());
         assert_eq!(
             check_consent(&child, &[], &by(ConsentGiver::Person), TODAY).unwrap_err(),
-            vec!["the victim was 17 on 2024-03-02: a child's consent is a parent's or guardian's (GUARDIAN)"]
+            vec![
+                "the victim may still be under 18 on 2024-03-02 (17 when hurt on 2024-03-02): a child's consent is a \
+                 parent's or guardian's (GUARDIAN)"
+            ]
         );
         // Grown up since: their own, from their 18th year on.
         let (day_before, birthday) = (date!(2025 - 03 - 01), date!(2025 - 03 - 02));

@@ -117,7 +117,7 @@ pub async fn answer(
         let org = s.ncr_organisation(&code)?;
         decide(&c.principal, Action::AnswerNonConformity, Scope::Organisation(org))
             .map_err(|d| AppError::Forbidden(d.to_string()))?;
-        s.write(|w| w.ncr_step(&code, &step, &c.principal.name, now))?;
+        let code = s.write(|w| w.ncr_step(&code, &step, &c.principal.name, now))?;
         ncr(s, &code)
     })
     .await?;
@@ -153,7 +153,7 @@ pub async fn close(
     };
     let actor = c.principal.name;
     let row = with_store(&state, move |s| {
-        s.write(|w| w.ncr_step(&code, &step, &actor, now))?;
+        let code = s.write(|w| w.ncr_step(&code, &step, &actor, now))?;
         ncr(s, &code)
     })
     .await?;

@@ -693,6 +693,8 @@ mod tests {
         assert_eq!(at("FROM residuals WHERE report_id"), Some(9));
         assert_eq!(at("FROM non_conformities WHERE raised_by_report"), Some(10));
         assert_eq!(at("FROM investigations"), Some(11));
+        assert_eq!(at("v.disability FROM victims"), Some(12));
+        assert_eq!(at("girls_disabled, boys_disabled"), Some(13));
         assert!(APPROVED[..9].iter().all(|(k, _)| matches!(k, Key::Report | Key::Event)));
         assert!(APPROVED[9..].iter().all(|(k, _)| matches!(k, Key::ReportIfAny)));
     }

@@ -138,13 +138,14 @@ impl Writer<'_> {
         if n.report.is_none() && n.accident.is_none() {
             problems.push("name the report (--report) or the accident (--accident) it is about".to_string());
         }
-        for (what, table, key) in [("report", "reports", &n.report), ("accident", "accidents", &n.accident)] {
+        // An accident in force (one whose report was unapproved is no longer held).
+        for (what, sql, key) in [
+            ("report", "SELECT 1 FROM reports WHERE id = ?1", &n.report),
+            ("accident", "SELECT 1 FROM accidents WHERE id = ?1 AND revoked_at IS NULL", &n.accident),
+        ] {
             if let Some(k) = key {
-                let found: Option<i64> = self
-                    .tx
-                    .prepare_cached(&format!("SELECT 1 FROM {table} WHERE id = ?1"))?
-                    .query_row([k.trim()], |r| r.get(0))
-                    .optional()?;
+                let found: Option<i64> =
+                    self.tx.prepare_cached(sql)?.query_row([k.trim()], |r| r.get(0)).optional()?;
                 if found.is_none() {
                     problems.push(format!("{what} {k} is not in the register"));
                 }
@@ -236,14 +237,15 @@ impl Writer<'_> {
     /// Takes a step (an answer, a verified closure) on non-conformity `code`,
     /// as the event NCR_ANSWERED or NCR_CLOSED; refused, with every reason,
     /// when `core::ncr` says it cannot be taken (the caller checks who may
-    /// take it: [`Store::ncr_organisation`]).
+    /// take it: [`Store::ncr_organisation`]). Returns its code (`code` may
+    /// be its UUID).
     pub fn ncr_step(
         &mut self,
         code: &str,
         step: &Step,
         actor: &str,
         at: OffsetDateTime,
-    ) -> Result<(), StoreError> {
+    ) -> Result<String, StoreError> {
         let (ncr_id, _, n) = load(self.tx, code)?;
         let mut problems = n.check(step).err().unwrap_or_default();
         if let Step::Close { on, .. } = step {
@@ -280,7 +282,7 @@ impl Writer<'_> {
             )?
             .execute(params![id, ncr_id, kind, root, corrective, preventive, due, closed, verification, actor, now])?;
         self.record_about(event, &now, actor, &id, Some(&n.code))?;
-        Ok(())
+        Ok(n.code)
     }
 }
 

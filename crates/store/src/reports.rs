@@ -475,10 +475,11 @@ impl Writer<'_> {
         Ok(())
     }
 
-    /// Refuses to unapprove `report` while what others recorded rests on its
-    /// accident: an investigation opened into it by hand, or victim
-    /// assistance (consent, follow-ups) for its victims — which would
-    /// otherwise point at an accident the register no longer holds.
+    /// Refuses to unapprove `report` while what others recorded rests on it
+    /// or its accident: an investigation opened into it by hand, victim
+    /// assistance (consent, follow-ups) for its victims, a non-conformity
+    /// raised about it by hand — which would otherwise point at records the
+    /// register no longer holds.
     fn nothing_rests_on_its_accident(&self, report: &str) -> Result<(), StoreError> {
         let mut problems = vec![];
         let investigation: Option<String> = self
@@ -502,12 +503,24 @@ impl Writer<'_> {
         if assisted > 0 {
             problems.push("victim assistance (consent, follow-ups) is recorded for its victims".into());
         }
+        let ncr: Option<String> = self
+            .tx
+            .prepare_cached(
+                "SELECT n.code FROM non_conformities n
+                 WHERE n.withdrawn_at IS NULL AND n.raised_by_report IS NULL AND n.investigation_id IS NULL
+                   AND (n.report_id = ?1 OR n.accident_id IN (SELECT id FROM accidents WHERE report_id = ?1))
+                 ORDER BY n.fid LIMIT 1",
+            )?
+            .query_row([report], |x| x.get(0))
+            .optional()?;
+        if let Some(code) = ncr {
+            problems.push(format!("non-conformity {code} was raised about it"));
+        }
         if problems.is_empty() {
             return Ok(());
         }
         problems.push(
-            "what rests on the accident stays: correct the accident by a new report instead of unapproving this one"
-                .into(),
+            "what rests on it stays: correct it by a new report instead of unapproving this one".into(),
         );
         Err(kept(&format!("report {report}"), problems))
     }
