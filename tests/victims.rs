@@ -148,16 +148,12 @@ fn a_follow_up_rests_on_consent_in_force_and_every_record_is_sealed() {
     // Every record sealed: the history is whole, and a provider changed
     // behind the register's back breaks the follow-up's event.
     assert!(ok(&db, &["audit", "verify"]).contains("intact"));
-    let script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"UPDATE assistance SET provider = 'nobody' WHERE provider = 'Prosthetic centre'\")\nc.commit()";
-    let out = std::process::Command::new("python3").args(["-c", script]).arg(&db).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tamper(&db, "UPDATE assistance SET provider = 'nobody' WHERE provider = 'Prosthetic centre'");
     let out = safeground(&db, &["audit", "verify"]);
     let said = String::from_utf8_lossy(&out.stdout);
     assert!(!out.status.success() && said.contains("victim-assistance record"), "{said}");
     // And one added behind its back has no event.
-    let script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(\"INSERT INTO assistance (id, victim_id, consent_id, kind, status, given_on, provider, actor, recorded_at) SELECT 'forged', victim_id, consent_id, kind, status, given_on, provider, actor, recorded_at FROM assistance LIMIT 1\")\nc.commit()";
-    let out = std::process::Command::new("python3").args(["-c", script]).arg(&db).output().unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    tamper(&db, "INSERT INTO assistance (id, victim_id, consent_id, kind, status, given_on, provider, actor, recorded_at) SELECT 'forged', victim_id, consent_id, kind, status, given_on, provider, actor, recorded_at FROM assistance LIMIT 1");
     let said = String::from_utf8_lossy(&safeground(&db, &["audit", "verify"]).stdout).to_string();
     assert!(said.contains("the follow-up forged of victim"), "{said}");
 }

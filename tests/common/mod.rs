@@ -291,6 +291,14 @@ pub fn query(db: &Path, sql: &str) -> serde_json::Value {
     serde_json::from_slice(&out.stdout).unwrap()
 }
 
+/// Changes a GeoPackage register behind its back, by Python's sqlite3 (as a
+/// tamperer would): one SQL statement, committed.
+pub fn tamper(db: &Path, sql: &str) {
+    let script = "import sqlite3, sys\nc = sqlite3.connect(sys.argv[1])\nc.execute(sys.argv[2])\nc.commit()";
+    let out = Command::new("python3").args(["-c", script]).arg(db).arg(sql).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
 /// The slippy-map tile (x, y) at zoom `z` holding a position.
 pub fn tile_at(lon: f64, lat: f64, z: i32) -> (f64, f64) {
     let n = 2f64.powi(z);

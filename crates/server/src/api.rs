@@ -1000,8 +1000,7 @@ pub async fn ncrs(
     q: Result<Query<NcrQuery>, QueryRejection>,
 ) -> Result<Json<Vec<safeground_store::NcrRow>>, AppError> {
     let q = query(q)?;
-    let only =
-        (c.principal.role == safeground_core::access::Role::Operator).then_some(c.principal.organisation);
+    let only = crate::auth::operator_scope(&c);
     let today = time::OffsetDateTime::now_utc().date();
     let rows = with_store(&state, move |s| match only {
         // An operator without an organisation sees none.

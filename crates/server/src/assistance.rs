@@ -43,10 +43,9 @@ pub async fn victims(
     Ok(Json(rows))
 }
 
-/// An operator reads the victims of the accidents its organisation reported
-/// only: `Some(its organisation)`; the authority's roles read all: `None`.
+/// An operator reads the victims of the accidents its organisation reported only.
 fn only(c: &Caller) -> Option<Option<uuid::Uuid>> {
-    (c.principal.role == safeground_core::access::Role::Operator).then_some(c.principal.organisation)
+    crate::auth::operator_scope(c)
 }
 
 /// One victim with every consent and follow-up.

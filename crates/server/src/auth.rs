@@ -516,3 +516,10 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     }
     res
 }
+
+/// The organisation an operator's reads are limited to: `Some(its
+/// organisation)` for an operator (`Some(None)`: it has none, and reads
+/// nothing), `None` for the authority's roles, which read all.
+pub(crate) fn operator_scope(c: &Caller) -> Option<Option<uuid::Uuid>> {
+    (c.principal.role == safeground_core::access::Role::Operator).then_some(c.principal.organisation)
+}
