@@ -13,6 +13,7 @@ mod field;
 mod forms;
 mod import;
 mod imsma;
+mod inspection;
 mod investigation;
 mod kpi;
 mod migrate;
@@ -142,6 +143,9 @@ enum Command {
     /// Residual contamination: EO found, or accidents, inside released ground after its release, and their investigations.
     #[command(subcommand)]
     Residual(residual::ResidualCommand),
+    /// Quality-management inspections: QA visits to work in progress, QC samples of released ground.
+    #[command(subcommand)]
+    Inspection(inspection::InspectionCommand),
     /// Investigations of accidents: a board of inquiry, its findings and recommendations, which can become non-conformities.
     #[command(subcommand)]
     Investigation(investigation::InvestigationCommand),
@@ -444,6 +448,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
         Command::Accreditation(cmd) => accreditation::run(&cli.db, &who, &cmd)?,
         Command::Residual(cmd) => residual::run(&cli.db, &cmd)?,
+        Command::Inspection(cmd) => inspection::run(&cli.db, &cmd)?,
         Command::Ncr(cmd) => ncr::run(&cli.db, &who, &cmd)?,
         Command::Victim(cmd) => victim::run(&cli.db, &who, &cmd)?,
         Command::Investigation(cmd) => investigation::run(&cli.db, &who, &cmd)?,

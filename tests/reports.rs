@@ -169,6 +169,24 @@ fn a_hazard_from_survey_to_completion() {
     ok(&db, &["report", "approve", &qm]);
     let h = hazard(&db, "AZ-AM-900001");
     assert_eq!(h["status"], "WORKED_ON");
+    // Its sample, a share of the cleared triangle, measured as GeographicLib's Planimeter does.
+    let listed: Value = serde_json::from_str(&ok(&db, &["inspection", "list", "--json"])).unwrap();
+    let i = &listed[0];
+    assert_eq!(
+        (i["kind"].as_str(), i["items_found"].as_i64(), i["report"].as_str()),
+        (Some("QC"), Some(1), Some(qm.as_str()))
+    );
+    assert_eq!(i["reopened"], serde_json::json!([cleared_id]));
+    if require("Planimeter", "geographiclib-tools", "a_hazard_from_survey_to_completion") {
+        let sample = planimeter(&[(46.907, 39.967), (46.909, 39.967), (46.909, 39.969), (46.907, 39.969)]);
+        let triangle = planimeter(&[(46.91, 39.96), (46.91, 39.97), (46.90, 39.97)]);
+        assert!((i["sample_m2"].as_f64().unwrap() - sample).abs() < 1e-6 * sample, "{i} vs {sample}");
+        assert!(
+            (i["inspected_m2"].as_f64().unwrap() - triangle).abs() < 1e-6 * triangle,
+            "{i} vs {triangle}"
+        );
+        assert!((i["share"].as_f64().unwrap() - sample / triangle).abs() < 1e-9, "{i}");
+    }
     assert!((h["area_m2"]["remaining"].as_f64().unwrap() - half_ne).abs() < 1e-6 * whole);
     // The point in the north-east half: the NTS recorded it, the TS confirmed the hazard (a new
     // version) but released the other half, the clearance released it and the QC re-opened it.

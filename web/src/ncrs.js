@@ -1,7 +1,8 @@
 // Non-conformities [IMAS 07.12]: the list (an operator sees its own
 // organisation's), and on the one selected the organisation's answer (root
 // cause, corrective and preventive actions) and the QM officer's verified
-// closure. The server decides who may do which.
+// closure; below, the inspections (QA visits, QC samples of released ground)
+// that raise them. The server decides who may do which.
 import { t } from './i18n.js';
 import { get, post, esc } from './api.js';
 
@@ -29,6 +30,26 @@ function detail(n, can) {
     ${answer}${close}<p class="message" id="ncr-message" role="status"></p>`;
 }
 
+const INSPECTION_COLUMNS = ['inspected_on', 'kind', 'result', 'hazard', 'organisation', 'share', 'items_found'];
+
+// One inspection: the share of the ground its sample covers, as a percentage.
+function inspectionRow(i) {
+  const value = (c) => {
+    if (c === 'kind') return t('ncrs.inspection.kind.' + i.kind);
+    if (c === 'result') return t('ncrs.inspection.result.' + i.result);
+    if (c === 'share') return i.share == null ? '' : Number(i.share).toLocaleString(undefined, { style: 'percent', maximumFractionDigits: 1 });
+    return i[c] ?? '';
+  };
+  return `<tr>${INSPECTION_COLUMNS.map((c) => `<td>${esc(value(c))}</td>`).join('')}</tr>`;
+}
+
+function inspectionTable(list) {
+  if (!list.length) return `<p>${esc(t('ncrs.inspection.none'))}</p>`;
+  return `<table id="inspection-list"><caption>${esc(t('ncrs.inspection.title'))}</caption>
+    <tr>${INSPECTION_COLUMNS.map((c) => `<th>${esc(t('ncrs.inspection.col.' + c))}</th>`).join('')}</tr>
+    ${list.map(inspectionRow).join('')}</table>`;
+}
+
 export async function mountNcrs(view, session) {
   view.innerHTML = `<div class="page" id="ncrs"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#ncrs');
@@ -36,11 +57,12 @@ export async function mountNcrs(view, session) {
     answer: ['administrator', 'im_officer', 'operator'].includes(session.role),
     close: ['administrator', 'qm_officer'].includes(session.role),
   };
-  const rows = await get('/api/ncrs');
+  const [rows, inspections] = await Promise.all([get('/api/ncrs'), get('/api/inspections')]);
   page.innerHTML = `<h2>${esc(t('ncrs.title'))}</h2>
     <div class="split"><div class="list"><table id="ncr-list"><tr>${COLUMNS.map((c) => `<th>${esc(t('ncrs.col.' + c))}</th>`).join('')}</tr>
       ${rows.map(row).join('')}</table>${rows.length ? '' : `<p>${esc(t('ncrs.none'))}</p>`}</div>
-    <div class="info" id="ncr-detail"><p>${esc(t('ncrs.select'))}</p></div></div>`;
+    <div class="info" id="ncr-detail"><p>${esc(t('ncrs.select'))}</p></div></div>
+    <h3>${esc(t('ncrs.inspection.title'))}</h3>${inspectionTable(inspections)}`;
   const info = page.querySelector('#ncr-detail');
   // The code shown: an answer that comes back after another row was chosen
   // updates the list, not the panel.

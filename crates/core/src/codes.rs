@@ -369,6 +369,17 @@ code_list! {
 }
 
 code_list! {
+    /// What a quality-management inspection looks at [IMAS 07.12]: a
+    /// quality-assurance visit to work in progress (the site, its procedures
+    /// and records), or the quality control of ground released (a sample of
+    /// it searched again, IMAS 09.20).
+    InspectionKind, "inspection kind" {
+        QualityAssurance = "QA",
+        QualityControl = "QC",
+    }
+}
+
+code_list! {
     /// How urgent a task is.
     Priority, "task priority" {
         High = "HIGH",

@@ -293,12 +293,44 @@ pub enum QmResult {
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(deny_unknown_fields)]
 pub struct Inspection {
+    /// A quality-control inspection of released ground (the default) or a
+    /// quality-assurance visit to work in progress (which names its task).
+    #[serde(default = "quality_control")]
+    pub kind: crate::codes::InspectionKind,
     pub result: QmResult,
     /// On a failed QC, the released areas (UUIDs) whose ground is re-opened.
     #[serde(default)]
     pub reopen: Vec<Uuid>,
+    /// The released areas (UUIDs) a QC inspected and does not re-open.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub inspected: Vec<Uuid>,
+    /// The ground searched again (GeoJSON Polygon or MultiPolygon): for a
+    /// QC, inside the released areas inspected; for a QA visit, inside the
+    /// task's hazard.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sample: Option<Value>,
+    /// The explosive items found in the sample (or, on a QA visit, left
+    /// behind in ground the team had searched): any fails the inspection.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub items_found: i64,
     #[serde(default)]
     pub findings: Option<String>,
+}
+
+fn quality_control() -> crate::codes::InspectionKind {
+    crate::codes::InspectionKind::QualityControl
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+impl Inspection {
+    /// The released areas the inspection is about: those it re-opens, then
+    /// those it inspected only (the order [`crate::approval::Context::inspected`] follows).
+    pub fn ground(&self) -> impl Iterator<Item = &Uuid> {
+        self.reopen.iter().chain(&self.inspected)
+    }
 }
 
 /// A field report as submitted.
@@ -631,10 +663,7 @@ pub fn check_shape(r: &Report, today: Date) -> Vec<String> {
         }
         ReportType::QmInspection => match &r.inspection {
             None => p.push("a QM report must give the inspection's result".into()),
-            Some(i) if i.result == QmResult::Fail && i.reopen.is_empty() => {
-                p.push("a failed QC must name the released areas it re-opens".into())
-            }
-            _ => {}
+            Some(i) => inspection_shape(r, i, &mut p),
         },
     }
     if !matches!(t, ReportType::Nts | ReportType::Ts | ReportType::Clearance) && !r.released.is_empty() {
@@ -647,6 +676,46 @@ pub fn check_shape(r: &Report, today: Date) -> Vec<String> {
         p.push("land is handed over with a completion report".into());
     }
     p
+}
+
+/// An inspection's own rules [IMAS 07.12, 09.20]: a QA visit is to a task's
+/// work in progress and re-opens nothing; a failed QC names the ground it
+/// re-opens; a sample is of ground named; an item found fails it.
+fn inspection_shape(r: &Report, i: &Inspection, p: &mut Vec<String>) {
+    use crate::codes::InspectionKind;
+    bounded(p, "the items found", i.items_found, 0, MAX_QUANTITY);
+    if i.items_found > 0 && i.result == QmResult::Pass {
+        p.push(format!(
+            "the inspection found {} explosive item(s) and cannot pass [IMAS 09.20]: record it as FAIL",
+            i.items_found
+        ));
+    }
+    match i.kind {
+        InspectionKind::QualityAssurance => {
+            if r.task.is_none() {
+                p.push("a QA visit names the task whose work it visits".into());
+            }
+            if !i.reopen.is_empty() || !i.inspected.is_empty() {
+                p.push(
+                    "a QA visit inspects work in progress; released ground is inspected by a QC \
+                     (`\"kind\": \"QC\"`)"
+                        .into(),
+                );
+            }
+        }
+        InspectionKind::QualityControl => {
+            if i.result == QmResult::Fail && i.reopen.is_empty() {
+                p.push("a failed QC must name the released areas it re-opens".into());
+            }
+            if i.sample.is_some() && i.ground().next().is_none() {
+                p.push("a QC sample lies in released ground: name the released areas inspected".into());
+            }
+        }
+    }
+    let mut seen = std::collections::HashSet::new();
+    if let Some(twice) = i.ground().find(|a| !seen.insert(**a)) {
+        p.push(format!("released area {twice} is named twice in the inspection"));
+    }
 }
 
 #[cfg(test)]

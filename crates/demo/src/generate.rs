@@ -919,6 +919,7 @@ fn qc_inspection(
     last_approval: i32,
     w: &mut Writer<'_>,
 ) -> Result<(), StoreError> {
+    use safeground_core::codes::InspectionKind;
     use safeground_core::report::{Inspection, QmResult, Report, ReportType};
     let mut rng = ChaCha8Rng::seed_from_u64(0x0c_1a5e ^ index as u64);
     // After the work it inspects was approved.
@@ -929,9 +930,15 @@ fn qc_inspection(
     let fail = rng.random_bool(0.35);
     let mut r = Report::blank(ReportType::QmInspection, "NQMU", day(on), day(on));
     r.hazard = Some(hazard_code.to_string());
+    let ground: Vec<_> = last.released.iter().map(|x| x.id).collect();
+    let items_found = if fail { rng.random_range(0..3) } else { 0 };
     r.inspection = Some(Inspection {
+        kind: InspectionKind::QualityControl,
         result: if fail { QmResult::Fail } else { QmResult::Pass },
-        reopen: if fail { last.released.iter().map(|x| x.id).collect() } else { vec![] },
+        reopen: if fail { ground.clone() } else { vec![] },
+        inspected: if fail { vec![] } else { ground },
+        sample: sample(last, rng.random_range(0.03..0.12)),
+        items_found,
         findings: Some(if fail {
             "sample lane: metal signals at 10 cm left unexcavated; fragments recovered".into()
         } else {
@@ -940,6 +947,27 @@ fn qc_inspection(
     });
     file(w, &r, day(on), noon(day(on + 1)))?;
     Ok(())
+}
+
+/// The lane a QC searches again: a square about `share` of the first ground
+/// the activity released, around a point inside it, shrunk until it lies
+/// inside (GeoJSON); none when no square fits.
+fn sample(last: &Activity, share: f64) -> Option<serde_json::Value> {
+    use geo::{Area, Contains, InteriorPoint};
+    let ground = &last.released.first()?.geometry;
+    let at = ground.interior_point()?;
+    let mut half = (ground.unsigned_area() * share).sqrt() / 2.0;
+    for _ in 0..8 {
+        let (x0, y0, x1, y1) = (at.x() - half, at.y() - half, at.x() + half, at.y() + half);
+        let ring = vec![[x0, y0], [x1, y0], [x1, y1], [x0, y1], [x0, y0]];
+        let square =
+            geo::Polygon::new(ring.iter().map(|&[x, y]| geo::coord! { x: x, y: y }).collect(), vec![]);
+        if ground.contains(&square) {
+            return Some(serde_json::json!({ "type": "Polygon", "coordinates": [ring] }));
+        }
+        half /= 2.0;
+    }
+    None
 }
 
 /// Residual contamination, now and then, in ground handed over: months after

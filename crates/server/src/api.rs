@@ -927,6 +927,42 @@ pub async fn residuals(
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
+pub struct InspectionQuery {
+    /// Only those of this hazard (its code).
+    #[serde(default)]
+    hazard: Option<String>,
+}
+
+/// Quality-management inspections (IMAS 07.12, 09.20): QA visits to work in
+/// progress and QC samples of released ground, each with its sample (GeoJSON),
+/// the share of the ground it covers, the items found and the result; the
+/// latest first. An operator sees the inspections of its own work.
+#[utoipa::path(get, path = "/api/inspections", params(InspectionQuery),
+    responses((status = 200, body = Vec<safeground_store::InspectionRow>), (status = 400, body = ErrorBody)))]
+pub async fn inspections(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+    q: Result<Query<InspectionQuery>, QueryRejection>,
+) -> Result<Json<Vec<safeground_store::InspectionRow>>, AppError> {
+    let q = query(q)?;
+    let only = crate::auth::operator_scope(&c);
+    let rows = with_store(&state, move |s| match only {
+        // An operator without an organisation sees none.
+        Some(None) => Ok(Vec::new()),
+        Some(Some(org)) => Ok(s.inspections(&safeground_store::InspectionFilter {
+            hazard: q.hazard,
+            organisation: Some(org),
+        })?),
+        None => {
+            Ok(s.inspections(&safeground_store::InspectionFilter { hazard: q.hazard, organisation: None })?)
+        }
+    })
+    .await?;
+    Ok(Json(rows))
+}
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
 pub struct PriorityQuery {
     /// Only the first N (default 20).
     top: Option<usize>,

@@ -101,6 +101,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/kpi", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/accreditations", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/residuals", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/inspections", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/priorities", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/ncrs", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/ncrs/rates", Rule::Allowed(Action::ReadRegister)),

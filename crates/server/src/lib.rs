@@ -175,6 +175,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::kpi))
         .routes(routes!(api::accreditations))
         .routes(routes!(api::residuals))
+        .routes(routes!(api::inspections))
         .routes(routes!(api::priorities))
         .routes(routes!(api::ncrs, cycle::raise))
         .routes(routes!(cycle::answer))

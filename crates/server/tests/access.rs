@@ -208,6 +208,7 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/residuals", "/api/residuals?open=true".into(), None, Some(all)),
         (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
         (Method::GET, "/api/ncrs", "/api/ncrs?open=true".into(), None, Some(readers)),
+        (Method::GET, "/api/inspections", format!("/api/inspections?hazard={hazard}"), None, Some(readers)),
         (Method::GET, "/api/ncrs/rates", "/api/ncrs/rates".into(), None, Some(all)),
         (Method::GET, "/api/investigations", "/api/investigations?open=true".into(), None, Some(all)),
         (
@@ -583,8 +584,18 @@ async fn operators_see_and_submit_for_their_own_organisation_only() {
     let r = send(&app, &op, Method::POST, "/api/reports", Some(theirs.to_string())).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     assert!(r.json["message"].as_str().unwrap().contains("another organisation"), "{}", r.json);
-    // A QM officer submits inspections only.
+    // Inspections: of its own organisation's work only (the demo's is AMC's).
     let qm = signed_in(&app, "qm").await;
+    let all = send(&app, &qm, Method::GET, "/api/inspections", None).await.json;
+    let all = all.as_array().unwrap();
+    assert!(
+        all.iter().any(|i| i["organisation"] != "AEST" && i["sample"]["type"] == "MultiPolygon"),
+        "{all:?}"
+    );
+    let seen = send(&app, &op, Method::GET, "/api/inspections", None).await.json;
+    let own: Vec<&Value> = all.iter().filter(|i| i["organisation"] == "AEST").collect();
+    assert_eq!(seen.as_array().unwrap().iter().collect::<Vec<_>>(), own);
+    // A QM officer submits inspections only.
     let mine = theirs.to_string().replace("QHD", "AEST");
     let r = send(&app, &qm, Method::POST, "/api/reports", Some(mine)).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);

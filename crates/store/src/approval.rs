@@ -89,11 +89,11 @@ pub(crate) fn context(
             .query_row([uuid_text(h), uuid_text(organisation)], |x| x.get(0))?;
     }
     if let Some(insp) = &r.inspection {
-        ctx.reopen = insp.reopen.iter().map(|a| released_area(db, *a)).collect::<Result<_, _>>()?;
+        ctx.inspected = insp.ground().map(|a| released_area(db, *a)).collect::<Result<_, _>>()?;
     }
     let mut hazards: BTreeSet<Uuid> = ctx.named_hazard.into_iter().collect();
     hazards.extend(ctx.task.as_ref().map(|t| t.hazard_id));
-    hazards.extend(ctx.reopen.iter().flatten().filter_map(|a| match a {
+    hazards.extend(ctx.inspected.iter().flatten().filter_map(|a| match a {
         ReleasedArea::Standing { hazard_id, .. } => Some(*hazard_id),
         ReleasedArea::Revoked { .. } => None,
     }));
@@ -375,6 +375,7 @@ impl Writer<'_> {
             && plan.accident.is_none()
             && plan.session.is_none()
             && plan.reopen.is_empty()
+            && plan.inspection.is_none()
             && plan.figures.is_none()
             && plan.status.is_none()
             && plan.task_status.is_none();
@@ -405,6 +406,9 @@ impl Writer<'_> {
         self.insert_residuals(report, plan, actor)?;
         if let (Some(i), Some(a)) = (plan.inquiry, &plan.accident) {
             self.insert_inquiry(report, i.id, a.id, i.opened_on, actor)?;
+        }
+        if let Some(i) = &plan.inspection {
+            self.insert_inspection(report, i)?;
         }
         self.insert_raised(report, &plan.non_conformities, actor)?;
         let now = self.context.as_ref().map(|(_, at)| at.clone()).unwrap_or_default();

@@ -132,6 +132,17 @@ const APPROVED: &[(Key, &str)] = &[
      WHERE report_id = ?1 AND (girls_disabled IS NOT NULL OR boys_disabled IS NOT NULL
        OR women_disabled IS NOT NULL OR men_disabled IS NOT NULL) ORDER BY id",
     ),
+    (
+        Key::ReportIfAny,
+        "SELECT id, geom, kind, result, hazard_id, task_id, organisation_id, inspected_on, items_found,
+       sample_m2, inspected_m2, recorded_at FROM inspections WHERE report_id = ?1 ORDER BY id",
+    ),
+    (
+        Key::ReportIfAny,
+        "SELECT a.inspection_id, a.released_area_id, a.reopened FROM inspection_areas a
+       JOIN inspections i ON i.id = a.inspection_id WHERE i.report_id = ?1
+     ORDER BY a.inspection_id, a.released_area_id",
+    ),
 ];
 
 const UNAPPROVED: &[(Key, &str)] = &[HAZARD_VERSIONS];
@@ -695,6 +706,8 @@ mod tests {
         assert_eq!(at("FROM investigations"), Some(11));
         assert_eq!(at("v.disability FROM victims"), Some(12));
         assert_eq!(at("girls_disabled, boys_disabled"), Some(13));
+        assert_eq!(at("FROM inspections WHERE report_id"), Some(14));
+        assert_eq!(at("FROM inspection_areas"), Some(15));
         assert!(APPROVED[..9].iter().all(|(k, _)| matches!(k, Key::Report | Key::Event)));
         assert!(APPROVED[9..].iter().all(|(k, _)| matches!(k, Key::ReportIfAny)));
     }

@@ -93,7 +93,8 @@ impl Store {
         Ok(())
     }
 
-    /// The approved inspections and the last approved completion, with its event.
+    /// The approved quality-control inspections and the last approved
+    /// completion, with its event.
     fn certificate_reports(
         &self,
         id: &str,
@@ -111,6 +112,10 @@ impl Store {
             })?;
             let on = stored_date(&end, record)?;
             if kind == "QM_INSPECTION" {
+                // A QA visit saw work in progress; released ground is judged by QC.
+                if body["inspection"]["kind"].as_str() == Some("QA") {
+                    continue;
+                }
                 let result = body["inspection"]["result"].as_str().unwrap_or_default().to_ascii_uppercase();
                 facts.inspections.push(Inspection { on, organisation, result });
             } else if body["completion"].as_bool() == Some(true) {

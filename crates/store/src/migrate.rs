@@ -48,6 +48,8 @@ const TABLES: &[(&str, &str)] = &[
     ("non_conformities", "fid"),
     ("ncr_steps", "fid"),
     ("residuals", "fid"),
+    ("inspections", "fid"),
+    ("inspection_areas", "fid"),
     ("reports", "fid"),
     ("report_personal", "report_id"),
     ("events", "seq"),

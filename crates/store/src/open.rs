@@ -27,6 +27,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0011_rankings_ncr.sql"),
     include_str!("../migrations/0012_victim_assistance.sql"),
     include_str!("../migrations/0013_investigations.sql"),
+    include_str!("../migrations/0014_inspections.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -43,6 +44,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (11, include_str!("../migrations/postgres/0011_rankings_ncr.sql")),
     (12, include_str!("../migrations/postgres/0012_victim_assistance.sql")),
     (13, include_str!("../migrations/postgres/0013_investigations.sql")),
+    (14, include_str!("../migrations/postgres/0014_inspections.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

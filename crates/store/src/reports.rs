@@ -423,7 +423,15 @@ impl Writer<'_> {
             .query_row([&id], |x| x.get(0))?;
         self.decide(&id, ("APPROVED", "UNAPPROVED"), None, (actor, &now), Some(reason))?;
         let event = self.record("REPORT_UNAPPROVED", &now, actor, Some(&id), None, Some(reason))?;
-        for table in ["released_areas", "activities", "eo_finds", "accidents", "eore_sessions", "residuals"] {
+        for table in [
+            "released_areas",
+            "activities",
+            "eo_finds",
+            "accidents",
+            "eore_sessions",
+            "residuals",
+            "inspections",
+        ] {
             self.tx
                 .prepare_cached(&format!(
                     "UPDATE {table} SET revoked_at = CASE WHEN recorded_at < ?3 THEN recorded_at ELSE ?1 END

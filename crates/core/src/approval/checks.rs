@@ -3,7 +3,7 @@
 
 use super::{Context, Parsed, ReleasedArea, Settings};
 use crate::area::multipolygon_perimeter;
-use crate::codes::{OrganisationKind, ReleaseOutcome};
+use crate::codes::{InspectionKind, OrganisationKind, ReleaseOutcome};
 use crate::proximity::{distance_to, intersection_area};
 use crate::report::{self, Report, ReportType};
 use geo::{BoundingRect, MultiPolygon, Point};
@@ -22,6 +22,8 @@ pub(super) struct Checked {
     pub(super) finds: Vec<Option<Point<f64>>>,
     pub(super) accident: Option<Point<f64>>,
     pub(super) session: Option<Point<f64>>,
+    /// An inspection's sample.
+    pub(super) sample: Option<MultiPolygon<f64>>,
 }
 
 pub(super) fn check(r: &Report, parsed: Parsed, ctx: &Context, settings: &Settings) -> Checked {
@@ -33,6 +35,7 @@ pub(super) fn check(r: &Report, parsed: Parsed, ctx: &Context, settings: &Settin
     };
     let new_geometry = keep(parsed.new_geometry);
     let changed_geometry = keep(parsed.changed_geometry);
+    let sample = keep(parsed.sample);
     let released: Vec<(ReleaseOutcome, Option<MultiPolygon<f64>>)> =
         parsed.released.into_iter().map(|(outcome, g)| (outcome, keep(Some(g)))).collect();
     if r.new_hazard.is_some() && r.hazard.is_some() {
@@ -50,6 +53,9 @@ pub(super) fn check(r: &Report, parsed: Parsed, ctx: &Context, settings: &Settin
         None => {}
     }
     reopened(r, ctx, &mut problems);
+    if let Some(s) = &sample {
+        sampled(r, ctx, s, settings, &mut problems);
+    }
     new_hazard(r, ctx, &mut problems);
     let (finds, accident, session) = places(r, ctx, &mut problems);
     for (record, given) in super::given_ids(r) {
@@ -57,7 +63,7 @@ pub(super) fn check(r: &Report, parsed: Parsed, ctx: &Context, settings: &Settin
             problems.push(format!("{} {given} is already in the register", record.label()));
         }
     }
-    Checked { problems, new_geometry, changed_geometry, released, finds, accident, session }
+    Checked { problems, new_geometry, changed_geometry, released, finds, accident, session, sample }
 }
 
 /// The work's capability, accredited to the author (or the team it names)
@@ -86,9 +92,9 @@ fn accredited(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
     }
 }
 
-/// The task: in the register, the author's, for the hazard named, the work
-/// within its dates; without a task, an operator surveys or clears only a
-/// hazard it holds a task on.
+/// The task: in the register, the author's (a QM body's inspection visits
+/// another's), for the hazard named, the work within its dates; without a
+/// task, an operator surveys or clears only a hazard it holds a task on.
 fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
     if let (Some(key), None) = (&r.task, &ctx.task) {
         problems.push(format!("task '{key}' is not in the register"));
@@ -97,7 +103,7 @@ fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
         problems.push(format!("hazard '{key}' is not in the register"));
     }
     if let Some(t) = &ctx.task {
-        if t.organisation_id != ctx.organisation_id {
+        if t.organisation_id != ctx.organisation_id && r.report_type != ReportType::QmInspection {
             problems.push(format!(
                 "task {} was given to another operator; only its operator reports on it",
                 t.code
@@ -112,7 +118,8 @@ fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
                 r.start_date, t.code, t.issued_on
             ));
         }
-        if let Some(due) = t.due_on.filter(|due| r.end_date > *due) {
+        let visit = r.report_type == ReportType::QmInspection;
+        if let Some(due) = t.due_on.filter(|due| r.end_date > *due && !visit) {
             problems.push(format!("the work ended ({}) after task {} was due ({due})", r.end_date, t.code));
         }
     } else if matches!(r.report_type, ReportType::Ts | ReportType::Clearance)
@@ -176,13 +183,13 @@ fn boxes_meet(a: &MultiPolygon<f64>, b: &MultiPolygon<f64>) -> bool {
     })
 }
 
-/// The released areas a QM report re-opens: in the register, still released,
-/// of the report's hazard.
+/// The released areas a QM report re-opens or inspects: in the register,
+/// still released, of the report's hazard.
 fn reopened(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
     let Some(insp) = &r.inspection else { return };
     let mut hazard: Option<Uuid> = ctx.named_hazard.or(ctx.task.as_ref().map(|t| t.hazard_id));
-    for (i, a) in insp.reopen.iter().enumerate() {
-        match ctx.reopen.get(i).cloned().flatten() {
+    for (i, a) in insp.ground().enumerate() {
+        match ctx.inspected.get(i).cloned().flatten() {
             None => problems.push(format!("released area {a} is not in the register")),
             Some(ReleasedArea::Revoked { at }) => {
                 problems.push(format!("released area {a} was re-opened or withdrawn already ({at})"))
@@ -195,6 +202,53 @@ fn reopened(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
             }
         }
     }
+}
+
+/// An inspection's sample lies in the ground inspected, to the tolerance: a
+/// QC's in the released areas it names, a QA visit's in its task's hazard.
+fn sampled(
+    r: &Report,
+    ctx: &Context,
+    sample: &MultiPolygon<f64>,
+    settings: &Settings,
+    problems: &mut Vec<String>,
+) {
+    let Some(insp) = &r.inspection else { return };
+    let (ground, what) = match insp.kind {
+        InspectionKind::QualityControl => {
+            (inspected_ground(insp, ctx), "the released areas inspected".to_string())
+        }
+        InspectionKind::QualityAssurance => match &ctx.task {
+            Some(t) => {
+                (ctx.hazard(t.hazard_id).map(|h| h.geometry.clone()), format!("task {}'s hazard", t.code))
+            }
+            None => (None, String::new()),
+        },
+    };
+    // Areas not in the register, or re-opened, are refused already.
+    let Some(ground) = ground.filter(|g| !g.0.is_empty()) else { return };
+    let strays = stray(sample, &ground);
+    if strays > settings.tolerance_m {
+        problems.push(format!(
+            "the inspection's sample lies up to {strays:.1} m outside {what}, more than the {} m tolerance",
+            settings.tolerance_m
+        ));
+    }
+}
+
+/// The polygons of the standing released areas a QC names, together;
+/// `None` when one of them is not standing.
+pub(super) fn inspected_ground(insp: &report::Inspection, ctx: &Context) -> Option<MultiPolygon<f64>> {
+    if insp.ground().count() != ctx.inspected.len() {
+        return None;
+    }
+    let mut polygons = Vec::new();
+    for (id, known) in insp.ground().zip(&ctx.inspected) {
+        let Some(ReleasedArea::Standing { hazard_id, .. }) = known else { return None };
+        let area = ctx.hazard(*hazard_id)?.released.iter().find(|p| p.id == *id)?;
+        polygons.extend(area.geometry.0.iter().cloned());
+    }
+    Some(MultiPolygon(polygons))
 }
 
 /// A new hazard: its district in the register, its UUID and code free, its

@@ -99,7 +99,7 @@ pub struct HazardFacts {
     pub released: Vec<PriorRelease>,
 }
 
-/// A released area a QM report re-opens, as the register holds it.
+/// A released area a QM report re-opens or inspects, as the register holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReleasedArea {
     /// Released from this hazard by this organisation, and still released.
@@ -176,8 +176,9 @@ pub struct Context {
     pub hazards: Vec<HazardFacts>,
     /// Whether the author holds any task on the hazard the report names.
     pub tasked_on_hazard: bool,
-    /// The released areas a QM report re-opens, in its order (`None`: not in the register).
-    pub reopen: Vec<Option<ReleasedArea>>,
+    /// The released areas a QM report re-opens and inspects, in the order of
+    /// [`crate::report::Inspection::ground`] (`None`: not in the register).
+    pub inspected: Vec<Option<ReleasedArea>>,
     /// The new hazard's district, found by the name or UUID the report gives.
     pub new_hazard_district: Option<Uuid>,
     /// Whether the UUID, and the code, the new hazard brings are taken.
@@ -221,7 +222,7 @@ impl Context {
             named_hazard: None,
             hazards: Vec::new(),
             tasked_on_hazard: false,
-            reopen: Vec::new(),
+            inspected: Vec::new(),
             new_hazard_district: None,
             new_hazard_id_taken: false,
             new_hazard_code_taken: false,
@@ -284,9 +285,59 @@ pub struct Plan {
     /// The investigation a demining accident opens [IMAS 10.60] (the store
     /// gives it its code): its board is convened afterwards.
     pub inquiry: Option<OpenedInquiry>,
+    /// The inspection a QM report records, with its sample measured.
+    pub inspection: Option<InspectionRecord>,
     /// What approval flags for the IM officer (it approves nonetheless): a
     /// sentence per residual-risk record and per non-conformity raised.
     pub flags: Vec<String>,
+}
+
+/// A quality-management inspection as the register keeps it: what was
+/// inspected, the sample searched again and its share of the ground, the
+/// items found and the result [IMAS 07.12, 09.20].
+#[derive(Debug, Clone, PartialEq)]
+pub struct InspectionRecord {
+    pub id: Uuid,
+    pub kind: InspectionKind,
+    pub result: crate::report::QmResult,
+    pub hazard_id: Option<Uuid>,
+    /// The task a QA visit visited.
+    pub task_id: Option<Uuid>,
+    /// The organisation inspected: the task's, or the one that released the
+    /// ground first named.
+    pub organisation_id: Option<Uuid>,
+    pub inspected_on: Date,
+    /// The released areas inspected, each with whether it is re-opened.
+    pub areas: Vec<(Uuid, bool)>,
+    pub sample: Option<MultiPolygon<f64>>,
+    /// The sample's geodesic area (m²).
+    pub sample_m2: Option<f64>,
+    /// The geodesic area (m²) of the released areas inspected (a QC's).
+    pub inspected_m2: Option<f64>,
+    pub items_found: i64,
+}
+
+impl InspectionRecord {
+    /// The share of the ground inspected that the sample covers (0–1), for
+    /// a QC with a sample.
+    ///
+    /// ```
+    /// # use safeground_core::approval::InspectionRecord;
+    /// # use safeground_core::codes::InspectionKind;
+    /// # use safeground_core::report::QmResult;
+    /// # use uuid::Uuid;
+    /// let r = InspectionRecord { id: Uuid::nil(), kind: InspectionKind::QualityControl,
+    ///     result: QmResult::Pass, hazard_id: None, task_id: None, organisation_id: None,
+    ///     inspected_on: time::macros::date!(2024 - 05 - 01), areas: vec![], sample: None,
+    ///     sample_m2: Some(500.0), inspected_m2: Some(10_000.0), items_found: 0 };
+    /// assert_eq!(r.share(), Some(0.05));
+    /// ```
+    pub fn share(&self) -> Option<f64> {
+        match (self.sample_m2, self.inspected_m2) {
+            (Some(s), Some(g)) if g > 0.0 => Some((s / g).min(1.0)),
+            _ => None,
+        }
+    }
 }
 
 /// An investigation approval opens into the plan's accident, on the day of the approval.
@@ -395,6 +446,8 @@ pub struct Parsed {
     new_area: Option<f64>,
     changed_geometry: Option<Polygon>,
     released: Vec<(ReleaseOutcome, Polygon)>,
+    /// An inspection's sample.
+    sample: Option<Polygon>,
 }
 
 /// A polygon as read: valid, or its problems.
@@ -424,6 +477,11 @@ pub fn parse(r: &Report, settings: &Settings) -> Parsed {
         new_area,
         new_geometry,
         changed_geometry: r.hazard_geometry.as_ref().map(|g| polygon("the hazard's new polygon", g)),
+        sample: r
+            .inspection
+            .as_ref()
+            .and_then(|i| i.sample.as_ref())
+            .map(|g| polygon("the inspection's sample", g)),
         released: r
             .released
             .iter()

@@ -70,6 +70,7 @@ pub(super) fn plan(
         investigations: Vec::new(),
         non_conformities: Vec::new(),
         inquiry: None,
+        inspection: None,
         flags: Vec::new(),
     };
     residual_risk(r, ctx, settings, &mut plan, new_id);
@@ -81,6 +82,7 @@ pub(super) fn plan(
                 .into(),
         );
     }
+    plan.inspection = inspection(r, ctx, hazard, checked.sample, new_id);
     failed_inspection(r, ctx, &mut plan, new_id);
     if hazard.is_some() {
         hazard_effects(r, ctx, settings, &mut plan)?;
@@ -88,13 +90,61 @@ pub(super) fn plan(
     Ok(plan)
 }
 
+/// The inspection's record: the ground it names, its sample measured
+/// geodesically against it.
+fn inspection(
+    r: &Report,
+    ctx: &Context,
+    hazard: Option<Uuid>,
+    sample: Option<MultiPolygon<f64>>,
+    new_id: &mut dyn FnMut() -> Uuid,
+) -> Option<super::InspectionRecord> {
+    let i = r.inspection.as_ref()?;
+    let qc = i.kind == InspectionKind::QualityControl;
+    let released_by = i.ground().zip(&ctx.inspected).find_map(|(_, a)| match a {
+        Some(super::ReleasedArea::Standing { organisation_id, .. }) => Some(*organisation_id),
+        _ => None,
+    });
+    let ground = if qc { super::checks::inspected_ground(i, ctx).filter(|g| !g.0.is_empty()) } else { None };
+    Some(super::InspectionRecord {
+        id: new_id(),
+        kind: i.kind,
+        result: i.result,
+        hazard_id: hazard,
+        task_id: ctx.task.as_ref().map(|t| t.id),
+        organisation_id: ctx.task.as_ref().map(|t| t.organisation_id).or(released_by),
+        inspected_on: r.end_date,
+        areas: i
+            .reopen
+            .iter()
+            .map(|a| (*a, i.result == QmResult::Fail))
+            .chain(i.inspected.iter().map(|a| (*a, false)))
+            .collect(),
+        sample_m2: sample.as_ref().map(crate::area::multipolygon_area),
+        sample,
+        inspected_m2: ground.as_ref().map(crate::area::multipolygon_area),
+        items_found: i.items_found,
+    })
+}
+
 /// A failed QC inspection raises a major non-conformity against each
-/// organisation whose released ground it re-opens [IMAS 07.12], due in
-/// [`crate::ncr::days_to_act`] days.
+/// organisation whose released ground it re-opens [IMAS 07.12]; a failed QA
+/// visit, a minor one against the task's operator (its work goes on, under
+/// correction); each due in [`crate::ncr::days_to_act`] days.
 fn failed_inspection(r: &Report, ctx: &Context, plan: &mut Plan, new_id: &mut dyn FnMut() -> Uuid) {
     let Some(i) = r.inspection.as_ref().filter(|i| i.result == QmResult::Fail) else { return };
+    let findings = i.findings.as_deref().map(str::trim).filter(|f| !f.is_empty());
+    if i.kind == InspectionKind::QualityAssurance {
+        let Some(t) = &ctx.task else { return };
+        let finding = match findings {
+            Some(f) => format!("failed quality-assurance visit to task {}: {f}", t.code),
+            None => format!("failed quality-assurance visit to task {}", t.code),
+        };
+        raise(ctx, plan, new_id, t.organisation_id, NcrGrade::Minor, finding);
+        return;
+    }
     let mut by_org: Vec<(Uuid, Vec<Uuid>)> = vec![];
-    for (area, known) in i.reopen.iter().zip(&ctx.reopen) {
+    for (area, known) in i.reopen.iter().zip(&ctx.inspected) {
         if let Some(super::ReleasedArea::Standing { organisation_id, .. }) = known {
             match by_org.iter_mut().find(|(o, _)| o == organisation_id) {
                 Some((_, areas)) => areas.push(*area),
@@ -104,25 +154,35 @@ fn failed_inspection(r: &Report, ctx: &Context, plan: &mut Plan, new_id: &mut dy
     }
     for (organisation_id, areas) in by_org {
         let listed = areas.iter().map(Uuid::to_string).collect::<Vec<_>>().join(", ");
-        let finding = match i.findings.as_deref().map(str::trim).filter(|f| !f.is_empty()) {
+        let finding = match findings {
             Some(f) => format!("failed quality-control inspection of released area {listed}: {f}"),
             None => format!("failed quality-control inspection of released area {listed}"),
         };
-        let grade = NcrGrade::Major;
-        plan.flags.push(format!("non-conformity ({}) raised: {finding}", grade.code()));
-        plan.non_conformities.push(super::RaisedNcr {
-            id: new_id(),
-            organisation_id,
-            grade,
-            finding,
-            // Raised when the failure is approved, not when the inspection ended.
-            raised_on: ctx.today,
-            due_on: ctx
-                .today
-                .checked_add(time::Duration::days(crate::ncr::days_to_act(grade)))
-                .unwrap_or(ctx.today),
-        });
+        raise(ctx, plan, new_id, organisation_id, NcrGrade::Major, finding);
     }
+}
+
+fn raise(
+    ctx: &Context,
+    plan: &mut Plan,
+    new_id: &mut dyn FnMut() -> Uuid,
+    organisation_id: Uuid,
+    grade: NcrGrade,
+    finding: String,
+) {
+    plan.flags.push(format!("non-conformity ({}) raised: {finding}", grade.code()));
+    plan.non_conformities.push(super::RaisedNcr {
+        id: new_id(),
+        organisation_id,
+        grade,
+        finding,
+        // Raised when the failure is approved, not when the inspection ended.
+        raised_on: ctx.today,
+        due_on: ctx
+            .today
+            .checked_add(time::Duration::days(crate::ncr::days_to_act(grade)))
+            .unwrap_or(ctx.today),
+    });
 }
 
 /// The plan's finds and accident that lie inside ground released before them
@@ -206,7 +266,7 @@ fn residual_risk(
 /// task's, or the one whose released areas it re-opens.
 fn report_hazard(r: &Report, ctx: &Context) -> Option<Uuid> {
     let reopened = || {
-        ctx.reopen.iter().flatten().find_map(|a| match a {
+        ctx.inspected.iter().flatten().find_map(|a| match a {
             super::ReleasedArea::Standing { hazard_id, .. } => Some(*hazard_id),
             super::ReleasedArea::Revoked { .. } => None,
         })

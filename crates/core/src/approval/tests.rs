@@ -264,7 +264,15 @@ fn a_completion_is_refused_at_the_threshold_and_accepted_below_it() {
 fn inspection(result: QmResult, reopen: Vec<Uuid>) -> Report {
     let mut r = Report::blank(ReportType::QmInspection, "QM", date!(2024 - 05 - 01), date!(2024 - 05 - 01));
     r.hazard = Some("AZ-AG-000001".into());
-    r.inspection = Some(Inspection { result, reopen, findings: None });
+    r.inspection = Some(Inspection {
+        kind: InspectionKind::QualityControl,
+        result,
+        reopen,
+        inspected: vec![],
+        sample: None,
+        items_found: 0,
+        findings: None,
+    });
     r
 }
 
@@ -280,7 +288,7 @@ fn a_failed_qc_reopens_released_ground_and_the_closed_hazard() {
     );
     closed.remaining_m2 = 0.0;
     ctx.hazards = vec![closed];
-    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
+    ctx.inspected = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
     let plan =
         decide_now(&inspection(QmResult::Fail, vec![area]), &ctx, &Settings::default()).expect("re-opened");
     assert_eq!((plan.hazard, plan.reopen.clone()), (Some(HAZARD), vec![area]));
@@ -288,7 +296,7 @@ fn a_failed_qc_reopens_released_ground_and_the_closed_hazard() {
     assert!((f.remaining - f.recorded).abs() < 1e-6 && f.cleared == 0.0, "{f:?}");
     assert_eq!(plan.status, Some(HazardStatus::WorkedOn));
     // A passed QC changes nothing.
-    ctx.reopen.clear();
+    ctx.inspected.clear();
     let plan = decide_now(&inspection(QmResult::Pass, vec![]), &ctx, &Settings::default()).expect("passed");
     assert_eq!((plan.figures, plan.status, plan.new_version), (None, None, false));
 }
@@ -299,7 +307,7 @@ fn a_qc_reopens_only_standing_ground_of_one_hazard() {
     let mut ctx = Context::new(OrganisationKind::QmBody, date!(2024 - 12 - 31));
     ctx.named_hazard = Some(HAZARD);
     ctx.hazards = vec![facts(HazardStatus::Closed, vec![])];
-    ctx.reopen = vec![
+    ctx.inspected = vec![
         Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG }),
         Some(ReleasedArea::Standing { hazard_id: OTHER_HAZARD, organisation_id: OTHER_ORG }),
         Some(ReleasedArea::Revoked { at: "2024-04-01T10:00:00Z".into() }),
@@ -659,7 +667,7 @@ fn a_find_on_the_release_day_or_in_ground_the_report_reopens_is_not_residual() {
             geometry: ground.geometry.clone(),
         }],
     )];
-    ctx.reopen = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
+    ctx.inspected = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
     ctx.released_ground = vec![ground];
     let plan = decide_now(&qc, &ctx, &Settings::default()).expect("re-opened");
     assert_eq!(plan.reopen, vec![Uuid::from_u128(40)]);
@@ -742,4 +750,158 @@ fn a_demining_accident_opens_an_investigation_an_incident_does_not() {
         decide_now(&report(AccidentKind::DeminingAccident), &ctx, &Settings::default()).expect("recorded");
     plan.recorded_as_it_was();
     assert!(plan.inquiry.is_none());
+}
+
+/// A QC of released area 40 (OTHER_ORG's, the hazard's west half), with a sample.
+fn qc_with_sample(result: QmResult, sample: Value, items_found: i64) -> (Report, Context) {
+    let area = Uuid::from_u128(40);
+    let mut r = inspection(result, if result == QmResult::Fail { vec![area] } else { vec![] });
+    let i = r.inspection.as_mut().expect("inspection");
+    if result == QmResult::Pass {
+        i.inspected = vec![area];
+    }
+    i.sample = Some(sample);
+    i.items_found = items_found;
+    let mut ctx = Context::new(OrganisationKind::QmBody, date!(2024 - 12 - 31));
+    ctx.named_hazard = Some(HAZARD);
+    let released = PriorRelease {
+        id: area,
+        outcome: ReleaseOutcome::Cleared,
+        geometry: rect(46.90, 39.90, 46.905, 39.91).0,
+    };
+    ctx.hazards = vec![facts(HazardStatus::WorkedOn, vec![released])];
+    ctx.inspected = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
+    (r, ctx)
+}
+
+#[test]
+fn a_qc_sample_inside_the_ground_inspected_is_measured_as_a_share_of_it() {
+    let (sample, json) = rect(46.901, 39.901, 46.902, 39.902);
+    let (r, ctx) = qc_with_sample(QmResult::Pass, json, 0);
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("passed");
+    let i = plan.inspection.expect("recorded");
+    assert_eq!(
+        (i.kind, i.result, i.hazard_id),
+        (InspectionKind::QualityControl, QmResult::Pass, Some(HAZARD))
+    );
+    assert_eq!((i.organisation_id, i.areas.clone()), (Some(OTHER_ORG), vec![(Uuid::from_u128(40), false)]));
+    let whole = multipolygon_area(&rect(46.90, 39.90, 46.905, 39.91).0);
+    assert!((i.sample_m2.unwrap() - multipolygon_area(&sample)).abs() < 1e-6);
+    assert!((i.inspected_m2.unwrap() - whole).abs() < 1e-6);
+    // A tenth of a degree band of a fiftieth: the sample is about 2 % of the ground.
+    let share = i.share().unwrap();
+    assert!(
+        (share - multipolygon_area(&sample) / whole).abs() < 1e-12 && (0.019..0.021).contains(&share),
+        "{share}"
+    );
+    assert!(plan.non_conformities.is_empty());
+}
+
+#[test]
+fn a_qc_sample_may_stray_from_the_ground_by_the_tolerance_and_no_more() {
+    // East of the released half, into ground still suspected.
+    let (sample, json) = rect(46.9045, 39.901, 46.90505, 39.902);
+    let strays = sample.0[0]
+        .exterior()
+        .0
+        .iter()
+        .map(|c| distance_to(Point(*c), &rect(46.90, 39.90, 46.905, 39.91).0))
+        .fold(0.0, f64::max);
+    assert!(strays > 1.0, "{strays}");
+    let (r, ctx) = qc_with_sample(QmResult::Pass, json, 0);
+    assert!(decide_now(&r, &ctx, &Settings { tolerance_m: strays, ..Settings::default() }).is_ok());
+    let problems =
+        decide_now(&r, &ctx, &Settings { tolerance_m: strays - 0.01, ..Settings::default() }).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].starts_with("the inspection's sample lies up to"), "{problems:?}");
+    assert!(problems[0].contains("outside the released areas inspected"), "{problems:?}");
+}
+
+#[test]
+fn an_item_found_in_the_sample_fails_the_qc() {
+    let (_, json) = rect(46.901, 39.901, 46.902, 39.902);
+    let (r, ctx) = qc_with_sample(QmResult::Pass, json.clone(), 1);
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(
+        problems,
+        vec!["the inspection found 1 explosive item(s) and cannot pass [IMAS 09.20]: record it as FAIL"]
+    );
+    let (r, ctx) = qc_with_sample(QmResult::Fail, json, 1);
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("failed");
+    let i = plan.inspection.expect("recorded");
+    assert_eq!((i.items_found, i.areas), (1, vec![(Uuid::from_u128(40), true)]));
+    assert_eq!(plan.reopen, vec![Uuid::from_u128(40)]);
+    assert_eq!(plan.non_conformities.len(), 1);
+    assert_eq!(plan.non_conformities[0].grade, NcrGrade::Major);
+    // A negative count is refused.
+    let (_, json) = rect(46.901, 39.901, 46.902, 39.902);
+    let (r, ctx) = qc_with_sample(QmResult::Fail, json, -1);
+    assert!(decide_now(&r, &ctx, &Settings::default()).unwrap_err()[0].starts_with("the items found"));
+}
+
+#[test]
+fn a_qc_sample_names_its_ground_once() {
+    let (_, json) = rect(46.901, 39.901, 46.902, 39.902);
+    let (mut r, ctx) = qc_with_sample(QmResult::Pass, json, 0);
+    r.inspection.as_mut().unwrap().inspected.clear();
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).unwrap_err(),
+        vec!["a QC sample lies in released ground: name the released areas inspected"]
+    );
+    let area = Uuid::from_u128(40);
+    r.inspection.as_mut().unwrap().inspected = vec![area, area];
+    let mut ctx = ctx;
+    ctx.inspected.push(ctx.inspected[0].clone());
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).unwrap_err(),
+        vec![format!("released area {area} is named twice in the inspection")]
+    );
+}
+
+/// A QA visit by the QM body to task T-1 (ORG's, on the hazard) in progress.
+fn qa_visit(result: QmResult) -> (Report, Context) {
+    let mut r = inspection(result, vec![]);
+    r.hazard = None;
+    r.task = Some("T-1".into());
+    r.inspection.as_mut().unwrap().kind = InspectionKind::QualityAssurance;
+    let mut ctx = Context::new(OrganisationKind::QmBody, date!(2024 - 12 - 31));
+    ctx.organisation_id = OTHER_ORG;
+    ctx.task = Some(task(date!(2024 - 04 - 01), None));
+    ctx.hazards = vec![facts(HazardStatus::WorkedOn, vec![])];
+    (r, ctx)
+}
+
+#[test]
+fn a_failed_qa_visit_raises_a_minor_non_conformity_against_the_tasks_operator() {
+    let (mut r, ctx) = qa_visit(QmResult::Fail);
+    r.inspection.as_mut().unwrap().findings = Some("lane marking missing".into());
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
+    assert!(plan.reopen.is_empty());
+    let n = &plan.non_conformities;
+    assert_eq!(n.len(), 1);
+    assert_eq!((n[0].organisation_id, n[0].grade), (ORG, NcrGrade::Minor));
+    assert_eq!(n[0].finding, "failed quality-assurance visit to task T-1: lane marking missing");
+    let i = plan.inspection.expect("recorded");
+    assert_eq!((i.task_id, i.organisation_id, i.inspected_m2), (Some(TASK), Some(ORG), None));
+    let (r, ctx) = qa_visit(QmResult::Pass);
+    assert!(decide_now(&r, &ctx, &Settings::default()).expect("passed").non_conformities.is_empty());
+}
+
+#[test]
+fn a_qa_visit_is_to_a_task_and_samples_its_hazard() {
+    let (mut r, ctx) = qa_visit(QmResult::Pass);
+    r.task = None;
+    r.hazard = Some("AZ-AG-000001".into());
+    r.inspection.as_mut().unwrap().reopen = vec![Uuid::from_u128(40)];
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert!(problems.contains(&"a QA visit names the task whose work it visits".to_string()), "{problems:?}");
+    assert!(problems.iter().any(|p| p.starts_with("a QA visit inspects work in progress")), "{problems:?}");
+    // Its sample lies in the task's hazard.
+    let (mut r, ctx) = qa_visit(QmResult::Pass);
+    r.inspection.as_mut().unwrap().sample = Some(rect(46.905, 39.905, 46.906, 39.906).1);
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("inside");
+    assert!(plan.inspection.unwrap().sample_m2.unwrap() > 0.0);
+    r.inspection.as_mut().unwrap().sample = Some(rect(46.92, 39.905, 46.921, 39.906).1);
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert!(problems[0].contains("outside task T-1's hazard"), "{problems:?}");
 }

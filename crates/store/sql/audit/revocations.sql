@@ -11,6 +11,7 @@ FROM (
   UNION ALL SELECT 'accident', x.id, x.report_id, x.revoked_at, r.state, 0 FROM accidents x JOIN reports r ON r.id = x.report_id
   UNION ALL SELECT 'EORE session', x.id, x.report_id, x.revoked_at, r.state, 0 FROM eore_sessions x JOIN reports r ON r.id = x.report_id
   UNION ALL SELECT 'residual-risk record', x.id, x.report_id, x.revoked_at, r.state, 0 FROM residuals x JOIN reports r ON r.id = x.report_id
+  UNION ALL SELECT 'inspection', x.id, x.report_id, x.revoked_at, r.state, 0 FROM inspections x JOIN reports r ON r.id = x.report_id
   UNION ALL SELECT 'non-conformity', x.code, x.raised_by_report, x.withdrawn_at, r.state, 0 FROM non_conformities x JOIN reports r ON r.id = x.raised_by_report
   UNION ALL SELECT 'investigation', x.code, x.opened_by_report, x.withdrawn_at, r.state, 0 FROM investigations x JOIN reports r ON r.id = x.opened_by_report
   UNION ALL SELECT 'non-conformity', n.code, x.opened_by_report, n.withdrawn_at, r.state, 0
