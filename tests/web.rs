@@ -70,9 +70,18 @@ fn the_web_application_works_in_chromium_with_no_internet() {
     let text = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
     assert!(out.status.success(), "the browser test failed:\n{text}");
     eprintln!("{text}");
-    for shot in
-        ["login", "map", "hazard", "dashboard", "ncrs", "victims", "survey", "queue", "dashboard-after"]
-    {
+    for shot in [
+        "login",
+        "map",
+        "hazard",
+        "dashboard",
+        "ncrs",
+        "victims",
+        "survey",
+        "queue",
+        "dashboard-after",
+        "accreditations",
+    ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }
 }

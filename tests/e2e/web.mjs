@@ -73,8 +73,8 @@ if (accounts) {
     .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
   const whoami = (await page.textContent('#whoami')).trim();
   if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
-  // Map, dashboard, queue, survey, non-conformities, and — with the personal-data permission — victim assistance.
-  if ((await visibleNav()) !== 6) await fail(`${whoami} is offered ${await visibleNav()} views, not 6`);
+  // Map, dashboard, queue, survey, non-conformities, accreditations, and — with the personal-data permission — victim assistance.
+  if ((await visibleNav()) !== 7) await fail(`${whoami} is offered ${await visibleNav()} views, not 7`);
   await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
   // The session is a cookie: a reload keeps it.
   await page.reload();
@@ -97,7 +97,7 @@ if (!accounts) {
   if (await page.isVisible('#logout')) await fail('a local register has a logout button');
   const who = (await page.textContent('#whoami')).trim();
   if (who !== 'local') await fail(`the header says ${JSON.stringify(who)}, not local`);
-  if ((await visibleNav()) !== 6) await fail(`a local register offers ${await visibleNav()} views, not 6`);
+  if ((await visibleNav()) !== 7) await fail(`a local register offers ${await visibleNav()} views, not 7`);
 }
 await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length > 0, null, { timeout: 60000 })
   .catch(() => fail('no hazard is drawn on the map'));
@@ -221,6 +221,7 @@ await page.fill('#ncr-close [name=verification]', 'lane re-inspected (browser te
 await page.click('#ncr-close button[type=submit]');
 await page.waitForFunction((code) => /closed/.test(document.querySelector(`#ncr-list tr[data-code="${code}"]`).textContent), ncrCode, { timeout: 20000 })
   .catch(async () => fail('the non-conformity was not closed: ' + (await page.textContent('#ncr-detail'))));
+if (!(await page.isVisible('#inspection-list'))) await fail('the inspections are not listed below the non-conformities');
 await page.screenshot({ path: `${out}/ncrs.png`, fullPage: true });
 
 step('survey');
@@ -272,6 +273,27 @@ const after = await page.textContent('#card-recorded .value');
 const number = (s) => Number(s.replace(/[^0-9.]/g, ''));
 if (!(number(after) > number(before))) await fail(`recorded area did not grow: ${before} → ${after}`);
 await page.screenshot({ path: `${out}/dashboard-after.png`, fullPage: true });
+
+step('accreditations');
+// Recorded through the form, then suspended; the list says so. Last of the
+// changes: once the register keeps an accreditation, approval asks every
+// report of work for one.
+await page.goto(base + '/#/accreditations');
+await page.waitForSelector('#accreditation-add', { timeout: 20000 }).catch(() => fail('no accreditation form for an administrator'));
+await page.fill('#accreditation-add [name=reference]', 'ACC-WEB-1');
+await page.fill('#accreditation-add [name=organisation]', 'QHD');
+await page.selectOption('#accreditation-add [name=capability]', 'EOD');
+await page.fill('#accreditation-add [name=valid_from]', '2024-01-01');
+await page.fill('#accreditation-add [name=valid_to]', '2099-12-31');
+await page.click('#accreditation-add button[type=submit]');
+await page.waitForSelector('#accreditation-list tr[data-reference="ACC-WEB-1"]', { timeout: 20000 })
+  .catch(async () => fail('the accreditation was not recorded: ' + (await page.textContent('#accreditation-message'))));
+await page.click('#accreditation-list tr[data-reference="ACC-WEB-1"]');
+await page.fill('#accreditation-suspend [name=reason]', 'QC failure (browser test)');
+await page.click('#accreditation-suspend button[type=submit]');
+await page.waitForSelector('#accreditation-list tr[data-reference="ACC-WEB-1"].state-suspended', { timeout: 20000 })
+  .catch(async () => fail('the accreditation was not suspended: ' + (await page.textContent('#accreditation-message'))));
+await page.screenshot({ path: `${out}/accreditations.png`, fullPage: true });
 
 step('languages');
 await page.selectOption('#lang', 'az');

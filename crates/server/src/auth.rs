@@ -100,6 +100,8 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/stats/released-by-month", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/kpi", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/accreditations", Rule::Allowed(Action::ReadRegister)),
+    ("POST", "/api/accreditations", Rule::Allowed(Action::DecideReport)),
+    ("POST", "/api/accreditations/{reference}/suspension", Rule::Allowed(Action::DecideReport)),
     ("GET", "/api/residuals", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/inspections", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/priorities", Rule::Allowed(Action::ReadRegister)),

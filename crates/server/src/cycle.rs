@@ -1,7 +1,8 @@
 //! The quality-management cycle's changes over the API, as the CLI makes
 //! them: raising, answering and closing non-conformities [IMAS 07.12];
 //! opening an investigation of an accident, convening its board, recording
-//! its conclusion and raising a recommendation [IMAS 10.60]. `core` decides
+//! its conclusion and raising a recommendation [IMAS 10.60]; accrediting an
+//! organisation or team and suspending it [IMAS 07.30]. `core` decides
 //! what may be done; the policy table admits the roles; an operator answers
 //! its own organisation's non-conformities only (checked here, per record).
 
@@ -13,10 +14,12 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use safeground_core::access::{decide, Action, Scope};
-use safeground_core::codes::NcrGrade;
+use safeground_core::codes::{Capability, NcrGrade};
 use safeground_core::investigation::Step as InquiryStep;
 use safeground_core::ncr::Step;
-use safeground_store::{InvestigationRow, NcrRow, NewNcr, RecommendationToNcr, Store};
+use safeground_store::{
+    AccreditationRow, InvestigationRow, NcrRow, NewAccreditation, NewNcr, RecommendationToNcr, Store,
+};
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
@@ -305,4 +308,90 @@ pub async fn recommendation(
     })
     .await?;
     Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// An accreditation as listed, after a change.
+fn accreditation(s: &Store, reference: &str) -> Result<AccreditationRow, AppError> {
+    s.accreditations()?
+        .into_iter()
+        .find(|a| a.reference.eq_ignore_ascii_case(reference.trim()))
+        .ok_or_else(|| AppError::NotFound(format!("accreditation {reference}")))
+}
+
+/// An accreditation to record [IMAS 07.30].
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AccreditBody {
+    /// The authority's reference (its certificate number), the accreditation's key.
+    reference: String,
+    /// The organisation's acronym (or UUID).
+    organisation: String,
+    /// The team's name, when it is for that team only.
+    team: Option<String>,
+    capability: Capability,
+    /// The first day it holds (YYYY-MM-DD).
+    valid_from: String,
+    /// The last day it holds (YYYY-MM-DD).
+    valid_to: String,
+}
+
+/// Records that an organisation (or one of its teams) is accredited for a
+/// capability over a period (IM officers and administrators). Once the
+/// register keeps any, approval refuses work no accreditation covers.
+#[utoipa::path(post, path = "/api/accreditations", request_body = AccreditBody,
+    responses((status = 201, body = AccreditationRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn accredit(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+    bytes: Bytes,
+) -> Result<(StatusCode, Json<AccreditationRow>), AppError> {
+    let b: AccreditBody = body(&bytes)?;
+    let a = NewAccreditation {
+        reference: b.reference,
+        organisation: b.organisation,
+        team: b.team,
+        capability: b.capability,
+        valid_from: date(&b.valid_from, "valid_from")?,
+        valid_to: date(&b.valid_to, "valid_to")?,
+    };
+    let (actor, now) = (c.principal.name, OffsetDateTime::now_utc());
+    let row = with_store(&state, move |s| {
+        s.write(|w| w.add_accreditation(&a, &actor, now))?;
+        accreditation(s, &a.reference)
+    })
+    .await?;
+    Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// A suspension of an accreditation.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SuspendBody {
+    /// The first day it no longer holds (YYYY-MM-DD); default today.
+    on: Option<String>,
+    reason: String,
+}
+
+/// Suspends an accreditation from a day on: work from that day is refused at approval.
+#[utoipa::path(post, path = "/api/accreditations/{reference}/suspension", request_body = SuspendBody,
+    params(("reference" = String, Path, description = "The accreditation's reference")),
+    responses((status = 200, body = AccreditationRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn suspend(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(reference): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<AccreditationRow>, AppError> {
+    let b: SuspendBody = body(&bytes)?;
+    let now = OffsetDateTime::now_utc();
+    let on = day(b.on.as_deref(), "on", now.date())?;
+    let actor = c.principal.name;
+    let row = with_store(&state, move |s| {
+        accreditation(s, &reference)?;
+        s.write(|w| w.suspend_accreditation(&reference, on, &b.reason, &actor, now))?;
+        accreditation(s, &reference)
+    })
+    .await?;
+    Ok(Json(row))
 }

@@ -205,6 +205,24 @@ async fn every_route_against_every_role() {
             None,
             Some(all),
         ),
+        (
+            Method::POST,
+            "/api/accreditations",
+            "/api/accreditations".into(),
+            Some(
+                json!({"reference": "ACC-T", "organisation": "NOPE", "capability": "EOD",
+                    "valid_from": "2024-01-01", "valid_to": "2024-12-31"})
+                .to_string(),
+            ),
+            Some(deciders),
+        ),
+        (
+            Method::POST,
+            "/api/accreditations/{reference}/suspension",
+            "/api/accreditations/NO-SUCH/suspension".into(),
+            Some(json!({"reason": "x"}).to_string()),
+            Some(deciders),
+        ),
         (Method::GET, "/api/residuals", "/api/residuals?open=true".into(), None, Some(all)),
         (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
         (Method::GET, "/api/ncrs", "/api/ncrs?open=true".into(), None, Some(readers)),
@@ -1161,4 +1179,65 @@ async fn sessions_end_when_idle_and_at_their_limit() {
 
 fn app_with(db: &Path, idle: std::time::Duration, max: std::time::Duration) -> Router {
     app(AppState::new(db, "unused").unwrap().with_session_limits(idle, max))
+}
+
+#[tokio::test]
+async fn accreditations_are_recorded_and_suspended_over_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    let body = json!({"reference": "ACC-API-1", "organisation": "QHD", "team": null, "capability": "MANUAL",
+        "valid_from": "2024-01-01", "valid_to": "2024-12-31"});
+    let r = send(&app, &imo, Method::POST, "/api/accreditations", Some(body.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(
+        (r.json["organisation"].as_str(), r.json["capability"].as_str(), r.json["valid_to"].as_str()),
+        (Some("QHD"), Some("MANUAL"), Some("2024-12-31"))
+    );
+    let r = send(&app, &imo, Method::POST, "/api/accreditations", Some(body.to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert!(
+        r.json["message"].as_str().unwrap().contains("the reference is another accreditation's"),
+        "{}",
+        r.json
+    );
+    let mut backwards = body.clone();
+    backwards["reference"] = json!("ACC-API-2");
+    backwards["valid_to"] = json!("2023-12-31");
+    let r = send(&app, &imo, Method::POST, "/api/accreditations", Some(backwards.to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert!(r.json["message"].as_str().unwrap().contains("accreditation ACC-API-2"), "{}", r.json);
+    // Suspended from a day, once; by deciders only.
+    let uri = "/api/accreditations/ACC-API-1/suspension";
+    let op = signed_in(&app, "operator").await;
+    let suspension = json!({"on": "2024-06-01", "reason": "QC failure"}).to_string();
+    assert_eq!(
+        send(&app, &op, Method::POST, uri, Some(suspension.clone())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    let r = send(&app, &imo, Method::POST, uri, Some(suspension.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(
+        (r.json["suspended_on"].as_str(), r.json["suspension_reason"].as_str()),
+        (Some("2024-06-01"), Some("QC failure"))
+    );
+    let r = send(&app, &imo, Method::POST, uri, Some(suspension)).await;
+    assert!(
+        r.status.is_client_error() && r.json["message"].as_str().unwrap().contains("suspended already"),
+        "{}",
+        r.json
+    );
+    let r = send(
+        &app,
+        &imo,
+        Method::POST,
+        "/api/accreditations/NO-SUCH/suspension",
+        Some(json!({"reason": "x"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+    // Both are events of the sealed history.
+    let store = Store::open(&db).unwrap();
+    assert!(store.audit(None).unwrap().is_intact());
 }
