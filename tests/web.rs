@@ -81,6 +81,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         "queue",
         "dashboard-after",
         "accreditations",
+        "investigations",
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }

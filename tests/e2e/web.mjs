@@ -73,8 +73,8 @@ if (accounts) {
     .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
   const whoami = (await page.textContent('#whoami')).trim();
   if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
-  // Map, dashboard, queue, survey, non-conformities, accreditations, and — with the personal-data permission — victim assistance.
-  if ((await visibleNav()) !== 7) await fail(`${whoami} is offered ${await visibleNav()} views, not 7`);
+  // Map, dashboard, queue, survey, non-conformities, investigations, accreditations, and — with the personal-data permission — victim assistance.
+  if ((await visibleNav()) !== 8) await fail(`${whoami} is offered ${await visibleNav()} views, not 8`);
   await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
   // The session is a cookie: a reload keeps it.
   await page.reload();
@@ -97,7 +97,7 @@ if (!accounts) {
   if (await page.isVisible('#logout')) await fail('a local register has a logout button');
   const who = (await page.textContent('#whoami')).trim();
   if (who !== 'local') await fail(`the header says ${JSON.stringify(who)}, not local`);
-  if ((await visibleNav()) !== 7) await fail(`a local register offers ${await visibleNav()} views, not 7`);
+  if ((await visibleNav()) !== 8) await fail(`a local register offers ${await visibleNav()} views, not 8`);
 }
 await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length > 0, null, { timeout: 60000 })
   .catch(() => fail('no hazard is drawn on the map'));
@@ -223,6 +223,32 @@ await page.waitForFunction((code) => /closed/.test(document.querySelector(`#ncr-
   .catch(async () => fail('the non-conformity was not closed: ' + (await page.textContent('#ncr-detail'))));
 if (!(await page.isVisible('#inspection-list'))) await fail('the inspections are not listed below the non-conformities');
 await page.screenshot({ path: `${out}/ncrs.png`, fullPage: true });
+
+step('investigations');
+// One opened into an accident that has none, convened, concluded with a
+// recommendation, which is raised as a non-conformity.
+await page.goto(base + '/#/investigations');
+await page.waitForSelector('#investigation-list tr[data-code]', { timeout: 20000 }).catch(() => fail('no investigations listed'));
+await page.waitForSelector('#investigation-open', { timeout: 20000 }).catch(() => fail('no form to open an investigation'));
+await page.click('#investigation-open button[type=submit]');
+await page.waitForSelector('#investigation-board', { timeout: 20000 })
+  .catch(async () => fail('the investigation was not opened: ' + (await page.textContent('#investigation-opened'))));
+const inquiry = (await page.textContent('#investigation-opened')).match(/BOI-\d{4}-\d+/)[0];
+await page.fill('#investigation-board [name=members]', 'A. Mammadov (ANAMA, chair)\nO. Kovalenko (NQMU, QM)');
+await page.click('#investigation-board button[type=submit]');
+await page.waitForSelector('#investigation-conclusion', { timeout: 20000 })
+  .catch(async () => fail('the board was not convened: ' + (await page.textContent('#investigation-detail'))));
+await page.fill('#investigation-conclusion [name=findings]', 'the prodder was used at too steep an angle (browser test)');
+await page.fill('#investigation-conclusion [name=recommendations]', 'retrain the team on prodding angles');
+await page.click('#investigation-conclusion button[type=submit]');
+await page.waitForSelector('#recommendations form.raise', { timeout: 20000 })
+  .catch(async () => fail('the conclusion was not recorded: ' + (await page.textContent('#investigation-detail'))));
+await page.fill('#recommendations form.raise [name=organisation]', 'QHD');
+await page.click('#recommendations form.raise button[type=submit]');
+await page.waitForFunction(() => /NCR-\d{4}-\d{4}/.test(document.querySelector('#recommendations').textContent), null, { timeout: 20000 })
+  .catch(async () => fail('the recommendation was not raised: ' + (await page.textContent('#investigation-detail'))));
+if (!/concluded/.test(await page.textContent(`#investigation-list tr[data-code="${inquiry}"]`))) await fail('the list does not say the investigation is concluded');
+await page.screenshot({ path: `${out}/investigations.png`, fullPage: true });
 
 step('survey');
 await page.goto(base + '/#/survey');

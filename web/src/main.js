@@ -1,4 +1,4 @@
-// safeground's web application: a hash router over seven views, behind a
+// safeground's web application: a hash router over eight views, behind a
 // login when the register has accounts.
 import { setLanguage, language, translate, t } from './i18n.js';
 import { mountMap } from './map.js';
@@ -9,16 +9,17 @@ import { mountLogin } from './login.js';
 import { mountVictims } from './victims.js';
 import { mountNcrs } from './ncrs.js';
 import { mountAccreditations } from './accreditations.js';
+import { mountInvestigations } from './investigations.js';
 import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
-const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session) };
+const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session) };
 // The views each role is offered. The server decides what each may do; this
 // only spares people links that would answer "forbidden".
 const ACCESS = {
-  administrator: ['map', 'dashboard', 'queue', 'survey', 'ncrs', 'accreditations'],
-  im_officer: ['map', 'dashboard', 'queue', 'survey', 'ncrs', 'accreditations'],
+  administrator: ['map', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
+  im_officer: ['map', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
   operator: ['map', 'dashboard', 'survey', 'ncrs', 'accreditations'],
-  qm_officer: ['map', 'dashboard', 'queue', 'ncrs', 'accreditations'],
+  qm_officer: ['map', 'dashboard', 'queue', 'ncrs', 'investigations', 'accreditations'],
   viewer: ['map', 'dashboard'],
 };
 let unmount = null;
