@@ -666,6 +666,12 @@ pub fn check_shape(r: &Report, today: Date) -> Vec<String> {
             Some(i) => inspection_shape(r, i, &mut p),
         },
     }
+    if t != ReportType::QmInspection && r.inspection.is_some() {
+        p.push(format!(
+            "a {} report cannot carry an inspection; inspections are QM_INSPECTION reports",
+            t.code()
+        ));
+    }
     if !matches!(t, ReportType::Nts | ReportType::Ts | ReportType::Clearance) && !r.released.is_empty() {
         p.push(format!("a {} report cannot release ground", t.code()));
     }

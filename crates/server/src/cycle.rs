@@ -314,7 +314,8 @@ pub async fn recommendation(
 fn accreditation(s: &Store, reference: &str) -> Result<AccreditationRow, AppError> {
     s.accreditations()?
         .into_iter()
-        .find(|a| a.reference.eq_ignore_ascii_case(reference.trim()))
+        // As the store keys them: exactly.
+        .find(|a| a.reference == reference.trim())
         .ok_or_else(|| AppError::NotFound(format!("accreditation {reference}")))
 }
 

@@ -34,6 +34,7 @@ fn register(dir: &Path) -> PathBuf {
                 ("imo_pd", Role::ImOfficer, None, true),
                 ("operator", Role::Operator, Some("AEST"), false),
                 ("operator_pd", Role::Operator, Some("AEST"), true),
+                ("operator_amc", Role::Operator, Some("AMC"), false),
                 ("qm", Role::QmOfficer, None, false),
                 ("viewer", Role::Viewer, None, false),
             ] {
@@ -610,9 +611,13 @@ async fn operators_see_and_submit_for_their_own_organisation_only() {
         all.iter().any(|i| i["organisation"] != "AEST" && i["sample"]["type"] == "MultiPolygon"),
         "{all:?}"
     );
-    let seen = send(&app, &op, Method::GET, "/api/inspections", None).await.json;
-    let own: Vec<&Value> = all.iter().filter(|i| i["organisation"] == "AEST").collect();
-    assert_eq!(seen.as_array().unwrap().iter().collect::<Vec<_>>(), own);
+    for (account, acronym) in [("operator", "AEST"), ("operator_amc", "AMC")] {
+        let c = signed_in(&app, account).await;
+        let seen = send(&app, &c, Method::GET, "/api/inspections", None).await.json;
+        let own: Vec<&Value> = all.iter().filter(|i| i["organisation"] == acronym).collect();
+        assert_eq!(seen.as_array().unwrap().iter().collect::<Vec<_>>(), own, "{account}");
+        assert_eq!(own.is_empty(), acronym == "AEST", "the demo inspected AMC's work, not AEST's");
+    }
     // A QM officer submits inspections only.
     let mine = theirs.to_string().replace("QHD", "AEST");
     let r = send(&app, &qm, Method::POST, "/api/reports", Some(mine)).await;

@@ -33,7 +33,7 @@ CREATE TABLE inspection_areas (
   fid INTEGER PRIMARY KEY AUTOINCREMENT,
   inspection_id TEXT NOT NULL REFERENCES inspections(id),
   released_area_id TEXT NOT NULL REFERENCES released_areas(id),
-  reopened BOOLEAN NOT NULL,
+  reopened BOOLEAN NOT NULL CHECK (reopened IN (0, 1)),
   UNIQUE (inspection_id, released_area_id)
 );
 CREATE INDEX inspection_areas_area ON inspection_areas(released_area_id);

@@ -174,16 +174,20 @@ pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> 
 }
 
 fn released_area(db: &Db, id: Uuid) -> Result<Option<ReleasedArea>, StoreError> {
-    let row: Option<(String, String, Option<String>)> = db
-        .prepare_cached("SELECT hazard_id, organisation_id, revoked_at FROM released_areas WHERE id = ?1")?
-        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?)))
+    let row: Option<(String, String, String, Option<String>)> = db
+        .prepare_cached(
+            "SELECT hazard_id, organisation_id, released_on, revoked_at FROM released_areas WHERE id = ?1",
+        )?
+        .query_row([uuid_text(id)], |x| Ok((x.get(0)?, x.get(1)?, x.get(2)?, x.get(3)?)))
         .optional()?;
     Ok(match row {
         None => None,
-        Some((_, _, Some(at))) => Some(ReleasedArea::Revoked { at }),
-        Some((h, o, None)) => {
-            Some(ReleasedArea::Standing { hazard_id: parse_uuid(&h)?, organisation_id: parse_uuid(&o)? })
-        }
+        Some((_, _, _, Some(at))) => Some(ReleasedArea::Revoked { at }),
+        Some((h, o, on, None)) => Some(ReleasedArea::Standing {
+            hazard_id: parse_uuid(&h)?,
+            organisation_id: parse_uuid(&o)?,
+            released_on: stored_date(&on, &format!("released area {id}"))?,
+        }),
     })
 }
 

@@ -92,9 +92,10 @@ fn accredited(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
     }
 }
 
-/// The task: in the register, the author's (a QM body's inspection visits
-/// another's), for the hazard named, the work within its dates; without a
-/// task, an operator surveys or clears only a hazard it holds a task on.
+/// The task: in the register, the author's (an inspection by a QM body or
+/// the authority visits another's, on any day), for the hazard named, the
+/// work within its dates; without a task, an operator surveys or clears only
+/// a hazard it holds a task on.
 fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
     if let (Some(key), None) = (&r.task, &ctx.task) {
         problems.push(format!("task '{key}' is not in the register"));
@@ -103,7 +104,12 @@ fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
         problems.push(format!("hazard '{key}' is not in the register"));
     }
     if let Some(t) = &ctx.task {
-        if t.organisation_id != ctx.organisation_id && r.report_type != ReportType::QmInspection {
+        let visit = r.report_type == ReportType::QmInspection
+            && matches!(
+                ctx.organisation_kind,
+                OrganisationKind::QmBody | OrganisationKind::NationalAuthority
+            );
+        if t.organisation_id != ctx.organisation_id && !visit {
             problems.push(format!(
                 "task {} was given to another operator; only its operator reports on it",
                 t.code
@@ -118,7 +124,6 @@ fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
                 r.start_date, t.code, t.issued_on
             ));
         }
-        let visit = r.report_type == ReportType::QmInspection;
         if let Some(due) = t.due_on.filter(|due| r.end_date > *due && !visit) {
             problems.push(format!("the work ended ({}) after task {} was due ({due})", r.end_date, t.code));
         }
@@ -194,9 +199,16 @@ fn reopened(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
             Some(ReleasedArea::Revoked { at }) => {
                 problems.push(format!("released area {a} was re-opened or withdrawn already ({at})"))
             }
-            Some(ReleasedArea::Standing { hazard_id, .. }) => {
+            Some(ReleasedArea::Standing { hazard_id, released_on, .. }) => {
                 if hazard.is_some_and(|x| x != hazard_id) {
                     problems.push(format!("released area {a} belongs to another hazard"));
+                }
+                if r.start_date < released_on {
+                    problems.push(format!(
+                        "released area {a} was released on {released_on}, after the inspection began ({}); \
+                         an inspection follows the release it checks",
+                        r.start_date
+                    ));
                 }
                 hazard.get_or_insert(hazard_id);
             }
@@ -233,6 +245,22 @@ fn sampled(
             "the inspection's sample lies up to {strays:.1} m outside {what}, more than the {} m tolerance",
             settings.tolerance_m
         ));
+        return;
+    }
+    // Corners inside are not enough: a sample across a gap between two
+    // areas, or a concave one's notch, covers ground not inspected. A band
+    // as wide as the tolerance along half its perimeter is GPS error.
+    // Piece by piece: areas that touch along a boundary drawn twice overlap
+    // by a sliver, which an overlay of them all would count out.
+    let inside: f64 =
+        ground.0.iter().map(|p| intersection_area(sample, &MultiPolygon(vec![p.clone()]))).sum();
+    let outside = crate::area::multipolygon_area(sample) - inside;
+    let allowed = (settings.tolerance_m * multipolygon_perimeter(sample) * 0.5).max(1.0);
+    if outside > allowed {
+        problems.push(format!(
+            "the inspection's sample covers {outside:.0} m² outside {what} (more than the {allowed:.0} m² \
+             the tolerance allows along its edge); draw it inside the ground inspected"
+        ));
     }
 }
 
@@ -243,8 +271,12 @@ pub(super) fn inspected_ground(insp: &report::Inspection, ctx: &Context) -> Opti
         return None;
     }
     let mut polygons = Vec::new();
+    let mut seen = std::collections::HashSet::new();
     for (id, known) in insp.ground().zip(&ctx.inspected) {
         let Some(ReleasedArea::Standing { hazard_id, .. }) = known else { return None };
+        if !seen.insert(*id) {
+            continue;
+        }
         let area = ctx.hazard(*hazard_id)?.released.iter().find(|p| p.id == *id)?;
         polygons.extend(area.geometry.0.iter().cloned());
     }

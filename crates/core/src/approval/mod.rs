@@ -102,8 +102,8 @@ pub struct HazardFacts {
 /// A released area a QM report re-opens or inspects, as the register holds it.
 #[derive(Debug, Clone, PartialEq)]
 pub enum ReleasedArea {
-    /// Released from this hazard by this organisation, and still released.
-    Standing { hazard_id: Uuid, organisation_id: Uuid },
+    /// Released from this hazard by this organisation on this day, and still released.
+    Standing { hazard_id: Uuid, organisation_id: Uuid, released_on: Date },
     /// Re-opened or withdrawn already, at this time.
     Revoked { at: String },
 }

@@ -48,7 +48,7 @@ pub(super) fn plan(
     let accident = accident(r, ctx, &checked, hazard, new_id);
     let session = session(r, ctx, &checked, new_id);
     let reopen: Vec<Uuid> = match &r.inspection {
-        Some(i) if i.result == QmResult::Fail => i.reopen.clone(),
+        Some(i) if i.result == QmResult::Fail && i.kind == InspectionKind::QualityControl => i.reopen.clone(),
         _ => Vec::new(),
     };
     let mut plan = Plan {
@@ -112,7 +112,11 @@ fn inspection(
         result: i.result,
         hazard_id: hazard,
         task_id: ctx.task.as_ref().map(|t| t.id),
-        organisation_id: ctx.task.as_ref().map(|t| t.organisation_id).or(released_by),
+        // A QC judges the work of whoever released the ground; a QA visit, the task's operator's.
+        organisation_id: match qc {
+            true => released_by.or(ctx.task.as_ref().map(|t| t.organisation_id)),
+            false => ctx.task.as_ref().map(|t| t.organisation_id),
+        },
         inspected_on: r.end_date,
         areas: i
             .reopen
@@ -425,7 +429,8 @@ fn hazard_effects(
     let geometry = plan.hazard_geometry.as_ref().unwrap_or(geometry);
     let released_now = plan.activity.as_ref().filter(|a| a.hazard_id.is_some()).map(|a| &a.released[..]);
     let released_now = released_now.unwrap_or_default();
-    let failed_qc = r.inspection.as_ref().is_some_and(|i| i.result == QmResult::Fail);
+    // Only a failed QC re-opens ground; a failed QA visit leaves it as it is.
+    let failed_qc = !plan.reopen.is_empty();
     // The figures follow the ground: recomputed when it is released or
     // re-opened, or when the hazard's polygon changes.
     if !released_now.is_empty() || failed_qc || plan.hazard_geometry.is_some() {
@@ -463,7 +468,10 @@ fn hazard_effects(
         }
         next = if r.handed_over { HazardStatus::HandedOver } else { HazardStatus::Closed };
         plan.task_status = task.map(|t| (t.id, TaskStatus::Completed));
-    } else if let Some(t) = task.filter(|t| t.status == TaskStatus::Issued) {
+    } else if let Some(t) =
+        task.filter(|t| t.status == TaskStatus::Issued && r.report_type != ReportType::QmInspection)
+    {
+        // Work reported starts the task; an inspector's visit does not.
         plan.task_status = Some((t.id, TaskStatus::InProgress));
     }
     plan.status = (next != status).then_some(next);

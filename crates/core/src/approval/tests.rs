@@ -288,7 +288,11 @@ fn a_failed_qc_reopens_released_ground_and_the_closed_hazard() {
     );
     closed.remaining_m2 = 0.0;
     ctx.hazards = vec![closed];
-    ctx.inspected = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
+    ctx.inspected = vec![Some(ReleasedArea::Standing {
+        hazard_id: HAZARD,
+        organisation_id: OTHER_ORG,
+        released_on: date!(2024 - 01 - 15),
+    })];
     let plan =
         decide_now(&inspection(QmResult::Fail, vec![area]), &ctx, &Settings::default()).expect("re-opened");
     assert_eq!((plan.hazard, plan.reopen.clone()), (Some(HAZARD), vec![area]));
@@ -308,8 +312,16 @@ fn a_qc_reopens_only_standing_ground_of_one_hazard() {
     ctx.named_hazard = Some(HAZARD);
     ctx.hazards = vec![facts(HazardStatus::Closed, vec![])];
     ctx.inspected = vec![
-        Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG }),
-        Some(ReleasedArea::Standing { hazard_id: OTHER_HAZARD, organisation_id: OTHER_ORG }),
+        Some(ReleasedArea::Standing {
+            hazard_id: HAZARD,
+            organisation_id: OTHER_ORG,
+            released_on: date!(2024 - 01 - 15),
+        }),
+        Some(ReleasedArea::Standing {
+            hazard_id: OTHER_HAZARD,
+            organisation_id: OTHER_ORG,
+            released_on: date!(2024 - 01 - 15),
+        }),
         Some(ReleasedArea::Revoked { at: "2024-04-01T10:00:00Z".into() }),
         None,
     ];
@@ -667,7 +679,11 @@ fn a_find_on_the_release_day_or_in_ground_the_report_reopens_is_not_residual() {
             geometry: ground.geometry.clone(),
         }],
     )];
-    ctx.inspected = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
+    ctx.inspected = vec![Some(ReleasedArea::Standing {
+        hazard_id: HAZARD,
+        organisation_id: OTHER_ORG,
+        released_on: date!(2024 - 01 - 15),
+    })];
     ctx.released_ground = vec![ground];
     let plan = decide_now(&qc, &ctx, &Settings::default()).expect("re-opened");
     assert_eq!(plan.reopen, vec![Uuid::from_u128(40)]);
@@ -770,7 +786,11 @@ fn qc_with_sample(result: QmResult, sample: Value, items_found: i64) -> (Report,
         geometry: rect(46.90, 39.90, 46.905, 39.91).0,
     };
     ctx.hazards = vec![facts(HazardStatus::WorkedOn, vec![released])];
-    ctx.inspected = vec![Some(ReleasedArea::Standing { hazard_id: HAZARD, organisation_id: OTHER_ORG })];
+    ctx.inspected = vec![Some(ReleasedArea::Standing {
+        hazard_id: HAZARD,
+        organisation_id: OTHER_ORG,
+        released_on: date!(2024 - 01 - 15),
+    })];
     (r, ctx)
 }
 
@@ -881,6 +901,8 @@ fn a_failed_qa_visit_raises_a_minor_non_conformity_against_the_tasks_operator() 
     assert_eq!(n.len(), 1);
     assert_eq!((n[0].organisation_id, n[0].grade), (ORG, NcrGrade::Minor));
     assert_eq!(n[0].finding, "failed quality-assurance visit to task T-1: lane marking missing");
+    // It re-opens nothing: the hazard, its figures and the task stay as they are.
+    assert_eq!((plan.figures, plan.status, plan.new_version, plan.task_status), (None, None, false, None));
     let i = plan.inspection.expect("recorded");
     assert_eq!((i.task_id, i.organisation_id, i.inspected_m2), (Some(TASK), Some(ORG), None));
     let (r, ctx) = qa_visit(QmResult::Pass);
@@ -904,4 +926,94 @@ fn a_qa_visit_is_to_a_task_and_samples_its_hazard() {
     r.inspection.as_mut().unwrap().sample = Some(rect(46.92, 39.905, 46.921, 39.906).1);
     let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
     assert!(problems[0].contains("outside task T-1's hazard"), "{problems:?}");
+}
+
+#[test]
+fn only_a_qm_body_or_the_authority_visits_anothers_task() {
+    let (r, mut ctx) = qa_visit(QmResult::Pass);
+    ctx.organisation_kind = OrganisationKind::Operator;
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).unwrap_err(),
+        vec!["task T-1 was given to another operator; only its operator reports on it"]
+    );
+    ctx.organisation_kind = OrganisationKind::NationalAuthority;
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+    // An inspection rides on a QM report only.
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 04 - 30));
+    ctx.organisation_kind = OrganisationKind::Operator;
+    release(&mut r, rect(46.90, 39.90, 46.905, 39.91).1);
+    r.inspection = inspection(QmResult::Pass, vec![]).inspection;
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert!(
+        problems.contains(
+            &"a CLEARANCE report cannot carry an inspection; inspections are QM_INSPECTION reports"
+                .to_string()
+        ),
+        "{problems:?}"
+    );
+}
+
+#[test]
+fn a_qc_sample_across_a_gap_between_its_areas_is_refused() {
+    // Two released strips 0.001° apart; the sample's corners lie in each, its middle over the gap.
+    let (a, b) = (Uuid::from_u128(40), Uuid::from_u128(41));
+    let (sample, json) = rect(46.9015, 39.901, 46.9035, 39.902);
+    let (mut r, mut ctx) = qc_with_sample(QmResult::Pass, json, 0);
+    r.inspection.as_mut().unwrap().inspected = vec![a, b];
+    let strip = |id, x0, x1| PriorRelease {
+        id,
+        outcome: ReleaseOutcome::Cleared,
+        geometry: rect(x0, 39.90, x1, 39.91).0,
+    };
+    ctx.hazards[0].released = vec![strip(a, 46.900, 46.902), strip(b, 46.903, 46.905)];
+    ctx.inspected.push(ctx.inspected[0].clone());
+    let problems = decide_now(&r, &ctx, &Settings::default()).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(
+        problems[0].starts_with("the inspection's sample covers")
+            && problems[0].contains("outside the released areas inspected"),
+        "{problems:?}"
+    );
+    // Half of it over the gap: about 4,700 m² of its 9,400.
+    let gap = multipolygon_area(&rect(46.902, 39.901, 46.903, 39.902).0);
+    assert!((gap / multipolygon_area(&sample) - 0.5).abs() < 1e-3);
+    // Within the strips, it passes.
+    r.inspection.as_mut().unwrap().sample = Some(rect(46.9005, 39.901, 46.9015, 39.902).1);
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+}
+
+#[test]
+fn an_inspection_follows_the_release_it_checks() {
+    let (_, json) = rect(46.901, 39.901, 46.902, 39.902);
+    let (r, mut ctx) = qc_with_sample(QmResult::Pass, json, 0);
+    let area = Uuid::from_u128(40);
+    // Released on the inspection's day: fine; the day after: refused.
+    ctx.inspected = vec![Some(ReleasedArea::Standing {
+        hazard_id: HAZARD,
+        organisation_id: OTHER_ORG,
+        released_on: date!(2024 - 05 - 01),
+    })];
+    assert!(decide_now(&r, &ctx, &Settings::default()).is_ok());
+    ctx.inspected = vec![Some(ReleasedArea::Standing {
+        hazard_id: HAZARD,
+        organisation_id: OTHER_ORG,
+        released_on: date!(2024 - 05 - 02),
+    })];
+    assert_eq!(
+        decide_now(&r, &ctx, &Settings::default()).unwrap_err(),
+        vec![format!("released area {area} was released on 2024-05-02, after the inspection began (2024-05-01); an inspection follows the release it checks")]
+    );
+}
+
+#[test]
+fn a_qc_is_about_whoever_released_the_ground_even_on_a_task() {
+    let (_, json) = rect(46.901, 39.901, 46.902, 39.902);
+    let (mut r, mut ctx) = qc_with_sample(QmResult::Pass, json, 0);
+    r.hazard = None;
+    r.task = Some("T-1".into());
+    ctx.named_hazard = None;
+    ctx.task = Some(task(date!(2024 - 04 - 01), None));
+    let plan = decide_now(&r, &ctx, &Settings::default()).expect("passed");
+    assert_eq!(plan.inspection.unwrap().organisation_id, Some(OTHER_ORG));
+    assert_eq!(plan.task_status, None, "a visit does not start the task");
 }
