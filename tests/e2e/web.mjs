@@ -186,6 +186,16 @@ if (kpiRows < 3 || monthRows < 3) await fail(`the indicators have ${kpiRows} and
 const accreditationRows = await page.locator('#accreditations-expiring tr').count();
 if (accreditationRows < 2) await fail(`the expiring accreditations table has ${accreditationRows} rows`);
 await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
+// The ranking shown, sealed; its first two hazards tasked to an operator.
+await page.click('#ranking-seal button[type=submit]');
+await page.waitForSelector('#ranking-tasks', { timeout: 30000 })
+  .catch(async () => fail('the ranking was not sealed: ' + (await page.textContent('#priority-block'))));
+if (!/RANK-/.test(await page.textContent('#priority-block .note'))) await fail('the sealed ranking is not named');
+await page.fill('#ranking-tasks [name=top]', '2');
+await page.fill('#ranking-tasks [name=organisation]', 'QHD');
+await page.click('#ranking-tasks button[type=submit]');
+await page.waitForFunction(() => /Issued: T-/.test(document.querySelector('#priority-message').textContent), null, { timeout: 20000 })
+  .catch(async () => fail('no task issued from the ranking: ' + (await page.textContent('#priority-message'))));
 
 step('victim assistance');
 // The demo's administrator holds the personal-data permission: the view is

@@ -1,7 +1,7 @@
 // The national picture: land release per district and per month, EO
 // destroyed, casualties, risk education reach — as charts and a table.
 import { t } from './i18n.js';
-import { get, esc, km2, num } from './api.js';
+import { get, post, esc, km2, num } from './api.js';
 import { bars } from './charts.js';
 import { OUTCOME, CATEGORY } from './style.js';
 
@@ -41,6 +41,58 @@ function priorityTable(p) {
   return `<p class="note">${esc(p.scenario)} — ${esc(source)}</p><table id="priorities"><tr>${head}</tr>${body}</table>`;
 }
 
+/**
+ * For those who issue tasks: seal the ranking shown (the default scenario
+ * applied now) in the history, or task the first hazards of the sealed one.
+ */
+function priorityActions(p) {
+  const activities = ['CLEARANCE', 'TS', 'NTS', 'BAC'];
+  const seal = `<form id="ranking-seal" class="inline"><button type="submit">${esc(t('priority.seal'))}</button></form>`;
+  const task = p.ranking ? `<form id="ranking-tasks" class="inline"><h4>${esc(t('priority.task_top', { code: p.ranking }))}</h4>
+    <label>${esc(t('priority.top'))} <input name="top" type="number" min="1" max="1000" value="5" required></label>
+    <label>${esc(t('priority.organisation'))} <input name="organisation" required></label>
+    <label>${esc(t('priority.activity'))} <select name="activity">${activities.map((a) => `<option value="${a}">${esc(t('priority.activity.' + a))}</option>`).join('')}</select></label>
+    <button type="submit">${esc(t('priority.issue'))}</button></form>` : '';
+  return `<div id="priority-actions">${p.ranking ? '' : seal}${task}<p class="message" id="priority-message" role="status"></p></div>`;
+}
+
+/** Wires the forms of `priorityActions`; `redraw` shows a new ranking. */
+function wirePriorityActions(page, redraw) {
+  const message = (text, error) => {
+    const m = page.querySelector('#priority-message');
+    m.textContent = text;
+    m.classList.toggle('error', !!error);
+  };
+  const seal = page.querySelector('#ranking-seal');
+  if (seal) seal.onsubmit = async (e) => {
+    e.preventDefault();
+    seal.querySelector('button').disabled = true;
+    try {
+      const sealed = await post('/api/rankings', {});
+      redraw({ ...sealed, ranked: sealed.ranked.slice(0, 10) });
+      message(t('priority.sealed_now', { code: sealed.ranking }));
+    } catch (err) {
+      if (err.code !== 'unauthenticated') { message(err.message, true); seal.querySelector('button').disabled = false; }
+    }
+  };
+  const tasks = page.querySelector('#ranking-tasks');
+  if (tasks) tasks.onsubmit = async (e) => {
+    e.preventDefault();
+    const f = new FormData(tasks);
+    const code = tasks.closest('#priority-actions').dataset.ranking;
+    tasks.querySelector('button').disabled = true;
+    try {
+      const issued = await post(`/api/rankings/${encodeURIComponent(code)}/tasks`, {
+        top: Number(f.get('top')), organisation: (f.get('organisation') || '').trim(), activity: f.get('activity') });
+      message(issued.tasks.length ? t('priority.issued', { tasks: issued.tasks.join(', ') }) : t('priority.none_issued'));
+    } catch (err) {
+      if (err.code !== 'unauthenticated') message(err.message, true);
+    } finally {
+      tasks.querySelector('button').disabled = false;
+    }
+  };
+}
+
 /** Non-conformities per organisation and their rate per 100 approved work reports. */
 function ncrTable(rows) {
   const cols = ['organisation', 'critical', 'major', 'minor', 'open', 'overdue', 'reports', 'per_100_reports'];
@@ -61,7 +113,7 @@ function investigationTable(rows) {
   return `<table id="investigations"><tr>${head}</tr>${body}</table>`;
 }
 
-export async function mountDashboard(view) {
+export async function mountDashboard(view, session) {
   view.innerHTML = `<div class="page" id="dashboard"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#dashboard');
   const today = new Date().toISOString().slice(0, 10);
@@ -116,9 +168,19 @@ export async function mountDashboard(view) {
     <h2>${esc(t('kpi.by_organisation'))}</h2>${kpiTable('kpi-organisation', t('kpi.organisation'), byOrg)}
     <h2>${esc(t('kpi.by_month'))}</h2>${kpiTable('kpi-month', t('kpi.month'), byMonth)}
     <p class="note">${esc(t('kpi.rules'))}</p>
-    <h2>${esc(t('priority.title'))}</h2>${priorityTable(priorities)}
+    <h2>${esc(t('priority.title'))}</h2><div id="priority-block"></div>
     <h2>${esc(t('ncr.title'))}</h2>${ncrTable(ncrRates)}
     <h2>${esc(t('investigation.title'))}</h2>${investigationTable(investigations)}
     <h2>${esc(t('accreditation.expiring'))}</h2>${accreditationTable(expiring)}`;
+  // The ranking, and for those who issue tasks, what to do with it.
+  const tasker = session && ['administrator', 'im_officer'].includes(session.role);
+  const showRanking = (p) => {
+    const block = page.querySelector('#priority-block');
+    block.innerHTML = priorityTable(p) + (tasker ? priorityActions(p) : '');
+    const actions = block.querySelector('#priority-actions');
+    if (actions && p.ranking) actions.dataset.ranking = p.ranking;
+    if (tasker) wirePriorityActions(block, showRanking);
+  };
+  showRanking(priorities);
   void CATEGORY;
 }

@@ -12,7 +12,7 @@ import { mountAccreditations } from './accreditations.js';
 import { mountInvestigations } from './investigations.js';
 import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
-const views = { map: mountMap, dashboard: mountDashboard, queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session) };
+const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session) };
 // The views each role is offered. The server decides what each may do; this
 // only spares people links that would answer "forbidden".
 const ACCESS = {

@@ -973,13 +973,13 @@ pub struct PriorityQuery {
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Priorities {
     /// The sealed ranking's code; `None`: the default scenario ranked now.
-    ranking: Option<String>,
-    scenario: String,
-    as_of: String,
+    pub(crate) ranking: Option<String>,
+    pub(crate) scenario: String,
+    pub(crate) as_of: String,
     /// Every hazard's rank, code, name, district, score, contributions
     /// (criterion, value, share, points), team-days, cost and a point inside it.
     #[schema(value_type = Vec<Object>)]
-    ranked: Vec<serde_json::Value>,
+    pub(crate) ranked: Vec<serde_json::Value>,
 }
 
 /// The latest sealed ranking (`priorities --seal`), or, while none is sealed,

@@ -14,6 +14,7 @@ pub mod auth;
 mod cycle;
 mod error;
 pub mod limits;
+mod ranking;
 mod session;
 
 pub use auth::{Hosts, Mode, POLICY};
@@ -178,6 +179,8 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::residuals))
         .routes(routes!(api::inspections))
         .routes(routes!(api::priorities))
+        .routes(routes!(ranking::seal_ranking))
+        .routes(routes!(ranking::tasks_from_ranking))
         .routes(routes!(api::ncrs, cycle::raise))
         .routes(routes!(cycle::answer))
         .routes(routes!(cycle::close))

@@ -226,6 +226,20 @@ async fn every_route_against_every_role() {
         ),
         (Method::GET, "/api/residuals", "/api/residuals?open=true".into(), None, Some(all)),
         (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
+        (
+            Method::POST,
+            "/api/rankings",
+            "/api/rankings".into(),
+            Some(json!({"scenario": "not a scenario"}).to_string()),
+            Some(deciders),
+        ),
+        (
+            Method::POST,
+            "/api/rankings/{code}/tasks",
+            "/api/rankings/RANK-1900-01-01-1/tasks".into(),
+            Some(json!({"organisation": "QHD"}).to_string()),
+            Some(deciders),
+        ),
         (Method::GET, "/api/ncrs", "/api/ncrs?open=true".into(), None, Some(readers)),
         (Method::GET, "/api/inspections", format!("/api/inspections?hazard={hazard}"), None, Some(readers)),
         (Method::GET, "/api/ncrs/rates", "/api/ncrs/rates".into(), None, Some(all)),
@@ -1245,4 +1259,76 @@ async fn accreditations_are_recorded_and_suspended_over_the_api() {
     // Both are events of the sealed history.
     let store = Store::open(&db).unwrap();
     assert!(store.audit(None).unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn a_ranking_is_sealed_and_its_top_tasked_over_the_api() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    let r = send(&app, &imo, Method::POST, "/api/rankings", Some("{}".into())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let code = r.json["ranking"].as_str().unwrap().to_string();
+    assert!(code.starts_with("RANK-"), "{}", r.json);
+    let first: Vec<String> = r.json["ranked"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["code"].as_str().unwrap().to_string())
+        .collect();
+    assert_eq!(first.len(), 20, "the answer holds the first twenty");
+    // What the dashboard reads is now the sealed ranking.
+    let p = send(&app, &imo, Method::GET, "/api/priorities?top=2", None).await;
+    assert_eq!(p.json["ranking"].as_str(), Some(code.as_str()));
+    // Its first twenty hazards tasked, but for those holding an open task; asked again, none.
+    let uri = format!("/api/rankings/{code}/tasks");
+    let body = json!({"top": 20, "organisation": "QHD", "activity": "TS", "priority": "HIGH"}).to_string();
+    let r = send(&app, &imo, Method::POST, &uri, Some(body.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let tasks: Vec<&str> = r.json["tasks"].as_array().unwrap().iter().map(|t| t.as_str().unwrap()).collect();
+    assert!(!tasks.is_empty(), "{}", r.json);
+    // Each a task of one of them (T- and its code, a suffix where that code is taken), in the ranking's order.
+    let ranks: Vec<usize> = tasks
+        .iter()
+        .map(|t| first.iter().position(|c| t.starts_with(&format!("T-{c}"))).unwrap_or_else(|| panic!("{t}")))
+        .collect();
+    assert!(ranks.windows(2).all(|w| w[0] < w[1]), "{tasks:?}");
+    let r = send(&app, &imo, Method::POST, &uri, Some(body)).await;
+    assert_eq!(
+        (r.status, r.json["tasks"].as_array().map(Vec::len)),
+        (StatusCode::CREATED, Some(0)),
+        "{}",
+        r.json
+    );
+    // Refusals, each saying what to do.
+    let bad = json!({"scenario": "name = 3"}).to_string();
+    let r = send(&app, &imo, Method::POST, "/api/rankings", Some(bad)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    assert!(r.json["message"].as_str().unwrap().starts_with("scenario: cannot be used"), "{}", r.json);
+    let away = format!(
+        "{}\n[filter.away_from]\nline = \"front.geojson\"\nkm = 2\n",
+        safeground_core::priority::DEFAULT_SCENARIO
+    );
+    let r =
+        send(&app, &imo, Method::POST, "/api/rankings", Some(json!({ "scenario": away }).to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let r = send(
+        &app,
+        &imo,
+        Method::POST,
+        "/api/rankings/RANK-NONE/tasks",
+        Some(json!({"organisation": "QHD"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+    let r = send(&app, &imo, Method::POST, &uri, Some(json!({"organisation": "QHD", "top": 0}).to_string()))
+        .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let op = signed_in(&app, "operator").await;
+    assert_eq!(
+        send(&app, &op, Method::POST, "/api/rankings", Some("{}".into())).await.status,
+        StatusCode::FORBIDDEN
+    );
+    assert!(Store::open(&db).unwrap().audit(None).unwrap().is_intact());
 }
