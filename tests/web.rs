@@ -18,13 +18,13 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         return;
     }
     let e2e = repo_file("tests/e2e");
-    if !e2e.join("node_modules/playwright-core").is_dir() {
+    if !e2e.join("node_modules/playwright-core").is_dir() || !e2e.join("node_modules/axe-core").is_dir() {
         let status = Command::new("npm")
             .args(["ci", "--no-audit", "--no-fund", "--loglevel=error"])
             .current_dir(&e2e)
             .status()
             .expect("npm runs");
-        assert!(status.success(), "npm ci in tests/e2e (installs playwright-core)");
+        assert!(status.success(), "npm ci in tests/e2e (installs playwright-core and axe-core)");
     }
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.gpkg");

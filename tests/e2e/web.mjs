@@ -14,7 +14,12 @@
 // approves, closes a non-conformity and records a victim's follow-up). Without
 // them the register is local: no login, no logout, "local" in the header.
 import { chromium } from 'playwright-core';
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+
+// axe-core, from npm (never a CDN), evaluated through the DevTools protocol:
+// the page's CSP, which refuses inline scripts, stays as it is.
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
 const [base, out, user, password] = process.argv.slice(2);
 const accounts = Boolean(user && password);
@@ -49,6 +54,19 @@ await page.route('**/*', (route) => {
 });
 const idle = () => page.waitForFunction(() => window.safegroundMap && window.safegroundMap.loaded() && !window.safegroundMap.isMoving(), null, { timeout: 60000 });
 const step = (name) => console.log('step: ' + name);
+// Every view is checked by axe-core (WCAG 2.1 A and AA rules): no serious or
+// critical violation; the moderate and minor ones are printed.
+const checked = [];
+const accessible = async (view) => {
+  if (!(await page.evaluate(() => Boolean(window.axe)))) await page.evaluate(axeSource);
+  const result = await page.evaluate(() => window.axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] }, resultTypes: ['violations'] }));
+  const grave = result.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of result.violations.filter((x) => !grave.includes(x))) console.log(`axe (${view}, ${v.impact}): ${v.id} on ${v.nodes.length} element(s)`);
+  if (grave.length) {
+    await fail(`axe-core finds on the ${view} view: ` + grave.map((v) => `${v.id} (${v.impact}: ${v.help}) on ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join('; ')}`).join(' | '));
+  }
+  checked.push(view);
+};
 const visibleNav = () => page.locator('header nav a:visible').count();
 
 let login = null;
@@ -67,6 +85,7 @@ if (accounts) {
   const refused = (await page.textContent('#login-error')).trim();
   if (await page.isVisible('#whoami:not(:empty)')) await fail('a wrong password logged in');
   await page.screenshot({ path: `${out}/login.png` });
+  await accessible('login');
   await page.fill('#login-password', password);
   await page.click('#login-submit');
   await page.waitForFunction((n) => (document.querySelector('#whoami').textContent || '').startsWith(n + ' · '), user, { timeout: 20000 })
@@ -109,6 +128,7 @@ const drawn = await page.evaluate(() => ({
 if (drawn.districts === 0) await fail('no district is drawn');
 if (!(await page.isVisible('#legend'))) await fail('no legend');
 await page.screenshot({ path: `${out}/map.png` });
+await accessible('map');
 
 step('open a hazard');
 const hazard = await page.evaluate(async () => {
@@ -142,6 +162,7 @@ const versions = await page.locator('#hazard-history tr').count();
 if (title.trim() !== hazard.code) await fail(`the panel shows ${title}, not ${hazard.code}`);
 if (versions < 2) await fail('the hazard has no history rows');
 await page.screenshot({ path: `${out}/hazard.png` });
+await accessible('hazard');
 
 step('residual contamination on the map');
 const residual = await page.evaluate(async () => (await (await fetch('/api/residuals')).json())[0]);
@@ -186,6 +207,7 @@ if (kpiRows < 3 || monthRows < 3) await fail(`the indicators have ${kpiRows} and
 const accreditationRows = await page.locator('#accreditations-expiring tr').count();
 if (accreditationRows < 2) await fail(`the expiring accreditations table has ${accreditationRows} rows`);
 await page.screenshot({ path: `${out}/dashboard.png`, fullPage: true });
+await accessible('dashboard');
 // The ranking shown, sealed; its first two hazards tasked to an operator.
 await page.click('#ranking-seal button[type=submit]');
 await page.waitForSelector('#ranking-tasks', { timeout: 30000 })
@@ -213,6 +235,7 @@ await page.click('#assist-form button[type=submit]');
 await page.waitForFunction((n) => document.querySelectorAll('#victim-follow-ups tr').length === n + 1, followUps, { timeout: 20000 })
   .catch(async () => fail('the follow-up was not recorded: ' + (await page.textContent('#victim-detail'))));
 await page.screenshot({ path: `${out}/victims.png`, fullPage: true });
+await accessible('victims');
 
 step('non-conformities');
 // The demo's: an open one answered, then closed once verified.
@@ -233,6 +256,7 @@ await page.waitForFunction((code) => /closed/.test(document.querySelector(`#ncr-
   .catch(async () => fail('the non-conformity was not closed: ' + (await page.textContent('#ncr-detail'))));
 if (!(await page.isVisible('#inspection-list'))) await fail('the inspections are not listed below the non-conformities');
 await page.screenshot({ path: `${out}/ncrs.png`, fullPage: true });
+await accessible('ncrs');
 
 step('investigations');
 // One opened into an accident that has none, convened, concluded with a
@@ -259,6 +283,7 @@ await page.waitForFunction(() => /NCR-\d{4}-\d{4}/.test(document.querySelector('
   .catch(async () => fail('the recommendation was not raised: ' + (await page.textContent('#investigation-detail'))));
 if (!/concluded/.test(await page.textContent(`#investigation-list tr[data-code="${inquiry}"]`))) await fail('the list does not say the investigation is concluded');
 await page.screenshot({ path: `${out}/investigations.png`, fullPage: true });
+await accessible('investigations');
 
 step('survey');
 await page.goto(base + '/#/survey');
@@ -285,6 +310,7 @@ await page.waitForFunction(() => /0\.\d\d m/.test(document.querySelector('#closu
 const closure = await page.textContent('#closure');
 await page.waitForFunction(() => window.safegroundMap, null, { timeout: 5000 }).catch(() => {});
 await page.screenshot({ path: `${out}/survey.png` });
+await accessible('survey');
 await page.click('#submit-survey');
 await page.waitForSelector('#survey-submitted', { timeout: 20000 }).catch(async () => fail('the survey was not submitted: ' + (await page.textContent('#survey-result'))));
 const submitted = await page.textContent('#survey-submitted');
@@ -298,6 +324,7 @@ await page.waitForSelector('#checks', { timeout: 20000 });
 const checks = await page.textContent('#checks');
 await page.waitForTimeout(500);
 await page.screenshot({ path: `${out}/queue.png` });
+await accessible('queue');
 if (!(await page.isEnabled('#approve'))) await fail('approval is refused: ' + checks);
 await page.click('#approve');
 await page.waitForSelector('#decision .message.info', { timeout: 20000 }).catch(async () => fail('approval failed: ' + (await page.textContent('#decision'))));
@@ -330,6 +357,7 @@ await page.click('#accreditation-suspend button[type=submit]');
 await page.waitForSelector('#accreditation-list tr[data-reference="ACC-WEB-1"].state-suspended', { timeout: 20000 })
   .catch(async () => fail('the accreditation was not suspended: ' + (await page.textContent('#accreditation-message'))));
 await page.screenshot({ path: `${out}/accreditations.png`, fullPage: true });
+await accessible('accreditations');
 
 step('languages');
 await page.selectOption('#lang', 'az');

@@ -3,8 +3,9 @@ import { esc } from './api.js';
 
 const W = 560;
 
-/// series: [{name, colour, values: [number per category]}]; categories: labels.
-export function bars({ categories, series, stacked = false, height = 260, format = (v) => v.toLocaleString() }) {
+/// series: [{name, colour, values: [number per category]}]; categories: labels;
+/// title: what the chart shows, read out with its figures by screen readers.
+export function bars({ categories, series, stacked = false, height = 260, format = (v) => v.toLocaleString(), title = '' }) {
   const m = { top: 10, right: 10, bottom: 48, left: 56 };
   const w = W - m.left - m.right;
   const h = height - m.top - m.bottom;
@@ -16,7 +17,9 @@ export function bars({ categories, series, stacked = false, height = 260, format
   const band = w / Math.max(1, categories.length);
   const inner = stacked ? band * 0.7 : (band * 0.8) / Math.max(1, series.length);
   const y = (v) => h - (v / max) * h;
-  let out = `<svg viewBox="0 0 ${W} ${height}" width="100%" role="img"><g transform="translate(${m.left},${m.top})">`;
+  const figures = categories.map((c, i) => `${c}: ${series.map((se) => `${se.name} ${format(se.values[i] || 0)}`).join(', ')}`).join('; ');
+  const label = `${title}${title ? '. ' : ''}${figures}`;
+  let out = `<svg viewBox="0 0 ${W} ${height}" width="100%" role="img" aria-label="${esc(label)}"><title>${esc(label)}</title><g transform="translate(${m.left},${m.top})">`;
   for (let k = 0; k <= 4; k++) {
     const v = (max * k) / 4;
     out += `<line x1="0" x2="${w}" y1="${y(v)}" y2="${y(v)}" stroke="#e4e7eb"/><text x="-6" y="${y(v) + 4}" text-anchor="end">${esc(format(v))}</text>`;

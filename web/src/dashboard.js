@@ -140,7 +140,7 @@ export async function mountDashboard(view, session) {
       ${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => card(`${t('area.' + k)} (${t('dashboard.km2')})`, km2(n.area_m2[k]), 'card-' + k)).join('')}
     </div>
     <div class="charts">
-      <div class="chart" id="chart-districts"><h3>${esc(t('dashboard.by_district'))}</h3>${bars({
+      <div class="chart" id="chart-districts"><h3>${esc(t('dashboard.by_district'))}</h3>${bars({ title: t('dashboard.by_district'),
         categories: districts.map((d) => d.name), stacked: true, format: kmFormat,
         series: [
           { name: t('outcome.CANCELLED'), colour: OUTCOME.CANCELLED, values: districts.map((d) => d.area_m2.cancelled / 1e6) },
@@ -148,17 +148,17 @@ export async function mountDashboard(view, session) {
           { name: t('outcome.CLEARED'), colour: OUTCOME.CLEARED, values: districts.map((d) => d.area_m2.cleared / 1e6) },
           { name: t('area.remaining'), colour: '#d62728', values: districts.map((d) => d.area_m2.remaining / 1e6) },
         ] })}</div>
-      <div class="chart" id="chart-months"><h3>${esc(t('dashboard.by_month'))}</h3>${bars({ categories: monthList, series: monthSeries, stacked: true, format: kmFormat })}</div>
-      <div class="chart" id="chart-eo"><h3>${esc(t('dashboard.eo_destroyed'))}</h3>${bars({
+      <div class="chart" id="chart-months"><h3>${esc(t('dashboard.by_month'))}</h3>${bars({ title: t('dashboard.by_month'), categories: monthList, series: monthSeries, stacked: true, format: kmFormat })}</div>
+      <div class="chart" id="chart-eo"><h3>${esc(t('dashboard.eo_destroyed'))}</h3>${bars({ title: t('dashboard.eo_destroyed'),
         categories: Object.keys(n.eo_destroyed), format: (v) => num(v),
         series: [{ name: t('dashboard.eo_destroyed'), colour: '#5a3d7a', values: Object.values(n.eo_destroyed) }] })}</div>
-      <div class="chart" id="chart-casualties"><h3>${esc(t('dashboard.casualties'))}</h3>${bars({
+      <div class="chart" id="chart-casualties"><h3>${esc(t('dashboard.casualties'))}</h3>${bars({ title: t('dashboard.casualties'),
         categories: years, format: (v) => num(v),
         series: [
           { name: t('dashboard.killed'), colour: '#7f0000', values: years.map((y) => n.casualties[y].killed) },
           { name: t('dashboard.injured'), colour: '#ff7f00', values: years.map((y) => n.casualties[y].injured) },
         ] })}</div>
-      <div class="chart" id="chart-eore"><h3>${esc(t('dashboard.eore'))}</h3>${bars({
+      <div class="chart" id="chart-eore"><h3>${esc(t('dashboard.eore'))}</h3>${bars({ title: t('dashboard.eore'),
         categories: ['girls', 'boys', 'women', 'men'].map((k) => t('dashboard.' + k)), format: (v) => num(v),
         series: [{ name: t('dashboard.eore'), colour: '#1f77b4', values: [reach.girls, reach.boys, reach.women, reach.men] }] })}</div>
     </div>

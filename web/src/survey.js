@@ -44,13 +44,15 @@ export async function mountSurvey(view) {
   function addLeg(name, values = {}) {
     const tr = document.createElement('tr');
     tr.className = 'leg';
-    tr.innerHTML = `<td><input name="point" value="${esc(name)}" size="4"></td>
-      <td><select name="how"><option value="bearing">${esc(t('survey.by_bearing'))}</option><option value="position">${esc(t('survey.by_position'))}</option></select></td>
-      <td><input name="bearing" type="number" step="any" style="width:5em" value="${values.bearing ?? ''}"></td>
-      <td><select name="unit"><option value="deg">${esc(t('survey.degrees'))}</option><option value="mil">${esc(t('survey.mils'))}</option></select></td>
-      <td><select name="north"><option value="magnetic">${esc(t('survey.magnetic'))}</option><option value="true">${esc(t('survey.true'))}</option><option value="grid">${esc(t('survey.grid'))}</option></select></td>
-      <td><input name="distance" type="number" step="any" min="0" style="width:5em" value="${values.distance ?? ''}"></td>
-      <td><input name="position" size="18" value="${esc(values.position ?? '')}"></td>`;
+    // Each control named by its column, for screen readers (axe-core checks it).
+    const label = (key) => `aria-label="${esc(t(key))}"`;
+    tr.innerHTML = `<td><input name="point" value="${esc(name)}" size="4" ${label('survey.point')}></td>
+      <td><select name="how" ${label('survey.how')}><option value="bearing">${esc(t('survey.by_bearing'))}</option><option value="position">${esc(t('survey.by_position'))}</option></select></td>
+      <td><input name="bearing" type="number" step="any" class="narrow" value="${values.bearing ?? ''}" ${label('survey.bearing')}></td>
+      <td><select name="unit" ${label('survey.unit')}><option value="deg">${esc(t('survey.degrees'))}</option><option value="mil">${esc(t('survey.mils'))}</option></select></td>
+      <td><select name="north" ${label('survey.north')}><option value="magnetic">${esc(t('survey.magnetic'))}</option><option value="true">${esc(t('survey.true'))}</option><option value="grid">${esc(t('survey.grid'))}</option></select></td>
+      <td><input name="distance" type="number" step="any" min="0" class="narrow" value="${values.distance ?? ''}" ${label('survey.distance')}></td>
+      <td><input name="position" size="18" value="${esc(values.position ?? '')}" ${label('survey.position')}></td>`;
     if (values.how) tr.querySelector('[name=how]').value = values.how;
     if (values.north) tr.querySelector('[name=north]').value = values.north;
     legs.appendChild(tr);
