@@ -1,5 +1,6 @@
 // Small SVG charts: grouped or stacked bars with a legend. No dependency.
 import { esc } from './api.js';
+import { swatch } from './style.js';
 
 const W = 560;
 
@@ -38,6 +39,6 @@ export function bars({ categories, series, stacked = false, height = 260, format
     const every = Math.ceil(categories.length / 14);
     if (i % every === 0) out += `<text x="${i * band + band / 2}" y="${h + 14}" text-anchor="end" transform="rotate(-35 ${i * band + band / 2} ${h + 14})">${esc(c)}</text>`;
   });
-  out += `</g></svg><div>${series.map((se) => `<span style="margin-right:1em"><span class="swatch" style="background:${se.colour}"></span>${esc(se.name)}</span>`).join('')}</div>`;
+  out += `</g></svg><div>${series.map((se) => `<span class="key">${swatch(se.colour)}${esc(se.name)}</span>`).join('')}</div>`;
   return out;
 }

@@ -3,7 +3,7 @@
 import { t } from './i18n.js';
 import { get, post, esc, km2, num } from './api.js';
 import { bars } from './charts.js';
-import { OUTCOME, CATEGORY } from './style.js';
+import { OUTCOME, CATEGORY, paint } from './style.js';
 
 // The land-release indicators (docs/reporting.md), one row per group and the total.
 const KPI_COLUMNS = ['cancelled_m2', 'reduced_m2', 'cleared_m2', 'items_found', 'cleared_m2_per_item',
@@ -182,5 +182,6 @@ export async function mountDashboard(view, session) {
     if (tasker) wirePriorityActions(block, showRanking);
   };
   showRanking(priorities);
+  paint(page);
   void CATEGORY;
 }

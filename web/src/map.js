@@ -3,7 +3,7 @@
 import maplibregl from 'maplibre-gl';
 import { t, language } from './i18n.js';
 import { get, esc, km2, num, checkSession } from './api.js';
-import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY } from './style.js';
+import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY, swatch, paint } from './style.js';
 
 export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
 
@@ -22,20 +22,20 @@ export function newMap(container, bounds = AZERBAIJAN) {
 
 function legend() {
   const rows = (table, prefix, dot = false) =>
-    Object.entries(table).map(([k, c]) => `<div><span class="swatch${dot ? ' dot' : ''}" style="background:${c}"></span>${esc(t(prefix + k) === prefix + k ? k : t(prefix + k))}</div>`).join('');
+    Object.entries(table).map(([k, c]) => `<div>${swatch(c, '', dot)}${esc(t(prefix + k) === prefix + k ? k : t(prefix + k))}</div>`).join('');
   return `<div class="legend" id="legend"><strong>${esc(t('legend.title'))}</strong>
     <h4>${esc(t('legend.hazards'))}</h4>${rows(STATUS, 'status.')}
     <h4>${esc(t('legend.released'))}</h4>${rows(OUTCOME, 'outcome.')}
     <h4>${esc(t('legend.finds'))}</h4>${rows(CATEGORY, 'category.', true)}
-    <div><span class="swatch dot" style="background:#fff;border:3px solid ${RESIDUAL}"></span>${esc(t('legend.residual'))}</div>
-    <div><span class="swatch dot" style="background:none;border:2px solid ${PRIORITY}"></span>${esc(t('legend.priority'))}</div>
+    <div>${swatch('#fff', `3px solid ${RESIDUAL}`, true)}${esc(t('legend.residual'))}</div>
+    <div>${swatch('none', `2px solid ${PRIORITY}`, true)}${esc(t('legend.priority'))}</div>
     <h4>${esc(t('legend.places'))}</h4>
-    <div><span class="swatch dot" style="background:#3d3d3d"></span>${esc(t('legend.settlement'))}</div>
-    <div><span class="swatch" style="background:#fbfaf4;border-color:#8a8f7a"></span>${esc(t('legend.district'))}</div>
-    <div><span class="swatch" style="background:#fbfaf4;border:2px solid #4b5320"></span>${esc(t('legend.country'))}</div>
+    <div>${swatch('#3d3d3d', '', true)}${esc(t('legend.settlement'))}</div>
+    <div>${swatch('#fbfaf4', '1px solid #8a8f7a')}${esc(t('legend.district'))}</div>
+    <div>${swatch('#fbfaf4', '2px solid #4b5320')}${esc(t('legend.country'))}</div>
     <h4>${esc(t('legend.kind'))}</h4>
-    <div><span class="swatch" style="background:none;border:2px solid #555"></span>${esc(t('kind.CHA'))}</div>
-    <div><span class="swatch" style="background:none;border:2px dashed #555"></span>${esc(t('kind.SHA'))}</div></div>`;
+    <div>${swatch('none', '2px solid #555')}${esc(t('kind.CHA'))}</div>
+    <div>${swatch('none', '2px dashed #555')}${esc(t('kind.SHA'))}</div></div>`;
 }
 
 function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td></tr>`; }
@@ -59,6 +59,7 @@ async function showHazard(panel, id) {
 
 export function mountMap(view) {
   view.innerHTML = `<div class="map-view"><div class="map" id="map"></div><aside class="panel" id="panel"><p>${esc(t('map.click'))}</p></aside>${legend()}</div>`;
+  paint(view);
   const map = newMap('map');
   const panel = document.getElementById('panel');
   const clickable = ['residuals', 'eo-finds', 'released-fill', 'hazards-fill', 'settlements'];

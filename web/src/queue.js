@@ -22,7 +22,7 @@ function extent(fc) {
 }
 
 export async function mountQueue(view) {
-  view.innerHTML = `<div class="queue"><div class="list" id="queue-list"><h2 style="padding:0 0.8em">${esc(t('queue.title'))}</h2></div>
+  view.innerHTML = `<div class="queue"><div class="list" id="queue-list"><h2 class="padded">${esc(t('queue.title'))}</h2></div>
     <div class="detail"><div class="map" id="queue-map"></div><div class="info" id="queue-info"><p>${esc(t('queue.select'))}</p></div></div></div>`;
   const map = newMap('queue-map');
   map.on('load', () => {
@@ -36,7 +36,7 @@ export async function mountQueue(view) {
   const list = view.querySelector('#queue-list');
   const info = view.querySelector('#queue-info');
   const page = await get('/api/reports?state=SUBMITTED&per_page=1000');
-  if (!page.items.length) list.insertAdjacentHTML('beforeend', `<p style="padding:0 0.9em" id="queue-empty">${esc(t('queue.empty'))}</p>`);
+  if (!page.items.length) list.insertAdjacentHTML('beforeend', `<p class="padded" id="queue-empty">${esc(t('queue.empty'))}</p>`);
   for (const r of page.items) {
     const item = document.createElement('div');
     item.className = 'item';

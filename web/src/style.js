@@ -7,6 +7,20 @@ export const RESIDUAL = '#b2182b';
 export const PRIORITY = '#6a3d9a';
 export const CATEGORY = { AP: '#e41a1c', AT: '#7f0000', UXO: '#ff7f00', AXO: '#8c510a', CMR: '#984ea3', IED: '#222222' };
 
+// Legend swatches carry their colours as data (data-fill, data-stroke), not
+// as style attributes, which the CSP refuses; `paint` applies them through
+// the CSSOM, which it allows.
+export function swatch(fill, stroke = '', dot = false) {
+  return `<span class="swatch${dot ? ' dot' : ''}" data-fill="${fill}"${stroke ? ` data-stroke="${stroke}"` : ''}></span>`;
+}
+
+export function paint(root) {
+  root.querySelectorAll('[data-fill]').forEach((el) => {
+    el.style.background = el.dataset.fill;
+    if (el.dataset.stroke) el.style.border = el.dataset.stroke;
+  });
+}
+
 export function match(property, table, fallback = '#888888') {
   return ['match', ['get', property], ...Object.entries(table).flat(), fallback];
 }

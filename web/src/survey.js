@@ -20,9 +20,9 @@ export async function mountSurvey(view) {
     <fieldset><label>${esc(t('survey.name'))} <input name="name" size="40" required></label>
       <label>${esc(t('survey.district'))} <select name="district">${ref.districts.map((d) => `<option value="${esc(d.name)}">${esc(d.name)}${d.alt_name ? ' (' + esc(d.alt_name) + ')' : ''}</option>`).join('')}</select></label>
       <label>${esc(t('survey.kind'))} <select name="kind"><option value="SHA">${esc(t('kind.SHA'))}</option><option value="CHA">${esc(t('kind.CHA'))}</option></select></label>
-      <div>${esc(t('survey.contamination'))}: ${CATEGORIES.map((c) => `<label style="display:inline"><input type="checkbox" name="contamination" value="${c}"> ${c}</label>`).join(' ')}</div></fieldset>
+      <div>${esc(t('survey.contamination'))}: ${CATEGORIES.map((c) => `<label class="choice"><input type="checkbox" name="contamination" value="${c}"> ${c}</label>`).join(' ')}</div></fieldset>
     <fieldset><label>${esc(t('survey.benchmark'))}<br><input name="benchmark" id="benchmark" size="44"></label>
-      <label>${esc(t('survey.declination'))} <input name="declination" type="number" step="0.1" value="0" style="width:6em"></label>
+      <label>${esc(t('survey.declination'))} <input name="declination" type="number" step="0.1" value="0" class="declination"></label>
       <h4>${esc(t('survey.points'))}</h4>
       <div class="legs-wrap"><table class="legs" id="legs"><tr><th>${esc(t('survey.point'))}</th><th>${esc(t('survey.how'))}</th><th>${esc(t('survey.bearing'))}</th><th>${esc(t('survey.unit'))}</th><th>${esc(t('survey.north'))}</th><th>${esc(t('survey.distance'))}</th><th>${esc(t('survey.position'))}</th></tr></table></div>
       <button type="button" id="add-leg">${esc(t('survey.add'))}</button>

@@ -500,9 +500,10 @@ pub fn session_cookie(token: &str, secure: bool) -> HeaderValue {
     .unwrap_or_else(|_| HeaderValue::from_static("sg_session=; Max-Age=0"))
 }
 
-/// The Content-Security-Policy of every response: our own scripts only; the
-/// map's workers from blob URLs as MapLibre makes them.
-pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self' 'unsafe-inline'; \
+/// The Content-Security-Policy of every response: our own scripts and
+/// stylesheets only (no inline style attributes: colours are set through the
+/// CSSOM); the map's workers from blob URLs as MapLibre makes them.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
     img-src 'self' data: blob:; worker-src 'self' blob:; child-src 'self' blob:; connect-src 'self'; \
     font-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 

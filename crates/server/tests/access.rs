@@ -673,6 +673,7 @@ async fn changes_need_the_csrf_token_and_our_own_origin() {
     let r = send(&app, &Client::anonymous(), Method::GET, "/", None).await;
     let csp = r.headers.get(header::CONTENT_SECURITY_POLICY).unwrap().to_str().unwrap();
     assert!(csp.contains("default-src 'self'") && csp.contains("frame-ancestors 'none'"), "{csp}");
+    assert!(!csp.contains("unsafe-inline") && !csp.contains("unsafe-eval"), "{csp}");
     assert_eq!(r.headers.get(header::X_CONTENT_TYPE_OPTIONS).unwrap(), "nosniff");
     assert_eq!(r.headers.get(header::X_FRAME_OPTIONS).unwrap(), "DENY");
 }
