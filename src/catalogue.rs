@@ -1,9 +1,10 @@
-//! The message catalogues of the web application (`web/src/i18n/*.json`;
-//! `ru.json` is read by the command line only, for now), read by the reports
+//! The message catalogues of the web application (`web/src/i18n/*.json`),
+//! read by the reports
 //! the command line makes, so a report and the screen say the same things in
-//! the same words. A key missing in a language falls back to English; missing
-//! in English, the key itself shows. The test below checks every `doc.*` key
-//! is in every language; `tests/treaty.rs` reads the Ukrainian workbook.
+//! the same words. Every key is in every language, with the same
+//! placeholders (the test below); were one missing it would fall back to
+//! English, and missing in English, the key itself would show.
+//! `tests/treaty.rs` reads the Ukrainian workbook.
 
 use clap::ValueEnum;
 use std::collections::HashMap;
@@ -65,13 +66,23 @@ pub fn t(lang: Lang, key: &str) -> String {
 mod tests {
     use super::*;
 
+    /// The `{name}` placeholders of a message.
+    fn placeholders(text: &str) -> std::collections::BTreeSet<&str> {
+        text.split('{').skip(1).filter_map(|rest| rest.split_once('}').map(|(name, _)| name)).collect()
+    }
+
     #[test]
-    fn every_catalogue_parses_and_every_report_key_is_in_every_language() {
+    fn every_key_is_in_every_language_with_the_same_placeholders() {
+        let en = &CATALOGUES[&Lang::En];
         for l in [Lang::En, Lang::Az, Lang::Uk, Lang::Ru] {
             let c: Catalogue = serde_json::from_str(l.text()).unwrap_or_else(|e| panic!("{l:?}: {e}"));
-            let en = &CATALOGUES[&Lang::En];
-            for key in en.keys().filter(|k| k.starts_with("doc.")) {
-                assert!(c.contains_key(key), "{l:?} lacks {key}");
+            let missing: Vec<&String> = en.keys().filter(|k| !c.contains_key(*k)).collect();
+            assert!(missing.is_empty(), "{l:?} lacks {} key(s): {missing:?}", missing.len());
+            let extra: Vec<&String> = c.keys().filter(|k| !en.contains_key(*k)).collect();
+            assert!(extra.is_empty(), "{l:?} has key(s) English lacks: {extra:?}");
+            for (key, text) in &c {
+                assert!(!text.trim().is_empty(), "{l:?} {key} is empty");
+                assert_eq!(placeholders(text), placeholders(&en[key]), "{l:?} {key}: {text}");
             }
         }
     }

@@ -360,9 +360,18 @@ await page.screenshot({ path: `${out}/accreditations.png`, fullPage: true });
 await accessible('accreditations');
 
 step('languages');
-await page.selectOption('#lang', 'az');
-const nav = await page.textContent('header nav a[href="#/map"]');
-if (nav.trim() !== 'Xəritə') await fail('the Azerbaijani catalogue is not used: ' + nav);
+// Each language's catalogue is used, whole: the navigation in its words, and
+// the dashboard with no key shown raw.
+for (const lang of ['az', 'uk', 'ru']) {
+  const catalogue = JSON.parse(readFileSync(new URL(`../../web/src/i18n/${lang}.json`, import.meta.url), 'utf8'));
+  await page.selectOption('#lang', lang);
+  const nav = (await page.textContent('header nav a[href="#/map"]')).trim();
+  if (nav !== catalogue['nav.map']) await fail(`the ${lang} catalogue is not used: the map is "${nav}"`);
+  await page.goto(base + '/#/dashboard');
+  await page.waitForSelector('#card-recorded .value', { timeout: 20000 });
+  const raw = (await page.textContent('#view')).match(/\b(?:dashboard|priority|kpi|ncr|investigation|accreditation|area|outcome)\.[a-z_.]+\b/);
+  if (raw) await fail(`the ${lang} dashboard shows a key: ${raw[0]}`);
+}
 await page.selectOption('#lang', 'en');
 
 if (accounts) {

@@ -1,10 +1,12 @@
-// Message catalogues: every user-facing text goes through t(). English is
-// complete; other languages fall back to English key by key.
+// Message catalogues: every user-facing text goes through t(). Every
+// catalogue holds every key (src/catalogue.rs's test); a key missing all the
+// same would fall back to English.
 import en from './i18n/en.json';
 import az from './i18n/az.json';
 import uk from './i18n/uk.json';
+import ru from './i18n/ru.json';
 
-const catalogues = { en, az, uk };
+const catalogues = { en, az, uk, ru };
 let lang = localStorage.getItem('safeground.lang') || 'en';
 if (!catalogues[lang]) lang = 'en';
 
