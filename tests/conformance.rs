@@ -238,7 +238,17 @@ fn priorities_story(db: &Path, t: &mut Transcript) {
     t.ok(db, &["priorities", "--top", "5"]);
     let code = t.ok(db, &["priorities", "--seal"]).trim().to_string();
     t.ok(db, &["task", "issue", "--from-ranking", &code, "--top", "6", "--organisation", "AMC"]);
-    api(db, t, &["/api/priorities?top=5"]);
+    api(
+        db,
+        t,
+        &[
+            "/api/priorities?top=5",
+            "/api/extent",
+            "/api/hazards?q=az-&sort=remaining&per_page=7",
+            "/api/hazards?kind=CHA&sort=district&per_page=7&page=2",
+            "/api/hazards?q=%C5%9F&sort=recorded&per_page=7",
+        ],
+    );
     t.ok(db, &["audit", "verify"]);
 }
 

@@ -14,7 +14,10 @@ use std::time::{Duration, Instant};
 #[test]
 fn the_web_application_works_in_chromium_with_no_internet() {
     let test = "the_web_application_works_in_chromium_with_no_internet";
-    if !require("chromium", "chromium", test) || !require("node", "nodejs", test) {
+    if !require("chromium", "chromium", test)
+        || !require("node", "nodejs", test)
+        || !require("GeoConvert", "geographiclib-tools", test)
+    {
         return;
     }
     let e2e = repo_file("tests/e2e");
@@ -82,6 +85,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         "dashboard-after",
         "accreditations",
         "investigations",
+        "register",
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }

@@ -15,6 +15,7 @@
 // them the register is local: no login, no logout, "local" in the header.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 // axe-core, from npm (never a CDN), evaluated through the DevTools protocol:
@@ -92,8 +93,8 @@ if (accounts) {
     .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
   const whoami = (await page.textContent('#whoami')).trim();
   if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
-  // Map, dashboard, queue, survey, non-conformities, investigations, accreditations, and — with the personal-data permission — victim assistance.
-  if ((await visibleNav()) !== 8) await fail(`${whoami} is offered ${await visibleNav()} views, not 8`);
+  // Map, register, dashboard, queue, survey, non-conformities, investigations, accreditations, and — with the personal-data permission — victim assistance.
+  if ((await visibleNav()) !== 9) await fail(`${whoami} is offered ${await visibleNav()} views, not 9`);
   await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
   // The session is a cookie: a reload keeps it.
   await page.reload();
@@ -116,7 +117,7 @@ if (!accounts) {
   if (await page.isVisible('#logout')) await fail('a local register has a logout button');
   const who = (await page.textContent('#whoami')).trim();
   if (who !== 'local') await fail(`the header says ${JSON.stringify(who)}, not local`);
-  if ((await visibleNav()) !== 8) await fail(`a local register offers ${await visibleNav()} views, not 8`);
+  if ((await visibleNav()) !== 9) await fail(`a local register offers ${await visibleNav()} views, not 9`);
 }
 await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length > 0, null, { timeout: 60000 })
   .catch(() => fail('no hazard is drawn on the map'));
@@ -127,6 +128,42 @@ const drawn = await page.evaluate(() => ({
 }));
 if (drawn.districts === 0) await fail('no district is drawn');
 if (!(await page.isVisible('#legend'))) await fail('no legend');
+// It opens on the contaminated ground: all of it in view, closer than the whole country.
+const opened = await page.evaluate(async () => {
+  const e = (await (await fetch('/api/extent')).json()).hazards;
+  const m = window.safegroundMap;
+  const b = m.getBounds();
+  const country = m.cameraForBounds([[44.7, 38.3], [50.9, 41.95]]).zoom;
+  return { e, inside: b.getWest() <= e[0] && b.getSouth() <= e[1] && b.getEast() >= e[2] && b.getNorth() >= e[3], zoom: m.getZoom(), country };
+});
+if (!opened.e || !opened.inside || opened.zoom < opened.country) await fail('the map does not open on the hazards: ' + JSON.stringify(opened));
+// The legend folds away and back.
+await page.click('#legend-toggle');
+if (await page.isVisible('#legend-body')) await fail('the legend does not fold');
+await page.click('#legend-toggle');
+if (!(await page.isVisible('#legend-body'))) await fail('the legend does not unfold');
+// The position under the cursor, in DMS and MGRS, as GeographicLib's GeoConvert writes MGRS.
+const canvas = await page.locator('#map canvas').boundingBox();
+// A whole pixel of the page; the canvas may start at a fraction of one.
+const [px, py] = [Math.round(canvas.x + canvas.width / 3), Math.round(canvas.y + canvas.height / 3)];
+await page.mouse.move(px, py);
+await page.waitForFunction(() => document.querySelector('#cursor').textContent.length > 0, null, { timeout: 5000 })
+  .catch(() => fail('no position under the cursor'));
+const under = await page.evaluate(([x, y]) => {
+  const r = window.safegroundMap.getCanvas().getBoundingClientRect();
+  return window.safegroundMap.unproject([x - r.left, y - r.top]);
+}, [px, py]);
+const shown = await page.textContent('#cursor');
+const grid = shown.split(' · ')[1].replace(/ /g, '');
+const oracle = execFileSync('GeoConvert', ['-m', '-p', '0'], { input: `${under.lat} ${under.lng}\n` }).toString().trim();
+const digits = (g) => [Number(g.slice(-10, -5)), Number(g.slice(-5))];
+const [ours, theirs] = [digits(grid), digits(oracle)];
+if (grid.slice(0, -10) !== oracle.slice(0, -10) || Math.abs(ours[0] - theirs[0]) > 1 || Math.abs(ours[1] - theirs[1]) > 1) {
+  await fail(`the cursor says ${grid}, GeoConvert ${oracle} for ${under.lat} ${under.lng}`);
+}
+const [latText] = shown.split(' ');
+const [d, m, s] = latText.match(/[\d.]+/g).map(Number);
+if (Math.abs(d + m / 60 + s / 3600 - under.lat) > 0.06 / 3600) await fail(`the cursor's latitude ${latText} is not ${under.lat}`);
 await page.screenshot({ path: `${out}/map.png` });
 await accessible('map');
 
@@ -218,6 +255,28 @@ await page.fill('#ranking-tasks [name=organisation]', 'QHD');
 await page.click('#ranking-tasks button[type=submit]');
 await page.waitForFunction(() => /Issued: T-/.test(document.querySelector('#priority-message').textContent), null, { timeout: 20000 })
   .catch(async () => fail('no task issued from the ranking: ' + (await page.textContent('#priority-message'))));
+
+step('register');
+// Searched by code: that hazard alone, which opens beside the table; sorted
+// by the ground remaining, largest first.
+await page.goto(base + '/#/register');
+await page.waitForSelector('#register-list tr[data-code]', { timeout: 20000 }).catch(() => fail('the register lists no hazard'));
+const all = await page.textContent('#register-count');
+await page.fill('#register-filter [name=q]', hazard.code.toLowerCase());
+await page.waitForFunction(() => document.querySelectorAll('#register-list tr[data-code]').length === 1, null, { timeout: 20000 })
+  .catch(async () => fail('searching by code did not find one hazard: ' + (await page.textContent('#register-count'))));
+await page.click(`#register-list tr[data-code="${hazard.code}"]`);
+await page.waitForFunction((code) => (document.querySelector('#register-detail #hazard-title') || {}).textContent === code, hazard.code, { timeout: 20000 })
+  .catch(() => fail('the hazard did not open beside the table'));
+await page.fill('#register-filter [name=q]', '');
+await page.selectOption('#register-filter [name=sort]', 'remaining');
+await page.waitForFunction((before) => document.querySelector('#register-count').textContent === before
+  && document.querySelectorAll('#register-list tr[data-code]').length > 1, all, { timeout: 20000 })
+  .catch(async () => fail('clearing the search did not list them all again: ' + (await page.textContent('#register-count'))));
+const remaining = await page.evaluate(() => [...document.querySelectorAll('#register-list tr[data-code] td.num')].map((td) => Number(td.textContent.replace(/[^\d.]/g, ''))));
+if (remaining.some((v, i) => i > 0 && v > remaining[i - 1])) await fail('the register is not sorted by ground remaining: ' + remaining.slice(0, 5));
+await page.screenshot({ path: `${out}/register.png`, fullPage: true });
+await accessible('register');
 
 step('victim assistance');
 // The demo's administrator holds the personal-data permission: the view is

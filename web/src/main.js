@@ -1,4 +1,4 @@
-// safeground's web application: a hash router over eight views, behind a
+// safeground's web application: a hash router over nine views, behind a
 // login when the register has accounts.
 import { setLanguage, language, translate, t } from './i18n.js';
 import { mountMap } from './map.js';
@@ -10,17 +10,18 @@ import { mountVictims } from './victims.js';
 import { mountNcrs } from './ncrs.js';
 import { mountAccreditations } from './accreditations.js';
 import { mountInvestigations } from './investigations.js';
+import { mountRegister } from './register.js';
 import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
-const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session) };
+const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session), register: mountRegister };
 // The views each role is offered. The server decides what each may do; this
 // only spares people links that would answer "forbidden".
 const ACCESS = {
-  administrator: ['map', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
-  im_officer: ['map', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
-  operator: ['map', 'dashboard', 'survey', 'ncrs', 'accreditations'],
-  qm_officer: ['map', 'dashboard', 'queue', 'ncrs', 'investigations', 'accreditations'],
-  viewer: ['map', 'dashboard'],
+  administrator: ['map', 'register', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
+  im_officer: ['map', 'register', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
+  operator: ['map', 'register', 'dashboard', 'survey', 'ncrs', 'accreditations'],
+  qm_officer: ['map', 'register', 'dashboard', 'queue', 'ncrs', 'investigations', 'accreditations'],
+  viewer: ['map', 'register', 'dashboard'],
 };
 let unmount = null;
 // GET /api/me's answer; null while there is no session (or not known yet).
@@ -31,7 +32,7 @@ let generation = 0;
 
 function allowed() {
   if (!session) return [];
-  const views = ACCESS[session.role] || ['map', 'dashboard'];
+  const views = ACCESS[session.role] || ['map', 'register', 'dashboard'];
   // Victims are personal data: offered with the permission, never to a viewer.
   return session.personal_data && session.role !== 'viewer' ? [...views, 'victims'] : views;
 }

@@ -1,6 +1,7 @@
 // The national map: districts, settlements, hazards by status, released
 // ground by outcome and clustered EO finds, all from this server's tiles.
 import maplibregl from 'maplibre-gl';
+import { forward as toMgrs } from 'mgrs';
 import { t, language } from './i18n.js';
 import { get, esc, km2, num, checkSession } from './api.js';
 import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY, swatch, paint } from './style.js';
@@ -8,7 +9,7 @@ import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY, swatch, paint
 export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
 
 export function newMap(container, bounds = AZERBAIJAN) {
-  const map = new maplibregl.Map({ container, style: baseStyle(), bounds, attributionControl: false, fadeDuration: 0 });
+  const map = new maplibregl.Map({ container, style: baseStyle(), bounds, fitBoundsOptions: { padding: 30, maxZoom: 14 }, attributionControl: false, fadeDuration: 0 });
   map.addControl(new maplibregl.NavigationControl({ showCompass: false }), 'top-right');
   map.addControl(new maplibregl.ScaleControl({ unit: 'metric' }), 'bottom-right');
   // A tile refused for want of a session: ask whether it has ended. Other
@@ -20,10 +21,30 @@ export function newMap(container, bounds = AZERBAIJAN) {
   return map;
 }
 
+/** A latitude or longitude in degrees, minutes and seconds to a tenth. */
+export function dms(value, positive, negative) {
+  const tenths = Math.round(Math.abs(value) * 36000);
+  const d = Math.floor(tenths / 36000);
+  const m = Math.floor((tenths % 36000) / 600);
+  const s = (tenths % 600) / 10;
+  return `${d}°${String(m).padStart(2, '0')}′${s.toFixed(1).padStart(4, '0')}″${value < 0 ? negative : positive}`;
+}
+
+/** The position under the cursor, in DMS and MGRS (to the metre). */
+function position(lngLat) {
+  const { lng, lat } = lngLat;
+  let grid = '';
+  try { grid = toMgrs([lng, lat], 5); } catch (_) { /* polar: no MGRS */ }
+  return `${dms(lat, 'N', 'S')} ${dms(lng, 'E', 'W')}${grid ? ' · ' + grid.replace(/^(\d+[A-Z])([A-Z]{2})(\d{5})(\d{5})$/, '$1 $2 $3 $4') : ''}`;
+}
+
 function legend() {
   const rows = (table, prefix, dot = false) =>
     Object.entries(table).map(([k, c]) => `<div>${swatch(c, '', dot)}${esc(t(prefix + k) === prefix + k ? k : t(prefix + k))}</div>`).join('');
-  return `<div class="legend" id="legend"><strong>${esc(t('legend.title'))}</strong>
+  // Collapsible, so it never hides the ground under it; folded on a small screen.
+  const open = window.innerWidth >= 900;
+  return `<div class="legend" id="legend"><button type="button" id="legend-toggle" aria-expanded="${open}" aria-controls="legend-body">${esc(t('legend.title'))}</button>
+    <div id="legend-body"${open ? '' : ' hidden'}>
     <h4>${esc(t('legend.hazards'))}</h4>${rows(STATUS, 'status.')}
     <h4>${esc(t('legend.released'))}</h4>${rows(OUTCOME, 'outcome.')}
     <h4>${esc(t('legend.finds'))}</h4>${rows(CATEGORY, 'category.', true)}
@@ -35,12 +56,12 @@ function legend() {
     <div>${swatch('#fbfaf4', '2px solid #4b5320')}${esc(t('legend.country'))}</div>
     <h4>${esc(t('legend.kind'))}</h4>
     <div>${swatch('none', '2px solid #555')}${esc(t('kind.CHA'))}</div>
-    <div>${swatch('none', '2px dashed #555')}${esc(t('kind.SHA'))}</div></div>`;
+    <div>${swatch('none', '2px dashed #555')}${esc(t('kind.SHA'))}</div></div></div>`;
 }
 
 function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td></tr>`; }
 
-async function showHazard(panel, id) {
+export async function showHazard(panel, id) {
   panel.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
   const [h, history] = await Promise.all([get(`/api/hazards/${encodeURIComponent(id)}`), get(`/api/hazards/${encodeURIComponent(id)}/history`)]);
   const a = h.area_m2;
@@ -57,10 +78,22 @@ async function showHazard(panel, id) {
     ${history.map((v) => `<tr><td>${v.version}</td><td>${esc(v.valid_from.slice(0, 10))}</td><td>${esc(t('status.' + v.status))}</td><td>${esc(v.report_type || '')}</td><td>${esc(v.actor || '')}</td></tr>`).join('')}</table>`;
 }
 
-export function mountMap(view) {
-  view.innerHTML = `<div class="map-view"><div class="map" id="map"></div><aside class="panel" id="panel"><p>${esc(t('map.click'))}</p></aside>${legend()}</div>`;
+export async function mountMap(view) {
+  view.innerHTML = `<div class="map-view"><div class="map" id="map"></div><aside class="panel" id="panel"><p>${esc(t('map.click'))}</p></aside>${legend()}<div class="cursor" id="cursor"></div></div>`;
   paint(view);
-  const map = newMap('map');
+  const toggle = view.querySelector('#legend-toggle');
+  toggle.onclick = () => {
+    const body = view.querySelector('#legend-body');
+    body.hidden = !body.hidden;
+    toggle.setAttribute('aria-expanded', String(!body.hidden));
+  };
+  // It opens on the register's contaminated ground, not the whole country.
+  const extent = await get('/api/extent').then((e) => e.hazards).catch(() => null);
+  if (!view.querySelector('#map')) return null;
+  const map = newMap('map', extent ? [[extent[0], extent[1]], [extent[2], extent[3]]] : AZERBAIJAN);
+  const cursor = view.querySelector('#cursor');
+  map.on('mousemove', (e) => { cursor.textContent = position(e.lngLat); });
+  map.getCanvas().addEventListener('mouseleave', () => { cursor.textContent = ''; });
   const panel = document.getElementById('panel');
   const clickable = ['residuals', 'eo-finds', 'released-fill', 'hazards-fill', 'settlements'];
   map.on('click', async (e) => {

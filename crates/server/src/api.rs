@@ -10,7 +10,7 @@ use axum::response::IntoResponse;
 use axum::Extension;
 use axum::Json;
 use safeground_core::access::{decide, Action, Scope};
-use safeground_core::codes::{EoCategory, HazardStatus, ReportState};
+use safeground_core::codes::{EoCategory, HazardKind, HazardStatus, ReportState};
 use safeground_core::coords::parse_position;
 use safeground_core::ids::ReportId;
 use safeground_core::kpi::{kpis, By, Kpis};
@@ -98,6 +98,21 @@ pub async fn summary(
     Ok(Json(s))
 }
 
+/// Where the register's contaminated ground lies.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Extent {
+    /// West, south, east, north (WGS 84 degrees) of the hazards still
+    /// dangerous (OPEN, WORKED_ON); `null` when there are none.
+    hazards: Option<[f64; 4]>,
+}
+
+/// The box of the hazards still dangerous: the map opens on it.
+#[utoipa::path(get, path = "/api/extent", responses((status = 200, body = Extent)))]
+pub async fn extent(State(state): State<AppState>) -> Result<Json<Extent>, AppError> {
+    let hazards = with_store(&state, move |s| Ok(s.hazard_extent()?)).await?;
+    Ok(Json(Extent { hazards }))
+}
+
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct HazardQuery {
@@ -115,6 +130,12 @@ pub struct HazardQuery {
     to: Option<String>,
     /// min_lon,min_lat,max_lon,max_lat: hazards whose extent meets this box.
     bbox: Option<String>,
+    /// Text in the code or the name, in any case.
+    q: Option<String>,
+    /// SHA or CHA.
+    kind: Option<String>,
+    /// code (default), remaining (most ground left first), recorded (latest first) or district.
+    sort: Option<String>,
     /// From 1.
     page: Option<usize>,
     /// 1 to 1,000 (default 100).
@@ -185,6 +206,18 @@ pub async fn hazards(
         recorded_from: q.from.as_deref().map(|d| date(d, "from")).transpose()?,
         recorded_to: q.to.as_deref().map(|d| date(d, "to")).transpose()?,
         bbox: q.bbox.as_deref().map(bbox).transpose()?,
+        search: q.q.clone().filter(|s| !s.trim().is_empty()),
+        kind: q
+            .kind
+            .as_deref()
+            .map(|k| k.parse::<HazardKind>().map_err(|e| AppError::BadRequest(format!("kind: {e}"))))
+            .transpose()?,
+        sort: q
+            .sort
+            .as_deref()
+            .map(|s| s.parse().map_err(|e: String| AppError::BadRequest(format!("sort: {e}"))))
+            .transpose()?
+            .unwrap_or_default(),
     };
     let (page, per_page, paging) = paging(q.page, q.per_page)?;
     let (total, items) = with_store(&state, move |s| Ok(s.hazard_page(&filter, paging)?)).await?;

@@ -89,6 +89,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/me", Rule::Allowed(Action::ManageSelf)),
     ("GET", "/api/users", Rule::Allowed(Action::ManageUsers)),
     ("GET", "/api/summary", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/extent", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}/history", Rule::Allowed(Action::ReadRegister)),

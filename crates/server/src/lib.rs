@@ -173,6 +173,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(session::me))
         .routes(routes!(session::users))
         .routes(routes!(api::summary))
+        .routes(routes!(api::extent))
         .routes(routes!(api::kpi))
         .routes(routes!(api::accreditations, cycle::accredit))
         .routes(routes!(cycle::suspend))

@@ -177,6 +177,7 @@ async fn every_route_against_every_role() {
         (Method::POST, "/api/logout", "/api/logout".into(), None, Some(all)),
         (Method::GET, "/api/users", "/api/users".into(), None, Some(&["admin"])),
         (Method::GET, "/api/summary", "/api/summary".into(), None, Some(all)),
+        (Method::GET, "/api/extent", "/api/extent".into(), None, Some(all)),
         (Method::GET, "/api/hazards", "/api/hazards".into(), None, Some(all)),
         (Method::GET, "/api/hazards/{id}", format!("/api/hazards/{hazard}"), None, Some(all)),
         (Method::GET, "/api/hazards/{id}/history", format!("/api/hazards/{hazard}/history"), None, Some(all)),

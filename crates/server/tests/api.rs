@@ -197,6 +197,50 @@ async fn reading_the_register() {
     let (_, nowhere) = get(&db, "/api/hazards?bbox=0,0,1,1").await;
     assert_eq!(nowhere["total"], 0);
     mistake(get(&db, "/api/hazards?status=MAYBE").await, StatusCode::BAD_REQUEST, "bad_request");
+    // Searched by code or name in any case, a wildcard taken as itself; by kind; in an order.
+    let code = items[0]["code"].as_str().unwrap();
+    let (_, found) = get(&db, &format!("/api/hazards?q={}", urlencode(&code.to_lowercase()))).await;
+    assert_eq!(found["total"], 1, "{found}");
+    let (_, none) = get(&db, "/api/hazards?q=%25").await;
+    assert_eq!(none["total"], 0, "% is not a wildcard: {none}");
+    let (_, cha) = get(&db, "/api/hazards?kind=cha&per_page=1000").await;
+    let expected = items.iter().filter(|h| h["kind"] == "CHA").count();
+    assert_eq!(cha["total"], expected);
+    let (_, sorted) = get(&db, "/api/hazards?sort=remaining&per_page=1000").await;
+    let left: Vec<f64> = sorted["items"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|h| h["area_m2"]["remaining"].as_f64().unwrap())
+        .collect();
+    assert!(left.windows(2).all(|w| w[0] >= w[1]), "{left:?}");
+    mistake(get(&db, "/api/hazards?sort=size").await, StatusCode::BAD_REQUEST, "bad_request");
+    mistake(get(&db, "/api/hazards?kind=MAYBE").await, StatusCode::BAD_REQUEST, "bad_request");
+    // The map opens on the hazards still dangerous: their box holds every one of them.
+    let (_, extent) = get(&db, "/api/extent").await;
+    let e: Vec<f64> = extent["hazards"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert!(e[0] < e[2] && e[1] < e[3] && e[0] > 44.0 && e[3] < 42.0, "{extent}");
+    let (_, layer) = get(&db, "/api/layers/hazards").await;
+    let mut b = [f64::MAX, f64::MAX, f64::MIN, f64::MIN];
+    for f in layer["features"].as_array().unwrap() {
+        if !["OPEN", "WORKED_ON"].contains(&f["properties"]["status"].as_str().unwrap()) {
+            continue;
+        }
+        for p in f["geometry"]["coordinates"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|poly| poly.as_array().unwrap())
+            .flat_map(|ring| ring.as_array().unwrap())
+        {
+            let (x, y) = (p[0].as_f64().unwrap(), p[1].as_f64().unwrap());
+            b = [b[0].min(x), b[1].min(y), b[2].max(x), b[3].max(y)];
+        }
+    }
+    assert!(
+        e.iter().zip(b).all(|(ours, layer)| (ours - layer).abs() < 1e-7),
+        "{e:?} against the layer's {b:?}"
+    );
     mistake(get(&db, "/api/hazards?bbox=1,2,3").await, StatusCode::BAD_REQUEST, "bad_request");
     mistake(get(&db, "/api/hazards?per_page=0").await, StatusCode::BAD_REQUEST, "bad_request");
     mistake(get(&db, "/api/hazards?page=abc").await, StatusCode::BAD_REQUEST, "bad_request");

@@ -67,7 +67,9 @@ pub use ncr::{NcrRow, NewNcr};
 pub use open::SCHEMA_VERSION;
 pub use priority::{PriorityFacts, RankingRow, RankingTasks};
 pub use project::{ProjectGround, ProjectRow};
-pub use read::{HazardDetail, HazardFilter, HazardRow, HazardShape, NamedPoint, Paging, ReleasedRow};
+pub use read::{
+    HazardDetail, HazardFilter, HazardRow, HazardShape, HazardSort, NamedPoint, Paging, ReleasedRow,
+};
 pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
 pub use residual::ResidualRow;
 pub use stats::{DistrictFinder, DistrictRef, MonthRelease, OrganisationRef};

@@ -29,6 +29,52 @@ pub struct HazardFilter {
     pub recorded_to: Option<time::Date>,
     /// West, south, east, north (degrees): hazards whose extent meets this box.
     pub bbox: Option<[f64; 4]>,
+    /// Text in the code or the name, in any case.
+    pub search: Option<String>,
+    pub kind: Option<HazardKind>,
+    pub sort: HazardSort,
+}
+
+/// The order of a list of hazards.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum HazardSort {
+    #[default]
+    Code,
+    /// The most ground remaining first.
+    Remaining,
+    /// The latest recorded first.
+    Recorded,
+    /// By district, then code.
+    District,
+}
+
+impl std::str::FromStr for HazardSort {
+    type Err = String;
+    fn from_str(s: &str) -> Result<HazardSort, String> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "code" => Ok(HazardSort::Code),
+            "remaining" => Ok(HazardSort::Remaining),
+            "recorded" => Ok(HazardSort::Recorded),
+            "district" => Ok(HazardSort::District),
+            other => Err(format!("'{other}' is not an order; give code, remaining, recorded or district")),
+        }
+    }
+}
+
+impl HazardSort {
+    fn code(self) -> &'static str {
+        match self {
+            HazardSort::Code => "CODE",
+            HazardSort::Remaining => "REMAINING",
+            HazardSort::Recorded => "RECORDED",
+            HazardSort::District => "DISTRICT",
+        }
+    }
+}
+
+/// `text` for a LIKE pattern: its `%`, `_` and `\` taken literally.
+fn like_literal(text: &str) -> String {
+    text.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 
 /// A page of a list: which rows, from 0.
@@ -143,6 +189,21 @@ pub(crate) fn stored_code<T: std::str::FromStr<Err = safeground_core::codes::Unk
 }
 
 impl Store {
+    /// The box (west, south, east, north) of the hazards still dangerous,
+    /// from the polygons themselves; `None` when none is. The map opens on it.
+    pub fn hazard_extent(&self) -> Result<Option<[f64; 4]>, StoreError> {
+        let sql = self.conn.dialect().pick(
+            include_str!("../sql/hazard_extent.sql"),
+            include_str!("../sql/postgres/hazard_extent.sql"),
+        );
+        let b: [Option<f64>; 4] =
+            self.conn.prepare(sql)?.query_row((), |r| Ok([r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?]))?;
+        Ok(match b {
+            [Some(w), Some(s), Some(e), Some(n)] => Some([w, s, e, n]),
+            _ => None,
+        })
+    }
+
     /// The national land-release summary as the register stands.
     pub fn summary(&self) -> Result<Summary, StoreError> {
         self.summarise("9999-12-31T00:00:00Z", true)
@@ -264,6 +325,9 @@ impl Store {
                 b.map(|b| b[3]),
                 i64::try_from(page.limit).unwrap_or(i64::MAX),
                 i64::try_from(page.offset).unwrap_or(i64::MAX),
+                f.search.as_deref().map(like_literal).filter(|s| !s.is_empty()),
+                f.kind.map(|k| k.code()),
+                f.sort.code(),
             ],
             |r| Ok((usize::try_from(r.get::<i64>(16)?).unwrap_or(0), hazard_row(r)?)),
         )?;

@@ -20,5 +20,11 @@ WHERE h.revoked_at IS NULL
   AND (CAST(?8 AS DOUBLE PRECISION) IS NULL
        OR h.shape && ST_MakeEnvelope(CAST(?8 AS DOUBLE PRECISION), CAST(?9 AS DOUBLE PRECISION),
                                      CAST(?10 AS DOUBLE PRECISION), CAST(?11 AS DOUBLE PRECISION), 4326))
-ORDER BY h.code
+  AND (CAST(?14 AS TEXT) IS NULL OR lower(h.code) LIKE '%' || lower(CAST(?14 AS TEXT)) || '%' ESCAPE '\'
+       OR lower(h.name) LIKE '%' || lower(CAST(?14 AS TEXT)) || '%' ESCAPE '\')
+  AND (CAST(?15 AS TEXT) IS NULL OR h.kind = CAST(?15 AS TEXT))
+ORDER BY CASE WHEN CAST(?16 AS TEXT) = 'REMAINING' THEN h.area_remaining_m2 END DESC,
+         CASE WHEN CAST(?16 AS TEXT) = 'RECORDED' THEN h.recorded_on END DESC,
+         CASE WHEN CAST(?16 AS TEXT) = 'DISTRICT' THEN d.name END,
+         h.code
 LIMIT ?12 OFFSET ?13
