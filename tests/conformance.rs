@@ -238,6 +238,18 @@ fn priorities_story(db: &Path, t: &mut Transcript) {
     t.ok(db, &["priorities", "--top", "5"]);
     let code = t.ok(db, &["priorities", "--seal"]).trim().to_string();
     t.ok(db, &["task", "issue", "--from-ranking", &code, "--top", "6", "--organisation", "AMC"]);
+    // A hazard named in Azerbaijani and Ukrainian letters, found by its name in capitals on both backends.
+    let nts = std::fs::read_to_string(repo_file("examples/reports/01-nts-new-hazard.json"))
+        .unwrap()
+        .replace("Agdam suspected area east of the track", "Şəki sahəsi near Харків road");
+    std::fs::write(t.dir.join("nts.json"), nts).unwrap();
+    let id = t.ok(db, &["report", "submit", &t.path("nts.json")]).trim().to_string();
+    ok(db, &["report", "approve", &id]);
+    for q in ["%C5%9E%C6%8FKI", "%D0%A5%D0%90%D0%A0%D0%9A%D0%86%D0%92", "AZ-AM-9000"] {
+        let (status, body) = serve_get(db, &[&format!("/api/hazards?q={q}")]).remove(0);
+        let found: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(found["total"], 1, "q={q}: {status} {found}");
+    }
     api(
         db,
         t,

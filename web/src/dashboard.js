@@ -42,8 +42,9 @@ function priorityTable(p) {
 }
 
 /**
- * For those who issue tasks: seal the ranking shown (the default scenario
- * applied now) in the history, or task the first hazards of the sealed one.
+ * For those who issue tasks: seal a new ranking (the default scenario
+ * applied to the register now) in the history, or task the first hazards of
+ * the sealed one shown.
  */
 function priorityActions(p) {
   const activities = ['CLEARANCE', 'TS', 'NTS', 'BAC'];
@@ -53,7 +54,7 @@ function priorityActions(p) {
     <label>${esc(t('priority.organisation'))} <input name="organisation" required></label>
     <label>${esc(t('priority.activity'))} <select name="activity">${activities.map((a) => `<option value="${a}">${esc(t('priority.activity.' + a))}</option>`).join('')}</select></label>
     <button type="submit">${esc(t('priority.issue'))}</button></form>` : '';
-  return `<div id="priority-actions">${p.ranking ? '' : seal}${task}<p class="message" id="priority-message" role="status"></p></div>`;
+  return `<div id="priority-actions">${seal}${task}<p class="message" id="priority-message" role="status"></p></div>`;
 }
 
 /** Wires the forms of `priorityActions`; `redraw` shows a new ranking. */

@@ -28,5 +28,3 @@ export function t(key, vars) {
 export function translate(root = document) {
   root.querySelectorAll('[data-i18n]').forEach((el) => { el.textContent = t(el.dataset.i18n); });
 }
-
-export const catalogueKeys = { en: Object.keys(en), az: Object.keys(az), uk: Object.keys(uk) };

@@ -63,7 +63,10 @@ function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td>
 
 export async function showHazard(panel, id) {
   panel.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
+  // The last hazard asked for is the one shown, whichever answer comes last.
+  panel.dataset.want = id;
   const [h, history] = await Promise.all([get(`/api/hazards/${encodeURIComponent(id)}`), get(`/api/hazards/${encodeURIComponent(id)}/history`)]);
+  if (panel.dataset.want !== id) return;
   const a = h.area_m2;
   panel.innerHTML = `<h2 id="hazard-title">${esc(h.code)}</h2><p>${esc(h.name)}</p>
     <table>${row(t('hazard.kind'), esc(t('kind.' + h.kind)))}${row(t('hazard.status'), esc(t('status.' + h.status)))}
@@ -88,11 +91,13 @@ export async function mountMap(view) {
     toggle.setAttribute('aria-expanded', String(!body.hidden));
   };
   // It opens on the register's contaminated ground, not the whole country.
+  const container = view.querySelector('#map');
   const extent = await get('/api/extent').then((e) => e.hazards).catch(() => null);
-  if (!view.querySelector('#map')) return null;
-  const map = newMap('map', extent ? [[extent[0], extent[1]], [extent[2], extent[3]]] : AZERBAIJAN);
+  // Another view (or this one again) took the page meanwhile: build nothing.
+  if (!container.isConnected) return null;
+  const map = newMap(container, extent ? [[extent[0], extent[1]], [extent[2], extent[3]]] : AZERBAIJAN);
   const cursor = view.querySelector('#cursor');
-  map.on('mousemove', (e) => { cursor.textContent = position(e.lngLat); });
+  map.on('mousemove', (e) => { cursor.textContent = position(e.lngLat.wrap()); });
   map.getCanvas().addEventListener('mouseleave', () => { cursor.textContent = ''; });
   const panel = document.getElementById('panel');
   const clickable = ['residuals', 'eo-finds', 'released-fill', 'hazards-fill', 'settlements'];

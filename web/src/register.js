@@ -67,7 +67,8 @@ export async function mountRegister(view) {
     const first = answer.total ? (answer.page - 1) * answer.per_page + 1 : 0;
     const last = Math.min(answer.total, answer.page * answer.per_page);
     page.querySelector('#register-count').textContent = t('register.count', { first, last, total: answer.total });
-    page.querySelector('#register-table').innerHTML = `<table id="register-list"><tr>${COLUMNS.map((c) => `<th${c === 'remaining' ? ' class="num"' : ''}>${esc(t('register.col.' + c))}</th>`).join('')}</tr>
+    // The question this page answers, for whoever reads the table (a test).
+    page.querySelector('#register-table').innerHTML = `<table id="register-list" data-sort="${esc(params.get('sort') || 'code')}" data-q="${esc(params.get('q') || '')}"><tr>${COLUMNS.map((c) => `<th${c === 'remaining' ? ' class="num"' : ''}>${esc(t('register.col.' + c))}</th>`).join('')}</tr>
       ${answer.items.map(row).join('')}</table>`;
     page.querySelector('#register-prev').disabled = answer.page <= 1;
     page.querySelector('#register-next').disabled = last >= answer.total;

@@ -134,7 +134,13 @@ pub async fn tasks_from_ranking(
     };
     let (actor, ranking) = (c.principal.name, code.clone());
     let tasks =
-        with_store(&state, move |s| Ok(s.write(|w| w.issue_from_ranking(&code, top, &plan, &actor, at))?))
-            .await?;
+        with_store(&state, move |s| match s.write(|w| w.issue_from_ranking(&code, top, &plan, &actor, at)) {
+            // The ranking missing is a 404; the organisation named in the body, a mistake in it.
+            Err(safeground_store::StoreError::Unknown { what: "organisation", key }) => {
+                Err(AppError::BadRequest(format!("organisation: '{key}' is not in the register")))
+            }
+            other => Ok(other?),
+        })
+        .await?;
     Ok((StatusCode::CREATED, Json(IssuedTasks { ranking, tasks })))
 }

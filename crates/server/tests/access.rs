@@ -1327,6 +1327,15 @@ async fn a_ranking_is_sealed_and_its_top_tasked_over_the_api() {
     let r = send(&app, &imo, Method::POST, &uri, Some(json!({"organisation": "QHD", "top": 0}).to_string()))
         .await;
     assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let r = send(&app, &imo, Method::POST, &uri, Some(json!({"organisation": "NOBODY"}).to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "an organisation the body names: {}", r.json);
+    // On a day from the ranking's to today: its events are not dated in the future nor before it.
+    for (day, why) in [("2099-01-01", "after today"), ("2020-01-01", "before the ranking was made")] {
+        let body = json!({"organisation": "QHD", "issued_on": day}).to_string();
+        let r = send(&app, &imo, Method::POST, &uri, Some(body)).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+        assert!(r.json["message"].as_str().unwrap().contains(why), "{}", r.json);
+    }
     let op = signed_in(&app, "operator").await;
     assert_eq!(
         send(&app, &op, Method::POST, "/api/rankings", Some("{}".into())).await.status,

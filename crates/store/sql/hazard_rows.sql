@@ -3,7 +3,8 @@
 -- code, recording organisation (acronym), recorded from / to (dates), and a
 -- box west ?8, south ?9, east ?10, north ?11 that their extent meets (through
 -- the spatial index: no polygon is read), text ?14 in the code or the name
--- (any case; % and _ escaped by the caller) and kind ?15; in the order ?16
+-- (any case of any script: ?14 comes lower-cased by Rust, sg_fold lowers the
+-- columns as Rust does; % and _ escaped by the caller) and kind ?15; in the order ?16
 -- names (REMAINING: most ground left first, RECORDED: latest first,
 -- DISTRICT; else by code), one page (LIMIT ?12 OFFSET ?13), each row with
 -- the count of all that match.
@@ -25,8 +26,8 @@ WHERE h.revoked_at IS NULL
   AND (?7 IS NULL OR h.recorded_on <= ?7)
   AND (?8 IS NULL OR h.fid IN (SELECT id FROM rtree_hazards_geom
                                WHERE minx <= ?10 AND maxx >= ?8 AND miny <= ?11 AND maxy >= ?9))
-  AND (?14 IS NULL OR lower(h.code) LIKE '%' || lower(?14) || '%' ESCAPE '\'
-       OR lower(h.name) LIKE '%' || lower(?14) || '%' ESCAPE '\')
+  AND (?14 IS NULL OR sg_fold(h.code) LIKE '%' || ?14 || '%' ESCAPE '\'
+       OR sg_fold(h.name) LIKE '%' || ?14 || '%' ESCAPE '\')
   AND (?15 IS NULL OR h.kind = ?15)
 ORDER BY CASE WHEN ?16 = 'REMAINING' THEN h.area_remaining_m2 END DESC,
          CASE WHEN ?16 = 'RECORDED' THEN h.recorded_on END DESC,

@@ -319,7 +319,8 @@ fn parse_version(text: Option<String>, path: &Path) -> Result<i64, StoreError> {
 
 /// The SQL functions the GeoPackage spatial index triggers call (GDAL
 /// registers the same ones), over [`gpkg_envelope`]: `ST_MinX`, `ST_MaxX`,
-/// `ST_MinY`, `ST_MaxY` and `ST_IsEmpty` of a geometry blob.
+/// `ST_MinY`, `ST_MaxY` and `ST_IsEmpty` of a geometry blob; and `sg_fold`,
+/// the register's search's lower case.
 pub(crate) fn register_spatial_functions(conn: &Connection) -> Result<(), StoreError> {
     use rusqlite::functions::FunctionFlags;
     use safeground_core::wkb::gpkg_envelope;
@@ -336,6 +337,15 @@ pub(crate) fn register_spatial_functions(conn: &Connection) -> Result<(), StoreE
         conn.create_scalar_function(name, 1, flags, move |ctx| Ok(envelope(ctx)?.map(|e| e[i])))?;
     }
     conn.create_scalar_function("ST_IsEmpty", 1, flags, move |ctx| Ok(envelope(ctx)?.is_none()))?;
+    // Text lowered in every script, as Rust lowers it (SQLite's lower() does
+    // ASCII only): the register's search compares ağdam with AĞDAM, харків
+    // with ХАРКІВ.
+    conn.create_scalar_function("sg_fold", 1, flags, |ctx| {
+        Ok(match ctx.get_raw(0) {
+            rusqlite::types::ValueRef::Text(t) => Some(String::from_utf8_lossy(t).to_lowercase()),
+            _ => None,
+        })
+    })?;
     Ok(())
 }
 

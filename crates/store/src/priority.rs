@@ -167,6 +167,18 @@ impl Writer<'_> {
         // `at`: when the events are recorded (the caller dates a task issued
         // in the past at noon of its day).
         let ranking = read_ranking(self.tx, code)?;
+        // A task follows its ranking, and is not dated in the future.
+        let today = OffsetDateTime::now_utc().date();
+        if plan.issued_on < ranking.as_of || plan.issued_on > today {
+            let why = if plan.issued_on > today { "after today" } else { "before the ranking was made" };
+            return Err(StoreError::Invalid {
+                record: format!("tasks from ranking {}", ranking.code),
+                problem: format!(
+                    "they would be issued on {}, {why}; issue them on a day from {} to today",
+                    plan.issued_on, ranking.as_of
+                ),
+            });
+        }
         let Some(org) = self.organisation_id(&plan.organisation)? else {
             return Err(StoreError::Unknown { what: "organisation", key: plan.organisation.clone() });
         };

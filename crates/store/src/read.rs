@@ -325,7 +325,7 @@ impl Store {
                 b.map(|b| b[3]),
                 i64::try_from(page.limit).unwrap_or(i64::MAX),
                 i64::try_from(page.offset).unwrap_or(i64::MAX),
-                f.search.as_deref().map(like_literal).filter(|s| !s.is_empty()),
+                f.search.as_deref().map(|s| like_literal(&s.to_lowercase())).filter(|s| !s.is_empty()),
                 f.kind.map(|k| k.code()),
                 f.sort.code(),
             ],

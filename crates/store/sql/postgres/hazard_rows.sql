@@ -1,6 +1,8 @@
 -- Hazards as sql/hazard_rows.sql lists them; the box through the GiST index
 -- on `shape` instead of the GeoPackage R-tree, and the parameters' types
--- said where PostgreSQL cannot infer them.
+-- said where PostgreSQL cannot infer them. The columns are lowered by ICU's
+-- root locale (the "C" collation would lower ASCII only), as Rust lowers
+-- the text searched.
 SELECT h.id, h.code, h.name, h.kind, h.status, d.name, h.contamination, h.land_use, h.recorded_on,
        o.acronym,
        h.area_recorded_m2, h.area_cancelled_m2, h.area_reduced_m2, h.area_cleared_m2, h.area_remaining_m2,
@@ -20,8 +22,9 @@ WHERE h.revoked_at IS NULL
   AND (CAST(?8 AS DOUBLE PRECISION) IS NULL
        OR h.shape && ST_MakeEnvelope(CAST(?8 AS DOUBLE PRECISION), CAST(?9 AS DOUBLE PRECISION),
                                      CAST(?10 AS DOUBLE PRECISION), CAST(?11 AS DOUBLE PRECISION), 4326))
-  AND (CAST(?14 AS TEXT) IS NULL OR lower(h.code) LIKE '%' || lower(CAST(?14 AS TEXT)) || '%' ESCAPE '\'
-       OR lower(h.name) LIKE '%' || lower(CAST(?14 AS TEXT)) || '%' ESCAPE '\')
+  AND (CAST(?14 AS TEXT) IS NULL
+       OR lower(h.code COLLATE "und-x-icu") LIKE '%' || CAST(?14 AS TEXT) || '%' ESCAPE '\'
+       OR lower(h.name COLLATE "und-x-icu") LIKE '%' || CAST(?14 AS TEXT) || '%' ESCAPE '\')
   AND (CAST(?15 AS TEXT) IS NULL OR h.kind = CAST(?15 AS TEXT))
 ORDER BY CASE WHEN CAST(?16 AS TEXT) = 'REMAINING' THEN h.area_remaining_m2 END DESC,
          CASE WHEN CAST(?16 AS TEXT) = 'RECORDED' THEN h.recorded_on END DESC,
