@@ -13,18 +13,13 @@ use std::path::{Path, PathBuf};
 
 /// The demo (scale 40: QC inspections of completed ground, one failed) with an account per role.
 fn register(dir: &Path) -> PathBuf {
-    let db = dir.join("demo.gpkg");
-    ok(&db, &["demo", "--scale", "40", "--no-serve"]);
-    add_users(
-        &db,
-        &[
-            ("admin", "administrator", None),
-            ("imo", "im_officer", None),
-            ("qm", "qm_officer", None),
-            ("amc", "operator", Some("AMC")),
-        ],
-    );
-    db
+    let users = [
+        ("admin", "administrator", None),
+        ("imo", "im_officer", None),
+        ("qm", "qm_officer", None),
+        ("amc", "operator", Some("AMC")),
+    ];
+    demo_with_users(dir, "40", &users)
 }
 
 fn list(db: &Path, args: &[&str]) -> Vec<Value> {

@@ -10,18 +10,13 @@ use serde_json::Value;
 use std::path::{Path, PathBuf};
 
 fn register(dir: &Path) -> PathBuf {
-    let db = dir.join("demo.gpkg");
-    ok(&db, &["demo", "--scale", "40", "--no-serve"]);
-    add_users(
-        &db,
-        &[
-            ("admin", "administrator", None),
-            ("imo", "im_officer", None),
-            ("qm", "qm_officer", None),
-            ("amc", "operator", Some("AMC")),
-        ],
-    );
-    db
+    let users = [
+        ("admin", "administrator", None),
+        ("imo", "im_officer", None),
+        ("qm", "qm_officer", None),
+        ("amc", "operator", Some("AMC")),
+    ];
+    demo_with_users(dir, "40", &users)
 }
 
 /// Submits and approves, as `imo`, a demining accident today; returns the

@@ -11,19 +11,14 @@ use std::path::{Path, PathBuf};
 
 /// The demo (scale 40: one failed inspection, of AMC's work) with an account per role.
 fn register(dir: &Path) -> PathBuf {
-    let db = dir.join("demo.gpkg");
-    ok(&db, &["demo", "--scale", "40", "--no-serve"]);
-    add_users(
-        &db,
-        &[
-            ("admin", "administrator", None),
-            ("imo", "im_officer", None),
-            ("amc", "operator", Some("AMC")),
-            ("qhd", "operator", Some("QHD")),
-            ("qm", "qm_officer", None),
-        ],
-    );
-    db
+    let users = [
+        ("admin", "administrator", None),
+        ("imo", "im_officer", None),
+        ("amc", "operator", Some("AMC")),
+        ("qhd", "operator", Some("QHD")),
+        ("qm", "qm_officer", None),
+    ];
+    demo_with_users(dir, "40", &users)
 }
 
 fn list(db: &Path) -> Vec<Value> {

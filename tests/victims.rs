@@ -14,18 +14,14 @@ use std::path::{Path, PathBuf};
 /// The demo (scale 40) with accounts: `imo` without the personal-data
 /// permission, `imo_pd` and the operator `amc_pd` with it.
 fn register(dir: &Path) -> PathBuf {
-    let db = dir.join("demo.gpkg");
-    ok(&db, &["demo", "--scale", "40", "--no-serve"]);
-    add_users(
-        &db,
-        &[
-            ("admin", "administrator", None),
-            ("imo", "im_officer", None),
-            ("imo_pd", "im_officer", None),
-            ("amc_pd", "operator", Some("AMC")),
-            ("viewer", "viewer", None),
-        ],
-    );
+    let users = [
+        ("admin", "administrator", None),
+        ("imo", "im_officer", None),
+        ("imo_pd", "im_officer", None),
+        ("amc_pd", "operator", Some("AMC")),
+        ("viewer", "viewer", None),
+    ];
+    let db = demo_with_users(dir, "40", &users);
     for name in ["imo_pd", "amc_pd"] {
         succeeds(&db, "admin", &["user", "personal-data", name, "on"]);
     }

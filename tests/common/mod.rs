@@ -365,6 +365,15 @@ pub fn add_users(db: &Path, users: &[(&str, &str, Option<&str>)]) {
     }
 }
 
+/// The demo at `scale` in `dir`, with accounts ([`add_users`]: the first an
+/// administrator).
+pub fn demo_with_users(dir: &Path, scale: &str, users: &[(&str, &str, Option<&str>)]) -> PathBuf {
+    let db = dir.join("demo.gpkg");
+    ok(&db, &["demo", "--scale", scale, "--no-serve"]);
+    add_users(&db, users);
+    db
+}
+
 /// Serves `db` with `safeground serve` on a free loopback port, GETs each of
 /// `paths`, and stops it: each answer's status line and body.
 pub fn serve_get(db: &Path, paths: &[&str]) -> Vec<(String, Vec<u8>)> {
