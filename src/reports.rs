@@ -265,11 +265,7 @@ pub fn task(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
         );
     }
     let code_list = |e: safeground_core::codes::UnknownCode| anyhow::anyhow!("{e}");
-    let at = if issued_on == now.date() {
-        now
-    } else {
-        issued_on.midnight().assume_utc() + time::Duration::hours(12)
-    };
+    let at = safeground_store::recorded_at(issued_on, now);
     if let Some(ranking) = from_ranking {
         let plan = safeground_store::RankingTasks {
             organisation: organisation.clone(),

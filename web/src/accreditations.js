@@ -3,7 +3,7 @@
 // suspended; for IM officers and administrators, the forms that record one
 // and suspend the one selected. The server refuses what a role may not do.
 import { t } from './i18n.js';
-import { get, post, esc } from './api.js';
+import { get, post, esc, selectable } from './api.js';
 
 const CAPABILITIES = ['MANUAL', 'MECHANICAL', 'DOGS', 'EOD', 'NTS', 'TS'];
 const COLUMNS = ['reference', 'organisation', 'team', 'capability', 'valid_from', 'valid_to', 'state'];
@@ -118,10 +118,5 @@ export async function mountAccreditations(view, session) {
     const a = rows.find((x) => x.reference === tr.dataset.reference);
     if (a) show(a);
   };
-  const list = page.querySelector('#accreditation-table');
-  list.addEventListener('click', (e) => { const tr = e.target.closest('tr[data-reference]'); if (tr) open(tr); });
-  list.addEventListener('keydown', (e) => {
-    const tr = e.target.closest('tr[data-reference]');
-    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(tr); }
-  });
+  selectable(page.querySelector('#accreditation-table'), 'reference', open);
 }

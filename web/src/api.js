@@ -106,3 +106,16 @@ export function esc(s) {
 
 export function km2(m2) { return (m2 / 1e6).toLocaleString(undefined, { maximumFractionDigits: 2 }); }
 export function num(n) { return Number(n).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
+
+/**
+ * Rows of `container` carrying data-`key` open with a click, or with Enter
+ * or Space on the focused row (the keyboard's way to it): `open(tr)`.
+ */
+export function selectable(container, key, open) {
+  const row = (e) => e.target.closest(`tr[data-${key}]`);
+  container.addEventListener('click', (e) => { const tr = row(e); if (tr) open(tr); });
+  container.addEventListener('keydown', (e) => {
+    const tr = row(e);
+    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(tr); }
+  });
+}

@@ -7,7 +7,7 @@
 // own). The server
 // refuses what a role may not do and hides the findings from the others.
 import { t } from './i18n.js';
-import { get, post, esc } from './api.js';
+import { get, post, esc, selectable } from './api.js';
 
 const COLUMNS = ['code', 'stage', 'accident_on', 'accident_kind', 'district', 'opened_on'];
 const GRADES = ['CRITICAL', 'MAJOR', 'MINOR'];
@@ -155,10 +155,5 @@ export async function mountInvestigations(view, session) {
     const i = rows.find((x) => x.code === tr.dataset.code);
     if (i) show(i);
   };
-  const list = page.querySelector('#investigation-list');
-  list.addEventListener('click', (e) => { const tr = e.target.closest('tr[data-code]'); if (tr) open(tr); });
-  list.addEventListener('keydown', (e) => {
-    const tr = e.target.closest('tr[data-code]');
-    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(tr); }
-  });
+  selectable(page.querySelector('#investigation-list'), 'code', open);
 }

@@ -4,7 +4,7 @@
 // closure; below, the inspections (QA visits, QC samples of released ground)
 // that raise them. The server decides who may do which.
 import { t } from './i18n.js';
-import { get, post, esc } from './api.js';
+import { get, post, esc, selectable } from './api.js';
 
 const COLUMNS = ['code', 'organisation', 'grade', 'status', 'raised_on', 'due_on', 'finding'];
 
@@ -107,10 +107,5 @@ export async function mountNcrs(view, session) {
     const n = rows.find((x) => x.code === tr.dataset.code);
     if (n) show(n);
   };
-  const list = page.querySelector('#ncr-list');
-  list.addEventListener('click', (e) => { const tr = e.target.closest('tr[data-code]'); if (tr) open(tr); });
-  list.addEventListener('keydown', (e) => {
-    const tr = e.target.closest('tr[data-code]');
-    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(tr); }
-  });
+  selectable(page.querySelector('#ncr-list'), 'code', open);
 }

@@ -3,7 +3,7 @@
 // at a time (GET /api/hazards); the one selected opens beside the table with
 // its figures and history, as on the map.
 import { t } from './i18n.js';
-import { get, esc, km2 } from './api.js';
+import { get, esc, km2, selectable } from './api.js';
 import { showHazard } from './map.js';
 
 const PER_PAGE = 50;
@@ -87,11 +87,6 @@ export async function mountRegister(view) {
     page.querySelectorAll('#register-list tr').forEach((r) => r.classList.toggle('selected', r === tr));
     showHazard(detail, tr.dataset.code).catch((err) => { detail.innerHTML = `<p class="message error">${esc(err.message)}</p>`; });
   };
-  const table = page.querySelector('#register-table');
-  table.addEventListener('click', (e) => { const tr = e.target.closest('tr[data-code]'); if (tr) open(tr); });
-  table.addEventListener('keydown', (e) => {
-    const tr = e.target.closest('tr[data-code]');
-    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(tr); }
-  });
+  selectable(page.querySelector('#register-table'), 'code', open);
   await load();
 }

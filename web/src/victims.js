@@ -3,7 +3,7 @@
 // and — for the authority's officers — the forms that record consent, its
 // withdrawal and follow-ups. The server refuses what a role may not do.
 import { t } from './i18n.js';
-import { get, post, esc } from './api.js';
+import { get, post, esc, selectable } from './api.js';
 
 const KINDS = ['MEDICAL', 'REHABILITATION', 'PSYCHOSOCIAL', 'ECONOMIC_INCLUSION', 'REFERRAL'];
 const STATUSES = ['REFERRED', 'ONGOING', 'COMPLETED'];
@@ -104,9 +104,5 @@ export async function mountVictims(view, session) {
       if (err.code !== 'unauthenticated') info.innerHTML = `<p class="message error">${esc(err.message)}</p>`;
     }
   };
-  page.querySelector('#victim-list').addEventListener('click', (e) => { const tr = e.target.closest('tr[data-id]'); if (tr) open(tr); });
-  page.querySelector('#victim-list').addEventListener('keydown', (e) => {
-    const tr = e.target.closest('tr[data-id]');
-    if (tr && (e.key === 'Enter' || e.key === ' ')) { e.preventDefault(); open(tr); }
-  });
+  selectable(page.querySelector('#victim-list'), 'id', open);
 }

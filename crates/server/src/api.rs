@@ -55,6 +55,11 @@ pub(crate) fn date(s: &str, field: &str) -> Result<time::Date, AppError> {
         .map_err(|_| AppError::BadRequest(format!("{field}: '{s}' is not a date; write YYYY-MM-DD")))
 }
 
+/// An optional date of a body (`field` names it in the mistake), `today` when absent.
+pub(crate) fn date_or(d: Option<&str>, field: &str, today: time::Date) -> Result<time::Date, AppError> {
+    Ok(d.map(|d| date(d, field)).transpose()?.unwrap_or(today))
+}
+
 pub(crate) fn body<T: serde::de::DeserializeOwned>(bytes: &Bytes) -> Result<T, AppError> {
     serde_json::from_slice(bytes).map_err(|e| AppError::InvalidJson(format!("the request body: {e}")))
 }

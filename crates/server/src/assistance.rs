@@ -3,7 +3,7 @@
 //! of consent, its withdrawal and follow-ups (the authority's officers with
 //! that permission), and the figures, which name no one.
 
-use crate::api::{body, date, query, with_store};
+use crate::api::{body, date_or, query, with_store};
 use crate::auth::Caller;
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::Bytes;
@@ -86,7 +86,7 @@ pub async fn consent(
 ) -> Result<(StatusCode, Json<VictimRow>), AppError> {
     let b: ConsentBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
-    let given_on = b.given_on.as_deref().map(|d| date(d, "given_on")).transpose()?.unwrap_or(now.date());
+    let given_on = date_or(b.given_on.as_deref(), "given_on", now.date())?;
     let n = NewConsent { given_on, given_by: b.given_by, form: b.form };
     let actor = c.principal.name;
     let v = with_store(&state, move |s| {
@@ -118,7 +118,7 @@ pub async fn withdrawal(
 ) -> Result<(StatusCode, Json<VictimRow>), AppError> {
     let b: WithdrawalBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
-    let on = b.withdrawn_on.as_deref().map(|d| date(d, "withdrawn_on")).transpose()?.unwrap_or(now.date());
+    let on = date_or(b.withdrawn_on.as_deref(), "withdrawn_on", now.date())?;
     let actor = c.principal.name;
     let v = with_store(&state, move |s| {
         s.write(|w| w.withdraw_consent(&id, on, &actor, now))?;
@@ -155,7 +155,7 @@ pub async fn assistance(
 ) -> Result<(StatusCode, Json<VictimRow>), AppError> {
     let b: FollowUpBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
-    let on = b.on.as_deref().map(|d| date(d, "on")).transpose()?.unwrap_or(now.date());
+    let on = date_or(b.on.as_deref(), "on", now.date())?;
     let f = FollowUp {
         kind: b.kind,
         status: b.status.unwrap_or(AssistanceStatus::Referred),

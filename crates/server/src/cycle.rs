@@ -6,7 +6,7 @@
 //! what may be done; the policy table admits the roles; an operator answers
 //! its own organisation's non-conformities only (checked here, per record).
 
-use crate::api::{body, date, with_store};
+use crate::api::{body, date, date_or, with_store};
 use crate::auth::Caller;
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::Bytes;
@@ -23,10 +23,6 @@ use safeground_store::{
 use serde::Deserialize;
 use time::OffsetDateTime;
 use utoipa::ToSchema;
-
-fn day(d: Option<&str>, field: &str, today: time::Date) -> Result<time::Date, AppError> {
-    Ok(d.map(|d| date(d, field)).transpose()?.unwrap_or(today))
-}
 
 /// Non-conformity `code` as listed, after a change.
 fn ncr(s: &Store, code: &str) -> Result<NcrRow, AppError> {
@@ -71,7 +67,7 @@ pub async fn raise(
         finding: b.finding,
         report: b.report,
         accident: b.accident,
-        raised_on: day(b.raised_on.as_deref(), "raised_on", now.date())?,
+        raised_on: date_or(b.raised_on.as_deref(), "raised_on", now.date())?,
         due_on: b.due_on.as_deref().map(|d| date(d, "due_on")).transpose()?,
     };
     let actor = c.principal.name;
@@ -151,7 +147,7 @@ pub async fn close(
     let b: CloseBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
     let step = Step::Close {
-        on: day(b.closed_on.as_deref(), "closed_on", now.date())?,
+        on: date_or(b.closed_on.as_deref(), "closed_on", now.date())?,
         verification: b.verification,
     };
     let actor = c.principal.name;
@@ -184,7 +180,7 @@ pub async fn open(
 ) -> Result<(StatusCode, Json<InvestigationRow>), AppError> {
     let b: OpenBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
-    let on = day(b.opened_on.as_deref(), "opened_on", now.date())?;
+    let on = date_or(b.opened_on.as_deref(), "opened_on", now.date())?;
     let actor = c.principal.name;
     let row = with_store(&state, move |s| {
         let code = s.write(|w| w.open_investigation(&b.accident, on, &actor, now))?;
@@ -217,7 +213,7 @@ pub async fn board(
     let b: BoardBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
     let step = InquiryStep::Board {
-        on: day(b.convened_on.as_deref(), "convened_on", now.date())?,
+        on: date_or(b.convened_on.as_deref(), "convened_on", now.date())?,
         members: b.members,
     };
     step_taken(&state, c, code, step, now).await
@@ -247,7 +243,7 @@ pub async fn conclude(
 ) -> Result<Json<InvestigationRow>, AppError> {
     let b: ConclusionBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
-    let on = day(b.concluded_on.as_deref(), "concluded_on", now.date())?;
+    let on = date_or(b.concluded_on.as_deref(), "concluded_on", now.date())?;
     let step = InquiryStep::Conclude { on, findings: b.findings, recommendations: b.recommendations };
     step_taken(&state, c, code, step, now).await
 }
@@ -386,7 +382,7 @@ pub async fn suspend(
 ) -> Result<Json<AccreditationRow>, AppError> {
     let b: SuspendBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
-    let on = day(b.on.as_deref(), "on", now.date())?;
+    let on = date_or(b.on.as_deref(), "on", now.date())?;
     let actor = c.principal.name;
     let row = with_store(&state, move |s| {
         accreditation(s, &reference)?;

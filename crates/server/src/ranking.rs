@@ -3,7 +3,7 @@
 //! sealed ranking (`task issue --from-ranking`). `core::priority` ranks; the
 //! store seals and issues; the policy admits the roles that issue tasks.
 
-use crate::api::{body, date, with_store, Priorities};
+use crate::api::{body, date, date_or, with_store, Priorities};
 use crate::auth::Caller;
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::Bytes;
@@ -15,10 +15,6 @@ use safeground_store::RankingTasks;
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 use utoipa::ToSchema;
-
-fn day(d: Option<&str>, field: &str, today: time::Date) -> Result<time::Date, AppError> {
-    Ok(d.map(|d| date(d, field)).transpose()?.unwrap_or(today))
-}
 
 /// A ranking to seal: a scenario (TOML), or the default one.
 #[derive(Debug, Deserialize, ToSchema)]
@@ -108,7 +104,7 @@ pub async fn tasks_from_ranking(
 ) -> Result<(StatusCode, Json<IssuedTasks>), AppError> {
     let b: RankingTasksBody = body(&bytes)?;
     let now = OffsetDateTime::now_utc();
-    let issued_on = day(b.issued_on.as_deref(), "issued_on", now.date())?;
+    let issued_on = date_or(b.issued_on.as_deref(), "issued_on", now.date())?;
     let due_on = b.due_on.as_deref().map(|d| date(d, "due_on")).transpose()?;
     if due_on.is_some_and(|d| d < issued_on) {
         return Err(AppError::BadRequest(format!(
@@ -126,12 +122,7 @@ pub async fn tasks_from_ranking(
         issued_on,
         due_on,
     };
-    // A task issued on an earlier day is recorded at noon of that day.
-    let at = if issued_on == now.date() {
-        now
-    } else {
-        issued_on.midnight().assume_utc() + time::Duration::hours(12)
-    };
+    let at = safeground_store::recorded_at(issued_on, now);
     let (actor, ranking) = (c.principal.name, code.clone());
     let tasks =
         with_store(&state, move |s| match s.write(|w| w.issue_from_ranking(&code, top, &plan, &actor, at)) {

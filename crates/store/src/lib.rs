@@ -70,7 +70,9 @@ pub use project::{ProjectGround, ProjectRow};
 pub use read::{
     HazardDetail, HazardFilter, HazardRow, HazardShape, HazardSort, NamedPoint, Paging, ReleasedRow,
 };
-pub use reports::{end_of_day, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow};
+pub use reports::{
+    end_of_day, recorded_at, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow,
+};
 pub use residual::ResidualRow;
 pub use stats::{DistrictFinder, DistrictRef, MonthRelease, OrganisationRef};
 pub use tiles::TILE_LAYERS;

@@ -39,6 +39,16 @@ pub fn end_of_day(d: Date) -> String {
     format!("{}T00:00:00Z", date_text(next))
 }
 
+/// When an event about a day's act is recorded: now when the day is today,
+/// else noon of that day (a task issued in the past, as it was).
+pub fn recorded_at(day: Date, now: time::OffsetDateTime) -> time::OffsetDateTime {
+    if day == now.date() {
+        now
+    } else {
+        day.midnight().assume_utc() + time::Duration::hours(12)
+    }
+}
+
 pub(crate) fn refused(report: &str, problems: Vec<String>) -> StoreError {
     StoreError::Refused { report: report.to_string(), action: "approved", problems }
 }
