@@ -45,6 +45,24 @@ fn work_is_approved_only_under_an_accreditation_that_holds_every_day() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("register.gpkg");
     ok(&db, &["demo", "--scale", "20", "--no-serve"]);
+    // The demo's own work was approved under the demo's accreditations:
+    // every operator for every capability, one team's long expired, one
+    // team's ending within 30 days.
+    let demo: Value = serde_json::from_str(&ok(&db, &["accreditation", "list", "--json"])).unwrap();
+    let demo = demo.as_array().unwrap().clone();
+    let today = days_from_today(0);
+    assert!(demo.iter().any(|a| a["valid_to"].as_str().unwrap() < today.as_str() && a["team"].is_string()));
+    let qhd_ts = demo
+        .iter()
+        .find(|a| a["organisation"] == "QHD" && a["capability"] == "TS" && a["team"].is_null())
+        .unwrap()["reference"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // QHD's technical survey accreditation is suspended for this story: its
+    // work from 2024 on needs the accreditations recorded below.
+    let reason = "re-accreditation after the 2023 audit";
+    ok(&db, &["accreditation", "suspend", &qhd_ts, "--on", "2024-01-01", "--reason", reason]);
     // The authority's own survey teams are accredited as any operator's are (IMAS 07.30).
     add_for(&db, "ANAMA", "ANAMA-ACC-2024-01", "NTS", "2024-01-01", "2024-12-31");
     // The technical survey (2 to 20 May) outlives this one by ten days.
@@ -108,7 +126,8 @@ fn work_is_approved_only_under_an_accreditation_that_holds_every_day() {
         serde_json::from_str(&ok(&db, &["accreditation", "list", "--expiring", "30", "--json"])).unwrap();
     let refs: Vec<&str> =
         expiring.as_array().unwrap().iter().map(|a| a["reference"].as_str().unwrap()).collect();
-    assert_eq!(refs, ["ANAMA-ACC-SOON"]);
+    let demo_soon = demo.iter().find(|a| a["capability"] == "DOGS" && a["team"].is_string()).unwrap();
+    assert_eq!(refs, ["ANAMA-ACC-SOON", demo_soon["reference"].as_str().unwrap()]);
 
     // Refusals, each naming what to do.
     let refused =

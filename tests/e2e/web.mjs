@@ -318,6 +318,60 @@ await page.click('#ncr-close button[type=submit]');
 await page.waitForFunction((code) => /closed/.test(document.querySelector(`#ncr-list tr[data-code="${code}"]`).textContent), ncrCode, { timeout: 20000 })
   .catch(async () => fail('the non-conformity was not closed: ' + (await page.textContent('#ncr-detail'))));
 if (!(await page.isVisible('#inspection-list'))) await fail('the inspections are not listed below the non-conformities');
+// An inspection through the form.
+// A QC sample of released ground, its corners typed as positions, drawn by
+// the server's traverse and submitted through the form; approval's dry run
+// accepts it, and the report waits in the queue.
+const released = await page.evaluate(async () => (await (await fetch('/api/layers/released_areas')).json()).features);
+// A point 2 m or more inside a ring (ray casting), on a 20 × 20 grid over its box.
+const inside = ([x, y], rings) => {
+  let c = false;
+  for (const ring of rings) for (let i = 0, j = ring.length - 1; i < ring.length; j = i++) {
+    const [xi, yi] = ring[i]; const [xj, yj] = ring[j];
+    if ((yi > y) !== (yj > y) && x < ((xj - xi) * (y - yi)) / (yj - yi) + xi) c = !c;
+  }
+  return c;
+};
+const lane = (g) => {
+  const rings = g.type === 'Polygon' ? g.coordinates : g.coordinates[0];
+  const xs = rings[0].map((p) => p[0]); const ys = rings[0].map((p) => p[1]);
+  const d = 0.00002;
+  for (let a = 1; a < 20; a++) for (let b = 1; b < 20; b++) {
+    const x = Math.min(...xs) + ((Math.max(...xs) - Math.min(...xs)) * a) / 20;
+    const y = Math.min(...ys) + ((Math.max(...ys) - Math.min(...ys)) * b) / 20;
+    const corners = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d]];
+    if (corners.every((p) => inside(p, rings))) return corners;
+  }
+  return null;
+};
+const toInspect = released.map((f) => ({ f, corners: f.geometry && lane(f.geometry) })).find((c) => c.corners && c.f.properties.outcome === 'CLEARED');
+if (!toInspect) await fail('no cleared ground in the demo to inspect');
+await page.waitForSelector('#inspection-form', { timeout: 20000 }).catch(() => fail('no inspection form for an administrator'));
+await page.selectOption('#inspection-form [name=organisation]', 'NQMU');
+await page.fill('#inspection-form [name=hazard]', toInspect.f.properties.hazard);
+await page.press('#inspection-form [name=hazard]', 'Tab');
+const groundBox = `#inspection-ground-list input[value="${toInspect.f.properties.id}"]`;
+await page.waitForSelector(groundBox, { timeout: 20000 }).catch(async () => fail('the hazard\'s released ground is not offered: ' + (await page.textContent('#inspection-ground'))));
+await page.check(groundBox);
+await page.fill('#inspection-form [name=items]', '0');
+await page.fill('#inspection-form [name=findings]', 'lane re-searched, no signal (browser test)');
+await page.fill('#inspection-form [name=sample]', toInspect.corners.map(([x, y]) => `${y.toFixed(7)}, ${x.toFixed(7)}`).join('\n'));
+await page.waitForFunction(() => /m²/.test(document.querySelector('#inspection-sample').textContent), null, { timeout: 20000 })
+  .catch(async () => fail('the sample was not computed: ' + (await page.textContent('#inspection-sample'))));
+await page.click('#inspection-form button[type=submit]');
+await page.waitForSelector('#inspection-submitted', { timeout: 20000 })
+  .catch(async () => fail('the inspection was not submitted: ' + (await page.textContent('#inspection-result'))));
+const inspectionId = (await page.textContent('#inspection-submitted')).match(/[0-9a-f-]{36}/)?.[0];
+const dryRun = await page.evaluate(async (id) => {
+  const me = await (await fetch('/api/me')).json();
+  const headers = { 'Content-Type': 'application/json', ...(me.csrf ? { 'X-CSRF-Token': me.csrf } : {}) };
+  return (await fetch(`/api/reports/${id}/check`, { method: 'POST', headers, body: '{}' })).json();
+}, inspectionId);
+if (!dryRun.approvable) await fail('the inspection would be refused: ' + JSON.stringify(dryRun.problems));
+const inspectionReport = await page.evaluate(async (id) => (await (await fetch(`/api/reports/${id}`)).json()), inspectionId);
+const sent = inspectionReport.body?.inspection ?? {};
+if (sent.kind !== 'QC' || sent.result !== 'PASS' || !sent.sample || String(sent.inspected) !== toInspect.f.properties.id)
+  await fail('the inspection report is not what the form said: ' + JSON.stringify(sent));
 await page.screenshot({ path: `${out}/ncrs.png`, fullPage: true });
 await accessible('ncrs');
 

@@ -5,6 +5,7 @@
 // that raise them. The server decides who may do which.
 import { t } from './i18n.js';
 import { get, post, esc, selectable } from './api.js';
+import { mountInspectionForm } from './inspect.js';
 
 const COLUMNS = ['code', 'organisation', 'grade', 'status', 'raised_on', 'due_on', 'finding'];
 
@@ -56,13 +57,16 @@ export async function mountNcrs(view, session) {
   const can = {
     answer: ['administrator', 'im_officer', 'operator'].includes(session.role),
     close: ['administrator', 'qm_officer'].includes(session.role),
+    inspect: ['administrator', 'im_officer', 'qm_officer'].includes(session.role),
   };
   const [rows, inspections] = await Promise.all([get('/api/ncrs'), get('/api/inspections')]);
   page.innerHTML = `<h2>${esc(t('ncrs.title'))}</h2>
     <div class="split"><div class="list"><table id="ncr-list"><tr>${COLUMNS.map((c) => `<th>${esc(t('ncrs.col.' + c))}</th>`).join('')}</tr>
       ${rows.map(row).join('')}</table>${rows.length ? '' : `<p>${esc(t('ncrs.none'))}</p>`}</div>
     <div class="info" id="ncr-detail"><p>${esc(t('ncrs.select'))}</p></div></div>
-    <h3>${esc(t('ncrs.inspection.title'))}</h3>${inspectionTable(inspections)}`;
+    <h3>${esc(t('ncrs.inspection.title'))}</h3>${inspectionTable(inspections)}
+    ${can.inspect ? '<div class="inspect" id="inspect"></div>' : ''}`;
+  const unmountForm = can.inspect ? await mountInspectionForm(page.querySelector('#inspect'), session) : null;
   const info = page.querySelector('#ncr-detail');
   // The code shown: an answer that comes back after another row was chosen
   // updates the list, not the panel.
@@ -108,4 +112,5 @@ export async function mountNcrs(view, session) {
     if (n) show(n);
   };
   selectable(page.querySelector('#ncr-list'), 'code', open);
+  return unmountForm;
 }

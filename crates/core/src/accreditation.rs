@@ -32,6 +32,14 @@ impl Accreditation {
     pub fn holds_on(&self, day: Date) -> bool {
         self.valid_from <= day && day <= self.valid_to && self.suspended_on.is_none_or(|s| day < s)
     }
+
+    /// The last day it holds: its end, or the day before its suspension.
+    pub fn last_day(&self) -> Date {
+        match self.suspended_on {
+            Some(s) if s <= self.valid_to => s.previous_day().unwrap_or(s),
+            _ => self.valid_to,
+        }
+    }
 }
 
 /// The capability a report's work needs, if any (reports of finds,
@@ -96,7 +104,9 @@ pub fn covers(
     }
     let cap = capability.code();
     let what = format!("{who} was not accredited for {cap} on every day of the work ({start} to {end})");
-    let Some(nearest) = theirs.iter().max_by_key(|a| a.valid_to) else {
+    // The one that held latest explains best: a renewal suspended long ago
+    // says less than the one that ran out in the middle of the work.
+    let Some(nearest) = theirs.iter().max_by_key(|a| (a.last_day(), a.valid_to)) else {
         if !of_capability.is_empty() {
             return Err(format!(
                 "{what}: {who}'s {cap} accreditations are for some of its teams only; name the team that did \
@@ -219,6 +229,26 @@ mod tests {
         ];
         assert!(check(&a, None, Capability::Manual, (date!(2024 - 12 - 20), date!(2025 - 01 - 10))).is_err());
         assert!(check(&a, None, Capability::Manual, (date!(2025 - 01 - 02), date!(2025 - 01 - 10))).is_ok());
+    }
+
+    #[test]
+    fn the_accreditation_that_held_latest_is_the_one_named() {
+        let suspended_early = Accreditation {
+            reference: "ACC-OLD".into(),
+            valid_to: date!(2029 - 12 - 31),
+            suspended_on: Some(date!(2024 - 01 - 01)),
+            ..manual()
+        };
+        let ran_out =
+            Accreditation { reference: "ACC-NEW".into(), valid_to: date!(2024 - 05 - 10), ..manual() };
+        let a = [suspended_early.clone(), ran_out];
+        let e =
+            check(&a, None, Capability::Manual, (date!(2024 - 05 - 02), date!(2024 - 05 - 20))).unwrap_err();
+        assert!(e.contains("ACC-NEW expired on 2024-05-10"), "{e}");
+        assert_eq!(suspended_early.last_day(), date!(2023 - 12 - 31));
+        // A suspension after the end changes nothing.
+        let late = Accreditation { suspended_on: Some(date!(2025 - 01 - 01)), ..manual() };
+        assert_eq!(late.last_day(), date!(2024 - 12 - 31));
     }
 
     #[test]

@@ -418,6 +418,56 @@ fn write_reference(g: &mut Gen, places: &Places, w: &mut Writer<'_>) -> Result<R
     })
 }
 
+/// The authority's accreditations [IMAS 07.30], recorded before any work:
+/// every operator for every capability, the authority for survey, for the
+/// demo's years and after (approval then checks every demo report against
+/// them); one team's accreditation long expired, one about to end within
+/// the dashboard's 30 days. Ids from a generator of their own, so the rest
+/// of the demo draws what it drew before.
+fn accredit(reference: &Reference, w: &mut Writer<'_>) -> Result<(), StoreError> {
+    use safeground_store::NewAccreditation;
+    let mut rng = ChaCha8Rng::seed_from_u64(0x0acc_0730);
+    let decided = noon(date(2021, 1, 4));
+    let mut n = 0;
+    let mut add =
+        |w: &mut Writer<'_>, org: &str, team: Option<&Team>, c: Capability, from: Date, to: Date| {
+            n += 1;
+            let a = NewAccreditation {
+                reference: format!("ANAMA-ACC-{}-{n:03}", from.year()),
+                organisation: org.to_string(),
+                team: team.map(|t| t.name.clone()),
+                capability: c,
+                valid_from: from,
+                valid_to: to,
+            };
+            w.add_accreditation_as(
+                uuid::Builder::from_random_bytes(rng.random()).into_uuid(),
+                &a,
+                APPROVER,
+                decided,
+            )
+        };
+    let (from, to) = (date(2021, 1, 1), date(2029, 12, 31));
+    add(w, "ANAMA", None, Capability::Nts, from, to)?;
+    add(w, "ANAMA", None, Capability::Ts, from, to)?;
+    for &op in &reference.operators {
+        for &c in Capability::ALL {
+            add(w, acronym(reference, op), None, c, from, to)?;
+        }
+    }
+    let team = |acr: &str, kind: TeamKind| {
+        let org = reference.acronyms.iter().find(|(_, a)| a == acr).map(|(id, _)| *id);
+        reference.teams.iter().find(|t| Some(t.organisation_id) == org && t.kind == kind)
+    };
+    // AEST's EOD team came first, accredited on its own for two years.
+    add(w, "AEST", team("AEST", TeamKind::Eod), Capability::Eod, date(2021, 1, 1), date(2022, 12, 31))?;
+    // QHD's dog team's own accreditation runs out three weeks from today.
+    let today = time::OffsetDateTime::now_utc().date();
+    let soon = today.checked_add(time::Duration::days(21)).unwrap_or(today);
+    add(w, "QHD", team("QHD", TeamKind::MineDetectionDogs), Capability::Dogs, from, soon)?;
+    Ok(())
+}
+
 /// Where the demo's hazards go: the settlements of the liberated districts
 /// and the districts themselves.
 struct Ground<'p> {
@@ -489,7 +539,11 @@ pub fn build(
     // Statement journals (every insert a trigger follows keeps one) in
     // memory, as an import keeps them.
     store.prepare_for_import()?;
-    let reference = store.write(|w| write_reference(&mut g, places, w))?;
+    let reference = store.write(|w| {
+        let reference = write_reference(&mut g, places, w)?;
+        accredit(&reference, w)?;
+        Ok(reference)
+    })?;
     let mut counts = DemoCounts::default();
     const BATCH: usize = 500;
     let total = scale.hazards;

@@ -166,13 +166,18 @@ async fn reading_the_register() {
     }
     let (status, all) = get(&db, "/api/accreditations").await;
     assert_eq!(status, StatusCode::OK, "{all}");
-    assert_eq!(all.as_array().map(Vec::len), Some(2));
+    // The demo's 28 and these two.
+    assert_eq!(all.as_array().map(Vec::len), Some(30));
     let (_, soon) = get(&db, "/api/accreditations?expiring_within=30").await;
-    assert_eq!(
-        soon.as_array().unwrap().iter().map(|a| a["reference"].clone()).collect::<Vec<_>>(),
-        ["ACC-SOON"]
-    );
+    // This one, then the demo's dog team's, which ends three weeks from today.
+    let refs: Vec<&str> = soon.as_array().unwrap().iter().map(|a| a["reference"].as_str().unwrap()).collect();
+    assert_eq!(refs.len(), 2, "{soon}");
+    assert_eq!(refs[0], "ACC-SOON");
     assert_eq!(soon[0]["capability"], "MANUAL");
+    assert_eq!(
+        (soon[1]["organisation"].as_str(), soon[1]["capability"].as_str()),
+        (Some("QHD"), Some("DOGS"))
+    );
     mistake(get(&db, "/api/accreditations?expiring_within=-1").await, StatusCode::BAD_REQUEST, "bad_request");
 
     let (status, page) = get(&db, "/api/hazards?per_page=7&page=2").await;

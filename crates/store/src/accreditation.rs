@@ -107,6 +107,18 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        self.add_accreditation_as(safeground_core::ids::fresh(), a, actor, at)
+    }
+
+    /// [`Writer::add_accreditation`] under a given id (the demo's ids come
+    /// from its seed, so the same seed makes the same register).
+    pub fn add_accreditation_as(
+        &mut self,
+        id: Uuid,
+        a: &NewAccreditation,
+        actor: &str,
+        at: OffsetDateTime,
+    ) -> Result<(), StoreError> {
         let record = format!("accreditation {}", a.reference.trim());
         let Some(org) = self.organisation_id(&a.organisation)? else {
             return Err(StoreError::Unknown { what: "organisation", key: a.organisation.clone() });
@@ -144,7 +156,7 @@ impl Writer<'_> {
         if taken.is_some() {
             return Err(invalid(record, "the reference is another accreditation's: give this one its own"));
         }
-        let id = uuid_text(safeground_core::ids::fresh());
+        let id = uuid_text(id);
         let now = time_text(at);
         self.tx
             .prepare_cached(
