@@ -25,6 +25,7 @@ mod reports;
 mod residual;
 mod serve;
 mod submissions;
+mod tasks;
 mod treaty;
 mod users;
 mod victim;
@@ -131,7 +132,7 @@ enum Command {
     },
     /// Tasks: the authority gives a hazard to an operator.
     #[command(subcommand)]
-    Task(reports::TaskCommand),
+    Task(tasks::TaskCommand),
     /// Accreditations: who may do what work, when; approval asks for them once the register keeps any.
     #[command(subcommand)]
     Accreditation(accreditation::AccreditationCommand),
@@ -444,7 +445,7 @@ fn run(cli: Cli) -> Result<()> {
             println!("{count} tiles, {bytes} bytes");
         }
         Command::Verify { json, tolerance } => verify(&open(&cli.db)?, json, tolerance)?,
-        Command::Task(cmd) => reports::task(&cli.db, &who, &cmd)?,
+        Command::Task(cmd) => tasks::run(&cli.db, &who, &cmd)?,
         Command::Project(cmd) => donor::project(&cli.db, &who, &cmd)?,
         Command::Accreditation(cmd) => accreditation::run(&cli.db, &who, &cmd)?,
         Command::Residual(cmd) => residual::run(&cli.db, &cmd)?,

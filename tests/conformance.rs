@@ -800,6 +800,16 @@ fn the_demo_round_trips_through_postgis_unchanged() {
     let listed = ok(&a, &["accreditation", "list", "--json"]);
     assert!(listed.contains("2024-06-01"), "{listed}");
     assert_eq!(listed, ok(&pg.url, &["accreditation", "list", "--json"]));
+    // The task board reads the same on both, filters and the overdue rule included.
+    for args in [
+        &["task", "list", "--json"][..],
+        &["task", "list", "--overdue", "--json"],
+        &["task", "list", "--status", "COMPLETED", "--organisation", "QHD", "--json"],
+    ] {
+        let listed = ok(&a, args);
+        assert!(listed.contains("\"code\""), "{args:?}: {listed}");
+        assert_eq!(listed, ok(&pg.url, args), "{args:?}");
+    }
     // Migrating into a database that holds a register is refused.
     let err = fails(&b, &["migrate", "--to", pg.url.to_str().unwrap()]);
     assert!(err.contains("already holds tables"), "{err}");

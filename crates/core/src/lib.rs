@@ -32,6 +32,7 @@ pub mod public;
 pub mod report;
 pub mod residual;
 pub mod summary;
+pub mod task;
 pub mod traverse;
 pub mod treaty;
 pub mod validate;

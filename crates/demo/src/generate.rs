@@ -567,7 +567,34 @@ pub fn build(
         done += n;
         progress(done as u64, total as u64);
     }
+    counts.tasks += rank_and_task(store)?;
     Ok(counts)
+}
+
+/// The authority's ranking at the end of the demo's calendar, under the
+/// default scenario, sealed the next day; those of its first five hazards
+/// that hold no open task are tasked from it to QHD for technical survey,
+/// due in three months. Returns the tasks issued.
+fn rank_and_task(store: &mut Store) -> Result<usize, StoreError> {
+    use safeground_core::priority::{parse_scenario, rank, DEFAULT_SCENARIO};
+    use safeground_store::RankingTasks;
+    let as_of = date(DEMO_END.0, DEMO_END.1, DEMO_END.2);
+    let next = as_of.next_day().unwrap_or(as_of);
+    let scenario = parse_scenario(DEFAULT_SCENARIO)
+        .map_err(|e| StoreError::Invalid { record: "the default scenario".into(), problem: e.to_string() })?;
+    let facts = store.priority_facts(&scenario, as_of)?;
+    let ranked = rank(&scenario, &facts.candidates, &facts.settlements, &facts.casualties, None, as_of);
+    let plan = RankingTasks {
+        organisation: "QHD".into(),
+        activity: ActivityKind::Ts,
+        priority: Priority::High,
+        issued_on: next,
+        due_on: next.checked_add(time::Duration::days(91)),
+    };
+    store.write(|w| {
+        let code = w.seal_ranking(&scenario, DEFAULT_SCENARIO, as_of, &ranked, APPROVER, noon(next))?;
+        Ok(w.issue_from_ranking(&code, 5, &plan, APPROVER, noon(next))?.len())
+    })
 }
 
 fn acronym(reference: &Reference, id: Uuid) -> &str {

@@ -149,14 +149,17 @@ pub struct HazardQuery {
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Page<T> {
-    total: usize,
-    page: usize,
-    per_page: usize,
-    items: Vec<T>,
+    pub(crate) total: usize,
+    pub(crate) page: usize,
+    pub(crate) per_page: usize,
+    pub(crate) items: Vec<T>,
 }
 
 /// The page asked for: `page` from 1, `per_page` 1 to 1,000 (default 100).
-fn paging(page: Option<usize>, per_page: Option<usize>) -> Result<(usize, usize, Paging), AppError> {
+pub(crate) fn paging(
+    page: Option<usize>,
+    per_page: Option<usize>,
+) -> Result<(usize, usize, Paging), AppError> {
     let per_page = per_page.unwrap_or(100);
     if !(1..=1000).contains(&per_page) {
         return Err(AppError::BadRequest(format!("per_page: {per_page} is not between 1 and 1,000")));

@@ -106,6 +106,8 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/residuals", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/inspections", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/priorities", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/tasks", Rule::Allowed(Action::ReadRegister)),
+    ("POST", "/api/tasks", Rule::Allowed(Action::IssueTask)),
     ("POST", "/api/rankings", Rule::Allowed(Action::IssueTask)),
     ("POST", "/api/rankings/{code}/tasks", Rule::Allowed(Action::IssueTask)),
     ("GET", "/api/ncrs", Rule::Allowed(Action::ReadReports)),

@@ -16,6 +16,7 @@ mod error;
 pub mod limits;
 mod ranking;
 mod session;
+mod tasks;
 
 pub use auth::{Hosts, Mode, POLICY};
 pub use error::{AppError, ErrorBody};
@@ -180,6 +181,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::residuals))
         .routes(routes!(api::inspections))
         .routes(routes!(api::priorities))
+        .routes(routes!(tasks::tasks, tasks::issue))
         .routes(routes!(ranking::seal_ranking))
         .routes(routes!(ranking::tasks_from_ranking))
         .routes(routes!(api::ncrs, cycle::raise))

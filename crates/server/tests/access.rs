@@ -227,6 +227,14 @@ async fn every_route_against_every_role() {
         ),
         (Method::GET, "/api/residuals", "/api/residuals?open=true".into(), None, Some(all)),
         (Method::GET, "/api/priorities", "/api/priorities?top=5".into(), None, Some(all)),
+        (Method::GET, "/api/tasks", "/api/tasks?status=ISSUED".into(), None, Some(all)),
+        (
+            Method::POST,
+            "/api/tasks",
+            "/api/tasks".into(),
+            Some(json!({"hazard": "NO-SUCH", "organisation": "QHD"}).to_string()),
+            Some(deciders),
+        ),
         (
             Method::POST,
             "/api/rankings",
@@ -593,6 +601,83 @@ async fn the_quality_cycle_runs_over_the_api_each_step_by_its_role() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     assert!(Store::open(&db).unwrap().audit(None).unwrap().problems.is_empty());
+}
+
+#[tokio::test]
+async fn tasks_are_issued_by_the_authority_and_each_operator_sees_its_own() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    // The board: paged in the database, each page with the count of all.
+    let all = send(&app, &imo, Method::GET, "/api/tasks?per_page=5", None).await;
+    assert_eq!(all.status, StatusCode::OK, "{}", all.json);
+    let total = all.json["total"].as_u64().unwrap();
+    assert!(total > 5 && all.json["items"].as_array().unwrap().len() == 5, "{}", all.json);
+    let every = send(&app, &imo, Method::GET, "/api/tasks?per_page=1000", None).await.json;
+    let every = every["items"].as_array().unwrap().clone();
+    assert_eq!(every.len() as u64, total);
+    // The soonest due first, those with no due date last.
+    let dues: Vec<&str> = every.iter().filter_map(|t| t["due_on"].as_str()).collect();
+    assert!(dues.windows(2).all(|w| w[0] <= w[1]), "{dues:?}");
+    // By status, as the board's columns; overdue ones are open and late.
+    for status in ["ISSUED", "IN_PROGRESS", "COMPLETED"] {
+        let r =
+            send(&app, &imo, Method::GET, &format!("/api/tasks?status={status}&per_page=1000"), None).await;
+        let items = r.json["items"].as_array().unwrap();
+        assert_eq!(items.len(), every.iter().filter(|t| t["status"] == status).count(), "{status}");
+        assert!(!items.is_empty(), "the demo holds no {status} task");
+    }
+    let late = send(&app, &imo, Method::GET, "/api/tasks?overdue=true&per_page=1000", None).await.json;
+    let today = OffsetDateTime::now_utc().date().to_string();
+    for t in late["items"].as_array().unwrap() {
+        assert!(t["overdue"] == true && t["due_on"].as_str().unwrap() < today.as_str(), "{t}");
+        assert!(["ISSUED", "IN_PROGRESS"].contains(&t["status"].as_str().unwrap()), "{t}");
+    }
+    let r = send(&app, &imo, Method::GET, "/api/tasks?status=DONE", None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+
+    // Issued: the next free code of the hazard, and on the board at once.
+    let hazards = send(&app, &imo, Method::GET, "/api/hazards?status=OPEN&per_page=1", None).await.json;
+    let open = hazards["items"][0]["code"].as_str().unwrap().to_string();
+    let body = json!({"hazard": open, "organisation": "AEST", "activity": "TS", "priority": "HIGH", "due_on": "2099-01-31"});
+    let r = send(&app, &imo, Method::POST, "/api/tasks", Some(body.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let code = r.json["code"].as_str().unwrap().to_string();
+    assert!(code.starts_with(&format!("T-{open}")), "{code}");
+    assert_eq!((r.json["status"].as_str(), r.json["organisation"].as_str()), (Some("ISSUED"), Some("AEST")));
+    let again = send(&app, &imo, Method::POST, "/api/tasks", Some(body.to_string())).await;
+    assert_eq!(again.status, StatusCode::CREATED, "{}", again.json);
+    assert_ne!(again.json["code"], r.json["code"], "a second task of the hazard gets its own code");
+    // Refused, every problem named: due before issued, issued tomorrow.
+    let tomorrow = (OffsetDateTime::now_utc().date() + time::Duration::days(1)).to_string();
+    let bad = json!({"hazard": open, "organisation": "AEST", "issued_on": tomorrow, "due_on": "2020-01-01"});
+    let r = send(&app, &imo, Method::POST, "/api/tasks", Some(bad.to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let m = r.json["message"].as_str().unwrap();
+    assert!(m.contains("after today") && m.contains("before it is issued"), "{m}");
+    let r = send(
+        &app,
+        &imo,
+        Method::POST,
+        "/api/tasks",
+        Some(json!({"hazard": open, "organisation": "NOPE"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+
+    // An operator sees its own organisation's tasks, the new ones among them.
+    let op = signed_in(&app, "operator").await;
+    let mine = send(&app, &op, Method::GET, "/api/tasks?per_page=1000", None).await.json;
+    let mine = mine["items"].as_array().unwrap();
+    assert!(
+        mine.iter().all(|t| t["organisation"] == "AEST") && mine.iter().any(|t| t["code"] == code.as_str())
+    );
+    assert_eq!(mine.len(), every.iter().filter(|t| t["organisation"] == "AEST").count() + 2);
+    let r = send(&app, &op, Method::GET, "/api/tasks?organisation=QHD", None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
+    let r = send(&app, &op, Method::POST, "/api/tasks", Some(body.to_string())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
 }
 
 #[tokio::test]

@@ -43,6 +43,7 @@ mod read;
 mod reports;
 mod residual;
 mod stats;
+mod tasks;
 mod tiles;
 mod treaty;
 mod verify;
@@ -75,6 +76,7 @@ pub use reports::{
 };
 pub use residual::ResidualRow;
 pub use stats::{DistrictFinder, DistrictRef, MonthRelease, OrganisationRef};
+pub use tasks::{NewTask, TaskFilter, TaskRow};
 pub use tiles::TILE_LAYERS;
 pub use verify::{Mismatch, Verification};
 pub use write::Writer;
