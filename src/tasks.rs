@@ -42,6 +42,17 @@ pub enum TaskCommand {
         #[arg(long, value_parser = crate::parse_date)]
         due: Option<time::Date>,
     },
+    /// Cancel an open task: it will not be done (work under it that ends after the day is then refused).
+    Cancel {
+        /// The task's code.
+        code: String,
+        /// The day it is called off (YYYY-MM-DD); default today.
+        #[arg(long, value_parser = crate::parse_date)]
+        on: Option<time::Date>,
+        /// Why, kept in the history.
+        #[arg(long)]
+        reason: String,
+    },
     /// List tasks, the soonest due first (an operator's account sees its own organisation's).
     List {
         /// Only this organisation's (acronym or UUID).
@@ -88,6 +99,17 @@ pub fn run(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
             print(&rows, *json)
         }
         TaskCommand::Issue { .. } => issue(db, who, cmd),
+        TaskCommand::Cancel { code, on, reason } => {
+            let mut store = Store::open(db)?;
+            let p = who.principal(&store)?;
+            authorize(&p, Action::IssueTask, Scope::Any)?;
+            let now = OffsetDateTime::now_utc();
+            let on = on.unwrap_or(now.date());
+            let at = safeground_store::recorded_at(on, now);
+            store.write(|w| w.cancel_task(code, on, reason, &p.name, at, now.date()))?;
+            eprintln!("task {code} cancelled from {on}");
+            Ok(())
+        }
     }
 }
 
@@ -101,7 +123,7 @@ fn print(rows: &[TaskRow], json: bool) -> Result<()> {
     }
     for t in rows {
         println!(
-            "{:<28} {:<14} {:<16} {:<6} {:<13} {:<11} {:<6} issued {} due {}{}",
+            "{:<28} {:<14} {:<16} {:<6} {:<13} {:<11} {:<6} issued {} due {}{}{}",
             t.code,
             t.hazard,
             t.district,
@@ -112,6 +134,7 @@ fn print(rows: &[TaskRow], json: bool) -> Result<()> {
             t.issued_on,
             t.due_on.map_or("-".to_string(), |d| d.to_string()),
             if t.overdue { "  OVERDUE" } else { "" },
+            t.cancelled_on.map_or(String::new(), |d| format!("  cancelled {d}")),
         );
     }
     Ok(())

@@ -86,6 +86,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         "accreditations",
         "investigations",
         "register",
+        "tasks",
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }

@@ -52,6 +52,44 @@ pub fn overdue(status: TaskStatus, due_on: Option<Date>, today: Date) -> bool {
     matches!(status, TaskStatus::Issued | TaskStatus::InProgress) && due_on.is_some_and(|d| d < today)
 }
 
+/// Every problem with cancelling a task in `status`, issued on `issued_on`,
+/// from day `on` (checked on `today`), for `reason`.
+///
+/// ```
+/// use safeground_core::codes::TaskStatus;
+/// use safeground_core::task::cancellation_problems;
+/// use time::macros::date;
+/// let (issued, today) = (date!(2025 - 01 - 10), date!(2025 - 03 - 10));
+/// assert!(cancellation_problems(TaskStatus::InProgress, issued, today, today, "operator withdrawn").is_empty());
+/// assert_eq!(cancellation_problems(TaskStatus::Completed, issued, today, today, "").len(), 2);
+/// ```
+pub fn cancellation_problems(
+    status: TaskStatus,
+    issued_on: Date,
+    on: Date,
+    today: Date,
+    reason: &str,
+) -> Vec<String> {
+    let mut out = vec![];
+    match status {
+        TaskStatus::Completed => {
+            out.push("status: it is completed; its work stands — unapprove the report to undo it".into())
+        }
+        TaskStatus::Cancelled => out.push("status: it is cancelled already".into()),
+        TaskStatus::Issued | TaskStatus::InProgress => {}
+    }
+    if on < issued_on {
+        out.push(format!("on: {on} is before the task was issued ({issued_on})"));
+    }
+    if on > today {
+        out.push(format!("on: {on} is after today ({today}); cancel it on the day it is called off"));
+    }
+    if reason.trim().is_empty() {
+        out.push("reason: say why the task is called off".into());
+    }
+    out
+}
+
 /// The code a new task of `hazard` is given when none is named: `T-<hazard>`,
 /// then `T-<hazard>-2`, `-3`, … — the first that `taken` does not hold.
 ///
@@ -105,6 +143,19 @@ mod tests {
         assert!(overdue(TaskStatus::Issued, due, next));
         assert!(!overdue(TaskStatus::Cancelled, due, next));
         assert!(!overdue(TaskStatus::Issued, None, next));
+    }
+
+    #[test]
+    fn only_an_open_task_is_cancelled_between_its_issue_and_today() {
+        let issued = date!(2025 - 01 - 10);
+        assert!(cancellation_problems(TaskStatus::Issued, issued, issued, TODAY, "x").is_empty());
+        assert!(cancellation_problems(TaskStatus::Issued, issued, TODAY, TODAY, "x").is_empty());
+        let p = cancellation_problems(TaskStatus::Issued, issued, date!(2025 - 01 - 09), TODAY, "x");
+        assert!(p.len() == 1 && p[0].contains("before the task was issued"), "{p:?}");
+        let p = cancellation_problems(TaskStatus::InProgress, issued, date!(2025 - 03 - 11), TODAY, "x");
+        assert!(p.len() == 1 && p[0].contains("after today"), "{p:?}");
+        let p = cancellation_problems(TaskStatus::Cancelled, issued, TODAY, TODAY, " ");
+        assert_eq!(p.len(), 2, "{p:?}");
     }
 
     #[test]

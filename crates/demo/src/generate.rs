@@ -567,8 +567,27 @@ pub fn build(
         done += n;
         progress(done as u64, total as u64);
     }
+    call_off(store)?;
     counts.tasks += rank_and_task(store)?;
     Ok(counts)
+}
+
+/// One task called off near the end of the calendar: the first issued one
+/// not yet begun (by code), its operator's team sent to other work — so the
+/// board has tasks in every state.
+fn call_off(store: &mut Store) -> Result<(), StoreError> {
+    use safeground_store::{Paging, TaskFilter};
+    let end = date(DEMO_END.0, DEMO_END.1, DEMO_END.2);
+    let filter = TaskFilter { status: Some(TaskStatus::Issued), ..TaskFilter::default() };
+    let (_, issued) = store.task_page(&filter, Paging::ALL, end)?;
+    let Some(t) = issued.iter().filter(|t| t.code.starts_with("T-")).min_by(|a, b| a.code.cmp(&b.code))
+    else {
+        return Ok(());
+    };
+    let on = end.checked_sub(time::Duration::days(30)).unwrap_or(end).max(t.issued_on);
+    let reason =
+        "the operator's team was sent to a higher-priority task; the hazard waits for the next tasking";
+    store.write(|w| w.cancel_task(&t.code, on, reason, APPROVER, noon(on), end))
 }
 
 /// The authority's ranking at the end of the demo's calendar, under the

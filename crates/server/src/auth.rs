@@ -108,6 +108,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/priorities", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/tasks", Rule::Allowed(Action::ReadRegister)),
     ("POST", "/api/tasks", Rule::Allowed(Action::IssueTask)),
+    ("POST", "/api/tasks/{code}/cancellation", Rule::Allowed(Action::IssueTask)),
     ("POST", "/api/rankings", Rule::Allowed(Action::IssueTask)),
     ("POST", "/api/rankings/{code}/tasks", Rule::Allowed(Action::IssueTask)),
     ("GET", "/api/ncrs", Rule::Allowed(Action::ReadReports)),

@@ -182,6 +182,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::inspections))
         .routes(routes!(api::priorities))
         .routes(routes!(tasks::tasks, tasks::issue))
+        .routes(routes!(tasks::cancel))
         .routes(routes!(ranking::seal_ranking))
         .routes(routes!(ranking::tasks_from_ranking))
         .routes(routes!(api::ncrs, cycle::raise))

@@ -8,7 +8,7 @@ use crate::auth::Caller;
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
-use axum::extract::{Query, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::{Extension, Json};
 use safeground_core::codes::{ActivityKind, Priority, TaskStatus};
@@ -70,8 +70,13 @@ pub async fn tasks(
             Some(Some(own)) => Some(own),
             None => asked,
         };
-        let filter =
-            TaskFilter { organisation, status, hazard: q.hazard, overdue: q.overdue.unwrap_or(false) };
+        let filter = TaskFilter {
+            organisation,
+            status,
+            hazard: q.hazard,
+            overdue: q.overdue.unwrap_or(false),
+            code: None,
+        };
         Ok(s.task_page(&filter, window, today)?)
     })
     .await?;
@@ -123,12 +128,51 @@ pub async fn issue(
     let row = with_store(&state, move |s| {
         let at = safeground_store::recorded_at(task.issued_on, now);
         let code = s.write(|w| w.issue_new_task(&task, &actor, at, now.date()))?;
-        let filter = TaskFilter { hazard: Some(task.hazard.clone()), ..TaskFilter::default() };
+        let filter = TaskFilter { code: Some(code.clone()), ..TaskFilter::default() };
         let (_, rows) = s.task_page(&filter, Paging::ALL, now.date())?;
         rows.into_iter()
-            .find(|t| t.code == code)
+            .next()
             .ok_or_else(|| AppError::Internal(format!("task {code} was issued but cannot be read back")))
     })
     .await?;
     Ok((StatusCode::CREATED, Json(row)))
+}
+
+/// A task called off.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CancelBody {
+    /// YYYY-MM-DD; default today.
+    on: Option<String>,
+    /// Why, kept in the history.
+    reason: String,
+}
+
+/// Cancels an open task from a day, as `task cancel` does (event
+/// TASK_CANCELLED); work under it that ends after that day is then refused.
+#[utoipa::path(post, path = "/api/tasks/{code}/cancellation", request_body = CancelBody,
+    params(("code" = String, Path, description = "the task's code")),
+    responses((status = 200, body = TaskRow), (status = 400, body = ErrorBody), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody)))]
+pub async fn cancel(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(code): Path<String>,
+    bytes: Bytes,
+) -> Result<Json<TaskRow>, AppError> {
+    let b: CancelBody = body(&bytes)?;
+    let now = OffsetDateTime::now_utc();
+    let on = date_or(b.on.as_deref(), "on", now.date())?;
+    let actor = c.principal.name;
+    let row =
+        with_store(&state, move |s| {
+            let at = safeground_store::recorded_at(on, now);
+            s.write(|w| w.cancel_task(&code, on, &b.reason, &actor, at, now.date()))?;
+            let filter = TaskFilter { code: Some(code.clone()), ..TaskFilter::default() };
+            s.task_page(&filter, Paging::ALL, now.date())?.1.into_iter().next().ok_or_else(|| {
+                AppError::Internal(format!("task {code} was cancelled but cannot be read back"))
+            })
+        })
+        .await?;
+    Ok(Json(row))
 }

@@ -237,6 +237,13 @@ async fn every_route_against_every_role() {
         ),
         (
             Method::POST,
+            "/api/tasks/{code}/cancellation",
+            "/api/tasks/NO-SUCH/cancellation".into(),
+            Some(json!({"reason": "x"}).to_string()),
+            Some(deciders),
+        ),
+        (
+            Method::POST,
             "/api/rankings",
             "/api/rankings".into(),
             Some(json!({"scenario": "not a scenario"}).to_string()),
@@ -646,7 +653,11 @@ async fn tasks_are_issued_by_the_authority_and_each_operator_sees_its_own() {
     let code = r.json["code"].as_str().unwrap().to_string();
     assert!(code.starts_with(&format!("T-{open}")), "{code}");
     assert_eq!((r.json["status"].as_str(), r.json["organisation"].as_str()), (Some("ISSUED"), Some("AEST")));
-    let again = send(&app, &imo, Method::POST, "/api/tasks", Some(body.to_string())).await;
+    // The hazard's second task, issued yesterday.
+    let yesterday = (OffsetDateTime::now_utc().date() - time::Duration::days(1)).to_string();
+    let mut earlier = body.clone();
+    earlier["issued_on"] = json!(yesterday);
+    let again = send(&app, &imo, Method::POST, "/api/tasks", Some(earlier.to_string())).await;
     assert_eq!(again.status, StatusCode::CREATED, "{}", again.json);
     assert_ne!(again.json["code"], r.json["code"], "a second task of the hazard gets its own code");
     // Refused, every problem named: due before issued, issued tomorrow.
@@ -678,6 +689,54 @@ async fn tasks_are_issued_by_the_authority_and_each_operator_sees_its_own() {
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     let r = send(&app, &op, Method::POST, "/api/tasks", Some(body.to_string())).await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
+
+    // Cancelled from yesterday: once only; the operator's work after it is refused.
+    let second = again.json["code"].as_str().unwrap().to_string();
+    let cancel =
+        json!({"on": yesterday, "reason": "the ground was given to the national EOD response"}).to_string();
+    let path = format!("/api/tasks/{second}/cancellation");
+    let r = send(&app, &op, Method::POST, &path, Some(cancel.clone())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
+    let r = send(&app, &imo, Method::POST, &path, Some(json!({"reason": " "}).to_string())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let r = send(&app, &imo, Method::POST, &path, Some(cancel.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(
+        (r.json["status"].as_str(), r.json["cancelled_on"].as_str()),
+        (Some("CANCELLED"), Some(yesterday.as_str()))
+    );
+    let r = send(&app, &imo, Method::POST, &path, Some(cancel)).await;
+    assert!(
+        r.status == StatusCode::BAD_REQUEST
+            && r.json["message"].as_str().unwrap().contains("cancelled already")
+    );
+    let today = OffsetDateTime::now_utc().date().to_string();
+    let ts =
+        json!({"type": "TS", "organisation": "AEST", "task": second, "start_date": today, "end_date": today});
+    let r = send(&app, &op, Method::POST, "/api/reports", Some(ts.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let checks = send(
+        &app,
+        &imo,
+        Method::POST,
+        &format!("/api/reports/{}/check", r.json["id"].as_str().unwrap()),
+        None,
+    )
+    .await;
+    let problems = checks.json["problems"].to_string();
+    assert!(problems.contains(&format!("task {second} was cancelled on {yesterday}")), "{problems}");
+    // The cancellation is sealed: its day changed behind the history's back is caught.
+    assert!(Store::open(&db).unwrap().audit(None).unwrap().is_intact());
+    let out = std::process::Command::new("python3")
+        .args(["-c", "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); \
+             c.execute(\"UPDATE tasks SET cancelled_on = '2099-01-01' WHERE code = ?\", (sys.argv[2],)); c.commit()"])
+        .arg(&db)
+        .arg(&second)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let audit = Store::open(&db).unwrap().audit(None).unwrap();
+    assert!(!audit.is_intact(), "a moved cancellation went unnoticed");
 }
 
 #[tokio::test]

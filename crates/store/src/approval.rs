@@ -85,7 +85,7 @@ pub(crate) fn context(
     if let (Some(h), None, OrganisationKind::Operator) = (ctx.named_hazard, &ctx.task, ctx.organisation_kind)
     {
         ctx.tasked_on_hazard = db
-            .prepare_cached("SELECT count(*) > 0 FROM tasks WHERE hazard_id = ?1 AND organisation_id = ?2")?
+            .prepare_cached("SELECT count(*) > 0 FROM tasks WHERE hazard_id = ?1 AND organisation_id = ?2 AND status <> 'CANCELLED'")?
             .query_row([uuid_text(h), uuid_text(organisation)], |x| x.get(0))?;
     }
     if let Some(insp) = &r.inspection {
@@ -150,17 +150,17 @@ fn one(db: &Db, sql: &str, key: &str) -> Result<Option<String>, StoreError> {
 
 /// A vocabulary's code as stored, or a message naming the stored value.
 pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> {
-    type Row = (String, String, String, String, String, Option<String>, String);
+    type Row = (String, String, String, String, String, Option<String>, String, Option<String>);
     let row: Option<Row> = db
         .prepare_cached(
-            "SELECT id, code, hazard_id, organisation_id, issued_on, due_on, status FROM tasks
+            "SELECT id, code, hazard_id, organisation_id, issued_on, due_on, status, cancelled_on FROM tasks
              WHERE id = ?1 OR code = ?1 COLLATE NOCASE",
         )?
         .query_row([key.trim()], |r| {
-            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?))
+            Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?))
         })
         .optional()?;
-    let Some((id, code, hazard, org, issued, due, status)) = row else { return Ok(None) };
+    let Some((id, code, hazard, org, issued, due, status, cancelled)) = row else { return Ok(None) };
     let what = format!("task {code}");
     Ok(Some(TaskFacts {
         id: parse_uuid(&id)?,
@@ -169,6 +169,7 @@ pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> 
         issued_on: stored_date(&issued, &what)?,
         due_on: due.map(|d| stored_date(&d, &what)).transpose()?,
         status: stored_code(&status, &what)?,
+        cancelled_on: cancelled.map(|d| stored_date(&d, &what)).transpose()?,
         code,
     }))
 }

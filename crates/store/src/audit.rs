@@ -153,6 +153,8 @@ const TASK: &[(Key, &str)] = &[(
      FROM tasks WHERE id = ?1",
 )];
 
+const TASK_CANCELLED: &[(Key, &str)] = &[(Key::Task, "SELECT id, cancelled_on FROM tasks WHERE id = ?1")];
+
 const PROJECT: &[(Key, &str)] = &[(
     Key::Subject,
     "SELECT id, code, donor, name, budget, currency, starts_on, ends_on, recorded_at FROM projects WHERE id = ?1",
@@ -275,6 +277,7 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "REPORT_APPROVED" => (APPROVED, true),
         "REPORT_UNAPPROVED" => (UNAPPROVED, true),
         "TASK_ISSUED" => (TASK, true),
+        "TASK_CANCELLED" => (TASK_CANCELLED, true),
         "PROJECT_ADDED" => (PROJECT, true),
         "TASK_FUNDED" => (FUNDING, true),
         "ACCREDITATION_ADDED" => (ACCREDITED, true),
@@ -621,6 +624,7 @@ pub(crate) fn verify(
 fn what_it_wrote(e: &Event) -> String {
     match (e.kind.as_str(), &e.report_id, &e.task_id) {
         ("TASK_ISSUED", _, Some(t)) => format!("task {t}"),
+        ("TASK_CANCELLED", _, Some(t)) => format!("the cancellation of task {t}"),
         ("TASK_FUNDED", _, Some(t)) => format!("the funding of task {t}"),
         ("PROJECT_ADDED", _, _) => format!("project {}", e.subject.as_deref().unwrap_or("?")),
         ("ACCREDITATION_ADDED" | "ACCREDITATION_SUSPENDED", _, _) => {

@@ -28,6 +28,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0012_victim_assistance.sql"),
     include_str!("../migrations/0013_investigations.sql"),
     include_str!("../migrations/0014_inspections.sql"),
+    include_str!("../migrations/0015_task_cancellation.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -45,6 +46,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (12, include_str!("../migrations/postgres/0012_victim_assistance.sql")),
     (13, include_str!("../migrations/postgres/0013_investigations.sql")),
     (14, include_str!("../migrations/postgres/0014_inspections.sql")),
+    (15, include_str!("../migrations/postgres/0015_task_cancellation.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

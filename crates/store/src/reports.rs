@@ -563,10 +563,10 @@ impl Writer<'_> {
             .execute([now, report])?;
         self.tx
             .prepare_cached(
-                "UPDATE tasks SET status = 'CANCELLED'
+                "UPDATE tasks SET status = 'CANCELLED', cancelled_on = ?2
                  WHERE status = 'ISSUED' AND id IN (SELECT task_id FROM residuals WHERE report_id = ?1)",
             )?
-            .execute([report])?;
+            .execute([report, now.get(..10).unwrap_or(now)])?;
         Ok(())
     }
 

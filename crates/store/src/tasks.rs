@@ -32,6 +32,9 @@ pub struct TaskRow {
     pub due_on: Option<Date>,
     /// Still open after its last day.
     pub overdue: bool,
+    /// The day it was called off, if it was.
+    #[cfg_attr(feature = "openapi", schema(value_type = Option<String>, format = Date))]
+    pub cancelled_on: Option<Date>,
 }
 
 /// Which tasks to list.
@@ -44,6 +47,8 @@ pub struct TaskFilter {
     pub hazard: Option<String>,
     /// Only those overdue.
     pub overdue: bool,
+    /// Only the task of this code.
+    pub code: Option<String>,
 }
 
 /// A task to issue, its hazard and organisation as the user names them.
@@ -155,6 +160,7 @@ impl Store {
             filter.overdue.then(|| today.to_string()),
             i64::try_from(page.limit).unwrap_or(i64::MAX),
             i64::try_from(page.offset).unwrap_or(i64::MAX),
+            filter.code.as_deref().map(str::trim),
         ])?;
         let mut total = 0;
         let mut out = vec![];
@@ -165,6 +171,7 @@ impl Store {
             let status: TaskStatus = stored_code(&r.get::<String>(7)?, &record)?;
             let due_on = due.map(|d| stored_date(&d, &record)).transpose()?;
             total = usize::try_from(r.get::<i64>(10)?).unwrap_or(0);
+            let cancelled: Option<String> = r.get(11)?;
             out.push(TaskRow {
                 hazard: r.get(1)?,
                 hazard_name: r.get(2)?,
@@ -176,6 +183,7 @@ impl Store {
                 overdue: safeground_core::task::overdue(status, due_on, today),
                 status,
                 due_on,
+                cancelled_on: cancelled.map(|d| stored_date(&d, &record)).transpose()?,
                 code,
             });
         }
@@ -184,5 +192,37 @@ impl Store {
             total = self.task_page(filter, Paging { offset: 0, limit: 1 }, today)?.0;
         }
         Ok((total, out))
+    }
+}
+
+impl Writer<'_> {
+    /// Cancels open task `code` from day `on` for `reason` (checked by
+    /// [`safeground_core::task::cancellation_problems`] on `today`), as the
+    /// event TASK_CANCELLED.
+    pub fn cancel_task(
+        &mut self,
+        code: &str,
+        on: Date,
+        reason: &str,
+        actor: &str,
+        at: OffsetDateTime,
+        today: Date,
+    ) -> Result<(), StoreError> {
+        let Some(t) = self.task(code)? else {
+            return Err(StoreError::Unknown { what: "task", key: code.to_string() });
+        };
+        let problems = safeground_core::task::cancellation_problems(t.status, t.issued_on, on, today, reason);
+        if !problems.is_empty() {
+            return Err(StoreError::Invalid {
+                record: format!("task {}", t.code),
+                problem: problems.join("; "),
+            });
+        }
+        let id = uuid_text(t.id);
+        self.tx
+            .prepare_cached("UPDATE tasks SET status = 'CANCELLED', cancelled_on = ?1 WHERE id = ?2")?
+            .execute(params![crate::geometry::date_text(on), id])?;
+        self.record("TASK_CANCELLED", &time_text(at), actor, None, Some(&id), Some(reason.trim()))?;
+        Ok(())
     }
 }

@@ -127,6 +127,12 @@ fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
         if let Some(due) = t.due_on.filter(|due| r.end_date > *due && !visit) {
             problems.push(format!("the work ended ({}) after task {} was due ({due})", r.end_date, t.code));
         }
+        if let Some(off) = t.cancelled_on.filter(|off| r.end_date > *off) {
+            problems.push(format!(
+                "task {} was cancelled on {off} and the work ended after it ({}); report work under a task in force",
+                t.code, r.end_date
+            ));
+        }
     } else if matches!(r.report_type, ReportType::Ts | ReportType::Clearance)
         && ctx.organisation_kind == OrganisationKind::Operator
         && ctx.named_hazard.is_some()

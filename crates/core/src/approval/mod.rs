@@ -74,6 +74,8 @@ pub struct TaskFacts {
     pub issued_on: Date,
     pub due_on: Option<Date>,
     pub status: TaskStatus,
+    /// The day it was called off, if it was.
+    pub cancelled_on: Option<Date>,
 }
 
 /// Ground released from a hazard before, and not re-opened since.

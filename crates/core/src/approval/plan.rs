@@ -467,7 +467,9 @@ fn hazard_effects(
             )]);
         }
         next = if r.handed_over { HazardStatus::HandedOver } else { HazardStatus::Closed };
-        plan.task_status = task.map(|t| (t.id, TaskStatus::Completed));
+        // Work done before a cancellation stands; the task stays cancelled.
+        plan.task_status =
+            task.filter(|t| t.status != TaskStatus::Cancelled).map(|t| (t.id, TaskStatus::Completed));
     } else if let Some(t) =
         task.filter(|t| t.status == TaskStatus::Issued && r.report_type != ReportType::QmInspection)
     {

@@ -50,6 +50,7 @@ fn task(issued_on: Date, due_on: Option<Date>) -> TaskFacts {
         issued_on,
         due_on,
         status: TaskStatus::Issued,
+        cancelled_on: None,
     }
 }
 
@@ -150,6 +151,29 @@ fn work_may_start_the_day_the_task_is_issued_and_end_the_day_it_is_due() {
     assert_eq!(
         decide_now(&late, &ctx, &Settings::default()).unwrap_err(),
         vec!["the work ended (2024-07-01) after task T-1 was due (2024-06-30)"]
+    );
+}
+
+#[test]
+fn work_under_a_cancelled_task_stands_up_to_the_day_it_was_called_off() {
+    let cancelled = |ctx: &mut Context| {
+        let mut t = task(date!(2024 - 03 - 01), Some(date!(2024 - 06 - 30)));
+        (t.status, t.cancelled_on) = (TaskStatus::Cancelled, Some(date!(2024 - 05 - 15)));
+        ctx.task = Some(t);
+    };
+    let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 05 - 15));
+    cancelled(&mut ctx);
+    r.completion = false;
+    release(&mut r, rect(46.90, 39.90, 46.901, 39.901).1);
+    let plan = decide_now(&r, &ctx, &Settings::default()).unwrap();
+    // Accepted, and the task stays cancelled.
+    assert_eq!(plan.task_status, None);
+    let (mut late, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 05 - 16));
+    cancelled(&mut ctx);
+    release(&mut late, rect(46.90, 39.90, 46.901, 39.901).1);
+    assert_eq!(
+        decide_now(&late, &ctx, &Settings::default()).unwrap_err(),
+        vec!["task T-1 was cancelled on 2024-05-15 and the work ended after it (2024-05-16); report work under a task in force"]
     );
 }
 
