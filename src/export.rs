@@ -2,14 +2,10 @@
 
 use anyhow::{bail, Context, Result};
 use clap::{Args, ValueEnum};
-use safeground_core::public::{self, Dangerous};
-use safeground_formats::csv_out::CsvLayerWriter;
-use safeground_formats::geojson_out::GeoJsonWriter;
-use safeground_formats::kml_out::KmlWriter;
-use safeground_formats::xlsx_out::Shape;
+use safeground_core::public::Dangerous;
+use safeground_exchange::export as exchange;
 use safeground_store::Location;
-use safeground_store::{Feature, Layer, Store};
-use std::io::BufWriter;
+use safeground_store::{Layer, Store};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -84,115 +80,30 @@ fn parse_layers(s: &str) -> Result<Layers, String> {
     }
 }
 
-fn points(layer: Layer) -> bool {
-    matches!(layer, Layer::EoFinds | Layer::Accidents | Layer::EoreSessions | Layer::Settlements)
-}
-
 pub fn run(db: &Location, a: &ExportArgs) -> Result<()> {
-    if a.hxl && a.format != Format::Csv {
-        bail!("--hxl adds a row to CSV; it has no meaning for {:?}", a.format);
-    }
-    if a.layer.0.len() > 1 && a.format != Format::Xlsx {
-        bail!("--layer all writes a sheet per layer, which only --format xlsx can hold; export one layer at a time");
-    }
-    if a.level == Level::Public && !(a.grid.is_finite() && a.grid > 0.0 && a.grid <= 1.0) {
-        bail!("--grid is a cell size in degrees, more than 0 and at most 1");
-    }
-    let public = (a.level == Level::Public).then_some(match a.dangerous {
-        DangerousChoice::Coarsen => Dangerous::Coarsen { grid_deg: a.grid },
-        DangerousChoice::Drop => Dangerous::Drop,
-    });
+    let format = match a.format {
+        Format::Geojson => exchange::Format::Geojson,
+        Format::Csv => exchange::Format::Csv,
+        Format::Kml => exchange::Format::Kml,
+        Format::Gpkg => exchange::Format::Gpkg,
+        Format::Xlsx => exchange::Format::Xlsx,
+    };
+    let request = exchange::Request {
+        layers: a.layer.0.clone(),
+        format,
+        as_of: a.as_of,
+        district: a.district.clone(),
+        hxl: a.hxl,
+        public: (a.level == Level::Public).then_some(match a.dangerous {
+            DangerousChoice::Coarsen => Dangerous::Coarsen { grid_deg: a.grid },
+            DangerousChoice::Drop => Dangerous::Drop,
+        }),
+    };
+    request.check()?;
     let tmp = part_file(db, a)?;
-    let bound = a.as_of.map(safeground_store::end_of_day);
     let store = Store::open(db)?;
-    let layer = a.layer.0[0];
-    // Every layer's features, at the level asked for.
-    let export = |l: Layer, sink: &mut dyn FnMut(Feature) -> std::io::Result<()>| {
-        let status = l.columns().iter().position(|c| *c == "status");
-        store.export(l, bound.as_deref(), a.district.as_deref(), &mut |mut f: Feature| {
-            if let (Some(how), Layer::Hazards, Some(i)) = (public, l, status) {
-                let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                f.geometry = public::hazard_geometry(f.geometry.take(), &s, how);
-            }
-            sink(f)
-        })
-    };
-    let columns = layer.columns();
-    let open = || -> Result<BufWriter<std::fs::File>> { Ok(BufWriter::new(crate::create_private(&tmp)?)) };
-    let result = match a.format {
-        Format::Geojson => {
-            let mut w = GeoJsonWriter::new(open()?, columns)?;
-            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()));
-            n.map_err(anyhow::Error::from).and_then(|n| {
-                w.finish()?;
-                Ok(n)
-            })
-        }
-        Format::Kml => {
-            let mut w = KmlWriter::new(open()?, layer.name(), columns)?;
-            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()));
-            n.map_err(anyhow::Error::from).and_then(|n| {
-                w.finish()?;
-                Ok(n)
-            })
-        }
-        Format::Gpkg => {
-            let mut w = safeground_store::GpkgLayerWriter::create(&tmp, layer)?;
-            let mut failed = None;
-            let n = export(layer, &mut |f| {
-                w.feature(&f).map_err(|e| {
-                    let m = e.to_string();
-                    failed = Some(e);
-                    std::io::Error::other(m)
-                })
-            });
-            match (n, failed) {
-                (_, Some(e)) | (Err(e), None) => Err(anyhow::Error::from(e)),
-                (Ok(n), None) => w.finish().map(|_| n).map_err(anyhow::Error::from),
-            }
-        }
-        Format::Xlsx => {
-            let mut w = safeground_formats::xlsx_out::XlsxWriter::new();
-            let mut total = 0;
-            for l in &a.layer.0 {
-                let shape = if !l.spatial() {
-                    Shape::None
-                } else if points(*l) {
-                    Shape::Points
-                } else {
-                    Shape::Wkt
-                };
-                w.sheet(l.name(), l.columns(), shape)?;
-                let mut failed = None;
-                let n = export(*l, &mut |f| {
-                    w.feature(l.columns(), &f.values, f.geometry.as_ref()).map_err(|e| {
-                        let m = e.to_string();
-                        failed = Some(e);
-                        std::io::Error::other(m)
-                    })
-                });
-                if let Some(e) = failed {
-                    return finish(Err(e.into()), &tmp, a, layer);
-                }
-                total += n?;
-            }
-            crate::create_private(&tmp)?;
-            w.save(&tmp).map(|_| total).map_err(anyhow::Error::from)
-        }
-        Format::Csv => {
-            let mut w = if layer.spatial() {
-                CsvLayerWriter::new(open()?, columns, points(layer), a.hxl)?
-            } else {
-                CsvLayerWriter::attributes(open()?, columns, a.hxl)?
-            };
-            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()));
-            n.map_err(anyhow::Error::from).and_then(|n| {
-                w.finish()?;
-                Ok(n)
-            })
-        }
-    };
-    finish(result, &tmp, a, layer)
+    let result = exchange::write(&store, &request, &tmp).map_err(anyhow::Error::from);
+    finish(result, &tmp, a, a.layer.0[0])
 }
 
 /// Where the export is written until it is complete: beside OUT (or, for

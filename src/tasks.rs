@@ -88,7 +88,9 @@ pub fn run(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
                     Some(id.ok_or_else(|| anyhow::anyhow!("organisation '{o}' is not in the register"))?);
             }
             // An operator reads its own organisation's tasks only.
-            if let Some(own) = p.organisation.filter(|_| p.role == safeground_core::access::Role::Operator) {
+            if p.role == safeground_core::access::Role::Operator {
+                // An operator's account with no organisation sees none.
+                let own = p.organisation.unwrap_or(uuid::Uuid::nil());
                 if filter.organisation.is_some_and(|o| o != own) {
                     anyhow::bail!("an operator's account lists its own organisation's tasks only");
                 }
@@ -106,7 +108,7 @@ pub fn run(db: &Location, who: &Credentials, cmd: &TaskCommand) -> Result<()> {
             let now = OffsetDateTime::now_utc();
             let on = on.unwrap_or(now.date());
             let at = safeground_store::recorded_at(on, now);
-            store.write(|w| w.cancel_task(code, on, reason, &p.name, at, now.date()))?;
+            let code = store.write(|w| w.cancel_task(code, on, reason, &p.name, at, now.date()))?;
             eprintln!("task {code} cancelled from {on}");
             Ok(())
         }

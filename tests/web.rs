@@ -87,6 +87,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         "investigations",
         "register",
         "tasks",
+        "data",
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }

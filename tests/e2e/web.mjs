@@ -15,7 +15,7 @@
 // them the register is local: no login, no logout, "local" in the header.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
 // axe-core, from npm (never a CDN), evaluated through the DevTools protocol:
@@ -96,8 +96,8 @@ if (accounts) {
     .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
   const whoami = (await page.textContent('#whoami')).trim();
   if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
-  // Map, register, tasks, dashboard, queue, survey, non-conformities, investigations, accreditations, and — with the personal-data permission — victim assistance.
-  if ((await visibleNav()) !== 10) await fail(`${whoami} is offered ${await visibleNav()} views, not 10`);
+  // Map, register, tasks, dashboard, queue, survey, non-conformities, investigations, accreditations, data, and — with the personal-data permission — victim assistance.
+  if ((await visibleNav()) !== 11) await fail(`${whoami} is offered ${await visibleNav()} views, not 11`);
   await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
   // The session is a cookie: a reload keeps it.
   await page.reload();
@@ -120,7 +120,7 @@ if (!accounts) {
   if (await page.isVisible('#logout')) await fail('a local register has a logout button');
   const who = (await page.textContent('#whoami')).trim();
   if (who !== 'local') await fail(`the header says ${JSON.stringify(who)}, not local`);
-  if ((await visibleNav()) !== 10) await fail(`a local register offers ${await visibleNav()} views, not 10`);
+  if ((await visibleNav()) !== 11) await fail(`a local register offers ${await visibleNav()} views, not 11`);
 }
 await page.waitForFunction(() => window.safegroundMap.queryRenderedFeatures({ layers: ['hazards-fill'] }).length > 0, null, { timeout: 60000 })
   .catch(() => fail('no hazard is drawn on the map'));
@@ -299,6 +299,7 @@ for (const s of ['IN_PROGRESS', 'COMPLETED']) {
 await page.check('#tasks-filter [name=overdue]');
 await page.waitForFunction(() => !document.querySelector('#tasks-COMPLETED'), null, { timeout: 20000 }).catch(() => fail('the overdue filter kept the closed columns'));
 const lateCards = await page.locator('#task-board li.task').count();
+if (!lateCards) await fail('the demo shows no overdue task');
 if (lateCards !== (await page.locator('#task-board li.task.overdue').count())) await fail('the overdue filter shows tasks on time');
 await page.uncheck('#tasks-filter [name=overdue]');
 await page.waitForSelector('#tasks-COMPLETED', { timeout: 20000 });
@@ -327,6 +328,36 @@ await page.waitForSelector(`#tasks-CANCELLED li.task[data-code="${issuedCode}"]`
   .catch(async () => fail(`task ${issuedCode} was not cancelled: ` + (await page.textContent('#task-cancel-message'))));
 await page.screenshot({ path: `${out}/tasks.png`, fullPage: true });
 await accessible('tasks');
+
+step('data out');
+// A layer downloaded as a GeoPackage that GDAL opens with every hazard in
+// it; at the public level a dangerous hazard's outline is grid cells; the
+// form says why a choice cannot be written.
+await page.goto(base + '/#/data');
+await page.waitForSelector('#export-form', { timeout: 20000 }).catch(() => fail('no export form'));
+await page.selectOption('#export-form [name=layer]', 'hazards');
+await page.selectOption('#export-form [name=format]', 'gpkg');
+const [gpkgDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
+if (gpkgDownload.suggestedFilename() !== 'hazards.gpkg') await fail('the GeoPackage is named ' + gpkgDownload.suggestedFilename());
+const gpkgPath = `${out}/hazards-download.gpkg`;
+await gpkgDownload.saveAs(gpkgPath);
+const hazardTotal = await page.evaluate(async () => (await (await fetch('/api/hazards?per_page=1')).json()).total);
+const ogr = spawnSync('ogrinfo', ['-ro', '-so', gpkgPath, 'hazards'], { encoding: 'utf8' });
+const count = Number((ogr.stdout || '').match(/Feature Count: (\d+)/)?.[1]);
+if (ogr.status !== 0 || count !== hazardTotal) await fail(`GDAL reads ${count} hazards in the download, the register holds ${hazardTotal}: ${ogr.stderr}`);
+await page.selectOption('#export-form [name=format]', 'geojson');
+await page.selectOption('#export-form [name=level]', 'public');
+const [publicDownload] = await Promise.all([page.waitForEvent('download'), page.click('#export-download')]);
+const publicPath = await publicDownload.path();
+const publicLayer = JSON.parse(readFileSync(publicPath, 'utf8'));
+const dangerous = publicLayer.features.find((f) => ['OPEN', 'WORKED_ON'].includes(f.properties.status) && f.geometry);
+const full = await page.evaluate(async (code) => (await (await fetch(`/api/hazards/${code}`)).json()).geometry, dangerous?.properties.code);
+if (!dangerous || JSON.stringify(dangerous.geometry) === JSON.stringify(full)) await fail('the public download keeps a dangerous outline');
+await page.selectOption('#export-form [name=layer]', 'all');
+if (!/xlsx/.test(await page.textContent('#export-problem')) || (await page.getAttribute('#export-download', 'href')) !== null)
+  await fail('every layer as GeoJSON was offered');
+await page.screenshot({ path: `${out}/data.png`, fullPage: true });
+await accessible('data');
 
 step('victim assistance');
 // The demo's administrator holds the personal-data permission: the view is

@@ -127,8 +127,11 @@ export async function mountInspectionForm(container, session, done) {
     }
   };
 
+  const button = form.querySelector('button[type=submit]');
   form.onsubmit = async (e) => {
     e.preventDefault();
+    // Disabled until the answer comes: a second click submits nothing.
+    if (button.disabled) return;
     const result = container.querySelector('#inspection-result');
     if (form.sample.value.trim() && !sample) { result.innerHTML = `<p class="message error">${esc(t('inspect.need_sample'))}</p>`; return; }
     const qa = form.kind.value === 'QA';
@@ -151,12 +154,15 @@ export async function mountInspectionForm(container, session, done) {
     };
     if (qa) report.task = form.task.value.trim() || undefined;
     if (sample) report.inspection.sample = sample;
+    button.disabled = true;
     try {
       const r = await post('/api/reports', report);
       result.innerHTML = `<p class="message info" id="inspection-submitted">${esc(t('inspect.submitted', { id: r.id }))}</p>`;
       if (done) done(r);
     } catch (err) {
       result.innerHTML = `<div class="message error">${esc(err.message)}</div>`;
+    } finally {
+      button.disabled = false;
     }
   };
   return () => map.remove();

@@ -9,20 +9,21 @@ import { mountLogin } from './login.js';
 import { mountVictims } from './victims.js';
 import { mountNcrs } from './ncrs.js';
 import { mountTasks } from './tasks.js';
+import { mountData } from './data.js';
 import { mountAccreditations } from './accreditations.js';
 import { mountInvestigations } from './investigations.js';
 import { mountRegister } from './register.js';
 import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
-const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session), register: mountRegister, tasks: (v) => mountTasks(v, session) };
+const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session), register: mountRegister, tasks: (v) => mountTasks(v, session), data: (v) => mountData(v, session) };
 // The views each role is offered. The server decides what each may do; this
 // only spares people links that would answer "forbidden".
 const ACCESS = {
-  administrator: ['map', 'register', 'tasks', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
-  im_officer: ['map', 'register', 'tasks', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations'],
-  operator: ['map', 'register', 'tasks', 'dashboard', 'survey', 'ncrs', 'accreditations'],
-  qm_officer: ['map', 'register', 'tasks', 'dashboard', 'queue', 'ncrs', 'investigations', 'accreditations'],
-  viewer: ['map', 'register', 'tasks', 'dashboard'],
+  administrator: ['map', 'register', 'tasks', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations', 'data'],
+  im_officer: ['map', 'register', 'tasks', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations', 'data'],
+  operator: ['map', 'register', 'tasks', 'dashboard', 'survey', 'ncrs', 'accreditations', 'data'],
+  qm_officer: ['map', 'register', 'tasks', 'dashboard', 'queue', 'ncrs', 'investigations', 'accreditations', 'data'],
+  viewer: ['map', 'register', 'tasks', 'dashboard', 'data'],
 };
 let unmount = null;
 // GET /api/me's answer; null while there is no session (or not known yet).

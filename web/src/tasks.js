@@ -15,7 +15,7 @@ const PER_COLUMN = 25;
 
 function card(task) {
   const due = task.due_on ? t('tasks.due', { day: task.due_on }) : t('tasks.no_due');
-  return `<li class="task priority-${esc(task.priority.toLowerCase())}${task.overdue ? ' overdue' : ''}" data-code="${esc(task.code)}">
+  return `<li class="task priority-${esc(task.priority.toLowerCase())}${task.overdue ? ' overdue' : ''}" data-code="${esc(task.code)}" tabindex="0">
     <strong>${esc(task.code)}</strong>
     <span>${esc(task.hazard)} · ${esc(task.district)}</span>
     <span>${esc(task.organisation)} · ${esc(t('tasks.activity.' + task.activity))} · ${esc(t('tasks.priority.' + task.priority))}</span>
@@ -54,7 +54,10 @@ function cancelForm(today) {
 }
 
 // Sends a form's request, says what came of it, and reloads the board.
-async function send(message, request, said, reload) {
+// Its button is disabled until the answer comes: a second click sends nothing.
+async function send(button, message, request, said, reload) {
+  if (button.disabled) return;
+  button.disabled = true;
   message.classList.remove('error');
   try {
     const task = await request();
@@ -64,6 +67,8 @@ async function send(message, request, said, reload) {
     if (err.code === 'unauthenticated') return;
     message.textContent = err.message;
     message.classList.add('error');
+  } finally {
+    button.disabled = false;
   }
 }
 
@@ -108,20 +113,22 @@ export async function mountTasks(view, session) {
       issued_on: f.get('issued_on') || undefined,
       due_on: f.get('due_on') || undefined,
     };
-    send(form.querySelector('#task-message'), () => post('/api/tasks', body), (task) => t('tasks.issued_as', { code: task.code }), load);
+    send(form.querySelector('button[type=submit]'), form.querySelector('#task-message'), () => post('/api/tasks', body), (task) => t('tasks.issued_as', { code: task.code }), load);
   };
   const cancel = page.querySelector('#task-cancel');
   if (cancel) {
     // An open card chosen on the board fills the code.
-    board.addEventListener('click', (e) => {
+    const choose = (e) => {
       const li = e.target.closest('#tasks-ISSUED li.task, #tasks-IN_PROGRESS li.task');
-      if (li) { cancel.code.value = li.dataset.code; cancel.reason.focus(); }
-    });
+      if (li) { e.preventDefault(); cancel.code.value = li.dataset.code; cancel.reason.focus(); }
+    };
+    board.addEventListener('click', choose);
+    board.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') choose(e); });
     cancel.onsubmit = (e) => {
       e.preventDefault();
       const code = cancel.code.value.trim();
       const body = { on: cancel.on.value || undefined, reason: cancel.reason.value };
-      send(cancel.querySelector('#task-cancel-message'), () => post(`/api/tasks/${encodeURIComponent(code)}/cancellation`, body),
+      send(cancel.querySelector('button[type=submit]'), cancel.querySelector('#task-cancel-message'), () => post(`/api/tasks/${encodeURIComponent(code)}/cancellation`, body),
         (task) => t('tasks.cancelled_as', { code: task.code, day: task.cancelled_on }), load);
     };
   }

@@ -119,7 +119,9 @@ pub fn covers(
         ));
     };
     let why = match nearest.suspended_on {
-        Some(s) if s <= end => format!("its {cap} accreditation {} was suspended on {s}", nearest.reference),
+        Some(s) if s <= end && s <= nearest.valid_to => {
+            format!("its {cap} accreditation {} was suspended on {s}", nearest.reference)
+        }
         _ if nearest.valid_to < end => {
             format!("its {cap} accreditation {} expired on {}", nearest.reference, nearest.valid_to)
         }

@@ -53,15 +53,17 @@ pub fn overdue(status: TaskStatus, due_on: Option<Date>, today: Date) -> bool {
 }
 
 /// Every problem with cancelling a task in `status`, issued on `issued_on`,
-/// from day `on` (checked on `today`), for `reason`.
+/// from day `on` (checked on `today`), for `reason`, when the approved work
+/// under it ends on `worked_to` (none: no approved work): a cancellation
+/// never falls before work the register already holds.
 ///
 /// ```
 /// use safeground_core::codes::TaskStatus;
 /// use safeground_core::task::cancellation_problems;
 /// use time::macros::date;
 /// let (issued, today) = (date!(2025 - 01 - 10), date!(2025 - 03 - 10));
-/// assert!(cancellation_problems(TaskStatus::InProgress, issued, today, today, "operator withdrawn").is_empty());
-/// assert_eq!(cancellation_problems(TaskStatus::Completed, issued, today, today, "").len(), 2);
+/// assert!(cancellation_problems(TaskStatus::InProgress, issued, today, today, "operator withdrawn", None).is_empty());
+/// assert_eq!(cancellation_problems(TaskStatus::Completed, issued, today, today, "", None).len(), 2);
 /// ```
 pub fn cancellation_problems(
     status: TaskStatus,
@@ -69,12 +71,11 @@ pub fn cancellation_problems(
     on: Date,
     today: Date,
     reason: &str,
+    worked_to: Option<Date>,
 ) -> Vec<String> {
     let mut out = vec![];
     match status {
-        TaskStatus::Completed => {
-            out.push("status: it is completed; its work stands — unapprove the report to undo it".into())
-        }
+        TaskStatus::Completed => out.push("status: it is completed; the work it asked for is done".into()),
         TaskStatus::Cancelled => out.push("status: it is cancelled already".into()),
         TaskStatus::Issued | TaskStatus::InProgress => {}
     }
@@ -86,6 +87,9 @@ pub fn cancellation_problems(
     }
     if reason.trim().is_empty() {
         out.push("reason: say why the task is called off".into());
+    }
+    if let Some(end) = worked_to.filter(|end| on < *end) {
+        out.push(format!("on: approved work under it ran to {end}; cancel it from that day or later"));
     }
     out
 }
@@ -148,14 +152,23 @@ mod tests {
     #[test]
     fn only_an_open_task_is_cancelled_between_its_issue_and_today() {
         let issued = date!(2025 - 01 - 10);
-        assert!(cancellation_problems(TaskStatus::Issued, issued, issued, TODAY, "x").is_empty());
-        assert!(cancellation_problems(TaskStatus::Issued, issued, TODAY, TODAY, "x").is_empty());
-        let p = cancellation_problems(TaskStatus::Issued, issued, date!(2025 - 01 - 09), TODAY, "x");
+        assert!(cancellation_problems(TaskStatus::Issued, issued, issued, TODAY, "x", None).is_empty());
+        assert!(cancellation_problems(TaskStatus::Issued, issued, TODAY, TODAY, "x", None).is_empty());
+        let p = cancellation_problems(TaskStatus::Issued, issued, date!(2025 - 01 - 09), TODAY, "x", None);
         assert!(p.len() == 1 && p[0].contains("before the task was issued"), "{p:?}");
-        let p = cancellation_problems(TaskStatus::InProgress, issued, date!(2025 - 03 - 11), TODAY, "x");
+        let p =
+            cancellation_problems(TaskStatus::InProgress, issued, date!(2025 - 03 - 11), TODAY, "x", None);
         assert!(p.len() == 1 && p[0].contains("after today"), "{p:?}");
-        let p = cancellation_problems(TaskStatus::Cancelled, issued, TODAY, TODAY, " ");
+        let p = cancellation_problems(TaskStatus::Cancelled, issued, TODAY, TODAY, " ", None);
         assert_eq!(p.len(), 2, "{p:?}");
+        // Never before the approved work: from its last day it may.
+        let worked = Some(date!(2025 - 02 - 20));
+        let p =
+            cancellation_problems(TaskStatus::InProgress, issued, date!(2025 - 02 - 19), TODAY, "x", worked);
+        assert!(p.len() == 1 && p[0].contains("ran to 2025-02-20"), "{p:?}");
+        let p =
+            cancellation_problems(TaskStatus::InProgress, issued, date!(2025 - 02 - 20), TODAY, "x", worked);
+        assert!(p.is_empty(), "{p:?}");
     }
 
     #[test]

@@ -459,7 +459,7 @@ fn accredit(reference: &Reference, w: &mut Writer<'_>) -> Result<(), StoreError>
         let org = reference.acronyms.iter().find(|(_, a)| a == acr).map(|(id, _)| *id);
         reference.teams.iter().find(|t| Some(t.organisation_id) == org && t.kind == kind)
     };
-    // AEST's EOD team came first, accredited on its own for two years.
+    // AEST's EOD team's own accreditation, beside AEST's, ran out in 2022.
     add(w, "AEST", team("AEST", TeamKind::Eod), Capability::Eod, date(2021, 1, 1), date(2022, 12, 31))?;
     // QHD's dog team's own accreditation runs out three weeks from today.
     let today = time::OffsetDateTime::now_utc().date();
@@ -587,7 +587,7 @@ fn call_off(store: &mut Store) -> Result<(), StoreError> {
     let on = end.checked_sub(time::Duration::days(30)).unwrap_or(end).max(t.issued_on);
     let reason =
         "the operator's team was sent to a higher-priority task; the hazard waits for the next tasking";
-    store.write(|w| w.cancel_task(&t.code, on, reason, APPROVER, noon(on), end))
+    store.write(|w| w.cancel_task(&t.code, on, reason, APPROVER, noon(on), end)).map(|_| ())
 }
 
 /// The authority's ranking at the end of the demo's calendar, under the

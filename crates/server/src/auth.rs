@@ -97,6 +97,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/hazards/{id}/certificate/pdf", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/trace", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/layers/{layer}", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/exports/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/tiles/{layer}/{z}/{x}/{y}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/stats/released-by-month", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/kpi", Rule::Allowed(Action::ReadRegister)),

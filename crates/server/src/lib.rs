@@ -13,6 +13,7 @@ mod assistance;
 pub mod auth;
 mod cycle;
 mod error;
+mod exports;
 pub mod limits;
 mod ranking;
 mod session;
@@ -211,6 +212,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::unapprove_report))
         .routes(routes!(api::trace))
         .routes(routes!(api::layer))
+        .routes(routes!(exports::export))
         .routes(routes!(api::tile))
         .routes(routes!(api::released_by_month))
         .routes(routes!(api::reference))

@@ -167,7 +167,7 @@ pub async fn cancel(
     let row =
         with_store(&state, move |s| {
             let at = safeground_store::recorded_at(on, now);
-            s.write(|w| w.cancel_task(&code, on, &b.reason, &actor, at, now.date()))?;
+            let code = s.write(|w| w.cancel_task(&code, on, &b.reason, &actor, at, now.date()))?;
             let filter = TaskFilter { code: Some(code.clone()), ..TaskFilter::default() };
             s.task_page(&filter, Paging::ALL, now.date())?.1.into_iter().next().ok_or_else(|| {
                 AppError::Internal(format!("task {code} was cancelled but cannot be read back"))

@@ -197,6 +197,13 @@ async fn every_route_against_every_role() {
         ),
         (Method::GET, "/api/trace", "/api/trace?position=46.905%2039.965".into(), None, Some(readers)),
         (Method::GET, "/api/layers/{layer}", "/api/layers/accidents".into(), None, Some(all)),
+        (
+            Method::GET,
+            "/api/exports/{layer}",
+            "/api/exports/eo_finds?level=public&format=csv".into(),
+            None,
+            Some(all),
+        ),
         (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", "/tiles/hazards/8/161/96.mvt".into(), None, Some(all)),
         (Method::GET, "/api/stats/released-by-month", "/api/stats/released-by-month".into(), None, Some(all)),
         (Method::GET, "/api/kpi", "/api/kpi?from=2021-01-01&to=2026-12-31".into(), None, Some(all)),
@@ -637,6 +644,7 @@ async fn tasks_are_issued_by_the_authority_and_each_operator_sees_its_own() {
     }
     let late = send(&app, &imo, Method::GET, "/api/tasks?overdue=true&per_page=1000", None).await.json;
     let today = OffsetDateTime::now_utc().date().to_string();
+    assert!(!late["items"].as_array().unwrap().is_empty(), "the demo holds no overdue task");
     for t in late["items"].as_array().unwrap() {
         assert!(t["overdue"] == true && t["due_on"].as_str().unwrap() < today.as_str(), "{t}");
         assert!(["ISSUED", "IN_PROGRESS"].contains(&t["status"].as_str().unwrap()), "{t}");
@@ -737,6 +745,73 @@ async fn tasks_are_issued_by_the_authority_and_each_operator_sees_its_own() {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let audit = Store::open(&db).unwrap().audit(None).unwrap();
     assert!(!audit.is_intact(), "a moved cancellation went unnoticed");
+}
+
+#[tokio::test]
+async fn downloads_are_the_exports_at_the_level_each_role_may_have() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    let total =
+        send(&app, &imo, Method::GET, "/api/hazards?per_page=1", None).await.json["total"].as_u64().unwrap();
+    // The full level: every hazard, as the layer API has it, named for saving.
+    let r = send(&app, &imo, Method::GET, "/api/exports/hazards?format=geojson", None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.headers[header::CONTENT_DISPOSITION], "attachment; filename=\"hazards.geojson\"");
+    assert_eq!(r.headers[header::CONTENT_TYPE], "application/geo+json");
+    let layer = send(&app, &imo, Method::GET, "/api/layers/hazards", None).await;
+    assert_eq!(r.json, layer.json, "a download is the layer as the API has it");
+    assert_eq!(r.json["features"].as_array().unwrap().len() as u64, total);
+    // The public level: a dangerous hazard's outline is grid cells (a donor's
+    // viewer account may export, as the policy has it: both levels).
+    let viewer = signed_in(&app, "viewer").await;
+    let public = send(
+        &app,
+        &viewer,
+        Method::GET,
+        "/api/exports/hazards?format=geojson&level=public&as_of=2026-10-31",
+        None,
+    )
+    .await;
+    assert_eq!(public.status, StatusCode::OK, "{}", public.json);
+    assert_eq!(
+        public.headers[header::CONTENT_DISPOSITION],
+        "attachment; filename=\"hazards-public-as-of-2026-10-31.geojson\""
+    );
+    let full = &layer.json["features"];
+    let open = public.json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["status"] == "OPEN" && f["geometry"].is_object())
+        .expect("an open hazard");
+    let same = full
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|f| f["properties"]["code"] == open["properties"]["code"])
+        .unwrap();
+    assert_ne!(open["geometry"], same["geometry"], "the public download keeps a dangerous outline");
+    // A workbook of every layer, a GeoPackage; refusals in words.
+    let r = send(&app, &imo, Method::GET, "/api/exports/all?format=xlsx", None).await;
+    assert_eq!(r.status, StatusCode::OK);
+    assert!(r.bytes.starts_with(b"PK"), "an xlsx is a zip");
+    let r = send(&app, &imo, Method::GET, "/api/exports/released_areas?format=gpkg", None).await;
+    assert!(r.status == StatusCode::OK && r.bytes.starts_with(b"SQLite format 3"));
+    for (uri, status) in [
+        ("/api/exports/all?format=geojson", StatusCode::BAD_REQUEST),
+        ("/api/exports/hazards?format=shp", StatusCode::BAD_REQUEST),
+        ("/api/exports/hazards?format=kml&hxl=true", StatusCode::BAD_REQUEST),
+        ("/api/exports/hazards?level=public&grid=2", StatusCode::BAD_REQUEST),
+        ("/api/exports/hazards?as_of=yesterday", StatusCode::BAD_REQUEST),
+        ("/api/exports/minefields", StatusCode::NOT_FOUND),
+        ("/api/exports/hazards?district=Atlantis", StatusCode::NOT_FOUND),
+    ] {
+        let r = send(&app, &imo, Method::GET, uri, None).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.json);
+        assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}");
+    }
 }
 
 #[tokio::test]

@@ -8,7 +8,7 @@
 //! ([`crate::Store::check_report`]); [`Writer::apply`] only writes.
 
 use crate::db::{Db, OptionalExtension};
-use crate::geometry::{multipolygon_blob, read_multipolygon, read_point, stored_date};
+use crate::geometry::{date_text, multipolygon_blob, read_multipolygon, read_point, stored_date};
 use crate::pending::Pending;
 use crate::read::stored_code;
 use crate::reports::parse_uuid;
@@ -85,8 +85,12 @@ pub(crate) fn context(
     if let (Some(h), None, OrganisationKind::Operator) = (ctx.named_hazard, &ctx.task, ctx.organisation_kind)
     {
         ctx.tasked_on_hazard = db
-            .prepare_cached("SELECT count(*) > 0 FROM tasks WHERE hazard_id = ?1 AND organisation_id = ?2 AND status <> 'CANCELLED'")?
-            .query_row([uuid_text(h), uuid_text(organisation)], |x| x.get(0))?;
+            // A task called off still covers work that ended by its day.
+            .prepare_cached(
+                "SELECT count(*) > 0 FROM tasks WHERE hazard_id = ?1 AND organisation_id = ?2
+                   AND (status <> 'CANCELLED' OR cancelled_on >= ?3)",
+            )?
+            .query_row([uuid_text(h), uuid_text(organisation), date_text(r.end_date)], |x| x.get(0))?;
     }
     if let Some(insp) = &r.inspection {
         ctx.inspected = insp.ground().map(|a| released_area(db, *a)).collect::<Result<_, _>>()?;
@@ -169,7 +173,12 @@ pub(crate) fn task(db: &Db, key: &str) -> Result<Option<TaskFacts>, StoreError> 
         issued_on: stored_date(&issued, &what)?,
         due_on: due.map(|d| stored_date(&d, &what)).transpose()?,
         status: stored_code(&status, &what)?,
-        cancelled_on: cancelled.map(|d| stored_date(&d, &what)).transpose()?,
+        // Cancelled before schema 15 kept no day: from its issue, then.
+        cancelled_on: match (cancelled, status.as_str()) {
+            (Some(d), _) => Some(stored_date(&d, &what)?),
+            (None, "CANCELLED") => Some(stored_date(&issued, &what)?),
+            (None, _) => None,
+        },
         code,
     }))
 }

@@ -153,7 +153,8 @@ const TASK: &[(Key, &str)] = &[(
      FROM tasks WHERE id = ?1",
 )];
 
-const TASK_CANCELLED: &[(Key, &str)] = &[(Key::Task, "SELECT id, cancelled_on FROM tasks WHERE id = ?1")];
+const TASK_CANCELLED: &[(Key, &str)] =
+    &[(Key::Task, "SELECT id, status, cancelled_on FROM tasks WHERE id = ?1")];
 
 const PROJECT: &[(Key, &str)] = &[(
     Key::Subject,

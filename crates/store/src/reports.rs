@@ -457,7 +457,7 @@ impl Writer<'_> {
                    AND hazard_id IN (SELECT id FROM hazards WHERE report_id = ?1)",
             )?
             .execute(params![id, approved_at])?;
-        self.withdraw_what_it_raised(&id, &now)?;
+        self.withdraw_what_it_raised(&id, &now, actor)?;
         // A failed QC's re-opened ground is released again.
         self.tx
             .prepare_cached(
@@ -546,7 +546,7 @@ impl Writer<'_> {
     /// What an approval raised besides its records: its non-conformities are
     /// withdrawn, its investigations of residual contamination cancelled
     /// where they had not started.
-    fn withdraw_what_it_raised(&mut self, report: &str, now: &str) -> Result<(), StoreError> {
+    fn withdraw_what_it_raised(&mut self, report: &str, now: &str, actor: &str) -> Result<(), StoreError> {
         self.tx
             .prepare_cached("UPDATE non_conformities SET withdrawn_at = ?1 WHERE raised_by_report = ?2")?
             .execute([now, report])?;
@@ -561,12 +561,23 @@ impl Writer<'_> {
         self.tx
             .prepare_cached("UPDATE investigations SET withdrawn_at = ?1 WHERE opened_by_report = ?2")?
             .execute([now, report])?;
-        self.tx
+        // Its investigation tasks not yet begun are called off, each as a
+        // TASK_CANCELLED event of its own, as `task cancel` would.
+        let tasks: Vec<String> = self
+            .tx
             .prepare_cached(
-                "UPDATE tasks SET status = 'CANCELLED', cancelled_on = ?2
-                 WHERE status = 'ISSUED' AND id IN (SELECT task_id FROM residuals WHERE report_id = ?1)",
+                "SELECT id FROM tasks WHERE status = 'ISSUED' AND id IN (SELECT task_id FROM residuals WHERE report_id = ?1)
+                 ORDER BY id",
             )?
-            .execute([report, now.get(..10).unwrap_or(now)])?;
+            .query_map([report], |r| r.get(0))?
+            .collect::<Result<_, _>>()?;
+        for task in tasks {
+            self.tx
+                .prepare_cached("UPDATE tasks SET status = 'CANCELLED', cancelled_on = ?1 WHERE id = ?2")?
+                .execute([now.get(..10).unwrap_or(now), task.as_str()])?;
+            let why = "the report whose approval issued it was unapproved";
+            self.record("TASK_CANCELLED", now, actor, None, Some(&task), Some(why))?;
+        }
         Ok(())
     }
 

@@ -95,7 +95,7 @@ impl Writer<'_> {
         let mut problems = safeground_core::task::problems(t.issued_on, t.due_on, status, today);
         let taken = |tx: &crate::db::Db, code: &str| -> Result<bool, StoreError> {
             Ok(tx
-                .prepare_cached("SELECT 1 FROM tasks WHERE code = ?1")?
+                .prepare_cached("SELECT 1 FROM tasks WHERE code = ?1 COLLATE NOCASE")?
                 .query_row([code], |_| Ok(()))
                 .optional()?
                 .is_some())
@@ -114,14 +114,19 @@ impl Writer<'_> {
             None => {
                 let mut used = vec![];
                 let first = format!("T-{hazard_code}");
-                let mut stmt = self
-                    .tx
-                    .prepare_cached("SELECT code FROM tasks WHERE code = ?1 OR code LIKE ?1 || '-%'")?;
+                // Its codes and those that extend it, in any case (no LIKE:
+                // its wildcards and escapes differ between the dialects).
+                let mut stmt = self.tx.prepare_cached(
+                    "SELECT code FROM tasks WHERE upper(code) = upper(?1)
+                       OR upper(substr(code, 1, length(?1) + 1)) = upper(?1 || '-')",
+                )?;
                 let mut rows = stmt.query([&first])?;
                 while let Some(r) = rows.next()? {
                     used.push(r.get::<String>(0)?);
                 }
-                safeground_core::task::next_code(&hazard_code, |c| used.iter().any(|u| u == c))
+                safeground_core::task::next_code(&hazard_code, |c| {
+                    used.iter().any(|u| u.eq_ignore_ascii_case(c))
+                })
             }
         };
         if !problems.is_empty() {
@@ -196,9 +201,10 @@ impl Store {
 }
 
 impl Writer<'_> {
-    /// Cancels open task `code` from day `on` for `reason` (checked by
-    /// [`safeground_core::task::cancellation_problems`] on `today`), as the
-    /// event TASK_CANCELLED.
+    /// Cancels open task `code` (or UUID) from day `on` for `reason`
+    /// (checked by [`safeground_core::task::cancellation_problems`] on
+    /// `today`, against the approved work under it), as the event
+    /// TASK_CANCELLED; returns the task's code.
     pub fn cancel_task(
         &mut self,
         code: &str,
@@ -207,22 +213,26 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
         today: Date,
-    ) -> Result<(), StoreError> {
+    ) -> Result<String, StoreError> {
         let Some(t) = self.task(code)? else {
             return Err(StoreError::Unknown { what: "task", key: code.to_string() });
         };
-        let problems = safeground_core::task::cancellation_problems(t.status, t.issued_on, on, today, reason);
+        let record = format!("task {}", t.code);
+        let worked_to: Option<String> = self
+            .tx
+            .prepare_cached("SELECT max(end_date) FROM reports WHERE task_id = ?1 AND state = 'APPROVED'")?
+            .query_row([uuid_text(t.id)], |r| r.get(0))?;
+        let worked_to = worked_to.map(|d| stored_date(&d, &record)).transpose()?;
+        let problems =
+            safeground_core::task::cancellation_problems(t.status, t.issued_on, on, today, reason, worked_to);
         if !problems.is_empty() {
-            return Err(StoreError::Invalid {
-                record: format!("task {}", t.code),
-                problem: problems.join("; "),
-            });
+            return Err(StoreError::Invalid { record, problem: problems.join("; ") });
         }
         let id = uuid_text(t.id);
         self.tx
             .prepare_cached("UPDATE tasks SET status = 'CANCELLED', cancelled_on = ?1 WHERE id = ?2")?
             .execute(params![crate::geometry::date_text(on), id])?;
         self.record("TASK_CANCELLED", &time_text(at), actor, None, Some(&id), Some(reason.trim()))?;
-        Ok(())
+        Ok(t.code)
     }
 }

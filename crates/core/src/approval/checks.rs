@@ -127,7 +127,7 @@ fn task_and_hazard(r: &Report, ctx: &Context, problems: &mut Vec<String>) {
         if let Some(due) = t.due_on.filter(|due| r.end_date > *due && !visit) {
             problems.push(format!("the work ended ({}) after task {} was due ({due})", r.end_date, t.code));
         }
-        if let Some(off) = t.cancelled_on.filter(|off| r.end_date > *off) {
+        if let Some(off) = t.cancelled_on.filter(|off| r.end_date > *off && !visit) {
             problems.push(format!(
                 "task {} was cancelled on {off} and the work ended after it ({}); report work under a task in force",
                 t.code, r.end_date

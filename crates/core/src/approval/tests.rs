@@ -161,13 +161,24 @@ fn work_under_a_cancelled_task_stands_up_to_the_day_it_was_called_off() {
         (t.status, t.cancelled_on) = (TaskStatus::Cancelled, Some(date!(2024 - 05 - 15)));
         ctx.task = Some(t);
     };
+    // A completion done by the day it was called off: accepted, the hazard
+    // closed, and the task stays cancelled (not completed).
     let (mut r, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 05 - 15));
     cancelled(&mut ctx);
-    r.completion = false;
-    release(&mut r, rect(46.90, 39.90, 46.901, 39.901).1);
+    release(&mut r, rect(46.90, 39.90, 46.91, 39.91).1);
+    r.completion = true;
     let plan = decide_now(&r, &ctx, &Settings::default()).unwrap();
-    // Accepted, and the task stays cancelled.
+    assert_eq!(plan.status, Some(HazardStatus::Closed));
     assert_eq!(plan.task_status, None);
+    // A QA visit after the cancellation, to see work done before it, is not refused for it.
+    let mut visit =
+        Report::blank(ReportType::QmInspection, "NQMU", date!(2024 - 06 - 01), date!(2024 - 06 - 01));
+    visit.task = Some("T-1".into());
+    let mut vctx = ctx.clone();
+    vctx.organisation_kind = OrganisationKind::QmBody;
+    vctx.organisation_id = Uuid::from_u128(99);
+    let problems = decide_now(&visit, &vctx, &Settings::default()).err().unwrap_or_default();
+    assert!(!problems.iter().any(|p| p.contains("was cancelled")), "{problems:?}");
     let (mut late, mut ctx) = clearance(date!(2024 - 04 - 01), date!(2024 - 05 - 16));
     cancelled(&mut ctx);
     release(&mut late, rect(46.90, 39.90, 46.901, 39.901).1);

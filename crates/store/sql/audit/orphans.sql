@@ -5,6 +5,9 @@ UNION ALL
 SELECT 'task ' || t.code || ' has no TASK_ISSUED event in the history'
 FROM tasks t WHERE t.recorded_at IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.task_id = t.id AND e.kind = 'TASK_ISSUED')
 UNION ALL
+SELECT 'task ' || t.code || ' is cancelled with no TASK_CANCELLED event in the history'
+FROM tasks t WHERE t.cancelled_on IS NOT NULL AND NOT EXISTS (SELECT 1 FROM events e WHERE e.task_id = t.id AND e.kind = 'TASK_CANCELLED')
+UNION ALL
 SELECT 'project ' || p.code || ' has no PROJECT_ADDED event in the history'
 FROM projects p WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = p.id AND e.kind = 'PROJECT_ADDED')
 UNION ALL

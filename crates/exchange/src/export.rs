@@ -1,0 +1,263 @@
+//! A layer to a file, whole or not at all: [`write`] streams the store's
+//! features into the format's writer at a path the caller moves into place
+//! once it returns (and removes if it fails).
+
+use safeground_core::public::{self, Dangerous};
+use safeground_formats::csv_out::CsvLayerWriter;
+use safeground_formats::geojson_out::GeoJsonWriter;
+use safeground_formats::kml_out::KmlWriter;
+use safeground_formats::xlsx_out::{Shape, XlsxWriter};
+use safeground_store::{Feature, GpkgLayerWriter, Layer, Store, StoreError};
+use std::io::BufWriter;
+use std::path::Path;
+use time::Date;
+
+/// What an export writes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// RFC 7946 GeoJSON, streamed.
+    Geojson,
+    /// CSV: longitude/latitude columns for points, WKT for other shapes.
+    Csv,
+    /// KML 2.2 for Google Earth, styled by status, outcome or EO category.
+    Kml,
+    /// A GeoPackage holding the one layer, with typed columns.
+    Gpkg,
+    /// An Excel workbook, one sheet per layer.
+    Xlsx,
+}
+
+impl Format {
+    pub const ALL: [Format; 5] = [Format::Geojson, Format::Csv, Format::Kml, Format::Gpkg, Format::Xlsx];
+
+    /// Its name on the command line and in the API (also the file's extension,
+    /// but for GeoJSON's).
+    pub fn name(self) -> &'static str {
+        match self {
+            Format::Geojson => "geojson",
+            Format::Csv => "csv",
+            Format::Kml => "kml",
+            Format::Gpkg => "gpkg",
+            Format::Xlsx => "xlsx",
+        }
+    }
+
+    /// The media type a download is served with.
+    pub fn media_type(self) -> &'static str {
+        match self {
+            Format::Geojson => "application/geo+json",
+            Format::Csv => "text/csv; charset=utf-8",
+            Format::Kml => "application/vnd.google-earth.kml+xml",
+            Format::Gpkg => "application/geopackage+sqlite3",
+            Format::Xlsx => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+        }
+    }
+}
+
+impl std::str::FromStr for Format {
+    type Err = String;
+
+    /// ```
+    /// use safeground_exchange::export::Format;
+    /// assert_eq!("GPKG".parse::<Format>(), Ok(Format::Gpkg));
+    /// assert!("shp".parse::<Format>().unwrap_err().contains("geojson, csv, kml, gpkg or xlsx"));
+    /// ```
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Format::ALL
+            .into_iter()
+            .find(|f| f.name().eq_ignore_ascii_case(s.trim()))
+            .ok_or_else(|| format!("'{s}' is not an export format: give geojson, csv, kml, gpkg or xlsx"))
+    }
+}
+
+/// One export: which layers, how, and as of when.
+#[derive(Debug, Clone)]
+pub struct Request {
+    /// One layer; several (every layer) only for a workbook.
+    pub layers: Vec<Layer>,
+    pub format: Format,
+    /// The layers as they stood at the end of this day (UTC).
+    pub as_of: Option<Date>,
+    /// Only features in this district (either spelling).
+    pub district: Option<String>,
+    /// CSV: the HXL hashtag row under the header.
+    pub hxl: bool,
+    /// At the public level: what becomes of hazards still dangerous.
+    pub public: Option<Dangerous>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ExportError {
+    /// The request cannot be written as asked (the message says what to change).
+    #[error("{0}")]
+    Invalid(String),
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    #[error("writing the export: {0}")]
+    Io(#[from] std::io::Error),
+    #[error("writing the workbook: {0}")]
+    Workbook(String),
+}
+
+impl Request {
+    /// Every reason the request cannot be written, in one message.
+    pub fn check(&self) -> Result<(), ExportError> {
+        let mut problems = vec![];
+        if self.layers.is_empty() {
+            problems.push("name a layer".to_string());
+        }
+        if self.hxl && self.format != Format::Csv {
+            problems
+                .push(format!("the HXL row is added to CSV; it has no meaning for {}", self.format.name()));
+        }
+        if self.layers.len() > 1 && self.format != Format::Xlsx {
+            problems.push(
+                "every layer at once is a sheet per layer, which only xlsx can hold; export one layer at a time"
+                    .into(),
+            );
+        }
+        if let Some(Dangerous::Coarsen { grid_deg }) = self.public {
+            if !(grid_deg.is_finite() && grid_deg > 0.0 && grid_deg <= 1.0) {
+                problems.push("the grid is a cell size in degrees, more than 0 and at most 1".into());
+            }
+        }
+        if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(ExportError::Invalid(problems.join("; ")))
+        }
+    }
+}
+
+fn points(layer: Layer) -> bool {
+    matches!(layer, Layer::EoFinds | Layer::Accidents | Layer::EoreSessions | Layer::Settlements)
+}
+
+fn create_private(path: &Path) -> std::io::Result<BufWriter<std::fs::File>> {
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    Ok(BufWriter::new(options.open(path)?))
+}
+
+/// Writes the request's layers from `store` to `path` (readable by its
+/// owner only); returns the features written. On an error `path` may hold a
+/// part: the caller removes it.
+pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportError> {
+    req.check()?;
+    let bound = req.as_of.map(safeground_store::end_of_day);
+    // Every layer's features, at the level asked for.
+    let export = |l: Layer, sink: &mut dyn FnMut(Feature) -> std::io::Result<()>| {
+        let status = l.columns().iter().position(|c| *c == "status");
+        store.export(l, bound.as_deref(), req.district.as_deref(), &mut |mut f: Feature| {
+            if let (Some(how), Layer::Hazards, Some(i)) = (req.public, l, status) {
+                let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                f.geometry = public::hazard_geometry(f.geometry.take(), &s, how);
+            }
+            sink(f)
+        })
+    };
+    let layer = req.layers[0];
+    let columns = layer.columns();
+    match req.format {
+        Format::Geojson => {
+            let mut w = GeoJsonWriter::new(create_private(path)?, columns)?;
+            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()))?;
+            w.finish()?;
+            Ok(n)
+        }
+        Format::Kml => {
+            let mut w = KmlWriter::new(create_private(path)?, layer.name(), columns)?;
+            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()))?;
+            w.finish()?;
+            Ok(n)
+        }
+        Format::Csv => {
+            let out = create_private(path)?;
+            let mut w = if layer.spatial() {
+                CsvLayerWriter::new(out, columns, points(layer), req.hxl)?
+            } else {
+                CsvLayerWriter::attributes(out, columns, req.hxl)?
+            };
+            let n = export(layer, &mut |f| w.feature(&f.values, f.geometry.as_ref()))?;
+            w.finish()?;
+            Ok(n)
+        }
+        Format::Gpkg => {
+            let _ = std::fs::remove_file(path);
+            let mut w = GpkgLayerWriter::create(path, layer)?;
+            let mut failed = None;
+            let n = export(layer, &mut |f| {
+                w.feature(&f).map_err(|e| {
+                    let m = e.to_string();
+                    failed = Some(e);
+                    std::io::Error::other(m)
+                })
+            });
+            match (n, failed) {
+                (_, Some(e)) | (Err(e), None) => Err(e.into()),
+                (Ok(n), None) => Ok(w.finish().map(|_| n)?),
+            }
+        }
+        Format::Xlsx => {
+            let mut w = XlsxWriter::new();
+            let mut total = 0;
+            for l in &req.layers {
+                let shape = if !l.spatial() {
+                    Shape::None
+                } else if points(*l) {
+                    Shape::Points
+                } else {
+                    Shape::Wkt
+                };
+                let workbook =
+                    |e: safeground_formats::xlsx_out::XlsxOutError| ExportError::Workbook(e.to_string());
+                w.sheet(l.name(), l.columns(), shape).map_err(workbook)?;
+                let mut failed = None;
+                let n = export(*l, &mut |f| {
+                    w.feature(l.columns(), &f.values, f.geometry.as_ref()).map_err(|e| {
+                        let m = e.to_string();
+                        failed = Some(e);
+                        std::io::Error::other(m)
+                    })
+                });
+                if let Some(e) = failed {
+                    return Err(workbook(e));
+                }
+                total += n?;
+            }
+            drop(create_private(path)?);
+            w.save(path).map_err(|e| ExportError::Workbook(e.to_string()))?;
+            Ok(total)
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(layers: Vec<Layer>, format: Format) -> Request {
+        Request { layers, format, as_of: None, district: None, hxl: false, public: None }
+    }
+
+    #[test]
+    fn every_layer_at_once_only_in_a_workbook() {
+        assert!(request(Layer::ALL.to_vec(), Format::Xlsx).check().is_ok());
+        let e = request(Layer::ALL.to_vec(), Format::Gpkg).check().unwrap_err();
+        assert!(e.to_string().contains("only xlsx"), "{e}");
+    }
+
+    #[test]
+    fn hxl_only_in_csv_and_the_grid_within_a_degree() {
+        let mut r = request(vec![Layer::Hazards], Format::Kml);
+        r.hxl = true;
+        r.public = Some(Dangerous::Coarsen { grid_deg: 1.5 });
+        let e = r.check().unwrap_err().to_string();
+        assert!(e.contains("HXL") && e.contains("at most 1"), "{e}");
+        r.format = Format::Csv;
+        r.public = Some(Dangerous::Coarsen { grid_deg: 1.0 });
+        assert!(r.check().is_ok());
+    }
+}

@@ -1,0 +1,7 @@
+//! Moving the register's data out: a layer (or every layer, in a workbook)
+//! written in one of the field's formats, at the full or the public level,
+//! as it stood on a day — one function the command line's `export` and the
+//! API's `/api/exports/{layer}` both call, so a download is the file the
+//! command would write.
+
+pub mod export;

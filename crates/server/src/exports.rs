@@ -1,0 +1,121 @@
+//! Downloads: a layer (or every layer, as a workbook) in any export format,
+//! as of a day, at the full or the public level — the file `safeground
+//! export` would write (`safeground_exchange::export`). The public level is
+//! for any account that reads the register; the full level needs the
+//! permission to export.
+
+use crate::api::{date, query, with_store};
+use crate::auth::Caller;
+use crate::{AppError, AppState, ErrorBody};
+use axum::extract::rejection::QueryRejection;
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::IntoResponse;
+use axum::Extension;
+use safeground_core::access::{decide, Action, Scope};
+use safeground_core::public::Dangerous;
+use safeground_exchange::export::{write, ExportError, Format, Request};
+use safeground_store::Layer;
+use serde::Deserialize;
+use utoipa::IntoParams;
+
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ExportQuery {
+    /// geojson (default), csv, kml, gpkg or xlsx.
+    format: Option<String>,
+    /// The layer as it stood at the end of this day (YYYY-MM-DD, UTC).
+    as_of: Option<String>,
+    /// Only features in this district (either spelling).
+    district: Option<String>,
+    /// full (default; needs the permission to export) or public: hazards still dangerous lose their outline.
+    level: Option<String>,
+    /// At the public level: coarsen (default; to grid cells) or drop their geometry.
+    dangerous: Option<String>,
+    /// The grid of `coarsen`, in degrees (default 0.01).
+    grid: Option<f64>,
+    /// CSV: the HXL hashtag row under the header.
+    hxl: Option<bool>,
+}
+
+fn request(layer: &str, q: ExportQuery) -> Result<(Request, bool), AppError> {
+    let layers = if layer.eq_ignore_ascii_case("all") {
+        Layer::ALL.to_vec()
+    } else {
+        vec![layer.parse::<Layer>().map_err(AppError::NotFound)?]
+    };
+    let format = q.format.as_deref().unwrap_or("geojson").parse::<Format>().map_err(AppError::BadRequest)?;
+    let public = match q.level.as_deref().unwrap_or("full") {
+        "full" => false,
+        "public" => true,
+        other => return Err(AppError::BadRequest(format!("level: '{other}' is neither full nor public"))),
+    };
+    let dangerous = match q.dangerous.as_deref().unwrap_or("coarsen") {
+        "coarsen" => Dangerous::Coarsen { grid_deg: q.grid.unwrap_or(0.01) },
+        "drop" => Dangerous::Drop,
+        other => {
+            return Err(AppError::BadRequest(format!("dangerous: '{other}' is neither coarsen nor drop")))
+        }
+    };
+    let r = Request {
+        layers,
+        format,
+        as_of: q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?,
+        district: q.district,
+        hxl: q.hxl.unwrap_or(false),
+        public: public.then_some(dangerous),
+    };
+    r.check().map_err(|e| AppError::BadRequest(e.to_string()))?;
+    Ok((r, public))
+}
+
+/// The export as a file to save: its bytes, its media type, and a name
+/// (`<layer>[-public][-as-of-<day>].<format>`).
+#[utoipa::path(get, path = "/api/exports/{layer}", params(("layer" = String, Path,
+        description = "hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements, districts, organisations, or all (xlsx)"),
+        ExportQuery),
+    responses((status = 200, description = "the file, as an attachment"), (status = 400, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+pub async fn export(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(layer): Path<String>,
+    q: Result<Query<ExportQuery>, QueryRejection>,
+) -> Result<impl IntoResponse, AppError> {
+    let (req, public) = request(&layer, query(q)?)?;
+    if !public {
+        decide(&c.principal, Action::Export, Scope::Any).map_err(|d| {
+            AppError::Forbidden(format!(
+                "{d}; ask for level=public, which hides the outline of ground still dangerous"
+            ))
+        })?;
+    }
+    let name = format!(
+        "{}{}{}.{}",
+        if req.layers.len() > 1 { "register" } else { req.layers[0].name() },
+        if public { "-public" } else { "" },
+        req.as_of.map_or(String::new(), |d| format!("-as-of-{d}")),
+        req.format.name()
+    );
+    let media = req.format.media_type();
+    let bytes = with_store(&state, move |s| {
+        // Written to a private file of its own, read whole, removed.
+        let path = std::env::temp_dir().join(format!(
+            "safeground-download-{}-{}.{}",
+            std::process::id(),
+            safeground_core::ids::fresh(),
+            req.format.name()
+        ));
+        let written = write(s, &req, &path);
+        let read = written.and_then(|_| std::fs::read(&path).map_err(ExportError::from));
+        let _ = std::fs::remove_file(&path);
+        read.map_err(|e| match e {
+            ExportError::Invalid(m) => AppError::BadRequest(m),
+            ExportError::Store(e) => e.into(),
+            other => AppError::Internal(other.to_string()),
+        })
+    })
+    .await?;
+    let disposition = format!("attachment; filename=\"{name}\"");
+    Ok(([(header::CONTENT_TYPE, media.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes))
+}
