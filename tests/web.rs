@@ -88,6 +88,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         "register",
         "tasks",
         "data",
+        "accounts",
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }

@@ -96,8 +96,8 @@ if (accounts) {
     .catch(async () => fail('logging in failed: ' + (await page.textContent('#view'))));
   const whoami = (await page.textContent('#whoami')).trim();
   if (!(await page.isVisible('#logout'))) await fail('no logout button once logged in');
-  // Map, register, tasks, dashboard, queue, survey, non-conformities, investigations, accreditations, data, and — with the personal-data permission — victim assistance.
-  if ((await visibleNav()) !== 11) await fail(`${whoami} is offered ${await visibleNav()} views, not 11`);
+  // Map, register, tasks, dashboard, queue, survey, non-conformities, investigations, accreditations, data, accounts, and — with the personal-data permission — victim assistance.
+  if ((await visibleNav()) !== 12) await fail(`${whoami} is offered ${await visibleNav()} views, not 12`);
   await page.waitForSelector('#card-recorded .value', { timeout: 20000 }).catch(() => fail('logging in did not return to the dashboard'));
   // The session is a cookie: a reload keeps it.
   await page.reload();
@@ -569,6 +569,33 @@ for (const lang of ['az', 'uk', 'ru']) {
 await page.selectOption('#lang', 'en');
 
 if (accounts) {
+  step('accounts');
+  // Added with a password shown once; disabled; a token issued that a
+  // script reads the register with, as that account.
+  await page.goto(base + '/#/accounts');
+  await page.waitForSelector('#account-list tr[data-name]', { timeout: 20000 }).catch(() => fail('no accounts listed'));
+  await page.fill('#account-add [name=name]', 'browser.officer');
+  await page.selectOption('#account-add [name=role]', 'IM_OFFICER');
+  await page.click('#account-add button[type=submit]');
+  await page.waitForSelector('#account-list tr[data-name="browser.officer"]', { timeout: 20000 })
+    .catch(async () => fail('the account was not added: ' + (await page.textContent('#account-message'))));
+  if (!/shown once/.test(await page.textContent('#account-message'))) await fail('the new password is not shown');
+  await page.click('#account-list tr[data-name="browser.officer"]');
+  await page.click('#account-toggle');
+  await page.waitForSelector('#account-list tr[data-name="browser.officer"].state-disabled', { timeout: 20000 })
+    .catch(async () => fail('the account was not disabled: ' + (await page.textContent('#account-message'))));
+  await page.click('#account-toggle');
+  await page.waitForSelector('#account-list tr[data-name="browser.officer"]:not(.state-disabled)', { timeout: 20000 });
+  await page.fill('#account-token [name=label]', 'browser test script');
+  await page.click('#account-token button[type=submit]');
+  await page.waitForFunction(() => /secret/.test(document.querySelector('#account-message').textContent), null, { timeout: 20000 })
+    .catch(async () => fail('no token was issued: ' + (await page.textContent('#account-message'))));
+  const secret = (await page.textContent('#account-message')).trim().split(' ').pop();
+  const asScript = await page.evaluate(async (s) => (await (await fetch('/api/me', { credentials: 'omit', headers: { Authorization: `Bearer ${s}` } })).json()).name, secret);
+  if (asScript !== 'browser.officer') await fail(`the token reads as ${asScript}`);
+  await page.screenshot({ path: `${out}/accounts.png`, fullPage: true });
+  await accessible('accounts');
+
   step('log out');
   await page.click('#logout');
   await page.waitForSelector('#login-name', { timeout: 20000 }).catch(() => fail('logging out did not show the login form'));

@@ -10,16 +10,17 @@ import { mountVictims } from './victims.js';
 import { mountNcrs } from './ncrs.js';
 import { mountTasks } from './tasks.js';
 import { mountData } from './data.js';
+import { mountAccounts } from './accounts.js';
 import { mountAccreditations } from './accreditations.js';
 import { mountInvestigations } from './investigations.js';
 import { mountRegister } from './register.js';
 import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
-const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session), register: mountRegister, tasks: (v) => mountTasks(v, session), data: (v) => mountData(v, session) };
+const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session), register: mountRegister, tasks: (v) => mountTasks(v, session), data: (v) => mountData(v, session), accounts: mountAccounts };
 // The views each role is offered. The server decides what each may do; this
 // only spares people links that would answer "forbidden".
 const ACCESS = {
-  administrator: ['map', 'register', 'tasks', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations', 'data'],
+  administrator: ['map', 'register', 'tasks', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations', 'data', 'accounts'],
   im_officer: ['map', 'register', 'tasks', 'dashboard', 'queue', 'survey', 'ncrs', 'investigations', 'accreditations', 'data'],
   operator: ['map', 'register', 'tasks', 'dashboard', 'survey', 'ncrs', 'accreditations', 'data'],
   qm_officer: ['map', 'register', 'tasks', 'dashboard', 'queue', 'ncrs', 'investigations', 'accreditations', 'data'],
@@ -34,7 +35,8 @@ let generation = 0;
 
 function allowed() {
   if (!session) return [];
-  const views = ACCESS[session.role] || ['map', 'register', 'dashboard'];
+  // A register served without accounts has none to keep.
+  const views = (ACCESS[session.role] || ['map', 'register', 'dashboard']).filter((v) => v !== 'accounts' || session.mode !== 'local');
   // Victims are personal data: offered with the permission, never to a viewer.
   return session.personal_data && session.role !== 'viewer' ? [...views, 'victims'] : views;
 }

@@ -7,6 +7,7 @@
 //! server's event loop, and every write is one transaction as on the CLI.
 //! Errors are [`AppError`]: client mistakes are 4xx with a stable code.
 
+mod accounts;
 mod api;
 mod assets;
 mod assistance;
@@ -173,7 +174,10 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))
-        .routes(routes!(session::users))
+        .routes(routes!(session::users, accounts::add))
+        .routes(routes!(accounts::change))
+        .routes(routes!(accounts::token))
+        .routes(routes!(accounts::revoke))
         .routes(routes!(api::summary))
         .routes(routes!(api::extent))
         .routes(routes!(api::kpi))

@@ -176,6 +176,34 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/me", "/api/me".into(), None, Some(all)),
         (Method::POST, "/api/logout", "/api/logout".into(), None, Some(all)),
         (Method::GET, "/api/users", "/api/users".into(), None, Some(&["admin"])),
+        (
+            Method::POST,
+            "/api/users",
+            "/api/users".into(),
+            Some(json!({"name": "has space", "role": "VIEWER"}).to_string()),
+            Some(&["admin"]),
+        ),
+        (
+            Method::PATCH,
+            "/api/users/{name}",
+            "/api/users/nobody".into(),
+            Some(json!({"disabled": true}).to_string()),
+            Some(&["admin"]),
+        ),
+        (
+            Method::POST,
+            "/api/users/{name}/tokens",
+            "/api/users/nobody/tokens".into(),
+            Some(json!({"label": "x"}).to_string()),
+            Some(&["admin"]),
+        ),
+        (
+            Method::POST,
+            "/api/tokens/{id}/revocation",
+            "/api/tokens/nothing/revocation".into(),
+            None,
+            Some(&["admin"]),
+        ),
         (Method::GET, "/api/summary", "/api/summary".into(), None, Some(all)),
         (Method::GET, "/api/extent", "/api/extent".into(), None, Some(all)),
         (Method::GET, "/api/hazards", "/api/hazards".into(), None, Some(all)),
@@ -615,6 +643,103 @@ async fn the_quality_cycle_runs_over_the_api_each_step_by_its_role() {
     .await;
     assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
     assert!(Store::open(&db).unwrap().audit(None).unwrap().problems.is_empty());
+}
+
+#[tokio::test]
+async fn an_administrator_keeps_the_accounts_in_the_browser_as_at_the_command_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let admin = signed_in(&app, "admin").await;
+    // Added with a password generated and shown once; it signs in.
+    let add = json!({"name": "field1", "role": "OPERATOR", "organisation": "AEST"}).to_string();
+    let r = send(&app, &admin, Method::POST, "/api/users", Some(add.clone())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let password = r.json["password"].as_str().unwrap().to_string();
+    assert!(password.len() >= 12);
+    assert_eq!(
+        (r.json["user"]["role"].as_str(), r.json["user"]["organisation"].as_str()),
+        (Some("OPERATOR"), Some("AEST"))
+    );
+    assert_eq!(login(&app, "field1", &password).await.status, StatusCode::OK);
+    let r = send(&app, &admin, Method::POST, "/api/users", Some(add)).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.json);
+    let r = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/users",
+        Some(json!({"name": "op2", "role": "OPERATOR"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "an operator needs an organisation: {}", r.json);
+    // Disabled: its session ends and it cannot sign in; enabled again, it can.
+    let body = json!({"name": "field1", "password": password}).to_string();
+    let r = send(&app, &Client::anonymous(), Method::POST, "/api/login", Some(body)).await;
+    let cookie =
+        r.headers.get(header::SET_COOKIE).unwrap().to_str().unwrap().split(';').next().unwrap().to_string();
+    let field =
+        Client { cookie: Some(cookie), csrf: r.json["csrf"].as_str().map(String::from), bearer: None };
+    assert_eq!(send(&app, &field, Method::GET, "/api/me", None).await.status, StatusCode::OK);
+    let r =
+        send(&app, &admin, Method::PATCH, "/api/users/field1", Some(json!({"disabled": true}).to_string()))
+            .await;
+    assert!(r.status == StatusCode::OK && r.json["user"]["disabled"] == true, "{}", r.json);
+    assert_eq!(send(&app, &field, Method::GET, "/api/me", None).await.status, StatusCode::UNAUTHORIZED);
+    assert_ne!(login(&app, "field1", &password).await.status, StatusCode::OK);
+    // Re-enabled with a new role and a new password, in one change.
+    let change = json!({"disabled": false, "role": "QM_OFFICER", "new_password": true}).to_string();
+    let r = send(&app, &admin, Method::PATCH, "/api/users/field1", Some(change)).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(
+        (r.json["user"]["role"].as_str(), r.json["user"]["disabled"].as_bool()),
+        (Some("QM_OFFICER"), Some(false))
+    );
+    let renewed = r.json["password"].as_str().unwrap().to_string();
+    assert_ne!(login(&app, "field1", &password).await.status, StatusCode::OK, "the old password still works");
+    assert_eq!(login(&app, "field1", &renewed).await.status, StatusCode::OK);
+    // Refused whole: a viewer with personal data; the last administrator disabled.
+    let bad = json!({"role": "VIEWER", "personal_data": true}).to_string();
+    let r = send(&app, &admin, Method::PATCH, "/api/users/field1", Some(bad)).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let r = send(&app, &admin, Method::GET, "/api/users", None).await;
+    let field1 = r.json.as_array().unwrap().iter().find(|u| u["name"] == "field1").unwrap().clone();
+    assert_eq!(field1["role"], "QM_OFFICER", "a refused change left half of itself");
+    let r =
+        send(&app, &admin, Method::PATCH, "/api/users/admin", Some(json!({"disabled": true}).to_string()))
+            .await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "{}", r.json);
+    let r = send(&app, &admin, Method::PATCH, "/api/users/field1", Some("{}".into())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    // A token for a script: it reads as the account; revoked, it stops at once.
+    let r = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/users/field1/tokens",
+        Some(json!({"label": "nightly export", "days": 30}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    let (id, secret) =
+        (r.json["id"].as_str().unwrap().to_string(), r.json["secret"].as_str().unwrap().to_string());
+    let script = Client { cookie: None, csrf: None, bearer: Some(secret) };
+    let me = send(&app, &script, Method::GET, "/api/me", None).await;
+    assert_eq!((me.status, me.json["name"].as_str()), (StatusCode::OK, Some("field1")));
+    let r = send(&app, &admin, Method::POST, &format!("/api/tokens/{id}/revocation"), None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
+    assert_eq!(send(&app, &script, Method::GET, "/api/me", None).await.status, StatusCode::UNAUTHORIZED);
+    let r = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/users/field1/tokens",
+        Some(json!({"label": "x", "days": 0}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    // The history holds every change, intact.
+    assert!(Store::open(&db).unwrap().audit(None).unwrap().is_intact());
 }
 
 #[tokio::test]
