@@ -569,7 +569,66 @@ pub fn build(
     }
     call_off(store)?;
     counts.tasks += rank_and_task(store)?;
+    waiting(store, &ground, &reference)?;
     Ok(counts)
+}
+
+/// What waits on the first start: reports submitted after the calendar's
+/// end, for the approval queue (an EO find near a settlement, a technical
+/// survey under the ranking's first task that confirms its hazard), and drafts brought in
+/// from the KoBo forms, not yet submitted. All would pass approval's checks.
+fn waiting(store: &mut Store, ground: &Ground<'_>, reference: &Reference) -> Result<(), StoreError> {
+    use safeground_core::report::{Find, Place, Report, ReportType};
+    use safeground_store::{Paging, TaskFilter};
+    let end = date(DEMO_END.0, DEMO_END.1, DEMO_END.2);
+    let day = |n: i64| end.checked_add(time::Duration::days(n)).unwrap_or(end);
+    // Near the first settlement of the liberated districts, 300 m and more east.
+    let Some(&s) = ground.settlements.first() else { return Ok(()) };
+    let near = |east: f64| offset(ground.places.settlements[s].location, 90.0, east);
+    let find = |at: Point<f64>, what: &str, category: EoCategory, on: Date| Find {
+        id: None,
+        category,
+        eo_type: what.to_string(),
+        quantity: 1,
+        condition: EoCondition::Armed,
+        fuze_state: None,
+        disposal: Disposal::DestroyedInSitu,
+        location: Place::LonLat([at.x(), at.y()]),
+        found_on: Some(on),
+    };
+    let operator = reference.operators.first().map(|o| acronym(reference, *o).to_string()).unwrap_or_default();
+    let mut eo = Report::blank(ReportType::EoFind, &operator, day(4), day(4));
+    eo.eo_finds = vec![find(near(300.0), "122 mm rocket (demo)", EoCategory::Uxo, day(4))];
+    // The ranking's first task, begun.
+    let ranked = TaskFilter { status: Some(TaskStatus::Issued), ..TaskFilter::default() };
+    let (_, issued) = store.task_page(&ranked, Paging::ALL, day(5))?;
+    let task = issued.iter().filter(|t| t.issued_on == day(1)).min_by(|a, b| a.code.cmp(&b.code)).cloned();
+    let mut drafts = vec![];
+    for (i, (what, category)) in [("PMN-2 (demo, KoBo)", EoCategory::Ap), ("RGD-5 grenade (demo, KoBo)", EoCategory::Uxo)]
+        .into_iter()
+        .enumerate()
+    {
+        let on = day(6 + i as i64);
+        let mut r = Report::blank(ReportType::EoFind, &operator, on, on);
+        r.eo_finds = vec![find(near(600.0 + 200.0 * i as f64), what, category, on)];
+        drafts.push(r);
+    }
+    store.write(|w| {
+        let submitter = "field data officer (demo)";
+        w.submit(&eo, submitter, noon(day(5)))?;
+        if let Some(t) = task {
+            let mut ts = Report::blank(ReportType::Ts, &t.organisation, day(3), day(6));
+            ts.task = Some(t.code.clone());
+            // Its lanes found mines: the suspected area is confirmed.
+            ts.confirm = true;
+            ts.hours_worked = Some(96.0);
+            w.submit(&ts, submitter, noon(day(7)))?;
+        }
+        for r in &drafts {
+            w.save_draft(r, submitter, noon(r.end_date), "KoBoToolbox export of the eo_find form (demo)")?;
+        }
+        Ok(())
+    })
 }
 
 /// One task called off near the end of the calendar: the first issued one
