@@ -320,7 +320,7 @@ await page.click('#task-issue button[type=submit]');
 await page.waitForSelector('#task-message.error', { timeout: 20000 }).catch(() => fail('a task due before it is issued was not refused'));
 if (!/before it is issued/.test(await page.textContent('#task-message'))) await fail('the refusal does not say why: ' + (await page.textContent('#task-message')));
 // Called off: chosen on the board, it moves to the cancelled column.
-await page.click(`#tasks-ISSUED li.task[data-code="${issuedCode}"]`);
+await page.click(`#tasks-ISSUED li.task[data-code="${issuedCode}"] button.choose`);
 if ((await page.inputValue('#task-cancel [name=code]')) !== issuedCode) await fail('choosing a card did not fill the cancellation form');
 await page.fill('#task-cancel [name=reason]', 'operator withdrawn (browser test)');
 await page.click('#task-cancel button[type=submit]');
@@ -351,8 +351,9 @@ const [publicDownload] = await Promise.all([page.waitForEvent('download'), page.
 const publicPath = await publicDownload.path();
 const publicLayer = JSON.parse(readFileSync(publicPath, 'utf8'));
 const dangerous = publicLayer.features.find((f) => ['OPEN', 'WORKED_ON'].includes(f.properties.status) && f.geometry);
-const full = await page.evaluate(async (code) => (await (await fetch(`/api/hazards/${code}`)).json()).geometry, dangerous?.properties.code);
-if (!dangerous || JSON.stringify(dangerous.geometry) === JSON.stringify(full)) await fail('the public download keeps a dangerous outline');
+// Coarsened: every corner on the 0.01° grid, which no surveyed outline keeps.
+const onGrid = (v) => Math.abs(v * 100 - Math.round(v * 100)) < 1e-6;
+if (!dangerous || !dangerous.geometry.coordinates.flat(Infinity).every(onGrid)) await fail('the public download keeps a dangerous outline');
 await page.selectOption('#export-form [name=layer]', 'all');
 if (!/xlsx/.test(await page.textContent('#export-problem')) || (await page.getAttribute('#export-download', 'href')) !== null)
   await fail('every layer as GeoJSON was offered');

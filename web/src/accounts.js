@@ -45,7 +45,7 @@ function detail(u, ref) {
       <button type="submit">${esc(t('accounts.token_issue'))}</button></form>`;
 }
 
-export async function mountAccounts(view) {
+export async function mountAccounts(view, session) {
   view.innerHTML = `<div class="page" id="accounts"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#accounts');
   const [ref, first] = await Promise.all([get('/api/reference'), get('/api/users')]);
@@ -63,41 +63,71 @@ export async function mountAccounts(view) {
     if (current) list.querySelector(`tr[data-name="${CSS.escape(current)}"]`)?.classList.add('selected');
   };
   // Sends a change with every button of the page held until it is answered;
-  // says what came of it (a password or a token shown once) and shows the account again.
+  // says what came of it at once (a password or a token is shown once, and
+  // must not be lost to a failed reload), then shows the accounts again.
   const act = async (send, said) => {
     const buttons = [...page.querySelectorAll('button')];
     if (buttons.some((b) => b.disabled)) return;
     buttons.forEach((b) => { b.disabled = true; });
     message.classList.remove('error');
+    let answer;
     try {
-      const answer = await send();
-      users = await get('/api/users');
-      table();
+      answer = await send();
       message.textContent = said(answer);
-      const shown = users.find((u) => u.name === current);
-      if (shown) show(shown);
     } catch (err) {
-      if (err.code === 'unauthenticated') return;
-      message.textContent = err.message;
-      message.classList.add('error');
-    } finally {
-      page.querySelectorAll('button').forEach((b) => { b.disabled = false; });
+      if (err.code !== 'unauthenticated') {
+        message.textContent = err.message;
+        message.classList.add('error');
+      }
     }
+    try {
+      if (answer) {
+        users = await get('/api/users');
+        table();
+        const shown = users.find((u) => u.name === current);
+        if (shown) show(shown);
+      }
+    } catch (_) { /* the message above stays; the list is reloaded next time */ }
+    page.querySelectorAll('button').forEach((b) => { b.disabled = false; });
   };
+  // A change to one's own account ends one's own session: asked first.
+  const mine = (u) => u.name === session.name;
+  const sure = (u) => !mine(u) || window.confirm(t('accounts.own_change'));
   const show = (u) => {
     current = u.name;
     info.innerHTML = detail(u, ref);
     const path = `/api/users/${encodeURIComponent(u.name)}`;
     const change = info.querySelector('#account-change');
+    // A viewer never holds personal data: the box follows the role.
+    const follow = () => {
+      const viewer = change.role.value === 'VIEWER';
+      change.personal_data.disabled = viewer;
+      if (viewer) change.personal_data.checked = false;
+    };
+    change.role.onchange = follow;
+    follow();
     change.onsubmit = (e) => {
       e.preventDefault();
-      const body = { role: change.role.value, organisation: change.organisation.value || null, personal_data: change.personal_data.checked };
+      // Only what changed: each change is an event and ends the account's sessions.
+      const body = {};
+      const organisation = change.organisation.value || null;
+      if (change.role.value !== u.role || organisation !== (u.organisation || null)) {
+        body.role = change.role.value;
+        body.organisation = organisation;
+      }
+      if (change.personal_data.checked !== u.personal_data) body.personal_data = change.personal_data.checked;
+      if (!Object.keys(body).length) { message.textContent = t('accounts.unchanged'); return; }
+      if (!sure(u)) return;
       act(() => request('PATCH', path, body), () => t('accounts.changed', { name: u.name }));
     };
-    info.querySelector('#account-toggle').onclick = () =>
+    info.querySelector('#account-toggle').onclick = () => {
+      if (!sure(u)) return;
       act(() => request('PATCH', path, { disabled: !u.disabled }), () => t(u.disabled ? 'accounts.enabled' : 'accounts.disabled', { name: u.name }));
-    info.querySelector('#account-password').onclick = () =>
+    };
+    info.querySelector('#account-password').onclick = () => {
+      if (!sure(u)) return;
       act(() => request('PATCH', path, { new_password: true }), (a) => t('accounts.password_once', { name: u.name, password: a.password }));
+    };
     const token = info.querySelector('#account-token');
     token.onsubmit = (e) => {
       e.preventDefault();

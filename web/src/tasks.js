@@ -13,22 +13,24 @@ const ACTIVITIES = ['NTS', 'TS', 'CLEARANCE', 'BAC', 'EOD_SPOT_TASK'];
 const PRIORITIES = ['HIGH', 'MEDIUM', 'LOW'];
 const PER_COLUMN = 25;
 
-function card(task) {
+// An open card can be chosen for cancelling (`choosable`), by its button.
+function card(task, choosable) {
   const due = task.due_on ? t('tasks.due', { day: task.due_on }) : t('tasks.no_due');
-  return `<li class="task priority-${esc(task.priority.toLowerCase())}${task.overdue ? ' overdue' : ''}" data-code="${esc(task.code)}" tabindex="0">
+  return `<li class="task priority-${esc(task.priority.toLowerCase())}${task.overdue ? ' overdue' : ''}" data-code="${esc(task.code)}">
     <strong>${esc(task.code)}</strong>
     <span>${esc(task.hazard)} · ${esc(task.district)}</span>
     <span>${esc(task.organisation)} · ${esc(t('tasks.activity.' + task.activity))} · ${esc(t('tasks.priority.' + task.priority))}</span>
     <span>${esc(t('tasks.issued', { day: task.issued_on }))} · ${esc(due)}${task.overdue ? ` · <em>${esc(t('tasks.overdue'))}</em>` : ''}</span>
-    ${task.cancelled_on ? `<span>${esc(t('tasks.cancelled', { day: task.cancelled_on }))}</span>` : ''}</li>`;
+    ${task.cancelled_on ? `<span>${esc(t('tasks.cancelled', { day: task.cancelled_on }))}</span>` : ''}
+    ${choosable ? `<button type="button" class="choose" aria-label="${esc(t('tasks.choose', { code: task.code }))}">${esc(t('tasks.choose', { code: task.code }))}</button>` : ''}</li>`;
 }
 
-function column(status, page) {
+function column(status, page, canCancel) {
   const shown = page.items.length;
   const count = shown < page.total ? t('tasks.count_of', { shown, total: page.total }) : String(page.total);
   return `<section class="column" id="tasks-${esc(status)}" aria-labelledby="tasks-${esc(status)}-title">
     <h3 id="tasks-${esc(status)}-title">${esc(t('tasks.status.' + status))} <small>(${esc(count)})</small></h3>
-    <ul>${page.items.map(card).join('')}</ul></section>`;
+    <ul>${page.items.map((task) => card(task, canCancel && ['ISSUED', 'IN_PROGRESS'].includes(status))).join('')}</ul></section>`;
 }
 
 function issueForm(ref, today) {
@@ -98,7 +100,7 @@ export async function mountTasks(view, session) {
     const statuses = filter.overdue.checked ? STATUSES.slice(0, 2) : STATUSES;
     const pages = await Promise.all(statuses.map((s) => get(`/api/tasks?${q}&status=${s}`)));
     if (mine !== asked) return;
-    board.innerHTML = statuses.map((s, i) => column(s, pages[i])).join('');
+    board.innerHTML = statuses.map((s, i) => column(s, pages[i], issues)).join('');
   };
   filter.addEventListener('change', () => { load().catch((err) => { board.innerHTML = `<p class="message error">${esc(err.message)}</p>`; }); });
   const form = page.querySelector('#task-issue');
@@ -118,12 +120,10 @@ export async function mountTasks(view, session) {
   const cancel = page.querySelector('#task-cancel');
   if (cancel) {
     // An open card chosen on the board fills the code.
-    const choose = (e) => {
-      const li = e.target.closest('#tasks-ISSUED li.task, #tasks-IN_PROGRESS li.task');
-      if (li) { e.preventDefault(); cancel.code.value = li.dataset.code; cancel.reason.focus(); }
-    };
-    board.addEventListener('click', choose);
-    board.addEventListener('keydown', (e) => { if (e.key === 'Enter' || e.key === ' ') choose(e); });
+    board.addEventListener('click', (e) => {
+      const li = e.target.closest('button.choose') && e.target.closest('li.task');
+      if (li) { cancel.code.value = li.dataset.code; cancel.reason.focus(); }
+    });
     cancel.onsubmit = (e) => {
       e.preventDefault();
       const code = cancel.code.value.trim();

@@ -596,7 +596,8 @@ fn waiting(store: &mut Store, ground: &Ground<'_>, reference: &Reference) -> Res
         location: Place::LonLat([at.x(), at.y()]),
         found_on: Some(on),
     };
-    let operator = reference.operators.first().map(|o| acronym(reference, *o).to_string()).unwrap_or_default();
+    let operator =
+        reference.operators.first().map(|o| acronym(reference, *o).to_string()).unwrap_or_default();
     let mut eo = Report::blank(ReportType::EoFind, &operator, day(4), day(4));
     eo.eo_finds = vec![find(near(300.0), "122 mm rocket (demo)", EoCategory::Uxo, day(4))];
     // The ranking's first task, begun.
@@ -604,9 +605,10 @@ fn waiting(store: &mut Store, ground: &Ground<'_>, reference: &Reference) -> Res
     let (_, issued) = store.task_page(&ranked, Paging::ALL, day(5))?;
     let task = issued.iter().filter(|t| t.issued_on == day(1)).min_by(|a, b| a.code.cmp(&b.code)).cloned();
     let mut drafts = vec![];
-    for (i, (what, category)) in [("PMN-2 (demo, KoBo)", EoCategory::Ap), ("RGD-5 grenade (demo, KoBo)", EoCategory::Uxo)]
-        .into_iter()
-        .enumerate()
+    for (i, (what, category)) in
+        [("PMN-2 (demo, KoBo)", EoCategory::Ap), ("RGD-5 grenade (demo, KoBo)", EoCategory::Uxo)]
+            .into_iter()
+            .enumerate()
     {
         let on = day(6 + i as i64);
         let mut r = Report::blank(ReportType::EoFind, &operator, on, on);

@@ -7,16 +7,19 @@
 use crate::api::{date, query, with_store};
 use crate::auth::Caller;
 use crate::{AppError, AppState, ErrorBody};
+use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::http::header;
-use axum::response::IntoResponse;
+use axum::response::{IntoResponse, Response};
 use axum::Extension;
 use safeground_core::access::{decide, Action, Scope};
 use safeground_core::public::Dangerous;
 use safeground_exchange::export::{write, ExportError, Format, Request};
 use safeground_store::Layer;
 use serde::Deserialize;
+use tokio::sync::Semaphore;
+use tokio_util::io::ReaderStream;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -81,7 +84,7 @@ pub async fn export(
     Extension(c): Extension<Caller>,
     Path(layer): Path<String>,
     q: Result<Query<ExportQuery>, QueryRejection>,
-) -> Result<impl IntoResponse, AppError> {
+) -> Result<Response, AppError> {
     let (req, public) = request(&layer, query(q)?)?;
     if !public {
         decide(&c.principal, Action::Export, Scope::Any).map_err(|d| {
@@ -98,24 +101,47 @@ pub async fn export(
         req.format.name()
     );
     let media = req.format.media_type();
-    let bytes = with_store(&state, move |s| {
-        // Written to a private file of its own, read whole, removed.
-        let path = std::env::temp_dir().join(format!(
+    // A few at a time: each writes a whole layer before it is sent.
+    let _turn = EXPORTS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
+    let file = with_store(&state, move |s| {
+        // Written to a private file of its own, opened, and unlinked before
+        // it is sent: nothing stays behind, whatever becomes of the answer.
+        let part = Part(std::env::temp_dir().join(format!(
             "safeground-download-{}-{}.{}",
             std::process::id(),
             safeground_core::ids::fresh(),
             req.format.name()
-        ));
-        let written = write(s, &req, &path);
-        let read = written.and_then(|_| std::fs::read(&path).map_err(ExportError::from));
-        let _ = std::fs::remove_file(&path);
-        read.map_err(|e| match e {
+        )));
+        let opened = write(s, &req, &part.0).and_then(|_| Ok(std::fs::File::open(&part.0)?));
+        opened.map_err(|e| match e {
             ExportError::Invalid(m) => AppError::BadRequest(m),
+            // Too many rows or too long a cell for a workbook: the message says what to ask for instead.
+            ExportError::Workbook(m) => AppError::BadRequest(m),
             ExportError::Store(e) => e.into(),
-            other => AppError::Internal(other.to_string()),
+            ExportError::Io(e) => AppError::Internal(e.to_string()),
         })
     })
     .await?;
+    let length = file.metadata().map(|m| m.len()).ok();
+    let body = Body::from_stream(ReaderStream::new(tokio::fs::File::from_std(file)));
     let disposition = format!("attachment; filename=\"{name}\"");
-    Ok(([(header::CONTENT_TYPE, media.to_string()), (header::CONTENT_DISPOSITION, disposition)], bytes))
+    let mut answer =
+        ([(header::CONTENT_TYPE, media.to_string()), (header::CONTENT_DISPOSITION, disposition)], body)
+            .into_response();
+    if let Some(n) = length {
+        answer.headers_mut().insert(header::CONTENT_LENGTH, n.into());
+    }
+    Ok(answer)
+}
+
+/// How many downloads are written at once.
+static EXPORTS: Semaphore = Semaphore::const_new(2);
+
+/// A download's file, removed when dropped (an open handle keeps it readable).
+struct Part(std::path::PathBuf);
+
+impl Drop for Part {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.0);
+    }
 }

@@ -72,7 +72,12 @@ pub async fn require_body_type(req: Request, next: Next) -> Response {
 }
 
 /// Answers 503 `timeout` when a request takes longer than [`Limits::request`].
+/// A download (`/api/exports/…`) is exempt: a national layer takes longer to
+/// write, and the exports run at most [`crate::exports`]' few at a time.
 pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    if req.uri().path().starts_with("/api/exports/") {
+        return next.run(req).await;
+    }
     let limit = state.limits.request;
     match tokio::time::timeout(limit, next.run(req)).await {
         Ok(res) => res,

@@ -997,6 +997,14 @@ async fn changes_need_the_csrf_token_and_our_own_origin() {
     assert_eq!((r.status, r.json["error"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")), "{}", r.json);
     c.csrf = Some("0".repeat(64));
     assert_eq!(send(&app, &c, Method::POST, &uri, None).await.json["error"], "csrf");
+    // A PATCH is a change as a POST is: an administrator's without the token is refused.
+    let mut admin = signed_in(&app, "admin").await;
+    admin.csrf = None;
+    let r =
+        send(&app, &admin, Method::PATCH, "/api/users/viewer", Some(json!({"disabled": true}).to_string()))
+            .await;
+    assert_eq!((r.status, r.json["error"].as_str()), (StatusCode::FORBIDDEN, Some("csrf")), "{}", r.json);
+    assert!(!Store::open(&db).unwrap().users().unwrap().iter().any(|u| u.name == "viewer" && u.disabled));
     // Reading needs no token.
     assert_eq!(send(&app, &c, Method::GET, "/api/summary", None).await.status, StatusCode::OK);
     c.csrf = good;

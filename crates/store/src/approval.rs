@@ -88,7 +88,7 @@ pub(crate) fn context(
             // A task called off still covers work that ended by its day.
             .prepare_cached(
                 "SELECT count(*) > 0 FROM tasks WHERE hazard_id = ?1 AND organisation_id = ?2
-                   AND (status <> 'CANCELLED' OR cancelled_on >= ?3)",
+                   AND (status <> 'CANCELLED' OR coalesce(cancelled_on, issued_on) >= ?3)",
             )?
             .query_row([uuid_text(h), uuid_text(organisation), date_text(r.end_date)], |x| x.get(0))?;
     }

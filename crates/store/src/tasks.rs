@@ -220,7 +220,11 @@ impl Writer<'_> {
         let record = format!("task {}", t.code);
         let worked_to: Option<String> = self
             .tx
-            .prepare_cached("SELECT max(end_date) FROM reports WHERE task_id = ?1 AND state = 'APPROVED'")?
+            // A QA visit's day does not hold a cancellation back: approval lets
+            // a visit follow one.
+            .prepare_cached(
+                "SELECT max(end_date) FROM reports WHERE task_id = ?1 AND state = 'APPROVED' AND type <> 'QM_INSPECTION'",
+            )?
             .query_row([uuid_text(t.id)], |r| r.get(0))?;
         let worked_to = worked_to.map(|d| stored_date(&d, &record)).transpose()?;
         let problems =
