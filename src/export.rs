@@ -98,6 +98,7 @@ pub fn run(db: &Location, a: &ExportArgs) -> Result<()> {
             DangerousChoice::Coarsen => Dangerous::Coarsen { grid_deg: a.grid },
             DangerousChoice::Drop => Dangerous::Drop,
         }),
+        scope: exchange::Scope::default(),
     };
     request.check()?;
     let tmp = part_file(db, a)?;

@@ -84,6 +84,19 @@ pub struct Request {
     pub hxl: bool,
     /// At the public level: what becomes of hazards still dangerous.
     pub public: Option<Dangerous>,
+    /// Who it is for, where that narrows it (an operator's download through
+    /// the API); the command line exports all.
+    pub scope: Scope,
+}
+
+/// What a download leaves out for whom it is for.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Scope {
+    /// Only this organisation's tasks (its acronym; an operator's own).
+    pub tasks_of: Option<String>,
+    /// Blank the `report_id` columns (an account that does not read the
+    /// reports behind the register).
+    pub without_report_ids: bool,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -147,16 +160,32 @@ fn create_private(path: &Path) -> std::io::Result<BufWriter<std::fs::File>> {
 pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportError> {
     req.check()?;
     let bound = req.as_of.map(safeground_store::end_of_day);
-    // Every layer's features, at the level asked for.
+    // Every layer's features, at the level asked for and in the scope of
+    // whom they are for; the count is of those written.
     let export = |l: Layer, sink: &mut dyn FnMut(Feature) -> std::io::Result<()>| {
-        let status = l.columns().iter().position(|c| *c == "status");
-        store.export(l, bound.as_deref(), req.district.as_deref(), &mut |mut f: Feature| {
-            if let (Some(how), Layer::Hazards, Some(i)) = (req.public, l, status) {
-                let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                f.geometry = public::hazard_geometry(f.geometry.take(), &s, how);
-            }
-            sink(f)
-        })
+        let column = |name: &str| l.columns().iter().position(|c| *c == name);
+        let (status, organisation, report) = (column("status"), column("organisation"), column("report_id"));
+        let mut written = 0;
+        store
+            .export(l, bound.as_deref(), req.district.as_deref(), &mut |mut f: Feature| {
+                if let (Layer::Tasks, Some(own), Some(i)) = (l, &req.scope.tasks_of, organisation) {
+                    if f.values.get(i).and_then(|v| v.as_str()) != Some(own.as_str()) {
+                        return Ok(());
+                    }
+                }
+                if let (true, Some(i)) = (req.scope.without_report_ids, report) {
+                    if let Some(v) = f.values.get_mut(i) {
+                        *v = serde_json::Value::Null;
+                    }
+                }
+                if let (Some(how), Layer::Hazards, Some(i)) = (req.public, l, status) {
+                    let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();
+                    f.geometry = public::hazard_geometry(f.geometry.take(), &s, how);
+                }
+                written += 1;
+                sink(f)
+            })
+            .map(|_| written)
     };
     let layer = req.layers[0];
     let columns = layer.columns();
@@ -239,7 +268,15 @@ mod tests {
     use super::*;
 
     fn request(layers: Vec<Layer>, format: Format) -> Request {
-        Request { layers, format, as_of: None, district: None, hxl: false, public: None }
+        Request {
+            layers,
+            format,
+            as_of: None,
+            district: None,
+            hxl: false,
+            public: None,
+            scope: Scope::default(),
+        }
     }
 
     #[test]

@@ -13,9 +13,9 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use axum::Extension;
-use safeground_core::access::{decide, Action, Scope};
+use safeground_core::access::{decide, Action, Scope as Scope_};
 use safeground_core::public::Dangerous;
-use safeground_exchange::export::{write, ExportError, Format, Request};
+use safeground_exchange::export::{write, ExportError, Format, Request, Scope};
 use safeground_store::Layer;
 use serde::Deserialize;
 use tokio::sync::Semaphore;
@@ -67,6 +67,7 @@ fn request(layer: &str, q: ExportQuery) -> Result<(Request, bool), AppError> {
         district: q.district,
         hxl: q.hxl.unwrap_or(false),
         public: public.then_some(dangerous),
+        scope: Scope::default(),
     };
     r.check().map_err(|e| AppError::BadRequest(e.to_string()))?;
     Ok((r, public))
@@ -85,9 +86,14 @@ pub async fn export(
     Path(layer): Path<String>,
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let (req, public) = request(&layer, query(q)?)?;
+    let (mut req, public) = request(&layer, query(q)?)?;
+    // As the API's other reads: an operator's account gets its own
+    // organisation's tasks, and report ids go to those who read reports.
+    let only = crate::auth::operator_scope(&c);
+    req.scope.without_report_ids =
+        decide(&c.principal, Action::ReadReports, Scope_::Organisation(uuid::Uuid::nil())).is_err();
     if !public {
-        decide(&c.principal, Action::Export, Scope::Any).map_err(|d| {
+        decide(&c.principal, Action::Export, Scope_::Any).map_err(|d| {
             AppError::Forbidden(format!(
                 "{d}; ask for level=public, which hides the outline of ground still dangerous"
             ))
@@ -104,6 +110,14 @@ pub async fn export(
     // A few at a time: each writes a whole layer before it is sent.
     let _turn = EXPORTS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     let file = with_store(&state, move |s| {
+        let mut req = req;
+        if let Some(own) = only {
+            // An operator's account without an organisation gets no task.
+            let acronym = own.and_then(|id| {
+                s.organisations().ok()?.into_iter().find(|o| o.id == id.to_string()).map(|o| o.acronym)
+            });
+            req.scope.tasks_of = Some(acronym.unwrap_or_default());
+        }
         // Written to a private file of its own, opened, and unlinked before
         // it is sent: nothing stays behind, whatever becomes of the answer.
         let part = Part(std::env::temp_dir().join(format!(

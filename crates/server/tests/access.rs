@@ -922,6 +922,26 @@ async fn downloads_are_the_exports_at_the_level_each_role_may_have() {
     let r = send(&app, &imo, Method::GET, "/api/exports/all?format=xlsx", None).await;
     assert_eq!(r.status, StatusCode::OK);
     assert!(r.bytes.starts_with(b"PK"), "an xlsx is a zip");
+    // An operator's download holds its own organisation's tasks; report ids
+    // go only to those who read reports.
+    let op = signed_in(&app, "operator").await;
+    let tasks = send(&app, &op, Method::GET, "/api/exports/tasks?format=geojson", None).await;
+    let orgs: BTreeSet<&str> = tasks.json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|f| f["properties"]["organisation"].as_str().unwrap())
+        .collect();
+    assert_eq!(orgs, BTreeSet::from(["AEST"]), "{}", tasks.json);
+    let finds = send(&app, &viewer, Method::GET, "/api/exports/eo_finds?format=geojson", None).await;
+    let features = finds.json["features"].as_array().unwrap();
+    assert!(!features.is_empty() && features.iter().all(|f| f["properties"]["report_id"].is_null()));
+    let finds = send(&app, &imo, Method::GET, "/api/exports/eo_finds?format=geojson", None).await;
+    assert!(finds.json["features"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .all(|f| f["properties"]["report_id"].is_string()));
     let r = send(&app, &imo, Method::GET, "/api/exports/released_areas?format=gpkg", None).await;
     assert!(r.status == StatusCode::OK && r.bytes.starts_with(b"SQLite format 3"));
     for (uri, status) in [
