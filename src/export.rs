@@ -8,28 +8,18 @@ use safeground_store::Location;
 use safeground_store::{Layer, Store};
 use std::path::{Path, PathBuf};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum Format {
-    /// RFC 7946 GeoJSON, streamed.
-    Geojson,
-    /// CSV: longitude/latitude columns for points, WKT for other shapes.
-    Csv,
-    /// KML 2.2 for Google Earth, styled by status, outcome or EO category.
-    Kml,
-    /// A GeoPackage holding the one layer, with typed columns.
-    Gpkg,
-    /// An Excel workbook, one sheet per layer (`--layer all` for every layer).
-    Xlsx,
-}
-
 #[derive(Debug, Args)]
 pub struct ExportArgs {
     /// hazards, released_areas, eo_finds, accidents, eore_sessions, tasks, settlements, districts or organisations
     /// (or `all`, with --format xlsx: a sheet for each).
     #[arg(long, value_parser = parse_layers)]
     layer: Layers,
-    #[arg(long, value_enum)]
-    format: Format,
+    /// geojson (RFC 7946, streamed); csv (longitude/latitude columns for points, WKT for other
+    /// shapes); kml (KML 2.2 for Google Earth, styled by status, outcome or EO category); gpkg (a
+    /// GeoPackage holding the one layer, with typed columns); xlsx (an Excel workbook, one sheet per
+    /// layer: `--layer all` for every layer).
+    #[arg(long)]
+    format: exchange::Format,
     /// The file to write, created when the export is complete (readable by
     /// you only); `-` writes to standard output.
     out: PathBuf,
@@ -81,13 +71,7 @@ fn parse_layers(s: &str) -> Result<Layers, String> {
 }
 
 pub fn run(db: &Location, a: &ExportArgs) -> Result<()> {
-    let format = match a.format {
-        Format::Geojson => exchange::Format::Geojson,
-        Format::Csv => exchange::Format::Csv,
-        Format::Kml => exchange::Format::Kml,
-        Format::Gpkg => exchange::Format::Gpkg,
-        Format::Xlsx => exchange::Format::Xlsx,
-    };
+    let format = a.format;
     let request = exchange::Request {
         layers: a.layer.0.clone(),
         format,

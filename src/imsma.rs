@@ -16,8 +16,6 @@ mod timeline;
 use persons::{read_victims, settle_victims};
 use safeground_imsma::victims::Persons;
 
-use crate::import::Outcome;
-use crate::import::{pipelined, Importer};
 use anyhow::{bail, Context, Result};
 use clap::{Args, Subcommand};
 use safeground_core::area::multipolygon_area;
@@ -25,6 +23,8 @@ use safeground_core::codes::{ActivityKind, Priority, ReleaseOutcome, TaskStatus}
 use safeground_core::import::{ImportItem, InRecord, TaskIn};
 use safeground_core::imsma::Severity;
 use safeground_core::validate::Rules;
+use safeground_exchange::import::pipeline::Outcome;
+use safeground_exchange::import::pipeline::{pipelined, Importer};
 use safeground_formats::geojson_out;
 use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
 use safeground_imsma::core_layers::CoreExport;
@@ -865,7 +865,7 @@ fn conclude(a: &Common, source: Source, passes: Vec<Pass>, outcome: Result<(), S
         let rejects =
             pass.importer.rejects.finish().with_context(|| format!("writing {}", pass.reject.display()))?;
         if let Some(f) = pass.importer.fatal {
-            return Err(f.context(format!("migrating {}: nothing was migrated", pass.name)));
+            bail!("migrating {}: {f}; nothing was migrated", pass.name);
         }
         if let Some(e) = pass.read_error {
             bail!("migrating {}: {e}; nothing was migrated", pass.name);

@@ -96,7 +96,7 @@ enum Command {
         #[arg(long, value_parser = parse_date)]
         as_of: Option<time::Date>,
     },
-    /// Write a layer to GeoJSON or CSV, now or as of a past date.
+    /// Write a layer to GeoJSON, CSV, KML, GeoPackage or Excel, now or as of a past date.
     Export(export::ExportArgs),
     /// Land-release indicators of a period (released, items found, m² per item, cleared without finds, task days), by organisation, district, method or month.
     Kpi(kpi::KpiArgs),

@@ -4,7 +4,7 @@
 //! refused.
 
 use super::{Job, Opened, Pass, Row};
-use crate::import::Outcome;
+use safeground_exchange::import::pipeline::Outcome;
 use safeground_formats::read::Original;
 use safeground_imsma::mapping::Mapping;
 use safeground_imsma::victims::Persons;

@@ -7,12 +7,12 @@
 //! `hazards history` answer for dates before the migration.
 
 use super::{Job, Notes, Pass, Row};
-use crate::import::Prepared;
 use geo::MultiPolygon;
 use safeground_core::area::multipolygon_area;
 use safeground_core::import::InRecord;
 use safeground_core::imsma::Severity;
 use safeground_core::report::{Report, ReportType};
+use safeground_exchange::import::pipeline::Prepared;
 use safeground_formats::geojson_out;
 use safeground_formats::read::{Original, Read};
 use safeground_imsma::history::history;
@@ -122,7 +122,7 @@ impl Timeline {
             importer.tally.read += 1;
             importer.tally.present += 1;
             if let Some(o) = &mut importer.outcomes {
-                o.push((r.place, crate::import::Outcome::Present));
+                o.push((r.place, safeground_exchange::import::pipeline::Outcome::Present));
             }
             return Ok(());
         }

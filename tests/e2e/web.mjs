@@ -43,11 +43,14 @@ page.on('response', (r) => { if (r.status() >= 400) httpErrors.push({ status: r.
 // The refusals the test asks for: no session yet (or any more), a wrong
 // password, a write without the CSRF token.
 let refusedTask = false;
+let refusedImport = false;
 const expected = ({ status, url }) => {
   const path = url.startsWith(origin) ? new URL(url).pathname : url;
   if (path === '/favicon.ico') return true;
   // The task refused on purpose (due before it is issued), once.
   if (status === 400 && path === '/api/tasks' && !refusedTask) { refusedTask = true; return true; }
+  // The upload with a rejected feature, which imports nothing, once.
+  if (status === 422 && path === '/api/imports' && !refusedImport) { refusedImport = true; return true; }
   return accounts && ((status === 401 && (path === '/api/me' || path === '/api/login')) || (status === 403 && path === '/api/traverse'));
 };
 await page.route('**/*', (route) => {
@@ -357,6 +360,33 @@ if (!dangerous || !dangerous.geometry.coordinates.flat(Infinity).every(onGrid)) 
 await page.selectOption('#export-form [name=layer]', 'all');
 if (!/xlsx/.test(await page.textContent('#export-problem')) || (await page.getAttribute('#export-download', 'href')) !== null)
   await fail('every layer as GeoJSON was offered');
+
+step('data in');
+// The GeoPackage just downloaded goes back in: every hazard is already in
+// the register. A file of finds with one bad feature imports nothing and
+// gives back its reject file; with "keep going" the good one goes in.
+await page.setInputFiles('#import-form [name=file]', gpkgPath);
+await page.selectOption('#import-form [name=layer]', 'hazards');
+await page.click('#import-send');
+await page.waitForFunction(() => /\d/.test(document.querySelector('#import-result')?.textContent || '') && !document.querySelector('#import-send').disabled, null, { timeout: 120000 })
+  .catch(() => fail('the GeoPackage upload said nothing'));
+const gpkgSaid = await page.textContent('#import-result');
+if (!gpkgSaid.includes(`already in the register ${hazardTotal.toLocaleString('en')}`) || !gpkgSaid.includes('imported 0')) await fail('the GeoPackage upload: ' + gpkgSaid);
+const find = (props, coordinates) => ({ type: 'Feature', properties: { category: 'UXO', eo_type: 'OF-482M', disposal: 'DESTROYED_IN_SITU', found_on: '2024-05-01', organisation: 'ANAMA', ...props }, geometry: { type: 'Point', coordinates } });
+const findsFile = { name: 'field-finds.geojson', mimeType: 'application/geo+json', buffer: Buffer.from(JSON.stringify({ type: 'FeatureCollection', features: [find({}, [46.92, 39.96]), find({ category: 'GRENADE' }, [46.93, 39.97])] })) };
+await page.setInputFiles('#import-form [name=file]', findsFile);
+await page.selectOption('#import-form [name=layer]', 'eo_finds');
+await page.click('#import-send');
+await page.waitForSelector('#import-result a[download]', { timeout: 60000 }).catch(() => fail('no reject file offered'));
+if (!/nothing was imported/.test(await page.textContent('#import-result'))) await fail('a rejected upload does not say nothing was imported');
+const [rejectDownload] = await Promise.all([page.waitForEvent('download'), page.click('#import-result a[download]')]);
+const rejected = JSON.parse(readFileSync(await rejectDownload.path(), 'utf8'));
+if (rejectDownload.suggestedFilename() !== 'field-finds.rejects.geojson' || rejected.features.length !== 1 || !/GRENADE/.test(rejected.features[0].properties.sg_reject))
+  await fail('the reject file: ' + JSON.stringify(rejected));
+await page.check('#import-form [name=keep_going]');
+await page.click('#import-send');
+await page.waitForFunction(() => /imported 1,/.test(document.querySelector('#import-result')?.textContent || ''), null, { timeout: 60000 })
+  .catch(async () => fail('keep going imported nothing: ' + await page.textContent('#import-result')));
 await page.screenshot({ path: `${out}/data.png`, fullPage: true });
 await accessible('data');
 

@@ -12,6 +12,7 @@ export class ApiError extends Error {
     this.serverMessage = (body && body.message) || null;
     this.problems = (body && body.problems) || [];
     this.retryAfter = retryAfter;
+    this.body = body || null;
   }
 }
 
@@ -69,6 +70,18 @@ export async function request(method, path, body, type = 'application/json') {
 function lost(err) {
   if (err instanceof ApiError && err.status === 401 && err.code === 'unauthenticated') sessionLost(err);
   throw err;
+}
+
+/// Runs `work` with `button` disabled until it ends: a second click while it
+/// runs sends nothing.
+export async function held(button, work) {
+  if (button.disabled) return;
+  button.disabled = true;
+  try {
+    await work();
+  } finally {
+    button.disabled = false;
+  }
 }
 
 export async function get(path) { return request('GET', path); }

@@ -1,14 +1,101 @@
-// Data out: any layer (or every layer, as a workbook) in any export format,
-// as of a day, in a district, at the full or the public level — the file
+// Data in and out.
+//
+// Out: any layer (or every layer, as a workbook) in any export format, as of
+// a day, in a district, at the full or the public level — the file
 // `safeground export` writes, served by GET /api/exports/{layer} as an
 // attachment. The public level is for everyone who reads the register; the
 // full level for the roles that may export (the server decides).
+//
+// In (for the roles that import): a layer file uploaded to POST /api/imports,
+// which runs `safeground import` on it; the answer's counts, rejections and
+// reject file are shown as the command prints them.
 import { t } from './i18n.js';
-import { get, esc } from './api.js';
+import { get, request, esc, held, num } from './api.js';
 
 const LAYERS = ['hazards', 'released_areas', 'eo_finds', 'accidents', 'eore_sessions', 'tasks', 'settlements', 'districts', 'organisations', 'all'];
 const FORMATS = ['gpkg', 'geojson', 'csv', 'kml', 'xlsx'];
 const FULL = ['administrator', 'im_officer', 'qm_officer', 'operator', 'viewer'];
+const IMPORTERS = ['administrator', 'im_officer'];
+const ACCEPT = '.geojson,.json,.csv,.tsv,.txt,.gpkg,.kml,.kmz,.xlsx';
+
+function importForm() {
+  const option = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
+  return `<form id="import-form" class="inline" autocomplete="off"><h3>${esc(t('data.import'))}</h3>
+      <label>${esc(t('data.file'))} <input type="file" name="file" accept="${ACCEPT}" required></label>
+      <label>${esc(t('data.layer'))} <select name="layer">${LAYERS.filter((l) => l !== 'all').map((l) => option(l, t('data.layer.' + l))).join('')}</select></label>
+      <label>${esc(t('data.srs'))} <input name="srs" placeholder="EPSG:4326" pattern="[Ee][Pp][Ss][Gg]:[0-9]{4,5}"></label>
+      <label class="choice"><input type="checkbox" name="keep_going"> ${esc(t('data.keep_going'))}</label>
+      <p><button type="submit" class="primary" id="import-send">${esc(t('data.upload'))}</button></p>
+      <p><small>${esc(t('data.import_help'))}</small></p>
+      <div id="import-result" role="status"></div></form>`;
+}
+
+// The reject file of an answer, as a link that saves it.
+function rejectLink(rejects) {
+  const bytes = Uint8Array.from(atob(rejects.base64), (c) => c.charCodeAt(0));
+  const a = document.createElement('a');
+  a.className = 'button';
+  a.href = URL.createObjectURL(new Blob([bytes], { type: rejects.media_type }));
+  a.download = rejects.name;
+  a.textContent = t('data.rejects', { name: rejects.name });
+  return a;
+}
+
+// What an import did: the command's line, the counts, the first rejections.
+function showResult(box, r) {
+  box.replaceChildren();
+  const line = document.createElement('p');
+  line.className = r.committed ? 'message' : 'message error';
+  line.textContent = r.message;
+  const counts = document.createElement('p');
+  counts.textContent = t('data.counts', { read: num(r.read), imported: num(r.imported), present: num(r.present), rejected: num(r.rejected) });
+  box.append(line, counts);
+  const list = (title, items) => {
+    if (!items.length) return;
+    const h = document.createElement('h4');
+    h.textContent = title;
+    const ul = document.createElement('ul');
+    for (const i of items) {
+      const li = document.createElement('li');
+      li.textContent = i;
+      ul.append(li);
+    }
+    box.append(h, ul);
+  };
+  list(t('data.rejections'), r.problems);
+  list(t('data.warnings'), r.warnings);
+  list(t('data.ignored'), r.ignored.length ? [r.ignored.join(', ')] : []);
+  if (r.rejects) box.append(rejectLink(r.rejects));
+}
+
+function wireImport(form) {
+  const box = form.querySelector('#import-result');
+  const button = form.querySelector('#import-send');
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const file = form.file.files[0];
+    if (!file) return;
+    const q = new URLSearchParams({ layer: form.layer.value, name: file.name });
+    if (form.srs.value.trim()) q.set('srs', form.srs.value.trim());
+    if (form.keep_going.checked) q.set('keep_going', 'true');
+    held(button, async () => {
+      box.replaceChildren();
+      const wait = document.createElement('p');
+      wait.textContent = t('data.importing', { name: file.name });
+      box.append(wait);
+      try {
+        showResult(box, await request('POST', `/api/imports?${q}`, file, 'application/octet-stream'));
+      } catch (err) {
+        if (err.code === 'unauthenticated') return;
+        if (err.body && typeof err.body.committed === 'boolean') return showResult(box, err.body);
+        const p = document.createElement('p');
+        p.className = 'message error';
+        p.textContent = err.message;
+        box.replaceChildren(p);
+      }
+    });
+  });
+}
 
 // The download's address for the form as it stands, or the reason there is none.
 function address(f) {
@@ -42,7 +129,10 @@ export async function mountData(view, session) {
       <label class="choice"><input type="checkbox" name="hxl"> ${esc(t('data.hxl'))}</label>
       <p><a class="button primary" id="export-download" download>${esc(t('data.download'))}</a></p>
       <p class="message" id="export-problem" role="status"></p>
-      <p><small>${esc(t('data.levels_help'))}</small></p></form>`;
+      <p><small>${esc(t('data.levels_help'))}</small></p></form>
+    ${IMPORTERS.includes(session.role) ? importForm() : ''}`;
+  const imports = page.querySelector('#import-form');
+  if (imports) wireImport(imports);
   const form = page.querySelector('#export-form');
   const link = page.querySelector('#export-download');
   const problem = page.querySelector('#export-problem');

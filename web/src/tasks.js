@@ -6,7 +6,7 @@
 // a card chosen on the board, or its code typed), where core::task's
 // refusals come back as they are.
 import { t } from './i18n.js';
-import { get, post, esc } from './api.js';
+import { get, post, esc, held } from './api.js';
 
 const STATUSES = ['ISSUED', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED'];
 const ACTIVITIES = ['NTS', 'TS', 'CLEARANCE', 'BAC', 'EOD_SPOT_TASK'];
@@ -58,20 +58,18 @@ function cancelForm(today) {
 // Sends a form's request, says what came of it, and reloads the board.
 // Its button is disabled until the answer comes: a second click sends nothing.
 async function send(button, message, request, said, reload) {
-  if (button.disabled) return;
-  button.disabled = true;
-  message.classList.remove('error');
-  try {
-    const task = await request();
-    message.textContent = said(task);
-    await reload();
-  } catch (err) {
-    if (err.code === 'unauthenticated') return;
-    message.textContent = err.message;
-    message.classList.add('error');
-  } finally {
-    button.disabled = false;
-  }
+  await held(button, async () => {
+    message.classList.remove('error');
+    try {
+      const task = await request();
+      message.textContent = said(task);
+      await reload();
+    } catch (err) {
+      if (err.code === 'unauthenticated') return;
+      message.textContent = err.message;
+      message.classList.add('error');
+    }
+  });
 }
 
 export async function mountTasks(view, session) {

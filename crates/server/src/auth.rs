@@ -102,6 +102,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/trace", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/layers/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/exports/{layer}", Rule::Allowed(Action::ReadRegister)),
+    ("POST", "/api/imports", Rule::Allowed(Action::Import)),
     ("GET", "/tiles/{layer}/{z}/{x}/{y}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/stats/released-by-month", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/kpi", Rule::Allowed(Action::ReadRegister)),

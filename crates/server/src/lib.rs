@@ -15,6 +15,7 @@ pub mod auth;
 mod cycle;
 mod error;
 mod exports;
+mod imports;
 pub mod limits;
 mod ranking;
 mod session;
@@ -217,6 +218,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::trace))
         .routes(routes!(api::layer))
         .routes(routes!(exports::export))
+        .routes(routes!(imports::import))
         .routes(routes!(api::tile))
         .routes(routes!(api::released_by_month))
         .routes(routes!(api::reference))

@@ -37,15 +37,15 @@ impl Default for Limits {
 /// The largest request body the API takes (a report with its polygons).
 pub const MAX_BODY: usize = 2 << 20;
 
-/// The body type a route takes: JSON, except the traverse form's CSV. A
-/// body of another type is refused (415), so that no other site's page can
-/// post to the API with a form or a `text/plain` fetch, which browsers send
-/// without asking first.
+/// The body type a route takes: JSON, except the traverse form's CSV and
+/// an upload's file. A body of another type is refused (415), so that no
+/// other site's page can post to the API with a form or a `text/plain`
+/// fetch, which browsers send without asking first.
 fn body_type(path: &str) -> &'static str {
-    if path == "/api/traverse" {
-        "text/csv"
-    } else {
-        "application/json"
+    match path {
+        "/api/traverse" => "text/csv",
+        "/api/imports" => "application/octet-stream",
+        _ => "application/json",
     }
 }
 
@@ -72,10 +72,13 @@ pub async fn require_body_type(req: Request, next: Next) -> Response {
 }
 
 /// Answers 503 `timeout` when a request takes longer than [`Limits::request`].
-/// A download (`/api/exports/…`) is exempt: a national layer takes longer to
-/// write, and the exports run at most [`crate::exports`]' few at a time.
+/// A download (`/api/exports/…`) and an upload (`/api/imports`) are exempt:
+/// a national layer takes longer, and they run a few (one) at a time.
 pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if req.uri().path().starts_with("/api/exports/") {
+    // A download is written whole before it is sent, an upload imported
+    // whole before it is answered: each takes as long as its file.
+    let path = req.uri().path();
+    if path.starts_with("/api/exports/") || path == "/api/imports" {
         return next.run(req).await;
     }
     let limit = state.limits.request;

@@ -52,6 +52,7 @@ fn register(dir: &Path) -> PathBuf {
     db
 }
 
+#[derive(Clone)]
 struct Client {
     cookie: Option<String>,
     csrf: Option<String>,
@@ -72,7 +73,17 @@ struct Reply {
 }
 
 async fn send(app: &Router, c: &Client, method: Method, uri: &str, body: Option<String>) -> Reply {
-    let kind = if uri.starts_with("/api/traverse") { "text/csv" } else { "application/json" };
+    send_bytes(app, c, method, uri, body.map(String::into_bytes)).await
+}
+
+async fn send_bytes(app: &Router, c: &Client, method: Method, uri: &str, body: Option<Vec<u8>>) -> Reply {
+    let kind = if uri.starts_with("/api/traverse") {
+        "text/csv"
+    } else if uri.starts_with("/api/imports") {
+        "application/octet-stream"
+    } else {
+        "application/json"
+    };
     let mut req = Request::builder().method(method).uri(uri).header("content-type", kind);
     if let Some(k) = &c.cookie {
         req = req.header(header::COOKIE, k);
@@ -231,6 +242,13 @@ async fn every_route_against_every_role() {
             "/api/exports/eo_finds?level=public&format=csv".into(),
             None,
             Some(all),
+        ),
+        (
+            Method::POST,
+            "/api/imports",
+            "/api/imports?layer=eo_finds&name=finds.geojson".into(),
+            Some("{not a feature collection".into()),
+            Some(deciders),
         ),
         (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", "/tiles/hazards/8/161/96.mvt".into(), None, Some(all)),
         (Method::GET, "/api/stats/released-by-month", "/api/stats/released-by-month".into(), None, Some(all)),
@@ -957,6 +975,126 @@ async fn downloads_are_the_exports_at_the_level_each_role_may_have() {
         assert_eq!(r.status, status, "{uri}: {}", r.json);
         assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}");
     }
+}
+
+/// How many features the layer API has.
+async fn features(app: &Router, c: &Client, layer: &str) -> usize {
+    let r = send(app, c, Method::GET, &format!("/api/layers/{layer}"), None).await;
+    r.json["features"].as_array().unwrap().len()
+}
+
+#[tokio::test]
+async fn uploads_go_in_as_the_import_command_takes_them() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    let before = features(&app, &imo, "eo_finds").await;
+    // One good find and five bad ones, as tests/import.rs gives the command.
+    let good = r#""category":"UXO","eo_type":"OF-482M","disposal":"DESTROYED_IN_SITU","found_on":"2024-05-01","organisation":"ANAMA""#;
+    let point = r#"{"type":"Point","coordinates":[46.92,39.96]}"#;
+    let feature = |props: &str, geometry: &str| {
+        format!(r#"{{"type":"Feature","properties":{{{props}}},"geometry":{geometry}}}"#)
+    };
+    let file = format!(
+        r#"{{"type":"FeatureCollection","features":[{}]}}"#,
+        [
+            feature(good, point),
+            feature(&good.replace("UXO", "GRENADE"), point),
+            feature(good, r#"{"type":"Point","coordinates":["46.9",39.9]}"#),
+            feature(&good.replace("ANAMA", "NOBODY"), point),
+            feature(&good.replace("2024-05-01", "2099-01-01"), point),
+            feature(good, "null"),
+        ]
+        .join(",")
+    );
+    let upload = |uri: &str, c: &Client, body: Vec<u8>| {
+        let (app, c, uri) = (app.clone(), c.clone(), uri.to_string());
+        async move { send_bytes(&app, &c, Method::POST, &uri, Some(body)).await }
+    };
+    // By default a rejection imports nothing; the reject file comes back.
+    let uri = "/api/imports?layer=eo_finds&name=C%3A%5Cfield%5Cfinds.geojson";
+    let r = upload(uri, &imo, file.clone().into_bytes()).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.json);
+    assert_eq!(r.json["error"], "refused");
+    assert_eq!((r.json["read"].as_u64(), r.json["rejected"].as_u64()), (Some(6), Some(5)), "{}", r.json);
+    assert_eq!(r.json["committed"], false);
+    assert!(r.json["message"].as_str().unwrap().contains("nothing was imported"), "{}", r.json);
+    let problems: Vec<&str> =
+        r.json["problems"].as_array().unwrap().iter().map(|p| p.as_str().unwrap()).collect();
+    assert!(
+        problems.iter().any(|p| p.starts_with("finds.geojson, feature 2: ") && p.contains("GRENADE")),
+        "{problems:?}"
+    );
+    assert_eq!(r.json["rejects"]["name"], "finds.rejects.geojson");
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(r.json["rejects"]["base64"].as_str().unwrap())
+        .unwrap();
+    let rejects: Value = serde_json::from_slice(&bytes).unwrap();
+    assert_eq!(rejects["features"].as_array().unwrap().len(), 5);
+    assert!(rejects["features"][0]["properties"]["sg_reject"].as_str().unwrap().contains("GRENADE"));
+    assert_eq!(features(&app, &imo, "eo_finds").await, before, "nothing imported");
+    // keep_going takes the good one, under a report approved by the uploader.
+    let r = upload(&format!("{uri}&keep_going=true"), &imo, file.clone().into_bytes()).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!((r.json["imported"].as_u64(), r.json["rejected"].as_u64()), (Some(1), Some(5)));
+    assert!(
+        r.json["message"].as_str().unwrap().starts_with(
+            "finds.geojson: read 6 features into eo_finds; imported 1, already in the register 0, rejected 5"
+        ),
+        "{}",
+        r.json
+    );
+    assert_eq!(features(&app, &imo, "eo_finds").await, before + 1);
+    let store = Store::open(&db).unwrap();
+    let batch = store.reports(None).unwrap().into_iter().filter(|r| r.submitted_by == "imo").count();
+    assert_eq!(batch, 1, "one import report, in the uploader's name");
+    drop(store);
+    // A GeoPackage downloaded from the register goes back in whole: every
+    // hazard already there.
+    let gpkg = send(&app, &imo, Method::GET, "/api/exports/hazards?format=gpkg", None).await;
+    assert_eq!(gpkg.status, StatusCode::OK);
+    let hazards = features(&app, &imo, "hazards").await as u64;
+    let r = upload("/api/imports?layer=hazards&name=hazards.gpkg", &imo, gpkg.bytes).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(
+        (r.json["read"].as_u64(), r.json["present"].as_u64()),
+        (Some(hazards), Some(hazards)),
+        "{}",
+        r.json
+    );
+    // Refusals in words, nothing written.
+    for (uri, body, status) in [
+        (
+            "/api/imports?layer=eo_finds&name=finds.geojson",
+            "{\"type\":\"FeatureCollection\",",
+            StatusCode::BAD_REQUEST,
+        ),
+        ("/api/imports?layer=eo_finds&name=finds.shp", "x", StatusCode::BAD_REQUEST),
+        ("/api/imports?layer=minefields&name=finds.geojson", "x", StatusCode::BAD_REQUEST),
+        ("/api/imports?layer=hazards&name=h.kml&srs=EPSG:32638", "x", StatusCode::BAD_REQUEST),
+        ("/api/imports?layer=eo_finds&name=finds.geojson", "", StatusCode::BAD_REQUEST),
+    ] {
+        let r = upload(uri, &imo, body.as_bytes().to_vec()).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.json);
+        assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}");
+    }
+    assert_eq!(features(&app, &imo, "eo_finds").await, before + 1);
+    // Only the roles that import; and only as a file, never as a form's body.
+    let op = signed_in(&app, "operator").await;
+    let r = upload(uri, &op, file.clone().into_bytes()).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
+    let mut req = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header("content-type", "text/plain")
+        .header(header::CONTENT_LENGTH, file.len());
+    req = req
+        .header(header::COOKIE, imo.cookie.clone().unwrap())
+        .header("x-csrf-token", imo.csrf.clone().unwrap());
+    let res = app.clone().oneshot(req.body(Body::from(file)).unwrap()).await.unwrap();
+    assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
 }
 
 #[tokio::test]
