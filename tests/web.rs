@@ -89,6 +89,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         "tasks",
         "data",
         "accounts",
+        "operator-data",
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }

@@ -75,6 +75,16 @@ const accessible = async (view) => {
   checked.push(view);
 };
 const visibleNav = () => page.locator('header nav a:visible').count();
+// Logs out whoever is signed in and signs `name` in.
+const signIn = async (name, secret) => {
+  await page.click('#logout');
+  await page.waitForSelector('#login-name', { timeout: 20000 }).catch(() => fail('logging out did not show the login form'));
+  await page.fill('#login-name', name);
+  await page.fill('#login-password', secret);
+  await page.click('#login-submit');
+  await page.waitForFunction((n) => (document.querySelector('#whoami').textContent || '').startsWith(n + ' · '), name, { timeout: 20000 })
+    .catch(async () => fail(`${name} could not sign in: ` + (await page.textContent('#view'))));
+};
 
 let login = null;
 if (accounts) {
@@ -626,6 +636,51 @@ if (accounts) {
   if (asScript !== 'browser.officer') await fail(`the token reads as ${asScript}`);
   await page.screenshot({ path: `${out}/accounts.png`, fullPage: true });
   await accessible('accounts');
+
+  step('an operator\'s day');
+  // The administrator adds a field team leader of AEST; the leader signs in,
+  // sees the views of an operator, uploads the team's KoBoToolbox export as
+  // drafts, submits one and sees its own organisation's tasks only; the
+  // administrator (an IM officer's work) finds it in the queue and approves it.
+  await page.fill('#account-add [name=name]', 'field.leader');
+  await page.selectOption('#account-add [name=role]', 'OPERATOR');
+  await page.selectOption('#account-add [name=organisation]', 'AEST');
+  await page.click('#account-add button[type=submit]');
+  await page.waitForFunction(() => /field\.leader/.test(document.querySelector('#account-message').textContent), null, { timeout: 20000 })
+    .catch(async () => fail('the operator was not added: ' + (await page.textContent('#account-message'))));
+  const leaderPassword = (await page.textContent('#account-message')).trim().split(' ').pop();
+  await signIn('field.leader', leaderPassword);
+  // Map, register, tasks, dashboard, survey, non-conformities, accreditations, data.
+  if ((await visibleNav()) !== 8) await fail(`an operator is offered ${await visibleNav()} views, not 8`);
+  await page.goto(base + '/#/data');
+  await page.waitForSelector('#submissions-form', { timeout: 20000 }).catch(() => fail('no submissions form for an operator'));
+  if (await page.isVisible('#import-form')) await fail('an operator is offered the import, which approves in its own name');
+  const kobo = readFileSync(new URL('../fixtures/kobo/nts.csv', import.meta.url), 'utf8').replaceAll(';ANAMA;', ';AEST;');
+  await page.setInputFiles('#submissions-form [name=file]', { name: 'aest-nts.csv', mimeType: 'text/csv', buffer: Buffer.from(kobo) });
+  await page.selectOption('#submissions-form [name=form]', 'nts');
+  await page.click('#submissions-send');
+  await page.waitForFunction(() => /drafted 2/.test(document.querySelector('#submissions-result').textContent), null, { timeout: 60000 })
+    .catch(async () => fail('the export was not drafted: ' + (await page.textContent('#submissions-result'))));
+  await page.waitForSelector('#drafts tr[data-id] button.submit-draft', { timeout: 20000 }).catch(() => fail('no draft listed'));
+  const draftId = await page.getAttribute('#drafts tbody tr[data-id]:has(td:text-is("AEST"))', 'data-id');
+  await page.click(`#drafts tr[data-id="${draftId}"] button.submit-draft`);
+  await page.waitForFunction((d) => document.querySelector('#draft-message').textContent.includes(d) && !document.querySelector(`#drafts tr[data-id="${d}"]`), draftId, { timeout: 20000 })
+    .catch(async () => fail('the draft was not submitted: ' + (await page.textContent('#draft-message'))));
+  await page.screenshot({ path: `${out}/operator-data.png`, fullPage: true });
+  await accessible('operator-data');
+  await page.goto(base + '/#/tasks');
+  await page.waitForSelector('#tasks li.task', { timeout: 20000 }).catch(() => fail('an operator sees no task of its own'));
+  const orgs = await page.evaluate(() => [...new Set([...document.querySelectorAll('#tasks li.task')].map((li) => li.dataset.organisation))]);
+  if (orgs.length !== 1 || orgs[0] !== 'AEST') await fail('an operator sees the tasks of ' + orgs.join(', '));
+  await accessible('operator-tasks');
+  await signIn(user, password);
+  await page.goto(base + '/#/queue');
+  await page.waitForSelector(`.item[data-id="${draftId}"]`, { timeout: 20000 }).catch(() => fail('the submitted draft is not in the queue'));
+  await page.click(`.item[data-id="${draftId}"]`);
+  await page.waitForSelector('#checks', { timeout: 20000 });
+  if (!(await page.isEnabled('#approve'))) await fail('the operator\'s survey is refused: ' + (await page.textContent('#checks')));
+  await page.click('#approve');
+  await page.waitForSelector('#decision .message.info', { timeout: 20000 }).catch(async () => fail('approving the operator\'s survey failed: ' + (await page.textContent('#decision'))));
 
   step('log out');
   await page.click('#logout');

@@ -9,6 +9,11 @@
 // In (for the roles that import): a layer file uploaded to POST /api/imports,
 // which runs `safeground import` on it; the answer's counts, rejections and
 // reject file are shown as the command prints them.
+//
+// Field submissions (for the roles that submit field reports): a KoBoToolbox
+// or ODK Central export uploaded to POST /api/submissions becomes draft
+// reports, listed below it; each is submitted to the approval queue with
+// POST /api/reports/{id}/submission. An operator's are its organisation's.
 import { t } from './i18n.js';
 import { get, request, esc, held, num } from './api.js';
 
@@ -16,6 +21,8 @@ const LAYERS = ['hazards', 'released_areas', 'eo_finds', 'accidents', 'eore_sess
 const FORMATS = ['gpkg', 'geojson', 'csv', 'kml', 'xlsx'];
 const FULL = ['administrator', 'im_officer', 'qm_officer', 'operator', 'viewer'];
 const IMPORTERS = ['administrator', 'im_officer'];
+const SUBMITTERS = ['administrator', 'im_officer', 'operator'];
+const FORMS = ['nts', 'clearance', 'eo_find', 'eore_session'];
 const ACCEPT = '.geojson,.json,.csv,.tsv,.txt,.gpkg,.kml,.kmz,.xlsx';
 
 function importForm() {
@@ -48,7 +55,7 @@ function showResult(box, r) {
   line.className = r.committed ? 'message' : 'message error';
   line.textContent = r.message;
   const counts = document.createElement('p');
-  counts.textContent = t('data.counts', { read: num(r.read), imported: num(r.imported), present: num(r.present), rejected: num(r.rejected) });
+  counts.textContent = t(r.counts || 'data.counts', { read: num(r.read), imported: num(r.imported), present: num(r.present), rejected: num(r.rejected) });
   box.append(line, counts);
   const list = (title, items) => {
     if (!items.length) return;
@@ -66,6 +73,103 @@ function showResult(box, r) {
   list(t('data.warnings'), r.warnings);
   list(t('data.ignored'), r.ignored.length ? [r.ignored.join(', ')] : []);
   if (r.rejects) box.append(rejectLink(r.rejects));
+}
+
+function submissionsForm(session, ref) {
+  const option = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
+  const organisation = session.role === 'operator' ? '' : `<label>${esc(t('data.author'))} <select name="organisation"><option value="">${esc(t('data.author_in_file'))}</option>${ref.organisations.map((o) => option(o.acronym, o.acronym)).join('')}</select></label>`;
+  return `<form id="submissions-form" class="inline" autocomplete="off"><h3>${esc(t('data.submissions'))}</h3>
+      <label>${esc(t('data.export_file'))} <input type="file" name="file" accept=".csv,.json" required></label>
+      <label>${esc(t('data.form'))} <select name="form">${FORMS.map((f) => option(f, t('data.form.' + f))).join('')}</select></label>
+      ${organisation}
+      <label class="choice"><input type="checkbox" name="keep_going"> ${esc(t('data.keep_going_drafts'))}</label>
+      <p><button type="submit" class="primary" id="submissions-send">${esc(t('data.draft'))}</button></p>
+      <p><small>${esc(t('data.submissions_help'))}</small></p>
+      <div id="submissions-result" role="status"></div></form>
+    <section id="draft-section"><h3>${esc(t('data.drafts'))}</h3>
+      <div id="draft-list"></div>
+      <p class="message" id="draft-message" role="status"></p></section>`;
+}
+
+// The drafts waiting to be submitted, each with its button.
+async function loadDrafts(page) {
+  const box = page.querySelector('#draft-list');
+  const drafts = await get('/api/reports?state=DRAFT&per_page=200');
+  if (!drafts.items.length) {
+    const p = document.createElement('p');
+    p.textContent = t('data.no_drafts');
+    box.replaceChildren(p);
+    return;
+  }
+  const table = document.createElement('table');
+  table.id = 'drafts';
+  const head = table.createTHead().insertRow();
+  for (const c of ['type', 'organisation', 'dates', 'hazard', 'by', 'action']) {
+    const th = document.createElement('th');
+    th.textContent = t('data.drafts.' + c);
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const r of drafts.items) {
+    const row = body.insertRow();
+    row.dataset.id = r.id;
+    for (const v of [r.type, r.organisation, `${r.start_date} – ${r.end_date}`, r.hazard || r.task || '', r.submitted_by]) row.insertCell().textContent = v;
+    const button = document.createElement('button');
+    button.type = 'button';
+    button.className = 'submit-draft';
+    button.textContent = t('data.submit_draft');
+    row.insertCell().append(button);
+  }
+  box.replaceChildren(table);
+}
+
+function wireSubmissions(page) {
+  const form = page.querySelector('#submissions-form');
+  const box = form.querySelector('#submissions-result');
+  const button = form.querySelector('#submissions-send');
+  const message = page.querySelector('#draft-message');
+  const failed = (err) => {
+    if (err.code === 'unauthenticated') return;
+    message.textContent = err.message;
+    message.classList.add('error');
+  };
+  form.addEventListener('submit', (e) => {
+    e.preventDefault();
+    const file = form.file.files[0];
+    if (!file) return;
+    const q = new URLSearchParams({ form: form.form.value, name: file.name });
+    if (form.organisation && form.organisation.value) q.set('organisation', form.organisation.value);
+    if (form.keep_going.checked) q.set('keep_going', 'true');
+    held(button, async () => {
+      box.replaceChildren();
+      try {
+        showResult(box, submissionsSaid(await request('POST', `/api/submissions?${q}`, file, 'application/octet-stream')));
+      } catch (err) {
+        if (err.body && typeof err.body.committed === 'boolean') showResult(box, submissionsSaid(err.body));
+        else return failed(err);
+      }
+      await loadDrafts(page).catch(failed);
+    });
+  });
+  page.querySelector('#draft-list').addEventListener('click', (e) => {
+    const b = e.target.closest('button.submit-draft');
+    if (!b) return;
+    const id = b.closest('tr').dataset.id;
+    held(b, async () => {
+      message.classList.remove('error');
+      try {
+        await request('POST', `/api/reports/${encodeURIComponent(id)}/submission`);
+        message.textContent = t('data.draft_submitted', { id });
+        await loadDrafts(page);
+      } catch (err) { failed(err); }
+    });
+  });
+  loadDrafts(page).catch(failed);
+}
+
+// An answer of /api/submissions in the shape showResult reads.
+function submissionsSaid(r) {
+  return { ...r, imported: r.drafted, present: r.already, warnings: [], ignored: [], counts: 'data.draft_counts' };
 }
 
 function wireImport(form) {
@@ -130,9 +234,11 @@ export async function mountData(view, session) {
       <p><a class="button primary" id="export-download" download>${esc(t('data.download'))}</a></p>
       <p class="message" id="export-problem" role="status"></p>
       <p><small>${esc(t('data.levels_help'))}</small></p></form>
-    ${IMPORTERS.includes(session.role) ? importForm() : ''}`;
+    ${IMPORTERS.includes(session.role) ? importForm() : ''}
+    ${SUBMITTERS.includes(session.role) ? submissionsForm(session, ref) : ''}`;
   const imports = page.querySelector('#import-form');
   if (imports) wireImport(imports);
+  if (page.querySelector('#submissions-form')) wireSubmissions(page);
   const form = page.querySelector('#export-form');
   const link = page.querySelector('#export-download');
   const problem = page.querySelector('#export-problem');

@@ -16,7 +16,7 @@ const PER_COLUMN = 25;
 // An open card can be chosen for cancelling (`choosable`), by its button.
 function card(task, choosable) {
   const due = task.due_on ? t('tasks.due', { day: task.due_on }) : t('tasks.no_due');
-  return `<li class="task priority-${esc(task.priority.toLowerCase())}${task.overdue ? ' overdue' : ''}" data-code="${esc(task.code)}">
+  return `<li class="task priority-${esc(task.priority.toLowerCase())}${task.overdue ? ' overdue' : ''}" data-code="${esc(task.code)}" data-organisation="${esc(task.organisation)}">
     <strong>${esc(task.code)}</strong>
     <span>${esc(task.hazard)} · ${esc(task.district)}</span>
     <span>${esc(task.organisation)} · ${esc(t('tasks.activity.' + task.activity))} · ${esc(t('tasks.priority.' + task.priority))}</span>

@@ -8,6 +8,10 @@
 //! - [`import`]: a layer file read into the register through approval — the
 //!   pipeline of the command line's `import`, the API's `POST /api/imports`
 //!   and the IMSMA migration.
+//! - [`submissions`]: a KoBoToolbox or ODK Central export saved as draft
+//!   reports — the command line's `report import-submissions` and the API's
+//!   `POST /api/submissions`.
 
 pub mod export;
 pub mod import;
+pub mod submissions;

@@ -509,7 +509,7 @@ pub struct Decided {
 
 /// A report's id from a path: text that is no UUID names no report (404, as
 /// an unknown UUID does).
-fn report_id(text: &str) -> Result<ReportId, AppError> {
+pub(crate) fn report_id(text: &str) -> Result<ReportId, AppError> {
     text.parse().map_err(|_| {
         AppError::from(safeground_store::StoreError::Unknown { what: "report", key: text.to_string() })
     })

@@ -84,7 +84,7 @@ pub struct ImportResult {
 }
 
 /// Reads the body into `path`, refusing more than [`MAX_UPLOAD`] bytes.
-async fn receive(body: Body, path: &std::path::Path) -> Result<u64, AppError> {
+pub(crate) async fn receive(body: Body, path: &std::path::Path) -> Result<u64, AppError> {
     let io = |e: std::io::Error| AppError::Internal(format!("writing the upload: {e}"));
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     let mut body = body;
@@ -111,7 +111,7 @@ async fn receive(body: Body, path: &std::path::Path) -> Result<u64, AppError> {
 
 /// The upload's name, as messages and the import's reports give it: the
 /// last part of what the client sent, without anything that reads as a path.
-fn file_name(sent: Option<&str>, format: Option<InFormat>) -> String {
+pub(crate) fn file_name(sent: Option<&str>, format: Option<InFormat>) -> String {
     let base = sent.and_then(|n| n.rsplit(['/', '\\']).next()).map(str::trim).unwrap_or_default();
     let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
     if clean.is_empty() || clean == "." || clean == ".." {
@@ -159,9 +159,29 @@ fn request(q: &ImportQuery, dir: &std::path::Path, max_vertices: usize) -> Resul
 fn media_type(path: &std::path::Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()) {
         Some("csv") => "text/csv",
+        Some("json") => "application/json",
         Some("xlsx") => "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
         _ => "application/geo+json",
     }
+}
+
+impl RejectFile {
+    /// The file, named `name`, of the media type its extension says.
+    pub(crate) fn of(name: &str, bytes: &[u8]) -> RejectFile {
+        RejectFile {
+            name: name.to_string(),
+            media_type: media_type(name.as_ref()).to_string(),
+            base64: base64::engine::general_purpose::STANDARD.encode(bytes),
+        }
+    }
+}
+
+/// A private directory for an upload, removed with everything in it when dropped.
+pub(crate) fn upload_dir() -> Result<tempfile::TempDir, AppError> {
+    tempfile::Builder::new()
+        .prefix("safeground-upload-")
+        .tempdir()
+        .map_err(|e| AppError::Internal(format!("a directory for the upload: {e}")))
 }
 
 fn result(req: &Request, s: Summary) -> Result<ImportResult, AppError> {
@@ -171,12 +191,7 @@ fn result(req: &Request, s: Summary) -> Result<ImportResult, AppError> {
             let bytes = std::fs::read(path).map_err(|e| {
                 AppError::Internal(format!("reading the reject file {}: {e}", path.display()))
             })?;
-            let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("rejects").to_string();
-            Some(RejectFile {
-                name,
-                media_type: media_type(path).to_string(),
-                base64: base64::engine::general_purpose::STANDARD.encode(bytes),
-            })
+            Some(RejectFile::of(path.file_name().and_then(|n| n.to_str()).unwrap_or("rejects"), &bytes))
         }
     };
     let t = &s.tally;
@@ -226,10 +241,7 @@ pub async fn import(
     body: Body,
 ) -> Result<Response, AppError> {
     let q = query(q)?;
-    let dir = tempfile::Builder::new()
-        .prefix("safeground-upload-")
-        .tempdir()
-        .map_err(|e| AppError::Internal(format!("a directory for the upload: {e}")))?;
+    let dir = upload_dir()?;
     let req = request(&q, dir.path(), state.max_vertices)?;
     receive(body, &req.file).await?;
     let _turn = IMPORTS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;

@@ -19,6 +19,7 @@ mod imports;
 pub mod limits;
 mod ranking;
 mod session;
+mod submissions;
 mod tasks;
 
 pub use auth::{Hosts, Mode, POLICY};
@@ -219,6 +220,8 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::layer))
         .routes(routes!(exports::export))
         .routes(routes!(imports::import))
+        .routes(routes!(submissions::upload))
+        .routes(routes!(submissions::submit))
         .routes(routes!(api::tile))
         .routes(routes!(api::released_by_month))
         .routes(routes!(api::reference))

@@ -44,7 +44,7 @@ pub const MAX_BODY: usize = 2 << 20;
 fn body_type(path: &str) -> &'static str {
     match path {
         "/api/traverse" => "text/csv",
-        "/api/imports" => "application/octet-stream",
+        "/api/imports" | "/api/submissions" => "application/octet-stream",
         _ => "application/json",
     }
 }

@@ -79,7 +79,7 @@ async fn send(app: &Router, c: &Client, method: Method, uri: &str, body: Option<
 async fn send_bytes(app: &Router, c: &Client, method: Method, uri: &str, body: Option<Vec<u8>>) -> Reply {
     let kind = if uri.starts_with("/api/traverse") {
         "text/csv"
-    } else if uri.starts_with("/api/imports") {
+    } else if uri.starts_with("/api/imports") || uri.starts_with("/api/submissions") {
         "application/octet-stream"
     } else {
         "application/json"
@@ -249,6 +249,21 @@ async fn every_route_against_every_role() {
             "/api/imports?layer=eo_finds&name=finds.geojson".into(),
             Some("{not a feature collection".into()),
             Some(deciders),
+        ),
+        (
+            Method::POST,
+            "/api/submissions",
+            "/api/submissions?form=nts&name=nts.csv".into(),
+            Some("not an export".into()),
+            Some(readers),
+        ),
+        (
+            Method::POST,
+            "/api/reports/{id}/submission",
+            format!("/api/reports/{own}/submission"),
+            None,
+            // A QM officer submits inspections only: the operator's report is not one.
+            Some(&["admin", "imo", "operator"]),
         ),
         (Method::GET, "/tiles/{layer}/{z}/{x}/{y}", "/tiles/hazards/8/161/96.mvt".into(), None, Some(all)),
         (Method::GET, "/api/stats/released-by-month", "/api/stats/released-by-month".into(), None, Some(all)),
@@ -1095,6 +1110,74 @@ async fn uploads_go_in_as_the_import_command_takes_them() {
         .header("x-csrf-token", imo.csrf.clone().unwrap());
     let res = app.clone().oneshot(req.body(Body::from(file)).unwrap()).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn field_submissions_become_drafts_their_organisation_submits() {
+    use base64::Engine as _;
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../../tests/fixtures/kobo/nts.csv");
+    let anama = std::fs::read_to_string(fixture).unwrap();
+    assert!(anama.contains(";ANAMA;"), "the fixture's submissions are ANAMA's");
+    let aest = anama.replace(";ANAMA;", ";AEST;");
+    let op = signed_in(&app, "operator").await;
+    let uri = "/api/submissions?form=nts&name=nts.csv";
+    // Another organisation's submissions: an operator's account drafts its own only.
+    let r = send(&app, &op, Method::POST, uri, Some(anama)).await;
+    assert_eq!(r.status, StatusCode::UNPROCESSABLE_ENTITY, "{}", r.json);
+    assert_eq!((r.json["read"].as_u64(), r.json["rejected"].as_u64()), (Some(2), Some(2)), "{}", r.json);
+    assert!(
+        r.json["problems"][0].as_str().unwrap().contains("the submission is ANAMA's, not AEST's"),
+        "{}",
+        r.json
+    );
+    assert_eq!(r.json["rejects"]["name"], "nts.csv.rejects.csv");
+    let rejects = base64::engine::general_purpose::STANDARD
+        .decode(r.json["rejects"]["base64"].as_str().unwrap())
+        .unwrap();
+    assert!(String::from_utf8(rejects).unwrap().lines().next().unwrap().contains("_reject_reason"));
+    // Its own: two drafts; the same file again drafts nothing twice.
+    let r = send(&app, &op, Method::POST, uri, Some(aest.clone())).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    assert_eq!(r.json["message"], "read 2, drafted 2, rejected 0 (already imported 0)");
+    let ids: Vec<String> =
+        r.json["drafts"].as_array().unwrap().iter().map(|d| d["id"].as_str().unwrap().to_string()).collect();
+    assert_eq!(ids.len(), 2);
+    let again = send(&app, &op, Method::POST, uri, Some(aest)).await;
+    assert_eq!(
+        (again.json["drafted"].as_u64(), again.json["already"].as_u64()),
+        (Some(0), Some(2)),
+        "{}",
+        again.json
+    );
+    let drafts = send(&app, &op, Method::GET, "/api/reports?state=DRAFT&per_page=1000", None).await;
+    let listed: BTreeSet<&str> =
+        drafts.json["items"].as_array().unwrap().iter().map(|r| r["id"].as_str().unwrap()).collect();
+    assert!(ids.iter().all(|id| listed.contains(id.as_str())), "{}", drafts.json);
+    // Another operator may not submit them; their own operator does, once.
+    let path = format!("/api/reports/{}/submission", ids[0]);
+    let amc = signed_in(&app, "operator_amc").await;
+    let r = send(&app, &amc, Method::POST, &path, None).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
+    let r = send(&app, &op, Method::POST, &path, None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let r = send(&app, &op, Method::POST, &path, None).await;
+    assert_eq!(r.status, StatusCode::CONFLICT, "submitted twice: {}", r.json);
+    // It waits in the IM officer's queue.
+    let imo = signed_in(&app, "imo").await;
+    let queue = send(&app, &imo, Method::GET, "/api/reports?state=SUBMITTED&per_page=1000", None).await;
+    assert!(
+        queue.json["items"].as_array().unwrap().iter().any(|r| r["id"] == ids[0].as_str()),
+        "{}",
+        queue.json
+    );
+    // Not an export at all; a form that is not one of ours.
+    let r = send(&app, &op, Method::POST, uri, Some("{\"count\": ".into())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    let r = send(&app, &op, Method::POST, "/api/submissions?form=census", Some("x".into())).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
 }
 
 #[tokio::test]
