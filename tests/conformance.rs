@@ -335,7 +335,7 @@ fn assistance_story(db: &Path, t: &mut Transcript) {
     let out = t.dir.join("eore.csv");
     t.ok(db, &["export", "--layer", "eore_sessions", "--format", "csv", "--force", out.to_str().unwrap()]);
     t.file("eore.csv");
-    api(db, t, &["/api/assistance/figures", "/api/victims"]);
+    api(db, t, &["/api/assistance/figures", "/api/victims", "/api/organisations"]);
     t.ok(db, &["audit", "verify"]);
 }
 

@@ -397,6 +397,14 @@ await page.check('#import-form [name=keep_going]');
 await page.click('#import-send');
 await page.waitForFunction(() => /imported 1,/.test(document.querySelector('#import-result')?.textContent || ''), null, { timeout: 60000 })
   .catch(async () => fail('keep going imported nothing: ' + await page.textContent('#import-result')));
+// Reference data: the organisations with their counts; an administrator adds one.
+await page.waitForSelector('#organisation-table tr[data-acronym="AEST"]', { timeout: 20000 }).catch(() => fail('no organisations listed'));
+await page.fill('#organisation-add [name=acronym]', 'FSD');
+await page.fill('#organisation-add [name=name]', 'Fondation suisse de déminage');
+await page.fill('#organisation-add [name=country]', 'CH');
+await page.click('#organisation-send');
+await page.waitForSelector('#organisation-table tr[data-acronym="FSD"]', { timeout: 20000 })
+  .catch(async () => fail('the organisation was not added: ' + (await page.textContent('#organisation-message'))));
 await page.screenshot({ path: `${out}/data.png`, fullPage: true });
 await accessible('data');
 

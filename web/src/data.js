@@ -14,6 +14,10 @@
 // or ODK Central export uploaded to POST /api/submissions becomes draft
 // reports, listed below it; each is submitted to the approval queue with
 // POST /api/reports/{id}/submission. An operator's are its organisation's.
+//
+// Reference data: the programme's organisations with what the register holds
+// of each (GET /api/organisations); administrators add one
+// (POST /api/organisations), with the checks an import of them makes.
 import { t } from './i18n.js';
 import { get, request, esc, held, num } from './api.js';
 
@@ -172,6 +176,74 @@ function submissionsSaid(r) {
   return { ...r, imported: r.drafted, present: r.already, warnings: [], ignored: [], counts: 'data.draft_counts' };
 }
 
+const ORG_COLUMNS = ['acronym', 'name', 'kind', 'country', 'teams', 'accounts', 'reports', 'open_tasks'];
+const ORG_KINDS = ['OPERATOR', 'NATIONAL_AUTHORITY', 'QM_BODY'];
+
+function organisationsSection(session) {
+  const option = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
+  const add = session.role !== 'administrator' ? '' : `<form id="organisation-add" class="inline" autocomplete="off"><h4>${esc(t('orgs.add'))}</h4>
+      <label>${esc(t('orgs.col.acronym'))} <input name="acronym" required maxlength="20" pattern="\\S+"></label>
+      <label>${esc(t('orgs.col.name'))} <input name="name" required></label>
+      <label>${esc(t('orgs.col.kind'))} <select name="kind">${ORG_KINDS.map((k) => option(k, t('orgs.kind.' + k))).join('')}</select></label>
+      <label>${esc(t('orgs.col.country'))} <input name="country" required maxlength="2" size="3" pattern="[A-Za-z]{2}" placeholder="AZ"></label>
+      <button type="submit" id="organisation-send">${esc(t('orgs.add'))}</button>
+      <p class="message" id="organisation-message" role="status"></p></form>`;
+  return `<section id="organisations"><h3>${esc(t('orgs.title'))}</h3><div id="organisation-list"></div>${add}</section>`;
+}
+
+async function loadOrganisations(page) {
+  const rows = await get('/api/organisations');
+  const table = document.createElement('table');
+  table.id = 'organisation-table';
+  const head = table.createTHead().insertRow();
+  for (const c of ORG_COLUMNS) {
+    const th = document.createElement('th');
+    th.textContent = t('orgs.col.' + c);
+    head.append(th);
+  }
+  const body = table.createTBody();
+  for (const o of rows) {
+    const row = body.insertRow();
+    row.dataset.acronym = o.acronym;
+    for (const c of ORG_COLUMNS) {
+      const cell = row.insertCell();
+      if (c === 'kind') cell.textContent = t('orgs.kind.' + o.kind);
+      else if (typeof o[c] === 'number') { cell.textContent = num(o[c]); cell.className = 'num'; }
+      else cell.textContent = o[c];
+    }
+  }
+  page.querySelector('#organisation-list').replaceChildren(table);
+}
+
+function wireOrganisations(page) {
+  const form = page.querySelector('#organisation-add');
+  if (form) {
+    const message = form.querySelector('#organisation-message');
+    form.addEventListener('submit', (e) => {
+      e.preventDefault();
+      held(form.querySelector('#organisation-send'), async () => {
+        message.classList.remove('error');
+        try {
+          const o = await request('POST', '/api/organisations', { acronym: form.acronym.value, name: form.querySelector('[name=name]').value, kind: form.kind.value, country: form.country.value });
+          message.textContent = t('orgs.added', { acronym: o.acronym });
+          form.reset();
+          await loadOrganisations(page);
+        } catch (err) {
+          if (err.code === 'unauthenticated') return;
+          message.textContent = err.message;
+          message.classList.add('error');
+        }
+      });
+    });
+  }
+  loadOrganisations(page).catch((err) => {
+    const p = document.createElement('p');
+    p.className = 'message error';
+    p.textContent = err.message;
+    page.querySelector('#organisation-list').replaceChildren(p);
+  });
+}
+
 function wireImport(form) {
   const box = form.querySelector('#import-result');
   const button = form.querySelector('#import-send');
@@ -235,10 +307,12 @@ export async function mountData(view, session) {
       <p class="message" id="export-problem" role="status"></p>
       <p><small>${esc(t('data.levels_help'))}</small></p></form>
     ${IMPORTERS.includes(session.role) ? importForm() : ''}
-    ${SUBMITTERS.includes(session.role) ? submissionsForm(session, ref) : ''}`;
+    ${SUBMITTERS.includes(session.role) ? submissionsForm(session, ref) : ''}
+    ${organisationsSection(session)}`;
   const imports = page.querySelector('#import-form');
   if (imports) wireImport(imports);
   if (page.querySelector('#submissions-form')) wireSubmissions(page);
+  wireOrganisations(page);
   const form = page.querySelector('#export-form');
   const link = page.querySelector('#export-download');
   const problem = page.querySelector('#export-problem');

@@ -47,6 +47,8 @@ pub enum Action {
     ManageUsers,
     /// Change one's own password, issue one's own tokens.
     ManageSelf,
+    /// Keep the reference data: organisations (administrators).
+    ManageReference,
     /// Raise a non-conformity against an organisation's work.
     RaiseNonConformity,
     /// Answer a non-conformity: root cause, corrective and preventive actions
@@ -76,6 +78,7 @@ impl Action {
         Action::ReadPersonal,
         Action::ManageUsers,
         Action::ManageSelf,
+        Action::ManageReference,
         Action::RaiseNonConformity,
         Action::AnswerNonConformity,
         Action::CloseNonConformity,
@@ -95,6 +98,7 @@ impl Action {
             Action::ReadPersonal => "read victims' personal data",
             Action::ManageUsers => "manage accounts",
             Action::ManageSelf => "manage their own account",
+            Action::ManageReference => "keep the reference data (organisations)",
             Action::RaiseNonConformity => "raise non-conformities",
             Action::AnswerNonConformity => "answer non-conformities",
             Action::CloseNonConformity => "close non-conformities",
@@ -252,6 +256,7 @@ mod tests {
                     Action::Export,
                     Action::ManageUsers,
                     Action::ManageSelf,
+                    Action::ManageReference,
                     Action::RaiseNonConformity,
                     Action::AnswerNonConformity,
                     Action::CloseNonConformity,

@@ -103,6 +103,8 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/layers/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/exports/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("POST", "/api/imports", Rule::Allowed(Action::Import)),
+    ("GET", "/api/organisations", Rule::Allowed(Action::ReadRegister)),
+    ("POST", "/api/organisations", Rule::Allowed(Action::ManageReference)),
     ("POST", "/api/submissions", Rule::Allowed(Action::SubmitReport)),
     ("POST", "/api/reports/{id}/submission", Rule::Allowed(Action::SubmitReport)),
     ("GET", "/tiles/{layer}/{z}/{x}/{y}", Rule::Allowed(Action::ReadRegister)),

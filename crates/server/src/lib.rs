@@ -17,6 +17,7 @@ mod error;
 mod exports;
 mod imports;
 pub mod limits;
+mod organisations;
 mod ranking;
 mod session;
 mod submissions;
@@ -225,6 +226,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::tile))
         .routes(routes!(api::released_by_month))
         .routes(routes!(api::reference))
+        .routes(routes!(organisations::organisations, organisations::add))
         .routes(routes!(api::check_report))
         .routes(routes!(api::traverse))
 }

@@ -250,6 +250,17 @@ async fn every_route_against_every_role() {
             Some("{not a feature collection".into()),
             Some(deciders),
         ),
+        (Method::GET, "/api/organisations", "/api/organisations".into(), None, Some(all)),
+        (
+            Method::POST,
+            "/api/organisations",
+            "/api/organisations".into(),
+            Some(
+                json!({"acronym": "NPA-T", "name": "Table test", "kind": "OPERATOR", "country": "NO"})
+                    .to_string(),
+            ),
+            Some(&["admin"]),
+        ),
         (
             Method::POST,
             "/api/submissions",
@@ -1110,6 +1121,74 @@ async fn uploads_go_in_as_the_import_command_takes_them() {
         .header("x-csrf-token", imo.csrf.clone().unwrap());
     let res = app.clone().oneshot(req.body(Body::from(file)).unwrap()).await.unwrap();
     assert_eq!(res.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+}
+
+#[tokio::test]
+async fn administrators_add_organisations_with_the_imports_checks() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let admin = signed_in(&app, "admin").await;
+    let list = send(&app, &admin, Method::GET, "/api/organisations", None).await;
+    let aest = list.json.as_array().unwrap().iter().find(|o| o["acronym"] == "AEST").unwrap().clone();
+    // The register's own figures: two AEST accounts in `register`, and its reports.
+    assert_eq!(aest["accounts"], 2, "{aest}");
+    assert!(aest["reports"].as_i64().unwrap() > 0 && aest["kind"] == "OPERATOR", "{aest}");
+    let new = json!({"acronym": "FSD", "name": "Fondation suisse de déminage", "kind": "OPERATOR", "country": "ch"});
+    let r = send(&app, &admin, Method::POST, "/api/organisations", Some(new.to_string())).await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    assert_eq!(
+        (r.json["country"].as_str(), r.json["accounts"].as_i64()),
+        (Some("CH"), Some(0)),
+        "{}",
+        r.json
+    );
+    let listed = send(&app, &admin, Method::GET, "/api/organisations", None).await;
+    assert!(listed.json.as_array().unwrap().iter().any(|o| o["acronym"] == "FSD"));
+    // An operator's account can name it now.
+    let r = send(
+        &app,
+        &admin,
+        Method::POST,
+        "/api/users",
+        Some(json!({"name": "fsd.leader", "role": "OPERATOR", "organisation": "FSD"}).to_string()),
+    )
+    .await;
+    assert_eq!(r.status, StatusCode::CREATED, "{}", r.json);
+    for (body, status, field) in [
+        (
+            json!({"acronym": "fsd", "name": "Again", "kind": "OPERATOR", "country": "CH"}),
+            StatusCode::CONFLICT,
+            "FSD",
+        ),
+        (
+            json!({"acronym": "X1", "name": "Nowhere", "kind": "OPERATOR", "country": "ZZZ"}),
+            StatusCode::BAD_REQUEST,
+            "country",
+        ),
+        (
+            json!({"acronym": "X2", "name": "Odd", "kind": "DONOR", "country": "GB"}),
+            StatusCode::BAD_REQUEST,
+            "kind",
+        ),
+        (
+            json!({"acronym": "X3", "name": "", "kind": "OPERATOR", "country": "GB"}),
+            StatusCode::BAD_REQUEST,
+            "name",
+        ),
+        (
+            json!({"acronym": "TWO WORDS", "name": "Spaced", "kind": "OPERATOR", "country": "GB"}),
+            StatusCode::BAD_REQUEST,
+            "acronym",
+        ),
+    ] {
+        let r = send(&app, &admin, Method::POST, "/api/organisations", Some(body.to_string())).await;
+        assert_eq!(r.status, status, "{body}: {}", r.json);
+        assert!(r.json["message"].as_str().unwrap().contains(field), "{body}: {}", r.json);
+    }
+    let imo = signed_in(&app, "imo").await;
+    let r = send(&app, &imo, Method::POST, "/api/organisations", Some(new.to_string())).await;
+    assert_eq!(r.status, StatusCode::FORBIDDEN, "{}", r.json);
 }
 
 #[tokio::test]

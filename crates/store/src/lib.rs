@@ -36,6 +36,7 @@ mod location;
 mod migrate;
 mod ncr;
 mod open;
+mod organisations;
 mod pending;
 mod priority;
 mod project;
@@ -66,6 +67,7 @@ pub use location::{Location, PgUrl};
 pub use migrate::{Migration, TableCopy};
 pub use ncr::{NcrRow, NewNcr};
 pub use open::SCHEMA_VERSION;
+pub use organisations::OrganisationRow;
 pub use priority::{PriorityFacts, RankingRow, RankingTasks};
 pub use project::{ProjectGround, ProjectRow};
 pub use read::{
