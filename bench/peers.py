@@ -91,7 +91,57 @@ def tiles_list(z0, z1, w, s, e, n):
             print(z, x, y)
 
 
+def page_plan(hazards_path, plan_path, sql_path):
+    """The filtered pages of the hazard table both sides are asked for:
+    each district with hazards, open or worked on, most ground remaining
+    first, a page of 50 — the second where the filter holds more than a
+    page (the register view's next page on a busy filter). Writes the plan
+    (JSON) and the same queries as SQL for PostGIS."""
+    import collections
+    import json
+    counts = collections.Counter(
+        (f["properties"]["district"], f["properties"]["status"]) for f in features(hazards_path)
+        if f["properties"].get("district"))
+    districts = sorted({d for d, _ in counts})
+    plan = [{"district": d, "status": s, "page": 2 if counts[(d, s)] > 50 else 1}
+            for d in districts[:12] for s in ("OPEN", "WORKED_ON")]
+    json.dump(plan, open(plan_path, "w"))
+    with open(sql_path, "w") as out:
+        for p in plan:
+            d = p["district"].replace("'", "''")
+            out.write(
+                "SELECT code, name, status, district, area_remaining_m2, count(*) OVER () FROM hazards "
+                f"WHERE district = '{d}' AND status = '{p['status']}' "
+                f"ORDER BY area_remaining_m2 DESC, code LIMIT 50 OFFSET {50 * (p['page'] - 1)};\n"
+            )
+
+
+def pages(base, plan_path, rounds):
+    """Asks the API for every page of the plan `rounds` times, timing each
+    answer; prints the pages' rows, then the median, 95th percentile and
+    slowest answer in milliseconds."""
+    import json
+    import time
+    import urllib.parse
+    import urllib.request
+    plan = json.load(open(plan_path))
+    times, rows = [], 0
+    for _ in range(int(rounds)):
+        for p in plan:
+            q = urllib.parse.urlencode({"district": p["district"], "status": p["status"], "sort": "remaining",
+                                        "page": p["page"], "per_page": 50})
+            t0 = time.perf_counter()
+            with urllib.request.urlopen(f"{base}/api/hazards?{q}") as r:
+                body = json.load(r)
+            times.append((time.perf_counter() - t0) * 1000)
+            rows += len(body["items"])
+    times.sort()
+    pick = lambda f: times[min(len(times) - 1, int(f * len(times)))]
+    print(f"{len(times)} pages, {rows} rows; ms per page: median {pick(0.5):.1f}, p95 {pick(0.95):.1f}, slowest {times[-1]:.1f}")
+
+
 if __name__ == "__main__":
     import shapely.ops  # noqa: F401  (nearest_points)
 
-    {"accounting": accounting, "proximity": proximity, "tiles-list": tiles_list}[sys.argv[1]](*sys.argv[2:])
+    {"accounting": accounting, "proximity": proximity, "tiles-list": tiles_list, "page-plan": page_plan,
+     "pages": pages}[sys.argv[1]](*sys.argv[2:])

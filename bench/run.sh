@@ -2,7 +2,7 @@
 # Benchmarks safeground against the tools users know, on the same data in the
 # same run, and prints a table of times, ratios and our peak memory.
 #
-#   bash bench/run.sh [--scale tiny|national]
+#   bash bench/run.sh [--scale tiny|national] [--only 1,2,…]
 #
 # tiny (200 hazards) is CI's smoke test; national is the demo's national
 # register (100,000 hazards, ~300,000 released polygons, ~1,000,000 EO finds).
@@ -14,13 +14,18 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 scale=tiny
+only=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --scale) scale="$2"; shift 2 ;;
     --scale=*) scale="${1#--scale=}"; shift ;;
-    *) echo "usage: bench/run.sh [--scale tiny|national]" >&2; exit 2 ;;
+    --only) only="$2"; shift 2 ;;
+    --only=*) only="${1#--only=}"; shift ;;
+    *) echo "usage: bench/run.sh [--scale tiny|national] [--only 1,2,…]" >&2; exit 2 ;;
   esac
 done
+# want N: whether row N runs (every row unless --only lists some).
+want() { [ -z "$only" ] || [[ ",$only," == *",$1,"* ]]; }
 case "$scale" in
   tiny) demo_scale=benchmark:200 ;;
   national) demo_scale=benchmark ;;
@@ -68,6 +73,9 @@ for l in districts settlements organisations hazards released_areas eo_finds; do
   "$bin" --db "$work/register.gpkg" export --layer "$l" --format geojson "$work/$l.geojson" 2>/dev/null
 done
 db="sg_bench_$$"
+# The databases of rows 7 and 8, named here so that every exit drops whichever were made.
+pgdb="sg_bench_pg_$$"
+ngdb="sg_bench_ng_$$"
 psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "CREATE DATABASE $db" >/dev/null
 trap 'psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" >/dev/null 2>&1 || true' EXIT
 psql "$PG dbname=$db" -qc "CREATE EXTENSION postgis" >/dev/null
@@ -81,7 +89,18 @@ sql() { psql "$PG dbname=$db" -qtA -c "$1"; }
 export PG db bin work
 export -f sql
 
+# warm: reads the register file and PostGIS's tables into the page cache, so
+# that every read row times the work and not whichever side a peer's row just
+# pushed out of memory (the register is read from disk, PostGIS from its
+# buffers and the same page cache). Run before each read row, for both sides.
+warm() {
+  cat "$work/register.gpkg" > /dev/null
+  sql "SELECT count(*) FROM hazards; SELECT count(*) FROM released_areas; SELECT count(*) FROM eo_finds;
+       SELECT count(*) FROM settlements" > /dev/null
+}
+
 # --- 1. import -----------------------------------------------------------
+if want 1; then
 echo "== 1. import hazards and EO finds from GeoJSON"
 "$bin" --db "$work/imported.gpkg" init > /dev/null
 for l in districts settlements organisations; do
@@ -99,18 +118,10 @@ ogr_import() {
 }
 export -f ogr_import
 time_it import_ogr2ogr bash -c ogr_import
-
-# warm: reads the register file and PostGIS's tables into the page cache, so
-# that every read row times the work and not whichever side a peer's row just
-# pushed out of memory (the register is read from disk, PostGIS from its
-# buffers and the same page cache). Run before each read row, for both sides.
-warm() {
-  cat "$work/register.gpkg" > /dev/null
-  sql "SELECT count(*) FROM hazards; SELECT count(*) FROM released_areas; SELECT count(*) FROM eo_finds;
-       SELECT count(*) FROM settlements" > /dev/null
-}
+fi
 
 # --- 2. land-release accounting -------------------------------------------
+if want 2; then
 echo "== 2. the land-release figures of every hazard: recorded, cancelled, reduced, cleared, remaining"
 warm
 # Every side computes the same four figures (IMAS 07.11): the ground
@@ -132,8 +143,10 @@ accounting_sql="WITH o AS (SELECT hazard, outcome, ST_Union(geom) AS u FROM rele
     || ' remain ' || round((remaining / 1e6)::numeric, 6) FROM rest"
 time_it accounting_postgis bash -c 'sql "$1"' _ "$accounting_sql"
 time_it accounting_shapely python3 bench/peers.py accounting "$work/hazards.geojson" "$work/released_areas.geojson"
+fi
 
 # --- 3. proximity --------------------------------------------------------
+if want 3; then
 echo "== 3. hazards within 1 km of each settlement"
 warm
 time_it proximity_ours "$bin" --db "$work/register.gpkg" near --settlements --within 1000 --json
@@ -141,8 +154,10 @@ proximity_sql="SELECT count(*) FROM settlements s JOIN hazards h
   ON h.geom && ST_Expand(s.geom, 0.02) AND ST_DWithin(h.geom::geography, s.geom::geography, 1000)"
 time_it proximity_postgis bash -c 'sql "$1"' _ "$proximity_sql"
 time_it proximity_shapely python3 bench/peers.py proximity "$work/hazards.geojson" "$work/settlements.geojson" 1000
+fi
 
 # --- 4. national summary -------------------------------------------------
+if want 4; then
 echo "== 4. the national summary"
 warm
 time_it summary_ours "$bin" --db "$work/register.gpkg" summary --json
@@ -151,8 +166,10 @@ summary_sql="SELECT d, n, rec, can, red, clr, rem FROM (SELECT district d, count
   FROM hazards GROUP BY ROLLUP(district)) t;
   SELECT district, category, sum(quantity) FROM eo_finds WHERE disposal LIKE '%DESTROYED%' GROUP BY 1, 2;"
 time_it summary_postgresql psql "$PG dbname=$db" -qtA -c "$summary_sql"
+fi
 
 # --- 5. vector tiles -----------------------------------------------------
+if want 5; then
 echo "== 5. hazard tiles at zooms 8-14"
 warm
 python3 bench/peers.py tiles-list 8 14 46.3 39.2 47.3 40.1 > "$work/tiles.txt"
@@ -166,16 +183,20 @@ time_it tiles_ours "$bin" --db "$work/register.gpkg" tiles --layer hazards --lis
   done < "$work/tiles.txt"
 } > "$work/tiles.sql"
 time_it tiles_postgis psql "$PG dbname=$db" -qtA -f "$work/tiles.sql"
+fi
 
 # --- 6. export -----------------------------------------------------------
+if want 6; then
 echo "== 6. export the hazards layer"
 warm
 time_it export_geojson_ours "$bin" --db "$work/register.gpkg" export --layer hazards --format geojson "$work/out.geojson"
 time_it export_geojson_ogr2ogr ogr2ogr -f GeoJSON "$work/ogr-out.geojson" "$work/register.gpkg" hazards
 time_it export_gpkg_ours "$bin" --db "$work/register.gpkg" export --layer hazards --format gpkg "$work/out.gpkg"
 time_it export_gpkg_ogr2ogr ogr2ogr -f GPKG "$work/ogr-out.gpkg" "$work/register.gpkg" hazards
+fi
 
 # --- 7. PostgreSQL against GeoPackage -----------------------------------------
+if want 7; then
 echo "== 7. import 1,000 hazards into a PostgreSQL register and into a GeoPackage"
 python3 - "$work/hazards.geojson" "$work/hazards-1000.geojson" <<'PY'
 import json, sys
@@ -194,8 +215,10 @@ for target in "$work/small.gpkg" "postgres://postgres@127.0.0.1:5432/$pgdb"; do
 done
 time_it import_1000_gpkg "$bin" --db "$work/small.gpkg" import "$work/hazards-1000.geojson" --layer hazards
 time_it import_1000_postgresql "$bin" --db "postgres://postgres@127.0.0.1:5432/$pgdb" import "$work/hazards-1000.geojson" --layer hazards
+fi
 
 # --- 8. migration from IMSMA NG ---------------------------------------------
+if want 8; then
 case "$scale" in tiny) ng_n=2000 ;; national) ng_n=100000 ;; esac
 echo "== 8. migrate $ng_n hazards from a synthetic IMSMA NG database"
 ngdb="sg_bench_ng_$$"
@@ -211,6 +234,28 @@ time_it migrate_ng_ours "$bin" --db "$work/migrated.gpkg" import-imsma ng "postg
   --mapping tests/fixtures/imsma_ng/mapping.toml --organisation ANAMA --objects hazard,hazreduc
 "$bin" --db "$work/migrated.gpkg" summary --json > "$work/migrate_ng_summary.json"
 time_it migrate_ng_postgis psql "$PG dbname=$ngdb" -qAtX -F ' ' -f bench/ng_check_postgis.sql
+fi
+
+# --- 9. the register view: a filtered page of the hazard table ------------
+if want 9; then
+echo "== 9. filtered, sorted pages of the hazard table over HTTP"
+python3 bench/peers.py page-plan "$work/hazards.geojson" "$work/pages.json" "$work/pages.sql"
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+"$bin" --db "$work/register.gpkg" serve --addr "127.0.0.1:$port" > "$work/serve.log" 2>&1 &
+serve_pid=$!
+trap 'kill "$serve_pid" 2>/dev/null || true; psql "$PG dbname=postgres" -qc "DROP DATABASE IF EXISTS $db" -c "DROP DATABASE IF EXISTS $pgdb" -c "DROP DATABASE IF EXISTS $ngdb" >/dev/null 2>&1 || true' EXIT
+for _ in $(seq 1 100); do
+  curl -sf "http://127.0.0.1:$port/api/health" > /dev/null && break
+  sleep 0.1
+done
+warm
+# Three rounds of every page: each answer timed by the client (the .out's last line).
+time_it hazard_pages_ours python3 bench/peers.py pages "http://127.0.0.1:$port" "$work/pages.json" 3
+kill "$serve_pid" 2>/dev/null || true
+wait "$serve_pid" 2>/dev/null || true
+cat "$work/pages.sql" "$work/pages.sql" "$work/pages.sql" > "$work/pages3.sql"
+time_it hazard_pages_postgis psql "$PG dbname=$db" -qAtX -o /dev/null -f "$work/pages3.sql"
+fi
 
 # --- the table -----------------------------------------------------------
 python3 - "$results" "$work" "$scale" <<'PY'
@@ -249,18 +294,23 @@ table = [
     ("6b. export hazards to GeoPackage", "export_gpkg_ours", [("ogr2ogr", "export_gpkg_ogr2ogr")]),
     ("7. import 1,000 hazards, on PostgreSQL", "import_1000_postgresql", [("ours on GeoPackage", "import_1000_gpkg")]),
     ("8. migrate hazards from IMSMA NG", "migrate_ng_ours", [("PostGIS check only", "migrate_ng_postgis")]),
+    ("9. hazard table pages over HTTP", "hazard_pages_ours", [("PostGIS SQL only", "hazard_pages_postgis")]),
 ]
 print(f"\nscale: {sys.argv[3]}  (ratio = peer time / our time: above 1, we are faster)\n")
 print(f"| {'task':40} | {'ours s':>8} | {'our peak MB':>11} | {'peer':18} | {'peer s':>8} | {'ratio':>6} |")
 print(f"|{'-'*42}|{'-'*10}|{'-'*13}|{'-'*20}|{'-'*10}|{'-'*8}|")
 for task, ours, peers in table:
+    if ours not in rows:
+        continue
     s, mb = rows[ours]
     for peer, key in peers:
+        if key not in rows:
+            continue
         ps, _ = rows[key]
         ratio = ps / s if s > 0 else float("inf")
         print(f"| {task:40} | {s:8.2f} | {mb:11d} | {peer:18} | {ps:8.2f} | {ratio:6.2f} |")
         task = ""
 print("\nwhat each computed:")
-for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_ours", "proximity_postgis", "proximity_shapely", "tiles_ours", "tiles_postgis", "migrate_ng_ours", "migrate_ng_postgis"]:
+for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_ours", "proximity_postgis", "proximity_shapely", "tiles_ours", "tiles_postgis", "migrate_ng_ours", "migrate_ng_postgis", "hazard_pages_ours"]:
     print(f"  {name}: {said(name)}")
 PY

@@ -93,4 +93,23 @@ fn the_web_application_works_in_chromium_with_no_internet() {
     ] {
         assert!(shots.join(format!("{shot}.png")).is_file(), "screenshot {shot}");
     }
+    // Every view in every language, as CI keeps them.
+    for lang in ["en", "az", "uk", "ru"] {
+        for view in [
+            "map",
+            "register",
+            "tasks",
+            "dashboard",
+            "queue",
+            "survey",
+            "ncrs",
+            "investigations",
+            "accreditations",
+            "data",
+            "accounts",
+            "victims",
+        ] {
+            assert!(shots.join(lang).join(format!("{view}.png")).is_file(), "screenshot {lang}/{view}");
+        }
+    }
 }

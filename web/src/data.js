@@ -326,5 +326,25 @@ export async function mountData(view, session) {
   };
   form.addEventListener('change', update);
   form.addEventListener('input', update);
+  // The server checks the request first (check=true), so a mistake is said
+  // on the page; a good one is then saved as the browser saves any file,
+  // streamed, never held in the page's memory.
+  link.addEventListener('click', (e) => {
+    const href = link.getAttribute('href');
+    if (link.dataset.checked === href) { delete link.dataset.checked; return; }
+    e.preventDefault();
+    if (!href) return;
+    problem.textContent = t('data.preparing');
+    problem.classList.remove('error');
+    get(`${href}&check=true`).then(() => {
+      problem.textContent = '';
+      link.dataset.checked = href;
+      link.click();
+    }).catch((err) => {
+      if (err.code === 'unauthenticated') return;
+      problem.textContent = err.message;
+      problem.classList.add('error');
+    });
+  });
   update();
 }

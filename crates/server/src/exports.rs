@@ -39,9 +39,12 @@ pub struct ExportQuery {
     grid: Option<f64>,
     /// CSV: the HXL hashtag row under the header.
     hxl: Option<bool>,
+    /// Only check the request: 204 when the download would be written, or
+    /// the mistake it would meet — for a page to say so before it navigates.
+    check: Option<bool>,
 }
 
-fn request(layer: &str, q: ExportQuery) -> Result<(Request, bool), AppError> {
+fn request(layer: &str, q: &ExportQuery) -> Result<(Request, bool), AppError> {
     let layers = if layer.eq_ignore_ascii_case("all") {
         Layer::ALL.to_vec()
     } else {
@@ -64,7 +67,7 @@ fn request(layer: &str, q: ExportQuery) -> Result<(Request, bool), AppError> {
         layers,
         format,
         as_of: q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?,
-        district: q.district,
+        district: q.district.clone(),
         hxl: q.hxl.unwrap_or(false),
         public: public.then_some(dangerous),
         scope: Scope::default(),
@@ -86,7 +89,8 @@ pub async fn export(
     Path(layer): Path<String>,
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
-    let (mut req, public) = request(&layer, query(q)?)?;
+    let q = query(q)?;
+    let (mut req, public) = request(&layer, &q)?;
     // As the API's other reads: an operator's account gets its own
     // organisation's tasks, and report ids go to those who read reports.
     let only = crate::auth::operator_scope(&c);
@@ -98,6 +102,9 @@ pub async fn export(
                 "{d}; ask for level=public, which hides the outline of ground still dangerous"
             ))
         })?;
+    }
+    if q.check == Some(true) {
+        return checked(&state, req.district).await;
     }
     let name = format!(
         "{}{}{}.{}",
@@ -146,6 +153,24 @@ pub async fn export(
         answer.headers_mut().insert(header::CONTENT_LENGTH, n.into());
     }
     Ok(answer)
+}
+
+/// The answer to `check=true`: the request is good once its district is
+/// one of the register's (the only mistake `write` would meet first).
+async fn checked(state: &AppState, district: Option<String>) -> Result<Response, AppError> {
+    with_store(state, move |s| {
+        if let Some(d) = district {
+            let known = s.districts()?.into_iter().any(|r| {
+                r.name.eq_ignore_ascii_case(&d) || r.alt_name.is_some_and(|a| a.eq_ignore_ascii_case(&d))
+            });
+            if !known {
+                return Err(AppError::NotFound(format!("district '{d}' is not in the register")));
+            }
+        }
+        Ok(())
+    })
+    .await?;
+    Ok(axum::http::StatusCode::NO_CONTENT.into_response())
 }
 
 /// How many downloads are written at once.

@@ -986,6 +986,9 @@ async fn downloads_are_the_exports_at_the_level_each_role_may_have() {
         .unwrap()
         .iter()
         .all(|f| f["properties"]["report_id"].is_string()));
+    let r = send(&app, &imo, Method::GET, "/api/exports/hazards?district=agdam&check=true", None).await;
+    assert_eq!(r.status, StatusCode::NO_CONTENT, "{}", r.json);
+    assert!(r.bytes.is_empty());
     let r = send(&app, &imo, Method::GET, "/api/exports/released_areas?format=gpkg", None).await;
     assert!(r.status == StatusCode::OK && r.bytes.starts_with(b"SQLite format 3"));
     for (uri, status) in [
@@ -996,6 +999,9 @@ async fn downloads_are_the_exports_at_the_level_each_role_may_have() {
         ("/api/exports/hazards?as_of=yesterday", StatusCode::BAD_REQUEST),
         ("/api/exports/minefields", StatusCode::NOT_FOUND),
         ("/api/exports/hazards?district=Atlantis", StatusCode::NOT_FOUND),
+        // A page checks first: the same mistakes, or 204 and nothing written.
+        ("/api/exports/hazards?district=Atlantis&check=true", StatusCode::NOT_FOUND),
+        ("/api/exports/all?format=geojson&check=true", StatusCode::BAD_REQUEST),
     ] {
         let r = send(&app, &imo, Method::GET, uri, None).await;
         assert_eq!(r.status, status, "{uri}: {}", r.json);
