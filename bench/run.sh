@@ -312,5 +312,6 @@ for task, ours, peers in table:
         task = ""
 print("\nwhat each computed:")
 for name in ["accounting_ours", "accounting_postgis", "accounting_shapely", "proximity_ours", "proximity_postgis", "proximity_shapely", "tiles_ours", "tiles_postgis", "migrate_ng_ours", "migrate_ng_postgis", "hazard_pages_ours"]:
-    print(f"  {name}: {said(name)}")
+    if name in rows:
+        print(f"  {name}: {said(name)}")
 PY
