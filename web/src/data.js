@@ -27,7 +27,7 @@ const FULL = ['administrator', 'im_officer', 'qm_officer', 'operator', 'viewer']
 const IMPORTERS = ['administrator', 'im_officer'];
 const SUBMITTERS = ['administrator', 'im_officer', 'operator'];
 const FORMS = ['nts', 'clearance', 'eo_find', 'eore_session'];
-const ACCEPT = '.geojson,.json,.csv,.tsv,.txt,.gpkg,.kml,.kmz,.xlsx';
+const ACCEPT = '.geojson,.json,.csv,.tsv,.txt,.gpkg,.kml,.kmz,.xlsx,.xlsm,.xls,.ods';
 
 function importForm() {
   const option = (v, label) => `<option value="${esc(v)}">${esc(label)}</option>`;
@@ -149,8 +149,15 @@ function wireSubmissions(page) {
       try {
         showResult(box, submissionsSaid(await request('POST', `/api/submissions?${q}`, file, 'application/octet-stream')));
       } catch (err) {
+        if (err.code === 'unauthenticated') return;
         if (err.body && typeof err.body.committed === 'boolean') showResult(box, submissionsSaid(err.body));
-        else return failed(err);
+        else {
+          const p = document.createElement('p');
+          p.className = 'message error';
+          p.textContent = err.message;
+          box.replaceChildren(p);
+          return;
+        }
       }
       await loadDrafts(page).catch(failed);
     });

@@ -369,7 +369,13 @@ impl<'a> Job<'a> {
         ignored: &mut Vec<String>,
     ) -> Result<Result<usize, ReadError>, StoreError> {
         let req = self.req;
-        let reader = GpkgReader::open(&req.file, req.table.as_deref(), req.layer.name())?;
+        // Not a GeoPackage, no such table, several to choose from: the file's
+        // fault, said as such (not as the register's).
+        let reader =
+            GpkgReader::open(&req.file, req.table.as_deref(), req.layer.name()).map_err(|e| match e {
+                e @ StoreError::Invalid { .. } => e,
+                e => StoreError::Invalid { record: req.name.clone(), problem: e.to_string() },
+            })?;
         let crs = match reader.epsg {
             None => Crs::Wgs84,
             Some(code) => Crs::from_epsg(code)

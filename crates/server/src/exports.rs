@@ -156,7 +156,8 @@ pub async fn export(
 }
 
 /// The answer to `check=true`: the request is good once its district is
-/// one of the register's (the only mistake `write` would meet first).
+/// one of the register's. A workbook too large for Excel's limits is found
+/// only while it is written, so a check cannot promise that one.
 async fn checked(state: &AppState, district: Option<String>) -> Result<Response, AppError> {
     with_store(state, move |s| {
         if let Some(d) = district {

@@ -22,7 +22,7 @@ use base64::Engine as _;
 use http_body_util::BodyExt;
 use safeground_core::crs::Crs;
 use safeground_exchange::import::{run, said, ImportError, InFormat, Request, Summary};
-use safeground_store::{ApprovalSettings, Layer};
+use safeground_store::{ApprovalSettings, Layer, StoreError};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use tokio::sync::Semaphore;
@@ -83,8 +83,8 @@ pub struct ImportResult {
     pub rejects: Option<RejectFile>,
 }
 
-/// Reads the body into `path`, refusing more than [`MAX_UPLOAD`] bytes.
-pub(crate) async fn receive(body: Body, path: &std::path::Path) -> Result<u64, AppError> {
+/// Reads the body into `path`, refusing more than `max` bytes.
+pub(crate) async fn receive(body: Body, path: &std::path::Path, max: u64) -> Result<u64, AppError> {
     let io = |e: std::io::Error| AppError::Internal(format!("writing the upload: {e}"));
     let mut file = std::io::BufWriter::new(std::fs::File::create(path).map_err(io)?);
     let mut body = body;
@@ -93,10 +93,10 @@ pub(crate) async fn receive(body: Body, path: &std::path::Path) -> Result<u64, A
         let frame = frame.map_err(|e| AppError::BadRequest(format!("the upload was cut off: {e}")))?;
         if let Ok(chunk) = frame.into_data() {
             n += chunk.len() as u64;
-            if n > MAX_UPLOAD {
+            if n > max {
                 return Err(AppError::TooLarge(format!(
-                    "an upload takes at most {} MiB; import a larger file with `safeground import` on the server",
-                    MAX_UPLOAD >> 20
+                    "this upload takes at most {} MiB; bring a larger file in with the command line on the server",
+                    max >> 20
                 )));
             }
             file.write_all(&chunk).map_err(io)?;
@@ -113,12 +113,25 @@ pub(crate) async fn receive(body: Body, path: &std::path::Path) -> Result<u64, A
 /// last part of what the client sent, without anything that reads as a path.
 pub(crate) fn file_name(sent: Option<&str>, format: Option<InFormat>) -> String {
     let base = sent.and_then(|n| n.rsplit(['/', '\\']).next()).map(str::trim).unwrap_or_default();
-    let clean: String = base.chars().filter(|c| !c.is_control()).take(200).collect();
+    let mut clean: String = base.chars().filter(|c| !c.is_control()).collect();
     if clean.is_empty() || clean == "." || clean == ".." {
-        format!("upload.{}", format.map_or("geojson", InFormat::name))
-    } else {
-        clean
+        return format!("upload.{}", format.map_or("geojson", InFormat::name));
     }
+    // At most 120 bytes, the extension kept: the reject file's name adds to it.
+    if clean.len() > 120 {
+        let ext = std::path::Path::new(&clean)
+            .extension()
+            .and_then(|e| e.to_str())
+            .filter(|e| e.len() <= 8)
+            .map(|e| format!(".{e}"))
+            .unwrap_or_default();
+        let mut stem = clean[..clean.len() - ext.len()].to_string();
+        while stem.len() + ext.len() > 120 {
+            stem.pop();
+        }
+        clean = stem + &ext;
+    }
+    clean
 }
 
 fn request(q: &ImportQuery, dir: &std::path::Path, max_vertices: usize) -> Result<Request, AppError> {
@@ -136,10 +149,16 @@ fn request(q: &ImportQuery, dir: &std::path::Path, max_vertices: usize) -> Resul
         .map(Crs::parse)
         .transpose()
         .map_err(|e| AppError::BadRequest(format!("srs: {e}")))?;
-    // Readers of GeoPackage and workbooks look at the extension.
-    let file = dir.join(format!("upload.{}", format.name()));
-    let stem = std::path::Path::new(&name).file_stem().and_then(|s| s.to_str()).unwrap_or("upload");
-    let rejects = dir.join(format!("{stem}.rejects.{}", format.reject_extension()));
+    // Readers of GeoPackage and workbooks look at the extension: the file
+    // keeps its own where it names the format (.xls, .ods, .kmz), ours otherwise.
+    let own = std::path::Path::new(&name).extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+    let ext = match own {
+        Some(e) if InFormat::of_path(format!("x.{e}").as_ref()) == Some(format) => e,
+        _ => format.name().to_string(),
+    };
+    let file = dir.join(format!("upload.{ext}"));
+    // On disk under a name of ours; the answer names it after the upload.
+    let rejects = dir.join(format!("rejects.{}", format.reject_extension()));
     let req = Request {
         file,
         name,
@@ -191,7 +210,9 @@ fn result(req: &Request, s: Summary) -> Result<ImportResult, AppError> {
             let bytes = std::fs::read(path).map_err(|e| {
                 AppError::Internal(format!("reading the reject file {}: {e}", path.display()))
             })?;
-            Some(RejectFile::of(path.file_name().and_then(|n| n.to_str()).unwrap_or("rejects"), &bytes))
+            let stem =
+                std::path::Path::new(&req.name).file_stem().and_then(|s| s.to_str()).unwrap_or("upload");
+            Some(RejectFile::of(&format!("{stem}.rejects.{}", req.format.reject_extension()), &bytes))
         }
     };
     let t = &s.tally;
@@ -243,18 +264,20 @@ pub async fn import(
     let q = query(q)?;
     let dir = upload_dir()?;
     let req = request(&q, dir.path(), state.max_vertices)?;
-    receive(body, &req.file).await?;
+    receive(body, &req.file, MAX_UPLOAD).await?;
     let _turn = IMPORTS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     let officer = c.principal.name.clone();
     let out = with_store(&state, move |s| {
+        // Messages name the upload, never the private file it was written to.
+        let private = req.file.display().to_string();
+        let named = |m: String| m.replace(&private, &req.name);
         let summary = run(s, &officer, &req, &|_| {}).map_err(|e| match e {
-            ImportError::Invalid(m) => AppError::BadRequest(m),
-            ImportError::Read(e) => AppError::BadRequest(format!(
+            ImportError::Invalid(m) => AppError::BadRequest(named(m)),
+            ImportError::Read(e) => AppError::BadRequest(named(format!(
                 "{e}. Nothing was imported: the file is not whole or not well formed; fix it and upload it again"
-            )),
-            ImportError::Stopped { file, problem } => {
-                AppError::Internal(format!("importing {file}: {problem}"))
-            }
+            ))),
+            ImportError::Stopped { file, problem } => AppError::Internal(format!("importing {file}: {problem}")),
+            ImportError::Store(e @ StoreError::Invalid { .. }) => AppError::BadRequest(named(e.to_string())),
             ImportError::Store(e) => e.into(),
             ImportError::Io(m) => AppError::Internal(m),
         })?;
@@ -281,5 +304,8 @@ mod tests {
         assert_eq!(file_name(Some(".."), Some(InFormat::Csv)), "upload.csv");
         assert_eq!(file_name(None, None), "upload.geojson");
         assert_eq!(file_name(Some("a\u{7}b.kml"), None), "ab.kml");
+        // Long names are cut by bytes, keeping the extension (Cyrillic: two bytes a letter).
+        let long = file_name(Some(&format!("{}.geojson", "ж".repeat(200))), None);
+        assert!(long.len() <= 120 && long.ends_with(".geojson"), "{long}");
     }
 }

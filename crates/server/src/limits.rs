@@ -72,13 +72,14 @@ pub async fn require_body_type(req: Request, next: Next) -> Response {
 }
 
 /// Answers 503 `timeout` when a request takes longer than [`Limits::request`].
-/// A download (`/api/exports/…`) and an upload (`/api/imports`) are exempt:
-/// a national layer takes longer, and they run a few (one) at a time.
+/// A download (`/api/exports/…`) and an upload (`/api/imports`,
+/// `/api/submissions`) are exempt: they take as long as their file, and run
+/// a few (one) at a time — cut off, an upload would still commit unseen.
 pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // A download is written whole before it is sent, an upload imported
     // whole before it is answered: each takes as long as its file.
     let path = req.uri().path();
-    if path.starts_with("/api/exports/") || path == "/api/imports" {
+    if path.starts_with("/api/exports/") || path == "/api/imports" || path == "/api/submissions" {
         return next.run(req).await;
     }
     let limit = state.limits.request;

@@ -80,9 +80,13 @@ fn may_submit(
     orgs: &[safeground_store::OrganisationRef],
     (organisation, report_type): (&str, ReportType),
 ) -> Result<(), String> {
-    // An unknown organisation is the store's to refuse, by name.
-    let Some(org) = orgs.iter().find(|o| o.acronym.eq_ignore_ascii_case(organisation)) else {
-        return Ok(());
+    // Found by acronym or id, as the store finds it; one not found is
+    // refused here, so no report passes unchecked.
+    let wanted = organisation.trim();
+    let Some(org) =
+        orgs.iter().find(|o| o.acronym.eq_ignore_ascii_case(wanted) || o.id.eq_ignore_ascii_case(wanted))
+    else {
+        return Err(format!("field 'organisation': '{wanted}' is not an organisation of the register"));
     };
     let id = org.id.parse().map_err(|_| format!("organisation {}: its id is not a UUID", org.acronym))?;
     decide(p, Action::SubmitReport, Scope::Report { organisation: id, report_type })
@@ -158,7 +162,9 @@ pub async fn upload(
         .map_or_else(|| format!("{}-submissions", form.name()), |n| file_name(Some(n), None));
     let dir = upload_dir()?;
     let path = dir.path().join("export");
-    receive(body, &path).await?;
+    receive(body, &path, MAX_EXPORT).await?;
+    // One at a time: an export is read whole into memory.
+    let _turn = SUBMISSIONS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     let only = crate::auth::operator_scope(&c);
     let out = with_store(&state, move |s| {
         let orgs = s.organisations()?;
@@ -193,6 +199,13 @@ pub async fn upload(
     let status = if out.committed { StatusCode::OK } else { StatusCode::UNPROCESSABLE_ENTITY };
     Ok((status, Json(out)).into_response())
 }
+
+/// The largest export an upload takes: a field team's KoBo export is a
+/// few megabytes, and it is read whole.
+const MAX_EXPORT: u64 = 32 << 20;
+
+/// How many exports are drafted at once.
+static SUBMISSIONS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct SubmittedDraft {
