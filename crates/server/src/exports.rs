@@ -161,12 +161,7 @@ pub async fn export(
 async fn checked(state: &AppState, district: Option<String>) -> Result<Response, AppError> {
     with_store(state, move |s| {
         if let Some(d) = district {
-            let known = s.districts()?.into_iter().any(|r| {
-                r.name.eq_ignore_ascii_case(&d) || r.alt_name.is_some_and(|a| a.eq_ignore_ascii_case(&d))
-            });
-            if !known {
-                return Err(AppError::NotFound(format!("district '{d}' is not in the register")));
-            }
+            s.district_known(&d)?;
         }
         Ok(())
     })

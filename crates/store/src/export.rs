@@ -34,6 +34,20 @@ pub struct Feature {
 }
 
 impl Store {
+    /// Refuses (`Unknown`) a district the register does not have, by either spelling.
+    pub fn district_known(&self, name: &str) -> Result<(), StoreError> {
+        let known: bool = self.conn.query_row(
+            "SELECT count(*) > 0 FROM districts WHERE name = ?1 COLLATE NOCASE OR alt_name = ?1 COLLATE NOCASE",
+            [name],
+            |r| r.get(0),
+        )?;
+        if known {
+            Ok(())
+        } else {
+            Err(StoreError::Unknown { what: "district", key: name.to_string() })
+        }
+    }
+
     /// Streams a layer's features to `sink`, as of `bound` (exclusive, UTC,
     /// RFC 3339; `None` for now), optionally in one district. Returns the count.
     pub fn export(
@@ -44,14 +58,7 @@ impl Store {
         sink: &mut dyn FnMut(Feature) -> std::io::Result<()>,
     ) -> Result<usize, StoreError> {
         if let Some(d) = district {
-            let known: bool = self.conn.query_row(
-                "SELECT count(*) > 0 FROM districts WHERE name = ?1 COLLATE NOCASE OR alt_name = ?1 COLLATE NOCASE",
-                [d],
-                |r| r.get(0),
-            )?;
-            if !known {
-                return Err(StoreError::Unknown { what: "district", key: d.to_string() });
-            }
+            self.district_known(d)?;
         }
         let bound = bound.unwrap_or("9999-12-31T00:00:00Z");
         let n = layer.columns().len();

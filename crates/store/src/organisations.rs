@@ -3,6 +3,7 @@
 //! work; `import --layer organisations` adds many).
 
 use crate::db::OptionalExtension;
+use crate::read::stored_code;
 use crate::write::uuid_text;
 use crate::{Store, StoreError};
 use rusqlite::params;
@@ -36,10 +37,7 @@ impl Store {
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let (acronym, kind): (String, String) = (r.get(1)?, r.get(3)?);
-            let kind = kind.parse().map_err(|e| StoreError::Invalid {
-                record: format!("organisation {acronym}"),
-                problem: format!("stored value: {e}"),
-            })?;
+            let kind = stored_code(&kind, &format!("organisation {acronym}"))?;
             out.push(OrganisationRow {
                 id: r.get(0)?,
                 acronym,

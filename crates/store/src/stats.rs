@@ -57,10 +57,7 @@ impl Store {
         let mut out = Vec::new();
         while let Some(r) = rows.next()? {
             let (acronym, kind): (String, String) = (r.get(1)?, r.get(3)?);
-            let kind = kind.parse().map_err(|e| StoreError::Invalid {
-                record: format!("organisation {acronym}"),
-                problem: format!("stored value: {e}"),
-            })?;
+            let kind = crate::read::stored_code(&kind, &format!("organisation {acronym}"))?;
             out.push(OrganisationRef { id: r.get(0)?, acronym, name: r.get(2)?, kind });
         }
         Ok(out)
