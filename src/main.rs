@@ -24,6 +24,7 @@ mod render;
 mod reports;
 mod residual;
 mod serve;
+mod sheet;
 mod submissions;
 mod tasks;
 mod treaty;

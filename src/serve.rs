@@ -3,7 +3,7 @@
 use anyhow::{bail, Context, Result};
 use clap::Args;
 use safeground_server::{app, AppState, Hosts, Limits, Mode};
-use safeground_store::Location;
+use safeground_store::{Location, Store};
 use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
@@ -71,11 +71,7 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
         request: Duration::from_secs(a.request_timeout),
     };
     state.max_vertices = a.max_vertices;
-    state.certificate_pdf = Some(safeground_server::CertificatePdf(Arc::new(
-        |store: &safeground_store::Store, db: &Location, hazard: &str, lang: &str| {
-            crate::certificate::pdf(store, db, hazard, lang).map_err(|e| format!("{e:#}"))
-        },
-    )));
+    state.documents = Some(Arc::new(Documents));
     let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
@@ -137,4 +133,23 @@ fn check_exposure(accounts: bool, a: &ServeArgs) -> Result<()> {
         );
     }
     Ok(())
+}
+
+/// The documents the server hands out, made by this binary's builders.
+#[derive(Debug)]
+struct Documents;
+
+impl safeground_server::Documents for Documents {
+    fn certificate(&self, store: &Store, db: &Location, hazard: &str, lang: &str) -> Result<Vec<u8>, String> {
+        crate::certificate::pdf(store, db, hazard, lang).map_err(|e| format!("{e:#}"))
+    }
+
+    fn map(
+        &self,
+        store: &Store,
+        db: &Location,
+        sheet: &safeground_server::maps::MapSheet,
+    ) -> Result<Vec<u8>, String> {
+        crate::sheet::pdf(store, db, sheet).map_err(|e| format!("{e:#}"))
+    }
 }

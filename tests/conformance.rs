@@ -176,6 +176,8 @@ fn reports_story(db: &Path, t: &mut Transcript) {
             "/api/reference",
             "/api/stats/released-by-month",
             "/api/layers/released_areas",
+            "/api/places?q=ag",
+            "/api/places?q=AZ-AM-9",
             "/api/trace?position=46.908%2039.968",
             "/tiles/hazards/12/2581/1552.mvt",
             "/tiles/eo_finds/10/645/388.mvt",

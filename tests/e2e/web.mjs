@@ -244,6 +244,69 @@ await page.mouse.click(box.x + mark.x, box.y + mark.y);
 await page.waitForFunction((code) => (document.querySelector('#priority-title') || { textContent: '' }).textContent.includes(code), first.code, { timeout: 20000 })
   .catch(() => fail('clicking the first priority does not explain it'));
 
+step('find, measure and print on the map');
+// Find: a hazard by its code opens it; a district by name brings it into view.
+await page.fill('#find-q', hazard.code);
+await page.waitForSelector('#find-results button[data-kind=hazard]', { timeout: 20000 }).catch(() => fail(`searching ${hazard.code} finds no hazard`));
+await page.press('#find-q', 'Enter');
+await page.waitForFunction((code) => (document.querySelector('#hazard-title') || { textContent: '' }).textContent.trim() === code, hazard.code, { timeout: 20000 })
+  .catch(() => fail(`finding ${hazard.code} does not open it`));
+const district = await page.evaluate(async () => (await (await fetch('/api/reference')).json()).districts[0]);
+await page.fill('#find-q', district.name.slice(0, 4).toUpperCase());
+await page.waitForSelector('#find-results button[data-kind=district]', { timeout: 20000 }).catch(() => fail(`searching ${district.name} finds no district`));
+await page.click('#find-results button[data-kind=district]');
+await idle();
+const districtInView = await page.evaluate(() => window.safegroundMap.getZoom());
+if (!(districtInView > 6)) await fail('finding a district does not go to it: zoom ' + districtInView);
+// Measure: three points placed by clicks, their line and polygon measured
+// on the ellipsoid, as GeographicLib's Planimeter measures the same points.
+await page.click('#measure');
+if ((await page.getAttribute('#measure', 'aria-pressed')) !== 'true') await fail('the measure button is not pressed');
+const canvasBox = await page.locator('#map canvas').boundingBox();
+const clicks = [[0.3, 0.6], [0.6, 0.6], [0.6, 0.3]].map(([fx, fy]) => [Math.round(canvasBox.x + canvasBox.width * fx), Math.round(canvasBox.y + canvasBox.height * fy)]);
+for (const [x, y] of clicks) await page.mouse.click(x, y);
+await page.waitForFunction(() => document.querySelector('#measure-result').dataset.points === '3', null, { timeout: 10000 })
+  .catch(async () => fail('three clicks did not make three points: ' + (await page.textContent('#measure-result'))));
+const measured = await page.evaluate((pts) => {
+  const r = window.safegroundMap.getCanvas().getBoundingClientRect();
+  const ll = pts.map(([x, y]) => window.safegroundMap.unproject([x - r.left, y - r.top]).wrap());
+  const d = document.querySelector('#measure-result').dataset;
+  return { points: ll.map((p) => [p.lat, p.lng]), length: Number(d.length), area: Number(d.area), perimeter: Number(d.perimeter), text: document.querySelector('#measure-result').textContent };
+}, clicks);
+const lines = measured.points.map(([lat, lng]) => `${lat} ${lng}`).join('\n') + '\n';
+const [, polyPerimeter, polyArea] = execFileSync('Planimeter', ['-p', '9'], { input: lines }).toString().trim().split(/\s+/).map(Number);
+const [, lineLength] = execFileSync('Planimeter', ['-l', '-p', '9'], { input: lines }).toString().trim().split(/\s+/).map(Number);
+const near = (a, b) => Math.abs(a - b) <= 1e-6 * Math.abs(b) + 1e-6;
+if (!near(measured.length, lineLength) || !near(measured.perimeter, polyPerimeter) || !near(measured.area, Math.abs(polyArea))) {
+  await fail(`measured ${JSON.stringify(measured)}; Planimeter: line ${lineLength} m, perimeter ${polyPerimeter} m, area ${polyArea} m²`);
+}
+if (!/ha|m²/.test(measured.text)) await fail('the measure says no area: ' + measured.text);
+// While measuring, a click on a hazard places a point and opens nothing.
+await page.screenshot({ path: `${out}/map-measure.png` });
+await page.click('#measure');
+await page.click('#measure-clear');
+if (await page.isVisible('#measure-result')) await fail('the measure stays after clearing');
+// Print: an A3 sheet across of the view (the contaminated ground), with the
+// title asked for, the legend, a scale bar and a north arrow, as poppler reads it.
+await page.evaluate(async () => {
+  const e = (await (await fetch('/api/extent')).json()).hazards;
+  window.safegroundMap.fitBounds([[e[0], e[1]], [e[2], e[3]]], { duration: 0 });
+});
+await page.click('#print summary');
+await page.selectOption('#print-form [name=paper]', 'A3');
+await page.fill('#print-form [name=title]', 'Browser test — Ağdam sheet');
+await accessible('map-tools');
+const [sheetDownload] = await Promise.all([page.waitForEvent('download'), page.click('#print-make')]);
+const sheetPath = `${out}/map-sheet.pdf`;
+await sheetDownload.saveAs(sheetPath);
+const info = execFileSync('pdfinfo', [sheetPath]).toString();
+if (!/Pages:\s+1\b/.test(info) || !/Page size:\s+1190\.55 x 841\.89 pts/.test(info)) await fail('the sheet is not one A3 page across: ' + info);
+const sheetText = execFileSync('pdftotext', ['-layout', sheetPath, '-']).toString();
+for (const want of ['Browser test — Ağdam sheet', 'Open', 'N', 'WGS 84']) {
+  if (!sheetText.includes(want)) await fail(`the sheet lacks "${want}": ${sheetText.slice(0, 400)}`);
+}
+if (!/\d+ (m|km)\b/.test(sheetText)) await fail('the sheet has no scale bar label: ' + sheetText.slice(0, 400));
+
 step('dashboard');
 await page.goto(base + '/#/dashboard');
 await page.waitForSelector('#card-recorded .value');

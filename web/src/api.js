@@ -4,6 +4,8 @@
 // the browser sends by itself; every unsafe request (POST, PUT, PATCH,
 // DELETE) must also carry the session's CSRF token in X-CSRF-Token. A
 // register with no accounts ("local" mode) has no token and no login.
+import { language } from './i18n.js';
+
 export class ApiError extends Error {
   constructor(status, body, retryAfter = null) {
     super(body && body.message ? body.message : `HTTP ${status}`);
@@ -117,8 +119,10 @@ export function esc(s) {
   return String(s ?? '').replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' }[c]));
 }
 
-export function km2(m2) { return (m2 / 1e6).toLocaleString(undefined, { maximumFractionDigits: 2 }); }
-export function num(n) { return Number(n).toLocaleString(undefined, { maximumFractionDigits: 0 }); }
+/** A number as the chosen language writes it (`1,234.5`, `1 234,5`), to `digits` places at most. */
+export function fmt(n, digits = 0, options = {}) { return Number(n).toLocaleString(language(), { maximumFractionDigits: digits, ...options }); }
+export function km2(m2) { return fmt(m2 / 1e6, 2); }
+export function num(n) { return fmt(n, 0); }
 
 /**
  * Rows of `container` carrying data-`key` open with a click, or with Enter

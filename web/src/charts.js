@@ -1,12 +1,12 @@
 // Small SVG charts: grouped or stacked bars with a legend. No dependency.
-import { esc } from './api.js';
+import { esc, fmt } from './api.js';
 import { swatch } from './style.js';
 
 const W = 560;
 
 /// series: [{name, colour, values: [number per category]}]; categories: labels;
 /// title: what the chart shows, read out with its figures by screen readers.
-export function bars({ categories, series, stacked = false, height = 260, format = (v) => v.toLocaleString(), title = '' }) {
+export function bars({ categories, series, stacked = false, height = 260, format = (v) => fmt(v, 2), title = '' }) {
   const m = { top: 10, right: 10, bottom: 48, left: 56 };
   const w = W - m.left - m.right;
   const h = height - m.top - m.bottom;

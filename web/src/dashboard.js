@@ -1,7 +1,7 @@
 // The national picture: land release per district and per month, EO
 // destroyed, casualties, risk education reach — as charts and a table.
 import { t } from './i18n.js';
-import { get, post, esc, km2, num } from './api.js';
+import { get, post, esc, km2, num, fmt } from './api.js';
 import { bars } from './charts.js';
 import { OUTCOME, CATEGORY, paint } from './style.js';
 
@@ -134,7 +134,7 @@ export async function mountDashboard(view, session) {
   }));
   const years = Object.keys(n.casualties).sort();
   const reach = n.eore_reach;
-  const kmFormat = (v) => v.toLocaleString(undefined, { maximumFractionDigits: 2 });
+  const kmFormat = (v) => fmt(v, 2);
   page.innerHTML = `<h1>${esc(t('dashboard.title'))}</h1>
     <div class="cards">
       ${card(t('dashboard.hazards'), num(n.hazards.total), 'card-hazards')}

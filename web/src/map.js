@@ -5,6 +5,9 @@ import { forward as toMgrs } from 'mgrs';
 import { t, language } from './i18n.js';
 import { get, esc, km2, num, checkSession } from './api.js';
 import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY, swatch, paint } from './style.js';
+import { measureTool } from './measure.js';
+import { printTool } from './print.js';
+import { findTool } from './find.js';
 
 export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
 
@@ -100,8 +103,16 @@ export async function mountMap(view) {
   map.on('mousemove', (e) => { cursor.textContent = position(e.lngLat.wrap()); });
   map.getCanvas().addEventListener('mouseleave', () => { cursor.textContent = ''; });
   const panel = document.getElementById('panel');
+  const tools = document.createElement('div');
+  tools.className = 'maplibregl-ctrl map-tools';
+  tools.id = 'map-tools';
+  map.addControl({ onAdd: () => tools, onRemove: () => tools.remove() }, 'top-right');
+  findTool(map, tools, (code) => showHazard(panel, code).catch((err) => { panel.innerHTML = `<p class="message error">${esc(err.message)}</p>`; }));
+  const measuring = measureTool(map, tools);
+  printTool(map, tools);
   const clickable = ['residuals', 'eo-finds', 'released-fill', 'hazards-fill', 'settlements'];
   map.on('click', async (e) => {
+    if (measuring.measuring()) return;
     const f = map.queryRenderedFeatures(e.point, { layers: clickable.filter((l) => map.getLayer(l)) })[0];
     if (!f) return;
     const p = f.properties;
@@ -136,8 +147,8 @@ export async function mountMap(view) {
     }
   });
   for (const l of clickable) {
-    map.on('mouseenter', l, () => { map.getCanvas().style.cursor = 'pointer'; });
-    map.on('mouseleave', l, () => { map.getCanvas().style.cursor = ''; });
+    map.on('mouseenter', l, () => { if (!measuring.measuring()) map.getCanvas().style.cursor = 'pointer'; });
+    map.on('mouseleave', l, () => { if (!measuring.measuring()) map.getCanvas().style.cursor = ''; });
   }
   // The first hazards of the ranking, marked where they lie: a ring that
   // grows with the score; click it for the criteria that put it there.
@@ -151,8 +162,8 @@ export async function mountMap(view) {
         'circle-color': 'rgba(0,0,0,0)', 'circle-stroke-color': PRIORITY, 'circle-stroke-width': 2.5,
         'circle-radius': ['interpolate', ['linear'], ['get', 'score'], 0, 6, 100, 16] } });
       clickable.unshift('priorities');
-      map.on('mouseenter', 'priorities', () => { map.getCanvas().style.cursor = 'pointer'; });
-      map.on('mouseleave', 'priorities', () => { map.getCanvas().style.cursor = ''; });
+      map.on('mouseenter', 'priorities', () => { if (!measuring.measuring()) map.getCanvas().style.cursor = 'pointer'; });
+      map.on('mouseleave', 'priorities', () => { if (!measuring.measuring()) map.getCanvas().style.cursor = ''; });
     };
     if (map.isStyleLoaded()) add(); else map.once('load', add);
   }).catch(() => { /* the map works without the ranking */ });

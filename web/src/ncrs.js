@@ -4,7 +4,7 @@
 // closure; below, the inspections (QA visits, QC samples of released ground)
 // that raise them. The server decides who may do which.
 import { t } from './i18n.js';
-import { get, post, esc, selectable } from './api.js';
+import { get, post, esc, selectable, fmt } from './api.js';
 import { mountInspectionForm } from './inspect.js';
 
 const COLUMNS = ['code', 'organisation', 'grade', 'status', 'raised_on', 'due_on', 'finding'];
@@ -38,7 +38,7 @@ function inspectionRow(i) {
   const value = (c) => {
     if (c === 'kind') return t('ncrs.inspection.kind.' + i.kind);
     if (c === 'result') return t('ncrs.inspection.result.' + i.result);
-    if (c === 'share') return i.share == null ? '' : Number(i.share).toLocaleString(undefined, { style: 'percent', maximumFractionDigits: 1 });
+    if (c === 'share') return i.share == null ? '' : fmt(i.share, 1, { style: 'percent' });
     return i[c] ?? '';
   };
   return `<tr>${INSPECTION_COLUMNS.map((c) => `<td>${esc(value(c))}</td>`).join('')}</tr>`;

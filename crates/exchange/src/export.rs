@@ -154,39 +154,47 @@ fn create_private(path: &Path) -> std::io::Result<BufWriter<std::fs::File>> {
     Ok(BufWriter::new(options.open(path)?))
 }
 
+/// The features of `layer` as the request has them — as of its day, in its
+/// district, at its level and in the scope of whom they are for — each
+/// given to `sink`; the count is of those given.
+pub fn features(
+    store: &Store,
+    req: &Request,
+    layer: Layer,
+    sink: &mut dyn FnMut(Feature) -> std::io::Result<()>,
+) -> Result<usize, safeground_store::StoreError> {
+    let bound = req.as_of.map(safeground_store::end_of_day);
+    let column = |name: &str| layer.columns().iter().position(|c| *c == name);
+    let (status, organisation, report) = (column("status"), column("organisation"), column("report_id"));
+    let mut written = 0;
+    store.export(layer, bound.as_deref(), req.district.as_deref(), &mut |mut f: Feature| {
+        if let (Layer::Tasks, Some(own), Some(i)) = (layer, &req.scope.tasks_of, organisation) {
+            if f.values.get(i).and_then(|v| v.as_str()) != Some(own.as_str()) {
+                return Ok(());
+            }
+        }
+        if let (true, Some(i)) = (req.scope.without_report_ids, report) {
+            if let Some(v) = f.values.get_mut(i) {
+                *v = serde_json::Value::Null;
+            }
+        }
+        if let (Some(how), Layer::Hazards, Some(i)) = (req.public, layer, status) {
+            let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();
+            f.geometry = public::hazard_geometry(f.geometry.take(), &s, how);
+        }
+        written += 1;
+        sink(f)
+    })?;
+    Ok(written)
+}
+
 /// Writes the request's layers from `store` to `path` (readable by its
 /// owner only); returns the features written. On an error `path` may hold a
 /// part: the caller removes it.
 pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportError> {
     req.check()?;
-    let bound = req.as_of.map(safeground_store::end_of_day);
-    // Every layer's features, at the level asked for and in the scope of
-    // whom they are for; the count is of those written.
-    let export = |l: Layer, sink: &mut dyn FnMut(Feature) -> std::io::Result<()>| {
-        let column = |name: &str| l.columns().iter().position(|c| *c == name);
-        let (status, organisation, report) = (column("status"), column("organisation"), column("report_id"));
-        let mut written = 0;
-        store
-            .export(l, bound.as_deref(), req.district.as_deref(), &mut |mut f: Feature| {
-                if let (Layer::Tasks, Some(own), Some(i)) = (l, &req.scope.tasks_of, organisation) {
-                    if f.values.get(i).and_then(|v| v.as_str()) != Some(own.as_str()) {
-                        return Ok(());
-                    }
-                }
-                if let (true, Some(i)) = (req.scope.without_report_ids, report) {
-                    if let Some(v) = f.values.get_mut(i) {
-                        *v = serde_json::Value::Null;
-                    }
-                }
-                if let (Some(how), Layer::Hazards, Some(i)) = (req.public, l, status) {
-                    let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();
-                    f.geometry = public::hazard_geometry(f.geometry.take(), &s, how);
-                }
-                written += 1;
-                sink(f)
-            })
-            .map(|_| written)
-    };
+    let export =
+        |l: Layer, sink: &mut dyn FnMut(Feature) -> std::io::Result<()>| features(store, req, l, sink);
     let layer = req.layers[0];
     let columns = layer.columns();
     match req.format {

@@ -2,9 +2,9 @@
 //! (subset, with their Unicode map, so that the text can be searched and
 //! extracted), shapes as vector paths, the headings as the outline.
 
-use crate::doc::{Doc, Rgb};
+use crate::doc::Rgb;
 use crate::fonts::{Face, BOLD, REGULAR};
-use crate::layout::{Flow, Op, Pt, PAGE_H, PAGE_W};
+use crate::layout::{Flow, Op, Pt};
 use crate::PdfError;
 use krilla::color::rgb;
 use krilla::destination::XyzDestination;
@@ -78,12 +78,14 @@ fn draw(surface: &mut Surface<'_>, op: &Op, fonts: &(Font, Font)) {
     }
 }
 
-pub(crate) fn write(doc: &Doc, flow: &Flow) -> Result<Vec<u8>, PdfError> {
+/// The pages of `flow`, each `size` (width, height in points), with the
+/// document's title and language (BCP 47) as its metadata.
+pub(crate) fn write(title: &str, lang: &str, flow: &Flow, size: (f32, f32)) -> Result<Vec<u8>, PdfError> {
     let regular = Font::new(REGULAR.into(), 0).ok_or(PdfError::Font("DejaVu Sans Condensed"))?;
     let bold = Font::new(BOLD.into(), 0).ok_or(PdfError::Font("DejaVu Sans Condensed Bold"))?;
     let fonts = (regular, bold);
     let mut document = Document::new();
-    let settings = PageSettings::from_wh(PAGE_W, PAGE_H).ok_or(PdfError::Layout("the A4 page"))?;
+    let settings = PageSettings::from_wh(size.0, size.1).ok_or(PdfError::Layout("the page"))?;
     for ops in &flow.pages {
         let mut page = document.start_page_with(settings.clone());
         let mut surface = page.surface();
@@ -101,8 +103,8 @@ pub(crate) fn write(doc: &Doc, flow: &Flow) -> Result<Vec<u8>, PdfError> {
     document.set_outline(outline);
     document.set_metadata(
         Metadata::new()
-            .title(doc.title.clone())
-            .language(doc.lang.clone())
+            .title(title.to_string())
+            .language(lang.to_string())
             .creator("safeground".to_string())
             .producer("safeground (krilla)".to_string()),
     );

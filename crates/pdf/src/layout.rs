@@ -60,7 +60,7 @@ pub(crate) struct Flow {
 }
 
 impl Flow {
-    fn new() -> Flow {
+    pub(crate) fn new() -> Flow {
         Flow { pages: vec![vec![]], marks: vec![], y: TOP }
     }
 

@@ -32,9 +32,11 @@ mod draw;
 mod fonts;
 mod layout;
 mod map;
+mod sheet;
 mod table;
 
 pub use doc::{Block, Cell, Chart, Column, Doc, Layer, Map, Numbers, Rgb, Series, Signature, Table};
+pub use sheet::{render_sheet, Paper, Sheet};
 
 #[derive(Debug, thiserror::Error)]
 pub enum PdfError {
@@ -89,7 +91,7 @@ pub fn missing_letters(doc: &Doc) -> std::collections::BTreeSet<char> {
 /// The document as PDF bytes.
 pub fn render(doc: &Doc) -> Result<Vec<u8>, PdfError> {
     let flow = layout::lay_out(doc);
-    draw::write(doc, &flow)
+    draw::write(&doc.title, &doc.lang, &flow, (layout::PAGE_W, layout::PAGE_H))
 }
 
 #[cfg(test)]

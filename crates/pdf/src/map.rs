@@ -19,11 +19,11 @@ const DOT: f32 = 1.6;
 
 /// From longitude/latitude to the page.
 #[derive(Debug, Clone, Copy)]
-struct Frame {
-    x: f32,
-    y: f32,
-    w: f32,
-    h: f32,
+pub(crate) struct Frame {
+    pub x: f32,
+    pub y: f32,
+    pub w: f32,
+    pub h: f32,
     lon0: f64,
     lat0: f64,
     /// Points per degree of latitude; of longitude, times `k`.
@@ -32,6 +32,27 @@ struct Frame {
 }
 
 impl Frame {
+    /// The frame (x, y, w, h) on the page that shows `extent` whole,
+    /// centred, at the largest scale that fits: the ground around it fills
+    /// the rest of the frame.
+    pub(crate) fn fitting(extent: [f64; 4], (x, y, w, h): (f32, f32, f32, f32)) -> Frame {
+        let [x0, y0, x1, y1] = extent;
+        let (lon0, lat0) = ((x0 + x1) / 2.0, (y0 + y1) / 2.0);
+        let k = lat0.to_radians().cos().max(0.05);
+        // At least about a hundred metres across.
+        let dx = (x1 - x0).max(0.001 / k);
+        let dy = (y1 - y0).max(0.001);
+        let s = (f64::from(w) / (dx * k)).min(f64::from(h) / dy);
+        Frame { x, y, w, h, lon0, lat0, s, k }
+    }
+
+    /// The ground the frame shows: west, south, east, north.
+    pub(crate) fn ground(&self) -> [f64; 4] {
+        let half_w = f64::from(self.w) / 2.0 / (self.s * self.k);
+        let half_h = f64::from(self.h) / 2.0 / self.s;
+        [self.lon0 - half_w, self.lat0 - half_h, self.lon0 + half_w, self.lat0 + half_h]
+    }
+
     fn page(&self, lon: f64, lat: f64) -> Pt {
         (
             self.x + self.w / 2.0 + ((lon - self.lon0) * self.k * self.s) as f32,
@@ -165,14 +186,14 @@ fn furniture(flow: &mut Flow, frame: &Frame, map: &Map, numbers: Numbers) {
     flow.text(nx - nw / 2.0, ny + 26.0, 8.0, Face::Bold, Rgb::BLACK, "N");
 }
 
-/// How many rows the legend takes.
-fn legend_rows(map: &Map) -> usize {
-    let mut x = LEFT;
+/// How many rows the legend takes across `width` points.
+pub(crate) fn legend_rows(map: &Map, width: f32) -> usize {
+    let mut x = 0.0;
     let mut rows = usize::from(!map.layers.is_empty());
     for layer in &map.layers {
         let w = fonts::width(&layer.name, Face::Regular, 8.0) + 24.0;
-        if x + w > LEFT + TEXT_W {
-            x = LEFT;
+        if x + w > width {
+            x = 0.0;
             rows += 1;
         }
         x += w;
@@ -180,13 +201,14 @@ fn legend_rows(map: &Map) -> usize {
     rows
 }
 
-fn legend(flow: &mut Flow, map: &Map) {
-    let mut x = LEFT;
+/// The legend under the map, from `left` across `width` points.
+pub(crate) fn legend(flow: &mut Flow, map: &Map, left: f32, width: f32) {
+    let mut x = left;
     flow.y += 13.0;
     for layer in &map.layers {
         let w = fonts::width(&layer.name, Face::Regular, 8.0) + 24.0;
-        if x + w > LEFT + TEXT_W {
-            x = LEFT;
+        if x + w > left + width {
+            x = left;
             flow.y += 13.0;
         }
         flow.rect(x, flow.y - 8.0, 12.0, 9.0, layer.fill);
@@ -206,13 +228,33 @@ fn legend(flow: &mut Flow, map: &Map) {
     }
 }
 
+/// The map in its frame: the ground, the base, the layers in order, the
+/// scale bar and the north arrow, cut to the frame, and its border.
+pub(crate) fn draw_frame(flow: &mut Flow, frame: &Frame, map: &Map, numbers: Numbers) {
+    flow.op(Op::Clip(frame.x, frame.y, frame.w, frame.h));
+    flow.rect(frame.x, frame.y, frame.w, frame.h, Rgb(250, 250, 247));
+    shapes(flow, frame, &map.base, Rgb::BLACK, Rgb::RULE, 0.5);
+    for layer in &map.layers {
+        shapes(flow, frame, &layer.shapes, layer.fill, layer.stroke, 0.5);
+    }
+    furniture(flow, frame, map, numbers);
+    flow.op(Op::Unclip);
+    let (x, y, w, h) = (frame.x, frame.y, frame.w, frame.h);
+    flow.op(Op::Stroke {
+        lines: vec![vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h)]],
+        color: Rgb::GREY,
+        width: 0.7,
+        closed: true,
+    });
+}
+
 pub(crate) fn lay_out(flow: &mut Flow, map: &Map, numbers: Numbers) {
     let Some(extent) = extent(&map.layers) else {
         return;
     };
     // The title, legend and caption around the frame.
     let caption = fonts::wrap(&map.caption, Face::Regular, 7.0, TEXT_W);
-    let around = 20.0 + 13.0 * legend_rows(map) as f32 + 4.0 + 9.0 * caption.len() as f32 + 12.0;
+    let around = 20.0 + 13.0 * legend_rows(map, TEXT_W) as f32 + 4.0 + 9.0 * caption.len() as f32 + 12.0;
     // Smaller, to finish the page it starts on, when at least a good half
     // of a full map's height is left there.
     let left = BOTTOM - flow.y - around;
@@ -223,23 +265,9 @@ pub(crate) fn lay_out(flow: &mut Flow, map: &Map, numbers: Numbers) {
     flow.text(LEFT, flow.y + 10.0, 9.5, Face::Bold, Rgb::BLACK, &map.title);
     flow.y += 16.0;
     frame.y = flow.y;
-    flow.op(Op::Clip(frame.x, frame.y, frame.w, frame.h));
-    flow.rect(frame.x, frame.y, frame.w, frame.h, Rgb(250, 250, 247));
-    shapes(flow, &frame, &map.base, Rgb::BLACK, Rgb::RULE, 0.5);
-    for layer in &map.layers {
-        shapes(flow, &frame, &layer.shapes, layer.fill, layer.stroke, 0.5);
-    }
-    furniture(flow, &frame, map, numbers);
-    flow.op(Op::Unclip);
-    let (x, y, w, h) = (frame.x, frame.y, frame.w, frame.h);
-    flow.op(Op::Stroke {
-        lines: vec![vec![(x, y), (x + w, y), (x + w, y + h), (x, y + h)]],
-        color: Rgb::GREY,
-        width: 0.7,
-        closed: true,
-    });
+    draw_frame(flow, &frame, map, numbers);
     flow.y += frame.h;
-    legend(flow, map);
+    legend(flow, map, LEFT, TEXT_W);
     flow.y += 4.0;
     for line in caption {
         flow.y += 9.0;

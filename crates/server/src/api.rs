@@ -171,7 +171,7 @@ pub(crate) fn paging(
     Ok((page, per_page, Paging { offset: (page - 1).saturating_mul(per_page), limit: per_page }))
 }
 
-fn bbox(text: &str) -> Result<[f64; 4], AppError> {
+pub(crate) fn bbox(text: &str) -> Result<[f64; 4], AppError> {
     let n: Vec<f64> = text.split(',').filter_map(|v| v.trim().parse().ok()).collect();
     match n.as_slice() {
         [a, b, c, d]
@@ -315,7 +315,7 @@ pub async fn hazard_certificate_pdf(
     if !["en", "az", "uk", "ru"].contains(&lang.as_str()) {
         return Err(AppError::BadRequest(format!("lang: '{lang}' is not en, az, uk or ru")));
     }
-    let Some(render) = state.certificate_pdf.clone() else {
+    let Some(render) = state.documents.clone() else {
         return Err(AppError::NotFound(
             "this server makes no PDF documents: use `safeground certificate`".into(),
         ));
@@ -325,7 +325,7 @@ pub async fn hazard_certificate_pdf(
         let (facts, _) = s.certificate_facts(&id)?;
         let c = safeground_core::certificate::certificate(&facts)
             .map_err(|e| AppError::Conflict(e.to_string()))?;
-        let bytes = (render.0)(s, &db, &id, &lang).map_err(AppError::Internal)?;
+        let bytes = render.certificate(s, &db, &id, &lang).map_err(AppError::Internal)?;
         Ok((c.number, bytes))
     })
     .await?;
@@ -653,17 +653,29 @@ pub struct LayerQuery {
         (status = 404, body = ErrorBody)))]
 pub async fn layer(
     State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
     Path(name): Path<String>,
     q: Result<Query<LayerQuery>, QueryRejection>,
 ) -> Result<impl IntoResponse, AppError> {
     let q = query(q)?;
     let layer: Layer = name.parse().map_err(AppError::NotFound)?;
-    let bound = q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?.map(end_of_day);
-    let district = q.district.clone();
+    let mut req = safeground_exchange::export::Request {
+        layers: vec![layer],
+        format: safeground_exchange::export::Format::Geojson,
+        as_of: q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?,
+        district: q.district.clone(),
+        hxl: false,
+        public: None,
+        scope: Default::default(),
+    };
+    // As a download of the layer: an operator's own tasks, report ids for
+    // those who read reports.
+    let narrowing = crate::exports::Narrowing::of(&c);
     let bytes = with_store(&state, move |s| {
+        req.scope = narrowing.scope(s);
         let mut w =
             GeoJsonWriter::new(Vec::new(), layer.columns()).map_err(|e| AppError::Internal(e.to_string()))?;
-        s.export(layer, bound.as_deref(), district.as_deref(), &mut |f| {
+        safeground_exchange::export::features(s, &req, layer, &mut |f| {
             w.feature(&f.values, f.geometry.as_ref())
         })?;
         w.finish().map_err(|e| AppError::Internal(e.to_string()))

@@ -90,12 +90,8 @@ pub async fn export(
     q: Result<Query<ExportQuery>, QueryRejection>,
 ) -> Result<Response, AppError> {
     let q = query(q)?;
-    let (mut req, public) = request(&layer, &q)?;
-    // As the API's other reads: an operator's account gets its own
-    // organisation's tasks, and report ids go to those who read reports.
-    let only = crate::auth::operator_scope(&c);
-    req.scope.without_report_ids =
-        decide(&c.principal, Action::ReadReports, Scope_::Organisation(uuid::Uuid::nil())).is_err();
+    let (req, public) = request(&layer, &q)?;
+    let narrowing = Narrowing::of(&c);
     if !public {
         decide(&c.principal, Action::Export, Scope_::Any).map_err(|d| {
             AppError::Forbidden(format!(
@@ -118,13 +114,7 @@ pub async fn export(
     let _turn = EXPORTS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     let file = with_store(&state, move |s| {
         let mut req = req;
-        if let Some(own) = only {
-            // An operator's account without an organisation gets no task.
-            let acronym = own.and_then(|id| {
-                s.organisations().ok()?.into_iter().find(|o| o.id == id.to_string()).map(|o| o.acronym)
-            });
-            req.scope.tasks_of = Some(acronym.unwrap_or_default());
-        }
+        req.scope = narrowing.scope(s);
         // Written to a private file of its own, opened, and unlinked before
         // it is sent: nothing stays behind, whatever becomes of the answer.
         let part = Part(std::env::temp_dir().join(format!(
@@ -153,6 +143,42 @@ pub async fn export(
         answer.headers_mut().insert(header::CONTENT_LENGTH, n.into());
     }
     Ok(answer)
+}
+
+/// What a caller's downloads and layers leave out, as the API's other reads
+/// do: an operator's account gets its own organisation's tasks, and report
+/// ids go to those who read reports.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Narrowing {
+    /// An operator's account: its organisation (none: no task at all).
+    only: Option<Option<uuid::Uuid>>,
+    without_report_ids: bool,
+}
+
+impl Narrowing {
+    pub(crate) fn of(c: &Caller) -> Narrowing {
+        Narrowing {
+            only: crate::auth::operator_scope(c),
+            without_report_ids: decide(
+                &c.principal,
+                Action::ReadReports,
+                Scope_::Organisation(uuid::Uuid::nil()),
+            )
+            .is_err(),
+        }
+    }
+
+    /// The export's scope, the organisation named as the register spells it.
+    pub(crate) fn scope(self, s: &safeground_store::Store) -> Scope {
+        let tasks_of = self.only.map(|own| {
+            // An operator's account without an organisation gets no task.
+            own.and_then(|id| {
+                s.organisations().ok()?.into_iter().find(|o| o.id == id.to_string()).map(|o| o.acronym)
+            })
+            .unwrap_or_default()
+        });
+        Scope { tasks_of, without_report_ids: self.without_report_ids }
+    }
 }
 
 /// The answer to `check=true`: the request is good once its district is

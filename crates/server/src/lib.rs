@@ -17,6 +17,7 @@ mod error;
 mod exports;
 mod imports;
 pub mod limits;
+pub mod maps;
 mod organisations;
 mod ranking;
 mod session;
@@ -58,25 +59,30 @@ pub struct AppState {
     pub limits: Limits,
     /// The most positions a polygon may have when a report is checked or approved.
     pub max_vertices: usize,
-    /// Renders a hazard's handover certificate as a PDF (the register, its
-    /// location, the hazard's code, a language code): the binary's document
-    /// builder, given to the server, which builds no documents itself.
-    /// `None`: `/api/hazards/{id}/certificate/pdf` answers 404.
-    pub certificate_pdf: Option<CertificatePdf>,
+    /// The binary's document builders, given to the server, which builds no
+    /// documents itself. `None`: the PDF routes answer 404.
+    pub documents: Option<Arc<dyn Documents>>,
 }
 
-/// Renders a certificate: (the register, its location, the hazard, the language) → the PDF's bytes.
-pub type RenderCertificate =
-    dyn Fn(&safeground_store::Store, &Location, &str, &str) -> Result<Vec<u8>, String> + Send + Sync;
-
-/// See [`AppState::certificate_pdf`].
-#[derive(Clone)]
-pub struct CertificatePdf(pub Arc<RenderCertificate>);
-
-impl std::fmt::Debug for CertificatePdf {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("CertificatePdf")
-    }
+/// The printed documents the server hands out.
+pub trait Documents: Send + Sync + std::fmt::Debug {
+    /// A hazard's handover certificate: (the register, its location, the
+    /// hazard's code or UUID, a language code) → the PDF's bytes.
+    fn certificate(
+        &self,
+        store: &safeground_store::Store,
+        db: &Location,
+        hazard: &str,
+        lang: &str,
+    ) -> Result<Vec<u8>, String>;
+    /// A map sheet of the register's ground: (the register, its location,
+    /// what to print) → the PDF's bytes.
+    fn map(
+        &self,
+        store: &safeground_store::Store,
+        db: &Location,
+        sheet: &maps::MapSheet,
+    ) -> Result<Vec<u8>, String>;
 }
 
 /// Connections to the register kept open between requests: opening one costs
@@ -149,7 +155,7 @@ impl AppState {
             proxies: Arc::default(),
             limits: Limits::default(),
             max_vertices: safeground_core::validate::MAX_VERTICES,
-            certificate_pdf: None,
+            documents: None,
         })
     }
 
@@ -209,6 +215,8 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(assistance::figures))
         .routes(routes!(api::hazard_certificate))
         .routes(routes!(api::hazard_certificate_pdf))
+        .routes(routes!(maps::print))
+        .routes(routes!(maps::places))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))
         .routes(routes!(api::hazard_history))

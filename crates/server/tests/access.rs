@@ -236,6 +236,9 @@ async fn every_route_against_every_role() {
         ),
         (Method::GET, "/api/trace", "/api/trace?position=46.905%2039.965".into(), None, Some(readers)),
         (Method::GET, "/api/layers/{layer}", "/api/layers/accidents".into(), None, Some(all)),
+        (Method::GET, "/api/places", "/api/places?q=ag".into(), None, Some(all)),
+        // No document builder in this server: 404 once the gate lets the caller by.
+        (Method::GET, "/api/maps/print", "/api/maps/print?bbox=46,39,47,40".into(), None, Some(all)),
         (
             Method::GET,
             "/api/exports/{layer}",
@@ -2024,4 +2027,104 @@ async fn a_ranking_is_sealed_and_its_top_tasked_over_the_api() {
         StatusCode::FORBIDDEN
     );
     assert!(Store::open(&db).unwrap().audit(None).unwrap().is_intact());
+}
+
+#[tokio::test]
+async fn the_layer_api_leaves_out_what_a_download_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let imo = signed_in(&app, "imo").await;
+    let organisations = |fc: &Value| -> BTreeSet<String> {
+        fc["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|f| f["properties"]["organisation"].to_string())
+            .collect()
+    };
+    let all = send(&app, &imo, Method::GET, "/api/layers/tasks", None).await.json;
+    assert!(organisations(&all).len() > 1, "{:?}", organisations(&all));
+    // An operator's account: its own organisation's tasks, as its download has them.
+    let op = signed_in(&app, "operator").await;
+    let own = send(&app, &op, Method::GET, "/api/layers/tasks", None).await.json;
+    assert_eq!(organisations(&own), BTreeSet::from(["\"AEST\"".to_string()]));
+    let aest =
+        all["features"].as_array().unwrap().iter().filter(|f| f["properties"]["organisation"] == "AEST");
+    assert_eq!(own["features"].as_array().unwrap().len(), aest.count());
+    let download = send(&app, &op, Method::GET, "/api/exports/tasks?format=geojson&level=public", None).await;
+    assert_eq!(download.json, own, "the layer is the operator's download");
+    // Report ids go to those who read reports.
+    let ids = |fc: &Value| {
+        fc["features"].as_array().unwrap().iter().filter(|f| f["properties"]["report_id"].is_string()).count()
+    };
+    let released = send(&app, &imo, Method::GET, "/api/layers/released_areas", None).await.json;
+    assert!(ids(&released) > 0);
+    let viewer = signed_in(&app, "viewer").await;
+    let blank = send(&app, &viewer, Method::GET, "/api/layers/released_areas", None).await.json;
+    assert_eq!(blank["features"].as_array().unwrap().len(), released["features"].as_array().unwrap().len());
+    assert_eq!(ids(&blank), 0, "a viewer reads no report id");
+}
+
+#[tokio::test]
+async fn the_map_finds_hazards_and_places_and_checks_what_it_prints() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let viewer = signed_in(&app, "viewer").await;
+    let hazard =
+        send(&app, &viewer, Method::GET, "/api/hazards?per_page=1", None).await.json["items"][0].clone();
+    let code = hazard["code"].as_str().unwrap();
+    // By part of its code in any case: first, with its extent.
+    let r =
+        send(&app, &viewer, Method::GET, &format!("/api/places?q={}", code[3..].to_lowercase()), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
+    let first = &r.json["places"][0];
+    assert_eq!((first["kind"].as_str(), first["code"].as_str()), (Some("hazard"), Some(code)), "{}", r.json);
+    let b: Vec<f64> = first["bbox"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect();
+    assert!(
+        b[0] <= b[2] && b[1] <= b[3] && (44.0..52.0).contains(&b[0]) && (38.0..42.5).contains(&b[1]),
+        "{b:?}"
+    );
+    // A district by a part of its name, whatever its letters' case (ğ, Ş).
+    let districts = send(&app, &viewer, Method::GET, "/api/reference", None).await.json["districts"].clone();
+    let name = districts[0]["name"].as_str().unwrap().to_string();
+    let part: String = name.chars().take(4).collect::<String>().to_uppercase();
+    let r = send(&app, &viewer, Method::GET, &format!("/api/places?q={}", urlencode(&part)), None).await;
+    let found = r.json["places"].as_array().unwrap();
+    assert!(
+        found.iter().any(|p| p["kind"] == "district" && p["name"] == name.as_str()),
+        "{part}: {}",
+        r.json
+    );
+    // At most eight of a kind; nothing for what nothing holds; LIKE's own
+    // characters are letters here.
+    let r = send(&app, &viewer, Method::GET, "/api/places?q=a", None).await;
+    let kinds = r.json["places"].as_array().unwrap().iter().filter(|p| p["kind"] == "hazard").count();
+    assert_eq!(kinds, 8, "{}", r.json);
+    for q in ["%25", "_", "zzzzqqq"] {
+        let r = send(&app, &viewer, Method::GET, &format!("/api/places?q={q}"), None).await;
+        assert_eq!(r.json["places"], json!([]), "{q}: {}", r.json);
+    }
+    let r = send(&app, &viewer, Method::GET, &format!("/api/places?q={}", "x".repeat(101)), None).await;
+    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    // The printed sheet: its request is checked before anything is drawn;
+    // a server without the document builder says so.
+    for (uri, status) in [
+        ("/api/maps/print?bbox=47,40,46,39", StatusCode::BAD_REQUEST),
+        ("/api/maps/print?bbox=46,39,47,40&paper=Letter", StatusCode::BAD_REQUEST),
+        ("/api/maps/print?bbox=46,39,47,40&lang=fr", StatusCode::BAD_REQUEST),
+        ("/api/maps/print?paper=A3", StatusCode::BAD_REQUEST),
+        ("/api/maps/print?bbox=46,39,47,40&paper=a3&orientation=portrait", StatusCode::NOT_FOUND),
+    ] {
+        let r = send(&app, &viewer, Method::GET, uri, None).await;
+        assert_eq!(r.status, status, "{uri}: {}", r.json);
+        assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}");
+    }
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| if b.is_ascii_alphanumeric() { (b as char).to_string() } else { format!("%{b:02X}") })
+        .collect()
 }

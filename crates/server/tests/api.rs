@@ -70,6 +70,8 @@ async fn the_openapi_document_describes_every_route() {
         "/api/accreditations",
         "/api/hazards/{id}/certificate",
         "/api/hazards/{id}/certificate/pdf",
+        "/api/places",
+        "/api/maps/print",
     ] {
         assert!(doc["paths"][path].is_object(), "{path} is not described");
     }
@@ -90,7 +92,9 @@ async fn the_openapi_document_describes_every_route() {
             assert_eq!(required, in_path || name == "position", "{path} {name}");
         }
     }
-    for schema in ["Summary", "HazardRow", "HazardDetail", "Report", "ErrorBody", "EoCategory"] {
+    for schema in
+        ["Summary", "HazardRow", "HazardDetail", "Report", "ErrorBody", "EoCategory", "Places", "Place"]
+    {
         assert!(doc["components"]["schemas"][schema].is_object(), "schema {schema} is missing");
     }
     assert_eq!(doc, serde_json::to_value(safeground_server::openapi()).unwrap());

@@ -38,6 +38,7 @@ mod ncr;
 mod open;
 mod organisations;
 mod pending;
+mod places;
 mod priority;
 mod project;
 mod read;
@@ -68,6 +69,7 @@ pub use migrate::{Migration, TableCopy};
 pub use ncr::{NcrRow, NewNcr};
 pub use open::SCHEMA_VERSION;
 pub use organisations::OrganisationRow;
+pub use places::{Place, PlaceKind};
 pub use priority::{PriorityFacts, RankingRow, RankingTasks};
 pub use project::{ProjectGround, ProjectRow};
 pub use read::{
@@ -79,7 +81,7 @@ pub use reports::{
 pub use residual::ResidualRow;
 pub use stats::{DistrictFinder, DistrictRef, MonthRelease, OrganisationRef};
 pub use tasks::{NewTask, TaskFilter, TaskRow};
-pub use tiles::TILE_LAYERS;
+pub use tiles::{MapGround, TILE_LAYERS};
 pub use verify::{Mismatch, Verification};
 pub use write::Writer;
 

@@ -73,7 +73,7 @@ impl HazardSort {
 }
 
 /// `text` for a LIKE pattern: its `%`, `_` and `\` taken literally.
-fn like_literal(text: &str) -> String {
+pub(crate) fn like_literal(text: &str) -> String {
     text.trim().replace('\\', "\\\\").replace('%', "\\%").replace('_', "\\_")
 }
 

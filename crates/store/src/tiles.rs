@@ -4,6 +4,7 @@
 
 use crate::{Store, StoreError};
 use rusqlite::types::ValueRef;
+use safeground_core::codes::{EoCategory, HazardStatus, ReleaseOutcome};
 use safeground_core::mvt::{cluster, encode_tile, Feature, TileId, Value};
 use safeground_core::wkb::decode_gpkg;
 
@@ -144,5 +145,66 @@ impl Store {
         }
         let features = cluster(tile, features, 64, Some("quantity"));
         Ok(encode_tile(tile, &[("eo_finds", features)]))
+    }
+}
+
+/// The register's ground in a box, for a printed map: what the tiles of
+/// that box show, as shapes.
+#[derive(Debug, Clone, Default)]
+pub struct MapGround {
+    pub districts: Vec<geo::MultiPolygon<f64>>,
+    /// Hazards in force, by status.
+    pub hazards: Vec<(HazardStatus, geo::MultiPolygon<f64>)>,
+    pub released: Vec<(ReleaseOutcome, geo::MultiPolygon<f64>)>,
+    pub finds: Vec<(EoCategory, geo::Point<f64>)>,
+}
+
+impl Store {
+    /// What meets the box west, south, east, north, through the spatial
+    /// index, as the map's tiles find it.
+    pub fn map_ground(&self, bbox: [f64; 4]) -> Result<MapGround, StoreError> {
+        use crate::geometry::{read_multipolygon, read_point};
+        use crate::read::stored_code;
+        let d = self.conn.dialect();
+        let mut ground = MapGround::default();
+        self.each_in(both!(d, "districts.sql"), bbox, |r| {
+            let blob: Vec<u8> = r.get(1)?;
+            ground.districts.push(read_multipolygon(&blob, "district")?);
+            Ok(())
+        })?;
+        self.each_in(both!(d, "hazards.sql"), bbox, |r| {
+            let (code, status, blob): (String, String, Vec<u8>) = (r.get(3)?, r.get(5)?, r.get(1)?);
+            let record = format!("hazard {code}");
+            ground.hazards.push((stored_code(&status, &record)?, read_multipolygon(&blob, &record)?));
+            Ok(())
+        })?;
+        self.each_in(both!(d, "released_areas.sql"), bbox, |r| {
+            let (code, outcome, blob): (String, String, Vec<u8>) = (r.get(3)?, r.get(4)?, r.get(1)?);
+            let record = format!("released ground of {code}");
+            ground.released.push((stored_code(&outcome, &record)?, read_multipolygon(&blob, &record)?));
+            Ok(())
+        })?;
+        self.each_in(both!(d, "eo_finds.sql"), bbox, |r| {
+            let (id, category, blob): (String, String, Vec<u8>) = (r.get(2)?, r.get(3)?, r.get(1)?);
+            let record = format!("EO find {id}");
+            ground.finds.push((stored_code(&category, &record)?, read_point(&blob, &record)?));
+            Ok(())
+        })?;
+        Ok(ground)
+    }
+
+    /// Runs `f` on each row of a tile query over `bbox`.
+    fn each_in(
+        &self,
+        sql: &str,
+        [w, s, e, n]: [f64; 4],
+        mut f: impl FnMut(&crate::db::Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let mut rows = stmt.query(rusqlite::params![w, s, e, n])?;
+        while let Some(r) = rows.next()? {
+            f(&r)?;
+        }
+        Ok(())
     }
 }
