@@ -356,6 +356,15 @@ await page.waitForFunction(() => document.querySelectorAll('#register-list tr[da
 await page.click(`#register-list tr[data-code="${hazard.code}"]`);
 await page.waitForFunction((code) => (document.querySelector('#register-detail #hazard-title') || {}).textContent === code, hazard.code, { timeout: 20000 })
   .catch(() => fail('the hazard did not open beside the table'));
+// Its page: a map of it, and its life as a timeline, newest first, with the
+// report behind its first version in it.
+await page.waitForSelector('#register-detail #hazard-map canvas', { timeout: 20000 }).catch(() => fail('the hazard page has no map'));
+const life = await page.evaluate(() => [...document.querySelectorAll('#register-detail #hazard-timeline li')].map((li) => ({ kind: li.dataset.kind, day: li.querySelector('time').getAttribute('datetime') })));
+const lifeReports = await page.evaluate(async (code) => (await (await fetch(`/api/reports?hazard=${code}`)).json()).total, hazard.code);
+if (!life.some((e) => e.kind === 'version') || life.filter((e) => e.kind === 'report').length !== lifeReports || lifeReports < 1) {
+  await fail(`the timeline holds ${JSON.stringify(life)}; the hazard has ${lifeReports} reports`);
+}
+if (life.some((e, i) => i > 0 && e.day > life[i - 1].day)) await fail('the timeline is not newest first: ' + JSON.stringify(life));
 await page.fill('#register-filter [name=q]', '');
 await page.selectOption('#register-filter [name=sort]', 'remaining');
 await page.waitForFunction((before) => document.querySelector('#register-count').textContent === before
@@ -643,6 +652,13 @@ await accessible('queue');
 if (!(await page.isEnabled('#approve'))) await fail('approval is refused: ' + checks);
 await page.click('#approve');
 await page.waitForSelector('#decision .message.info', { timeout: 20000 }).catch(async () => fail('approval failed: ' + (await page.textContent('#decision'))));
+// Reports in any state are listed too, read only: the one just approved
+// among the approved.
+await page.selectOption('#queue-state', 'APPROVED');
+await page.waitForSelector(`.item[data-id="${id}"]`, { timeout: 20000 }).catch(() => fail('the approved report is not listed among the approved'));
+await page.click(`.item[data-id="${id}"]`);
+await page.waitForFunction(() => document.querySelector('#report-state'), null, { timeout: 20000 });
+if (!/approved/i.test(await page.textContent('#report-state')) || (await page.isVisible('#approve'))) await fail('an approved report is offered for approval');
 
 step('the dashboard changed');
 await page.goto(base + '/#/dashboard');

@@ -64,11 +64,39 @@ function legend() {
 
 function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td></tr>`; }
 
-export async function showHazard(panel, id) {
+/**
+ * The hazard's life, newest first: each version with its report, every
+ * report about it in any state, its tasks and its released ground.
+ */
+function timeline(history, reports, tasks, released) {
+  const events = [];
+  for (const v of history) {
+    events.push({ day: v.valid_from, kind: 'version', text: t('timeline.version', { version: v.version, status: t('status.' + v.status) }) + (v.report_type ? ` — ${v.report_type}${v.actor ? ', ' + v.actor : ''}` : '') });
+  }
+  for (const r of reports) {
+    events.push({ day: r.submitted_at, kind: 'report', id: r.id, text: t('timeline.report', { type: r.type, organisation: r.organisation, state: t('reports.state.' + r.state) }) + (r.reason ? ` — ${r.reason}` : '') });
+  }
+  for (const task of tasks) {
+    events.push({ day: task.issued_on, kind: 'task', text: t('timeline.task', { code: task.code, organisation: task.organisation, activity: t('tasks.activity.' + task.activity), status: t('tasks.status.' + task.status) }) });
+    if (task.cancelled_on) events.push({ day: task.cancelled_on, kind: 'task', text: t('tasks.cancelled', { day: task.cancelled_on }) + ` — ${task.code}` });
+  }
+  for (const r of released) {
+    events.push({ day: r.released_on, kind: 'released', text: t('timeline.released', { outcome: t('outcome.' + r.outcome), area: km2(r.area_m2), organisation: r.organisation }) });
+  }
+  events.sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
+  return `<ol id="hazard-timeline" class="timeline">${events.map((e) => `<li data-kind="${e.kind}"${e.id ? ` data-report="${esc(e.id)}"` : ''}><time datetime="${esc(e.day.slice(0, 10))}">${esc(e.day.slice(0, 10))}</time> ${esc(e.text)}</li>`).join('')}</ol>`;
+}
+
+/** Fills `panel` with the hazard's page; with `withMap`, a map of it on top. */
+export async function showHazard(panel, id, withMap = false) {
   panel.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
   // The last hazard asked for is the one shown, whichever answer comes last.
   panel.dataset.want = id;
-  const [h, history] = await Promise.all([get(`/api/hazards/${encodeURIComponent(id)}`), get(`/api/hazards/${encodeURIComponent(id)}/history`)]);
+  const key = encodeURIComponent(id);
+  // Reports and tasks as the account may read them: none when it may not.
+  const [h, history, reports, tasks] = await Promise.all([get(`/api/hazards/${key}`), get(`/api/hazards/${key}/history`),
+    get(`/api/reports?hazard=${key}&per_page=100`).then((p) => p.items, () => []),
+    get(`/api/tasks?hazard=${key}&per_page=100`).then((p) => p.items, () => [])]);
   if (panel.dataset.want !== id) return;
   const a = h.area_m2;
   panel.innerHTML = `<h2 id="hazard-title">${esc(h.code)}</h2><p>${esc(h.name)}</p>
@@ -79,13 +107,33 @@ export async function showHazard(panel, id) {
     ${['CLOSED', 'HANDED_OVER'].includes(h.status) ? `<p><a id="hazard-certificate" target="_blank" rel="noopener"
       href="/api/hazards/${encodeURIComponent(h.code)}/certificate/pdf?lang=${encodeURIComponent(language())}">${esc(t('hazard.certificate'))}</a></p>` : ''}
     <h3>km²</h3><table>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<tr><th>${esc(t('area.' + k))}</th><td class="num">${km2(a[k])}</td></tr>`).join('')}</table>
+    ${h.evidence.length ? `<h3>${esc(t('hazard.evidence'))}</h3><ul id="hazard-evidence">${h.evidence.map((e) => `<li>${esc(e.source)} (${esc(e.confidence)}): ${esc(e.description)}</li>`).join('')}</ul>` : ''}
+    <h3>${esc(t('hazard.timeline'))}</h3>${timeline(history, reports, tasks, h.released.filter((r) => !r.revoked_at))}
     <h3>${esc(t('hazard.history'))}</h3>
     <table id="hazard-history"><tr><th>${esc(t('history.version'))}</th><th>${esc(t('history.from'))}</th><th>${esc(t('hazard.status'))}</th><th>${esc(t('history.report'))}</th><th>${esc(t('history.actor'))}</th></tr>
     ${history.map((v) => `<tr><td>${v.version}</td><td>${esc(v.valid_from.slice(0, 10))}</td><td>${esc(t('status.' + v.status))}</td><td>${esc(v.report_type || '')}</td><td>${esc(v.actor || '')}</td></tr>`).join('')}</table>`;
+  if (withMap) hazardMap(panel, h);
+}
+
+/** A map of the hazard at the head of its page, its outline over the register's layers. */
+function hazardMap(panel, h) {
+  if (panel.hazardMap) panel.hazardMap.remove();
+  const box = document.createElement('div');
+  box.className = 'map hazard-map';
+  box.id = 'hazard-map';
+  panel.prepend(box);
+  const pts = h.geometry.coordinates.flat(2);
+  const xs = pts.map((p) => p[0]); const ys = pts.map((p) => p[1]);
+  const map = newMap(box, [[Math.min(...xs), Math.min(...ys)], [Math.max(...xs), Math.max(...ys)]]);
+  map.on('load', () => {
+    map.addSource('hazard', { type: 'geojson', data: { type: 'Feature', properties: {}, geometry: h.geometry } });
+    map.addLayer({ id: 'hazard-outline', type: 'line', source: 'hazard', paint: { 'line-color': '#23313f', 'line-width': 3 } });
+  });
+  panel.hazardMap = map;
 }
 
 export async function mountMap(view) {
-  view.innerHTML = `<div class="map-view"><div class="map" id="map"></div><aside class="panel" id="panel"><p>${esc(t('map.click'))}</p></aside>${legend()}<div class="cursor" id="cursor"></div></div>`;
+  view.innerHTML = `<div class="map-view"><div class="map" id="map"></div><aside class="panel" id="panel" tabindex="0"><p>${esc(t('map.click'))}</p></aside>${legend()}<div class="cursor" id="cursor"></div></div>`;
   paint(view);
   const toggle = view.querySelector('#legend-toggle');
   toggle.onclick = () => {

@@ -1,5 +1,6 @@
 // The approval queue: submitted reports, each drawn over its hazard with the
-// result of approval's checks, approved or rejected with a reason.
+// result of approval's checks, approved or rejected with a reason. The
+// reports in any other state are listed the same way, read only.
 import maplibregl from 'maplibre-gl';
 import { t } from './i18n.js';
 import { get, post, esc } from './api.js';
@@ -22,7 +23,10 @@ function extent(fc) {
 }
 
 export async function mountQueue(view) {
-  view.innerHTML = `<div class="queue"><div class="list" id="queue-list"><h2 class="padded">${esc(t('queue.title'))}</h2></div>
+  const states = ['SUBMITTED', 'DRAFT', 'APPROVED', 'REJECTED', 'UNAPPROVED'];
+  view.innerHTML = `<div class="queue"><div class="list"><h2 class="padded">${esc(t('queue.title'))}</h2>
+    <p class="padded"><label>${esc(t('queue.state'))} <select id="queue-state">${states.map((s) => `<option value="${s}">${esc(t('reports.state.' + s))}</option>`).join('')}</select></label></p>
+    <div id="queue-list"></div></div>
     <div class="detail"><div class="map" id="queue-map"></div><div class="info" id="queue-info"><p>${esc(t('queue.select'))}</p></div></div></div>`;
   const map = newMap('queue-map');
   map.on('load', () => {
@@ -35,27 +39,39 @@ export async function mountQueue(view) {
   });
   const list = view.querySelector('#queue-list');
   const info = view.querySelector('#queue-info');
-  const page = await get('/api/reports?state=SUBMITTED&per_page=1000');
-  if (!page.items.length) list.insertAdjacentHTML('beforeend', `<p class="padded" id="queue-empty">${esc(t('queue.empty'))}</p>`);
-  for (const r of page.items) {
-    const item = document.createElement('div');
-    item.className = 'item';
-    item.dataset.id = r.id;
-    item.innerHTML = `<strong>${esc(r.type)}</strong> · ${esc(r.organisation)}<br><small>${esc(r.start_date)} – ${esc(r.end_date)}${r.hazard ? ' · ' + esc(r.hazard) : ''}</small>`;
-    item.onclick = () => select(r.id, item).catch((err) => {
-      // A session that ended shows the login form in the view's place.
-      if (err.code !== 'unauthenticated') info.innerHTML = `<p class="message error">${esc(err.message)}</p>`;
-    });
-    list.appendChild(item);
-  }
+  const stateSelect = view.querySelector('#queue-state');
+  let asked = 0;
+  const load = async () => {
+    const question = ++asked;
+    const state = stateSelect.value;
+    const page = await get(`/api/reports?state=${state}&per_page=1000`);
+    if (question !== asked) return;
+    list.innerHTML = page.items.length ? '' : `<p class="padded" id="queue-empty">${esc(t(state === 'SUBMITTED' ? 'queue.empty' : 'queue.none'))}</p>`;
+    info.innerHTML = `<p>${esc(t('queue.select'))}</p>`;
+    for (const r of page.items) {
+      const item = document.createElement('div');
+      item.className = 'item';
+      item.dataset.id = r.id;
+      item.innerHTML = `<strong>${esc(r.type)}</strong> · ${esc(r.organisation)}<br><small>${esc(r.start_date)} – ${esc(r.end_date)}${r.hazard ? ' · ' + esc(r.hazard) : ''}</small>`;
+      item.onclick = () => select(r.id, item).catch((err) => {
+        // A session that ended shows the login form in the view's place.
+        if (err.code !== 'unauthenticated') info.innerHTML = `<p class="message error">${esc(err.message)}</p>`;
+      });
+      list.appendChild(item);
+    }
+  };
+  stateSelect.onchange = () => load().catch((err) => { list.innerHTML = `<p class="message error">${esc(err.message)}</p>`; });
+  await load();
 
   async function select(id, item) {
     list.querySelectorAll('.item').forEach((i) => i.classList.toggle('selected', i === item));
     info.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
     // A role that may read reports but not decide them (a QM officer) is
     // refused the checks: it sees the report, read only.
+    // Only a submitted report is decided here.
+    const decidable = stateSelect.value === 'SUBMITTED';
     const [shown, checks] = await Promise.all([get(`/api/reports/${id}`),
-      post(`/api/reports/${id}/check`, {}).catch((err) => { if (err.code === 'forbidden') return null; throw err; })]);
+      decidable ? post(`/api/reports/${id}/check`, {}).catch((err) => { if (err.code === 'forbidden') return null; throw err; }) : null]);
     const body = shown.body;
     const fc = geometries(body);
     let hazard = { type: 'FeatureCollection', features: [] };
@@ -77,13 +93,16 @@ export async function mountQueue(view) {
         <tr><th>${esc(t('report.type'))}</th><td>${esc(shown.report.type)}</td></tr>
         <tr><th>${esc(t('report.organisation'))}</th><td>${esc(shown.report.organisation)}</td></tr>
         <tr><th>${esc(t('report.dates'))}</th><td>${esc(shown.report.start_date)} – ${esc(shown.report.end_date)}</td></tr>
-        <tr><th>${esc(t('queue.submitted'))}</th><td>${esc(shown.report.submitted_at)} ${esc(t('queue.by'))} ${esc(shown.report.submitted_by)}</td></tr></table>
+        <tr><th>${esc(t('queue.submitted'))}</th><td>${esc(shown.report.submitted_at)} ${esc(t('queue.by'))} ${esc(shown.report.submitted_by)}</td></tr>
+        <tr><th>${esc(t('queue.state'))}</th><td id="report-state">${esc(t('reports.state.' + shown.report.state))}</td></tr>
+        ${shown.report.decided_at ? `<tr><th>${esc(t('queue.decided'))}</th><td>${esc(shown.report.decided_at)} ${esc(t('queue.by'))} ${esc(shown.report.decided_by || '')}</td></tr>` : ''}
+        ${shown.report.reason ? `<tr><th>${esc(t('queue.reason_given'))}</th><td>${esc(shown.report.reason)}</td></tr>` : ''}</table>
       ${checks ? `<h3>${esc(t('queue.checks'))}</h3>
       <div id="checks">${checks.approvable ? `<p class="ok">${esc(t('queue.approvable'))}</p>` : `<p class="problems">${esc(t('queue.refused'))}</p><ul class="problems">${checks.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`}</div>
       <p><button class="primary" id="approve" ${checks.approvable ? '' : 'disabled'}>${esc(t('queue.approve'))}</button></p>
       <p><label>${esc(t('queue.reason'))}<br><textarea id="reason" rows="2" cols="50"></textarea></label><br>
       <button class="danger" id="reject">${esc(t('queue.reject'))}</button></p><div id="decision"></div>`
-      : `<p class="message info" id="read-only">${esc(t('queue.read_only'))}</p>`}`;
+      : decidable ? `<p class="message info" id="read-only">${esc(t('queue.read_only'))}</p>` : ''}`;
     if (!checks) return;
     const decision = info.querySelector('#decision');
     const done = (msg) => { decision.innerHTML = `<p class="message info">${esc(msg)}</p>`; item.remove(); };

@@ -42,7 +42,7 @@ export async function mountRegister(view) {
     <div class="split"><div class="list"><p id="register-count" role="status"></p><div id="register-table"></div>
       <p class="pager"><button type="button" id="register-prev">${esc(t('register.previous'))}</button>
       <button type="button" id="register-next">${esc(t('register.next'))}</button></p></div>
-    <aside class="info" id="register-detail"><p>${esc(t('register.select'))}</p></aside></div>`;
+    <aside class="info" id="register-detail" tabindex="0"><p>${esc(t('register.select'))}</p></aside></div>`;
   const form = page.querySelector('#register-filter');
   const detail = page.querySelector('#register-detail');
   let number = 1;
@@ -85,8 +85,9 @@ export async function mountRegister(view) {
   page.querySelector('#register-next').onclick = () => { number += 1; load(); };
   const open = (tr) => {
     page.querySelectorAll('#register-list tr').forEach((r) => r.classList.toggle('selected', r === tr));
-    showHazard(detail, tr.dataset.code).catch((err) => { detail.innerHTML = `<p class="message error">${esc(err.message)}</p>`; });
+    showHazard(detail, tr.dataset.code, true).catch((err) => { detail.innerHTML = `<p class="message error">${esc(err.message)}</p>`; });
   };
   selectable(page.querySelector('#register-table'), 'code', open);
   await load();
+  return () => { if (detail.hazardMap) detail.hazardMap.remove(); };
 }

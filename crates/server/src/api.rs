@@ -347,6 +347,8 @@ pub struct ReportQuery {
     state: Option<String>,
     /// Reports of this organisation (acronym).
     organisation: Option<String>,
+    /// Reports about this hazard (code or UUID).
+    hazard: Option<String>,
     page: Option<usize>,
     per_page: Option<usize>,
 }
@@ -381,7 +383,7 @@ pub async fn reports(
                 (_, None) => return Ok((0, Vec::new())),
             }
         }
-        Ok(s.report_page(wanted, organisation.as_deref(), paging)?)
+        Ok(s.report_page(wanted, organisation.as_deref(), q.hazard.as_deref(), paging)?)
     })
     .await?;
     Ok(Json(Page { total, page, per_page, items }))

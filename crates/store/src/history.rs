@@ -107,21 +107,26 @@ impl Store {
 
     /// Reports, newest first, optionally in one state.
     pub fn reports(&self, state: Option<ReportState>) -> Result<Vec<ReportRow>, StoreError> {
-        Ok(self.report_page(state, None, crate::Paging::ALL)?.1)
+        Ok(self.report_page(state, None, None, crate::Paging::ALL)?.1)
     }
 
     /// One page of the reports in `state` (any) of `organisation` (an
-    /// acronym, any case; any), newest first, and how many there are in all:
+    /// acronym, any case; any) about `hazard` (a code or UUID; any), newest
+    /// first, and how many there are in all:
     /// filtered and paged by the database.
     pub fn report_page(
         &self,
         state: Option<ReportState>,
         organisation: Option<&str>,
+        hazard: Option<&str>,
         page: crate::Paging,
     ) -> Result<(usize, Vec<ReportRow>), StoreError> {
+        // A hazard by code or UUID, found through reports' index on hazard_id.
         let sql = format!(
             "SELECT {REPORT_FIELDS}, count(*) OVER () AS matching {REPORT_TABLES}
               WHERE (?1 IS NULL OR r.state = ?1) AND (?2 IS NULL OR o.acronym = ?2 COLLATE NOCASE)
+                AND (CAST(?5 AS TEXT) IS NULL
+                     OR r.hazard_id IN (SELECT x.id FROM hazards x WHERE x.code = CAST(?5 AS TEXT) OR x.id = CAST(?5 AS TEXT)))
               ORDER BY r.fid DESC LIMIT ?3 OFFSET ?4"
         );
         let run = |page: crate::Paging| -> Result<Vec<(usize, ReportRow)>, StoreError> {
@@ -129,7 +134,7 @@ impl Store {
             let offset = i64::try_from(page.offset).unwrap_or(i64::MAX);
             let mut stmt = self.conn.prepare_cached(&sql)?;
             let rows = stmt
-                .query_map(params![state.map(|s| s.code()), organisation, limit, offset], |r| {
+                .query_map(params![state.map(|s| s.code()), organisation, limit, offset, hazard], |r| {
                     Ok((usize::try_from(r.get::<i64>(14)?).unwrap_or(0), report_row(r)?))
                 })?;
             rows.collect()
