@@ -746,9 +746,12 @@ if (accounts) {
 
   step('an operator\'s day');
   // The administrator adds a field team leader of AEST; the leader signs in,
-  // sees the views of an operator, uploads the team's KoBoToolbox export as
-  // drafts, submits one and sees its own organisation's tasks only; the
-  // administrator (an IM officer's work) finds it in the queue and approves it.
+  // sees the views of an operator, uploads the team's KoBoToolbox survey
+  // export as drafts and submits one, uploads a clearance of part of one of
+  // its tasks with the mine it found and submits it, and sees its own
+  // organisation's tasks only; the administrator (an IM officer's work) finds
+  // both in the queue and approves them: the ground is released and the find
+  // is on the hazard's record.
   await page.fill('#account-add [name=name]', 'field.leader');
   await page.selectOption('#account-add [name=role]', 'OPERATOR');
   await page.selectOption('#account-add [name=organisation]', 'AEST');
@@ -773,6 +776,58 @@ if (accounts) {
   await page.click(`#drafts tr[data-id="${draftId}"] button.submit-draft`);
   await page.waitForFunction((d) => document.querySelector('#draft-message').textContent.includes(d) && !document.querySelector(`#drafts tr[data-id="${d}"]`), draftId, { timeout: 20000 })
     .catch(async () => fail('the draft was not submitted: ' + (await page.textContent('#draft-message'))));
+  // The team's clearance of a piece of one of its tasks, with the mine it
+  // found, from the KoBo clearance form: inside the hazard, clear of the
+  // ground already released, today.
+  const clearance = await page.evaluate(async () => {
+    const today = new Date().toISOString().slice(0, 10);
+    const tasks = (await (await fetch('/api/tasks?status=IN_PROGRESS&per_page=1000')).json()).items
+      .filter((t) => t.activity === 'CLEARANCE' && t.issued_on <= today && (!t.due_on || t.due_on >= today));
+    const inside = ([x, y], ring) => {
+      let c = false;
+      for (let i = 1; i < ring.length; i++) {
+        const [x1, y1] = ring[i - 1]; const [x2, y2] = ring[i];
+        if ((y1 > y) !== (y2 > y) && x < ((x2 - x1) * (y - y1)) / (y2 - y1) + x1) c = !c;
+      }
+      return c;
+    };
+    const outer = (g) => (g.type === 'MultiPolygon' ? g.coordinates[0][0] : g.coordinates[0]);
+    const released = (await (await fetch('/api/layers/released_areas')).json()).features;
+    for (const task of tasks) {
+      const ring = outer((await (await fetch('/api/hazards/' + task.hazard)).json()).geometry);
+      const done = released.filter((f) => f.properties.hazard === task.hazard && f.geometry).map((f) => outer(f.geometry));
+      const xs = ring.map((p) => p[0]); const ys = ring.map((p) => p[1]);
+      const d = 0.0002;
+      for (let i = 1; i < 20; i++) {
+        for (let j = 1; j < 20; j++) {
+          const x = Math.min(...xs) + ((Math.max(...xs) - Math.min(...xs)) * i) / 20;
+          const y = Math.min(...ys) + ((Math.max(...ys) - Math.min(...ys)) * j) / 20;
+          const square = [[x - d, y - d], [x + d, y - d], [x + d, y + d], [x - d, y + d]];
+          if (square.every((p) => inside(p, ring)) && ![...square, [x, y]].some((p) => done.some((r) => inside(p, r)))) {
+            return { task: task.code, hazard: task.hazard, today, shape: [...square, square[0]].map(([lon, lat]) => `${lat} ${lon} 0 0`).join(';'), find: `${y} ${x} 0 3` };
+          }
+        }
+      }
+    }
+    return null;
+  });
+  if (!clearance) await fail('the operator has no clearance task with ground left to clear');
+  const [header] = readFileSync(new URL('../fixtures/kobo/clearance.csv', import.meta.url), 'utf8').split('\n');
+  const values = { organisation: 'AEST', task: clearance.task, start_date: clearance.today, end_date: clearance.today, method: 'MANUAL', depth_cm: '20', hours_worked: '40',
+    cleared_area: clearance.shape, completion: 'no', 'finds[1]/category': 'AP', 'finds[1]/eo_type': 'PMN-2', 'finds[1]/quantity': '1', 'finds[1]/condition': 'ARMED',
+    'finds[1]/disposal': 'DESTROYED_IN_SITU', 'finds[1]/location': clearance.find, 'finds[1]/found_on': clearance.today, notes: 'Cleared in the browser test',
+    'meta/instanceID': 'uuid:5e0b7a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b', _id: '9001', _uuid: '5e0b7a1c-2d3e-4f50-8a6b-7c8d9e0f1a2b', _submission_time: clearance.today + 'T12:00:00', __version__: 'v1', _index: '1' };
+  const row = header.split(',').map((c) => values[c] || '').join(',');
+  await page.setInputFiles('#submissions-form [name=file]', { name: 'aest-clearance.csv', mimeType: 'text/csv', buffer: Buffer.from(`${header}\n${row}\n`) });
+  await page.selectOption('#submissions-form [name=form]', 'clearance');
+  await page.click('#submissions-send');
+  await page.waitForFunction(() => /drafted 1/.test(document.querySelector('#submissions-result').textContent), null, { timeout: 60000 })
+    .catch(async () => fail('the clearance export was not drafted: ' + (await page.textContent('#submissions-result'))));
+  const clearanceId = await page.evaluate(async () => (await (await fetch('/api/reports?state=DRAFT&per_page=1000')).json()).items.find((r) => r.type === 'CLEARANCE').id);
+  await page.waitForSelector(`#drafts tr[data-id="${clearanceId}"] button.submit-draft`, { timeout: 20000 }).catch(() => fail('the clearance draft is not listed'));
+  await page.click(`#drafts tr[data-id="${clearanceId}"] button.submit-draft`);
+  await page.waitForFunction((d) => !document.querySelector(`#drafts tr[data-id="${d}"]`), clearanceId, { timeout: 20000 })
+    .catch(async () => fail('the clearance draft was not submitted: ' + (await page.textContent('#draft-message'))));
   await page.screenshot({ path: `${out}/operator-data.png`, fullPage: true });
   await accessible('operator-data');
   await page.goto(base + '/#/tasks');
@@ -788,6 +843,15 @@ if (accounts) {
   if (!(await page.isEnabled('#approve'))) await fail('the operator\'s survey is refused: ' + (await page.textContent('#checks')));
   await page.click('#approve');
   await page.waitForSelector('#decision .message.info', { timeout: 20000 }).catch(async () => fail('approving the operator\'s survey failed: ' + (await page.textContent('#decision'))));
+  // The clearance: approved, its ground released and its mine on the hazard's record.
+  const findsBefore = await page.evaluate(async (code) => (await (await fetch('/api/hazards/' + code)).json()).eo_finds, clearance.hazard);
+  await page.click(`.item[data-id="${clearanceId}"]`);
+  await page.waitForFunction(() => document.querySelector('#checks') && document.querySelector('#approve'), null, { timeout: 20000 });
+  if (!(await page.isEnabled('#approve'))) await fail('the operator\'s clearance is refused: ' + (await page.textContent('#checks')));
+  await page.click('#approve');
+  await page.waitForSelector('#decision .message.info', { timeout: 20000 }).catch(async () => fail('approving the clearance failed: ' + (await page.textContent('#decision'))));
+  const cleared = await page.evaluate(async (code) => (await (await fetch('/api/hazards/' + code)).json()), clearance.hazard);
+  if (cleared.eo_finds !== findsBefore + 1 || !cleared.released.some((r) => r.report_id === clearanceId)) await fail(`the clearance did not reach ${clearance.hazard}: ${JSON.stringify(cleared.released)}, ${cleared.eo_finds} finds`);
 
   step('log out');
   await page.click('#logout');
