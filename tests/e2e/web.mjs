@@ -701,6 +701,11 @@ for (const lang of ['en', 'az', 'uk', 'ru']) {
   await page.selectOption('#lang', lang);
   const nav = (await page.textContent('header nav a[href="#/map"]')).trim();
   if (nav !== catalogue['nav.map']) await fail(`the ${lang} catalogue is not used: the map is "${nav}"`);
+  // On a 1366×768 laptop every view the account has is on one row.
+  await page.setViewportSize({ width: 1366, height: 768 });
+  const rows = await page.evaluate(() => new Set([...document.querySelectorAll('header nav a')].filter((a) => a.offsetParent).map((a) => a.getBoundingClientRect().top)).size);
+  if (rows !== 1) await fail(`in ${lang} the views take ${rows} rows at 1366 pixels`);
+  await page.setViewportSize({ width: 1400, height: 900 });
   mkdirSync(`${out}/${lang}`, { recursive: true });
   for (const v of views) {
     await page.goto(`${base}/#/${v}`);
