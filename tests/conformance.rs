@@ -178,6 +178,8 @@ fn reports_story(db: &Path, t: &mut Transcript) {
             "/api/layers/released_areas",
             "/api/places?q=ag",
             "/api/places?q=AZ-AM-9",
+            "/api/records/eo_finds?per_page=5&page=2",
+            "/api/records/eore_sessions",
             "/api/trace?position=46.908%2039.968",
             "/tiles/hazards/12/2581/1552.mvt",
             "/tiles/eo_finds/10/645/388.mvt",

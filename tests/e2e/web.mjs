@@ -374,6 +374,20 @@ const remaining = await page.evaluate(() => [...document.querySelectorAll('#regi
 if (remaining.some((v, i) => i > 0 && v > remaining[i - 1])) await fail('the register is not sorted by ground remaining: ' + remaining.slice(0, 5));
 await page.screenshot({ path: `${out}/register.png`, fullPage: true });
 await accessible('register');
+// The other records, paged by the database: EO finds, then accidents, each
+// opening beside the table.
+for (const layer of ['eo_finds', 'accidents', 'eore_sessions']) {
+  await page.selectOption('#register-show', layer);
+  await page.waitForSelector(`#records-list[data-layer="${layer}"] tr[data-i]`, { timeout: 20000 }).catch(() => fail(`the register lists no ${layer}`));
+  const total = await page.evaluate(async (l) => (await (await fetch(`/api/records/${l}?per_page=1`)).json()).total, layer);
+  const rows = await page.locator('#records-list tr[data-i]').count();
+  if (rows !== Math.min(50, total) || !(await page.textContent('#records-count')).includes(String(total))) await fail(`${layer}: ${rows} rows shown, ${total} in the register`);
+  await page.click('#records-list tr[data-i="0"]');
+  await page.waitForSelector('#record-detail', { timeout: 20000 }).catch(() => fail(`a row of ${layer} opens nothing`));
+}
+await page.screenshot({ path: `${out}/register-records.png`, fullPage: true });
+await accessible('register-records');
+await page.selectOption('#register-show', 'hazards');
 
 step('tasks');
 // The board: a column per status, each counted; the overdue filter keeps the

@@ -5,6 +5,9 @@
 import { t } from './i18n.js';
 import { get, esc, km2, selectable } from './api.js';
 import { showHazard } from './map.js';
+import { mountRecords } from './records.js';
+
+const SHOW = ['hazards', 'eo_finds', 'accidents', 'eore_sessions'];
 
 const PER_PAGE = 50;
 const STATUSES = ['OPEN', 'WORKED_ON', 'CLOSED', 'HANDED_OVER'];
@@ -30,7 +33,10 @@ export async function mountRegister(view) {
   view.innerHTML = `<div class="page" id="register"><p>${esc(t('common.loading'))}</p></div>`;
   const page = view.querySelector('#register');
   const reference = await get('/api/reference');
-  page.innerHTML = `<h2>${esc(t('register.title'))}</h2>
+  page.innerHTML = `<h2 id="register-title">${esc(t('register.title'))}</h2>
+    <p><label>${esc(t('register.show'))} <select id="register-show">${SHOW.map((s) => `<option value="${s}">${esc(t('register.show.' + s))}</option>`).join('')}</select></label></p>
+    <div class="split" id="records" hidden><div class="list" id="records-host"></div><aside class="info" id="records-detail" tabindex="0"><p>${esc(t('register.select_record'))}</p></aside></div>
+    <div id="hazards-part">
     <form id="register-filter" class="inline" role="search">
       <label>${esc(t('register.search'))} <input name="q" type="search" autocomplete="off"></label>
       <label>${esc(t('hazard.district'))} <select name="district">${options(reference.districts.map((d) => d.name), (d) => d)}</select></label>
@@ -42,7 +48,7 @@ export async function mountRegister(view) {
     <div class="split"><div class="list"><p id="register-count" role="status"></p><div id="register-table"></div>
       <p class="pager"><button type="button" id="register-prev">${esc(t('register.previous'))}</button>
       <button type="button" id="register-next">${esc(t('register.next'))}</button></p></div>
-    <aside class="info" id="register-detail" tabindex="0"><p>${esc(t('register.select'))}</p></aside></div>`;
+    <aside class="info" id="register-detail" tabindex="0"><p>${esc(t('register.select'))}</p></aside></div></div>`;
   const form = page.querySelector('#register-filter');
   const detail = page.querySelector('#register-detail');
   let number = 1;
@@ -88,6 +94,18 @@ export async function mountRegister(view) {
     showHazard(detail, tr.dataset.code, true).catch((err) => { detail.innerHTML = `<p class="message error">${esc(err.message)}</p>`; });
   };
   selectable(page.querySelector('#register-table'), 'code', open);
+  // The other records: the same page, a table of their own.
+  const show = page.querySelector('#register-show');
+  show.onchange = () => {
+    const layer = show.value;
+    page.querySelector('#register-title').textContent = layer === 'hazards' ? t('register.title') : t('register.show.' + layer);
+    page.querySelector('#hazards-part').hidden = layer !== 'hazards';
+    page.querySelector('#records').hidden = layer === 'hazards';
+    if (layer !== 'hazards') {
+      page.querySelector('#records-detail').innerHTML = `<p>${esc(t('register.select_record'))}</p>`;
+      mountRecords(page.querySelector('#records-host'), page.querySelector('#records-detail'), layer, reference.districts.map((d) => d.name));
+    }
+  };
   await load();
   return () => { if (detail.hazardMap) detail.hazardMap.remove(); };
 }

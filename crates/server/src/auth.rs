@@ -101,6 +101,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/hazards/{id}/certificate/pdf", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/maps/print", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/places", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/records/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/trace", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/layers/{layer}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/exports/{layer}", Rule::Allowed(Action::ReadRegister)),

@@ -152,7 +152,7 @@ pub async fn export(
 pub(crate) struct Narrowing {
     /// An operator's account: its organisation (none: no task at all).
     only: Option<Option<uuid::Uuid>>,
-    without_report_ids: bool,
+    pub(crate) without_report_ids: bool,
 }
 
 impl Narrowing {

@@ -20,6 +20,7 @@ pub mod limits;
 pub mod maps;
 mod organisations;
 mod ranking;
+mod records;
 mod session;
 mod submissions;
 mod tasks;
@@ -217,6 +218,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::hazard_certificate_pdf))
         .routes(routes!(maps::print))
         .routes(routes!(maps::places))
+        .routes(routes!(records::records))
         .routes(routes!(api::hazards))
         .routes(routes!(api::hazard))
         .routes(routes!(api::hazard_history))
