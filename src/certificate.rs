@@ -78,10 +78,7 @@ pub fn run(db: &Location, a: &CertificateArgs) -> Result<()> {
 /// It names the register by its file's name, or as a PostgreSQL register:
 /// not where the server keeps it.
 pub fn pdf(store: &Store, db: &Location, hazard: &str, lang: &str) -> Result<Vec<u8>> {
-    let register = match db {
-        Location::File(p) => p.file_name().map_or("register".into(), |n| n.to_string_lossy().into_owned()),
-        Location::Postgres(_) => "PostgreSQL register".to_string(),
-    };
+    let register = print::register_name(db);
     let lang =
         Lang::from_code(lang).ok_or_else(|| anyhow::anyhow!("lang: '{lang}' is not en, az, uk or ru"))?;
     let (facts, ground) = store.certificate_facts(hazard)?;

@@ -120,6 +120,17 @@ pub fn cell(v: &serde_json::Value, decimals: u8) -> safeground_pdf::Cell {
     }
 }
 
+/// The register as a document served over the API names it: its file's
+/// name, or "PostgreSQL register" — never where the server keeps it.
+pub fn register_name(db: &safeground_store::Location) -> String {
+    match db {
+        safeground_store::Location::File(p) => {
+            p.file_name().map_or("register".into(), |n| n.to_string_lossy().into_owned())
+        }
+        safeground_store::Location::Postgres(_) => "PostgreSQL register".to_string(),
+    }
+}
+
 /// When the report was made, to the second (UTC, RFC 3339).
 pub fn produced_at() -> Result<String> {
     let now =

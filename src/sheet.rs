@@ -19,16 +19,34 @@ static SCREEN: LazyLock<HashMap<String, Rgb>> =
     LazyLock::new(|| colours(include_str!("../web/src/style.js")));
 
 fn colours(js: &str) -> HashMap<String, Rgb> {
+    let hex = |value: &str| -> Option<Rgb> {
+        let hex = value.trim().trim_end_matches(';').trim_matches('\'');
+        let channel = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
+        match (hex.len(), channel(1), channel(3), channel(5)) {
+            (7, Some(r), Some(g), Some(b)) => Some(Rgb(r, g, b)),
+            _ => None,
+        }
+    };
     let mut out = HashMap::new();
     for line in js.lines() {
         let Some(rest) = line.strip_prefix("export const ") else { continue };
-        let Some((table, body)) = rest.split_once(" = {") else { continue };
-        for entry in body.trim_end_matches([' ', '}', ';']).split(',') {
-            let Some((key, value)) = entry.split_once(':') else { continue };
-            let hex = value.trim().trim_matches('\'');
-            let channel = |i: usize| hex.get(i..i + 2).and_then(|h| u8::from_str_radix(h, 16).ok());
-            if let (7, Some(r), Some(g), Some(b)) = (hex.len(), channel(1), channel(3), channel(5)) {
-                out.insert(format!("{table}.{}", key.trim()), Rgb(r, g, b));
+        let Some((name, body)) = rest.split_once(" = ") else { continue };
+        match body.strip_prefix('{') {
+            // A table: `STATUS = { OPEN: '#d62728', … };`
+            Some(entries) => {
+                for entry in entries.trim_end_matches([' ', '}', ';']).split(',') {
+                    if let Some((key, value)) = entry.split_once(':') {
+                        if let Some(c) = hex(value) {
+                            out.insert(format!("{name}.{}", key.trim()), c);
+                        }
+                    }
+                }
+            }
+            // One colour: `RESIDUAL = '#b2182b';`, kept as `.RESIDUAL`.
+            None => {
+                if let Some(c) = hex(body) {
+                    out.insert(format!(".{name}"), c);
+                }
             }
         }
     }
@@ -68,8 +86,22 @@ fn by_code<C: Copy + PartialEq>(
         .collect()
 }
 
-/// The ground's layers, bottom to top: hazards, released ground, EO finds.
-fn layers(lang: Lang, ground: MapGround) -> Vec<Layer> {
+/// One point per `cell` degrees (a printed point or so) of each code: a
+/// national sheet of a million finds stays a page of dots, not a million.
+fn thinned<C: Copy + Eq + std::hash::Hash>(
+    points: Vec<(C, geo::Point<f64>)>,
+    cell: f64,
+) -> Vec<(C, geo::Point<f64>)> {
+    let mut seen = std::collections::HashSet::new();
+    points
+        .into_iter()
+        .filter(|(c, p)| seen.insert((*c, (p.x() / cell).floor() as i64, (p.y() / cell).floor() as i64)))
+        .collect()
+}
+
+/// The ground's layers, bottom to top: hazards, released ground, EO finds
+/// (one per `cell` degrees of each category), residual contamination.
+fn layers(lang: Lang, ground: MapGround, cell: f64) -> Vec<Layer> {
     let mut layers = by_code(HazardStatus::ALL, &ground.hazards, |s| {
         let c = screen("STATUS", s.code());
         (t(lang, &format!("status.{}", s.code())), pale(c), c)
@@ -78,11 +110,20 @@ fn layers(lang: Lang, ground: MapGround) -> Vec<Layer> {
         let c = screen("OUTCOME", o.code());
         (format!("{}: {}", t(lang, "legend.released"), t(lang, &format!("outcome.{}", o.code()))), pale(c), c)
     }));
-    let finds: Vec<_> = ground.finds.into_iter().map(|(c, p)| (c, dot(p))).collect();
+    let finds: Vec<_> = thinned(ground.finds, cell).into_iter().map(|(c, p)| (c, dot(p))).collect();
     layers.extend(by_code(EoCategory::ALL, &finds, |c| {
         let colour = screen("CATEGORY", c.code());
         (format!("{}: {}", t(lang, "print.finds"), c.code()), colour, colour)
     }));
+    if !ground.residuals.is_empty() {
+        let c = screen("", "RESIDUAL");
+        layers.push(Layer {
+            name: t(lang, "legend.residual"),
+            fill: c,
+            stroke: c,
+            shapes: ground.residuals.into_iter().map(dot).collect(),
+        });
+    }
     layers
 }
 
@@ -90,10 +131,7 @@ fn layers(lang: Lang, ground: MapGround) -> Vec<Layer> {
 pub fn pdf(store: &Store, db: &Location, req: &MapSheet) -> Result<Vec<u8>> {
     let lang =
         Lang::from_code(&req.lang).ok_or_else(|| anyhow!("lang: '{}' is not en, az, uk or ru", req.lang))?;
-    let register = match db {
-        Location::File(p) => p.file_name().map_or("register".into(), |n| n.to_string_lossy().into_owned()),
-        Location::Postgres(_) => "PostgreSQL".to_string(),
-    };
+    let register = print::register_name(db);
     let produced = print::produced_at()?;
     let mut sheet = Sheet {
         title: req.title.clone().unwrap_or_else(|| t(lang, "print.default_title")),
@@ -108,15 +146,31 @@ pub fn pdf(store: &Store, db: &Location, req: &MapSheet) -> Result<Vec<u8>> {
         map: print::map(lang, String::new(), vec![], vec![]),
         numbers: print::numbers(lang),
     };
-    let ground = store.map_ground(sheet.shown())?;
+    let shown = sheet.shown();
+    let ground = store.map_ground(shown)?;
     sheet.map.base = ground.districts.clone();
-    sheet.map.layers = layers(lang, ground);
+    // About a printed point: the sheet's width in degrees over its width in points.
+    let points = f64::from(sheet.paper.size(sheet.landscape).0);
+    sheet.map.layers = layers(lang, ground, ((shown[2] - shown[0]) / points).max(1e-9));
     Ok(render_sheet(&sheet)?)
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn finds_are_thinned_to_one_per_cell_and_category() {
+        let p = |x: f64| geo::Point::new(x, 40.0);
+        let finds = vec![
+            (EoCategory::Ap, p(46.0001)),
+            (EoCategory::Ap, p(46.0002)),
+            (EoCategory::At, p(46.0002)),
+            (EoCategory::Ap, p(46.0021)),
+        ];
+        let kept = thinned(finds, 0.001);
+        assert_eq!(kept.len(), 3, "{kept:?}");
+    }
 
     #[test]
     fn every_code_has_the_screens_colour() {
@@ -130,6 +184,7 @@ mod tests {
             assert!(SCREEN.contains_key(&format!("CATEGORY.{}", c.code())), "{c:?}");
         }
         assert_eq!(screen("STATUS", "OPEN"), Rgb(0xd6, 0x27, 0x28));
+        assert_eq!(screen("", "RESIDUAL"), Rgb(0xb2, 0x18, 0x2b));
     }
 
     #[test]
@@ -145,8 +200,9 @@ mod tests {
             hazards: vec![(HazardStatus::WorkedOn, square(46.0)), (HazardStatus::Open, square(46.1))],
             released: vec![(ReleaseOutcome::Cleared, square(46.2))],
             finds: vec![(EoCategory::Ap, geo::Point::new(46.0, 40.0))],
+            residuals: vec![],
         };
-        let names: Vec<String> = layers(Lang::En, ground).into_iter().map(|l| l.name).collect();
+        let names: Vec<String> = layers(Lang::En, ground, 0.001).into_iter().map(|l| l.name).collect();
         assert_eq!(names.len(), 4, "{names:?}");
         assert_eq!(names[0], t(Lang::En, "status.OPEN"));
         assert_eq!(names[1], t(Lang::En, "status.WORKED_ON"));

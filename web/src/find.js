@@ -19,6 +19,7 @@ export function findTool(map, host, openHazard) {
   };
   const ask = async () => {
     const question = ++asked;
+    found = [];
     const q = form.elements.q.value.trim();
     if (q.length < 2) { list.innerHTML = ''; found = []; return; }
     let answer;

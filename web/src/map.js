@@ -68,6 +68,9 @@ function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td>
  * The hazard's life, newest first: each version with its report, every
  * report about it in any state, its tasks and its released ground.
  */
+/** An area in m² below a hectare, in km² above. */
+const area = (m2) => (m2 < 1e4 ? `${num(m2)} ${t('unit.m2')}` : `${km2(m2)} ${t('unit.km2')}`);
+
 function timeline(history, reports, tasks, released) {
   const events = [];
   for (const v of history) {
@@ -81,7 +84,7 @@ function timeline(history, reports, tasks, released) {
     if (task.cancelled_on) events.push({ day: task.cancelled_on, kind: 'task', text: t('tasks.cancelled', { day: task.cancelled_on }) + ` — ${task.code}` });
   }
   for (const r of released) {
-    events.push({ day: r.released_on, kind: 'released', text: t('timeline.released', { outcome: t('outcome.' + r.outcome), area: km2(r.area_m2), organisation: r.organisation }) });
+    events.push({ day: r.released_on, kind: 'released', text: t('timeline.released', { outcome: t('outcome.' + r.outcome), area: area(r.area_m2), organisation: r.organisation }) });
   }
   events.sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
   return `<ol id="hazard-timeline" class="timeline">${events.map((e) => `<li data-kind="${e.kind}"${e.id ? ` data-report="${esc(e.id)}"` : ''}><time datetime="${esc(e.day.slice(0, 10))}">${esc(e.day.slice(0, 10))}</time> ${esc(e.text)}</li>`).join('')}</ol>`;
@@ -89,6 +92,7 @@ function timeline(history, reports, tasks, released) {
 
 /** Fills `panel` with the hazard's page; with `withMap`, a map of it on top. */
 export async function showHazard(panel, id, withMap = false) {
+  if (panel.hazardMap) { panel.hazardMap.remove(); panel.hazardMap = null; }
   panel.innerHTML = `<p>${esc(t('common.loading'))}</p>`;
   // The last hazard asked for is the one shown, whichever answer comes last.
   panel.dataset.want = id;
@@ -112,12 +116,12 @@ export async function showHazard(panel, id, withMap = false) {
     <h3>${esc(t('hazard.history'))}</h3>
     <table id="hazard-history"><tr><th>${esc(t('history.version'))}</th><th>${esc(t('history.from'))}</th><th>${esc(t('hazard.status'))}</th><th>${esc(t('history.report'))}</th><th>${esc(t('history.actor'))}</th></tr>
     ${history.map((v) => `<tr><td>${v.version}</td><td>${esc(v.valid_from.slice(0, 10))}</td><td>${esc(t('status.' + v.status))}</td><td>${esc(v.report_type || '')}</td><td>${esc(v.actor || '')}</td></tr>`).join('')}</table>`;
-  if (withMap) hazardMap(panel, h);
+  // A view left meanwhile: no map for a page nobody sees.
+  if (withMap && panel.isConnected) hazardMap(panel, h);
 }
 
 /** A map of the hazard at the head of its page, its outline over the register's layers. */
 function hazardMap(panel, h) {
-  if (panel.hazardMap) panel.hazardMap.remove();
   const box = document.createElement('div');
   box.className = 'map hazard-map';
   box.id = 'hazard-map';

@@ -27,8 +27,8 @@ export function measure(points) {
   return { length, area: Math.abs(r.area), perimeter: r.perimeter };
 }
 
-const metres = (m) => (m < 1000 ? `${fmt(m, 1)} m` : `${fmt(m / 1000, 3)} km`);
-const squareMetres = (m2) => (m2 < 1e4 ? `${fmt(m2, 0)} m²` : `${fmt(m2 / 1e4, 2)} ha (${fmt(m2 / 1e6, 4)} km²)`);
+const metres = (m) => (m < 1000 ? `${fmt(m, 1)} ${t('unit.m')}` : `${fmt(m / 1000, 3)} ${t('unit.km')}`);
+const squareMetres = (m2) => (m2 < 1e4 ? `${fmt(m2, 0)} ${t('unit.m2')}` : `${fmt(m2 / 1e4, 2)} ${t('unit.ha')} (${fmt(m2 / 1e6, 4)} ${t('unit.km2')})`);
 
 /** The tool's button and result, in `host`, working on `map`. */
 export function measureTool(map, host) {
@@ -70,8 +70,11 @@ export function measureTool(map, host) {
     button.textContent = t(on ? 'measure.stop' : 'measure.start');
     box.hidden = !on && points.length === 0;
     map.getCanvas().style.cursor = on ? 'crosshair' : '';
-    if (on) { if (map.isStyleLoaded()) layers(); else map.once('load', layers); show(); }
+    if (on) { if (map.loaded()) layers(); show(); }
   };
+  // Drawn from the style's first load (the tool is made with the map), or
+  // at once when the map has loaded.
+  map.once('load', layers);
   button.onclick = () => set(!active());
   host.querySelector('#measure-undo').onclick = () => { points.pop(); show(); };
   host.querySelector('#measure-clear').onclick = () => { points = []; show(); if (!active()) box.hidden = true; };

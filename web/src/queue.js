@@ -46,7 +46,9 @@ export async function mountQueue(view) {
     const state = stateSelect.value;
     const page = await get(`/api/reports?state=${state}&per_page=1000`);
     if (question !== asked) return;
-    list.innerHTML = page.items.length ? '' : `<p class="padded" id="queue-empty">${esc(t(state === 'SUBMITTED' ? 'queue.empty' : 'queue.none'))}</p>`;
+    list.innerHTML = page.items.length
+      ? (page.total > page.items.length ? `<p class="padded" id="queue-count">${esc(t('queue.newest', { shown: page.items.length, total: page.total }))}</p>` : '')
+      : `<p class="padded" id="queue-empty">${esc(t(state === 'SUBMITTED' ? 'queue.empty' : 'queue.none'))}</p>`;
     info.innerHTML = `<p>${esc(t('queue.select'))}</p>`;
     for (const r of page.items) {
       const item = document.createElement('div');

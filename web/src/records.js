@@ -31,6 +31,11 @@ export function mountRecords(host, detail, layer, districts) {
     <p class="pager"><button type="button" id="records-prev">${esc(t('register.previous'))}</button>
     <button type="button" id="records-next">${esc(t('register.next'))}</button></p>`;
   const form = host.querySelector('#records-filter');
+  const count = host.querySelector('#records-count');
+  const table = host.querySelector('#records-table');
+  // The host is mounted again for another layer: this mount's answers are dropped then.
+  const mount = String(Number(host.dataset.mount || 0) + 1);
+  host.dataset.mount = mount;
   let number = 1;
   let asked = 0;
   let shown = { columns: [], items: [] };
@@ -43,15 +48,15 @@ export function mountRecords(host, detail, layer, districts) {
     try {
       answer = await get(`/api/records/${layer}?${params}`);
     } catch (err) {
-      if (question === asked) host.querySelector('#records-count').textContent = err.message;
+      if (question === asked && host.dataset.mount === mount) count.textContent = err.message;
       return;
     }
-    if (question !== asked) return;
+    if (question !== asked || host.dataset.mount !== mount) return;
     shown = answer;
     const first = answer.total ? (answer.page - 1) * answer.per_page + 1 : 0;
     const last = Math.min(answer.total, answer.page * answer.per_page);
-    host.querySelector('#records-count').textContent = t('register.count_of.' + layer, { first, last, total: answer.total });
-    host.querySelector('#records-table').innerHTML = `<table id="records-list" data-layer="${esc(layer)}"><tr>${SHOWN[layer].map((c) => `<th>${esc(label(c))}</th>`).join('')}</tr>
+    count.textContent = t('register.count_of.' + layer, { first, last, total: answer.total });
+    table.innerHTML = `<table id="records-list" data-layer="${esc(layer)}"><tr>${SHOWN[layer].map((c) => `<th>${esc(label(c))}</th>`).join('')}</tr>
       ${answer.items.map((item, i) => `<tr data-i="${i}" tabindex="0">${SHOWN[layer].map((c) => `<td>${esc(value(answer.columns, item, c))}</td>`).join('')}</tr>`).join('')}</table>`;
     host.querySelector('#records-prev').disabled = answer.page <= 1;
     host.querySelector('#records-next').disabled = last >= answer.total;

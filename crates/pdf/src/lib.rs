@@ -6,6 +6,8 @@
 //! language — and [`render`] returns the PDF's bytes. Layout (`layout`,
 //! `table`, `chart`, `map`) places everything as drawing operations per page;
 //! `draw` writes them with krilla. No I/O: the caller writes the file.
+//! A [`Sheet`] is the other kind: one page of A4 or A3 given to a map
+//! ([`render_sheet`]).
 //!
 //! ```
 //! use safeground_pdf::{render, Block, Cell, Column, Doc, Numbers, Table};

@@ -331,13 +331,18 @@ pub async fn hazard_certificate_pdf(
     .await?;
     let name: String =
         number.chars().map(|c| if c.is_ascii_alphanumeric() || c == '-' { c } else { '_' }).collect();
-    Ok((
+    Ok(pdf(&format!("certificate-{name}.pdf"), bytes))
+}
+
+/// A PDF to save as `name` (ASCII, no quotes).
+pub(crate) fn pdf(name: &str, bytes: Vec<u8>) -> impl IntoResponse {
+    (
         [
             (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"certificate-{name}.pdf\"")),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{name}\"")),
         ],
         bytes,
-    ))
+    )
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

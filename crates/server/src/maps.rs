@@ -9,7 +9,6 @@ use crate::error::{AppError, ErrorBody};
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
-use axum::http::header;
 use axum::response::IntoResponse;
 use axum::Json;
 use safeground_store::Place;
@@ -47,6 +46,9 @@ pub struct MapSheet {
     /// en, az, uk or ru.
     pub lang: String,
 }
+
+/// How many sheets are drawn at once.
+static PRINTS: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(1);
 
 /// The longest title printed, in characters.
 pub const MAX_TITLE: usize = 120;
@@ -119,23 +121,19 @@ pub async fn print(
         Paper::A4 => "a4",
         Paper::A3 => "a3",
     };
+    // One sheet at a time: a national sheet reads every feature of the country.
+    let _turn = PRINTS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     let db = state.db.clone();
     let bytes =
         with_store(&state, move |s| documents.map(s, &db, &sheet).map_err(AppError::Internal)).await?;
-    Ok((
-        [
-            (header::CONTENT_TYPE, "application/pdf".to_string()),
-            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"map-{paper}.pdf\"")),
-        ],
-        bytes,
-    ))
+    Ok(crate::api::pdf(&format!("map-{paper}.pdf"), bytes))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct PlacesQuery {
     /// Part of a hazard's code or name, a settlement's or a district's name
-    /// (any case; at most 100 characters).
+    /// (any case; 2 to 100 characters).
     q: String,
 }
 
@@ -156,8 +154,9 @@ pub async fn places(
     q: Result<Query<PlacesQuery>, QueryRejection>,
 ) -> Result<Json<Places>, AppError> {
     let text = query(q)?.q;
-    if text.chars().count() > 100 {
-        return Err(AppError::BadRequest("q: at most 100 characters; shorten the search".into()));
+    let n = text.trim().chars().count();
+    if !(2..=100).contains(&n) {
+        return Err(AppError::BadRequest("q: 2 to 100 characters; say more, or less".into()));
     }
     let places = with_store(&state, move |s| Ok(s.places(&text, 8)?)).await?;
     Ok(Json(Places { places }))

@@ -2100,15 +2100,17 @@ async fn the_map_finds_hazards_and_places_and_checks_what_it_prints() {
     );
     // At most eight of a kind; nothing for what nothing holds; LIKE's own
     // characters are letters here.
-    let r = send(&app, &viewer, Method::GET, "/api/places?q=a", None).await;
+    let r = send(&app, &viewer, Method::GET, "/api/places?q=ar", None).await;
     let kinds = r.json["places"].as_array().unwrap().iter().filter(|p| p["kind"] == "hazard").count();
     assert_eq!(kinds, 8, "{}", r.json);
-    for q in ["%25", "_", "zzzzqqq"] {
+    for q in ["%25%25", "__", "zzzzqqq"] {
         let r = send(&app, &viewer, Method::GET, &format!("/api/places?q={q}"), None).await;
         assert_eq!(r.json["places"], json!([]), "{q}: {}", r.json);
     }
-    let r = send(&app, &viewer, Method::GET, &format!("/api/places?q={}", "x".repeat(101)), None).await;
-    assert_eq!(r.status, StatusCode::BAD_REQUEST, "{}", r.json);
+    for q in ["x".repeat(101), "x".into(), "%20%20".into()] {
+        let r = send(&app, &viewer, Method::GET, &format!("/api/places?q={q}"), None).await;
+        assert_eq!(r.status, StatusCode::BAD_REQUEST, "{q}: {}", r.json);
+    }
     // The printed sheet: its request is checked before anything is drawn;
     // a server without the document builder says so.
     for (uri, status) in [

@@ -74,6 +74,8 @@ impl Store {
         }
         let bound = "9999-12-31T00:00:00Z";
         let inner = sql(layer, self.conn.dialect());
+        // The count and the page from one snapshot.
+        let _snapshot = self.conn.begin_read()?;
         // The export's query whole, its comments and order kept inside.
         let total: i64 = self.conn.query_row(
             &format!("SELECT count(*) FROM (\n{inner}\n) AS layer"),

@@ -86,6 +86,18 @@ pub(crate) fn rtree_up(v: f64) -> f64 {
     f64::from((v * scale) as f32)
 }
 
+/// A box read from columns `first`..`first + 3` (west, south, east, north)
+/// as the GeoPackage's R-tree keeps it: PostGIS's exact extent rounded
+/// outwards (`exact`), the R-tree's own as it is.
+pub(crate) fn rtree_box(
+    r: &crate::db::Row<'_>,
+    first: usize,
+    exact: bool,
+) -> Result<[f64; 4], crate::StoreError> {
+    let b: [f64; 4] = [r.get(first)?, r.get(first + 1)?, r.get(first + 2)?, r.get(first + 3)?];
+    Ok(if exact { [rtree_down(b[0]), rtree_down(b[1]), rtree_up(b[2]), rtree_up(b[3])] } else { b })
+}
+
 #[cfg(test)]
 mod rtree_tests {
     #[test]

@@ -121,12 +121,15 @@ impl Store {
         hazard: Option<&str>,
         page: crate::Paging,
     ) -> Result<(usize, Vec<ReportRow>), StoreError> {
-        // A hazard by code or UUID, found through reports' index on hazard_id.
+        // A hazard by code or UUID: the reports about it (reports' index on
+        // hazard_id) and those behind its versions (an import's, a migration's).
         let sql = format!(
             "SELECT {REPORT_FIELDS}, count(*) OVER () AS matching {REPORT_TABLES}
               WHERE (?1 IS NULL OR r.state = ?1) AND (?2 IS NULL OR o.acronym = ?2 COLLATE NOCASE)
                 AND (CAST(?5 AS TEXT) IS NULL
-                     OR r.hazard_id IN (SELECT x.id FROM hazards x WHERE x.code = CAST(?5 AS TEXT) OR x.id = CAST(?5 AS TEXT)))
+                     OR r.hazard_id IN (SELECT x.id FROM hazards x WHERE x.code = CAST(?5 AS TEXT) OR x.id = CAST(?5 AS TEXT))
+                     OR r.id IN (SELECT v.report_id FROM hazard_versions v JOIN hazards x ON x.id = v.hazard_id
+                                 WHERE x.code = CAST(?5 AS TEXT) OR x.id = CAST(?5 AS TEXT)))
               ORDER BY r.fid DESC LIMIT ?3 OFFSET ?4"
         );
         let run = |page: crate::Paging| -> Result<Vec<(usize, ReportRow)>, StoreError> {

@@ -53,12 +53,7 @@ impl Store {
                     },
                     code: r.get(1)?,
                     name: r.get(2)?,
-                    bbox: if exact {
-                        use crate::geometry::{rtree_down as down, rtree_up as up};
-                        [down(r.get(3)?), down(r.get(4)?), up(r.get(5)?), up(r.get(6)?)]
-                    } else {
-                        [r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?]
-                    },
+                    bbox: crate::geometry::rtree_box(r, 3, exact)?,
                 })
             })?;
         rows.collect()

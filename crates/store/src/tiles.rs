@@ -157,14 +157,17 @@ pub struct MapGround {
     pub hazards: Vec<(HazardStatus, geo::MultiPolygon<f64>)>,
     pub released: Vec<(ReleaseOutcome, geo::MultiPolygon<f64>)>,
     pub finds: Vec<(EoCategory, geo::Point<f64>)>,
+    /// EO found or accidents inside released ground (residual contamination).
+    pub residuals: Vec<geo::Point<f64>>,
 }
 
 impl Store {
     /// What meets the box west, south, east, north, through the spatial
-    /// index, as the map's tiles find it.
+    /// index, as the map's tiles find it, in one snapshot.
     pub fn map_ground(&self, bbox: [f64; 4]) -> Result<MapGround, StoreError> {
         use crate::geometry::{read_multipolygon, read_point};
         use crate::read::stored_code;
+        let _snapshot = self.conn.begin_read()?;
         let d = self.conn.dialect();
         let mut ground = MapGround::default();
         self.each_in(both!(d, "districts.sql"), bbox, |r| {
@@ -188,6 +191,11 @@ impl Store {
             let (id, category, blob): (String, String, Vec<u8>) = (r.get(2)?, r.get(3)?, r.get(1)?);
             let record = format!("EO find {id}");
             ground.finds.push((stored_code(&category, &record)?, read_point(&blob, &record)?));
+            Ok(())
+        })?;
+        self.each_in(both!(d, "residuals.sql"), bbox, |r| {
+            let (id, blob): (String, Vec<u8>) = (r.get(2)?, r.get(1)?);
+            ground.residuals.push(read_point(&blob, &format!("residual {id}"))?);
             Ok(())
         })?;
         Ok(ground)
