@@ -728,6 +728,15 @@ for (const lang of ['en', 'az', 'uk', 'ru']) {
     await page.waitForLoadState('networkidle').catch(() => {});
     if (v === 'map') await idle().catch(() => {});
     const text = await page.textContent('#view');
+    // The register's days and figures as the language writes them: no ISO
+    // day in the table, and a decimal comma outside English.
+    if (v === 'register') {
+      await page.waitForSelector('#register-list tr[data-code]', { timeout: 20000 });
+      const cells = await page.evaluate(() => [...document.querySelectorAll('#register-list tr[data-code]')].map((tr) => [...tr.cells].map((c) => c.textContent)));
+      const recorded = cells.map((c) => c[6]); const remaining = cells.map((c) => c[7]);
+      if (recorded.some((d) => /^\d{4}-\d{2}-\d{2}$/.test(d.trim()))) await fail(`the ${lang} register writes days as ${recorded[0]}`);
+      if (lang !== 'en' && !remaining.some((n) => /^\d+,\d+$/.test(n.trim()))) await fail(`the ${lang} register writes figures as ${remaining.slice(0, 3)}`);
+    }
     const raw = keys.find((k) => new RegExp(`(^|[^\\w.])${k.replace(/\./g, '\\.')}($|[^\\w.])`).test(text));
     if (raw) await fail(`the ${lang} ${v} view shows a key: ${raw}`);
     await page.screenshot({ path: `${out}/${lang}/${v}.png` });

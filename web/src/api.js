@@ -120,7 +120,38 @@ export function esc(s) {
 }
 
 /** A number as the chosen language writes it (`1,234.5`, `1 234,5`), to `digits` places at most. */
-export function fmt(n, digits = 0, options = {}) { return Number(n).toLocaleString(language(), { maximumFractionDigits: digits, ...options }); }
+export function fmt(n, digits = 0, options = {}) {
+  // Without the language's data, the printed documents' way for az, uk and
+  // ru: space-grouped with a decimal comma, as Russian's rules write it.
+  const lang = hasData(language()) ? language() : 'ru';
+  return Number(n).toLocaleString(lang, { maximumFractionDigits: digits, ...options });
+}
+/**
+ * Whether the browser holds the language's formats. Chromium claims
+ * Azerbaijani but ships without its data, and then writes the root locale's
+ * forms ('2024 M03 5', '1,234.5'): known by the root's month, 'M03'.
+ */
+const formats = {};
+function hasData(lang) {
+  if (lang === 'en') return true;
+  if (!(lang in formats)) {
+    const probe = new Date(Date.UTC(2024, 2, 5));
+    formats[lang] = !new Intl.DateTimeFormat(lang, { dateStyle: 'medium', timeZone: 'UTC' }).format(probe).includes('M03');
+  }
+  return formats[lang];
+}
+
+/**
+ * A day (`YYYY-MM-DD`, or the day of a timestamp) as the chosen language
+ * writes it (`6 Dec 2026`, `6 дек. 2026 г.`); what is not a day, as it is.
+ */
+export function day(text) {
+  const iso = String(text ?? '').slice(0, 10);
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(iso)) return String(text ?? '');
+  // Without the language's data: the day in figures, as az, uk and ru write it (05.03.2024).
+  if (!hasData(language())) return iso.split('-').reverse().join('.');
+  return new Intl.DateTimeFormat(language(), { dateStyle: 'medium', timeZone: 'UTC' }).format(new Date(iso + 'T00:00:00Z'));
+}
 export function km2(m2) { return fmt(m2 / 1e6, 2); }
 export function num(n) { return fmt(n, 0); }
 

@@ -3,7 +3,7 @@
 import maplibregl from 'maplibre-gl';
 import { forward as toMgrs } from 'mgrs';
 import { t, language } from './i18n.js';
-import { get, esc, km2, num, checkSession } from './api.js';
+import { get, esc, km2, num, day, checkSession } from './api.js';
 import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY, swatch, paint } from './style.js';
 import { measureTool } from './measure.js';
 import { printTool } from './print.js';
@@ -81,13 +81,13 @@ function timeline(history, reports, tasks, released) {
   }
   for (const task of tasks) {
     events.push({ day: task.issued_on, kind: 'task', text: t('timeline.task', { code: task.code, organisation: task.organisation, activity: t('tasks.activity.' + task.activity), status: t('tasks.status.' + task.status) }) });
-    if (task.cancelled_on) events.push({ day: task.cancelled_on, kind: 'task', text: t('tasks.cancelled', { day: task.cancelled_on }) + ` — ${task.code}` });
+    if (task.cancelled_on) events.push({ day: task.cancelled_on, kind: 'task', text: t('tasks.cancelled', { day: day(task.cancelled_on) }) + ` — ${task.code}` });
   }
   for (const r of released) {
     events.push({ day: r.released_on, kind: 'released', text: t('timeline.released', { outcome: t('outcome.' + r.outcome), area: area(r.area_m2), organisation: r.organisation }) });
   }
   events.sort((a, b) => (a.day < b.day ? 1 : a.day > b.day ? -1 : 0));
-  return `<ol id="hazard-timeline" class="timeline">${events.map((e) => `<li data-kind="${e.kind}"${e.id ? ` data-report="${esc(e.id)}"` : ''}><time datetime="${esc(e.day.slice(0, 10))}">${esc(e.day.slice(0, 10))}</time> ${esc(e.text)}</li>`).join('')}</ol>`;
+  return `<ol id="hazard-timeline" class="timeline">${events.map((e) => `<li data-kind="${e.kind}"${e.id ? ` data-report="${esc(e.id)}"` : ''}><time datetime="${esc(e.day.slice(0, 10))}">${esc(day(e.day))}</time> ${esc(e.text)}</li>`).join('')}</ol>`;
 }
 
 /** Fills `panel` with the hazard's page; with `withMap`, a map of it on top. */
@@ -106,7 +106,7 @@ export async function showHazard(panel, id, withMap = false) {
   panel.innerHTML = `<h2 id="hazard-title">${esc(h.code)}</h2><p>${esc(h.name)}</p>
     <table>${row(t('hazard.kind'), esc(t('kind.' + h.kind)))}${row(t('hazard.status'), esc(t('status.' + h.status)))}
       ${row(t('hazard.district'), esc(h.district))}${row(t('hazard.contamination'), esc(h.contamination))}
-      ${row(t('hazard.recorded'), esc(h.recorded_on))}${row(t('hazard.recorded_by'), esc(h.recorded_by))}
+      ${row(t('hazard.recorded'), esc(day(h.recorded_on)))}${row(t('hazard.recorded_by'), esc(h.recorded_by))}
       ${row(t('hazard.eo_finds'), num(h.eo_finds))}</table>
     ${['CLOSED', 'HANDED_OVER'].includes(h.status) ? `<p><a id="hazard-certificate" target="_blank" rel="noopener"
       href="/api/hazards/${encodeURIComponent(h.code)}/certificate/pdf?lang=${encodeURIComponent(language())}">${esc(t('hazard.certificate'))}</a></p>` : ''}
@@ -115,7 +115,7 @@ export async function showHazard(panel, id, withMap = false) {
     <h3>${esc(t('hazard.timeline'))}</h3>${timeline(history, reports, tasks, h.released.filter((r) => !r.revoked_at))}
     <h3>${esc(t('hazard.history'))}</h3>
     <table id="hazard-history"><tr><th>${esc(t('history.version'))}</th><th>${esc(t('history.from'))}</th><th>${esc(t('hazard.status'))}</th><th>${esc(t('history.report'))}</th><th>${esc(t('history.actor'))}</th></tr>
-    ${history.map((v) => `<tr><td>${v.version}</td><td>${esc(v.valid_from.slice(0, 10))}</td><td>${esc(t('status.' + v.status))}</td><td>${esc(v.report_type || '')}</td><td>${esc(v.actor || '')}</td></tr>`).join('')}</table>`;
+    ${history.map((v) => `<tr><td>${v.version}</td><td>${esc(day(v.valid_from))}</td><td>${esc(t('status.' + v.status))}</td><td>${esc(v.report_type || '')}</td><td>${esc(v.actor || '')}</td></tr>`).join('')}</table>`;
   // A view left meanwhile: no map for a page nobody sees.
   if (withMap && panel.isConnected) hazardMap(panel, h);
 }
@@ -176,19 +176,19 @@ export async function mountMap(view) {
     try {
       if (f.layer.id === 'hazards-fill') await showHazard(panel, p.id);
       else if (f.layer.id === 'released-fill') {
-        panel.innerHTML = `<h2>${esc(t('hazard.released'))}</h2><table>${row(t('hazard.code'), esc(p.code))}${row(t('outcome.' + p.outcome), esc(p.released_on))}${row('km²', km2(p.area_m2))}</table><p><button id="open-hazard">${esc(p.code)}</button></p>`;
+        panel.innerHTML = `<h2>${esc(t('hazard.released'))}</h2><table>${row(t('hazard.code'), esc(p.code))}${row(t('outcome.' + p.outcome), esc(day(p.released_on)))}${row('km²', km2(p.area_m2))}</table><p><button id="open-hazard">${esc(p.code)}</button></p>`;
         document.getElementById('open-hazard').onclick = () => showHazard(panel, p.code);
       } else if (f.layer.id === 'eo-finds') {
         panel.innerHTML = p.count > 1
           ? `<p>${esc(t('find.cluster', { count: p.count, quantity: p.quantity }))}</p>`
-          : `<table>${row(t('find.category'), esc(p.category))}${row(t('find.type'), esc(p.eo_type))}${row(t('find.quantity'), num(p.quantity))}${row(t('find.found_on'), esc(p.found_on))}</table>`;
+          : `<table>${row(t('find.category'), esc(p.category))}${row(t('find.type'), esc(p.eo_type))}${row(t('find.quantity'), num(p.quantity))}${row(t('find.found_on'), esc(day(p.found_on)))}</table>`;
       } else if (f.layer.id === 'priorities') {
         const why = JSON.parse(p.why).map(([c, pts]) => row(t('priority.criterion.' + c), pts.toFixed(1))).join('');
         panel.innerHTML = `<h2 id="priority-title">${esc(t('priority.rank_of', { rank: p.rank }))}: ${esc(p.code)}</h2><table>${row(t('priority.score'), p.score.toFixed(1))}${why}</table><p><button id="open-hazard">${esc(p.code)}</button></p>`;
         document.getElementById('open-hazard').onclick = () => showHazard(panel, p.code);
       } else if (f.layer.id === 'residuals') {
-        panel.innerHTML = `<h2>${esc(t('residual.title'))}</h2><table>${row(t('residual.kind'), esc(t('residual.kind.' + p.kind)))}${row(t('residual.found_on'), esc(p.found_on))}
-          ${row(t('residual.hazard'), esc(p.code))}${row(t('residual.released_on'), esc(p.released_on))}
+        panel.innerHTML = `<h2>${esc(t('residual.title'))}</h2><table>${row(t('residual.kind'), esc(t('residual.kind.' + p.kind)))}${row(t('residual.found_on'), esc(day(p.found_on)))}
+          ${row(t('residual.hazard'), esc(p.code))}${row(t('residual.released_on'), esc(day(p.released_on)))}
           ${row(t('residual.task'), esc(p.task))}${row(t('residual.task_status'), esc(p.task_status))}</table><p><button id="open-hazard">${esc(p.code)}</button></p>`;
         document.getElementById('open-hazard').onclick = () => showHazard(panel, p.code);
       } else if (f.layer.id === 'settlements') {

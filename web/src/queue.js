@@ -3,7 +3,7 @@
 // reports in any other state are listed the same way, read only.
 import maplibregl from 'maplibre-gl';
 import { t } from './i18n.js';
-import { get, post, esc } from './api.js';
+import { get, post, esc, day } from './api.js';
 import { newMap } from './map.js';
 
 function geometries(body) {
@@ -54,7 +54,7 @@ export async function mountQueue(view) {
       const item = document.createElement('div');
       item.className = 'item';
       item.dataset.id = r.id;
-      item.innerHTML = `<strong>${esc(r.type)}</strong> · ${esc(r.organisation)}<br><small>${esc(r.start_date)} – ${esc(r.end_date)}${r.hazard ? ' · ' + esc(r.hazard) : ''}</small>`;
+      item.innerHTML = `<strong>${esc(r.type)}</strong> · ${esc(r.organisation)}<br><small>${esc(day(r.start_date))} – ${esc(day(r.end_date))}${r.hazard ? ' · ' + esc(r.hazard) : ''}</small>`;
       item.onclick = () => select(r.id, item).catch((err) => {
         // A session that ended shows the login form in the view's place.
         if (err.code !== 'unauthenticated') info.innerHTML = `<p class="message error">${esc(err.message)}</p>`;
@@ -94,7 +94,7 @@ export async function mountQueue(view) {
     info.innerHTML = `<table>
         <tr><th>${esc(t('report.type'))}</th><td>${esc(shown.report.type)}</td></tr>
         <tr><th>${esc(t('report.organisation'))}</th><td>${esc(shown.report.organisation)}</td></tr>
-        <tr><th>${esc(t('report.dates'))}</th><td>${esc(shown.report.start_date)} – ${esc(shown.report.end_date)}</td></tr>
+        <tr><th>${esc(t('report.dates'))}</th><td>${esc(day(shown.report.start_date))} – ${esc(day(shown.report.end_date))}</td></tr>
         <tr><th>${esc(t('queue.submitted'))}</th><td>${esc(shown.report.submitted_at)} ${esc(t('queue.by'))} ${esc(shown.report.submitted_by)}</td></tr>
         <tr><th>${esc(t('queue.state'))}</th><td id="report-state">${esc(t('reports.state.' + shown.report.state))}</td></tr>
         ${shown.report.decided_at ? `<tr><th>${esc(t('queue.decided'))}</th><td>${esc(shown.report.decided_at)} ${esc(t('queue.by'))} ${esc(shown.report.decided_by || '')}</td></tr>` : ''}

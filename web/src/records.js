@@ -3,7 +3,7 @@
 // sessions, in a district or all; the one selected opens beside the table
 // with every value its layer has.
 import { t } from './i18n.js';
-import { get, esc, fmt, selectable } from './api.js';
+import { get, esc, fmt, day, selectable } from './api.js';
 
 const PER_PAGE = 50;
 /** The columns a table shows, of each layer's export columns. */
@@ -20,6 +20,7 @@ const label = (c) => { const k = 'records.col.' + c; const s = t(k); return s ==
 function value(columns, item, c) {
   if (c === 'participants') return fmt(PEOPLE.reduce((n, p) => n + (Number(item.values[columns.indexOf(p)]) || 0), 0));
   const v = item.values[columns.indexOf(c)];
+  if (c.endsWith('_on')) return day(v);
   return typeof v === 'number' ? fmt(v, 2) : v ?? '';
 }
 

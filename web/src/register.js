@@ -3,7 +3,7 @@
 // at a time (GET /api/hazards); the one selected opens beside the table with
 // its figures and history, as on the map.
 import { t } from './i18n.js';
-import { get, esc, km2, selectable } from './api.js';
+import { get, esc, km2, day, selectable } from './api.js';
 import { showHazard } from './map.js';
 import { mountRecords } from './records.js';
 
@@ -24,6 +24,7 @@ function row(h) {
     if (c === 'kind') return t('kind.' + h.kind);
     if (c === 'status') return t('status.' + h.status);
     if (c === 'remaining') return km2(h.area_m2.remaining);
+    if (c === 'recorded_on') return day(h.recorded_on);
     return h[c] ?? '';
   };
   return `<tr data-code="${esc(h.code)}" tabindex="0">${COLUMNS.map((c) => `<td${c === 'remaining' ? ' class="num"' : ''}>${esc(value(c))}</td>`).join('')}</tr>`;

@@ -6,7 +6,7 @@
 // a card chosen on the board, or its code typed), where core::task's
 // refusals come back as they are.
 import { t } from './i18n.js';
-import { get, post, esc, held } from './api.js';
+import { get, post, esc, held, day } from './api.js';
 
 const STATUSES = ['ISSUED', 'IN_PROGRESS', 'COMPLETED', 'CANCELLED'];
 const ACTIVITIES = ['NTS', 'TS', 'CLEARANCE', 'BAC', 'EOD_SPOT_TASK'];
@@ -15,13 +15,13 @@ const PER_COLUMN = 25;
 
 // An open card can be chosen for cancelling (`choosable`), by its button.
 function card(task, choosable) {
-  const due = task.due_on ? t('tasks.due', { day: task.due_on }) : t('tasks.no_due');
+  const due = task.due_on ? t('tasks.due', { day: day(task.due_on) }) : t('tasks.no_due');
   return `<li class="task priority-${esc(task.priority.toLowerCase())}${task.overdue ? ' overdue' : ''}" data-code="${esc(task.code)}" data-organisation="${esc(task.organisation)}">
     <strong>${esc(task.code)}</strong>
     <span>${esc(task.hazard)} · ${esc(task.district)}</span>
     <span>${esc(task.organisation)} · ${esc(t('tasks.activity.' + task.activity))} · ${esc(t('tasks.priority.' + task.priority))}</span>
-    <span>${esc(t('tasks.issued', { day: task.issued_on }))} · ${esc(due)}${task.overdue ? ` · <em>${esc(t('tasks.overdue'))}</em>` : ''}</span>
-    ${task.cancelled_on ? `<span>${esc(t('tasks.cancelled', { day: task.cancelled_on }))}</span>` : ''}
+    <span>${esc(t('tasks.issued', { day: day(task.issued_on) }))} · ${esc(due)}${task.overdue ? ` · <em>${esc(t('tasks.overdue'))}</em>` : ''}</span>
+    ${task.cancelled_on ? `<span>${esc(t('tasks.cancelled', { day: day(task.cancelled_on) }))}</span>` : ''}
     ${choosable ? `<button type="button" class="choose" aria-label="${esc(t('tasks.choose', { code: task.code }))}">${esc(t('tasks.choose', { code: task.code }))}</button>` : ''}</li>`;
 }
 
@@ -127,7 +127,7 @@ export async function mountTasks(view, session) {
       const code = cancel.code.value.trim();
       const body = { on: cancel.on.value || undefined, reason: cancel.reason.value };
       send(cancel.querySelector('button[type=submit]'), cancel.querySelector('#task-cancel-message'), () => post(`/api/tasks/${encodeURIComponent(code)}/cancellation`, body),
-        (task) => t('tasks.cancelled_as', { code: task.code, day: task.cancelled_on }), load);
+        (task) => t('tasks.cancelled_as', { code: task.code, day: day(task.cancelled_on) }), load);
     };
   }
   await load();
