@@ -3,7 +3,7 @@
 // suspended; for IM officers and administrators, the forms that record one
 // and suspend the one selected. The server refuses what a role may not do.
 import { t } from './i18n.js';
-import { get, post, esc, selectable } from './api.js';
+import { get, post, esc, selectable, day as dayText } from './api.js';
 
 const CAPABILITIES = ['MANUAL', 'MECHANICAL', 'DOGS', 'EOD', 'NTS', 'TS'];
 const COLUMNS = ['reference', 'organisation', 'team', 'capability', 'valid_from', 'valid_to', 'state'];
@@ -48,7 +48,7 @@ function detail(a, canDecide) {
       <label>${esc(t('accreditations.reason'))} <input name="reason" required></label>
       <button type="submit">${esc(t('accreditations.suspend'))}</button></form>` : '';
   return `<h3>${esc(a.reference)} · ${esc(a.organisation)}${a.team ? ' · ' + esc(a.team) : ''}</h3>
-    <p>${esc(t('accreditations.capability.' + a.capability))}: ${esc(a.valid_from)} – ${esc(a.valid_to)} (${esc(t('accreditations.state.' + state(a)))})</p>
+    <p>${esc(t('accreditations.capability.' + a.capability))}: ${esc(dayText(a.valid_from))} – ${esc(dayText(a.valid_to))} (${esc(t('accreditations.state.' + state(a)))})</p>
     ${suspended}${suspend}`;
 }
 

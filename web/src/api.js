@@ -143,7 +143,7 @@ function hasData(lang) {
 
 /**
  * A day (`YYYY-MM-DD`, or the day of a timestamp) as the chosen language
- * writes it (`6 Dec 2026`, `6 дек. 2026 г.`); what is not a day, as it is.
+ * writes it (`Dec 6, 2026`, `6 дек. 2026 г.`); what is not a day, as it is.
  */
 export function day(text) {
   const iso = String(text ?? '').slice(0, 10);

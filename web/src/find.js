@@ -19,14 +19,14 @@ export function findTool(map, host, openHazard) {
   };
   const ask = async () => {
     const question = ++asked;
-    found = [];
     const q = form.elements.q.value.trim();
     if (q.length < 2) { list.innerHTML = ''; found = []; return; }
     let answer;
     try {
       answer = await get('/api/places?q=' + encodeURIComponent(q));
     } catch (err) {
-      if (question === asked) list.innerHTML = `<li class="message error">${esc(err.message)}</li>`;
+      // What was found before is not what was asked: Enter opens nothing.
+      if (question === asked) { found = []; list.innerHTML = `<li class="message error">${esc(err.message)}</li>`; }
       return;
     }
     if (question !== asked) return;
@@ -45,6 +45,7 @@ export function findTool(map, host, openHazard) {
   });
   list.addEventListener('click', (e) => {
     const b = e.target.closest('button[data-i]');
-    if (b) go(found[Number(b.dataset.i)]);
+    const place = b && found[Number(b.dataset.i)];
+    if (place) go(place);
   });
 }

@@ -6,7 +6,7 @@
 // submitting makes a QM_INSPECTION report that waits for approval, where
 // the rules (sample inside the ground, items found fail it, …) are decided.
 import { t } from './i18n.js';
-import { get, post, esc, num } from './api.js';
+import { get, post, esc, num, day } from './api.js';
 import { newMap } from './map.js';
 
 function quote(s) { return `"${String(s ?? '').replaceAll('"', '""')}"`; }
@@ -18,7 +18,7 @@ function cornersCsv(text) {
 }
 
 function groundRow(r) {
-  return `<tr><td><label class="choice"><input type="checkbox" name="ground" value="${esc(r.id)}"> ${esc(r.released_on)}</label></td>
+  return `<tr><td><label class="choice"><input type="checkbox" name="ground" value="${esc(r.id)}"> ${esc(day(r.released_on))}</label></td>
     <td>${esc(t('outcome.' + r.outcome))}</td><td>${esc(r.organisation)}</td><td>${esc(num(r.area_m2))}</td></tr>`;
 }
 

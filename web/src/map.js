@@ -64,13 +64,13 @@ function legend() {
 
 function row(label, value) { return `<tr><th>${esc(label)}</th><td>${value}</td></tr>`; }
 
+/** An area in m² below a hectare, in km² above. */
+const area = (m2) => (m2 < 1e4 ? `${num(m2)} ${t('unit.m2')}` : `${km2(m2)} ${t('unit.km2')}`);
+
 /**
  * The hazard's life, newest first: each version with its report, every
  * report about it in any state, its tasks and its released ground.
  */
-/** An area in m² below a hectare, in km² above. */
-const area = (m2) => (m2 < 1e4 ? `${num(m2)} ${t('unit.m2')}` : `${km2(m2)} ${t('unit.km2')}`);
-
 function timeline(history, reports, tasks, released) {
   const events = [];
   for (const v of history) {
@@ -122,6 +122,8 @@ export async function showHazard(panel, id, withMap = false) {
 
 /** A map of the hazard at the head of its page, its outline over the register's layers. */
 function hazardMap(panel, h) {
+  // Two answers for the same hazard (a double click): one map, the last.
+  if (panel.hazardMap) panel.hazardMap.remove();
   const box = document.createElement('div');
   box.className = 'map hazard-map';
   box.id = 'hazard-map';

@@ -3,7 +3,7 @@
 // reports in any other state are listed the same way, read only.
 import maplibregl from 'maplibre-gl';
 import { t } from './i18n.js';
-import { get, post, esc, day } from './api.js';
+import { get, post, esc, day, fmt } from './api.js';
 import { newMap } from './map.js';
 
 function geometries(body) {
@@ -47,7 +47,7 @@ export async function mountQueue(view) {
     const page = await get(`/api/reports?state=${state}&per_page=1000`);
     if (question !== asked) return;
     list.innerHTML = page.items.length
-      ? (page.total > page.items.length ? `<p class="padded" id="queue-count">${esc(t('queue.newest', { shown: page.items.length, total: page.total }))}</p>` : '')
+      ? (page.total > page.items.length ? `<p class="padded" id="queue-count">${esc(t('queue.newest', { shown: fmt(page.items.length), total: fmt(page.total) }))}</p>` : '')
       : `<p class="padded" id="queue-empty">${esc(t(state === 'SUBMITTED' ? 'queue.empty' : 'queue.none'))}</p>`;
     info.innerHTML = `<p>${esc(t('queue.select'))}</p>`;
     for (const r of page.items) {
@@ -95,9 +95,9 @@ export async function mountQueue(view) {
         <tr><th>${esc(t('report.type'))}</th><td>${esc(shown.report.type)}</td></tr>
         <tr><th>${esc(t('report.organisation'))}</th><td>${esc(shown.report.organisation)}</td></tr>
         <tr><th>${esc(t('report.dates'))}</th><td>${esc(day(shown.report.start_date))} – ${esc(day(shown.report.end_date))}</td></tr>
-        <tr><th>${esc(t('queue.submitted'))}</th><td>${esc(shown.report.submitted_at)} ${esc(t('queue.by'))} ${esc(shown.report.submitted_by)}</td></tr>
+        <tr><th>${esc(t('queue.submitted'))}</th><td>${esc(day(shown.report.submitted_at))} ${esc(t('queue.by'))} ${esc(shown.report.submitted_by)}</td></tr>
         <tr><th>${esc(t('queue.state'))}</th><td id="report-state">${esc(t('reports.state.' + shown.report.state))}</td></tr>
-        ${shown.report.decided_at ? `<tr><th>${esc(t('queue.decided'))}</th><td>${esc(shown.report.decided_at)} ${esc(t('queue.by'))} ${esc(shown.report.decided_by || '')}</td></tr>` : ''}
+        ${shown.report.decided_at ? `<tr><th>${esc(t('queue.decided'))}</th><td>${esc(day(shown.report.decided_at))} ${esc(t('queue.by'))} ${esc(shown.report.decided_by || '')}</td></tr>` : ''}
         ${shown.report.reason ? `<tr><th>${esc(t('queue.reason_given'))}</th><td>${esc(shown.report.reason)}</td></tr>` : ''}</table>
       ${checks ? `<h3>${esc(t('queue.checks'))}</h3>
       <div id="checks">${checks.approvable ? `<p class="ok">${esc(t('queue.approvable'))}</p>` : `<p class="problems">${esc(t('queue.refused'))}</p><ul class="problems">${checks.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`}</div>

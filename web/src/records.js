@@ -56,7 +56,7 @@ export function mountRecords(host, detail, layer, districts) {
     shown = answer;
     const first = answer.total ? (answer.page - 1) * answer.per_page + 1 : 0;
     const last = Math.min(answer.total, answer.page * answer.per_page);
-    count.textContent = t('register.count_of.' + layer, { first, last, total: answer.total });
+    count.textContent = t('register.count_of.' + layer, { first: fmt(first), last: fmt(last), total: fmt(answer.total) });
     table.innerHTML = `<table id="records-list" data-layer="${esc(layer)}"><tr>${SHOWN[layer].map((c) => `<th>${esc(label(c))}</th>`).join('')}</tr>
       ${answer.items.map((item, i) => `<tr data-i="${i}" tabindex="0">${SHOWN[layer].map((c) => `<td>${esc(value(answer.columns, item, c))}</td>`).join('')}</tr>`).join('')}</table>`;
     host.querySelector('#records-prev').disabled = answer.page <= 1;

@@ -3,7 +3,7 @@
 // at a time (GET /api/hazards); the one selected opens beside the table with
 // its figures and history, as on the map.
 import { t } from './i18n.js';
-import { get, esc, km2, day, selectable } from './api.js';
+import { get, esc, km2, day, fmt, selectable } from './api.js';
 import { showHazard } from './map.js';
 import { mountRecords } from './records.js';
 
@@ -73,7 +73,7 @@ export async function mountRegister(view) {
     if (question !== asked) return;
     const first = answer.total ? (answer.page - 1) * answer.per_page + 1 : 0;
     const last = Math.min(answer.total, answer.page * answer.per_page);
-    page.querySelector('#register-count').textContent = t('register.count', { first, last, total: answer.total });
+    page.querySelector('#register-count').textContent = t('register.count', { first: fmt(first), last: fmt(last), total: fmt(answer.total) });
     // The question this page answers, for whoever reads the table (a test).
     page.querySelector('#register-table').innerHTML = `<table id="register-list" data-sort="${esc(params.get('sort') || 'code')}" data-q="${esc(params.get('q') || '')}"><tr>${COLUMNS.map((c) => `<th${c === 'remaining' ? ' class="num"' : ''}>${esc(t('register.col.' + c))}</th>`).join('')}</tr>
       ${answer.items.map(row).join('')}</table>`;

@@ -3,7 +3,7 @@
 // and — for the authority's officers — the forms that record consent, its
 // withdrawal and follow-ups. The server refuses what a role may not do.
 import { t } from './i18n.js';
-import { get, post, esc, selectable } from './api.js';
+import { get, post, esc, selectable, day as dayText } from './api.js';
 
 const KINDS = ['MEDICAL', 'REHABILITATION', 'PSYCHOSOCIAL', 'ECONOMIC_INCLUSION', 'REFERRAL'];
 const STATUSES = ['REFERRED', 'ONGOING', 'COMPLETED'];
@@ -16,7 +16,7 @@ const options = (list, prefix) => list.map((v) => `<option value="${esc(v)}">${e
 
 function row(v) {
   const consent = v.consents.find((c) => inForce(c, today()));
-  return `<tr data-id="${esc(v.id)}" tabindex="0"><td>${esc(v.occurred_on)}</td><td>${esc(v.district || '')}</td>
+  return `<tr data-id="${esc(v.id)}" tabindex="0"><td>${esc(dayText(v.occurred_on))}</td><td>${esc(v.district || '')}</td>
     <td>${esc(v.name || t('victims.no_name'))}</td><td>${esc(t('victims.outcome.' + v.outcome))}</td>
     <td>${esc(t('victims.sex.' + v.sex))}</td><td class="num">${v.age ?? '–'}</td>
     <td>${esc(v.disability ? t('victims.disability.' + v.disability) : '–')}</td>
@@ -25,7 +25,7 @@ function row(v) {
 }
 
 function detail(v, canRecord) {
-  const consents = v.consents.map((c) => `<li>${esc(c.given_on)} · ${esc(t('victims.giver.' + c.given_by))} · ${esc(t('victims.form.' + c.form))}${
+  const consents = v.consents.map((c) => `<li>${esc(dayText(c.given_on))} · ${esc(t('victims.giver.' + c.given_by))} · ${esc(t('victims.form.' + c.form))}${
     c.withdrawn_on ? ' · ' + esc(t('victims.withdrawn_on', { day: c.withdrawn_on })) : ''}</li>`).join('');
   const follow = v.follow_ups.map((f) => `<tr><td>${esc(f.on)}</td><td>${esc(t('victims.kind.' + f.kind))}</td>
     <td>${esc(t('victims.status.' + f.status))}</td><td>${esc(f.provider)}</td><td>${esc(f.notes || '')}</td></tr>`).join('');
@@ -48,7 +48,7 @@ function detail(v, canRecord) {
       <button type="submit">${esc(t('victims.record_follow_up'))}</button>
     </form>`;
   return `<h3>${esc(v.name || t('victims.no_name'))}</h3>
-    <p>${esc(v.accident_kind)} · ${esc(v.occurred_on)} · ${esc(v.district || '')}${v.injuries ? ' · ' + esc(v.injuries) : ''}${v.contact ? ' · ' + esc(v.contact) : ''}</p>
+    <p>${esc(v.accident_kind)} · ${esc(dayText(v.occurred_on))} · ${esc(v.district || '')}${v.injuries ? ' · ' + esc(v.injuries) : ''}${v.contact ? ' · ' + esc(v.contact) : ''}</p>
     <h4>${esc(t('victims.consents'))}</h4><ul id="victim-consents">${consents || `<li>${esc(t('victims.no_consent'))}</li>`}</ul>
     <h4>${esc(t('victims.follow_ups'))}</h4>
     <table id="victim-follow-ups"><tr><th>${esc(t('victims.day'))}</th><th>${esc(t('victims.kind'))}</th><th>${esc(t('victims.status'))}</th>

@@ -103,7 +103,8 @@ impl PrintQuery {
 }
 
 /// A map sheet of the register's ground: the hazards by status, the
-/// released ground by outcome, the EO finds and the districts in the box,
+/// released ground by outcome, the EO finds, residual contamination and the
+/// districts in the box,
 /// on A4 or A3, with a title, a legend, a scale bar and a north arrow, as
 /// vector PDF; 404 when this server makes no documents.
 #[utoipa::path(get, path = "/api/maps/print", params(PrintQuery),
@@ -153,8 +154,8 @@ pub async fn places(
     State(state): State<AppState>,
     q: Result<Query<PlacesQuery>, QueryRejection>,
 ) -> Result<Json<Places>, AppError> {
-    let text = query(q)?.q;
-    let n = text.trim().chars().count();
+    let text = query(q)?.q.trim().to_string();
+    let n = text.chars().count();
     if !(2..=100).contains(&n) {
         return Err(AppError::BadRequest("q: 2 to 100 characters; say more, or less".into()));
     }
