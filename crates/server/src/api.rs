@@ -70,11 +70,51 @@ pub struct Health {
     schema_version: i64,
 }
 
-/// The server is up and its register opens.
-#[utoipa::path(get, path = "/api/health", responses((status = 200, body = Health)))]
+/// Ready: the server is up, its register opens and its schema is the one
+/// this server reads (as `/api/health/ready`).
+#[utoipa::path(get, path = "/api/health", responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    let v = with_store(&state, |s| Ok(s.schema_version()?)).await?;
+    ready(State(state)).await
+}
+
+/// Ready for requests: the register opens (a PostgreSQL server answers) and
+/// its schema is the one this server reads; 503 `unavailable` otherwise,
+/// for a load balancer to send requests elsewhere.
+#[utoipa::path(get, path = "/api/health/ready", responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
+pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    let v = with_store(&state, |s| Ok(s.schema_version()?)).await.map_err(|e| match e {
+        AppError::Timeout(m) => AppError::Timeout(m),
+        e => {
+            tracing::warn!(error = %e, "not ready: the register cannot be read");
+            AppError::Unavailable(
+                "the register cannot be read now; the details are in the server's log".into(),
+            )
+        }
+    })?;
+    let ours = safeground_store::SCHEMA_VERSION;
+    if v != ours {
+        let what = if v < ours {
+            "open it once with this version to bring it up to date"
+        } else {
+            "upgrade this server"
+        };
+        return Err(AppError::Unavailable(format!(
+            "the register's schema is version {v}, this server reads version {ours}: {what}"
+        )));
+    }
     Ok(Json(Health { status: "ok", schema_version: v }))
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct Live {
+    status: &'static str,
+}
+
+/// Live: the process answers, whatever becomes of its register (for a
+/// supervisor to restart it when it does not).
+#[utoipa::path(get, path = "/api/health/live", responses((status = 200, body = Live)))]
+pub async fn live() -> Json<Live> {
+    Json(Live { status: "live" })
 }
 
 #[derive(Debug, Deserialize, IntoParams)]

@@ -83,6 +83,8 @@ pub enum Rule {
 /// Every route of the API with what it needs. A route missing here is refused.
 pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/health", Rule::Public),
+    ("GET", "/api/health/live", Rule::Public),
+    ("GET", "/api/health/ready", Rule::Public),
     ("GET", "/api/openapi.json", Rule::Public),
     ("POST", "/api/login", Rule::Public),
     ("POST", "/api/logout", Rule::Allowed(Action::ManageSelf)),

@@ -62,6 +62,11 @@ pub enum AppError {
     /// The request took longer than the server allows.
     #[error("{0}")]
     Timeout(String),
+    /// The server is up but cannot serve the register now (it cannot be
+    /// opened, or its schema is not the one this server reads); the message
+    /// names no path.
+    #[error("{0}")]
+    Unavailable(String),
     #[error("internal error: {0}")]
     Internal(String),
 }
@@ -86,6 +91,7 @@ impl AppError {
             }
             AppError::TooLarge(_) => (StatusCode::PAYLOAD_TOO_LARGE, "too_large"),
             AppError::Timeout(_) => (StatusCode::SERVICE_UNAVAILABLE, "timeout"),
+            AppError::Unavailable(_) => (StatusCode::SERVICE_UNAVAILABLE, "unavailable"),
             AppError::Internal(_) => (StatusCode::INTERNAL_SERVER_ERROR, "internal"),
         }
     }

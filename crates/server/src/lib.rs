@@ -181,6 +181,8 @@ struct ApiDoc;
 fn routers() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(api::health))
+        .routes(routes!(api::live))
+        .routes(routes!(api::ready))
         .routes(routes!(session::login))
         .routes(routes!(session::logout))
         .routes(routes!(session::me))

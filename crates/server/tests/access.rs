@@ -176,6 +176,8 @@ async fn every_route_against_every_role() {
     // (method, route as in the policy, a concrete request, a body, the roles allowed; `None` = public).
     let table: Vec<Row> = vec![
         (Method::GET, "/api/health", "/api/health".into(), None, None),
+        (Method::GET, "/api/health/live", "/api/health/live".into(), None, None),
+        (Method::GET, "/api/health/ready", "/api/health/ready".into(), None, None),
         (Method::GET, "/api/openapi.json", "/api/openapi.json".into(), None, None),
         (
             Method::POST,
@@ -2178,4 +2180,36 @@ async fn records_come_a_page_at_a_time_as_their_layer_has_them() {
         let r = send(&app, &imo, Method::GET, uri, None).await;
         assert_eq!(r.status, status, "{uri}: {}", r.json);
     }
+}
+
+#[tokio::test]
+async fn live_while_the_process_answers_ready_while_its_register_does() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("local.gpkg");
+    let places = safeground_demo::Places::load().unwrap();
+    let mut store = Store::create(&db).unwrap();
+    safeground_demo::build(&places, 2020, "10".parse().unwrap(), &mut store, &mut |_, _| {}).unwrap();
+    drop(store);
+    let app = app(AppState::new(&db, "field laptop").unwrap());
+    let anyone = Client::anonymous();
+    let ready = send(&app, &anyone, Method::GET, "/api/health/ready", None).await;
+    assert_eq!(ready.status, StatusCode::OK, "{}", ready.json);
+    assert_eq!(ready.json["schema_version"].as_i64(), Some(safeground_store::SCHEMA_VERSION));
+    assert_eq!(send(&app, &anyone, Method::GET, "/api/health", None).await.json, ready.json);
+    // A register from a newer safeground: not ready, live all the same.
+    let newer = (safeground_store::SCHEMA_VERSION + 1).to_string();
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    conn.execute("UPDATE sg_meta SET value = ?1 WHERE key = 'schema_version'", [&newer]).unwrap();
+    drop(conn);
+    let not = send(&app, &anyone, Method::GET, "/api/health/ready", None).await;
+    assert_eq!(not.status, StatusCode::SERVICE_UNAVAILABLE, "{}", not.json);
+    assert_eq!(not.json["error"], "unavailable");
+    let m = not.json["message"].as_str().unwrap();
+    assert!(!m.contains(dir.path().to_str().unwrap()), "the message names the path: {m}");
+    assert_eq!(
+        send(&app, &anyone, Method::GET, "/api/health", None).await.status,
+        StatusCode::SERVICE_UNAVAILABLE
+    );
+    let live = send(&app, &anyone, Method::GET, "/api/health/live", None).await;
+    assert_eq!((live.status, live.json["status"].as_str()), (StatusCode::OK, Some("live")));
 }
