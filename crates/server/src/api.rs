@@ -82,27 +82,48 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppEr
 /// for a load balancer to send requests elsewhere.
 #[utoipa::path(get, path = "/api/health/ready", responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
-    let v = with_store(&state, |s| Ok(s.schema_version()?)).await.map_err(|e| match e {
-        AppError::Timeout(m) => AppError::Timeout(m),
-        e => {
-            tracing::warn!(error = %e, "not ready: the register cannot be read");
-            AppError::Unavailable(
-                "the register cannot be read now; the details are in the server's log".into(),
-            )
-        }
-    })?;
+    let db = state.db.clone();
+    // A connection opened now, not a pooled one: the register as it is.
+    let opened = tokio::task::spawn_blocking(move || {
+        let store = Store::open(db.as_ref())?;
+        let v = store.schema_version()?;
+        Ok::<_, safeground_store::StoreError>((store, v))
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?;
     let ours = safeground_store::SCHEMA_VERSION;
-    if v != ours {
+    let version = |v: i64| {
         let what = if v < ours {
             "open it once with this version to bring it up to date"
         } else {
             "upgrade this server"
         };
-        return Err(AppError::Unavailable(format!(
+        AppError::Unavailable(format!(
             "the register's schema is version {v}, this server reads version {ours}: {what}"
-        )));
+        ))
+    };
+    // Not ready: the idle connections may be dead, or hold what is no longer the register.
+    match opened {
+        Ok((store, v)) if v == ours => {
+            state.pool.give_back(store);
+            Ok(Json(Health { status: "ok", schema_version: v }))
+        }
+        Ok((_, v)) => {
+            state.pool.clear();
+            Err(version(v))
+        }
+        Err(safeground_store::StoreError::NewerSchema { found, .. }) => {
+            state.pool.clear();
+            Err(version(found))
+        }
+        Err(e) => {
+            state.pool.clear();
+            tracing::warn!(error = %e, "not ready: the register cannot be opened");
+            Err(AppError::Unavailable(
+                "the register cannot be opened now; the details are in the server's log".into(),
+            ))
+        }
     }
-    Ok(Json(Health { status: "ok", schema_version: v }))
 }
 
 #[derive(Debug, Serialize, ToSchema)]

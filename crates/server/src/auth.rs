@@ -368,9 +368,13 @@ impl Hosts {
 
 /// Answers 421 to a request whose `Host` the server does not answer to
 /// ([`Hosts`]); one without `Host` cannot come from a browser and passes.
+/// The health checks pass by any name: a load balancer or a supervisor asks
+/// by the server's address, and they tell a page nothing but "ok".
 pub async fn check_host(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let health = matches!(req.uri().path(), "/api/health" | "/api/health/live" | "/api/health/ready")
+        && (req.method() == axum::http::Method::GET || req.method() == axum::http::Method::HEAD);
     let host = req.headers().get(header::HOST).map(|h| h.to_str().unwrap_or("?").to_string());
-    match host {
+    match host.filter(|_| !health) {
         Some(h) if !state.hosts.allows(&h) => AppError::Misdirected(format!(
             "this server does not answer to the name '{h}': open it as http://127.0.0.1:PORT/ or by a name \
              given with `serve --public-host`"

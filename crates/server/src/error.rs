@@ -1,6 +1,8 @@
 //! The one error type of the API. Client mistakes are 4xx with a stable
-//! machine code and a message that says what to do; anything else is a 500
-//! whose detail goes to the log, never to the client.
+//! machine code and a message that says what to do; a server that cannot
+//! serve now is 503 (`timeout`, `unavailable`) with a message that names no
+//! path; anything else is a 500 whose detail goes to the log, never to the
+//! client.
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -13,7 +15,7 @@ use serde::Serialize;
 pub struct ErrorBody {
     /// A stable code: `not_found`, `bad_request`, `method_not_allowed`, `invalid_json`, `refused`, `conflict`,
     /// `unauthenticated`, `bad_login`, `forbidden`, `csrf`, `too_many_attempts`, `misdirected`,
-    /// `unsupported_media_type`, `too_large`, `timeout`, `internal`.
+    /// `unsupported_media_type`, `too_large`, `timeout`, `unavailable`, `internal`.
     pub error: &'static str,
     pub message: String,
     /// For `refused`: every problem found, one per line.

@@ -114,6 +114,15 @@ impl StorePool {
         }
     }
 
+    /// Closes every idle connection: after the register failed a readiness
+    /// check they may be dead (a restarted PostgreSQL) or hold a file that
+    /// is no longer the register.
+    pub(crate) fn clear(&self) {
+        if let Ok(mut v) = self.idle.lock() {
+            v.clear();
+        }
+    }
+
     pub(crate) fn give_back(&self, store: safeground_store::Store) {
         if let Ok(mut v) = self.idle.lock() {
             if v.len() < Self::MAX_IDLE {

@@ -1526,11 +1526,11 @@ async fn sessions_end_when_their_account_changes() {
 
 /// A request with `Host: host` to an app that answers to loopback at 8080
 /// and, with accounts, to `register.example.org`.
-async fn with_host(db: &Path, host: &str) -> Reply {
+async fn with_host(db: &Path, host: &str, uri: &str) -> Reply {
     let mut state = AppState::new(db, "unused").unwrap();
     state.hosts = std::sync::Arc::new(safeground_server::Hosts::new(8080, &["register.example.org".into()]));
     let app = app(state);
-    let req = Request::builder().uri("/api/health").header(header::HOST, host).body(Body::empty()).unwrap();
+    let req = Request::builder().uri(uri).header(header::HOST, host).body(Body::empty()).unwrap();
     let res = app.oneshot(req).await.unwrap();
     let (status, headers) = (res.status(), res.headers().clone());
     let bytes = res.into_body().collect().await.unwrap().to_bytes().to_vec();
@@ -1544,17 +1544,21 @@ async fn only_our_own_host_names_are_answered() {
     for host in
         ["127.0.0.1:8080", "localhost:8080", "[::1]:8080", "register.example.org", "REGISTER.example.org:443"]
     {
-        assert_eq!(with_host(&db, host).await.status, StatusCode::OK, "{host}");
+        assert_eq!(with_host(&db, host, "/api/openapi.json").await.status, StatusCode::OK, "{host}");
     }
     // DNS rebinding: a page of another name re-pointed at 127.0.0.1.
     for host in ["attacker.example:8080", "localhost:9090", "127.0.0.1", "127.0.0.1.nip.io:8080"] {
-        let r = with_host(&db, host).await;
+        let r = with_host(&db, host, "/api/openapi.json").await;
         assert_eq!(
             (r.status, r.json["error"].as_str()),
             (StatusCode::MISDIRECTED_REQUEST, Some("misdirected")),
             "{host}"
         );
         assert!(r.headers.contains_key(header::CONTENT_SECURITY_POLICY));
+        // The health checks answer by any name: a balancer asks by the server's address.
+        for uri in ["/api/health", "/api/health/live", "/api/health/ready"] {
+            assert_eq!(with_host(&db, host, uri).await.status, StatusCode::OK, "{host} {uri}");
+        }
     }
 }
 
@@ -2210,6 +2214,22 @@ async fn live_while_the_process_answers_ready_while_its_register_does() {
         send(&app, &anyone, Method::GET, "/api/health", None).await.status,
         StatusCode::SERVICE_UNAVAILABLE
     );
+    assert!(m.contains(&format!("version {newer}")), "{m}");
     let live = send(&app, &anyone, Method::GET, "/api/health/live", None).await;
     assert_eq!((live.status, live.json["status"].as_str()), (StatusCode::OK, Some("live")));
+    // Put back: ready again at once.
+    let conn = rusqlite::Connection::open(&db).unwrap();
+    let ours = safeground_store::SCHEMA_VERSION.to_string();
+    conn.execute("UPDATE sg_meta SET value = ?1 WHERE key = 'schema_version'", [&ours]).unwrap();
+    drop(conn);
+    assert_eq!(send(&app, &anyone, Method::GET, "/api/health/ready", None).await.status, StatusCode::OK);
+    // The register's file moved away: not ready, whatever connection was open before.
+    std::fs::rename(&db, dir.path().join("moved.gpkg")).unwrap();
+    let gone = send(&app, &anyone, Method::GET, "/api/health/ready", None).await;
+    assert_eq!(
+        (gone.status, gone.json["error"].as_str()),
+        (StatusCode::SERVICE_UNAVAILABLE, Some("unavailable"))
+    );
+    assert!(!gone.json["message"].as_str().unwrap().contains(dir.path().to_str().unwrap()), "{}", gone.json);
+    assert_eq!(send(&app, &anyone, Method::GET, "/api/health/live", None).await.status, StatusCode::OK);
 }
