@@ -99,6 +99,26 @@ pub struct Scope {
     pub without_report_ids: bool,
 }
 
+impl Scope {
+    /// Narrows one feature of `layer` for whom it is for: `false` when it is
+    /// not theirs to have (another organisation's task), its report id
+    /// blanked when they do not read reports.
+    pub fn narrow(&self, layer: Layer, f: &mut Feature) -> bool {
+        let column = |name: &str| layer.columns().iter().position(|c| *c == name);
+        if let (Layer::Tasks, Some(own), Some(i)) = (layer, &self.tasks_of, column("organisation")) {
+            if f.values.get(i).and_then(|v| v.as_str()) != Some(own.as_str()) {
+                return false;
+            }
+        }
+        if let (true, Some(v)) =
+            (self.without_report_ids, column("report_id").and_then(|i| f.values.get_mut(i)))
+        {
+            *v = serde_json::Value::Null;
+        }
+        true
+    }
+}
+
 #[derive(Debug, thiserror::Error)]
 pub enum ExportError {
     /// The request cannot be written as asked (the message says what to change).
@@ -164,19 +184,11 @@ pub fn features(
     sink: &mut dyn FnMut(Feature) -> std::io::Result<()>,
 ) -> Result<usize, safeground_store::StoreError> {
     let bound = req.as_of.map(safeground_store::end_of_day);
-    let column = |name: &str| layer.columns().iter().position(|c| *c == name);
-    let (status, organisation, report) = (column("status"), column("organisation"), column("report_id"));
+    let status = layer.columns().iter().position(|c| *c == "status");
     let mut written = 0;
     store.export(layer, bound.as_deref(), req.district.as_deref(), &mut |mut f: Feature| {
-        if let (Layer::Tasks, Some(own), Some(i)) = (layer, &req.scope.tasks_of, organisation) {
-            if f.values.get(i).and_then(|v| v.as_str()) != Some(own.as_str()) {
-                return Ok(());
-            }
-        }
-        if let (true, Some(i)) = (req.scope.without_report_ids, report) {
-            if let Some(v) = f.values.get_mut(i) {
-                *v = serde_json::Value::Null;
-            }
+        if !req.scope.narrow(layer, &mut f) {
+            return Ok(());
         }
         if let (Some(how), Layer::Hazards, Some(i)) = (req.public, layer, status) {
             let s = f.values.get(i).and_then(|v| v.as_str()).unwrap_or("").to_string();

@@ -11,6 +11,7 @@ use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
 use axum::{Extension, Json};
 use geo::Geometry;
+use safeground_exchange::export::Scope;
 use safeground_store::Layer;
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
@@ -68,23 +69,22 @@ pub async fn records(
         )));
     }
     let (page, per_page, paging) = paging(q.page, q.per_page)?;
-    let blank = crate::exports::Narrowing::of(&c).without_report_ids;
-    let report = layer.columns().iter().position(|c| *c == "report_id");
+    // Report ids as a download of the layer has them (no task layer here).
+    let scope =
+        Scope { tasks_of: None, without_report_ids: crate::exports::Narrowing::of(&c).without_report_ids };
     let (total, features) =
         with_store(&state, move |s| Ok(s.export_page(layer, q.district.as_deref(), paging)?)).await?;
     let items = features
         .into_iter()
-        .map(|mut f| {
-            if let (true, Some(i)) = (blank, report) {
-                if let Some(v) = f.values.get_mut(i) {
-                    *v = serde_json::Value::Null;
-                }
+        .filter_map(|mut f| {
+            if !scope.narrow(layer, &mut f) {
+                return None;
             }
             let at = match f.geometry {
                 Some(Geometry::Point(p)) => Some([p.x(), p.y()]),
                 _ => None,
             };
-            Record { values: f.values, at }
+            Some(Record { values: f.values, at })
         })
         .collect();
     Ok(Json(Records { columns: layer.columns().to_vec(), total, page, per_page, items }))

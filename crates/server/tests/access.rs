@@ -997,22 +997,23 @@ async fn downloads_are_the_exports_at_the_level_each_role_may_have() {
     assert!(r.bytes.is_empty());
     let r = send(&app, &imo, Method::GET, "/api/exports/released_areas?format=gpkg", None).await;
     assert!(r.status == StatusCode::OK && r.bytes.starts_with(b"SQLite format 3"));
-    for (uri, status) in [
-        ("/api/exports/all?format=geojson", StatusCode::BAD_REQUEST),
-        ("/api/exports/hazards?format=shp", StatusCode::BAD_REQUEST),
-        ("/api/exports/hazards?format=kml&hxl=true", StatusCode::BAD_REQUEST),
-        ("/api/exports/hazards?level=public&grid=2", StatusCode::BAD_REQUEST),
-        ("/api/exports/hazards?as_of=yesterday", StatusCode::BAD_REQUEST),
-        ("/api/exports/minefields", StatusCode::NOT_FOUND),
-        ("/api/exports/hazards?district=Atlantis", StatusCode::NOT_FOUND),
-        // A page checks first: the same mistakes, or 204 and nothing written.
-        ("/api/exports/hazards?district=Atlantis&check=true", StatusCode::NOT_FOUND),
-        ("/api/exports/all?format=geojson&check=true", StatusCode::BAD_REQUEST),
-    ] {
-        let r = send(&app, &imo, Method::GET, uri, None).await;
-        assert_eq!(r.status, status, "{uri}: {}", r.json);
-        assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}");
-    }
+    refused(
+        &app,
+        &imo,
+        &[
+            ("/api/exports/all?format=geojson", StatusCode::BAD_REQUEST),
+            ("/api/exports/hazards?format=shp", StatusCode::BAD_REQUEST),
+            ("/api/exports/hazards?format=kml&hxl=true", StatusCode::BAD_REQUEST),
+            ("/api/exports/hazards?level=public&grid=2", StatusCode::BAD_REQUEST),
+            ("/api/exports/hazards?as_of=yesterday", StatusCode::BAD_REQUEST),
+            ("/api/exports/minefields", StatusCode::NOT_FOUND),
+            ("/api/exports/hazards?district=Atlantis", StatusCode::NOT_FOUND),
+            // A page checks first: the same mistakes, or 204 and nothing written.
+            ("/api/exports/hazards?district=Atlantis&check=true", StatusCode::NOT_FOUND),
+            ("/api/exports/all?format=geojson&check=true", StatusCode::BAD_REQUEST),
+        ],
+    )
+    .await;
 }
 
 /// How many features the layer API has.
@@ -2119,15 +2120,25 @@ async fn the_map_finds_hazards_and_places_and_checks_what_it_prints() {
     }
     // The printed sheet: its request is checked before anything is drawn;
     // a server without the document builder says so.
-    for (uri, status) in [
-        ("/api/maps/print?bbox=47,40,46,39", StatusCode::BAD_REQUEST),
-        ("/api/maps/print?bbox=46,39,47,40&paper=Letter", StatusCode::BAD_REQUEST),
-        ("/api/maps/print?bbox=46,39,47,40&lang=fr", StatusCode::BAD_REQUEST),
-        ("/api/maps/print?paper=A3", StatusCode::BAD_REQUEST),
-        ("/api/maps/print?bbox=46,39,47,40&paper=a3&orientation=portrait", StatusCode::NOT_FOUND),
-    ] {
-        let r = send(&app, &viewer, Method::GET, uri, None).await;
-        assert_eq!(r.status, status, "{uri}: {}", r.json);
+    refused(
+        &app,
+        &viewer,
+        &[
+            ("/api/maps/print?bbox=47,40,46,39", StatusCode::BAD_REQUEST),
+            ("/api/maps/print?bbox=46,39,47,40&paper=Letter", StatusCode::BAD_REQUEST),
+            ("/api/maps/print?bbox=46,39,47,40&lang=fr", StatusCode::BAD_REQUEST),
+            ("/api/maps/print?paper=A3", StatusCode::BAD_REQUEST),
+            ("/api/maps/print?bbox=46,39,47,40&paper=a3&orientation=portrait", StatusCode::NOT_FOUND),
+        ],
+    )
+    .await;
+}
+
+/// Each GET is answered `status` with a message saying why.
+async fn refused(app: &Router, c: &Client, cases: &[(&str, StatusCode)]) {
+    for (uri, status) in cases {
+        let r = send(app, c, Method::GET, uri, None).await;
+        assert_eq!(r.status, *status, "{uri}: {}", r.json);
         assert!(r.json["message"].as_str().is_some_and(|m| !m.is_empty()), "{uri}");
     }
 }
