@@ -36,6 +36,8 @@ python3 -c 'import importlib.util, sys; sys.exit(importlib.util.find_spec("fastk
 command -v xls2xform >/dev/null 2>&1 || pypi+=(pyxform)
 # schemathesis fuzzes the HTTP API from its OpenAPI document (tests/serve.rs).
 command -v st >/dev/null 2>&1 || pypi+=(schemathesis)
+# prometheus_client's own parser reads the metrics the server exposes (tests/serve.rs).
+python3 -c 'import prometheus_client' >/dev/null 2>&1 || pypi+=(prometheus-client)
 
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then

@@ -38,6 +38,27 @@ pub struct ServeArgs {
     /// The most positions one polygon of a report may have when it is checked or approved.
     #[arg(long, default_value_t = safeground_core::validate::MAX_VERTICES)]
     max_vertices: usize,
+    /// How log lines are written on standard error: `text` for a person,
+    /// `json` (one object per line, with each request's id) for a log
+    /// collector. JSON logs every request.
+    #[arg(long, value_enum, default_value_t = LogFormat::Text)]
+    log_format: LogFormat,
+    /// Log a line for every request (method, route, status, time, its id);
+    /// otherwise only failures of the server are.
+    #[arg(long)]
+    access_log: bool,
+    /// Also serve Prometheus metrics at http://ADDR/metrics with no login,
+    /// for a monitoring network (on the main address they are for
+    /// administrators, e.g. a scraper with an administrator's API token).
+    #[arg(long, value_name = "ADDR")]
+    metrics_addr: Option<SocketAddr>,
+}
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
 }
 
 impl ServeArgs {
@@ -51,11 +72,15 @@ impl ServeArgs {
             header_timeout: Limits::default().header.as_secs(),
             request_timeout: Limits::default().request.as_secs(),
             max_vertices: safeground_core::validate::MAX_VERTICES,
+            log_format: LogFormat::Text,
+            access_log: false,
+            metrics_addr: None,
         }
     }
 }
 
-/// Serves the register at `db` as `a` says until Ctrl-C.
+/// Serves the register at `db` as `a` says until Ctrl-C or SIGTERM, then
+/// answers the requests in flight and returns.
 pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     // Opening it here makes a wrong path or a file that is not ours fail now, not on the first request.
     let mut state = AppState::new(db, actor)?;
@@ -72,7 +97,12 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     };
     state.max_vertices = a.max_vertices;
     state.documents = Some(Arc::new(Documents));
-    let _ = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false).try_init();
+    state.access_log = a.access_log || a.log_format == LogFormat::Json;
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false);
+    let _ = match a.log_format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).try_init(),
+    };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     runtime.block_on(async move {
@@ -97,12 +127,40 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
             println!("This register has no accounts: it is yours alone, served to this machine only.");
         }
         let limits = state.limits;
-        safeground_server::limits::serve(listener, app(state), limits, async {
-            let _ = tokio::signal::ctrl_c().await;
-        })
-        .await
-        .context("serving")
+        if let Some(at) = a.metrics_addr {
+            let metrics = tokio::net::TcpListener::bind(at)
+                .await
+                .with_context(|| format!("listening for metrics on {at}"))?;
+            println!("Metrics for Prometheus at http://{}/metrics.", metrics.local_addr().unwrap_or(at));
+            let serving = safeground_server::metrics_app(state.clone());
+            tokio::spawn(safeground_server::limits::serve(metrics, serving, limits, std::future::pending()));
+        }
+        safeground_server::limits::serve(listener, app(state), limits, stop_signal()).await.context("serving")
     })
+}
+
+/// Ctrl-C, or SIGTERM (what systemd, a container runtime or `kill` sends):
+/// either stops the server gracefully.
+async fn stop_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{signal, SignalKind};
+        match signal(SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = tokio::signal::ctrl_c() => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = tokio::signal::ctrl_c().await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = tokio::signal::ctrl_c().await;
+    }
 }
 
 /// Refuses what would expose the register, and warns of what may.

@@ -63,6 +63,162 @@ fn the_server_answers_on_loopback_and_refuses_other_addresses() {
     assert!(e.contains("no database"), "{e}");
 }
 
+/// `--log-format json` writes one JSON object per line with each request's
+/// id (the proxy's `X-Request-Id` when it sent one, echoed back), and
+/// `--metrics-addr` serves Prometheus metrics that prometheus_client's own
+/// parser reads, counting each route by its pattern.
+#[test]
+fn logs_carry_request_ids_and_metrics_count_each_route() {
+    if !require(
+        "pypi:prometheus_client",
+        "prometheus-client (PyPI)",
+        "logs_carry_request_ids_and_metrics_count_each_route",
+    ) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "10", "--no-serve"]);
+    let addr: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let metrics: SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let log = dir.path().join("server.log");
+    let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(&db)
+        .args(["serve", "--addr", &addr.to_string(), "--log-format", "json"])
+        .args(["--metrics-addr", &metrics.to_string()])
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let mut server = Server(child);
+    let start = Instant::now();
+    while TcpStream::connect(metrics).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let ask = |path: &str, id: Option<&str>| {
+        let mut s = TcpStream::connect(addr).unwrap();
+        let id = id.map(|i| format!("X-Request-Id: {i}\r\n")).unwrap_or_default();
+        write!(s, "GET {path} HTTP/1.1\r\nHost: {addr}\r\n{id}Connection: close\r\n\r\n").unwrap();
+        let mut out = String::new();
+        s.read_to_string(&mut out).unwrap();
+        out
+    };
+    let summary = ask("/api/summary", Some("probe-summary-1"));
+    assert!(
+        summary.starts_with("HTTP/1.1 200") && summary.contains("x-request-id: probe-summary-1"),
+        "{summary}"
+    );
+    let missing = ask("/api/hazards/HZ-0000-0000", None);
+    assert!(missing.starts_with("HTTP/1.1 404"), "{missing}");
+    let generated =
+        missing.lines().find_map(|l| l.strip_prefix("x-request-id: ")).unwrap().trim().to_string();
+    assert_eq!(generated.len(), 36, "{missing}");
+    let spoofed = ask("/api/summary", Some("a forged id with spaces"));
+    assert!(!spoofed.contains("a forged id"), "{spoofed}");
+    for path in ["/no/such/thing/1", "/no/such/thing/2"] {
+        ask(path, None);
+    }
+    let mut s = TcpStream::connect(metrics).unwrap();
+    write!(s, "GET /metrics HTTP/1.1\r\nHost: {metrics}\r\nConnection: close\r\n\r\n").unwrap();
+    let mut text = String::new();
+    s.read_to_string(&mut text).unwrap();
+    let body = text.split_once("\r\n\r\n").unwrap().1;
+    let exposition = dir.path().join("metrics.txt");
+    std::fs::write(&exposition, body).unwrap();
+    // prometheus_client's parser: every sample as [name, labels, value].
+    let script = "import json, sys\nfrom prometheus_client.parser import text_string_to_metric_families as p\n\
+                  print(json.dumps([[s.name, s.labels, s.value] for f in p(open(sys.argv[1]).read()) for s in f.samples]))";
+    let out = Command::new("python3").args(["-c", script]).arg(&exposition).output().unwrap();
+    assert!(
+        out.status.success(),
+        "prometheus_client cannot read the metrics: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let samples: Vec<(String, std::collections::BTreeMap<String, String>, f64)> =
+        serde_json::from_slice(&out.stdout).unwrap();
+    let value = |name: &str, labels: &[(&str, &str)]| -> Option<f64> {
+        samples
+            .iter()
+            .find(|(n, l, _)| {
+                n == name && labels.iter().all(|(k, v)| l.get(*k).map(String::as_str) == Some(*v))
+            })
+            .map(|s| s.2)
+    };
+    let total = "safeground_http_requests_total";
+    assert_eq!(value(total, &[("route", "/api/summary"), ("status", "200"), ("method", "GET")]), Some(2.0));
+    assert_eq!(value(total, &[("route", "/api/hazards/{id}"), ("status", "404")]), Some(1.0));
+    // Paths nobody serves are one series, whatever was asked.
+    assert_eq!(value(total, &[("route", "unmatched"), ("status", "404")]), Some(2.0));
+    assert!(!samples.iter().any(|(_, l, _)| l.values().any(|v| v.contains("no/such"))));
+    let duration = "safeground_http_request_duration_seconds";
+    assert_eq!(value(&format!("{duration}_count"), &[("route", "/api/summary")]), Some(2.0));
+    assert_eq!(value(&format!("{duration}_bucket"), &[("route", "/api/summary"), ("le", "+Inf")]), Some(2.0));
+    assert!(value("safeground_db_connections_opened_total", &[]).unwrap() >= 1.0);
+
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    let status = server.0.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+    let lines: Vec<serde_json::Value> = std::fs::read_to_string(&log)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap_or_else(|e| panic!("a log line is not JSON ({e}): {l}")))
+        .collect();
+    let answered = |id: &str| {
+        lines.iter().find(|l| l["fields"]["message"] == "answered" && l["span"]["request_id"] == id).cloned()
+    };
+    let line =
+        answered("probe-summary-1").unwrap_or_else(|| panic!("no log line of probe-summary-1: {lines:?}"));
+    assert_eq!(line["fields"]["status"], 200);
+    assert_eq!(line["fields"]["route"], "/api/summary");
+    assert_eq!(answered(&generated).unwrap()["fields"]["status"], 404);
+}
+
+/// SIGTERM while a request is in flight: the request is answered and its
+/// write kept, nothing new is taken, and the process ends cleanly.
+#[test]
+fn a_stopped_server_answers_the_requests_in_flight_first() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.gpkg");
+    ok(&db, &["demo", "--scale", "10", "--no-serve"]);
+    let (mut server, addr) = serve(&db);
+    // A change whose headers have arrived and whose body is still on its way.
+    let body = r#"{"acronym":"GRACE","name":"Graceful Stop Team","kind":"OPERATOR","country":"AZ"}"#;
+    let mut s = TcpStream::connect(addr).unwrap();
+    write!(
+        s,
+        "POST /api/organisations HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\n\
+         Content-Length: {}\r\nConnection: close\r\n\r\n",
+        body.len()
+    )
+    .unwrap();
+    s.flush().unwrap();
+    std::thread::sleep(Duration::from_millis(300));
+    let pid = server.0.id().to_string();
+    assert!(Command::new("kill").args(["-TERM", &pid]).status().unwrap().success());
+    std::thread::sleep(Duration::from_millis(300));
+    // Stopping: no new connection is taken…
+    assert!(TcpStream::connect(addr).is_err(), "a stopping server took a new connection");
+    // …and the one in flight is answered.
+    s.write_all(body.as_bytes()).unwrap();
+    let mut answer = String::new();
+    s.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201"), "{answer}");
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(start.elapsed() < Duration::from_secs(30), "the server did not stop");
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert!(status.success(), "{status:?}");
+    let kept = query(&db, "SELECT name FROM organisations WHERE acronym = 'GRACE'");
+    assert_eq!(kept, serde_json::json!([["Graceful Stop Team"]]));
+}
+
 #[test]
 fn schemathesis_finds_no_server_error() {
     if !require("st", "schemathesis (PyPI)", "schemathesis_finds_no_server_error") {

@@ -35,11 +35,16 @@ pub(crate) async fn with_store<T: Send + 'static>(
     let db = state.db.clone();
     let pool = state.pool.clone();
     tokio::task::spawn_blocking(move || {
-        let mut store = pool.take(&db)?;
-        let out = f(&mut store);
-        if out.is_ok() {
-            pool.give_back(store);
-        }
+        use std::sync::atomic::Ordering;
+        pool.in_use.fetch_add(1, Ordering::Relaxed);
+        let out = pool.take(&db).map_err(AppError::from).and_then(|mut store| {
+            let out = f(&mut store);
+            if out.is_ok() {
+                pool.give_back(store);
+            }
+            out
+        });
+        pool.in_use.fetch_sub(1, Ordering::Relaxed);
         out
     })
     .await
@@ -780,12 +785,14 @@ pub async fn tile(
     let key = (layer, tile.z, tile.x, tile.y);
     let bytes = with_store(&state, move |s| {
         let stamp = s.change_stamp()?;
-        if let Ok(c) = cache.lock() {
+        if let Ok(mut c) = cache.lock() {
             if c.stamp == stamp {
-                if let Some(b) = c.tiles.get(&key) {
-                    return Ok(b.clone());
+                if let Some(b) = c.tiles.get(&key).cloned() {
+                    c.hits += 1;
+                    return Ok(b);
                 }
             }
+            c.misses += 1;
         }
         let bytes = axum::body::Bytes::from(
             s.tile(layer, tile)?

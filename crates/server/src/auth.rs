@@ -17,12 +17,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use rand::Rng;
 use safeground_core::access::{decide, Action, Principal};
+use safeground_store::KeptSession;
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::net::{IpAddr, SocketAddr};
-use std::sync::Mutex;
-use std::time::{Duration, Instant};
-use uuid::Uuid;
+use std::time::Duration;
 
 /// The session cookie.
 pub const SESSION_COOKIE: &str = "sg_session";
@@ -86,6 +84,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/health/live", Rule::Public),
     ("GET", "/api/health/ready", Rule::Public),
     ("GET", "/api/openapi.json", Rule::Public),
+    ("GET", "/metrics", Rule::Allowed(Action::ManageUsers)),
     ("POST", "/api/login", Rule::Public),
     ("POST", "/api/logout", Rule::Allowed(Action::ManageSelf)),
     ("GET", "/api/me", Rule::Allowed(Action::ManageSelf)),
@@ -167,142 +166,20 @@ pub enum Mode {
     Accounts,
 }
 
-#[derive(Debug, Clone)]
-struct Session {
-    user: Uuid,
-    /// The account's session generation when it signed in
-    /// (`Store::session_generation`): the session ends when it moves on.
-    generation: i64,
-    csrf: String,
-    started: Instant,
-    seen: Instant,
-}
-
-/// A throttled key's failures.
-#[derive(Debug, Clone, Copy)]
-struct Failures {
-    count: u32,
-    last: Instant,
-    /// No attempt before this.
-    until: Instant,
-}
-
-/// Sessions (in memory: a restart signs everyone out) and login failures.
-#[derive(Debug)]
-pub struct Sessions {
-    by_token: Mutex<HashMap<String, Session>>,
-    failures: Mutex<HashMap<String, Failures>>,
-    /// How long a session lasts without a request, and in any case.
-    idle: Duration,
-    max: Duration,
-}
-
-impl Default for Sessions {
-    fn default() -> Self {
-        Sessions {
-            by_token: Mutex::default(),
-            failures: Mutex::default(),
-            idle: SESSION_IDLE,
-            max: SESSION_MAX,
-        }
-    }
-}
-
-fn random_hex() -> String {
+pub(crate) fn random_hex() -> String {
     let mut b = [0u8; 32];
     rand::rng().fill(&mut b);
     b.iter().map(|x| format!("{x:02x}")).collect()
 }
 
-fn digest(token: &str) -> String {
+/// The SHA-256 of a secret, in hex: what is kept of a session's cookie.
+pub(crate) fn digest(token: &str) -> String {
     Sha256::digest(token.as_bytes()).iter().map(|x| format!("{x:02x}")).collect()
 }
 
 /// Compares secrets in time independent of where they differ.
 fn same(a: &str, b: &str) -> bool {
     a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
-impl Sessions {
-    /// Sessions that end after `idle` without a request, and after `max`.
-    pub fn with_limits(idle: Duration, max: Duration) -> Sessions {
-        Sessions { idle, max, ..Default::default() }
-    }
-
-    /// Starts a session of `user` in its account's session `generation`;
-    /// returns its token (the cookie) and its CSRF token.
-    pub fn start(&self, user: Uuid, generation: i64) -> (String, String) {
-        let (token, csrf) = (random_hex(), random_hex());
-        let now = Instant::now();
-        if let Ok(mut m) = self.by_token.lock() {
-            m.retain(|_, s| now - s.seen < self.idle && now - s.started < self.max);
-            m.insert(
-                digest(&token),
-                Session { user, generation, csrf: csrf.clone(), started: now, seen: now },
-            );
-        }
-        (token, csrf)
-    }
-
-    /// The session of a token, if in force (touching it): its account, the
-    /// generation it began in, its CSRF token.
-    fn find(&self, token: &str) -> Option<(Uuid, i64, String)> {
-        let mut m = self.by_token.lock().ok()?;
-        let key = digest(token);
-        let now = Instant::now();
-        let s = m.get_mut(&key)?;
-        if now - s.seen >= self.idle || now - s.started >= self.max {
-            m.remove(&key);
-            return None;
-        }
-        s.seen = now;
-        Some((s.user, s.generation, s.csrf.clone()))
-    }
-
-    pub fn end(&self, token: &str) {
-        if let Ok(mut m) = self.by_token.lock() {
-            m.remove(&digest(token));
-        }
-    }
-
-    /// Counts a login attempt against every key before its password is
-    /// checked; `Err(seconds)` when a key must still wait that long (the
-    /// attempt is then not counted). [`Sessions::succeeded`] takes it back.
-    pub fn attempt(&self, keys: &[(String, Limit)]) -> Result<(), u64> {
-        let Ok(mut m) = self.failures.lock() else { return Err(1) };
-        let now = Instant::now();
-        m.retain(|_, f| now - f.last < THROTTLE_WINDOW);
-        let wait =
-            keys.iter().filter_map(|(k, _)| m.get(k)).map(|f| f.until.saturating_duration_since(now)).max();
-        if let Some(w) = wait.filter(|w| !w.is_zero()) {
-            return Err(w.as_secs_f64().ceil().max(1.0) as u64);
-        }
-        for (k, limit) in keys {
-            let f = m.entry(k.clone()).or_insert(Failures { count: 0, last: now, until: now });
-            f.count += 1;
-            f.last = now;
-            f.until = now + delay(f.count, *limit);
-        }
-        Ok(())
-    }
-
-    /// The attempt counted by [`Sessions::attempt`] was the right password:
-    /// the name's failures are forgotten, and the address's attempt is taken
-    /// back (others behind the same address keep their count).
-    pub fn succeeded(&self, keys: &[(String, Limit)]) {
-        if let Ok(mut m) = self.failures.lock() {
-            for (k, limit) in keys {
-                if k.starts_with("addr:") {
-                    if let Some(f) = m.get_mut(k) {
-                        f.count = f.count.saturating_sub(1);
-                        f.until = f.last + delay(f.count, *limit);
-                    }
-                } else {
-                    m.remove(k);
-                }
-            }
-        }
-    }
 }
 
 /// The throttling keys of a login: the name from this address, the address,
@@ -496,14 +373,17 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, App
         });
     }
     let token = cookie(headers, SESSION_COOKIE);
-    let session = token.as_deref().and_then(|t| state.sessions.find(t));
-    let Some((user, generation, csrf)) = session else {
+    let session = match &token {
+        Some(t) => state.sessions.find(state, t).await?,
+        None => None,
+    };
+    let Some(KeptSession { user, generation, csrf }) = session else {
         return Err(AppError::Unauthenticated("sign in first (POST /api/login)".into()));
     };
     let (p, now) = with_store(state, move |s| Ok((s.principal(user)?, s.session_generation(user)?))).await?;
     if now != generation {
         if let Some(t) = &token {
-            state.sessions.end(t);
+            state.sessions.end(state, t).await?;
         }
         return Err(AppError::Unauthenticated(
             "the account has changed (its password, role or state) since you signed in; sign in again".into(),

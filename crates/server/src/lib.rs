@@ -18,10 +18,12 @@ mod exports;
 mod imports;
 pub mod limits;
 pub mod maps;
+pub mod observe;
 mod organisations;
 mod ranking;
 mod records;
 mod session;
+pub mod sessions;
 mod submissions;
 mod tasks;
 
@@ -45,7 +47,7 @@ pub struct AppState {
     /// One person's register (no accounts), or accounts with logins.
     pub mode: Mode,
     /// Signed-in sessions and failed logins.
-    pub(crate) sessions: Arc<auth::Sessions>,
+    pub(crate) sessions: Arc<sessions::Sessions>,
     /// Send the session cookie only over HTTPS (behind a TLS proxy).
     pub secure_cookies: bool,
     /// Tiles already made, valid while the register's change stamp holds.
@@ -63,6 +65,10 @@ pub struct AppState {
     /// The binary's document builders, given to the server, which builds no
     /// documents itself. `None`: the PDF routes answer 404.
     pub documents: Option<Arc<dyn Documents>>,
+    /// Requests counted and timed, for `/metrics`.
+    pub(crate) metrics: Arc<observe::Metrics>,
+    /// Log a line for every request (otherwise only for server failures).
+    pub access_log: bool,
 }
 
 /// The printed documents the server hands out.
@@ -93,6 +99,10 @@ pub trait Documents: Send + Sync + std::fmt::Debug {
 #[derive(Debug, Default)]
 pub(crate) struct StorePool {
     idle: std::sync::Mutex<Vec<safeground_store::Store>>,
+    /// Connections in use by a request now.
+    pub(crate) in_use: std::sync::atomic::AtomicI64,
+    /// Connections opened since the start.
+    pub(crate) opened: std::sync::atomic::AtomicU64,
 }
 
 impl StorePool {
@@ -110,8 +120,17 @@ impl StorePool {
                 store.forget_caches();
                 Ok(store)
             }
-            None => safeground_store::Store::open(db),
+            None => {
+                let store = safeground_store::Store::open(db)?;
+                self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(store)
+            }
         }
+    }
+
+    /// How many open connections wait.
+    pub(crate) fn idle_count(&self) -> usize {
+        self.idle.lock().map_or(0, |v| v.len())
     }
 
     /// Closes every idle connection: after the register failed a readiness
@@ -139,6 +158,9 @@ pub(crate) struct TileCache {
     pub(crate) stamp: String,
     pub(crate) tiles: std::collections::HashMap<(&'static str, u8, u32, u32), axum::body::Bytes>,
     pub(crate) bytes: usize,
+    /// Tiles answered from the cache, and made afresh, since the start.
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
 }
 
 /// The most the tile cache holds.
@@ -149,15 +171,15 @@ impl AppState {
     /// otherwise one person's, `actor` in the history.
     pub fn new(db: impl Into<Location>, actor: &str) -> Result<Self, safeground_store::StoreError> {
         let db = db.into();
-        let mode = if safeground_store::Store::open(&db)?.has_accounts()? {
-            Mode::Accounts
-        } else {
-            Mode::Local { actor: actor.to_string() }
-        };
+        let store = safeground_store::Store::open(&db)?;
+        let mode =
+            if store.has_accounts()? { Mode::Accounts } else { Mode::Local { actor: actor.to_string() } };
+        let shared = store.keeps_sessions();
+        drop(store);
         Ok(AppState {
             db: Arc::new(db),
             mode,
-            sessions: Arc::default(),
+            sessions: Arc::new(sessions::Sessions::new(shared, auth::SESSION_IDLE, auth::SESSION_MAX)),
             secure_cookies: false,
             tiles: Arc::default(),
             pool: Arc::default(),
@@ -166,13 +188,15 @@ impl AppState {
             limits: Limits::default(),
             max_vertices: safeground_core::validate::MAX_VERTICES,
             documents: None,
+            metrics: Arc::default(),
+            access_log: false,
         })
     }
 
     /// Sessions end after `idle` without a request and after `max` in any
     /// case (by default 30 minutes and 12 hours).
     pub fn with_session_limits(mut self, idle: std::time::Duration, max: std::time::Duration) -> Self {
-        self.sessions = Arc::new(auth::Sessions::with_limits(idle, max));
+        self.sessions = Arc::new(sessions::Sessions::new(self.sessions.shared(), idle, max));
         self
     }
 }
@@ -257,17 +281,25 @@ pub fn openapi() -> utoipa::openapi::OpenApi {
     routers().into_openapi()
 }
 
+/// `/metrics` alone, for the address given with `serve --metrics-addr`
+/// (a monitoring network): no account is asked for there.
+pub fn metrics_app(state: AppState) -> Router {
+    Router::new().route("/metrics", get(observe::metrics)).with_state(state)
+}
+
 /// The whole application over `state`'s register.
 pub fn app(state: AppState) -> Router {
     let (router, doc) = routers().split_for_parts();
     let doc = Arc::new(doc);
     router
         .route("/api/openapi.json", get(move || async move { Json(doc.as_ref().clone()) }))
+        .route("/metrics", get(observe::metrics))
         // Every route above passes the gate (auth.rs), then the check of its
         // body's type; the page and its assets are public.
         .route_layer(axum::middleware::from_fn(limits::require_body_type))
         .route_layer(axum::middleware::from_fn_with_state(state.clone(), auth::gate))
         .merge(assets::routes())
+        .route_layer(axum::middleware::from_fn(observe::mark_route))
         .fallback(|| async {
             AppError::NotFound("no such route; the API is described at /api/openapi.json".into())
         })
@@ -279,5 +311,6 @@ pub fn app(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::deadline))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::check_host))
         .layer(axum::middleware::from_fn(auth::security_headers))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), observe::observe))
         .with_state(state)
 }

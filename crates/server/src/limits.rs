@@ -128,6 +128,11 @@ pub async fn json_errors(req: Request, next: Next) -> Response {
 /// held to [`Limits::header`] (HTTP/1.1; the request limit is the
 /// application's, [`deadline`]). Every request carries its peer's address
 /// (`ConnectInfo`).
+///
+/// Shutting down is graceful: the listener closes, idle connections close,
+/// and the requests in flight are answered (a supervisor's stop or a
+/// rolling restart behind a load balancer loses no write it was sent); a
+/// request still running [`Limits::request`] and five seconds later is cut.
 pub async fn serve(
     listener: TcpListener,
     app: Router,
@@ -138,6 +143,8 @@ pub async fn serve(
     use hyper_util::service::TowerToHyperService;
     use tower::ServiceExt;
     let mut shutdown = std::pin::pin!(shutdown);
+    let (stop, stopping) = tokio::sync::watch::channel(false);
+    let mut connections = tokio::task::JoinSet::new();
     loop {
         let (stream, peer) = tokio::select! {
             accepted = listener.accept() => match accepted {
@@ -149,20 +156,40 @@ pub async fn serve(
                     continue;
                 }
             },
-            () = &mut shutdown => return Ok(()),
+            () = &mut shutdown => break,
         };
+        while connections.try_join_next().is_some() {}
         let service = app.clone().map_request(move |req: Request<hyper::body::Incoming>| {
             let mut req = req.map(Body::new);
             req.extensions_mut().insert(ConnectInfo::<SocketAddr>(peer));
             req
         });
-        tokio::spawn(async move {
+        let mut stopping = stopping.clone();
+        connections.spawn(async move {
             let mut builder = hyper::server::conn::http1::Builder::new();
             builder.timer(TokioTimer::new()).header_read_timeout(limits.header);
             let conn = builder.serve_connection(TokioIo::new(stream), TowerToHyperService::new(service));
-            if let Err(e) = conn.with_upgrades().await {
+            let mut conn = std::pin::pin!(conn.with_upgrades());
+            let ended = tokio::select! {
+                ended = conn.as_mut() => ended,
+                _ = stopping.changed() => {
+                    conn.as_mut().graceful_shutdown();
+                    conn.await
+                }
+            };
+            if let Err(e) = ended {
                 tracing::debug!(error = %e, client = %peer, "connection ended");
             }
         });
     }
+    drop(listener);
+    let in_flight = connections.len();
+    let _ = stop.send(true);
+    tracing::info!(connections = in_flight, "stopping: answering the requests in flight");
+    let drained = async { while connections.join_next().await.is_some() {} };
+    if tokio::time::timeout(limits.request + Duration::from_secs(5), drained).await.is_err() {
+        tracing::warn!(connections = connections.len(), "stopping: requests still running were cut");
+        connections.abort_all();
+    }
+    Ok(())
 }

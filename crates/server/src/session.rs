@@ -81,7 +81,7 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<impl I
     // Counted before the password is checked: attempts sent at once cannot
     // slip past the count.
     let keys = auth::throttle_keys(&l.name, addr);
-    state.sessions.attempt(&keys).map_err(AppError::TooManyAttempts)?;
+    state.sessions.attempt(&state, &keys).await?;
     let (name, password) = (l.name.clone(), l.password);
     let outcome = with_store(&state, move |s| {
         let p = s.login(&name, &password)?;
@@ -104,11 +104,11 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<impl I
             return Err(AppError::BadLogin);
         }
     };
-    state.sessions.succeeded(&keys);
+    state.sessions.succeeded(&state, &keys).await?;
     let Some(user) = p.user_id else {
         return Err(AppError::Internal("an account without an id".into()));
     };
-    let (token, csrf) = state.sessions.start(user, generation);
+    let (token, csrf) = state.sessions.start(&state, user, generation).await?;
     tracing::info!(name = %p.name, client = ?addr, "signed in");
     let me = me_of(&state, p, Some(csrf)).await?;
     Ok(([(header::SET_COOKIE, auth::session_cookie(&token, state.secure_cookies))], Json(me)))
@@ -116,11 +116,14 @@ pub async fn login(State(state): State<AppState>, req: Request) -> Result<impl I
 
 /// Signs out: the session ends and its cookie is cleared.
 #[utoipa::path(post, path = "/api/logout", responses((status = 204), (status = 401, body = ErrorBody)))]
-pub async fn logout(State(state): State<AppState>, headers: axum::http::HeaderMap) -> impl IntoResponse {
+pub async fn logout(
+    State(state): State<AppState>,
+    headers: axum::http::HeaderMap,
+) -> Result<impl IntoResponse, AppError> {
     if let Some(t) = auth::cookie(&headers, auth::SESSION_COOKIE) {
-        state.sessions.end(&t);
+        state.sessions.end(&state, &t).await?;
     }
-    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::session_cookie("", state.secure_cookies))])
+    Ok((StatusCode::NO_CONTENT, [(header::SET_COOKIE, auth::session_cookie("", state.secure_cookies))]))
 }
 
 /// The accounts (administrators).

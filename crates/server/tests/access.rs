@@ -179,6 +179,7 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/health/live", "/api/health/live".into(), None, None),
         (Method::GET, "/api/health/ready", "/api/health/ready".into(), None, None),
         (Method::GET, "/api/openapi.json", "/api/openapi.json".into(), None, None),
+        (Method::GET, "/metrics", "/metrics".into(), None, Some(&["admin"])),
         (
             Method::POST,
             "/api/login",
@@ -471,6 +472,7 @@ async fn every_route_against_every_role() {
         }
     }
     routes.insert(("GET".into(), "/api/openapi.json".into()));
+    routes.insert(("GET".into(), "/metrics".into()));
     let tested: BTreeSet<(String, String)> =
         table.iter().map(|(m, p, ..)| (m.to_string(), p.to_string())).collect();
     let policy: BTreeSet<(String, String)> =

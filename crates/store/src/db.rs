@@ -623,6 +623,20 @@ impl Db {
         Ok(Tx { db: self, open: true })
     }
 
+    /// Opens a transaction that holds the advisory lock `lock` (PostgreSQL)
+    /// for its length, so that holders of the same lock take turns without
+    /// waiting on the register's writers; on SQLite, a write transaction.
+    pub(crate) fn begin_locked(&self, lock: i64) -> Result<Tx<'_>, StoreError> {
+        match self {
+            Db::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
+            Db::Postgres(pg) => {
+                pg.batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({lock})"))?;
+                pg.in_transaction.set(true);
+            }
+        }
+        Ok(Tx { db: self, open: true })
+    }
+
     /// Opens a read-only transaction: every query in it sees one state of the
     /// register (SQLite: a deferred transaction; PostgreSQL: repeatable read).
     pub(crate) fn begin_read(&self) -> Result<Tx<'_>, StoreError> {

@@ -44,6 +44,7 @@ mod project;
 mod read;
 mod reports;
 mod residual;
+mod sessions;
 mod stats;
 mod tasks;
 mod tiles;
@@ -79,6 +80,7 @@ pub use reports::{
     end_of_day, recorded_at, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow,
 };
 pub use residual::ResidualRow;
+pub use sessions::{FailuresChange, KeptSession, LoginFailures};
 pub use stats::{DistrictFinder, DistrictRef, MonthRelease, OrganisationRef};
 pub use tasks::{NewTask, TaskFilter, TaskRow};
 pub use tiles::{MapGround, TILE_LAYERS};

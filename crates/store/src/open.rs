@@ -29,6 +29,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0013_investigations.sql"),
     include_str!("../migrations/0014_inspections.sql"),
     include_str!("../migrations/0015_task_cancellation.sql"),
+    include_str!("../migrations/0016_shared_sessions.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -47,6 +48,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (13, include_str!("../migrations/postgres/0013_investigations.sql")),
     (14, include_str!("../migrations/postgres/0014_inspections.sql")),
     (15, include_str!("../migrations/postgres/0015_task_cancellation.sql")),
+    (16, include_str!("../migrations/postgres/0016_shared_sessions.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

@@ -1,0 +1,176 @@
+//! Several `safeground serve` processes over one PostgreSQL register act as
+//! one server: a session made on one is good on the others and survives a
+//! restart; failed logins spread over them add up; signing out on one, or an
+//! account disabled at the command line, ends the session on all of them.
+//! Real processes and the real PostgreSQL at SAFEGROUND_TEST_PG.
+
+mod common;
+use common::*;
+use std::io::{Read, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+struct Server(Child, SocketAddr);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn serve(db: &Path) -> Server {
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--addr", &addr.to_string()])
+        .env_remove("SAFEGROUND_DB")
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while TcpStream::connect(addr).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(30), "the server at {addr} did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    Server(child, addr)
+}
+
+/// A signed-in browser: its cookie and CSRF token.
+#[derive(Debug, Clone)]
+struct Session {
+    cookie: String,
+    csrf: String,
+}
+
+/// One HTTP/1.1 request: (status, headers, body).
+fn request(
+    to: &Server,
+    method: &str,
+    path: &str,
+    session: Option<&Session>,
+    body: Option<&str>,
+) -> (u16, String, String) {
+    let mut s = TcpStream::connect(to.1).unwrap();
+    let mut head = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nConnection: close\r\n", to.1);
+    if let Some(c) = session {
+        head += &format!("Cookie: {}\r\nX-CSRF-Token: {}\r\n", c.cookie, c.csrf);
+    }
+    let body = body.unwrap_or("");
+    if method != "GET" {
+        head += &format!("Content-Type: application/json\r\nContent-Length: {}\r\n", body.len());
+    }
+    write!(s, "{head}\r\n{body}").unwrap();
+    let mut out = String::new();
+    s.read_to_string(&mut out).unwrap();
+    let (headers, body) = out.split_once("\r\n\r\n").unwrap_or((&out, ""));
+    let status = headers.split(' ').nth(1).and_then(|c| c.parse().ok()).unwrap_or(0);
+    (status, headers.to_string(), body.to_string())
+}
+
+fn login(to: &Server, name: &str, password: &str) -> (u16, Option<Session>) {
+    let body = serde_json::json!({"name": name, "password": password}).to_string();
+    let (status, headers, body) = request(to, "POST", "/api/login", None, Some(&body));
+    let cookie = headers
+        .lines()
+        .find_map(|l| l.strip_prefix("set-cookie: ").or_else(|| l.strip_prefix("Set-Cookie: ")))
+        .map(|v| v.split(';').next().unwrap_or("").to_string());
+    let csrf = serde_json::from_str::<serde_json::Value>(&body)
+        .ok()
+        .and_then(|v| v["csrf"].as_str().map(String::from));
+    (status, cookie.zip(csrf).map(|(cookie, csrf)| Session { cookie, csrf }))
+}
+
+fn me(to: &Server, s: &Session) -> u16 {
+    request(to, "GET", "/api/me", Some(s), None).0
+}
+
+#[test]
+fn servers_of_one_postgresql_register_share_sessions_and_failed_logins() {
+    let Some(pg) = PgDatabase::create("cluster_sessions") else { return };
+    ok(&pg.url, &["init"]);
+    add_users(
+        &pg.url,
+        &[
+            ("admin", "administrator", None),
+            ("imo", "im_officer", None),
+            ("viewer", "viewer", None),
+            ("qm", "qm_officer", None),
+        ],
+    );
+    let mut servers = vec![serve(&pg.url), serve(&pg.url), serve(&pg.url)];
+
+    // Signed in on the first, known to the others, with the same CSRF token.
+    let (status, admin) = login(&servers[0], "admin", PASSWORD);
+    let admin = admin.unwrap_or_else(|| panic!("admin signs in: {status}"));
+    for s in &servers {
+        let (status, _, body) = request(s, "GET", "/api/me", Some(&admin), None);
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains(&admin.csrf), "{body}");
+    }
+    // A change sent to another server carries the session and its CSRF token.
+    let add =
+        r#"{"acronym":"AEST","name":"Azerbaijan Explosive Safety Team","kind":"OPERATOR","country":"AZ"}"#;
+    let (status, _, body) = request(&servers[2], "POST", "/api/organisations", Some(&admin), Some(add));
+    assert!(status == 201 || status == 200, "{status} {body}");
+
+    // A restart signs nobody out.
+    drop(servers.remove(0));
+    servers.insert(0, serve(&pg.url));
+    assert_eq!(me(&servers[0], &admin), 200, "the session did not survive the restart");
+
+    // Five wrong passwords spread over the three servers hold the account
+    // off on every one of them, the right password too.
+    for i in 0..5 {
+        let (status, _) = login(&servers[i % 3], "imo", "a wrong guess");
+        assert_eq!(status, 401, "wrong guess {i}");
+    }
+    for s in &servers {
+        assert_eq!(login(s, "imo", PASSWORD).0, 429, "the failures elsewhere were not counted at {}", s.1);
+    }
+
+    // Thirty guesses sent at once, ten to each server: the count is one,
+    // so no more than five have their password checked.
+    let heard = std::thread::scope(|scope| {
+        let guesses: Vec<_> = (0..30)
+            .map(|i| {
+                let s = &servers[i % 3];
+                scope.spawn(move || login(s, "qm", &format!("guess {i}")).0)
+            })
+            .collect();
+        guesses.into_iter().map(|g| g.join().unwrap()).filter(|s| *s != 429).count()
+    });
+    assert!(heard <= 5, "{heard} of 30 simultaneous guesses over three servers were heard");
+
+    // Signing out on one ends the session on all.
+    let (_, viewer) = login(&servers[1], "viewer", PASSWORD);
+    let viewer = viewer.expect("the viewer signs in");
+    let (_, second) = login(&servers[2], "viewer", PASSWORD);
+    let second = second.expect("the viewer signs in again");
+    assert_eq!(request(&servers[1], "POST", "/api/logout", Some(&viewer), Some("")).0, 204);
+    for s in &servers {
+        assert_eq!(me(s, &viewer), 401, "a signed-out session was still good at {}", s.1);
+        assert_eq!(me(s, &second), 200, "another session of the same account ended at {}", s.1);
+    }
+
+    // An account disabled at the command line is out everywhere at once.
+    succeeds(&pg.url, "admin", &["user", "disable", "viewer"]);
+    for s in &servers {
+        assert_eq!(me(s, &second), 401, "a disabled account's session was still good at {}", s.1);
+    }
+
+    // What is kept: the cookie's digest, never the cookie.
+    let kept = Command::new("psql")
+        .arg(pg.url.to_str().unwrap())
+        .args(["-qAtX", "-c", "SELECT token_hash FROM sg_sessions"])
+        .output()
+        .unwrap();
+    let kept = String::from_utf8_lossy(&kept.stdout).to_string();
+    let token = admin.cookie.split_once('=').unwrap().1;
+    assert!(!kept.is_empty() && !kept.contains(token), "{kept}");
+}
