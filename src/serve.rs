@@ -52,6 +52,16 @@ pub struct ServeArgs {
     /// administrators, e.g. a scraper with an administrator's API token).
     #[arg(long, value_name = "ADDR")]
     metrics_addr: Option<SocketAddr>,
+    /// A streaming replica of the PostgreSQL register for the read routes
+    /// (summary, hazards, reports lists, layers, tiles, …); every write goes
+    /// to --db. A writer's own writes are always shown to it; while the
+    /// replica is down or lagging, reads go to the primary with a warning.
+    #[arg(long, env = "SAFEGROUND_READ_DB", value_name = "URL")]
+    read_db: Option<Location>,
+    /// How far behind the primary the replica may be, in seconds, before
+    /// reads go to the primary instead.
+    #[arg(long, default_value_t = 30, value_name = "SECONDS")]
+    read_max_lag: u64,
 }
 
 /// How log lines are written.
@@ -75,6 +85,8 @@ impl ServeArgs {
             log_format: LogFormat::Text,
             access_log: false,
             metrics_addr: None,
+            read_db: None,
+            read_max_lag: 30,
         }
     }
 }
@@ -96,6 +108,9 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
         request: Duration::from_secs(a.request_timeout),
     };
     state.max_vertices = a.max_vertices;
+    if let Some(read) = &a.read_db {
+        state.replica = Some(Arc::new(replica(db, read, a.read_max_lag)?));
+    }
     state.documents = Some(Arc::new(Documents));
     state.access_log = a.access_log || a.log_format == LogFormat::Json;
     let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false);
@@ -137,6 +152,24 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
         }
         safeground_server::limits::serve(listener, app(state), limits, stop_signal()).await.context("serving")
     })
+}
+
+/// The replica at `read` of the register at `db`: checked now, so that a
+/// wrong URL says so at the start; one that does not answer yet is used
+/// once it does.
+fn replica(db: &Location, read: &Location, max_lag: u64) -> Result<safeground_server::replica::Replica> {
+    if !db.is_postgres() || !read.is_postgres() {
+        bail!("--read-db is a streaming replica of a PostgreSQL register: both --db and --read-db are postgres:// URLs");
+    }
+    match Store::open(read).and_then(|s| s.replica_state(None)) {
+        Ok(s) if !s.standby => bail!(
+            "{read} is not a standby (pg_is_in_recovery() is false): give --read-db a streaming replica of {db}, \
+             never a second primary, whose data would differ"
+        ),
+        Ok(_) => {}
+        Err(e) => eprintln!("warning: the replica {read} does not answer ({e}); reads go to the primary until it does"),
+    }
+    Ok(safeground_server::replica::Replica::new(read.clone(), Duration::from_secs(max_lag)))
 }
 
 /// Ctrl-C, or SIGTERM (what systemd, a container runtime or `kill` sends):

@@ -174,3 +174,161 @@ fn servers_of_one_postgresql_register_share_sessions_and_failed_logins() {
     let token = admin.cookie.split_once('=').unwrap().1;
     assert!(!kept.is_empty() && !kept.contains(token), "{kept}");
 }
+
+/// A primary and its streaming replica, made by scripts/pg-replica.sh,
+/// stopped when dropped.
+struct Pair {
+    dir: tempfile::TempDir,
+    port: u16,
+}
+
+impl Pair {
+    fn start() -> Pair {
+        let dir = tempfile::tempdir().unwrap();
+        // The clusters run as the postgres user when we are root.
+        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
+        let port = loop {
+            let p = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+            if p < 65535 && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
+                break p;
+            }
+        };
+        let out = Command::new("bash")
+            .arg(repo_file("scripts/pg-replica.sh"))
+            .args(["start", dir.path().join("pg").to_str().unwrap(), &port.to_string()])
+            .output()
+            .unwrap();
+        let pair = Pair { dir, port };
+        assert!(out.status.success(), "pg-replica.sh start: {}", String::from_utf8_lossy(&out.stderr));
+        pair
+    }
+
+    fn url(&self, replica: bool, db: &str) -> String {
+        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port + u16::from(replica))
+    }
+
+    fn sql(&self, replica: bool, db: &str, sql: &str) -> String {
+        let out =
+            Command::new("psql").arg(self.url(replica, db)).args(["-qAtX", "-c", sql]).output().unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8_lossy(&out.stdout).trim().to_string()
+    }
+
+    fn script(&self, cmd: &str) {
+        let out = Command::new("bash")
+            .arg(repo_file("scripts/pg-replica.sh"))
+            .args([cmd, self.dir.path().join("pg").to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "pg-replica.sh {cmd}: {}", String::from_utf8_lossy(&out.stderr));
+    }
+}
+
+impl Drop for Pair {
+    fn drop(&mut self) {
+        let _ = Command::new("bash")
+            .arg(repo_file("scripts/pg-replica.sh"))
+            .args(["stop", self.dir.path().join("pg").to_str().unwrap()])
+            .output();
+    }
+}
+
+fn organisations(to: &Server, s: &Session, read_after: Option<&str>) -> String {
+    let mut c = TcpStream::connect(to.1).unwrap();
+    let after = read_after.map(|l| format!("X-Read-After: {l}\r\n")).unwrap_or_default();
+    write!(
+        c,
+        "GET /api/organisations HTTP/1.1\r\nHost: {}\r\nCookie: {}\r\n{after}Connection: close\r\n\r\n",
+        to.1, s.cookie
+    )
+    .unwrap();
+    let mut out = String::new();
+    c.read_to_string(&mut out).unwrap();
+    assert!(out.starts_with("HTTP/1.1 200"), "{out}");
+    out
+}
+
+#[test]
+fn reads_go_to_a_streaming_replica_and_a_writer_sees_its_own_writes() {
+    if !require("psql", "postgresql-client", "reads_go_to_a_streaming_replica") {
+        return;
+    }
+    let pair = Pair::start();
+    pair.sql(false, "postgres", "CREATE DATABASE register");
+    let primary = std::path::PathBuf::from(pair.url(false, "register"));
+    ok(&primary, &["init"]);
+    add_users(&primary, &[("admin", "administrator", None), ("viewer", "viewer", None)]);
+    let start = Instant::now();
+    while Command::new("psql")
+        .arg(pair.url(true, "register"))
+        .args(["-qAtX", "-c", "SELECT 1 FROM users WHERE name = 'viewer'"])
+        .output()
+        .map_or(true, |o| !String::from_utf8_lossy(&o.stdout).contains('1'))
+    {
+        assert!(start.elapsed() < Duration::from_secs(30), "the replica did not catch up");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    // Serving the primary, reading from the replica.
+    let log = pair.dir.path().join("server.log");
+    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
+    let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(&primary)
+        .args(["serve", "--addr", &addr.to_string(), "--read-db", &pair.url(true, "register")])
+        .env_remove("SAFEGROUND_DB")
+        .stdout(Stdio::null())
+        .stderr(std::fs::File::create(&log).unwrap())
+        .spawn()
+        .unwrap();
+    let server = Server(child, addr);
+    while TcpStream::connect(addr).is_err() {
+        assert!(start.elapsed() < Duration::from_secs(60), "the server did not start");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let (_, admin) = login(&server, "admin", PASSWORD);
+    let mut admin = admin.expect("the administrator signs in");
+    let (_, viewer) = login(&server, "viewer", PASSWORD);
+    let viewer = viewer.expect("the viewer signs in");
+
+    // The replica stops replaying: what the primary writes now, it lacks.
+    pair.sql(true, "register", "SELECT pg_wal_replay_pause()");
+    let add = r#"{"acronym":"RYW","name":"Read Your Writes","kind":"OPERATOR","country":"AZ"}"#;
+    let (status, headers, body) = request(&server, "POST", "/api/organisations", Some(&admin), Some(add));
+    assert_eq!(status, 201, "{body}");
+    let wal = headers
+        .lines()
+        .find_map(|l| l.to_ascii_lowercase().strip_prefix("x-wal-position: ").map(str::to_string))
+        .expect("a write answers the primary's log position");
+    let cookie = headers
+        .lines()
+        .filter_map(|l| l.split_once(": ").map(|(_, v)| v))
+        .find(|v| v.starts_with("sg_wal="))
+        .expect("a write sets the sg_wal cookie");
+    assert!(cookie.contains("HttpOnly") && cookie.contains("SameSite=Strict"), "{cookie}");
+    admin.cookie = format!("{}; {}", admin.cookie, cookie.split(';').next().unwrap());
+
+    // Another reader reads from the replica, which has not the change yet…
+    assert!(!organisations(&server, &viewer, None).contains("RYW"), "a read went to the primary");
+    // …the writer reads its own write (from the primary), by cookie or by header.
+    assert!(organisations(&server, &admin, None).contains("RYW"), "the writer did not see its own write");
+    assert!(organisations(&server, &viewer, Some(&wal.to_uppercase())).contains("RYW"));
+    // Replaying again, the replica shows it to everyone.
+    pair.sql(true, "register", "SELECT pg_wal_replay_resume()");
+    while !organisations(&server, &viewer, None).contains("RYW") {
+        assert!(start.elapsed() < Duration::from_secs(90), "the replica did not show the change");
+        std::thread::sleep(Duration::from_millis(100));
+    }
+
+    // The replica down: reads go to the primary, with a warning, not an error.
+    pair.script("stop-replica");
+    assert!(organisations(&server, &viewer, None).contains("RYW"));
+    for path in ["/api/summary", "/api/hazards", "/api/reports"] {
+        let (status, _, body) = request(&server, "GET", path, Some(&viewer), None);
+        assert!(status == 200 || (path == "/api/reports" && status == 403), "{path}: {status} {body}");
+    }
+    drop(server);
+    let said = std::fs::read_to_string(&log).unwrap();
+    assert!(said.contains("reading from the primary: the replica"), "{said}");
+    assert_eq!(pair.sql(false, "register", "SELECT count(*) FROM organisations WHERE acronym = 'RYW'"), "1");
+}

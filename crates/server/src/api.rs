@@ -1,6 +1,7 @@
 //! The API's handlers, one per route, each described for the OpenAPI document.
 
 use crate::auth::Caller;
+use crate::replica::with_read_store;
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::Bytes;
 use axum::extract::rejection::QueryRejection;
@@ -34,21 +35,34 @@ pub(crate) async fn with_store<T: Send + 'static>(
 ) -> Result<T, AppError> {
     let db = state.db.clone();
     let pool = state.pool.clone();
-    tokio::task::spawn_blocking(move || {
-        use std::sync::atomic::Ordering;
-        pool.in_use.fetch_add(1, Ordering::Relaxed);
-        let out = pool.take(&db).map_err(AppError::from).and_then(|mut store| {
-            let out = f(&mut store);
-            if out.is_ok() {
-                pool.give_back(store);
-            }
-            out
-        });
-        pool.in_use.fetch_sub(1, Ordering::Relaxed);
+    tokio::task::spawn_blocking(move || on_store(&pool, &db, None, f))
+        .await
+        .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?
+}
+
+/// Runs `f` on a store of `pool` (`open`, when given, is one already taken
+/// from it), giving it back after a success; counts it in use meanwhile.
+pub(crate) fn on_store<T>(
+    pool: &crate::StorePool,
+    db: &safeground_store::Location,
+    open: Option<Store>,
+    f: impl FnOnce(&mut Store) -> Result<T, AppError>,
+) -> Result<T, AppError> {
+    use std::sync::atomic::Ordering;
+    pool.in_use.fetch_add(1, Ordering::Relaxed);
+    let store = match open {
+        Some(s) => Ok(s),
+        None => pool.take(db).map_err(AppError::from),
+    };
+    let out = store.and_then(|mut store| {
+        let out = f(&mut store);
+        if out.is_ok() {
+            pool.give_back(store);
+        }
         out
-    })
-    .await
-    .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?
+    });
+    pool.in_use.fetch_sub(1, Ordering::Relaxed);
+    out
 }
 
 pub(crate) fn query<T>(q: Result<Query<T>, QueryRejection>) -> Result<T, AppError> {
@@ -159,7 +173,7 @@ pub async fn summary(
 ) -> Result<Json<Summary>, AppError> {
     let q = query(q)?;
     let bound = q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?.map(end_of_day);
-    let s = with_store(&state, move |s| {
+    let s = with_read_store(&state, move |s| {
         Ok(match bound {
             Some(b) => s.summary_at(&b)?,
             None => s.summary()?,
@@ -180,7 +194,7 @@ pub struct Extent {
 /// The box of the hazards still dangerous: the map opens on it.
 #[utoipa::path(get, path = "/api/extent", responses((status = 200, body = Extent)))]
 pub async fn extent(State(state): State<AppState>) -> Result<Json<Extent>, AppError> {
-    let hazards = with_store(&state, move |s| Ok(s.hazard_extent()?)).await?;
+    let hazards = with_read_store(&state, move |s| Ok(s.hazard_extent()?)).await?;
     Ok(Json(Extent { hazards }))
 }
 
@@ -294,7 +308,7 @@ pub async fn hazards(
             .unwrap_or_default(),
     };
     let (page, per_page, paging) = paging(q.page, q.per_page)?;
-    let (total, items) = with_store(&state, move |s| Ok(s.hazard_page(&filter, paging)?)).await?;
+    let (total, items) = with_read_store(&state, move |s| Ok(s.hazard_page(&filter, paging)?)).await?;
     Ok(Json(Page { total, page, per_page, items }))
 }
 
@@ -306,7 +320,7 @@ pub async fn hazard(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<HazardDetail>, AppError> {
-    let mut detail = with_store(&state, move |s| Ok(s.hazard(&id)?)).await?;
+    let mut detail = with_read_store(&state, move |s| Ok(s.hazard(&id)?)).await?;
     if !sees_reports(&c) {
         for r in &mut detail.released {
             r.report_id = None;
@@ -332,7 +346,7 @@ pub async fn hazard_history(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
 ) -> Result<Json<Vec<HazardVersion>>, AppError> {
-    let mut versions = with_store(&state, move |s| Ok(s.hazard_history(&id)?)).await?;
+    let mut versions = with_read_store(&state, move |s| Ok(s.hazard_history(&id)?)).await?;
     if !sees_reports(&c) {
         for v in &mut versions {
             (v.report_id, v.actor, v.event) = (None, None, None);
@@ -443,7 +457,7 @@ pub async fn reports(
     };
     let (page, per_page, paging) = paging(q.page, q.per_page)?;
     let p = c.principal;
-    let (total, items) = with_store(&state, move |s| {
+    let (total, items) = with_read_store(&state, move |s| {
         let mut organisation = q.organisation.clone();
         // Operators see their organisation's reports only.
         if decide(&p, Action::ReadReports, Scope::Organisation(uuid::Uuid::nil())).is_err() {
@@ -744,7 +758,7 @@ pub async fn layer(
     // As a download of the layer: an operator's own tasks, report ids for
     // those who read reports.
     let narrowing = crate::exports::Narrowing::of(&c);
-    let bytes = with_store(&state, move |s| {
+    let bytes = with_read_store(&state, move |s| {
         req.scope = narrowing.scope(s);
         let mut w =
             GeoJsonWriter::new(Vec::new(), layer.columns()).map_err(|e| AppError::Internal(e.to_string()))?;
@@ -783,7 +797,7 @@ pub async fn tile(
         .map_err(AppError::BadRequest)?;
     let cache = state.tiles.clone();
     let key = (layer, tile.z, tile.x, tile.y);
-    let bytes = with_store(&state, move |s| {
+    let bytes = with_read_store(&state, move |s| {
         let stamp = s.change_stamp()?;
         if let Ok(mut c) = cache.lock() {
             if c.stamp == stamp {
@@ -836,7 +850,7 @@ pub async fn released_by_month(
     q: Result<Query<DistrictQuery>, QueryRejection>,
 ) -> Result<Json<Vec<MonthRelease>>, AppError> {
     let q = query(q)?;
-    Ok(Json(with_store(&state, move |s| Ok(s.released_by_month(q.district.as_deref())?)).await?))
+    Ok(Json(with_read_store(&state, move |s| Ok(s.released_by_month(q.district.as_deref())?)).await?))
 }
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -874,7 +888,7 @@ pub async fn kpi(
             )))
         }
     };
-    let facts = with_store(&state, move |s| Ok(s.kpi_facts(from, to)?)).await?;
+    let facts = with_read_store(&state, move |s| Ok(s.kpi_facts(from, to)?)).await?;
     Ok(Json(kpis(&facts, by, (from, to))))
 }
 

@@ -22,6 +22,7 @@ pub mod observe;
 mod organisations;
 mod ranking;
 mod records;
+pub mod replica;
 mod session;
 pub mod sessions;
 mod submissions;
@@ -69,6 +70,8 @@ pub struct AppState {
     pub(crate) metrics: Arc<observe::Metrics>,
     /// Log a line for every request (otherwise only for server failures).
     pub access_log: bool,
+    /// A streaming replica the read routes go to (`serve --read-db`).
+    pub replica: Option<Arc<replica::Replica>>,
 }
 
 /// The printed documents the server hands out.
@@ -190,6 +193,7 @@ impl AppState {
             documents: None,
             metrics: Arc::default(),
             access_log: false,
+            replica: None,
         })
     }
 
@@ -307,6 +311,7 @@ pub fn app(state: AppState) -> Router {
             AppError::MethodNotAllowed("this route does not take that method; see /api/openapi.json".into())
         })
         .layer(axum::middleware::from_fn(limits::json_errors))
+        .layer(axum::middleware::from_fn_with_state(state.clone(), replica::read_your_writes))
         .layer(axum::extract::DefaultBodyLimit::max(limits::MAX_BODY))
         .layer(axum::middleware::from_fn_with_state(state.clone(), limits::deadline))
         .layer(axum::middleware::from_fn_with_state(state.clone(), auth::check_host))

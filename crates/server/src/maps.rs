@@ -4,8 +4,9 @@
 //! (`GET /api/maps/print`), drawn by the binary's document builder
 //! ([`crate::Documents::map`]).
 
-use crate::api::{bbox, query, with_store};
+use crate::api::{bbox, query};
 use crate::error::{AppError, ErrorBody};
+use crate::replica::with_read_store;
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Query, State};
@@ -126,7 +127,7 @@ pub async fn print(
     let _turn = PRINTS.acquire().await.map_err(|e| AppError::Internal(e.to_string()))?;
     let db = state.db.clone();
     let bytes =
-        with_store(&state, move |s| documents.map(s, &db, &sheet).map_err(AppError::Internal)).await?;
+        with_read_store(&state, move |s| documents.map(s, &db, &sheet).map_err(AppError::Internal)).await?;
     Ok(crate::api::pdf(&format!("map-{paper}.pdf"), bytes))
 }
 
@@ -159,7 +160,7 @@ pub async fn places(
     if !(2..=100).contains(&n) {
         return Err(AppError::BadRequest("q: 2 to 100 characters; say more, or less".into()));
     }
-    let places = with_store(&state, move |s| Ok(s.places(&text, 8)?)).await?;
+    let places = with_read_store(&state, move |s| Ok(s.places(&text, 8)?)).await?;
     Ok(Json(Places { places }))
 }
 

@@ -18,7 +18,7 @@ use utoipa::ToSchema;
 /// Every organisation, by acronym: the authority, operators and QM bodies.
 #[utoipa::path(get, path = "/api/organisations", responses((status = 200, body = Vec<OrganisationRow>)))]
 pub async fn organisations(State(state): State<AppState>) -> Result<Json<Vec<OrganisationRow>>, AppError> {
-    Ok(Json(with_store(&state, |s| Ok(s.organisation_rows()?)).await?))
+    Ok(Json(crate::replica::with_read_store(&state, |s| Ok(s.organisation_rows()?)).await?))
 }
 
 /// An organisation to add.

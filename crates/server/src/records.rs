@@ -3,9 +3,10 @@
 //! with the columns of their export (`GET /api/records/{layer}`). Report
 //! ids go to those who read reports; victims' names are in no layer.
 
-use crate::api::{paging, query, with_store};
+use crate::api::{paging, query};
 use crate::auth::Caller;
 use crate::error::{AppError, ErrorBody};
+use crate::replica::with_read_store;
 use crate::AppState;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
@@ -73,7 +74,7 @@ pub async fn records(
     let scope =
         Scope { tasks_of: None, without_report_ids: crate::exports::Narrowing::of(&c).without_report_ids };
     let (total, features) =
-        with_store(&state, move |s| Ok(s.export_page(layer, q.district.as_deref(), paging)?)).await?;
+        with_read_store(&state, move |s| Ok(s.export_page(layer, q.district.as_deref(), paging)?)).await?;
     let items = features
         .into_iter()
         .filter_map(|mut f| {

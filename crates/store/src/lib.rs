@@ -42,6 +42,7 @@ mod places;
 mod priority;
 mod project;
 mod read;
+mod replica;
 mod reports;
 mod residual;
 mod sessions;
@@ -76,6 +77,7 @@ pub use project::{ProjectGround, ProjectRow};
 pub use read::{
     HazardDetail, HazardFilter, HazardRow, HazardShape, HazardSort, NamedPoint, Paging, ReleasedRow,
 };
+pub use replica::{is_lsn, ReplicaState};
 pub use reports::{
     end_of_day, recorded_at, time_text, ApprovalSettings, EventRow, HazardVersion, ReportRow, TraceRow,
 };
