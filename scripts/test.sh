@@ -25,6 +25,8 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 # PostGIS for the PostgreSQL backend's tests (tests/conformance.rs, crates/store/tests/concurrency.rs):
 # each makes a fresh database on the server at SAFEGROUND_TEST_PG (default 127.0.0.1:5432, trust auth).
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
+# HAProxy balances the servers of the cluster test (scripts/cluster-test.sh).
+command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
 [ -e /usr/share/postgresql/15/extension/postgis.control ] || missing+=(postgresql-15-postgis-3)
 pypi=()
 # openpyxl reads the workbooks we write (the migration's reconciliation, tests/imsma.rs).
@@ -80,6 +82,14 @@ fi
 mkdir -p target
 rm -f target/skipped-tests.txt
 cargo test --workspace --locked "$@"
+
+# The national deployment under load and faults (a primary, its replica,
+# three servers behind HAProxy): run with the suite, not with arguments
+# (`--no-run`, a filter) that ask for part of it.
+if [ $# -eq 0 ]; then
+  cargo build --locked --quiet --bin safeground
+  bash scripts/cluster-test.sh --bin target/debug/safeground --servers 3 --clients 200 --seconds 60
+fi
 
 if [ -s target/skipped-tests.txt ]; then
   echo

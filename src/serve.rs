@@ -62,6 +62,12 @@ pub struct ServeArgs {
     /// reads go to the primary instead.
     #[arg(long, default_value_t = 30, value_name = "SECONDS")]
     read_max_lag: u64,
+    /// Seconds between the stop signal and the stop, during which
+    /// /api/health/ready answers 503 while every request is still served:
+    /// time for a load balancer's health check to send new requests to the
+    /// other servers (a few of its check intervals).
+    #[arg(long, default_value_t = 0, value_name = "SECONDS")]
+    shutdown_grace: u64,
 }
 
 /// How log lines are written.
@@ -87,6 +93,7 @@ impl ServeArgs {
             metrics_addr: None,
             read_db: None,
             read_max_lag: 30,
+            shutdown_grace: 0,
         }
     }
 }
@@ -120,7 +127,7 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
-    runtime.block_on(async move {
+    let served = runtime.block_on(async move {
         let listener = tokio::net::TcpListener::bind(a.addr)
             .await
             .with_context(|| format!("listening on {}", a.addr))?;
@@ -150,8 +157,27 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
             let serving = safeground_server::metrics_app(state.clone());
             tokio::spawn(safeground_server::limits::serve(metrics, serving, limits, std::future::pending()));
         }
-        safeground_server::limits::serve(listener, app(state), limits, stop_signal()).await.context("serving")
-    })
+        let (stopping, grace) = (state.stopping.clone(), Duration::from_secs(a.shutdown_grace));
+        let stop = async move {
+            stop_signal().await;
+            stopping.store(true, std::sync::atomic::Ordering::Relaxed);
+            // A second signal stops at once, whatever is in flight.
+            tokio::spawn(async {
+                stop_signal().await;
+                eprintln!("Stopped at once: a second signal.");
+                std::process::exit(130);
+            });
+            if !grace.is_zero() {
+                eprintln!("Stopping: not ready for {} s, still serving what is sent.", grace.as_secs());
+                tokio::time::sleep(grace).await;
+            }
+        };
+        safeground_server::limits::serve(listener, app(state), limits, stop).await.context("serving")
+    });
+    // Work on blocking threads (a query that does not end) is given five
+    // seconds more, not waited for without end.
+    runtime.shutdown_timeout(Duration::from_secs(5));
+    served
 }
 
 /// The replica at `read` of the register at `db`: checked now, so that a
@@ -204,6 +230,12 @@ fn check_exposure(accounts: bool, a: &ServeArgs) -> Result<()> {
             "refusing to listen on {}: this register has no accounts, so it is served only to this machine \
              (127.0.0.1 or ::1). Add an administrator first (`safeground user add NAME --role administrator`)",
             a.addr
+        );
+    }
+    if let Some(m) = a.metrics_addr.filter(|m| !accounts && !m.ip().is_loopback()) {
+        bail!(
+            "refusing to serve metrics on {m}: this register has no accounts, so it is served only to this \
+             machine; give --metrics-addr a loopback address (127.0.0.1:PORT)"
         );
     }
     if ip.is_unspecified() && a.public_hosts.is_empty() {

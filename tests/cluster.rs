@@ -93,6 +93,9 @@ fn me(to: &Server, s: &Session) -> u16 {
 #[test]
 fn servers_of_one_postgresql_register_share_sessions_and_failed_logins() {
     let Some(pg) = PgDatabase::create("cluster_sessions") else { return };
+    if !require("psql", "postgresql-client", "servers_of_one_postgresql_register_share_sessions") {
+        return;
+    }
     ok(&pg.url, &["init"]);
     add_users(
         &pg.url,
@@ -124,11 +127,18 @@ fn servers_of_one_postgresql_register_share_sessions_and_failed_logins() {
     servers.insert(0, serve(&pg.url));
     assert_eq!(me(&servers[0], &admin), 200, "the session did not survive the restart");
 
-    // Five wrong passwords spread over the three servers hold the account
-    // off on every one of them, the right password too.
-    for i in 0..5 {
+    // Wrong passwords spread over the three servers hold the account off on
+    // every one of them, the right password too: after the fifth a second,
+    // after the sixth two, after the seventh four (time for the checks).
+    for i in 0..7 {
         let (status, _) = login(&servers[i % 3], "imo", "a wrong guess");
         assert_eq!(status, 401, "wrong guess {i}");
+        if i >= 4 {
+            assert_eq!(login(&servers[(i + 1) % 3], "imo", "a wrong guess").0, 429, "after wrong guess {i}");
+            if i < 6 {
+                std::thread::sleep(Duration::from_millis(if i == 4 { 1100 } else { 2100 }));
+            }
+        }
     }
     for s in &servers {
         assert_eq!(login(s, "imo", PASSWORD).0, 429, "the failures elsewhere were not counted at {}", s.1);
@@ -173,6 +183,14 @@ fn servers_of_one_postgresql_register_share_sessions_and_failed_logins() {
     let kept = String::from_utf8_lossy(&kept.stdout).to_string();
     let token = admin.cookie.split_once('=').unwrap().1;
     assert!(!kept.is_empty() && !kept.contains(token), "{kept}");
+
+    // Each stops cleanly when told to (its connections to PostgreSQL closed
+    // off the server's runtime), with its pool full after the requests above.
+    for mut s in servers {
+        assert!(Command::new("kill").args(["-TERM", &s.0.id().to_string()]).status().unwrap().success());
+        let status = s.0.wait().unwrap();
+        assert!(status.success(), "a server on PostgreSQL did not stop cleanly: {status:?}");
+    }
 }
 
 /// A primary and its streaming replica, made by scripts/pg-replica.sh,

@@ -85,7 +85,7 @@ fn logs_carry_request_ids_and_metrics_count_each_route() {
     let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
         .arg("--db")
         .arg(&db)
-        .args(["serve", "--addr", &addr.to_string(), "--log-format", "json"])
+        .args(["serve", "--addr", &addr.to_string(), "--log-format", "json", "--trusted-proxy", "127.0.0.1"])
         .args(["--metrics-addr", &metrics.to_string()])
         .stdout(Stdio::null())
         .stderr(std::fs::File::create(&log).unwrap())

@@ -101,12 +101,23 @@ pub async fn health(State(state): State<AppState>) -> Result<Json<Health>, AppEr
 /// for a load balancer to send requests elsewhere.
 #[utoipa::path(get, path = "/api/health/ready", responses((status = 200, body = Health), (status = 503, body = ErrorBody)))]
 pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, AppError> {
+    if state.stopping.load(std::sync::atomic::Ordering::Relaxed) {
+        return Err(AppError::Unavailable(
+            "this server is stopping: it answers the requests it is sent, but send new ones elsewhere".into(),
+        ));
+    }
     let db = state.db.clone();
     // A connection opened now, not a pooled one: the register as it is.
+    let pool = state.pool.clone();
+    // Opened, kept or closed on a blocking thread: closing a PostgreSQL
+    // connection blocks.
     let opened = tokio::task::spawn_blocking(move || {
         let store = Store::open(db.as_ref())?;
         let v = store.schema_version()?;
-        Ok::<_, safeground_store::StoreError>((store, v))
+        if v == safeground_store::SCHEMA_VERSION {
+            pool.give_back(store);
+        }
+        Ok::<_, safeground_store::StoreError>(v)
     })
     .await
     .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?;
@@ -123,11 +134,8 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, AppErr
     };
     // Not ready: the idle connections may be dead, or hold what is no longer the register.
     match opened {
-        Ok((store, v)) if v == ours => {
-            state.pool.give_back(store);
-            Ok(Json(Health { status: "ok", schema_version: v }))
-        }
-        Ok((_, v)) => {
+        Ok(v) if v == ours => Ok(Json(Health { status: "ok", schema_version: v })),
+        Ok(v) => {
             state.pool.clear();
             Err(version(v))
         }

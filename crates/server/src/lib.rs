@@ -72,6 +72,9 @@ pub struct AppState {
     pub access_log: bool,
     /// A streaming replica the read routes go to (`serve --read-db`).
     pub replica: Option<Arc<replica::Replica>>,
+    /// Set when the server was told to stop: readiness answers 503 while
+    /// the requests still sent are answered (`serve --shutdown-grace`).
+    pub stopping: Arc<std::sync::atomic::AtomicBool>,
 }
 
 /// The printed documents the server hands out.
@@ -140,17 +143,38 @@ impl StorePool {
     /// check they may be dead (a restarted PostgreSQL) or hold a file that
     /// is no longer the register.
     pub(crate) fn clear(&self) {
-        if let Ok(mut v) = self.idle.lock() {
-            v.clear();
-        }
+        let idle = self.idle.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        discard(idle);
     }
 
     pub(crate) fn give_back(&self, store: safeground_store::Store) {
-        if let Ok(mut v) = self.idle.lock() {
-            if v.len() < Self::MAX_IDLE {
-                v.push(store);
-            }
+        let Ok(mut v) = self.idle.lock() else { return discard(vec![store]) };
+        if v.len() < Self::MAX_IDLE {
+            v.push(store);
+        } else {
+            drop(v);
+            discard(vec![store]);
         }
+    }
+}
+
+impl Drop for StorePool {
+    fn drop(&mut self) {
+        self.clear();
+    }
+}
+
+/// Closes connections to the register. A PostgreSQL connection is closed by
+/// the blocking client, which runs its own runtime and panics when asked to
+/// inside the server's: there it is closed on a thread of its own.
+pub(crate) fn discard(stores: Vec<safeground_store::Store>) {
+    if stores.is_empty() {
+        return;
+    }
+    if tokio::runtime::Handle::try_current().is_ok() {
+        let _ = std::thread::spawn(move || drop(stores)).join();
+    } else {
+        drop(stores);
     }
 }
 
@@ -178,7 +202,7 @@ impl AppState {
         let mode =
             if store.has_accounts()? { Mode::Accounts } else { Mode::Local { actor: actor.to_string() } };
         let shared = store.keeps_sessions();
-        drop(store);
+        discard(vec![store]);
         Ok(AppState {
             db: Arc::new(db),
             mode,
@@ -194,6 +218,7 @@ impl AppState {
             metrics: Arc::default(),
             access_log: false,
             replica: None,
+            stopping: Arc::default(),
         })
     }
 

@@ -216,12 +216,25 @@ pub fn render(s: &Snapshot) -> String {
     out
 }
 
+/// Counts a request in flight until dropped: a request whose client went
+/// away is dropped unfinished, and still leaves the count.
+struct InFlight<'a>(&'a AtomicI64);
+
+impl Drop for InFlight<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
 /// Gives every request its id (echoed in `X-Request-Id`, carried by every
 /// log line written while it is answered), counts it, times it, and logs
 /// it: every request when the access log is on, failures of the server
-/// always.
+/// always. The id a request brings is believed from a trusted proxy only.
 pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next) -> Response {
-    let id = request_id(req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()));
+    let peer = req.extensions().get::<axum::extract::ConnectInfo<std::net::SocketAddr>>().map(|c| c.0.ip());
+    let from_proxy = peer.is_some_and(|p| state.proxies.contains(&p));
+    let given = req.headers().get(REQUEST_ID).and_then(|v| v.to_str().ok()).filter(|_| from_proxy);
+    let id = request_id(given);
     if let Ok(v) = HeaderValue::from_str(&id) {
         req.headers_mut().insert(REQUEST_ID, v);
     }
@@ -238,10 +251,15 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     let span = tracing::info_span!("request", request_id = %id, method = %method, path = %req.uri().path());
     let started = Instant::now();
     state.metrics.in_flight.fetch_add(1, Ordering::Relaxed);
+    let in_flight = InFlight(&state.metrics.in_flight);
+    // Filled by `mark_route` inside the router: the route stays known when
+    // an outer layer (the deadline, JSON errors) makes the response.
+    let slot = RouteSlot::default();
+    req.extensions_mut().insert(slot.clone());
     let mut res = next.run(req).instrument(span.clone()).await;
-    state.metrics.in_flight.fetch_sub(1, Ordering::Relaxed);
+    drop(in_flight);
     let seconds = started.elapsed().as_secs_f64();
-    let route = res.extensions().get::<Route>().map_or("unmatched", |r| r.0.as_str()).to_string();
+    let route = slot.0.get().map_or("unmatched", String::as_str).to_string();
     let status = res.status().as_u16();
     state.metrics.record(&method, &route, status, seconds);
     let _entered = span.enter();
@@ -256,19 +274,19 @@ pub async fn observe(State(state): State<AppState>, mut req: Request, next: Next
     res
 }
 
-/// The route a response answered, put on it by [`mark_route`] (the matched
-/// pattern is known inside the router only).
-#[derive(Debug, Clone)]
-struct Route(String);
+/// The route a request was matched to, filled by [`mark_route`] (the matched
+/// pattern is known inside the router only) for [`observe`].
+#[derive(Debug, Clone, Default)]
+struct RouteSlot(std::sync::Arc<std::sync::OnceLock<String>>);
 
-/// Marks a response with the route that answered it, for [`observe`].
+/// Notes the route a request was matched to, for [`observe`].
 pub async fn mark_route(req: Request, next: Next) -> Response {
-    let route = req.extensions().get::<MatchedPath>().map(|m| m.as_str().to_string());
-    let mut res = next.run(req).await;
-    if let Some(r) = route {
-        res.extensions_mut().insert(Route(r));
+    if let (Some(slot), Some(m)) =
+        (req.extensions().get::<RouteSlot>(), req.extensions().get::<MatchedPath>())
+    {
+        let _ = slot.0.set(m.as_str().to_string());
     }
-    res
+    next.run(req).await
 }
 
 /// The metrics, in Prometheus's text format.

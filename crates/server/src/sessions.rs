@@ -252,18 +252,25 @@ impl Sessions {
     /// Counts a login attempt under `keys` ([`attempt`]): `Err` with
     /// [`AppError::TooManyAttempts`] when a key must wait.
     pub(crate) async fn attempt(&self, state: &AppState, keys: &[(String, Limit)]) -> Result<(), AppError> {
-        let now = now_ms();
-        let forgotten = now.saturating_sub(ms(THROTTLE_WINDOW));
         let outcome = if self.shared {
             let (keys, names) = (keys.to_vec(), keys.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>());
             with_store(state, move |s| {
-                Ok(s.decide_login(&names, forgotten, |kept| match attempt(&keys, kept, now) {
+                // The time is read once the keys are held: an attempt that
+                // waited for another is counted when it is decided.
+                let now = std::cell::Cell::new(0);
+                let forgotten = || {
+                    now.set(now_ms());
+                    now.get().saturating_sub(ms(THROTTLE_WINDOW))
+                };
+                Ok(s.decide_login(&names, forgotten, |kept| match attempt(&keys, kept, now.get()) {
                     Ok(changes) => (Ok(()), changes),
                     Err(wait) => (Err(wait), Vec::new()),
                 })?)
             })
             .await?
         } else {
+            let now = now_ms();
+            let forgotten = now.saturating_sub(ms(THROTTLE_WINDOW));
             let mut m = self.memory()?;
             m.failures.retain(|_, f| f.last_ms > forgotten);
             attempt(keys, &m.failures, now).map(|changes| m.apply(changes))
@@ -273,9 +280,9 @@ impl Sessions {
 
     /// The attempt was the right password ([`succeeded`]).
     pub(crate) async fn succeeded(&self, state: &AppState, keys: &[(String, Limit)]) -> Result<(), AppError> {
-        let forgotten = now_ms().saturating_sub(ms(THROTTLE_WINDOW));
         if self.shared {
             let (keys, names) = (keys.to_vec(), keys.iter().map(|(k, _)| k.clone()).collect::<Vec<_>>());
+            let forgotten = || now_ms().saturating_sub(ms(THROTTLE_WINDOW));
             return with_store(state, move |s| {
                 Ok(s.decide_login(&names, forgotten, |kept| ((), succeeded(&keys, kept)))?)
             })

@@ -623,14 +623,20 @@ impl Db {
         Ok(Tx { db: self, open: true })
     }
 
-    /// Opens a transaction that holds the advisory lock `lock` (PostgreSQL)
-    /// for its length, so that holders of the same lock take turns without
+    /// Opens a transaction that holds the advisory `locks` (PostgreSQL) for
+    /// its length, taken in ascending order (so that two holders never wait
+    /// on each other), so that holders of the same lock take turns without
     /// waiting on the register's writers; on SQLite, a write transaction.
-    pub(crate) fn begin_locked(&self, lock: i64) -> Result<Tx<'_>, StoreError> {
+    pub(crate) fn begin_locked(&self, locks: &[i64]) -> Result<Tx<'_>, StoreError> {
         match self {
             Db::Sqlite(c) => c.execute_batch("BEGIN IMMEDIATE")?,
             Db::Postgres(pg) => {
-                pg.batch(&format!("BEGIN; SELECT pg_advisory_xact_lock({lock})"))?;
+                let mut locks = locks.to_vec();
+                locks.sort_unstable();
+                locks.dedup();
+                let take: String =
+                    locks.iter().map(|l| format!("; SELECT pg_advisory_xact_lock({l})")).collect();
+                pg.batch(&format!("BEGIN{take}"))?;
                 pg.in_transaction.set(true);
             }
         }

@@ -11,10 +11,15 @@ use rusqlite::params;
 use std::collections::HashMap;
 use uuid::Uuid;
 
-/// The key of the advisory lock a login attempt's count is kept under
-/// ("sglogin" in ASCII): attempts sent at once to several servers take
-/// turns, and never wait on the register's writers.
-const LOGIN_LOCK: i64 = 0x0073_676c_6f67_696e;
+/// The advisory lock a throttling key's count is kept under: the first
+/// eight bytes of the SHA-256 of "sglogin:" and the key. Attempts under the
+/// same key sent at once to several servers take turns; others (another
+/// name, another address) do not wait, nor does any writer of the register.
+fn login_lock(key: &str) -> i64 {
+    use sha2::{Digest, Sha256};
+    let d = Sha256::digest(format!("sglogin:{key}").as_bytes());
+    i64::from_be_bytes([d[0], d[1], d[2], d[3], d[4], d[5], d[6], d[7]])
+}
 
 /// A session in force, as kept.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -125,18 +130,21 @@ impl Store {
     }
 
     /// Decides a login attempt over the failures of `keys` in one
-    /// transaction, one attempt at a time across every server: failures
-    /// whose last is at or before `forgotten_ms` are dropped, `decide` sees the
-    /// rest and says what to keep, which is written before the next attempt
+    /// transaction, one attempt at a time per key across every server:
+    /// `forgotten` (given the time once the keys' locks are held) says
+    /// before when failures are dropped, `decide` sees the rest and says what
+    /// to keep, which is written before the next attempt under the same key
     /// is decided.
     pub fn decide_login<T>(
         &self,
         keys: &[String],
-        forgotten_ms: i64,
+        forgotten: impl FnOnce() -> i64,
         decide: impl FnOnce(&HashMap<String, LoginFailures>) -> (T, Vec<FailuresChange>),
     ) -> Result<T, StoreError> {
         self.sessions_kept()?;
-        let tx = self.conn.begin_locked(LOGIN_LOCK)?;
+        let locks: Vec<i64> = keys.iter().map(|k| login_lock(k)).collect();
+        let tx = self.conn.begin_locked(&locks)?;
+        let forgotten_ms = forgotten();
         tx.execute("DELETE FROM sg_login_failures WHERE last_ms <= ?1", [forgotten_ms])?;
         let mut now = HashMap::new();
         for key in keys {
