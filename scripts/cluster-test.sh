@@ -57,6 +57,7 @@ chmod 755 "$work"
 pids=()
 cleanup() {
   exec 2>/dev/null  # not the shell's word on each server it kills
+  [ -n "${load:-}" ] && kill "$load"
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   [ -f "$work/haproxy.pid" ] && kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true
   [ -d "$work/pg" ] && bash scripts/pg-replica.sh stop "$work/pg" || true
@@ -104,11 +105,13 @@ fi
 # --- the servers and the balancer --------------------------------------------
 hport=$(free_port)
 ports=()
-for i in $(seq "$servers"); do ports+=("$(free_port)"); done
+mports=()
+for i in $(seq "$servers"); do ports+=("$(free_port)"); mports+=("$(free_port)"); done
 start_server() { # INDEX
   local i=$1 port=${ports[$1]}
   SAFEGROUND_DB= "$bin" --db "$primary" serve --addr "127.0.0.1:$port" "${read_db[@]}" \
     --public-host "127.0.0.1:$hport" --trusted-proxy 127.0.0.1 --shutdown-grace 2 --log-format json \
+    --metrics-addr "127.0.0.1:${mports[$1]}" \
     >>"$out/server$i.out" 2>>"$out/server$i.log" &
   server_pid[$i]=$!
   pids+=("$!")
@@ -142,6 +145,8 @@ frontend web
   default_backend servers
 backend servers
   balance roundrobin
+  # A change is never sent twice: one cut off may have been made.
+  http-request disable-l7-retry unless METH_GET
   option httpchk GET /api/health/ready
   http-check expect status 200
   # A readiness check opens a connection to the register: give it time
@@ -181,6 +186,10 @@ if [ "$faults" = 1 ]; then
   say "server $victim is back"
 fi
 wait "$load"
+load=""
+# What each server (as it stands now) says of its reads.
+metrics=$(for m in "${mports[@]}"; do curl -fsS "http://127.0.0.1:$m/metrics" || true; done)
+replica_reads=$(echo "$metrics" | awk '/^safeground_replica_reads_total/ {s += $2} END {print s + 0}')
 
 # --- the checks --------------------------------------------------------------
 approved=$(python3 -c "import json; print(','.join(\"'\" + r + \"'\" for r in json.load(open('$out/load.json'))['approved']) or \"''\")")
@@ -193,7 +202,7 @@ else
 fi
 audit=$(SAFEGROUND_PASSWORD="$password" SAFEGROUND_DB= "$bin" --db "$primary" --user admin audit verify 2>&1) \
   || { echo "audit verify failed: $audit" >&2; exit 1; }
-python3 - "$out/load.json" "$in_register" "$twice" "${kill_at:-}" "$servers" "$gpkg" "$out"/server*.log <<'PY' | tee "$out/summary.txt"
+python3 - "$out/load.json" "$in_register" "$twice" "${kill_at:-}" "$servers" "$gpkg" "$replica_reads" "$out"/server*.log <<'PY' | tee "$out/summary.txt"
 import json, sys
 load = json.load(open(sys.argv[1]))
 in_register, twice, kill_at = int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
@@ -210,15 +219,24 @@ if in_register != len(load["approved"]):
     problems.append(f"{len(load['approved'])} approvals answered 200, {in_register} approved in the register")
 if twice:
     problems.append(f"{twice} reports approved twice in the history")
-panics = [f for f in sys.argv[7:] if "panicked" in open(f, errors="replace").read()]
-if panics:
-    problems.append(f"a server panicked: see {panics}")
+replica_reads = int(sys.argv[7])
+logs = {f: open(f, errors="replace").read() for f in sys.argv[8:]}
+for what, text in [("panicked", "a server panicked"), ("requests still running were cut", "a stop cut requests"),
+                   ("reading from the primary", "reads left the replica, which was never at fault")]:
+    found = [f for f, log in logs.items() if what in log]
+    if found:
+        problems.append(f"{text}: see {found}")
+if not gpkg and replica_reads == 0:
+    problems.append("no read was answered by the replica")
+if load.get("client_failures"):
+    problems.append(f"clients failed: {load['client_failures'][:3]}")
 if len(load["approved"]) == 0:
     problems.append("no approval was made: the mix did not run")
 print(f"{'GeoPackage' if gpkg else 'PostgreSQL'}, {servers} server(s), {load['clients']} clients, {load['seconds']} s: "
       f"{load['requests']} requests, {load['per_second']}/s, p50 {load['p50_ms']} ms, p99 {load['p99_ms']} ms")
 for k, v in sorted(load["kinds"].items()):
     print(f"  {k:8} {v['requests']:7} requests  p50 {v['p50_ms']:8} ms  p99 {v['p99_ms']:8} ms  {v['statuses']}")
+print(f"  reads answered by the replica (servers as they stand at the end): {replica_reads}")
 print(f"  approvals answered 200: {len(load['approved'])}, all in the register once: {in_register == len(load['approved']) and not twice}; "
       f"second approvals refused: {load['second_approvals_refused']}; errors within the kill window: "
       f"{len(load['server_errors']) - len(outside)}")

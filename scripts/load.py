@@ -116,6 +116,18 @@ def main():
     deadline = started + args.seconds
     rng0 = random.Random(7)
 
+    client_failures = []
+
+    def guarded(work):
+        """A client that fails unexpectedly is a finding, not a thinner load."""
+        def run(i):
+            try:
+                work(i)
+            except Exception as e:  # noqa: BLE001
+                with lock:
+                    client_failures.append(f"{work.__name__} {i}: {type(e).__name__}: {e}")
+        return run
+
     def record(kind, status, seconds):
         with lock:
             latencies[kind].append(seconds)
@@ -199,9 +211,9 @@ def main():
     n_officers = max(1, args.clients // 20)
     n_operators = max(1, args.clients // 10)
     n_readers = max(1, args.clients - n_officers - n_operators)
-    threads = [threading.Thread(target=reader, args=(i,)) for i in range(n_readers)]
-    threads += [threading.Thread(target=operator, args=(i,)) for i in range(n_operators)]
-    threads += [threading.Thread(target=officer, args=(i,)) for i in range(n_officers)]
+    threads = [threading.Thread(target=guarded(reader), args=(i,)) for i in range(n_readers)]
+    threads += [threading.Thread(target=guarded(operator), args=(i,)) for i in range(n_operators)]
+    threads += [threading.Thread(target=guarded(officer), args=(i,)) for i in range(n_officers)]
     for t in threads:
         t.daemon = True
         t.start()
@@ -209,6 +221,10 @@ def main():
     for t in threads:
         t.join(args.seconds + args.timeout + 30)
     elapsed = time.time() - started
+    stragglers = sum(t.is_alive() for t in threads)
+    if stragglers:
+        client_failures.append(f"{stragglers} clients still running after the end")
+    lock.acquire()  # a straggler may still record: the figures are read under the lock
     total = sum(len(v) for v in latencies.values())
     kinds = {}
     for k, v in latencies.items():
@@ -221,7 +237,8 @@ def main():
            "p99_ms": round(1000 * (percentile(everything, 99) or 0), 1),
            "kinds": kinds, "transport_errors": dict(errors), "server_errors": server_errors,
            "approved": sorted(approved), "approved_twice": sorted(r for r, n in approved.items() if n > 1),
-           "second_approvals_refused": refused_twice[0], "unapproved_left": len(queue)}
+           "second_approvals_refused": refused_twice[0], "unapproved_left": len(queue),
+           "client_failures": client_failures}
     with open(args.out, "w") as f:
         json.dump(out, f, indent=1)
     print(json.dumps({k: out[k] for k in ("clients", "seconds", "requests", "per_second", "p50_ms", "p99_ms")}))

@@ -11,7 +11,7 @@
 set -euo pipefail
 cmd=${1:?start, stop or stop-replica}
 dir=${2:?the directory to hold the clusters}
-bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1)
+bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 [ -x "$bin/initdb" ] || { echo "no PostgreSQL server binaries under /usr/lib/postgresql (apt-get install postgresql)" >&2; exit 1; }
 
 as_pg() {

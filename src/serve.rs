@@ -68,6 +68,11 @@ pub struct ServeArgs {
     /// other servers (a few of its check intervals).
     #[arg(long, default_value_t = 0, value_name = "SECONDS")]
     shutdown_grace: u64,
+    /// The most connections this server opens to the register (and to the
+    /// replica): requests beyond wait for one. Keep the servers' sum under
+    /// PostgreSQL's max_connections (100 by default).
+    #[arg(long, default_value_t = safeground_server::DEFAULT_CONNECTIONS, value_name = "N")]
+    db_connections: usize,
 }
 
 /// How log lines are written.
@@ -94,6 +99,7 @@ impl ServeArgs {
             read_db: None,
             read_max_lag: 30,
             shutdown_grace: 0,
+            db_connections: safeground_server::DEFAULT_CONNECTIONS,
         }
     }
 }
@@ -102,7 +108,10 @@ impl ServeArgs {
 /// answers the requests in flight and returns.
 pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     // Opening it here makes a wrong path or a file that is not ours fail now, not on the first request.
-    let mut state = AppState::new(db, actor)?;
+    if a.db_connections == 0 {
+        bail!("--db-connections is a number of connections, at least 1");
+    }
+    let mut state = AppState::new(db, actor)?.with_connections(a.db_connections);
     let accounts = matches!(state.mode, Mode::Accounts);
     check_exposure(accounts, a)?;
     if a.header_timeout == 0 || a.request_timeout == 0 {
@@ -116,7 +125,7 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     };
     state.max_vertices = a.max_vertices;
     if let Some(read) = &a.read_db {
-        state.replica = Some(Arc::new(replica(db, read, a.read_max_lag)?));
+        state.replica = Some(Arc::new(replica(db, read, a.read_max_lag, a.db_connections)?));
     }
     state.documents = Some(Arc::new(Documents));
     state.access_log = a.access_log || a.log_format == LogFormat::Json;
@@ -183,7 +192,12 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
 /// The replica at `read` of the register at `db`: checked now, so that a
 /// wrong URL says so at the start; one that does not answer yet is used
 /// once it does.
-fn replica(db: &Location, read: &Location, max_lag: u64) -> Result<safeground_server::replica::Replica> {
+fn replica(
+    db: &Location,
+    read: &Location,
+    max_lag: u64,
+    connections: usize,
+) -> Result<safeground_server::replica::Replica> {
     if !db.is_postgres() || !read.is_postgres() {
         bail!("--read-db is a streaming replica of a PostgreSQL register: both --db and --read-db are postgres:// URLs");
     }
@@ -195,7 +209,7 @@ fn replica(db: &Location, read: &Location, max_lag: u64) -> Result<safeground_se
         Ok(_) => {}
         Err(e) => eprintln!("warning: the replica {read} does not answer ({e}); reads go to the primary until it does"),
     }
-    Ok(safeground_server::replica::Replica::new(read.clone(), Duration::from_secs(max_lag)))
+    Ok(safeground_server::replica::Replica::new(read.clone(), Duration::from_secs(max_lag), connections))
 }
 
 /// Ctrl-C, or SIGTERM (what systemd, a container runtime or `kill` sends):

@@ -52,12 +52,14 @@ pub(crate) fn on_store<T>(
     pool.in_use.fetch_add(1, Ordering::Relaxed);
     let store = match open {
         Some(s) => Ok(s),
-        None => pool.take(db).map_err(AppError::from),
+        None => pool.take(db),
     };
     let out = store.and_then(|mut store| {
         let out = f(&mut store);
         if out.is_ok() {
             pool.give_back(store);
+        } else {
+            pool.forget(store);
         }
         out
     });
@@ -108,15 +110,13 @@ pub async fn ready(State(state): State<AppState>) -> Result<Json<Health>, AppErr
     }
     let db = state.db.clone();
     // A connection opened now, not a pooled one: the register as it is.
-    let pool = state.pool.clone();
-    // Opened, kept or closed on a blocking thread: closing a PostgreSQL
+    // Opened and closed on a blocking thread: closing a PostgreSQL
     // connection blocks.
     let opened = tokio::task::spawn_blocking(move || {
         let store = Store::open(db.as_ref())?;
         let v = store.schema_version()?;
-        if v == safeground_store::SCHEMA_VERSION {
-            pool.give_back(store);
-        }
+        // A connection of its own, closed here: the pool's are for requests.
+        drop(store);
         Ok::<_, safeground_store::StoreError>(v)
     })
     .await

@@ -99,62 +99,120 @@ pub trait Documents: Send + Sync + std::fmt::Debug {
 }
 
 /// Connections to the register kept open between requests: opening one costs
-/// a file check and pragmas on a GeoPackage, a TCP connection, a login and
-/// version checks on PostgreSQL. A connection goes back only after a request
-/// that succeeded; at most [`StorePool::MAX_IDLE`] wait.
-#[derive(Debug, Default)]
+/// a file check and pragmas on a GeoPackage, a TCP connection, a login, a
+/// server process and version checks on PostgreSQL. At most `max` are open
+/// at once (idle or lent): a request that finds none free waits for one
+/// (up to [`StorePool::WAIT`], then 503), so a burst of clients never opens
+/// more connections than PostgreSQL's `max_connections` allows. A
+/// connection goes back after a request that succeeded; after a failure it
+/// is closed (it may be broken) and its place freed.
+#[derive(Debug)]
 pub(crate) struct StorePool {
-    idle: std::sync::Mutex<Vec<safeground_store::Store>>,
+    slots: std::sync::Mutex<Slots>,
+    freed: std::sync::Condvar,
+    max: usize,
     /// Connections in use by a request now.
     pub(crate) in_use: std::sync::atomic::AtomicI64,
     /// Connections opened since the start.
     pub(crate) opened: std::sync::atomic::AtomicU64,
 }
 
+#[derive(Debug, Default)]
+struct Slots {
+    idle: Vec<safeground_store::Store>,
+    /// Open connections, idle or lent.
+    open: usize,
+}
+
+/// How many connections to the register a server keeps at most, by default.
+pub const DEFAULT_CONNECTIONS: usize = 16;
+
 impl StorePool {
-    const MAX_IDLE: usize = 8;
+    /// How long a request waits for a free connection.
+    const WAIT: std::time::Duration = std::time::Duration::from_secs(30);
+
+    pub(crate) fn new(max: usize) -> StorePool {
+        StorePool {
+            slots: std::sync::Mutex::default(),
+            freed: std::sync::Condvar::new(),
+            max: max.max(1),
+            in_use: Default::default(),
+            opened: Default::default(),
+        }
+    }
+
+    fn slots(&self) -> std::sync::MutexGuard<'_, Slots> {
+        self.slots.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
 
     /// An open store: an idle one (its caches of the register dropped, as
-    /// another program may have changed it), or a new connection.
-    pub(crate) fn take(
-        &self,
-        db: &Location,
-    ) -> Result<safeground_store::Store, safeground_store::StoreError> {
-        let idle = self.idle.lock().ok().and_then(|mut v| v.pop());
-        match idle {
-            Some(mut store) => {
+    /// another program may have changed it), a new connection while fewer
+    /// than `max` are open, or the next one given back.
+    pub(crate) fn take(&self, db: &Location) -> Result<safeground_store::Store, AppError> {
+        let started = std::time::Instant::now();
+        let mut slots = self.slots();
+        loop {
+            if let Some(mut store) = slots.idle.pop() {
                 store.forget_caches();
-                Ok(store)
+                return Ok(store);
             }
-            None => {
-                let store = safeground_store::Store::open(db)?;
-                self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                Ok(store)
+            if slots.open < self.max {
+                slots.open += 1;
+                drop(slots);
+                return match safeground_store::Store::open(db) {
+                    Ok(store) => {
+                        self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                        Ok(store)
+                    }
+                    Err(e) => {
+                        self.slots().open -= 1;
+                        self.freed.notify_one();
+                        Err(e.into())
+                    }
+                };
             }
+            let left = Self::WAIT.saturating_sub(started.elapsed());
+            if left.is_zero() {
+                return Err(AppError::Unavailable(format!(
+                    "all {} connections to the register are busy; try again in a moment",
+                    self.max
+                )));
+            }
+            slots = self.freed.wait_timeout(slots, left).map_or_else(|e| e.into_inner().0, |(g, _)| g);
         }
     }
 
     /// How many open connections wait.
     pub(crate) fn idle_count(&self) -> usize {
-        self.idle.lock().map_or(0, |v| v.len())
+        self.slots().idle.len()
     }
 
     /// Closes every idle connection: after the register failed a readiness
     /// check they may be dead (a restarted PostgreSQL) or hold a file that
     /// is no longer the register.
     pub(crate) fn clear(&self) {
-        let idle = self.idle.lock().map(|mut v| std::mem::take(&mut *v)).unwrap_or_default();
+        let idle = {
+            let mut slots = self.slots();
+            let idle = std::mem::take(&mut slots.idle);
+            slots.open -= idle.len();
+            idle
+        };
+        self.freed.notify_all();
         discard(idle);
     }
 
+    /// Gives back a connection taken from the pool, for the next request.
     pub(crate) fn give_back(&self, store: safeground_store::Store) {
-        let Ok(mut v) = self.idle.lock() else { return discard(vec![store]) };
-        if v.len() < Self::MAX_IDLE {
-            v.push(store);
-        } else {
-            drop(v);
-            discard(vec![store]);
-        }
+        self.slots().idle.push(store);
+        self.freed.notify_one();
+    }
+
+    /// Closes a connection taken from the pool (after a failure: it may be
+    /// broken) and frees its place.
+    pub(crate) fn forget(&self, store: safeground_store::Store) {
+        self.slots().open -= 1;
+        self.freed.notify_one();
+        discard(vec![store]);
     }
 }
 
@@ -172,7 +230,7 @@ pub(crate) fn discard(stores: Vec<safeground_store::Store>) {
         return;
     }
     if tokio::runtime::Handle::try_current().is_ok() {
-        let _ = std::thread::spawn(move || drop(stores)).join();
+        std::thread::spawn(move || drop(stores));
     } else {
         drop(stores);
     }
@@ -209,7 +267,7 @@ impl AppState {
             sessions: Arc::new(sessions::Sessions::new(shared, auth::SESSION_IDLE, auth::SESSION_MAX)),
             secure_cookies: false,
             tiles: Arc::default(),
-            pool: Arc::default(),
+            pool: Arc::new(StorePool::new(DEFAULT_CONNECTIONS)),
             hosts: Arc::default(),
             proxies: Arc::default(),
             limits: Limits::default(),
@@ -220,6 +278,13 @@ impl AppState {
             replica: None,
             stopping: Arc::default(),
         })
+    }
+
+    /// At most `n` connections to the register open at once (and as many to
+    /// a replica given later).
+    pub fn with_connections(mut self, n: usize) -> Self {
+        self.pool = Arc::new(StorePool::new(n));
+        self
     }
 
     /// Sessions end after `idle` without a request and after `max` in any

@@ -85,6 +85,10 @@ pub struct Snapshot {
     pub tile_hits: u64,
     pub tile_misses: u64,
     pub tile_bytes: u64,
+    /// Reads of the read routes answered by the replica, and by the primary
+    /// instead (replica down, lagging, or behind the reader's own write).
+    pub replica_reads: u64,
+    pub replica_diverted: u64,
 }
 
 impl Metrics {
@@ -113,6 +117,8 @@ impl AppState {
             tile_hits,
             tile_misses,
             tile_bytes,
+            replica_reads: self.replica.as_ref().map_or(0, |r| r.reads.load(Ordering::Relaxed)),
+            replica_diverted: self.replica.as_ref().map_or(0, |r| r.diverted.load(Ordering::Relaxed)),
         }
     }
 }
@@ -170,7 +176,7 @@ pub fn render(s: &Snapshot) -> String {
         let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {}", h.sum);
         let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {}", h.count);
     }
-    let gauges: [(&str, &str, &str, String); 7] = [
+    let gauges: [(&str, &str, &str, String); 9] = [
         ("safeground_http_requests_in_flight", "gauge", "Requests being answered.", s.in_flight.to_string()),
         (
             "safeground_db_connections_idle",
@@ -207,6 +213,18 @@ pub fn render(s: &Snapshot) -> String {
             "gauge",
             "Bytes of tiles held in the cache.",
             s.tile_bytes.to_string(),
+        ),
+        (
+            "safeground_replica_reads_total",
+            "counter",
+            "Reads answered by the replica.",
+            s.replica_reads.to_string(),
+        ),
+        (
+            "safeground_replica_diverted_total",
+            "counter",
+            "Reads sent to the primary instead of the replica (down, lagging, or behind the reader's write).",
+            s.replica_diverted.to_string(),
         ),
     ];
     for (name, kind, help, value) in gauges {

@@ -18,7 +18,7 @@ use axum::http::{header, HeaderValue, Method};
 use axum::middleware::Next;
 use axum::response::Response;
 use safeground_store::{is_lsn, Location, Store};
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::time::Duration;
 
 /// The cookie that carries the position of the browser's last write.
@@ -38,18 +38,36 @@ pub struct Replica {
     /// When the last warning was written (ms since 1970), so that a replica
     /// down writes one line every thirty seconds, not one per read.
     warned: AtomicI64,
+    /// Until when (ms since 1970) the replica is not tried after it failed
+    /// to answer: reads do not each wait for a dead host.
+    resting_until: AtomicI64,
+    /// Reads answered by the replica, and by the primary instead.
+    pub(crate) reads: AtomicU64,
+    pub(crate) diverted: AtomicU64,
 }
 
 impl Replica {
-    /// The replica at `db`, used while at most `max_lag` behind the primary.
-    pub fn new(db: Location, max_lag: Duration) -> Replica {
-        Replica { db, pool: StorePool::default(), max_lag, warned: AtomicI64::new(0) }
+    /// The replica at `db`, used while at most `max_lag` behind the primary,
+    /// with at most `connections` open to it.
+    pub fn new(db: Location, max_lag: Duration, connections: usize) -> Replica {
+        Replica {
+            db,
+            pool: StorePool::new(connections),
+            max_lag,
+            warned: AtomicI64::new(0),
+            resting_until: AtomicI64::new(0),
+            reads: AtomicU64::new(0),
+            diverted: AtomicU64::new(0),
+        }
     }
 
     /// Where it is.
     pub fn location(&self) -> &Location {
         &self.db
     }
+
+    /// How long the replica is left alone after it failed to answer.
+    const REST_MS: i64 = 5_000;
 
     fn warn(&self, why: &str) {
         let now = crate::sessions::now_ms();
@@ -61,34 +79,59 @@ impl Replica {
         }
     }
 
+    fn failed(&self, why: &str) {
+        self.resting_until.store(crate::sessions::now_ms() + Self::REST_MS, Ordering::Relaxed);
+        self.warn(why);
+    }
+
     /// An open store on the replica fit to answer a read that must see
     /// `after`, or `None` (the read goes to the primary).
     fn fit(&self, after: Option<&str>) -> Option<Store> {
+        if crate::sessions::now_ms() < self.resting_until.load(Ordering::Relaxed) {
+            return None;
+        }
         let store = match self.pool.take(&self.db) {
             Ok(s) => s,
             Err(e) => {
-                self.warn(&format!("the replica cannot be opened ({e})"));
+                self.failed(&format!("the replica cannot be opened ({e})"));
                 return None;
             }
         };
-        match store.replica_state(after) {
-            Ok(s) if !s.standby => {
-                self.warn("the read database is not a standby (promoted?); give --read-db a replica");
-                None
-            }
-            Ok(s) if s.lag_seconds > self.max_lag.as_secs_f64() => {
-                self.warn(&format!("the replica is {:.0} s behind", s.lag_seconds));
-                None
-            }
-            // The caller's own write has not reached it yet: not a fault.
-            Ok(s) if !s.caught_up => None,
-            Ok(_) => Some(store),
+        let state = match store.replica_state(after) {
+            Ok(s) => s,
             Err(e) => {
+                self.pool.forget(store);
                 self.pool.clear();
-                self.warn(&format!("the replica does not answer ({e})"));
-                None
+                self.failed(&format!("the replica does not answer ({e})"));
+                return None;
             }
+        };
+        let unfit = if !state.standby {
+            Some("the read database is not a standby (promoted?); give --read-db a replica".to_string())
+        } else if !state.streaming {
+            Some("the replica is not streaming from the primary".to_string())
+        } else if state.lag_seconds > self.max_lag.as_secs_f64() {
+            Some(format!("the replica is {:.0} s behind", state.lag_seconds))
+        } else {
+            None
+        };
+        if let Some(why) = unfit {
+            self.pool.give_back(store);
+            self.warn(&why);
+            return None;
         }
+        if !state.caught_up {
+            // The caller's own write has not reached it yet: not a fault.
+            self.pool.give_back(store);
+            return None;
+        }
+        Some(store)
+    }
+
+    /// How long a writer's reads must see its write: as long as a replica
+    /// may lag and still be read, and a minute more.
+    fn remember_for(&self) -> u64 {
+        self.max_lag.as_secs() + 60
     }
 }
 
@@ -102,8 +145,14 @@ pub(crate) async fn with_read_store<T: Send + 'static>(
     let after = READ_AFTER.try_with(Clone::clone).ok().flatten();
     let (db, pool) = (state.db.clone(), state.pool.clone());
     tokio::task::spawn_blocking(move || match replica.fit(after.as_deref()) {
-        Some(store) => on_store(&replica.pool, &replica.db, Some(store), f),
-        None => on_store(&pool, &db, None, f),
+        Some(store) => {
+            replica.reads.fetch_add(1, Ordering::Relaxed);
+            on_store(&replica.pool, &replica.db, Some(store), f)
+        }
+        None => {
+            replica.diverted.fetch_add(1, Ordering::Relaxed);
+            on_store(&pool, &db, None, f)
+        }
     })
     .await
     .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?
@@ -113,15 +162,15 @@ pub(crate) async fn with_read_store<T: Send + 'static>(
 /// `X-Read-After` header, when written as a log position.
 fn read_after(req: &Request) -> Option<String> {
     let header = req.headers().get("x-read-after").and_then(|v| v.to_str().ok()).map(str::to_string);
-    header.or_else(|| crate::auth::cookie(req.headers(), WAL_COOKIE)).filter(|l| is_lsn(l))
+    header
+        .filter(|l| is_lsn(l))
+        .or_else(|| crate::auth::cookie(req.headers(), WAL_COOKIE).filter(|l| is_lsn(l)))
 }
 
 /// With a replica: gives the request's reads the position they must see,
 /// and a successful change's response the primary's position after it.
 pub async fn read_your_writes(State(state): State<AppState>, req: Request, next: Next) -> Response {
-    if state.replica.is_none() {
-        return next.run(req).await;
-    }
+    let Some(replica) = state.replica.clone() else { return next.run(req).await };
     let change = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let after = read_after(&req);
     let mut res = READ_AFTER.scope(after, next.run(req)).await;
@@ -131,8 +180,9 @@ pub async fn read_your_writes(State(state): State<AppState>, req: Request, next:
     match with_store(&state, |s| Ok(s.wal_position()?)).await {
         Ok(Some(lsn)) => {
             let secure = if state.secure_cookies { "; Secure" } else { "" };
+            let age = replica.remember_for();
             let cookie =
-                format!("{WAL_COOKIE}={lsn}; HttpOnly; SameSite=Strict; Path=/; Max-Age=300{secure}");
+                format!("{WAL_COOKIE}={lsn}; HttpOnly; SameSite=Strict; Path=/; Max-Age={age}{secure}");
             if let (Ok(c), Ok(h)) = (HeaderValue::from_str(&cookie), HeaderValue::from_str(&lsn)) {
                 res.headers_mut().append(header::SET_COOKIE, c);
                 res.headers_mut().insert("x-wal-position", h);

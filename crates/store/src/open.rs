@@ -405,12 +405,17 @@ fn connect(url: &PgUrl, create: bool) -> Result<(Db, std::path::PathBuf), StoreE
     let text = url.secret();
     // What messages show: the URL without its password.
     let shown = std::path::PathBuf::from(url.to_string());
-    let config: postgres::Config = text.parse().map_err(|e| StoreError::Backend {
+    let mut config: postgres::Config = text.parse().map_err(|e| StoreError::Backend {
         detail: format!(
             "{} is not a PostgreSQL URL ({e}); write postgres://USER@HOST:PORT/DATABASE",
             shown.display()
         ),
     })?;
+    // A host that does not answer at all is given ten seconds, not the
+    // system's two minutes (the URL may say otherwise: connect_timeout=N).
+    if config.get_connect_timeout().is_none() {
+        config.connect_timeout(std::time::Duration::from_secs(10));
+    }
     let client = config.connect(postgres::NoTls).map_err(|e| StoreError::Backend {
         detail: format!(
             "cannot connect to {}: {e}; is the server running, and do the user and database exist (createdb)?",

@@ -12,9 +12,12 @@ pub struct ReplicaState {
     pub standby: bool,
     /// It has replayed the position asked about.
     pub caught_up: bool,
+    /// Its WAL receiver is streaming from the primary (a standby cut off
+    /// from it replays nothing new and looks idle, not behind).
+    pub streaming: bool,
     /// Seconds since the last transaction it replayed was committed, while
-    /// it has received log it has not replayed yet; 0 when it has replayed
-    /// all it received.
+    /// it has received log it has not replayed yet (a billion when it has
+    /// replayed no transaction yet); 0 when it has replayed all it received.
     pub lag_seconds: f64,
 }
 
@@ -38,7 +41,9 @@ impl Store {
         if self.conn.dialect() != Dialect::Postgres {
             return Ok(None);
         }
-        Ok(Some(self.conn.query_row("SELECT CAST(pg_current_wal_lsn() AS TEXT)", (), |r| r.get(0))?))
+        // The insert position: at or after the commit record of every
+        // transaction committed so far, whatever `synchronous_commit` says.
+        Ok(Some(self.conn.query_row("SELECT CAST(pg_current_wal_insert_lsn() AS TEXT)", (), |r| r.get(0))?))
     }
 
     /// How this replica stands, and whether it has replayed `after` (a
@@ -50,14 +55,17 @@ impl Store {
                     CASE WHEN CAST(?1 AS TEXT) IS NULL
                            OR pg_last_wal_replay_lsn() >= CAST(CAST(?1 AS TEXT) AS pg_lsn) THEN 1 ELSE 0 END,
                     CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0.0
-                         ELSE CAST(COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 0)
-                                   AS DOUBLE PRECISION) END",
+                         ELSE CAST(COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9)
+                                   AS DOUBLE PRECISION) END,
+                    CASE WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')
+                         THEN 1 ELSE 0 END",
             [after],
             |r| {
                 Ok(ReplicaState {
                     standby: r.get::<i64>(0)? == 1,
                     caught_up: r.get::<i64>(1)? == 1,
                     lag_seconds: r.get(2)?,
+                    streaming: r.get::<i64>(3)? == 1,
                 })
             },
         )

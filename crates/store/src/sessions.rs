@@ -145,7 +145,19 @@ impl Store {
         let locks: Vec<i64> = keys.iter().map(|k| login_lock(k)).collect();
         let tx = self.conn.begin_locked(&locks)?;
         let forgotten_ms = forgotten();
-        tx.execute("DELETE FROM sg_login_failures WHERE last_ms <= ?1", [forgotten_ms])?;
+        // This attempt's keys, under its locks; others' old rows only where
+        // no one holds them (no waiting on another key's attempt).
+        for key in keys {
+            tx.execute(
+                "DELETE FROM sg_login_failures WHERE key = ?1 AND last_ms <= ?2",
+                params![key, forgotten_ms],
+            )?;
+        }
+        tx.execute(
+            "DELETE FROM sg_login_failures WHERE key IN
+               (SELECT key FROM sg_login_failures WHERE last_ms <= ?1 FOR UPDATE SKIP LOCKED)",
+            [forgotten_ms],
+        )?;
         let mut now = HashMap::new();
         for key in keys {
             let row = tx
