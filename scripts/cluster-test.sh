@@ -57,7 +57,7 @@ chmod 755 "$work"
 pids=()
 cleanup() {
   exec 2>/dev/null  # not the shell's word on each server it kills
-  [ -n "${load:-}" ] && kill "$load"
+  [ -n "${load:-}" ] && kill "$load" 2>/dev/null || true
   for p in "${pids[@]}"; do kill -9 "$p" 2>/dev/null || true; done
   [ -f "$work/haproxy.pid" ] && kill "$(cat "$work/haproxy.pid")" 2>/dev/null || true
   [ -d "$work/pg" ] && bash scripts/pg-replica.sh stop "$work/pg" || true
@@ -185,7 +185,7 @@ if [ "$faults" = 1 ]; then
   start_server "$victim"
   say "server $victim is back"
 fi
-wait "$load"
+wait "$load" || { load=""; echo "the load generator failed" >&2; exit 1; }
 load=""
 # What each server (as it stands now) says of its reads.
 metrics=$(for m in "${mports[@]}"; do curl -fsS "http://127.0.0.1:$m/metrics" || true; done)

@@ -186,6 +186,7 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     // Work on blocking threads (a query that does not end) is given five
     // seconds more, not waited for without end.
     runtime.shutdown_timeout(Duration::from_secs(5));
+    safeground_server::finish_closing();
     served
 }
 

@@ -202,23 +202,39 @@ struct Pair {
 
 impl Pair {
     fn start() -> Pair {
-        let dir = tempfile::tempdir().unwrap();
-        // The clusters run as the postgres user when we are root.
-        std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755)).unwrap();
-        let port = loop {
-            let p = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-            if p < 65535 && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
-                break p;
+        let mut said = String::new();
+        // Ports are picked free and then taken by the clusters: another
+        // process may take one between; pick again then.
+        for _ in 0..3 {
+            let dir = tempfile::tempdir().unwrap();
+            // The clusters run as the postgres user when we are root.
+            std::fs::set_permissions(dir.path(), std::os::unix::fs::PermissionsExt::from_mode(0o755))
+                .unwrap();
+            let port = loop {
+                let p = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+                if p < 65535 && TcpListener::bind(("127.0.0.1", p + 1)).is_ok() {
+                    break p;
+                }
+            };
+            let out = Command::new("bash")
+                .arg(repo_file("scripts/pg-replica.sh"))
+                .args(["start", dir.path().join("pg").to_str().unwrap(), &port.to_string()])
+                .output()
+                .unwrap();
+            let pair = Pair { dir, port };
+            if out.status.success() {
+                return pair;
             }
-        };
-        let out = Command::new("bash")
-            .arg(repo_file("scripts/pg-replica.sh"))
-            .args(["start", dir.path().join("pg").to_str().unwrap(), &port.to_string()])
-            .output()
-            .unwrap();
-        let pair = Pair { dir, port };
-        assert!(out.status.success(), "pg-replica.sh start: {}", String::from_utf8_lossy(&out.stderr));
-        pair
+            said += &format!(
+                "{}\n{}",
+                String::from_utf8_lossy(&out.stdout),
+                String::from_utf8_lossy(&out.stderr)
+            );
+            for log in ["initdb.log", "primary.log", "replica.log"] {
+                said += &std::fs::read_to_string(pair.dir.path().join("pg").join(log)).unwrap_or_default();
+            }
+        }
+        panic!("pg-replica.sh start failed three times: {said}");
     }
 
     fn url(&self, replica: bool, db: &str) -> String {

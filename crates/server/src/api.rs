@@ -55,11 +55,19 @@ pub(crate) fn on_store<T>(
         None => pool.take(db),
     };
     let out = store.and_then(|mut store| {
-        let out = f(&mut store);
-        if out.is_ok() {
-            pool.give_back(store);
-        } else {
-            pool.forget(store);
+        // A panic must not take the connection's place in the pool with it.
+        let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut store))) {
+            Ok(out) => out,
+            Err(panic) => {
+                pool.forget(store);
+                pool.in_use.fetch_sub(1, Ordering::Relaxed);
+                std::panic::resume_unwind(panic);
+            }
+        };
+        // A refusal leaves a sound connection; a failure of the backend may not.
+        match &out {
+            Err(AppError::Internal(_) | AppError::Unavailable(_)) => pool.forget(store),
+            _ => pool.give_back(store),
         }
         out
     });

@@ -182,6 +182,32 @@ impl StorePool {
         }
     }
 
+    /// An open store now, or `None` when all `max` are lent: for a replica,
+    /// where a busy pool sends the read to the primary rather than wait.
+    pub(crate) fn try_take(&self, db: &Location) -> Option<Result<safeground_store::Store, AppError>> {
+        let mut slots = self.slots();
+        if let Some(mut store) = slots.idle.pop() {
+            store.forget_caches();
+            return Some(Ok(store));
+        }
+        if slots.open >= self.max {
+            return None;
+        }
+        slots.open += 1;
+        drop(slots);
+        Some(match safeground_store::Store::open(db) {
+            Ok(store) => {
+                self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Ok(store)
+            }
+            Err(e) => {
+                self.slots().open -= 1;
+                self.freed.notify_one();
+                Err(e.into())
+            }
+        })
+    }
+
     /// How many open connections wait.
     pub(crate) fn idle_count(&self) -> usize {
         self.slots().idle.len()
@@ -222,6 +248,19 @@ impl Drop for StorePool {
     }
 }
 
+/// The threads closing connections (see [`discard`]).
+static CLOSING: std::sync::Mutex<Vec<std::thread::JoinHandle<()>>> = std::sync::Mutex::new(Vec::new());
+
+/// Waits until the connections being closed are closed: at the end of
+/// `serve`, so that a GeoPackage is checkpointed and PostgreSQL sees each
+/// connection ended, not cut.
+pub fn finish_closing() {
+    let closing = CLOSING.lock().map(|mut c| std::mem::take(&mut *c)).unwrap_or_default();
+    for t in closing {
+        let _ = t.join();
+    }
+}
+
 /// Closes connections to the register. A PostgreSQL connection is closed by
 /// the blocking client, which runs its own runtime and panics when asked to
 /// inside the server's: there it is closed on a thread of its own.
@@ -230,7 +269,11 @@ pub(crate) fn discard(stores: Vec<safeground_store::Store>) {
         return;
     }
     if tokio::runtime::Handle::try_current().is_ok() {
-        std::thread::spawn(move || drop(stores));
+        let closing = std::thread::spawn(move || drop(stores));
+        if let Ok(mut c) = CLOSING.lock() {
+            c.retain(|t| !t.is_finished());
+            c.push(closing);
+        }
     } else {
         drop(stores);
     }

@@ -90,9 +90,11 @@ impl Replica {
         if crate::sessions::now_ms() < self.resting_until.load(Ordering::Relaxed) {
             return None;
         }
-        let store = match self.pool.take(&self.db) {
-            Ok(s) => s,
-            Err(e) => {
+        let store = match self.pool.try_take(&self.db) {
+            Some(Ok(s)) => s,
+            // Every connection to the replica is busy: the primary answers.
+            None => return None,
+            Some(Err(e)) => {
                 self.failed(&format!("the replica cannot be opened ({e})"));
                 return None;
             }

@@ -13,11 +13,14 @@ pub struct ReplicaState {
     /// It has replayed the position asked about.
     pub caught_up: bool,
     /// Its WAL receiver is streaming from the primary (a standby cut off
-    /// from it replays nothing new and looks idle, not behind).
+    /// from it replays nothing new and looks idle, not behind). A role
+    /// without `pg_read_all_stats` sees the receiver but not its status:
+    /// then its being there counts.
     pub streaming: bool,
     /// Seconds since the last transaction it replayed was committed, while
     /// it has received log it has not replayed yet (a billion when it has
-    /// replayed no transaction yet); 0 when it has replayed all it received.
+    /// replayed no transaction yet and is 16 MB or more behind); 0 when it
+    /// has replayed all it received.
     pub lag_seconds: f64,
 }
 
@@ -55,9 +58,13 @@ impl Store {
                     CASE WHEN CAST(?1 AS TEXT) IS NULL
                            OR pg_last_wal_replay_lsn() >= CAST(CAST(?1 AS TEXT) AS pg_lsn) THEN 1 ELSE 0 END,
                     CASE WHEN pg_last_wal_receive_lsn() IS NOT DISTINCT FROM pg_last_wal_replay_lsn() THEN 0.0
+                         WHEN pg_last_xact_replay_timestamp() IS NULL
+                              AND pg_wal_lsn_diff(pg_last_wal_receive_lsn(), pg_last_wal_replay_lsn()) < 16777216
+                         THEN 0.0
                          ELSE CAST(COALESCE(EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp()), 1e9)
                                    AS DOUBLE PRECISION) END,
-                    CASE WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver WHERE status = 'streaming')
+                    CASE WHEN EXISTS (SELECT 1 FROM pg_stat_wal_receiver
+                                       WHERE status = 'streaming' OR status IS NULL)
                          THEN 1 ELSE 0 END",
             [after],
             |r| {

@@ -146,7 +146,8 @@ impl Store {
         let tx = self.conn.begin_locked(&locks)?;
         let forgotten_ms = forgotten();
         // This attempt's keys, under its locks; others' old rows only where
-        // no one holds them (no waiting on another key's attempt).
+        // no one holds them (this purge never waits; an attempt may wait
+        // briefly for another's purge of one of its own old rows).
         for key in keys {
             tx.execute(
                 "DELETE FROM sg_login_failures WHERE key = ?1 AND last_ms <= ?2",
