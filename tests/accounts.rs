@@ -226,6 +226,48 @@ fn init_creates_the_first_administrator_once() {
 /// An edit of a copy of the register: the SQL to run on it.
 type Edit<'a> = Box<dyn Fn(&Path) -> String + 'a>;
 
+/// On PostgreSQL the events' identity sequence moves outside transactions:
+/// a write rolled back advances it, and a crash or a point-in-time recovery
+/// skips up to 32 values, with no event written. `audit verify` must not
+/// call that a deletion (it did, after every restore the deployment guide
+/// tells to verify), and must still catch the newest event deleted.
+#[test]
+fn a_rolled_back_or_skipped_event_is_not_a_deleted_one_on_postgresql() {
+    let Some(pg) = PgDatabase::create("rolled_back_event") else { return };
+    ok(&pg.url, &["init"]);
+    add_users(&pg.url, &[("admin", "administrator", None), ("viewer", "viewer", None)]);
+    let psql = |sql: &str| {
+        let out = Command::new("psql")
+            .arg(&pg.url)
+            .args(["-qAtX", "-v", "ON_ERROR_STOP=1", "-c", sql])
+            .output()
+            .unwrap();
+        assert!(out.status.success(), "{sql}: {}", String::from_utf8_lossy(&out.stderr));
+    };
+    psql(
+        "BEGIN; INSERT INTO events (id, at, actor, kind) \
+         VALUES ('rolled-back', '2026-12-06T00:00:00Z', 'nobody', 'USER_ADDED'); ROLLBACK",
+    );
+    psql("SELECT setval(pg_get_serial_sequence('events', 'seq'), (SELECT last_value + 32 FROM events_seq_seq))");
+    let out = as_user(&pg.url, Some("admin"), None, &["audit", "verify"]);
+    assert!(out.status.success(), "{}", text(&out));
+    // The newest event deleted behind the register's back.
+    psql(
+        "ALTER TABLE events DISABLE TRIGGER events_append_only; \
+         DELETE FROM events WHERE seq = (SELECT max(seq) FROM events)",
+    );
+    let out = as_user(&pg.url, Some("admin"), None, &["audit", "verify"]);
+    assert!(!out.status.success(), "a deleted newest event passed the audit");
+    assert!(text(&out).contains("the newest were deleted"), "{}", text(&out));
+    // The count cannot be wound back to hide it.
+    let out = Command::new("psql")
+        .arg(&pg.url)
+        .args(["-qAtX", "-c", "UPDATE sg_events_counter SET last = last - 1"])
+        .output()
+        .unwrap();
+    assert!(String::from_utf8_lossy(&out.stderr).contains("only grows"), "{}", text(&out));
+}
+
 /// The tamper test: each edit, made with the sqlite3 shell on a copy of a
 /// register, makes `audit verify` fail and name what no longer matches.
 #[test]

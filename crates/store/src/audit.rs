@@ -12,7 +12,10 @@
 //! a revocation) is checked for agreement with the events instead.
 //!
 //! Deleting the newest events leaves a shorter chain that is itself whole;
-//! that is caught by the `sqlite_sequence` counter and by records that name
+//! that is caught by a count of the events written that rolls back with its
+//! transaction (SQLite's `sqlite_sequence`, PostgreSQL's `sg_events_counter`:
+//! not the identity sequence, which skips values after a rollback or a crash)
+//! and by records that name
 //! missing events, and for certain by comparing the head the verification
 //! prints with one written down earlier (`--expect-head`).
 
@@ -597,7 +600,7 @@ pub(crate) fn verify(
             .query_row(
                 conn.dialect().pick(
                     "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
-                    "SELECT last_value FROM events_seq_seq WHERE is_called",
+                    "SELECT last FROM sg_events_counter",
                 ),
                 (),
                 |r| r.get(0),

@@ -224,7 +224,7 @@ impl Store {
             .query_row(
                 read.dialect().pick(
                     "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
-                    "SELECT last_value FROM events_seq_seq WHERE is_called",
+                    "SELECT last FROM sg_events_counter",
                 ),
                 (),
                 |r| r.get(0),
@@ -242,6 +242,9 @@ impl Store {
                         [value],
                         |_| Ok(()),
                     )?;
+                    if *table == "events" {
+                        tx.execute("UPDATE sg_events_counter SET last = GREATEST(last, ?1)", [value])?;
+                    }
                 }
                 crate::Dialect::Sqlite => {
                     tx.execute(

@@ -1,0 +1,36 @@
+-- safeground schema 17: a count of the events written that a rollback or a
+-- crash does not move. `audit verify` compares it with the newest event to
+-- catch the newest events deleted (a shorter chain is itself whole). The
+-- events' identity sequence cannot serve: PostgreSQL advances it for a
+-- transaction that rolls back and, after a crash or a point-in-time
+-- recovery, skips up to 32 values, so the check cried "deleted" on a sound
+-- register. This row moves with the transaction that inserts the events.
+-- A register upgraded starts it at its newest event.
+CREATE TABLE sg_events_counter (
+  one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
+  last BIGINT NOT NULL
+);
+INSERT INTO sg_events_counter (last) SELECT COALESCE(max(seq), 0) FROM events;
+
+CREATE FUNCTION sg_events_count() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  UPDATE sg_events_counter SET last = GREATEST(last, (SELECT max(seq) FROM sg_new_events));
+  RETURN NULL;
+END
+$$;
+CREATE TRIGGER events_counted AFTER INSERT ON events REFERENCING NEW TABLE AS sg_new_events
+  FOR EACH STATEMENT EXECUTE FUNCTION sg_events_count();
+
+-- The count only grows, and its row stays.
+CREATE FUNCTION sg_events_counter_grows() RETURNS trigger LANGUAGE plpgsql AS $$
+BEGIN
+  IF TG_OP <> 'UPDATE' OR NEW.last < OLD.last THEN
+    RAISE EXCEPTION 'the count of events only grows';
+  END IF;
+  RETURN NEW;
+END
+$$;
+CREATE TRIGGER events_counter_grows BEFORE UPDATE OR DELETE ON sg_events_counter
+  FOR EACH ROW EXECUTE FUNCTION sg_events_counter_grows();
+CREATE TRIGGER events_counter_no_truncate BEFORE TRUNCATE ON sg_events_counter
+  FOR EACH STATEMENT EXECUTE FUNCTION sg_events_counter_grows();
