@@ -360,6 +360,23 @@ fn reads_go_to_a_streaming_replica_and_a_writer_sees_its_own_writes() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
+    // A read the replica fails (here: its tables out of its search path, set
+    // on the replica alone) is answered by the primary.
+    pair.sql(true, "register", "ALTER SYSTEM SET search_path = 'nowhere'");
+    pair.sql(true, "register", "SELECT pg_reload_conf()");
+    std::thread::sleep(Duration::from_millis(300));
+    assert!(organisations(&server, &viewer, None).contains("RYW"));
+    let (status, _, metrics) = request(&server, "GET", "/metrics", Some(&admin), None);
+    assert_eq!(status, 200, "{metrics}");
+    assert!(
+        metrics
+            .lines()
+            .any(|l| l.starts_with("safeground_replica_failed_reads_total ") && !l.ends_with(" 0")),
+        "{metrics}"
+    );
+    pair.sql(true, "register", "ALTER SYSTEM RESET search_path");
+    pair.sql(true, "register", "SELECT pg_reload_conf()");
+
     // The replica down: reads go to the primary, with a warning, not an error.
     pair.script("stop-replica");
     assert!(organisations(&server, &viewer, None).contains("RYW"));
@@ -370,5 +387,6 @@ fn reads_go_to_a_streaming_replica_and_a_writer_sees_its_own_writes() {
     drop(server);
     let said = std::fs::read_to_string(&log).unwrap();
     assert!(said.contains("reading from the primary: the replica"), "{said}");
+    assert!(said.contains("a read failed on the replica"), "{said}");
     assert_eq!(pair.sql(false, "register", "SELECT count(*) FROM organisations WHERE acronym = 'RYW'"), "1");
 }

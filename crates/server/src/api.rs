@@ -190,8 +190,8 @@ pub async fn summary(
     let q = query(q)?;
     let bound = q.as_of.as_deref().map(|d| date(d, "as_of")).transpose()?.map(end_of_day);
     let s = with_read_store(&state, move |s| {
-        Ok(match bound {
-            Some(b) => s.summary_at(&b)?,
+        Ok(match &bound {
+            Some(b) => s.summary_at(b)?,
             None => s.summary()?,
         })
     })

@@ -10,6 +10,7 @@
 //! change anything at all (its `Origin` is checked).
 
 use crate::api::with_store;
+use crate::sessions::SignedIn;
 use crate::{AppError, AppState};
 use axum::extract::{ConnectInfo, MatchedPath, Request, State};
 use axum::http::{header, HeaderMap, HeaderValue, Method};
@@ -377,10 +378,11 @@ pub async fn caller(state: &AppState, headers: &HeaderMap) -> Result<Caller, App
         Some(t) => state.sessions.find(state, t).await?,
         None => None,
     };
-    let Some(KeptSession { user, generation, csrf }) = session else {
+    let Some(SignedIn { session: KeptSession { generation, csrf, .. }, principal: p, generation: now }) =
+        session
+    else {
         return Err(AppError::Unauthenticated("sign in first (POST /api/login)".into()));
     };
-    let (p, now) = with_store(state, move |s| Ok((s.principal(user)?, s.session_generation(user)?))).await?;
     if now != generation {
         if let Some(t) = &token {
             state.sessions.end(state, t).await?;

@@ -159,17 +159,7 @@ impl StorePool {
             if slots.open < self.max {
                 slots.open += 1;
                 drop(slots);
-                return match safeground_store::Store::open(db) {
-                    Ok(store) => {
-                        self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-                        Ok(store)
-                    }
-                    Err(e) => {
-                        self.slots().open -= 1;
-                        self.freed.notify_one();
-                        Err(e.into())
-                    }
-                };
+                return self.open_new(db);
             }
             let left = Self::WAIT.saturating_sub(started.elapsed());
             if left.is_zero() {
@@ -195,7 +185,13 @@ impl StorePool {
         }
         slots.open += 1;
         drop(slots);
-        Some(match safeground_store::Store::open(db) {
+        Some(self.open_new(db))
+    }
+
+    /// Opens a connection in a place already counted in `open`, freeing the
+    /// place when it cannot be opened.
+    fn open_new(&self, db: &Location) -> Result<safeground_store::Store, AppError> {
+        match safeground_store::Store::open(db) {
             Ok(store) => {
                 self.opened.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Ok(store)
@@ -205,7 +201,7 @@ impl StorePool {
                 self.freed.notify_one();
                 Err(e.into())
             }
-        })
+        }
     }
 
     /// How many open connections wait.

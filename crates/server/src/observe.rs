@@ -89,6 +89,8 @@ pub struct Snapshot {
     /// instead (replica down, lagging, or behind the reader's own write).
     pub replica_reads: u64,
     pub replica_diverted: u64,
+    /// Reads the replica failed to answer, answered again by the primary.
+    pub replica_failed: u64,
 }
 
 impl Metrics {
@@ -119,6 +121,7 @@ impl AppState {
             tile_bytes,
             replica_reads: self.replica.as_ref().map_or(0, |r| r.reads.load(Ordering::Relaxed)),
             replica_diverted: self.replica.as_ref().map_or(0, |r| r.diverted.load(Ordering::Relaxed)),
+            replica_failed: self.replica.as_ref().map_or(0, |r| r.failed_read.load(Ordering::Relaxed)),
         }
     }
 }
@@ -176,7 +179,7 @@ pub fn render(s: &Snapshot) -> String {
         let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {}", h.sum);
         let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {}", h.count);
     }
-    let gauges: [(&str, &str, &str, String); 9] = [
+    let gauges: [(&str, &str, &str, String); 10] = [
         ("safeground_http_requests_in_flight", "gauge", "Requests being answered.", s.in_flight.to_string()),
         (
             "safeground_db_connections_idle",
@@ -225,6 +228,12 @@ pub fn render(s: &Snapshot) -> String {
             "counter",
             "Reads sent to the primary instead of the replica (down, lagging, or behind the reader's write).",
             s.replica_diverted.to_string(),
+        ),
+        (
+            "safeground_replica_failed_reads_total",
+            "counter",
+            "Reads the replica failed to answer (connection lost, query cancelled by replay), answered again by the primary.",
+            s.replica_failed.to_string(),
         ),
     ];
     for (name, kind, help, value) in gauges {

@@ -36,14 +36,18 @@ pub struct Replica {
     pool: StorePool,
     max_lag: Duration,
     /// When the last warning was written (ms since 1970), so that a replica
-    /// down writes one line every thirty seconds, not one per read.
+    /// down writes one line every thirty seconds, not one per read; reads
+    /// that failed on it have their own line.
     warned: AtomicI64,
+    warned_failed: AtomicI64,
     /// Until when (ms since 1970) the replica is not tried after it failed
     /// to answer: reads do not each wait for a dead host.
     resting_until: AtomicI64,
     /// Reads answered by the replica, and by the primary instead.
     pub(crate) reads: AtomicU64,
     pub(crate) diverted: AtomicU64,
+    /// Reads the replica failed to answer (then answered by the primary).
+    pub(crate) failed_read: AtomicU64,
 }
 
 impl Replica {
@@ -55,9 +59,11 @@ impl Replica {
             pool: StorePool::new(connections),
             max_lag,
             warned: AtomicI64::new(0),
+            warned_failed: AtomicI64::new(0),
             resting_until: AtomicI64::new(0),
             reads: AtomicU64::new(0),
             diverted: AtomicU64::new(0),
+            failed_read: AtomicU64::new(0),
         }
     }
 
@@ -70,13 +76,22 @@ impl Replica {
     const REST_MS: i64 = 5_000;
 
     fn warn(&self, why: &str) {
-        let now = crate::sessions::now_ms();
-        let last = self.warned.load(Ordering::Relaxed);
-        if now - last >= 30_000
-            && self.warned.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
-        {
+        if Self::first_in_30s(&self.warned) {
             tracing::warn!(replica = %self.db, "reading from the primary: {why}");
         }
+    }
+
+    fn warn_failed(&self, why: &str) {
+        if Self::first_in_30s(&self.warned_failed) {
+            tracing::warn!(replica = %self.db, "a read failed on the replica and was answered by the primary: {why}");
+        }
+    }
+
+    /// Whether a line kept in `slot` may be written now (and notes it).
+    fn first_in_30s(slot: &AtomicI64) -> bool {
+        let now = crate::sessions::now_ms();
+        let last = slot.load(Ordering::Relaxed);
+        now - last >= 30_000 && slot.compare_exchange(last, now, Ordering::Relaxed, Ordering::Relaxed).is_ok()
     }
 
     fn failed(&self, why: &str) {
@@ -138,23 +153,32 @@ impl Replica {
 }
 
 /// Runs `f` on the replica when it is fit, else on the primary (as
-/// [`with_store`] does).
+/// [`with_store`] does). A read the replica fails to answer (its connection
+/// lost, or the query cancelled by a conflict with replay, which a hot
+/// standby does to long reads) is run again on the primary: the caller sees
+/// an answer, the log a warning.
 pub(crate) async fn with_read_store<T: Send + 'static>(
     state: &AppState,
-    f: impl FnOnce(&mut Store) -> Result<T, AppError> + Send + 'static,
+    mut f: impl FnMut(&mut Store) -> Result<T, AppError> + Send + 'static,
 ) -> Result<T, AppError> {
     let Some(replica) = state.replica.clone() else { return with_store(state, f).await };
     let after = READ_AFTER.try_with(Clone::clone).ok().flatten();
     let (db, pool) = (state.db.clone(), state.pool.clone());
-    tokio::task::spawn_blocking(move || match replica.fit(after.as_deref()) {
-        Some(store) => {
-            replica.reads.fetch_add(1, Ordering::Relaxed);
-            on_store(&replica.pool, &replica.db, Some(store), f)
+    tokio::task::spawn_blocking(move || {
+        if let Some(store) = replica.fit(after.as_deref()) {
+            match on_store(&replica.pool, &replica.db, Some(store), &mut f) {
+                Err(AppError::Internal(e) | AppError::Unavailable(e)) => {
+                    replica.failed_read.fetch_add(1, Ordering::Relaxed);
+                    replica.warn_failed(&e);
+                }
+                answer => {
+                    replica.reads.fetch_add(1, Ordering::Relaxed);
+                    return answer;
+                }
+            }
         }
-        None => {
-            replica.diverted.fetch_add(1, Ordering::Relaxed);
-            on_store(&pool, &db, None, f)
-        }
+        replica.diverted.fetch_add(1, Ordering::Relaxed);
+        on_store(&pool, &db, None, f)
     })
     .await
     .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?

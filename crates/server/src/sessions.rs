@@ -16,6 +16,19 @@ use std::sync::Mutex;
 use std::time::Duration;
 use uuid::Uuid;
 
+/// A session in force, the account it signs in as (`None` when the account
+/// is disabled) and the account's session generation now.
+pub(crate) struct SignedIn {
+    pub session: KeptSession,
+    pub principal: Option<safeground_core::access::Principal>,
+    pub generation: i64,
+}
+
+fn signed_in(s: &mut safeground_store::Store, session: KeptSession) -> Result<SignedIn, AppError> {
+    let user = session.user;
+    Ok(SignedIn { principal: s.principal(user)?, generation: s.session_generation(user)?, session })
+}
+
 /// Milliseconds since 1970 by this server's clock.
 pub(crate) fn now_ms() -> i64 {
     std::time::SystemTime::now()
@@ -221,22 +234,26 @@ impl Sessions {
     }
 
     /// The session of a cookie, if in force (marking it seen).
-    pub(crate) async fn find(&self, state: &AppState, token: &str) -> Result<Option<KeptSession>, AppError> {
+    pub(crate) async fn find(&self, state: &AppState, token: &str) -> Result<Option<SignedIn>, AppError> {
         let (hash, c) = (crate::auth::digest(token), self.clock());
         if self.shared {
+            // The session and its account in one visit to the register.
             return with_store(state, move |s| {
-                Ok(s.kept_session(&hash, c.now, (c.stale, c.old), c.touch)?)
+                s.kept_session(&hash, c.now, (c.stale, c.old), c.touch)?.map(|k| signed_in(s, k)).transpose()
             })
             .await;
         }
-        let mut m = self.memory()?;
-        let Some(h) = m.sessions.get_mut(&hash) else { return Ok(None) };
-        if !c.in_force(h.seen, h.started) {
-            m.sessions.remove(&hash);
-            return Ok(None);
-        }
-        h.seen = c.now;
-        Ok(Some(h.session.clone()))
+        let session = {
+            let mut m = self.memory()?;
+            let Some(h) = m.sessions.get_mut(&hash) else { return Ok(None) };
+            if !c.in_force(h.seen, h.started) {
+                m.sessions.remove(&hash);
+                return Ok(None);
+            }
+            h.seen = c.now;
+            h.session.clone()
+        };
+        with_store(state, move |s| signed_in(s, session).map(Some)).await
     }
 
     /// Ends the session of a cookie, on every server.
