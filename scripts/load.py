@@ -7,6 +7,10 @@ submitted by operators and approved by IM officers. Some approvals are sent
 twice at once by two officers, as happens when two people work one queue: one
 must win and the other be refused (409), never both. Standard library only.
 
+With --mix tiles every client is a map reader and asks only for tiles, at
+zooms 8 to 14 around random points of the register's extent (/api/extent):
+the figure of a public map on the national register, mostly cache misses.
+
   python3 scripts/load.py --url http://127.0.0.1:8080 --clients 200 --seconds 60 \
       --password PW --out results.json
 
@@ -14,14 +18,16 @@ Writes a JSON summary: requests, per-second rate, p50/p99 latency by kind,
 statuses, transport errors, 5xx (with their times), and every report whose
 approval was answered 200 (the caller checks them against the register).
 """
-import argparse, http.client, json, random, threading, time, urllib.parse
+import argparse, http.client, json, math, random, threading, time, urllib.parse
 from collections import defaultdict
 
-# Tiles around Ağdam, where the demo's hazards are (z 9 to 13).
-def tiles(rng):
-    z = rng.randint(9, 13)
-    lon, lat = 46.93 + rng.uniform(-0.3, 0.3), 39.99 + rng.uniform(-0.2, 0.2)
-    import math
+AGDAM = (46.63, 39.79, 47.23, 40.19)
+
+def tiles(rng, area=AGDAM, zooms=(9, 13)):
+    """A tile of one of the map's layers at a random point of `area` (west, south, east, north):
+    by default around Ağdam, where the scale-30 demo's hazards are."""
+    z = rng.randint(*zooms)
+    lon, lat = rng.uniform(area[0], area[2]), rng.uniform(area[1], area[3])
     n = 2 ** z
     x = int((lon + 180) / 360 * n)
     y = int((1 - math.asinh(math.tan(math.radians(lat))) / math.pi) / 2 * n)
@@ -100,6 +106,8 @@ def main():
     a.add_argument("--officers", default="imo", help="account of the approving clients")
     a.add_argument("--organisation", default="AEST")
     a.add_argument("--timeout", type=float, default=30)
+    a.add_argument("--mix", choices=["day", "tiles"], default="day",
+                   help="day: the authority's mix; tiles: map tiles only, over the register's extent")
     a.add_argument("--out", required=True)
     args = a.parse_args()
 
@@ -152,6 +160,12 @@ def main():
         rng = random.Random(i)
         c = Client(args.url, args.readers, args.password, args.timeout).same_session(sessions[i % len(sessions)])
         while time.time() < deadline:
+            if args.mix == "tiles":
+                status, payload = timed(c, "tile", "GET", tiles(rng, area, (8, 14)))
+                if status == 200:
+                    with lock:
+                        tile_bytes[0] += len(payload)
+                continue
             r = rng.random()
             if r < 0.6:
                 timed(c, "tile", "GET", tiles(rng))
@@ -207,10 +221,17 @@ def main():
     if status != 200:
         raise SystemExit(f"cannot list hazards: {status} {payload[:200]!r}")
     hazards.extend(h["code"] for h in json.loads(payload)["items"])
+    status, payload, _ = c.send("GET", "/api/extent")
+    area = (json.loads(payload).get("hazards") if status == 200 else None) or AGDAM
+    tile_bytes = [0]
 
-    n_officers = max(1, args.clients // 20)
-    n_operators = max(1, args.clients // 10)
-    n_readers = max(1, args.clients - n_officers - n_operators)
+    if args.mix == "tiles":
+        n_officers = n_operators = 0
+        n_readers = args.clients
+    else:
+        n_officers = max(1, args.clients // 20)
+        n_operators = max(1, args.clients // 10)
+        n_readers = max(1, args.clients - n_officers - n_operators)
     threads = [threading.Thread(target=guarded(reader), args=(i,)) for i in range(n_readers)]
     threads += [threading.Thread(target=guarded(operator), args=(i,)) for i in range(n_operators)]
     threads += [threading.Thread(target=guarded(officer), args=(i,)) for i in range(n_officers)]
@@ -232,6 +253,7 @@ def main():
                     "p99_ms": round(1000 * percentile(v, 99), 1), "statuses": dict(statuses[k])}
     everything = [x for v in latencies.values() for x in v]
     out = {"clients": len(threads), "readers": n_readers, "operators": n_operators, "officers": n_officers,
+           "mix": args.mix, "tile_bytes": tile_bytes[0], "area": area,
            "seconds": round(elapsed, 1), "requests": total, "per_second": round(total / elapsed, 1),
            "p50_ms": round(1000 * (percentile(everything, 50) or 0), 1),
            "p99_ms": round(1000 * (percentile(everything, 99) or 0), 1),
