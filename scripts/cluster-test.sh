@@ -111,11 +111,17 @@ add_user imo im_officer
 add_user operator operator AEST
 add_user viewer viewer
 if [ "$gpkg" = 0 ]; then
+  # The replica replays everything written so far (after a migration of the
+  # national register, gigabytes) before the servers start.
   replica="postgres://postgres@127.0.0.1:$((pgport + 1))/register"
-  for _ in $(seq 100); do
-    [ "$(psql "$replica" -qAtXc "SELECT count(*) FROM users" 2>/dev/null || true)" = 4 ] && break
+  target=$(psql "$primary" -qAtXc "SELECT pg_current_wal_insert_lsn()")
+  caught_up=0
+  for _ in $(seq 3000); do
+    [ "$(psql "$replica" -qAtXc "SELECT pg_last_wal_replay_lsn() >= '$target'" 2>/dev/null || true)" = t ] \
+      && { caught_up=1; break; }
     sleep 0.2
   done
+  [ "$caught_up" = 1 ] || { echo "the replica did not replay up to $target in 10 minutes" >&2; exit 1; }
 fi
 
 # --- the servers and the balancer --------------------------------------------
@@ -239,7 +245,8 @@ replica_reads = int(sys.argv[7])
 mix = sys.argv[8]
 logs = {f: open(f, errors="replace").read() for f in sys.argv[9:]}
 for what, text in [("panicked", "a server panicked"), ("requests still running were cut", "a stop cut requests"),
-                   ("reading from the primary", "reads left the replica, which was never at fault")]:
+                   ("reading from the primary", "reads left the replica, which was never at fault"),
+                   ("a read failed on the replica", "reads failed on the replica")]:
     found = [f for f, log in logs.items() if what in log]
     if found:
         problems.append(f"{text}: see {found}")

@@ -360,21 +360,50 @@ fn reads_go_to_a_streaming_replica_and_a_writer_sees_its_own_writes() {
         std::thread::sleep(Duration::from_millis(100));
     }
 
-    // A read the replica fails (here: its tables out of its search path, set
-    // on the replica alone) is answered by the primary.
-    pair.sql(true, "register", "ALTER SYSTEM SET search_path = 'nowhere'");
+    // A read the replica is interrupted answering is answered by the
+    // primary. Here: the primary takes an exclusive lock on the
+    // organisations, which the replica replays and holds; the replica's
+    // read waits on it until the replica's statement_timeout cancels it; the
+    // read then runs on the primary, which answers once the lock is let go.
+    pair.sql(true, "register", "ALTER SYSTEM SET statement_timeout = '1s'");
     pair.sql(true, "register", "SELECT pg_reload_conf()");
-    std::thread::sleep(Duration::from_millis(300));
-    assert!(organisations(&server, &viewer, None).contains("RYW"));
+    let mut holder = Command::new("psql")
+        .arg(pair.url(false, "register"))
+        .args(["-qAtX", "-v", "ON_ERROR_STOP=1"])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut to_holder = holder.stdin.take().unwrap();
+    writeln!(
+        to_holder,
+        "BEGIN; LOCK TABLE organisations IN ACCESS EXCLUSIVE MODE; SELECT pg_switch_wal() IS NOT NULL;"
+    )
+    .unwrap();
+    let mut said_by_holder = std::io::BufReader::new(holder.stdout.take().unwrap());
+    let mut line = String::new();
+    std::io::BufRead::read_line(&mut said_by_holder, &mut line).unwrap();
+    assert_eq!(line.trim(), "t", "the primary did not take the lock");
+    let replayed = "SELECT count(*) FROM pg_locks WHERE mode = 'AccessExclusiveLock' \
+                    AND relation = 'organisations'::regclass";
+    while pair.sql(true, "register", replayed) == "0" {
+        assert!(start.elapsed() < Duration::from_secs(120), "the replica did not replay the lock");
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    let answer = std::thread::scope(|scope| {
+        let read = scope.spawn(|| organisations(&server, &viewer, None));
+        // The replica gives up after 1 s; the primary then waits on the lock.
+        std::thread::sleep(Duration::from_millis(2500));
+        writeln!(to_holder, "ROLLBACK;").unwrap();
+        read.join().unwrap()
+    });
+    drop(to_holder);
+    assert!(holder.wait().unwrap().success());
+    assert!(answer.contains("RYW"), "{answer}");
     let (status, _, metrics) = request(&server, "GET", "/metrics", Some(&admin), None);
     assert_eq!(status, 200, "{metrics}");
-    assert!(
-        metrics
-            .lines()
-            .any(|l| l.starts_with("safeground_replica_failed_reads_total ") && !l.ends_with(" 0")),
-        "{metrics}"
-    );
-    pair.sql(true, "register", "ALTER SYSTEM RESET search_path");
+    assert!(metrics.lines().any(|l| l == "safeground_replica_failed_reads_total 1"), "{metrics}");
+    pair.sql(true, "register", "ALTER SYSTEM RESET statement_timeout");
     pair.sql(true, "register", "SELECT pg_reload_conf()");
 
     // The replica down: reads go to the primary, with a warning, not an error.

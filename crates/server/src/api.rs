@@ -822,13 +822,14 @@ pub async fn tile(
                     return Ok(b);
                 }
             }
-            c.misses += 1;
         }
         let bytes = axum::body::Bytes::from(
             s.tile(layer, tile)?
                 .ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))?,
         );
         if let Ok(mut c) = cache.lock() {
+            // Counted once made: a read retried on the primary is one miss.
+            c.misses += 1;
             if c.stamp != stamp || c.bytes + bytes.len() > crate::TILE_CACHE_BYTES {
                 c.tiles.clear();
                 c.bytes = 0;

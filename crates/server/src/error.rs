@@ -108,6 +108,13 @@ impl From<StoreError> for AppError {
             }
             StoreError::Invalid { .. } => AppError::BadRequest(e.to_string()),
             StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),
+            StoreError::Interrupted { .. } => {
+                tracing::warn!(detail = %e, "a statement was interrupted");
+                AppError::Unavailable(
+                    "the register's database was interrupted (a connection lost or a query cancelled); try again"
+                        .into(),
+                )
+            }
             other => AppError::Internal(other.to_string()),
         }
     }

@@ -232,7 +232,7 @@ pub fn render(s: &Snapshot) -> String {
         (
             "safeground_replica_failed_reads_total",
             "counter",
-            "Reads the replica failed to answer (connection lost, query cancelled by replay), answered again by the primary.",
+            "Reads the replica was interrupted answering (connection lost, query cancelled), answered again by the primary; not counted as diverted.",
             s.replica_failed.to_string(),
         ),
     ];

@@ -153,10 +153,11 @@ impl Replica {
 }
 
 /// Runs `f` on the replica when it is fit, else on the primary (as
-/// [`with_store`] does). A read the replica fails to answer (its connection
-/// lost, or the query cancelled by a conflict with replay, which a hot
-/// standby does to long reads) is run again on the primary: the caller sees
-/// an answer, the log a warning.
+/// [`with_store`] does). A read the replica was interrupted answering (its
+/// connection lost, or the query cancelled by a timeout or by a conflict
+/// with replay, which a hot standby does to long reads:
+/// `StoreError::Interrupted`) is run again on the primary: the caller sees
+/// an answer, the log a warning. Any other failure is the caller's.
 pub(crate) async fn with_read_store<T: Send + 'static>(
     state: &AppState,
     mut f: impl FnMut(&mut Store) -> Result<T, AppError> + Send + 'static,
@@ -167,7 +168,7 @@ pub(crate) async fn with_read_store<T: Send + 'static>(
     tokio::task::spawn_blocking(move || {
         if let Some(store) = replica.fit(after.as_deref()) {
             match on_store(&replica.pool, &replica.db, Some(store), &mut f) {
-                Err(AppError::Internal(e) | AppError::Unavailable(e)) => {
+                Err(AppError::Unavailable(e)) => {
                     replica.failed_read.fetch_add(1, Ordering::Relaxed);
                     replica.warn_failed(&e);
                 }
@@ -176,8 +177,9 @@ pub(crate) async fn with_read_store<T: Send + 'static>(
                     return answer;
                 }
             }
+        } else {
+            replica.diverted.fetch_add(1, Ordering::Relaxed);
         }
-        replica.diverted.fetch_add(1, Ordering::Relaxed);
         on_store(&pool, &db, None, f)
     })
     .await

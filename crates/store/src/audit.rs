@@ -412,6 +412,7 @@ fn chain(prev: &str, e: &Event, digest: &str) -> String {
 /// each table the digests read exists).
 pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
     let mut sealed = 0;
+    let mut newest = 0i64;
     loop {
         let batch: Vec<Event> = conn
             .prepare_cached(&format!(
@@ -419,7 +420,14 @@ pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
             ))?
             .query_map([from_seq], event)?
             .collect::<Result<_, _>>()?;
-        let Some(first) = batch.first() else { return Ok(sealed) };
+        let Some(first) = batch.first() else {
+            if sealed > 0 && conn.dialect() == crate::Dialect::Postgres {
+                // The count of events written moves with this transaction
+                // (schema 17); SQLite's sqlite_sequence does by itself.
+                conn.execute("UPDATE sg_events_counter SET last = GREATEST(last, ?1)", [newest])?;
+            }
+            return Ok(sealed);
+        };
         let mut prev: String = conn
             .prepare_cached(
                 "SELECT hash FROM events WHERE seq < ?1 AND hash <> '' ORDER BY seq DESC LIMIT 1",
@@ -434,6 +442,7 @@ pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
                 .execute(params![d, hash, e.seq])?;
             prev = hash;
             sealed += 1;
+            newest = e.seq;
         }
     }
 }
@@ -539,6 +548,20 @@ pub(crate) fn verify(
     expect_head: Option<&str>,
 ) -> Result<Audit, StoreError> {
     let mut audit = Audit { events: 0, head: None, broken: None, problems: Vec::new() };
+    // The count of events written, read before the walk: every event it
+    // counts was committed, so the walk sees it, while events committed
+    // during a long walk on a live register are not taken for deletions.
+    let counter: Option<i64> = conn
+        .query_row(
+            conn.dialect().pick(
+                "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
+                "SELECT NULLIF(last, 0) FROM sg_events_counter",
+            ),
+            (),
+            |r| r.get(0),
+        )
+        .optional()?
+        .flatten();
     let mut prev = GENESIS.to_string();
     let mut prev_seq = 0i64;
     let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq");
@@ -596,16 +619,6 @@ pub(crate) fn verify(
         check(&mut batch, &mut audit)?;
     }
     if audit.broken.is_none() {
-        let counter: Option<i64> = conn
-            .query_row(
-                conn.dialect().pick(
-                    "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
-                    "SELECT last FROM sg_events_counter",
-                ),
-                (),
-                |r| r.get(0),
-            )
-            .optional()?;
         if let Some(c) = counter.filter(|c| *c > prev_seq) {
             audit.problems.push(format!(
                 "the history ends at event {prev_seq} but {c} events were recorded: the newest were deleted"

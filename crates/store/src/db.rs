@@ -197,6 +197,7 @@ impl Pg {
 /// A PostgreSQL error as the store reports it: the server's message, its
 /// detail and hint, and the statement when it failed to prepare.
 pub(crate) fn pg_error(e: postgres::Error, sql: &str) -> StoreError {
+    let interrupted = interrupted(&e);
     let detail = match e.as_db_error() {
         Some(db) => {
             let mut s = db.message().to_string();
@@ -228,7 +229,39 @@ pub(crate) fn pg_error(e: postgres::Error, sql: &str) -> StoreError {
             s
         }
     };
-    StoreError::Backend { detail }
+    if interrupted {
+        StoreError::Interrupted { detail }
+    } else {
+        StoreError::Backend { detail }
+    }
+}
+
+/// Whether a PostgreSQL error interrupted a statement that may succeed when
+/// run again: the connection closed or broken (SQLSTATE class 08, or an
+/// I/O error), the query cancelled (57014: a statement timeout, or a hot
+/// standby's conflict with replay), the server shutting down (57P01–57P03),
+/// a serialization failure (40001, also a standby's conflict) or a
+/// deadlock (40P01).
+fn interrupted(e: &postgres::Error) -> bool {
+    use postgres::error::SqlState;
+    if e.is_closed() {
+        return true;
+    }
+    match e.code() {
+        Some(c) => {
+            c.code().starts_with("08")
+                || [
+                    SqlState::QUERY_CANCELED,
+                    SqlState::ADMIN_SHUTDOWN,
+                    SqlState::CRASH_SHUTDOWN,
+                    SqlState::CANNOT_CONNECT_NOW,
+                    SqlState::T_R_SERIALIZATION_FAILURE,
+                    SqlState::T_R_DEADLOCK_DETECTED,
+                ]
+                .contains(c)
+        }
+        None => std::error::Error::source(e).is_some_and(|s| s.is::<std::io::Error>()),
+    }
 }
 
 /// Rows a PostgreSQL cursor hands over at a time.

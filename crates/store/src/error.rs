@@ -37,6 +37,12 @@ pub enum StoreError {
     Stored { path: PathBuf, detail: String },
     #[error("PostgreSQL: {detail}")]
     Backend { detail: String },
+    /// A PostgreSQL statement interrupted rather than refused: the
+    /// connection lost, the query cancelled (a timeout, an administrator, a
+    /// hot standby's conflict with replay), a serialization failure or a
+    /// deadlock. The same request may succeed when sent again.
+    #[error("PostgreSQL: {detail} (interrupted: try again)")]
+    Interrupted { detail: String },
     #[error("database error: {0}")]
     Sqlite(#[from] rusqlite::Error),
 }

@@ -224,12 +224,13 @@ impl Store {
             .query_row(
                 read.dialect().pick(
                     "SELECT seq FROM sqlite_sequence WHERE name = 'events'",
-                    "SELECT last FROM sg_events_counter",
+                    "SELECT NULLIF(last, 0) FROM sg_events_counter",
                 ),
                 (),
-                |r| r.get(0),
+                |r| r.get::<Option<i64>>(0),
             )
-            .optional()?;
+            .optional()?
+            .flatten();
         for (table, key) in TABLES.iter().filter(|(_, k)| *k == "fid" || *k == "seq") {
             let max: Option<i64> =
                 tx.query_row(&format!("SELECT max({key}) FROM {table}"), (), |r| r.get(0))?;

@@ -4,22 +4,16 @@
 -- events' identity sequence cannot serve: PostgreSQL advances it for a
 -- transaction that rolls back and, after a crash or a point-in-time
 -- recovery, skips up to 32 values, so the check cried "deleted" on a sound
--- register. This row moves with the transaction that inserts the events.
--- A register upgraded starts it at its newest event.
+-- register. This row moves with the transaction that writes the events:
+-- sealing them (audit.rs `seal`, once per transaction, not per event: one
+-- row updated per event in a long import would grow without bound until
+-- the commit) raises it to the newest sealed; a migration sets it to the
+-- source's count. A register upgraded starts it at its newest event.
 CREATE TABLE sg_events_counter (
   one BOOLEAN PRIMARY KEY DEFAULT TRUE CHECK (one),
   last BIGINT NOT NULL
 );
 INSERT INTO sg_events_counter (last) SELECT COALESCE(max(seq), 0) FROM events;
-
-CREATE FUNCTION sg_events_count() RETURNS trigger LANGUAGE plpgsql AS $$
-BEGIN
-  UPDATE sg_events_counter SET last = GREATEST(last, (SELECT max(seq) FROM sg_new_events));
-  RETURN NULL;
-END
-$$;
-CREATE TRIGGER events_counted AFTER INSERT ON events REFERENCING NEW TABLE AS sg_new_events
-  FOR EACH STATEMENT EXECUTE FUNCTION sg_events_count();
 
 -- The count only grows, and its row stays.
 CREATE FUNCTION sg_events_counter_grows() RETURNS trigger LANGUAGE plpgsql AS $$
