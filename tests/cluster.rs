@@ -22,22 +22,7 @@ impl Drop for Server {
 }
 
 fn serve(db: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--addr", &addr.to_string()])
-        .env_remove("SAFEGROUND_DB")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let start = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the server at {addr} did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
+    let (child, addr) = spawn_serve(db, &[], Stdio::null());
     Server(child, addr)
 }
 
@@ -310,22 +295,12 @@ fn reads_go_to_a_streaming_replica_and_a_writer_sees_its_own_writes() {
     }
     // Serving the primary, reading from the replica.
     let log = pair.dir.path().join("server.log");
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
-        .arg("--db")
-        .arg(&primary)
-        .args(["serve", "--addr", &addr.to_string(), "--read-db", &pair.url(true, "register")])
-        .env_remove("SAFEGROUND_DB")
-        .stdout(Stdio::null())
-        .stderr(std::fs::File::create(&log).unwrap())
-        .spawn()
-        .unwrap();
+    let (child, addr) = spawn_serve(
+        &primary,
+        &["--read-db", &pair.url(true, "register")],
+        std::fs::File::create(&log).unwrap().into(),
+    );
     let server = Server(child, addr);
-    while TcpStream::connect(addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(60), "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
     let (_, admin) = login(&server, "admin", PASSWORD);
     let mut admin = admin.expect("the administrator signs in");
     let (_, viewer) = login(&server, "viewer", PASSWORD);

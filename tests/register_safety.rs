@@ -20,10 +20,10 @@
 mod common;
 use common::*;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 const PASSWORD: &str = "a long enough password for tests";
 const ROUNDS: usize = 20;
@@ -42,24 +42,8 @@ impl Drop for Server {
 }
 
 fn serve(db: &Path) -> Server {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--addr", &addr.to_string()])
-        .env_remove("SAFEGROUND_TOKEN")
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server { child, addr };
-    let start = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    server
+    let (child, addr) = spawn_serve(db, &[], Stdio::null());
+    Server { child, addr }
 }
 
 /// One HTTP/1.1 request; returns the status and the body.

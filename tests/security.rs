@@ -6,7 +6,7 @@
 mod common;
 use common::*;
 use std::io::{Read, Write};
-use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::net::{SocketAddr, TcpStream};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -146,24 +146,8 @@ impl Drop for Server {
 }
 
 fn serve(db: &Path, extra: &[&str]) -> (Server, SocketAddr) {
-    let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-    let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
-    let child = Command::new(env!("CARGO_BIN_EXE_safeground"))
-        .arg("--db")
-        .arg(db)
-        .args(["serve", "--addr", &addr.to_string()])
-        .args(extra)
-        .stdout(Stdio::null())
-        .stderr(Stdio::null())
-        .spawn()
-        .unwrap();
-    let server = Server(child);
-    let start = Instant::now();
-    while TcpStream::connect(addr).is_err() {
-        assert!(start.elapsed() < Duration::from_secs(30), "the server did not start");
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    (server, addr)
+    let (child, addr) = spawn_serve(db, extra, Stdio::null());
+    (Server(child), addr)
 }
 
 /// Sends `request` as it is and reads until the server closes or `wait` passes.

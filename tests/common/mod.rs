@@ -408,3 +408,36 @@ pub fn serve_get(db: &Path, paths: &[&str]) -> Vec<(String, Vec<u8>)> {
     let _ = child.wait();
     out
 }
+
+/// A free TCP port on the loopback.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Starts `safeground --db DB serve` on a free loopback port with `extra`
+/// arguments (its standard error to `stderr`), and returns once it accepts
+/// connections. The caller kills it.
+pub fn spawn_serve(db: &Path, extra: &[&str], stderr: Stdio) -> (std::process::Child, std::net::SocketAddr) {
+    let addr: std::net::SocketAddr = format!("127.0.0.1:{}", free_port()).parse().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(db)
+        .args(["serve", "--addr", &addr.to_string()])
+        .args(extra)
+        .env_remove("SAFEGROUND_DB")
+        .env_remove("SAFEGROUND_TOKEN")
+        .env_remove("SAFEGROUND_USER")
+        .stdout(Stdio::null())
+        .stderr(stderr)
+        .spawn()
+        .unwrap();
+    let start = std::time::Instant::now();
+    while std::net::TcpStream::connect(addr).is_err() {
+        if start.elapsed() > std::time::Duration::from_secs(60) {
+            let _ = child.kill();
+            panic!("the server at {addr} did not start");
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    (child, addr)
+}
