@@ -111,6 +111,13 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     if a.db_connections == 0 {
         bail!("--db-connections is a number of connections, at least 1");
     }
+    // Every line the server writes to standard error goes through the
+    // logger from here on, so that with --log-format json each is JSON.
+    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false);
+    let _ = match a.log_format {
+        LogFormat::Text => logs.try_init(),
+        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).try_init(),
+    };
     let mut state = AppState::new(db, actor)?.with_connections(a.db_connections);
     let accounts = matches!(state.mode, Mode::Accounts);
     check_exposure(accounts, a)?;
@@ -129,11 +136,6 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
     }
     state.documents = Some(Arc::new(Documents));
     state.access_log = a.access_log || a.log_format == LogFormat::Json;
-    let logs = tracing_subscriber::fmt().with_writer(std::io::stderr).with_target(false);
-    let _ = match a.log_format {
-        LogFormat::Text => logs.try_init(),
-        LogFormat::Json => logs.json().with_current_span(true).with_span_list(false).try_init(),
-    };
     let runtime =
         tokio::runtime::Builder::new_multi_thread().enable_all().build().context("starting the runtime")?;
     let served = runtime.block_on(async move {
@@ -173,11 +175,11 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
             // A second signal stops at once, whatever is in flight.
             tokio::spawn(async {
                 stop_signal().await;
-                eprintln!("Stopped at once: a second signal.");
+                tracing::warn!("stopped at once: a second signal");
                 std::process::exit(130);
             });
             if !grace.is_zero() {
-                eprintln!("Stopping: not ready for {} s, still serving what is sent.", grace.as_secs());
+                tracing::info!("stopping: not ready for {} s, still serving what is sent", grace.as_secs());
                 tokio::time::sleep(grace).await;
             }
         };
@@ -208,7 +210,7 @@ fn replica(
              never a second primary, whose data would differ"
         ),
         Ok(_) => {}
-        Err(e) => eprintln!("warning: the replica {read} does not answer ({e}); reads go to the primary until it does"),
+        Err(e) => tracing::warn!("the replica {read} does not answer ({e}); reads go to the primary until it does"),
     }
     Ok(safeground_server::replica::Replica::new(read.clone(), Duration::from_secs(max_lag), connections))
 }
@@ -263,8 +265,8 @@ fn check_exposure(accounts: bool, a: &ServeArgs) -> Result<()> {
         );
     }
     if !ip.is_loopback() && !a.secure_cookies {
-        eprintln!(
-            "warning: serving {} over plain HTTP without --secure-cookies: passwords and session cookies \
+        tracing::warn!(
+            "serving {} over plain HTTP without --secure-cookies: passwords and session cookies \
              cross the network readable by anyone on it. Put a TLS reverse proxy in front \
              (README, *Serving*) and pass --secure-cookies.",
             a.addr

@@ -444,7 +444,10 @@ fn a_register_with_accounts_may_be_served_to_the_network() {
     assert!(up, "the server listens on 0.0.0.0 once accounts exist");
     // Plain HTTP to the network without --secure-cookies is said out loud.
     let warned = String::from_utf8_lossy(&out.stderr);
-    assert!(warned.contains("warning: serving 0.0.0.0") && warned.contains("--secure-cookies"), "{warned}");
+    assert!(
+        warned.contains("WARN") && warned.contains("serving 0.0.0.0") && warned.contains("--secure-cookies"),
+        "{warned}"
+    );
 }
 
 /// No export, in any format, carries a victim's name; the public level
