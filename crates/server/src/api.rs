@@ -41,7 +41,8 @@ pub(crate) async fn with_store<T: Send + 'static>(
 }
 
 /// Runs `f` on a store of `pool` (`open`, when given, is one already taken
-/// from it), giving it back after a success; counts it in use meanwhile.
+/// from it), giving it back after a success; counts it in use meanwhile
+/// (not while waiting for one).
 pub(crate) fn on_store<T>(
     pool: &crate::StorePool,
     db: &safeground_store::Location,
@@ -49,29 +50,26 @@ pub(crate) fn on_store<T>(
     f: impl FnOnce(&mut Store) -> Result<T, AppError>,
 ) -> Result<T, AppError> {
     use std::sync::atomic::Ordering;
-    pool.in_use.fetch_add(1, Ordering::Relaxed);
-    let store = match open {
-        Some(s) => Ok(s),
-        None => pool.take(db),
+    let mut store = match open {
+        Some(s) => s,
+        None => pool.take(db)?,
     };
-    let out = store.and_then(|mut store| {
-        // A panic must not take the connection's place in the pool with it.
-        let out = match std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut store))) {
-            Ok(out) => out,
-            Err(panic) => {
-                pool.forget(store);
-                pool.in_use.fetch_sub(1, Ordering::Relaxed);
-                std::panic::resume_unwind(panic);
-            }
-        };
-        // A refusal leaves a sound connection; a failure of the backend may not.
-        match &out {
-            Err(AppError::Internal(_) | AppError::Unavailable(_)) => pool.forget(store),
-            _ => pool.give_back(store),
-        }
-        out
-    });
+    pool.in_use.fetch_add(1, Ordering::Relaxed);
+    // A panic must not take the connection's place in the pool with it.
+    let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| f(&mut store)));
     pool.in_use.fetch_sub(1, Ordering::Relaxed);
+    let out = match out {
+        Ok(out) => out,
+        Err(panic) => {
+            pool.forget(store);
+            std::panic::resume_unwind(panic);
+        }
+    };
+    // A refusal leaves a sound connection; a failure of the backend may not.
+    match &out {
+        Err(AppError::Internal(_) | AppError::Unavailable(_)) => pool.forget(store),
+        _ => pool.give_back(store),
+    }
     out
 }
 
@@ -1251,4 +1249,48 @@ pub async fn investigations(
         }
     }
     Ok(Json(rows))
+}
+
+#[cfg(test)]
+mod pool_tests {
+    use super::on_store;
+    use crate::StorePool;
+    use std::sync::atomic::Ordering;
+    use std::time::{Duration, Instant};
+
+    /// A pool of one connection: while a request holds it, the next waits;
+    /// the metrics count one in use and one waiting, never the waiter as
+    /// in use.
+    #[test]
+    fn a_request_waiting_for_a_connection_is_counted_waiting_not_in_use() {
+        let dir = tempfile::tempdir().unwrap();
+        let db = safeground_store::Location::File(dir.path().join("r.gpkg"));
+        drop(safeground_store::Store::create(db.clone()).unwrap());
+        let pool = StorePool::new(1);
+        let (held, release) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
+        std::thread::scope(|scope| {
+            scope.spawn(|| {
+                on_store(&pool, &db, None, |_| {
+                    held.wait();
+                    release.wait();
+                    Ok(())
+                })
+                .unwrap()
+            });
+            held.wait();
+            let waiter = scope.spawn(|| on_store(&pool, &db, None, |_| Ok(())).unwrap());
+            let start = Instant::now();
+            while pool.waiting.load(Ordering::Relaxed) == 0 {
+                assert!(start.elapsed() < Duration::from_secs(10), "the second request did not wait");
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            assert_eq!(pool.in_use.load(Ordering::Relaxed), 1);
+            assert_eq!(pool.waiting.load(Ordering::Relaxed), 1);
+            release.wait();
+            waiter.join().unwrap();
+        });
+        assert_eq!(pool.in_use.load(Ordering::Relaxed), 0);
+        assert_eq!(pool.waiting.load(Ordering::Relaxed), 0);
+        assert_eq!(pool.idle_count(), 1, "one connection, given back");
+    }
 }

@@ -113,6 +113,8 @@ pub(crate) struct StorePool {
     max: usize,
     /// Connections in use by a request now.
     pub(crate) in_use: std::sync::atomic::AtomicI64,
+    /// Requests waiting for a connection now.
+    pub(crate) waiting: std::sync::atomic::AtomicI64,
     /// Connections opened since the start.
     pub(crate) opened: std::sync::atomic::AtomicU64,
 }
@@ -137,6 +139,7 @@ impl StorePool {
             freed: std::sync::Condvar::new(),
             max: max.max(1),
             in_use: Default::default(),
+            waiting: Default::default(),
             opened: Default::default(),
         }
     }
@@ -168,7 +171,9 @@ impl StorePool {
                     self.max
                 )));
             }
+            self.waiting.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
             slots = self.freed.wait_timeout(slots, left).map_or_else(|e| e.into_inner().0, |(g, _)| g);
+            self.waiting.fetch_sub(1, std::sync::atomic::Ordering::Relaxed);
         }
     }
 

@@ -81,6 +81,7 @@ pub struct Snapshot {
     /// Connections to the register: open and idle in the pool, in use, opened since the start.
     pub db_idle: u64,
     pub db_in_use: i64,
+    pub db_waiting: i64,
     pub db_opened: u64,
     pub tile_hits: u64,
     pub tile_misses: u64,
@@ -115,6 +116,7 @@ impl AppState {
             in_flight: self.metrics.in_flight.load(Ordering::Relaxed),
             db_idle: self.pool.idle_count() as u64,
             db_in_use: self.pool.in_use.load(Ordering::Relaxed),
+            db_waiting: self.pool.waiting.load(Ordering::Relaxed),
             db_opened: self.pool.opened.load(Ordering::Relaxed),
             tile_hits,
             tile_misses,
@@ -179,7 +181,7 @@ pub fn render(s: &Snapshot) -> String {
         let _ = writeln!(out, "{name}_sum{{route=\"{route}\"}} {}", h.sum);
         let _ = writeln!(out, "{name}_count{{route=\"{route}\"}} {}", h.count);
     }
-    let gauges: [(&str, &str, &str, String); 10] = [
+    let gauges: [(&str, &str, &str, String); 11] = [
         ("safeground_http_requests_in_flight", "gauge", "Requests being answered.", s.in_flight.to_string()),
         (
             "safeground_db_connections_idle",
@@ -192,6 +194,12 @@ pub fn render(s: &Snapshot) -> String {
             "gauge",
             "Connections to the register in use by a request.",
             s.db_in_use.to_string(),
+        ),
+        (
+            "safeground_db_requests_waiting",
+            "gauge",
+            "Requests waiting for a free connection to the register (all --db-connections are in use).",
+            s.db_waiting.to_string(),
         ),
         (
             "safeground_db_connections_opened_total",
