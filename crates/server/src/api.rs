@@ -809,36 +809,18 @@ pub async fn tile(
     let z = number(&z, "z")?;
     let tile = TileId::new(u8::try_from(z).unwrap_or(u8::MAX), number(&x, "x")?, number(y, "y")?)
         .map_err(AppError::BadRequest)?;
-    let cache = state.tiles.clone();
     let key = (layer, tile.z, tile.x, tile.y);
-    let bytes = with_read_store(&state, move |s| {
-        let stamp = s.change_stamp()?;
-        if let Ok(mut c) = cache.lock() {
-            if c.stamp == stamp {
-                if let Some(b) = c.tiles.get(&key).cloned() {
-                    c.hits += 1;
-                    return Ok(b);
-                }
-            }
-        }
-        let bytes = axum::body::Bytes::from(
-            s.tile(layer, tile)?
-                .ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))?,
-        );
-        if let Ok(mut c) = cache.lock() {
-            // Counted once made: a read retried on the primary is one miss.
-            c.misses += 1;
-            if c.stamp != stamp || c.bytes + bytes.len() > crate::TILE_CACHE_BYTES {
-                c.tiles.clear();
-                c.bytes = 0;
-                c.stamp = stamp;
-            }
-            c.bytes += bytes.len();
-            c.tiles.insert(key, bytes.clone());
-        }
-        Ok(bytes)
-    })
-    .await?;
+    // From the cache when it has it; else made by one request, while the
+    // others asking for the same tile wait for it and then find it kept.
+    let (cache, made) = (state.tiles.clone(), None);
+    let mut bytes = with_read_store(&state, move |s| cached_tile(s, &cache, key, made)).await?;
+    if bytes.is_none() {
+        let _turn = state.tile_flights.turn(key).await;
+        let cache = state.tiles.clone();
+        bytes = with_read_store(&state, move |s| cached_tile(s, &cache, key, Some(tile))).await?;
+    }
+    let bytes =
+        bytes.ok_or_else(|| AppError::Internal(format!("the tile {layer}/{z}/{x}/{y} was not made")))?;
     // A browser may keep a tile, revalidating it; no shared cache may (with
     // accounts, tiles are for the signed-in).
     Ok((
@@ -1249,6 +1231,30 @@ pub async fn investigations(
         }
     }
     Ok(Json(rows))
+}
+
+/// The tile `key` from the cache at the register's state now; when it is
+/// not there and `make` is given, made (and kept).
+fn cached_tile(
+    s: &mut Store,
+    cache: &std::sync::Mutex<crate::tile_cache::TileCache>,
+    key: crate::tile_cache::TileKey,
+    make: Option<TileId>,
+) -> Result<Option<axum::body::Bytes>, AppError> {
+    let stamp = s.change_stamp()?;
+    if let Some(b) = cache.lock().ok().and_then(|mut c| c.get(&stamp, &key)) {
+        return Ok(Some(b));
+    }
+    let Some(tile) = make else { return Ok(None) };
+    let layer = key.0;
+    let bytes = axum::body::Bytes::from(
+        s.tile(layer, tile)?.ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))?,
+    );
+    if let Ok(mut c) = cache.lock() {
+        // Counted once made: a read retried on the primary is one miss.
+        c.put(&stamp, key, bytes.clone(), crate::tile_cache::TILE_CACHE_BYTES);
+    }
+    Ok(Some(bytes))
 }
 
 #[cfg(test)]

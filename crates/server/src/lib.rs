@@ -27,6 +27,7 @@ mod session;
 pub mod sessions;
 mod submissions;
 mod tasks;
+mod tile_cache;
 
 pub use auth::{Hosts, Mode, POLICY};
 pub use error::{AppError, ErrorBody};
@@ -52,7 +53,9 @@ pub struct AppState {
     /// Send the session cookie only over HTTPS (behind a TLS proxy).
     pub secure_cookies: bool,
     /// Tiles already made, valid while the register's change stamp holds.
-    pub(crate) tiles: Arc<std::sync::Mutex<TileCache>>,
+    pub(crate) tiles: Arc<std::sync::Mutex<tile_cache::TileCache>>,
+    /// Tiles being made now, by the one request whose turn it is.
+    pub(crate) tile_flights: Arc<tile_cache::Flights>,
     /// Open connections to the register, reused between requests.
     pub(crate) pool: Arc<StorePool>,
     /// The names the server answers to (`Host`); others get 421.
@@ -280,21 +283,6 @@ pub(crate) fn discard(stores: Vec<safeground_store::Store>) {
     }
 }
 
-/// Encoded tiles by layer and z/x/y, for one state of the register. Bounded:
-/// when full it starts again (a country-wide tile is the costly one).
-#[derive(Debug, Default)]
-pub(crate) struct TileCache {
-    pub(crate) stamp: String,
-    pub(crate) tiles: std::collections::HashMap<(&'static str, u8, u32, u32), axum::body::Bytes>,
-    pub(crate) bytes: usize,
-    /// Tiles answered from the cache, and made afresh, since the start.
-    pub(crate) hits: u64,
-    pub(crate) misses: u64,
-}
-
-/// The most the tile cache holds.
-pub(crate) const TILE_CACHE_BYTES: usize = 64 << 20;
-
 impl AppState {
     /// The state over the register at `db`: with accounts if it has any;
     /// otherwise one person's, `actor` in the history.
@@ -311,6 +299,7 @@ impl AppState {
             sessions: Arc::new(sessions::Sessions::new(shared, auth::SESSION_IDLE, auth::SESSION_MAX)),
             secure_cookies: false,
             tiles: Arc::default(),
+            tile_flights: Arc::default(),
             pool: Arc::new(StorePool::new(DEFAULT_CONNECTIONS)),
             hosts: Arc::default(),
             proxies: Arc::default(),

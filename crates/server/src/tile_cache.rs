@@ -1,0 +1,181 @@
+//! Encoded tiles kept for one state of the register, and one request at a
+//! time making a tile the cache lacks.
+//!
+//! A national map's low-zoom tiles are the costly ones (a zoom-8 tile of the
+//! EO finds reads a million points): when two hundred readers open the map at
+//! once, each asking for the same missing tile, one makes it and the others
+//! wait for it ([`Flights`]), rather than all making it on the same two cores.
+//! When the cache is full it lets go of the tiles of the highest zooms
+//! first, which are many, small and cheap to make again.
+
+use axum::body::Bytes;
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// A tile: its layer, zoom, column, row.
+pub(crate) type TileKey = (&'static str, u8, u32, u32);
+
+/// The most the tile cache holds.
+pub(crate) const TILE_CACHE_BYTES: usize = 64 << 20;
+
+/// Encoded tiles by layer and z/x/y, for one state of the register (its
+/// change stamp), bounded by [`TILE_CACHE_BYTES`].
+#[derive(Debug, Default)]
+pub(crate) struct TileCache {
+    stamp: String,
+    tiles: HashMap<TileKey, Bytes>,
+    pub(crate) bytes: usize,
+    /// Tiles answered from the cache, and made afresh, since the start.
+    pub(crate) hits: u64,
+    pub(crate) misses: u64,
+}
+
+impl TileCache {
+    /// The tile kept for `key` at the register's state `stamp`, counted as a hit.
+    pub(crate) fn get(&mut self, stamp: &str, key: &TileKey) -> Option<Bytes> {
+        let hit = (self.stamp == stamp).then(|| self.tiles.get(key).cloned()).flatten();
+        if hit.is_some() {
+            self.hits += 1;
+        }
+        hit
+    }
+
+    /// Keeps a tile just made (counted as a miss) for the state `stamp`:
+    /// a new state empties the cache; a full cache lets go of the highest
+    /// zooms first, down to three quarters of `budget`.
+    pub(crate) fn put(&mut self, stamp: &str, key: TileKey, tile: Bytes, budget: usize) {
+        self.misses += 1;
+        if self.stamp != stamp {
+            self.tiles.clear();
+            self.bytes = 0;
+            self.stamp = stamp.to_string();
+        }
+        if tile.len() > budget {
+            return;
+        }
+        if self.bytes + tile.len() > budget {
+            let mut keys: Vec<TileKey> = self.tiles.keys().copied().collect();
+            keys.sort_unstable_by_key(|k| std::cmp::Reverse(k.1));
+            for k in keys {
+                if self.bytes + tile.len() <= budget / 4 * 3 {
+                    break;
+                }
+                if let Some(t) = self.tiles.remove(&k) {
+                    self.bytes -= t.len();
+                }
+            }
+        }
+        if let Some(old) = self.tiles.insert(key, tile.clone()) {
+            self.bytes -= old.len();
+        }
+        self.bytes += tile.len();
+    }
+}
+
+/// Tiles being made now: a request that finds a tile missing takes its
+/// turn here, so that the others asking for it wait and then find it made.
+#[derive(Debug, Default)]
+pub(crate) struct Flights(Mutex<HashMap<TileKey, Arc<tokio::sync::Mutex<()>>>>);
+
+impl Flights {
+    /// Waits for the turn to make `key`; the turn ends when the guard is dropped.
+    pub(crate) async fn turn(self: &Arc<Self>, key: TileKey) -> Turn {
+        let lock = self.0.lock().map(|mut m| m.entry(key).or_default().clone()).ok();
+        let guard = match &lock {
+            Some(l) => Some(l.clone().lock_owned().await),
+            None => None,
+        };
+        Turn { flights: self.clone(), key, lock, guard }
+    }
+
+    fn len(&self) -> usize {
+        self.0.lock().map(|m| m.len()).unwrap_or_default()
+    }
+}
+
+/// A request's turn to make a tile (see [`Flights::turn`]).
+pub(crate) struct Turn {
+    flights: Arc<Flights>,
+    key: TileKey,
+    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    guard: Option<tokio::sync::OwnedMutexGuard<()>>,
+}
+
+impl Drop for Turn {
+    fn drop(&mut self) {
+        self.guard.take();
+        if let (Some(lock), Ok(mut m)) = (self.lock.take(), self.flights.0.lock()) {
+            // No one else holds or waits for it (the map's and ours): gone.
+            if Arc::strong_count(&lock) == 2 {
+                m.remove(&self.key);
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tile(n: usize) -> Bytes {
+        Bytes::from(vec![0u8; n])
+    }
+
+    #[test]
+    fn a_full_cache_lets_go_of_the_highest_zooms_first() {
+        let mut c = TileCache::default();
+        c.put("1", ("hazards", 8, 0, 0), tile(40), 100);
+        c.put("1", ("hazards", 14, 0, 0), tile(30), 100);
+        c.put("1", ("hazards", 13, 0, 0), tile(20), 100);
+        assert_eq!(c.bytes, 90);
+        // 90 + 20 > 100: z14 goes (60), which is under 75 with the new one (80 > 75), so z13 too.
+        c.put("1", ("eo_finds", 9, 0, 0), tile(20), 100);
+        assert!(c.get("1", &("hazards", 8, 0, 0)).is_some());
+        assert!(c.get("1", &("eo_finds", 9, 0, 0)).is_some());
+        assert!(c.get("1", &("hazards", 14, 0, 0)).is_none());
+        assert!(c.get("1", &("hazards", 13, 0, 0)).is_none());
+        assert_eq!(c.bytes, 60);
+        assert_eq!((c.hits, c.misses), (2, 4));
+    }
+
+    #[test]
+    fn a_new_state_of_the_register_empties_the_cache_and_a_tile_too_big_is_not_kept() {
+        let mut c = TileCache::default();
+        c.put("1", ("hazards", 8, 0, 0), tile(40), 100);
+        assert!(c.get("2", &("hazards", 8, 0, 0)).is_none());
+        c.put("2", ("hazards", 9, 0, 0), tile(10), 100);
+        assert!(c.get("2", &("hazards", 8, 0, 0)).is_none());
+        assert_eq!(c.bytes, 10);
+        c.put("2", ("hazards", 8, 1, 1), tile(101), 100);
+        assert_eq!(c.bytes, 10);
+        // The same tile again replaces, not doubles.
+        c.put("2", ("hazards", 9, 0, 0), tile(10), 100);
+        assert_eq!(c.bytes, 10);
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn one_request_makes_a_missing_tile_while_the_others_wait() {
+        let flights = Arc::new(Flights::default());
+        let made = Arc::new(std::sync::atomic::AtomicUsize::new(0));
+        let cache = Arc::new(Mutex::new(TileCache::default()));
+        let key = ("eo_finds", 8, 1, 1);
+        let mut askers = vec![];
+        for _ in 0..20 {
+            let (flights, made, cache) = (flights.clone(), made.clone(), cache.clone());
+            askers.push(tokio::spawn(async move {
+                let _turn = flights.turn(key).await;
+                let kept = cache.lock().unwrap().get("1", &key);
+                if kept.is_none() {
+                    made.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                    tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+                    cache.lock().unwrap().put("1", key, tile(10), 100);
+                }
+            }));
+        }
+        for a in askers {
+            a.await.unwrap();
+        }
+        assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1, "the tile was made more than once");
+        assert_eq!(flights.len(), 0, "a finished flight stayed");
+    }
+}
