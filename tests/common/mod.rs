@@ -427,6 +427,8 @@ pub fn spawn_serve(db: &Path, extra: &[&str], stderr: Stdio) -> (std::process::C
         .env_remove("SAFEGROUND_DB")
         .env_remove("SAFEGROUND_TOKEN")
         .env_remove("SAFEGROUND_USER")
+        .env_remove("SAFEGROUND_READ_DB")
+        .env_remove("SAFEGROUND_ACTOR")
         .stdout(Stdio::null())
         .stderr(stderr)
         .spawn()
@@ -435,6 +437,7 @@ pub fn spawn_serve(db: &Path, extra: &[&str], stderr: Stdio) -> (std::process::C
     while std::net::TcpStream::connect(addr).is_err() {
         if start.elapsed() > std::time::Duration::from_secs(60) {
             let _ = child.kill();
+            let _ = child.wait();
             panic!("the server at {addr} did not start");
         }
         std::thread::sleep(std::time::Duration::from_millis(50));

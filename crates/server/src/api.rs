@@ -813,11 +813,22 @@ pub async fn tile(
     // From the cache when it has it; else made by one request, while the
     // others asking for the same tile wait for it and then find it kept.
     let (cache, made) = (state.tiles.clone(), None);
-    let mut bytes = with_read_store(&state, move |s| cached_tile(s, &cache, key, made)).await?;
+    let (mut bytes, stamp) = with_read_store(&state, move |s| cached_tile(s, &cache, key, made)).await?;
     if bytes.is_none() {
-        let _turn = state.tile_flights.turn(key).await;
-        let cache = state.tiles.clone();
-        bytes = with_read_store(&state, move |s| cached_tile(s, &cache, key, Some(tile))).await?;
+        let turn = state.tile_flights.turn(key).await;
+        // Made meanwhile by the request whose turn it was: no second visit.
+        bytes = state.tiles.lock().ok().and_then(|mut c| c.get(&stamp, &key));
+        if bytes.is_none() {
+            let cache = state.tiles.clone();
+            // The turn goes with the making (the blocking work, which runs
+            // on when this request is given up) and ends with it.
+            bytes = with_read_store(&state, move |s| {
+                let _making = &turn;
+                cached_tile(s, &cache, key, Some(tile))
+            })
+            .await?
+            .0;
+        }
     }
     let bytes =
         bytes.ok_or_else(|| AppError::Internal(format!("the tile {layer}/{z}/{x}/{y} was not made")))?;
@@ -1234,18 +1245,18 @@ pub async fn investigations(
 }
 
 /// The tile `key` from the cache at the register's state now; when it is
-/// not there and `make` is given, made (and kept).
+/// not there and `make` is given, made (and kept). With the state's stamp.
 fn cached_tile(
     s: &mut Store,
     cache: &std::sync::Mutex<crate::tile_cache::TileCache>,
     key: crate::tile_cache::TileKey,
     make: Option<TileId>,
-) -> Result<Option<axum::body::Bytes>, AppError> {
+) -> Result<(Option<axum::body::Bytes>, String), AppError> {
     let stamp = s.change_stamp()?;
     if let Some(b) = cache.lock().ok().and_then(|mut c| c.get(&stamp, &key)) {
-        return Ok(Some(b));
+        return Ok((Some(b), stamp));
     }
-    let Some(tile) = make else { return Ok(None) };
+    let Some(tile) = make else { return Ok((None, stamp)) };
     let layer = key.0;
     let bytes = axum::body::Bytes::from(
         s.tile(layer, tile)?.ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))?,
@@ -1254,7 +1265,7 @@ fn cached_tile(
         // Counted once made: a read retried on the primary is one miss.
         c.put(&stamp, key, bytes.clone(), crate::tile_cache::TILE_CACHE_BYTES);
     }
-    Ok(Some(bytes))
+    Ok((Some(bytes), stamp))
 }
 
 #[cfg(test)]
@@ -1274,7 +1285,9 @@ mod pool_tests {
         drop(safeground_store::Store::create(db.clone()).unwrap());
         let pool = StorePool::new(1);
         let (held, release) = (std::sync::Barrier::new(2), std::sync::Barrier::new(2));
-        std::thread::scope(|scope| {
+        // Read while the first holds the connection; asserted once it is let
+        // go (an assertion failing inside would leave the holder waiting).
+        let seen = std::thread::scope(|scope| {
             scope.spawn(|| {
                 on_store(&pool, &db, None, |_| {
                     held.wait();
@@ -1286,15 +1299,15 @@ mod pool_tests {
             held.wait();
             let waiter = scope.spawn(|| on_store(&pool, &db, None, |_| Ok(())).unwrap());
             let start = Instant::now();
-            while pool.waiting.load(Ordering::Relaxed) == 0 {
-                assert!(start.elapsed() < Duration::from_secs(10), "the second request did not wait");
+            while pool.waiting.load(Ordering::Relaxed) == 0 && start.elapsed() < Duration::from_secs(10) {
                 std::thread::sleep(Duration::from_millis(5));
             }
-            assert_eq!(pool.in_use.load(Ordering::Relaxed), 1);
-            assert_eq!(pool.waiting.load(Ordering::Relaxed), 1);
+            let seen = (pool.in_use.load(Ordering::Relaxed), pool.waiting.load(Ordering::Relaxed));
             release.wait();
             waiter.join().unwrap();
+            seen
         });
+        assert_eq!(seen, (1, 1), "(in use, waiting) while one request held the only connection");
         assert_eq!(pool.in_use.load(Ordering::Relaxed), 0);
         assert_eq!(pool.waiting.load(Ordering::Relaxed), 0);
         assert_eq!(pool.idle_count(), 1, "one connection, given back");

@@ -45,6 +45,12 @@ impl TileCache {
     /// zooms first, down to three quarters of `budget`.
     pub(crate) fn put(&mut self, stamp: &str, key: TileKey, tile: Bytes, budget: usize) {
         self.misses += 1;
+        if self.stamp != stamp && older(stamp, &self.stamp) {
+            // Made from a replica behind the state kept (reads go to the
+            // replica or, when it is busy, the primary): not kept, and the
+            // newer tiles stay.
+            return;
+        }
         if self.stamp != stamp {
             self.tiles.clear();
             self.bytes = 0;
@@ -72,22 +78,46 @@ impl TileCache {
     }
 }
 
+/// Whether the register's state `a` is older than `b`: stamps begin with
+/// the newest event's number (`Store::change_stamp`).
+fn older(a: &str, b: &str) -> bool {
+    let seq = |s: &str| s.split(':').next().and_then(|n| n.parse::<i64>().ok());
+    matches!((seq(a), seq(b)), (Some(a), Some(b)) if a < b)
+}
+
 /// Tiles being made now: a request that finds a tile missing takes its
 /// turn here, so that the others asking for it wait and then find it made.
+/// Each key's lock is kept with the number of requests holding or waiting
+/// for it, and goes when that falls to none.
 #[derive(Debug, Default)]
-pub(crate) struct Flights(Mutex<HashMap<TileKey, Arc<tokio::sync::Mutex<()>>>>);
+pub(crate) struct Flights(Mutex<HashMap<TileKey, Flight>>);
+
+/// A tile's turn lock, and how many requests hold or wait for it.
+type Flight = (Arc<tokio::sync::Mutex<()>>, usize);
 
 impl Flights {
-    /// Waits for the turn to make `key`; the turn ends when the guard is dropped.
+    /// Waits for the turn to make `key`; the turn ends when it is dropped,
+    /// and a request given up while waiting leaves nothing behind.
     pub(crate) async fn turn(self: &Arc<Self>, key: TileKey) -> Turn {
-        let lock = self.0.lock().map(|mut m| m.entry(key).or_default().clone()).ok();
-        let guard = match &lock {
-            Some(l) => Some(l.clone().lock_owned().await),
-            None => None,
-        };
-        Turn { flights: self.clone(), key, lock, guard }
+        let lock = self
+            .0
+            .lock()
+            .map(|mut m| {
+                let entry = m.entry(key).or_default();
+                entry.1 += 1;
+                entry.0.clone()
+            })
+            .ok();
+        let counted = lock.is_some();
+        // Made before the wait: dropped (and uncounted) if the wait is given up.
+        let mut turn = Turn { flights: self.clone(), key, counted, guard: None };
+        if let Some(lock) = lock {
+            turn.guard = Some(lock.lock_owned().await);
+        }
+        turn
     }
 
+    #[cfg(test)]
     fn len(&self) -> usize {
         self.0.lock().map(|m| m.len()).unwrap_or_default()
     }
@@ -97,17 +127,22 @@ impl Flights {
 pub(crate) struct Turn {
     flights: Arc<Flights>,
     key: TileKey,
-    lock: Option<Arc<tokio::sync::Mutex<()>>>,
+    counted: bool,
     guard: Option<tokio::sync::OwnedMutexGuard<()>>,
 }
 
 impl Drop for Turn {
     fn drop(&mut self) {
         self.guard.take();
-        if let (Some(lock), Ok(mut m)) = (self.lock.take(), self.flights.0.lock()) {
-            // No one else holds or waits for it (the map's and ours): gone.
-            if Arc::strong_count(&lock) == 2 {
-                m.remove(&self.key);
+        if !self.counted {
+            return;
+        }
+        if let Ok(mut m) = self.flights.0.lock() {
+            if let Some(entry) = m.get_mut(&self.key) {
+                entry.1 -= 1;
+                if entry.1 == 0 {
+                    m.remove(&self.key);
+                }
             }
         }
     }
@@ -177,5 +212,35 @@ mod tests {
         }
         assert_eq!(made.load(std::sync::atomic::Ordering::SeqCst), 1, "the tile was made more than once");
         assert_eq!(flights.len(), 0, "a finished flight stayed");
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn a_request_given_up_while_waiting_leaves_nothing_behind() {
+        let flights = Arc::new(Flights::default());
+        let key = ("hazards", 8, 1, 1);
+        let first = flights.turn(key).await;
+        let waiting = tokio::spawn({
+            let flights = flights.clone();
+            async move { flights.turn(key).await }
+        });
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        waiting.abort();
+        assert!(waiting.await.is_err_and(|e| e.is_cancelled()));
+        drop(first);
+        assert_eq!(flights.len(), 0, "a given-up waiter left its key behind");
+    }
+
+    #[test]
+    fn a_tile_made_from_an_older_state_is_not_kept_and_keeps_the_newer() {
+        let mut c = TileCache::default();
+        c.put("12:5:10:1", ("hazards", 8, 0, 0), tile(10), 100);
+        // A replica one event behind.
+        c.put("11:5:10:1", ("hazards", 9, 0, 0), tile(10), 100);
+        assert!(c.get("12:5:10:1", &("hazards", 8, 0, 0)).is_some());
+        assert!(c.get("11:5:10:1", &("hazards", 9, 0, 0)).is_none());
+        assert_eq!(c.bytes, 10);
+        // Reference data changed with no event: the same number, a new state.
+        c.put("12:6:10:1", ("hazards", 9, 0, 0), tile(10), 100);
+        assert!(c.get("12:5:10:1", &("hazards", 8, 0, 0)).is_none());
     }
 }
