@@ -90,7 +90,7 @@ if [ $# -eq 0 ] && [ "${SAFEGROUND_SKIP_EXTERNAL:-}" = 1 ] && { ! command -v hap
   echo "scripts/cluster-test.sh: needs haproxy and the PostgreSQL server binaries (Debian packages haproxy, postgresql)" >>target/skipped-tests.txt
 elif [ $# -eq 0 ]; then
   cargo build --locked --quiet --bin safeground
-  bash scripts/cluster-test.sh --bin target/debug/safeground --servers 3 --clients 200 --seconds 60
+  bash scripts/cluster-test.sh --bin target/debug/safeground --servers 3 --clients 200 --seconds 300
 fi
 
 if [ -s target/skipped-tests.txt ]; then
