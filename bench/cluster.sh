@@ -46,7 +46,7 @@ if [ "$national" = 1 ]; then
   fi
   run gpkg-1 --gpkg --register "$register" --mix tiles
   for n in 1 3; do run "pg-$n" --servers "$n" --register "$register" --mix tiles; done
-  echo "| deployment | clients | tiles/s | MB/s | p50 ms | p99 ms | 5xx |"
+  echo "| deployment | clients | tiles/s | MB/s | p50 ms | p99 ms | 5xx or no answer |"
   echo "|---|---:|---:|---:|---:|---:|---:|"
   for name in gpkg-1 pg-1 pg-3; do
     python3 - "$out/$name/load.json" "$name" <<'PY'
