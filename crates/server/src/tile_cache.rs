@@ -1,4 +1,4 @@
-//! Encoded tiles kept for one state of the register, and one request at a
+//! Encoded tiles kept for the register's latest states, and one request at a
 //! time making a tile the cache lacks.
 //!
 //! A national map's low-zoom tiles are the costly ones (a zoom-8 tile of the
@@ -6,7 +6,8 @@
 //! once, each asking for the same missing tile, one makes it and the others
 //! wait for it ([`Flights`]), rather than all making it on the same two cores.
 //! When the cache is full it lets go of the tiles of the highest zooms
-//! first, which are many, small and cheap to make again.
+//! first, which are many, small and cheap to make again. It keeps two states
+//! of the register: a replica's, a few events behind, and the primary's.
 
 use axum::body::Bytes;
 use std::collections::HashMap;
@@ -18,60 +19,69 @@ pub(crate) type TileKey = (&'static str, u8, u32, u32);
 /// The most the tile cache holds.
 pub(crate) const TILE_CACHE_BYTES: usize = 64 << 20;
 
-/// Encoded tiles by layer and z/x/y, for one state of the register (its
-/// change stamp), bounded by [`TILE_CACHE_BYTES`].
+/// Encoded tiles by layer and z/x/y for at most two states of the register
+/// (change stamps), bounded by [`TILE_CACHE_BYTES`] in all. Two, because
+/// reads go to a replica a few events behind the primary, or to the primary
+/// when the replica is busy: each state's tiles stay useful to its readers.
 #[derive(Debug, Default)]
 pub(crate) struct TileCache {
-    stamp: String,
-    tiles: HashMap<TileKey, Bytes>,
+    states: Vec<State>,
     pub(crate) bytes: usize,
     /// Tiles answered from the cache, and made afresh, since the start.
     pub(crate) hits: u64,
     pub(crate) misses: u64,
 }
 
+#[derive(Debug)]
+struct State {
+    stamp: String,
+    tiles: HashMap<TileKey, Bytes>,
+}
+
 impl TileCache {
     /// The tile kept for `key` at the register's state `stamp`, counted as a hit.
     pub(crate) fn get(&mut self, stamp: &str, key: &TileKey) -> Option<Bytes> {
-        let hit = (self.stamp == stamp).then(|| self.tiles.get(key).cloned()).flatten();
+        let hit = self.states.iter().find(|s| s.stamp == stamp).and_then(|s| s.tiles.get(key).cloned());
         if hit.is_some() {
             self.hits += 1;
         }
         hit
     }
 
-    /// Keeps a tile just made (counted as a miss) for the state `stamp`:
-    /// a new state empties the cache; a full cache lets go of the highest
-    /// zooms first, down to three quarters of `budget`.
+    /// Keeps a tile just made (counted as a miss) for the state `stamp`. A
+    /// third state takes the place of the older of the two kept (by the
+    /// newest event's number; the earlier kept when that does not tell); a
+    /// full cache lets go of the highest zooms first, down to three
+    /// quarters of `budget`.
     pub(crate) fn put(&mut self, stamp: &str, key: TileKey, tile: Bytes, budget: usize) {
         self.misses += 1;
-        if self.stamp != stamp && older(stamp, &self.stamp) {
-            // Made from a replica behind the state kept (reads go to the
-            // replica or, when it is busy, the primary): not kept, and the
-            // newer tiles stay.
-            return;
-        }
-        if self.stamp != stamp {
-            self.tiles.clear();
-            self.bytes = 0;
-            self.stamp = stamp.to_string();
-        }
         if tile.len() > budget {
             return;
         }
+        if !self.states.iter().any(|s| s.stamp == stamp) {
+            if self.states.len() == 2 {
+                let drop = usize::from(older(&self.states[1].stamp, &self.states[0].stamp));
+                let gone = self.states.remove(drop);
+                self.bytes -= gone.tiles.values().map(Bytes::len).sum::<usize>();
+            }
+            self.states.push(State { stamp: stamp.to_string(), tiles: HashMap::new() });
+        }
         if self.bytes + tile.len() > budget {
-            let mut keys: Vec<TileKey> = self.tiles.keys().copied().collect();
-            keys.sort_unstable_by_key(|k| std::cmp::Reverse(k.1));
-            for k in keys {
+            let mut keys: Vec<(usize, TileKey)> = (self.states.iter().enumerate())
+                .flat_map(|(i, s)| s.tiles.keys().map(move |k| (i, *k)))
+                .collect();
+            keys.sort_unstable_by_key(|(_, k)| std::cmp::Reverse(k.1));
+            for (i, k) in keys {
                 if self.bytes + tile.len() <= budget / 4 * 3 {
                     break;
                 }
-                if let Some(t) = self.tiles.remove(&k) {
+                if let Some(t) = self.states[i].tiles.remove(&k) {
                     self.bytes -= t.len();
                 }
             }
         }
-        if let Some(old) = self.tiles.insert(key, tile.clone()) {
+        let Some(state) = self.states.iter_mut().find(|s| s.stamp == stamp) else { return };
+        if let Some(old) = state.tiles.insert(key, tile.clone()) {
             self.bytes -= old.len();
         }
         self.bytes += tile.len();
@@ -174,18 +184,23 @@ mod tests {
     }
 
     #[test]
-    fn a_new_state_of_the_register_empties_the_cache_and_a_tile_too_big_is_not_kept() {
+    fn a_third_state_of_the_register_takes_the_older_place_and_a_tile_too_big_is_not_kept() {
         let mut c = TileCache::default();
-        c.put("1", ("hazards", 8, 0, 0), tile(40), 100);
-        assert!(c.get("2", &("hazards", 8, 0, 0)).is_none());
-        c.put("2", ("hazards", 9, 0, 0), tile(10), 100);
-        assert!(c.get("2", &("hazards", 8, 0, 0)).is_none());
-        assert_eq!(c.bytes, 10);
-        c.put("2", ("hazards", 8, 1, 1), tile(101), 100);
-        assert_eq!(c.bytes, 10);
+        c.put("1:a", ("hazards", 8, 0, 0), tile(40), 100);
+        assert!(c.get("2:b", &("hazards", 8, 0, 0)).is_none());
+        c.put("2:b", ("hazards", 9, 0, 0), tile(10), 100);
+        assert!(c.get("1:a", &("hazards", 8, 0, 0)).is_some());
+        assert!(c.get("2:b", &("hazards", 8, 0, 0)).is_none());
+        assert_eq!(c.bytes, 50);
+        c.put("3:c", ("hazards", 10, 0, 0), tile(5), 100);
+        assert!(c.get("1:a", &("hazards", 8, 0, 0)).is_none(), "the oldest state stayed");
+        assert!(c.get("2:b", &("hazards", 9, 0, 0)).is_some());
+        assert_eq!(c.bytes, 15);
+        c.put("3:c", ("hazards", 8, 1, 1), tile(101), 100);
+        assert_eq!(c.bytes, 15);
         // The same tile again replaces, not doubles.
-        c.put("2", ("hazards", 9, 0, 0), tile(10), 100);
-        assert_eq!(c.bytes, 10);
+        c.put("3:c", ("hazards", 10, 0, 0), tile(5), 100);
+        assert_eq!(c.bytes, 15);
     }
 
     #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -231,16 +246,31 @@ mod tests {
     }
 
     #[test]
-    fn a_tile_made_from_an_older_state_is_not_kept_and_keeps_the_newer() {
+    fn a_replica_behind_and_the_primary_each_keep_their_tiles() {
         let mut c = TileCache::default();
-        c.put("12:5:10:1", ("hazards", 8, 0, 0), tile(10), 100);
+        c.put("12:e12:5:10:1", ("hazards", 8, 0, 0), tile(10), 100);
         // A replica one event behind.
-        c.put("11:5:10:1", ("hazards", 9, 0, 0), tile(10), 100);
-        assert!(c.get("12:5:10:1", &("hazards", 8, 0, 0)).is_some());
-        assert!(c.get("11:5:10:1", &("hazards", 9, 0, 0)).is_none());
-        assert_eq!(c.bytes, 10);
-        // Reference data changed with no event: the same number, a new state.
-        c.put("12:6:10:1", ("hazards", 9, 0, 0), tile(10), 100);
-        assert!(c.get("12:5:10:1", &("hazards", 8, 0, 0)).is_none());
+        c.put("11:e11:5:10:1", ("hazards", 8, 0, 0), tile(10), 100);
+        assert!(c.get("12:e12:5:10:1", &("hazards", 8, 0, 0)).is_some());
+        assert!(c.get("11:e11:5:10:1", &("hazards", 8, 0, 0)).is_some());
+        // The primary moves on: the replica's older state gives way.
+        c.put("13:e13:5:10:1", ("hazards", 8, 0, 0), tile(10), 100);
+        assert!(c.get("11:e11:5:10:1", &("hazards", 8, 0, 0)).is_none());
+        assert!(c.get("12:e12:5:10:1", &("hazards", 8, 0, 0)).is_some());
+        assert_eq!(c.bytes, 20);
+    }
+
+    /// A register restored to an earlier moment numbers its new events as
+    /// the old ones were: the newest event's id in the stamp keeps a state
+    /// that was undone from ever matching again.
+    #[test]
+    fn a_state_undone_by_a_restore_is_never_served_again() {
+        let mut c = TileCache::default();
+        c.put("40:before-restore:5:10:1", ("hazards", 8, 0, 0), tile(10), 100);
+        c.put("30:restored:5:10:1", ("hazards", 8, 0, 0), tile(10), 100);
+        // The restored register writes ten events: number 40 again, another event.
+        assert!(c.get("40:new-event:5:10:1", &("hazards", 8, 0, 0)).is_none());
+        c.put("40:new-event:5:10:1", ("hazards", 8, 0, 0), tile(7), 100);
+        assert_eq!(c.get("40:new-event:5:10:1", &("hazards", 8, 0, 0)).map(|b| b.len()), Some(7));
     }
 }

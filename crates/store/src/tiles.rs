@@ -56,10 +56,14 @@ fn settlement_limit(z: u8) -> usize {
 impl Store {
     /// A stamp that changes whenever anything a tile shows may have changed
     /// (every approval and import records an event; reference data is counted),
-    /// for caching tiles.
+    /// for caching tiles: the newest event's number, then its id (a register
+    /// restored to an earlier moment numbers new events as undone ones were,
+    /// never with the same id), then the reference data's counts.
     pub fn change_stamp(&self) -> Result<String, StoreError> {
         self.conn.query_row(
-            "SELECT (SELECT coalesce(max(seq), 0) FROM events) || ':' || (SELECT count(*) FROM districts) || ':' ||
+            "SELECT (SELECT coalesce(max(seq), 0) FROM events) || ':' ||
+                    coalesce((SELECT id FROM events ORDER BY seq DESC LIMIT 1), '') || ':' ||
+                    (SELECT count(*) FROM districts) || ':' ||
                     (SELECT count(*) FROM settlements) || ':' || (SELECT count(*) FROM country)",
             (),
             |r| r.get(0),
