@@ -812,8 +812,9 @@ pub async fn tile(
     let key = (layer, tile.z, tile.x, tile.y);
     // From the cache when it has it; else made by one request, while the
     // others asking for the same tile wait for it and then find it kept.
-    let (cache, made) = (state.tiles.clone(), None);
-    let (mut bytes, stamp) = with_read_store(&state, move |s| cached_tile(s, &cache, key, made)).await?;
+    let cache = state.tiles.clone();
+    let (mut bytes, stamp) =
+        with_read_store(&state, move |s| crate::tile_cache::cached(s, &cache, key, None)).await?;
     if bytes.is_none() {
         let turn = state.tile_flights.turn(key).await;
         // Made meanwhile by the request whose turn it was: no second visit.
@@ -824,7 +825,7 @@ pub async fn tile(
             // on when this request is given up) and ends with it.
             bytes = with_read_store(&state, move |s| {
                 let _making = &turn;
-                cached_tile(s, &cache, key, Some(tile))
+                crate::tile_cache::cached(s, &cache, key, Some(tile))
             })
             .await?
             .0;
@@ -1242,30 +1243,6 @@ pub async fn investigations(
         }
     }
     Ok(Json(rows))
-}
-
-/// The tile `key` from the cache at the register's state now; when it is
-/// not there and `make` is given, made (and kept). With the state's stamp.
-fn cached_tile(
-    s: &mut Store,
-    cache: &std::sync::Mutex<crate::tile_cache::TileCache>,
-    key: crate::tile_cache::TileKey,
-    make: Option<TileId>,
-) -> Result<(Option<axum::body::Bytes>, String), AppError> {
-    let stamp = s.change_stamp()?;
-    if let Some(b) = cache.lock().ok().and_then(|mut c| c.get(&stamp, &key)) {
-        return Ok((Some(b), stamp));
-    }
-    let Some(tile) = make else { return Ok((None, stamp)) };
-    let layer = key.0;
-    let bytes = axum::body::Bytes::from(
-        s.tile(layer, tile)?.ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))?,
-    );
-    if let Ok(mut c) = cache.lock() {
-        // Counted once made: a read retried on the primary is one miss.
-        c.put(&stamp, key, bytes.clone(), crate::tile_cache::TILE_CACHE_BYTES);
-    }
-    Ok((Some(bytes), stamp))
 }
 
 #[cfg(test)]

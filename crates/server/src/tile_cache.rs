@@ -9,6 +9,7 @@
 //! first, which are many, small and cheap to make again. It keeps two states
 //! of the register: a replica's, a few events behind, and the primary's.
 
+use crate::AppError;
 use axum::body::Bytes;
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -86,6 +87,30 @@ impl TileCache {
         }
         self.bytes += tile.len();
     }
+}
+
+/// The tile `key` from the cache at the register's state now; when it is
+/// not there and `make` is given, made (and kept). With the state's stamp.
+pub(crate) fn cached(
+    s: &mut safeground_store::Store,
+    cache: &Mutex<TileCache>,
+    key: TileKey,
+    make: Option<safeground_core::mvt::TileId>,
+) -> Result<(Option<Bytes>, String), AppError> {
+    let stamp = s.change_stamp()?;
+    if let Some(b) = cache.lock().ok().and_then(|mut c| c.get(&stamp, &key)) {
+        return Ok((Some(b), stamp));
+    }
+    let Some(tile) = make else { return Ok((None, stamp)) };
+    let layer = key.0;
+    let bytes = Bytes::from(
+        s.tile(layer, tile)?.ok_or_else(|| AppError::NotFound(format!("{layer} is not served as tiles")))?,
+    );
+    if let Ok(mut c) = cache.lock() {
+        // Counted once made: a read retried on the primary is one miss.
+        c.put(&stamp, key, bytes.clone(), TILE_CACHE_BYTES);
+    }
+    Ok((Some(bytes), stamp))
 }
 
 /// Whether the register's state `a` is older than `b`: stamps begin with
