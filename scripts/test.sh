@@ -19,6 +19,9 @@ command -v sqlite3 >/dev/null 2>&1 || missing+=(sqlite3)
 command -v xmllint >/dev/null 2>&1 || missing+=(libxml2-utils)
 # poppler-utils (pdftotext, pdffonts) read the PDF reports we write (tests/treaty.rs, tests/donor.rs).
 command -v pdftotext >/dev/null 2>&1 || missing+=(poppler-utils)
+# exiftool reads the photographs' EXIF and Pillow their size upright (tests/attachments.rs).
+command -v exiftool >/dev/null 2>&1 || missing+=(libimage-exiftool-perl)
+/usr/bin/python3 -c 'import PIL' >/dev/null 2>&1 || missing+=(python3-pil)
 # Debian's Chromium runs the web application's end-to-end test (tests/web.rs, tests/e2e).
 command -v chromium >/dev/null 2>&1 || missing+=(chromium)
 command -v node >/dev/null 2>&1 || missing+=(nodejs npm)

@@ -3,6 +3,7 @@
 //! below return typed errors.
 
 mod accreditation;
+mod attachments;
 mod auth;
 mod catalogue;
 mod certificate;

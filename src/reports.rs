@@ -13,8 +13,36 @@ use time::OffsetDateTime;
 
 #[derive(Debug, Subcommand)]
 pub enum ReportCommand {
-    /// Submit a report (JSON; see docs/reports.md); prints its id.
-    Submit { file: PathBuf },
+    /// Submit a report (JSON; see docs/reports.md) with any files attached; prints its id.
+    Submit {
+        file: PathBuf,
+        #[command(flatten)]
+        attach: crate::attachments::AttachArgs,
+    },
+    /// Attach files to a draft or a report awaiting its decision.
+    Attach {
+        id: ReportId,
+        #[command(flatten)]
+        attach: crate::attachments::AttachArgs,
+    },
+    /// List a report's files (personal ones with the personal-data permission).
+    Attachments {
+        id: ReportId,
+        #[arg(long)]
+        json: bool,
+    },
+    /// Save an attached file (or its thumbnail) as it was sent.
+    Attachment {
+        id: safeground_core::ids::AttachmentId,
+        #[arg(long)]
+        out: PathBuf,
+        /// The picture's thumbnail (JPEG) instead of the file.
+        #[arg(long)]
+        thumbnail: bool,
+        /// Replace OUT if it exists.
+        #[arg(long)]
+        force: bool,
+    },
     /// List reports, newest first.
     List {
         /// DRAFT, SUBMITTED, APPROVED, REJECTED or UNAPPROVED.
@@ -78,7 +106,7 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
         Ok(p.name)
     };
     match cmd {
-        ReportCommand::Submit { file } => {
+        ReportCommand::Submit { file, attach } => {
             let text =
                 std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
             let r = report::parse(&text).with_context(|| file.display().to_string())?;
@@ -90,6 +118,7 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
                     problems.join("\n  - ")
                 );
             }
+            let files = attach.read()?;
             let mut store = Store::open(db)?;
             let p = who.principal(&store)?;
             let org = store.organisation(&r.organisation)?.with_context(|| {
@@ -100,8 +129,19 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
                 Action::SubmitReport,
                 Scope::Report { organisation: org, report_type: r.report_type },
             )?;
-            let id = store.submit(&r, &p.name, now).with_context(|| file.display().to_string())?;
+            let id = store
+                .write(|w| {
+                    let id = w.submit(&r, &p.name, now)?;
+                    attach.attach(w, id, &files, (&p.name, now))?;
+                    Ok(id)
+                })
+                .with_context(|| file.display().to_string())?;
             println!("{id}");
+        }
+        ReportCommand::Attach { id, attach } => crate::attachments::attach(db, who, *id, attach)?,
+        ReportCommand::Attachments { id, json } => crate::attachments::list(db, who, *id, *json)?,
+        ReportCommand::Attachment { id, out, thumbnail, force } => {
+            crate::attachments::save(db, who, *id, out, *thumbnail, *force)?
         }
         ReportCommand::List { state, json } => {
             let store = Store::open(db)?;

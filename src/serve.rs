@@ -38,6 +38,9 @@ pub struct ServeArgs {
     /// The most positions one polygon of a report may have when it is checked or approved.
     #[arg(long, default_value_t = safeground_core::validate::MAX_VERTICES)]
     max_vertices: usize,
+    /// The largest file (MB) that may be attached to a report.
+    #[arg(long, default_value_t = safeground_core::attachment::DEFAULT_MAX_BYTES >> 20, value_name = "MB")]
+    max_attachment_mb: u64,
     /// How log lines are written on standard error: `text` for a person,
     /// `json` (one object per line, with each request's id) for a log
     /// collector. JSON logs every request.
@@ -93,6 +96,7 @@ impl ServeArgs {
             header_timeout: Limits::default().header.as_secs(),
             request_timeout: Limits::default().request.as_secs(),
             max_vertices: safeground_core::validate::MAX_VERTICES,
+            max_attachment_mb: safeground_core::attachment::DEFAULT_MAX_BYTES >> 20,
             log_format: LogFormat::Text,
             access_log: false,
             metrics_addr: None,
@@ -131,6 +135,8 @@ pub fn run(db: &Location, actor: &str, a: &ServeArgs) -> Result<()> {
         request: Duration::from_secs(a.request_timeout),
     };
     state.max_vertices = a.max_vertices;
+    state.attachments =
+        safeground_core::attachment::Limits { max_bytes: a.max_attachment_mb.saturating_mul(1 << 20) };
     if let Some(read) = &a.read_db {
         state.replica = Some(Arc::new(replica(db, read, a.read_max_lag, a.db_connections)?));
     }

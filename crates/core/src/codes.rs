@@ -358,6 +358,65 @@ code_list! {
 }
 
 code_list! {
+    /// What a file attached to a report shows: a photograph (of the ground,
+    /// a marking, a find, an injury), a scanned signed form, a sketch map
+    /// drawn in the field, or the GPS track a team walked.
+    AttachmentKind, "attachment kind" {
+        Photo = "PHOTO",
+        ScannedForm = "SCANNED_FORM",
+        SketchMap = "SKETCH_MAP",
+        GpsTrack = "GPS_TRACK",
+    }
+}
+
+code_list! {
+    /// What an attached file is, judged from its bytes (never from its name
+    /// or from what the sender says it is): the only kinds of file the
+    /// register keeps and serves.
+    MediaType, "media type" {
+        Jpeg = "JPEG",
+        Png = "PNG",
+        Pdf = "PDF",
+        Gpx = "GPX",
+        Kml = "KML",
+    }
+}
+
+impl MediaType {
+    /// The `Content-Type` the file is stored and served with.
+    pub const fn mime(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "image/jpeg",
+            MediaType::Png => "image/png",
+            MediaType::Pdf => "application/pdf",
+            MediaType::Gpx => "application/gpx+xml",
+            MediaType::Kml => "application/vnd.google-earth.kml+xml",
+        }
+    }
+
+    /// The media type a stored `Content-Type` names.
+    pub fn from_mime(mime: &str) -> Option<MediaType> {
+        MediaType::ALL.iter().copied().find(|m| m.mime() == mime)
+    }
+
+    /// The file name's extension a download is given.
+    pub const fn extension(self) -> &'static str {
+        match self {
+            MediaType::Jpeg => "jpg",
+            MediaType::Png => "png",
+            MediaType::Pdf => "pdf",
+            MediaType::Gpx => "gpx",
+            MediaType::Kml => "kml",
+        }
+    }
+
+    /// A picture a browser may show inline (and a thumbnail can be made of).
+    pub const fn is_image(self) -> bool {
+        matches!(self, MediaType::Jpeg | MediaType::Png)
+    }
+}
+
+code_list! {
     /// How grave a non-conformity is [IMAS 07.12]: critical (people or
     /// released land put at risk), major (a standard or procedure not
     /// followed), minor (a lapse with no risk to the result).

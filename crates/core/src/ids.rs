@@ -92,6 +92,12 @@ typed_id!(
     "as `report list` shows it"
 );
 typed_id!(
+    /// A file attached to a report (a photograph, a scanned form, a sketch map, a GPS track).
+    AttachmentId,
+    "attachment",
+    "as `report attachments` lists it"
+);
+typed_id!(
     /// A hazard (its code names it too, where a person types it).
     HazardId,
     "hazard",

@@ -11,6 +11,7 @@ pub mod accreditation;
 pub mod approval;
 pub mod area;
 pub mod assistance;
+pub mod attachment;
 pub mod certificate;
 pub mod codes;
 pub mod coords;

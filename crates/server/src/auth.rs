@@ -146,6 +146,11 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("POST", "/api/traverse", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/reports", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/reports/{id}", Rule::Allowed(Action::ReadReports)),
+    // Each handler also checks the report's organisation (and personal data).
+    ("GET", "/api/reports/{id}/attachments", Rule::Allowed(Action::ReadReports)),
+    ("POST", "/api/reports/{id}/attachments", Rule::Allowed(Action::SubmitReport)),
+    ("GET", "/api/attachments/{id}", Rule::Allowed(Action::ReadReports)),
+    ("GET", "/api/attachments/{id}/thumbnail", Rule::Allowed(Action::ReadReports)),
     ("POST", "/api/reports", Rule::Allowed(Action::SubmitReport)),
     ("POST", "/api/reports/{id}/check", Rule::Allowed(Action::DecideReport)),
     ("POST", "/api/reports/{id}/approve", Rule::Allowed(Action::DecideReport)),
@@ -417,7 +422,9 @@ pub async fn security_headers(req: Request, next: Next) -> Response {
     let api = req.uri().path().starts_with("/api/") || req.uri().path().starts_with("/tiles/");
     let mut res = next.run(req).await;
     let h = res.headers_mut();
-    h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
+    // Added beside a policy of the response's own (an attachment's sandbox):
+    // a browser enforces every policy it is sent, so neither loosens the other.
+    h.append(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static(CSP));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
     h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     h.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));

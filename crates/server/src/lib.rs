@@ -11,6 +11,7 @@ mod accounts;
 mod api;
 mod assets;
 mod assistance;
+mod attachments;
 pub mod auth;
 mod cycle;
 mod error;
@@ -66,6 +67,8 @@ pub struct AppState {
     pub limits: Limits,
     /// The most positions a polygon may have when a report is checked or approved.
     pub max_vertices: usize,
+    /// The bounds an attached file is held to (`serve --max-attachment-mb`).
+    pub attachments: safeground_core::attachment::Limits,
     /// The binary's document builders, given to the server, which builds no
     /// documents itself. `None`: the PDF routes answer 404.
     pub documents: Option<Arc<dyn Documents>>,
@@ -305,6 +308,7 @@ impl AppState {
             proxies: Arc::default(),
             limits: Limits::default(),
             max_vertices: safeground_core::validate::MAX_VERTICES,
+            attachments: safeground_core::attachment::Limits::default(),
             documents: None,
             metrics: Arc::default(),
             access_log: false,
@@ -386,6 +390,9 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(api::hazard_history))
         .routes(routes!(api::reports, api::submit_report))
         .routes(routes!(api::report))
+        .routes(routes!(attachments::list, attachments::attach))
+        .routes(routes!(attachments::file))
+        .routes(routes!(attachments::thumbnail))
         .routes(routes!(api::approve_report))
         .routes(routes!(api::reject_report))
         .routes(routes!(api::unapprove_report))

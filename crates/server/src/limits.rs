@@ -45,8 +45,16 @@ fn body_type(path: &str) -> &'static str {
     match path {
         "/api/traverse" => "text/csv",
         "/api/imports" | "/api/submissions" => "application/octet-stream",
+        p if is_attachment_upload(p) => "application/octet-stream",
         _ => "application/json",
     }
+}
+
+/// `/api/reports/{id}/attachments`: a file attached to a report.
+fn is_attachment_upload(path: &str) -> bool {
+    path.strip_prefix("/api/reports/")
+        .and_then(|p| p.strip_suffix("/attachments"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
 }
 
 /// Refuses a change to the API whose body is not of the route's type.
@@ -73,13 +81,14 @@ pub async fn require_body_type(req: Request, next: Next) -> Response {
 
 /// Answers 503 `timeout` when a request takes longer than [`Limits::request`].
 /// A download (`/api/exports/…`) and an upload (`/api/imports`,
-/// `/api/submissions`) are exempt: they take as long as their file, and run
+/// `/api/submissions`, a report's attachment over a slow link) are exempt: they take as long as their file, and run
 /// a few (one) at a time — cut off, an upload would still commit unseen.
 pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // A download is written whole before it is sent, an upload imported
     // whole before it is answered: each takes as long as its file.
     let path = req.uri().path();
-    if path.starts_with("/api/exports/") || path == "/api/imports" || path == "/api/submissions" {
+    let upload = req.method() == Method::POST && is_attachment_upload(path);
+    if path.starts_with("/api/exports/") || path == "/api/imports" || path == "/api/submissions" || upload {
         return next.run(req).await;
     }
     let limit = state.limits.request;

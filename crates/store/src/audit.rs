@@ -146,9 +146,21 @@ const APPROVED: &[(Key, &str)] = &[
        JOIN inspections i ON i.id = a.inspection_id WHERE i.report_id = ?1
      ORDER BY a.inspection_id, a.released_area_id",
     ),
+    (
+        Key::ReportIfAny,
+        "SELECT uuid, sha256 FROM attachments WHERE report_id = ?1 ORDER BY uuid",
+    ),
 ];
 
 const UNAPPROVED: &[(Key, &str)] = &[HAZARD_VERSIONS];
+
+/// A file attached to a report: every column as sent, its bytes included,
+/// so that a replaced photograph breaks the seal.
+const ATTACHED: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT uuid, report_id, kind, content_type, file_name, size, sha256, personal, width, height, taken_at,
+       exif_lon, exif_lat, thumbnail, recorded_at, recorded_by, data FROM attachments WHERE uuid = ?1",
+)];
 
 const TASK: &[(Key, &str)] = &[(
     Key::Task,
@@ -294,6 +306,7 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "CONSENT_RECORDED" => (CONSENT, true),
         "CONSENT_WITHDRAWN" => (WITHDRAWAL, true),
         "ASSISTANCE_RECORDED" => (ASSISTANCE, true),
+        "ATTACHMENT_ADDED" => (ATTACHED, true),
         "USER_ADDED" | "USER_CHANGED" => (USER, false),
         "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
         _ => (&[], true),
@@ -658,6 +671,9 @@ fn what_it_wrote(e: &Event) -> String {
         }
         ("CONSENT_RECORDED" | "CONSENT_WITHDRAWN" | "ASSISTANCE_RECORDED", _, _) => {
             format!("the victim-assistance record {}", e.subject.as_deref().unwrap_or("?"))
+        }
+        ("ATTACHMENT_ADDED", Some(r), _) => {
+            format!("the file {} attached to report {r}", e.subject.as_deref().unwrap_or("?"))
         }
         (_, Some(r), _) => format!("report {r} and the records it wrote"),
         _ => "the records it wrote".to_string(),

@@ -52,6 +52,10 @@ const TABLES: &[(&str, &str)] = &[
     ("inspection_areas", "fid"),
     ("reports", "fid"),
     ("report_personal", "report_id"),
+    ("attachments", "id"),
+    ("hazards_media", "base_id, related_id"),
+    ("eo_finds_media", "base_id, related_id"),
+    ("accidents_media", "base_id, related_id"),
     ("events", "seq"),
     ("hazard_versions", "fid"),
     ("users", "id"),
@@ -231,7 +235,7 @@ impl Store {
             )
             .optional()?
             .flatten();
-        for (table, key) in TABLES.iter().filter(|(_, k)| *k == "fid" || *k == "seq") {
+        for (table, key) in TABLES.iter().filter(|(t, k)| *k == "fid" || *k == "seq" || *t == "attachments") {
             let max: Option<i64> =
                 tx.query_row(&format!("SELECT max({key}) FROM {table}"), (), |r| r.get(0))?;
             let value = if *table == "events" { events.max(max) } else { max };

@@ -31,6 +31,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0015_task_cancellation.sql"),
     include_str!("../migrations/0016_shared_sessions.sql"),
     include_str!("../migrations/0017_events_counter.sql"),
+    include_str!("../migrations/0018_attachments.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -51,6 +52,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (15, include_str!("../migrations/postgres/0015_task_cancellation.sql")),
     (16, include_str!("../migrations/postgres/0016_shared_sessions.sql")),
     (17, include_str!("../migrations/postgres/0017_events_counter.sql")),
+    (18, include_str!("../migrations/postgres/0018_attachments.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

@@ -384,6 +384,7 @@ impl Writer<'_> {
                 .execute(params![uuid_text(h.id), id])?;
         }
         self.snapshot_hazards(&event, &id, &now)?;
+        self.relate_media(&id)?;
         self.context = None;
         Ok(plan.flags)
     }

@@ -58,4 +58,7 @@ FROM consent_withdrawals w WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subj
 UNION ALL
 SELECT 'the follow-up ' || f.id || ' of victim ' || f.victim_id || ' has no ASSISTANCE_RECORDED event in the history'
 FROM assistance f WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = f.id AND e.kind = 'ASSISTANCE_RECORDED')
+UNION ALL
+SELECT 'the attachment ' || a.uuid || ' (' || a.file_name || ') of report ' || a.report_id || ' has no ATTACHMENT_ADDED event in the history'
+FROM attachments a WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = a.uuid AND e.kind = 'ATTACHMENT_ADDED')
 LIMIT 50

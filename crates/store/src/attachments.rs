@@ -1,0 +1,269 @@
+//! Files attached to reports (schema 18): kept with their SHA-256, added by
+//! an `ATTACHMENT_ADDED` event whose seal covers the bytes, related to the
+//! features the report's approval records through the GeoPackage Related
+//! Tables Extension's mapping tables. The rules are `core::attachment`'s;
+//! what a file is, `safeground-media`'s (judged before the write begins).
+
+use crate::audit::hex;
+use crate::db::OptionalExtension;
+use crate::read::stored_code;
+use crate::reports::{refused, stored_id, time_text};
+use crate::write::{uuid_text, Writer};
+use crate::{Store, StoreError};
+use rusqlite::params;
+use safeground_core::attachment::{
+    self, default_kind, open_for_attachments, personal_by_default, Limits, Offered,
+};
+use safeground_core::codes::{AttachmentKind, MediaType, ReportState};
+use safeground_core::ids::{fresh, AttachmentId, ReportId};
+use safeground_core::report::ReportType;
+use safeground_media::Inspected;
+use sha2::{Digest, Sha256};
+use time::OffsetDateTime;
+
+/// A file to attach, as it was sent and judged.
+#[derive(Debug, Clone)]
+pub struct NewAttachment<'a> {
+    /// The name it was sent under (kept for the download; never trusted).
+    pub name: &'a str,
+    /// What it shows; by default what its media type usually is.
+    pub kind: Option<AttachmentKind>,
+    /// Personal data (a victim's photograph)? By default what the report's type says.
+    pub personal: Option<bool>,
+    pub bytes: &'a [u8],
+    /// What `safeground_media::inspect` made of the bytes.
+    pub inspected: &'a Inspected,
+}
+
+/// An attachment as listed (its bytes and thumbnail are read apart).
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+pub struct AttachmentRow {
+    pub id: AttachmentId,
+    pub report: ReportId,
+    pub kind: AttachmentKind,
+    pub media: MediaType,
+    pub content_type: String,
+    pub file_name: String,
+    pub size: i64,
+    pub sha256: String,
+    /// Personal data: shown only to accounts with the personal-data permission.
+    pub personal: bool,
+    pub width: Option<i64>,
+    pub height: Option<i64>,
+    /// When the camera says it was taken (EXIF).
+    pub taken_at: Option<String>,
+    /// Where the camera says it was taken (EXIF), longitude and latitude.
+    pub position: Option<[f64; 2]>,
+    /// How far (m) that is from the nearest position the report names (a
+    /// find, its accident, a turning point of its ground).
+    pub distance_m: Option<f64>,
+    pub thumbnail: bool,
+    pub recorded_at: String,
+    pub recorded_by: String,
+}
+
+const COLUMNS: &str = "uuid, report_id, kind, content_type, file_name, size, sha256, personal, width, height,
+  taken_at, exif_lon, exif_lat, thumbnail IS NOT NULL, recorded_at, recorded_by";
+
+fn row(r: &crate::db::Row<'_>) -> Result<AttachmentRow, StoreError> {
+    let content_type: String = r.get(3)?;
+    let media = MediaType::from_mime(&content_type).ok_or_else(|| StoreError::Backend {
+        detail: format!("an attachment is stored as '{content_type}', which this program does not serve"),
+    })?;
+    let lon: Option<f64> = r.get(11)?;
+    let lat: Option<f64> = r.get(12)?;
+    Ok(AttachmentRow {
+        id: stored_id(r.get(0)?)?,
+        report: stored_id(r.get(1)?)?,
+        kind: stored_code(&r.get::<String>(2)?, "attachment")?,
+        media,
+        content_type,
+        file_name: r.get(4)?,
+        size: r.get(5)?,
+        sha256: r.get(6)?,
+        personal: r.get::<i64>(7)? != 0,
+        width: r.get(8)?,
+        height: r.get(9)?,
+        taken_at: r.get(10)?,
+        position: lon.zip(lat).map(|(lon, lat)| [lon, lat]),
+        distance_m: None,
+        thumbnail: r.get::<bool>(13)?,
+        recorded_at: r.get(14)?,
+        recorded_by: r.get(15)?,
+    })
+}
+
+impl Writer<'_> {
+    /// Attaches a file to a DRAFT or SUBMITTED report, as an event of the
+    /// history. The same bytes attached to the same report again are the
+    /// attachment they were (a retried upload, a sync sent twice).
+    pub fn attach(
+        &mut self,
+        report: ReportId,
+        file: &NewAttachment<'_>,
+        limits: &Limits,
+        (actor, at): (&str, OffsetDateTime),
+    ) -> Result<AttachmentId, StoreError> {
+        let key = report.to_string();
+        let label = format!("report {key}");
+        let (state, report_type): (String, String) = self
+            .tx
+            .prepare_cached("SELECT state, type FROM reports WHERE id = ?1")?
+            .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| StoreError::Unknown { what: "report", key: key.clone() })?;
+        let state: ReportState = stored_code(&state, &label)?;
+        let report_type: ReportType = stored_code(&report_type, &label)?;
+        if !open_for_attachments(state) {
+            return Err(refused(
+                &label,
+                vec![format!(
+                    "it is {state}: files are attached while a report is a draft or awaits its decision; send them with a new report"
+                )],
+            ));
+        }
+        let media = file.inspected.media;
+        let kind = file.kind.unwrap_or(default_kind(media));
+        let offered = Offered { name: file.name, kind, media, size: file.bytes.len() as u64 };
+        let problems = attachment::problems(&offered, limits);
+        if !problems.is_empty() {
+            return Err(refused(&label, problems));
+        }
+        let sha256 = hex(&Sha256::digest(file.bytes));
+        let same: Option<String> = self
+            .tx
+            .prepare_cached("SELECT uuid FROM attachments WHERE report_id = ?1 AND sha256 = ?2")?
+            .query_row([&key, &sha256], |r| r.get(0))
+            .optional()?;
+        if let Some(same) = same {
+            return stored_id(same);
+        }
+        let id = AttachmentId(fresh());
+        let now = time_text(at);
+        let personal = file.personal.unwrap_or(personal_by_default(report_type));
+        let i = file.inspected;
+        let position = i.exif.as_ref().and_then(|e| e.position);
+        self.tx
+            .prepare_cached(
+                "INSERT INTO attachments (data, content_type, uuid, report_id, kind, file_name, size, sha256, personal,
+                   width, height, taken_at, exif_lon, exif_lat, thumbnail, recorded_at, recorded_by)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+            )?
+            .execute(params![
+                file.bytes,
+                media.mime(),
+                id.to_string(),
+                key,
+                kind.code(),
+                file.name,
+                file.bytes.len() as i64,
+                sha256,
+                i64::from(personal),
+                i.pixels.map(|p| i64::from(p.0)),
+                i.pixels.map(|p| i64::from(p.1)),
+                i.exif.as_ref().and_then(|e| e.taken_at.clone()),
+                position.map(|p| p.0),
+                position.map(|p| p.1),
+                i.thumbnail.as_deref(),
+                now,
+                actor
+            ])?;
+        self.record_event("ATTACHMENT_ADDED", &now, actor, (Some(&key), None, Some(&id.to_string())), None)?;
+        Ok(id)
+    }
+
+    /// Relates the files of report `id` (those not personal) to the hazards,
+    /// EO finds and accidents its approval recorded, in the Related Tables
+    /// mapping tables, so that GDAL and QGIS show a feature's files.
+    pub(crate) fn relate_media(&mut self, id: &str) -> Result<(), StoreError> {
+        self.write_pending()?;
+        for sql in [
+            "INSERT INTO hazards_media (base_id, related_id)
+             SELECT DISTINCT h.fid, a.id FROM attachments a
+               JOIN hazard_versions v ON v.report_id = a.report_id JOIN hazards h ON h.id = v.hazard_id
+             WHERE a.report_id = ?1 AND a.personal = 0 ON CONFLICT DO NOTHING",
+            "INSERT INTO eo_finds_media (base_id, related_id)
+             SELECT f.fid, a.id FROM attachments a JOIN eo_finds f ON f.report_id = a.report_id
+             WHERE a.report_id = ?1 AND a.personal = 0 ON CONFLICT DO NOTHING",
+            "INSERT INTO accidents_media (base_id, related_id)
+             SELECT c.fid, a.id FROM attachments a JOIN accidents c ON c.report_id = a.report_id
+             WHERE a.report_id = ?1 AND a.personal = 0 ON CONFLICT DO NOTHING",
+        ] {
+            self.tx.prepare_cached(sql)?.execute([id])?;
+        }
+        Ok(())
+    }
+}
+
+impl Store {
+    /// The files of report `id`, oldest first; personal ones only when
+    /// `personal` (the caller checked the permission). Each photograph's
+    /// distance from what the report describes is measured here.
+    pub fn attachments(&self, id: ReportId, personal: bool) -> Result<Vec<AttachmentRow>, StoreError> {
+        let key = id.to_string();
+        let body: Option<String> =
+            self.conn.query_row("SELECT body FROM reports WHERE id = ?1", [&key], |r| r.get(0)).optional()?;
+        let body = body.ok_or_else(|| StoreError::Unknown { what: "report", key: key.clone() })?;
+        let positions = serde_json::from_str(&body).map(|r| attachment::positions(&r)).unwrap_or_default();
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM attachments WHERE report_id = ?1 AND (personal = 0 OR ?2) ORDER BY id"
+        ))?;
+        let mut rows = stmt.query(params![key, personal])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            let mut a = row(&r)?;
+            a.distance_m = a.position.and_then(|[lon, lat]| attachment::nearest_m((lon, lat), &positions));
+            out.push(a);
+        }
+        Ok(out)
+    }
+
+    /// The files related to a feature of `layer` (`hazards`, `eo_finds`,
+    /// `accidents`) by its UUID, through the Related Tables mapping table.
+    pub fn feature_attachments(
+        &self,
+        layer: &str,
+        feature: uuid::Uuid,
+    ) -> Result<Vec<AttachmentRow>, StoreError> {
+        let mapping = match layer {
+            "hazards" => "hazards_media",
+            "eo_finds" => "eo_finds_media",
+            "accidents" => "accidents_media",
+            _ => return Err(StoreError::Unknown { what: "layer with attachments", key: layer.to_string() }),
+        };
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM attachments WHERE id IN
+               (SELECT m.related_id FROM {mapping} m JOIN {layer} f ON f.fid = m.base_id WHERE f.id = ?1)
+             AND personal = 0 ORDER BY id"
+        ))?;
+        let mut rows = stmt.query([uuid_text(feature)])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            out.push(row(&r)?);
+        }
+        Ok(out)
+    }
+
+    /// One file and its bytes (`thumbnail`: its thumbnail's instead, `None`
+    /// for a file that has none); a personal one only when `personal`.
+    pub fn attachment(
+        &self,
+        id: AttachmentId,
+        personal: bool,
+        thumbnail: bool,
+    ) -> Result<Option<(AttachmentRow, Vec<u8>)>, StoreError> {
+        let column = if thumbnail { "thumbnail" } else { "data" };
+        let found: Option<(AttachmentRow, Option<Vec<u8>>)> = self
+            .conn
+            .query_row(
+                &format!(
+                    "SELECT {COLUMNS}, {column} FROM attachments WHERE uuid = ?1 AND (personal = 0 OR ?2)"
+                ),
+                params![id.to_string(), personal],
+                |r| Ok((row(r)?, r.get(16)?)),
+            )
+            .optional()?;
+        Ok(found.and_then(|(row, bytes)| bytes.map(|b| (row, b))))
+    }
+}
