@@ -5,10 +5,9 @@ use crate::auth::{authorize, Credentials};
 use anyhow::{Context, Result};
 use clap::Args;
 use safeground_core::access::{Action, Scope};
-use safeground_core::attachment::Limits;
+use safeground_core::attachment::{Judged, Limits};
 use safeground_core::codes::AttachmentKind;
 use safeground_core::ids::{AttachmentId, ReportId};
-use safeground_media::Inspected;
 use safeground_store::{AttachmentRow, Location, NewAttachment, Store, Writer};
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -41,7 +40,7 @@ pub struct AttachArgs {
 pub struct Ready {
     name: String,
     bytes: Vec<u8>,
-    inspected: Inspected,
+    judged: Judged,
 }
 
 impl AttachArgs {
@@ -59,10 +58,13 @@ impl AttachArgs {
 
     /// Reads and judges every file before the register is touched; the
     /// first that cannot be attached stops the command, named.
-    pub fn read(&self) -> Result<Vec<Ready>> {
+    pub fn read(&self, db: &Location) -> Result<Vec<Ready>> {
         let limits = self.limits();
         let mut out = Vec::new();
         for path in &self.files {
+            if crate::is_register(db, path) {
+                anyhow::bail!("{} is the register itself (--db): attach another file", path.display());
+            }
             let size = std::fs::metadata(path).with_context(|| format!("reading {}", path.display()))?.len();
             if size > limits.max_bytes {
                 anyhow::bail!(
@@ -72,11 +74,11 @@ impl AttachArgs {
                 );
             }
             let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
-            let inspected = safeground_media::inspect(&bytes)
+            let judged = safeground_media::inspect(&bytes)
                 .with_context(|| format!("{} cannot be attached", path.display()))?;
             let name =
                 path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into());
-            out.push(Ready { name, bytes, inspected });
+            out.push(Ready { name, bytes, judged });
         }
         Ok(out)
     }
@@ -98,7 +100,7 @@ impl AttachArgs {
                     kind: self.kind,
                     personal: self.personal(),
                     bytes: &f.bytes,
-                    inspected: &f.inspected,
+                    judged: &f.judged,
                 };
                 w.attach(id, &file, &limits, (actor, at))
             })
@@ -112,7 +114,7 @@ pub fn attach(db: &Location, who: &Credentials, id: ReportId, args: &AttachArgs)
     if args.files.is_empty() {
         anyhow::bail!("name the files to attach with --attach PATH (repeat it for several)");
     }
-    let files = args.read()?;
+    let files = args.read(db)?;
     let mut store = Store::open(db)?;
     let p = who.principal(&store)?;
     let (row, _, _) = store.report(id)?;

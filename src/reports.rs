@@ -118,7 +118,7 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
                     problems.join("\n  - ")
                 );
             }
-            let files = attach.read()?;
+            let files = attach.read(db)?;
             let mut store = Store::open(db)?;
             let p = who.principal(&store)?;
             let org = store.organisation(&r.organisation)?.with_context(|| {

@@ -116,6 +116,9 @@ fn a_photograph_and_a_track_from_the_field_to_the_register() {
     refusals(&db, &id);
 
     // The approval relates the find to its files; GDAL reads the relationship.
+    // A file attached moves the report's version: an officer who read it before is told.
+    let stale = fails(&db, &["--actor", "im.officer", "report", "approve", &id, "--expect-version", "1"]);
+    assert!(stale.contains("version"), "{stale}");
     ok(&db, &["--actor", "im.officer", "report", "approve", &id]);
     let mapped = query(
         &db,
@@ -144,6 +147,9 @@ fn a_photograph_and_a_track_from_the_field_to_the_register() {
     // An approval seals what it approved: nothing is attached afterwards.
     let late = fails(&db, &["report", "attach", &id, "--attach", &fixture("sketch.png")]);
     assert!(late.contains("APPROVED"), "{late}");
+    // Unapproved, the find no longer shows the report's files.
+    ok(&db, &["--actor", "im.officer", "report", "unapprove", &id, "--reason", "wrong grid square"]);
+    assert_eq!(query(&db, "SELECT count(*) FROM eo_finds_media"), serde_json::json!([[0]]));
 
     // The seal covers the bytes: a replaced photograph fails the audit.
     ok(&db, &["audit", "verify"]);
@@ -190,6 +196,9 @@ fn refusals(db: &Path, id: &str) {
     );
     assert!(half.contains("not-a-photo.jpg"), "{half}");
     assert_eq!(listed(db, id).len(), 2);
+    // The same file again, now said to be personal: refused, it stays as it was sent first.
+    let turned = fails(db, &["report", "attach", id, "--personal", "--attach", &fixture("find.jpg")]);
+    assert!(turned.contains("attached already") && turned.contains("not personal"), "{turned}");
     // The same file again is the attachment it was.
     let again = ok(db, &["report", "attach", id, "--attach", &fixture("find.jpg")]);
     assert!(again.starts_with(listed(db, id)[0]["id"].as_str().unwrap()), "{again}");

@@ -15,6 +15,7 @@
 // them the register is local: no login, no logout, "local" in the header.
 import { chromium } from 'playwright-core';
 import { mkdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 
@@ -647,10 +648,14 @@ await page.waitForFunction(() => /0\.\d\d m/.test(document.querySelector('#closu
   .catch(async () => fail('no closure error shown: ' + (await page.textContent('#survey'))));
 const closure = await page.textContent('#closure');
 await page.waitForFunction(() => window.safegroundMap, null, { timeout: 5000 }).catch(() => {});
+// The team's photograph (EXIF position and time: fixtures/attachments/make.sh) and sketch go with it.
+const fixture = (name) => fileURLToPath(new URL(`../../fixtures/attachments/${name}`, import.meta.url));
+await page.setInputFiles('#survey-files', [fixture('find.jpg'), fixture('sketch.png')]);
 await page.screenshot({ path: `${out}/survey.png` });
 await accessible('survey');
 await page.click('#submit-survey');
 await page.waitForSelector('#survey-submitted', { timeout: 20000 }).catch(async () => fail('the survey was not submitted: ' + (await page.textContent('#survey-result'))));
+await page.waitForSelector('#survey-files-sent', { timeout: 20000 }).catch(async () => fail('the files were not attached: ' + (await page.textContent('#survey-result'))));
 const submitted = await page.textContent('#survey-submitted');
 const id = submitted.match(/[0-9a-f-]{36}/)[0];
 
@@ -660,6 +665,12 @@ await page.waitForSelector(`.item[data-id="${id}"]`, { timeout: 20000 }).catch((
 await page.click(`.item[data-id="${id}"]`);
 await page.waitForSelector('#checks', { timeout: 20000 });
 const checks = await page.textContent('#checks');
+// Its files: the photograph's thumbnail loads, with where it was taken against the survey.
+await page.waitForSelector('#attachments .attachment', { timeout: 20000 }).catch(() => fail('the report\'s files are not shown'));
+await page.waitForFunction(() => [...document.querySelectorAll('#attachments img')].some((i) => i.complete && i.naturalWidth > 0), null, { timeout: 20000 })
+  .catch(async () => fail('the photograph\'s thumbnail did not load: ' + (await page.innerHTML('#attachments'))));
+const files = await page.textContent('#attachments');
+if (!/find\.jpg/.test(files) || !/sketch\.png/.test(files) || !/2024-07-01T10:22:33/.test(files) || !/ m /.test(files)) await fail('the files are not described: ' + files);
 await page.waitForTimeout(500);
 await page.screenshot({ path: `${out}/queue.png` });
 await accessible('queue');

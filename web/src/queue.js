@@ -22,6 +22,28 @@ function extent(fc) {
   return b.isEmpty() ? null : b;
 }
 
+// A report's files: each picture's thumbnail, where and when it was taken
+// and how far from what the report describes; personal ones only for an
+// account with the permission (the server leaves them out otherwise).
+async function showFiles(info, id) {
+  const files = await get(`/api/reports/${id}/attachments`);
+  const section = document.createElement('div');
+  section.id = 'attachments';
+  const item = (a) => {
+    const href = `/api/attachments/${encodeURIComponent(a.id)}`;
+    const thumb = a.thumbnail ? `<img src="${href}/thumbnail" alt="${esc(a.file_name)}" width="96">` : '';
+    const when = a.taken_at ? ' · ' + esc(t('queue.taken_at', { when: a.taken_at })) : '';
+    const far = a.distance_m != null ? ' · ' + esc(t('queue.taken_from', { m: fmt(a.distance_m) })) : '';
+    return `<li class="attachment">${thumb}<div><a href="${href}" target="_blank" rel="noopener">${esc(a.file_name)}</a><br>
+      <small>${esc(t('attachment.kind.' + a.kind))} · ${esc(a.media)} · ${esc(fmt(a.size / 1024))} KB${a.personal ? ' · ' + esc(t('queue.personal')) : ''}${when}${far}</small></div></li>`;
+  };
+  section.innerHTML = `<h3>${esc(t('queue.files'))}</h3>${files.length
+    ? `<ul class="attachments">${files.map(item).join('')}</ul>`
+    : `<p>${esc(t('queue.no_files'))}</p>`}`;
+  const table = info.querySelector('table');
+  if (table) table.after(section);
+}
+
 export async function mountQueue(view) {
   const states = ['SUBMITTED', 'DRAFT', 'APPROVED', 'REJECTED', 'UNAPPROVED'];
   view.innerHTML = `<div class="queue"><div class="list"><h2 class="padded">${esc(t('queue.title'))}</h2>
@@ -105,6 +127,7 @@ export async function mountQueue(view) {
       <p><label>${esc(t('queue.reason'))}<br><textarea id="reason" rows="2" cols="50"></textarea></label><br>
       <button class="danger" id="reject">${esc(t('queue.reject'))}</button></p><div id="decision"></div>`
       : decidable ? `<p class="message info" id="read-only">${esc(t('queue.read_only'))}</p>` : ''}`;
+    showFiles(info, id).catch(() => {});
     if (!checks) return;
     const decision = info.querySelector('#decision');
     const done = (msg) => { decision.innerHTML = `<p class="message info">${esc(msg)}</p>`; item.remove(); };

@@ -3,7 +3,7 @@
 // computed on the ellipsoid by the server and drawn as it is typed, with the
 // closure error; submitting makes an NTS report that waits for approval.
 import { t } from './i18n.js';
-import { get, post, esc, num } from './api.js';
+import { get, post, esc, num, fmt } from './api.js';
 import { newMap } from './map.js';
 
 const CATEGORIES = ['AP', 'AT', 'UXO', 'AXO', 'CMR', 'IED'];
@@ -28,6 +28,8 @@ export async function mountSurvey(view) {
       <button type="button" id="add-leg">${esc(t('survey.add'))}</button>
       <p><small>${esc(t('survey.close'))}</small></p>
       <div class="closure" id="closure"></div><div id="traverse-problem"></div></fieldset>
+    <fieldset><label>${esc(t('survey.files'))}<br><input type="file" name="files" id="survey-files" multiple accept=".jpg,.jpeg,.png,.pdf,.gpx,.kml"></label>
+      <p><small>${esc(t('survey.files_hint'))}</small></p></fieldset>
     <button class="primary" type="submit" id="submit-survey">${esc(t('survey.submit'))}</button><div id="survey-result"></div></form>
     <div class="map" id="survey-map"></div></div>`;
   const form = view.querySelector('#survey');
@@ -129,12 +131,26 @@ export async function mountSurvey(view) {
         benchmark: form.benchmark.value.trim() || undefined,
       },
     };
+    let r;
     try {
-      const r = await post('/api/reports', report);
+      r = await post('/api/reports', report);
       result.innerHTML = `<p class="message info" id="survey-submitted">${esc(t('survey.submitted', { id: r.id }))}</p>`;
     } catch (err) {
       result.innerHTML = `<div class="message error">${esc(err.message)}</div>`;
+      return;
     }
+    // The report waits in the queue; its files follow it, each on its own,
+    // and each refusal is named (the report stands without that file).
+    let sent = 0;
+    for (const file of form.files.files) {
+      try {
+        await post(`/api/reports/${r.id}/attachments?name=${encodeURIComponent(file.name)}`, file, 'application/octet-stream');
+        sent += 1;
+      } catch (err) {
+        result.innerHTML += `<div class="message error">${esc(t('survey.file_refused', { name: file.name }))} ${esc(err.message)}</div>`;
+      }
+    }
+    if (sent) result.innerHTML += `<p class="message info" id="survey-files-sent">${esc(t('survey.files_sent', { n: fmt(sent) }))}</p>`;
   };
   return () => map.remove();
 }

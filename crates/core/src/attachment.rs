@@ -66,6 +66,42 @@ pub const fn default_kind(media: MediaType) -> AttachmentKind {
     }
 }
 
+/// What a file's bytes were judged to be (by `safeground-media`), as the
+/// register keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Judged {
+    pub media: MediaType,
+    /// A picture's size in pixels, as shown (after its EXIF orientation).
+    pub pixels: Option<(u32, u32)>,
+    /// Where the camera says it was taken (EXIF): longitude, latitude.
+    pub position: Option<(f64, f64)>,
+    /// When the camera says it was taken (EXIF), `YYYY-MM-DDTHH:MM:SS[±HH:MM]`.
+    pub taken_at: Option<String>,
+    /// A picture's thumbnail (JPEG).
+    pub thumbnail: Option<Vec<u8>>,
+}
+
+/// The name a file is kept under: the last part of the name it was sent
+/// under, without control characters, at most 120 characters; `file` when
+/// nothing is left.
+///
+/// ```
+/// use safeground_core::attachment::clean_name;
+/// assert_eq!(clean_name("C:\\DCIM\\IMG_0042.JPG"), "IMG_0042.JPG");
+/// assert_eq!(clean_name("a\u{1b}[31mb.jpg"), "a[31mb.jpg");
+/// assert_eq!(clean_name("../"), "file");
+/// ```
+pub fn clean_name(name: &str) -> String {
+    let last = name.rsplit(['/', '\\']).find(|p| !p.trim().is_empty() && *p != "..").unwrap_or("");
+    let clean: String = last.chars().filter(|c| !c.is_control()).take(120).collect();
+    let clean = clean.trim();
+    if clean.is_empty() || clean == "." || clean == ".." {
+        "file".to_string()
+    } else {
+        clean.to_string()
+    }
+}
+
 /// Every reason `file` may not be attached, each naming the file.
 pub fn problems(file: &Offered<'_>, limits: &Limits) -> Vec<String> {
     let mut out = Vec::new();

@@ -21,6 +21,7 @@ pub use exif::{read_exif, Exif};
 pub use sniff::sniff;
 pub use thumbnail::{MAX_PIXELS, THUMBNAIL_EDGE};
 
+use safeground_core::attachment::Judged;
 use safeground_core::codes::MediaType;
 
 /// Why a file is not kept.
@@ -34,30 +35,24 @@ pub enum MediaError {
     #[error("it starts as a {media} but does not read as one ({detail}); send the original file")]
     Damaged { media: MediaType, detail: String },
     /// A picture too large to decode safely.
-    #[error("the picture is {width} × {height} pixels, more than the {max} million a photo may have; send a smaller copy")]
+    #[error("the picture is {width} × {height} pixels, more than the register decodes (at most {max} million pixels, 8 bits a channel); send a smaller copy")]
     TooManyPixels { width: u32, height: u32, max: u64 },
-}
-
-/// What a kept file is.
-#[derive(Debug, Clone, PartialEq)]
-pub struct Inspected {
-    pub media: MediaType,
-    /// A picture's size in pixels (as shown, after its EXIF orientation).
-    pub pixels: Option<(u32, u32)>,
-    /// What the camera wrote, when the file carries EXIF.
-    pub exif: Option<Exif>,
-    /// A JPEG of at most [`THUMBNAIL_EDGE`] pixels a side, for a picture.
-    pub thumbnail: Option<Vec<u8>>,
 }
 
 /// Judges `bytes`: refused unless they are a kind the register keeps and,
 /// for a picture, decode whole; then its EXIF and its thumbnail.
-pub fn inspect(bytes: &[u8]) -> Result<Inspected, MediaError> {
+pub fn inspect(bytes: &[u8]) -> Result<Judged, MediaError> {
     let media = sniff(bytes)?;
     if !media.is_image() {
-        return Ok(Inspected { media, pixels: None, exif: None, thumbnail: None });
+        return Ok(Judged { media, pixels: None, position: None, taken_at: None, thumbnail: None });
     }
     let exif = read_exif(bytes);
     let (pixels, thumbnail) = thumbnail::make(bytes, media)?;
-    Ok(Inspected { media, pixels: Some(pixels), exif, thumbnail: Some(thumbnail) })
+    Ok(Judged {
+        media,
+        pixels: Some(pixels),
+        position: exif.as_ref().and_then(|e| e.position),
+        taken_at: exif.and_then(|e| e.taken_at),
+        thumbnail: Some(thumbnail),
+    })
 }

@@ -8,7 +8,8 @@ const PNG: &[u8] = b"\x89PNG\r\n\x1a\n";
 /// The kind of file `bytes` are, or why it is not one the register keeps.
 ///
 /// Pictures and PDFs by their signatures; GPX and KML as UTF-8 XML whose
-/// root element is `gpx` or `kml` and which carries no script or XHTML.
+/// root element is `gpx` or `kml` and which carries nothing a browser or
+/// Google Earth's balloons would run ([`active`]).
 ///
 /// ```
 /// use safeground_core::codes::MediaType;
@@ -40,9 +41,7 @@ pub fn sniff(bytes: &[u8]) -> Result<MediaType, MediaError> {
     let text = text.strip_prefix('\u{feff}').unwrap_or(text);
     let root = root_element(text);
     let lower = text.to_ascii_lowercase();
-    let active = lower.contains("<script")
-        || lower.contains("http://www.w3.org/1999/xhtml")
-        || lower.contains("javascript:");
+    let active = active(text);
     match root.as_deref() {
         Some("gpx") if !active => Ok(MediaType::Gpx),
         Some("kml") if !active => Ok(MediaType::Kml),
@@ -53,6 +52,111 @@ pub fn sniff(bytes: &[u8]) -> Result<MediaType, MediaError> {
         None if lower.trim_start().starts_with("<!doctype html") => looks_like("a web page (HTML)"),
         None => looks_like("text"),
     }
+}
+
+/// Whether XML text carries what a browser or Google Earth's balloons (which
+/// render a KML description's HTML) would run or fetch: a script element in
+/// any namespace, an event attribute (`onload=`, `onerror=`), a
+/// `javascript:`, `vbscript:` or `data:text/html` address, XHTML, SVG, a
+/// stylesheet instruction, an entity declaration, frames or objects. It is
+/// judged after character references (numeric, XML's five, and `&colon;`,
+/// `&tab;`, `&newline;`, which HTML reads inside words) are decoded twice and
+/// spaces removed, so `java&#115;cript:` or an escaped `&lt;iframe` is not a
+/// way round.
+pub fn active(text: &str) -> bool {
+    // Twice: a KML description's HTML is often escaped, sometimes twice (`&amp;lt;`).
+    let decoded = decode_references(&decode_references(text)).to_lowercase();
+    let compact: String = decoded.chars().filter(|c| !c.is_whitespace() && !c.is_control()).collect();
+    const RUNS: &[&str] = &[
+        "<script",
+        ":script",
+        "javascript:",
+        "vbscript:",
+        "data:text/html",
+        "xhtml",
+        "/2000/svg",
+        "<svg",
+        "<?xml-stylesheet",
+        "<!entity",
+        "<iframe",
+        "<frame",
+        "<object",
+        "<embed",
+        "<meta",
+        "<link",
+        "<style",
+        "<base",
+        "<form",
+    ];
+    RUNS.iter().any(|r| compact.contains(r)) || has_event_attribute(&decoded)
+}
+
+/// An attribute named `on…` (an event handler): `on` after a space, a
+/// quote or `/`, letters, then `=`.
+fn has_event_attribute(text: &str) -> bool {
+    let b = text.as_bytes();
+    let mut at = 0;
+    while let Some(i) = text[at..].find("on").map(|i| at + i) {
+        at = i + 2;
+        let before = i.checked_sub(1).map(|j| b[j]);
+        if !before.is_some_and(|c| c.is_ascii_whitespace() || c == b'"' || c == b'\'' || c == b'/') {
+            continue;
+        }
+        let name_end = b[at..].iter().position(|c| !c.is_ascii_alphabetic()).map_or(b.len(), |n| at + n);
+        if name_end == at {
+            continue;
+        }
+        let after = b[name_end..].iter().find(|c| !c.is_ascii_whitespace());
+        if after == Some(&b'=') {
+            return true;
+        }
+    }
+    false
+}
+
+/// `text` with numeric character references (`&#115;`, `&#x73;`), XML's
+/// five entities and `&colon;`, `&tab;`, `&newline;` (any case) decoded.
+fn decode_references(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    let mut rest = text;
+    while let Some(i) = rest.find('&') {
+        out.push_str(&rest[..i]);
+        rest = &rest[i..];
+        let end = rest.find(';').filter(|&e| e <= 12);
+        let decoded = end.and_then(|e| {
+            let name = rest[1..e].to_ascii_lowercase();
+            let c = if let Some(hex) = name.strip_prefix("#x") {
+                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
+            } else if let Some(dec) = name.strip_prefix('#') {
+                dec.parse::<u32>().ok().and_then(char::from_u32)
+            } else {
+                match name.as_str() {
+                    "colon" => Some(':'),
+                    "tab" => Some('\t'),
+                    "newline" => Some('\n'),
+                    "lt" => Some('<'),
+                    "gt" => Some('>'),
+                    "quot" => Some('"'),
+                    "apos" => Some('\''),
+                    "amp" => Some('&'),
+                    _ => None,
+                }
+            };
+            c.map(|c| (c, e))
+        });
+        match decoded {
+            Some((c, e)) => {
+                out.push(c);
+                rest = &rest[e + 1..];
+            }
+            None => {
+                out.push('&');
+                rest = &rest[1..];
+            }
+        }
+    }
+    out.push_str(rest);
+    out
 }
 
 /// What a binary file of a kind the register does not keep seems to be, by
@@ -118,6 +222,23 @@ mod tests {
         assert_eq!(sniff(b"<gpx:gpx xmlns:gpx=\"x\"/>"), Ok(MediaType::Gpx));
         assert!(sniff(b"<gpx><desc><script>x</script></desc></gpx>").is_err());
         assert!(sniff(b"<kml><a href=\"javascript:x\"/></kml>").is_err());
+        // What a review found slipping past a plain search.
+        for hostile in [
+            "<kml><svg:script xmlns:svg=\"http://www.w3.org/2000/svg\">x</svg:script></kml>",
+            "<kml><x:g xmlns:x=\"http://www.w3.org/1999/&#120;html\"/></kml>",
+            "<?xml-stylesheet href=\"x.xsl\"?><gpx/>",
+            "<kml><Placemark><description><![CDATA[<img src=x onerror=alert(1)>]]></description></Placemark></kml>",
+            "<kml><a href=\"java&#115;cript&colon;x\"/></kml>",
+            "<kml><a href=\"java\tscript:x\"/></kml>",
+            "<gpx><link href=\"data:text/html,x\"/></gpx>",
+            "<kml><description>&lt;iframe src=x&gt;</description></kml>",
+        ] {
+            assert!(sniff(hostile.as_bytes()).is_err(), "{hostile}");
+        }
+        // A KML balloon's ordinary HTML, and words that start with "on", pass.
+        let plain = "<kml><Placemark><name>Lane one</name><description><![CDATA[<b>Marked</b> <a href=\"https://example.org/x\">report</a> <img src=\"photo.jpg\">]]></description></Placemark></kml>";
+        assert_eq!(sniff(plain.as_bytes()), Ok(MediaType::Kml));
+        assert_eq!(sniff(b"<gpx><trk><name>online = yes</name></trk></gpx>"), Ok(MediaType::Gpx));
     }
 
     #[test]

@@ -26,10 +26,26 @@ pub(crate) fn make(bytes: &[u8], media: MediaType) -> Result<((u32, u32), Vec<u8
         return Err(MediaError::TooManyPixels { width, height, max: MAX_PIXELS / 1_000_000 });
     }
     let orientation = decoder.orientation().map_err(|e| damaged(&e))?;
-    let mut picture = DynamicImage::from_decoder(decoder).map_err(|e| damaged(&e))?;
-    picture.apply_orientation(orientation);
-    let shown = (picture.width(), picture.height());
-    let small = picture.thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE).to_rgb8();
+    let picture = DynamicImage::from_decoder(decoder).map_err(|e| match e {
+        image::ImageError::Limits(_) => {
+            MediaError::TooManyPixels { width, height, max: MAX_PIXELS / 1_000_000 }
+        }
+        e => damaged(&e),
+    })?;
+    // Made small first, then turned upright: a turn of the whole picture
+    // would copy it once more.
+    let mut small = picture.thumbnail(THUMBNAIL_EDGE, THUMBNAIL_EDGE);
+    drop(picture);
+    small.apply_orientation(orientation);
+    let turned = matches!(
+        orientation,
+        image::metadata::Orientation::Rotate90
+            | image::metadata::Orientation::Rotate270
+            | image::metadata::Orientation::Rotate90FlipH
+            | image::metadata::Orientation::Rotate270FlipH
+    );
+    let shown = if turned { (height, width) } else { (width, height) };
+    let small = small.to_rgb8();
     let mut out = Vec::new();
     image::codecs::jpeg::JpegEncoder::new_with_quality(&mut out, 80)
         .encode_image(&small)

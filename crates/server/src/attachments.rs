@@ -23,11 +23,13 @@ use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use http_body_util::BodyExt;
 use safeground_core::access::{decide, Action, Scope};
-use safeground_core::codes::AttachmentKind;
+use safeground_core::attachment::{clean_name, open_for_attachments, Judged};
+use safeground_core::codes::{AttachmentKind, ReportState};
 use safeground_core::ids::{AttachmentId, ReportId};
 use safeground_store::{AttachmentRow, NewAttachment, Store};
 use serde::Deserialize;
 use time::OffsetDateTime;
+use tokio::sync::Semaphore;
 use utoipa::IntoParams;
 
 #[derive(Debug, Deserialize, IntoParams)]
@@ -47,15 +49,24 @@ fn personal(c: &Caller) -> bool {
 }
 
 /// Refuses `action` on report `id` when the caller may not take it there.
-fn allowed(s: &Store, c: &Caller, action: Action, id: ReportId) -> Result<(), AppError> {
+/// A report of an organisation whose reports the caller may not read is
+/// not there, for them (404), as an unknown one.
+fn allowed(s: &Store, c: &Caller, action: Action, id: ReportId) -> Result<ReportState, AppError> {
     let (row, _, _) = s.report(id)?;
     let org = s.organisation(&row.organisation)?.unwrap_or_default();
-    let scope = match action {
-        Action::SubmitReport => Scope::Report { organisation: org, report_type: row.report_type },
-        _ => Scope::Organisation(org),
-    };
-    decide(&c.principal, action, scope).map_err(|d| AppError::Forbidden(d.to_string()))
+    if decide(&c.principal, Action::ReadReports, Scope::Organisation(org)).is_err() {
+        return Err(AppError::NotFound(format!("report '{id}' is not in the register")));
+    }
+    if action == Action::SubmitReport {
+        let scope = Scope::Report { organisation: org, report_type: row.report_type };
+        decide(&c.principal, action, scope).map_err(|d| AppError::Forbidden(d.to_string()))?;
+    }
+    Ok(row.state)
 }
+
+/// Files judged at once, at most: a picture is decoded whole (up to some
+/// hundreds of MB), so the server's memory bounds how many.
+static JUDGING: Semaphore = Semaphore::const_new(2);
 
 /// The body, at most `max` bytes (413 beyond).
 async fn read_body(body: Body, max: u64) -> Result<Vec<u8>, AppError> {
@@ -74,6 +85,23 @@ async fn read_body(body: Body, max: u64) -> Result<Vec<u8>, AppError> {
         }
     }
     Ok(out)
+}
+
+/// The file judged from its bytes, off the runtime, a few at a time; the
+/// bytes given back with the judgement.
+async fn judge(bytes: Vec<u8>, name: &str) -> Result<(Vec<u8>, Judged), AppError> {
+    let _turn = JUDGING.acquire().await.map_err(|_| AppError::Internal("the server is stopping".into()))?;
+    let (bytes, judged) = tokio::task::spawn_blocking(move || {
+        let judged = safeground_media::inspect(&bytes);
+        (bytes, judged)
+    })
+    .await
+    .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?;
+    let judged = judged.map_err(|e| AppError::Refused {
+        message: format!("{name} cannot be attached: {e}"),
+        problems: vec![format!("{name}: {e}")],
+    })?;
+    Ok((bytes, judged))
 }
 
 /// Attaches the body's file to a draft or a report awaiting its decision.
@@ -97,27 +125,25 @@ pub async fn attach(
         .map(|k| k.parse::<AttachmentKind>())
         .transpose()
         .map_err(|e| AppError::BadRequest(format!("kind: {e}")))?;
+    // Who may attach, and to what, is known before a byte is read.
+    let who = c.clone();
+    let report_state = with_store(&state, move |s| allowed(s, &who, Action::SubmitReport, id)).await?;
+    if !open_for_attachments(report_state) {
+        return Err(AppError::Refused {
+            message: format!("report {id} is {report_state}: files are attached while a report is a draft or awaits its decision"),
+            problems: Vec::new(),
+        });
+    }
     let limits = state.attachments;
-    let bytes = read_body(body, limits.max_bytes).await?;
-    let name = q.name.clone().unwrap_or_else(|| "upload".into());
-    let judged = {
-        let bytes = bytes.clone();
-        tokio::task::spawn_blocking(move || safeground_media::inspect(&bytes))
-            .await
-            .map_err(|e| AppError::Internal(format!("a blocking task failed: {e}")))?
-    };
-    let inspected = judged.map_err(|e| AppError::Refused {
-        message: format!("{name} cannot be attached: {e}"),
-        problems: vec![format!("{name}: {e}")],
-    })?;
+    let name = clean_name(q.name.as_deref().unwrap_or("upload"));
+    let (bytes, judged) = judge(read_body(body, limits.max_bytes).await?, &name).await?;
     let row = with_store(&state, move |s| {
         allowed(s, &c, Action::SubmitReport, id)?;
-        let file =
-            NewAttachment { name: &name, kind, personal: q.personal, bytes: &bytes, inspected: &inspected };
+        let file = NewAttachment { name: &name, kind, personal: q.personal, bytes: &bytes, judged: &judged };
         let actor = c.principal.name.clone();
         let made = s.write(|w| w.attach(id, &file, &limits, (&actor, OffsetDateTime::now_utc())))?;
-        let rows = s.attachments(id, true)?;
-        rows.into_iter()
+        s.attachments(id, true)?
+            .into_iter()
             .find(|a| a.id == made)
             .ok_or_else(|| AppError::Internal("the attachment just written is not there".into()))
     })
@@ -177,7 +203,8 @@ async fn serve_file(state: AppState, c: Caller, id: String, thumbnail: bool) -> 
     }
     h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("sandbox; default-src 'none'"));
     h.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("private, max-age=86400, immutable"));
+    // Not kept by the browser: a shared field laptop, a permission withdrawn.
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
     Ok(res)
 }
 

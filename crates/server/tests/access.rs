@@ -430,6 +430,34 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/reports", "/api/reports".into(), None, Some(readers)),
         (Method::GET, "/api/reports/{id}", format!("/api/reports/{own}"), None, Some(readers)),
         (
+            Method::GET,
+            "/api/reports/{id}/attachments",
+            format!("/api/reports/{own}/attachments"),
+            None,
+            Some(readers),
+        ),
+        (
+            Method::POST,
+            "/api/reports/{id}/attachments",
+            format!("/api/reports/{own}/attachments"),
+            None,
+            Some(&["admin", "imo", "operator"]),
+        ),
+        (
+            Method::GET,
+            "/api/attachments/{id}",
+            format!("/api/attachments/{}", uuid::Uuid::nil()),
+            None,
+            Some(readers),
+        ),
+        (
+            Method::GET,
+            "/api/attachments/{id}/thumbnail",
+            format!("/api/attachments/{}/thumbnail", uuid::Uuid::nil()),
+            None,
+            Some(readers),
+        ),
+        (
             Method::POST,
             "/api/reports",
             "/api/reports".into(),
@@ -503,6 +531,21 @@ async fn every_route_against_every_role() {
             }
         }
     }
+}
+
+#[tokio::test]
+async fn another_organisations_files_are_not_there_for_an_operator() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = register(dir.path());
+    let app = accounts_app(&db);
+    let (own, other, _) = report_ids(&db);
+    let op = signed_in(&app, "operator").await;
+    let r = send(&app, &op, Method::GET, &format!("/api/reports/{other}/attachments"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+    let r = send(&app, &op, Method::POST, &format!("/api/reports/{other}/attachments"), None).await;
+    assert_eq!(r.status, StatusCode::NOT_FOUND, "{}", r.json);
+    let r = send(&app, &op, Method::GET, &format!("/api/reports/{own}/attachments"), None).await;
+    assert_eq!(r.status, StatusCode::OK, "{}", r.json);
 }
 
 #[tokio::test]

@@ -8,16 +8,15 @@ use crate::audit::hex;
 use crate::db::OptionalExtension;
 use crate::read::stored_code;
 use crate::reports::{refused, stored_id, time_text};
-use crate::write::{uuid_text, Writer};
+use crate::write::Writer;
 use crate::{Store, StoreError};
 use rusqlite::params;
 use safeground_core::attachment::{
-    self, default_kind, open_for_attachments, personal_by_default, Limits, Offered,
+    self, clean_name, default_kind, open_for_attachments, personal_by_default, Judged, Limits, Offered,
 };
 use safeground_core::codes::{AttachmentKind, MediaType, ReportState};
 use safeground_core::ids::{fresh, AttachmentId, ReportId};
 use safeground_core::report::ReportType;
-use safeground_media::Inspected;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
@@ -32,7 +31,7 @@ pub struct NewAttachment<'a> {
     pub personal: Option<bool>,
     pub bytes: &'a [u8],
     /// What `safeground_media::inspect` made of the bytes.
-    pub inspected: &'a Inspected,
+    pub judged: &'a Judged,
 }
 
 /// An attachment as listed (its bytes and thumbnail are read apart).
@@ -96,8 +95,11 @@ fn row(r: &crate::db::Row<'_>) -> Result<AttachmentRow, StoreError> {
 
 impl Writer<'_> {
     /// Attaches a file to a DRAFT or SUBMITTED report, as an event of the
-    /// history. The same bytes attached to the same report again are the
-    /// attachment they were (a retried upload, a sync sent twice).
+    /// history; the report's version moves, so an officer who decided on
+    /// what they saw (`approve --expect-version`) is told it changed. The
+    /// same bytes attached to the same report again, as the same kind and
+    /// personal or not alike, are the attachment they were (a retried
+    /// upload, a sync sent twice).
     pub fn attach(
         &mut self,
         report: ReportId,
@@ -107,43 +109,23 @@ impl Writer<'_> {
     ) -> Result<AttachmentId, StoreError> {
         let key = report.to_string();
         let label = format!("report {key}");
-        let (state, report_type): (String, String) = self
-            .tx
-            .prepare_cached("SELECT state, type FROM reports WHERE id = ?1")?
-            .query_row([&key], |r| Ok((r.get(0)?, r.get(1)?)))
-            .optional()?
-            .ok_or_else(|| StoreError::Unknown { what: "report", key: key.clone() })?;
-        let state: ReportState = stored_code(&state, &label)?;
-        let report_type: ReportType = stored_code(&report_type, &label)?;
-        if !open_for_attachments(state) {
-            return Err(refused(
-                &label,
-                vec![format!(
-                    "it is {state}: files are attached while a report is a draft or awaits its decision; send them with a new report"
-                )],
-            ));
-        }
-        let media = file.inspected.media;
+        let report_type = self.open_for_files(&key, &label)?;
+        let name = clean_name(file.name);
+        let media = file.judged.media;
         let kind = file.kind.unwrap_or(default_kind(media));
-        let offered = Offered { name: file.name, kind, media, size: file.bytes.len() as u64 };
+        let offered = Offered { name: &name, kind, media, size: file.bytes.len() as u64 };
         let problems = attachment::problems(&offered, limits);
         if !problems.is_empty() {
             return Err(refused(&label, problems));
         }
+        let personal = file.personal.unwrap_or(personal_by_default(report_type));
         let sha256 = hex(&Sha256::digest(file.bytes));
-        let same: Option<String> = self
-            .tx
-            .prepare_cached("SELECT uuid FROM attachments WHERE report_id = ?1 AND sha256 = ?2")?
-            .query_row([&key, &sha256], |r| r.get(0))
-            .optional()?;
-        if let Some(same) = same {
-            return stored_id(same);
+        if let Some(same) = self.same_file(&key, &sha256, (kind, personal), &name)? {
+            return Ok(same);
         }
         let id = AttachmentId(fresh());
         let now = time_text(at);
-        let personal = file.personal.unwrap_or(personal_by_default(report_type));
-        let i = file.inspected;
-        let position = i.exif.as_ref().and_then(|e| e.position);
+        let j = file.judged;
         self.tx
             .prepare_cached(
                 "INSERT INTO attachments (data, content_type, uuid, report_id, kind, file_name, size, sha256, personal,
@@ -156,33 +138,89 @@ impl Writer<'_> {
                 id.to_string(),
                 key,
                 kind.code(),
-                file.name,
+                name,
                 file.bytes.len() as i64,
                 sha256,
                 i64::from(personal),
-                i.pixels.map(|p| i64::from(p.0)),
-                i.pixels.map(|p| i64::from(p.1)),
-                i.exif.as_ref().and_then(|e| e.taken_at.clone()),
-                position.map(|p| p.0),
-                position.map(|p| p.1),
-                i.thumbnail.as_deref(),
+                j.pixels.map(|p| i64::from(p.0)),
+                j.pixels.map(|p| i64::from(p.1)),
+                j.taken_at,
+                j.position.map(|p| p.0),
+                j.position.map(|p| p.1),
+                j.thumbnail.as_deref(),
                 now,
                 actor
             ])?;
+        self.tx.prepare_cached("UPDATE reports SET version = version + 1 WHERE id = ?1")?.execute([&key])?;
         self.record_event("ATTACHMENT_ADDED", &now, actor, (Some(&key), None, Some(&id.to_string())), None)?;
         Ok(id)
     }
 
-    /// Relates the files of report `id` (those not personal) to the hazards,
-    /// EO finds and accidents its approval recorded, in the Related Tables
-    /// mapping tables, so that GDAL and QGIS show a feature's files.
-    pub(crate) fn relate_media(&mut self, id: &str) -> Result<(), StoreError> {
+    /// The type of report `key`, refused unless it still takes files.
+    fn open_for_files(&self, key: &str, label: &str) -> Result<ReportType, StoreError> {
+        let (state, report_type): (String, String) = self
+            .tx
+            .prepare_cached("SELECT state, type FROM reports WHERE id = ?1")?
+            .query_row([key], |r| Ok((r.get(0)?, r.get(1)?)))
+            .optional()?
+            .ok_or_else(|| StoreError::Unknown { what: "report", key: key.to_string() })?;
+        let state: ReportState = stored_code(&state, label)?;
+        if !open_for_attachments(state) {
+            return Err(refused(
+                label,
+                vec![format!(
+                    "it is {state}: files are attached while a report is a draft or awaits its decision; send them with a new report"
+                )],
+            ));
+        }
+        stored_code(&report_type, label)
+    }
+
+    /// The attachment these bytes already are on this report, if any;
+    /// refused when it was attached as another kind, or personal where now
+    /// it is not (or the reverse): a resend must not change who sees it.
+    fn same_file(
+        &self,
+        key: &str,
+        sha256: &str,
+        (kind, personal): (AttachmentKind, bool),
+        name: &str,
+    ) -> Result<Option<AttachmentId>, StoreError> {
+        let same: Option<(String, String, i64)> = self
+            .tx
+            .prepare_cached(
+                "SELECT uuid, kind, personal FROM attachments WHERE report_id = ?1 AND sha256 = ?2",
+            )?
+            .query_row([key, sha256], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+            .optional()?;
+        let Some((uuid, was_kind, was_personal)) = same else { return Ok(None) };
+        if was_kind != kind.code() || (was_personal != 0) != personal {
+            let was = if was_personal != 0 { "personal" } else { "not personal" };
+            return Err(refused(
+                &format!("report {key}"),
+                vec![format!(
+                    "{name}: this file is attached already, as a {was_kind} {was} ({uuid}); it is kept as it was sent first"
+                )],
+            ));
+        }
+        stored_id(uuid).map(Some)
+    }
+
+    /// Relates the files of report `id` (those not personal) to the hazards
+    /// its approval (`event`) versioned and the EO finds and accidents it
+    /// recorded, in the Related Tables mapping tables, so that GDAL and QGIS
+    /// show a feature's files.
+    pub(crate) fn relate_media(&mut self, id: &str, event: &str) -> Result<(), StoreError> {
         self.write_pending()?;
+        self.tx
+            .prepare_cached(
+                "INSERT INTO hazards_media (base_id, related_id)
+                 SELECT DISTINCT h.fid, a.id FROM attachments a
+                   JOIN hazard_versions v ON v.event_id = ?2 JOIN hazards h ON h.id = v.hazard_id
+                 WHERE a.report_id = ?1 AND a.personal = 0 ON CONFLICT DO NOTHING",
+            )?
+            .execute([id, event])?;
         for sql in [
-            "INSERT INTO hazards_media (base_id, related_id)
-             SELECT DISTINCT h.fid, a.id FROM attachments a
-               JOIN hazard_versions v ON v.report_id = a.report_id JOIN hazards h ON h.id = v.hazard_id
-             WHERE a.report_id = ?1 AND a.personal = 0 ON CONFLICT DO NOTHING",
             "INSERT INTO eo_finds_media (base_id, related_id)
              SELECT f.fid, a.id FROM attachments a JOIN eo_finds f ON f.report_id = a.report_id
              WHERE a.report_id = ?1 AND a.personal = 0 ON CONFLICT DO NOTHING",
@@ -191,6 +229,19 @@ impl Writer<'_> {
              WHERE a.report_id = ?1 AND a.personal = 0 ON CONFLICT DO NOTHING",
         ] {
             self.tx.prepare_cached(sql)?.execute([id])?;
+        }
+        Ok(())
+    }
+
+    /// Undoes [`Writer::relate_media`] when report `id` is unapproved: its
+    /// features no longer show its files.
+    pub(crate) fn unrelate_media(&mut self, id: &str) -> Result<(), StoreError> {
+        for mapping in ["hazards_media", "eo_finds_media", "accidents_media"] {
+            self.tx
+                .prepare_cached(&format!(
+                    "DELETE FROM {mapping} WHERE related_id IN (SELECT id FROM attachments WHERE report_id = ?1)"
+                ))?
+                .execute([id])?;
         }
         Ok(())
     }
@@ -215,32 +266,6 @@ impl Store {
             let mut a = row(&r)?;
             a.distance_m = a.position.and_then(|[lon, lat]| attachment::nearest_m((lon, lat), &positions));
             out.push(a);
-        }
-        Ok(out)
-    }
-
-    /// The files related to a feature of `layer` (`hazards`, `eo_finds`,
-    /// `accidents`) by its UUID, through the Related Tables mapping table.
-    pub fn feature_attachments(
-        &self,
-        layer: &str,
-        feature: uuid::Uuid,
-    ) -> Result<Vec<AttachmentRow>, StoreError> {
-        let mapping = match layer {
-            "hazards" => "hazards_media",
-            "eo_finds" => "eo_finds_media",
-            "accidents" => "accidents_media",
-            _ => return Err(StoreError::Unknown { what: "layer with attachments", key: layer.to_string() }),
-        };
-        let mut stmt = self.conn.prepare(&format!(
-            "SELECT {COLUMNS} FROM attachments WHERE id IN
-               (SELECT m.related_id FROM {mapping} m JOIN {layer} f ON f.fid = m.base_id WHERE f.id = ?1)
-             AND personal = 0 ORDER BY id"
-        ))?;
-        let mut rows = stmt.query([uuid_text(feature)])?;
-        let mut out = vec![];
-        while let Some(r) = rows.next()? {
-            out.push(row(&r)?);
         }
         Ok(out)
     }

@@ -150,14 +150,14 @@ impl Pg {
         rows.iter().map(decode).collect()
     }
 
-    /// Every row of `sql` through a server-side cursor, [`CURSOR_BATCH`] rows
-    /// at a time. The parameters are written into the statement as literals
+    /// Every row of `sql` through a server-side cursor, `batch` rows at a
+    /// time. The parameters are written into the statement as literals
     /// (a cursor's query takes no bind parameters). Outside a transaction the
     /// cursor is `WITH HOLD`: the server keeps the result, not the client.
     fn for_each(
         &self,
         sql: &str,
-        values: &[Value],
+        (values, batch): (&[Value], usize),
         f: &mut dyn FnMut(&Row<'_>) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
         let n = self.cursors.get();
@@ -167,7 +167,7 @@ impl Pg {
         let text = placeholders_to_literals(sql, values);
         self.batch(&format!("DECLARE {name} NO SCROLL CURSOR{hold} FOR {text}"))?;
         let walked = (|| loop {
-            let rows = self.query_once(&format!("FETCH {CURSOR_BATCH} FROM {name}"))?;
+            let rows = self.query_once(&format!("FETCH {batch} FROM {name}"))?;
             if rows.is_empty() {
                 return Ok(());
             }
@@ -617,6 +617,18 @@ impl Db {
         params: impl Params,
         f: &mut dyn FnMut(&Row<'_>) -> Result<bool, StoreError>,
     ) -> Result<(), StoreError> {
+        self.for_each_in(sql, params, CURSOR_BATCH, f)
+    }
+
+    /// [`Db::for_each`], PostgreSQL's cursor fetching `batch` rows at a time
+    /// (a few for rows of megabytes: attached files).
+    pub(crate) fn for_each_in(
+        &self,
+        sql: &str,
+        params: impl Params,
+        batch: usize,
+        f: &mut dyn FnMut(&Row<'_>) -> Result<bool, StoreError>,
+    ) -> Result<(), StoreError> {
         match self {
             Db::Sqlite(_) => {
                 let mut stmt = self.prepare_cached(sql)?;
@@ -628,7 +640,7 @@ impl Db {
                 }
                 Ok(())
             }
-            Db::Postgres(pg) => pg.for_each(sql, &params.values()?, f),
+            Db::Postgres(pg) => pg.for_each(sql, (&params.values()?, batch.max(1)), f),
         }
     }
 

@@ -63,6 +63,16 @@ const TABLES: &[(&str, &str)] = &[
     ("sg_meta", "key"),
 ];
 
+/// How many rows of `table` a PostgreSQL cursor brings at a time: attached
+/// files are up to 50 MB each, so a few; other rows are small.
+fn batch_of(table: &str) -> usize {
+    if table == "attachments" {
+        4
+    } else {
+        5000
+    }
+}
+
 /// The columns of `gpkg_contents` that change with the register.
 const CONTENTS_COLUMNS: &str = "table_name, last_change, min_x, min_y, max_x, max_y";
 
@@ -142,7 +152,7 @@ impl Store {
             let mut sink = Sink::new(&tx, table, &list, columns.len())?;
             let mut h = Sha256::new();
             let mut rows = 0u64;
-            read.for_each(&select, (), &mut |row| {
+            read.for_each_in(&select, (), batch_of(table), &mut |row| {
                 hash_row(&mut h, row)?;
                 sink.push(row)?;
                 rows += 1;
@@ -196,7 +206,7 @@ impl Store {
                 None => contents.clone(),
             };
             let mut h = Sha256::new();
-            tx.for_each(&sql, (), &mut |row| hash_row(&mut h, row).map(|()| true))?;
+            tx.for_each_in(&sql, (), batch_of(&c.table), &mut |row| hash_row(&mut h, row).map(|()| true))?;
             c.target = crate::audit::hex(&h.finalize());
         }
         let bad: Vec<&str> = copies.iter().filter(|c| !c.matches()).map(|c| c.table.as_str()).collect();

@@ -128,13 +128,14 @@ impl Store {
                 return Ok(None);
             }
             let personal: bool = Store::open(path)?.conn.query_row(
-                "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM victim_identities)",
+                "SELECT EXISTS (SELECT 1 FROM users) OR EXISTS (SELECT 1 FROM victim_identities)
+                   OR EXISTS (SELECT 1 FROM attachments WHERE personal = 1)",
                 (),
                 |r| r.get(0),
             )?;
             if personal {
                 return Ok(Some(format!(
-                    "{} holds personal data (victims' names or password hashes) and other users of this \
+                    "{} holds personal data (victims' names or photographs, or password hashes) and other users of this \
                      machine can read it (mode {:03o}): run `chmod 600 {}`",
                     path.display(),
                     mode & 0o777,

@@ -384,7 +384,7 @@ impl Writer<'_> {
                 .execute(params![uuid_text(h.id), id])?;
         }
         self.snapshot_hazards(&event, &id, &now)?;
-        self.relate_media(&id)?;
+        self.relate_media(&id, &event)?;
         self.context = None;
         Ok(plan.flags)
     }
@@ -434,6 +434,7 @@ impl Writer<'_> {
             .query_row([&id], |x| x.get(0))?;
         self.decide(&id, ("APPROVED", "UNAPPROVED"), None, (actor, &now), Some(reason))?;
         let event = self.record("REPORT_UNAPPROVED", &now, actor, Some(&id), None, Some(reason))?;
+        self.unrelate_media(&id)?;
         for table in [
             "released_areas",
             "activities",

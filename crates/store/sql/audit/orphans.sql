@@ -61,4 +61,11 @@ FROM assistance f WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = f.i
 UNION ALL
 SELECT 'the attachment ' || a.uuid || ' (' || a.file_name || ') of report ' || a.report_id || ' has no ATTACHMENT_ADDED event in the history'
 FROM attachments a WHERE NOT EXISTS (SELECT 1 FROM events e WHERE e.subject = a.uuid AND e.kind = 'ATTACHMENT_ADDED')
+UNION ALL
+SELECT 'the file ' || a.uuid || ' is shown with ' || m.layer || ' though it is personal or its report is not approved'
+FROM (SELECT 'hazards' AS layer, related_id FROM hazards_media
+      UNION ALL SELECT 'eo_finds', related_id FROM eo_finds_media
+      UNION ALL SELECT 'accidents', related_id FROM accidents_media) m
+  JOIN attachments a ON a.id = m.related_id JOIN reports r ON r.id = a.report_id
+WHERE a.personal = 1 OR r.state <> 'APPROVED'
 LIMIT 50
