@@ -44,6 +44,11 @@ pub struct ExportArgs {
     /// The grid of `--dangerous coarsen`, in degrees (0.01° is about 1.1 km north–south).
     #[arg(long, default_value_t = 0.01)]
     grid: f64,
+    /// With the files shown with each hazard, EO find or accident (never a
+    /// personal file): inside a GeoPackage (Related Tables Extension), beside
+    /// other formats in the folder OUT.files (`files.csv` names each one's feature).
+    #[arg(long)]
+    attachments: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -83,12 +88,44 @@ pub fn run(db: &Location, a: &ExportArgs) -> Result<()> {
             DangerousChoice::Drop => Dangerous::Drop,
         }),
         scope: exchange::Scope::default(),
+        attachments: a.attachments,
     };
     request.check()?;
+    let folder = (a.attachments && format != exchange::Format::Gpkg).then(|| files_folder(a)).transpose()?;
     let tmp = part_file(db, a)?;
     let store = Store::open(db)?;
     let result = exchange::write(&store, &request, &tmp).map_err(anyhow::Error::from);
-    finish(result, &tmp, a, a.layer.0[0])
+    let Some((dir, part)) = folder else { return finish(result, &tmp, a, a.layer.0[0]) };
+    // The folder of files first, complete, then the layer beside it.
+    let files = result.and_then(|n| {
+        let _ = std::fs::remove_dir_all(&part);
+        let files = exchange::write_files(&store, &request, &part)?;
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::rename(&part, &dir).with_context(|| format!("moving the files to {}", dir.display()))?;
+        eprintln!("wrote {files} files to {}", dir.display());
+        Ok(n)
+    });
+    if files.is_err() {
+        let _ = std::fs::remove_dir_all(&part);
+    }
+    finish(files, &tmp, a, a.layer.0[0])
+}
+
+/// Where the files of an export in a format that cannot hold them go:
+/// `OUT.files`, written as `OUT.files.part` until complete.
+fn files_folder(a: &ExportArgs) -> Result<(PathBuf, PathBuf)> {
+    if a.out.as_os_str() == "-" {
+        bail!("the files go in a folder beside OUT: name a file, not standard output");
+    }
+    let mut dir = a.out.clone().into_os_string();
+    dir.push(".files");
+    let dir = PathBuf::from(dir);
+    if dir.exists() && !a.force {
+        bail!("{} exists: add --force to replace it, or name another file", dir.display());
+    }
+    let mut part = dir.clone().into_os_string();
+    part.push(".part");
+    Ok((dir, PathBuf::from(part)))
 }
 
 /// Where the export is written until it is complete: beside OUT (or, for

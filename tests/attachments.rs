@@ -144,6 +144,7 @@ fn a_photograph_and_a_track_from_the_field_to_the_register() {
             String::from_utf8_lossy(&out.stderr)
         );
     }
+    exports_carry_the_files(&db, dir.path());
     // An approval seals what it approved: nothing is attached afterwards.
     let late = fails(&db, &["report", "attach", &id, "--attach", &fixture("sketch.png")]);
     assert!(late.contains("APPROVED"), "{late}");
@@ -177,6 +178,48 @@ fn a_photograph_and_a_track_from_the_field_to_the_register() {
     );
     let said = String::from_utf8_lossy(&safeground(&db, &["audit", "verify"]).stdout).to_string();
     assert!(said.contains("the attachment forged (forged.gpx)"), "{said}");
+}
+
+/// The approved find's files leave with it: inside a GeoPackage (GDAL reads
+/// the relationship and the bytes are the fixture's), beside GeoJSON in a
+/// folder with its index; a layer without files, or a public export, is refused.
+fn exports_carry_the_files(db: &Path, dir: &Path) {
+    let out = dir.join("finds.gpkg");
+    ok(db, &["export", "--layer", "eo_finds", "--format", "gpkg", out.to_str().unwrap(), "--attachments"]);
+    let read = python(
+        "import sys, hashlib, sqlite3\nfrom osgeo import gdal\nds = gdal.OpenEx(sys.argv[1])\nfor n in ds.GetRelationshipNames() or []:\n    r = ds.GetRelationship(n)\n    print(r.GetLeftTableName(), r.GetRightTableName(), r.GetMappingTableName())\nc = sqlite3.connect(sys.argv[1])\nfor name, data in c.execute('SELECT file_name, data FROM media ORDER BY file_name'):\n    print(name, hashlib.sha256(data).hexdigest())\nprint(c.execute('SELECT count(*) FROM eo_finds_media').fetchone()[0])",
+        &[out.to_str().unwrap()],
+    );
+    let sum = |f: &str| tool("sha256sum", &[&fixture(f)]).split_whitespace().next().unwrap().to_string();
+    let expected = format!(
+        "eo_finds media eo_finds_media\nfind.jpg {}\ntrack.gpx {}\n2",
+        sum("find.jpg"),
+        sum("track.gpx")
+    );
+    assert_eq!(read, expected);
+    if let Some(script) = validate_gpkg_script() {
+        let v = Command::new("/usr/bin/python3").arg(script).arg(&out).output().unwrap();
+        assert!(v.status.success(), "validate_gpkg: {}", String::from_utf8_lossy(&v.stdout));
+    }
+    let geojson = dir.join("finds.geojson");
+    ok(
+        db,
+        &["export", "--layer", "eo_finds", "--format", "geojson", geojson.to_str().unwrap(), "--attachments"],
+    );
+    let folder = dir.join("finds.geojson.files");
+    let index = std::fs::read_to_string(folder.join("files.csv")).unwrap();
+    assert_eq!(index.lines().count(), 3, "{index}");
+    let photo = index.lines().find(|l| l.contains("find.jpg")).unwrap();
+    let file = photo.split(',').nth(1).unwrap();
+    assert_eq!(std::fs::read(folder.join(file)).unwrap(), std::fs::read(fixture("find.jpg")).unwrap());
+    let none =
+        fails(db, &["export", "--layer", "released_areas", "--format", "gpkg", "x.gpkg", "--attachments"]);
+    assert!(none.contains("have none"), "{none}");
+    let public = fails(
+        db,
+        &["export", "--layer", "hazards", "--format", "gpkg", "y.gpkg", "--attachments", "--level", "public"],
+    );
+    assert!(public.contains("not published"), "{public}");
 }
 
 /// Files refused, each named, and nothing of them written.
@@ -338,6 +381,28 @@ fn files_over_http_with_personal_data_withheld() {
     let (_, _, listed) =
         http(addr, "GET", &format!("/api/reports/{id}/attachments"), &imo_pd, ("application/json", b""));
     assert_eq!(serde_json::from_slice::<Value>(&listed).unwrap().as_array().unwrap().len(), 2);
+
+    // Approved, the accident's download carries the site sketch, never the victim's photograph.
+    let (status, _, body) =
+        http(addr, "POST", &format!("/api/reports/{id}/approve"), &imo, ("application/json", b"{}"));
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let path = "/api/exports/accidents?format=gpkg&attachments=true";
+    let (status, _, gpkg) = http(addr, "GET", path, &imo_pd, ("application/json", b""));
+    assert!(status == 200 && gpkg.starts_with(b"SQLite format 3"), "{status}");
+    let file = dir.path().join("accidents.gpkg");
+    std::fs::write(&file, gpkg).unwrap();
+    assert_eq!(
+        query(&file, "SELECT file_name, kind FROM media"),
+        serde_json::json!([["sketch.png", "SKETCH_MAP"]])
+    );
+    let (status, _, _) = http(
+        addr,
+        "GET",
+        "/api/exports/accidents?format=geojson&attachments=true",
+        &imo,
+        ("application/json", b""),
+    );
+    assert_eq!(status, 400);
 }
 
 #[test]

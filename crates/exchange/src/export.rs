@@ -87,6 +87,10 @@ pub struct Request {
     /// Who it is for, where that narrows it (an operator's download through
     /// the API); the command line exports all.
     pub scope: Scope,
+    /// With the files shown with each feature (hazards, EO finds,
+    /// accidents; never a personal file): inside a GeoPackage by the Related
+    /// Tables Extension, beside other formats in a folder ([`write_files`]).
+    pub attachments: bool,
 }
 
 /// What a download leaves out for whom it is for.
@@ -149,6 +153,23 @@ impl Request {
                     .into(),
             );
         }
+        if self.attachments {
+            if let Some(l) = self.layers.iter().find(|l| !has_files(**l)) {
+                problems.push(format!(
+                    "files are shown with hazards, EO finds and accidents; {} have none: leave out the files",
+                    l.name()
+                ));
+            }
+            if self.public.is_some() {
+                problems.push("files are not published: a public export leaves them out".into());
+            }
+            if self.format == Format::Xlsx {
+                problems.push(
+                    "a workbook cannot hold files: export one layer as gpkg, or with a folder of files"
+                        .into(),
+                );
+            }
+        }
         if let Some(Dangerous::Coarsen { grid_deg }) = self.public {
             if !(grid_deg.is_finite() && grid_deg > 0.0 && grid_deg <= 1.0) {
                 problems.push("the grid is a cell size in degrees, more than 0 and at most 1".into());
@@ -160,6 +181,11 @@ impl Request {
             Err(ExportError::Invalid(problems.join("; ")))
         }
     }
+}
+
+/// Whether features of `layer` may have files shown with them.
+pub fn has_files(layer: Layer) -> bool {
+    matches!(layer, Layer::Hazards | Layer::EoFinds | Layer::Accidents)
 }
 
 fn points(layer: Layer) -> bool {
@@ -244,10 +270,14 @@ pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportE
                     std::io::Error::other(m)
                 })
             });
-            match (n, failed) {
-                (_, Some(e)) | (Err(e), None) => Err(e.into()),
-                (Ok(n), None) => Ok(w.finish().map(|_| n)?),
+            let n = match (n, failed) {
+                (_, Some(e)) | (Err(e), None) => return Err(e.into()),
+                (Ok(n), None) => n,
+            };
+            if req.attachments {
+                store.layer_media(layer, &mut |m| w.media(&m).map(|_| ()))?;
             }
+            Ok(w.finish().map(|_| n)?)
         }
         Format::Xlsx => {
             let mut w = XlsxWriter::new();
@@ -283,6 +313,64 @@ pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportE
     }
 }
 
+/// The files shown with the features the request exports, written into
+/// `dir` (new, readable by its owner only) as `<file id>.<extension>`, with
+/// `files.csv` naming each one's feature, original name, kind, type,
+/// SHA-256 and the camera's time and position; returns how many. For an
+/// export in a format that cannot hold them, beside it.
+pub fn write_files(store: &Store, req: &Request, dir: &Path) -> Result<usize, ExportError> {
+    req.check()?;
+    let layer = req.layers[0];
+    let id = layer.columns().iter().position(|c| *c == "id");
+    let mut exported = std::collections::BTreeSet::new();
+    features(store, req, layer, &mut |f| {
+        if let Some(v) = id.and_then(|i| f.values.get(i)).and_then(|v| v.as_str()) {
+            exported.insert(v.to_string());
+        }
+        Ok(())
+    })?;
+    let mut builder = std::fs::DirBuilder::new();
+    #[cfg(unix)]
+    std::os::unix::fs::DirBuilderExt::mode(&mut builder, 0o700);
+    builder.create(dir)?;
+    let mut index = csv::Writer::from_writer(create_private(&dir.join("files.csv"))?);
+    let header =
+        ["feature_id", "file", "file_name", "kind", "content_type", "sha256", "taken_at", "lon", "lat"];
+    index.write_record(header).map_err(std::io::Error::other)?;
+    let mut n = 0;
+    store.layer_media(layer, &mut |m| {
+        if !exported.contains(&m.feature) {
+            return Ok(());
+        }
+        let file = format!("{}.{}", m.id, m.media.extension());
+        let written = std::fs::metadata(dir.join(&file)).is_ok();
+        let mut write = || -> std::io::Result<()> {
+            if !written {
+                std::io::Write::write_all(&mut create_private(&dir.join(&file))?, &m.data)?;
+            }
+            let [lon, lat] = m.position.map(|p| p.map(|v| v.to_string())).unwrap_or_default();
+            index
+                .write_record([
+                    m.feature.as_str(),
+                    &file,
+                    &m.file_name,
+                    m.kind.code(),
+                    m.media.mime(),
+                    &m.sha256,
+                    m.taken_at.as_deref().unwrap_or(""),
+                    &lon,
+                    &lat,
+                ])
+                .map_err(std::io::Error::other)
+        };
+        write().map_err(|source| StoreError::Io { path: dir.join(&file), source })?;
+        n += 1;
+        Ok(())
+    })?;
+    index.flush()?;
+    Ok(n)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -296,6 +384,7 @@ mod tests {
             hxl: false,
             public: None,
             scope: Scope::default(),
+            attachments: false,
         }
     }
 

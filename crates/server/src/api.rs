@@ -768,6 +768,7 @@ pub async fn layer(
         hxl: false,
         public: None,
         scope: Default::default(),
+        attachments: false,
     };
     // As a download of the layer: an operator's own tasks, report ids for
     // those who read reports.

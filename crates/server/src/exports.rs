@@ -39,6 +39,8 @@ pub struct ExportQuery {
     grid: Option<f64>,
     /// CSV: the HXL hashtag row under the header.
     hxl: Option<bool>,
+    /// gpkg: with the files shown with each hazard, EO find or accident (Related Tables Extension; never a personal file).
+    attachments: Option<bool>,
     /// Only check the request: 204 when the download would be written, or
     /// the mistake it would meet — for a page to say so before it navigates.
     check: Option<bool>,
@@ -71,8 +73,14 @@ fn request(layer: &str, q: &ExportQuery) -> Result<(Request, bool), AppError> {
         hxl: q.hxl.unwrap_or(false),
         public: public.then_some(dangerous),
         scope: Scope::default(),
+        attachments: q.attachments.unwrap_or(false),
     };
     r.check().map_err(|e| AppError::BadRequest(e.to_string()))?;
+    if r.attachments && r.format != Format::Gpkg {
+        return Err(AppError::BadRequest(
+            "files come inside a GeoPackage download (format=gpkg); the command line writes them beside other formats".into(),
+        ));
+    }
     Ok((r, public))
 }
 
@@ -98,6 +106,11 @@ pub async fn export(
                 "{d}; ask for level=public, which hides the outline of ground still dangerous"
             ))
         })?;
+    }
+    if req.attachments && narrowing.without_report_ids {
+        return Err(AppError::Forbidden(
+            "the files come from the reports, which this account reads for its own organisation only; download without them".into(),
+        ));
     }
     if q.check == Some(true) {
         return checked(&state, req.district).await;

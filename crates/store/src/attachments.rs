@@ -247,7 +247,70 @@ impl Writer<'_> {
     }
 }
 
+/// A file shown with a feature, as an export writes it.
+#[derive(Debug, Clone)]
+pub struct MediaFile {
+    /// The feature's UUID.
+    pub feature: String,
+    pub id: AttachmentId,
+    pub kind: AttachmentKind,
+    pub media: MediaType,
+    pub file_name: String,
+    pub sha256: String,
+    pub taken_at: Option<String>,
+    pub position: Option<[f64; 2]>,
+    pub data: Vec<u8>,
+}
+
 impl Store {
+    /// Every file shown with a feature of `layer` (hazards, EO finds,
+    /// accidents: the Related Tables mapping, so never a personal file),
+    /// in the order of the features and the files; another layer has none.
+    pub fn layer_media(
+        &self,
+        layer: crate::Layer,
+        sink: &mut dyn FnMut(MediaFile) -> Result<(), StoreError>,
+    ) -> Result<usize, StoreError> {
+        let mapping = match layer {
+            crate::Layer::Hazards => "hazards_media",
+            crate::Layer::EoFinds => "eo_finds_media",
+            crate::Layer::Accidents => "accidents_media",
+            _ => return Ok(0),
+        };
+        let table = layer.name();
+        let sql = format!(
+            "SELECT f.id, a.uuid, a.kind, a.content_type, a.file_name, a.sha256, a.taken_at, a.exif_lon, a.exif_lat,
+               a.data
+             FROM {mapping} m JOIN {table} f ON f.fid = m.base_id JOIN attachments a ON a.id = m.related_id
+             WHERE a.personal = 0 ORDER BY f.fid, a.id"
+        );
+        let mut n = 0;
+        self.conn.for_each_in(&sql, (), 4, &mut |r| {
+            let content_type: String = r.get(3)?;
+            let media = MediaType::from_mime(&content_type).ok_or_else(|| StoreError::Backend {
+                detail: format!(
+                    "an attachment is stored as '{content_type}', which this program does not write"
+                ),
+            })?;
+            let lon: Option<f64> = r.get(7)?;
+            let lat: Option<f64> = r.get(8)?;
+            sink(MediaFile {
+                feature: r.get(0)?,
+                id: stored_id(r.get(1)?)?,
+                kind: stored_code(&r.get::<String>(2)?, "attachment")?,
+                media,
+                file_name: r.get(4)?,
+                sha256: r.get(5)?,
+                taken_at: r.get(6)?,
+                position: lon.zip(lat).map(|(lon, lat)| [lon, lat]),
+                data: r.get(9)?,
+            })?;
+            n += 1;
+            Ok(true)
+        })?;
+        Ok(n)
+    }
+
     /// The files of report `id`, oldest first; personal ones only when
     /// `personal` (the caller checked the permission). Each photograph's
     /// distance from what the report describes is measured here.

@@ -6,7 +6,7 @@ use crate::export::{Feature, Layer};
 use crate::geometry::SRS_WGS84;
 use crate::StoreError;
 use geo::BoundingRect;
-use rusqlite::{params_from_iter, Connection};
+use rusqlite::{params_from_iter, Connection, OptionalExtension};
 use safeground_core::wkb::encode_gpkg;
 use serde_json::Value;
 use std::path::Path;
@@ -37,9 +37,12 @@ fn geometry_type(layer: Layer) -> Option<&'static str> {
 /// A GeoPackage being written with one layer.
 pub struct GpkgLayerWriter {
     conn: Connection,
+    name: String,
     geom: Option<&'static str>,
     insert: String,
     extent: Option<[f64; 4]>,
+    /// The media and mapping tables are made (on the first file).
+    media: bool,
 }
 
 impl GpkgLayerWriter {
@@ -98,7 +101,7 @@ impl GpkgLayerWriter {
         names.extend(columns.iter().map(|(c, _)| format!("\"{c}\"")));
         let marks = (1..=names.len()).map(|i| format!("?{i}")).collect::<Vec<_>>().join(", ");
         let insert = format!("INSERT INTO \"{name}\" ({}) VALUES ({marks})", names.join(", "));
-        Ok(GpkgLayerWriter { conn, geom, insert, extent: None })
+        Ok(GpkgLayerWriter { conn, name: name.to_string(), geom, insert, extent: None, media: false })
     }
 
     pub fn feature(&mut self, f: &Feature) -> Result<(), StoreError> {
@@ -137,6 +140,80 @@ impl GpkgLayerWriter {
             });
         }
         self.conn.prepare_cached(&self.insert)?.execute(params_from_iter(values))?;
+        Ok(())
+    }
+
+    /// Adds a file shown with the feature whose `id` is `file.feature`, by
+    /// the Related Tables Extension as the register keeps it (the media
+    /// table `media`, the mapping table `<layer>_media`), made on the first
+    /// file. A file whose feature is not in this export (another district, a
+    /// later day) is left out: `false`.
+    pub fn media(&mut self, file: &crate::MediaFile) -> Result<bool, StoreError> {
+        if !self.media {
+            self.create_media()?;
+        }
+        let fid: Option<i64> = self
+            .conn
+            .prepare_cached(&format!("SELECT fid FROM \"{}\" WHERE id = ?1", self.name))?
+            .query_row([&file.feature], |r| r.get(0))
+            .optional()?;
+        let Some(fid) = fid else { return Ok(false) };
+        self.conn
+            .prepare_cached(
+                "INSERT INTO media (data, content_type, uuid, kind, file_name, sha256, taken_at, lon, lat)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9) ON CONFLICT (uuid) DO NOTHING",
+            )?
+            .execute(rusqlite::params![
+                file.data,
+                file.media.mime(),
+                file.id.to_string(),
+                file.kind.code(),
+                file.file_name,
+                file.sha256,
+                file.taken_at,
+                file.position.map(|p| p[0]),
+                file.position.map(|p| p[1]),
+            ])?;
+        let id: i64 = self
+            .conn
+            .prepare_cached("SELECT id FROM media WHERE uuid = ?1")?
+            .query_row([file.id.to_string()], |r| r.get(0))?;
+        self.conn
+            .prepare_cached(&format!(
+                "INSERT INTO \"{}_media\" (base_id, related_id) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+                self.name
+            ))?
+            .execute([fid, id])?;
+        Ok(true)
+    }
+
+    fn create_media(&mut self) -> Result<(), StoreError> {
+        let name = &self.name;
+        let definition = "http://docs.opengeospatial.org/is/18-000/18-000.html";
+        self.conn.execute_batch(&format!(
+            "CREATE INDEX \"{name}_id\" ON \"{name}\"(id);
+             CREATE TABLE media (id INTEGER PRIMARY KEY AUTOINCREMENT, data BLOB NOT NULL, content_type TEXT NOT NULL,
+               uuid TEXT NOT NULL UNIQUE, kind TEXT NOT NULL, file_name TEXT NOT NULL, sha256 TEXT NOT NULL,
+               taken_at TEXT, lon DOUBLE, lat DOUBLE);
+             CREATE TABLE \"{name}_media\" (base_id INTEGER NOT NULL, related_id INTEGER NOT NULL,
+               UNIQUE (base_id, related_id));
+             CREATE TABLE IF NOT EXISTS gpkg_extensions (table_name TEXT, column_name TEXT,
+               extension_name TEXT NOT NULL, definition TEXT NOT NULL, scope TEXT NOT NULL,
+               CONSTRAINT ge_tce UNIQUE (table_name, column_name, extension_name));
+             CREATE TABLE gpkgext_relations (id INTEGER PRIMARY KEY AUTOINCREMENT, base_table_name TEXT NOT NULL,
+               base_primary_column TEXT NOT NULL DEFAULT 'id', related_table_name TEXT NOT NULL,
+               related_primary_column TEXT NOT NULL DEFAULT 'id', relation_name TEXT NOT NULL,
+               mapping_table_name TEXT NOT NULL UNIQUE);
+             INSERT INTO gpkg_contents (table_name, data_type, identifier, description)
+               VALUES ('media', 'attributes', 'media', 'Files shown with the {name}: photographs, scanned forms, sketch maps, GPS tracks');
+             INSERT INTO gpkgext_relations (base_table_name, base_primary_column, related_table_name,
+               related_primary_column, relation_name, mapping_table_name)
+               VALUES ('{name}', 'fid', 'media', 'id', 'media', '{name}_media');
+             INSERT INTO gpkg_extensions (table_name, column_name, extension_name, definition, scope) VALUES
+               ('gpkgext_relations', NULL, 'gpkg_related_tables', '{definition}', 'read-write'),
+               ('{name}_media', NULL, 'gpkg_related_tables', '{definition}', 'read-write');"
+        ))?;
+        self.media = true;
         Ok(())
     }
 

@@ -57,7 +57,7 @@ mod write;
 pub use accounts::{generate_password, LoginFailure, NewUser, UserChange, UserRow, MIN_PASSWORD_CHARS};
 pub use accreditation::{AccreditationRow, NewAccreditation};
 pub use assistance::{ConsentRow, FollowUpRow, NewConsent, VictimRow};
-pub use attachments::{AttachmentRow, NewAttachment};
+pub use attachments::{AttachmentRow, MediaFile, NewAttachment};
 pub use audit::{Audit, AuditHead, BrokenEvent};
 pub use certificate::CertificateGround;
 pub use drafts::DraftOutcome;
