@@ -91,29 +91,71 @@ pub fn run(db: &Location, a: &ExportArgs) -> Result<()> {
         attachments: a.attachments,
     };
     request.check()?;
-    let folder = (a.attachments && format != exchange::Format::Gpkg).then(|| files_folder(a)).transpose()?;
+    let folder =
+        (a.attachments && format != exchange::Format::Gpkg).then(|| files_folder(db, a)).transpose()?;
     let tmp = part_file(db, a)?;
     let store = Store::open(db)?;
     let result = exchange::write(&store, &request, &tmp).map_err(anyhow::Error::from);
     let Some((dir, part)) = folder else { return finish(result, &tmp, a, a.layer.0[0]) };
-    // The folder of files first, complete, then the layer beside it.
-    let files = result.and_then(|n| {
+    let written = result.and_then(|n| {
         let _ = std::fs::remove_dir_all(&part);
-        let files = exchange::write_files(&store, &request, &part)?;
-        let _ = std::fs::remove_dir_all(&dir);
-        std::fs::rename(&part, &dir).with_context(|| format!("moving the files to {}", dir.display()))?;
-        eprintln!("wrote {files} files to {}", dir.display());
-        Ok(n)
+        Ok((n, exchange::write_files(&store, &request, &part)?))
     });
-    if files.is_err() {
-        let _ = std::fs::remove_dir_all(&part);
+    let (n, files) = match written {
+        Ok(w) => w,
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&part);
+            let _ = std::fs::remove_file(&tmp);
+            return Err(e);
+        }
+    };
+    place_with_files(&tmp, &a.out, (&part, &dir))?;
+    let layer = a.layer.0[0].name();
+    eprintln!("wrote {n} {layer} features to {}", a.out.display());
+    eprintln!("wrote {} files ({} rows of files.csv) to {}", files.files, files.rows, dir.display());
+    Ok(())
+}
+
+/// Moves the layer (`tmp` → `out`) and its folder of files (`part` →
+/// `dir`) into place together: an earlier folder is set aside first and
+/// put back, and the new parts removed, if either move fails.
+fn place_with_files(tmp: &Path, out: &Path, (part, dir): (&Path, &Path)) -> Result<()> {
+    let mut old = dir.as_os_str().to_owned();
+    old.push(".old");
+    let old = PathBuf::from(old);
+    let _ = std::fs::remove_dir_all(&old);
+    let had = dir.exists();
+    let moved = (|| -> std::io::Result<()> {
+        if had {
+            std::fs::rename(dir, &old)?;
+        }
+        std::fs::rename(part, dir)?;
+        std::fs::rename(tmp, out)
+    })();
+    match moved {
+        Ok(()) => {
+            let _ = std::fs::remove_dir_all(&old);
+            Ok(())
+        }
+        Err(e) => {
+            if dir.exists() && !part.exists() {
+                let _ = std::fs::remove_dir_all(dir);
+            }
+            if had && old.exists() {
+                let _ = std::fs::rename(&old, dir);
+            }
+            let _ = std::fs::remove_dir_all(part);
+            let _ = std::fs::remove_file(tmp);
+            Err(anyhow::Error::from(e).context(format!("moving the export to {}", out.display())))
+        }
     }
-    finish(files, &tmp, a, a.layer.0[0])
 }
 
 /// Where the files of an export in a format that cannot hold them go:
-/// `OUT.files`, written as `OUT.files.part` until complete.
-fn files_folder(a: &ExportArgs) -> Result<(PathBuf, PathBuf)> {
+/// `OUT.files`, written as `OUT.files.part` until complete. Refused for
+/// standard output, when it exists and `--force` was not given, and when
+/// the register lies inside either folder.
+fn files_folder(db: &Location, a: &ExportArgs) -> Result<(PathBuf, PathBuf)> {
     if a.out.as_os_str() == "-" {
         bail!("the files go in a folder beside OUT: name a file, not standard output");
     }
@@ -125,7 +167,19 @@ fn files_folder(a: &ExportArgs) -> Result<(PathBuf, PathBuf)> {
     }
     let mut part = dir.clone().into_os_string();
     part.push(".part");
-    Ok((dir, PathBuf::from(part)))
+    let part = PathBuf::from(part);
+    if let Some(register) = db.file() {
+        let register = std::fs::canonicalize(register).unwrap_or_else(|_| register.to_path_buf());
+        for folder in [&dir, &part] {
+            let folder = std::fs::canonicalize(folder)
+                .or_else(|_| std::path::absolute(folder))
+                .unwrap_or_else(|_| folder.clone());
+            if register.starts_with(&folder) {
+                bail!("the register (--db) is inside {}: name another OUT", folder.display());
+            }
+        }
+    }
+    Ok((dir, part))
 }
 
 /// Where the export is written until it is complete: beside OUT (or, for

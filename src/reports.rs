@@ -106,38 +106,7 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
         Ok(p.name)
     };
     match cmd {
-        ReportCommand::Submit { file, attach } => {
-            let text =
-                std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
-            let r = report::parse(&text).with_context(|| file.display().to_string())?;
-            let problems = report::check_shape(&r, now.date());
-            if !problems.is_empty() {
-                anyhow::bail!(
-                    "{}: the report cannot be submitted:\n  - {}",
-                    file.display(),
-                    problems.join("\n  - ")
-                );
-            }
-            let files = attach.read(db)?;
-            let mut store = Store::open(db)?;
-            let p = who.principal(&store)?;
-            let org = store.organisation(&r.organisation)?.with_context(|| {
-                format!("{}: organisation '{}' is not in the register", file.display(), r.organisation)
-            })?;
-            authorize(
-                &p,
-                Action::SubmitReport,
-                Scope::Report { organisation: org, report_type: r.report_type },
-            )?;
-            let id = store
-                .write(|w| {
-                    let id = w.submit(&r, &p.name, now)?;
-                    attach.attach(w, id, &files, (&p.name, now))?;
-                    Ok(id)
-                })
-                .with_context(|| file.display().to_string())?;
-            println!("{id}");
-        }
+        ReportCommand::Submit { file, attach } => submit(db, who, file, attach, now)?,
         ReportCommand::Attach { id, attach } => crate::attachments::attach(db, who, *id, attach)?,
         ReportCommand::Attachments { id, json } => crate::attachments::list(db, who, *id, *json)?,
         ReportCommand::Attachment { id, out, thumbnail, force } => {
@@ -252,6 +221,39 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
             crate::submissions::submit_draft(db, &p.name, *id)?
         }
     }
+    Ok(())
+}
+
+/// `report submit FILE [--attach PATH…]`: the report and its files in one
+/// transaction, every file read and judged before the register is written.
+fn submit(
+    db: &Location,
+    who: &Credentials,
+    file: &std::path::Path,
+    attach: &crate::attachments::AttachArgs,
+    now: OffsetDateTime,
+) -> Result<()> {
+    let text = std::fs::read_to_string(file).with_context(|| format!("reading {}", file.display()))?;
+    let r = report::parse(&text).with_context(|| file.display().to_string())?;
+    let problems = report::check_shape(&r, now.date());
+    if !problems.is_empty() {
+        anyhow::bail!("{}: the report cannot be submitted:\n  - {}", file.display(), problems.join("\n  - "));
+    }
+    let files = attach.read(db)?;
+    let mut store = Store::open(db)?;
+    let p = who.principal(&store)?;
+    let org = store.organisation(&r.organisation)?.with_context(|| {
+        format!("{}: organisation '{}' is not in the register", file.display(), r.organisation)
+    })?;
+    authorize(&p, Action::SubmitReport, Scope::Report { organisation: org, report_type: r.report_type })?;
+    let id = store
+        .write(|w| {
+            let id = w.submit(&r, &p.name, now)?;
+            attach.attach(w, id, &files, (&p.name, now))?;
+            Ok(id)
+        })
+        .with_context(|| file.display().to_string())?;
+    println!("{id}");
     Ok(())
 }
 

@@ -314,11 +314,15 @@ fn token(db: &Path, user: &str) -> String {
 #[test]
 fn files_over_http_with_personal_data_withheld() {
     let dir = tempfile::tempdir().unwrap();
-    let users =
-        [("admin", "administrator", None), ("imo", "im_officer", None), ("imo_pd", "im_officer", None)];
+    let users = [
+        ("admin", "administrator", None),
+        ("imo", "im_officer", None),
+        ("imo_pd", "im_officer", None),
+        ("op", "operator", Some("KDA")),
+    ];
     let db = demo_with_users(dir.path(), "20", &users);
     succeeds(&db, "admin", &["user", "personal-data", "imo_pd", "on"]);
-    let (imo, imo_pd) = (token(&db, "imo"), token(&db, "imo_pd"));
+    let (imo, imo_pd, op) = (token(&db, "imo"), token(&db, "imo_pd"), token(&db, "op"));
     let (child, addr) = spawn_serve(&db, &[], Stdio::null());
     let _server = Server { child };
 
@@ -403,6 +407,16 @@ fn files_over_http_with_personal_data_withheld() {
         ("application/json", b""),
     );
     assert_eq!(status, 400);
+    // An operator reads its own organisation's reports only: no files in its downloads, not even asked with check.
+    for check in ["", "&check=true"] {
+        let path = format!("/api/exports/accidents?format=gpkg&attachments=true{check}");
+        let (status, _, body) = http(addr, "GET", &path, &op, ("application/json", b""));
+        assert_eq!(status, 403, "{}", String::from_utf8_lossy(&body));
+    }
+    // Nor another organisation's files (the accident report is ANAMA's).
+    let (status, _, _) =
+        http(addr, "GET", &format!("/api/attachments/{sketch_id}"), &op, ("application/json", b""));
+    assert_eq!(status, 404);
 }
 
 #[test]

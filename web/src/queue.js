@@ -26,7 +26,12 @@ function extent(fc) {
 // and how far from what the report describes; personal ones only for an
 // account with the permission (the server leaves them out otherwise).
 async function showFiles(info, id) {
+  // The table of the report asked for: if another is shown by the time the
+  // files arrive, they are not this one's and are dropped.
+  const table = info.querySelector('table');
   const files = await get(`/api/reports/${id}/attachments`);
+  if (!table || !table.isConnected) return;
+  info.querySelectorAll('#attachments').forEach((s) => s.remove());
   const section = document.createElement('div');
   section.id = 'attachments';
   const item = (a) => {
@@ -40,8 +45,7 @@ async function showFiles(info, id) {
   section.innerHTML = `<h3>${esc(t('queue.files'))}</h3>${files.length
     ? `<ul class="attachments">${files.map(item).join('')}</ul>`
     : `<p>${esc(t('queue.no_files'))}</p>`}`;
-  const table = info.querySelector('table');
-  if (table) table.after(section);
+  table.after(section);
 }
 
 export async function mountQueue(view) {
@@ -137,7 +141,9 @@ export async function mountQueue(view) {
       done(t('queue.approved'));
       if (d && d.flags && d.flags.length) decision.innerHTML += `<div class="message error" id="flags"><p>${esc(t('queue.flagged'))}</p><ul>${d.flags.map((f) => `<li>${esc(f)}</li>`).join('')}</ul></div>`;
     };
-    info.querySelector('#approve').onclick = () => post(`/api/reports/${id}/approve`, {}).then(approved, fail);
+    // The version read: a file attached since then makes the server refuse,
+    // so nothing is approved that the officer did not see.
+    info.querySelector('#approve').onclick = () => post(`/api/reports/${id}/approve`, { expect_version: shown.report.version }).then(approved, fail);
     info.querySelector('#reject').onclick = () => {
       const reason = info.querySelector('#reason').value.trim();
       if (!reason) { decision.innerHTML = `<p class="message error">${esc(t('queue.reason_needed'))}</p>`; return; }

@@ -8,6 +8,7 @@ use safeground_formats::geojson_out::GeoJsonWriter;
 use safeground_formats::kml_out::KmlWriter;
 use safeground_formats::xlsx_out::{Shape, XlsxWriter};
 use safeground_store::{Feature, GpkgLayerWriter, Layer, Store, StoreError};
+use std::collections::BTreeSet;
 use std::io::BufWriter;
 use std::path::Path;
 use time::Date;
@@ -263,7 +264,13 @@ pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportE
             let _ = std::fs::remove_file(path);
             let mut w = GpkgLayerWriter::create(path, layer)?;
             let mut failed = None;
+            let mut exported = BTreeSet::new();
+            let id = layer.columns().iter().position(|c| *c == "id");
             let n = export(layer, &mut |f| {
+                if req.attachments {
+                    exported
+                        .extend(id.and_then(|i| f.values.get(i)).and_then(|v| v.as_str()).map(String::from));
+                }
                 w.feature(&f).map_err(|e| {
                     let m = e.to_string();
                     failed = Some(e);
@@ -275,7 +282,9 @@ pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportE
                 (Ok(n), None) => n,
             };
             if req.attachments {
-                store.layer_media(layer, &mut |m| w.media(&m).map(|_| ()))?;
+                let bound = req.as_of.map(safeground_store::end_of_day);
+                let keep = &mut |f: &str| exported.contains(f);
+                store.layer_media(layer, bound.as_deref(), keep, &mut |m| w.media(&m).map(|_| ()))?;
             }
             Ok(w.finish().map(|_| n)?)
         }
@@ -318,15 +327,13 @@ pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportE
 /// `files.csv` naming each one's feature, original name, kind, type,
 /// SHA-256 and the camera's time and position; returns how many. For an
 /// export in a format that cannot hold them, beside it.
-pub fn write_files(store: &Store, req: &Request, dir: &Path) -> Result<usize, ExportError> {
+pub fn write_files(store: &Store, req: &Request, dir: &Path) -> Result<Written, ExportError> {
     req.check()?;
     let layer = req.layers[0];
     let id = layer.columns().iter().position(|c| *c == "id");
-    let mut exported = std::collections::BTreeSet::new();
+    let mut exported = BTreeSet::new();
     features(store, req, layer, &mut |f| {
-        if let Some(v) = id.and_then(|i| f.values.get(i)).and_then(|v| v.as_str()) {
-            exported.insert(v.to_string());
-        }
+        exported.extend(id.and_then(|i| f.values.get(i)).and_then(|v| v.as_str()).map(String::from));
         Ok(())
     })?;
     let mut builder = std::fs::DirBuilder::new();
@@ -337,38 +344,63 @@ pub fn write_files(store: &Store, req: &Request, dir: &Path) -> Result<usize, Ex
     let header =
         ["feature_id", "file", "file_name", "kind", "content_type", "sha256", "taken_at", "lon", "lat"];
     index.write_record(header).map_err(std::io::Error::other)?;
-    let mut n = 0;
-    store.layer_media(layer, &mut |m| {
-        if !exported.contains(&m.feature) {
-            return Ok(());
-        }
+    let mut written = Written::default();
+    let bound = req.as_of.map(safeground_store::end_of_day);
+    let keep = &mut |f: &str| exported.contains(f);
+    store.layer_media(layer, bound.as_deref(), keep, &mut |m| {
         let file = format!("{}.{}", m.id, m.media.extension());
-        let written = std::fs::metadata(dir.join(&file)).is_ok();
+        let path = dir.join(&file);
         let mut write = || -> std::io::Result<()> {
-            if !written {
-                std::io::Write::write_all(&mut create_private(&dir.join(&file))?, &m.data)?;
+            if std::fs::metadata(&path).is_err() {
+                let mut out = create_private(&path)?;
+                std::io::Write::write_all(&mut out, &m.data)?;
+                std::io::Write::flush(&mut out)?;
+                written.files += 1;
             }
             let [lon, lat] = m.position.map(|p| p.map(|v| v.to_string())).unwrap_or_default();
-            index
-                .write_record([
-                    m.feature.as_str(),
-                    &file,
-                    &m.file_name,
-                    m.kind.code(),
-                    m.media.mime(),
-                    &m.sha256,
-                    m.taken_at.as_deref().unwrap_or(""),
-                    &lon,
-                    &lat,
-                ])
-                .map_err(std::io::Error::other)
+            let record = [
+                m.feature.as_str(),
+                &file,
+                &spreadsheet_safe(&m.file_name),
+                m.kind.code(),
+                m.media.mime(),
+                &m.sha256,
+                m.taken_at.as_deref().unwrap_or(""),
+                &lon,
+                &lat,
+            ];
+            index.write_record(record).map_err(std::io::Error::other)
         };
-        write().map_err(|source| StoreError::Io { path: dir.join(&file), source })?;
-        n += 1;
+        write().map_err(|source| StoreError::Io { path: path.clone(), source })?;
+        written.rows += 1;
         Ok(())
     })?;
     index.flush()?;
-    Ok(n)
+    Ok(written)
+}
+
+/// What [`write_files`] wrote: the files, and the index's rows (a file shown
+/// with several features has a row for each).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Written {
+    pub files: usize,
+    pub rows: usize,
+}
+
+/// A name as a spreadsheet shows it, never as a formula: one that starts
+/// with `=`, `+`, `-`, `@`, a tab or a carriage return gets a `'` before it.
+///
+/// ```
+/// use safeground_exchange::export::spreadsheet_safe;
+/// assert_eq!(spreadsheet_safe("=HYPERLINK(\"x\")"), "'=HYPERLINK(\"x\")");
+/// assert_eq!(spreadsheet_safe("IMG_0042.JPG"), "IMG_0042.JPG");
+/// ```
+pub fn spreadsheet_safe(name: &str) -> String {
+    if name.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        format!("'{name}")
+    } else {
+        name.to_string()
+    }
 }
 
 #[cfg(test)]

@@ -114,45 +114,52 @@ fn has_event_attribute(text: &str) -> bool {
     false
 }
 
-/// `text` with numeric character references (`&#115;`, `&#x73;`), XML's
-/// five entities and `&colon;`, `&tab;`, `&newline;` (any case) decoded.
+/// `text` with character references decoded as a browser reads them:
+/// numeric ones (`&#115;`, `&#x73;`, zero-padded, the `;` optional), XML's
+/// five entities and `&colon;`, `&tab;`, `&newline;` (any case, the `;`
+/// optional); anything else left as written.
 fn decode_references(text: &str) -> String {
+    const NAMED: &[(&str, char)] = &[
+        ("newline", '\n'),
+        ("colon", ':'),
+        ("quot", '"'),
+        ("apos", '\''),
+        ("tab", '\t'),
+        ("amp", '&'),
+        ("lt", '<'),
+        ("gt", '>'),
+    ];
     let mut out = String::with_capacity(text.len());
     let mut rest = text;
     while let Some(i) = rest.find('&') {
         out.push_str(&rest[..i]);
-        rest = &rest[i..];
-        let end = rest.find(';').filter(|&e| e <= 12);
-        let decoded = end.and_then(|e| {
-            let name = rest[1..e].to_ascii_lowercase();
-            let c = if let Some(hex) = name.strip_prefix("#x") {
-                u32::from_str_radix(hex, 16).ok().and_then(char::from_u32)
-            } else if let Some(dec) = name.strip_prefix('#') {
-                dec.parse::<u32>().ok().and_then(char::from_u32)
-            } else {
-                match name.as_str() {
-                    "colon" => Some(':'),
-                    "tab" => Some('\t'),
-                    "newline" => Some('\n'),
-                    "lt" => Some('<'),
-                    "gt" => Some('>'),
-                    "quot" => Some('"'),
-                    "apos" => Some('\''),
-                    "amp" => Some('&'),
-                    _ => None,
-                }
+        rest = &rest[i + 1..];
+        let (decoded, used) = if let Some(num) = rest.strip_prefix('#') {
+            let (hex, digits) = match num.strip_prefix(['x', 'X']) {
+                Some(h) => (true, h),
+                None => (false, num),
             };
-            c.map(|c| (c, e))
-        });
+            let n = digits
+                .bytes()
+                .take_while(|b| if hex { b.is_ascii_hexdigit() } else { b.is_ascii_digit() })
+                .count();
+            let value = if hex { u32::from_str_radix(&digits[..n], 16) } else { digits[..n].parse::<u32>() };
+            let c = value.ok().and_then(char::from_u32);
+            (c, 1 + usize::from(hex) + n)
+        } else {
+            let lower = rest.get(..7.min(rest.len())).unwrap_or("").to_ascii_lowercase();
+            match NAMED.iter().find(|(name, _)| lower.starts_with(name)) {
+                Some((name, c)) => (Some(*c), name.len()),
+                None => (None, 0),
+            }
+        };
         match decoded {
-            Some((c, e)) => {
+            Some(c) => {
                 out.push(c);
-                rest = &rest[e + 1..];
+                rest = &rest[used..];
+                rest = rest.strip_prefix(';').unwrap_or(rest);
             }
-            None => {
-                out.push('&');
-                rest = &rest[1..];
-            }
+            None => out.push('&'),
         }
     }
     out.push_str(rest);
@@ -232,6 +239,9 @@ mod tests {
             "<kml><a href=\"java\tscript:x\"/></kml>",
             "<gpx><link href=\"data:text/html,x\"/></gpx>",
             "<kml><description>&lt;iframe src=x&gt;</description></kml>",
+            "<kml><a href=\"java&#115cript:x\"/></kml>",
+            "<kml><a href=\"java&#00000000115;cript:x\"/></kml>",
+            "<kml><description>&ltscript&gt;x</description></kml>",
         ] {
             assert!(sniff(hostile.as_bytes()).is_err(), "{hostile}");
         }

@@ -18,7 +18,7 @@ use crate::{AppError, AppState, ErrorBody};
 use axum::body::Body;
 use axum::extract::rejection::QueryRejection;
 use axum::extract::{Path, Query, State};
-use axum::http::{header, HeaderValue, StatusCode};
+use axum::http::{header, HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
 use http_body_util::BodyExt;
@@ -68,11 +68,23 @@ fn allowed(s: &Store, c: &Caller, action: Action, id: ReportId) -> Result<Report
 /// hundreds of MB), so the server's memory bounds how many.
 static JUDGING: Semaphore = Semaphore::const_new(2);
 
-/// The body, at most `max` bytes (413 beyond).
-async fn read_body(body: Body, max: u64) -> Result<Vec<u8>, AppError> {
+/// Uploads received at once, at most: each holds its file in memory (up to
+/// the bound) while it arrives, however slowly; the next waits its turn.
+static UPLOADS: Semaphore = Semaphore::const_new(4);
+
+/// How long an upload may send nothing before it is given up.
+const IDLE: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// The body, at most `max` bytes (413 beyond); given up (408) when nothing
+/// arrives for [`IDLE`].
+async fn read_body(body: Body, max: u64, length: Option<u64>) -> Result<Vec<u8>, AppError> {
     let mut body = body;
-    let mut out = Vec::new();
-    while let Some(frame) = body.frame().await {
+    let mut out = Vec::with_capacity(length.unwrap_or(0).min(max) as usize);
+    loop {
+        let next = tokio::time::timeout(IDLE, body.frame()).await.map_err(|_| {
+            AppError::Timeout(format!("the upload sent nothing for {} s; send it again", IDLE.as_secs()))
+        })?;
+        let Some(frame) = next else { break };
         let frame = frame.map_err(|e| AppError::BadRequest(format!("the upload was cut off: {e}")))?;
         if let Ok(data) = frame.into_data() {
             if out.len() as u64 + data.len() as u64 > max {
@@ -115,6 +127,7 @@ pub async fn attach(
     Extension(c): Extension<Caller>,
     Path(id): Path<String>,
     q: Result<Query<AttachQuery>, QueryRejection>,
+    headers: HeaderMap,
     body: Body,
 ) -> Result<impl IntoResponse, AppError> {
     let id = report_id(&id)?;
@@ -136,7 +149,14 @@ pub async fn attach(
     }
     let limits = state.attachments;
     let name = clean_name(q.name.as_deref().unwrap_or("upload"));
-    let (bytes, judged) = judge(read_body(body, limits.max_bytes).await?, &name).await?;
+    let length =
+        headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
+    let received = {
+        let _turn =
+            UPLOADS.acquire().await.map_err(|_| AppError::Internal("the server is stopping".into()))?;
+        read_body(body, limits.max_bytes, length).await?
+    };
+    let (bytes, judged) = judge(received, &name).await?;
     let row = with_store(&state, move |s| {
         allowed(s, &c, Action::SubmitReport, id)?;
         let file = NewAttachment { name: &name, kind, personal: q.personal, bytes: &bytes, judged: &judged };

@@ -264,11 +264,15 @@ pub struct MediaFile {
 
 impl Store {
     /// Every file shown with a feature of `layer` (hazards, EO finds,
-    /// accidents: the Related Tables mapping, so never a personal file),
-    /// in the order of the features and the files; another layer has none.
+    /// accidents: the Related Tables mapping, so never a personal file) by
+    /// a report decided by `bound` (an export as of a day; `None`: now), in
+    /// the order of the features and the files, for the features `keep`
+    /// wants; only those files' bytes are read. Another layer has none.
     pub fn layer_media(
         &self,
         layer: crate::Layer,
+        bound: Option<&str>,
+        keep: &mut dyn FnMut(&str) -> bool,
         sink: &mut dyn FnMut(MediaFile) -> Result<(), StoreError>,
     ) -> Result<usize, StoreError> {
         let mapping = match layer {
@@ -279,13 +283,17 @@ impl Store {
         };
         let table = layer.name();
         let sql = format!(
-            "SELECT f.id, a.uuid, a.kind, a.content_type, a.file_name, a.sha256, a.taken_at, a.exif_lon, a.exif_lat,
-               a.data
+            "SELECT f.id, a.uuid, a.kind, a.content_type, a.file_name, a.sha256, a.taken_at, a.exif_lon, a.exif_lat
              FROM {mapping} m JOIN {table} f ON f.fid = m.base_id JOIN attachments a ON a.id = m.related_id
-             WHERE a.personal = 0 ORDER BY f.fid, a.id"
+               JOIN reports r ON r.id = a.report_id
+             WHERE a.personal = 0 AND r.decided_at <= ?1 ORDER BY f.fid, a.id"
         );
-        let mut n = 0;
-        self.conn.for_each_in(&sql, (), 4, &mut |r| {
+        let mut wanted = Vec::new();
+        self.conn.for_each(&sql, [bound.unwrap_or("9999-12-31T00:00:00Z")], &mut |r| {
+            let feature: String = r.get(0)?;
+            if !keep(&feature) {
+                return Ok(true);
+            }
             let content_type: String = r.get(3)?;
             let media = MediaType::from_mime(&content_type).ok_or_else(|| StoreError::Backend {
                 detail: format!(
@@ -294,8 +302,8 @@ impl Store {
             })?;
             let lon: Option<f64> = r.get(7)?;
             let lat: Option<f64> = r.get(8)?;
-            sink(MediaFile {
-                feature: r.get(0)?,
+            wanted.push(MediaFile {
+                feature,
                 id: stored_id(r.get(1)?)?,
                 kind: stored_code(&r.get::<String>(2)?, "attachment")?,
                 media,
@@ -303,11 +311,19 @@ impl Store {
                 sha256: r.get(5)?,
                 taken_at: r.get(6)?,
                 position: lon.zip(lat).map(|(lon, lat)| [lon, lat]),
-                data: r.get(9)?,
-            })?;
-            n += 1;
+                data: Vec::new(),
+            });
             Ok(true)
         })?;
+        let n = wanted.len();
+        for mut file in wanted {
+            file.data = self.conn.query_row(
+                "SELECT data FROM attachments WHERE uuid = ?1",
+                [file.id.to_string()],
+                |r| r.get(0),
+            )?;
+            sink(file)?;
+        }
         Ok(n)
     }
 

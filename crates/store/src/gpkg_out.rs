@@ -149,15 +149,7 @@ impl GpkgLayerWriter {
     /// file. A file whose feature is not in this export (another district, a
     /// later day) is left out: `false`.
     pub fn media(&mut self, file: &crate::MediaFile) -> Result<bool, StoreError> {
-        if !self.media {
-            self.create_media()?;
-        }
-        let fid: Option<i64> = self
-            .conn
-            .prepare_cached(&format!("SELECT fid FROM \"{}\" WHERE id = ?1", self.name))?
-            .query_row([&file.feature], |r| r.get(0))
-            .optional()?;
-        let Some(fid) = fid else { return Ok(false) };
+        let Some(fid) = self.fid_of(&file.feature)? else { return Ok(false) };
         self.conn
             .prepare_cached(
                 "INSERT INTO media (data, content_type, uuid, kind, file_name, sha256, taken_at, lon, lat)
@@ -185,6 +177,19 @@ impl GpkgLayerWriter {
             ))?
             .execute([fid, id])?;
         Ok(true)
+    }
+
+    /// The fid of the feature whose `id` is `feature` in this export, if
+    /// it is in it (the media tables made first, on the first file).
+    fn fid_of(&mut self, feature: &str) -> Result<Option<i64>, StoreError> {
+        if !self.media {
+            self.create_media()?;
+        }
+        Ok(self
+            .conn
+            .prepare_cached(&format!("SELECT fid FROM \"{}\" WHERE id = ?1", self.name))?
+            .query_row([feature], |r| r.get(0))
+            .optional()?)
     }
 
     fn create_media(&mut self) -> Result<(), StoreError> {
@@ -221,8 +226,8 @@ impl GpkgLayerWriter {
     pub fn finish(self) -> Result<(), StoreError> {
         if let Some([x0, y0, x1, y1]) = self.extent {
             self.conn.execute(
-                "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4",
-                rusqlite::params![x0, y0, x1, y1],
+                "UPDATE gpkg_contents SET min_x = ?1, min_y = ?2, max_x = ?3, max_y = ?4 WHERE table_name = ?5",
+                rusqlite::params![x0, y0, x1, y1, self.name],
             )?;
         }
         self.conn.execute_batch("COMMIT;")?;
