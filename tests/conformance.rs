@@ -511,6 +511,37 @@ fn exports_agree_on_both_backends() {
     on_both_backends("exports", exports_story);
 }
 
+/// Files attached to reports: sent with a report and to it, a web page
+/// refused, listed (where each photograph was taken, how far from the
+/// find), approved and so related to the find, exported inside a
+/// GeoPackage and beside GeoJSON, sealed.
+fn attachments_story(db: &Path, t: &mut Transcript) {
+    ok(db, &["demo", "--scale", "10", "--no-serve"]);
+    let fixture = |n: &str| repo_file(&format!("fixtures/attachments/{n}")).to_str().unwrap().to_string();
+    let id = t.ok(db, &["report", "submit", &example("06-eo-find.json"), "--attach", &fixture("find.jpg")]);
+    let id = id.trim();
+    t.ok(db, &["report", "attach", id, "--attach", &fixture("form.pdf"), "--attach", &fixture("track.gpx")]);
+    t.fails(db, &["report", "attach", id, "--attach", &fixture("not-a-photo.jpg")]);
+    t.ok(db, &["report", "attachments", id]);
+    t.ok(db, &["--actor", "im.officer", "report", "approve", id]);
+    let gpkg = t.path("finds.gpkg");
+    t.ok(db, &["export", "--layer", "eo_finds", "--format", "gpkg", &gpkg, "--attachments"]);
+    let media =
+        query(Path::new(&gpkg), "SELECT file_name, kind, content_type, sha256 FROM media ORDER BY id");
+    t.record(&["media of finds.gpkg"], &media.to_string());
+    t.ok(
+        db,
+        &["export", "--layer", "eo_finds", "--format", "geojson", &t.path("finds.geojson"), "--attachments"],
+    );
+    t.file("finds.geojson.files/files.csv");
+    t.ok(db, &["audit", "verify"]);
+}
+
+#[test]
+fn attachments_agree_on_both_backends() {
+    on_both_backends("attachments", attachments_story);
+}
+
 /// Imports: every layer into an empty register, bad features rejected whole.
 fn imports_story(db: &Path, t: &mut Transcript) {
     let source = t.dir.join("source.gpkg");

@@ -471,3 +471,69 @@ async fn report_lists_are_filtered_and_paged_by_the_database() {
     }
     assert_eq!(got, expected);
 }
+
+/// A file sent to `uri` as the body (`content_type`), the server's bound on
+/// attachments `max_bytes`.
+async fn upload(
+    db: &Path,
+    uri: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+    max_bytes: u64,
+) -> (StatusCode, Value) {
+    let req = Request::builder()
+        .method(Method::POST)
+        .uri(uri)
+        .header("content-type", content_type)
+        .header("content-length", bytes.len())
+        .body(Body::from(bytes))
+        .unwrap();
+    let mut state = AppState::new(db, "api test").unwrap();
+    state.attachments = safeground_core::attachment::Limits { max_bytes };
+    let res = app(state).oneshot(req).await.unwrap();
+    let status = res.status();
+    let bytes = res.into_body().collect().await.unwrap().to_bytes();
+    (status, serde_json::from_slice(&bytes).unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn attachment_mistakes_are_named_never_server_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let (s, submitted, _) = call(&db, Method::POST, "/api/reports", Some(&example("06-eo-find.json"))).await;
+    assert_eq!(s, StatusCode::CREATED, "{submitted}");
+    let id = submitted["id"].as_str().unwrap();
+    let fixture = |n: &str| {
+        std::fs::read(Path::new(env!("CARGO_MANIFEST_DIR")).join("../../fixtures/attachments").join(n))
+            .unwrap()
+    };
+    let to = format!("/api/reports/{id}/attachments?name=sketch.png");
+    let big = 50 << 20;
+    let ok = upload(&db, &to, "application/octet-stream", fixture("sketch.png"), big).await;
+    assert_eq!(ok.0, StatusCode::CREATED, "{}", ok.1);
+    assert_eq!((ok.1["kind"].as_str(), ok.1["media"].as_str()), (Some("PHOTO"), Some("PNG")));
+    let octet = "application/octet-stream";
+    let bogus = format!("/api/reports/{id}/attachments?kind=BOGUS");
+    mistake(
+        upload(&db, &bogus, octet, fixture("sketch.png"), big).await,
+        StatusCode::BAD_REQUEST,
+        "bad_request",
+    );
+    let json = upload(&db, &to, "application/json", fixture("sketch.png"), big).await;
+    mistake(json, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type");
+    let html = upload(&db, &to, octet, fixture("not-a-photo.jpg"), big).await;
+    mistake(html, StatusCode::UNPROCESSABLE_ENTITY, "refused");
+    let small = upload(&db, &to, octet, fixture("form.pdf"), 100).await;
+    mistake(small, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
+    let nobody = "/api/reports/00000000-0000-4000-8000-000000000000/attachments";
+    mistake(upload(&db, nobody, octet, fixture("form.pdf"), big).await, StatusCode::NOT_FOUND, "not_found");
+    let garbled = "/api/reports/not-a-report/attachments";
+    mistake(upload(&db, garbled, octet, fixture("form.pdf"), big).await, StatusCode::NOT_FOUND, "not_found");
+    mistake(get(&db, "/api/attachments/not-an-id").await, StatusCode::NOT_FOUND, "not_found");
+    let nothing = format!("/api/attachments/{}/thumbnail", uuid::Uuid::nil());
+    mistake(get(&db, &nothing).await, StatusCode::NOT_FOUND, "not_found");
+    // A file without a thumbnail (a PDF) has none to give.
+    let pdf = upload(&db, &to.replace("sketch.png", "form.pdf"), octet, fixture("form.pdf"), big).await;
+    let thumb = format!("/api/attachments/{}/thumbnail", pdf.1["id"].as_str().unwrap());
+    mistake(get(&db, &thumb).await, StatusCode::NOT_FOUND, "not_found");
+}
