@@ -117,7 +117,7 @@ pub fn attach(db: &Location, who: &Credentials, id: ReportId, args: &AttachArgs)
     let files = args.read(db)?;
     let mut store = Store::open(db)?;
     let p = who.principal(&store)?;
-    let (row, _, _) = store.report(id)?;
+    let row = store.report_row(id)?;
     let org =
         store.organisation(&row.organisation)?.with_context(|| format!("report {id}'s organisation"))?;
     authorize(&p, Action::SubmitReport, Scope::Report { organisation: org, report_type: row.report_type })?;
@@ -134,7 +134,7 @@ pub fn attach(db: &Location, who: &Credentials, id: ReportId, args: &AttachArgs)
 pub fn list(db: &Location, who: &Credentials, id: ReportId, json: bool) -> Result<()> {
     let store = Store::open(db)?;
     let p = who.principal(&store)?;
-    let (row, _, _) = store.report(id)?;
+    let row = store.report_row(id)?;
     let org = store.organisation(&row.organisation)?.unwrap_or_default();
     authorize(&p, Action::ReadReports, Scope::Organisation(org))?;
     let personal = authorize(&p, Action::ReadPersonal, Scope::Any).is_ok();
@@ -191,7 +191,7 @@ pub fn save(
             if thumbnail { " or has no thumbnail" } else { "" }
         )
     })?;
-    let (report, _, _) = store.report(row.report)?;
+    let report = store.report_row(row.report)?;
     let org = store.organisation(&report.organisation)?.unwrap_or_default();
     authorize(&p, Action::ReadReports, Scope::Organisation(org))?;
     crate::print::write_whole(out, |_, f| {

@@ -184,6 +184,12 @@ impl Request {
     }
 }
 
+/// The UUID (the `id` column) of a feature of `layer`, if it has one.
+fn feature_id(layer: Layer, f: &Feature) -> Option<String> {
+    let i = layer.columns().iter().position(|c| *c == "id")?;
+    f.values.get(i)?.as_str().map(String::from)
+}
+
 /// Whether features of `layer` may have files shown with them.
 pub fn has_files(layer: Layer) -> bool {
     matches!(layer, Layer::Hazards | Layer::EoFinds | Layer::Accidents)
@@ -265,11 +271,9 @@ pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportE
             let mut w = GpkgLayerWriter::create(path, layer)?;
             let mut failed = None;
             let mut exported = BTreeSet::new();
-            let id = layer.columns().iter().position(|c| *c == "id");
             let n = export(layer, &mut |f| {
                 if req.attachments {
-                    exported
-                        .extend(id.and_then(|i| f.values.get(i)).and_then(|v| v.as_str()).map(String::from));
+                    exported.extend(feature_id(layer, &f));
                 }
                 w.feature(&f).map_err(|e| {
                     let m = e.to_string();
@@ -330,10 +334,9 @@ pub fn write(store: &Store, req: &Request, path: &Path) -> Result<usize, ExportE
 pub fn write_files(store: &Store, req: &Request, dir: &Path) -> Result<Written, ExportError> {
     req.check()?;
     let layer = req.layers[0];
-    let id = layer.columns().iter().position(|c| *c == "id");
     let mut exported = BTreeSet::new();
     features(store, req, layer, &mut |f| {
-        exported.extend(id.and_then(|i| f.values.get(i)).and_then(|v| v.as_str()).map(String::from));
+        exported.extend(feature_id(layer, &f));
         Ok(())
     })?;
     let mut builder = std::fs::DirBuilder::new();

@@ -52,7 +52,7 @@ fn personal(c: &Caller) -> bool {
 /// A report of an organisation whose reports the caller may not read is
 /// not there, for them (404), as an unknown one.
 fn allowed(s: &Store, c: &Caller, action: Action, id: ReportId) -> Result<ReportState, AppError> {
-    let (row, _, _) = s.report(id)?;
+    let row = s.report_row(id)?;
     let org = s.organisation(&row.organisation)?.unwrap_or_default();
     if decide(&c.principal, Action::ReadReports, Scope::Organisation(org)).is_err() {
         return Err(AppError::NotFound(format!("report '{id}' is not in the register")));

@@ -44,17 +44,20 @@ pub const MAX_BODY: usize = 2 << 20;
 fn body_type(path: &str) -> &'static str {
     match path {
         "/api/traverse" => "text/csv",
-        "/api/imports" | "/api/submissions" => "application/octet-stream",
-        p if is_attachment_upload(p) => "application/octet-stream",
+        p if takes_file(p) => "application/octet-stream",
         _ => "application/json",
     }
 }
 
-/// `/api/reports/{id}/attachments`: a file attached to a report.
-fn is_attachment_upload(path: &str) -> bool {
-    path.strip_prefix("/api/reports/")
+/// A route whose body is a file (`application/octet-stream`, exempt from
+/// the request deadline): an import, a KoBo/ODK export, a report's
+/// attachment (`/api/reports/{id}/attachments`).
+fn takes_file(path: &str) -> bool {
+    let attachment = path
+        .strip_prefix("/api/reports/")
         .and_then(|p| p.strip_suffix("/attachments"))
-        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    attachment || path == "/api/imports" || path == "/api/submissions"
 }
 
 /// Refuses a change to the API whose body is not of the route's type.
@@ -87,8 +90,8 @@ pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -
     // A download is written whole before it is sent, an upload imported
     // whole before it is answered: each takes as long as its file.
     let path = req.uri().path();
-    let upload = req.method() == Method::POST && is_attachment_upload(path);
-    if path.starts_with("/api/exports/") || path == "/api/imports" || path == "/api/submissions" || upload {
+    let upload = req.method() == Method::POST && takes_file(path);
+    if path.starts_with("/api/exports/") || upload {
         return next.run(req).await;
     }
     let limit = state.limits.request;

@@ -65,11 +65,16 @@ pub struct AttachmentRow {
 const COLUMNS: &str = "uuid, report_id, kind, content_type, file_name, size, sha256, personal, width, height,
   taken_at, exif_lon, exif_lat, thumbnail IS NOT NULL, recorded_at, recorded_by";
 
+/// The media type a stored `content_type` names (the schema allows no other).
+fn media_of(content_type: &str) -> Result<MediaType, StoreError> {
+    MediaType::from_mime(content_type).ok_or_else(|| StoreError::Backend {
+        detail: format!("an attachment is stored as '{content_type}', which this program does not read"),
+    })
+}
+
 fn row(r: &crate::db::Row<'_>) -> Result<AttachmentRow, StoreError> {
     let content_type: String = r.get(3)?;
-    let media = MediaType::from_mime(&content_type).ok_or_else(|| StoreError::Backend {
-        detail: format!("an attachment is stored as '{content_type}', which this program does not serve"),
-    })?;
+    let media = media_of(&content_type)?;
     let lon: Option<f64> = r.get(11)?;
     let lat: Option<f64> = r.get(12)?;
     Ok(AttachmentRow {
@@ -294,12 +299,7 @@ impl Store {
             if !keep(&feature) {
                 return Ok(true);
             }
-            let content_type: String = r.get(3)?;
-            let media = MediaType::from_mime(&content_type).ok_or_else(|| StoreError::Backend {
-                detail: format!(
-                    "an attachment is stored as '{content_type}', which this program does not write"
-                ),
-            })?;
+            let media = media_of(&r.get::<String>(3)?)?;
             let lon: Option<f64> = r.get(7)?;
             let lat: Option<f64> = r.get(8)?;
             wanted.push(MediaFile {

@@ -153,20 +153,26 @@ impl Store {
 
     /// One report: its row, its body as submitted (without personal data) and its events.
     pub fn report(&self, id: ReportId) -> Result<(ReportRow, serde_json::Value, Vec<EventRow>), StoreError> {
-        let sql = format!("SELECT {REPORT_FIELDS} {REPORT_TABLES} WHERE r.id = ?1");
+        let row = self.report_row(id)?;
         let key = id.to_string();
-        let row = self
-            .conn
-            .prepare(&sql)?
-            .query_map([&key], report_row)?
-            .next()
-            .transpose()?
-            .ok_or_else(|| StoreError::Unknown { what: "report", key: key.clone() })?;
         let body: String =
             self.conn.query_row("SELECT body FROM reports WHERE id = ?1", [&key], |r| r.get(0))?;
         let body = serde_json::from_str(&body).unwrap_or(serde_json::Value::String(body));
         let events = self.events_of(&key)?;
         Ok((row, body, events))
+    }
+
+    /// One report's row as lists show it (its state, organisation, type,
+    /// version), without its body or events.
+    pub fn report_row(&self, id: ReportId) -> Result<ReportRow, StoreError> {
+        let sql = format!("SELECT {REPORT_FIELDS} {REPORT_TABLES} WHERE r.id = ?1");
+        let key = id.to_string();
+        self.conn
+            .prepare_cached(&sql)?
+            .query_map([&key], report_row)?
+            .next()
+            .transpose()?
+            .ok_or_else(|| StoreError::Unknown { what: "report", key })
     }
 
     /// Victims' names and contacts in a report, as submitted (only for those
