@@ -7,6 +7,7 @@ mod attachments;
 mod auth;
 mod catalogue;
 mod certificate;
+mod copies;
 mod demo;
 mod donor;
 mod export;
@@ -89,6 +90,10 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Copy the whole register to a new GeoPackage or an empty PostgreSQL/PostGIS database, checking every table.
     Migrate(migrate::MigrateArgs),
+    /// Write a field copy of a district (its hazards, released ground, tasks, finds, reference data and base map) into a new GeoPackage, for a team working offline.
+    Checkout(copies::CheckoutArgs),
+    /// Send a field copy's submitted reports (--db FIELD.gpkg) to the register it came from, flag those on ground changed meanwhile, and make the copy again.
+    Sync(copies::SyncArgs),
     /// The national land-release summary, per district and in total.
     Summary {
         /// Print one JSON object instead of tables.
@@ -379,6 +384,8 @@ fn run(cli: Cli) -> Result<()> {
         }
         Command::Demo(args) => demo::run(&cli.db, &who, &args)?,
         Command::Migrate(args) => migrate::run(&cli.db, &who, &args)?,
+        Command::Checkout(args) => copies::checkout(&cli.db, &who, &args)?,
+        Command::Sync(args) => copies::sync(&cli.db, &who, &args)?,
         Command::Summary { json, as_of } => {
             let store = open(&cli.db)?;
             let summary = match as_of {

@@ -16,6 +16,7 @@ pub mod certificate;
 pub mod codes;
 pub mod coords;
 pub mod crs;
+pub mod field_copy;
 pub mod gnomonic;
 pub mod ids;
 pub mod import;

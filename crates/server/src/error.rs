@@ -107,7 +107,7 @@ impl From<StoreError> for AppError {
                 AppError::Refused { message: format!("{report} cannot be {action}"), problems }
             }
             StoreError::Invalid { .. } => AppError::BadRequest(e.to_string()),
-            StoreError::Conflict { .. } => AppError::Conflict(e.to_string()),
+            StoreError::Conflict { .. } | StoreError::FieldCopy { .. } => AppError::Conflict(e.to_string()),
             StoreError::Interrupted { .. } => {
                 tracing::warn!(detail = %e, "a statement was interrupted");
                 AppError::Unavailable(

@@ -162,6 +162,14 @@ const ATTACHED: &[(Key, &str)] = &[(
        exif_lon, exif_lat, thumbnail, recorded_at, recorded_by, data FROM attachments WHERE uuid = ?1",
 )];
 
+/// A field copy's origin and the digest of every row it was made with
+/// (schema 19): its first event, CHECKOUT.
+const CHECKOUT: &[(Key, &str)] = &[(
+    Key::Subject,
+    "SELECT id, origin, origin_seq, origin_hash, district_id, organisation_id, made_at, made_by, snapshot_rows,
+       snapshot_sha256 FROM checkouts WHERE id = ?1",
+)];
+
 const TASK: &[(Key, &str)] = &[(
     Key::Task,
     "SELECT id, code, hazard_id, organisation_id, activity, priority, issued_on, due_on, recorded_at
@@ -307,6 +315,7 @@ fn content(kind: &str) -> (&'static [(Key, &'static str)], bool) {
         "CONSENT_WITHDRAWN" => (WITHDRAWAL, true),
         "ASSISTANCE_RECORDED" => (ASSISTANCE, true),
         "ATTACHMENT_ADDED" => (ATTACHED, true),
+        "CHECKOUT" => (CHECKOUT, true),
         "USER_ADDED" | "USER_CHANGED" => (USER, false),
         "TOKEN_ISSUED" | "TOKEN_REVOKED" => (TOKEN, false),
         _ => (&[], true),
@@ -441,13 +450,7 @@ pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
             }
             return Ok(sealed);
         };
-        let mut prev: String = conn
-            .prepare_cached(
-                "SELECT hash FROM events WHERE seq < ?1 AND hash <> '' ORDER BY seq DESC LIMIT 1",
-            )?
-            .query_row([first.seq], |r| r.get(0))
-            .optional()?
-            .unwrap_or_else(|| GENESIS.to_string());
+        let mut prev = predecessor(conn, first.seq)?;
         for e in &batch {
             let d = digest(conn, e)?;
             let hash = chain(&prev, e, &d);
@@ -458,6 +461,24 @@ pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
             newest = e.seq;
         }
     }
+}
+
+/// The hash the event at `seq` chains on from: the newest sealed event
+/// before it, or where there is none, the hash before the first event — on
+/// a field copy, the origin's newest when the copy was made (the origin's
+/// events it holds, numbered up to then, are not links of its own chain).
+fn predecessor(conn: &Db, seq: i64) -> Result<String, StoreError> {
+    let (floor, start) = match crate::checkout::origin(conn)? {
+        Some(o) => (o.origin_seq, o.origin_hash),
+        None => (0, GENESIS.to_string()),
+    };
+    Ok(conn
+        .prepare_cached(
+            "SELECT hash FROM events WHERE seq < ?1 AND seq > ?2 AND hash <> '' ORDER BY seq DESC LIMIT 1",
+        )?
+        .query_row([seq, floor], |r| r.get(0))
+        .optional()?
+        .unwrap_or(start))
 }
 
 /// The newest event: write its hash down to detect, later, a history cut short.
@@ -575,9 +596,13 @@ pub(crate) fn verify(
         )
         .optional()?
         .flatten();
-    let mut prev = GENESIS.to_string();
-    let mut prev_seq = 0i64;
-    let sql = format!("SELECT {EVENT_COLUMNS} FROM events ORDER BY seq");
+    // A field copy's chain starts from its origin's newest event; the
+    // origin's events it holds are digested by its snapshot (below).
+    let copy = crate::checkout::origin(conn)?;
+    let mut prev = copy.as_ref().map_or_else(|| GENESIS.to_string(), |o| o.origin_hash.clone());
+    let mut prev_seq = copy.as_ref().map_or(0, |o| o.origin_seq);
+    let from = prev_seq;
+    let sql = format!("SELECT {EVENT_COLUMNS} FROM events WHERE seq > ?1 ORDER BY seq");
     let mut batch: Vec<Event> = Vec::with_capacity(VERIFY_BATCH);
     let mut check = |batch: &mut Vec<Event>, audit: &mut Audit| -> Result<bool, StoreError> {
         let digests = if workers.is_empty() {
@@ -621,7 +646,7 @@ pub(crate) fn verify(
         Ok(true)
     };
     let mut going = true;
-    conn.for_each(&sql, (), &mut |row| {
+    conn.for_each(&sql, [from], &mut |row| {
         batch.push(event(row)?);
         if batch.len() == VERIFY_BATCH {
             going = check(&mut batch, &mut audit)?;
@@ -644,6 +669,15 @@ pub(crate) fn verify(
             audit.problems.push(format!(
                 "the history's head is {got}, not {} as expected: events were removed or rewritten",
                 want.trim()
+            ));
+        }
+    }
+    if let Some(o) = &copy {
+        let (now, rows) = crate::checkout::snapshot_digest(conn, o.origin_seq)?;
+        if now != o.snapshot_sha256 || rows != o.snapshot_rows {
+            audit.problems.push(format!(
+                "the {} rows this field copy was made with from {} have changed since ({rows} rows now)",
+                o.snapshot_rows, o.origin
             ));
         }
     }

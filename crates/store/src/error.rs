@@ -31,6 +31,10 @@ pub enum StoreError {
     /// ("unapproved"), with every reason.
     #[error("{report} cannot be {action}:\n  - {}", problems.join("\n  - "))]
     Refused { report: String, action: &'static str, problems: Vec<String> },
+    /// A change a field copy does not make: what it would change came from
+    /// the register `origin` and goes back only as reports.
+    #[error("{action} is not done on a field copy: this register is a field copy of {origin}; approval, tasking and imports stay with the authority, and the team's reports go home with `safeground sync`")]
+    FieldCopy { action: &'static str, origin: String },
     #[error("{record} cannot be changed: {detail}")]
     Conflict { record: String, detail: String },
     #[error("database file {path}: {detail}")]

@@ -58,6 +58,7 @@ const TABLES: &[(&str, &str)] = &[
     ("accidents_media", "base_id, related_id"),
     ("events", "seq"),
     ("hazard_versions", "fid"),
+    ("checkouts", "fid"),
     ("users", "id"),
     ("api_tokens", "id"),
     ("sg_meta", "key"),
@@ -274,7 +275,7 @@ impl Store {
 }
 
 /// A table's columns in order, without PostgreSQL's generated ones.
-fn columns(db: &Db, table: &str) -> Result<Vec<String>, StoreError> {
+pub(crate) fn columns(db: &Db, table: &str) -> Result<Vec<String>, StoreError> {
     let sql = db.dialect().pick(
         "SELECT name FROM pragma_table_info(?1) ORDER BY cid",
         "SELECT column_name::text FROM information_schema.columns
@@ -284,7 +285,7 @@ fn columns(db: &Db, table: &str) -> Result<Vec<String>, StoreError> {
     db.prepare(sql)?.query_map([table], |r| r.get(0))?.collect()
 }
 
-fn hash_row(h: &mut Sha256, row: &Row<'_>) -> Result<(), StoreError> {
+pub(crate) fn hash_row(h: &mut Sha256, row: &Row<'_>) -> Result<(), StoreError> {
     h.update([0xff]);
     for i in 0..row.len() {
         crate::audit::put(h, row.get_ref(i)?);
@@ -294,13 +295,13 @@ fn hash_row(h: &mut Sha256, row: &Row<'_>) -> Result<(), StoreError> {
 
 /// Where the rows of one table go: a COPY into PostgreSQL, prepared inserts
 /// into SQLite.
-enum Sink<'a> {
+pub(crate) enum Sink<'a> {
     Sqlite { db: &'a Db, sql: String },
     Postgres { db: &'a Db, sql: String, buffer: Vec<u8> },
 }
 
 impl<'a> Sink<'a> {
-    fn new(db: &'a Db, table: &str, list: &str, n: usize) -> Result<Sink<'a>, StoreError> {
+    pub(crate) fn new(db: &'a Db, table: &str, list: &str, n: usize) -> Result<Sink<'a>, StoreError> {
         Ok(match db {
             Db::Sqlite(_) => {
                 let marks = vec!["?"; n].join(", ");
@@ -314,7 +315,7 @@ impl<'a> Sink<'a> {
         })
     }
 
-    fn push(&mut self, row: &Row<'_>) -> Result<(), StoreError> {
+    pub(crate) fn push(&mut self, row: &Row<'_>) -> Result<(), StoreError> {
         match self {
             Sink::Sqlite { db, sql } => {
                 let values =
@@ -347,7 +348,7 @@ impl<'a> Sink<'a> {
         Ok(())
     }
 
-    fn finish(mut self) -> Result<(), StoreError> {
+    pub(crate) fn finish(mut self) -> Result<(), StoreError> {
         if let Sink::Postgres { buffer, .. } = &self {
             if buffer.is_empty() {
                 return Ok(());

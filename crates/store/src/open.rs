@@ -32,6 +32,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0016_shared_sessions.sql"),
     include_str!("../migrations/0017_events_counter.sql"),
     include_str!("../migrations/0018_attachments.sql"),
+    include_str!("../migrations/0019_field_copies.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -53,6 +54,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (16, include_str!("../migrations/postgres/0016_shared_sessions.sql")),
     (17, include_str!("../migrations/postgres/0017_events_counter.sql")),
     (18, include_str!("../migrations/postgres/0018_attachments.sql")),
+    (19, include_str!("../migrations/postgres/0019_field_copies.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.

@@ -212,6 +212,18 @@ impl Writer<'_> {
     /// (a report that cannot be approved as written is refused at the door);
     /// the checks against the register run at approval.
     pub fn submit(&mut self, r: &Report, actor: &str, at: OffsetDateTime) -> Result<ReportId, StoreError> {
+        self.submit_with(r, actor, &time_text(at), None)
+    }
+
+    /// [`Writer::submit`] at `now`, its event giving `reason` (where the
+    /// report comes from, when a field copy sent it).
+    pub(crate) fn submit_with(
+        &mut self,
+        r: &Report,
+        actor: &str,
+        now: &str,
+        reason: Option<&str>,
+    ) -> Result<ReportId, StoreError> {
         let id = r.id.unwrap_or_else(fresh);
         let label = format!("report {id}");
         let exists: bool = self
@@ -221,9 +233,8 @@ impl Writer<'_> {
         if exists {
             return Err(refused(&label, vec!["a report with this id was submitted already".into()]));
         }
-        let now = time_text(at);
-        self.insert_report(r, id, "SUBMITTED", actor, &now)?;
-        self.record("REPORT_SUBMITTED", &now, actor, Some(&uuid_text(id)), None, None)?;
+        self.insert_report(r, id, "SUBMITTED", actor, now)?;
+        self.record("REPORT_SUBMITTED", now, actor, Some(&uuid_text(id)), None, reason)?;
         Ok(ReportId(id))
     }
 
@@ -331,6 +342,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        crate::checkout::refuse_on_copy(self.tx, "rejecting a report")?;
         let id = &id.to_string();
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "a rejection needs a reason for the author"));
@@ -353,6 +365,7 @@ impl Writer<'_> {
         settings: &ApprovalSettings,
         expect_version: Option<i64>,
     ) -> Result<Vec<String>, StoreError> {
+        crate::checkout::refuse_on_copy(self.tx, "approving a report")?;
         let id = id.to_string();
         let (r, state, org, version) = self.load(&id)?;
         // A stale read is named as such first: the officer decided on what they saw.
@@ -398,6 +411,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
+        crate::checkout::refuse_on_copy(self.tx, "unapproving a report")?;
         let id = id.to_string();
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "an unapproval needs a reason"));
@@ -660,6 +674,7 @@ impl Writer<'_> {
         now: &str,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
+        crate::checkout::refuse_on_copy(self.tx, "issuing a task")?;
         self.insert_task(t)?;
         self.tx
             .prepare_cached("UPDATE tasks SET recorded_at = ?1 WHERE id = ?2")?

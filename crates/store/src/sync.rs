@@ -1,0 +1,415 @@
+//! A field copy comes home: `safeground sync` sends the reports a team
+//! submitted on its copy (with their files) to the register, flags those
+//! made on ground that changed meanwhile, and makes the copy again.
+//!
+//! Invariants:
+//! - A report travels with its own id, in one transaction of the register
+//!   with its files and its flag: it is there whole or not at all. Sent
+//!   again it is found there (the same body) and left alone, so a sync cut
+//!   at any point and run again ends as one run would.
+//! - A report on ground the register changed since the copy was made is
+//!   stored with a SYNC_FLAGGED event saying what changed
+//!   (`core::field_copy`): never merged, never dropped.
+//! - The copy is replaced only when every submitted report is in the
+//!   register: made again beside it (its drafts carried over), then renamed
+//!   over it. A copy some other program has open is not replaced.
+
+use crate::checkout::{CopyOrigin, Scope};
+use crate::db::OptionalExtension;
+use crate::read::stored_code;
+use crate::reports::{refused, time_text};
+use crate::write::Writer;
+use crate::{Checkout, NewAttachment, Store, StoreError};
+use safeground_core::attachment::{Judged, Limits};
+use safeground_core::codes::{AttachmentKind, HazardStatus, MediaType};
+use safeground_core::field_copy::{changes, describe, HazardState};
+use safeground_core::ids::ReportId;
+use safeground_core::report::Report;
+use std::path::{Path, PathBuf};
+use time::OffsetDateTime;
+
+/// A report of the copy's own, as it goes home.
+#[derive(Debug, Clone)]
+pub struct Outgoing {
+    pub id: ReportId,
+    pub state: String,
+    pub report: Report,
+    /// As stored (without personal data): what the register must hold.
+    body: String,
+    submitted_at: String,
+    submitted_by: String,
+    /// The hazard it names, as the copy had it: id, code, state.
+    hazard: Option<(String, String, HazardState)>,
+    files: Vec<StoredFile>,
+}
+
+#[derive(Debug, Clone)]
+struct StoredFile {
+    name: String,
+    kind: AttachmentKind,
+    personal: bool,
+    bytes: Vec<u8>,
+    judged: Judged,
+}
+
+/// What the register asks of what a copy sends: the caller's rules, since
+/// the store knows neither accounts nor file formats.
+#[derive(Clone, Copy)]
+pub struct Rules<'a> {
+    /// The largest file taken.
+    pub limits: &'a Limits,
+    /// Whether the one syncing may submit a report of this organisation
+    /// and type to the register; why not, if not.
+    pub may: &'a dyn Fn(uuid::Uuid, safeground_core::report::ReportType) -> Result<(), String>,
+    /// What a file is, judged again from its bytes (`safeground_media::inspect`):
+    /// a copy's own judgement is not taken on trust.
+    pub judge: &'a dyn Fn(&[u8]) -> Result<Judged, String>,
+}
+
+/// What became of one report sent.
+#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+pub enum Received {
+    /// Stored now, with its files and, if its ground changed, the flag.
+    Stored { files: usize, flag: Option<String> },
+    /// In the register already (a sync run before).
+    AlreadyThere,
+}
+
+/// What a sync did.
+#[derive(Debug, Clone, serde::Serialize)]
+pub struct Synced {
+    /// Each submitted report sent and what became of it.
+    pub sent: Vec<(ReportId, Received)>,
+    /// Reports that could not be sent, with why: they stay on the copy,
+    /// which is then not made again.
+    pub failed: Vec<(ReportId, String)>,
+    /// Drafts carried over to the copy made again (drafts stay on the copy).
+    pub drafts: usize,
+    /// The copy made again, when every report went home.
+    pub refreshed: Option<Checkout>,
+}
+
+const HAZARD_STATE: &str = "SELECT h.id, h.code, h.version, h.status, h.area_remaining_m2,
+    h.area_cancelled_m2 + h.area_reduced_m2 + h.area_cleared_m2,
+    coalesce((SELECT substr(v.valid_from, 1, 10) FROM hazard_versions v WHERE v.hazard_id = h.id
+      AND v.version = h.version), h.recorded_on)
+  FROM hazards h WHERE h.id = ?1 AND h.revoked_at IS NULL";
+
+fn hazard_state(db: &crate::db::Db, id: &str) -> Result<Option<(String, String, HazardState)>, StoreError> {
+    db.query_row(HAZARD_STATE, [id], |r| {
+        let status: String = r.get(3)?;
+        Ok((
+            r.get(0)?,
+            r.get(1)?,
+            HazardState {
+                version: r.get(2)?,
+                status: stored_code::<HazardStatus>(&status, "hazard")?,
+                remaining_m2: r.get(4)?,
+                released_m2: r.get(5)?,
+                made_on: r.get(6)?,
+            },
+        ))
+    })
+    .optional()
+}
+
+impl Store {
+    /// On a field copy, the reports made on it (id and state), oldest first.
+    pub fn own_reports(&self) -> Result<Vec<(ReportId, String)>, StoreError> {
+        let o = self.require_copy()?;
+        self.conn
+            .prepare(
+                "SELECT r.id, r.state, min(e.seq) AS first FROM reports r JOIN events e ON e.report_id = r.id
+                 WHERE e.seq > ?1 AND e.kind IN ('REPORT_SUBMITTED', 'REPORT_DRAFTED')
+                 GROUP BY r.id, r.state ORDER BY first",
+            )?
+            .query_map([o.origin_seq], |r| Ok((crate::reports::stored_id(r.get(0)?)?, r.get(1)?)))?
+            .collect()
+    }
+
+    /// Whether this register's history holds event `seq` with `hash` (a
+    /// copy made from it starts from one; none before any event).
+    fn has_event(&self, seq: i64, hash: &str) -> Result<bool, StoreError> {
+        if seq == 0 {
+            return Ok(true);
+        }
+        self.conn.query_row(
+            "SELECT count(*) > 0 FROM events WHERE seq = ?1 AND hash = ?2",
+            rusqlite::params![seq, hash],
+            |r| r.get(0),
+        )
+    }
+
+    /// The reports on this copy awaiting a decision or rejected.
+    fn undecided_reports(&self) -> Result<Vec<ReportId>, StoreError> {
+        self.conn
+            .prepare("SELECT id FROM reports WHERE state IN ('SUBMITTED', 'REJECTED') ORDER BY fid")?
+            .query_map((), |r| crate::reports::stored_id(r.get(0)?))?
+            .collect()
+    }
+
+    fn require_copy(&self) -> Result<CopyOrigin, StoreError> {
+        self.copy_origin()?.ok_or_else(|| StoreError::Invalid {
+            record: self.path.display().to_string(),
+            problem: "it is not a field copy: make one with `safeground checkout`".into(),
+        })
+    }
+
+    /// A report of this copy's own with everything it takes home.
+    pub fn outgoing(&self, id: ReportId) -> Result<Outgoing, StoreError> {
+        let key = id.to_string();
+        let (report, state, _, _) = crate::reports::load(&self.conn, &key)?;
+        let (body, submitted_at, submitted_by, hazard): (String, String, String, Option<String>) =
+            self.conn.query_row(
+                "SELECT body, submitted_at, submitted_by, hazard_id FROM reports WHERE id = ?1",
+                [&key],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+            )?;
+        let hazard = match hazard {
+            Some(h) => hazard_state(&self.conn, &h)?,
+            None => None,
+        };
+        let files = self
+            .conn
+            .prepare(
+                "SELECT file_name, kind, personal, data, content_type, width, height, exif_lon, exif_lat,
+                   taken_at, thumbnail FROM attachments WHERE report_id = ?1 ORDER BY id",
+            )?
+            .query_map([&key], |r| {
+                let content_type: String = r.get(4)?;
+                let media = MediaType::from_mime(&content_type).ok_or_else(|| StoreError::Backend {
+                    detail: format!(
+                        "an attachment is stored as '{content_type}', which this program does not read"
+                    ),
+                })?;
+                let (w, h): (Option<i64>, Option<i64>) = (r.get(5)?, r.get(6)?);
+                let (lon, lat): (Option<f64>, Option<f64>) = (r.get(7)?, r.get(8)?);
+                Ok(StoredFile {
+                    name: r.get(0)?,
+                    kind: stored_code(&r.get::<String>(1)?, "attachment")?,
+                    personal: r.get::<i64>(2)? != 0,
+                    bytes: r.get(3)?,
+                    judged: Judged {
+                        media,
+                        pixels: w.zip(h).map(|(w, h)| (w as u32, h as u32)),
+                        position: lon.zip(lat),
+                        taken_at: r.get(9)?,
+                        thumbnail: r.get(10)?,
+                    },
+                })
+            })?
+            .collect::<Result<Vec<_>, _>>()?;
+        Ok(Outgoing { id, state, report, body, submitted_at, submitted_by, hazard, files })
+    }
+}
+
+impl Writer<'_> {
+    /// Stores a report a field copy sent, with its files and, if the ground
+    /// it names changed since the copy was made, a SYNC_FLAGGED event
+    /// saying how; a report already here with the same body is left alone.
+    pub fn receive(
+        &mut self,
+        out: &Outgoing,
+        copy: &CopyOrigin,
+        rules: Rules<'_>,
+        (actor, at): (&str, OffsetDateTime),
+    ) -> Result<Received, StoreError> {
+        let key = out.id.to_string();
+        let label = format!("report {key}");
+        let org = self.organisation_id(&out.report.organisation)?.ok_or_else(|| {
+            refused(
+                &format!("report {key}"),
+                vec![format!("organisation '{}' is not in the register", out.report.organisation)],
+            )
+        })?;
+        (rules.may)(crate::reports::parse_uuid(&org)?, out.report.report_type)
+            .map_err(|why| refused(&label, vec![why]))?;
+        let here: Option<String> =
+            self.tx.query_row("SELECT body FROM reports WHERE id = ?1", [&key], |r| r.get(0)).optional()?;
+        if let Some(body) = here {
+            return if body == out.body {
+                Ok(Received::AlreadyThere)
+            } else {
+                Err(refused(
+                    &format!("report {key}"),
+                    vec![
+                        "a report with this id and other content is in the register already; it was not sent"
+                            .into(),
+                    ],
+                ))
+            };
+        }
+        let now = time_text(at);
+        let reason = format!(
+            "from field copy {} (made from {} at event {}); submitted there at {} by {}",
+            copy.id, copy.origin, copy.origin_seq, out.submitted_at, out.submitted_by
+        );
+        self.submit_with(&out.report, actor, &now, Some(&reason))?;
+        for f in &out.files {
+            let judged =
+                (rules.judge)(&f.bytes).map_err(|why| refused(&label, vec![format!("{}: {why}", f.name)]))?;
+            let file = NewAttachment {
+                name: &f.name,
+                kind: Some(f.kind),
+                personal: Some(f.personal),
+                bytes: &f.bytes,
+                judged: &judged,
+            };
+            self.attach(out.id, &file, rules.limits, (actor, at))?;
+        }
+        let flag = match &out.hazard {
+            Some((id, code, then)) => {
+                let now_state = hazard_state(self.tx, id)?;
+                let c = changes(then, now_state.as_ref().map(|(_, _, s)| s));
+                (!c.is_empty()).then(|| describe(code, &c))
+            }
+            None => None,
+        };
+        if let Some(text) = &flag {
+            self.record("SYNC_FLAGGED", &now, actor, Some(&key), None, Some(text))?;
+        }
+        Ok(Received::Stored { files: out.files.len(), flag })
+    }
+}
+
+/// The file a copy is made again in, beside it.
+fn beside(copy: &Path) -> PathBuf {
+    let mut p = copy.as_os_str().to_owned();
+    p.push(".sync");
+    PathBuf::from(p)
+}
+
+fn remove_db(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
+/// Sends the field copy at `copy`'s submitted reports to `register`, then,
+/// if every one is there, makes the copy again from the register (its
+/// drafts carried over) and puts it in the copy's place. `progress(done,
+/// all)` is called as reports go.
+pub fn sync(
+    copy: &Path,
+    register: &mut Store,
+    rules: Rules<'_>,
+    (actor, at): (&str, OffsetDateTime),
+    progress: &mut dyn FnMut(usize, usize),
+) -> Result<Synced, StoreError> {
+    let tmp = beside(copy);
+    remove_db(&tmp);
+    let field = Store::open(copy)?;
+    let origin = field.require_copy()?;
+    // A copy changed behind safeground's back sends nothing.
+    let audit = field.audit(None)?;
+    if !audit.is_intact() {
+        let why =
+            audit.broken.map(|b| format!("event {}: {}", b.seq, b.problem)).into_iter().chain(audit.problems);
+        return Err(StoreError::Invalid {
+            record: copy.display().to_string(),
+            problem: format!(
+                "the field copy's history does not verify ({}); nothing was sent: ask the IM officer",
+                why.collect::<Vec<_>>().join("; ")
+            ),
+        });
+    }
+    register.has_event(origin.origin_seq, &origin.origin_hash).and_then(|known| {
+        if known {
+            Ok(())
+        } else {
+            Err(StoreError::Invalid {
+                record: register.path.display().to_string(),
+                problem: format!(
+                    "it is not the register the field copy was made from ({}): its history has no event {} with the hash the copy started from",
+                    origin.origin, origin.origin_seq
+                ),
+            })
+        }
+    })?;
+    let own = field.own_reports()?;
+    let mut synced = Synced { sent: Vec::new(), failed: Vec::new(), drafts: 0, refreshed: None };
+    let submitted: Vec<ReportId> = own.iter().filter(|(_, s)| s == "SUBMITTED").map(|(id, _)| *id).collect();
+    for (i, id) in submitted.iter().enumerate() {
+        let out = field.outgoing(*id)?;
+        match register.write(|w| w.receive(&out, &origin, rules, (actor, at))) {
+            Ok(r) => synced.sent.push((*id, r)),
+            Err(e) => synced.failed.push((*id, e.to_string())),
+        }
+        progress(i + 1, submitted.len());
+    }
+    if !synced.failed.is_empty() {
+        return Ok(synced);
+    }
+    // The copy made again shows what became of the reports sent from it,
+    // now and at earlier syncs, until the register decides them (an
+    // approved one stays through the records it made).
+    let mut reports: Vec<ReportId> = own.iter().map(|(id, _)| *id).collect();
+    reports.extend(field.undecided_reports()?);
+    let scope =
+        Scope { district: origin.district_id.clone(), organisation: origin.organisation_id.clone(), reports };
+    let made = register.checkout(&tmp, &scope, (actor, at));
+    let made = made.and_then(|c| carry_drafts(&field, &tmp, &own, rules.limits, (actor, at)).map(|n| (c, n)));
+    let (checkout, drafts) = match made {
+        Ok(v) => v,
+        Err(e) => {
+            remove_db(&tmp);
+            return Err(e);
+        }
+    };
+    drop(field);
+    let mut wal = copy.as_os_str().to_owned();
+    wal.push("-wal");
+    if Path::new(&wal).exists() {
+        remove_db(&tmp);
+        return Err(StoreError::Stored {
+            path: copy.to_path_buf(),
+            detail:
+                "another program has the field copy open (a `safeground serve` on the laptop?): every report \
+                     went home, but the copy was not made again; stop that program and run sync again"
+                    .into(),
+        });
+    }
+    std::fs::rename(&tmp, copy).map_err(|e| StoreError::Io { path: copy.to_path_buf(), source: e })?;
+    synced.drafts = drafts;
+    synced.refreshed = Some(Checkout { to: copy.display().to_string(), ..checkout });
+    Ok(synced)
+}
+
+/// The old copy's drafts, with their files, saved on the copy made again at
+/// `to`; answers how many.
+fn carry_drafts(
+    field: &Store,
+    to: &Path,
+    own: &[(ReportId, String)],
+    limits: &Limits,
+    (actor, at): (&str, OffsetDateTime),
+) -> Result<usize, StoreError> {
+    let mut new = Store::open(to)?;
+    let mut n = 0;
+    for (id, state) in own {
+        if state != "DRAFT" {
+            continue;
+        }
+        let out = field.outgoing(*id)?;
+        let source = format!("carried over by sync from the copy made at {}", field.require_copy()?.made_at);
+        new.write(|w| {
+            w.save_draft(&out.report, &out.submitted_by, at, &source)?;
+            for f in &out.files {
+                let file = NewAttachment {
+                    name: &f.name,
+                    kind: Some(f.kind),
+                    personal: Some(f.personal),
+                    bytes: &f.bytes,
+                    judged: &f.judged,
+                };
+                w.attach(out.id, &file, limits, (actor, at))?;
+            }
+            Ok(())
+        })?;
+        n += 1;
+    }
+    new.checkpoint()?;
+    Ok(n)
+}

@@ -1,0 +1,160 @@
+//! `checkout` and `sync`: field copies of a district, made from the
+//! register, worked on offline, and sent home.
+
+use crate::auth::{authorize, Credentials};
+use anyhow::{bail, Result};
+use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use safeground_core::access::{decide, Action, Principal, Scope};
+use safeground_core::attachment::Limits;
+use safeground_store::{Location, Received, Store, SyncRules};
+use std::io::IsTerminal;
+use std::path::PathBuf;
+use time::OffsetDateTime;
+
+#[derive(Debug, clap::Args)]
+pub struct CheckoutArgs {
+    /// The district to copy, by name or id.
+    #[arg(long)]
+    pub district: String,
+    /// The organisation whose tasks are copied, by acronym or id (every
+    /// organisation's when not given).
+    #[arg(long)]
+    pub organisation: Option<String>,
+    /// The field copy: a GeoPackage file that does not exist yet.
+    #[arg(long, value_name = "FIELD.gpkg")]
+    pub to: PathBuf,
+    /// Print what was copied as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct SyncArgs {
+    /// The register the copy was made from: a GeoPackage file or a
+    /// PostgreSQL URL (postgres://USER@HOST:PORT/DATABASE). `--db` names the
+    /// field copy.
+    #[arg(long, value_name = "PATH|URL")]
+    pub to: Location,
+    /// The largest file (MB) the register takes.
+    #[arg(long, default_value_t = safeground_core::attachment::DEFAULT_MAX_BYTES >> 20, value_name = "MB")]
+    pub max_attachment_mb: u64,
+    /// Print what was sent as one JSON object.
+    #[arg(long)]
+    pub json: bool,
+}
+
+pub fn checkout(db: &Location, who: &Credentials, args: &CheckoutArgs) -> Result<()> {
+    let store = Store::open(db)?;
+    let p = who.principal(&store)?;
+    authorize(&p, Action::ReadRegister, Scope::Any)?;
+    authorize(&p, Action::Export, Scope::Any)?;
+    let c = store.checkout(
+        &args.to,
+        &safeground_store::Scope {
+            district: args.district.clone(),
+            organisation: args.organisation.clone(),
+            reports: Vec::new(),
+        },
+        (&p.name, OffsetDateTime::now_utc()),
+    )?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&c)?);
+        return Ok(());
+    }
+    for (table, rows) in &c.tables {
+        println!("{table:<16} {rows:>8}");
+    }
+    let rows: u64 = c.tables.iter().map(|(_, n)| n).sum();
+    println!(
+        "Field copy of district {}{} written to {}: {rows} rows from {} as of event {} ({}).",
+        c.district,
+        c.organisation.as_deref().map(|o| format!(" for {o}")).unwrap_or_default(),
+        c.to,
+        c.origin.origin,
+        c.origin.origin_seq,
+        &c.origin.origin_hash[..c.origin.origin_hash.len().min(16)]
+    );
+    println!(
+        "Submit reports on it with --db {}; send them home with `safeground --db {} sync --to …`.",
+        c.to, c.to
+    );
+    Ok(())
+}
+
+/// Whether `p` may submit a report of `organisation` and `report_type`.
+fn may(p: &Principal) -> impl Fn(uuid::Uuid, safeground_core::report::ReportType) -> Result<(), String> + '_ {
+    move |organisation, report_type| {
+        decide(p, Action::SubmitReport, Scope::Report { organisation, report_type })
+            .map_err(|d| format!("denied: {d}"))
+    }
+}
+
+pub fn sync(db: &Location, who: &Credentials, args: &SyncArgs) -> Result<()> {
+    let Some(copy) = db.file() else {
+        bail!("--db names the field copy, a GeoPackage file; --to names the register")
+    };
+    let mut register = Store::open(&args.to)?;
+    let p = who.principal(&register)?;
+    authorize(&p, Action::SubmitReport, Scope::Any)?;
+    let limits = Limits { max_bytes: args.max_attachment_mb.saturating_mul(1 << 20) };
+    let bar = ProgressBar::new(0);
+    if std::io::stderr().is_terminal() {
+        bar.set_style(
+            ProgressStyle::with_template("Sending reports [{bar:40}] {pos}/{len}")
+                .unwrap_or_else(|_| ProgressStyle::default_bar())
+                .progress_chars("=> "),
+        );
+    } else {
+        bar.set_draw_target(ProgressDrawTarget::hidden());
+    }
+    let may = may(&p);
+    let judge = |bytes: &[u8]| safeground_media::inspect(bytes).map_err(|e| e.to_string());
+    let s = safeground_store::sync_copy(
+        copy,
+        &mut register,
+        SyncRules { limits: &limits, may: &may, judge: &judge },
+        (&p.name, OffsetDateTime::now_utc()),
+        &mut |done, all| {
+            bar.set_length(all as u64);
+            bar.set_position(done as u64);
+        },
+    )?;
+    bar.finish_and_clear();
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&s)?);
+    } else {
+        for (id, r) in &s.sent {
+            match r {
+                Received::Stored { files, flag: None } => println!("sent    {id} ({files} files)"),
+                Received::Stored { files, flag: Some(f) } => {
+                    println!("FLAGGED {id} ({files} files): {f}")
+                }
+                Received::AlreadyThere => println!("there   {id} (sent before)"),
+            }
+        }
+        for (id, why) in &s.failed {
+            println!("NOT SENT {id}: {why}");
+        }
+        let stored = s.sent.iter().filter(|(_, r)| *r != Received::AlreadyThere).count();
+        let flagged =
+            s.sent.iter().filter(|(_, r)| matches!(r, Received::Stored { flag: Some(_), .. })).count();
+        println!(
+            "{stored} reports sent to {} ({flagged} flagged for the IM officer, {} sent before).",
+            register.path().display(),
+            s.sent.len() - stored
+        );
+        if let Some(c) = &s.refreshed {
+            println!(
+                "{} made again as of event {} of the register, {} drafts carried over.",
+                c.to, c.origin.origin_seq, s.drafts
+            );
+        }
+    }
+    if !s.failed.is_empty() {
+        bail!(
+            "{} reports could not be sent and stay on the field copy, which was not made again; mend them (or ask the IM officer) and run sync again",
+            s.failed.len()
+        );
+    }
+    Ok(())
+}

@@ -1,0 +1,350 @@
+//! Field copies: a district checked out of the register (read back by GDAL),
+//! a week of offline work on it (reports with photographs, KoBo drafts), a
+//! change on the register meanwhile, and a sync killed (SIGKILL) at seeded
+//! random points and then completed: every report is in the register once
+//! with its files, the report on changed ground flagged with the difference,
+//! the history intact on both sides, the copy made again with its drafts.
+//! The same copy made from the register's PostgreSQL twin is the same copy,
+//! and goes home to PostgreSQL alike.
+
+mod common;
+use common::*;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+fn fixture(name: &str) -> String {
+    repo_file(&format!("fixtures/attachments/{name}")).to_str().unwrap().to_string()
+}
+
+/// A seeded generator (SplitMix64): the same kill points on every run.
+struct Seeded(u64);
+
+impl Seeded {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        (z ^ (z >> 31)) % n
+    }
+}
+
+/// A report written to `dir` as JSON, its path.
+fn report(dir: &Path, name: &str, body: &Value) -> String {
+    let p = dir.join(name);
+    std::fs::write(&p, body.to_string()).unwrap();
+    p.to_str().unwrap().to_string()
+}
+
+fn one(db: &Path, sql: &str) -> Value {
+    query(db, sql)[0][0].clone()
+}
+
+/// The week's reports on the copy: a technical survey of AZ-XC-000004 under
+/// the team's task, and EO finds around it (three a day for a week), each
+/// with a photograph or track; answers their ids.
+fn a_week_of_work(copy: &Path, dir: &Path) -> Vec<String> {
+    let at = query(copy, "SELECT reference_lon, reference_lat FROM hazards WHERE code = 'AZ-XC-000004'");
+    let (lon, lat) = (at[0][0].as_f64().unwrap(), at[0][1].as_f64().unwrap());
+    let ts = serde_json::json!({
+        "type": "TS", "organisation": "AEST", "task": "T-XC-000004",
+        "start_date": "2025-06-02", "end_date": "2025-06-05", "method": "MANUAL", "depth_cm": 13,
+        "hours_worked": 40, "confirm": true,
+        "released": [{"geometry": {"type": "Polygon", "coordinates":
+            [[[lon, lat], [lon + 0.0003, lat], [lon, lat + 0.0003], [lon, lat]]]}}],
+        "eo_finds": [{"category": "AP", "type": "PMN-2", "condition": "ARMED", "disposal": "DESTROYED_IN_SITU",
+            "location": [lon + 0.0001, lat + 0.0001], "found_on": "2025-06-03"}]
+    });
+    let mut ids = vec![ok(
+        copy,
+        &[
+            "--actor",
+            "aest.leader",
+            "report",
+            "submit",
+            &report(dir, "ts.json", &ts),
+            "--attach",
+            &fixture("find.jpg"),
+        ],
+    )
+    .trim()
+    .to_string()];
+    for n in 0..21 {
+        let day = n / 3;
+        let find = serde_json::json!({
+            "type": "EO_FIND", "organisation": "AEST",
+            "start_date": format!("2025-06-0{}", day + 2), "end_date": format!("2025-06-0{}", day + 2),
+            "eo_finds": [{"category": "UXO", "type": "OG-7", "quantity": 1, "condition": "UNARMED",
+                "disposal": "DESTROYED_IN_SITU", "location": [lon + 0.01 + n as f64 * 0.001, lat + 0.01]}]
+        });
+        let file = if n % 2 == 0 { fixture("find.jpg") } else { fixture("track.gpx") };
+        let path = report(dir, &format!("find{n}.json"), &find);
+        ids.push(
+            ok(copy, &["--actor", "aest.leader", "report", "submit", &path, "--attach", &file])
+                .trim()
+                .to_string(),
+        );
+    }
+    ids
+}
+
+fn sync_args(register: &str) -> [&str; 5] {
+    ["--actor", "aest.team", "sync", "--to", register]
+}
+
+#[test]
+fn a_week_offline_comes_home_once_through_kills() {
+    if !require("ogrinfo", "gdal-bin", "a_week_offline_comes_home_once_through_kills") {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("register.gpkg");
+    let copy = dir.path().join("field.gpkg");
+    ok(&reg, &["demo", "--scale", "200", "--no-serve"]);
+    let out = ok(
+        &reg,
+        &["checkout", "--district", "Xocalı", "--organisation", "AEST", "--to", copy.to_str().unwrap()],
+    );
+    assert!(out.contains("Field copy of district Xocalı for AEST"), "{out}");
+
+    // What GDAL reads in the copy is the district as the register holds it.
+    let district = "(SELECT id FROM districts WHERE name = 'Xocalı')";
+    let hazards = one(&reg, &format!("SELECT count(*) FROM hazards WHERE district_id = {district}"));
+    let gdal = |sql: &str| {
+        let o = Command::new("ogrinfo").args(["-ro", "-q", "-sql", sql]).arg(&copy).output().unwrap();
+        assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+        String::from_utf8_lossy(&o.stdout).to_string()
+    };
+    assert!(gdal("SELECT count(*) AS n FROM hazards").contains(&format!("n (Integer) = {hazards}")));
+    let remaining = one(
+        &reg,
+        &format!("SELECT round(sum(area_remaining_m2)) FROM hazards WHERE district_id = {district}"),
+    );
+    assert!(
+        gdal("SELECT round(sum(area_remaining_m2)) AS m2 FROM hazards")
+            .contains(&format!("= {}", remaining.as_f64().unwrap())),
+        "{remaining}"
+    );
+    assert_eq!(one(&copy, "SELECT count(*) FROM hazards WHERE district_id <> (SELECT id FROM districts WHERE name = 'Xocalı')"), 0);
+    assert_eq!(one(&copy, "SELECT count(*) FROM districts"), one(&reg, "SELECT count(*) FROM districts"));
+    // Tasks: the team's, and another's only where a copied record names it.
+    assert_eq!(
+        one(&copy, "SELECT count(*) FROM tasks t JOIN organisations o ON o.id = t.organisation_id WHERE o.acronym = 'AEST'"),
+        one(&reg, &format!("SELECT count(*) FROM tasks t JOIN organisations o ON o.id = t.organisation_id
+             JOIN hazards h ON h.id = t.hazard_id WHERE o.acronym = 'AEST' AND h.district_id = {district}"))
+    );
+    for private in ["accidents", "victims", "victim_identities", "report_personal", "users", "attachments"] {
+        assert_eq!(one(&copy, &format!("SELECT count(*) FROM {private}")), 0, "{private} copied");
+    }
+    ok(&copy, &["audit", "verify"]);
+    let again = fails(
+        &copy,
+        &["checkout", "--district", "Xocalı", "--to", dir.path().join("x.gpkg").to_str().unwrap()],
+    );
+    assert!(again.contains("field copy"), "{again}");
+
+    // The week: reports with files, and two KoBo submissions drafted, one with a sketch.
+    let ids = a_week_of_work(&copy, dir.path());
+    let drafted = ok(
+        &copy,
+        &[
+            "report",
+            "import-submissions",
+            repo_file("tests/fixtures/kobo/nts.csv").to_str().unwrap(),
+            "--form",
+            "nts",
+        ],
+    );
+    let drafts: Vec<String> = drafted
+        .lines()
+        .filter_map(|l| l.strip_prefix("drafted "))
+        .map(|l| l.split_whitespace().next().unwrap().to_string())
+        .collect();
+    assert_eq!(drafts.len(), 2, "{drafted}");
+    ok(&copy, &["report", "attach", &drafts[0], "--attach", &fixture("sketch.png")]);
+    // What stays with the authority is refused on the copy, and a change behind its back is caught.
+    let refused = fails(&copy, &["report", "approve", &ids[0]]);
+    assert!(refused.contains("approving a report is not done on a field copy"), "{refused}");
+    let copied = one(&copy, "SELECT id FROM reports WHERE state = 'APPROVED' LIMIT 1");
+    let refused =
+        fails(&copy, &["report", "attach", copied.as_str().unwrap(), "--attach", &fixture("find.jpg")]);
+    assert!(refused.contains("came with this field copy"), "{refused}");
+    let tampered = dir.path().join("tampered.gpkg");
+    std::fs::copy(&copy, &tampered).unwrap();
+    tamper(&tampered, "UPDATE tasks SET due_on = '2030-01-01' WHERE code = 'T-XC-000004'");
+    let o = safeground(&tampered, &["audit", "verify"]);
+    assert!(!o.status.success());
+    let caught = String::from_utf8_lossy(&o.stdout);
+    assert!(
+        caught.contains("rows this field copy was made with") && caught.contains("have changed since"),
+        "{caught}"
+    );
+    ok(&copy, &["audit", "verify"]);
+
+    // Meanwhile on the register: the last approval of AZ-XC-000004 is unapproved.
+    let last = one(
+        &reg,
+        "SELECT v.report_id FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
+         WHERE h.code = 'AZ-XC-000004' ORDER BY v.version DESC LIMIT 1",
+    );
+    ok(
+        &reg,
+        &[
+            "--actor",
+            "im.officer",
+            "report",
+            "unapprove",
+            last.as_str().unwrap(),
+            "--reason",
+            "sector counted twice",
+        ],
+    );
+
+    // The sync, killed at seeded random points and then run to the end. Each
+    // round starts from the same register and copy (files copied), so every
+    // point is a cut of its own; the points fall within the time a whole
+    // sync takes here, measured first on such a copy.
+    let register = reg.to_str().unwrap();
+    let start = |name: &str| -> (PathBuf, PathBuf) {
+        let r = dir.path().join(name);
+        std::fs::create_dir(&r).unwrap();
+        std::fs::copy(&reg, r.join("register.gpkg")).unwrap();
+        std::fs::copy(&copy, r.join("field.gpkg")).unwrap();
+        (r.join("register.gpkg"), r.join("field.gpkg"))
+    };
+    let listed = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(", ");
+    let home = |r: &Path| -> (i64, i64, i64, i64) {
+        let q = |sql: &str| one(r, &sql.replace("IDS", &listed)).as_i64().unwrap();
+        (
+            q("SELECT count(*) FROM reports WHERE id IN (IDS)"),
+            q("SELECT count(*) FROM events WHERE kind = 'REPORT_SUBMITTED' AND report_id IN (IDS)"),
+            q("SELECT count(*) FROM attachments WHERE report_id IN (IDS)"),
+            q("SELECT count(*) FROM events WHERE kind = 'SYNC_FLAGGED'"),
+        )
+    };
+    let (r, c) = start("trial");
+    let started = Instant::now();
+    ok(&c, &sync_args(r.to_str().unwrap()));
+    let whole = started.elapsed().as_millis() as u64;
+    let all = ids.len() as i64;
+    let mut seed = Seeded(21);
+    for round in 0..6 {
+        let (r, c) = start(&format!("round{round}"));
+        let delay = Duration::from_millis(seed.below(whole.max(1)));
+        let mut child = Command::new(env!("CARGO_BIN_EXE_safeground"))
+            .arg("--db")
+            .arg(&c)
+            .args(sync_args(r.to_str().unwrap()))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap();
+        let started = Instant::now();
+        while started.elapsed() < delay && child.try_wait().unwrap().is_none() {
+            std::thread::sleep(Duration::from_millis(1));
+        }
+        let _ = child.kill();
+        let status = child.wait().unwrap();
+        let cut = home(&r);
+        eprintln!(
+            "round {round}: killed after {delay:?} of {whole} ms ({status}); {} of {all} reports home",
+            cut.0
+        );
+        // Whatever was cut, both sides are whole, and the sync run again completes it.
+        assert!(cut.0 <= all && cut.1 == cut.0 && cut.3 <= 1, "{cut:?}");
+        ok(&r, &["audit", "verify"]);
+        ok(&c, &["audit", "verify"]);
+        let out = ok(&c, &sync_args(r.to_str().unwrap()));
+        assert!(out.contains("made again as of event"), "{out}");
+        assert_eq!(home(&r), (all, all, all, 1), "round {round}: every report once, its file once, one flag");
+        ok(&r, &["audit", "verify"]);
+        ok(&c, &["audit", "verify"]);
+    }
+    let out = ok(&copy, &sync_args(register));
+    assert!(out.contains("made again as of event"), "{out}");
+
+    // Every report once, with its file once; the one on changed ground flagged, with the difference.
+    for id in &ids {
+        let q = |sql: &str| one(&reg, &sql.replace("ID", id));
+        assert_eq!(q("SELECT count(*) FROM reports WHERE id = 'ID'"), 1, "{id}");
+        assert_eq!(q("SELECT count(*) FROM events WHERE report_id = 'ID' AND kind = 'REPORT_SUBMITTED'"), 1);
+        assert_eq!(q("SELECT count(*) FROM attachments WHERE report_id = 'ID'"), 1);
+        assert_eq!(q("SELECT state FROM reports WHERE id = 'ID'"), "SUBMITTED");
+    }
+    let flags = query(&reg, "SELECT report_id, reason FROM events WHERE kind = 'SYNC_FLAGGED'");
+    assert_eq!(flags.as_array().unwrap().len(), 1, "{flags}");
+    assert_eq!(flags[0][0].as_str(), Some(ids[0].as_str()));
+    let reason = flags[0][1].as_str().unwrap();
+    assert!(
+        reason.starts_with(
+            "hazard AZ-XC-000004 changed since the field copy was made: version 3 then, version 4 now"
+        ),
+        "{reason}"
+    );
+    assert!(reason.contains("put back as dangerous since"), "{reason}");
+    let shown = ok(&reg, &["report", "show", &ids[0]]);
+    assert!(shown.contains("SYNC_FLAGGED") && shown.contains("from field copy"), "{shown}");
+    // The drafts stayed on the copy; the photograph went home as it was taken.
+    for d in &drafts {
+        assert_eq!(one(&reg, &format!("SELECT count(*) FROM reports WHERE id = '{d}'")), 0);
+    }
+    let sha = one(&reg, &format!("SELECT sha256 FROM attachments WHERE report_id = '{}'", ids[0]));
+    let sum = Command::new("sha256sum").arg(fixture("find.jpg")).output().unwrap();
+    assert!(String::from_utf8_lossy(&sum.stdout).starts_with(sha.as_str().unwrap()));
+    ok(&reg, &["audit", "verify"]);
+
+    // The copy made again: the register's ground now, the reports as the register has them, the drafts with their file.
+    assert_eq!(one(&copy, "SELECT version FROM hazards WHERE code = 'AZ-XC-000004'"), 4);
+    for id in &ids {
+        assert_eq!(one(&copy, &format!("SELECT state FROM reports WHERE id = '{id}'")), "SUBMITTED");
+    }
+    for d in &drafts {
+        assert_eq!(one(&copy, &format!("SELECT state FROM reports WHERE id = '{d}'")), "DRAFT");
+    }
+    assert_eq!(one(&copy, &format!("SELECT count(*) FROM attachments WHERE report_id = '{}'", drafts[0])), 1);
+    ok(&copy, &["audit", "verify"]);
+    let again = ok(&copy, &sync_args(register));
+    assert!(again.contains("0 reports sent"), "{again}");
+    assert!(!dir.path().join("field.gpkg.sync").exists());
+}
+
+#[test]
+fn a_copy_of_the_postgresql_twin_is_the_same_copy() {
+    let Some(pg) = PgDatabase::create("field_copy_twin") else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let reg = dir.path().join("register.gpkg");
+    ok(&reg, &["demo", "--scale", "100", "--no-serve"]);
+    ok(&reg, &["migrate", "--to", pg.url.to_str().unwrap()]);
+    let made = |from: &Path, to: &PathBuf| -> Value {
+        let out = ok(from, &["checkout", "--district", "Füzuli", "--to", to.to_str().unwrap(), "--json"]);
+        serde_json::from_str(&out).unwrap()
+    };
+    let (a, b) = (dir.path().join("a.gpkg"), dir.path().join("b.gpkg"));
+    let (from_gpkg, from_pg) = (made(&reg, &a), made(&pg.url, &b));
+    assert_eq!(from_gpkg["tables"], from_pg["tables"]);
+    for field in ["origin_seq", "origin_hash", "snapshot_rows", "snapshot_sha256"] {
+        assert_eq!(from_gpkg["origin"][field], from_pg["origin"][field], "{field}");
+    }
+    assert!(from_pg["origin"]["origin"].as_str().unwrap().starts_with("postgres://"));
+    ok(&b, &["audit", "verify"]);
+
+    let body = serde_json::json!({
+        "type": "EO_FIND", "organisation": "KDA", "start_date": "2025-07-01", "end_date": "2025-07-01",
+        "eo_finds": [{"category": "CMR", "type": "9N235 submunition", "quantity": 2, "condition": "ARMED",
+            "disposal": "DESTROYED_IN_SITU", "location": "39.60 N 47.15 E"}]
+    });
+    let id =
+        ok(&b, &["report", "submit", &report(dir.path(), "f.json", &body), "--attach", &fixture("find.jpg")]);
+    let id = id.trim();
+    for _ in 0..2 {
+        ok(&b, &["--actor", "kda.team", "sync", "--to", pg.url.to_str().unwrap()]);
+    }
+    let listed = ok(&pg.url, &["report", "attachments", id, "--json"]);
+    assert_eq!(serde_json::from_str::<Value>(&listed).unwrap().as_array().unwrap().len(), 1, "{listed}");
+    let shown = ok(&pg.url, &["report", "show", id]);
+    assert_eq!(shown.matches("REPORT_SUBMITTED").count(), 1, "{shown}");
+    ok(&pg.url, &["audit", "verify"]);
+    ok(&b, &["audit", "verify"]);
+}
