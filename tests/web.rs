@@ -8,6 +8,7 @@
 mod common;
 use common::*;
 use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -32,6 +33,7 @@ fn the_web_application_works_in_chromium_with_no_internet() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.gpkg");
     ok(&db, &["demo", "--scale", "100", "--no-serve"]);
+    let (flagged, hazard) = flagged_from_a_field_copy(&db, dir.path());
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let addr: SocketAddr = format!("127.0.0.1:{port}").parse().unwrap();
     // `demo` on the register built above: it makes the demo's accounts and
@@ -66,6 +68,8 @@ fn the_web_application_works_in_chromium_with_no_internet() {
         .arg(&shots)
         .arg("admin")
         .arg(&password)
+        .arg(&flagged)
+        .arg(&hazard)
         .output()
         .unwrap();
     let _ = server.kill();
@@ -112,4 +116,44 @@ fn the_web_application_works_in_chromium_with_no_internet() {
             assert!(shots.join(lang).join(format!("{view}.png")).is_file(), "screenshot {lang}/{view}");
         }
     }
+}
+
+/// A field copy of the district of a task in progress, a technical survey
+/// submitted on it, the hazard's last approval unapproved on the register
+/// meanwhile, and the copy synced: the report arrives flagged. Answers its
+/// id and the hazard's code.
+fn flagged_from_a_field_copy(db: &Path, dir: &Path) -> (String, String) {
+    let task = query(
+        db,
+        "SELECT t.code, h.code, o.acronym, d.name, h.reference_lon, h.reference_lat FROM tasks t
+           JOIN hazards h ON h.id = t.hazard_id JOIN organisations o ON o.id = t.organisation_id
+           JOIN districts d ON d.id = h.district_id
+         WHERE t.status = 'IN_PROGRESS' AND h.reference_lon IS NOT NULL ORDER BY t.code LIMIT 1",
+    );
+    let row = &task[0];
+    let s = |i: usize| row[i].as_str().unwrap().to_string();
+    let (lon, lat) = (row[4].as_f64().unwrap(), row[5].as_f64().unwrap());
+    let copy = dir.join("field.gpkg");
+    ok(db, &["checkout", "--district", &s(3), "--organisation", &s(2), "--to", copy.to_str().unwrap()]);
+    let ts = serde_json::json!({
+        "type": "TS", "organisation": s(2), "task": s(0), "start_date": "2025-06-02", "end_date": "2025-06-05",
+        "method": "MANUAL", "depth_cm": 13, "hours_worked": 40, "confirm": true,
+        "released": [{"geometry": {"type": "Polygon", "coordinates":
+            [[[lon, lat], [lon + 0.0003, lat], [lon, lat + 0.0003], [lon, lat]]]}}]
+    });
+    let file = dir.join("ts.json");
+    std::fs::write(&file, ts.to_string()).unwrap();
+    let id = ok(&copy, &["report", "submit", file.to_str().unwrap()]).trim().to_string();
+    let last = query(
+        db,
+        &format!(
+            "SELECT v.report_id FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id WHERE h.code = '{}'
+             ORDER BY v.version DESC LIMIT 1",
+            s(1)
+        ),
+    );
+    ok(db, &["report", "unapprove", last[0][0].as_str().unwrap(), "--reason", "counted twice"]);
+    let out = ok(&copy, &["sync", "--to", db.to_str().unwrap()]);
+    assert!(out.contains("FLAGGED"), "{out}");
+    (id, s(1))
 }

@@ -23,7 +23,7 @@ import { createRequire } from 'node:module';
 // the page's CSP, which refuses inline scripts, stays as it is.
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 
-const [base, out, user, password] = process.argv.slice(2);
+const [base, out, user, password, flagged, flaggedHazard] = process.argv.slice(2);
 const accounts = Boolean(user && password);
 mkdirSync(out, { recursive: true });
 const origin = new URL(base).origin;
@@ -684,6 +684,19 @@ await page.waitForSelector(`.item[data-id="${id}"]`, { timeout: 20000 }).catch((
 await page.click(`.item[data-id="${id}"]`);
 await page.waitForFunction(() => document.querySelector('#report-state'), null, { timeout: 20000 });
 if (!/approved/i.test(await page.textContent('#report-state')) || (await page.isVisible('#approve'))) await fail('an approved report is offered for approval');
+
+// A report a field copy sent home on ground changed meanwhile (tests/web.rs
+// made it): the officer reads what changed before deciding.
+if (flagged) {
+  step('a report from a field copy, flagged');
+  await page.selectOption('#queue-state', 'SUBMITTED');
+  await page.waitForSelector(`.item[data-id="${flagged}"]`, { timeout: 20000 }).catch(() => fail('the report from the field copy is not in the queue'));
+  await page.click(`.item[data-id="${flagged}"]`);
+  await page.waitForSelector('#sync-flags', { timeout: 20000 }).catch(async () => fail('the field copy\'s flag is not shown: ' + (await page.innerHTML('#queue-info'))));
+  const flag = await page.textContent('#sync-flags');
+  if (!flag.includes(flaggedHazard) || !/version \d+ then, version \d+ now/.test(flag)) await fail('the flag does not say what changed: ' + flag);
+  await accessible('queue');
+}
 
 step('the dashboard changed');
 await page.goto(base + '/#/dashboard');

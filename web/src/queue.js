@@ -48,6 +48,15 @@ async function showFiles(info, id) {
   table.after(section);
 }
 
+// A report a field copy sent home on ground the register changed since the
+// copy was made: what changed, from its SYNC_FLAGGED events, for the officer.
+function syncFlags(events) {
+  const flags = (events || []).filter((e) => e.kind === 'SYNC_FLAGGED');
+  if (!flags.length) return '';
+  return `<div class="message error" id="sync-flags"><p>${esc(t('queue.sync_flagged'))}</p>
+    <ul>${flags.map((e) => `<li>${esc(e.reason || '')}</li>`).join('')}</ul></div>`;
+}
+
 export async function mountQueue(view) {
   const states = ['SUBMITTED', 'DRAFT', 'APPROVED', 'REJECTED', 'UNAPPROVED'];
   view.innerHTML = `<div class="queue"><div class="list"><h2 class="padded">${esc(t('queue.title'))}</h2>
@@ -125,6 +134,7 @@ export async function mountQueue(view) {
         <tr><th>${esc(t('queue.state'))}</th><td id="report-state">${esc(t('reports.state.' + shown.report.state))}</td></tr>
         ${shown.report.decided_at ? `<tr><th>${esc(t('queue.decided'))}</th><td>${esc(day(shown.report.decided_at))} ${esc(t('queue.by'))} ${esc(shown.report.decided_by || '')}</td></tr>` : ''}
         ${shown.report.reason ? `<tr><th>${esc(t('queue.reason_given'))}</th><td>${esc(shown.report.reason)}</td></tr>` : ''}</table>
+      ${syncFlags(shown.events)}
       ${checks ? `<h3>${esc(t('queue.checks'))}</h3>
       <div id="checks">${checks.approvable ? `<p class="ok">${esc(t('queue.approvable'))}</p>` : `<p class="problems">${esc(t('queue.refused'))}</p><ul class="problems">${checks.problems.map((p) => `<li>${esc(p)}</li>`).join('')}</ul>`}</div>
       <p><button class="primary" id="approve" ${checks.approvable ? '' : 'disabled'}>${esc(t('queue.approve'))}</button></p>
