@@ -348,3 +348,136 @@ fn a_copy_of_the_postgresql_twin_is_the_same_copy() {
     ok(&pg.url, &["audit", "verify"]);
     ok(&b, &["audit", "verify"]);
 }
+
+fn token(db: &Path, user: &str) -> String {
+    succeeds(db, "admin", &["user", "token", user, "--label", "field"])
+        .lines()
+        .last()
+        .unwrap()
+        .trim()
+        .to_string()
+}
+
+/// Runs `safeground` with an API token (the team's, on its laptop).
+fn with_token(db: &Path, token: &str, args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_safeground"))
+        .arg("--db")
+        .arg(db)
+        .args(args)
+        .env("SAFEGROUND_TOKEN", token)
+        .env_remove("SAFEGROUND_DB")
+        .env_remove("SAFEGROUND_USER")
+        .stdin(Stdio::null())
+        .output()
+        .unwrap()
+}
+
+fn said(out: &std::process::Output) -> String {
+    format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr))
+}
+
+/// The same copy sent home twice from the same start: on a USB stick (a
+/// bundle signed with the team's token) and over the wire (`sync --to`).
+/// The register ends the same either way; a bundle changed after it was
+/// signed, or signed by another organisation's account, stores nothing.
+#[test]
+fn a_bundle_on_a_usb_stick_is_the_same_as_a_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = [
+        ("admin", "administrator", None),
+        ("aest.team", "operator", Some("AEST")),
+        ("kda.team", "operator", Some("KDA")),
+    ];
+    let reg = demo_with_users(dir.path(), "200", &users);
+    let (aest, kda) = (token(&reg, "aest.team"), token(&reg, "kda.team"));
+    let copy = dir.path().join("field.gpkg");
+    succeeds(
+        &reg,
+        "admin",
+        &["checkout", "--district", "Xocalı", "--organisation", "AEST", "--to", copy.to_str().unwrap()],
+    );
+    let ids = a_week_of_work(&copy, dir.path());
+    let last = one(
+        &reg,
+        "SELECT v.report_id FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
+         WHERE h.code = 'AZ-XC-000004' ORDER BY v.version DESC LIMIT 1",
+    );
+    succeeds(
+        &reg,
+        "admin",
+        &["report", "unapprove", last.as_str().unwrap(), "--reason", "sector counted twice"],
+    );
+    let twin = |name: &str, from: &Path| {
+        let p = dir.path().join(name);
+        std::fs::copy(from, &p).unwrap();
+        p
+    };
+    let (reg_wire, copy_wire, reg_other) =
+        (twin("wire.gpkg", &reg), twin("wire-field.gpkg", &copy), twin("other.gpkg", &reg));
+
+    // On the stick.
+    let stick = dir.path().join("stick.sgbundle");
+    let out = with_token(&copy, &aest, &["sync", "--export-bundle", stick.to_str().unwrap()]);
+    assert!(
+        out.status.success() && said(&out).contains(&format!("{} reports written", ids.len())),
+        "{}",
+        said(&out)
+    );
+    let out = succeeds(&reg, "admin", &["sync", "--import-bundle", stick.to_str().unwrap()]);
+    assert!(
+        out.contains("A bundle signed by aest.team") && out.contains(&format!("{} reports sent", ids.len())),
+        "{out}"
+    );
+    assert!(out.contains("FLAGGED") && out.contains("1 flagged"), "{out}");
+    let again = succeeds(&reg, "admin", &["sync", "--import-bundle", stick.to_str().unwrap()]);
+    assert!(
+        again.contains(&format!(
+            "0 reports sent to {} (0 flagged for the IM officer, {} sent before)",
+            reg.display(),
+            ids.len()
+        )),
+        "{again}"
+    );
+
+    // Over the wire, from the same start.
+    let out = with_token(&copy_wire, &aest, &["sync", "--to", reg_wire.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", said(&out));
+
+    // The register ends the same either way.
+    let listed = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(", ");
+    for sql in [
+        "SELECT id, type, state, organisation_id, task_id, body, submitted_by, version FROM reports WHERE id IN (IDS) ORDER BY id",
+        "SELECT report_id, sha256, kind, personal, content_type, file_name, width, height, taken_at, exif_lon, exif_lat
+           FROM attachments WHERE report_id IN (IDS) ORDER BY report_id, sha256",
+        "SELECT report_id, kind, actor, reason FROM events WHERE report_id IN (IDS)
+           AND kind IN ('REPORT_SUBMITTED', 'SYNC_FLAGGED', 'ATTACHMENT_ADDED') ORDER BY report_id, kind",
+    ] {
+        let sql = sql.replace("IDS", &listed);
+        assert_eq!(query(&reg, &sql), query(&reg_wire, &sql), "{sql}");
+    }
+    assert_eq!(one(&reg, &format!("SELECT count(*) FROM reports WHERE id IN ({listed})")), ids.len());
+    succeeds(&reg, "admin", &["audit", "verify"]);
+    succeeds(&reg_wire, "admin", &["audit", "verify"]);
+
+    // Changed after it was signed: refused whole.
+    let changed = dir.path().join("changed.sgbundle");
+    std::fs::copy(&stick, &changed).unwrap();
+    tamper(
+        &changed,
+        "UPDATE reports SET submitted_by = 'someone else' WHERE seq = (SELECT min(seq) FROM reports)",
+    );
+    let refused = denied(&reg_other, "admin", &["sync", "--import-bundle", changed.to_str().unwrap()]);
+    assert!(refused.contains("changed after it was signed"), "{refused}");
+    // Signed by another organisation's account: each report refused, none stored.
+    let kda_stick = dir.path().join("kda.sgbundle");
+    assert!(with_token(&copy, &kda, &["sync", "--export-bundle", kda_stick.to_str().unwrap()])
+        .status
+        .success());
+    let refused = denied(&reg_other, "admin", &["sync", "--import-bundle", kda_stick.to_str().unwrap()]);
+    assert!(
+        refused.contains(&format!("{} reports of the bundle could not be stored", ids.len())),
+        "{refused}"
+    );
+    assert_eq!(one(&reg_other, &format!("SELECT count(*) FROM reports WHERE id IN ({listed})")), 0);
+    succeeds(&reg_other, "admin", &["audit", "verify"]);
+}

@@ -35,21 +35,21 @@ pub struct Outgoing {
     pub state: String,
     pub report: Report,
     /// As stored (without personal data): what the register must hold.
-    body: String,
-    submitted_at: String,
-    submitted_by: String,
+    pub(crate) body: String,
+    pub(crate) submitted_at: String,
+    pub(crate) submitted_by: String,
     /// The hazard it names, as the copy had it: id, code, state.
-    hazard: Option<(String, String, HazardState)>,
-    files: Vec<StoredFile>,
+    pub(crate) hazard: Option<(String, String, HazardState)>,
+    pub(crate) files: Vec<StoredFile>,
 }
 
 #[derive(Debug, Clone)]
-struct StoredFile {
-    name: String,
-    kind: AttachmentKind,
-    personal: bool,
-    bytes: Vec<u8>,
-    judged: Judged,
+pub(crate) struct StoredFile {
+    pub(crate) name: String,
+    pub(crate) kind: AttachmentKind,
+    pub(crate) personal: bool,
+    pub(crate) bytes: Vec<u8>,
+    pub(crate) judged: Judged,
 }
 
 /// What the register asks of what a copy sends: the caller's rules, since
@@ -272,6 +272,69 @@ impl Writer<'_> {
     }
 }
 
+/// The field copy at `path`, refused unless its history verifies: a copy
+/// changed behind safeground's back sends nothing.
+pub(crate) fn verified_copy(path: &Path) -> Result<(Store, CopyOrigin), StoreError> {
+    let field = Store::open(path)?;
+    let origin = field.require_copy()?;
+    let audit = field.audit(None)?;
+    if !audit.is_intact() {
+        let why =
+            audit.broken.map(|b| format!("event {}: {}", b.seq, b.problem)).into_iter().chain(audit.problems);
+        return Err(StoreError::Invalid {
+            record: path.display().to_string(),
+            problem: format!(
+                "the field copy's history does not verify ({}); nothing was sent: ask the IM officer",
+                why.collect::<Vec<_>>().join("; ")
+            ),
+        });
+    }
+    Ok((field, origin))
+}
+
+impl Store {
+    /// Refuses a register a copy was not made from: its history must hold
+    /// the event the copy started from.
+    pub(crate) fn made(&self, origin: &CopyOrigin) -> Result<(), StoreError> {
+        if self.has_event(origin.origin_seq, &origin.origin_hash)? {
+            return Ok(());
+        }
+        Err(StoreError::Invalid {
+            record: self.path.display().to_string(),
+            problem: format!(
+                "it is not the register the field copy was made from ({}): its history has no event {} with the hash \
+                 the copy started from; send the reports to that register",
+                origin.origin, origin.origin_seq
+            ),
+        })
+    }
+
+    /// Stores each report of `outgoing` in a transaction of its own;
+    /// answers what became of those stored or found, and why the others
+    /// were not.
+    #[allow(clippy::type_complexity)]
+    pub(crate) fn receive_all(
+        &mut self,
+        outgoing: impl ExactSizeIterator<Item = Result<Outgoing, StoreError>>,
+        origin: &CopyOrigin,
+        rules: Rules<'_>,
+        (actor, at): (&str, OffsetDateTime),
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(Vec<(ReportId, Received)>, Vec<(ReportId, String)>), StoreError> {
+        let (mut sent, mut failed) = (Vec::new(), Vec::new());
+        let all = outgoing.len();
+        for (i, out) in outgoing.enumerate() {
+            let out = out?;
+            match self.write(|w| w.receive(&out, origin, rules, (actor, at))) {
+                Ok(r) => sent.push((out.id, r)),
+                Err(e) => failed.push((out.id, e.to_string())),
+            }
+            progress(i + 1, all);
+        }
+        Ok((sent, failed))
+    }
+}
+
 /// The file a copy is made again in, beside it.
 fn beside(copy: &Path) -> PathBuf {
     let mut p = copy.as_os_str().to_owned();
@@ -300,45 +363,13 @@ pub fn sync(
 ) -> Result<Synced, StoreError> {
     let tmp = beside(copy);
     remove_db(&tmp);
-    let field = Store::open(copy)?;
-    let origin = field.require_copy()?;
-    // A copy changed behind safeground's back sends nothing.
-    let audit = field.audit(None)?;
-    if !audit.is_intact() {
-        let why =
-            audit.broken.map(|b| format!("event {}: {}", b.seq, b.problem)).into_iter().chain(audit.problems);
-        return Err(StoreError::Invalid {
-            record: copy.display().to_string(),
-            problem: format!(
-                "the field copy's history does not verify ({}); nothing was sent: ask the IM officer",
-                why.collect::<Vec<_>>().join("; ")
-            ),
-        });
-    }
-    register.has_event(origin.origin_seq, &origin.origin_hash).and_then(|known| {
-        if known {
-            Ok(())
-        } else {
-            Err(StoreError::Invalid {
-                record: register.path.display().to_string(),
-                problem: format!(
-                    "it is not the register the field copy was made from ({}): its history has no event {} with the hash the copy started from",
-                    origin.origin, origin.origin_seq
-                ),
-            })
-        }
-    })?;
+    let (field, origin) = verified_copy(copy)?;
+    register.made(&origin)?;
     let own = field.own_reports()?;
     let mut synced = Synced { sent: Vec::new(), failed: Vec::new(), drafts: 0, refreshed: None };
     let submitted: Vec<ReportId> = own.iter().filter(|(_, s)| s == "SUBMITTED").map(|(id, _)| *id).collect();
-    for (i, id) in submitted.iter().enumerate() {
-        let out = field.outgoing(*id)?;
-        match register.write(|w| w.receive(&out, &origin, rules, (actor, at))) {
-            Ok(r) => synced.sent.push((*id, r)),
-            Err(e) => synced.failed.push((*id, e.to_string())),
-        }
-        progress(i + 1, submitted.len());
-    }
+    let outgoing = submitted.iter().map(|id| field.outgoing(*id));
+    (synced.sent, synced.failed) = register.receive_all(outgoing, &origin, rules, (actor, at), progress)?;
     if !synced.failed.is_empty() {
         return Ok(synced);
     }

@@ -1,0 +1,375 @@
+//! A field copy's reports carried on a USB stick: `sync --export-bundle`
+//! writes them, with their files, into one SQLite file signed with the
+//! team's API token; `sync --import-bundle` on the register checks the
+//! signature, learns from it who sent the bundle, and stores each report as
+//! a sync over the network would ([`Store::receive_all`]): the same
+//! checks, the same flags, each report once.
+//!
+//! The signature is HMAC-SHA256 over the SHA-256 of the bundle's rows
+//! ([`digest`]), keyed by the SHA-256 of the token (what the register keeps
+//! of it); the bundle names the key by the first 16 hex digits of that hash,
+//! never the token. A bundle changed after it was signed, or signed with a
+//! token revoked, expired or of another register, is refused whole.
+//!
+//! Invariant: what a bundle carries is what `outgoing` reads from the copy,
+//! and on the register it goes through `Writer::receive`, as a sync does.
+
+use crate::checkout::CopyOrigin;
+use crate::sync::{verified_copy, Outgoing, Received, Rules, StoredFile};
+use crate::{Store, StoreError};
+use hmac::{Hmac, Mac};
+use rusqlite::{params, Connection, OpenFlags};
+use safeground_core::access::Principal;
+use safeground_core::attachment::Judged;
+use safeground_core::codes::MediaType;
+use safeground_core::field_copy::HazardState;
+use safeground_core::ids::ReportId;
+use sha2::{Digest, Sha256};
+use std::path::Path;
+use time::OffsetDateTime;
+
+/// The format this program writes and reads.
+const FORMAT: &str = "safeground field bundle 1";
+
+const SCHEMA: &str = "
+CREATE TABLE bundle (format TEXT NOT NULL, copy_id TEXT NOT NULL, origin TEXT NOT NULL, origin_seq INTEGER NOT NULL,
+  origin_hash TEXT NOT NULL, made_at TEXT NOT NULL, key_hint TEXT NOT NULL, signature TEXT NOT NULL);
+CREATE TABLE reports (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, report TEXT NOT NULL, body TEXT NOT NULL,
+  submitted_at TEXT NOT NULL, submitted_by TEXT NOT NULL, hazard TEXT);
+CREATE TABLE files (report_seq INTEGER NOT NULL REFERENCES reports(seq), n INTEGER NOT NULL, name TEXT NOT NULL,
+  kind TEXT NOT NULL, personal INTEGER NOT NULL, content_type TEXT NOT NULL, data BLOB NOT NULL,
+  PRIMARY KEY (report_seq, n));";
+
+/// The rows a signature covers, in order.
+const SIGNED: [&str; 3] = [
+    "SELECT format, copy_id, origin, origin_seq, origin_hash, made_at, key_hint FROM bundle",
+    "SELECT seq, id, report, body, submitted_at, submitted_by, hazard FROM reports ORDER BY seq",
+    "SELECT report_seq, n, name, kind, personal, content_type, data FROM files ORDER BY report_seq, n",
+];
+
+/// What a bundle holds, read and its signature checked.
+#[derive(Debug)]
+pub struct Bundle {
+    pub origin: CopyOrigin,
+    pub made_at: String,
+    /// Who signed it: the account of the token it was signed with.
+    pub sender: Principal,
+    reports: Vec<Outgoing>,
+}
+
+fn invalid(path: &Path, problem: impl Into<String>) -> StoreError {
+    StoreError::Invalid { record: path.display().to_string(), problem: problem.into() }
+}
+
+/// SHA-256 of the rows a signature covers.
+fn digest(conn: &Connection) -> Result<Vec<u8>, StoreError> {
+    let mut h = Sha256::new();
+    for sql in SIGNED {
+        let mut stmt = conn.prepare(sql)?;
+        let n = stmt.column_count();
+        let mut rows = stmt.query([])?;
+        while let Some(row) = rows.next()? {
+            h.update([0xff]);
+            for i in 0..n {
+                crate::audit::put(&mut h, row.get_ref(i)?);
+            }
+        }
+    }
+    Ok(h.finalize().to_vec())
+}
+
+/// HMAC-SHA256 of `digest` keyed by a token's SHA-256 (hex), in hex.
+fn sign(key: &str, digest: &[u8]) -> String {
+    // HMAC takes a key of any length.
+    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()).expect("HMAC takes any key");
+    mac.update(digest);
+    crate::audit::hex(&mac.finalize().into_bytes())
+}
+
+/// Whether `signature` (hex) is the HMAC of `digest` under `key`, compared
+/// in constant time.
+fn verifies(key: &str, digest: &[u8], signature: &str) -> bool {
+    let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()) else { return false };
+    mac.update(digest);
+    let Some(bytes) = (0..signature.len() / 2)
+        .map(|i| signature.get(2 * i..2 * i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
+        .collect::<Option<Vec<u8>>>()
+    else {
+        return false;
+    };
+    mac.verify_slice(&bytes).is_ok()
+}
+
+fn hazard_json(h: &Option<(String, String, HazardState)>) -> Option<String> {
+    h.as_ref().map(|(id, code, s)| {
+        serde_json::json!([id, code, s.version, s.status.code(), s.remaining_m2, s.released_m2, s.made_on])
+            .to_string()
+    })
+}
+
+fn hazard_of(text: Option<String>, path: &Path) -> Result<Option<(String, String, HazardState)>, StoreError> {
+    let Some(text) = text else { return Ok(None) };
+    let bad = || invalid(path, "a report's hazard is not as this program writes it");
+    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| bad())?;
+    let s = |i: usize| v[i].as_str().map(String::from).ok_or_else(bad);
+    Ok(Some((
+        s(0)?,
+        s(1)?,
+        HazardState {
+            version: v[2].as_i64().ok_or_else(bad)?,
+            status: s(3)?.parse().map_err(|_| bad())?,
+            remaining_m2: v[4].as_f64().ok_or_else(bad)?,
+            released_m2: v[5].as_f64().ok_or_else(bad)?,
+            made_on: s(6)?,
+        },
+    )))
+}
+
+/// Writes the field copy at `copy`'s submitted reports, with their files,
+/// into a new bundle at `out`, signed with `token`; answers how many.
+/// Written beside `out` and renamed when whole.
+pub fn export_bundle(copy: &Path, out: &Path, token: &str, at: OffsetDateTime) -> Result<usize, StoreError> {
+    if out.exists() {
+        return Err(StoreError::Exists { path: out.to_path_buf() });
+    }
+    let (field, origin) = verified_copy(copy)?;
+    let part = out.with_extension("part");
+    let _ = std::fs::remove_file(&part);
+    let result = write_bundle(&field, &origin, &part, token, at);
+    match result {
+        Ok(n) => {
+            std::fs::rename(&part, out).map_err(|e| StoreError::Io { path: out.to_path_buf(), source: e })?;
+            Ok(n)
+        }
+        Err(e) => {
+            let _ = std::fs::remove_file(&part);
+            Err(e)
+        }
+    }
+}
+
+fn write_bundle(
+    field: &Store,
+    origin: &CopyOrigin,
+    part: &Path,
+    token: &str,
+    at: OffsetDateTime,
+) -> Result<usize, StoreError> {
+    let mut conn = Connection::open(part)?;
+    conn.execute_batch(SCHEMA)?;
+    let tx = conn.transaction()?;
+    let key = crate::audit::sha256_hex(token.trim());
+    tx.execute(
+        "INSERT INTO bundle VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, '')",
+        params![
+            FORMAT,
+            origin.id,
+            origin.origin,
+            origin.origin_seq,
+            origin.origin_hash,
+            crate::reports::time_text(at),
+            &key[..16]
+        ],
+    )?;
+    let mut n = 0;
+    for (seq, (id, state)) in field.own_reports()?.into_iter().enumerate() {
+        if state != "SUBMITTED" {
+            continue;
+        }
+        let o = field.outgoing(id)?;
+        let report = serde_json::to_string(&o.report)
+            .map_err(|e| invalid(part, format!("report {id} cannot be written: {e}")))?;
+        tx.execute(
+            "INSERT INTO reports VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            params![
+                seq as i64,
+                id.to_string(),
+                report,
+                o.body,
+                o.submitted_at,
+                o.submitted_by,
+                hazard_json(&o.hazard)
+            ],
+        )?;
+        for (i, f) in o.files.iter().enumerate() {
+            tx.execute(
+                "INSERT INTO files VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+                params![
+                    seq as i64,
+                    i as i64,
+                    f.name,
+                    f.kind.code(),
+                    f.personal,
+                    f.judged.media.mime(),
+                    f.bytes
+                ],
+            )?;
+        }
+        n += 1;
+    }
+    let signature = sign(&key, &digest(&tx)?);
+    tx.execute("UPDATE bundle SET signature = ?1", [signature])?;
+    tx.commit()?;
+    Ok(n)
+}
+
+impl Bundle {
+    /// Reads the bundle at `path` and checks its signature against the API
+    /// tokens in force on `register`.
+    pub fn open(path: &Path, register: &Store) -> Result<Bundle, StoreError> {
+        let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
+            .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
+        type Head = (String, String, String, i64, String, String, String, String);
+        let head: Head = conn
+            .query_row(
+                "SELECT format, copy_id, origin, origin_seq, origin_hash, made_at, key_hint, signature FROM bundle",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?, r.get(5)?, r.get(6)?, r.get(7)?)),
+            )
+            .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
+        let (format, copy_id, origin, origin_seq, origin_hash, made_at, hint, signature) = head;
+        if format != FORMAT {
+            return Err(invalid(path, format!("it is a '{format}', which this program does not read")));
+        }
+        let digest = digest(&conn)?;
+        let sender = register
+            .bundle_signer(&hint, &digest, &signature)?
+            .ok_or_else(|| invalid(path, "it is not signed by an API token in force on this register (revoked, expired, another register's), or it changed after it was signed; nothing was stored"))?;
+        let origin = CopyOrigin {
+            id: copy_id,
+            origin,
+            origin_seq,
+            origin_hash,
+            district_id: String::new(),
+            organisation_id: None,
+            made_at: String::new(),
+            made_by: String::new(),
+            snapshot_rows: 0,
+            snapshot_sha256: String::new(),
+        };
+        let reports = read_reports(&conn, path)?;
+        Ok(Bundle { origin, made_at, sender, reports })
+    }
+
+    pub fn reports(&self) -> usize {
+        self.reports.len()
+    }
+
+    /// Stores the bundle's reports in `register` as its signer sent them
+    /// (`rules.may` asked of the signer).
+    #[allow(clippy::type_complexity)]
+    pub fn import(
+        self,
+        register: &mut Store,
+        rules: Rules<'_>,
+        at: OffsetDateTime,
+        progress: &mut dyn FnMut(usize, usize),
+    ) -> Result<(Vec<(ReportId, Received)>, Vec<(ReportId, String)>), StoreError> {
+        register.made(&self.origin)?;
+        let name = self.sender.name.clone();
+        register.receive_all(self.reports.into_iter().map(Ok), &self.origin, rules, (&name, at), progress)
+    }
+}
+
+fn read_reports(conn: &Connection, path: &Path) -> Result<Vec<Outgoing>, StoreError> {
+    let mut out = Vec::new();
+    let mut stmt = conn.prepare(
+        "SELECT seq, id, report, body, submitted_at, submitted_by, hazard FROM reports ORDER BY seq",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(r) = rows.next()? {
+        let seq: i64 = r.get(0)?;
+        let id: String = r.get(1)?;
+        let report = safeground_core::report::parse(&r.get::<_, String>(2)?)
+            .map_err(|e| invalid(path, format!("report {id}: {e}")))?;
+        let mut files = Vec::new();
+        let mut fs = conn.prepare_cached(
+            "SELECT name, kind, personal, content_type, data FROM files WHERE report_seq = ?1 ORDER BY n",
+        )?;
+        let mut frows = fs.query([seq])?;
+        while let Some(f) = frows.next()? {
+            let content_type: String = f.get(3)?;
+            let media = MediaType::from_mime(&content_type)
+                .ok_or_else(|| invalid(path, format!("report {id}: a file of type '{content_type}'")))?;
+            files.push(StoredFile {
+                name: f.get(0)?,
+                kind: f
+                    .get::<_, String>(1)?
+                    .parse()
+                    .map_err(|e| invalid(path, format!("report {id}: {e}")))?,
+                personal: f.get(2)?,
+                bytes: f.get(4)?,
+                // Judged again from the bytes at the register (`Rules::judge`).
+                judged: Judged { media, pixels: None, position: None, taken_at: None, thumbnail: None },
+            });
+        }
+        out.push(Outgoing {
+            id: id.parse().map_err(|_| invalid(path, format!("report id '{id}' is not a UUID")))?,
+            state: "SUBMITTED".into(),
+            report,
+            body: r.get(3)?,
+            submitted_at: r.get(4)?,
+            submitted_by: r.get(5)?,
+            hazard: hazard_of(r.get(6)?, path)?,
+            files,
+        });
+    }
+    Ok(out)
+}
+
+impl Store {
+    /// The account whose API token in force (its SHA-256 beginning with
+    /// `hint`) signed `digest` with `signature`.
+    fn bundle_signer(
+        &self,
+        hint: &str,
+        digest: &[u8],
+        signature: &str,
+    ) -> Result<Option<Principal>, StoreError> {
+        if hint.len() != 16 || !hint.bytes().all(|b| b.is_ascii_hexdigit()) {
+            return Ok(None);
+        }
+        let now = crate::time_text(OffsetDateTime::now_utc());
+        let candidates: Vec<(String, String)> = self
+            .conn
+            .prepare(
+                "SELECT user_id, token_hash FROM api_tokens WHERE substr(token_hash, 1, 16) = ?1
+                   AND revoked_at IS NULL AND (expires_at IS NULL OR expires_at > ?2)",
+            )?
+            .query_map(params![hint.to_ascii_lowercase(), now], |r| Ok((r.get(0)?, r.get(1)?)))?
+            .collect::<Result<_, _>>()?;
+        for (user, key) in candidates {
+            if verifies(&key, digest, signature) {
+                return self.principal(crate::reports::parse_uuid(&user)?);
+            }
+        }
+        Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// RFC 4231, test case 2: the key "Jefe".
+    #[test]
+    fn hmac_is_rfc_4231s() {
+        let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(b"Jefe").unwrap();
+        mac.update(b"what do ya want for nothing?");
+        assert_eq!(
+            crate::audit::hex(&mac.finalize().into_bytes()),
+            "5bdcc146bf60754e6a042426089575c75a003f089d2739839dec58b964ec3843"
+        );
+    }
+
+    #[test]
+    fn a_signature_verifies_with_its_key_only() {
+        let d = Sha256::digest(b"rows").to_vec();
+        let s = sign("k1", &d);
+        assert!(verifies("k1", &d, &s));
+        assert!(!verifies("k2", &d, &s));
+        assert!(!verifies("k1", &Sha256::digest(b"other"), &s));
+        assert!(!verifies("k1", &d, "zz"));
+        assert!(!verifies("k1", &d, &s[..10]));
+    }
+}
