@@ -57,7 +57,10 @@ pub struct SyncArgs {
 pub fn checkout(db: &Location, who: &Credentials, args: &CheckoutArgs) -> Result<()> {
     let store = Store::open(db)?;
     let p = who.principal(&store)?;
+    // A copy holds every organisation's reports on the district's ground:
+    // for those who read them all (the authority's officers), who hand it on.
     authorize(&p, Action::ReadRegister, Scope::Any)?;
+    authorize(&p, Action::ReadReports, Scope::Any)?;
     authorize(&p, Action::Export, Scope::Any)?;
     let c = store.checkout(
         &args.to,

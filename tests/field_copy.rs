@@ -138,6 +138,22 @@ fn a_week_offline_comes_home_once_through_kills() {
     for private in ["accidents", "victims", "victim_identities", "report_personal", "users", "attachments"] {
         assert_eq!(one(&copy, &format!("SELECT count(*) FROM {private}")), 0, "{private} copied");
     }
+    assert_eq!(one(&copy, "SELECT count(*) FROM reports WHERE type = 'ACCIDENT' OR state = 'DRAFT'"), 0);
+    // A register is a copy only as its history says: an origin slipped into
+    // the register itself does not cut its history short.
+    let forged = dir.path().join("forged.gpkg");
+    std::fs::copy(&reg, &forged).unwrap();
+    tamper(
+        &forged,
+        "INSERT INTO checkouts (id, origin, origin_seq, origin_hash, district_id, made_at, made_by, snapshot_rows,
+           snapshot_sha256) SELECT 'x', 'elsewhere', seq, hash, '', '', '', 0, '' FROM events ORDER BY seq DESC LIMIT 1",
+    );
+    let o = safeground(&forged, &["audit", "verify"]);
+    assert!(
+        !o.status.success() && String::from_utf8_lossy(&o.stdout).contains("sealed by no CHECKOUT event"),
+        "{}",
+        String::from_utf8_lossy(&o.stdout)
+    );
     ok(&copy, &["audit", "verify"]);
     let again = fails(
         &copy,
@@ -307,7 +323,12 @@ fn a_week_offline_comes_home_once_through_kills() {
     ok(&copy, &["audit", "verify"]);
     let again = ok(&copy, &sync_args(register));
     assert!(again.contains("0 reports sent"), "{again}");
-    assert!(!dir.path().join("field.gpkg.sync").exists());
+    let left: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .flatten()
+        .filter(|e| e.file_name().to_string_lossy().starts_with("field.gpkg.sync"))
+        .collect();
+    assert!(left.is_empty(), "{left:?}");
 }
 
 #[test]

@@ -286,6 +286,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
+        crate::checkout::refuse_on_copy(self.tx, "recording consent")?;
         let victim = victim.trim();
         let v = facts(self.tx, victim)?;
         let given: Vec<Consent> = self.consents_of(victim)?.iter().map(ConsentRow::consent).collect();
@@ -321,6 +322,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
+        crate::checkout::refuse_on_copy(self.tx, "withdrawing consent")?;
         let victim = victim.trim();
         let v = facts(self.tx, victim)?;
         let rows = self.consents_of(victim)?;
@@ -355,6 +357,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
+        crate::checkout::refuse_on_copy(self.tx, "recording assistance")?;
         let victim = victim.trim();
         let v = facts(self.tx, victim)?;
         let rows = self.consents_of(victim)?;

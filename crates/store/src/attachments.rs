@@ -170,19 +170,11 @@ impl Writer<'_> {
             .optional()?
             .ok_or_else(|| StoreError::Unknown { what: "report", key: key.to_string() })?;
         let state: ReportState = stored_code(&state, label)?;
-        if let Some(o) = crate::checkout::origin(self.tx)? {
-            let own: bool = self.tx.query_row(
-                "SELECT count(*) > 0 FROM events WHERE report_id = ?1 AND seq > ?2
-                   AND kind IN ('REPORT_SUBMITTED', 'REPORT_DRAFTED')",
-                rusqlite::params![key, o.origin_seq],
-                |r| r.get(0),
-            )?;
-            if !own {
-                return Err(refused(
-                    label,
-                    vec![format!("it came with this field copy from {}: attach files to it there, or send them with a new report", o.origin)],
-                ));
-            }
+        if let Some(origin) = crate::checkout::copied_report(self.tx, key)? {
+            return Err(refused(
+                label,
+                vec![format!("it came with this field copy from {origin}: attach files to it there, or send them with a new report")],
+            ));
         }
         if !open_for_attachments(state) {
             return Err(refused(

@@ -468,9 +468,9 @@ pub(crate) fn seal(conn: &Db, from_seq: i64) -> Result<usize, StoreError> {
 /// a field copy, the origin's newest when the copy was made (the origin's
 /// events it holds, numbered up to then, are not links of its own chain).
 fn predecessor(conn: &Db, seq: i64) -> Result<String, StoreError> {
-    let (floor, start) = match crate::checkout::origin(conn)? {
-        Some(o) => (o.origin_seq, o.origin_hash),
-        None => (0, GENESIS.to_string()),
+    let (floor, start) = match crate::checkout::sealed_origin(conn)? {
+        Ok(Some(o)) => (o.origin_seq, o.origin_hash),
+        _ => (0, GENESIS.to_string()),
     };
     Ok(conn
         .prepare_cached(
@@ -598,7 +598,13 @@ pub(crate) fn verify(
         .flatten();
     // A field copy's chain starts from its origin's newest event; the
     // origin's events it holds are digested by its snapshot (below).
-    let copy = crate::checkout::origin(conn)?;
+    let copy = match crate::checkout::sealed_origin(conn)? {
+        Ok(copy) => copy,
+        Err(problem) => {
+            audit.problems.push(problem);
+            None
+        }
+    };
     let mut prev = copy.as_ref().map_or_else(|| GENESIS.to_string(), |o| o.origin_hash.clone());
     let mut prev_seq = copy.as_ref().map_or(0, |o| o.origin_seq);
     let from = prev_seq;

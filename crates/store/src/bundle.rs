@@ -22,7 +22,6 @@ use rusqlite::{params, Connection, OpenFlags};
 use safeground_core::access::Principal;
 use safeground_core::attachment::Judged;
 use safeground_core::codes::MediaType;
-use safeground_core::field_copy::HazardState;
 use safeground_core::ids::ReportId;
 use sha2::{Digest, Sha256};
 use std::path::Path;
@@ -35,7 +34,7 @@ const SCHEMA: &str = "
 CREATE TABLE bundle (format TEXT NOT NULL, copy_id TEXT NOT NULL, origin TEXT NOT NULL, origin_seq INTEGER NOT NULL,
   origin_hash TEXT NOT NULL, made_at TEXT NOT NULL, key_hint TEXT NOT NULL, signature TEXT NOT NULL);
 CREATE TABLE reports (seq INTEGER PRIMARY KEY, id TEXT NOT NULL UNIQUE, report TEXT NOT NULL, body TEXT NOT NULL,
-  submitted_at TEXT NOT NULL, submitted_by TEXT NOT NULL, hazard TEXT);
+  submitted_at TEXT NOT NULL, submitted_by TEXT NOT NULL);
 CREATE TABLE files (report_seq INTEGER NOT NULL REFERENCES reports(seq), n INTEGER NOT NULL, name TEXT NOT NULL,
   kind TEXT NOT NULL, personal INTEGER NOT NULL, content_type TEXT NOT NULL, data BLOB NOT NULL,
   PRIMARY KEY (report_seq, n));";
@@ -43,7 +42,7 @@ CREATE TABLE files (report_seq INTEGER NOT NULL REFERENCES reports(seq), n INTEG
 /// The rows a signature covers, in order.
 const SIGNED: [&str; 3] = [
     "SELECT format, copy_id, origin, origin_seq, origin_hash, made_at, key_hint FROM bundle",
-    "SELECT seq, id, report, body, submitted_at, submitted_by, hazard FROM reports ORDER BY seq",
+    "SELECT seq, id, report, body, submitted_at, submitted_by FROM reports ORDER BY seq",
     "SELECT report_seq, n, name, kind, personal, content_type, data FROM files ORDER BY report_seq, n",
 ];
 
@@ -98,31 +97,6 @@ fn verifies(key: &str, digest: &[u8], signature: &str) -> bool {
         return false;
     };
     mac.verify_slice(&bytes).is_ok()
-}
-
-fn hazard_json(h: &Option<(String, String, HazardState)>) -> Option<String> {
-    h.as_ref().map(|(id, code, s)| {
-        serde_json::json!([id, code, s.version, s.status.code(), s.remaining_m2, s.released_m2, s.made_on])
-            .to_string()
-    })
-}
-
-fn hazard_of(text: Option<String>, path: &Path) -> Result<Option<(String, String, HazardState)>, StoreError> {
-    let Some(text) = text else { return Ok(None) };
-    let bad = || invalid(path, "a report's hazard is not as this program writes it");
-    let v: serde_json::Value = serde_json::from_str(&text).map_err(|_| bad())?;
-    let s = |i: usize| v[i].as_str().map(String::from).ok_or_else(bad);
-    Ok(Some((
-        s(0)?,
-        s(1)?,
-        HazardState {
-            version: v[2].as_i64().ok_or_else(bad)?,
-            status: s(3)?.parse().map_err(|_| bad())?,
-            remaining_m2: v[4].as_f64().ok_or_else(bad)?,
-            released_m2: v[5].as_f64().ok_or_else(bad)?,
-            made_on: s(6)?,
-        },
-    )))
 }
 
 /// Writes the field copy at `copy`'s submitted reports, with their files,
@@ -180,16 +154,8 @@ fn write_bundle(
         let report = serde_json::to_string(&o.report)
             .map_err(|e| invalid(part, format!("report {id} cannot be written: {e}")))?;
         tx.execute(
-            "INSERT INTO reports VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
-            params![
-                seq as i64,
-                id.to_string(),
-                report,
-                o.body,
-                o.submitted_at,
-                o.submitted_by,
-                hazard_json(&o.hazard)
-            ],
+            "INSERT INTO reports VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+            params![seq as i64, id.to_string(), report, o.body, o.submitted_at, o.submitted_by],
         )?;
         for (i, f) in o.files.iter().enumerate() {
             tx.execute(
@@ -213,10 +179,38 @@ fn write_bundle(
     Ok(n)
 }
 
+/// A bundle read whole, its signature not checked yet.
+#[derive(Debug)]
+pub struct Unsigned {
+    origin: CopyOrigin,
+    made_at: String,
+    hint: String,
+    signature: String,
+    digest: Vec<u8>,
+    reports: Vec<Outgoing>,
+}
+
+impl Unsigned {
+    /// How many reports it carries.
+    pub fn reports(&self) -> usize {
+        self.reports.len()
+    }
+}
+
 impl Bundle {
     /// Reads the bundle at `path` and checks its signature against the API
     /// tokens in force on `register`.
     pub fn open(path: &Path, register: &Store) -> Result<Bundle, StoreError> {
+        let u = Bundle::read(path)?;
+        let sender = register
+            .bundle_signer(&u.hint, &u.digest, &u.signature)?
+            .ok_or_else(|| invalid(path, "it is not signed by an API token in force on this register (revoked, expired, another register's), or it changed after it was signed; nothing was stored"))?;
+        Ok(Bundle { origin: u.origin, made_at: u.made_at, sender, reports: u.reports })
+    }
+
+    /// Reads the bundle at `path` whole (what it holds, and the digest its
+    /// signature must match), refusing anything this program did not write.
+    pub fn read(path: &Path) -> Result<Unsigned, StoreError> {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
         type Head = (String, String, String, i64, String, String, String, String);
@@ -232,9 +226,6 @@ impl Bundle {
             return Err(invalid(path, format!("it is a '{format}', which this program does not read")));
         }
         let digest = digest(&conn)?;
-        let sender = register
-            .bundle_signer(&hint, &digest, &signature)?
-            .ok_or_else(|| invalid(path, "it is not signed by an API token in force on this register (revoked, expired, another register's), or it changed after it was signed; nothing was stored"))?;
         let origin = CopyOrigin {
             id: copy_id,
             origin,
@@ -248,7 +239,7 @@ impl Bundle {
             snapshot_sha256: String::new(),
         };
         let reports = read_reports(&conn, path)?;
-        Ok(Bundle { origin, made_at, sender, reports })
+        Ok(Unsigned { origin, made_at, hint, signature, digest, reports })
     }
 
     pub fn reports(&self) -> usize {
@@ -273,9 +264,8 @@ impl Bundle {
 
 fn read_reports(conn: &Connection, path: &Path) -> Result<Vec<Outgoing>, StoreError> {
     let mut out = Vec::new();
-    let mut stmt = conn.prepare(
-        "SELECT seq, id, report, body, submitted_at, submitted_by, hazard FROM reports ORDER BY seq",
-    )?;
+    let mut stmt =
+        conn.prepare("SELECT seq, id, report, body, submitted_at, submitted_by FROM reports ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
         let seq: i64 = r.get(0)?;
@@ -310,7 +300,6 @@ fn read_reports(conn: &Connection, path: &Path) -> Result<Vec<Outgoing>, StoreEr
             body: r.get(3)?,
             submitted_at: r.get(4)?,
             submitted_by: r.get(5)?,
-            hazard: hazard_of(r.get(6)?, path)?,
             files,
         });
     }

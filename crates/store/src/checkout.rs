@@ -32,7 +32,6 @@ use safeground_core::ids::ReportId;
 use sha2::{Digest, Sha256};
 use std::path::Path;
 use time::OffsetDateTime;
-use uuid::Uuid;
 
 /// The district's hazards (`?1`: the district's id).
 const HAZARDS: &str = "SELECT id FROM hazards WHERE district_id = ?1";
@@ -91,15 +90,18 @@ fn selection() -> Vec<(&'static str, &'static str, String)> {
            AND (report_id IS NULL OR report_id IN (SELECT id FROM reports WHERE task_id IS NULL
              OR task_id IN (SELECT id FROM tasks WHERE hazard_id IN ({HAZARDS}))))"
     );
+    // Never an accident's report: its body describes the victims.
     let reports = format!(
-        "SELECT report_id FROM hazards WHERE district_id = ?1
+        "SELECT id FROM reports WHERE type <> 'ACCIDENT' AND id IN (
+         SELECT report_id FROM hazards WHERE district_id = ?1
          UNION SELECT report_id FROM hazard_versions WHERE hazard_id IN ({HAZARDS})
          UNION SELECT report_id FROM activities WHERE hazard_id IN ({HAZARDS})
          UNION SELECT report_id FROM released_areas WHERE hazard_id IN ({HAZARDS})
          UNION SELECT revoked_by FROM released_areas WHERE hazard_id IN ({HAZARDS})
          UNION SELECT report_id FROM eo_finds WHERE {finds}
          UNION SELECT id FROM reports WHERE hazard_id IN ({HAZARDS}) AND state <> 'DRAFT'
-           AND (CAST(?2 AS TEXT) IS NULL OR organisation_id = ?2)"
+           AND (CAST(?2 AS TEXT) IS NULL OR organisation_id = ?2)
+           AND (task_id IS NULL OR task_id IN (SELECT id FROM tasks WHERE hazard_id IN ({HAZARDS}))))"
     );
     // The organisation's tasks on the district's hazards, and any other a
     // copied record names.
@@ -199,6 +201,44 @@ pub(crate) fn origin(db: &Db) -> Result<Option<CopyOrigin>, StoreError> {
     .optional()
 }
 
+/// The origin of a field copy as its history attests it: the one
+/// `checkouts` row, sealed by the event that follows the origin's newest
+/// (CHECKOUT, naming the row). `Err` says why a row is there that does not
+/// make the register a copy (the history is then walked whole).
+pub(crate) fn sealed_origin(db: &Db) -> Result<Result<Option<CopyOrigin>, String>, StoreError> {
+    let rows: i64 = db.query_row("SELECT count(*) FROM checkouts", (), |r| r.get(0))?;
+    let Some(o) = origin(db)? else { return Ok(Ok(None)) };
+    if rows > 1 {
+        return Ok(Err(format!("the register holds {rows} field-copy origins; a copy has one")));
+    }
+    let sealed: bool = db.query_row(
+        "SELECT count(*) > 0 FROM events WHERE seq = ?1 AND kind = 'CHECKOUT' AND subject = ?2",
+        rusqlite::params![o.origin_seq + 1, o.id],
+        |r| r.get(0),
+    )?;
+    Ok(if sealed {
+        Ok(Some(o))
+    } else {
+        Err(format!(
+            "the field-copy origin {} is sealed by no CHECKOUT event after event {}",
+            o.id, o.origin_seq
+        ))
+    })
+}
+
+/// On a field copy, whether report `key` came with it (rather than being
+/// the team's own): the origin's name if so.
+pub(crate) fn copied_report(db: &Db, key: &str) -> Result<Option<String>, StoreError> {
+    let Some(o) = origin(db)? else { return Ok(None) };
+    let own: bool = db.query_row(
+        "SELECT count(*) > 0 FROM events WHERE report_id = ?1 AND seq > ?2
+           AND kind IN ('REPORT_SUBMITTED', 'REPORT_DRAFTED')",
+        rusqlite::params![key, o.origin_seq],
+        |r| r.get(0),
+    )?;
+    Ok((!own).then_some(o.origin))
+}
+
 /// Refuses `action` on a field copy: what it would change came from the
 /// register and goes back only as reports.
 pub(crate) fn refuse_on_copy(db: &Db, action: &'static str) -> Result<(), StoreError> {
@@ -222,10 +262,10 @@ impl Store {
         scope: &Scope,
         (actor, at): (&str, OffsetDateTime),
     ) -> Result<Checkout, StoreError> {
-        if origin(&self.conn)?.is_some() {
+        if let Some(o) = origin(&self.conn)? {
             return Err(StoreError::FieldCopy {
                 action: "making a field copy of a field copy",
-                origin: self.path.display().to_string(),
+                origin: o.origin,
             });
         }
         let mut out = Store::create(to)?;
@@ -250,7 +290,7 @@ impl Store {
         let read = self.conn.begin_read()?;
         let (district_id, district): (String, String) = read
             .query_row(
-                "SELECT id, name FROM districts WHERE id = ?1 OR lower(name) = lower(?1)",
+                "SELECT id, name FROM districts WHERE id = ?1 OR name = ?1 COLLATE NOCASE",
                 [scope.district.trim()],
                 |r| Ok((r.get(0)?, r.get(1)?)),
             )
@@ -259,7 +299,7 @@ impl Store {
         let organisation: Option<(String, String)> = match &scope.organisation {
             Some(o) => Some(
                 read.query_row(
-                    "SELECT id, acronym FROM organisations WHERE id = ?1 OR lower(acronym) = lower(?1)",
+                    "SELECT id, acronym FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE",
                     [o.trim()],
                     |r| Ok((r.get(0)?, r.get(1)?)),
                 )
@@ -327,7 +367,7 @@ impl Store {
             });
         }
         let o = CopyOrigin {
-            id: uuid_text(Uuid::new_v4()),
+            id: uuid_text(safeground_core::ids::fresh()),
             // A file by its whole path: the copy is opened elsewhere.
             origin: std::fs::canonicalize(&self.path)
                 .unwrap_or_else(|_| self.path.clone())
@@ -400,7 +440,12 @@ impl Store {
                 continue;
             }
             let mut sink = Sink::new(tx, "reports", &rcols, n(&rcols))?;
-            read.for_each(&format!("SELECT {rcols} FROM reports WHERE id = ?1"), [id], &mut |row| {
+            // A draft of the register is its own, an accident's report names
+            // victims: a copy takes neither.
+            let sql = format!(
+                "SELECT {rcols} FROM reports WHERE id = ?1 AND state <> 'DRAFT' AND type <> 'ACCIDENT'"
+            );
+            read.for_each(&sql, [id], &mut |row| {
                 sink.push(row)?;
                 reports += 1;
                 Ok(true)

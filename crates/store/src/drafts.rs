@@ -8,7 +8,7 @@
 //! imported again) changes nothing and says so.
 
 use crate::db::OptionalExtension;
-use crate::reports::time_text;
+use crate::reports::{refused, time_text};
 use crate::write::{uuid_text, Writer};
 use crate::{Store, StoreError};
 use rusqlite::params;
@@ -58,10 +58,7 @@ impl Writer<'_> {
     /// (empty, dates in the future or backwards, fields its type needs).
     pub fn submit_draft(&mut self, id: ReportId, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let key = id.to_string();
-        let (r, state, _, _) = self.load(&key)?;
-        if state != "DRAFT" {
-            return Err(self.not_in_state(&key, "DRAFT", None)?);
-        }
+        let (r, _, _, _) = self.load(&key)?;
         let problems = report::check_shape(&r, at.date());
         if !problems.is_empty() {
             return Err(StoreError::Invalid {
@@ -69,7 +66,29 @@ impl Writer<'_> {
                 problem: format!("it cannot be submitted:\n  - {}", problems.join("\n  - ")),
             });
         }
-        let now = time_text(at);
+        self.submit_draft_with(id, actor, &time_text(at), None)
+    }
+
+    /// Moves draft `id` to SUBMITTED at `now`, its event giving `reason`
+    /// (where it came from, when a field copy sent it).
+    pub(crate) fn submit_draft_with(
+        &mut self,
+        id: ReportId,
+        actor: &str,
+        now: &str,
+        reason: Option<&str>,
+    ) -> Result<(), StoreError> {
+        let key = id.to_string();
+        if let Some(origin) = crate::checkout::copied_report(self.tx, &key)? {
+            return Err(refused(
+                &format!("report {key}"),
+                vec![format!("it came with this field copy from {origin}, where it is submitted")],
+            ));
+        }
+        let (_, state, _, _) = self.load(&key)?;
+        if state != "DRAFT" {
+            return Err(self.not_in_state(&key, "DRAFT", None)?);
+        }
         let n = self
             .tx
             .prepare_cached(
@@ -80,7 +99,7 @@ impl Writer<'_> {
         if n == 0 {
             return Err(self.not_in_state(&key, "DRAFT", None)?);
         }
-        self.record("REPORT_SUBMITTED", &now, actor, Some(&key), None, None)?;
+        self.record("REPORT_SUBMITTED", now, actor, Some(&key), None, reason)?;
         Ok(())
     }
 }

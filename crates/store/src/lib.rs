@@ -62,7 +62,7 @@ pub use accreditation::{AccreditationRow, NewAccreditation};
 pub use assistance::{ConsentRow, FollowUpRow, NewConsent, VictimRow};
 pub use attachments::{AttachmentRow, MediaFile, NewAttachment};
 pub use audit::{Audit, AuditHead, BrokenEvent};
-pub use bundle::{export_bundle, Bundle};
+pub use bundle::{export_bundle, Bundle, Unsigned};
 pub use certificate::CertificateGround;
 pub use checkout::{Checkout, CopyOrigin, Scope};
 pub use drafts::DraftOutcome;

@@ -55,6 +55,7 @@ impl Store {
 
     /// Adds `o`, refused (`Conflict`) when its acronym (in any case) or id is taken.
     pub fn add_organisation(&mut self, o: &OrganisationIn) -> Result<OrganisationRow, StoreError> {
+        crate::checkout::refuse_on_copy(&self.conn, "adding an organisation")?;
         let id = o.id.unwrap_or_else(fresh);
         self.write(|w| {
             let taken: Option<String> =

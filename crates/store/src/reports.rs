@@ -749,6 +749,14 @@ fn by_at(by: Option<String>, when: Option<String>) -> String {
 }
 
 /// An id as the register holds it (a report's, a hazard's).
+/// Whether two stored bodies are the same report (compared as JSON, not
+/// as text); `None` when one is not a report.
+pub(crate) fn same_report(a: &str, b: &str) -> Option<bool> {
+    let a: serde_json::Value = serde_json::from_str(a).ok()?;
+    let b: serde_json::Value = serde_json::from_str(b).ok()?;
+    Some(a == b)
+}
+
 pub(crate) fn stored_id<T: std::str::FromStr<Err = safeground_core::ids::IdError>>(
     text: String,
 ) -> Result<T, StoreError> {

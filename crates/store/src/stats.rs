@@ -104,6 +104,7 @@ impl Store {
         id: safeground_core::ids::ReportId,
         settings: &ApprovalSettings,
     ) -> Result<Vec<String>, StoreError> {
+        crate::checkout::refuse_on_copy(&self.conn, "checking a report for approval")?;
         if self.districts.is_none() {
             self.districts = Some(self.district_shapes()?);
         }

@@ -38,8 +38,6 @@ pub struct Outgoing {
     pub(crate) body: String,
     pub(crate) submitted_at: String,
     pub(crate) submitted_by: String,
-    /// The hazard it names, as the copy had it: id, code, state.
-    pub(crate) hazard: Option<(String, String, HazardState)>,
     pub(crate) files: Vec<StoredFile>,
 }
 
@@ -89,28 +87,26 @@ pub struct Synced {
     pub refreshed: Option<Checkout>,
 }
 
-const HAZARD_STATE: &str = "SELECT h.id, h.code, h.version, h.status, h.area_remaining_m2,
-    h.area_cancelled_m2 + h.area_reduced_m2 + h.area_cleared_m2,
-    coalesce((SELECT substr(v.valid_from, 1, 10) FROM hazard_versions v WHERE v.hazard_id = h.id
-      AND v.version = h.version), h.recorded_on)
-  FROM hazards h WHERE h.id = ?1 AND h.revoked_at IS NULL";
+const HAZARD_STATE: &str = include_str!("../sql/sync/hazard_now.sql");
+const HAZARD_THEN: &str = include_str!("../sql/sync/hazard_then.sql");
+
+fn hazard_row(r: &crate::db::Row<'_>) -> Result<(String, String, HazardState), StoreError> {
+    let status: String = r.get(3)?;
+    Ok((
+        r.get(0)?,
+        r.get(1)?,
+        HazardState {
+            version: r.get(2)?,
+            status: stored_code::<HazardStatus>(&status, "hazard")?,
+            remaining_m2: r.get(4)?,
+            released_m2: r.get(5)?,
+            made_on: r.get(6)?,
+        },
+    ))
+}
 
 fn hazard_state(db: &crate::db::Db, id: &str) -> Result<Option<(String, String, HazardState)>, StoreError> {
-    db.query_row(HAZARD_STATE, [id], |r| {
-        let status: String = r.get(3)?;
-        Ok((
-            r.get(0)?,
-            r.get(1)?,
-            HazardState {
-                version: r.get(2)?,
-                status: stored_code::<HazardStatus>(&status, "hazard")?,
-                remaining_m2: r.get(4)?,
-                released_m2: r.get(5)?,
-                made_on: r.get(6)?,
-            },
-        ))
-    })
-    .optional()
+    db.query_row(HAZARD_STATE, [id], hazard_row).optional()
 }
 
 impl Store {
@@ -140,11 +136,16 @@ impl Store {
         )
     }
 
-    /// The reports on this copy awaiting a decision or rejected.
-    fn undecided_reports(&self) -> Result<Vec<ReportId>, StoreError> {
+    /// The reports on this copy awaiting a decision, of its organisation
+    /// (all, without one): the copy made again shows what became of them,
+    /// a rejection included, once.
+    fn undecided_reports(&self, organisation: Option<&str>) -> Result<Vec<ReportId>, StoreError> {
         self.conn
-            .prepare("SELECT id FROM reports WHERE state IN ('SUBMITTED', 'REJECTED') ORDER BY fid")?
-            .query_map((), |r| crate::reports::stored_id(r.get(0)?))?
+            .prepare(
+                "SELECT id FROM reports WHERE state = 'SUBMITTED'
+                   AND (CAST(?1 AS TEXT) IS NULL OR organisation_id = ?1) ORDER BY fid",
+            )?
+            .query_map([organisation], |r| crate::reports::stored_id(r.get(0)?))?
             .collect()
     }
 
@@ -159,16 +160,11 @@ impl Store {
     pub fn outgoing(&self, id: ReportId) -> Result<Outgoing, StoreError> {
         let key = id.to_string();
         let (report, state, _, _) = crate::reports::load(&self.conn, &key)?;
-        let (body, submitted_at, submitted_by, hazard): (String, String, String, Option<String>) =
-            self.conn.query_row(
-                "SELECT body, submitted_at, submitted_by, hazard_id FROM reports WHERE id = ?1",
-                [&key],
-                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
-            )?;
-        let hazard = match hazard {
-            Some(h) => hazard_state(&self.conn, &h)?,
-            None => None,
-        };
+        let (body, submitted_at, submitted_by): (String, String, String) = self.conn.query_row(
+            "SELECT body, submitted_at, submitted_by FROM reports WHERE id = ?1",
+            [&key],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+        )?;
         let files = self
             .conn
             .prepare(
@@ -199,7 +195,7 @@ impl Store {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Outgoing { id, state, report, body, submitted_at, submitted_by, hazard, files })
+        Ok(Outgoing { id, state, report, body, submitted_at, submitted_by, files })
     }
 }
 
@@ -218,34 +214,87 @@ impl Writer<'_> {
         let label = format!("report {key}");
         let org = self.organisation_id(&out.report.organisation)?.ok_or_else(|| {
             refused(
-                &format!("report {key}"),
+                &label,
                 vec![format!("organisation '{}' is not in the register", out.report.organisation)],
             )
         })?;
         (rules.may)(crate::reports::parse_uuid(&org)?, out.report.report_type)
             .map_err(|why| refused(&label, vec![why]))?;
-        let here: Option<String> =
-            self.tx.query_row("SELECT body FROM reports WHERE id = ?1", [&key], |r| r.get(0)).optional()?;
-        if let Some(body) = here {
-            return if body == out.body {
-                Ok(Received::AlreadyThere)
-            } else {
-                Err(refused(
-                    &format!("report {key}"),
+        let problems = safeground_core::report::check_shape(&out.report, at.date());
+        if !problems.is_empty() {
+            return Err(refused(&label, problems));
+        }
+        let now = time_text(at);
+        let here: Option<(String, String)> = self
+            .tx
+            .query_row("SELECT body, state FROM reports WHERE id = ?1", [&key], |r| {
+                Ok((r.get(0)?, r.get(1)?))
+            })
+            .optional()?;
+        let reason = format!(
+            "from field copy {} (made from {} at event {}); submitted there at {} by {}",
+            copy.id, copy.origin, copy.origin_seq, out.submitted_at, out.submitted_by
+        );
+        match here {
+            // Parsed, not compared as text: a copy's program may write the same report otherwise.
+            Some((body, _)) if crate::reports::same_report(&body, &out.body) != Some(true) => {
+                return Err(refused(
+                    &label,
                     vec![
                         "a report with this id and other content is in the register already; it was not sent"
                             .into(),
                     ],
                 ))
-            };
+            }
+            // A KoBo submission drafted at the office too (its id comes from
+            // the submission): the team's submission submits it.
+            Some((_, state)) if state == "DRAFT" => {
+                self.submit_draft_with(out.id, actor, &now, Some(&reason))?
+            }
+            Some(_) => {
+                // Files attached on the copy after the report was sent go now.
+                let added = self.send_files(out, rules, (actor, at), true)?;
+                return Ok(if added == 0 {
+                    Received::AlreadyThere
+                } else {
+                    Received::Stored { files: added, flag: None }
+                });
+            }
+            None => {
+                self.submit_with(&out.report, actor, &now, Some(&reason))?;
+            }
         }
-        let now = time_text(at);
-        let reason = format!(
-            "from field copy {} (made from {} at event {}); submitted there at {} by {}",
-            copy.id, copy.origin, copy.origin_seq, out.submitted_at, out.submitted_by
-        );
-        self.submit_with(&out.report, actor, &now, Some(&reason))?;
+        let files = self.send_files(out, rules, (actor, at), false)?;
+        let flag = self.changed_since(&key, copy.origin_seq)?;
+        if let Some(text) = &flag {
+            self.record("SYNC_FLAGGED", &now, actor, Some(&key), None, Some(text))?;
+        }
+        Ok(Received::Stored { files, flag })
+    }
+
+    /// Attaches `out`'s files, each judged again from its bytes (`missing`:
+    /// only those whose bytes the report lacks); answers how many were added.
+    fn send_files(
+        &mut self,
+        out: &Outgoing,
+        rules: Rules<'_>,
+        (actor, at): (&str, OffsetDateTime),
+        missing: bool,
+    ) -> Result<usize, StoreError> {
+        let label = format!("report {}", out.id);
+        let mut added = 0;
         for f in &out.files {
+            let sha = crate::audit::hex(&<sha2::Sha256 as sha2::Digest>::digest(&f.bytes));
+            if missing {
+                let there: bool = self.tx.query_row(
+                    "SELECT count(*) > 0 FROM attachments WHERE report_id = ?1 AND sha256 = ?2",
+                    rusqlite::params![out.id.to_string(), sha],
+                    |r| r.get(0),
+                )?;
+                if there {
+                    continue;
+                }
+            }
             let judged =
                 (rules.judge)(&f.bytes).map_err(|why| refused(&label, vec![format!("{}: {why}", f.name)]))?;
             let file = NewAttachment {
@@ -256,19 +305,24 @@ impl Writer<'_> {
                 judged: &judged,
             };
             self.attach(out.id, &file, rules.limits, (actor, at))?;
+            added += 1;
         }
-        let flag = match &out.hazard {
-            Some((id, code, then)) => {
-                let now_state = hazard_state(self.tx, id)?;
-                let c = changes(then, now_state.as_ref().map(|(_, _, s)| s));
-                (!c.is_empty()).then(|| describe(code, &c))
-            }
-            None => None,
-        };
-        if let Some(text) = &flag {
-            self.record("SYNC_FLAGGED", &now, actor, Some(&key), None, Some(text))?;
-        }
-        Ok(Received::Stored { files: out.files.len(), flag })
+        Ok(added)
+    }
+
+    /// What changed, since the register's event `origin_seq`, about the
+    /// hazard report `key` names — read from the register's own versions,
+    /// never from what a copy says it had.
+    fn changed_since(&self, key: &str, origin_seq: i64) -> Result<Option<String>, StoreError> {
+        let hazard: Option<String> =
+            self.tx.query_row("SELECT hazard_id FROM reports WHERE id = ?1", [key], |r| r.get(0))?;
+        let Some(hazard) = hazard else { return Ok(None) };
+        let then =
+            self.tx.query_row(HAZARD_THEN, rusqlite::params![hazard, origin_seq], hazard_row).optional()?;
+        let Some((_, code, then)) = then else { return Ok(None) };
+        let now = hazard_state(self.tx, &hazard)?;
+        let c = changes(&then, now.as_ref().map(|(_, _, s)| s));
+        Ok((!c.is_empty()).then(|| describe(&code, &c)))
     }
 }
 
@@ -335,11 +389,24 @@ impl Store {
     }
 }
 
-/// The file a copy is made again in, beside it.
+/// The file a copy is made again in, beside it (this process's own).
 fn beside(copy: &Path) -> PathBuf {
     let mut p = copy.as_os_str().to_owned();
-    p.push(".sync");
+    p.push(format!(".sync-{}", std::process::id()));
     PathBuf::from(p)
+}
+
+/// Those a sync killed before it renamed its copy left beside `copy`.
+fn remove_left_beside(copy: &Path) {
+    let (Some(dir), Some(name)) = (copy.parent(), copy.file_name()) else { return };
+    let dir = if dir.as_os_str().is_empty() { Path::new(".") } else { dir };
+    let prefix = format!("{}.sync-", name.to_string_lossy());
+    let Ok(entries) = std::fs::read_dir(dir) else { return };
+    for e in entries.flatten() {
+        if e.file_name().to_string_lossy().starts_with(&prefix) {
+            let _ = std::fs::remove_file(e.path());
+        }
+    }
 }
 
 fn remove_db(path: &Path) {
@@ -362,8 +429,8 @@ pub fn sync(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Synced, StoreError> {
     let tmp = beside(copy);
-    remove_db(&tmp);
     let (field, origin) = verified_copy(copy)?;
+    let head = field.history_head()?;
     register.made(&origin)?;
     let own = field.own_reports()?;
     let mut synced = Synced { sent: Vec::new(), failed: Vec::new(), drafts: 0, refreshed: None };
@@ -377,7 +444,7 @@ pub fn sync(
     // now and at earlier syncs, until the register decides them (an
     // approved one stays through the records it made).
     let mut reports: Vec<ReportId> = own.iter().map(|(id, _)| *id).collect();
-    reports.extend(field.undecided_reports()?);
+    reports.extend(field.undecided_reports(origin.organisation_id.as_deref())?);
     let scope =
         Scope { district: origin.district_id.clone(), organisation: origin.organisation_id.clone(), reports };
     let made = register.checkout(&tmp, &scope, (actor, at));
@@ -389,9 +456,21 @@ pub fn sync(
             return Err(e);
         }
     };
+    // Nothing written to the copy since this sync read it: else that would
+    // be lost with it.
+    let still = field.history_head()?;
     drop(field);
     let mut wal = copy.as_os_str().to_owned();
     wal.push("-wal");
+    if still != head {
+        remove_db(&tmp);
+        return Err(StoreError::Stored {
+            path: copy.to_path_buf(),
+            detail: "the field copy changed while sync ran (a report submitted meanwhile?): every report read went \
+                     home, but the copy was not made again; run sync again"
+                .into(),
+        });
+    }
     if Path::new(&wal).exists() {
         remove_db(&tmp);
         return Err(StoreError::Stored {
@@ -403,6 +482,7 @@ pub fn sync(
         });
     }
     std::fs::rename(&tmp, copy).map_err(|e| StoreError::Io { path: copy.to_path_buf(), source: e })?;
+    remove_left_beside(copy);
     synced.drafts = drafts;
     synced.refreshed = Some(Checkout { to: copy.display().to_string(), ..checkout });
     Ok(synced)
