@@ -598,13 +598,7 @@ pub(crate) fn verify(
         .flatten();
     // A field copy's chain starts from its origin's newest event; the
     // origin's events it holds are digested by its snapshot (below).
-    let copy = match crate::checkout::sealed_origin(conn)? {
-        Ok(copy) => copy,
-        Err(problem) => {
-            audit.problems.push(problem);
-            None
-        }
-    };
+    let copy = copy_origin(conn, &mut audit)?;
     let mut prev = copy.as_ref().map_or_else(|| GENESIS.to_string(), |o| o.origin_hash.clone());
     let mut prev_seq = copy.as_ref().map_or(0, |o| o.origin_seq);
     let from = prev_seq;
@@ -679,16 +673,34 @@ pub(crate) fn verify(
         }
     }
     if let Some(o) = &copy {
-        let (now, rows) = crate::checkout::snapshot_digest(conn, o.origin_seq)?;
-        if now != o.snapshot_sha256 || rows != o.snapshot_rows {
-            audit.problems.push(format!(
-                "the {} rows this field copy was made with from {} have changed since ({rows} rows now)",
-                o.snapshot_rows, o.origin
-            ));
-        }
+        snapshot(conn, o, &mut audit)?;
     }
     agreement(conn, &mut audit)?;
     Ok(audit)
+}
+
+/// A field copy's origin, as its history attests it; a `checkouts` row it
+/// does not is a problem, and the history is walked whole.
+fn copy_origin(conn: &Db, audit: &mut Audit) -> Result<Option<crate::CopyOrigin>, StoreError> {
+    Ok(match crate::checkout::sealed_origin(conn)? {
+        Ok(copy) => copy,
+        Err(problem) => {
+            audit.problems.push(problem);
+            None
+        }
+    })
+}
+
+/// The rows a field copy was made with, against the digest its CHECKOUT sealed.
+fn snapshot(conn: &Db, o: &crate::CopyOrigin, audit: &mut Audit) -> Result<(), StoreError> {
+    let (now, rows) = crate::checkout::snapshot_digest(conn, o.origin_seq)?;
+    if now != o.snapshot_sha256 || rows != o.snapshot_rows {
+        audit.problems.push(format!(
+            "the {} rows this field copy was made with from {} have changed since ({rows} rows now)",
+            o.snapshot_rows, o.origin
+        ));
+    }
+    Ok(())
 }
 
 fn what_it_wrote(e: &Event) -> String {

@@ -254,6 +254,25 @@ impl Store {
         origin(&self.conn)
     }
 
+    /// A field copy's origin with its district's name and its
+    /// organisation's acronym, as a screen shows them.
+    pub fn copy_label(&self) -> Result<Option<(CopyOrigin, String, Option<String>)>, StoreError> {
+        let Some(o) = origin(&self.conn)? else { return Ok(None) };
+        let district: String = self
+            .conn
+            .query_row("SELECT name FROM districts WHERE id = ?1", [&o.district_id], |r| r.get(0))
+            .optional()?
+            .unwrap_or_else(|| o.district_id.clone());
+        let organisation: Option<String> = match &o.organisation_id {
+            Some(id) => self
+                .conn
+                .query_row("SELECT acronym FROM organisations WHERE id = ?1", [id], |r| r.get(0))
+                .optional()?,
+            None => None,
+        };
+        Ok(Some((o, district, organisation)))
+    }
+
     /// Writes a field copy of `scope` into a new GeoPackage at `to`, in one
     /// read snapshot of this register; nothing is left at `to` on failure.
     pub fn checkout(
@@ -288,36 +307,11 @@ impl Store {
         (actor, at): (&str, OffsetDateTime),
     ) -> Result<Checkout, StoreError> {
         let read = self.conn.begin_read()?;
-        let (district_id, district): (String, String) = read
-            .query_row(
-                "SELECT id, name FROM districts WHERE id = ?1 OR name = ?1 COLLATE NOCASE",
-                [scope.district.trim()],
-                |r| Ok((r.get(0)?, r.get(1)?)),
-            )
-            .optional()?
-            .ok_or_else(|| StoreError::Unknown { what: "district", key: scope.district.clone() })?;
-        let organisation: Option<(String, String)> = match &scope.organisation {
-            Some(o) => Some(
-                read.query_row(
-                    "SELECT id, acronym FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE",
-                    [o.trim()],
-                    |r| Ok((r.get(0)?, r.get(1)?)),
-                )
-                .optional()?
-                .ok_or_else(|| StoreError::Unknown { what: "organisation", key: o.clone() })?,
-            ),
-            None => None,
-        };
-        let head = read
-            .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", (), |r| {
-                Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
-            })
-            .optional()?
-            .unwrap_or((0, crate::audit::GENESIS.to_string()));
+        let found = resolve(&read, scope)?;
         let all = [
-            Value::Text(district_id.clone()),
-            organisation.as_ref().map_or(Value::Null, |(id, _)| Value::Text(id.clone())),
-            Value::Integer(head.0),
+            Value::Text(found.district_id.clone()),
+            found.organisation.as_ref().map_or(Value::Null, |(id, _)| Value::Text(id.clone())),
+            Value::Integer(found.head.0),
         ];
         let tx = out.conn.begin_write()?;
         tx.execute_batch("PRAGMA defer_foreign_keys = ON")?;
@@ -336,84 +330,25 @@ impl Store {
             sink.finish()?;
             tables.push((table.to_string(), rows));
         }
-        let extra = self.copy_reports(&read, &tx, &scope.reports, head.0)?;
-        if let Some(t) = tables.iter_mut().find(|(t, _)| t == "reports") {
-            t.1 += extra.0;
-        }
-        if let Some(t) = tables.iter_mut().find(|(t, _)| t == "events") {
-            t.1 += extra.1;
+        let extra = self.copy_reports(&read, &tx, &scope.reports, found.head.0)?;
+        for (table, n) in tables.iter_mut() {
+            *n += match table.as_str() {
+                "reports" => extra.0,
+                "events" => extra.1,
+                _ => 0,
+            };
         }
         drop(read);
-        let broken: Option<String> = tx
-            .query_row(
-                "SELECT \"table\" || ' → ' || parent FROM pragma_foreign_key_check LIMIT 1",
-                (),
-                |r| r.get(0),
-            )
-            .optional()?;
-        if let Some(b) = broken {
-            return Err(StoreError::Backend {
-                detail: format!("the copy of district {district} names a record it does not hold ({b}); nothing was written"),
-            });
-        }
-        // The copy's own events number on from the origin's newest.
-        tx.execute("DELETE FROM sqlite_sequence WHERE name = 'events'", ())?;
-        tx.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?1)", [head.0])?;
-        let (sha, rows) = snapshot_digest(&tx, head.0)?;
-        let copied: u64 = tables.iter().map(|(_, n)| n).sum();
-        if rows as u64 != copied {
-            return Err(StoreError::Backend {
-                detail: format!("{copied} rows were copied but the copy holds {rows}; nothing was written"),
-            });
-        }
-        let o = CopyOrigin {
-            id: uuid_text(safeground_core::ids::fresh()),
-            // A file by its whole path: the copy is opened elsewhere.
-            origin: std::fs::canonicalize(&self.path)
-                .unwrap_or_else(|_| self.path.clone())
-                .display()
-                .to_string(),
-            origin_seq: head.0,
-            origin_hash: head.1,
-            district_id,
-            organisation_id: organisation.as_ref().map(|(id, _)| id.clone()),
-            made_at: time_text(at),
-            made_by: actor.to_string(),
-            snapshot_rows: rows,
-            snapshot_sha256: sha,
-        };
-        tx.execute(
-            "INSERT INTO checkouts (id, origin, origin_seq, origin_hash, district_id, organisation_id, made_at,
-               made_by, snapshot_rows, snapshot_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
-            rusqlite::params![
-                o.id,
-                o.origin,
-                o.origin_seq,
-                o.origin_hash,
-                o.district_id,
-                o.organisation_id,
-                o.made_at,
-                o.made_by,
-                o.snapshot_rows,
-                o.snapshot_sha256
-            ],
-        )?;
-        let reason = format!(
-            "field copy of district {district}{} from {} at event {}",
-            organisation.as_ref().map(|(_, a)| format!(" for {a}")).unwrap_or_default(),
-            o.origin,
-            o.origin_seq
-        );
-        let mut w = Writer::new(&tx, &[]);
-        w.record_about("CHECKOUT", &o.made_at, actor, &o.id, Some(&reason))?;
-        w.finish()?;
-        drop(w);
+        // A file by its whole path: the copy is opened elsewhere.
+        let from =
+            std::fs::canonicalize(&self.path).unwrap_or_else(|_| self.path.clone()).display().to_string();
+        let o = seal_copy(&tx, &found, &tables, from, (actor, at))?;
         copy_extents(&tx)?;
         tx.commit()?;
         Ok(Checkout {
             to: out.path.display().to_string(),
-            district,
-            organisation: organisation.map(|(_, a)| a),
+            district: found.district,
+            organisation: found.organisation.map(|(_, a)| a),
             origin: o,
             tables,
         })
@@ -466,6 +401,119 @@ impl Store {
         }
         Ok((reports, events))
     }
+}
+
+/// What a scope names in the origin, read in the checkout's snapshot.
+struct Found {
+    district_id: String,
+    district: String,
+    /// Id and acronym.
+    organisation: Option<(String, String)>,
+    /// The origin's newest event: sequence number and hash.
+    head: (i64, String),
+}
+
+fn resolve(read: &Db, scope: &Scope) -> Result<Found, StoreError> {
+    let (district_id, district): (String, String) = read
+        .query_row(
+            "SELECT id, name FROM districts WHERE id = ?1 OR name = ?1 COLLATE NOCASE",
+            [scope.district.trim()],
+            |r| Ok((r.get(0)?, r.get(1)?)),
+        )
+        .optional()?
+        .ok_or_else(|| StoreError::Unknown { what: "district", key: scope.district.clone() })?;
+    let organisation = match &scope.organisation {
+        Some(o) => Some(
+            read.query_row(
+                "SELECT id, acronym FROM organisations WHERE id = ?1 OR acronym = ?1 COLLATE NOCASE",
+                [o.trim()],
+                |r| Ok((r.get(0)?, r.get(1)?)),
+            )
+            .optional()?
+            .ok_or_else(|| StoreError::Unknown { what: "organisation", key: o.clone() })?,
+        ),
+        None => None,
+    };
+    let head = read
+        .query_row("SELECT seq, hash FROM events ORDER BY seq DESC LIMIT 1", (), |r| {
+            Ok((r.get::<i64>(0)?, r.get::<String>(1)?))
+        })
+        .optional()?
+        .unwrap_or((0, crate::audit::GENESIS.to_string()));
+    Ok(Found { district_id, district, organisation, head })
+}
+
+/// Checks the rows copied into `tx` (every reference held, every row
+/// there), numbers the copy's own events on from the origin's newest, and
+/// writes the `checkouts` row with the CHECKOUT event that seals it.
+fn seal_copy(
+    tx: &Db,
+    found: &Found,
+    tables: &[(String, u64)],
+    origin: String,
+    (actor, at): (&str, OffsetDateTime),
+) -> Result<CopyOrigin, StoreError> {
+    let district = &found.district;
+    let broken: Option<String> = tx
+        .query_row("SELECT \"table\" || ' → ' || parent FROM pragma_foreign_key_check LIMIT 1", (), |r| {
+            r.get(0)
+        })
+        .optional()?;
+    if let Some(b) = broken {
+        return Err(StoreError::Backend {
+            detail: format!(
+                "the copy of district {district} names a record it does not hold ({b}); nothing was written: \
+                 report this to the register's administrator"
+            ),
+        });
+    }
+    let head = found.head.0;
+    tx.execute("DELETE FROM sqlite_sequence WHERE name = 'events'", ())?;
+    tx.execute("INSERT INTO sqlite_sequence (name, seq) VALUES ('events', ?1)", [head])?;
+    let (sha, rows) = snapshot_digest(tx, head)?;
+    let copied: u64 = tables.iter().map(|(_, n)| n).sum();
+    if rows as u64 != copied {
+        return Err(StoreError::Backend {
+            detail: format!("{copied} rows were copied but the copy holds {rows}; nothing was written"),
+        });
+    }
+    let o = CopyOrigin {
+        id: uuid_text(safeground_core::ids::fresh()),
+        origin,
+        origin_seq: head,
+        origin_hash: found.head.1.clone(),
+        district_id: found.district_id.clone(),
+        organisation_id: found.organisation.as_ref().map(|(id, _)| id.clone()),
+        made_at: time_text(at),
+        made_by: actor.to_string(),
+        snapshot_rows: rows,
+        snapshot_sha256: sha,
+    };
+    tx.execute(
+        "INSERT INTO checkouts (id, origin, origin_seq, origin_hash, district_id, organisation_id, made_at,
+           made_by, snapshot_rows, snapshot_sha256) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)",
+        rusqlite::params![
+            o.id,
+            o.origin,
+            o.origin_seq,
+            o.origin_hash,
+            o.district_id,
+            o.organisation_id,
+            o.made_at,
+            o.made_by,
+            o.snapshot_rows,
+            o.snapshot_sha256
+        ],
+    )?;
+    let reason = format!(
+        "field copy of district {district}{} from {} at event {head}",
+        found.organisation.as_ref().map(|(_, a)| format!(" for {a}")).unwrap_or_default(),
+        o.origin
+    );
+    let mut w = Writer::new(tx, &[]);
+    w.record_about("CHECKOUT", &o.made_at, actor, &o.id, Some(&reason))?;
+    w.finish()?;
+    Ok(o)
 }
 
 /// The layers' extents in `gpkg_contents` (GDAL and QGIS zoom to them),
