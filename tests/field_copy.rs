@@ -323,6 +323,12 @@ fn a_week_offline_comes_home_once_through_kills() {
     ok(&copy, &["audit", "verify"]);
     let again = ok(&copy, &sync_args(register));
     assert!(again.contains("0 reports sent"), "{again}");
+    // The laptop's web application says what it is working on.
+    let answers = serve_get(&copy, &["/api/me"]);
+    let me: Value = serde_json::from_slice(&answers[0].1).unwrap();
+    assert_eq!(me["field_copy"]["district"], "Xocalı", "{me}");
+    assert_eq!(me["field_copy"]["organisation"], "AEST");
+    assert_eq!(me["field_copy"]["origin"].as_str(), std::fs::canonicalize(&reg).unwrap().to_str());
     let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .flatten()

@@ -14,7 +14,7 @@ import { mountAccounts } from './accounts.js';
 import { mountAccreditations } from './accreditations.js';
 import { mountInvestigations } from './investigations.js';
 import { mountRegister } from './register.js';
-import { esc, currentUser, logout, onSessionLost, setCsrf } from './api.js';
+import { esc, day, currentUser, logout, onSessionLost, setCsrf } from './api.js';
 
 const views = { map: mountMap, dashboard: (v) => mountDashboard(v, session), queue: mountQueue, survey: mountSurvey, victims: (v) => mountVictims(v, session), ncrs: (v) => mountNcrs(v, session), accreditations: (v) => mountAccreditations(v, session), investigations: (v) => mountInvestigations(v, session), register: mountRegister, tasks: (v) => mountTasks(v, session), data: (v) => mountData(v, session), accounts: (v) => mountAccounts(v, session) };
 // The views each role is offered. The server decides what each may do; this
@@ -41,7 +41,17 @@ function allowed() {
   return session.personal_data && session.role !== 'viewer' ? [...views, 'victims'] : views;
 }
 
+// On a field copy (the laptop's register): where and when it was made, and
+// that what is made here goes home with sync.
+function copyBanner() {
+  const banner = document.getElementById('field-copy');
+  const c = session && session.field_copy;
+  banner.hidden = !c;
+  if (c) banner.textContent = t('copy.banner', { district: c.district, organisation: c.organisation || t('copy.every_organisation'), origin: c.origin, made: day(c.made_at) });
+}
+
 function header() {
+  copyBanner();
   const can = allowed();
   document.querySelectorAll('header nav a').forEach((a) => { a.hidden = !can.includes(a.getAttribute('href').replace(/^#\/?/, '')); });
   const who = document.getElementById('whoami');

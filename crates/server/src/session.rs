@@ -27,6 +27,21 @@ pub struct Me {
     mode: &'static str,
     /// Send this in `X-CSRF-Token` with every change made with the session cookie.
     csrf: Option<String>,
+    /// When the register is a field copy: where and when it was made.
+    field_copy: Option<FieldCopy>,
+}
+
+/// A field copy's origin, as the web application shows it on the laptop.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FieldCopy {
+    /// The register it was made from.
+    origin: String,
+    district: String,
+    /// The organisation whose tasks it holds (acronym).
+    organisation: Option<String>,
+    made_at: String,
+    /// The origin's newest event when it was made.
+    origin_seq: i64,
 }
 
 async fn me_of(state: &AppState, p: Principal, csrf: Option<String>) -> Result<Me, AppError> {
@@ -34,6 +49,14 @@ async fn me_of(state: &AppState, p: Principal, csrf: Option<String>) -> Result<M
         Some(id) => with_store(state, move |s| Ok(s.organisation_acronym(id)?)).await?,
         None => None,
     };
+    let field_copy =
+        with_store(state, move |s| Ok(s.copy_label()?)).await?.map(|(o, district, organisation)| FieldCopy {
+            origin: o.origin,
+            district,
+            organisation,
+            made_at: o.made_at,
+            origin_seq: o.origin_seq,
+        });
     Ok(Me {
         name: p.name.clone(),
         role: p.role.web_code(),
@@ -41,6 +64,7 @@ async fn me_of(state: &AppState, p: Principal, csrf: Option<String>) -> Result<M
         personal_data: p.personal_data,
         mode: if matches!(state.mode, Mode::Local { .. }) { "local" } else { "accounts" },
         csrf,
+        field_copy,
     })
 }
 
