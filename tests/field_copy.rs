@@ -365,6 +365,9 @@ fn a_copy_of_the_postgresql_twin_is_the_same_copy() {
     let id =
         ok(&b, &["report", "submit", &report(dir.path(), "f.json", &body), "--attach", &fixture("find.jpg")]);
     let id = id.trim();
+    // An accident's report goes home too, and is never copied back (its body describes victims).
+    let accident =
+        ok(&b, &["report", "submit", repo_file("examples/reports/07-accident.json").to_str().unwrap()]);
     for _ in 0..2 {
         ok(&b, &["--actor", "kda.team", "sync", "--to", pg.url.to_str().unwrap()]);
     }
@@ -372,6 +375,8 @@ fn a_copy_of_the_postgresql_twin_is_the_same_copy() {
     assert_eq!(serde_json::from_str::<Value>(&listed).unwrap().as_array().unwrap().len(), 1, "{listed}");
     let shown = ok(&pg.url, &["report", "show", id]);
     assert_eq!(shown.matches("REPORT_SUBMITTED").count(), 1, "{shown}");
+    ok(&pg.url, &["report", "show", accident.trim()]);
+    assert_eq!(one(&b, "SELECT count(*) FROM reports WHERE type = 'ACCIDENT'"), 0);
     ok(&pg.url, &["audit", "verify"]);
     ok(&b, &["audit", "verify"]);
 }
@@ -495,6 +500,13 @@ fn a_bundle_on_a_usb_stick_is_the_same_as_a_sync() {
     );
     let refused = denied(&reg_other, "admin", &["sync", "--import-bundle", changed.to_str().unwrap()]);
     assert!(refused.contains("changed after it was signed"), "{refused}");
+    // Nor does anything in it run: a view in a table's place is not a bundle's table.
+    let viewed = dir.path().join("viewed.sgbundle");
+    std::fs::copy(&stick, &viewed).unwrap();
+    tamper(&viewed, "ALTER TABLE reports RENAME TO signed");
+    tamper(&viewed, "CREATE VIEW reports AS SELECT * FROM signed");
+    let refused = denied(&reg_other, "admin", &["sync", "--import-bundle", viewed.to_str().unwrap()]);
+    assert!(refused.contains("its tables are not a bundle's"), "{refused}");
     // Signed by another organisation's account: each report refused, none stored.
     let kda_stick = dir.path().join("kda.sgbundle");
     assert!(with_token(&copy, &kda, &["sync", "--export-bundle", kda_stick.to_str().unwrap()])

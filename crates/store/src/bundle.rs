@@ -60,6 +60,35 @@ fn invalid(path: &Path, problem: impl Into<String>) -> StoreError {
     StoreError::Invalid { record: path.display().to_string(), problem: problem.into() }
 }
 
+/// Refuses a file whose schema is anything but [`SCHEMA`]'s three tables.
+fn expected_schema(conn: &Connection, path: &Path) -> Result<(), StoreError> {
+    let not_ours = || {
+        invalid(path, "it is not a bundle safeground wrote: its tables are not a bundle's; export it again from the copy")
+    };
+    let mut stmt = conn
+        .prepare("SELECT type, name, sql FROM sqlite_schema WHERE name NOT LIKE 'sqlite\\_autoindex\\_%' ESCAPE '\\' ORDER BY name")
+        .map_err(|_| not_ours())?;
+    let found: Vec<(String, String, Option<String>)> = stmt
+        .query_map([], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))
+        .and_then(|rows| rows.collect())
+        .map_err(|_| not_ours())?;
+    let mut wanted: Vec<(String, String, Option<String>)> = SCHEMA
+        .split(';')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .filter_map(|s| {
+            let name = s.strip_prefix("CREATE TABLE ")?.split_whitespace().next()?;
+            Some(("table".to_string(), name.to_string(), Some(s.to_string())))
+        })
+        .collect();
+    wanted.sort_by(|a, b| a.1.cmp(&b.1));
+    if found == wanted {
+        Ok(())
+    } else {
+        Err(not_ours())
+    }
+}
+
 /// SHA-256 of the rows a signature covers.
 fn digest(conn: &Connection) -> Result<Vec<u8>, StoreError> {
     let mut h = Sha256::new();
@@ -88,15 +117,15 @@ fn sign(key: &str, digest: &[u8]) -> String {
 /// Whether `signature` (hex) is the HMAC of `digest` under `key`, compared
 /// in constant time.
 fn verifies(key: &str, digest: &[u8], signature: &str) -> bool {
+    // Exactly as `sign` writes it: 64 lower-case hex digits.
+    if signature.len() != 64 || !signature.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b)) {
+        return false;
+    }
     let Ok(mut mac) = <Hmac<Sha256> as Mac>::new_from_slice(key.as_bytes()) else { return false };
     mac.update(digest);
-    let Some(bytes) = (0..signature.len() / 2)
-        .map(|i| signature.get(2 * i..2 * i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
-        .collect::<Option<Vec<u8>>>()
-    else {
-        return false;
-    };
-    mac.verify_slice(&bytes).is_ok()
+    let bytes: Vec<u8> =
+        (0..32).filter_map(|i| u8::from_str_radix(&signature[2 * i..2 * i + 2], 16).ok()).collect();
+    bytes.len() == 32 && mac.verify_slice(&bytes).is_ok()
 }
 
 /// Writes the field copy at `copy`'s submitted reports, with their files,
@@ -107,8 +136,12 @@ pub fn export_bundle(copy: &Path, out: &Path, token: &str, at: OffsetDateTime) -
         return Err(StoreError::Exists { path: out.to_path_buf() });
     }
     let (field, origin) = verified_copy(copy)?;
-    let part = out.with_extension("part");
+    let mut part = out.as_os_str().to_owned();
+    part.push(format!(".part-{}", std::process::id()));
+    let part = std::path::PathBuf::from(part);
     let _ = std::fs::remove_file(&part);
+    // Victims' names travel in it: readable by its owner only.
+    crate::open::create_private(&part)?;
     let result = write_bundle(&field, &origin, &part, token, at);
     match result {
         Ok(n) => {
@@ -202,9 +235,11 @@ impl Bundle {
     /// tokens in force on `register`.
     pub fn open(path: &Path, register: &Store) -> Result<Bundle, StoreError> {
         let u = Bundle::read(path)?;
-        let sender = register
-            .bundle_signer(&u.hint, &u.digest, &u.signature)?
-            .ok_or_else(|| invalid(path, "it is not signed by an API token in force on this register (revoked, expired, another register's), or it changed after it was signed; nothing was stored"))?;
+        let sender = match register.bundle_signer(&u.hint, &u.digest, &u.signature)? {
+            Signer::Account(p) => p,
+            Signer::NoToken => return Err(invalid(path, "it is signed with no API token in force on this register (revoked, expired, or another register's); nothing was stored: ask an administrator for a new token and export the bundle again")),
+            Signer::Changed => return Err(invalid(path, "it changed after it was signed; nothing was stored: export the bundle again from the field copy")),
+        };
         Ok(Bundle { origin: u.origin, made_at: u.made_at, sender, reports: u.reports })
     }
 
@@ -213,6 +248,12 @@ impl Bundle {
     pub fn read(path: &Path) -> Result<Unsigned, StoreError> {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
+        // Nothing in the file runs: no views, triggers or functions of its
+        // own, only the three tables as this program writes them, so the
+        // rows the signature covers are the rows read.
+        conn.execute_batch("PRAGMA trusted_schema = OFF; PRAGMA query_only = ON;")
+            .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
+        expected_schema(&conn, path)?;
         type Head = (String, String, String, i64, String, String, String, String);
         let head: Head = conn
             .query_row(
@@ -306,17 +347,21 @@ fn read_reports(conn: &Connection, path: &Path) -> Result<Vec<Outgoing>, StoreEr
     Ok(out)
 }
 
+/// Who signed a bundle, as the register can tell.
+enum Signer {
+    Account(Principal),
+    /// No token in force is the key the bundle names.
+    NoToken,
+    /// A token in force is, but the signature is not its: the rows changed.
+    Changed,
+}
+
 impl Store {
     /// The account whose API token in force (its SHA-256 beginning with
     /// `hint`) signed `digest` with `signature`.
-    fn bundle_signer(
-        &self,
-        hint: &str,
-        digest: &[u8],
-        signature: &str,
-    ) -> Result<Option<Principal>, StoreError> {
+    fn bundle_signer(&self, hint: &str, digest: &[u8], signature: &str) -> Result<Signer, StoreError> {
         if hint.len() != 16 || !hint.bytes().all(|b| b.is_ascii_hexdigit()) {
-            return Ok(None);
+            return Ok(Signer::NoToken);
         }
         let now = crate::time_text(OffsetDateTime::now_utc());
         let candidates: Vec<(String, String)> = self
@@ -327,12 +372,18 @@ impl Store {
             )?
             .query_map(params![hint.to_ascii_lowercase(), now], |r| Ok((r.get(0)?, r.get(1)?)))?
             .collect::<Result<_, _>>()?;
+        if candidates.is_empty() {
+            return Ok(Signer::NoToken);
+        }
         for (user, key) in candidates {
             if verifies(&key, digest, signature) {
-                return self.principal(crate::reports::parse_uuid(&user)?);
+                return Ok(match self.principal(crate::reports::parse_uuid(&user)?)? {
+                    Some(p) => Signer::Account(p),
+                    None => Signer::NoToken,
+                });
             }
         }
-        Ok(None)
+        Ok(Signer::Changed)
     }
 }
 
@@ -360,5 +411,7 @@ mod tests {
         assert!(!verifies("k1", &Sha256::digest(b"other"), &s));
         assert!(!verifies("k1", &d, "zz"));
         assert!(!verifies("k1", &d, &s[..10]));
+        assert!(!verifies("k1", &d, &s.to_uppercase()));
+        assert!(!verifies("k1", &d, &format!("+{}", &s[1..])));
     }
 }

@@ -87,8 +87,8 @@ fn selection() -> Vec<(&'static str, &'static str, String)> {
     let finds = format!(
         "district_id = ?1 AND (activity_id IS NULL OR activity_id IN ({activities}))
            AND (hazard_id IS NULL OR hazard_id IN ({HAZARDS}))
-           AND (report_id IS NULL OR report_id IN (SELECT id FROM reports WHERE task_id IS NULL
-             OR task_id IN (SELECT id FROM tasks WHERE hazard_id IN ({HAZARDS}))))"
+           AND (report_id IS NULL OR report_id IN (SELECT id FROM reports WHERE type <> 'ACCIDENT' AND (task_id IS NULL
+             OR task_id IN (SELECT id FROM tasks WHERE hazard_id IN ({HAZARDS})))))"
     );
     // Never an accident's report: its body describes the victims.
     let reports = format!(
@@ -380,11 +380,17 @@ impl Store {
             let sql = format!(
                 "SELECT {rcols} FROM reports WHERE id = ?1 AND state <> 'DRAFT' AND type <> 'ACCIDENT'"
             );
+            let before = reports;
             read.for_each(&sql, [id], &mut |row| {
                 sink.push(row)?;
                 reports += 1;
                 Ok(true)
             })?;
+            sink.finish()?;
+            // Its events only with it: they name it.
+            if reports == before {
+                continue;
+            }
             let mut sink = Sink::new(tx, "events", &ecols, n(&ecols))?;
             read.for_each(
                 &format!(
@@ -398,6 +404,7 @@ impl Store {
                     Ok(true)
                 },
             )?;
+            sink.finish()?;
         }
         Ok((reports, events))
     }

@@ -58,7 +58,10 @@ impl Writer<'_> {
     /// (empty, dates in the future or backwards, fields its type needs).
     pub fn submit_draft(&mut self, id: ReportId, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
         let key = id.to_string();
-        let (r, _, _, _) = self.load(&key)?;
+        let (r, state, _, _) = self.load(&key)?;
+        if state != "DRAFT" {
+            return Err(self.not_in_state(&key, "DRAFT", None)?);
+        }
         let problems = report::check_shape(&r, at.date());
         if !problems.is_empty() {
             return Err(StoreError::Invalid {

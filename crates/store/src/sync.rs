@@ -127,7 +127,7 @@ impl Store {
     /// copy made from it starts from one; none before any event).
     fn has_event(&self, seq: i64, hash: &str) -> Result<bool, StoreError> {
         if seq == 0 {
-            return Ok(true);
+            return Ok(hash == crate::audit::GENESIS);
         }
         self.conn.query_row(
             "SELECT count(*) > 0 FROM events WHERE seq = ?1 AND hash = ?2",
@@ -224,6 +224,12 @@ impl Writer<'_> {
         if !problems.is_empty() {
             return Err(refused(&label, problems));
         }
+        // What was checked is what is stored: the body is the report's own.
+        let (clean, _) = crate::reports::split_personal(&out.report);
+        let body = serde_json::to_string(&clean).unwrap_or_default();
+        if out.report.id != Some(out.id.0) || crate::reports::same_report(&body, &out.body) != Some(true) {
+            return Err(refused(&label, vec!["its stored form is not the report it carries; it was not sent: make it again on the copy".into()]));
+        }
         let now = time_text(at);
         let here: Option<(String, String)> = self
             .tx
@@ -251,8 +257,9 @@ impl Writer<'_> {
             Some((_, state)) if state == "DRAFT" => {
                 self.submit_draft_with(out.id, actor, &now, Some(&reason))?
             }
-            Some(_) => {
-                // Files attached on the copy after the report was sent go now.
+            // Files attached on the copy after the report was sent go now,
+            // while it awaits its decision (a decided one takes none).
+            Some((_, state)) if state == "SUBMITTED" => {
                 let added = self.send_files(out, rules, (actor, at), true)?;
                 return Ok(if added == 0 {
                     Received::AlreadyThere
@@ -260,11 +267,12 @@ impl Writer<'_> {
                     Received::Stored { files: added, flag: None }
                 });
             }
+            Some(_) => return Ok(Received::AlreadyThere),
             None => {
                 self.submit_with(&out.report, actor, &now, Some(&reason))?;
             }
         }
-        let files = self.send_files(out, rules, (actor, at), false)?;
+        let files = self.send_files(out, rules, (actor, at), true)?;
         let flag = self.changed_since(&key, copy.origin_seq)?;
         if let Some(text) = &flag {
             self.record("SYNC_FLAGGED", &now, actor, Some(&key), None, Some(text))?;
@@ -429,6 +437,7 @@ pub fn sync(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Synced, StoreError> {
     let tmp = beside(copy);
+    remove_db(&tmp);
     let (field, origin) = verified_copy(copy)?;
     let head = field.history_head()?;
     register.made(&origin)?;
