@@ -455,6 +455,9 @@ fn a_bundle_on_a_usb_stick_is_the_same_as_a_sync() {
         "{}",
         said(&out)
     );
+    // Victims' names may travel in it: readable by its owner only.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&stick).unwrap().permissions().mode() & 0o777, 0o600);
     let out = succeeds(&reg, "admin", &["sync", "--import-bundle", stick.to_str().unwrap()]);
     assert!(
         out.contains("A bundle signed by aest.team") && out.contains(&format!("{} reports sent", ids.len())),
