@@ -24,7 +24,7 @@ use safeground_core::attachment::Judged;
 use safeground_core::codes::MediaType;
 use safeground_core::ids::ReportId;
 use sha2::{Digest, Sha256};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
 
 /// The format this program writes and reads.
@@ -53,7 +53,17 @@ pub struct Bundle {
     pub made_at: String,
     /// Who signed it: the account of the token it was signed with.
     pub sender: Principal,
-    reports: Vec<Outgoing>,
+    file: Reader,
+}
+
+/// The bundle's file, open in one read transaction (what was digested is
+/// what is read), its reports read one at a time: a week of photographs
+/// is never in memory at once.
+#[derive(Debug)]
+struct Reader {
+    conn: Connection,
+    path: PathBuf,
+    seqs: Vec<i64>,
 }
 
 fn invalid(path: &Path, problem: impl Into<String>) -> StoreError {
@@ -220,13 +230,13 @@ pub struct Unsigned {
     hint: String,
     signature: String,
     digest: Vec<u8>,
-    reports: Vec<Outgoing>,
+    file: Reader,
 }
 
 impl Unsigned {
     /// How many reports it carries.
     pub fn reports(&self) -> usize {
-        self.reports.len()
+        self.file.seqs.len()
     }
 }
 
@@ -240,7 +250,7 @@ impl Bundle {
             Signer::NoToken => return Err(invalid(path, "it is signed with no API token in force on this register (revoked, expired, or another register's); nothing was stored: ask an administrator for a new token and export the bundle again")),
             Signer::Changed => return Err(invalid(path, "it changed after it was signed; nothing was stored: export the bundle again from the field copy")),
         };
-        Ok(Bundle { origin: u.origin, made_at: u.made_at, sender, reports: u.reports })
+        Ok(Bundle { origin: u.origin, made_at: u.made_at, sender, file: u.file })
     }
 
     /// Reads the bundle at `path` whole (what it holds, and the digest its
@@ -254,6 +264,7 @@ impl Bundle {
         conn.execute_batch("PRAGMA trusted_schema = OFF; PRAGMA query_only = ON;")
             .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
         expected_schema(&conn, path)?;
+        conn.execute_batch("BEGIN").map_err(|e| invalid(path, format!("it cannot be read ({e})")))?;
         type Head = (String, String, String, i64, String, String, String, String);
         let head: Head = conn
             .query_row(
@@ -279,12 +290,13 @@ impl Bundle {
             snapshot_rows: 0,
             snapshot_sha256: String::new(),
         };
-        let reports = read_reports(&conn, path)?;
-        Ok(Unsigned { origin, made_at, hint, signature, digest, reports })
+        let seqs = check_reports(&conn, path)?;
+        let file = Reader { conn, path: path.to_path_buf(), seqs };
+        Ok(Unsigned { origin, made_at, hint, signature, digest, file })
     }
 
     pub fn reports(&self) -> usize {
-        self.reports.len()
+        self.file.seqs.len()
     }
 
     /// Stores the bundle's reports in `register` as its signer sent them
@@ -299,52 +311,62 @@ impl Bundle {
     ) -> Result<(Vec<(ReportId, Received)>, Vec<(ReportId, String)>), StoreError> {
         register.made(&self.origin)?;
         let name = self.sender.name.clone();
-        register.receive_all(self.reports.into_iter().map(Ok), &self.origin, rules, (&name, at), progress)
+        let file = &self.file;
+        let reports = file.seqs.iter().map(|seq| outgoing_at(&file.conn, &file.path, *seq));
+        register.receive_all(reports, &self.origin, rules, (&name, at), progress)
     }
 }
 
-fn read_reports(conn: &Connection, path: &Path) -> Result<Vec<Outgoing>, StoreError> {
-    let mut out = Vec::new();
-    let mut stmt =
-        conn.prepare("SELECT seq, id, report, body, submitted_at, submitted_by FROM reports ORDER BY seq")?;
+/// The bundle's reports in order, each read as a report (their files are
+/// read when each goes, by [`outgoing_at`]).
+fn check_reports(conn: &Connection, path: &Path) -> Result<Vec<i64>, StoreError> {
+    let mut seqs = Vec::new();
+    let mut stmt = conn.prepare("SELECT seq, id, report FROM reports ORDER BY seq")?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let seq: i64 = r.get(0)?;
         let id: String = r.get(1)?;
-        let report = safeground_core::report::parse(&r.get::<_, String>(2)?)
+        id.parse::<ReportId>().map_err(|_| invalid(path, format!("report id '{id}' is not a UUID")))?;
+        safeground_core::report::parse(&r.get::<_, String>(2)?)
             .map_err(|e| invalid(path, format!("report {id}: {e}")))?;
-        let mut files = Vec::new();
-        let mut fs = conn.prepare_cached(
-            "SELECT name, kind, personal, content_type, data FROM files WHERE report_seq = ?1 ORDER BY n",
-        )?;
-        let mut frows = fs.query([seq])?;
-        while let Some(f) = frows.next()? {
-            let content_type: String = f.get(3)?;
-            let media = MediaType::from_mime(&content_type)
-                .ok_or_else(|| invalid(path, format!("report {id}: a file of type '{content_type}'")))?;
-            files.push(StoredFile {
-                name: f.get(0)?,
-                kind: f
-                    .get::<_, String>(1)?
-                    .parse()
-                    .map_err(|e| invalid(path, format!("report {id}: {e}")))?,
-                personal: f.get(2)?,
-                bytes: f.get(4)?,
-                // Judged again from the bytes at the register (`Rules::judge`).
-                judged: Judged { media, pixels: None, position: None, taken_at: None, thumbnail: None },
-            });
-        }
-        out.push(Outgoing {
-            id: id.parse().map_err(|_| invalid(path, format!("report id '{id}' is not a UUID")))?,
-            state: "SUBMITTED".into(),
-            report,
-            body: r.get(3)?,
-            submitted_at: r.get(4)?,
-            submitted_by: r.get(5)?,
-            files,
+        seqs.push(r.get(0)?);
+    }
+    Ok(seqs)
+}
+
+/// Report `seq` of the bundle with its files.
+fn outgoing_at(conn: &Connection, path: &Path, seq: i64) -> Result<Outgoing, StoreError> {
+    let (id, report, body, submitted_at, submitted_by): (String, String, String, String, String) = conn
+        .prepare_cached("SELECT id, report, body, submitted_at, submitted_by FROM reports WHERE seq = ?1")?
+        .query_row([seq], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?, r.get(4)?)))?;
+    let report =
+        safeground_core::report::parse(&report).map_err(|e| invalid(path, format!("report {id}: {e}")))?;
+    let mut files = Vec::new();
+    let mut fs = conn.prepare_cached(
+        "SELECT name, kind, personal, content_type, data FROM files WHERE report_seq = ?1 ORDER BY n",
+    )?;
+    let mut frows = fs.query([seq])?;
+    while let Some(f) = frows.next()? {
+        let content_type: String = f.get(3)?;
+        let media = MediaType::from_mime(&content_type)
+            .ok_or_else(|| invalid(path, format!("report {id}: a file of type '{content_type}'")))?;
+        files.push(StoredFile {
+            name: f.get(0)?,
+            kind: f.get::<_, String>(1)?.parse().map_err(|e| invalid(path, format!("report {id}: {e}")))?,
+            personal: f.get(2)?,
+            bytes: f.get(4)?,
+            // Judged again from the bytes at the register (`Rules::judge`).
+            judged: Judged { media, pixels: None, position: None, taken_at: None, thumbnail: None },
         });
     }
-    Ok(out)
+    Ok(Outgoing {
+        id: id.parse().map_err(|_| invalid(path, format!("report id '{id}' is not a UUID")))?,
+        state: "SUBMITTED".into(),
+        report,
+        body,
+        submitted_at,
+        submitted_by,
+        files,
+    })
 }
 
 /// Who signed a bundle, as the register can tell.
