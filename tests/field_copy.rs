@@ -510,6 +510,15 @@ fn a_bundle_on_a_usb_stick_is_the_same_as_a_sync() {
     tamper(&viewed, "CREATE VIEW reports AS SELECT * FROM signed");
     let refused = denied(&reg_other, "admin", &["sync", "--import-bundle", viewed.to_str().unwrap()]);
     assert!(refused.contains("its tables are not a bundle's"), "{refused}");
+    // A row not as this program writes it (a newer field program's file kind) stops it before anything is stored.
+    let newer = dir.path().join("newer.sgbundle");
+    std::fs::copy(&stick, &newer).unwrap();
+    tamper(
+        &newer,
+        "UPDATE files SET kind = 'VIDEO' WHERE n = 0 AND report_seq = (SELECT max(seq) FROM reports)",
+    );
+    let refused = denied(&reg_other, "admin", &["sync", "--import-bundle", newer.to_str().unwrap()]);
+    assert!(refused.contains("VIDEO") && refused.contains("nothing was stored"), "{refused}");
     // Signed by another organisation's account: each report refused, none stored.
     let kda_stick = dir.path().join("kda.sgbundle");
     assert!(with_token(&copy, &kda, &["sync", "--export-bundle", kda_stick.to_str().unwrap()])

@@ -222,7 +222,8 @@ fn write_bundle(
     Ok(n)
 }
 
-/// A bundle read whole, its signature not checked yet.
+/// A bundle read (every row checked, files' bytes left in the file), its
+/// signature not checked yet.
 #[derive(Debug)]
 pub struct Unsigned {
     origin: CopyOrigin,
@@ -253,18 +254,20 @@ impl Bundle {
         Ok(Bundle { origin: u.origin, made_at: u.made_at, sender, file: u.file })
     }
 
-    /// Reads the bundle at `path` whole (what it holds, and the digest its
-    /// signature must match), refusing anything this program did not write.
+    /// Reads the bundle at `path` — every row checked as this program writes
+    /// it, the digest its signature must match — refusing anything else
+    /// before a report is stored; the files' bytes are read as each goes.
     pub fn read(path: &Path) -> Result<Unsigned, StoreError> {
         let conn = Connection::open_with_flags(path, OpenFlags::SQLITE_OPEN_READ_ONLY)
             .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
         // Nothing in the file runs: no views, triggers or functions of its
         // own, only the three tables as this program writes them, so the
         // rows the signature covers are the rows read.
-        conn.execute_batch("PRAGMA trusted_schema = OFF; PRAGMA query_only = ON;")
+        // One read transaction from here on: the schema checked, the rows
+        // digested and the rows read are one snapshot of the file.
+        conn.execute_batch("PRAGMA trusted_schema = OFF; PRAGMA query_only = ON; BEGIN;")
             .map_err(|e| invalid(path, format!("it is not a bundle safeground wrote ({e})")))?;
         expected_schema(&conn, path)?;
-        conn.execute_batch("BEGIN").map_err(|e| invalid(path, format!("it cannot be read ({e})")))?;
         type Head = (String, String, String, i64, String, String, String, String);
         let head: Head = conn
             .query_row(
@@ -313,22 +316,54 @@ impl Bundle {
         let name = self.sender.name.clone();
         let file = &self.file;
         let reports = file.seqs.iter().map(|seq| outgoing_at(&file.conn, &file.path, *seq));
-        register.receive_all(reports, &self.origin, rules, (&name, at), progress)
+        register.receive_all(reports, &self.origin, rules, (&name, at), progress).map_err(|e| {
+            invalid(
+                &file.path,
+                format!(
+                    "{e}; the reports before it were stored, each whole: importing the bundle again is safe"
+                ),
+            )
+        })
     }
 }
 
-/// The bundle's reports in order, each read as a report (their files are
-/// read when each goes, by [`outgoing_at`]).
+/// The bundle's reports in order, every row checked as [`outgoing_at`]
+/// will read it (a field copy's newer program, a file cut short: refused
+/// before anything is stored); the files' bytes are left in the file.
 fn check_reports(conn: &Connection, path: &Path) -> Result<Vec<i64>, StoreError> {
+    let bad = |what: String| invalid(path, format!("{what}; nothing was stored: export the bundle again"));
     let mut seqs = Vec::new();
-    let mut stmt = conn.prepare("SELECT seq, id, report FROM reports ORDER BY seq")?;
+    let mut stmt = conn.prepare(
+        "SELECT seq, id, report, typeof(body), typeof(submitted_at), typeof(submitted_by) FROM reports ORDER BY seq",
+    )?;
     let mut rows = stmt.query([])?;
     while let Some(r) = rows.next()? {
-        let id: String = r.get(1)?;
-        id.parse::<ReportId>().map_err(|_| invalid(path, format!("report id '{id}' is not a UUID")))?;
-        safeground_core::report::parse(&r.get::<_, String>(2)?)
-            .map_err(|e| invalid(path, format!("report {id}: {e}")))?;
+        let id: String = r.get(1).map_err(|e| bad(format!("a report's id: {e}")))?;
+        id.parse::<ReportId>().map_err(|_| bad(format!("report id '{id}' is not a UUID")))?;
+        let text: String = r.get(2).map_err(|e| bad(format!("report {id}: {e}")))?;
+        safeground_core::report::parse(&text).map_err(|e| bad(format!("report {id}: {e}")))?;
+        for i in 3..6 {
+            if r.get::<_, String>(i)? != "text" {
+                return Err(bad(format!("report {id}: a column is not text")));
+            }
+        }
         seqs.push(r.get(0)?);
+    }
+    let mut stmt = conn.prepare(
+        "SELECT report_seq, kind, content_type, typeof(name), typeof(personal), typeof(data) FROM files",
+    )?;
+    let mut rows = stmt.query([])?;
+    while let Some(f) = rows.next()? {
+        let seq: i64 = f.get(0)?;
+        let (kind, content_type): (String, String) = (f.get(1)?, f.get(2)?);
+        kind.parse::<safeground_core::codes::AttachmentKind>()
+            .map_err(|e| bad(format!("a file of report {seq}: {e}")))?;
+        MediaType::from_mime(&content_type)
+            .ok_or_else(|| bad(format!("a file of report {seq} has type '{content_type}'")))?;
+        let types: (String, String, String) = (f.get(3)?, f.get(4)?, f.get(5)?);
+        if types != ("text".into(), "integer".into(), "blob".into()) {
+            return Err(bad(format!("a file of report {seq} is not as this program writes it")));
+        }
     }
     Ok(seqs)
 }
