@@ -117,6 +117,14 @@ fn bar() -> ProgressBar {
     bar
 }
 
+/// The bar's step as reports go.
+fn step(bar: &ProgressBar) -> impl FnMut(usize, usize) + '_ {
+    |done, all| {
+        bar.set_length(all as u64);
+        bar.set_position(done as u64);
+    }
+}
+
 fn judge(bytes: &[u8]) -> Result<safeground_core::attachment::Judged, String> {
     safeground_media::inspect(bytes).map_err(|e| e.to_string())
 }
@@ -142,10 +150,7 @@ pub fn sync(db: &Location, who: &Credentials, args: &SyncArgs) -> Result<()> {
         &mut register,
         SyncRules { limits: &limits, may: &may, judge: &judge },
         (&p.name, OffsetDateTime::now_utc()),
-        &mut |done, all| {
-            bar.set_length(all as u64);
-            bar.set_position(done as u64);
-        },
+        &mut step(&bar),
     )?;
     bar.finish_and_clear();
     if args.json {
@@ -226,10 +231,7 @@ fn import_bundle(db: &Location, who: &Credentials, file: &std::path::Path, args:
         &mut register,
         SyncRules { limits: &limits, may: &may, judge: &judge },
         OffsetDateTime::now_utc(),
-        &mut |done, all| {
-            bar.set_length(all as u64);
-            bar.set_position(done as u64);
-        },
+        &mut step(&bar),
     )?;
     bar.finish_and_clear();
     if args.json {

@@ -107,7 +107,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "recording an accreditation")?;
+        self.refuse_on_copy("recording an accreditation")?;
         self.add_accreditation_as(safeground_core::ids::fresh(), a, actor, at)
     }
 
@@ -189,7 +189,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<Date, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "suspending an accreditation")?;
+        self.refuse_on_copy("suspending an accreditation")?;
         let record = format!("accreditation {reference}");
         let found: Option<(String, String, String, Option<String>)> = self
             .tx

@@ -286,7 +286,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "recording consent")?;
+        self.refuse_on_copy("recording consent")?;
         let victim = victim.trim();
         let v = facts(self.tx, victim)?;
         let given: Vec<Consent> = self.consents_of(victim)?.iter().map(ConsentRow::consent).collect();
@@ -322,7 +322,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "withdrawing consent")?;
+        self.refuse_on_copy("withdrawing consent")?;
         let victim = victim.trim();
         let v = facts(self.tx, victim)?;
         let rows = self.consents_of(victim)?;
@@ -357,7 +357,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "recording assistance")?;
+        self.refuse_on_copy("recording assistance")?;
         let victim = victim.trim();
         let v = facts(self.tx, victim)?;
         let rows = self.consents_of(victim)?;

@@ -170,7 +170,7 @@ impl Writer<'_> {
             .optional()?
             .ok_or_else(|| StoreError::Unknown { what: "report", key: key.to_string() })?;
         let state: ReportState = stored_code(&state, label)?;
-        if let Some(origin) = crate::checkout::copied_report(self.tx, key)? {
+        if let Some(origin) = self.copied_report(key)? {
             return Err(refused(
                 label,
                 vec![format!("it came with this field copy from {origin}: attach files to it there, or send them with a new report")],

@@ -395,7 +395,6 @@ fn outgoing_at(conn: &Connection, path: &Path, seq: i64) -> Result<Outgoing, Sto
     }
     Ok(Outgoing {
         id: id.parse().map_err(|_| invalid(path, format!("report id '{id}' is not a UUID")))?,
-        state: "SUBMITTED".into(),
         report,
         body,
         submitted_at,

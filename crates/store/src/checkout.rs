@@ -20,7 +20,8 @@
 //!   recomputes the snapshot's digest instead of theirs.
 //! - Nothing on a copy changes a copied row: approval, rejection,
 //!   unapproval, imports, tasking and files attached to a copied report are
-//!   refused ([`refuse_on_copy`]); the team's own reports are new rows.
+//!   refused (`Writer::refuse_on_copy`, [`refuse_on_copy`] outside a
+//!   write); the team's own reports are new rows.
 
 use crate::db::{Db, OptionalExtension, Row};
 use crate::migrate::{columns, hash_row, Sink};
@@ -226,17 +227,17 @@ pub(crate) fn sealed_origin(db: &Db) -> Result<Result<Option<CopyOrigin>, String
     })
 }
 
-/// On a field copy, whether report `key` came with it (rather than being
-/// the team's own): the origin's name if so.
-pub(crate) fn copied_report(db: &Db, key: &str) -> Result<Option<String>, StoreError> {
-    let Some(o) = origin(db)? else { return Ok(None) };
+/// On a field copy, whether report `key` came with it rather than being
+/// the team's own (which its own history submitted or drafted).
+pub(crate) fn came_with_copy(db: &Db, key: &str) -> Result<bool, StoreError> {
     let own: bool = db.query_row(
-        "SELECT count(*) > 0 FROM events WHERE report_id = ?1 AND seq > ?2
+        "SELECT count(*) > 0 FROM events WHERE report_id = ?1
+           AND seq > (SELECT origin_seq FROM checkouts ORDER BY fid LIMIT 1)
            AND kind IN ('REPORT_SUBMITTED', 'REPORT_DRAFTED')",
-        rusqlite::params![key, o.origin_seq],
+        [key],
         |r| r.get(0),
     )?;
-    Ok((!own).then_some(o.origin))
+    Ok(!own)
 }
 
 /// Refuses `action` on a field copy: what it would change came from the
@@ -291,11 +292,7 @@ impl Store {
         let result = self.copy_scope(&mut out, scope, (actor, at));
         drop(out);
         if result.is_err() {
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = to.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
+            crate::open::remove_with_journal(to);
         }
         result
     }

@@ -82,7 +82,7 @@ impl Writer<'_> {
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
         let key = id.to_string();
-        if let Some(origin) = crate::checkout::copied_report(self.tx, &key)? {
+        if let Some(origin) = self.copied_report(&key)? {
             return Err(refused(
                 &format!("report {key}"),
                 vec![format!("it came with this field copy from {origin}, where it is submitted")],

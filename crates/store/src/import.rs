@@ -244,7 +244,7 @@ impl Writer<'_> {
         batches: &mut ImportBatches,
         origin: Origin<'_>,
     ) -> Result<ItemOutcome, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "importing")?;
+        self.refuse_on_copy("importing")?;
         let (actor, at) = (batches.actor.clone(), batches.at);
         match item {
             ImportItem::Report(r) => self.import_report(r, parsed, batches, origin),

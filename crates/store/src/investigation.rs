@@ -186,7 +186,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "opening an investigation")?;
+        self.refuse_on_copy("opening an investigation")?;
         let accident = accident.trim();
         let record = format!("the investigation into accident {accident}");
         let row: Option<String> = self
@@ -277,7 +277,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "recording an investigation's step")?;
+        self.refuse_on_copy("recording an investigation's step")?;
         let i = one(self.tx, key)?;
         i.state.check(step, at.date()).map_err(|p| invalid(format!("investigation {}", i.state.code), p))?;
         let json = |v: &[String]| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());

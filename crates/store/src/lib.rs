@@ -111,6 +111,9 @@ pub struct Store {
     target: Location,
     /// The districts' boundaries, read once: approvals place points in them.
     districts: Option<Vec<write::DistrictShape>>,
+    /// Whether the register is a field copy (the origin's name), read once:
+    /// a register never becomes one after it was made.
+    copy: Option<Option<String>>,
 }
 
 impl std::fmt::Debug for Store {
@@ -159,9 +162,13 @@ impl Store {
         if self.districts.is_none() {
             self.districts = Some(self.district_shapes()?);
         }
+        if self.copy.is_none() {
+            self.copy = Some(checkout::origin(&self.conn)?.map(|o| o.origin));
+        }
         let districts = self.districts.take().unwrap_or_default();
         let tx = self.conn.begin_write()?;
         let mut w = Writer::new(&tx, &districts);
+        w.copy = self.copy.clone().flatten();
         let out = f(&mut w);
         let changed = w.districts_changed;
         let out = match out {

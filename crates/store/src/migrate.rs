@@ -115,11 +115,7 @@ impl Store {
         let result = self.copy_into(&mut out, progress);
         if let (Err(_), Some(file)) = (&result, target.file()) {
             drop(out);
-            for suffix in ["", "-wal", "-shm"] {
-                let mut p = file.as_os_str().to_owned();
-                p.push(suffix);
-                let _ = std::fs::remove_file(p);
-            }
+            crate::open::remove_with_journal(file);
         }
         result
     }

@@ -130,7 +130,7 @@ fn steps(db: &Db, id: &str, record: &str) -> Result<Vec<Step>, StoreError> {
 impl Writer<'_> {
     /// Raises a non-conformity, as the event NCR_RAISED; returns its code.
     pub fn raise_ncr(&mut self, n: &NewNcr, actor: &str, at: OffsetDateTime) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "raising a non-conformity")?;
+        self.refuse_on_copy("raising a non-conformity")?;
         let record = format!("the non-conformity against {}", n.organisation.trim());
         let Some(org) = self.organisation_id(&n.organisation)? else {
             return Err(StoreError::Unknown { what: "organisation", key: n.organisation.clone() });
@@ -247,7 +247,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "recording a non-conformity's step")?;
+        self.refuse_on_copy("recording a non-conformity's step")?;
         let (ncr_id, _, n) = load(self.tx, code)?;
         let mut problems = n.check(step).err().unwrap_or_default();
         if let Step::Close { on, .. } = step {

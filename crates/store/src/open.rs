@@ -84,6 +84,7 @@ impl Store {
             path: path.to_path_buf(),
             target: Location::File(path.to_path_buf()),
             districts: None,
+            copy: None,
         };
         store.configure()?;
         store.migrate(0)?;
@@ -109,6 +110,7 @@ impl Store {
             target: Location::File(path_buf.clone()),
             path: path_buf,
             districts: None,
+            copy: None,
         };
         store.configure()?;
         store.migrate(version)?;
@@ -213,6 +215,16 @@ impl Store {
 /// its owner only (0600): it will hold victims' names and password hashes.
 /// SQLite gives its `-wal` and `-shm` the same mode. No SQLite connection to a
 /// new file can be open, so this descriptor's close drops no lock.
+/// Removes a GeoPackage and its write-ahead log and shared memory, as a
+/// failed or abandoned write leaves them.
+pub(crate) fn remove_with_journal(path: &Path) {
+    for suffix in ["", "-wal", "-shm"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        let _ = std::fs::remove_file(p);
+    }
+}
+
 pub(crate) fn create_private(path: &Path) -> Result<(), StoreError> {
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -377,7 +389,13 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { path: shown, found: version, supported: SCHEMA_VERSION });
         }
-        let store = Store { conn: db, path: shown, target: Location::Postgres(url.clone()), districts: None };
+        let store = Store {
+            conn: db,
+            path: shown,
+            target: Location::Postgres(url.clone()),
+            districts: None,
+            copy: None,
+        };
         store.migrate(version)?;
         Ok(store)
     }
@@ -399,7 +417,13 @@ impl Store {
                 ),
             });
         }
-        let store = Store { conn: db, path: shown, target: Location::Postgres(url.clone()), districts: None };
+        let store = Store {
+            conn: db,
+            path: shown,
+            target: Location::Postgres(url.clone()),
+            districts: None,
+            copy: None,
+        };
         store.migrate(0)?;
         Ok(store)
     }

@@ -129,7 +129,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "sealing a ranking")?;
+        self.refuse_on_copy("sealing a ranking")?;
         let day = date_text(at.date());
         let n: i64 = self
             .tx
@@ -165,7 +165,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<Vec<String>, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "issuing tasks from a ranking")?;
+        self.refuse_on_copy("issuing tasks from a ranking")?;
         // `at`: when the events are recorded (the caller dates a task issued
         // in the past at noon of its day).
         let ranking = read_ranking(self.tx, code)?;

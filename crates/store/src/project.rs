@@ -67,7 +67,7 @@ impl Writer<'_> {
     /// Records a project, as an event of the history; refuses it with every
     /// problem named, or if its code is taken.
     pub fn add_project(&mut self, p: &Project, actor: &str, at: OffsetDateTime) -> Result<(), StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "adding a project")?;
+        self.refuse_on_copy("adding a project")?;
         let record = format!("project {}", p.code);
         let all = problems(p);
         if !all.is_empty() {
@@ -109,7 +109,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "funding a task")?;
+        self.refuse_on_copy("funding a task")?;
         let (project_id, project) = find(self.tx, code)?;
         let mut stmt = self.tx.prepare_cached(
             "SELECT t.id, t.issued_on, p.code FROM tasks t

@@ -342,7 +342,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "rejecting a report")?;
+        self.refuse_on_copy("rejecting a report")?;
         let id = &id.to_string();
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "a rejection needs a reason for the author"));
@@ -365,7 +365,7 @@ impl Writer<'_> {
         settings: &ApprovalSettings,
         expect_version: Option<i64>,
     ) -> Result<Vec<String>, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "approving a report")?;
+        self.refuse_on_copy("approving a report")?;
         let id = id.to_string();
         let (r, state, org, version) = self.load(&id)?;
         // A stale read is named as such first: the officer decided on what they saw.
@@ -411,7 +411,7 @@ impl Writer<'_> {
         actor: &str,
         at: OffsetDateTime,
     ) -> Result<(), StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "unapproving a report")?;
+        self.refuse_on_copy("unapproving a report")?;
         let id = id.to_string();
         if reason.trim().is_empty() {
             return Err(invalid(format!("report {id}"), "an unapproval needs a reason"));
@@ -674,7 +674,7 @@ impl Writer<'_> {
         now: &str,
         reason: Option<&str>,
     ) -> Result<(), StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "issuing a task")?;
+        self.refuse_on_copy("issuing a task")?;
         self.insert_task(t)?;
         self.tx
             .prepare_cached("UPDATE tasks SET recorded_at = ?1 WHERE id = ?2")?

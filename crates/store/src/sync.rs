@@ -32,7 +32,6 @@ use time::OffsetDateTime;
 #[derive(Debug, Clone)]
 pub struct Outgoing {
     pub id: ReportId,
-    pub state: String,
     pub report: Report,
     /// As stored (without personal data): what the register must hold.
     pub(crate) body: String,
@@ -48,6 +47,19 @@ pub(crate) struct StoredFile {
     pub(crate) personal: bool,
     pub(crate) bytes: Vec<u8>,
     pub(crate) judged: Judged,
+}
+
+impl StoredFile {
+    /// The file to attach again, as `judged`.
+    fn attachment<'a>(&'a self, judged: &'a Judged) -> NewAttachment<'a> {
+        NewAttachment {
+            name: &self.name,
+            kind: Some(self.kind),
+            personal: Some(self.personal),
+            bytes: &self.bytes,
+            judged,
+        }
+    }
 }
 
 /// What the register asks of what a copy sends: the caller's rules, since
@@ -159,7 +171,7 @@ impl Store {
     /// A report of this copy's own with everything it takes home.
     pub fn outgoing(&self, id: ReportId) -> Result<Outgoing, StoreError> {
         let key = id.to_string();
-        let (report, state, _, _) = crate::reports::load(&self.conn, &key)?;
+        let (report, _, _, _) = crate::reports::load(&self.conn, &key)?;
         let (body, submitted_at, submitted_by): (String, String, String) = self.conn.query_row(
             "SELECT body, submitted_at, submitted_by FROM reports WHERE id = ?1",
             [&key],
@@ -195,7 +207,7 @@ impl Store {
                 })
             })?
             .collect::<Result<Vec<_>, _>>()?;
-        Ok(Outgoing { id, state, report, body, submitted_at, submitted_by, files })
+        Ok(Outgoing { id, report, body, submitted_at, submitted_by, files })
     }
 }
 
@@ -305,14 +317,7 @@ impl Writer<'_> {
             }
             let judged =
                 (rules.judge)(&f.bytes).map_err(|why| refused(&label, vec![format!("{}: {why}", f.name)]))?;
-            let file = NewAttachment {
-                name: &f.name,
-                kind: Some(f.kind),
-                personal: Some(f.personal),
-                bytes: &f.bytes,
-                judged: &judged,
-            };
-            self.attach(out.id, &file, rules.limits, (actor, at))?;
+            self.attach(out.id, &f.attachment(&judged), rules.limits, (actor, at))?;
             added += 1;
         }
         Ok(added)
@@ -417,14 +422,6 @@ fn remove_left_beside(copy: &Path) {
     }
 }
 
-fn remove_db(path: &Path) {
-    for suffix in ["", "-wal", "-shm"] {
-        let mut p = path.as_os_str().to_owned();
-        p.push(suffix);
-        let _ = std::fs::remove_file(p);
-    }
-}
-
 /// Sends the field copy at `copy`'s submitted reports to `register`, then,
 /// if every one is there, makes the copy again from the register (its
 /// drafts carried over) and puts it in the copy's place. `progress(done,
@@ -437,7 +434,7 @@ pub fn sync(
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Synced, StoreError> {
     let tmp = beside(copy);
-    remove_db(&tmp);
+    crate::open::remove_with_journal(&tmp);
     let (field, origin) = verified_copy(copy)?;
     let head = field.history_head()?;
     register.made(&origin)?;
@@ -461,7 +458,7 @@ pub fn sync(
     let (checkout, drafts) = match made {
         Ok(v) => v,
         Err(e) => {
-            remove_db(&tmp);
+            crate::open::remove_with_journal(&tmp);
             return Err(e);
         }
     };
@@ -472,7 +469,7 @@ pub fn sync(
     let mut wal = copy.as_os_str().to_owned();
     wal.push("-wal");
     if still != head {
-        remove_db(&tmp);
+        crate::open::remove_with_journal(&tmp);
         return Err(StoreError::Stored {
             path: copy.to_path_buf(),
             detail: "the field copy changed while sync ran (a report submitted meanwhile?): every report read went \
@@ -481,7 +478,7 @@ pub fn sync(
         });
     }
     if Path::new(&wal).exists() {
-        remove_db(&tmp);
+        crate::open::remove_with_journal(&tmp);
         return Err(StoreError::Stored {
             path: copy.to_path_buf(),
             detail:
@@ -507,24 +504,17 @@ fn carry_drafts(
     (actor, at): (&str, OffsetDateTime),
 ) -> Result<usize, StoreError> {
     let mut new = Store::open(to)?;
+    let source = format!("carried over by sync from the copy made at {}", field.require_copy()?.made_at);
     let mut n = 0;
     for (id, state) in own {
         if state != "DRAFT" {
             continue;
         }
         let out = field.outgoing(*id)?;
-        let source = format!("carried over by sync from the copy made at {}", field.require_copy()?.made_at);
         new.write(|w| {
             w.save_draft(&out.report, &out.submitted_by, at, &source)?;
             for f in &out.files {
-                let file = NewAttachment {
-                    name: &f.name,
-                    kind: Some(f.kind),
-                    personal: Some(f.personal),
-                    bytes: &f.bytes,
-                    judged: &f.judged,
-                };
-                w.attach(out.id, &file, limits, (actor, at))?;
+                w.attach(out.id, &f.attachment(&f.judged), limits, (actor, at))?;
             }
             Ok(())
         })?;

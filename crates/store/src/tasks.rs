@@ -214,7 +214,7 @@ impl Writer<'_> {
         at: OffsetDateTime,
         today: Date,
     ) -> Result<String, StoreError> {
-        crate::checkout::refuse_on_copy(self.tx, "cancelling a task")?;
+        self.refuse_on_copy("cancelling a task")?;
         let Some(t) = self.task(code)? else {
             return Err(StoreError::Unknown { what: "task", key: code.to_string() });
         };

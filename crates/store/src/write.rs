@@ -35,6 +35,8 @@ pub struct Writer<'t> {
     pub(crate) districts_changed: bool,
     /// The first event this transaction recorded: it seals that one and those after.
     pub(crate) first_event: Option<i64>,
+    /// On a field copy, the register it was made from (`checkout.rs`).
+    pub(crate) copy: Option<String>,
     /// PostgreSQL: rows an import made, waiting to be written by COPY.
     pub(crate) pending: Pending,
 }
@@ -93,7 +95,26 @@ impl<'t> Writer<'t> {
             districts,
             districts_changed: false,
             first_event: None,
+            copy: None,
             pending: Pending::default(),
+        }
+    }
+
+    /// Refuses `action` on a field copy: what it would change came from the
+    /// register and goes back only as reports.
+    pub(crate) fn refuse_on_copy(&self, action: &'static str) -> Result<(), StoreError> {
+        match &self.copy {
+            Some(origin) => Err(StoreError::FieldCopy { action, origin: origin.clone() }),
+            None => Ok(()),
+        }
+    }
+
+    /// On a field copy, whether report `key` came with it (rather than
+    /// being the team's own): the origin's name if so.
+    pub(crate) fn copied_report(&self, key: &str) -> Result<Option<String>, StoreError> {
+        match &self.copy {
+            Some(origin) => Ok(crate::checkout::came_with_copy(self.tx, key)?.then(|| origin.clone())),
+            None => Ok(None),
         }
     }
 
