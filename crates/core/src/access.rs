@@ -115,6 +115,9 @@ pub enum Scope {
     Any,
     /// A record of this organisation (a report, a task).
     Organisation(Uuid),
+    /// The records of every organisation at once (a field copy holds every
+    /// organisation's reports on its ground).
+    EveryOrganisation,
     /// A report of this organisation and type, being submitted.
     Report { organisation: Uuid, report_type: ReportType },
 }
@@ -219,6 +222,9 @@ pub fn decide(p: &Principal, action: Action, scope: Scope) -> Result<(), Denied>
             ReadReports | SubmitReport | AnswerNonConformity,
             Scope::Organisation(o) | Scope::Report { organisation: o, .. },
         ) if p.organisation != Some(o) => deny(" of another organisation"),
+        (Operator, ReadReports | SubmitReport | AnswerNonConformity, Scope::EveryOrganisation) => {
+            deny(" of every organisation (an operator reads its own organisation's)")
+        }
         (Operator | QmOfficer, SubmitReport, Scope::Report { report_type, .. }) => {
             let inspection = report_type == ReportType::QmInspection;
             match (p.role, inspection) {
@@ -331,6 +337,18 @@ mod tests {
         }
         let e = decide(&p(Role::Operator, None, true), Action::RecordAssistance, Scope::Any).unwrap_err();
         assert!(e.to_string().contains("IM officers and administrators"), "{e}");
+    }
+
+    #[test]
+    fn every_organisations_reports_are_read_by_the_authority_only() {
+        let org = Some(Uuid::from_u128(1));
+        let every =
+            |role| decide(&p(role, org, false), Action::ReadReports, Scope::EveryOrganisation).is_ok();
+        assert!(every(Role::Administrator) && every(Role::ImOfficer) && every(Role::QmOfficer));
+        assert!(!every(Role::Operator) && !every(Role::Viewer));
+        let e = decide(&p(Role::Operator, org, false), Action::ReadReports, Scope::EveryOrganisation)
+            .unwrap_err();
+        assert!(e.to_string().contains("of every organisation"), "{e}");
     }
 
     #[test]
