@@ -482,7 +482,7 @@ fn predecessor(conn: &Db, seq: i64) -> Result<String, StoreError> {
 }
 
 /// The newest event: write its hash down to detect, later, a history cut short.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, serde::Deserialize)]
 pub struct AuditHead {
     pub seq: i64,
     pub hash: String,

@@ -51,7 +51,8 @@ pub struct Scope {
 }
 
 /// Where a field copy came from (its `checkouts` row).
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct CopyOrigin {
     pub id: String,
     /// The register it was made from (a file, or a PostgreSQL URL without its password).
@@ -68,7 +69,8 @@ pub struct CopyOrigin {
 }
 
 /// What a checkout copied.
-#[derive(Debug, Clone, serde::Serialize)]
+#[derive(Debug, Clone, serde::Serialize, serde::Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 pub struct Checkout {
     pub to: String,
     pub district: String,

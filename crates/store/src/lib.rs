@@ -53,6 +53,7 @@ mod stats;
 mod sync;
 mod tasks;
 mod tiles;
+mod transfer;
 mod treaty;
 mod verify;
 mod write;
@@ -76,7 +77,7 @@ pub use investigation::{InvestigationRow, RecommendationNcr, RecommendationToNcr
 pub use location::{Location, PgUrl};
 pub use migrate::{Migration, TableCopy};
 pub use ncr::{NcrRow, NewNcr};
-pub use open::SCHEMA_VERSION;
+pub use open::{remove_with_journal, SCHEMA_VERSION};
 pub use organisations::OrganisationRow;
 pub use places::{Place, PlaceKind};
 pub use priority::{PriorityFacts, RankingRow, RankingTasks};
@@ -91,9 +92,10 @@ pub use reports::{
 pub use residual::ResidualRow;
 pub use sessions::{FailuresChange, KeptSession, LoginFailures};
 pub use stats::{DistrictFinder, DistrictRef, MonthRelease, OrganisationRef};
-pub use sync::{sync as sync_copy, Outgoing, Received, Rules as SyncRules, Synced};
+pub use sync::{check_copy, sync as sync_copy, Outbox, Outgoing, Received, Rules as SyncRules, Synced};
 pub use tasks::{NewTask, TaskFilter, TaskRow};
 pub use tiles::{MapGround, TILE_LAYERS};
+pub use transfer::{Purpose, Transfer, MAX_CHUNK, TRANSFER_KEPT};
 pub use verify::{Mismatch, Verification};
 pub use write::Writer;
 

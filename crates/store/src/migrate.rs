@@ -59,6 +59,8 @@ const TABLES: &[(&str, &str)] = &[
     ("events", "seq"),
     ("hazard_versions", "fid"),
     ("checkouts", "fid"),
+    ("transfers", "id"),
+    ("transfer_chunks", "transfer_id, at_byte"),
     ("users", "id"),
     ("api_tokens", "id"),
     ("sg_meta", "key"),
@@ -67,7 +69,7 @@ const TABLES: &[(&str, &str)] = &[
 /// How many rows of `table` a PostgreSQL cursor brings at a time: attached
 /// files are up to 50 MB each, so a few; other rows are small.
 fn batch_of(table: &str) -> usize {
-    if table == "attachments" {
+    if table == "attachments" || table == "transfer_chunks" {
         4
     } else {
         5000

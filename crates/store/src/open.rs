@@ -33,6 +33,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0017_events_counter.sql"),
     include_str!("../migrations/0018_attachments.sql"),
     include_str!("../migrations/0019_field_copies.sql"),
+    include_str!("../migrations/0020_transfers.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -55,6 +56,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (17, include_str!("../migrations/postgres/0017_events_counter.sql")),
     (18, include_str!("../migrations/postgres/0018_attachments.sql")),
     (19, include_str!("../migrations/postgres/0019_field_copies.sql")),
+    (20, include_str!("../migrations/postgres/0020_transfers.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.
@@ -217,7 +219,7 @@ impl Store {
 /// new file can be open, so this descriptor's close drops no lock.
 /// Removes a GeoPackage and its write-ahead log and shared memory, as a
 /// failed or abandoned write leaves them.
-pub(crate) fn remove_with_journal(path: &Path) {
+pub fn remove_with_journal(path: &Path) {
     for suffix in ["", "-wal", "-shm"] {
         let mut p = path.as_os_str().to_owned();
         p.push(suffix);

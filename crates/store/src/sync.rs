@@ -77,7 +77,7 @@ pub struct Rules<'a> {
 }
 
 /// What became of one report sent.
-#[derive(Debug, Clone, PartialEq, serde::Serialize)]
+#[derive(Debug, Clone, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Received {
     /// Stored now, with its files and, if its ground changed, the flag.
     Stored { files: usize, flag: Option<String> },
@@ -339,6 +339,12 @@ impl Writer<'_> {
     }
 }
 
+/// Where the field copy at `path` came from, refused unless it is a copy
+/// whose history verifies (a copy fetched from a server, say).
+pub fn check_copy(path: &Path) -> Result<CopyOrigin, StoreError> {
+    verified_copy(path).map(|(_, origin)| origin)
+}
+
 /// The field copy at `path`, refused unless its history verifies: a copy
 /// changed behind safeground's back sends nothing.
 pub(crate) fn verified_copy(path: &Path) -> Result<(Store, CopyOrigin), StoreError> {
@@ -422,6 +428,129 @@ fn remove_left_beside(copy: &Path) {
     }
 }
 
+/// A field copy about to go home: its history verified, its head and its
+/// own reports read. [`Outbox::renew`] makes it again once its reports are
+/// home, however they went (a file, PostgreSQL, a bundle over HTTPS).
+pub struct Outbox {
+    field: Store,
+    /// Where the copy came from.
+    pub origin: CopyOrigin,
+    head: Option<crate::AuditHead>,
+    own: Vec<(ReportId, String)>,
+}
+
+impl Outbox {
+    /// The field copy at `copy`, refused unless its history verifies.
+    pub fn open(copy: &Path) -> Result<Outbox, StoreError> {
+        crate::open::remove_with_journal(&beside(copy));
+        let (field, origin) = verified_copy(copy)?;
+        let head = field.history_head()?;
+        let own = field.own_reports()?;
+        Ok(Outbox { field, origin, head, own })
+    }
+
+    /// The copy's newest event when it was opened.
+    pub fn head(&self) -> Option<&crate::AuditHead> {
+        self.head.as_ref()
+    }
+
+    /// The reports submitted on the copy, to send.
+    pub fn submitted(&self) -> Vec<ReportId> {
+        self.own.iter().filter(|(_, s)| s == "SUBMITTED").map(|(id, _)| *id).collect()
+    }
+
+    /// What the copy is made again with: its district and organisation, and
+    /// the reports sent from it, now and at earlier syncs, until the
+    /// register decides them (an approved one stays through the records it
+    /// made).
+    pub fn scope(&self) -> Result<Scope, StoreError> {
+        let mut reports: Vec<ReportId> = self.own.iter().map(|(id, _)| *id).collect();
+        reports.extend(self.field.undecided_reports(self.origin.organisation_id.as_deref())?);
+        Ok(Scope {
+            district: self.origin.district_id.clone(),
+            organisation: self.origin.organisation_id.clone(),
+            reports,
+        })
+    }
+
+    /// Makes the copy again in a file beside it with `make(file, scope)`
+    /// (from the register it came from, by whatever way), carries its
+    /// drafts over with their files, and puts it in the copy's place —
+    /// unless the copy was written to since it was opened, or another
+    /// program holds it open. Answers what was copied and the drafts carried.
+    pub fn renew(
+        self,
+        copy: &Path,
+        make: &mut dyn FnMut(&Path, &Scope) -> Result<Checkout, StoreError>,
+        limits: &Limits,
+        (actor, at): (&str, OffsetDateTime),
+    ) -> Result<(Checkout, usize), StoreError> {
+        let tmp = beside(copy);
+        let scope = self.scope()?;
+        let made = make(&tmp, &scope).and_then(|c| self.same_origin(&tmp).map(|()| c));
+        let made = made
+            .and_then(|c| carry_drafts(&self.field, &tmp, &self.own, limits, (actor, at)).map(|n| (c, n)));
+        let (checkout, drafts) = match made {
+            Ok(v) => v,
+            Err(e) => {
+                crate::open::remove_with_journal(&tmp);
+                return Err(e);
+            }
+        };
+        // Nothing written to the copy since it was read: else that would be
+        // lost with it.
+        let still = self.field.history_head()?;
+        drop(self.field);
+        let mut wal = copy.as_os_str().to_owned();
+        wal.push("-wal");
+        if still != self.head {
+            crate::open::remove_with_journal(&tmp);
+            return Err(StoreError::Stored {
+                path: copy.to_path_buf(),
+                detail: "the field copy changed while sync ran (a report submitted meanwhile?): every report read went \
+                         home, but the copy was not made again; run sync again"
+                    .into(),
+            });
+        }
+        if Path::new(&wal).exists() {
+            crate::open::remove_with_journal(&tmp);
+            return Err(StoreError::Stored {
+                path: copy.to_path_buf(),
+                detail:
+                    "another program has the field copy open (a `safeground serve` on the laptop?): every report \
+                     went home, but the copy was not made again; stop that program and run sync again"
+                        .into(),
+            });
+        }
+        std::fs::rename(&tmp, copy).map_err(|e| StoreError::Io { path: copy.to_path_buf(), source: e })?;
+        remove_left_beside(copy);
+        Ok((Checkout { to: copy.display().to_string(), ..checkout }, drafts))
+    }
+
+    /// Refuses a copy made again that is not of the same district and
+    /// organisation, at or after this one's origin (that it is of the same
+    /// register, the register said when it took the reports: their origin
+    /// event is in its history).
+    fn same_origin(&self, made: &Path) -> Result<(), StoreError> {
+        let (_, new) = verified_copy(made)?;
+        let o = &self.origin;
+        if new.district_id != o.district_id
+            || new.organisation_id != o.organisation_id
+            || new.origin_seq < o.origin_seq
+        {
+            return Err(StoreError::Invalid {
+                record: made.display().to_string(),
+                problem: format!(
+                    "the copy made again is of {} as of event {} (district {}), not of {} from event {} on \
+                     (district {}): the field copy was left as it was",
+                    new.origin, new.origin_seq, new.district_id, o.origin, o.origin_seq, o.district_id
+                ),
+            });
+        }
+        Ok(())
+    }
+}
+
 /// Sends the field copy at `copy`'s submitted reports to `register`, then,
 /// if every one is there, makes the copy again from the register (its
 /// drafts carried over) and puts it in the copy's place. `progress(done,
@@ -433,64 +562,23 @@ pub fn sync(
     (actor, at): (&str, OffsetDateTime),
     progress: &mut dyn FnMut(usize, usize),
 ) -> Result<Synced, StoreError> {
-    let tmp = beside(copy);
-    crate::open::remove_with_journal(&tmp);
-    let (field, origin) = verified_copy(copy)?;
-    let head = field.history_head()?;
-    register.made(&origin)?;
-    let own = field.own_reports()?;
+    let outbox = Outbox::open(copy)?;
+    register.made(&outbox.origin)?;
     let mut synced = Synced { sent: Vec::new(), failed: Vec::new(), drafts: 0, refreshed: None };
-    let submitted: Vec<ReportId> = own.iter().filter(|(_, s)| s == "SUBMITTED").map(|(id, _)| *id).collect();
-    let outgoing = submitted.iter().map(|id| field.outgoing(*id));
-    (synced.sent, synced.failed) = register.receive_all(outgoing, &origin, rules, (actor, at), progress)?;
+    let outgoing = outbox.submitted().into_iter().map(|id| outbox.field.outgoing(id));
+    (synced.sent, synced.failed) =
+        register.receive_all(outgoing, &outbox.origin, rules, (actor, at), progress)?;
     if !synced.failed.is_empty() {
         return Ok(synced);
     }
-    // The copy made again shows what became of the reports sent from it,
-    // now and at earlier syncs, until the register decides them (an
-    // approved one stays through the records it made).
-    let mut reports: Vec<ReportId> = own.iter().map(|(id, _)| *id).collect();
-    reports.extend(field.undecided_reports(origin.organisation_id.as_deref())?);
-    let scope =
-        Scope { district: origin.district_id.clone(), organisation: origin.organisation_id.clone(), reports };
-    let made = register.checkout(&tmp, &scope, (actor, at));
-    let made = made.and_then(|c| carry_drafts(&field, &tmp, &own, rules.limits, (actor, at)).map(|n| (c, n)));
-    let (checkout, drafts) = match made {
-        Ok(v) => v,
-        Err(e) => {
-            crate::open::remove_with_journal(&tmp);
-            return Err(e);
-        }
-    };
-    // Nothing written to the copy since this sync read it: else that would
-    // be lost with it.
-    let still = field.history_head()?;
-    drop(field);
-    let mut wal = copy.as_os_str().to_owned();
-    wal.push("-wal");
-    if still != head {
-        crate::open::remove_with_journal(&tmp);
-        return Err(StoreError::Stored {
-            path: copy.to_path_buf(),
-            detail: "the field copy changed while sync ran (a report submitted meanwhile?): every report read went \
-                     home, but the copy was not made again; run sync again"
-                .into(),
-        });
-    }
-    if Path::new(&wal).exists() {
-        crate::open::remove_with_journal(&tmp);
-        return Err(StoreError::Stored {
-            path: copy.to_path_buf(),
-            detail:
-                "another program has the field copy open (a `safeground serve` on the laptop?): every report \
-                     went home, but the copy was not made again; stop that program and run sync again"
-                    .into(),
-        });
-    }
-    std::fs::rename(&tmp, copy).map_err(|e| StoreError::Io { path: copy.to_path_buf(), source: e })?;
-    remove_left_beside(copy);
+    let (checkout, drafts) = outbox.renew(
+        copy,
+        &mut |tmp, scope| register.checkout(tmp, scope, (actor, at)),
+        rules.limits,
+        (actor, at),
+    )?;
     synced.drafts = drafts;
-    synced.refreshed = Some(Checkout { to: copy.display().to_string(), ..checkout });
+    synced.refreshed = Some(checkout);
     Ok(synced)
 }
 

@@ -284,3 +284,72 @@ fn the_queue_check_waits_for_no_writer_on_a_geopackage() {
 fn the_queue_check_waits_for_no_writer_on_postgis() {
     on_postgis("the_queue_check_waits_for_no_w", the_queue_check_waits_for_no_writer);
 }
+
+/// A transfer begun on one connection goes on from another (another server
+/// of the register): each chunk from the byte received so far, refused
+/// otherwise with the count; another account's transfer is not there; the
+/// file is given back whole only with the SHA-256 it began with.
+fn transfers_go_on_from_any_connection(path: &Path) {
+    use safeground_store::Purpose;
+    use sha2::Digest;
+    drop(Store::create(path).unwrap());
+    let (a, b) = (Store::open(path).unwrap(), Store::open(path).unwrap());
+    let data: Vec<u8> = (0..(3u32 << 20) + 5).map(|i| (i.wrapping_mul(2_654_435_761) >> 13) as u8).collect();
+    let sha: String = sha2::Sha256::digest(&data).iter().map(|b| format!("{b:02x}")).collect();
+    let len = data.len() as u64;
+    assert!(matches!(
+        a.begin_transfer("team", Purpose::Bundle, (len, "not hex"), now()),
+        Err(StoreError::Invalid { .. })
+    ));
+    let t = a.begin_transfer("team", Purpose::Bundle, (len, &sha), now()).unwrap();
+    let mib = 1usize << 20;
+    assert_eq!(a.append_transfer(t.id, "team", 0, &data[..mib]).unwrap(), mib as u64);
+    // The same chunk again (its answer lost): refused, with where to go on from.
+    let again = b.append_transfer(t.id, "team", 0, &data[..mib]).unwrap_err();
+    assert!(again.to_string().contains(&format!("{mib} bytes are received so far")), "{again}");
+    assert!(b.transfer(t.id, "other").unwrap().is_none());
+    assert!(matches!(b.append_transfer(t.id, "other", mib as u64, b"x"), Err(StoreError::Unknown { .. })));
+    let early = dir_file("early");
+    assert!(matches!(b.transfer_to_file(t.id, "team", &early), Err(StoreError::Conflict { .. })));
+    assert!(!early.exists());
+    assert_eq!(b.append_transfer(t.id, "team", mib as u64, &data[mib..]).unwrap(), len);
+    let over = a.append_transfer(t.id, "team", len, b"x").unwrap_err();
+    assert!(over.to_string().contains(&format!("said to be {len} bytes")), "{over}");
+    // Any span reads back as sent, across chunks and at the end.
+    assert_eq!(a.read_transfer(t.id, "team", mib as u64 - 3, 10).unwrap(), &data[mib - 3..mib + 7]);
+    assert_eq!(a.read_transfer(t.id, "team", len - 2, 10).unwrap(), &data[data.len() - 2..]);
+    assert!(a.read_transfer(t.id, "team", len, 10).unwrap().is_empty());
+    let whole = dir_file("whole");
+    assert_eq!(b.transfer_to_file(t.id, "team", &whole).unwrap().received, len);
+    assert_eq!(std::fs::read(&whole).unwrap(), data);
+    // Bytes that are not the file it began with are not given out.
+    let zeros = "0".repeat(64);
+    let bad = a.begin_transfer("team", Purpose::Bundle, (3, &zeros), now()).unwrap();
+    a.append_transfer(bad.id, "team", 0, b"abc").unwrap();
+    let changed = dir_file("changed");
+    let e = b.transfer_to_file(bad.id, "team", &changed).unwrap_err();
+    assert!(e.to_string().contains("changed on its way"), "{e}");
+    assert!(!changed.exists());
+    // A day later, what was begun is gone.
+    b.begin_transfer("team", Purpose::Bundle, (0, &zeros), now() + time::Duration::days(2)).unwrap();
+    assert!(a.transfer(t.id, "team").unwrap().is_none());
+    assert!(a.transfer(bad.id, "team").unwrap().is_none());
+}
+
+/// A file of this test run's own, not there yet.
+fn dir_file(name: &str) -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("sg-transfers-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = dir.join(format!("{name}-{}", Uuid::new_v4()));
+    p
+}
+
+#[test]
+fn transfers_go_on_from_any_connection_on_a_geopackage() {
+    on_a_geopackage(transfers_go_on_from_any_connection);
+}
+
+#[test]
+fn transfers_go_on_from_any_connection_on_postgis() {
+    on_postgis("transfers_go_on", transfers_go_on_from_any_connection);
+}
