@@ -77,7 +77,7 @@ const IDLE: std::time::Duration = std::time::Duration::from_secs(60);
 
 /// The body, at most `max` bytes (413 beyond); given up (408) when nothing
 /// arrives for [`IDLE`].
-async fn read_body(body: Body, max: u64, length: Option<u64>) -> Result<Vec<u8>, AppError> {
+pub(crate) async fn read_body(body: Body, max: u64, length: Option<u64>) -> Result<Vec<u8>, AppError> {
     let mut body = body;
     let mut out = Vec::with_capacity(length.unwrap_or(0).min(max) as usize);
     loop {

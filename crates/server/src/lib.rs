@@ -29,6 +29,7 @@ pub mod sessions;
 mod submissions;
 mod tasks;
 mod tile_cache;
+mod transfers;
 
 pub use auth::{Hosts, Mode, POLICY};
 pub use error::{AppError, ErrorBody};
@@ -408,6 +409,11 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(organisations::organisations, organisations::add))
         .routes(routes!(api::check_report))
         .routes(routes!(api::traverse))
+        .routes(routes!(transfers::checkout))
+        .routes(routes!(transfers::begin))
+        .routes(routes!(transfers::status, transfers::drop))
+        .routes(routes!(transfers::fetch, transfers::send))
+        .routes(routes!(transfers::import))
 }
 
 /// The OpenAPI document of the API.

@@ -57,7 +57,25 @@ fn takes_file(path: &str) -> bool {
         .strip_prefix("/api/reports/")
         .and_then(|p| p.strip_suffix("/attachments"))
         .is_some_and(|id| !id.is_empty() && !id.contains('/'));
-    attachment || path == "/api/imports" || path == "/api/submissions"
+    attachment || path == "/api/imports" || path == "/api/submissions" || transfer_data(path)
+}
+
+/// A transfer's chunks (`/api/transfers/{id}/data`).
+fn transfer_data(path: &str) -> bool {
+    path.strip_prefix("/api/transfers/")
+        .and_then(|p| p.strip_suffix("/data"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'))
+}
+
+/// A request that takes as long as its work, exempt from the deadline: a
+/// chunk sent over a slow link, a field copy made, a bundle imported.
+fn long(method: &Method, path: &str) -> bool {
+    let import = path
+        .strip_prefix("/api/transfers/")
+        .and_then(|p| p.strip_suffix("/import"))
+        .is_some_and(|id| !id.is_empty() && !id.contains('/'));
+    (*method == Method::POST && (takes_file(path) || import || path == "/api/checkouts"))
+        || (*method == Method::PUT && transfer_data(path))
 }
 
 /// Refuses a change to the API whose body is not of the route's type.
@@ -83,14 +101,15 @@ pub async fn require_body_type(req: Request, next: Next) -> Response {
 }
 
 /// Answers 503 `timeout` when a request takes longer than [`Limits::request`].
-/// A download (`/api/exports/…`) and an upload (`/api/imports`,
-/// `/api/submissions`, a report's attachment over a slow link) are exempt: they take as long as their file, and run
+/// A download (`/api/exports/…`), an upload (`/api/imports`,
+/// `/api/submissions`, a report's attachment or a transfer's chunk over a slow link), a field copy
+/// made and a bundle imported are exempt: they take as long as their file, and run
 /// a few (one) at a time — cut off, an upload would still commit unseen.
 pub async fn deadline(State(state): State<AppState>, req: Request, next: Next) -> Response {
     // A download is written whole before it is sent, an upload imported
     // whole before it is answered: each takes as long as its file.
     let path = req.uri().path();
-    let upload = req.method() == Method::POST && takes_file(path);
+    let upload = long(req.method(), path);
     if path.starts_with("/api/exports/") || upload {
         return next.run(req).await;
     }

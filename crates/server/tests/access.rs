@@ -79,7 +79,10 @@ async fn send(app: &Router, c: &Client, method: Method, uri: &str, body: Option<
 async fn send_bytes(app: &Router, c: &Client, method: Method, uri: &str, body: Option<Vec<u8>>) -> Reply {
     let kind = if uri.starts_with("/api/traverse") {
         "text/csv"
-    } else if uri.starts_with("/api/imports") || uri.starts_with("/api/submissions") {
+    } else if uri.starts_with("/api/imports")
+        || uri.starts_with("/api/submissions")
+        || (uri.starts_with("/api/transfers/") && uri.contains("/data"))
+    {
         "application/octet-stream"
     } else {
         "application/json"
@@ -456,6 +459,55 @@ async fn every_route_against_every_role() {
             format!("/api/attachments/{}/thumbnail", uuid::Uuid::nil()),
             None,
             Some(readers),
+        ),
+        (
+            Method::POST,
+            "/api/checkouts",
+            "/api/checkouts".into(),
+            Some(json!({"district": "nowhere"}).to_string()),
+            Some(investigators),
+        ),
+        (
+            Method::POST,
+            "/api/transfers",
+            "/api/transfers".into(),
+            Some(json!({"bytes": 1, "sha256": "not hex"}).to_string()),
+            Some(&["admin", "imo", "operator", "qm"]),
+        ),
+        (
+            Method::GET,
+            "/api/transfers/{id}",
+            format!("/api/transfers/{}", uuid::Uuid::nil()),
+            None,
+            Some(all),
+        ),
+        (
+            Method::DELETE,
+            "/api/transfers/{id}",
+            format!("/api/transfers/{}", uuid::Uuid::nil()),
+            None,
+            Some(all),
+        ),
+        (
+            Method::GET,
+            "/api/transfers/{id}/data",
+            format!("/api/transfers/{}/data?from=0", uuid::Uuid::nil()),
+            None,
+            Some(all),
+        ),
+        (
+            Method::PUT,
+            "/api/transfers/{id}/data",
+            format!("/api/transfers/{}/data?from=0", uuid::Uuid::nil()),
+            Some("abc".into()),
+            Some(&["admin", "imo", "operator", "qm"]),
+        ),
+        (
+            Method::POST,
+            "/api/transfers/{id}/import",
+            format!("/api/transfers/{}/import", uuid::Uuid::nil()),
+            None,
+            Some(&["admin", "imo", "operator", "qm"]),
         ),
         (
             Method::POST,

@@ -537,3 +537,105 @@ async fn attachment_mistakes_are_named_never_server_errors() {
     let thumb = format!("/api/attachments/{}/thumbnail", pdf.1["id"].as_str().unwrap());
     mistake(get(&db, &thumb).await, StatusCode::NOT_FOUND, "not_found");
 }
+
+async fn send_raw(
+    db: &Path,
+    method: Method,
+    uri: &str,
+    content_type: &str,
+    bytes: Vec<u8>,
+) -> (StatusCode, Vec<u8>) {
+    let req = Request::builder()
+        .method(method)
+        .uri(uri)
+        .header("content-type", content_type)
+        .header("content-length", bytes.len())
+        .body(Body::from(bytes))
+        .unwrap();
+    let res = app(AppState::new(db, "api test").unwrap()).oneshot(req).await.unwrap();
+    let status = res.status();
+    (status, res.into_body().collect().await.unwrap().to_bytes().to_vec())
+}
+
+fn sha256_hex(bytes: &[u8]) -> String {
+    use sha2::Digest;
+    sha2::Sha256::digest(bytes).iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[tokio::test]
+async fn transfers_fetch_a_copy_whole_and_name_every_mistake() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = demo(dir.path());
+    let as_json = |(s, b): (StatusCode, Vec<u8>)| (s, serde_json::from_slice(&b).unwrap_or(Value::Null));
+    let body = r#"{"district": "nowhere"}"#;
+    mistake(get_with(&db, Method::POST, "/api/checkouts", body).await, StatusCode::NOT_FOUND, "not_found");
+    let body = r#"{"district": "Xocalı", "colour": "red"}"#;
+    mistake(
+        get_with(&db, Method::POST, "/api/checkouts", body).await,
+        StatusCode::BAD_REQUEST,
+        "invalid_json",
+    );
+    // A copy made, fetched in chunks, whole as it was staged; then dropped.
+    let (s, staged) = get_with(&db, Method::POST, "/api/checkouts", r#"{"district": "Xocalı"}"#).await;
+    assert_eq!(s, StatusCode::CREATED, "{staged}");
+    let (id, bytes) =
+        (staged["transfer"]["id"].as_str().unwrap(), staged["transfer"]["bytes"].as_u64().unwrap());
+    assert_eq!(staged["checkout"]["district"], "Xocalı");
+    let mut copy = Vec::new();
+    while (copy.len() as u64) < bytes {
+        let uri = format!("/api/transfers/{id}/data?from={}&length=300000", copy.len());
+        let (s, chunk) = send_raw(&db, Method::GET, &uri, "application/json", Vec::new()).await;
+        assert_eq!(s, StatusCode::OK);
+        assert!(!chunk.is_empty() && chunk.len() <= 300_000);
+        copy.extend_from_slice(&chunk);
+    }
+    assert_eq!(sha256_hex(&copy), staged["transfer"]["sha256"].as_str().unwrap());
+    assert!(copy.starts_with(b"SQLite format 3\0"));
+    let (s, _) = send_raw(
+        &db,
+        Method::PUT,
+        &format!("/api/transfers/{id}/data?from={bytes}"),
+        "application/octet-stream",
+        b"x".to_vec(),
+    )
+    .await;
+    assert_eq!(s, StatusCode::CONFLICT, "a copy to fetch takes no chunks");
+    let (s, _) =
+        send_raw(&db, Method::DELETE, &format!("/api/transfers/{id}"), "application/json", Vec::new()).await;
+    assert_eq!(s, StatusCode::NO_CONTENT);
+    mistake(get(&db, &format!("/api/transfers/{id}")).await, StatusCode::NOT_FOUND, "not_found");
+    mistake(get(&db, "/api/transfers/not-a-transfer").await, StatusCode::NOT_FOUND, "not_found");
+
+    // A file sent: each mistake named, none a server error.
+    let bad = r#"{"bytes": 3, "sha256": "zz"}"#;
+    mistake(get_with(&db, Method::POST, "/api/transfers", bad).await, StatusCode::BAD_REQUEST, "bad_request");
+    let begin = format!(r#"{{"bytes": 3, "sha256": "{}"}}"#, sha256_hex(b"abc"));
+    let (s, t) = get_with(&db, Method::POST, "/api/transfers", &begin).await;
+    assert_eq!(s, StatusCode::CREATED, "{t}");
+    let id = t["id"].as_str().unwrap();
+    let put = |from: u64, data: &[u8], ctype: &'static str| {
+        let (db, uri, data) = (db.clone(), format!("/api/transfers/{id}/data?from={from}"), data.to_vec());
+        async move { send_raw(&db, Method::PUT, &uri, ctype, data).await }
+    };
+    let octet = "application/octet-stream";
+    mistake(
+        as_json(put(0, b"abc", "application/json").await),
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+    );
+    mistake(as_json(put(1, b"bc", octet).await), StatusCode::CONFLICT, "conflict");
+    mistake(as_json(put(0, b"abcd", octet).await), StatusCode::CONFLICT, "conflict");
+    let import = format!("/api/transfers/{id}/import");
+    mistake(get_with(&db, Method::POST, &import, "").await, StatusCode::CONFLICT, "conflict");
+    let (s, t) = as_json(put(0, b"abc", octet).await);
+    assert_eq!((s, t["received"].as_u64()), (StatusCode::OK, Some(3)), "{t}");
+    // Whole, but not a bundle: refused, and nothing stored.
+    let (s, e) = get_with(&db, Method::POST, &import, "").await;
+    assert_eq!(s, StatusCode::BAD_REQUEST, "{e}");
+    assert!(e["message"].as_str().unwrap().contains("not a bundle"), "{e}");
+}
+
+async fn get_with(db: &Path, method: Method, uri: &str, body: &str) -> (StatusCode, Value) {
+    let (s, v, _) = call(db, method, uri, (!body.is_empty()).then_some(body)).await;
+    (s, v)
+}
