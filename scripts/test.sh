@@ -30,6 +30,9 @@ command -v node >/dev/null 2>&1 || missing+=(nodejs npm)
 command -v psql >/dev/null 2>&1 || missing+=(postgresql-client)
 # HAProxy balances the servers of the cluster test (scripts/cluster-test.sh).
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)
+# nginx terminates TLS in front of `serve`, with a certificate openssl makes, for a field copy over HTTPS (tests/field_copy.rs).
+{ command -v nginx >/dev/null 2>&1 || [ -x /usr/sbin/nginx ]; } || missing+=(nginx)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 [ -e /usr/share/postgresql/15/extension/postgis.control ] || missing+=(postgresql-15-postgis-3)
 pypi=()
 # openpyxl reads the workbooks we write (the migration's reconciliation, tests/imsma.rs).

@@ -22,6 +22,7 @@ mod migrate;
 mod ncr;
 mod print;
 mod priorities;
+mod remote;
 mod render;
 mod reports;
 mod residual;

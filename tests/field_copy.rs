@@ -5,7 +5,9 @@
 //! with its files, the report on changed ground flagged with the difference,
 //! the history intact on both sides, the copy made again with its drafts.
 //! The same copy made from the register's PostgreSQL twin is the same copy,
-//! and goes home to PostgreSQL alike.
+//! and goes home to PostgreSQL alike; fetched from the register's server over
+//! HTTPS and sent home the same way, each cut off and resumed, it leaves the
+//! register as a bundle on a USB stick does.
 
 mod common;
 use common::*;
@@ -531,4 +533,275 @@ fn a_bundle_on_a_usb_stick_is_the_same_as_a_sync() {
     );
     assert_eq!(one(&reg_other, &format!("SELECT count(*) FROM reports WHERE id IN ({listed})")), 0);
     succeeds(&reg_other, "admin", &["audit", "verify"]);
+}
+
+/// A process killed when the test ends, however it ends.
+struct Killed(std::process::Child);
+
+impl Drop for Killed {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn openssl(dir: &Path, args: &[&str]) {
+    let out = Command::new("openssl").current_dir(dir).args(args).output().unwrap();
+    assert!(out.status.success(), "openssl {args:?}: {}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// nginx terminating TLS in front of `backend`, as an authority's server
+/// is deployed, with a certificate of the test's own authority: the nginx,
+/// its port and the authority's certificate (PEM).
+fn tls_proxy(dir: &Path, backend: std::net::SocketAddr) -> (Killed, u16, PathBuf) {
+    let curve = ["-newkey", "ec", "-pkeyopt", "ec_paramgen_curve:prime256v1", "-nodes"];
+    openssl(
+        dir,
+        &[
+            &["req", "-x509"],
+            &curve[..],
+            &["-keyout", "ca.key", "-out", "ca.pem", "-days", "2", "-subj", "/CN=test authority"],
+        ]
+        .concat(),
+    );
+    openssl(
+        dir,
+        &[&["req"], &curve[..], &["-keyout", "server.key", "-out", "server.csr", "-subj", "/CN=127.0.0.1"]]
+            .concat(),
+    );
+    std::fs::write(
+        dir.join("server.ext"),
+        "subjectAltName=IP:127.0.0.1\nbasicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\n",
+    )
+    .unwrap();
+    openssl(
+        dir,
+        &[
+            "x509",
+            "-req",
+            "-in",
+            "server.csr",
+            "-CA",
+            "ca.pem",
+            "-CAkey",
+            "ca.key",
+            "-CAcreateserial",
+            "-out",
+            "server.pem",
+            "-days",
+            "2",
+            "-extfile",
+            "server.ext",
+        ],
+    );
+    let port = free_port();
+    let d = dir.display();
+    let conf = format!(
+        "user root;\nworker_processes 1;\npid {d}/nginx.pid;\nerror_log {d}/nginx.log;\nevents {{}}\nhttp {{\n\
+         access_log off;\nclient_body_temp_path {d}/body;\nproxy_temp_path {d}/proxy;\nfastcgi_temp_path {d}/fcgi;\n\
+         uwsgi_temp_path {d}/uwsgi;\nscgi_temp_path {d}/scgi;\nclient_max_body_size 16m;\n\
+         server {{\nlisten 127.0.0.1:{port} ssl;\nssl_certificate {d}/server.pem;\nssl_certificate_key {d}/server.key;\n\
+         location / {{\nproxy_pass http://{backend};\nproxy_set_header Host {backend};\nproxy_read_timeout 600s;\n}}\n}}\n}}\n"
+    );
+    std::fs::write(dir.join("nginx.conf"), conf).unwrap();
+    let child = Command::new(which("nginx").unwrap())
+        .args(["-c", &format!("{d}/nginx.conf"), "-p", &d.to_string(), "-g", "daemon off;"])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let start = Instant::now();
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(
+            start.elapsed() < Duration::from_secs(30),
+            "nginx did not start: {:?}",
+            std::fs::read_to_string(dir.join("nginx.log"))
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (Killed(child), port, dir.join("ca.pem"))
+}
+
+/// `safeground --db DB ARGS` with an API token, to spawn.
+fn token_cmd(db: &Path, token: &str, args: &[&str]) -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_safeground"));
+    c.arg("--db").arg(db).args(args).env("SAFEGROUND_TOKEN", token).env_remove("SAFEGROUND_DB");
+    c.env_remove("SAFEGROUND_USER").stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped());
+    c
+}
+
+/// A whole copy of a register in use (its write-ahead log with it).
+fn backup(from: &Path, to: &Path) {
+    let script = "import sqlite3, sys\ns = sqlite3.connect(sys.argv[1])\nd = sqlite3.connect(sys.argv[2])\ns.backup(d)\nd.close()";
+    let out = Command::new("python3").args(["-c", script]).arg(from).arg(to).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+/// A field copy fetched from the register's server over HTTPS (nginx with
+/// the authority's own certificate in front of `safeground serve`), and its
+/// reports sent home the same way, each cut off (SIGKILL) midway and then
+/// resumed from where it stopped; the register ends as a bundle carried on
+/// a USB stick from the same start leaves it, and the copy is made again
+/// for an account that may make copies.
+#[test]
+fn a_copy_over_https_resumes_where_the_link_broke() {
+    if !require("nginx", "nginx", "a_copy_over_https_resumes_where_the_link_broke")
+        || !require("openssl", "openssl", "a_copy_over_https_resumes_where_the_link_broke")
+    {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let users = [
+        ("admin", "administrator", None),
+        ("officer", "im_officer", None),
+        ("aest.team", "operator", Some("AEST")),
+    ];
+    let reg = demo_with_users(dir.path(), "200", &users);
+    let (officer, aest) = (token(&reg, "officer"), token(&reg, "aest.team"));
+    let (server, addr) = spawn_serve(&reg, &[], Stdio::null());
+    let _server = Killed(server);
+    let tls = dir.path().join("tls");
+    std::fs::create_dir(&tls).unwrap();
+    let (_nginx, port, ca) = tls_proxy(&tls, addr);
+    let url = format!("https://127.0.0.1:{port}");
+    let ca = ca.to_str().unwrap();
+    let copy = dir.path().join("field.gpkg");
+    let checkout = |token: &str, extra: &[&str]| {
+        let mut c = token_cmd(
+            &reg,
+            token,
+            &[
+                "checkout",
+                "--from",
+                &url,
+                "--district",
+                "Xocalı",
+                "--organisation",
+                "AEST",
+                "--to",
+                copy.to_str().unwrap(),
+            ],
+        );
+        c.args(extra);
+        c
+    };
+
+    // A server whose certificate no known authority signed is not spoken to.
+    let out = checkout(&officer, &[]).output().unwrap();
+    assert!(!out.status.success() && said(&out).contains("UnknownIssuer"), "{}", said(&out));
+    // A team's account reads its own organisation's reports, not the copy's.
+    let out = checkout(&aest, &["--ca-file", ca]).output().unwrap();
+    assert!(!out.status.success() && said(&out).contains("of every organisation"), "{}", said(&out));
+    assert!(!copy.exists());
+
+    // Cut off midway, then resumed where it stopped.
+    let part = dir.path().join("field.gpkg.part");
+    let mut first = Killed(checkout(&officer, &["--ca-file", ca, "--chunk-kb", "16"]).spawn().unwrap());
+    let start = Instant::now();
+    while std::fs::metadata(&part).map_or(0, |m| m.len()) < 64 << 10 {
+        assert!(start.elapsed() < Duration::from_secs(120) && !copy.exists(), "the fetch did not start");
+        std::thread::sleep(Duration::from_millis(2));
+    }
+    first.0.kill().unwrap();
+    let _ = first.0.wait();
+    let out = checkout(&officer, &["--ca-file", ca, "--chunk-kb", "256"]).output().unwrap();
+    assert!(out.status.success(), "{}", said(&out));
+    assert!(said(&out).contains("Resuming the field copy at byte"), "{}", said(&out));
+    assert!(!part.exists());
+    // The same copy as one made on the register itself, and nothing left staged.
+    let here = dir.path().join("here.gpkg");
+    succeeds(
+        &reg,
+        "admin",
+        &["checkout", "--district", "Xocalı", "--organisation", "AEST", "--to", here.to_str().unwrap()],
+    );
+    let sealed = "SELECT origin_seq, snapshot_rows, snapshot_sha256 FROM checkouts";
+    assert_eq!(query(&copy, sealed), query(&here, sealed));
+    ok(&copy, &["audit", "verify"]);
+    assert_eq!(one(&reg, "SELECT count(*) FROM transfers"), 0);
+
+    // A week's work; the register changes the ground meanwhile.
+    let ids = a_week_of_work(&copy, dir.path());
+    let last = one(
+        &reg,
+        "SELECT v.report_id FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
+         WHERE h.code = 'AZ-XC-000004' ORDER BY v.version DESC LIMIT 1",
+    );
+    succeeds(
+        &reg,
+        "admin",
+        &["report", "unapprove", last.as_str().unwrap(), "--reason", "sector counted twice"],
+    );
+    let (reg_stick, copy_stick) =
+        (dir.path().join("stick-register.gpkg"), dir.path().join("stick-field.gpkg"));
+    backup(&reg, &reg_stick);
+    backup(&copy, &copy_stick);
+
+    // The team's reports over the link, cut off midway, then resumed.
+    let sync = |token: &str, kb: &str| {
+        token_cmd(&copy, token, &["sync", "--to", &url, "--ca-file", ca, "--chunk-kb", kb])
+    };
+    let mut first = Killed(sync(&aest, "4").spawn().unwrap());
+    let start = Instant::now();
+    let received = loop {
+        let got = query(&reg, "SELECT received, bytes FROM transfers WHERE purpose = 'BUNDLE'");
+        let r = got
+            .as_array()
+            .and_then(|rows| rows.first())
+            .map(|r| (r[0].as_i64().unwrap(), r[1].as_i64().unwrap()));
+        if let Some((r, _)) = r.filter(|(r, _)| *r > 0) {
+            break r;
+        }
+        assert!(start.elapsed() < Duration::from_secs(120), "the reports did not start to go");
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    first.0.kill().unwrap();
+    let _ = first.0.wait();
+    assert!(received > 0);
+    let out = sync(&aest, "64").output().unwrap();
+    let text = said(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(text.contains("Resuming the reports at byte"), "{text}");
+    assert!(
+        text.contains(&format!("{} reports sent to {url}", ids.len())) && text.contains("1 flagged"),
+        "{text}"
+    );
+    assert!(text.contains("was not made again") && text.contains("aest.team (operator)"), "{text}");
+
+    // From the same start, on a USB stick: the register ends the same.
+    let stick = dir.path().join("stick.sgbundle");
+    let out = with_token(&copy_stick, &aest, &["sync", "--export-bundle", stick.to_str().unwrap()]);
+    assert!(out.status.success(), "{}", said(&out));
+    succeeds(&reg_stick, "admin", &["sync", "--import-bundle", stick.to_str().unwrap()]);
+    let listed = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(", ");
+    for sql in [
+        "SELECT id, type, state, organisation_id, task_id, body, submitted_by, version FROM reports WHERE id IN (IDS) ORDER BY id",
+        "SELECT report_id, sha256, kind, personal, content_type, file_name, width, height, taken_at, exif_lon, exif_lat
+           FROM attachments WHERE report_id IN (IDS) ORDER BY report_id, sha256",
+        "SELECT report_id, kind, actor, reason FROM events WHERE report_id IN (IDS)
+           AND kind IN ('REPORT_SUBMITTED', 'SYNC_FLAGGED', 'ATTACHMENT_ADDED') ORDER BY report_id, kind",
+    ] {
+        let sql = sql.replace("IDS", &listed);
+        assert_eq!(query(&reg, &sql), query(&reg_stick, &sql), "{sql}");
+    }
+    assert_eq!(one(&reg, "SELECT count(*) FROM transfers"), 0);
+
+    // The IM officer's token makes the copy again: nothing sent twice.
+    let before = one(&copy, "SELECT origin_seq FROM checkouts").as_i64().unwrap();
+    let out = sync(&officer, "1024").output().unwrap();
+    let text = said(&out);
+    assert!(out.status.success(), "{text}");
+    assert!(
+        text.contains(&format!(
+            "0 reports sent to {url} (0 flagged for the IM officer, {} sent before)",
+            ids.len()
+        )),
+        "{text}"
+    );
+    assert!(text.contains("made again as of event"), "{text}");
+    assert!(one(&copy, "SELECT origin_seq FROM checkouts").as_i64().unwrap() > before);
+    assert_eq!(one(&copy, &format!("SELECT count(*) FROM reports WHERE id IN ({listed})")), ids.len());
+    ok(&copy, &["audit", "verify"]);
+    succeeds(&reg, "admin", &["audit", "verify"]);
+    assert_eq!(one(&reg, "SELECT count(*) FROM transfers"), 0);
 }

@@ -75,8 +75,15 @@ pub fn require(tool: &str, package: &str, test: &str) -> bool {
 }
 
 pub fn which(tool: &str) -> Option<PathBuf> {
+    // Daemons (nginx, haproxy) live in the sbin directories, not always on a user's PATH.
+    let sbin = ["/usr/sbin", "/sbin"].map(PathBuf::from);
     std::env::var_os("PATH")
-        .and_then(|paths| std::env::split_paths(&paths).map(|p| p.join(tool)).find(|p| p.is_file()))
+        .map(|paths| std::env::split_paths(&paths).collect::<Vec<_>>())
+        .unwrap_or_default()
+        .into_iter()
+        .chain(sbin)
+        .map(|p| p.join(tool))
+        .find(|p| p.is_file())
 }
 
 /// GDAL's GeoPackage validator, wherever Debian's python3-gdal put it.
