@@ -8,7 +8,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use safeground_core::access::{decide, Action, Principal, Role, Scope};
 use safeground_core::attachment::Limits;
 use safeground_core::ids::ReportId;
-use safeground_store::{Bundle, Checkout, Location, Outbox, Received, Store, StoreError, SyncRules, Synced};
+use safeground_store::{
+    AuditHead, Bundle, Checkout, Location, Outbox, Received, Store, StoreError, SyncRules, Synced,
+};
 use std::io::IsTerminal;
 use std::path::{Path, PathBuf};
 use time::OffsetDateTime;
@@ -118,11 +120,7 @@ fn checkout_remote(url: &str, args: &CheckoutArgs) -> Result<()> {
         organisation: args.organisation.clone(),
         reports: Vec::new(),
     };
-    let c = remote.fetch_copy(&scope, &with_suffix(&args.to, ".part"), &args.to)?;
-    if let Err(e) = safeground_store::check_copy(&args.to) {
-        safeground_store::remove_with_journal(&args.to);
-        return Err(e.into());
-    }
+    let c = remote.fetch_copy(&scope, None, &with_suffix(&args.to, ".part"), &args.to)?;
     said_copied(&Checkout { to: args.to.display().to_string(), ..c }, args.json)
 }
 
@@ -316,7 +314,6 @@ fn import_bundle(db: &Location, who: &Credentials, file: &std::path::Path, args:
 /// there and fetched in chunks, its drafts carried over.
 fn sync_remote(copy: &Path, url: &str, args: &SyncArgs) -> Result<()> {
     let remote = Remote::new(url, args.link.ca_file.as_deref(), args.link.chunk_kb)?;
-    let token = std::env::var("SAFEGROUND_TOKEN").unwrap_or_default().trim().to_string();
     let (actor, role) = remote.account()?;
     // A copy holds every organisation's reports on its ground: made again
     // only for an account that reads them all.
@@ -329,7 +326,7 @@ fn sync_remote(copy: &Path, url: &str, args: &SyncArgs) -> Result<()> {
     let mut s = Synced { sent: Vec::new(), failed: Vec::new(), drafts: 0, refreshed: None };
     if !outbox.submitted().is_empty() {
         let bundle = remote.send_bundle(&with_suffix(copy, ".outbox"), outbox.head(), &mut |out| {
-            safeground_store::export_bundle(copy, out, &token, now)?;
+            safeground_store::export_bundle(copy, out, remote.token(), now)?;
             Ok(())
         })?;
         (s.sent, s.failed) = (bundle.sent, bundle.failed);
@@ -345,14 +342,17 @@ fn sync_remote(copy: &Path, url: &str, args: &SyncArgs) -> Result<()> {
     if s.failed.is_empty() {
         let limits = Limits { max_bytes: args.max_attachment_mb.saturating_mul(1 << 20) };
         let part = with_suffix(copy, ".part");
+        let from = AuditHead { seq: outbox.origin.origin_seq, hash: outbox.origin.origin_hash.clone() };
         let mut fetch = |tmp: &Path, scope: &safeground_store::Scope| {
-            remote.fetch_copy(scope, &part, tmp).map_err(|e| StoreError::Invalid {
+            remote.fetch_copy(scope, Some(&from), &part, tmp).map_err(|e| StoreError::Invalid {
                 record: remote.url().to_string(),
                 problem: format!("{e:#}"),
             })
         };
         let (c, drafts) = outbox.renew(copy, &mut fetch, &limits, (&actor, now))?;
         (s.drafts, s.refreshed) = (drafts, Some(c));
+        // What was sent is the old copy's: the new one starts afresh.
+        let _ = std::fs::remove_file(with_suffix(copy, ".outbox.json"));
     }
     said_synced(&s, args.json, remote.url())
 }

@@ -61,8 +61,21 @@ struct Fetching {
 #[derive(Debug, Serialize, Deserialize)]
 struct Sending {
     server: String,
+    /// The copy's newest event when the bundle was written.
     head: Option<AuditHead>,
+    /// The token it was signed with, by the first 16 hex digits of its SHA-256.
+    key: String,
     transfer: Transfer,
+    /// What the register made of it, once imported.
+    imported: Option<Imported>,
+}
+
+impl Imported {
+    /// The same reports, each now found in the register.
+    fn sent_before(&self) -> Imported {
+        let sent = self.sent.iter().map(|(id, _)| (*id, Received::AlreadyThere)).collect();
+        Imported { sender: self.sender.clone(), sent, failed: self.failed.clone() }
+    }
 }
 
 /// `path` with `suffix` added to its name.
@@ -125,9 +138,9 @@ impl Remote {
     pub fn new(url: &str, ca_file: Option<&Path>, chunk_kb: u64) -> Result<Remote> {
         let base = url.trim_end_matches('/').to_string();
         if let Some(rest) = base.strip_prefix("http://") {
-            let host = rest.split('/').next().unwrap_or("");
-            let host = host.rsplit_once(':').map_or(host, |(h, _)| h);
-            if !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
+            let authority = rest.split(['/', '?', '#']).next().unwrap_or("");
+            let host = authority.rsplit_once(':').map_or(authority, |(h, _)| h);
+            if authority.contains('@') || !matches!(host, "127.0.0.1" | "localhost" | "[::1]") {
                 bail!("{url}: a token sent over http:// can be read on its way; use https:// (http:// only to this machine)");
             }
         }
@@ -166,6 +179,16 @@ impl Remote {
         &self.base
     }
 
+    /// The API token, as a bundle is signed with it.
+    pub fn token(&self) -> &str {
+        &self.token
+    }
+
+    /// The token, named by the first 16 hex digits of its SHA-256.
+    fn key(&self) -> String {
+        Sha256::digest(self.token.as_bytes()).iter().take(8).map(|b| format!("{b:02x}")).collect()
+    }
+
     /// One request, sent again when the link cut it off; answers the
     /// status and body, or the server's message for a refusal.
     fn call(&self, method: &str, path: &str, body: Option<(&str, &[u8])>) -> Result<Vec<u8>> {
@@ -184,7 +207,8 @@ impl Remote {
             };
             let mut resp = match sent {
                 Ok(r) => r,
-                Err(e) if attempt < TRIES && retry(&e) => {
+                // A POST cut off may have been done: sent again only when it never left.
+                Err(e) if attempt < TRIES && retry(&e) && (method != "POST" || never_sent(&e)) => {
                     eprintln!("{url}: {e}; trying again in {} s", wait.as_secs());
                     std::thread::sleep(wait);
                     wait *= 2;
@@ -207,6 +231,14 @@ impl Remote {
             };
             if (200..300).contains(&status) {
                 return Ok(body);
+            }
+            if status == 413 {
+                let message = format!(
+                    "a chunk was refused as too large by the server or a proxy before it: lower --chunk-kb \
+                     (now {} KiB), or raise the proxy's limit (nginx: client_max_body_size)",
+                    self.chunk >> 10
+                );
+                return Err(Refusal { status, message }.into());
             }
             return Err(Refusal { status, message: message(&body) }.into());
         }
@@ -245,7 +277,13 @@ impl Remote {
 
     /// Fetches a field copy of `scope` into `to` (a file that does not
     /// exist yet), resuming a fetch of the same copy `part` holds.
-    pub fn fetch_copy(&self, scope: &Scope, part: &Path, to: &Path) -> Result<Checkout> {
+    pub fn fetch_copy(
+        &self,
+        scope: &Scope,
+        after: Option<&AuditHead>,
+        part: &Path,
+        to: &Path,
+    ) -> Result<Checkout> {
         let state = with_suffix(part, ".json");
         let same = |f: &Fetching| {
             f.server == self.base
@@ -269,6 +307,7 @@ impl Remote {
                 let _ = std::fs::remove_file(part);
                 let body = serde_json::json!({
                     "district": scope.district, "organisation": scope.organisation, "reports": scope.reports,
+                    "after": after.map(|h| serde_json::json!({"seq": h.seq, "hash": h.hash})),
                 });
                 let staged: Staged =
                     self.json("POST", "/api/checkouts", Some(&serde_json::to_vec(&body)?))?;
@@ -284,23 +323,31 @@ impl Remote {
             }
         };
         self.fetch(&staged.transfer, part)?;
+        let forget = || {
+            let _ = std::fs::remove_file(&state);
+            let _ = self.call("DELETE", &format!("/api/transfers/{}", staged.transfer.id), None);
+        };
+        // Checked before it is put in place: a field copy whose history verifies.
+        if let Err(e) = safeground_store::check_copy(part) {
+            safeground_store::remove_with_journal(part);
+            forget();
+            return Err(anyhow!("the file fetched from {} is not a field copy whose history verifies ({e}); nothing was put in place", self.base));
+        }
         std::fs::rename(part, to)
             .with_context(|| format!("moving {} to {}", part.display(), to.display()))?;
-        let _ = std::fs::remove_file(&state);
-        let _ = self.call("DELETE", &format!("/api/transfers/{}", staged.transfer.id), None);
+        forget();
         Ok(staged.checkout)
     }
 
     /// The bytes of `t` into `part`, from what `part` already holds; its
     /// SHA-256 checked at the end.
     fn fetch(&self, t: &Transfer, part: &Path) -> Result<()> {
-        let mut file = std::fs::OpenOptions::new()
-            .create(true)
-            .append(false)
-            .write(true)
-            .truncate(false)
-            .open(part)
-            .with_context(|| format!("writing {}", part.display()))?;
+        let mut options = std::fs::OpenOptions::new();
+        options.create(true).write(true).truncate(false);
+        // A field copy holds victims' names: its owner's only, as `checkout` writes it.
+        #[cfg(unix)]
+        std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+        let mut file = options.open(part).with_context(|| format!("writing {}", part.display()))?;
         let mut have = file.metadata()?.len().min(t.bytes);
         file.set_len(have)?;
         file.seek(SeekFrom::Start(have))?;
@@ -349,8 +396,19 @@ impl Remote {
         make: &mut dyn FnMut(&Path) -> Result<()>,
     ) -> Result<Imported> {
         let state = with_suffix(outbox, ".json");
-        let same = |s: &Sending| s.server == self.base && s.head.as_ref() == head;
-        let resumed = match read_state::<Sending>(&state).filter(same) {
+        let key = self.key();
+        let mine = read_state::<Sending>(&state)
+            .filter(|s| s.server == self.base && s.head.as_ref() == head && s.key == key);
+        // Sent and imported whole at this very state of the copy: nothing new to send.
+        if let Some(Sending { imported: Some(before), .. }) = &mine {
+            eprintln!(
+                "Nothing sent: the copy has not changed since its {} reports went to {} and were imported.",
+                before.sent.len() + before.failed.len(),
+                self.base
+            );
+            return Ok(before.sent_before());
+        }
+        let resumed = match mine {
             Some(s) if outbox.exists() && sha256_of(outbox)? == s.transfer.sha256 => {
                 self.status(s.transfer.id)?
             }
@@ -364,17 +422,40 @@ impl Remote {
                 let bytes = std::fs::metadata(outbox)?.len();
                 let body = serde_json::json!({ "bytes": bytes, "sha256": sha256_of(outbox)? });
                 let t: Transfer = self.json("POST", "/api/transfers", Some(&serde_json::to_vec(&body)?))?;
-                write_state(
-                    &state,
-                    &Sending { server: self.base.clone(), head: head.cloned(), transfer: t.clone() },
-                )?;
+                let sending = Sending {
+                    server: self.base.clone(),
+                    head: head.cloned(),
+                    key,
+                    transfer: t.clone(),
+                    imported: None,
+                };
+                write_state(&state, &sending)?;
                 t
             }
         };
         self.send(&t, outbox)?;
-        let imported: Imported = self.json("POST", &format!("/api/transfers/{}/import", t.id), None)?;
+        let imported = match self.json::<Imported>("POST", &format!("/api/transfers/{}/import", t.id), None) {
+            Ok(i) => i,
+            Err(e) => {
+                // A bundle the register will not take (its signature, its
+                // token, its origin): made again next time, not sent again as it is.
+                if e.downcast_ref::<Refusal>().is_some_and(|r| matches!(r.status, 400 | 403 | 404)) {
+                    let _ = std::fs::remove_file(outbox);
+                    let _ = std::fs::remove_file(&state);
+                    let _ = self.call("DELETE", &format!("/api/transfers/{}", t.id), None);
+                }
+                return Err(e);
+            }
+        };
         let _ = std::fs::remove_file(outbox);
-        let _ = std::fs::remove_file(&state);
+        let done = Sending {
+            server: self.base.clone(),
+            head: head.cloned(),
+            key: self.key(),
+            transfer: t,
+            imported: Some(imported.clone()),
+        };
+        write_state(&state, &done)?;
         Ok(imported)
     }
 
@@ -399,10 +480,14 @@ impl Remote {
                 }
                 // A chunk whose answer was lost: the server says where it is.
                 Err(e) if e.downcast_ref::<Refusal>().is_some_and(|r| r.status == 409) => {
+                    let was = at;
                     at = self
                         .status(t.id)?
                         .ok_or_else(|| anyhow!("transfer {} is gone from the server; run sync again", t.id))?
                         .received;
+                    if at == was {
+                        return Err(e.context(format!("the server takes no chunk at byte {at}")));
+                    }
                 }
                 Err(e) => return Err(e),
             }
@@ -411,6 +496,11 @@ impl Remote {
         bar.finish_and_clear();
         Ok(())
     }
+}
+
+/// Whether a request failed before it reached the server.
+fn never_sent(e: &ureq::Error) -> bool {
+    matches!(e, ureq::Error::ConnectionFailed | ureq::Error::HostNotFound)
 }
 
 /// Whether a request cut off this way is worth sending again.

@@ -708,6 +708,9 @@ fn a_copy_over_https_resumes_where_the_link_broke() {
     assert!(out.status.success(), "{}", said(&out));
     assert!(said(&out).contains("Resuming the field copy at byte"), "{}", said(&out));
     assert!(!part.exists());
+    // Victims' names may be on it: readable by its owner only, as a copy made here.
+    use std::os::unix::fs::PermissionsExt;
+    assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
     // The same copy as one made on the register itself, and nothing left staged.
     let here = dir.path().join("here.gpkg");
     succeeds(
@@ -767,6 +770,18 @@ fn a_copy_over_https_resumes_where_the_link_broke() {
         "{text}"
     );
     assert!(text.contains("was not made again") && text.contains("aest.team (operator)"), "{text}");
+    // Run again at the same state of the copy: nothing goes over the link twice.
+    let again = sync(&aest, "64").output().unwrap();
+    let again_text = said(&again);
+    assert!(again.status.success(), "{again_text}");
+    assert!(again_text.contains("Nothing sent: the copy has not changed since"), "{again_text}");
+    assert!(
+        again_text.contains(&format!(
+            "0 reports sent to {url} (0 flagged for the IM officer, {} sent before)",
+            ids.len()
+        )),
+        "{again_text}"
+    );
 
     // From the same start, on a USB stick: the register ends the same.
     let stick = dir.path().join("stick.sgbundle");
@@ -800,6 +815,7 @@ fn a_copy_over_https_resumes_where_the_link_broke() {
     );
     assert!(text.contains("made again as of event"), "{text}");
     assert!(one(&copy, "SELECT origin_seq FROM checkouts").as_i64().unwrap() > before);
+    assert_eq!(std::fs::metadata(&copy).unwrap().permissions().mode() & 0o777, 0o600);
     assert_eq!(one(&copy, &format!("SELECT count(*) FROM reports WHERE id IN ({listed})")), ids.len());
     ok(&copy, &["audit", "verify"]);
     succeeds(&reg, "admin", &["audit", "verify"]);

@@ -70,7 +70,7 @@ static JUDGING: Semaphore = Semaphore::const_new(2);
 
 /// Uploads received at once, at most: each holds its file in memory (up to
 /// the bound) while it arrives, however slowly; the next waits its turn.
-static UPLOADS: Semaphore = Semaphore::const_new(4);
+pub(crate) static UPLOADS: Semaphore = Semaphore::const_new(4);
 
 /// How long an upload may send nothing before it is given up.
 const IDLE: std::time::Duration = std::time::Duration::from_secs(60);

@@ -12,7 +12,7 @@
 //! whose token signed it.
 
 use crate::api::{body, query, with_store};
-use crate::attachments::read_body;
+use crate::attachments::{read_body, UPLOADS};
 use crate::auth::Caller;
 use crate::{AppError, AppState, ErrorBody};
 use axum::body::{Body, Bytes};
@@ -40,6 +40,25 @@ pub struct CheckoutBody {
     /// Reports to copy besides (a field copy made again brings back those it sent).
     #[serde(default)]
     reports: Vec<ReportId>,
+    /// A field copy being made again: the event it was made from, which
+    /// must be in this register's history (else it is another register's copy).
+    after: Option<Since>,
+}
+
+/// An event of the register's sealed history.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Since {
+    seq: i64,
+    hash: String,
+}
+
+/// Field copies made or bundles imported at once, at most: each holds a
+/// district's rows or a bundle's reports in flight.
+static HEAVY: tokio::sync::Semaphore = tokio::sync::Semaphore::const_new(2);
+
+async fn heavy_turn() -> Result<tokio::sync::SemaphorePermit<'static>, AppError> {
+    HEAVY.acquire().await.map_err(|_| AppError::Internal("the server is stopping".into()))
 }
 
 /// A field copy made and staged: fetch it from `/api/transfers/{id}/data`.
@@ -94,6 +113,15 @@ fn own(s: &Store, id: Uuid, account: &str) -> Result<Transfer, AppError> {
         .ok_or_else(|| AppError::NotFound(format!("transfer '{id}' is not in the register")))
 }
 
+/// `account`'s transfer `id`, refused unless it is a file being sent.
+fn sending(s: &Store, id: Uuid, account: &str) -> Result<Transfer, AppError> {
+    let t = own(s, id, account)?;
+    if t.purpose != Purpose::Bundle {
+        return Err(AppError::Conflict(format!("transfer {id} is a field copy to fetch, not a file sent")));
+    }
+    Ok(t)
+}
+
 /// A file beside the system's others, this request's own.
 fn scratch(what: &str) -> std::path::PathBuf {
     std::env::temp_dir().join(format!("safeground-{what}-{}", Uuid::new_v4()))
@@ -115,9 +143,19 @@ pub async fn checkout(
     }
     decide(&c.principal, Action::ReadReports, Scope::EveryOrganisation)
         .map_err(|d| AppError::Forbidden(d.to_string()))?;
+    let _turn = heavy_turn().await?;
     let staged = with_store(&state, move |s| {
         let now = OffsetDateTime::now_utc();
         let name = c.principal.name.as_str();
+        if let Some(since) = &b.after {
+            if !s.has_event(since.seq, &since.hash)? {
+                return Err(AppError::Conflict(format!(
+                    "this register's history has no event {} with the hash the field copy was made from: it is not \
+                     the register the copy came from; sync with that register",
+                    since.seq
+                )));
+            }
+        }
         let scope = safeground_store::Scope {
             district: b.district,
             organisation: b.organisation,
@@ -125,9 +163,9 @@ pub async fn checkout(
         };
         let file = scratch("checkout");
         let made = s.checkout(&file, &scope, (name, now)).and_then(|checkout| {
-            let about = serde_json::to_string(&checkout)
-                .map_err(|e| safeground_store::StoreError::Backend { detail: e.to_string() })?;
-            let transfer = s.stage_transfer(name, Purpose::Checkout, &file, &about, now)?;
+            let transfer = s.stage_transfer(name, Purpose::Checkout, &file, now)?;
+            // The server's own scratch file is nobody's business.
+            let checkout = Checkout { to: format!("transfer {}", transfer.id), ..checkout };
             Ok(Staged { transfer, checkout })
         });
         safeground_store::remove_with_journal(&file);
@@ -223,14 +261,22 @@ pub async fn send(
     let span = query(q)?;
     let length =
         headers.get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse().ok());
-    let data = read_body(data, MAX_CHUNK, length).await?;
+    // Whose transfer it is, and that it takes chunks, known before a byte is read.
+    let who = c.principal.name.clone();
+    with_store(&state, move |s| sending(s, id, &who)).await?;
+    let data = {
+        let _turn =
+            UPLOADS.acquire().await.map_err(|_| AppError::Internal("the server is stopping".into()))?;
+        read_body(data, MAX_CHUNK, length).await.map_err(|e| match e {
+            AppError::TooLarge(_) => AppError::TooLarge(format!(
+                "a chunk is at most {MAX_CHUNK} bytes; send smaller chunks (sync --chunk-kb)"
+            )),
+            e => e,
+        })?
+    };
     let t = with_store(&state, move |s| {
         let name = &c.principal.name;
-        if own(s, id, name)?.purpose != Purpose::Bundle {
-            return Err(AppError::Conflict(format!(
-                "transfer {id} is a field copy to fetch, not a file to send"
-            )));
-        }
+        sending(s, id, name)?;
         s.append_transfer(id, name, span.from, &data)?;
         own(s, id, name)
     })
@@ -251,11 +297,10 @@ pub async fn import(
 ) -> Result<Json<Imported>, AppError> {
     let id = transfer_id(&id)?;
     let limits = state.attachments;
+    let _turn = heavy_turn().await?;
     let imported = with_store(&state, move |s| {
         let name = c.principal.name.clone();
-        if own(s, id, &name)?.purpose != Purpose::Bundle {
-            return Err(AppError::Conflict(format!("transfer {id} is a field copy to fetch, not a bundle")));
-        }
+        sending(s, id, &name)?;
         let file = scratch("bundle");
         let got = s.transfer_to_file(id, &name, &file).map_err(AppError::from).and_then(|_| {
             let bundle = Bundle::open(&file, s)?;

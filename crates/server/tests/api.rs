@@ -569,6 +569,14 @@ async fn transfers_fetch_a_copy_whole_and_name_every_mistake() {
     let as_json = |(s, b): (StatusCode, Vec<u8>)| (s, serde_json::from_slice(&b).unwrap_or(Value::Null));
     let body = r#"{"district": "nowhere"}"#;
     mistake(get_with(&db, Method::POST, "/api/checkouts", body).await, StatusCode::NOT_FOUND, "not_found");
+    let body = r#"{"district": "Xocalı", "after": {"seq": 999999, "hash": "00"}}"#;
+    let other = get_with(&db, Method::POST, "/api/checkouts", body).await;
+    assert!(
+        other.1["message"].as_str().unwrap().contains("not the register the copy came from"),
+        "{}",
+        other.1
+    );
+    mistake(other, StatusCode::CONFLICT, "conflict");
     let body = r#"{"district": "Xocalı", "colour": "red"}"#;
     mistake(
         get_with(&db, Method::POST, "/api/checkouts", body).await,

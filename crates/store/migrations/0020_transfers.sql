@@ -11,7 +11,8 @@
 -- the whole file's, known when it begins; `received` counts the bytes stored
 -- so far, which are always the chunks from byte 0 on without a gap. Transfers
 -- are not part of the sealed history (what a bundle carries is sealed when it
--- is imported); they are dropped a day after they began.
+-- is imported); they are dropped a day after they began. A transfer is at most
+-- 2 GiB, and an account's transfers under way at most 4 GiB together.
 CREATE TABLE transfers (
   id TEXT PRIMARY KEY,
   account TEXT NOT NULL,
@@ -19,8 +20,7 @@ CREATE TABLE transfers (
   bytes INTEGER NOT NULL CHECK (bytes >= 0),
   sha256 TEXT NOT NULL,
   received INTEGER NOT NULL DEFAULT 0,
-  made_at DATETIME NOT NULL,
-  about TEXT
+  made_at DATETIME NOT NULL
 );
 CREATE TABLE transfer_chunks (
   transfer_id TEXT NOT NULL REFERENCES transfers (id) ON DELETE CASCADE,

@@ -137,7 +137,7 @@ impl Store {
 
     /// Whether this register's history holds event `seq` with `hash` (a
     /// copy made from it starts from one; none before any event).
-    fn has_event(&self, seq: i64, hash: &str) -> Result<bool, StoreError> {
+    pub fn has_event(&self, seq: i64, hash: &str) -> Result<bool, StoreError> {
         if seq == 0 {
             return Ok(hash == crate::audit::GENESIS);
         }
@@ -529,8 +529,8 @@ impl Outbox {
 
     /// Refuses a copy made again that is not of the same district and
     /// organisation, at or after this one's origin (that it is of the same
-    /// register, the register said when it took the reports: their origin
-    /// event is in its history).
+    /// register, the register said when it took the reports or was asked for
+    /// the copy: the origin event is in its history).
     fn same_origin(&self, made: &Path) -> Result<(), StoreError> {
         let (_, new) = verified_copy(made)?;
         let o = &self.origin;

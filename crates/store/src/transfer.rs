@@ -24,6 +24,17 @@ pub const TRANSFER_KEPT: time::Duration = time::Duration::days(1);
 /// The largest chunk a transfer takes at once.
 pub const MAX_CHUNK: u64 = 8 << 20;
 
+/// The largest file a transfer carries (a week of a team's photographs is
+/// some hundreds of MB).
+pub const MAX_TRANSFER: u64 = 2 << 30;
+
+/// The most bytes an account's transfers under way may hold together: no
+/// account fills the register's disk.
+pub const MAX_OPEN_PER_ACCOUNT: u64 = 4 << 30;
+
+/// Chunks a PostgreSQL cursor brings at a time (each up to [`MAX_CHUNK`]).
+const CHUNKS_AT_ONCE: usize = 4;
+
 /// The chunks a file is staged in by the register itself.
 const STAGE_CHUNK: usize = 1 << 20;
 
@@ -94,11 +105,28 @@ impl Store {
                 problem: format!("sha256 '{sha256}' is not 64 lower-case hex digits"),
             });
         }
-        let bytes_i = i64::try_from(bytes).map_err(|_| StoreError::Invalid {
-            record: "transfer".into(),
-            problem: format!("{bytes} bytes is more than a transfer holds"),
-        })?;
+        if bytes > MAX_TRANSFER {
+            return Err(StoreError::Invalid {
+                record: "transfer".into(),
+                problem: format!("{bytes} bytes is more than a transfer carries ({MAX_TRANSFER}); send fewer reports at a time"),
+            });
+        }
+        let bytes_i = bytes as i64;
         self.drop_old_transfers(at)?;
+        let open: i64 = self.conn.query_row(
+            "SELECT CAST(coalesce(sum(bytes), 0) AS BIGINT) FROM transfers WHERE account = ?1",
+            params![account],
+            |r| r.get(0),
+        )?;
+        if size(open) + bytes > MAX_OPEN_PER_ACCOUNT {
+            return Err(StoreError::Conflict {
+                record: format!("the transfers of {account}"),
+                detail: format!(
+                    "{open} bytes are under way already and this would make more than {MAX_OPEN_PER_ACCOUNT}; \
+                     finish or drop those (they are dropped a day after they began)"
+                ),
+            });
+        }
         let id = Uuid::new_v4();
         let made_at = crate::reports::time_text(at);
         self.conn.execute(
@@ -198,10 +226,11 @@ impl Store {
         if from >= end {
             return Ok(out);
         }
-        self.conn.for_each(
+        self.conn.for_each_in(
             "SELECT at_byte, data FROM transfer_chunks WHERE transfer_id = ?1 AND at_byte < ?3 AND at_byte + size > ?2
               ORDER BY at_byte",
             params![id.to_string(), from as i64, end as i64],
+            CHUNKS_AT_ONCE,
             &mut |r| {
                 let at = size(r.get::<i64>(0)?);
                 let data: Vec<u8> = r.get(1)?;
@@ -225,7 +254,9 @@ impl Store {
                 detail: format!("{} of its {} bytes are received; send the rest first", t.received, t.bytes),
             });
         }
-        let file = std::fs::File::create_new(to).map_err(io)?;
+        // A bundle holds victims' names: its owner's only.
+        crate::open::create_private(to)?;
+        let file = std::fs::OpenOptions::new().write(true).open(to).map_err(io)?;
         let written = self.write_transfer(&t, file, to);
         if written.is_err() {
             let _ = std::fs::remove_file(to);
@@ -237,9 +268,10 @@ impl Store {
         let (id, io) = (t.id, |e| StoreError::Io { path: to.to_path_buf(), source: e });
         let mut hash = Sha256::new();
         let mut failed = None;
-        self.conn.for_each(
+        self.conn.for_each_in(
             "SELECT data FROM transfer_chunks WHERE transfer_id = ?1 ORDER BY at_byte",
             params![id.to_string()],
+            CHUNKS_AT_ONCE,
             &mut |r| {
                 let data: Vec<u8> = r.get(0)?;
                 hash.update(&data);
@@ -268,14 +300,12 @@ impl Store {
         Ok(())
     }
 
-    /// Stages the file at `path` as a transfer of `account`'s to fetch,
-    /// with `about` said about it.
+    /// Stages the file at `path` as a transfer of `account`'s to fetch.
     pub fn stage_transfer(
         &self,
         account: &str,
         purpose: Purpose,
         path: &Path,
-        about: &str,
         at: OffsetDateTime,
     ) -> Result<Transfer, StoreError> {
         let io = |e| StoreError::Io { path: path.to_path_buf(), source: e };
@@ -291,7 +321,7 @@ impl Store {
         }
         let bytes = file.metadata().map_err(io)?.len();
         let t = self.begin_transfer(account, purpose, (bytes, &crate::audit::hex(&hash.finalize())), at)?;
-        let staged = self.fill_transfer(&t, account, path, about, &mut buf);
+        let staged = self.fill_transfer(&t, account, path, &mut buf);
         if staged.is_err() {
             let _ = self.drop_transfer(t.id, account);
         }
@@ -303,12 +333,9 @@ impl Store {
         t: &Transfer,
         account: &str,
         path: &Path,
-        about: &str,
         buf: &mut [u8],
     ) -> Result<Transfer, StoreError> {
         let io = |e| StoreError::Io { path: path.to_path_buf(), source: e };
-        self.conn
-            .execute("UPDATE transfers SET about = ?2 WHERE id = ?1", params![t.id.to_string(), about])?;
         let mut file = std::fs::File::open(path).map_err(io)?;
         let mut at_byte = 0u64;
         loop {

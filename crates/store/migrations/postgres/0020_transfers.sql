@@ -6,8 +6,7 @@ CREATE TABLE transfers (
   bytes BIGINT NOT NULL CHECK (bytes >= 0),
   sha256 TEXT COLLATE "C" NOT NULL,
   received BIGINT NOT NULL DEFAULT 0,
-  made_at TEXT COLLATE "C" NOT NULL,
-  about TEXT COLLATE "C"
+  made_at TEXT COLLATE "C" NOT NULL
 );
 CREATE TABLE transfer_chunks (
   transfer_id TEXT COLLATE "C" NOT NULL REFERENCES transfers (id) ON DELETE CASCADE,
