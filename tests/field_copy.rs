@@ -821,3 +821,64 @@ fn a_copy_over_https_resumes_where_the_link_broke() {
     succeeds(&reg, "admin", &["audit", "verify"]);
     assert_eq!(one(&reg, "SELECT count(*) FROM transfers"), 0);
 }
+
+/// A report the register refuses (here an operator's report of another
+/// organisation) comes back on the copy made again as a draft, with its
+/// file and why; the copy is not held back by it, and nothing is lost.
+#[test]
+fn a_report_the_register_refuses_comes_back_as_a_draft() {
+    let dir = tempfile::tempdir().unwrap();
+    let users = [("admin", "administrator", None), ("aest.team", "operator", Some("AEST"))];
+    let reg = demo_with_users(dir.path(), "200", &users);
+    let copy = dir.path().join("field.gpkg");
+    succeeds(
+        &reg,
+        "admin",
+        &["checkout", "--district", "Xocalı", "--organisation", "AEST", "--to", copy.to_str().unwrap()],
+    );
+    let at = query(&copy, "SELECT reference_lon, reference_lat FROM hazards WHERE code = 'AZ-XC-000004'");
+    let (lon, lat) = (at[0][0].as_f64().unwrap(), at[0][1].as_f64().unwrap());
+    let find = |org: &str| {
+        serde_json::json!({
+            "type": "EO_FIND", "organisation": org, "start_date": "2025-06-02", "end_date": "2025-06-02",
+            "eo_finds": [{"category": "UXO", "type": "OG-7", "quantity": 1, "condition": "UNARMED",
+                "disposal": "DESTROYED_IN_SITU", "location": [lon + 0.01, lat + 0.01]}]
+        })
+    };
+    let submit = |name: &str, org: &str| {
+        let path = report(dir.path(), name, &find(org));
+        ok(&copy, &["--actor", "aest.leader", "report", "submit", &path, "--attach", &fixture("find.jpg")])
+            .trim()
+            .to_string()
+    };
+    let (ours, theirs) = (submit("ours.json", "AEST"), submit("theirs.json", "KDA"));
+    let out = as_user(&copy, "aest.team", &["sync", "--to", reg.to_str().unwrap()]);
+    let text = said(&out);
+    assert!(!out.status.success(), "{text}");
+    assert!(text.contains(&format!("NOT SENT {theirs}")) && text.contains("another organisation"), "{text}");
+    assert!(
+        text.contains("made again as of event") && text.contains("1 reports were refused by the register"),
+        "{text}"
+    );
+    // On the copy made again: ours as the register has it, theirs a draft with its file and why.
+    let state = |id: &str| one(&copy, &format!("SELECT state FROM reports WHERE id = '{id}'"));
+    assert_eq!((state(&ours), state(&theirs)), (Value::from("SUBMITTED"), Value::from("DRAFT")));
+    let why = one(
+        &copy,
+        &format!("SELECT reason FROM events WHERE report_id = '{theirs}' AND kind = 'REPORT_DRAFTED'"),
+    );
+    let why = why.as_str().unwrap();
+    assert!(
+        why.starts_with("refused by the register at sync on") && why.contains("another organisation"),
+        "{why}"
+    );
+    assert!(why.ends_with("mend it and submit it again"), "{why}");
+    assert_eq!(one(&copy, &format!("SELECT count(*) FROM attachments WHERE report_id = '{theirs}'")), 1);
+    assert_eq!(one(&reg, &format!("SELECT count(*) FROM reports WHERE id = '{theirs}'")), 0);
+    // The draft stays on the copy; nothing more goes.
+    let out = as_user(&copy, "aest.team", &["sync", "--to", reg.to_str().unwrap()]);
+    assert!(out.status.success() && said(&out).contains("0 reports sent"), "{}", said(&out));
+    assert_eq!(state(&theirs), "DRAFT");
+    ok(&copy, &["audit", "verify"]);
+    succeeds(&reg, "admin", &["audit", "verify"]);
+}
