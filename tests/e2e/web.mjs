@@ -698,6 +698,25 @@ if (flagged) {
   await accessible('queue');
 }
 
+step('the new hazard\'s files');
+// The survey's photograph and sketch are now the hazard's (the Related Tables
+// mapping its approval wrote): its page lists them, the thumbnail loads.
+const approved = await page.evaluate(async (id) => (await fetch('/api/reports/' + id)).json(), id);
+const surveyed = approved.hazard || (approved.report || {}).hazard;
+if (!surveyed) await fail('the approved survey names no hazard: ' + JSON.stringify(approved).slice(0, 300));
+await page.goto(base + '/#/register');
+await page.waitForSelector('#register-list tr[data-code]', { timeout: 20000 });
+await page.fill('#register-filter [name=q]', surveyed.toLowerCase());
+await page.waitForSelector(`#register-list tr[data-code="${surveyed}"]`, { timeout: 20000 }).catch(() => fail('the surveyed hazard is not in the register'));
+await page.click(`#register-list tr[data-code="${surveyed}"]`);
+await page.waitForSelector('#register-detail #hazard-files .attachment', { timeout: 20000 })
+  .catch(async () => fail('the hazard\'s files are not shown: ' + (await page.textContent('#register-detail'))));
+await page.waitForFunction(() => [...document.querySelectorAll('#hazard-files img')].some((i) => i.complete && i.naturalWidth > 0), null, { timeout: 20000 })
+  .catch(async () => fail('the hazard\'s photograph did not load: ' + (await page.innerHTML('#hazard-files'))));
+const hazardFiles = await page.textContent('#hazard-files');
+if (!/find\.jpg/.test(hazardFiles) || !/sketch\.png/.test(hazardFiles) || !/ m from the hazard's outline/.test(hazardFiles)) await fail('the hazard\'s files are not described: ' + hazardFiles);
+await accessible('hazard files');
+
 step('the dashboard changed');
 await page.goto(base + '/#/dashboard');
 await page.waitForSelector('#card-recorded .value');

@@ -8,6 +8,7 @@ import { baseStyle, STATUS, OUTCOME, CATEGORY, RESIDUAL, PRIORITY, swatch, paint
 import { measureTool } from './measure.js';
 import { printTool } from './print.js';
 import { findTool } from './find.js';
+import { fileItem } from './files.js';
 
 export const AZERBAIJAN = [[44.7, 38.3], [50.9, 41.95]];
 
@@ -98,9 +99,10 @@ export async function showHazard(panel, id, withMap = false) {
   panel.dataset.want = id;
   const key = encodeURIComponent(id);
   // Reports and tasks as the account may read them: none when it may not.
-  const [h, history, reports, tasks] = await Promise.all([get(`/api/hazards/${key}`), get(`/api/hazards/${key}/history`),
+  const [h, history, reports, tasks, files] = await Promise.all([get(`/api/hazards/${key}`), get(`/api/hazards/${key}/history`),
     get(`/api/reports?hazard=${key}&per_page=100`).then((p) => p.items, () => []),
-    get(`/api/tasks?hazard=${key}&per_page=100`).then((p) => p.items, () => [])]);
+    get(`/api/tasks?hazard=${key}&per_page=100`).then((p) => p.items, () => []),
+    get(`/api/hazards/${key}/attachments`).catch(() => [])]);
   if (panel.dataset.want !== id) return;
   const a = h.area_m2;
   panel.innerHTML = `<h2 id="hazard-title">${esc(h.code)}</h2><p>${esc(h.name)}</p>
@@ -112,6 +114,7 @@ export async function showHazard(panel, id, withMap = false) {
       href="/api/hazards/${encodeURIComponent(h.code)}/certificate/pdf?lang=${encodeURIComponent(language())}">${esc(t('hazard.certificate'))}</a></p>` : ''}
     <h3>km²</h3><table>${['recorded', 'cancelled', 'reduced', 'cleared', 'remaining'].map((k) => `<tr><th>${esc(t('area.' + k))}</th><td class="num">${km2(a[k])}</td></tr>`).join('')}</table>
     ${h.evidence.length ? `<h3>${esc(t('hazard.evidence'))}</h3><ul id="hazard-evidence">${h.evidence.map((e) => `<li>${esc(e.source)} (${esc(e.confidence)}): ${esc(e.description)}</li>`).join('')}</ul>` : ''}
+    ${files.length ? `<h3>${esc(t('hazard.files'))}</h3><ul id="hazard-files" class="attachments">${files.map((f) => fileItem(f, (m) => t('hazard.taken_from', { m }))).join('')}</ul>` : ''}
     <h3>${esc(t('hazard.timeline'))}</h3>${timeline(history, reports, tasks, h.released.filter((r) => !r.revoked_at))}
     <h3>${esc(t('hazard.history'))}</h3>
     <table id="hazard-history"><tr><th>${esc(t('history.version'))}</th><th>${esc(t('history.from'))}</th><th>${esc(t('hazard.status'))}</th><th>${esc(t('history.report'))}</th><th>${esc(t('history.actor'))}</th></tr>

@@ -5,6 +5,7 @@ import maplibregl from 'maplibre-gl';
 import { t } from './i18n.js';
 import { get, post, esc, day, fmt } from './api.js';
 import { newMap } from './map.js';
+import { fileItem } from './files.js';
 
 function geometries(body) {
   const features = [];
@@ -34,14 +35,7 @@ async function showFiles(info, id) {
   info.querySelectorAll('#attachments').forEach((s) => s.remove());
   const section = document.createElement('div');
   section.id = 'attachments';
-  const item = (a) => {
-    const href = `/api/attachments/${encodeURIComponent(a.id)}`;
-    const thumb = a.thumbnail ? `<img src="${href}/thumbnail" alt="${esc(a.file_name)}" width="96">` : '';
-    const when = a.taken_at ? ' · ' + esc(t('queue.taken_at', { when: a.taken_at })) : '';
-    const far = a.distance_m != null ? ' · ' + esc(t('queue.taken_from', { m: fmt(a.distance_m) })) : '';
-    return `<li class="attachment">${thumb}<div><a href="${href}" target="_blank" rel="noopener">${esc(a.file_name)}</a><br>
-      <small>${esc(t('attachment.kind.' + a.kind))} · ${esc(a.media)} · ${esc(fmt(a.size / 1024))} KB${a.personal ? ' · ' + esc(t('queue.personal')) : ''}${when}${far}</small></div></li>`;
-  };
+  const item = (a) => fileItem(a, (m) => t('queue.taken_from', { m }));
   section.innerHTML = `<h3>${esc(t('queue.files'))}</h3>${files.length
     ? `<ul class="attachments">${files.map(item).join('')}</ul>`
     : `<p>${esc(t('queue.no_files'))}</p>`}`;

@@ -347,7 +347,7 @@ pub async fn hazard(
 /// decided them, their events — for every organisation. Viewers and
 /// operators read the register without them (README, *Accounts*).
 fn sees_reports(c: &Caller) -> bool {
-    decide(&c.principal, Action::ReadReports, Scope::Organisation(uuid::Uuid::nil())).is_ok()
+    decide(&c.principal, Action::ReadReports, Scope::EveryOrganisation).is_ok()
 }
 
 /// Every version of a hazard, with the report and actor behind it (for
@@ -474,7 +474,7 @@ pub async fn reports(
     let (total, items) = with_read_store(&state, move |s| {
         let mut organisation = q.organisation.clone();
         // Operators see their organisation's reports only.
-        if decide(&p, Action::ReadReports, Scope::Organisation(uuid::Uuid::nil())).is_err() {
+        if decide(&p, Action::ReadReports, Scope::EveryOrganisation).is_err() {
             let own = p.organisation.map(|o| s.organisation_acronym(o)).transpose()?.flatten();
             match (&organisation, own) {
                 (Some(asked), Some(own)) if !asked.eq_ignore_ascii_case(&own) => return Ok((0, Vec::new())),

@@ -189,6 +189,24 @@ pub async fn list(
     Ok(Json(rows))
 }
 
+/// A hazard's files: those its approved reports brought (never a personal
+/// one), of the reports the caller may read.
+#[utoipa::path(get, path = "/api/hazards/{id}/attachments",
+    params(("id" = String, Path, description = "the hazard's code or UUID")),
+    responses((status = 200, body = Vec<AttachmentRow>), (status = 404, body = ErrorBody)))]
+pub async fn of_hazard(
+    State(state): State<AppState>,
+    Extension(c): Extension<Caller>,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<AttachmentRow>>, AppError> {
+    let rows = with_read_store(&state, move |s| {
+        let files = s.hazard_attachments(&id)?;
+        Ok(files.into_iter().filter(|a| allowed(s, &c, Action::ReadReports, a.report).is_ok()).collect())
+    })
+    .await?;
+    Ok(Json(rows))
+}
+
 /// An attachment's id from a path: text that is no UUID names none (404).
 fn attachment_id(text: &str) -> Result<AttachmentId, AppError> {
     text.parse().map_err(|_| AppError::NotFound(format!("attachment '{text}' is not in the register")))

@@ -99,6 +99,7 @@ pub const POLICY: &[(&str, &str, Rule)] = &[
     ("GET", "/api/hazards", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}/history", Rule::Allowed(Action::ReadRegister)),
+    ("GET", "/api/hazards/{id}/attachments", Rule::Allowed(Action::ReadReports)),
     ("GET", "/api/hazards/{id}/certificate", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/hazards/{id}/certificate/pdf", Rule::Allowed(Action::ReadRegister)),
     ("GET", "/api/maps/print", Rule::Allowed(Action::ReadRegister)),

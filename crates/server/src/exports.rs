@@ -172,12 +172,7 @@ impl Narrowing {
     pub(crate) fn of(c: &Caller) -> Narrowing {
         Narrowing {
             only: crate::auth::operator_scope(c),
-            without_report_ids: decide(
-                &c.principal,
-                Action::ReadReports,
-                Scope_::Organisation(uuid::Uuid::nil()),
-            )
-            .is_err(),
+            without_report_ids: decide(&c.principal, Action::ReadReports, Scope_::EveryOrganisation).is_err(),
         }
     }
 

@@ -394,6 +394,7 @@ fn routers() -> OpenApiRouter<AppState> {
         .routes(routes!(attachments::list, attachments::attach))
         .routes(routes!(attachments::file))
         .routes(routes!(attachments::thumbnail))
+        .routes(routes!(attachments::of_hazard))
         .routes(routes!(api::approve_report))
         .routes(routes!(api::reject_report))
         .routes(routes!(api::unapprove_report))

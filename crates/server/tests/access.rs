@@ -228,6 +228,13 @@ async fn every_route_against_every_role() {
         (Method::GET, "/api/hazards/{id}/history", format!("/api/hazards/{hazard}/history"), None, Some(all)),
         (
             Method::GET,
+            "/api/hazards/{id}/attachments",
+            format!("/api/hazards/{hazard}/attachments"),
+            None,
+            Some(readers),
+        ),
+        (
+            Method::GET,
             "/api/hazards/{id}/certificate",
             format!("/api/hazards/{hazard}/certificate"),
             None,

@@ -527,6 +527,7 @@ async fn attachment_mistakes_are_named_never_server_errors() {
     mistake(small, StatusCode::PAYLOAD_TOO_LARGE, "too_large");
     let nobody = "/api/reports/00000000-0000-4000-8000-000000000000/attachments";
     mistake(upload(&db, nobody, octet, fixture("form.pdf"), big).await, StatusCode::NOT_FOUND, "not_found");
+    mistake(get(&db, "/api/hazards/AZ-NOPE-000000/attachments").await, StatusCode::NOT_FOUND, "not_found");
     let garbled = "/api/reports/not-a-report/attachments";
     mistake(upload(&db, garbled, octet, fixture("form.pdf"), big).await, StatusCode::NOT_FOUND, "not_found");
     mistake(get(&db, "/api/attachments/not-an-id").await, StatusCode::NOT_FOUND, "not_found");

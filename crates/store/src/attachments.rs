@@ -355,6 +355,28 @@ impl Store {
         Ok(out)
     }
 
+    /// The files of hazard `hazard` (its code or id), oldest first: those its
+    /// approved reports brought (the Related Tables mapping, so never a
+    /// personal one), each with how far it was taken from the nearest
+    /// turning point of the hazard's outline.
+    pub fn hazard_attachments(&self, hazard: &str) -> Result<Vec<AttachmentRow>, StoreError> {
+        let detail = self.hazard(hazard)?;
+        let mut outline = Vec::new();
+        turning_points(&detail.geometry, &mut outline);
+        let mut stmt = self.conn.prepare(&format!(
+            "SELECT {COLUMNS} FROM attachments WHERE personal = 0 AND id IN (SELECT m.related_id FROM hazards_media m
+               JOIN hazards h ON h.fid = m.base_id WHERE h.id = ?1) ORDER BY id"
+        ))?;
+        let mut rows = stmt.query([detail.hazard.id.to_string()])?;
+        let mut out = vec![];
+        while let Some(r) = rows.next()? {
+            let mut a = row(&r)?;
+            a.distance_m = a.position.and_then(|[lon, lat]| attachment::nearest_m((lon, lat), &outline));
+            out.push(a);
+        }
+        Ok(out)
+    }
+
     /// One file and its bytes (`thumbnail`: its thumbnail's instead, `None`
     /// for a file that has none); a personal one only when `personal`.
     pub fn attachment(
@@ -375,5 +397,23 @@ impl Store {
             )
             .optional()?;
         Ok(found.and_then(|(row, bytes)| bytes.map(|b| (row, b))))
+    }
+}
+
+/// Every position of a GeoJSON geometry's coordinates.
+fn turning_points(geometry: &serde_json::Value, out: &mut Vec<(f64, f64)>) {
+    match geometry {
+        serde_json::Value::Object(o) => {
+            if let Some(c) = o.get("coordinates") {
+                turning_points(c, out);
+            }
+        }
+        serde_json::Value::Array(a) => {
+            match (a.first().and_then(|v| v.as_f64()), a.get(1).and_then(|v| v.as_f64())) {
+                (Some(lon), Some(lat)) => out.push((lon, lat)),
+                _ => a.iter().for_each(|v| turning_points(v, out)),
+            }
+        }
+        _ => {}
     }
 }
