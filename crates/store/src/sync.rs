@@ -19,7 +19,7 @@ use crate::db::OptionalExtension;
 use crate::read::stored_code;
 use crate::reports::{refused, time_text};
 use crate::write::Writer;
-use crate::{Checkout, DraftOutcome, NewAttachment, Store, StoreError};
+use crate::{Checkout, NewAttachment, Store, StoreError};
 use safeground_core::attachment::{Judged, Limits};
 use safeground_core::codes::{AttachmentKind, HazardStatus, MediaType};
 use safeground_core::field_copy::{changes, describe, HazardState};
@@ -475,24 +475,21 @@ impl Outbox {
 
     /// Makes the copy again in a file beside it with `make(file, scope)`
     /// (from the register it came from, by whatever way), carries its
-    /// drafts over with their files — and, as drafts with why, the reports
-    /// the register `refused` — and puts it in the copy's place, unless the
-    /// copy was written to since it was opened, or another program holds it
-    /// open. Answers what was copied and the drafts carried.
+    /// drafts over with their files, and puts it in the copy's place —
+    /// unless the copy was written to since it was opened, or another
+    /// program holds it open. Answers what was copied and the drafts carried.
     pub fn renew(
         self,
         copy: &Path,
         make: &mut dyn FnMut(&Path, &Scope) -> Result<Checkout, StoreError>,
-        refused: &[(ReportId, String)],
         limits: &Limits,
         (actor, at): (&str, OffsetDateTime),
     ) -> Result<(Checkout, usize), StoreError> {
         let tmp = beside(copy);
         let scope = self.scope()?;
         let made = make(&tmp, &scope).and_then(|c| self.same_origin(&tmp).map(|()| c));
-        let made = made.and_then(|c| {
-            carry_drafts(&self.field, &tmp, &self.own, refused, limits, (actor, at)).map(|n| (c, n))
-        });
+        let made = made
+            .and_then(|c| carry_drafts(&self.field, &tmp, &self.own, limits, (actor, at)).map(|n| (c, n)));
         let (checkout, drafts) = match made {
             Ok(v) => v,
             Err(e) => {
@@ -571,12 +568,12 @@ pub fn sync(
     let outgoing = outbox.submitted().into_iter().map(|id| outbox.field.outgoing(id));
     (synced.sent, synced.failed) =
         register.receive_all(outgoing, &outbox.origin, rules, (actor, at), progress)?;
-    // A report the register refused comes back as a draft, with why: the
-    // team mends it; the copy is not held back by it.
+    if !synced.failed.is_empty() {
+        return Ok(synced);
+    }
     let (checkout, drafts) = outbox.renew(
         copy,
         &mut |tmp, scope| register.checkout(tmp, scope, (actor, at)),
-        &synced.failed,
         rules.limits,
         (actor, at),
     )?;
@@ -585,51 +582,27 @@ pub fn sync(
     Ok(synced)
 }
 
-/// The old copy's drafts, and the reports the register refused (with why),
-/// saved with their files as drafts on the copy made again at `to`;
-/// answers how many.
+/// The old copy's drafts, with their files, saved on the copy made again at
+/// `to`; answers how many.
 fn carry_drafts(
     field: &Store,
     to: &Path,
     own: &[(ReportId, String)],
-    refused: &[(ReportId, String)],
     limits: &Limits,
     (actor, at): (&str, OffsetDateTime),
 ) -> Result<usize, StoreError> {
     let mut new = Store::open(to)?;
-    let carried = format!("carried over by sync from the copy made at {}", field.require_copy()?.made_at);
+    let source = format!("carried over by sync from the copy made at {}", field.require_copy()?.made_at);
     let mut n = 0;
     for (id, state) in own {
-        let why = refused.iter().find(|(r, _)| r == id).map(|(_, why)| why);
-        if state != "DRAFT" && why.is_none() {
+        if state != "DRAFT" {
             continue;
         }
-        let source = why.map_or_else(
-            || carried.clone(),
-            |why| {
-                format!(
-                    "refused by the register at sync on {}: {why}; mend it and submit it again",
-                    time_text(at)
-                )
-            },
-        );
         let out = field.outgoing(*id)?;
         new.write(|w| {
-            let draft = match w.save_draft(&out.report, &out.submitted_by, at, &source)? {
-                DraftOutcome::Drafted(d) => ReportId(d),
-                // Its id is another report's on the register: kept under a new one.
-                DraftOutcome::AlreadyImported { .. } if why.is_some() => {
-                    let mut r = out.report.clone();
-                    r.id = Some(uuid::Uuid::new_v4());
-                    let source = format!("{source} (its id {} is another report's on the register)", out.id);
-                    match w.save_draft(&r, &out.submitted_by, at, &source)? {
-                        DraftOutcome::Drafted(d) | DraftOutcome::AlreadyImported { id: d, .. } => ReportId(d),
-                    }
-                }
-                DraftOutcome::AlreadyImported { .. } => out.id,
-            };
+            w.save_draft(&out.report, &out.submitted_by, at, &source)?;
             for f in &out.files {
-                w.attach(draft, &f.attachment(&f.judged), limits, (actor, at))?;
+                w.attach(out.id, &f.attachment(&f.judged), limits, (actor, at))?;
             }
             Ok(())
         })?;
