@@ -448,6 +448,12 @@ impl Remote {
             }
         };
         let _ = std::fs::remove_file(outbox);
+        // A report not stored (the register refused it, or failed meanwhile)
+        // is sent again next time, with the others found there.
+        if !imported.failed.is_empty() {
+            let _ = std::fs::remove_file(&state);
+            return Ok(imported);
+        }
         let done = Sending {
             server: self.base.clone(),
             head: head.cloned(),

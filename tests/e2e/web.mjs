@@ -714,7 +714,7 @@ await page.waitForSelector('#register-detail #hazard-files .attachment', { timeo
 await page.waitForFunction(() => [...document.querySelectorAll('#hazard-files img')].some((i) => i.complete && i.naturalWidth > 0), null, { timeout: 20000 })
   .catch(async () => fail('the hazard\'s photograph did not load: ' + (await page.innerHTML('#hazard-files'))));
 const hazardFiles = await page.textContent('#hazard-files');
-if (!/find\.jpg/.test(hazardFiles) || !/sketch\.png/.test(hazardFiles) || !/ m from the hazard's outline/.test(hazardFiles)) await fail('the hazard\'s files are not described: ' + hazardFiles);
+if (!/find\.jpg/.test(hazardFiles) || !/sketch\.png/.test(hazardFiles) || !/ m from the hazard's nearest corner/.test(hazardFiles)) await fail('the hazard\'s files are not described: ' + hazardFiles);
 await accessible('hazard files');
 
 step('the dashboard changed');

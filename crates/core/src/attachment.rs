@@ -165,8 +165,9 @@ pub fn positions(report: &Report) -> Vec<(f64, f64)> {
     out
 }
 
-/// The positions of a GeoJSON `coordinates` member, at any depth.
-fn coordinates(c: &Value, out: &mut Vec<(f64, f64)>) {
+/// The positions of a GeoJSON `coordinates` member, at any depth (a
+/// polygon's turning points).
+pub fn coordinates(c: &Value, out: &mut Vec<(f64, f64)>) {
     let Some(a) = c.as_array() else { return };
     match (a.first().and_then(Value::as_f64), a.get(1).and_then(Value::as_f64)) {
         (Some(lon), Some(lat)) => out.push((lon, lat)),

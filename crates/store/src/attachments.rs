@@ -358,11 +358,13 @@ impl Store {
     /// The files of hazard `hazard` (its code or id), oldest first: those its
     /// approved reports brought (the Related Tables mapping, so never a
     /// personal one), each with how far it was taken from the nearest
-    /// turning point of the hazard's outline.
+    /// corner (turning point) of the hazard's outline.
     pub fn hazard_attachments(&self, hazard: &str) -> Result<Vec<AttachmentRow>, StoreError> {
         let detail = self.hazard(hazard)?;
-        let mut outline = Vec::new();
-        turning_points(&detail.geometry, &mut outline);
+        let mut corners = Vec::new();
+        if let Some(c) = detail.geometry.get("coordinates") {
+            attachment::coordinates(c, &mut corners);
+        }
         let mut stmt = self.conn.prepare(&format!(
             "SELECT {COLUMNS} FROM attachments WHERE personal = 0 AND id IN (SELECT m.related_id FROM hazards_media m
                JOIN hazards h ON h.fid = m.base_id WHERE h.id = ?1) ORDER BY id"
@@ -371,7 +373,7 @@ impl Store {
         let mut out = vec![];
         while let Some(r) = rows.next()? {
             let mut a = row(&r)?;
-            a.distance_m = a.position.and_then(|[lon, lat]| attachment::nearest_m((lon, lat), &outline));
+            a.distance_m = a.position.and_then(|[lon, lat]| attachment::nearest_m((lon, lat), &corners));
             out.push(a);
         }
         Ok(out)
@@ -397,23 +399,5 @@ impl Store {
             )
             .optional()?;
         Ok(found.and_then(|(row, bytes)| bytes.map(|b| (row, b))))
-    }
-}
-
-/// Every position of a GeoJSON geometry's coordinates.
-fn turning_points(geometry: &serde_json::Value, out: &mut Vec<(f64, f64)>) {
-    match geometry {
-        serde_json::Value::Object(o) => {
-            if let Some(c) = o.get("coordinates") {
-                turning_points(c, out);
-            }
-        }
-        serde_json::Value::Array(a) => {
-            match (a.first().and_then(|v| v.as_f64()), a.get(1).and_then(|v| v.as_f64())) {
-                (Some(lon), Some(lat)) => out.push((lon, lat)),
-                _ => a.iter().for_each(|v| turning_points(v, out)),
-            }
-        }
-        _ => {}
     }
 }
