@@ -431,16 +431,7 @@ fn a_bundle_on_a_usb_stick_is_the_same_as_a_sync() {
         &["checkout", "--district", "Xocalı", "--organisation", "AEST", "--to", copy.to_str().unwrap()],
     );
     let ids = a_week_of_work(&copy, dir.path());
-    let last = one(
-        &reg,
-        "SELECT v.report_id FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
-         WHERE h.code = 'AZ-XC-000004' ORDER BY v.version DESC LIMIT 1",
-    );
-    succeeds(
-        &reg,
-        "admin",
-        &["report", "unapprove", last.as_str().unwrap(), "--reason", "sector counted twice"],
-    );
+    unapprove_the_last_survey(&reg);
     let twin = |name: &str, from: &Path| {
         let p = dir.path().join(name);
         std::fs::copy(from, &p).unwrap();
@@ -482,16 +473,7 @@ fn a_bundle_on_a_usb_stick_is_the_same_as_a_sync() {
 
     // The register ends the same either way.
     let listed = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(", ");
-    for sql in [
-        "SELECT id, type, state, organisation_id, task_id, body, submitted_by, version FROM reports WHERE id IN (IDS) ORDER BY id",
-        "SELECT report_id, sha256, kind, personal, content_type, file_name, width, height, taken_at, exif_lon, exif_lat
-           FROM attachments WHERE report_id IN (IDS) ORDER BY report_id, sha256",
-        "SELECT report_id, kind, actor, reason FROM events WHERE report_id IN (IDS)
-           AND kind IN ('REPORT_SUBMITTED', 'SYNC_FLAGGED', 'ATTACHMENT_ADDED') ORDER BY report_id, kind",
-    ] {
-        let sql = sql.replace("IDS", &listed);
-        assert_eq!(query(&reg, &sql), query(&reg_wire, &sql), "{sql}");
-    }
+    assert_same_reports(&reg, &reg_wire, &listed);
     assert_eq!(one(&reg, &format!("SELECT count(*) FROM reports WHERE id IN ({listed})")), ids.len());
     succeeds(&reg, "admin", &["audit", "verify"]);
     succeeds(&reg_wire, "admin", &["audit", "verify"]);
@@ -725,16 +707,7 @@ fn a_copy_over_https_resumes_where_the_link_broke() {
 
     // A week's work; the register changes the ground meanwhile.
     let ids = a_week_of_work(&copy, dir.path());
-    let last = one(
-        &reg,
-        "SELECT v.report_id FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
-         WHERE h.code = 'AZ-XC-000004' ORDER BY v.version DESC LIMIT 1",
-    );
-    succeeds(
-        &reg,
-        "admin",
-        &["report", "unapprove", last.as_str().unwrap(), "--reason", "sector counted twice"],
-    );
+    unapprove_the_last_survey(&reg);
     let (reg_stick, copy_stick) =
         (dir.path().join("stick-register.gpkg"), dir.path().join("stick-field.gpkg"));
     backup(&reg, &reg_stick);
@@ -789,16 +762,7 @@ fn a_copy_over_https_resumes_where_the_link_broke() {
     assert!(out.status.success(), "{}", said(&out));
     succeeds(&reg_stick, "admin", &["sync", "--import-bundle", stick.to_str().unwrap()]);
     let listed = ids.iter().map(|id| format!("'{id}'")).collect::<Vec<_>>().join(", ");
-    for sql in [
-        "SELECT id, type, state, organisation_id, task_id, body, submitted_by, version FROM reports WHERE id IN (IDS) ORDER BY id",
-        "SELECT report_id, sha256, kind, personal, content_type, file_name, width, height, taken_at, exif_lon, exif_lat
-           FROM attachments WHERE report_id IN (IDS) ORDER BY report_id, sha256",
-        "SELECT report_id, kind, actor, reason FROM events WHERE report_id IN (IDS)
-           AND kind IN ('REPORT_SUBMITTED', 'SYNC_FLAGGED', 'ATTACHMENT_ADDED') ORDER BY report_id, kind",
-    ] {
-        let sql = sql.replace("IDS", &listed);
-        assert_eq!(query(&reg, &sql), query(&reg_stick, &sql), "{sql}");
-    }
+    assert_same_reports(&reg, &reg_stick, &listed);
     assert_eq!(one(&reg, "SELECT count(*) FROM transfers"), 0);
 
     // The IM officer's token makes the copy again: nothing sent twice.
@@ -820,4 +784,34 @@ fn a_copy_over_https_resumes_where_the_link_broke() {
     ok(&copy, &["audit", "verify"]);
     succeeds(&reg, "admin", &["audit", "verify"]);
     assert_eq!(one(&reg, "SELECT count(*) FROM transfers"), 0);
+}
+
+/// Unapproves the newest version's report of AZ-XC-000004 on `reg`: the
+/// ground a week's survey names changes on the register meanwhile.
+fn unapprove_the_last_survey(reg: &Path) {
+    let last = one(
+        reg,
+        "SELECT v.report_id FROM hazard_versions v JOIN hazards h ON h.id = v.hazard_id
+         WHERE h.code = 'AZ-XC-000004' ORDER BY v.version DESC LIMIT 1",
+    );
+    succeeds(
+        reg,
+        "admin",
+        &["report", "unapprove", last.as_str().unwrap(), "--reason", "sector counted twice"],
+    );
+}
+
+/// The reports `listed` (quoted ids), their files and their events are the
+/// same in registers `a` and `b`, row for row.
+fn assert_same_reports(a: &Path, b: &Path, listed: &str) {
+    for sql in [
+        "SELECT id, type, state, organisation_id, task_id, body, submitted_by, version FROM reports WHERE id IN (IDS) ORDER BY id",
+        "SELECT report_id, sha256, kind, personal, content_type, file_name, width, height, taken_at, exif_lon, exif_lat
+           FROM attachments WHERE report_id IN (IDS) ORDER BY report_id, sha256",
+        "SELECT report_id, kind, actor, reason FROM events WHERE report_id IN (IDS)
+           AND kind IN ('REPORT_SUBMITTED', 'SYNC_FLAGGED', 'ATTACHMENT_ADDED') ORDER BY report_id, kind",
+    ] {
+        let sql = sql.replace("IDS", listed);
+        assert_eq!(query(a, &sql), query(b, &sql), "{sql}");
+    }
 }
