@@ -5,7 +5,7 @@ use crate::auth::{authorize, Credentials};
 use crate::remote::{is_remote, with_suffix, Remote};
 use anyhow::{bail, Result};
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
-use safeground_core::access::{decide, Action, Principal, Role, Scope};
+use safeground_core::access::{decide, may_submit, Action, Principal, Role, Scope};
 use safeground_core::attachment::Limits;
 use safeground_core::ids::ReportId;
 use safeground_store::{
@@ -151,10 +151,7 @@ fn said_copied(c: &Checkout, json: bool) -> Result<()> {
 
 /// Whether `p` may submit a report of `organisation` and `report_type`.
 fn may(p: &Principal) -> impl Fn(uuid::Uuid, safeground_core::report::ReportType) -> Result<(), String> + '_ {
-    move |organisation, report_type| {
-        decide(p, Action::SubmitReport, Scope::Report { organisation, report_type })
-            .map_err(|d| format!("denied: {d}"))
-    }
+    move |organisation, report_type| may_submit(p, organisation, report_type)
 }
 
 fn bar() -> ProgressBar {

@@ -171,6 +171,14 @@ pub struct Denied {
     pub detail: String,
 }
 
+/// Whether `p` may submit a report of `organisation` and `report_type` —
+/// what a sync or a bundle's import asks of each report it stores — and
+/// why not, as the report's refusal says it.
+pub fn may_submit(p: &Principal, organisation: Uuid, report_type: ReportType) -> Result<(), String> {
+    decide(p, Action::SubmitReport, Scope::Report { organisation, report_type })
+        .map_err(|d| format!("denied: {d}"))
+}
+
 /// Whether `p` may do `action` on `scope`. The one decision every route and
 /// CLI write passes through.
 pub fn decide(p: &Principal, action: Action, scope: Scope) -> Result<(), Denied> {

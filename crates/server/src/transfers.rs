@@ -21,7 +21,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::{Extension, Json};
-use safeground_core::access::{decide, Action, Principal, Scope};
+use safeground_core::access::{decide, may_submit, Action, Principal, Scope};
 use safeground_core::ids::ReportId;
 use safeground_store::{Bundle, Checkout, Purpose, Received, Store, SyncRules, Transfer, MAX_CHUNK};
 use serde::{Deserialize, Serialize};
@@ -312,10 +312,7 @@ pub async fn import(
             }
             let sender = bundle.sender.clone();
             allowed(&sender, Action::SubmitReport)?;
-            let may = |organisation: Uuid, report_type: safeground_core::report::ReportType| {
-                decide(&sender, Action::SubmitReport, Scope::Report { organisation, report_type })
-                    .map_err(|d| format!("denied: {d}"))
-            };
+            let may = |organisation, report_type| may_submit(&sender, organisation, report_type);
             let judge = |bytes: &[u8]| safeground_media::inspect(bytes).map_err(|e| e.to_string());
             let rules = SyncRules { limits: &limits, may: &may, judge: &judge };
             let (sent, failed) = bundle.import(s, rules, OffsetDateTime::now_utc(), &mut |_, _| {})?;

@@ -5,7 +5,7 @@ use crate::location::{Location, PgUrl};
 
 use crate::{Dialect, Store, StoreError};
 use rusqlite::{Connection, OpenFlags};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 /// The GeoPackage `application_id`: the ASCII bytes "GPKG".
 const GPKG_APPLICATION_ID: i64 = 0x4750_4B47;
@@ -81,16 +81,15 @@ impl Store {
         conn.execute_batch(&format!(
             "PRAGMA application_id = {GPKG_APPLICATION_ID}; PRAGMA user_version = {GPKG_USER_VERSION};"
         ))?;
-        let mut store = Store {
-            conn: Db::Sqlite(conn),
-            path: path.to_path_buf(),
-            target: Location::File(path.to_path_buf()),
-            districts: None,
-            copy: None,
-        };
+        let mut store = Store::on(Db::Sqlite(conn), path.to_path_buf(), Location::File(path.to_path_buf()));
         store.configure()?;
         store.migrate(0)?;
         Ok(store)
+    }
+
+    /// A store over an open connection, its caches empty.
+    fn on(conn: Db, path: PathBuf, target: Location) -> Store {
+        Store { conn, path, target, districts: None, copy: None }
     }
 
     /// Opens an existing register, upgrading an older schema in one transaction.
@@ -107,13 +106,7 @@ impl Store {
         )
         .map_err(|e| classify(&path_buf, e))?;
         let version = inspect(&conn, &path_buf)?;
-        let mut store = Store {
-            conn: Db::Sqlite(conn),
-            target: Location::File(path_buf.clone()),
-            path: path_buf,
-            districts: None,
-            copy: None,
-        };
+        let mut store = Store::on(Db::Sqlite(conn), path_buf.clone(), Location::File(path_buf));
         store.configure()?;
         store.migrate(version)?;
         Ok(store)
@@ -391,13 +384,7 @@ impl Store {
         if version > SCHEMA_VERSION {
             return Err(StoreError::NewerSchema { path: shown, found: version, supported: SCHEMA_VERSION });
         }
-        let store = Store {
-            conn: db,
-            path: shown,
-            target: Location::Postgres(url.clone()),
-            districts: None,
-            copy: None,
-        };
+        let store = Store::on(db, shown, Location::Postgres(url.clone()));
         store.migrate(version)?;
         Ok(store)
     }
@@ -419,13 +406,7 @@ impl Store {
                 ),
             });
         }
-        let store = Store {
-            conn: db,
-            path: shown,
-            target: Location::Postgres(url.clone()),
-            districts: None,
-            copy: None,
-        };
+        let store = Store::on(db, shown, Location::Postgres(url.clone()));
         store.migrate(0)?;
         Ok(store)
     }
