@@ -266,6 +266,11 @@ pub fn run(db: &Location, who: &crate::auth::Credentials, source: &ImsmaSource) 
         .map(|(object, reject)| pass_of(&mut opened, a, (object, reject), &p.name, settings))
         .collect::<Result<Vec<_>>>()?;
     let outcome = store.write(|w| {
+        // The spatial indexes no decision reads are filled at the end, as an import's.
+        use safeground_store::Layer;
+        for layer in [Layer::Hazards, Layer::EoFinds, Layer::Accidents, Layer::EoreSessions] {
+            w.defer_spatial_index(layer)?;
+        }
         migrate_passes(w, &mut opened, &job, (&mut passes, timeline.as_mut()), &settings)?;
         let rejected =
             passes.iter().chain(timeline.iter().map(|t| &t.pass)).any(|p| p.importer.tally.rejected > 0);

@@ -465,3 +465,79 @@ fn hostile_fixtures_never_crash_the_import() {
     assert!(seen >= 10, "the hostile fixtures are there");
     assert_eq!(count(&db, "hazards"), 5);
 }
+
+/// The spatial indexes an import fills at its end (instead of row by row,
+/// as GDAL does) hold what the triggers put there row by row: the demo's
+/// register built them through its triggers, the import of its exports
+/// through the deferral; each row's box must be the same, by its id. A
+/// refused import leaves the triggers as they were.
+#[test]
+fn an_import_fills_its_spatial_indexes_as_the_triggers_would() {
+    let dir = tempfile::tempdir().unwrap();
+    let src = dir.path().join("src.gpkg");
+    let dst = dir.path().join("dst.gpkg");
+    ok(&src, &["demo", "--scale", "40", "--no-serve"]);
+    ok(&dst, &["init"]);
+    for l in ["districts", "settlements", "organisations", "hazards", "eo_finds"] {
+        let file = dir.path().join(format!("{l}.geojson"));
+        ok(&src, &["export", "--layer", l, "--format", "geojson", file.to_str().unwrap()]);
+        ok(&dst, &["import", file.to_str().unwrap(), "--layer", l]);
+    }
+    // Rows by their UUID (a version by its hazard's: one each after an import).
+    let boxes = |db: &Path, table: &str, index: &str| -> String {
+        let key = if table == "hazard_versions" { "hazard_id" } else { "id" };
+        let script = format!(
+            "import sqlite3, sys\n\
+             c = sqlite3.connect(sys.argv[1])\n\
+             for r in c.execute('SELECT t.{key}, i.minx, i.maxx, i.miny, i.maxy FROM {table} t \
+             JOIN {index} i ON i.id = t.fid ORDER BY t.{key}'): print(*r)\n\
+             print('rows', c.execute('SELECT count(*) FROM {table}').fetchone()[0], \
+             'indexed', c.execute('SELECT count(*) FROM {index}').fetchone()[0])"
+        );
+        let out = Command::new("python3").args(["-c", &script, db.to_str().unwrap()]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+        String::from_utf8(out.stdout).unwrap()
+    };
+    // Every row in its index, with the box the triggers gave the same row.
+    let indexed = |table: &str, index: &str| -> usize {
+        let (want, got) = (boxes(&src, table, index), boxes(&dst, table, index));
+        let last: Vec<&str> = got.lines().last().unwrap().split(' ').collect();
+        assert_eq!(last[1], last[3], "{table}: every row indexed: {last:?}");
+        let want: std::collections::BTreeSet<&str> = want.lines().collect();
+        let rows: Vec<&str> = got.lines().filter(|l| !l.starts_with("rows ")).collect();
+        for row in &rows {
+            assert!(want.contains(row), "{table}: {row} is not the box the triggers gave");
+        }
+        rows.len()
+    };
+    assert!(indexed("hazards", "rtree_hazards_geom") > 20);
+    assert!(indexed("eo_finds", "rtree_eo_finds_geom") > 20);
+    let versions = boxes(&dst, "hazard_versions", "sg_version_extents");
+    let last: Vec<&str> = versions.lines().last().unwrap().split(' ').collect();
+    assert_eq!(last[1], last[3], "every version indexed: {last:?}");
+    let triggers = |db: &Path| -> String {
+        let out = Command::new("python3")
+            .args([
+                "-c",
+                "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name, sql FROM \
+                 sqlite_master WHERE type = 'trigger' ORDER BY name\"): print(*r)",
+                db.to_str().unwrap(),
+            ])
+            .output()
+            .unwrap();
+        String::from_utf8(out.stdout).unwrap()
+    };
+    let before = triggers(&dst);
+    assert!(before.contains("rtree_eo_finds_geom_insert") && before.contains("sg_version_extents_insert"));
+    // An import refused whole (a bad feature, no --keep-going): the
+    // triggers it dropped come back with the rollback, word for word.
+    let bad = dir.path().join("bad.geojson");
+    std::fs::write(
+        &bad,
+        r#"{"type":"FeatureCollection","features":[{"type":"Feature","properties":{"category":"GRENADE"},"geometry":{"type":"Point","coordinates":[46.92,39.96]}}]}"#,
+    )
+    .unwrap();
+    fails(&dst, &["import", bad.to_str().unwrap(), "--layer", "eo_finds"]);
+    assert_eq!(triggers(&dst), before);
+    assert_eq!(triggers(&src), before, "the register's triggers as its migrations made them");
+}

@@ -468,16 +468,24 @@ pub fn valid_multipolygon(
     g: &Value,
     rules: &crate::validate::Rules,
 ) -> Result<geo::MultiPolygon<f64>, Vec<String>> {
+    valid_measured_multipolygon(what, g, rules).map(|(mp, _)| mp)
+}
+
+/// [`valid_multipolygon`] and its geodesic area in m²
+/// ([`crate::area::multipolygon_area`]), measured once by the checks.
+pub fn valid_measured_multipolygon(
+    what: &str,
+    g: &Value,
+    rules: &crate::validate::Rules,
+) -> Result<(geo::MultiPolygon<f64>, f64), Vec<String>> {
     let raw = raw_polygons(g).map_err(|e| vec![format!("{what}: {e}")])?;
-    let issues: Vec<String> = crate::validate::validate(&raw, rules)
-        .into_iter()
-        .filter(|i| i.is_error())
-        .map(|i| format!("{what}: {i}"))
-        .collect();
+    let (issues, area) = crate::validate::validate_measured(&raw, rules);
+    let issues: Vec<String> =
+        issues.into_iter().filter(|i| i.is_error()).map(|i| format!("{what}: {i}")).collect();
     if !issues.is_empty() {
         return Err(issues);
     }
-    Ok(geo::MultiPolygon(
+    let mp = geo::MultiPolygon(
         raw.iter()
             .map(|p| {
                 let mut rings = p.iter().map(|r| geo::LineString(r.clone()));
@@ -485,7 +493,9 @@ pub fn valid_multipolygon(
                 geo::Polygon::new(shell, rings.collect())
             })
             .collect(),
-    ))
+    );
+    let area = area.unwrap_or_else(|| crate::area::multipolygon_area(&mp));
+    Ok((mp, area))
 }
 
 /// The polygons of a GeoJSON Polygon or MultiPolygon value, rings as written.

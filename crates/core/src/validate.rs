@@ -214,7 +214,18 @@ fn open_ring(ring: &[Coord<f64>]) -> &[Coord<f64>] {
 /// before anything else, so no polygon can hold a core for long: the
 /// crossing test runs on an R-tree of the edges.
 pub fn validate(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
-    let mut issues = check(polygons, rules);
+    validate_measured(polygons, rules).0
+}
+
+/// [`validate`], and the polygons' geodesic area in m² (the sum of
+/// [`polygon_area`] over the parts, as [`crate::area::multipolygon_area`]
+/// gives it) when the checks measured every part: the zero-area check
+/// measures each valid part, so a caller that needs the area need not
+/// measure it again. `None` when a check stopped before.
+pub fn validate_measured(polygons: &[RawPolygon], rules: &Rules) -> (Vec<Issue>, Option<f64>) {
+    let mut areas = Vec::with_capacity(polygons.len());
+    let mut issues = check(polygons, rules, &mut areas);
+    let area = (areas.len() == polygons.len() && !polygons.is_empty()).then(|| areas.iter().sum());
     if issues.len() > rules.max_issues {
         issues.truncate(rules.max_issues);
         let last = issues.last().map_or((0, 0), |i| (i.polygon, i.ring));
@@ -226,10 +237,11 @@ pub fn validate(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
             problem: Problem::MoreProblems { listed: rules.max_issues },
         });
     }
-    issues
+    (issues, area)
 }
 
-fn check(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
+/// The checks; `areas` gets each part's area as the zero-area check measures it.
+fn check(polygons: &[RawPolygon], rules: &Rules, areas: &mut Vec<f64>) -> Vec<Issue> {
     let mut issues = Vec::new();
     let issue =
         |polygon, ring, vertex: Option<usize>, at, problem| Issue { polygon, ring, vertex, at, problem };
@@ -309,8 +321,12 @@ fn check(polygons: &[RawPolygon], rules: &Rules) -> Vec<Issue> {
                 }
             }
         }
-        if !crossing && polygon_area(p) <= 0.0 {
-            issues.push(issue(pi, 0, None, p.exterior().0.first().copied(), Problem::ZeroArea));
+        if !crossing {
+            let area = polygon_area(p);
+            areas.push(area);
+            if area <= 0.0 {
+                issues.push(issue(pi, 0, None, p.exterior().0.first().copied(), Problem::ZeroArea));
+            }
         }
         for (pj, q) in built.iter().enumerate().skip(pi + 1) {
             if overlaps(p, q) {
@@ -659,6 +675,32 @@ mod tests {
             c(46.902, 39.902),
         ];
         assert_eq!(problems(&[vec![square(), hole]]), vec![]);
+    }
+
+    #[test]
+    fn the_checks_measure_what_they_pass() {
+        let hole = vec![
+            c(46.902, 39.902),
+            c(46.902, 39.904),
+            c(46.904, 39.904),
+            c(46.904, 39.902),
+            c(46.902, 39.902),
+        ];
+        let far: Vec<Coord<f64>> = square().iter().map(|p| c(p.x + 0.1, p.y)).collect();
+        let parts = [vec![square(), hole], vec![far]];
+        let (issues, area) = validate_measured(&parts, &Rules::default());
+        assert!(issues.is_empty(), "{issues:?}");
+        let mp = geo::MultiPolygon(parts.iter().map(to_polygon).collect());
+        // Bit for bit the area a caller would measure again.
+        assert_eq!(area, Some(crate::area::multipolygon_area(&mp)));
+        assert!(area.is_some_and(|a| a > 1.0e6), "{area:?}");
+        // A check that stops before measuring says no area.
+        let mut outside = square();
+        outside[1].x = 190.0;
+        let (issues, area) = validate_measured(&[vec![outside]], &Rules::default());
+        assert!(!issues.is_empty());
+        assert_eq!(area, None);
+        assert_eq!(validate_measured(&[], &Rules::default()).1, None);
     }
 
     #[test]

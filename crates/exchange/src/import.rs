@@ -194,6 +194,7 @@ pub fn run(
     let mut ignored: Vec<String> = vec![];
     let mut read_error: Option<ReadError> = None;
     let outcome = store.write(|w| {
+        w.defer_spatial_index(req.layer)?;
         if let Err(e) = job.read(w, &mut importer, &mut ignored)? {
             read_error = Some(e);
             return Err(StoreError::Invalid { record: req.name.clone(), problem: "stopped".into() });

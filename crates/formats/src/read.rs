@@ -16,6 +16,27 @@ pub enum Original {
     Feature(Value),
     /// A CSV row's fields.
     Row(Vec<String>),
+    /// A GeoJSON feature object kept as its JSON text ([`Original::compact`]).
+    Text(String),
+}
+
+impl Original {
+    /// The same feature kept as one string rather than a tree of values:
+    /// an import keeps every feature's original until it is decided, for
+    /// the reject file, and freeing a tree per feature on the writer's
+    /// thread cost an EO find's import a tenth of its time.
+    ///
+    /// ```
+    /// use safeground_formats::read::Original;
+    /// let f = Original::Feature(serde_json::json!({"type": "Feature", "properties": {"a": 1}}));
+    /// assert_eq!(f.compact(), Original::Text(r#"{"properties":{"a":1},"type":"Feature"}"#.into()));
+    /// ```
+    pub fn compact(self) -> Original {
+        match self {
+            Original::Feature(f) => Original::Text(f.to_string()),
+            other => other,
+        }
+    }
 }
 
 /// One feature read: what the import takes and what the reject file keeps.
@@ -140,8 +161,12 @@ impl RejectWriter {
         };
         let out = self.open()?;
         match original {
-            Original::Feature(f) => {
-                let mut f = f.clone();
+            Original::Feature(_) | Original::Text(_) => {
+                let mut f = match original {
+                    Original::Text(text) => serde_json::from_str(text).map_err(io::Error::other)?,
+                    Original::Feature(f) => f.clone(),
+                    Original::Row(_) => Value::Null,
+                };
                 if let Some(obj) = f.as_object_mut() {
                     let props = obj.entry("properties").or_insert_with(|| Value::Object(Map::new()));
                     if !props.is_object() {

@@ -40,6 +40,9 @@ pub(crate) struct Source<'a> {
     pub(crate) new_hazard_taken: Option<bool>,
     /// Whether the new hazard's code is taken, likewise.
     pub(crate) new_hazard_code_taken: Option<bool>,
+    /// Which of the records' own UUIDs are taken (table, UUID), when the
+    /// caller has asked for all of them already; `None` means ask.
+    pub(crate) taken: Option<&'a HashSet<(&'static str, Uuid)>>,
 }
 
 /// Reference data looked up once per import: (query, key) → the answer.
@@ -105,7 +108,11 @@ pub(crate) fn context(
     ctx.hazards = hazards.into_iter().map(|h| hazard(db, h, ground)).collect::<Result<_, _>>()?;
     new_hazard(src, r, &mut ctx)?;
     let given = given_ids(r);
-    ctx.taken = taken(db, src.pending, &given.iter().map(|(k, u)| (table(*k), *u)).collect::<Vec<_>>())?
+    let found = match src.taken {
+        Some(known) => known.clone(),
+        None => taken(db, src.pending, &given.iter().map(|(k, u)| (table(*k), *u)).collect::<Vec<_>>())?,
+    };
+    ctx.taken = found
         .into_iter()
         .filter_map(|(t, u)| given.iter().find(|(k, g)| table(*k) == t && *g == u).copied())
         .collect::<HashSet<(Record, Uuid)>>();

@@ -28,7 +28,7 @@ use safeground_core::import::{DistrictIn, ImportItem, OrganisationIn, Settlement
 use safeground_core::model::{District, Organisation, Region, Settlement, Task};
 use safeground_core::report::{self, ImportSource, ImportedItem, Report, ReportType};
 use safeground_core::validate::Rules;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashSet};
 use time::{Date, OffsetDateTime};
 use uuid::Uuid;
 
@@ -278,7 +278,8 @@ impl Writer<'_> {
             Some(n) => self.new_hazard_taken(n.id, n.code.as_deref())?,
             None => (None, None),
         };
-        if self.all_present(r, hazard_taken)? {
+        let (present, given_taken) = self.all_present(r, hazard_taken)?;
+        if present {
             return Ok(ItemOutcome::Present);
         }
         let label = features.join(", ");
@@ -305,6 +306,7 @@ impl Writer<'_> {
             reference: Some(&b.reference),
             new_hazard_taken: hazard_taken,
             new_hazard_code_taken: code_taken,
+            taken: given_taken.as_ref(),
         };
         let ctx = crate::approval::context(&source, r, parse(&org)?, b.at.date())?;
         let parsed = parsed.unwrap_or_else(|| approval::parse(r, &b.settings));
@@ -362,8 +364,15 @@ impl Writer<'_> {
     }
 
     /// Whether every record `r` makes is in the register already, by the
-    /// UUIDs it gives them (`hazard_taken`: whether its new hazard's is).
-    fn all_present(&self, r: &Report, hazard_taken: Option<bool>) -> Result<bool, StoreError> {
+    /// UUIDs it gives them (`hazard_taken`: whether its new hazard's is),
+    /// and, when every record gives one, which of those of the records
+    /// other than the hazard are taken (the approval's context asks the same).
+    #[allow(clippy::type_complexity)]
+    fn all_present(
+        &self,
+        r: &Report,
+        hazard_taken: Option<bool>,
+    ) -> Result<(bool, Option<HashSet<(&'static str, Uuid)>>), StoreError> {
         let given: Vec<(&str, Uuid)> = r
             .new_hazard
             .iter()
@@ -380,15 +389,12 @@ impl Writer<'_> {
             + usize::from(r.session.is_some());
         if !given.is_empty() && given.len() == records {
             let others: Vec<(&str, Uuid)> = given.iter().filter(|g| g.0 != "hazards").copied().collect();
-            let mut taken = self.taken(&others)?;
-            if hazard_taken == Some(true) {
-                taken.extend(given.iter().filter(|g| g.0 == "hazards"));
-            }
-            if given.iter().all(|g| taken.contains(g)) {
-                return Ok(true);
-            }
+            let taken = self.taken(&others)?;
+            let hazard = |g: &(&str, Uuid)| g.0 == "hazards" && hazard_taken == Some(true);
+            let present = given.iter().all(|g| hazard(g) || taken.contains(g));
+            return Ok((present, Some(taken)));
         }
-        Ok(false)
+        Ok((false, None))
     }
 
     /// The report that recorded a hazard, if it is in the register (one

@@ -20,6 +20,7 @@ mod approval;
 mod assistance;
 mod attachments;
 mod audit;
+mod bulk;
 mod bundle;
 mod certificate;
 mod checkout;

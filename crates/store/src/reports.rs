@@ -382,6 +382,7 @@ impl Writer<'_> {
             reference: None,
             new_hazard_taken: None,
             new_hazard_code_taken: None,
+            taken: None,
         };
         let ctx = crate::approval::context(&source, &r, parse_uuid(&org)?, at.date())?;
         let plan = approval::decide(&r, &ctx, settings, &mut fresh)

@@ -123,6 +123,7 @@ impl Store {
             reference: None,
             new_hazard_taken: None,
             new_hazard_code_taken: None,
+            taken: None,
         };
         let ctx = crate::approval::context(&source, &r, crate::reports::parse_uuid(&org)?, now.date())?;
         Ok(approval::check(&r, &ctx, settings))

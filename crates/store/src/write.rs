@@ -39,6 +39,8 @@ pub struct Writer<'t> {
     pub(crate) copy: Option<String>,
     /// PostgreSQL: rows an import made, waiting to be written by COPY.
     pub(crate) pending: Pending,
+    /// Spatial indexes filled when the write finishes (`bulk.rs`).
+    pub(crate) deferred: Vec<crate::bulk::Deferred>,
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -97,6 +99,7 @@ impl<'t> Writer<'t> {
             first_event: None,
             copy: None,
             pending: Pending::default(),
+            deferred: Vec::new(),
         }
     }
 
@@ -148,6 +151,7 @@ impl<'t> Writer<'t> {
     /// what this transaction wrote. The register only grows, so extents only widen.
     pub(crate) fn finish(&mut self) -> Result<(), StoreError> {
         self.write_pending()?;
+        self.fill_deferred()?;
         // Only what this transaction recorded: an event slipped into the file
         // by other means stays unsealed, and `audit verify` names it.
         if let Some(first) = self.first_event {

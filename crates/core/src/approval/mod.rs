@@ -470,11 +470,13 @@ type Polygon = Result<MultiPolygon<f64>, Vec<String>>;
 pub fn parse(r: &Report, settings: &Settings) -> Parsed {
     let rules = crate::validate::Rules { max_vertices: settings.max_vertices, ..Default::default() };
     let polygon = |what: &str, g: &serde_json::Value| crate::report::valid_multipolygon(what, g, &rules);
-    let new_geometry = r.new_hazard.as_ref().map(|n| polygon("the new hazard's polygon", &n.geometry));
-    let new_area = match &new_geometry {
-        Some(Ok(g)) => Some(crate::area::multipolygon_area(g)),
-        _ => None,
-    };
+    // Measured as it is checked: the zero-area check measures every part.
+    let measured = r
+        .new_hazard
+        .as_ref()
+        .map(|n| crate::report::valid_measured_multipolygon("the new hazard's polygon", &n.geometry, &rules));
+    let new_area = measured.as_ref().and_then(|m| m.as_ref().ok().map(|(_, a)| *a));
+    let new_geometry = measured.map(|m| m.map(|(g, _)| g));
     Parsed {
         new_area,
         new_geometry,

@@ -1,0 +1,90 @@
+//! Spatial indexes filled once at the end of a bulk import, as GDAL fills a
+//! GeoPackage's: each row inserted through its table's R-tree trigger cost
+//! an EO find's import a third of its time (four geometry decodes, a
+//! trigger program and a statement journal per row; see BENCHMARKS.md).
+//!
+//! Invariant: the insert trigger is dropped and put back, word for word as
+//! the register holds it, inside the one transaction of the write, after
+//! the deferred rows are in the index ([`Writer::finish`]); a write that
+//! rolls back leaves the trigger as it was. Only the indexes of tables that
+//! no decision of approval reads spatially may be deferred: while the
+//! write lasts, they miss its own rows.
+
+use crate::db::OptionalExtension;
+use crate::write::Writer;
+use crate::{Layer, StoreError};
+use rusqlite::params;
+
+/// An index waiting to be filled: its table's insert trigger (name and
+/// SQL), how it is filled, and the highest row before the write.
+#[derive(Debug)]
+pub(crate) struct Deferred {
+    trigger: String,
+    create: String,
+    fill: String,
+    after: i64,
+}
+
+/// The spatial indexes an import of `layer` may fill at its end: (table,
+/// index, insert trigger). Released areas are read spatially by approval
+/// (residual contamination under an EO find), so theirs is kept row by row.
+fn deferrable(layer: Layer) -> &'static [(&'static str, &'static str, &'static str)] {
+    match layer {
+        Layer::Hazards => &[
+            ("hazards", "rtree_hazards_geom", "rtree_hazards_geom_insert"),
+            ("hazard_versions", "sg_version_extents", "sg_version_extents_insert"),
+        ],
+        Layer::EoFinds => &[("eo_finds", "rtree_eo_finds_geom", "rtree_eo_finds_geom_insert")],
+        Layer::Accidents => &[("accidents", "rtree_accidents_geom", "rtree_accidents_geom_insert")],
+        Layer::EoreSessions => {
+            &[("eore_sessions", "rtree_eore_sessions_geom", "rtree_eore_sessions_geom_insert")]
+        }
+        _ => &[],
+    }
+}
+
+impl Writer<'_> {
+    /// Fills the spatial indexes of what an import of `layer` writes once,
+    /// when the write finishes, instead of row by row. A GeoPackage only
+    /// (PostgreSQL's GiST indexes need no trigger); a no-op for an index
+    /// already deferred or whose trigger the register does not hold.
+    pub fn defer_spatial_index(&mut self, layer: Layer) -> Result<(), StoreError> {
+        if self.tx.dialect() != crate::Dialect::Sqlite {
+            return Ok(());
+        }
+        for (table, index, trigger) in deferrable(layer) {
+            if self.deferred.iter().any(|d| d.trigger == *trigger) {
+                continue;
+            }
+            let create: Option<String> = self
+                .tx
+                .prepare_cached("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1")?
+                .query_row([*trigger], |r| r.get(0))
+                .optional()?;
+            let Some(create) = create else { continue };
+            let after = self
+                .tx
+                .prepare_cached(&format!("SELECT coalesce(max(fid), 0) FROM {table}"))?
+                .query_row(params![], |r| r.get::<i64>(0))?;
+            let fill = match *index {
+                "sg_version_extents" => include_str!("../sql/bulk/fill_version_extents.sql").to_string(),
+                _ => include_str!("../sql/bulk/fill_rtree.sql")
+                    .replace("{index}", index)
+                    .replace("{table}", table),
+            };
+            self.tx.execute_batch(&format!("DROP TRIGGER {trigger}"))?;
+            self.deferred.push(Deferred { trigger: trigger.to_string(), create, fill, after });
+        }
+        Ok(())
+    }
+
+    /// Puts the rows written since [`Writer::defer_spatial_index`] into
+    /// their indexes and the insert triggers back.
+    pub(crate) fn fill_deferred(&mut self) -> Result<(), StoreError> {
+        for d in std::mem::take(&mut self.deferred) {
+            self.tx.prepare_cached(&d.fill)?.execute(params![d.after])?;
+            self.tx.execute_batch(&d.create)?;
+        }
+        Ok(())
+    }
+}
