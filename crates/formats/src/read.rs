@@ -161,25 +161,9 @@ impl RejectWriter {
         };
         let out = self.open()?;
         match original {
-            Original::Feature(_) | Original::Text(_) => {
-                let mut f = match original {
-                    Original::Text(text) => serde_json::from_str(text).map_err(io::Error::other)?,
-                    Original::Feature(f) => f.clone(),
-                    Original::Row(_) => Value::Null,
-                };
-                if let Some(obj) = f.as_object_mut() {
-                    let props = obj.entry("properties").or_insert_with(|| Value::Object(Map::new()));
-                    if !props.is_object() {
-                        *props = Value::Object(Map::new());
-                    }
-                    if let Some(p) = props.as_object_mut() {
-                        p.insert("sg_reject".into(), Value::from(reason));
-                    }
-                }
-                if !first {
-                    out.write_all(b",\n")?;
-                }
-                serde_json::to_writer(&mut *out, &f)?;
+            Original::Feature(f) => rejected_feature(out, first, f.clone(), reason)?,
+            Original::Text(text) => {
+                rejected_feature(out, first, serde_json::from_str(text).map_err(io::Error::other)?, reason)?
             }
             Original::Row(fields) => {
                 let mut w =
@@ -226,4 +210,23 @@ impl RejectWriter {
             }
         }
     }
+}
+
+/// Writes a rejected feature, with its reason in `sg_reject`, to a reject
+/// file's FeatureCollection (`first`: no comma before it).
+fn rejected_feature(out: &mut dyn Write, first: bool, mut f: Value, reason: &str) -> io::Result<()> {
+    if let Some(obj) = f.as_object_mut() {
+        let props = obj.entry("properties").or_insert_with(|| Value::Object(Map::new()));
+        if !props.is_object() {
+            *props = Value::Object(Map::new());
+        }
+        if let Some(p) = props.as_object_mut() {
+            p.insert("sg_reject".into(), Value::from(reason));
+        }
+    }
+    if !first {
+        out.write_all(b",\n")?;
+    }
+    serde_json::to_writer(out, &f)?;
+    Ok(())
 }

@@ -1,7 +1,7 @@
 //! Spatial indexes filled once at the end of a bulk import, as GDAL fills a
-//! GeoPackage's: each row inserted through its table's R-tree trigger cost
-//! an EO find's import a third of its time (four geometry decodes, a
-//! trigger program and a statement journal per row; see BENCHMARKS.md).
+//! GeoPackage's: the R-tree trigger each row went through (four geometry
+//! decodes, a trigger program and a statement journal per row) was a third
+//! of the writer's samples in an EO finds import (BENCHMARKS.md, 2026-12-07).
 //!
 //! Invariant: the insert trigger is dropped and put back, word for word as
 //! the register holds it, inside the one transaction of the write, after
@@ -56,12 +56,7 @@ impl Writer<'_> {
             if self.deferred.iter().any(|d| d.trigger == *trigger) {
                 continue;
             }
-            let create: Option<String> = self
-                .tx
-                .prepare_cached("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1")?
-                .query_row([*trigger], |r| r.get(0))
-                .optional()?;
-            let Some(create) = create else { continue };
+            let Some(create) = self.trigger_sql(trigger)? else { continue };
             let after = self
                 .tx
                 .prepare_cached(&format!("SELECT coalesce(max(fid), 0) FROM {table}"))?
@@ -83,8 +78,18 @@ impl Writer<'_> {
     pub(crate) fn fill_deferred(&mut self) -> Result<(), StoreError> {
         for d in std::mem::take(&mut self.deferred) {
             self.tx.prepare_cached(&d.fill)?.execute(params![d.after])?;
-            self.tx.execute_batch(&d.create)?;
+            // Still there if a savepoint around the deferral rolled its drop back.
+            if self.trigger_sql(&d.trigger)?.is_none() {
+                self.tx.execute_batch(&d.create)?;
+            }
         }
         Ok(())
+    }
+
+    fn trigger_sql(&self, name: &str) -> Result<Option<String>, StoreError> {
+        self.tx
+            .prepare_cached("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1")?
+            .query_row([name], |r| r.get(0))
+            .optional()
     }
 }

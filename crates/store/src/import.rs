@@ -48,6 +48,9 @@ pub struct Origin<'a> {
     pub effective: Option<Date>,
 }
 
+/// Records' own UUIDs found in the register, by table.
+type Taken = HashSet<(&'static str, Uuid)>;
+
 /// What became of an imported record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ItemOutcome {
@@ -236,7 +239,7 @@ impl Writer<'_> {
     /// Takes one imported record into the register: field data into
     /// `batches`' open report, `features` naming where in the file it was.
     /// `parsed` is a report's polygons read already (`approval::parse`, on
-    /// the reader's thread), if they were.
+    /// the import's worker threads), if they were.
     pub fn import_item(
         &mut self,
         item: &ImportItem,
@@ -367,12 +370,11 @@ impl Writer<'_> {
     /// UUIDs it gives them (`hazard_taken`: whether its new hazard's is),
     /// and, when every record gives one, which of those of the records
     /// other than the hazard are taken (the approval's context asks the same).
-    #[allow(clippy::type_complexity)]
     fn all_present(
         &self,
         r: &Report,
         hazard_taken: Option<bool>,
-    ) -> Result<(bool, Option<HashSet<(&'static str, Uuid)>>), StoreError> {
+    ) -> Result<(bool, Option<Taken>), StoreError> {
         let given: Vec<(&str, Uuid)> = r
             .new_hazard
             .iter()

@@ -1,5 +1,5 @@
 //! The import's pipeline, shared by `import` and the IMSMA migration: a
-//! feature read is made into an item on the reader's thread ([`pipelined`]),
+//! feature read is made into an item on a worker thread ([`pipelined`]),
 //! then [`Importer`] groups features into items, writes each through the
 //! store's approval, and counts what became of every one.
 
@@ -7,9 +7,11 @@ use safeground_core::approval::{self, Parsed};
 use safeground_core::import::{group_key, merge, to_item, ImportItem};
 use safeground_formats::read::{Original, Read, ReadError, RejectWriter};
 use safeground_store::{ApprovalSettings, ImportBatches, ItemOutcome, Layer, Origin, StoreError, Writer};
+use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
+use std::sync::{Arc, Mutex};
 
 /// A feature read, made into an item and keyed for grouping: the work done
-/// on the reader's thread while the writer takes the features before it.
+/// on a worker thread while the writer takes the features before it.
 pub struct Prepared {
     pub read: Read,
     item: Result<ImportItem, String>,
@@ -29,13 +31,11 @@ impl Prepared {
         let parsed = Some(approval::parse(&report, settings));
         Prepared { read, item: Ok(ImportItem::Report(Box::new(report))), key: None, parsed }
     }
-}
 
-impl Prepared {
     /// Frees here what the writer's thread will not read: the geometry as
-    /// read (the item holds its own) and the original as a tree (kept as
-    /// text for the reject file). Freeing them there, a tree of values per
-    /// feature, was a tenth of an import's time on that thread.
+    /// read (the item holds its own) and the original as a tree of values
+    /// (kept as text for the reject file). Freed on the writer's thread,
+    /// they were a tenth of an EO finds import's time there (BENCHMARKS.md).
     fn lightened(mut self) -> Prepared {
         if self.item.is_ok() {
             self.read.record.geometry = None;
@@ -58,82 +58,100 @@ pub fn prepare(layer: Layer, settings: &ApprovalSettings, read: Read) -> Prepare
     Prepared { read, item, key, parsed }
 }
 
+/// A chunk of features made into items, or the panic that stopped its
+/// making (resumed on the writer's thread).
+type Made = std::thread::Result<Vec<Prepared>>;
+
 /// Reads on a thread of its own (parsing and reprojecting), makes items on
-/// as many threads as there are cores (validating and measuring polygons:
-/// most of a hazard's cost), while `take` decides and writes on this one:
-/// every core of a field laptop works. Features reach `take` in the file's
-/// order.
+/// one worker per core, at most 8 (validating and measuring polygons: most
+/// of a hazard's cost), while `take` decides and writes on this one: every
+/// core of a field laptop works. Features reach `take` in the file's order.
+///
+/// The reader hands each chunk to the workers with a one-place channel for
+/// its items and sends that channel's other end to the writer, in order,
+/// over a channel of a few places: the writer takes the chunks in the
+/// file's order, and no more than those few are ever in memory. When the
+/// writer stops, the reader's next send fails and everything winds down.
 pub fn pipelined(
     (layer, settings): (Layer, &ApprovalSettings),
     read: impl FnOnce(&mut dyn FnMut(Read) -> Result<(), String>) -> Result<usize, ReadError> + Send,
     take: &mut dyn FnMut(Prepared) -> Result<(), String>,
 ) -> Result<usize, ReadError> {
     // Features go across in chunks: a wake-up per feature costs more than
-    // a small feature's decision.
+    // a small feature's decision; 16, as a hazard's items are large.
     const CHUNK: usize = 16;
     let workers = std::thread::available_parallelism().map_or(1, |n| n.get()).clamp(1, 8);
-    let (raw_tx, raw_rx) = std::sync::mpsc::sync_channel::<(usize, Vec<Read>)>(workers);
-    let raw_rx = std::sync::Mutex::new(raw_rx);
     std::thread::scope(|s| {
-        // A chunk whose making panicked comes across as `None`: the import stops.
-        let (tx, rx) = std::sync::mpsc::sync_channel::<(usize, Option<Vec<Prepared>>)>(workers);
+        let (order_tx, order_rx) = sync_channel::<Receiver<Made>>(2 * workers);
+        let (work_tx, work_rx) = sync_channel::<(Vec<Read>, SyncSender<Made>)>(workers);
+        // The workers' only hold on the chunks to make: when the last ends,
+        // the reader's next send fails.
+        let work_rx = Arc::new(Mutex::new(work_rx));
         for _ in 0..workers {
-            let (raw_rx, tx) = (&raw_rx, tx.clone());
+            let work_rx = Arc::clone(&work_rx);
             s.spawn(move || loop {
                 // The lock is held only to take a chunk, not to make it.
-                let next = raw_rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
-                let Ok((n, chunk)) = next else { return };
-                let made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    chunk.into_iter().map(|r| prepare(layer, settings, r).lightened()).collect::<Vec<_>>()
+                let next = work_rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+                let Ok((chunk, made_tx)) = next else { return };
+                let made: Made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                    chunk.into_iter().map(|r| prepare(layer, settings, r).lightened()).collect()
                 }));
                 let failed = made.is_err();
-                if tx.send((n, made.ok())).is_err() || failed {
+                // The writer may have stopped: nobody to tell.
+                let _ = made_tx.send(made);
+                if failed {
                     return;
                 }
             });
         }
-        drop(tx);
+        drop(work_rx);
         let reader = s.spawn(move || {
-            let mut chunk = Vec::with_capacity(CHUNK);
-            let mut sent = 0;
             let stopped = || "the import stopped".to_string();
+            let send = |chunk: Vec<Read>| -> Result<(), String> {
+                let (made_tx, made_rx) = sync_channel(1);
+                order_tx.send(made_rx).map_err(|_| stopped())?;
+                work_tx.send((chunk, made_tx)).map_err(|_| stopped())
+            };
+            let mut chunk = Vec::with_capacity(CHUNK);
             let n = read(&mut |r| {
                 chunk.push(r);
                 if chunk.len() == CHUNK {
-                    raw_tx
-                        .send((sent, std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK))))
-                        .map_err(|_| stopped())?;
-                    sent += 1;
+                    send(std::mem::replace(&mut chunk, Vec::with_capacity(CHUNK)))?;
                 }
                 Ok(())
-            })?;
-            if !chunk.is_empty() {
-                raw_tx.send((sent, chunk)).map_err(|_| ReadError::Stopped(stopped()))?;
-            }
+            });
+            // The features read before a failure are decided too: the
+            // messages and the reject file name every one.
+            let last = if chunk.is_empty() { Ok(()) } else { send(chunk) };
+            let n = n?;
+            last.map_err(ReadError::Stopped)?;
             Ok(n)
         });
-        let mut stopped = None;
-        // Chunks made out of turn wait here for those before them.
-        let mut early = std::collections::BTreeMap::new();
-        let mut next = 0;
-        'chunks: for (n, chunk) in rx.iter() {
-            early.insert(n, chunk);
-            while let Some(chunk) = early.remove(&next) {
-                next += 1;
-                let Some(chunk) = chunk else {
-                    stopped = Some("the features could not be read into records".to_string());
+        let (mut stopped, mut panic) = (None, None);
+        'chunks: for made_rx in order_rx.iter() {
+            let chunk = match made_rx.recv() {
+                Ok(Ok(chunk)) => chunk,
+                Ok(Err(payload)) => {
+                    panic = Some(payload);
+                    break;
+                }
+                Err(_) => {
+                    stopped = Some("a worker of the import ended early".to_string());
+                    break;
+                }
+            };
+            for p in chunk {
+                if let Err(e) = take(p) {
+                    stopped = Some(e);
                     break 'chunks;
-                };
-                for p in chunk {
-                    if let Err(e) = take(p) {
-                        stopped = Some(e);
-                        break 'chunks;
-                    }
                 }
             }
         }
-        drop(rx);
+        drop(order_rx);
         let read = reader.join().unwrap_or_else(|_| Err(ReadError::Stopped("the reader failed".into())));
+        if let Some(payload) = panic {
+            std::panic::resume_unwind(payload);
+        }
         match stopped {
             Some(e) => Err(ReadError::Stopped(e)),
             None => read,
@@ -299,5 +317,71 @@ impl Importer {
             }
             Err(e) => Err(fatal(self, e)),
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use safeground_core::import::InRecord;
+
+    /// `n` features the reader already found wrong (made into refusals at
+    /// once), from `feature 1`.
+    fn features(
+        n: usize,
+    ) -> impl FnOnce(&mut dyn FnMut(Read) -> Result<(), String>) -> Result<usize, ReadError> {
+        move |sink| {
+            for i in 1..=n {
+                let record = InRecord::new(format!("feature {i}"), vec![], None);
+                sink(Read {
+                    record,
+                    original: Original::Row(vec![i.to_string()]),
+                    problem: Some("bad".into()),
+                })
+                .map_err(ReadError::Stopped)?;
+            }
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn features_reach_the_writer_in_the_files_order() {
+        let settings = ApprovalSettings::default();
+        let mut seen = vec![];
+        let n = pipelined((Layer::EoFinds, &settings), features(5_000), &mut |p| {
+            seen.push(p.read.record.place.clone());
+            Ok(())
+        });
+        assert_eq!(n.ok(), Some(5_000));
+        let want: Vec<String> = (1..=5_000).map(|i| format!("feature {i}")).collect();
+        assert_eq!(seen, want);
+    }
+
+    #[test]
+    fn a_writer_that_stops_stops_the_reader_and_the_workers() {
+        let settings = ApprovalSettings::default();
+        let mut taken = 0;
+        let out = pipelined((Layer::EoFinds, &settings), features(100_000), &mut |_| {
+            taken += 1;
+            Err("the disk is full".into())
+        });
+        assert!(matches!(&out, Err(ReadError::Stopped(e)) if e == "the disk is full"), "{out:?}");
+        assert_eq!(taken, 1);
+    }
+
+    #[test]
+    fn a_reader_that_fails_says_why_after_the_features_before() {
+        let settings = ApprovalSettings::default();
+        let mut seen = 0;
+        let read = |sink: &mut dyn FnMut(Read) -> Result<(), String>| {
+            features(40)(sink)?;
+            Err(ReadError::Stopped("line 41: not JSON".into()))
+        };
+        let out = pipelined((Layer::EoFinds, &settings), read, &mut |_| {
+            seen += 1;
+            Ok(())
+        });
+        assert!(matches!(&out, Err(ReadError::Stopped(e)) if e == "line 41: not JSON"), "{out:?}");
+        assert_eq!(seen, 40);
     }
 }
