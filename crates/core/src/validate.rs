@@ -653,6 +653,11 @@ mod tests {
         vec![c(46.90, 39.90), c(46.91, 39.90), c(46.91, 39.91), c(46.90, 39.91), c(46.90, 39.90)]
     }
 
+    /// A hole well inside [`square`], closed.
+    fn hole() -> Vec<Coord<f64>> {
+        vec![c(46.902, 39.902), c(46.902, 39.904), c(46.904, 39.904), c(46.904, 39.902), c(46.902, 39.902)]
+    }
+
     fn problems(p: &[RawPolygon]) -> Vec<Problem> {
         validate(p, &Rules { programme_area: Some(az()), ..Rules::default() })
             .into_iter()
@@ -667,27 +672,13 @@ mod tests {
     #[test]
     fn a_good_polygon_passes() {
         assert_eq!(problems(&[vec![square()]]), vec![]);
-        let hole = vec![
-            c(46.902, 39.902),
-            c(46.902, 39.904),
-            c(46.904, 39.904),
-            c(46.904, 39.902),
-            c(46.902, 39.902),
-        ];
-        assert_eq!(problems(&[vec![square(), hole]]), vec![]);
+        assert_eq!(problems(&[vec![square(), hole()]]), vec![]);
     }
 
     #[test]
     fn the_checks_measure_what_they_pass() {
-        let hole = vec![
-            c(46.902, 39.902),
-            c(46.902, 39.904),
-            c(46.904, 39.904),
-            c(46.904, 39.902),
-            c(46.902, 39.902),
-        ];
         let far: Vec<Coord<f64>> = square().iter().map(|p| c(p.x + 0.1, p.y)).collect();
-        let parts = [vec![square(), hole], vec![far]];
+        let parts = [vec![square(), hole()], vec![far]];
         let (issues, area) = validate_measured(&parts, &Rules::default());
         assert!(issues.is_empty(), "{issues:?}");
         let mp = geo::MultiPolygon(parts.iter().map(to_polygon).collect());
