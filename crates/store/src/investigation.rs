@@ -62,8 +62,14 @@ fn invalid(record: impl Into<String>, problems: Vec<String>) -> StoreError {
 
 /// The steps of the investigations in force (of `id`'s only), by investigation.
 fn steps(db: &Db, id: Option<&str>) -> Result<HashMap<String, Vec<Step>>, StoreError> {
-    let mut stmt = db.prepare_cached(include_str!("../sql/investigation/steps.sql"))?;
-    let mut rows = stmt.query(params![id])?;
+    let mut stmt = match id {
+        Some(_) => db.prepare_cached(include_str!("../sql/investigation/steps_of.sql"))?,
+        None => db.prepare_cached(include_str!("../sql/investigation/steps.sql"))?,
+    };
+    let mut rows = match id {
+        Some(id) => stmt.query(params![id])?,
+        None => stmt.query(())?,
+    };
     let mut out: HashMap<String, Vec<Step>> = HashMap::new();
     while let Some(r) = rows.next()? {
         let investigation: String = r.get(0)?;
@@ -94,8 +100,14 @@ fn steps(db: &Db, id: Option<&str>) -> Result<HashMap<String, Vec<Step>>, StoreE
 /// transaction (a read snapshot, or the write it checks a step in).
 fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError> {
     let key = key.map(str::trim);
-    let mut stmt = db.prepare_cached(include_str!("../sql/investigation/list.sql"))?;
-    let mut rows = stmt.query(params![key])?;
+    let mut stmt = match key {
+        Some(_) => db.prepare_cached(include_str!("../sql/investigation/one.sql"))?,
+        None => db.prepare_cached(include_str!("../sql/investigation/list.sql"))?,
+    };
+    let mut rows = match key {
+        Some(key) => stmt.query(params![key])?,
+        None => stmt.query(())?,
+    };
     let mut out = vec![];
     while let Some(r) = rows.next()? {
         let (id, code): (String, String) = (r.get(0)?, r.get(1)?);
@@ -123,8 +135,14 @@ fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError>
     };
     let mut steps = steps(db, only.as_deref())?;
     let mut ncrs: HashMap<String, Vec<RecommendationNcr>> = HashMap::new();
-    let mut stmt = db.prepare_cached(include_str!("../sql/investigation/ncrs.sql"))?;
-    let mut rows = stmt.query(())?;
+    let mut stmt = match &only {
+        Some(_) => db.prepare_cached(include_str!("../sql/investigation/ncrs_of.sql"))?,
+        None => db.prepare_cached(include_str!("../sql/investigation/ncrs.sql"))?,
+    };
+    let mut rows = match &only {
+        Some(id) => stmt.query(params![id])?,
+        None => stmt.query(())?,
+    };
     while let Some(r) = rows.next()? {
         let investigation: String = r.get(0)?;
         ncrs.entry(investigation)

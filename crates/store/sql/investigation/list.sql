@@ -1,10 +1,8 @@
--- The investigations in force, the latest opened first (only investigation
--- ?1 when it is a code or UUID): the accident they are into, and who opened
--- them.
+-- The investigations in force, the latest opened first: the accident they
+-- are into, and who opened them. One of them: `one.sql`.
 SELECT i.id, i.code, i.accident_id, a.kind, a.occurred_on, d.name, i.opened_on, i.opened_by, i.opened_by_report
 FROM investigations i
 JOIN accidents a ON a.id = i.accident_id
 LEFT JOIN districts d ON d.id = a.district_id
 WHERE i.withdrawn_at IS NULL AND a.revoked_at IS NULL
-  AND (CAST(?1 AS TEXT) IS NULL OR i.code = upper(CAST(?1 AS TEXT)) OR i.id = CAST(?1 AS TEXT))
 ORDER BY i.opened_on DESC, i.code DESC
