@@ -45,7 +45,8 @@ fn deferrable(layer: Layer) -> &'static [(&'static str, &'static str, &'static s
 
 impl Writer<'_> {
     /// Fills the spatial indexes of what an import of `layer` writes once,
-    /// when the write finishes, instead of row by row. A GeoPackage only
+    /// when the write finishes, instead of row by row. Call it first in
+    /// the write, before any savepoint. A GeoPackage only
     /// (PostgreSQL's GiST indexes need no trigger); a no-op for an index
     /// already deferred or whose trigger the register does not hold.
     pub fn defer_spatial_index(&mut self, layer: Layer) -> Result<(), StoreError> {
@@ -78,10 +79,7 @@ impl Writer<'_> {
     pub(crate) fn fill_deferred(&mut self) -> Result<(), StoreError> {
         for d in std::mem::take(&mut self.deferred) {
             self.tx.prepare_cached(&d.fill)?.execute(params![d.after])?;
-            // Still there if a savepoint around the deferral rolled its drop back.
-            if self.trigger_sql(&d.trigger)?.is_none() {
-                self.tx.execute_batch(&d.create)?;
-            }
+            self.tx.execute_batch(&d.create)?;
         }
         Ok(())
     }

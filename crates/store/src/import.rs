@@ -239,7 +239,7 @@ impl Writer<'_> {
     /// Takes one imported record into the register: field data into
     /// `batches`' open report, `features` naming where in the file it was.
     /// `parsed` is a report's polygons read already (`approval::parse`, on
-    /// the import's worker threads), if they were.
+    /// the import's worker threads for the formats it streams), if they were.
     pub fn import_item(
         &mut self,
         item: &ImportItem,

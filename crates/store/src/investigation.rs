@@ -129,6 +129,10 @@ fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError>
         });
     }
     drop(rows);
+    // A key that names none: nothing more to read (not every step and NCR).
+    if key.is_some() && out.is_empty() {
+        return Ok(out);
+    }
     let only = match out.as_slice() {
         [one] if key.is_some() => Some(one.id.clone()),
         _ => None,

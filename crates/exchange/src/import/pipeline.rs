@@ -11,7 +11,8 @@ use std::sync::mpsc::{sync_channel, Receiver, SyncSender};
 use std::sync::{Arc, Mutex};
 
 /// A feature read, made into an item and keyed for grouping: the work done
-/// on a worker thread while the writer takes the features before it.
+/// on a worker thread while the writer takes the features before it (on
+/// the writer's own for the formats read whole: GeoPackage, XLSX).
 pub struct Prepared {
     pub read: Read,
     item: Result<ImportItem, String>,
@@ -89,20 +90,7 @@ pub fn pipelined(
         let work_rx = Arc::new(Mutex::new(work_rx));
         for _ in 0..workers {
             let work_rx = Arc::clone(&work_rx);
-            s.spawn(move || loop {
-                // The lock is held only to take a chunk, not to make it.
-                let next = work_rx.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
-                let Ok((chunk, made_tx)) = next else { return };
-                let made: Made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                    chunk.into_iter().map(|r| prepare(layer, settings, r).lightened()).collect()
-                }));
-                let failed = made.is_err();
-                // The writer may have stopped: nobody to tell.
-                let _ = made_tx.send(made);
-                if failed {
-                    return;
-                }
-            });
+            s.spawn(move || make_items(layer, settings, &work_rx));
         }
         drop(work_rx);
         let reader = s.spawn(move || {
@@ -148,7 +136,7 @@ pub fn pipelined(
             }
         }
         drop(order_rx);
-        let read = reader.join().unwrap_or_else(|_| Err(ReadError::Stopped("the reader failed".into())));
+        let read = reader.join().unwrap_or_else(|payload| std::panic::resume_unwind(payload));
         if let Some(payload) = panic {
             std::panic::resume_unwind(payload);
         }
@@ -157,6 +145,30 @@ pub fn pipelined(
             None => read,
         }
     })
+}
+
+/// A worker of [`pipelined`]: makes the chunks it takes into items until
+/// the reader is done, or until a chunk's making panics (the panic goes to
+/// the writer with the chunk's place in the file).
+fn make_items(
+    layer: Layer,
+    settings: &ApprovalSettings,
+    work: &Mutex<Receiver<(Vec<Read>, SyncSender<Made>)>>,
+) {
+    loop {
+        // The lock is held only to take a chunk, not to make it.
+        let next = work.lock().map_err(|_| ()).and_then(|r| r.recv().map_err(|_| ()));
+        let Ok((chunk, made_tx)) = next else { return };
+        let made: Made = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            chunk.into_iter().map(|r| prepare(layer, settings, r).lightened()).collect()
+        }));
+        let failed = made.is_err();
+        // The writer may have stopped: nobody to tell.
+        let _ = made_tx.send(made);
+        if failed {
+            return;
+        }
+    }
 }
 
 /// What an import did, feature by feature.
@@ -360,13 +372,32 @@ mod tests {
     #[test]
     fn a_writer_that_stops_stops_the_reader_and_the_workers() {
         let settings = ApprovalSettings::default();
-        let mut taken = 0;
-        let out = pipelined((Layer::EoFinds, &settings), features(100_000), &mut |_| {
+        let (mut taken, read) = (0, std::sync::atomic::AtomicUsize::new(0));
+        let counted = |sink: &mut dyn FnMut(Read) -> Result<(), String>| {
+            features(100_000)(&mut |r| {
+                read.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                sink(r)
+            })
+        };
+        let out = pipelined((Layer::EoFinds, &settings), counted, &mut |_| {
             taken += 1;
             Err("the disk is full".into())
         });
         assert!(matches!(&out, Err(ReadError::Stopped(e)) if e == "the disk is full"), "{out:?}");
         assert_eq!(taken, 1);
+        // A few chunks in flight at most, not the file.
+        let read = read.into_inner();
+        assert!(read <= 16 * (2 * 8 + 8 + 3), "{read} features read after the writer stopped");
+    }
+
+    #[test]
+    fn a_panic_making_items_is_the_writers() {
+        let settings = ApprovalSettings::default();
+        let out = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+            pipelined((Layer::EoFinds, &settings), features(1_000), &mut |_| panic!("a bug"))
+        }));
+        let payload = out.err().and_then(|p| p.downcast_ref::<&str>().map(|s| s.to_string()));
+        assert_eq!(payload.as_deref(), Some("a bug"));
     }
 
     #[test]

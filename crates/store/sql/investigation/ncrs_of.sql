@@ -1,5 +1,7 @@
 -- The non-conformities in force raised from investigation ?1's
--- recommendations, as `ncrs.sql` gives every investigation's.
+-- recommendations, as `ncrs.sql` gives every investigation's (a scan of
+-- the non-conformities, which no index on `investigation_id` serves yet).
+-- Its columns and joins are `ncrs.sql`'s: change both together.
 SELECT n.investigation_id, n.recommendation, n.code
 FROM non_conformities n
 WHERE n.investigation_id = CAST(?1 AS TEXT) AND n.withdrawn_at IS NULL

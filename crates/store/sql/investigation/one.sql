@@ -2,6 +2,7 @@
 -- columns of `list.sql`: looked up by the unique index of each, where an OR
 -- of the two with "no key" was a scan of every investigation (the demo asks
 -- it at every step of every board: quadratic).
+-- Its columns and joins are `list.sql`'s: change both together.
 SELECT i.id, i.code, i.accident_id, a.kind, a.occurred_on, d.name, i.opened_on, i.opened_by, i.opened_by_report
 FROM investigations i
 JOIN accidents a ON a.id = i.accident_id

@@ -1,4 +1,5 @@
--- The steps of the investigations in force (of one: `steps_of.sql`), in the order of the sealed events that recorded them (a row's
+-- The steps of the investigations in force (of one: `steps_of.sql`), in
+-- the order of the sealed events that recorded them (a row's
 -- fid is no part of any seal).
 SELECT s.investigation_id, s.kind, s.on_day, s.members, s.findings, s.recommendations
 FROM investigation_steps s

@@ -1,5 +1,6 @@
 -- The steps of investigation ?1 (its UUID), as `steps.sql` gives every
 -- investigation's, by the index of steps by investigation.
+-- Its columns and joins are `steps.sql`'s: change both together.
 SELECT s.investigation_id, s.kind, s.on_day, s.members, s.findings, s.recommendations
 FROM investigation_steps s
 JOIN investigations i ON i.id = s.investigation_id AND i.withdrawn_at IS NULL
