@@ -4,7 +4,7 @@
 //! non-conformities, and their list with the state folded from their steps
 //! (`core::investigation` holds the rules).
 
-use crate::db::{Db, OptionalExtension};
+use crate::db::{Db, OptionalExtension, Row};
 use crate::geometry::{date_text, stored_date};
 use crate::ncr::NewNcr;
 use crate::read::stored_code;
@@ -62,16 +62,10 @@ fn invalid(record: impl Into<String>, problems: Vec<String>) -> StoreError {
 
 /// The steps of the investigations in force (of `id`'s only), by investigation.
 fn steps(db: &Db, id: Option<&str>) -> Result<HashMap<String, Vec<Step>>, StoreError> {
-    let mut stmt = match id {
-        Some(_) => db.prepare_cached(include_str!("../sql/investigation/steps_of.sql"))?,
-        None => db.prepare_cached(include_str!("../sql/investigation/steps.sql"))?,
-    };
-    let mut rows = match id {
-        Some(id) => stmt.query(params![id])?,
-        None => stmt.query(())?,
-    };
+    let sql =
+        (include_str!("../sql/investigation/steps_of.sql"), include_str!("../sql/investigation/steps.sql"));
     let mut out: HashMap<String, Vec<Step>> = HashMap::new();
-    while let Some(r) = rows.next()? {
+    each_row(db, id, sql, |r| {
         let investigation: String = r.get(0)?;
         let record = format!("investigation {investigation}");
         let (kind, on): (String, String) = (r.get(1)?, r.get(2)?);
@@ -91,8 +85,28 @@ fn steps(db: &Db, id: Option<&str>) -> Result<HashMap<String, Vec<Step>>, StoreE
             },
         };
         out.entry(investigation).or_default().push(step);
-    }
+        Ok(())
+    })?;
     Ok(out)
+}
+
+/// Hands `each` every row of `sql.0` for one investigation (`key`, its
+/// only parameter) or, with no key, of `sql.1` for every investigation.
+fn each_row(
+    db: &Db,
+    key: Option<&str>,
+    (one, all): (&str, &str),
+    mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+) -> Result<(), StoreError> {
+    let mut stmt = db.prepare_cached(if key.is_some() { one } else { all })?;
+    let mut rows = match key {
+        Some(key) => stmt.query(params![key])?,
+        None => stmt.query(())?,
+    };
+    while let Some(r) = rows.next()? {
+        each(&r)?;
+    }
+    Ok(())
 }
 
 /// The investigations in force, the latest opened first; only the one
@@ -100,16 +114,9 @@ fn steps(db: &Db, id: Option<&str>) -> Result<HashMap<String, Vec<Step>>, StoreE
 /// transaction (a read snapshot, or the write it checks a step in).
 fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError> {
     let key = key.map(str::trim);
-    let mut stmt = match key {
-        Some(_) => db.prepare_cached(include_str!("../sql/investigation/one.sql"))?,
-        None => db.prepare_cached(include_str!("../sql/investigation/list.sql"))?,
-    };
-    let mut rows = match key {
-        Some(key) => stmt.query(params![key])?,
-        None => stmt.query(())?,
-    };
+    let sql = (include_str!("../sql/investigation/one.sql"), include_str!("../sql/investigation/list.sql"));
     let mut out = vec![];
-    while let Some(r) = rows.next()? {
+    each_row(db, key, sql, |r| {
         let (id, code): (String, String) = (r.get(0)?, r.get(1)?);
         let record = format!("investigation {code}");
         let (kind, occurred, opened): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(6)?);
@@ -127,8 +134,8 @@ fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError>
             non_conformities: vec![],
             id,
         });
-    }
-    drop(rows);
+        Ok(())
+    })?;
     // A key that names none: nothing more to read (not every step and NCR).
     if key.is_some() && out.is_empty() {
         return Ok(out);
@@ -139,20 +146,15 @@ fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError>
     };
     let mut steps = steps(db, only.as_deref())?;
     let mut ncrs: HashMap<String, Vec<RecommendationNcr>> = HashMap::new();
-    let mut stmt = match &only {
-        Some(_) => db.prepare_cached(include_str!("../sql/investigation/ncrs_of.sql"))?,
-        None => db.prepare_cached(include_str!("../sql/investigation/ncrs.sql"))?,
-    };
-    let mut rows = match &only {
-        Some(id) => stmt.query(params![id])?,
-        None => stmt.query(())?,
-    };
-    while let Some(r) = rows.next()? {
+    let sql =
+        (include_str!("../sql/investigation/ncrs_of.sql"), include_str!("../sql/investigation/ncrs.sql"));
+    each_row(db, only.as_deref(), sql, |r| {
         let investigation: String = r.get(0)?;
         ncrs.entry(investigation)
             .or_default()
             .push(RecommendationNcr { recommendation: r.get(1)?, code: r.get(2)? });
-    }
+        Ok(())
+    })?;
     for row in &mut out {
         for step in steps.remove(&row.id).unwrap_or_default() {
             row.state.apply(&step);
