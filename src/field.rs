@@ -285,7 +285,7 @@ pub fn check_file(db: &Location, args: &CheckArgs) -> Result<()> {
 pub fn overlaps(db: &Location, json_out: bool) -> Result<()> {
     let store = Store::open(db)?;
     let shapes = store.hazard_shapes()?;
-    let polys: Vec<MultiPolygon<f64>> = shapes.iter().map(|s| s.geometry.clone()).collect();
+    let polys: Vec<&MultiPolygon<f64>> = shapes.iter().map(|s| &s.geometry).collect();
     let found = proximity::overlaps(&polys);
     let rows: Vec<Value> = found
         .iter()
@@ -355,7 +355,7 @@ pub fn near(db: &Location, args: &NearArgs) -> Result<()> {
         points.push(parsed.position.into());
     }
     let shapes = store.hazard_shapes()?;
-    let polys: Vec<MultiPolygon<f64>> = shapes.iter().map(|s| s.geometry.clone()).collect();
+    let polys: Vec<&MultiPolygon<f64>> = shapes.iter().map(|s| &s.geometry).collect();
     let found = proximity::near(&points, &polys, args.within);
     let rows: Vec<Value> = found
         .iter()

@@ -20,6 +20,7 @@ use crate::area::{distance, multipolygon_area};
 use crate::gnomonic::Gnomonic;
 use geo::{BooleanOps, BoundingRect, Contains, Coord, Intersects, MapCoords, MultiPolygon, Point};
 use rstar::{RTree, RTreeObject, AABB};
+use std::borrow::Borrow;
 
 /// Two hazards (indices into the input) that share ground.
 #[derive(Debug, Clone, PartialEq)]
@@ -51,13 +52,13 @@ impl RTreeObject for Item {
     }
 }
 
-fn tree(polygons: &[MultiPolygon<f64>]) -> RTree<Item> {
+fn tree<P: Borrow<MultiPolygon<f64>>>(polygons: &[P]) -> RTree<Item> {
     RTree::bulk_load(
         polygons
             .iter()
             .enumerate()
             .filter_map(|(index, p)| {
-                let r = p.bounding_rect()?;
+                let r = p.borrow().bounding_rect()?;
                 Some(Item { index, env: AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]) })
             })
             .collect(),
@@ -68,18 +69,19 @@ fn tree(polygons: &[MultiPolygon<f64>]) -> RTree<Item> {
 const MIN_OVERLAP_M2: f64 = 0.01;
 
 /// Every pair of polygons that share ground, with the shared area, ordered by
-/// the first then the second index.
-pub fn overlaps(polygons: &[MultiPolygon<f64>]) -> Vec<Overlap> {
+/// the first then the second index. The polygons may be owned or borrowed.
+pub fn overlaps<P: Borrow<MultiPolygon<f64>>>(polygons: &[P]) -> Vec<Overlap> {
     let t = tree(polygons);
     let mut out = Vec::new();
     for (a, pa) in polygons.iter().enumerate() {
+        let pa = pa.borrow();
         let Some(r) = pa.bounding_rect() else { continue };
         let env = AABB::from_corners([r.min().x, r.min().y], [r.max().x, r.max().y]);
         let mut candidates: Vec<usize> =
             t.locate_in_envelope_intersecting(&env).map(|i| i.index).filter(|&b| b > a).collect();
         candidates.sort_unstable();
         for b in candidates {
-            let pb = &polygons[b];
+            let pb = polygons[b].borrow();
             if !pa.intersects(pb) {
                 continue;
             }
@@ -146,8 +148,9 @@ pub fn distance_to(p: Point<f64>, poly: &MultiPolygon<f64>) -> f64 {
 }
 
 /// Every (point, polygon) pair closer than `within_m` metres, ordered by point
-/// then distance.
-pub fn near(points: &[Point<f64>], polygons: &[MultiPolygon<f64>], within_m: f64) -> Vec<Near> {
+/// then distance. The polygons may be owned or borrowed (`&[&MultiPolygon]`),
+/// so a caller holding them in records of its own need not copy them.
+pub fn near<P: Borrow<MultiPolygon<f64>>>(points: &[Point<f64>], polygons: &[P], within_m: f64) -> Vec<Near> {
     let t = tree(polygons);
     let mut out = Vec::new();
     for (pi, p) in points.iter().enumerate() {
@@ -161,7 +164,7 @@ pub fn near(points: &[Point<f64>], polygons: &[MultiPolygon<f64>], within_m: f64
         let mut found: Vec<Near> = t
             .locate_in_envelope_intersecting(&env)
             .filter_map(|item| {
-                let d = distance_to(*p, &polygons[item.index]);
+                let d = distance_to(*p, polygons[item.index].borrow());
                 (d <= within_m).then_some(Near { point: pi, hazard: item.index, distance_m: d })
             })
             .collect();

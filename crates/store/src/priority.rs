@@ -168,7 +168,7 @@ impl Writer<'_> {
         self.refuse_on_copy("issuing tasks from a ranking")?;
         // `at`: when the events are recorded (the caller dates a task issued
         // in the past at noon of its day).
-        let ranking = read_ranking(self.tx, code)?;
+        let ranking = read_stored_ranking(self.tx, code)?;
         // A task follows its ranking, and is not dated in the future.
         let today = OffsetDateTime::now_utc().date();
         if plan.issued_on < ranking.as_of || plan.issued_on > today {
@@ -186,9 +186,9 @@ impl Writer<'_> {
         };
         let now = time_text(at);
         let mut issued = vec![];
-        let ranked = ranking.result.as_array().cloned().unwrap_or_default();
+        let ranked: Vec<RankedEntry> = ranking_result(&ranking)?;
         for r in ranked.iter().take(top) {
-            let hazard = r["code"].as_str().unwrap_or_default();
+            let hazard = r.code.as_str();
             let found: Option<(String, String, i64)> = self
                 .tx
                 .prepare_cached(include_str!("../sql/priority/hazard_open_tasks.sql"))?
@@ -223,8 +223,8 @@ impl Writer<'_> {
                 "from ranking {} ({}): rank {}, score {:.1}",
                 ranking.code,
                 ranking.name,
-                r["rank"].as_u64().unwrap_or(0),
-                r["score"].as_f64().unwrap_or(0.0)
+                r.rank,
+                r.score.unwrap_or(0.0)
             );
             self.record_task(&task, actor, &now, Some(&reason))?;
             issued.push(task.code);
@@ -244,7 +244,17 @@ pub struct RankingTasks {
     pub due_on: Option<Date>,
 }
 
-fn read_ranking(db: &crate::db::Db, code: &str) -> Result<RankingRow, StoreError> {
+/// A sealed ranking's row, its result still the JSON text stored.
+struct StoredRanking {
+    code: String,
+    name: String,
+    as_of: Date,
+    recorded_at: String,
+    scenario: String,
+    result: String,
+}
+
+fn read_stored_ranking(db: &crate::db::Db, code: &str) -> Result<StoredRanking, StoreError> {
     let row: Option<(String, String, String, String, String, String)> = db
         .prepare_cached(
             "SELECT code, name, as_of, recorded_at, scenario, result FROM rankings WHERE code = ?1 COLLATE NOCASE",
@@ -254,16 +264,32 @@ fn read_ranking(db: &crate::db::Db, code: &str) -> Result<RankingRow, StoreError
     let Some((code, name, as_of, recorded_at, scenario, result)) = row else {
         return Err(StoreError::Unknown { what: "ranking", key: code.to_string() });
     };
-    let record = format!("ranking {code}");
-    Ok(RankingRow {
-        as_of: stored_date(&as_of, &record)?,
-        result: serde_json::from_str(&result).map_err(|e| StoreError::Invalid {
-            record: record.clone(),
-            problem: format!("its stored result is not JSON: {e}"),
-        })?,
-        code,
-        name,
-        recorded_at,
-        scenario,
+    let as_of = stored_date(&as_of, &format!("ranking {code}"))?;
+    Ok(StoredRanking { code, name, as_of, recorded_at, scenario, result })
+}
+
+/// Reads a stored ranking's result as `T` (every hazard ranked, as
+/// `priorities --json` prints it, or only the fields `T` names).
+fn ranking_result<T: serde::de::DeserializeOwned>(r: &StoredRanking) -> Result<T, StoreError> {
+    serde_json::from_str(&r.result).map_err(|e| StoreError::Invalid {
+        record: format!("ranking {}", r.code),
+        problem: format!("its stored result cannot be read as the hazards ranked: {e}"),
     })
+}
+
+fn read_ranking(db: &crate::db::Db, code: &str) -> Result<RankingRow, StoreError> {
+    let r = read_stored_ranking(db, code)?;
+    let result = ranking_result(&r)?;
+    let StoredRanking { code, name, as_of, recorded_at, scenario, .. } = r;
+    Ok(RankingRow { code, name, as_of, recorded_at, scenario, result })
+}
+
+/// What issuing tasks reads of each hazard ranked: not the whole entry, so a
+/// national ranking of 100,000 hazards is not held as a JSON tree.
+#[derive(serde::Deserialize)]
+struct RankedEntry {
+    code: String,
+    rank: u64,
+    /// A score that was not a number is stored as `null`.
+    score: Option<f64>,
 }

@@ -146,7 +146,7 @@ pub fn rank(
     as_of: Date,
 ) -> Vec<Ranked> {
     let kept = filter(s, candidates, line);
-    let shapes: Vec<MultiPolygon<f64>> = kept.iter().map(|c| c.geometry.clone()).collect();
+    let shapes: Vec<&MultiPolygon<f64>> = kept.iter().map(|c| &c.geometry).collect();
     let measured = measure(s, &kept, &shapes, settlements, casualties, as_of);
     let total: f64 = s.weights().iter().map(|(_, w)| w).sum();
     let max = |f: fn(&Measured) -> f64| measured.iter().map(f).fold(0.0, f64::max);
@@ -216,7 +216,7 @@ fn filter<'c>(
         .collect();
     if let (Some(a), Some(lines)) = (&f.away_from, line) {
         let points = densify(lines, 100.0);
-        let shapes: Vec<MultiPolygon<f64>> = kept.iter().map(|c| c.geometry.clone()).collect();
+        let shapes: Vec<&MultiPolygon<f64>> = kept.iter().map(|c| &c.geometry).collect();
         let close: std::collections::HashSet<usize> =
             near(&points, &shapes, a.km * 1000.0).into_iter().map(|n| n.hazard).collect();
         kept = kept.into_iter().enumerate().filter(|(i, _)| !close.contains(i)).map(|(_, c)| c).collect();
@@ -227,7 +227,7 @@ fn filter<'c>(
 fn measure(
     s: &Scenario,
     kept: &[&Candidate],
-    shapes: &[MultiPolygon<f64>],
+    shapes: &[&MultiPolygon<f64>],
     settlements: &[Populated],
     casualties: &[Casualty],
     as_of: Date,
