@@ -34,6 +34,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0018_attachments.sql"),
     include_str!("../migrations/0019_field_copies.sql"),
     include_str!("../migrations/0020_transfers.sql"),
+    include_str!("../migrations/0021_ncr_investigation_index.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -57,6 +58,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (18, include_str!("../migrations/postgres/0018_attachments.sql")),
     (19, include_str!("../migrations/postgres/0019_field_copies.sql")),
     (20, include_str!("../migrations/postgres/0020_transfers.sql")),
+    (21, include_str!("../migrations/postgres/0021_ncr_investigation_index.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.
