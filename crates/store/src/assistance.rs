@@ -131,10 +131,10 @@ fn follow_ups_of(db: &Db, victim: &str) -> Result<Vec<(String, Date)>, StoreErro
 
 /// The consents of the victims in force (of one with `victim`), by victim.
 fn consents(db: &Db, victim: Option<&str>) -> Result<HashMap<String, Vec<ConsentRow>>, StoreError> {
-    let mut stmt = db.prepare_cached(include_str!("../sql/assistance/consents.sql"))?;
-    let mut rows = stmt.query(params![victim])?;
+    let sql =
+        (include_str!("../sql/assistance/consents_of.sql"), include_str!("../sql/assistance/consents.sql"));
     let mut out: HashMap<String, Vec<ConsentRow>> = HashMap::new();
-    while let Some(r) = rows.next()? {
+    db.keyed_rows(victim, sql, |r| {
         let victim: String = r.get(0)?;
         let id: String = r.get(1)?;
         let record = format!("consent {id}");
@@ -148,14 +148,15 @@ fn consents(db: &Db, victim: Option<&str>) -> Result<HashMap<String, Vec<Consent
             recorded_by: r.get(6)?,
             id,
         });
-    }
+        Ok(())
+    })?;
     Ok(out)
 }
 
-/// The follow-ups of the victims in force (of one with `victim`), by victim.
-fn follow_ups(db: &Db, victim: Option<&str>) -> Result<HashMap<String, Vec<FollowUpRow>>, StoreError> {
+/// The follow-ups of the victims in force, by victim.
+fn follow_ups(db: &Db) -> Result<HashMap<String, Vec<FollowUpRow>>, StoreError> {
     let mut stmt = db.prepare_cached(include_str!("../sql/assistance/follow_ups.sql"))?;
-    let mut rows = stmt.query(params![victim])?;
+    let mut rows = stmt.query(())?;
     let mut out: HashMap<String, Vec<FollowUpRow>> = HashMap::new();
     while let Some(r) = rows.next()? {
         let victim: String = r.get(0)?;
@@ -187,7 +188,7 @@ impl Store {
     ) -> Result<Vec<VictimRow>, StoreError> {
         let _snapshot = self.conn.begin_read()?;
         let mut consents = consents(&self.conn, None)?;
-        let mut follow_ups = follow_ups(&self.conn, None)?;
+        let mut follow_ups = follow_ups(&self.conn)?;
         let mut stmt = self.conn.prepare_cached(include_str!("../sql/assistance/victims.sql"))?;
         let mut rows = stmt.query(params![accident.map(str::trim), organisation.map(uuid_text)])?;
         let mut out = vec![];
@@ -237,7 +238,7 @@ impl Store {
     pub fn assistance_figures(&self, today: Date) -> Result<AssistanceFigures, StoreError> {
         let _snapshot = self.conn.begin_read()?;
         let mut consents = consents(&self.conn, None)?;
-        let follow_ups = follow_ups(&self.conn, None)?;
+        let follow_ups = follow_ups(&self.conn)?;
         let mut victims: Vec<(Vec<Consent>, Vec<FollowUp>)> = follow_ups
             .into_iter()
             .map(|(v, f)| {

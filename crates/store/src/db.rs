@@ -588,6 +588,27 @@ impl Db {
         }
     }
 
+    /// Hands `each` every row of `one` for one record (`key`, its only
+    /// parameter) or, with no key, of `all` for every record. Two texts
+    /// rather than `?1 IS NULL OR x = ?1`, which no index serves: reading one
+    /// record by that OR reads them all, once per record asked for.
+    pub(crate) fn keyed_rows(
+        &self,
+        key: Option<&str>,
+        (one, all): (&str, &str),
+        mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        let mut stmt = self.prepare_cached(if key.is_some() { one } else { all })?;
+        let mut rows = match key {
+            Some(key) => stmt.query([key])?,
+            None => stmt.query(())?,
+        };
+        while let Some(r) = rows.next()? {
+            each(&r)?;
+        }
+        Ok(())
+    }
+
     /// A statement run once (on PostgreSQL kept all the same: the cache is per connection).
     pub(crate) fn prepare(&self, sql: &str) -> Result<Stmt<'_>, StoreError> {
         self.prepare_cached(sql)

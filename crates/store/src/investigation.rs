@@ -4,7 +4,7 @@
 //! non-conformities, and their list with the state folded from their steps
 //! (`core::investigation` holds the rules).
 
-use crate::db::{Db, OptionalExtension, Row};
+use crate::db::{Db, OptionalExtension};
 use crate::geometry::{date_text, stored_date};
 use crate::ncr::NewNcr;
 use crate::read::stored_code;
@@ -65,7 +65,7 @@ fn steps(db: &Db, id: Option<&str>) -> Result<HashMap<String, Vec<Step>>, StoreE
     let sql =
         (include_str!("../sql/investigation/steps_of.sql"), include_str!("../sql/investigation/steps.sql"));
     let mut out: HashMap<String, Vec<Step>> = HashMap::new();
-    each_row(db, id, sql, |r| {
+    db.keyed_rows(id, sql, |r| {
         let investigation: String = r.get(0)?;
         let record = format!("investigation {investigation}");
         let (kind, on): (String, String) = (r.get(1)?, r.get(2)?);
@@ -90,25 +90,6 @@ fn steps(db: &Db, id: Option<&str>) -> Result<HashMap<String, Vec<Step>>, StoreE
     Ok(out)
 }
 
-/// Hands `each` every row of `sql.0` for one investigation (`key`, its
-/// only parameter) or, with no key, of `sql.1` for every investigation.
-fn each_row(
-    db: &Db,
-    key: Option<&str>,
-    (one, all): (&str, &str),
-    mut each: impl FnMut(&Row<'_>) -> Result<(), StoreError>,
-) -> Result<(), StoreError> {
-    let mut stmt = db.prepare_cached(if key.is_some() { one } else { all })?;
-    let mut rows = match key {
-        Some(key) => stmt.query(params![key])?,
-        None => stmt.query(())?,
-    };
-    while let Some(r) = rows.next()? {
-        each(&r)?;
-    }
-    Ok(())
-}
-
 /// The investigations in force, the latest opened first; only the one
 /// whose code or UUID is `key` with `key`. Three reads: the caller holds a
 /// transaction (a read snapshot, or the write it checks a step in).
@@ -116,7 +97,7 @@ fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError>
     let key = key.map(str::trim);
     let sql = (include_str!("../sql/investigation/one.sql"), include_str!("../sql/investigation/list.sql"));
     let mut out = vec![];
-    each_row(db, key, sql, |r| {
+    db.keyed_rows(key, sql, |r| {
         let (id, code): (String, String) = (r.get(0)?, r.get(1)?);
         let record = format!("investigation {code}");
         let (kind, occurred, opened): (String, String, String) = (r.get(3)?, r.get(4)?, r.get(6)?);
@@ -148,7 +129,7 @@ fn list(db: &Db, key: Option<&str>) -> Result<Vec<InvestigationRow>, StoreError>
     let mut ncrs: HashMap<String, Vec<RecommendationNcr>> = HashMap::new();
     let sql =
         (include_str!("../sql/investigation/ncrs_of.sql"), include_str!("../sql/investigation/ncrs.sql"));
-    each_row(db, only.as_deref(), sql, |r| {
+    db.keyed_rows(only.as_deref(), sql, |r| {
         let investigation: String = r.get(0)?;
         ncrs.entry(investigation)
             .or_default()
