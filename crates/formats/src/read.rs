@@ -180,10 +180,17 @@ impl RejectWriter {
 
     /// Closes the file (if anything was rejected).
     pub fn finish(mut self) -> io::Result<Option<PathBuf>> {
-        if let RejectKind::Xlsx { header, rows } = &self.kind {
+        self.close()
+    }
+
+    /// Writes what is still to be written: the workbook, the GeoJSON's
+    /// closing brackets. A second call writes nothing and returns `None`.
+    fn close(&mut self) -> io::Result<Option<PathBuf>> {
+        if let RejectKind::Xlsx { header, rows } = &mut self.kind {
             if rows.is_empty() {
                 return Ok(None);
             }
+            let rows = std::mem::take(rows);
             let mut book = rust_xlsxwriter::Workbook::new();
             let sheet = book.add_worksheet();
             let err = |e: rust_xlsxwriter::XlsxError| io::Error::other(e.to_string());
@@ -196,7 +203,7 @@ impl RejectWriter {
                 }
             }
             book.save(&self.path).map_err(err)?;
-            return Ok(Some(self.path));
+            return Ok(Some(self.path.clone()));
         }
         let is_json = matches!(self.kind, RejectKind::GeoJson);
         match self.out.take() {
@@ -206,9 +213,20 @@ impl RejectWriter {
                     out.write_all(b"\n]}\n")?;
                 }
                 out.flush()?;
-                Ok(Some(self.path))
+                Ok(Some(self.path.clone()))
             }
         }
+    }
+}
+
+/// A reject file left without [`RejectWriter::finish`] — an import stopped by
+/// a panic, or by an error on its way out — is still closed, so what it holds
+/// can be read and imported again.
+impl Drop for RejectWriter {
+    fn drop(&mut self) {
+        // Nothing can be reported from here: a failure leaves the file as far
+        // as it was written.
+        let _ = self.close();
     }
 }
 
@@ -229,4 +247,65 @@ fn rejected_feature(out: &mut dyn Write, first: bool, mut f: Value, reason: &str
     }
     serde_json::to_writer(out, &f)?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn scratch(name: &str) -> PathBuf {
+        let dir = std::env::temp_dir().join(format!("sg-rejects-{}-{name}", std::process::id()));
+        let _ = std::fs::remove_dir_all(&dir);
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    #[test]
+    fn a_reject_file_dropped_unfinished_is_still_whole() {
+        let dir = scratch("dropped");
+        let (json, csv, xlsx) = (dir.join("r.geojson"), dir.join("r.csv"), dir.join("r.xlsx"));
+        let feature = serde_json::json!({"type": "Feature", "geometry": null, "properties": {"code": "H-1"}});
+        {
+            let mut g = RejectWriter::geojson(&json);
+            g.reject(&Original::Feature(feature.clone()), "no geometry").unwrap();
+            g.reject(&Original::Text(feature.to_string()), "again").unwrap();
+            let mut c = RejectWriter::csv(&csv, vec!["code".into()], b';');
+            c.reject(&Original::Row(vec!["H-2".into()]), "no position").unwrap();
+            // A workbook's rows wait for the end: without the drop, none is written.
+            let mut x = RejectWriter::xlsx(&xlsx, vec!["code".into()]);
+            x.reject(&Original::Row(vec!["H-3".into()]), "no district").unwrap();
+            // All dropped here without `finish`, as a panic unwinding would.
+        }
+        let back: Value = serde_json::from_str(&std::fs::read_to_string(&json).unwrap()).unwrap();
+        let reasons: Vec<&str> = back["features"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .filter_map(|f| f["properties"]["sg_reject"].as_str())
+            .collect();
+        assert_eq!(reasons, ["no geometry", "again"]);
+        assert_eq!(std::fs::read_to_string(&csv).unwrap(), "code;sg_reject\nH-2;no position\n");
+        use calamine::Reader;
+        let mut book = calamine::open_workbook_auto(&xlsx).unwrap();
+        let sheet = book.worksheet_range_at(0).unwrap().unwrap();
+        let cells: Vec<String> = sheet.rows().flatten().map(|c| c.to_string()).collect();
+        assert_eq!(cells, ["code", "sg_reject", "H-3", "no district"]);
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+
+    #[test]
+    fn finishing_closes_once_and_nothing_rejected_writes_nothing() {
+        let dir = scratch("finished");
+        let (json, none) = (dir.join("r.geojson"), dir.join("none.geojson"));
+        let mut g = RejectWriter::geojson(&json);
+        g.reject(&Original::Text(r#"{"type":"Feature","geometry":null,"properties":null}"#.into()), "why")
+            .unwrap();
+        assert_eq!(g.finish().unwrap(), Some(json.clone()));
+        let text = std::fs::read_to_string(&json).unwrap();
+        assert!(text.ends_with("\n]}\n") && !text.ends_with("]}\n\n]}\n"), "{text}");
+        assert_eq!(RejectWriter::geojson(&none).finish().unwrap(), None);
+        drop(RejectWriter::geojson(&none));
+        assert!(!none.exists());
+        let _ = std::fs::remove_dir_all(&dir);
+    }
 }
