@@ -175,3 +175,44 @@ fn an_accident_in_released_ground_is_residual_and_on_the_map() {
     let info = String::from_utf8_lossy(&info.stdout).to_string();
     assert!(info.contains("Geometry: Point") && info.contains("Feature Count: "), "{info}");
 }
+
+/// A report of several finds: the register looks for released ground under
+/// each, and flags each find inside, naming the one area, and not the find
+/// outside.
+#[test]
+fn each_find_of_a_report_in_released_ground_is_flagged() {
+    let test = "each_find_of_a_report_in_released_ground_is_flagged";
+    if !require_oracle(test) {
+        return;
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("register.gpkg");
+    ok(&db, &["demo", "--scale", "30", "--no-serve"]);
+    let before = residuals(&db, false).len();
+    let picked: Value =
+        serde_json::from_str(&oracle("residual_points.py", &[Path::new("pick"), &db])).unwrap();
+    let (inside, outside) = (&picked["inside"], &picked["outside"]);
+    let at = |p: &Value| json!([p["lon"].as_f64().unwrap(), p["lat"].as_f64().unwrap()]);
+    let find = |location: Value| {
+        json!({"category": "AP", "type": "PMN-2", "quantity": 1, "condition": "ARMED",
+               "disposal": "DESTROYED_IN_SITU", "location": location})
+    };
+    let r = json!({
+        "type": "EO_FIND", "organisation": "KDA", "start_date": today(), "end_date": today(),
+        "eo_finds": [find(at(outside)), find(at(inside)), find(at(inside))]
+    });
+    let path = dir.path().join("three.json");
+    std::fs::write(&path, r.to_string()).unwrap();
+    let report = ok(&db, &["report", "submit", path.to_str().unwrap()]).trim().to_string();
+    let out = safeground(&db, &["report", "approve", &report]);
+    let stderr = String::from_utf8_lossy(&out.stderr).to_string();
+    assert!(out.status.success(), "{stderr}");
+    assert!(!stderr.contains("residual contamination: EO find 1"), "{stderr}");
+    assert!(stderr.contains("residual contamination: EO find 2"), "{stderr}");
+    assert!(stderr.contains("residual contamination: EO find 3"), "{stderr}");
+    let listed = residuals(&db, true);
+    let mine: Vec<&Value> = listed.iter().filter(|r| r["report"] == report.as_str()).collect();
+    assert_eq!((mine.len(), listed.len()), (2, before + 2), "{listed:?}");
+    assert!(mine.iter().all(|r| r["released_area"] == inside["id"]), "{mine:?}");
+    ok(&db, &["audit", "verify"]);
+}
