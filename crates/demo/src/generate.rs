@@ -698,7 +698,8 @@ fn teams_of(reference: &Reference, org: Uuid, kinds: &[TeamKind]) -> Vec<Uuid> {
 }
 
 /// One hazard's life: recorded, perhaps tasked, surveyed, reduced, cleared,
-/// closed and handed over — as far as the demo's calendar allows.
+/// closed and handed over — as far as the demo's calendar allows. Each phase
+/// draws from `g` in the order it happens, so a seed makes the same register.
 fn hazard_story(
     g: &mut Gen,
     ground: &Ground<'_>,
@@ -707,306 +708,25 @@ fn hazard_story(
     w: &mut Writer<'_>,
     counts: &mut DemoCounts,
 ) -> Result<(), StoreError> {
-    let places = ground.places;
-    // Where: near a settlement, along an approach between two, or in the open.
-    let placement = g.weighted(&ground.placement);
-    let (star, district, reference_point, reference_description, near_settlement) = loop {
-        let (centre, star, rp, rd, near) = match placement {
-            0 | 1 if !ground.settlements.is_empty() => {
-                let si = *g.pick(&ground.settlements);
-                let s = &places.settlements[si];
-                if placement == 0 {
-                    let centre = offset(s.location, g.f(0.0, 360.0), g.f(300.0, 5_000.0));
-                    let r = g.f(60.0, 450.0) * ground.size;
-                    let n = match ground.detail {
-                        Detail::Demo => g.n(12, 60),
-                        Detail::Benchmark => g.n(20, 200),
-                    } as usize;
-                    let star = Star::blob(g, centre, r, n);
-                    (centre, star, s.location, format!("centre of {}", s.name), true)
-                } else {
-                    // An approach: the way towards the nearest other settlement.
-                    let other = ground
-                        .settlements
-                        .iter()
-                        .filter(|&&o| o != si)
-                        .min_by(|&&a, &&b| {
-                            let d = |i: usize| {
-                                let p = places.settlements[i].location;
-                                (p.x() - s.location.x()).powi(2) + (p.y() - s.location.y()).powi(2)
-                            };
-                            d(a).total_cmp(&d(b))
-                        })
-                        .map(|&o| places.settlements[o].location)
-                        .unwrap_or_else(|| offset(s.location, 90.0, 10_000.0));
-                    let (az, dist): (f64, f64) = {
-                        use geographiclib_rs::InverseGeodesic;
-                        let (s12, az1, _az2, _a12): (f64, f64, f64, f64) =
-                            wgs84().inverse(s.location.y(), s.location.x(), other.y(), other.x());
-                        (az1, s12)
-                    };
-                    let along = offset(s.location, az, dist * g.f(0.1, 0.9));
-                    let centre = offset(along, az + 90.0, g.f(-250.0, 250.0));
-                    let (length, width) = (g.f(200.0, 1_800.0) * ground.size, g.f(25.0, 150.0));
-                    let step = match ground.detail {
-                        Detail::Demo => 60.0,
-                        // A turning point every few metres, 20 to 200 in all.
-                        Detail::Benchmark => 2.0 * (length + width) / g.n(20, 196) as f64,
-                    };
-                    let star = Star::strip(centre, az, length, width, step);
-                    (centre, star, s.location, format!("road from {} at its last houses", s.name), true)
-                }
-            }
-            _ => {
-                let (centre, _) = ground.random_point(g);
-                let r = g.f(80.0, 700.0) * ground.size;
-                let n = match ground.detail {
-                    Detail::Demo => g.n(16, 80),
-                    Detail::Benchmark => g.n(20, 200),
-                } as usize;
-                let star = Star::blob(g, centre, r, n);
-                let rp = offset(centre, g.f(0.0, 360.0), r * 2.5 + 200.0);
-                (centre, star, rp, "track junction".to_string(), false)
-            }
-        };
-        if let Some(d) = places.district_at(&centre, &ground.liberated) {
-            break (star, d, rp, rd, near);
-        }
-    };
-    let hazard_id = g.uuid();
-    let kind = if g.chance(0.55) { HazardKind::Cha } else { HazardKind::Sha };
-    let mut contamination = vec![g.weighted(&[
-        (EoCategory::Ap, 35),
-        (EoCategory::At, 22),
-        (EoCategory::Uxo, 30),
-        (EoCategory::Cmr, 8),
-        (EoCategory::Axo, 4),
-        (EoCategory::Ied, 1),
-    ])];
-    if g.chance(0.45) {
-        contamination.push(*g.pick(&[EoCategory::Ap, EoCategory::At, EoCategory::Uxo]));
-    }
-    let mut land_use = vec![if near_settlement {
-        *g.pick(&[LandUse::Agriculture, LandUse::Housing, LandUse::Road, LandUse::Grazing])
-    } else {
-        *g.pick(&[LandUse::Grazing, LandUse::Forest, LandUse::Agriculture, LandUse::Infrastructure])
-    }];
-    if g.chance(0.3) {
-        land_use.push(*g.pick(&[LandUse::Agriculture, LandUse::Water, LandUse::Infrastructure]));
-    }
-    let mut evidence = vec![Evidence {
-        source: if kind == HazardKind::Cha {
-            *g.pick(&[EvidenceSource::VisualSighting, EvidenceSource::Accident, EvidenceSource::Marking])
-        } else {
-            *g.pick(&[
-                EvidenceSource::Informant,
-                EvidenceSource::MinefieldRecord,
-                EvidenceSource::MilitaryRecord,
-            ])
-        },
-        confidence: if kind == HazardKind::Cha {
-            Confidence::High
-        } else {
-            *g.pick(&[Confidence::Low, Confidence::Medium])
-        },
-        description: if kind == HazardKind::Cha {
-            "Items seen on the surface by the survey team".into()
-        } else {
-            "Former front line; local informants report laying of mines".into()
-        },
-    }];
-    if g.chance(0.3) {
-        evidence.push(Evidence {
-            source: EvidenceSource::MinefieldRecord,
-            confidence: Confidence::Low,
-            description: "Legacy minefield record; position unverified".into(),
-        });
-    }
-    let d = &places.districts[district];
-    let recorded = g.day_between(g.start, g.end - 60);
-    let (az_bm, r_bm) = (g.f(0.0, 360.0), 30.0);
-    let far = star
-        .points
-        .iter()
-        .map(|c| ((c.x - star.centre.x()) * 85_000.0).hypot((c.y - star.centre.y()) * 111_000.0))
-        .fold(0.0, f64::max);
-    let hazard = Hazard {
-        id: hazard_id,
-        code: format!("{}-{:06}", d.hasc.clone().unwrap_or_else(|| "AZ".into()).replace('.', "-"), index + 1),
-        name: format!(
-            "{} {} near {}",
-            d.alt_name.as_deref().unwrap_or(&d.name),
-            if kind == HazardKind::Cha { "minefield" } else { "suspected area" },
-            reference_description
-                .split(" of ")
-                .last()
-                .unwrap_or(&reference_description)
-                .replace("road from ", "")
-        ),
-        kind,
-        status: HazardStatus::Open,
-        district_id: reference.district_ids[district],
-        contamination: contamination.clone(),
-        land_use,
-        evidence,
-        geometry: star.polygon(),
-        reference_point: Some(reference_point),
-        reference_description: Some(reference_description),
-        benchmark: Some(offset(star.centre, az_bm, far + r_bm)),
-        recorded_on: day(recorded),
-        recorded_by: if g.chance(0.7) { reference.authority } else { *g.pick(&reference.operators) },
-        beneficiaries: Some(g.n(20, if near_settlement { 3_000 } else { 300 })),
-    };
+    let site = site(g, ground);
+    let (hazard, recorded) = new_hazard(g, ground, reference, index, &site);
+    let d = &ground.places.districts[site.district];
     let mut last_approval = recorded;
     let approved = approval_after(g, recorded, &mut last_approval);
-    file(
-        w,
-        &hazard_report(&hazard, acronym(reference, hazard.recorded_by), &d.name, day(recorded - 3)),
-        day(recorded),
-        approved,
-    )?;
+    let report = hazard_report(&hazard, acronym(reference, hazard.recorded_by), &d.name, day(recorded - 3));
+    file(w, &report, day(recorded), approved)?;
     counts.hazards += 1;
-    let hazard_code = hazard.code.clone();
 
-    // A quarter of the register is not yet tasked.
-    if g.chance(0.25) {
+    let Some(task) = task_for(g, reference, &hazard, index, d.hasc.as_deref(), (recorded, last_approval))
+    else {
         return Ok(());
-    }
-    let operator = *g.pick(&reference.operators);
-    let issued = g.day_between(last_approval + 1, recorded + 240);
-    if issued > g.end {
-        return Ok(());
-    }
-    let task = Task {
-        id: g.uuid(),
-        code: format!("T-{}-{:06}", d.hasc.clone().unwrap_or_default().replace("AZ.", ""), index + 1),
-        hazard_id,
-        organisation_id: operator,
-        activity: if kind == HazardKind::Sha { ActivityKind::Nts } else { ActivityKind::Clearance },
-        priority: *g.pick(&[Priority::High, Priority::Medium, Priority::Medium, Priority::Low]),
-        status: TaskStatus::Issued,
-        issued_on: day(issued),
-        due_on: Some(day(issued + g.n(730, 1460) as i32)),
     };
-
-    // The hazard's ground in sectors, released in order.
-    let k = match ground.detail {
-        Detail::Demo => g.n(3, 7),
-        Detail::Benchmark => g.n(6, 10),
-    } as usize;
-    let n = star.points.len();
-    let mut bounds: Vec<usize> = (0..k).map(|i| i * n / k).collect();
-    bounds.dedup();
-    let k = bounds.len();
-    let mut next = 0usize; // first sector not yet released
-    let mut today = issued;
-    let mut plan: Vec<(ActivityKind, usize)> = Vec::new();
-    if kind == HazardKind::Sha {
-        // NTS: a SHA is often cancelled in part, sometimes whole.
-        let cancel = if g.chance(0.3) { k } else { g.n(0, (k - 1) as i64) as usize };
-        if cancel > 0 {
-            plan.push((ActivityKind::Nts, cancel));
-        }
-    }
-    if g.chance(0.6) {
-        plan.push((ActivityKind::Ts, g.n(1, 2) as usize));
-    }
-    match ground.detail {
-        Detail::Demo => {
-            let clearances = g.n(1, 3);
-            for _ in 0..clearances {
-                plan.push((ActivityKind::Clearance, g.n(1, 3) as usize));
-            }
-        }
-        // Clearance sector by sector: a released polygon each.
-        Detail::Benchmark => {
-            for _ in 0..g.n(4, 10) {
-                plan.push((ActivityKind::Clearance, 1));
-            }
-        }
-    }
-    let mut completed = false;
-    let mut activities: Vec<Activity> = Vec::new();
-    let mut finds: Vec<EoFind> = Vec::new();
-    let team_kinds_clear =
-        [TeamKind::ManualClearance, TeamKind::MechanicalClearance, TeamKind::MineDetectionDogs];
-    for (activity_kind, sectors) in plan {
-        if next >= k {
-            break;
-        }
-        let start = g.day_between(today + 5, today + 60);
-        let duration = match activity_kind {
-            ActivityKind::Nts => g.n(1, 5),
-            ActivityKind::Ts => g.n(5, 30),
-            _ => g.n(20, 150),
-        } as i32;
-        let end = start + duration;
-        if end > g.end || task.due_on.is_some_and(|due| day(end) > due) {
-            break;
-        }
-        let to = (next + sectors).min(k);
-        let (method, team_kinds, outcome) = match activity_kind {
-            ActivityKind::Nts => (None, &[TeamKind::Nts][..], ReleaseOutcome::Cancelled),
-            ActivityKind::Ts => (
-                Some(ClearanceMethod::Mechanical),
-                &[TeamKind::MechanicalClearance][..],
-                ReleaseOutcome::Reduced,
-            ),
-            _ => {
-                let m = g.weighted(&[
-                    (ClearanceMethod::Manual, 6),
-                    (ClearanceMethod::Mechanical, 3),
-                    (ClearanceMethod::Dogs, 1),
-                ]);
-                (Some(m), &team_kinds_clear[..], ReleaseOutcome::Cleared)
-            }
-        };
-        let teams = teams_of(reference, operator, team_kinds);
-        let activity = Activity {
-            id: g.uuid(),
-            kind: activity_kind,
-            method,
-            hazard_id: Some(hazard_id),
-            task_id: Some(task.id),
-            organisation_id: operator,
-            team_id: if teams.is_empty() { None } else { Some(*g.pick(&teams)) },
-            start_date: day(start),
-            end_date: day(end),
-            depth_cm: match activity_kind {
-                ActivityKind::Nts => None,
-                _ => Some(*g.pick(&[13, 20, 25, 30])),
-            },
-            hours_worked: Some((duration as f64 * g.f(5.0, 7.5) * 8.0).round()),
-            released: vec![ReleasedArea {
-                id: g.uuid(),
-                outcome,
-                released_on: day(end),
-                geometry: star.sectors(&bounds, next, to),
-            }],
-        };
-        // EO found in cleared and reduced ground.
-        if outcome != ReleaseOutcome::Cancelled {
-            let n_finds = match (outcome, ground.detail) {
-                (ReleaseOutcome::Cleared, Detail::Demo) => g.n(0, 25),
-                // More, smaller clearances: about a million finds in 100,000 hazards, as in the demo.
-                (ReleaseOutcome::Cleared, Detail::Benchmark) => g.n(0, 9),
-                _ => g.n(0, 2),
-            };
-            for _ in 0..n_finds {
-                let category = *g.pick(&contamination);
-                let p = point_in_sectors(g, &star, &bounds, next, to);
-                finds.push(eo_find(g, reference, &activity, Some(hazard_id), district, category, p));
-            }
-        }
-        activities.push(activity);
-        next = to;
-        today = end;
-        if next >= k {
-            completed = true;
-        }
-    }
-    w.issue_task(&task, APPROVER, noon(day(issued)))?;
+    let plan = work_plan(g, ground.detail, site.star.points.len(), hazard.kind);
+    let Work { activities, finds, completed } =
+        work(g, reference, &site, &hazard, &task, plan, ground.detail);
+    w.issue_task(&task, APPROVER, noon(task.issued_on))?;
     counts.tasks += 1;
+    let operator = task.organisation_id;
     let handed_over = completed && g.chance(0.4);
     let n_activities = activities.len();
     for (i, a) in activities.iter().enumerate() {
@@ -1036,36 +756,437 @@ fn hazard_story(
     // all of it would leave work no layer records).
     if completed && !handed_over && ground.detail == Detail::Demo && activities.len() >= 2 {
         if let Some(a) = activities.last() {
-            qc_inspection(index, &hazard_code, a, last_approval, w)?;
+            qc_inspection(index, &hazard.code, a, last_approval, w)?;
         }
     }
     // EOD spot tasks nearby: isolated UXO called in by the population.
     if g.chance(0.05) {
-        let p = offset(star.centre, g.f(0.0, 360.0), far + g.f(100.0, 2_000.0));
-        let start = g.day_between(recorded, g.end);
-        let eod_teams = teams_of(reference, operator, &[TeamKind::Eod]);
-        let spot = Activity {
-            id: g.uuid(),
-            kind: ActivityKind::EodSpotTask,
-            method: None,
-            hazard_id: None,
-            task_id: None,
-            organisation_id: operator,
-            team_id: eod_teams.first().copied(),
-            start_date: day(start),
-            end_date: day(start),
-            depth_cm: None,
-            hours_worked: Some(g.n(2, 8) as f64),
-            released: vec![],
-        };
-        let category = g.weighted(&[(EoCategory::Uxo, 8), (EoCategory::Cmr, 2), (EoCategory::Axo, 1)]);
-        let find = eo_find(g, reference, &spot, None, district, category, p);
-        let mut last = start;
-        let approved = approval_after(g, start, &mut last);
-        file(w, &spot_report(&spot, acronym(reference, operator), &[&find]), spot.end_date, approved)?;
-        counts.activities += 1;
-        counts.eo_finds += 1;
+        spot_task(g, reference, (&site, recorded), operator, w, counts)?;
     }
+    Ok(())
+}
+
+/// Where a hazard lies: its outline, its district (an index into the
+/// places' districts), and the point its record describes it from.
+struct Site {
+    star: Star,
+    district: usize,
+    reference_point: Point<f64>,
+    reference_description: String,
+    near_settlement: bool,
+}
+
+impl Site {
+    /// How far (metres, roughly) the outline's farthest turning point lies
+    /// from its centre.
+    fn reach(&self) -> f64 {
+        let star = &self.star;
+        star.points
+            .iter()
+            .map(|c| ((c.x - star.centre.x()) * 85_000.0).hypot((c.y - star.centre.y()) * 111_000.0))
+            .fold(0.0, f64::max)
+    }
+}
+
+/// Where a new hazard lies: near a settlement, along an approach between
+/// two, or in the open, in a liberated district.
+fn site(g: &mut Gen, ground: &Ground<'_>) -> Site {
+    let places = ground.places;
+    let placement = g.weighted(&ground.placement);
+    loop {
+        let (centre, star, reference_point, reference_description, near_settlement) = match placement {
+            0 | 1 if !ground.settlements.is_empty() => {
+                let si = *g.pick(&ground.settlements);
+                let s = &places.settlements[si];
+                if placement == 0 {
+                    let centre = offset(s.location, g.f(0.0, 360.0), g.f(300.0, 5_000.0));
+                    let r = g.f(60.0, 450.0) * ground.size;
+                    let n = match ground.detail {
+                        Detail::Demo => g.n(12, 60),
+                        Detail::Benchmark => g.n(20, 200),
+                    } as usize;
+                    let star = Star::blob(g, centre, r, n);
+                    (centre, star, s.location, format!("centre of {}", s.name), true)
+                } else {
+                    let (centre, star) = approach(g, ground, si);
+                    (centre, star, s.location, format!("road from {} at its last houses", s.name), true)
+                }
+            }
+            _ => {
+                let (centre, _) = ground.random_point(g);
+                let r = g.f(80.0, 700.0) * ground.size;
+                let n = match ground.detail {
+                    Detail::Demo => g.n(16, 80),
+                    Detail::Benchmark => g.n(20, 200),
+                } as usize;
+                let star = Star::blob(g, centre, r, n);
+                let rp = offset(centre, g.f(0.0, 360.0), r * 2.5 + 200.0);
+                (centre, star, rp, "track junction".to_string(), false)
+            }
+        };
+        if let Some(district) = places.district_at(&centre, &ground.liberated) {
+            return Site { star, district, reference_point, reference_description, near_settlement };
+        }
+    }
+}
+
+/// A strip of ground along the way from settlement `si` towards the nearest
+/// other settlement: its centre and outline.
+fn approach(g: &mut Gen, ground: &Ground<'_>, si: usize) -> (Point<f64>, Star) {
+    let places = ground.places;
+    let s = &places.settlements[si];
+    let other = ground
+        .settlements
+        .iter()
+        .filter(|&&o| o != si)
+        .min_by(|&&a, &&b| {
+            let d = |i: usize| {
+                let p = places.settlements[i].location;
+                (p.x() - s.location.x()).powi(2) + (p.y() - s.location.y()).powi(2)
+            };
+            d(a).total_cmp(&d(b))
+        })
+        .map(|&o| places.settlements[o].location)
+        .unwrap_or_else(|| offset(s.location, 90.0, 10_000.0));
+    let (az, dist): (f64, f64) = {
+        use geographiclib_rs::InverseGeodesic;
+        let (s12, az1, _az2, _a12): (f64, f64, f64, f64) =
+            wgs84().inverse(s.location.y(), s.location.x(), other.y(), other.x());
+        (az1, s12)
+    };
+    let along = offset(s.location, az, dist * g.f(0.1, 0.9));
+    let centre = offset(along, az + 90.0, g.f(-250.0, 250.0));
+    let (length, width) = (g.f(200.0, 1_800.0) * ground.size, g.f(25.0, 150.0));
+    let step = match ground.detail {
+        Detail::Demo => 60.0,
+        // A turning point every few metres, 20 to 200 in all.
+        Detail::Benchmark => 2.0 * (length + width) / g.n(20, 196) as f64,
+    };
+    (centre, Star::strip(centre, az, length, width, step))
+}
+
+/// The hazard recorded at `site`, the `index`th of the register, and the day
+/// (Julian) it was recorded.
+fn new_hazard(
+    g: &mut Gen,
+    ground: &Ground<'_>,
+    reference: &Reference,
+    index: usize,
+    site: &Site,
+) -> (Hazard, i32) {
+    let hazard_id = g.uuid();
+    let kind = if g.chance(0.55) { HazardKind::Cha } else { HazardKind::Sha };
+    let mut contamination = vec![g.weighted(&[
+        (EoCategory::Ap, 35),
+        (EoCategory::At, 22),
+        (EoCategory::Uxo, 30),
+        (EoCategory::Cmr, 8),
+        (EoCategory::Axo, 4),
+        (EoCategory::Ied, 1),
+    ])];
+    if g.chance(0.45) {
+        contamination.push(*g.pick(&[EoCategory::Ap, EoCategory::At, EoCategory::Uxo]));
+    }
+    let mut land_use = vec![if site.near_settlement {
+        *g.pick(&[LandUse::Agriculture, LandUse::Housing, LandUse::Road, LandUse::Grazing])
+    } else {
+        *g.pick(&[LandUse::Grazing, LandUse::Forest, LandUse::Agriculture, LandUse::Infrastructure])
+    }];
+    if g.chance(0.3) {
+        land_use.push(*g.pick(&[LandUse::Agriculture, LandUse::Water, LandUse::Infrastructure]));
+    }
+    let evidence = evidence(g, kind);
+    let d = &ground.places.districts[site.district];
+    let recorded = g.day_between(g.start, g.end - 60);
+    let (az_bm, r_bm) = (g.f(0.0, 360.0), 30.0);
+    let star = &site.star;
+    let description = &site.reference_description;
+    let hazard = Hazard {
+        id: hazard_id,
+        code: format!("{}-{:06}", d.hasc.clone().unwrap_or_else(|| "AZ".into()).replace('.', "-"), index + 1),
+        name: format!(
+            "{} {} near {}",
+            d.alt_name.as_deref().unwrap_or(&d.name),
+            if kind == HazardKind::Cha { "minefield" } else { "suspected area" },
+            description.split(" of ").last().unwrap_or(description).replace("road from ", "")
+        ),
+        kind,
+        status: HazardStatus::Open,
+        district_id: reference.district_ids[site.district],
+        contamination,
+        land_use,
+        evidence,
+        geometry: star.polygon(),
+        reference_point: Some(site.reference_point),
+        reference_description: Some(description.clone()),
+        benchmark: Some(offset(star.centre, az_bm, site.reach() + r_bm)),
+        recorded_on: day(recorded),
+        recorded_by: if g.chance(0.7) { reference.authority } else { *g.pick(&reference.operators) },
+        beneficiaries: Some(g.n(20, if site.near_settlement { 3_000 } else { 300 })),
+    };
+    (hazard, recorded)
+}
+
+/// Why a hazard of `kind` was recorded: what was seen for a confirmed one,
+/// what was said or kept on file for a suspected one.
+fn evidence(g: &mut Gen, kind: HazardKind) -> Vec<Evidence> {
+    let mut evidence = vec![Evidence {
+        source: if kind == HazardKind::Cha {
+            *g.pick(&[EvidenceSource::VisualSighting, EvidenceSource::Accident, EvidenceSource::Marking])
+        } else {
+            *g.pick(&[
+                EvidenceSource::Informant,
+                EvidenceSource::MinefieldRecord,
+                EvidenceSource::MilitaryRecord,
+            ])
+        },
+        confidence: if kind == HazardKind::Cha {
+            Confidence::High
+        } else {
+            *g.pick(&[Confidence::Low, Confidence::Medium])
+        },
+        description: if kind == HazardKind::Cha {
+            "Items seen on the surface by the survey team".into()
+        } else {
+            "Former front line; local informants report laying of mines".into()
+        },
+    }];
+    if g.chance(0.3) {
+        evidence.push(Evidence {
+            source: EvidenceSource::MinefieldRecord,
+            confidence: Confidence::Low,
+            description: "Legacy minefield record; position unverified".into(),
+        });
+    }
+    evidence
+}
+
+/// The task an operator is given for `hazard` (recorded on Julian day
+/// `recorded`, its record approved on `approved`) in the district of HASC
+/// code `hasc`: none for a quarter of the register, nor past the calendar.
+fn task_for(
+    g: &mut Gen,
+    reference: &Reference,
+    hazard: &Hazard,
+    index: usize,
+    hasc: Option<&str>,
+    (recorded, approved): (i32, i32),
+) -> Option<Task> {
+    if g.chance(0.25) {
+        return None;
+    }
+    let operator = *g.pick(&reference.operators);
+    let issued = g.day_between(approved + 1, recorded + 240);
+    if issued > g.end {
+        return None;
+    }
+    Some(Task {
+        id: g.uuid(),
+        code: format!("T-{}-{:06}", hasc.unwrap_or_default().replace("AZ.", ""), index + 1),
+        hazard_id: hazard.id,
+        organisation_id: operator,
+        activity: if hazard.kind == HazardKind::Sha { ActivityKind::Nts } else { ActivityKind::Clearance },
+        priority: *g.pick(&[Priority::High, Priority::Medium, Priority::Medium, Priority::Low]),
+        status: TaskStatus::Issued,
+        issued_on: day(issued),
+        due_on: Some(day(issued + g.n(730, 1460) as i32)),
+    })
+}
+
+/// The work planned on a hazard's ground: the ground cut into sectors
+/// (`bounds`: the first turning point of each), and the activities that
+/// release them in order, each with how many sectors it takes on.
+struct WorkPlan {
+    bounds: Vec<usize>,
+    steps: Vec<(ActivityKind, usize)>,
+}
+
+/// The plan for a hazard of `kind` whose outline has `points` turning
+/// points: a suspected area is often cancelled in part, sometimes whole, by
+/// non-technical survey; technical survey reduces some; clearance the rest.
+fn work_plan(g: &mut Gen, detail: Detail, points: usize, kind: HazardKind) -> WorkPlan {
+    let k = match detail {
+        Detail::Demo => g.n(3, 7),
+        Detail::Benchmark => g.n(6, 10),
+    } as usize;
+    let mut bounds: Vec<usize> = (0..k).map(|i| i * points / k).collect();
+    bounds.dedup();
+    let k = bounds.len();
+    let mut steps: Vec<(ActivityKind, usize)> = Vec::new();
+    if kind == HazardKind::Sha {
+        let cancel = if g.chance(0.3) { k } else { g.n(0, (k - 1) as i64) as usize };
+        if cancel > 0 {
+            steps.push((ActivityKind::Nts, cancel));
+        }
+    }
+    if g.chance(0.6) {
+        steps.push((ActivityKind::Ts, g.n(1, 2) as usize));
+    }
+    match detail {
+        Detail::Demo => {
+            let clearances = g.n(1, 3);
+            for _ in 0..clearances {
+                steps.push((ActivityKind::Clearance, g.n(1, 3) as usize));
+            }
+        }
+        // Clearance sector by sector: a released polygon each.
+        Detail::Benchmark => {
+            for _ in 0..g.n(4, 10) {
+                steps.push((ActivityKind::Clearance, 1));
+            }
+        }
+    }
+    WorkPlan { bounds, steps }
+}
+
+/// What the work on a hazard did within the demo's calendar.
+struct Work {
+    activities: Vec<Activity>,
+    finds: Vec<EoFind>,
+    /// Whether it released all of the hazard's ground.
+    completed: bool,
+}
+
+/// The work done to `plan` under `task`, activity after activity, until the
+/// ground is all released, the calendar ends or the task falls due, with the
+/// EO found in the ground cleared and reduced.
+fn work(
+    g: &mut Gen,
+    reference: &Reference,
+    site: &Site,
+    hazard: &Hazard,
+    task: &Task,
+    plan: WorkPlan,
+    detail: Detail,
+) -> Work {
+    let WorkPlan { bounds, steps } = plan;
+    let k = bounds.len();
+    let mut next = 0usize; // first sector not yet released
+    let mut today = jd(task.issued_on);
+    let mut done = Work { activities: Vec::new(), finds: Vec::new(), completed: false };
+    for (kind, sectors) in steps {
+        if next >= k {
+            break;
+        }
+        let start = g.day_between(today + 5, today + 60);
+        let duration = match kind {
+            ActivityKind::Nts => g.n(1, 5),
+            ActivityKind::Ts => g.n(5, 30),
+            _ => g.n(20, 150),
+        } as i32;
+        let end = start + duration;
+        if end > g.end || task.due_on.is_some_and(|due| day(end) > due) {
+            break;
+        }
+        let to = (next + sectors).min(k);
+        let ground = site.star.sectors(&bounds, next, to);
+        let a = activity(g, reference, task, kind, (start, end), ground);
+        let outcome = a.released[0].outcome;
+        // EO found in cleared and reduced ground.
+        if outcome != ReleaseOutcome::Cancelled {
+            let n_finds = match (outcome, detail) {
+                (ReleaseOutcome::Cleared, Detail::Demo) => g.n(0, 25),
+                // More, smaller clearances: about a million finds in 100,000 hazards, as in the demo.
+                (ReleaseOutcome::Cleared, Detail::Benchmark) => g.n(0, 9),
+                _ => g.n(0, 2),
+            };
+            for _ in 0..n_finds {
+                let category = *g.pick(&hazard.contamination);
+                let p = point_in_sectors(g, &site.star, &bounds, next, to);
+                done.finds.push(eo_find(g, reference, &a, Some(hazard.id), site.district, category, p));
+            }
+        }
+        done.activities.push(a);
+        next = to;
+        today = end;
+        if next >= k {
+            done.completed = true;
+        }
+    }
+    done
+}
+
+/// An activity of `kind` under `task` from Julian day `start` to `end`,
+/// by a team of the task's operator that does such work, releasing `ground`.
+fn activity(
+    g: &mut Gen,
+    reference: &Reference,
+    task: &Task,
+    kind: ActivityKind,
+    (start, end): (i32, i32),
+    ground: MultiPolygon<f64>,
+) -> Activity {
+    let team_kinds_clear =
+        [TeamKind::ManualClearance, TeamKind::MechanicalClearance, TeamKind::MineDetectionDogs];
+    let (method, team_kinds, outcome) = match kind {
+        ActivityKind::Nts => (None, &[TeamKind::Nts][..], ReleaseOutcome::Cancelled),
+        ActivityKind::Ts => {
+            (Some(ClearanceMethod::Mechanical), &[TeamKind::MechanicalClearance][..], ReleaseOutcome::Reduced)
+        }
+        _ => {
+            let m = g.weighted(&[
+                (ClearanceMethod::Manual, 6),
+                (ClearanceMethod::Mechanical, 3),
+                (ClearanceMethod::Dogs, 1),
+            ]);
+            (Some(m), &team_kinds_clear[..], ReleaseOutcome::Cleared)
+        }
+    };
+    let operator = task.organisation_id;
+    let teams = teams_of(reference, operator, team_kinds);
+    Activity {
+        id: g.uuid(),
+        kind,
+        method,
+        hazard_id: Some(task.hazard_id),
+        task_id: Some(task.id),
+        organisation_id: operator,
+        team_id: if teams.is_empty() { None } else { Some(*g.pick(&teams)) },
+        start_date: day(start),
+        end_date: day(end),
+        depth_cm: match kind {
+            ActivityKind::Nts => None,
+            _ => Some(*g.pick(&[13, 20, 25, 30])),
+        },
+        hours_worked: Some(((end - start) as f64 * g.f(5.0, 7.5) * 8.0).round()),
+        released: vec![ReleasedArea { id: g.uuid(), outcome, released_on: day(end), geometry: ground }],
+    }
+}
+
+/// An EOD spot task near the hazard at `site` (recorded on Julian day
+/// `recorded`) by `operator`: one isolated item called in by the population.
+fn spot_task(
+    g: &mut Gen,
+    reference: &Reference,
+    (site, recorded): (&Site, i32),
+    operator: Uuid,
+    w: &mut Writer<'_>,
+    counts: &mut DemoCounts,
+) -> Result<(), StoreError> {
+    let p = offset(site.star.centre, g.f(0.0, 360.0), site.reach() + g.f(100.0, 2_000.0));
+    let start = g.day_between(recorded, g.end);
+    let eod_teams = teams_of(reference, operator, &[TeamKind::Eod]);
+    let spot = Activity {
+        id: g.uuid(),
+        kind: ActivityKind::EodSpotTask,
+        method: None,
+        hazard_id: None,
+        task_id: None,
+        organisation_id: operator,
+        team_id: eod_teams.first().copied(),
+        start_date: day(start),
+        end_date: day(start),
+        depth_cm: None,
+        hours_worked: Some(g.n(2, 8) as f64),
+        released: vec![],
+    };
+    let category = g.weighted(&[(EoCategory::Uxo, 8), (EoCategory::Cmr, 2), (EoCategory::Axo, 1)]);
+    let find = eo_find(g, reference, &spot, None, site.district, category, p);
+    let mut last = start;
+    let approved = approval_after(g, start, &mut last);
+    file(w, &spot_report(&spot, acronym(reference, operator), &[&find]), spot.end_date, approved)?;
+    counts.activities += 1;
+    counts.eo_finds += 1;
     Ok(())
 }
 
