@@ -16,12 +16,14 @@ use crate::write::{taken, uuid_text, DistrictShape, Writer};
 use crate::StoreError;
 use geo::{Contains, MultiPolygon, Point};
 use rusqlite::params;
+use safeground_core::accreditation::Accreditation;
 use safeground_core::approval::{
     self, given_ids, Context, HazardFacts, Plan, PriorRelease, Record, ReleasedArea, Settlement, TaskFacts,
 };
 use safeground_core::codes::OrganisationKind;
 use safeground_core::report::Report;
-use std::collections::{BTreeSet, HashSet};
+use std::cell::RefCell;
+use std::collections::{BTreeSet, HashMap, HashSet};
 use time::Date;
 use uuid::Uuid;
 
@@ -45,18 +47,38 @@ pub(crate) struct Source<'a> {
     pub(crate) taken: Option<&'a HashSet<(&'static str, Uuid)>>,
 }
 
-/// Reference data looked up once per import: (query, key) → the answer.
-pub(crate) type Reference =
-    std::cell::RefCell<std::collections::HashMap<(&'static str, String), Option<String>>>;
+/// Reference data looked up once per import, which adds none: (query, key)
+/// → the answer, and each author organisation's accreditations (before they
+/// were kept, a round trip a feature on PostgreSQL, two where the register
+/// keeps accreditations).
+#[derive(Debug, Default)]
+pub(crate) struct Reference {
+    lookups: RefCell<HashMap<(&'static str, String), Option<String>>>,
+    accreditations: RefCell<HashMap<Uuid, Option<Vec<Accreditation>>>>,
+}
 
 /// [`one`], answered from `src.reference` when it holds the answer.
 fn reference(src: &Source<'_>, sql: &'static str, key: &str) -> Result<Option<String>, StoreError> {
     let Some(cache) = src.reference else { return one(src.db, sql, key) };
-    if let Some(known) = cache.borrow().get(&(sql, key.to_string())) {
+    if let Some(known) = cache.lookups.borrow().get(&(sql, key.to_string())) {
         return Ok(known.clone());
     }
     let found = one(src.db, sql, key)?;
-    cache.borrow_mut().insert((sql, key.to_string()), found.clone());
+    cache.lookups.borrow_mut().insert((sql, key.to_string()), found.clone());
+    Ok(found)
+}
+
+/// [`crate::accreditation::of_organisation`], answered from
+/// `src.reference` when it holds the answer.
+fn accreditations(src: &Source<'_>, organisation: Uuid) -> Result<Option<Vec<Accreditation>>, StoreError> {
+    let Some(cache) = src.reference else {
+        return crate::accreditation::of_organisation(src.db, organisation);
+    };
+    if let Some(known) = cache.accreditations.borrow().get(&organisation) {
+        return Ok(known.clone());
+    }
+    let found = crate::accreditation::of_organisation(src.db, organisation)?;
+    cache.accreditations.borrow_mut().insert(organisation, found.clone());
     Ok(found)
 }
 
@@ -128,14 +150,8 @@ pub(crate) fn context(
         None => None,
     };
     places(src, r, &mut ctx)?;
-    ctx.accreditations = crate::accreditation::of_organisation(db, organisation)?;
-    let points: Vec<Point<f64>> = r
-        .eo_finds
-        .iter()
-        .map(|f| &f.location)
-        .chain(r.accident.iter().map(|a| &a.location))
-        .filter_map(|p| p.point().ok())
-        .collect();
+    ctx.accreditations = accreditations(src, organisation)?;
+    let points = approval::sighted(r);
     if !points.is_empty() {
         ctx.released_ground = crate::residual::released_at(db, &points)?;
         if !ctx.released_ground.is_empty() {

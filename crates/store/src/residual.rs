@@ -16,17 +16,18 @@ use safeground_core::residual::ReleasedGround;
 use time::Date;
 use uuid::Uuid;
 
-/// The standing released ground whose bounding box holds one of `points`,
+/// The standing released ground whose bounding box holds one of `points`
+/// and that was released before that point's day (`approval::sighted`),
 /// each area once, through the spatial index.
-pub(crate) fn released_at(db: &Db, points: &[Point<f64>]) -> Result<Vec<ReleasedGround>, StoreError> {
+pub(crate) fn released_at(db: &Db, points: &[(Point<f64>, Date)]) -> Result<Vec<ReleasedGround>, StoreError> {
     let sql = db.dialect().pick(
         include_str!("../sql/residual/released_at.sql"),
         include_str!("../sql/postgres/residual/released_at.sql"),
     );
     let mut found: Vec<ReleasedGround> = vec![];
-    for p in points {
+    for (p, on) in points {
         let mut stmt = db.prepare_cached(sql)?;
-        let mut rows = stmt.query(params![p.x(), p.y()])?;
+        let mut rows = stmt.query(params![p.x(), p.y(), date_text(*on)])?;
         while let Some(r) = rows.next()? {
             let id = parse_uuid(&r.get::<String>(0)?)?;
             if found.iter().any(|g| g.id == id) {
@@ -36,7 +37,11 @@ pub(crate) fn released_at(db: &Db, points: &[Point<f64>]) -> Result<Vec<Released
             let (outcome, released_on): (String, String) = (r.get(4)?, r.get(5)?);
             let hazard_id: String = r.get(1)?;
             let hazard_code: String = r.get(2)?;
-            let investigations = highest_investigation(db, &hazard_id, &hazard_code)?;
+            // A hazard's released areas overlap one box often: its tasks are read once.
+            let investigations = match found.iter().find(|g| g.hazard_code == hazard_code) {
+                Some(same) => same.investigations,
+                None => highest_investigation(db, &hazard_id, &hazard_code)?,
+            };
             found.push(ReleasedGround {
                 id,
                 hazard_id: parse_uuid(&hazard_id)?,

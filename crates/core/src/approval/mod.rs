@@ -159,6 +159,24 @@ pub fn given_ids(r: &Report) -> Vec<(Record, Uuid)> {
     released.chain(finds).chain(accident).chain(session).collect()
 }
 
+/// Where and on which day each of `r`'s finds, then its accident, was seen
+/// (those whose position reads): the store loads the released
+/// ground under each point that was released before its day, the only
+/// ground that can make it residual contamination (`residual::residuals`).
+pub fn sighted(r: &Report) -> Vec<(Point<f64>, Date)> {
+    let finds = r.eo_finds.iter().map(|f| (&f.location, find_day(r, f)));
+    // An accident is dated by its report's last day (`plan::accident`).
+    let accident = r.accident.iter().map(|a| (&a.location, r.end_date));
+    finds.chain(accident).filter_map(|(p, on)| p.point().ok().map(|p| (p, on))).collect()
+}
+
+/// The day a find of `r` was made, for residual contamination: an undated
+/// find counts from the first day of its report's work, as it may have been
+/// found before ground released during that work.
+fn find_day(r: &Report, f: &crate::report::Find) -> Date {
+    f.found_on.unwrap_or(r.start_date)
+}
+
 /// What the register holds that one report's approval depends on. Each field
 /// is a lookup the store made for a key the report gives; `None` where the
 /// report gives no key or the register holds nothing under it.

@@ -205,12 +205,10 @@ fn residual_risk(
     if standing.is_empty() {
         return;
     }
-    // An undated find counts from the first day of its report's work: it
-    // may have been found before ground released during that work.
     let finds = plan.eo_finds.iter().enumerate().map(|(i, f)| Sighting {
         what: At::Find(i),
         location: f.location,
-        on: r.eo_finds.get(i).and_then(|x| x.found_on).unwrap_or(r.start_date),
+        on: r.eo_finds.get(i).map_or(r.start_date, |x| super::find_day(r, x)),
         hazard: f.hazard_id,
     });
     let accident = plan.accident.iter().map(|a| Sighting {

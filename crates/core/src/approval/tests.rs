@@ -756,6 +756,37 @@ fn an_accident_in_released_ground_is_residual() {
     assert_eq!(plan.residuals[0].found_on, date!(2025 - 02 - 03));
 }
 
+/// Where the store looks for released ground, and from which day: each
+/// find's own day, an undated find its report's first day, the accident its
+/// report's last; a position that does not read is left out.
+#[test]
+fn sighted_gives_each_point_the_day_residual_contamination_counts_from() {
+    let mut r = Report::blank(ReportType::EoFind, "HALO", date!(2024 - 09 - 01), date!(2024 - 09 - 05));
+    find_at(&mut r, 46.902, 39.905, None);
+    find_at(&mut r, 46.903, 39.906, Some(date!(2024 - 09 - 03)));
+    find_at(&mut r, 46.904, 39.907, None);
+    r.eo_finds[2].location = crate::report::Place::Text("somewhere by the river".into());
+    let mut with_accident = r.clone();
+    with_accident.accident = Some(crate::report::ReportedAccident {
+        id: None,
+        kind: AccidentKind::Incident,
+        device_category: EoCategory::Ap,
+        activity_at_time: ActivityAtTime::ALL[0],
+        area_marked: false,
+        cause: "tractor ploughing".into(),
+        location: crate::report::Place::LonLat([46.901, 39.901]),
+        victims: vec![],
+    });
+    let finds = vec![
+        (Point::new(46.902, 39.905), date!(2024 - 09 - 01)),
+        (Point::new(46.903, 39.906), date!(2024 - 09 - 03)),
+    ];
+    assert_eq!(sighted(&r), finds);
+    let mut all = finds.clone();
+    all.push((Point::new(46.901, 39.901), date!(2024 - 09 - 05)));
+    assert_eq!(sighted(&with_accident), all);
+}
+
 #[test]
 fn a_demining_accident_opens_an_investigation_an_incident_does_not() {
     let report = |kind| {
