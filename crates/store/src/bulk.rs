@@ -15,10 +15,14 @@ use crate::write::Writer;
 use crate::{Layer, StoreError};
 use rusqlite::params;
 
-/// An index waiting to be filled: its table's insert trigger (name and
-/// SQL), how it is filled, and the highest row before the write.
+/// How many rows (by fid) one statement puts into a deferred index.
+const FILL_SLICE: i64 = 20_000;
+
+/// An index waiting to be filled: its table, the table's insert trigger
+/// (name and SQL), how it is filled, and the highest row before the write.
 #[derive(Debug)]
 pub(crate) struct Deferred {
+    table: &'static str,
     trigger: String,
     create: String,
     fill: String,
@@ -69,16 +73,24 @@ impl Writer<'_> {
                     .replace("{table}", table),
             };
             self.tx.execute_batch(&format!("DROP TRIGGER {trigger}"))?;
-            self.deferred.push(Deferred { trigger: trigger.to_string(), create, fill, after });
+            self.deferred.push(Deferred { table, trigger: trigger.to_string(), create, fill, after });
         }
         Ok(())
     }
 
     /// Puts the rows written since [`Writer::defer_spatial_index`] into
     /// their indexes and the insert triggers back.
+    /// The rows go in slices of [`FILL_SLICE`]: one statement over a
+    /// million EO finds held 50 MB more for its length (BENCHMARKS.md).
     pub(crate) fn fill_deferred(&mut self) -> Result<(), StoreError> {
         for d in std::mem::take(&mut self.deferred) {
-            self.tx.prepare_cached(&d.fill)?.execute(params![d.after])?;
+            let last = self
+                .tx
+                .prepare_cached(&format!("SELECT coalesce(max(fid), 0) FROM {}", d.table))?
+                .query_row(params![], |r| r.get::<i64>(0))?;
+            for (from, to) in slices(d.after, last, FILL_SLICE) {
+                self.tx.prepare_cached(&d.fill)?.execute(params![from, to])?;
+            }
             self.tx.execute_batch(&d.create)?;
         }
         Ok(())
@@ -89,5 +101,33 @@ impl Writer<'_> {
             .prepare_cached("SELECT sql FROM sqlite_master WHERE type = 'trigger' AND name = ?1")?
             .query_row([name], |r| r.get(0))
             .optional()
+    }
+}
+
+/// The rows after fid `after` up to `last`, as ranges (`from`, `to`] of at
+/// most `size` fids, in order.
+fn slices(after: i64, last: i64, size: i64) -> impl Iterator<Item = (i64, i64)> {
+    let size = size.max(1);
+    std::iter::successors(Some(after), move |&from| Some(from.saturating_add(size).min(last)))
+        .take_while(move |&from| from < last)
+        .map(move |from| (from, from.saturating_add(size).min(last)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::slices;
+
+    #[test]
+    fn slices_cover_the_rows_added_once_each_in_order() {
+        let all: Vec<(i64, i64)> = slices(7, 50, 20).collect();
+        assert_eq!(all, vec![(7, 27), (27, 47), (47, 50)]);
+        // Exactly a slice, and one row.
+        assert_eq!(slices(0, 20, 20).collect::<Vec<_>>(), vec![(0, 20)]);
+        assert_eq!(slices(19, 20, 20).collect::<Vec<_>>(), vec![(19, 20)]);
+        // Nothing added, or a register whose fids are all older.
+        assert_eq!(slices(20, 20, 20).count(), 0);
+        assert_eq!(slices(30, 20, 20).count(), 0);
+        // No overflow at the top of the range.
+        assert_eq!(slices(i64::MAX - 5, i64::MAX, 20).collect::<Vec<_>>(), vec![(i64::MAX - 5, i64::MAX)]);
     }
 }
