@@ -7,7 +7,7 @@
 mod common;
 use common::*;
 use serde_json::{json, Value};
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 fn today() -> String {
     time::OffsetDateTime::now_utc().date().to_string()
@@ -25,6 +25,18 @@ fn find_report(dir: &Path, name: &str, lon: f64, lat: f64, day: &str) -> String 
     path.to_str().unwrap().to_string()
 }
 
+/// A demo register at scale 30 in `dir`, and the points GDAL picked in it:
+/// `inside` released ground (with the area's id and day of release) and
+/// `outside` any.
+fn demo_and_picked(dir: &Path) -> (PathBuf, Value) {
+    let db = dir.join("register.gpkg");
+    ok(&db, &["demo", "--scale", "30", "--no-serve"]);
+    let picked: Value =
+        serde_json::from_str(&oracle("residual_points.py", &[Path::new("pick"), &db])).unwrap();
+    assert!(picked["inside"].is_object() && picked["outside"].is_object(), "{picked}");
+    (db, picked)
+}
+
 fn residuals(db: &Path, open: bool) -> Vec<Value> {
     let mut args = vec!["residual", "list", "--json"];
     if open {
@@ -40,13 +52,9 @@ fn a_find_in_released_ground_is_flagged_investigated_and_sealed() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("register.gpkg");
-    ok(&db, &["demo", "--scale", "30", "--no-serve"]);
+    let (db, picked) = demo_and_picked(dir.path());
     let before = residuals(&db, false).len();
-    let picked: Value =
-        serde_json::from_str(&oracle("residual_points.py", &[Path::new("pick"), &db])).unwrap();
     let (inside, outside) = (&picked["inside"], &picked["outside"]);
-    assert!(inside.is_object() && outside.is_object(), "{picked}");
     let (lon, lat) = (inside["lon"].as_f64().unwrap(), inside["lat"].as_f64().unwrap());
     let released_on = inside["released_on"].as_str().unwrap();
 
@@ -128,10 +136,7 @@ fn an_accident_in_released_ground_is_residual_and_on_the_map() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("register.gpkg");
-    ok(&db, &["demo", "--scale", "30", "--no-serve"]);
-    let picked: Value =
-        serde_json::from_str(&oracle("residual_points.py", &[Path::new("pick"), &db])).unwrap();
+    let (db, picked) = demo_and_picked(dir.path());
     let (lon, lat) = (picked["inside"]["lon"].as_f64().unwrap(), picked["inside"]["lat"].as_f64().unwrap());
     let accident = json!({
         "type": "ACCIDENT", "organisation": "ANAMA", "start_date": today(), "end_date": today(),
@@ -186,11 +191,8 @@ fn each_find_of_a_report_in_released_ground_is_flagged() {
         return;
     }
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("register.gpkg");
-    ok(&db, &["demo", "--scale", "30", "--no-serve"]);
+    let (db, picked) = demo_and_picked(dir.path());
     let before = residuals(&db, false).len();
-    let picked: Value =
-        serde_json::from_str(&oracle("residual_points.py", &[Path::new("pick"), &db])).unwrap();
     let (inside, outside) = (&picked["inside"], &picked["outside"]);
     let at = |p: &Value| json!([p["lon"].as_f64().unwrap(), p["lat"].as_f64().unwrap()]);
     let find = |location: Value| {
