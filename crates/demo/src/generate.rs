@@ -1377,96 +1377,12 @@ fn accident(
     w: &mut Writer<'_>,
     counts: &mut DemoCounts,
 ) -> Result<(), StoreError> {
-    let places = ground.places;
     let demining = g.chance(0.2);
-    let (location, district) = if !demining && !ground.settlements.is_empty() && g.chance(0.7) {
-        // Most civilian incidents happen near where people live and work.
-        let s = &places.settlements[*g.pick(&ground.settlements)];
-        let p = offset(s.location, g.f(0.0, 360.0), g.f(200.0, 6_000.0));
-        match places.district_at(&p, &ground.liberated) {
-            Some(d) => (p, d),
-            None => ground.random_point(g),
-        }
-    } else {
-        ground.random_point(g)
-    };
+    let (location, district) = accident_place(g, ground, demining);
     let occurred = day(g.day_between(g.start, g.end));
-    let activity_at_time = if demining {
-        ActivityAtTime::Demining
-    } else {
-        g.weighted(&[
-            (ActivityAtTime::Farming, 5),
-            (ActivityAtTime::Herding, 4),
-            (ActivityAtTime::Travelling, 3),
-            (ActivityAtTime::Construction, 3),
-            (ActivityAtTime::CollectingWood, 2),
-            (ActivityAtTime::Tampering, 1),
-            (ActivityAtTime::Playing, 1),
-        ])
-    };
+    let activity_at_time = activity_at(g, demining);
     let n_victims = g.weighted(&[(1i64, 7), (2, 2), (3, 1)]);
-    let victims = (0..n_victims)
-        .map(|_| {
-            let child = activity_at_time == ActivityAtTime::Playing;
-            let sex = if demining || g.chance(0.85) { Sex::Male } else { Sex::Female };
-            let age = if child {
-                g.n(7, 17)
-            } else if demining {
-                g.n(21, 48)
-            } else {
-                g.n(16, 74)
-            };
-            let outcome = if g.chance(0.28) { VictimOutcome::Killed } else { VictimOutcome::Injured };
-            Victim {
-                id: g.uuid(),
-                outcome,
-                sex,
-                age: Some(age),
-                occupation: Some(
-                    match activity_at_time {
-                        ActivityAtTime::Demining => "deminer",
-                        ActivityAtTime::Farming => "farmer",
-                        ActivityAtTime::Herding => "shepherd",
-                        ActivityAtTime::Construction => "construction worker",
-                        ActivityAtTime::Travelling => "driver",
-                        ActivityAtTime::Playing => "student",
-                        _ => "unknown",
-                    }
-                    .to_string(),
-                ),
-                injuries: if outcome == VictimOutcome::Injured {
-                    Some(
-                        g.pick(&["lower limb amputation", "shrapnel wounds", "eye injury", "hand injury"])
-                            .to_string(),
-                    )
-                } else {
-                    None
-                },
-                assistance: if outcome == VictimOutcome::Injured {
-                    Some(
-                        g.pick(&["emergency medical care", "prosthetics", "physical rehabilitation"])
-                            .to_string(),
-                    )
-                } else {
-                    None
-                },
-                disability: None,
-                identity: Some(VictimIdentity {
-                    full_name: format!("{} {} (fictional)", g.pick(GIVEN), g.pick(FAMILY)),
-                    contact: Some(format!(
-                        "+994 50 {:03} {:02} {:02}",
-                        g.n(100, 999),
-                        g.n(10, 99),
-                        g.n(10, 99)
-                    )),
-                }),
-            }
-        })
-        .map(|mut v: Victim| {
-            v.disability = Some(disability_of(&v));
-            v
-        })
-        .collect();
+    let victims = (0..n_victims).map(|_| victim(g, demining, activity_at_time)).collect();
     let device_category =
         g.weighted(&[(EoCategory::Ap, 5), (EoCategory::At, 2), (EoCategory::Uxo, 3), (EoCategory::Cmr, 1)]);
     let accident = Accident {
@@ -1478,17 +1394,7 @@ fn accident(
         device_category,
         activity_at_time,
         area_marked: demining || g.chance(0.2),
-        cause: if demining {
-            g.pick(&[
-                "missed item during excavation",
-                "fragmentation from a nearby detonation",
-                "drill not followed",
-            ])
-            .to_string()
-        } else {
-            g.pick(&["entered unmarked land", "handled an unknown item", "vehicle drove over a mine"])
-                .to_string()
-        },
+        cause: accident_cause(g, demining),
         location,
         victims,
     };
@@ -1503,6 +1409,98 @@ fn accident(
     counts.accidents += 1;
     counts.victims += n_victims as usize;
     Ok(())
+}
+
+/// Where an accident happened and its district: most civilian incidents
+/// near where people live and work, the rest (and demining accidents)
+/// anywhere on the ground.
+fn accident_place(g: &mut Gen, ground: &Ground<'_>, demining: bool) -> (Point, usize) {
+    let places = ground.places;
+    if !demining && !ground.settlements.is_empty() && g.chance(0.7) {
+        let s = &places.settlements[*g.pick(&ground.settlements)];
+        let p = offset(s.location, g.f(0.0, 360.0), g.f(200.0, 6_000.0));
+        match places.district_at(&p, &ground.liberated) {
+            Some(d) => (p, d),
+            None => ground.random_point(g),
+        }
+    } else {
+        ground.random_point(g)
+    }
+}
+
+/// What the victims were doing: demining, or a civilian's work or play.
+fn activity_at(g: &mut Gen, demining: bool) -> ActivityAtTime {
+    if demining {
+        return ActivityAtTime::Demining;
+    }
+    g.weighted(&[
+        (ActivityAtTime::Farming, 5),
+        (ActivityAtTime::Herding, 4),
+        (ActivityAtTime::Travelling, 3),
+        (ActivityAtTime::Construction, 3),
+        (ActivityAtTime::CollectingWood, 2),
+        (ActivityAtTime::Tampering, 1),
+        (ActivityAtTime::Playing, 1),
+    ])
+}
+
+/// How an accident came about, as an investigator would put it.
+fn accident_cause(g: &mut Gen, demining: bool) -> String {
+    let causes: &[&str] = if demining {
+        &["missed item during excavation", "fragmentation from a nearby detonation", "drill not followed"]
+    } else {
+        &["entered unmarked land", "handled an unknown item", "vehicle drove over a mine"]
+    };
+    g.pick(causes).to_string()
+}
+
+/// One victim of an accident during `activity_at_time`: a child when
+/// playing, a man of working age when demining, with a fictional identity.
+fn victim(g: &mut Gen, demining: bool, activity_at_time: ActivityAtTime) -> Victim {
+    let child = activity_at_time == ActivityAtTime::Playing;
+    let sex = if demining || g.chance(0.85) { Sex::Male } else { Sex::Female };
+    let age = if child {
+        g.n(7, 17)
+    } else if demining {
+        g.n(21, 48)
+    } else {
+        g.n(16, 74)
+    };
+    let outcome = if g.chance(0.28) { VictimOutcome::Killed } else { VictimOutcome::Injured };
+    let injured = outcome == VictimOutcome::Injured;
+    let mut v = Victim {
+        id: g.uuid(),
+        outcome,
+        sex,
+        age: Some(age),
+        occupation: Some(occupation(activity_at_time).to_string()),
+        injuries: injured.then(|| {
+            g.pick(&["lower limb amputation", "shrapnel wounds", "eye injury", "hand injury"]).to_string()
+        }),
+        assistance: injured.then(|| {
+            g.pick(&["emergency medical care", "prosthetics", "physical rehabilitation"]).to_string()
+        }),
+        disability: None,
+        identity: Some(VictimIdentity {
+            full_name: format!("{} {} (fictional)", g.pick(GIVEN), g.pick(FAMILY)),
+            contact: Some(format!("+994 50 {:03} {:02} {:02}", g.n(100, 999), g.n(10, 99), g.n(10, 99))),
+        }),
+    };
+    v.disability = Some(disability_of(&v));
+    v
+}
+
+/// A victim's occupation, as the activity at the time suggests.
+fn occupation(activity_at_time: ActivityAtTime) -> &'static str {
+    match activity_at_time {
+        ActivityAtTime::Demining => "deminer",
+        ActivityAtTime::Farming => "farmer",
+        ActivityAtTime::Herding => "shepherd",
+        ActivityAtTime::Construction => "construction worker",
+        ActivityAtTime::Travelling => "driver",
+        ActivityAtTime::Playing => "student",
+        _ => "unknown",
+    }
 }
 
 /// Victim assistance [IMAS 13.10] for an accident's victims, drawn from a

@@ -57,29 +57,36 @@ pub(crate) struct Reference {
     accreditations: RefCell<HashMap<Uuid, Option<Vec<Accreditation>>>>,
 }
 
-/// [`one`], answered from `src.reference` when it holds the answer.
-fn reference(src: &Source<'_>, sql: &'static str, key: &str) -> Result<Option<String>, StoreError> {
-    let Some(cache) = src.reference else { return one(src.db, sql, key) };
-    if let Some(known) = cache.lookups.borrow().get(&(sql, key.to_string())) {
+/// The answer kept in `cache` under `key`, else `ask`'s, kept for next time.
+fn cached<K: std::hash::Hash + Eq, V: Clone>(
+    cache: &RefCell<HashMap<K, V>>,
+    key: K,
+    ask: impl FnOnce() -> Result<V, StoreError>,
+) -> Result<V, StoreError> {
+    if let Some(known) = cache.borrow().get(&key) {
         return Ok(known.clone());
     }
-    let found = one(src.db, sql, key)?;
-    cache.lookups.borrow_mut().insert((sql, key.to_string()), found.clone());
+    let found = ask()?;
+    cache.borrow_mut().insert(key, found.clone());
     Ok(found)
+}
+
+/// [`one`], answered from `src.reference` when it holds the answer.
+fn reference(src: &Source<'_>, sql: &'static str, key: &str) -> Result<Option<String>, StoreError> {
+    match src.reference {
+        Some(cache) => cached(&cache.lookups, (sql, key.to_string()), || one(src.db, sql, key)),
+        None => one(src.db, sql, key),
+    }
 }
 
 /// [`crate::accreditation::of_organisation`], answered from
 /// `src.reference` when it holds the answer.
 fn accreditations(src: &Source<'_>, organisation: Uuid) -> Result<Option<Vec<Accreditation>>, StoreError> {
-    let Some(cache) = src.reference else {
-        return crate::accreditation::of_organisation(src.db, organisation);
-    };
-    if let Some(known) = cache.accreditations.borrow().get(&organisation) {
-        return Ok(known.clone());
+    let ask = || crate::accreditation::of_organisation(src.db, organisation);
+    match src.reference {
+        Some(cache) => cached(&cache.accreditations, organisation, ask),
+        None => ask(),
     }
-    let found = crate::accreditation::of_organisation(src.db, organisation)?;
-    cache.accreditations.borrow_mut().insert(organisation, found.clone());
-    Ok(found)
 }
 
 /// Everything the register holds that `r`'s approval depends on, for a report

@@ -62,10 +62,7 @@ impl Writer<'_> {
                 continue;
             }
             let Some(create) = self.trigger_sql(trigger)? else { continue };
-            let after = self
-                .tx
-                .prepare_cached(&format!("SELECT coalesce(max(fid), 0) FROM {table}"))?
-                .query_row(params![], |r| r.get::<i64>(0))?;
+            let after = self.max_fid(table)?;
             let fill = match *index {
                 "sg_version_extents" => include_str!("../sql/bulk/fill_version_extents.sql").to_string(),
                 _ => include_str!("../sql/bulk/fill_rtree.sql")
@@ -84,16 +81,20 @@ impl Writer<'_> {
     /// million EO finds held 50 MB more for its length (BENCHMARKS.md).
     pub(crate) fn fill_deferred(&mut self) -> Result<(), StoreError> {
         for d in std::mem::take(&mut self.deferred) {
-            let last = self
-                .tx
-                .prepare_cached(&format!("SELECT coalesce(max(fid), 0) FROM {}", d.table))?
-                .query_row(params![], |r| r.get::<i64>(0))?;
+            let last = self.max_fid(d.table)?;
             for (from, to) in slices(d.after, last, FILL_SLICE) {
                 self.tx.prepare_cached(&d.fill)?.execute(params![from, to])?;
             }
             self.tx.execute_batch(&d.create)?;
         }
         Ok(())
+    }
+
+    /// The highest fid `table` holds, 0 when it is empty.
+    fn max_fid(&self, table: &str) -> Result<i64, StoreError> {
+        self.tx
+            .prepare_cached(&format!("SELECT coalesce(max(fid), 0) FROM {table}"))?
+            .query_row(params![], |r| r.get::<i64>(0))
     }
 
     fn trigger_sql(&self, name: &str) -> Result<Option<String>, StoreError> {

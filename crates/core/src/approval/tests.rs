@@ -725,18 +725,31 @@ fn a_find_on_the_release_day_or_in_ground_the_report_reopens_is_not_residual() {
     assert!(plan.residuals.is_empty());
 }
 
-#[test]
-fn an_accident_in_released_ground_is_residual() {
-    let mut r = Report::blank(ReportType::Accident, "ANAMA", date!(2025 - 02 - 03), date!(2025 - 02 - 03));
-    r.accident = Some(crate::report::ReportedAccident {
+/// An incident with an anti-personnel mine under a tractor at (`lon`, `lat`).
+fn ploughing_accident(
+    lon: f64,
+    lat: f64,
+    victims: Vec<crate::report::ReportedVictim>,
+) -> crate::report::ReportedAccident {
+    crate::report::ReportedAccident {
         id: None,
         kind: AccidentKind::Incident,
         device_category: EoCategory::Ap,
         activity_at_time: ActivityAtTime::ALL[0],
         area_marked: false,
         cause: "tractor ploughing".into(),
-        location: crate::report::Place::LonLat([46.901, 39.901]),
-        victims: vec![crate::report::ReportedVictim {
+        location: crate::report::Place::LonLat([lon, lat]),
+        victims,
+    }
+}
+
+#[test]
+fn an_accident_in_released_ground_is_residual() {
+    let mut r = Report::blank(ReportType::Accident, "ANAMA", date!(2025 - 02 - 03), date!(2025 - 02 - 03));
+    r.accident = Some(ploughing_accident(
+        46.901,
+        39.901,
+        vec![crate::report::ReportedVictim {
             outcome: VictimOutcome::Injured,
             sex: Sex::Male,
             age: Some(44),
@@ -747,7 +760,7 @@ fn an_accident_in_released_ground_is_residual() {
             name: None,
             contact: None,
         }],
-    });
+    ));
     let mut ctx = Context::new(OrganisationKind::NationalAuthority, date!(2025 - 02 - 05));
     ctx.released_ground = vec![released_west(0)];
     let plan = decide_now(&r, &ctx, &Settings::default()).expect("recorded");
@@ -767,16 +780,7 @@ fn sighted_gives_each_point_the_day_residual_contamination_counts_from() {
     find_at(&mut r, 46.904, 39.907, None);
     r.eo_finds[2].location = crate::report::Place::Text("somewhere by the river".into());
     let mut with_accident = r.clone();
-    with_accident.accident = Some(crate::report::ReportedAccident {
-        id: None,
-        kind: AccidentKind::Incident,
-        device_category: EoCategory::Ap,
-        activity_at_time: ActivityAtTime::ALL[0],
-        area_marked: false,
-        cause: "tractor ploughing".into(),
-        location: crate::report::Place::LonLat([46.901, 39.901]),
-        victims: vec![],
-    });
+    with_accident.accident = Some(ploughing_accident(46.901, 39.901, vec![]));
     let finds = vec![
         (Point::new(46.902, 39.905), date!(2024 - 09 - 01)),
         (Point::new(46.903, 39.906), date!(2024 - 09 - 03)),
