@@ -16,7 +16,8 @@ pub enum Original {
     Feature(Value),
     /// A CSV row's fields.
     Row(Vec<String>),
-    /// A GeoJSON feature object kept as its JSON text ([`Original::compact`]).
+    /// A GeoJSON feature object kept as its JSON text: as a GeoJSON file
+    /// gave it, or made by [`Original::compact`].
     Text(String),
 }
 
