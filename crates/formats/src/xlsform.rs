@@ -220,150 +220,18 @@ fn notes() -> SurveyRow {
 pub fn form(kind: FormKind) -> Form {
     let mut survey = Vec::new();
     let mut choices = Vec::new();
-    let title;
-    match kind {
+    let title = match kind {
         FormKind::Nts => {
-            title = "Non-technical survey (new hazard)";
-            survey.extend(organisation());
-            survey.extend(dates(false));
-            survey.push(row("begin_group", "hazard", "The hazard"));
-            survey.push(
-                req("text", "hazard_name", "Name").hint("A name people will recognise: place and landmark"),
-            );
-            survey.push(req("select_one hazard_kind", "hazard_kind", "Suspected or confirmed"));
-            survey.push(
-                req("text", "district", "District").hint("As written in the register (Ağdam or Agdam)"),
-            );
-            survey.push(req("select_multiple eo_category", "contamination", "Contamination"));
-            survey.push(row("select_multiple land_use", "land_use", "Land use blocked"));
-            survey
-                .push(row("integer", "beneficiaries", "Beneficiaries").constraint(". >= 0", "Not negative"));
-            survey.push(row("end_group", "hazard", ""));
-            survey.push(row("begin_group", "evidence", "Evidence"));
-            survey.push(req("select_one evidence_source", "evidence_source", "Source"));
-            survey.push(req("select_one confidence", "evidence_confidence", "Confidence"));
-            survey.push(req("text", "evidence_description", "What was seen or said"));
-            survey.push(row("end_group", "evidence", ""));
-            survey.push(row("begin_group", "marking", "Reference point and benchmark"));
-            survey.push(row("geopoint", "reference_point", "Reference point (landmark)"));
-            survey.push(row("text", "reference_description", "Reference point description"));
-            survey.push(
-                req("geopoint", "benchmark", "Benchmark (BM)")
-                    .hint("The marked point a safe distance from the hazard; the traverse starts here"),
-            );
-            survey.push(row("end_group", "marking", ""));
-            survey.push(req("select_one drawing", "drawing", "How is the polygon recorded?"));
-            survey.push(
-                req("select_one north", "bearing_reference", "Bearings are")
-                    .default_value("MAGNETIC")
-                    .relevant("${drawing} = 'TRAVERSE'"),
-            );
-            survey.push(
-                row("decimal", "declination", "Magnetic declination (degrees, east positive)")
-                    .default_value("0")
-                    .relevant("${drawing} = 'TRAVERSE' and ${bearing_reference} = 'MAGNETIC'")
-                    .constraint(". >= -90 and . <= 90", "Between -90 and 90 degrees"),
-            );
-            survey.push(
-                row("begin_repeat", "turning_points", "Turning points")
-                    .relevant("${drawing} = 'TRAVERSE'")
-                    .hint(
-                        "From the start point round the perimeter; end with the start point's name to close",
-                    ),
-            );
-            survey.push(req("text", "point_name", "Point").hint("SP, TP1, TP2, …"));
-            survey
-                .push(req("select_one point_method", "point_method", "Recorded as").default_value("BEARING"));
-            survey.push(
-                req("decimal", "bearing", "Bearing (degrees)")
-                    .relevant("${point_method} = 'BEARING'")
-                    .constraint(". >= 0 and . < 360", "A bearing is from 0 to 360 degrees"),
-            );
-            survey.push(
-                req("decimal", "distance", "Distance (m) from the previous point")
-                    .relevant("${point_method} = 'BEARING'")
-                    .constraint(". > 0 and . <= 100000", "More than 0 m and at most 100 km"),
-            );
-            survey.push(req("geopoint", "gps", "Position").relevant("${point_method} = 'GPS'"));
-            survey.push(row("end_repeat", "turning_points", ""));
-            survey.push(req("geoshape", "shape", "The hazard's polygon").relevant("${drawing} = 'SHAPE'"));
+            nts_hazard(&mut survey);
+            nts_drawing(&mut survey);
             survey.push(notes());
-            for (c, l) in [(HazardKind::Sha, "Suspected (SHA)"), (HazardKind::Cha, "Confirmed (CHA)")] {
-                choices.push(Choice { list: "hazard_kind".into(), name: c.code().into(), label: l.into() });
-            }
-            eo_categories(&mut choices);
-            list(&mut choices, "land_use", LandUse::ALL);
-            list(&mut choices, "evidence_source", EvidenceSource::ALL);
-            list(&mut choices, "confidence", Confidence::ALL);
-            for (n, l) in [
-                ("TRAVERSE", "Turning points walked"),
-                ("SHAPE", "Polygon traced on the map or walked with GPS"),
-            ] {
-                choices.push(Choice { list: "drawing".into(), name: n.into(), label: l.into() });
-            }
-            for n in ["TRUE", "MAGNETIC", "GRID"] {
-                choices.push(Choice { list: "north".into(), name: n.into(), label: label_of(n) });
-            }
-            for (n, l) in [("BEARING", "Bearing and distance"), ("GPS", "GPS position")] {
-                choices.push(Choice { list: "point_method".into(), name: n.into(), label: l.into() });
-            }
+            nts_choices(&mut choices);
+            "Non-technical survey (new hazard)"
         }
-        FormKind::Clearance => {
-            title = "Clearance progress";
-            survey.extend(organisation());
-            survey.push(req("text", "task", "Task code").hint("e.g. T-AZ-AM-900001"));
-            survey.push(
-                row("text", "hazard", "Hazard code").hint("e.g. AZ-AM-000012; the task's hazard if empty"),
-            );
-            survey.extend(dates(false));
-            survey.push(req("select_one clearance_method", "method", "Method"));
-            survey.push(
-                row("integer", "depth_cm", "Depth (cm)").constraint(". >= 0 and . <= 500", "0 to 500 cm"),
-            );
-            survey.push(row("decimal", "hours_worked", "Hours worked").constraint(". >= 0", "Not negative"));
-            survey.push(row("geoshape", "cleared_area", "Ground cleared in this period"));
-            survey
-                .push(req("select_one yes_no", "completion", "Is the hazard completed?").default_value("no"));
-            survey.push(
-                row("select_one yes_no", "handed_over", "Handed over to its users?")
-                    .default_value("no")
-                    .relevant("${completion} = 'yes'"),
-            );
-            survey.extend(finds(false));
-            survey.push(notes());
-            list(&mut choices, "clearance_method", ClearanceMethod::ALL);
-            yes_no(&mut choices);
-            eo_categories(&mut choices);
-            list(&mut choices, "eo_condition", EoCondition::ALL);
-            list(&mut choices, "disposal", Disposal::ALL);
-        }
-        FormKind::EoFind => {
-            title = "EO find";
-            survey.extend(organisation());
-            survey.extend(dates(true));
-            survey.push(row("text", "hazard", "Hazard code").hint("If found in a recorded hazard"));
-            survey.extend(finds(true));
-            survey.push(notes());
-            eo_categories(&mut choices);
-            list(&mut choices, "eo_condition", EoCondition::ALL);
-            list(&mut choices, "disposal", Disposal::ALL);
-        }
-        FormKind::EoreSession => {
-            title = "EORE session";
-            survey.extend(organisation());
-            survey.extend(dates(true));
-            survey.push(req("select_one eore_kind", "kind", "Kind of session"));
-            survey.push(req("select_one audience", "audience", "Audience"));
-            survey.push(row("text", "settlement", "Settlement").hint("Its name in the register"));
-            survey.push(row("geopoint", "location", "Where"));
-            for (n, l) in [("girls", "Girls"), ("boys", "Boys"), ("women", "Women"), ("men", "Men")] {
-                survey.push(req("integer", n, l).default_value("0").constraint(". >= 0", "Not negative"));
-            }
-            survey.push(notes());
-            list(&mut choices, "eore_kind", EoreKind::ALL);
-            list(&mut choices, "audience", Audience::ALL);
-        }
-    }
+        FormKind::Clearance => clearance(&mut survey, &mut choices),
+        FormKind::EoFind => eo_find(&mut survey, &mut choices),
+        FormKind::EoreSession => eore_session(&mut survey, &mut choices),
+    };
     Form {
         kind,
         form_id: format!("safeground_{}", kind.name()),
@@ -372,6 +240,149 @@ pub fn form(kind: FormKind) -> Form {
         survey,
         choices,
     }
+}
+
+/// A non-technical survey's questions up to the polygon: who, when, the
+/// hazard, its evidence, its reference point and benchmark.
+fn nts_hazard(survey: &mut Vec<SurveyRow>) {
+    survey.extend(organisation());
+    survey.extend(dates(false));
+    survey.push(row("begin_group", "hazard", "The hazard"));
+    survey.push(req("text", "hazard_name", "Name").hint("A name people will recognise: place and landmark"));
+    survey.push(req("select_one hazard_kind", "hazard_kind", "Suspected or confirmed"));
+    survey.push(req("text", "district", "District").hint("As written in the register (Ağdam or Agdam)"));
+    survey.push(req("select_multiple eo_category", "contamination", "Contamination"));
+    survey.push(row("select_multiple land_use", "land_use", "Land use blocked"));
+    survey.push(row("integer", "beneficiaries", "Beneficiaries").constraint(". >= 0", "Not negative"));
+    survey.push(row("end_group", "hazard", ""));
+    survey.push(row("begin_group", "evidence", "Evidence"));
+    survey.push(req("select_one evidence_source", "evidence_source", "Source"));
+    survey.push(req("select_one confidence", "evidence_confidence", "Confidence"));
+    survey.push(req("text", "evidence_description", "What was seen or said"));
+    survey.push(row("end_group", "evidence", ""));
+    survey.push(row("begin_group", "marking", "Reference point and benchmark"));
+    survey.push(row("geopoint", "reference_point", "Reference point (landmark)"));
+    survey.push(row("text", "reference_description", "Reference point description"));
+    survey.push(
+        req("geopoint", "benchmark", "Benchmark (BM)")
+            .hint("The marked point a safe distance from the hazard; the traverse starts here"),
+    );
+    survey.push(row("end_group", "marking", ""));
+}
+
+/// How a non-technical survey records the polygon: turning points walked
+/// from the benchmark (bearings and distances, or GPS), or a shape.
+fn nts_drawing(survey: &mut Vec<SurveyRow>) {
+    survey.push(req("select_one drawing", "drawing", "How is the polygon recorded?"));
+    survey.push(
+        req("select_one north", "bearing_reference", "Bearings are")
+            .default_value("MAGNETIC")
+            .relevant("${drawing} = 'TRAVERSE'"),
+    );
+    survey.push(
+        row("decimal", "declination", "Magnetic declination (degrees, east positive)")
+            .default_value("0")
+            .relevant("${drawing} = 'TRAVERSE' and ${bearing_reference} = 'MAGNETIC'")
+            .constraint(". >= -90 and . <= 90", "Between -90 and 90 degrees"),
+    );
+    survey.push(
+        row("begin_repeat", "turning_points", "Turning points")
+            .relevant("${drawing} = 'TRAVERSE'")
+            .hint("From the start point round the perimeter; end with the start point's name to close"),
+    );
+    survey.push(req("text", "point_name", "Point").hint("SP, TP1, TP2, …"));
+    survey.push(req("select_one point_method", "point_method", "Recorded as").default_value("BEARING"));
+    survey.push(
+        req("decimal", "bearing", "Bearing (degrees)")
+            .relevant("${point_method} = 'BEARING'")
+            .constraint(". >= 0 and . < 360", "A bearing is from 0 to 360 degrees"),
+    );
+    survey.push(
+        req("decimal", "distance", "Distance (m) from the previous point")
+            .relevant("${point_method} = 'BEARING'")
+            .constraint(". > 0 and . <= 100000", "More than 0 m and at most 100 km"),
+    );
+    survey.push(req("geopoint", "gps", "Position").relevant("${point_method} = 'GPS'"));
+    survey.push(row("end_repeat", "turning_points", ""));
+    survey.push(req("geoshape", "shape", "The hazard's polygon").relevant("${drawing} = 'SHAPE'"));
+}
+
+/// The choice lists of a non-technical survey.
+fn nts_choices(choices: &mut Vec<Choice>) {
+    for (c, l) in [(HazardKind::Sha, "Suspected (SHA)"), (HazardKind::Cha, "Confirmed (CHA)")] {
+        choices.push(Choice { list: "hazard_kind".into(), name: c.code().into(), label: l.into() });
+    }
+    eo_categories(choices);
+    list(choices, "land_use", LandUse::ALL);
+    list(choices, "evidence_source", EvidenceSource::ALL);
+    list(choices, "confidence", Confidence::ALL);
+    for (n, l) in
+        [("TRAVERSE", "Turning points walked"), ("SHAPE", "Polygon traced on the map or walked with GPS")]
+    {
+        choices.push(Choice { list: "drawing".into(), name: n.into(), label: l.into() });
+    }
+    for n in ["TRUE", "MAGNETIC", "GRID"] {
+        choices.push(Choice { list: "north".into(), name: n.into(), label: label_of(n) });
+    }
+    for (n, l) in [("BEARING", "Bearing and distance"), ("GPS", "GPS position")] {
+        choices.push(Choice { list: "point_method".into(), name: n.into(), label: l.into() });
+    }
+}
+
+/// A clearance progress report's questions and choices; its title.
+fn clearance(survey: &mut Vec<SurveyRow>, choices: &mut Vec<Choice>) -> &'static str {
+    survey.extend(organisation());
+    survey.push(req("text", "task", "Task code").hint("e.g. T-AZ-AM-900001"));
+    survey.push(row("text", "hazard", "Hazard code").hint("e.g. AZ-AM-000012; the task's hazard if empty"));
+    survey.extend(dates(false));
+    survey.push(req("select_one clearance_method", "method", "Method"));
+    survey.push(row("integer", "depth_cm", "Depth (cm)").constraint(". >= 0 and . <= 500", "0 to 500 cm"));
+    survey.push(row("decimal", "hours_worked", "Hours worked").constraint(". >= 0", "Not negative"));
+    survey.push(row("geoshape", "cleared_area", "Ground cleared in this period"));
+    survey.push(req("select_one yes_no", "completion", "Is the hazard completed?").default_value("no"));
+    survey.push(
+        row("select_one yes_no", "handed_over", "Handed over to its users?")
+            .default_value("no")
+            .relevant("${completion} = 'yes'"),
+    );
+    survey.extend(finds(false));
+    survey.push(notes());
+    list(choices, "clearance_method", ClearanceMethod::ALL);
+    yes_no(choices);
+    eo_categories(choices);
+    list(choices, "eo_condition", EoCondition::ALL);
+    list(choices, "disposal", Disposal::ALL);
+    "Clearance progress"
+}
+
+/// An EO find report's questions and choices; its title.
+fn eo_find(survey: &mut Vec<SurveyRow>, choices: &mut Vec<Choice>) -> &'static str {
+    survey.extend(organisation());
+    survey.extend(dates(true));
+    survey.push(row("text", "hazard", "Hazard code").hint("If found in a recorded hazard"));
+    survey.extend(finds(true));
+    survey.push(notes());
+    eo_categories(choices);
+    list(choices, "eo_condition", EoCondition::ALL);
+    list(choices, "disposal", Disposal::ALL);
+    "EO find"
+}
+
+/// An EORE session report's questions and choices; its title.
+fn eore_session(survey: &mut Vec<SurveyRow>, choices: &mut Vec<Choice>) -> &'static str {
+    survey.extend(organisation());
+    survey.extend(dates(true));
+    survey.push(req("select_one eore_kind", "kind", "Kind of session"));
+    survey.push(req("select_one audience", "audience", "Audience"));
+    survey.push(row("text", "settlement", "Settlement").hint("Its name in the register"));
+    survey.push(row("geopoint", "location", "Where"));
+    for (n, l) in [("girls", "Girls"), ("boys", "Boys"), ("women", "Women"), ("men", "Men")] {
+        survey.push(req("integer", n, l).default_value("0").constraint(". >= 0", "Not negative"));
+    }
+    survey.push(notes());
+    list(choices, "eore_kind", EoreKind::ALL);
+    list(choices, "audience", Audience::ALL);
+    "EORE session"
 }
 
 const SURVEY_COLUMNS: [&str; 10] = [
