@@ -757,7 +757,6 @@ fn nts_geometry(f: &mut Fields<'_>, benchmark: Option<[f64; 2]>) -> Option<Value
 /// One submission to a draft report.
 fn draft(ctx: &Ctx<'_>, at: Location, rec: &Record) -> Result<Draft, RowError> {
     let (file, form) = (ctx.file, ctx.form);
-    use safeground_core::codes::*;
     let mut problems = Vec::new();
     let mut f = Fields { rec, prefix: String::new(), problems: &mut problems };
     let mut o = Map::new();
@@ -778,71 +777,19 @@ fn draft(ctx: &Ctx<'_>, at: Location, rec: &Record) -> Result<Draft, RowError> {
     insert_some(&mut o, "end_date", end);
     let kind = match form {
         FormKind::Nts => {
-            let mut h = Map::new();
-            insert_some(&mut h, "name", f.text("hazard_name", true));
-            insert_some(&mut h, "kind", f.code::<HazardKind>("hazard_kind", true).map(|c| c.code()));
-            insert_some(&mut h, "district", f.text("district", true));
-            insert_some(
-                &mut h,
-                "contamination",
-                f.codes::<EoCategory>("contamination", true).map(|v| json!(v)),
-            );
-            insert_some(&mut h, "land_use", f.codes::<LandUse>("land_use", false).map(|v| json!(v)));
-            insert_some(&mut h, "beneficiaries", f.integer("beneficiaries", false));
-            let source = f.code::<EvidenceSource>("evidence_source", true);
-            let confidence = f.code::<Confidence>("evidence_confidence", true);
-            let description = f.text("evidence_description", true);
-            if let (Some(s), Some(c), Some(d)) = (source, confidence, description) {
-                h.insert("evidence".into(), json!([{"source": s, "confidence": c, "description": d}]));
-            }
-            let benchmark = f.point("benchmark", false);
-            insert_some(&mut h, "benchmark", benchmark.map(|p| json!(p)));
-            insert_some(&mut h, "reference_point", f.point("reference_point", false).map(|p| json!(p)));
-            insert_some(&mut h, "reference_description", f.text("reference_description", false));
-            insert_some(&mut h, "geometry", nts_geometry(&mut f, benchmark));
-            o.insert("new_hazard".into(), Value::Object(h));
+            o.insert("new_hazard".into(), nts_hazard(&mut f));
             "NTS"
         }
         FormKind::Clearance => {
-            insert_some(&mut o, "task", f.text("task", true));
-            insert_some(&mut o, "hazard", f.text("hazard", false));
-            insert_some(&mut o, "method", f.code::<ClearanceMethod>("method", true).map(|c| c.code()));
-            insert_some(&mut o, "depth_cm", f.integer("depth_cm", false));
-            insert_some(&mut o, "hours_worked", f.number("hours_worked", false));
-            if let Some(g) = f.shape("cleared_area", false) {
-                o.insert("released".into(), json!([{ "geometry": g }]));
-            }
-            let completion = f.yes("completion");
-            o.insert("completion".into(), completion.into());
-            o.insert("handed_over".into(), (completion && f.yes("handed_over")).into());
-            o.insert("eo_finds".into(), Value::Array(finds(&mut f)));
+            clearance(&mut f, &mut o);
             "CLEARANCE"
         }
         FormKind::EoFind => {
-            insert_some(&mut o, "hazard", f.text("hazard", false));
-            let items = finds(&mut f);
-            if items.is_empty() && f.repeat("finds").is_empty() {
-                f.problem("finds", "no EO listed: an EO find report lists at least one item");
-            }
-            o.insert("eo_finds".into(), Value::Array(items));
+            eo_find(&mut f, &mut o);
             "EO_FIND"
         }
         FormKind::EoreSession => {
-            let mut s = Map::new();
-            insert_some(&mut s, "kind", f.code::<EoreKind>("kind", true).map(|c| c.code()));
-            insert_some(&mut s, "audience", f.code::<Audience>("audience", true).map(|c| c.code()));
-            insert_some(&mut s, "settlement", f.text("settlement", false));
-            insert_some(&mut s, "location", f.point("location", false).map(|p| json!(p)));
-            let mut reach = Map::new();
-            for k in ["girls", "boys", "women", "men"] {
-                let n = f.integer(k, false).unwrap_or(0);
-                if n < 0 {
-                    f.problem(k, format!("{n} is negative"));
-                }
-                reach.insert(k.into(), n.into());
-            }
-            s.insert("reach".into(), Value::Object(reach));
-            o.insert("session".into(), Value::Object(s));
+            o.insert("session".into(), eore_session(&mut f));
             "EORE_SESSION"
         }
     };
@@ -854,22 +801,7 @@ fn draft(ctx: &Ctx<'_>, at: Location, rec: &Record) -> Result<Draft, RowError> {
     });
     let id = Uuid::new_v5(&namespace(), key.as_bytes());
     o.insert("id".into(), id.to_string().into());
-    let mut provenance = vec![format!("imported from {file}, {at}")];
-    for (label, field) in [
-        ("instanceID", instance.as_deref()),
-        ("_id", rec.get("_id")),
-        ("submitted", rec.get("_submission_time").or_else(|| rec.get("submissionDate"))),
-        ("submitted by", rec.get("_submitted_by").or_else(|| rec.get("submitterName"))),
-        (
-            "form version",
-            rec.get("__version__").or_else(|| rec.get("_version")).or_else(|| rec.get("formVersion")),
-        ),
-    ] {
-        if let Some(v) = field {
-            provenance.push(format!("{label} {v}"));
-        }
-    }
-    let source = provenance.join("; ");
+    let source = provenance(file, &at, rec, instance.as_deref());
     let notes = match f.text("notes", false) {
         Some(n) => format!("{n}\n\n[{source}]"),
         None => format!("[{source}]"),
@@ -886,6 +818,100 @@ fn draft(ctx: &Ctx<'_>, at: Location, rec: &Record) -> Result<Draft, RowError> {
             problems: vec![FieldProblem { field: "(report)".into(), reason: e.to_string() }],
         }),
     }
+}
+
+/// A non-technical survey's new hazard: what it is, its evidence, its
+/// reference point and benchmark, its polygon.
+fn nts_hazard(f: &mut Fields<'_>) -> Value {
+    use safeground_core::codes::*;
+    let mut h = Map::new();
+    insert_some(&mut h, "name", f.text("hazard_name", true));
+    insert_some(&mut h, "kind", f.code::<HazardKind>("hazard_kind", true).map(|c| c.code()));
+    insert_some(&mut h, "district", f.text("district", true));
+    insert_some(&mut h, "contamination", f.codes::<EoCategory>("contamination", true).map(|v| json!(v)));
+    insert_some(&mut h, "land_use", f.codes::<LandUse>("land_use", false).map(|v| json!(v)));
+    insert_some(&mut h, "beneficiaries", f.integer("beneficiaries", false));
+    let source = f.code::<EvidenceSource>("evidence_source", true);
+    let confidence = f.code::<Confidence>("evidence_confidence", true);
+    let description = f.text("evidence_description", true);
+    if let (Some(s), Some(c), Some(d)) = (source, confidence, description) {
+        h.insert("evidence".into(), json!([{"source": s, "confidence": c, "description": d}]));
+    }
+    let benchmark = f.point("benchmark", false);
+    insert_some(&mut h, "benchmark", benchmark.map(|p| json!(p)));
+    insert_some(&mut h, "reference_point", f.point("reference_point", false).map(|p| json!(p)));
+    insert_some(&mut h, "reference_description", f.text("reference_description", false));
+    insert_some(&mut h, "geometry", nts_geometry(f, benchmark));
+    Value::Object(h)
+}
+
+/// A clearance progress report's fields: task, method, ground cleared,
+/// completion and the finds.
+fn clearance(f: &mut Fields<'_>, o: &mut Map<String, Value>) {
+    use safeground_core::codes::*;
+    insert_some(o, "task", f.text("task", true));
+    insert_some(o, "hazard", f.text("hazard", false));
+    insert_some(o, "method", f.code::<ClearanceMethod>("method", true).map(|c| c.code()));
+    insert_some(o, "depth_cm", f.integer("depth_cm", false));
+    insert_some(o, "hours_worked", f.number("hours_worked", false));
+    if let Some(g) = f.shape("cleared_area", false) {
+        o.insert("released".into(), json!([{ "geometry": g }]));
+    }
+    let completion = f.yes("completion");
+    o.insert("completion".into(), completion.into());
+    o.insert("handed_over".into(), (completion && f.yes("handed_over")).into());
+    o.insert("eo_finds".into(), Value::Array(finds(f)));
+}
+
+/// An EO find report's fields: the hazard, if any, and at least one find.
+fn eo_find(f: &mut Fields<'_>, o: &mut Map<String, Value>) {
+    insert_some(o, "hazard", f.text("hazard", false));
+    let items = finds(f);
+    if items.is_empty() && f.repeat("finds").is_empty() {
+        f.problem("finds", "no EO listed: an EO find report lists at least one item");
+    }
+    o.insert("eo_finds".into(), Value::Array(items));
+}
+
+/// An EORE session: its kind, audience, place and the people it reached.
+fn eore_session(f: &mut Fields<'_>) -> Value {
+    use safeground_core::codes::*;
+    let mut s = Map::new();
+    insert_some(&mut s, "kind", f.code::<EoreKind>("kind", true).map(|c| c.code()));
+    insert_some(&mut s, "audience", f.code::<Audience>("audience", true).map(|c| c.code()));
+    insert_some(&mut s, "settlement", f.text("settlement", false));
+    insert_some(&mut s, "location", f.point("location", false).map(|p| json!(p)));
+    let mut reach = Map::new();
+    for k in ["girls", "boys", "women", "men"] {
+        let n = f.integer(k, false).unwrap_or(0);
+        if n < 0 {
+            f.problem(k, format!("{n} is negative"));
+        }
+        reach.insert(k.into(), n.into());
+    }
+    s.insert("reach".into(), Value::Object(reach));
+    Value::Object(s)
+}
+
+/// Where a submission came from, for its report's notes: the file, the
+/// place in it and what the server recorded of the submission.
+fn provenance(file: &str, at: &Location, rec: &Record, instance: Option<&str>) -> String {
+    let mut provenance = vec![format!("imported from {file}, {at}")];
+    for (label, field) in [
+        ("instanceID", instance),
+        ("_id", rec.get("_id")),
+        ("submitted", rec.get("_submission_time").or_else(|| rec.get("submissionDate"))),
+        ("submitted by", rec.get("_submitted_by").or_else(|| rec.get("submitterName"))),
+        (
+            "form version",
+            rec.get("__version__").or_else(|| rec.get("_version")).or_else(|| rec.get("formVersion")),
+        ),
+    ] {
+        if let Some(v) = field {
+            provenance.push(format!("{label} {v}"));
+        }
+    }
+    provenance.join("; ")
 }
 
 // ---------------------------------------------------------------- rejects
