@@ -17,7 +17,7 @@
 //! ```
 
 use crate::read::{Original, Read, ReadError, Sink};
-use quick_xml::events::Event;
+use quick_xml::events::{BytesStart, Event};
 use quick_xml::Reader;
 use safeground_core::import::InRecord;
 use serde_json::{json, Map, Value};
@@ -92,24 +92,8 @@ fn read_placemarks<B: BufRead>(input: B, file: &str, sink: &mut Sink<'_>) -> Res
         match event {
             Event::Start(e) => {
                 let name = String::from_utf8_lossy(e.local_name().as_ref()).into_owned();
-                if name == "kml" {
-                    seen_kml = true;
-                }
-                if name == "Placemark" {
-                    current = Some(Placemark::default());
-                }
-                if name == "Data" || name == "SimpleData" {
-                    data_name = e
-                        .try_get_attribute("name")
-                        .ok()
-                        .flatten()
-                        .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
-                }
-                if let Some(p) = &mut current {
-                    if matches!(name.as_str(), "LineString" | "Track" | "Model" | "gx:Track") {
-                        p.other_geometry = Some(name.clone());
-                    }
-                }
+                seen_kml |= name == "kml";
+                started(&e, &name, &mut current, &mut data_name);
                 path.push(name);
                 text.clear();
             }
@@ -143,30 +127,7 @@ fn read_placemarks<B: BufRead>(input: B, file: &str, sink: &mut Sink<'_>) -> Res
                                 p.fields.push((n, Value::from(text.clone())));
                             }
                         }
-                        ("coordinates", _) => {
-                            let in_polygon = path.iter().any(|x| x == "Polygon");
-                            let inner = path.iter().any(|x| x == "innerBoundaryIs");
-                            match parse_coordinates(&text) {
-                                Err(e) => p.problem = Some(format!("field 'geometry': {e}")),
-                                Ok(c) if in_polygon => {
-                                    if inner {
-                                        if let Some(last) = p.polygons.last_mut() {
-                                            last.push(Value::Array(c));
-                                        }
-                                    } else {
-                                        p.polygons.push(vec![Value::Array(c)]);
-                                    }
-                                }
-                                Ok(c) if path.iter().any(|x| x == "Point") => match c.into_iter().next() {
-                                    Some(pt) => p.points.push(pt),
-                                    None => {
-                                        p.problem =
-                                            Some("field 'geometry': the point has no coordinates".into())
-                                    }
-                                },
-                                Ok(_) => {}
-                            }
-                        }
+                        ("coordinates", _) => coordinates(p, &path, &text),
                         ("Placemark", _) => {
                             if let Some(p) = current.take() {
                                 count += 1;
@@ -201,6 +162,50 @@ fn read_placemarks<B: BufRead>(input: B, file: &str, sink: &mut Sink<'_>) -> Res
         });
     }
     Ok(count)
+}
+
+/// An element `name` begins: a placemark, the name of a data field, or a
+/// geometry that is not a point or polygon in the current placemark.
+fn started(e: &BytesStart<'_>, name: &str, current: &mut Option<Placemark>, data_name: &mut Option<String>) {
+    if name == "Placemark" {
+        *current = Some(Placemark::default());
+    }
+    if name == "Data" || name == "SimpleData" {
+        *data_name = e
+            .try_get_attribute("name")
+            .ok()
+            .flatten()
+            .and_then(|a| a.unescape_value().ok().map(|v| v.into_owned()));
+    }
+    if let Some(p) = current {
+        if matches!(name, "LineString" | "Track" | "Model" | "gx:Track") {
+            p.other_geometry = Some(name.to_string());
+        }
+    }
+}
+
+/// A `<coordinates>` element ends inside placemark `p`, at `path`: a
+/// polygon's ring (outer or inner) or a point, or why it does not read.
+fn coordinates(p: &mut Placemark, path: &[String], text: &str) {
+    let in_polygon = path.iter().any(|x| x == "Polygon");
+    let inner = path.iter().any(|x| x == "innerBoundaryIs");
+    match parse_coordinates(text) {
+        Err(e) => p.problem = Some(format!("field 'geometry': {e}")),
+        Ok(c) if in_polygon => {
+            if inner {
+                if let Some(last) = p.polygons.last_mut() {
+                    last.push(Value::Array(c));
+                }
+            } else {
+                p.polygons.push(vec![Value::Array(c)]);
+            }
+        }
+        Ok(c) if path.iter().any(|x| x == "Point") => match c.into_iter().next() {
+            Some(pt) => p.points.push(pt),
+            None => p.problem = Some("field 'geometry': the point has no coordinates".into()),
+        },
+        Ok(_) => {}
+    }
 }
 
 fn placemark_record(p: Placemark, index: usize) -> Read {
