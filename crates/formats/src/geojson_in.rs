@@ -23,7 +23,6 @@ use crate::read::{Original, Read, ReadError, Sink};
 use safeground_core::crs::Crs;
 use safeground_core::import::InRecord;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, SeqAccess, Visitor};
-use serde_json::value::RawValue;
 use serde_json::Value;
 use std::fmt;
 use std::io::BufReader;
@@ -170,14 +169,9 @@ impl<'de> Visitor<'de> for Features<'_, '_, '_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         let state = self.0;
-        // Each feature is taken as its text first: the text is what the
-        // reject file keeps, so the tree of values read from it can be taken
-        // apart instead of copied (and kept, or written out again, for the
-        // reject file, as it was until 2026-12-07).
-        while let Some(raw) = seq.next_element::<Box<RawValue>>()? {
+        while let Some(feature) = seq.next_element::<Value>()? {
             state.count += 1;
-            let feature: Value = serde_json::from_str(raw.get()).map_err(de::Error::custom)?;
-            let read = feature_record(feature, String::from(Box::<str>::from(raw)), state.count, state.crs);
+            let read = feature_record(feature, state.count, state.crs);
             if let Err(message) = (state.sink)(read) {
                 state.stop = Some(ReadError::Stopped(message));
                 return Err(de::Error::custom("stopped"));
@@ -187,39 +181,41 @@ impl<'de> Visitor<'de> for Features<'_, '_, '_> {
     }
 }
 
-/// A feature as a record, `text` its JSON as the file gave it; what is
-/// wrong with it is left for the import to reject.
-fn feature_record(feature: Value, text: String, index: usize, crs: Crs) -> Read {
+/// A feature as a record; what is wrong with it is left for the import to reject.
+fn feature_record(feature: Value, index: usize, crs: Crs) -> Read {
     let place = format!("feature {index}");
     let mut fields = vec![];
     let mut geometry = None;
     let mut problem = None;
-    match feature {
-        Value::Object(mut obj) if obj.get("type").and_then(Value::as_str) == Some("Feature") => {
-            match obj.remove("properties") {
-                Some(Value::Object(p)) => fields.extend(p),
+    match feature.as_object() {
+        Some(obj) if obj.get("type").and_then(Value::as_str) == Some("Feature") => {
+            match obj.get("properties") {
+                Some(Value::Object(p)) => fields.extend(p.iter().map(|(k, v)| (k.clone(), v.clone()))),
                 None | Some(Value::Null) => {}
                 Some(_) => problem = Some("its properties are not an object".to_string()),
             }
-            if let Some(Value::String(id)) = obj.remove("id") {
+            if let Some(Value::String(id)) = obj.get("id") {
                 if !fields.iter().any(|(k, _)| k.eq_ignore_ascii_case("id"))
-                    && uuid::Uuid::parse_str(&id).is_ok()
+                    && uuid::Uuid::parse_str(id).is_ok()
                 {
-                    fields.push(("id".into(), Value::from(id)));
+                    fields.push(("id".into(), Value::from(id.clone())));
                 }
             }
-            match obj.remove("geometry") {
+            match obj.get("geometry") {
                 None | Some(Value::Null) => {}
-                Some(mut g @ Value::Object(_)) => match crs.transform(&mut g) {
-                    Ok(()) => geometry = Some(g),
-                    Err(e) => problem = Some(format!("field 'geometry': {e}")),
-                },
+                Some(g @ Value::Object(_)) => {
+                    let mut g = g.clone();
+                    match crs.transform(&mut g) {
+                        Ok(()) => geometry = Some(g),
+                        Err(e) => problem = Some(format!("field 'geometry': {e}")),
+                    }
+                }
                 Some(_) => problem = Some("field 'geometry': it is not a GeoJSON geometry object".into()),
             }
         }
         _ => problem = Some("it is not a GeoJSON Feature object".into()),
     }
-    Read { record: InRecord::new(place, fields, geometry), original: Original::Text(text), problem }
+    Read { record: InRecord::new(place, fields, geometry), original: Original::Feature(feature), problem }
 }
 
 #[cfg(test)]
@@ -269,30 +265,5 @@ mod tests {
         assert_eq!(r.len(), 2);
         assert!(r[0].problem.as_ref().unwrap().contains("not a GeoJSON Feature"));
         assert!(r[1].problem.as_ref().unwrap().contains("properties"));
-    }
-
-    /// The reject file keeps a feature as its tree of values would write it,
-    /// whatever spacing and key order the file gave it.
-    #[test]
-    fn a_feature_goes_to_the_reject_file_as_its_values() {
-        let text = r#"{"type":"FeatureCollection","features":[ { "type" : "Feature",
-            "properties": {"z": 1.10, "a": "Ağdam", "id": null}, "id": "x", "geometry": null } ]}"#;
-        let r = read_all(text).unwrap();
-        let dir = std::env::temp_dir().join(format!("sg-geojson-in-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let mut written = vec![];
-        for (name, original) in [
-            ("as-read.geojson", r[0].original.clone()),
-            ("as-tree.geojson", Original::Feature(serde_json::from_str(&text[40..text.len() - 3]).unwrap())),
-        ] {
-            let path = dir.join(name);
-            let mut w = crate::read::RejectWriter::geojson(&path);
-            w.reject(&original, "why").unwrap();
-            w.finish().unwrap();
-            written.push(std::fs::read_to_string(&path).unwrap());
-        }
-        let _ = std::fs::remove_dir_all(&dir);
-        assert_eq!(written[0], written[1]);
-        assert!(written[0].contains(r#""a":"Ağdam""#) && written[0].contains("1.1"), "{}", written[0]);
     }
 }

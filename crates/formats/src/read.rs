@@ -16,8 +16,7 @@ pub enum Original {
     Feature(Value),
     /// A CSV row's fields.
     Row(Vec<String>),
-    /// A GeoJSON feature object kept as its JSON text: as a GeoJSON file
-    /// gave it, or made by [`Original::compact`].
+    /// A GeoJSON feature object kept as its JSON text ([`Original::compact`]).
     Text(String),
 }
 
