@@ -349,9 +349,7 @@ fn clearance(survey: &mut Vec<SurveyRow>, choices: &mut Vec<Choice>) -> &'static
     survey.push(notes());
     list(choices, "clearance_method", ClearanceMethod::ALL);
     yes_no(choices);
-    eo_categories(choices);
-    list(choices, "eo_condition", EoCondition::ALL);
-    list(choices, "disposal", Disposal::ALL);
+    find_choices(choices);
     "Clearance progress"
 }
 
@@ -362,10 +360,15 @@ fn eo_find(survey: &mut Vec<SurveyRow>, choices: &mut Vec<Choice>) -> &'static s
     survey.push(row("text", "hazard", "Hazard code").hint("If found in a recorded hazard"));
     survey.extend(finds(true));
     survey.push(notes());
+    find_choices(choices);
+    "EO find"
+}
+
+/// The choice lists of the finds' repeat: category, condition, disposal.
+fn find_choices(choices: &mut Vec<Choice>) {
     eo_categories(choices);
     list(choices, "eo_condition", EoCondition::ALL);
     list(choices, "disposal", Disposal::ALL);
-    "EO find"
 }
 
 /// An EORE session report's questions and choices; its title.
