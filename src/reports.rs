@@ -112,68 +112,8 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
         ReportCommand::Attachment { id, out, thumbnail, force } => {
             crate::attachments::save(db, who, *id, out, *thumbnail, *force)?
         }
-        ReportCommand::List { state, json } => {
-            let store = Store::open(db)?;
-            let rows = store.reports(*state)?;
-            if *json {
-                println!("{}", serde_json::to_string_pretty(&rows)?);
-            } else {
-                for r in &rows {
-                    println!(
-                        "{}  {:<13} {:<10} {:<5} {:<14} {} to {}{}",
-                        r.id,
-                        r.report_type,
-                        r.state,
-                        r.organisation,
-                        r.hazard.as_deref().or(r.task.as_deref()).unwrap_or("-"),
-                        r.start_date,
-                        r.end_date,
-                        r.reason.as_deref().map(|x| format!("  ({x})")).unwrap_or_default()
-                    );
-                }
-                println!("{} reports", rows.len());
-            }
-        }
-        ReportCommand::Show { id, json, personal } => {
-            let store = Store::open(db)?;
-            let (row, body, events) = store.report(*id)?;
-            let personal = if *personal {
-                authorize(&who.principal(&store)?, Action::ReadPersonal, Scope::Any)?;
-                store.report_personal(row.id)?
-            } else {
-                None
-            };
-            if *json {
-                let mut v = serde_json::json!({"report": row, "body": body, "events": events});
-                if let Some(p) = &personal {
-                    v["personal"] = p.clone();
-                }
-                println!("{}", serde_json::to_string_pretty(&v)?);
-            } else {
-                println!("{} {} report {} (version {})", row.state, row.report_type, row.id, row.version);
-                println!(
-                    "  by {} · {} to {} · hazard {} · task {}",
-                    row.organisation,
-                    row.start_date,
-                    row.end_date,
-                    row.hazard.as_deref().unwrap_or("-"),
-                    row.task.as_deref().unwrap_or("-")
-                );
-                for e in &events {
-                    println!(
-                        "  {}  {:<18} {}{}",
-                        e.at,
-                        e.kind,
-                        e.actor,
-                        e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
-                    );
-                }
-                println!("{}", serde_json::to_string_pretty(&body)?);
-                if let Some(p) = &personal {
-                    println!("Personal data (victims, in order): {}", serde_json::to_string_pretty(p)?);
-                }
-            }
-        }
+        ReportCommand::List { state, json } => list(db, *state, *json)?,
+        ReportCommand::Show { id, json, personal } => show(db, who, *id, *json, *personal)?,
         ReportCommand::Approve(a) => {
             let mut store = Store::open(db)?;
             let actor = acting(&store, Action::DecideReport)?;
@@ -219,6 +159,74 @@ pub fn run(db: &Location, who: &Credentials, cmd: &ReportCommand) -> Result<()> 
             )?;
             drop(store);
             crate::submissions::submit_draft(db, &p.name, *id)?
+        }
+    }
+    Ok(())
+}
+
+/// `report list [--state S] [--json]`.
+fn list(db: &Location, state: Option<safeground_core::codes::ReportState>, json: bool) -> Result<()> {
+    let store = Store::open(db)?;
+    let rows = store.reports(state)?;
+    if json {
+        println!("{}", serde_json::to_string_pretty(&rows)?);
+    } else {
+        for r in &rows {
+            println!(
+                "{}  {:<13} {:<10} {:<5} {:<14} {} to {}{}",
+                r.id,
+                r.report_type,
+                r.state,
+                r.organisation,
+                r.hazard.as_deref().or(r.task.as_deref()).unwrap_or("-"),
+                r.start_date,
+                r.end_date,
+                r.reason.as_deref().map(|x| format!("  ({x})")).unwrap_or_default()
+            );
+        }
+        println!("{} reports", rows.len());
+    }
+    Ok(())
+}
+
+/// `report show ID [--json] [--personal]`: the report, its body and its history.
+fn show(db: &Location, who: &Credentials, id: ReportId, json: bool, personal: bool) -> Result<()> {
+    let store = Store::open(db)?;
+    let (row, body, events) = store.report(id)?;
+    let personal = if personal {
+        authorize(&who.principal(&store)?, Action::ReadPersonal, Scope::Any)?;
+        store.report_personal(row.id)?
+    } else {
+        None
+    };
+    if json {
+        let mut v = serde_json::json!({"report": row, "body": body, "events": events});
+        if let Some(p) = &personal {
+            v["personal"] = p.clone();
+        }
+        println!("{}", serde_json::to_string_pretty(&v)?);
+    } else {
+        println!("{} {} report {} (version {})", row.state, row.report_type, row.id, row.version);
+        println!(
+            "  by {} · {} to {} · hazard {} · task {}",
+            row.organisation,
+            row.start_date,
+            row.end_date,
+            row.hazard.as_deref().unwrap_or("-"),
+            row.task.as_deref().unwrap_or("-")
+        );
+        for e in &events {
+            println!(
+                "  {}  {:<18} {}{}",
+                e.at,
+                e.kind,
+                e.actor,
+                e.reason.as_deref().map(|r| format!(": {r}")).unwrap_or_default()
+            );
+        }
+        println!("{}", serde_json::to_string_pretty(&body)?);
+        if let Some(p) = &personal {
+            println!("Personal data (victims, in order): {}", serde_json::to_string_pretty(p)?);
         }
     }
     Ok(())
