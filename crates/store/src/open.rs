@@ -35,6 +35,7 @@ const MIGRATIONS: &[&str] = &[
     include_str!("../migrations/0019_field_copies.sql"),
     include_str!("../migrations/0020_transfers.sql"),
     include_str!("../migrations/0021_ncr_investigation_index.sql"),
+    include_str!("../migrations/0022_polygon_storage.sql"),
 ];
 
 /// The schema version this program writes and the newest it can open.
@@ -59,6 +60,7 @@ const PG_MIGRATIONS: &[(i64, &str)] = &[
     (19, include_str!("../migrations/postgres/0019_field_copies.sql")),
     (20, include_str!("../migrations/postgres/0020_transfers.sql")),
     (21, include_str!("../migrations/postgres/0021_ncr_investigation_index.sql")),
+    (22, include_str!("../migrations/postgres/0022_polygon_storage.sql")),
 ];
 
 /// The oldest PostgreSQL and PostGIS this program runs on.
