@@ -451,26 +451,30 @@ fn run_pass(
             digest = Some(d);
             Ok(n)
         },
-        &mut |mut p| {
-            if let (Some(t), Some(day), true) =
-                (timeline.as_deref_mut(), p.read.record.effective, object == Object::HazardReduction)
-            {
-                if t.due(day) {
-                    // The reductions before it are written, and their reports
-                    // closed: a hazard's versions never alternate between two
-                    // open reports (unapproving one finds the other as later).
-                    importer.flush(w)?;
-                    w.close_batches(&mut importer.batches).map_err(|e| e.to_string())?;
-                    t.until(w, Some(day))?;
+        &mut |chunk| {
+            importer.ask_ahead(w, &chunk)?;
+            for mut p in chunk {
+                if let (Some(t), Some(day), true) =
+                    (timeline.as_deref_mut(), p.read.record.effective, object == Object::HazardReduction)
+                {
+                    if t.due(day) {
+                        // The reductions before it are written, and their reports
+                        // closed: a hazard's versions never alternate between two
+                        // open reports (unapproving one finds the other as later).
+                        importer.flush(w)?;
+                        w.close_batches(&mut importer.batches).map_err(|e| e.to_string())?;
+                        t.until(w, Some(day))?;
+                    }
+                    if let Some(note) = t.clamp(&mut p.read.record) {
+                        clamped.push((p.read.record.place.clone(), note));
+                    }
                 }
-                if let Some(note) = t.clamp(&mut p.read.record) {
-                    clamped.push((p.read.record.place.clone(), note));
+                if let Some(task) = migration_task(&p.read.record) {
+                    issue_task(w, importer, &task)?;
                 }
+                importer.take(w, p)?;
             }
-            if let Some(task) = migration_task(&p.read.record) {
-                issue_task(w, importer, &task)?;
-            }
-            importer.take(w, p)
+            Ok(())
         },
     );
     for (place, note) in clamped {

@@ -318,13 +318,13 @@ impl<'a> Job<'a> {
             InFormat::Geojson => {
                 let mut first = true;
                 let input = self.open()?;
-                pipelined(run, move |sink| read_geojson(input, name, srs, sink), &mut |p| {
-                    if first {
+                pipelined(run, move |sink| read_geojson(input, name, srs, sink), &mut |chunk| {
+                    if let (true, Some(p)) = (first, chunk.first()) {
                         first = false;
                         *ignored =
                             ignored_fields(req.layer, p.read.record.fields.iter().map(|(k, _)| k.as_str()));
                     }
-                    importer.take(w, p)
+                    importer.take_chunk(w, chunk)
                 })
             }
             InFormat::Csv => match CsvLayerReader::new(self.open()?, name, srs) {
@@ -336,7 +336,7 @@ impl<'a> Job<'a> {
                     if req.layer.spatial() && !reader.has_geometry() {
                         return Err(self.no_geometry(name.to_string(), "file"));
                     }
-                    pipelined(run, move |sink| reader.read(sink), &mut |p| importer.take(w, p))
+                    pipelined(run, move |sink| reader.read(sink), &mut |chunk| importer.take_chunk(w, chunk))
                 }
             },
             InFormat::Xlsx => {
@@ -356,7 +356,9 @@ impl<'a> Job<'a> {
             }
             InFormat::Kml => {
                 let input = self.open()?;
-                pipelined(run, move |sink| read_kml(input, name, sink), &mut |p| importer.take(w, p))
+                pipelined(run, move |sink| read_kml(input, name, sink), &mut |chunk| {
+                    importer.take_chunk(w, chunk)
+                })
             }
             InFormat::Gpkg => return self.read_gpkg(w, importer, ignored),
         })

@@ -41,6 +41,9 @@ pub struct Writer<'t> {
     pub(crate) pending: Pending,
     /// Spatial indexes filled when the write finishes (`bulk.rs`).
     pub(crate) deferred: Vec<crate::bulk::Deferred>,
+    /// An import's new hazards asked about a chunk of features ahead
+    /// ([`Writer::ask_ahead`]).
+    pub(crate) ahead: Option<crate::import::Ahead>,
 }
 
 fn invalid(record: impl Into<String>, problem: impl Into<String>) -> StoreError {
@@ -100,6 +103,7 @@ impl<'t> Writer<'t> {
             copy: None,
             pending: Pending::default(),
             deferred: Vec::new(),
+            ahead: None,
         }
     }
 
@@ -366,6 +370,9 @@ impl<'t> Writer<'t> {
             }
         }
         self.touch("hazards", &h.geometry);
+        if let Some(a) = &mut self.ahead {
+            a.added.push((id.clone(), h.code.clone()));
+        }
         self.hazards_touched.insert(id.clone());
         self.hazards_new.insert(id);
         if self.pending.full() {

@@ -357,3 +357,75 @@ fn an_unapproved_import_dated_in_the_past_held_at_no_date() {
     assert_eq!(store.summary().unwrap().totals.hazards.total, 0);
     assert!(store.audit(None).unwrap().is_intact());
 }
+
+/// New hazards asked about ahead, a chunk at a time, are decided as when
+/// each asks alone: a UUID in the register is there already, a code in the
+/// register or added after the question (in another case) is taken, a
+/// feature not asked about is looked up alone.
+#[test]
+fn new_hazards_asked_ahead_are_decided_as_when_asked_alone() {
+    use safeground_core::import::ImportItem;
+    use safeground_store::{ImportBatches, Origin};
+    let in_register = Uuid::new_v4();
+    let item = |id: Option<Uuid>, code: &str, x: f64| {
+        let mut r = nts(code, square_json(x, 39.9, 0.01));
+        r.new_hazard.as_mut().unwrap().id = id;
+        ImportItem::Report(Box::new(r))
+    };
+    let items = [
+        item(Some(in_register), "AZ-AM-000009", 46.92),
+        item(None, "az-am-000001", 46.94),
+        item(None, "AZ-AM-000002", 46.96),
+        item(None, "az-am-000002", 46.98),
+        item(None, "AZ-AM-000003", 46.7),
+    ];
+    let outcomes = |ahead: bool| {
+        let dir = tempfile::tempdir().unwrap();
+        let mut store = Store::create(dir.path().join("r.gpkg")).unwrap();
+        reference(&mut store);
+        let (features, attributes) = (["feature 1".to_string()], Default::default());
+        let origin = Origin { features: &features, attributes: &attributes, effective: None };
+        let batches =
+            || ImportBatches::new(("f", "sha", "hazards"), 10, ("importer", now()), Default::default());
+        let mut first = nts("AZ-AM-000001", square_json(46.9, 39.9, 0.01));
+        first.new_hazard.as_mut().unwrap().id = Some(in_register);
+        store
+            .write(|w| {
+                let mut b = batches();
+                w.import_item(&ImportItem::Report(Box::new(first)), None, &mut b, origin)?;
+                w.close_batches(&mut b)
+            })
+            .unwrap();
+        store
+            .write(|w| {
+                let mut b = batches();
+                if ahead {
+                    // The last is not asked about.
+                    w.ask_ahead(items[..4].iter().map(|i| match i {
+                        ImportItem::Report(r) => {
+                            let n = r.new_hazard.as_ref().unwrap();
+                            (n.id, n.code.clone())
+                        }
+                        _ => unreachable!(),
+                    }))?;
+                }
+                let said: Vec<String> = items
+                    .iter()
+                    .map(|i| match w.import_item(i, None, &mut b, origin) {
+                        Ok(outcome) => format!("{outcome:?}"),
+                        Err(e) => e.to_string(),
+                    })
+                    .collect();
+                w.close_batches(&mut b)?;
+                Ok(said)
+            })
+            .unwrap()
+    };
+    let alone = outcomes(false);
+    assert_eq!(alone[0], "Present", "{alone:?}");
+    assert!(alone[1].contains("hazard code az-am-000001 is taken"), "{alone:?}");
+    assert_eq!(alone[2], "Imported", "{alone:?}");
+    assert!(alone[3].contains("hazard code az-am-000002 is taken"), "{alone:?}");
+    assert_eq!(alone[4], "Imported", "{alone:?}");
+    assert_eq!(outcomes(true), alone);
+}

@@ -66,7 +66,9 @@ type Made = std::thread::Result<Vec<Prepared>>;
 /// Reads on a thread of its own (parsing and reprojecting), makes items on
 /// one worker per core, at most 8 (validating and measuring polygons: most
 /// of a hazard's cost), while `take` decides and writes on this one: every
-/// core of a field laptop works. Features reach `take` in the file's order.
+/// core of a field laptop works. Features reach `take` in the file's order,
+/// a chunk at a time (so that it can ask the register about a chunk at
+/// once: [`Importer::take_chunk`]).
 ///
 /// The reader hands each chunk to the workers with a one-place channel for
 /// its items and sends that channel's other end to the writer, in order,
@@ -76,7 +78,7 @@ type Made = std::thread::Result<Vec<Prepared>>;
 pub fn pipelined(
     (layer, settings): (Layer, &ApprovalSettings),
     read: impl FnOnce(&mut dyn FnMut(Read) -> Result<(), String>) -> Result<usize, ReadError> + Send,
-    take: &mut dyn FnMut(Prepared) -> Result<(), String>,
+    take: &mut dyn FnMut(Vec<Prepared>) -> Result<(), String>,
 ) -> Result<usize, ReadError> {
     // Features go across in chunks: a wake-up per feature costs more than
     // a small feature's decision; 16, as a hazard's items are large.
@@ -128,11 +130,9 @@ pub fn pipelined(
                     break;
                 }
             };
-            for p in chunk {
-                if let Err(e) = take(p) {
-                    stopped = Some(e);
-                    break 'chunks;
-                }
+            if let Err(e) = take(chunk) {
+                stopped = Some(e);
+                break 'chunks;
             }
         }
         drop(order_rx);
@@ -242,6 +242,31 @@ impl Importer {
             self.fatal = Some(msg.clone());
             msg
         })
+    }
+
+    /// Asks the register in one round trip whether the new hazards of
+    /// `chunk`, and of the group still open, are taken
+    /// ([`Writer::ask_ahead`]): the questions the features would otherwise
+    /// ask one by one as they are decided.
+    pub fn ask_ahead(&mut self, w: &mut Writer<'_>, chunk: &[Prepared]) -> Result<(), String> {
+        let open = self.pending.as_ref().map(|p| &p.item);
+        let items = open.into_iter().chain(chunk.iter().filter_map(|p| p.item.as_ref().ok()));
+        let asked = items.filter_map(|item| match item {
+            ImportItem::Report(r) => r.new_hazard.as_ref().map(|n| (n.id, n.code.clone())),
+            _ => None,
+        });
+        w.ask_ahead(asked).map_err(|e| {
+            let msg = e.to_string();
+            self.fatal = Some(msg.clone());
+            msg
+        })
+    }
+
+    /// Takes a chunk of features in the file's order, having asked about
+    /// them ahead.
+    pub fn take_chunk(&mut self, w: &mut Writer<'_>, chunk: Vec<Prepared>) -> Result<(), String> {
+        self.ask_ahead(w, &chunk)?;
+        chunk.into_iter().try_for_each(|p| self.take(w, p))
     }
 
     pub fn take(&mut self, w: &mut Writer<'_>, p: Prepared) -> Result<(), String> {
@@ -360,8 +385,8 @@ mod tests {
     fn features_reach_the_writer_in_the_files_order() {
         let settings = ApprovalSettings::default();
         let mut seen = vec![];
-        let n = pipelined((Layer::EoFinds, &settings), features(5_000), &mut |p| {
-            seen.push(p.read.record.place.clone());
+        let n = pipelined((Layer::EoFinds, &settings), features(5_000), &mut |chunk| {
+            seen.extend(chunk.iter().map(|p| p.read.record.place.clone()));
             Ok(())
         });
         assert_eq!(n.ok(), Some(5_000));
@@ -408,8 +433,8 @@ mod tests {
             features(40)(sink)?;
             Err(ReadError::Stopped("line 41: not JSON".into()))
         };
-        let out = pipelined((Layer::EoFinds, &settings), read, &mut |_| {
-            seen += 1;
+        let out = pipelined((Layer::EoFinds, &settings), read, &mut |chunk| {
+            seen += chunk.len();
             Ok(())
         });
         assert!(matches!(&out, Err(ReadError::Stopped(e)) if e == "line 41: not JSON"), "{out:?}");
