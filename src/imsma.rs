@@ -453,28 +453,34 @@ fn run_pass(
         },
         &mut |chunk| {
             importer.ask_ahead(w, &chunk)?;
-            for mut p in chunk {
-                if let (Some(t), Some(day), true) =
-                    (timeline.as_deref_mut(), p.read.record.effective, object == Object::HazardReduction)
-                {
-                    if t.due(day) {
-                        // The reductions before it are written, and their reports
-                        // closed: a hazard's versions never alternate between two
-                        // open reports (unapproving one finds the other as later).
-                        importer.flush(w)?;
-                        w.close_batches(&mut importer.batches).map_err(|e| e.to_string())?;
-                        t.until(w, Some(day))?;
+            let taken = (|| -> Result<(), String> {
+                for mut p in chunk {
+                    if let (Some(t), Some(day), true) =
+                        (timeline.as_deref_mut(), p.read.record.effective, object == Object::HazardReduction)
+                    {
+                        if t.due(day) {
+                            // The reductions before it are written, and their reports
+                            // closed: a hazard's versions never alternate between two
+                            // open reports (unapproving one finds the other as later).
+                            importer.flush(w)?;
+                            w.close_batches(&mut importer.batches).map_err(|e| e.to_string())?;
+                            t.until(w, Some(day))?;
+                        }
+                        if let Some(note) = t.clamp(&mut p.read.record) {
+                            clamped.push((p.read.record.place.clone(), note));
+                        }
                     }
-                    if let Some(note) = t.clamp(&mut p.read.record) {
-                        clamped.push((p.read.record.place.clone(), note));
+                    if let Some(task) = migration_task(&p.read.record) {
+                        issue_task(w, importer, &task)?;
                     }
+                    importer.take(w, p)?;
                 }
-                if let Some(task) = migration_task(&p.read.record) {
-                    issue_task(w, importer, &task)?;
-                }
-                importer.take(w, p)?;
-            }
-            Ok(())
+                Ok(())
+            })();
+            // The answers go with the chunk (the group left open is asked
+            // about again with the next).
+            w.forget_ahead();
+            taken
         },
     );
     for (place, note) in clamped {

@@ -1,3 +1,4 @@
 -- safeground schema 22: nothing changes in a GeoPackage. On PostgreSQL the
--- polygons are no longer offered to compression, and a hazard's versions
--- keep theirs in the row (migrations/postgres/0022_polygon_storage.sql).
+-- polygons' blobs are no longer offered to compression, and the hazards and
+-- their versions keep their polygons in the row
+-- (migrations/postgres/0022_polygon_storage.sql).

@@ -91,13 +91,19 @@ pub(crate) struct Ahead {
 }
 
 impl Ahead {
-    /// The rows a lookup of `key` alone would find now, if it was asked.
+    /// The rows a lookup of `key` alone would find now, if it was asked;
+    /// `None` (look it up alone) where a code is not plain ASCII: SQLite's
+    /// NOCASE and PostgreSQL's collation fold other letters differently,
+    /// and only the database knows which rows its lookup would find.
     fn answer(&self, key: &Key) -> Option<Vec<(String, String)>> {
         let found = self.found.get(key)?;
         let (id, code) = key;
-        let lower = code.as_ref().map(|c| c.to_lowercase());
+        let plain = |c: &str| c.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+        if !code.as_deref().is_none_or(plain) || !self.added.iter().all(|(_, c)| plain(c)) {
+            return None;
+        }
         let added = self.added.iter().filter(|(i, c)| {
-            Some(i) == id.as_ref() || lower.as_ref().is_some_and(|l| c.to_lowercase() == *l)
+            Some(i) == id.as_ref() || code.as_ref().is_some_and(|code| c.eq_ignore_ascii_case(code))
         });
         Some(found.iter().chain(added).cloned().collect())
     }
@@ -253,10 +259,13 @@ impl Writer<'_> {
     /// Asks in one statement whether the new hazards of the features to be
     /// taken next (their UUIDs and codes, as [`ImportItem`]s give them) are
     /// in the register: one round trip for a chunk of features instead of
-    /// one a feature, which on PostgreSQL was a fifth of importing 1,000
+    /// one a feature, which on PostgreSQL was about a seventh of importing 1,000
     /// hazards (BENCHMARKS.md). Each answer is used by the one feature that
     /// asked; what this writer adds after the question is kept beside the
-    /// answers. A feature not asked about is looked up alone.
+    /// answers. A feature not asked about is looked up alone, as are those
+    /// left when the hazards waiting for their COPY are written (neither the
+    /// answers nor the waiting rows show them then: `write_pending`), after a
+    /// savepoint is rolled back, or after [`Writer::forget_ahead`].
     pub fn ask_ahead(
         &mut self,
         asked: impl IntoIterator<Item = (Option<Uuid>, Option<String>)>,
@@ -292,6 +301,12 @@ impl Writer<'_> {
         }
         self.ahead = Some(Ahead { found, added: Vec::new() });
         Ok(())
+    }
+
+    /// Drops the answers [`Writer::ask_ahead`] kept: the features they were
+    /// for are taken.
+    pub fn forget_ahead(&mut self) {
+        self.ahead = None;
     }
 
     /// Whether a new hazard's UUID, and its code (in any case), are taken,

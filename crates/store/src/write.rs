@@ -541,6 +541,12 @@ impl<'t> Writer<'t> {
 
     /// Writes the rows waiting for a COPY (PostgreSQL); see [`Pending`].
     pub(crate) fn write_pending(&mut self) -> Result<(), StoreError> {
+        // Hazards that waited when an import asked ahead were in neither the
+        // answers nor what was added since; once written, the waiting rows
+        // would not show them either: the features left are asked alone.
+        if self.pending.has_hazards() {
+            self.ahead = None;
+        }
         self.pending.write(self.tx)
     }
 

@@ -263,10 +263,13 @@ impl Importer {
     }
 
     /// Takes a chunk of features in the file's order, having asked about
-    /// them ahead.
+    /// them ahead. The answers go with the chunk: the group left open is
+    /// asked about again with the next.
     pub fn take_chunk(&mut self, w: &mut Writer<'_>, chunk: Vec<Prepared>) -> Result<(), String> {
         self.ask_ahead(w, &chunk)?;
-        chunk.into_iter().try_for_each(|p| self.take(w, p))
+        let taken = chunk.into_iter().try_for_each(|p| self.take(w, p));
+        w.forget_ahead();
+        taken
     }
 
     pub fn take(&mut self, w: &mut Writer<'_>, p: Prepared) -> Result<(), String> {
