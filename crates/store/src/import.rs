@@ -98,7 +98,7 @@ impl Ahead {
     fn answer(&self, key: &Key) -> Option<Vec<(String, String)>> {
         let found = self.found.get(key)?;
         let (id, code) = key;
-        let plain = |c: &str| c.bytes().all(|b| b.is_ascii_graphic() || b == b' ');
+        let plain = crate::pending::plain_code;
         if !code.as_deref().is_none_or(plain) || !self.added.iter().all(|(_, c)| plain(c)) {
             return None;
         }
@@ -396,6 +396,10 @@ impl Writer<'_> {
         origin: Origin<'_>,
     ) -> Result<ItemOutcome, StoreError> {
         let Origin { features, attributes, effective } = origin;
+        let code = r.new_hazard.as_ref().and_then(|n| n.code.as_deref());
+        if code.is_some_and(|c| self.pending.needs_collation(c)) {
+            self.write_pending()?;
+        }
         // A new hazard's UUID and code are asked in one round trip.
         let (hazard_taken, code_taken) = match &r.new_hazard {
             Some(n) => self.new_hazard_taken(n.id, n.code.as_deref())?,

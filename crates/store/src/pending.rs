@@ -96,6 +96,9 @@ pub(crate) struct Pending {
     ids: HashSet<(&'static str, String)>,
     /// Hazard codes waiting, lower-cased (codes are unique in any case).
     codes: HashSet<String>,
+    /// Whether a code waiting is not plain ASCII ([`plain_code`]): then
+    /// only the database's collation can tell which codes equal it.
+    unplain: bool,
     /// The highest serial of the waiting codes PREFIX-DIGITS, by lower-cased
     /// PREFIX.
     serials: HashMap<String, u64>,
@@ -117,6 +120,14 @@ impl Pending {
     /// Whether a hazard with this code (in any case) is waiting.
     pub(crate) fn holds_code(&self, code: &str) -> bool {
         self.codes.contains(&code.to_lowercase())
+    }
+
+    /// Whether only the database can say if `code` is taken by a waiting
+    /// hazard: it or a waiting code is not plain ASCII, which
+    /// `to_lowercase` folds otherwise than PostgreSQL's collation does
+    /// (full-width letters, ß). The waiting rows are then written first.
+    pub(crate) fn needs_collation(&self, code: &str) -> bool {
+        !self.codes.is_empty() && (self.unplain || !plain_code(code))
     }
 
     /// The highest serial among waiting codes PREFIX-DIGITS (any case; 0
@@ -153,6 +164,7 @@ impl Pending {
 
     /// Notes a waiting hazard's code and what its first version will copy.
     pub(crate) fn add_hazard(&mut self, id: String, code: &str, first: FirstVersion) {
+        self.unplain |= !plain_code(code);
         let code = code.to_lowercase();
         note_serial(&mut self.serials, &code);
         self.codes.insert(code.clone());
@@ -196,6 +208,7 @@ impl Pending {
         for c in &self.codes {
             note_serial(&mut self.serials, c);
         }
+        self.unplain = self.codes.iter().any(|c| !plain_code(c));
     }
 
     /// Whether it is time to write (enough waits, and no savepoint holds it).
@@ -216,6 +229,7 @@ impl Pending {
         }
         self.ids.clear();
         self.codes.clear();
+        self.unplain = false;
         self.serials.clear();
         self.log.clear();
         // First versions are taken in the same approval that adds them.
@@ -223,6 +237,13 @@ impl Pending {
         self.savepoint = self.savepoint.map(|_| ([0; 5], 0));
         Ok(())
     }
+}
+
+/// Whether a hazard code is plain ASCII (letters, digits, punctuation,
+/// spaces), on which SQLite's NOCASE, PostgreSQL's case-blind collation and
+/// an ASCII case-blind comparison agree; other letters each folds its own way.
+pub(crate) fn plain_code(code: &str) -> bool {
+    code.bytes().all(|b| b.is_ascii_graphic() || b == b' ')
 }
 
 /// `table` as one of the names [`Table::name`] gives (they are `'static`).

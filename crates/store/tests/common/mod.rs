@@ -43,7 +43,8 @@ impl PgDatabase {
                 );
                 let log =
                     std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../../target/skipped-tests.txt");
-                let line = format!("{test} on PostgreSQL: no server at {server}\n");
+                let line =
+                    format!("{}::{test} on PostgreSQL: no server at {server}\n", env!("CARGO_CRATE_NAME"));
                 let _ = std::fs::OpenOptions::new()
                     .create(true)
                     .append(true)
