@@ -19,7 +19,7 @@ use rand_chacha::ChaCha8Rng;
 use safeground_core::area::wgs84;
 use safeground_core::codes::*;
 use safeground_core::model::*;
-use safeground_store::{Store, StoreError, Writer};
+use safeground_store::{Layer, Store, StoreError, Writer};
 use time::Date;
 use uuid::Uuid;
 
@@ -551,6 +551,12 @@ pub fn build(
     while done < total {
         let n = BATCH.min(total - done);
         store.write(|w| {
+            // The spatial indexes no approval reads filled once per batch, as
+            // an import fills them (store::bulk): the released areas', which
+            // the residual-contamination check searches, stay row by row.
+            for layer in [Layer::Hazards, Layer::EoFinds, Layer::Accidents, Layer::EoreSessions] {
+                w.defer_spatial_index(layer)?;
+            }
             for i in done..done + n {
                 hazard_story(&mut g, &ground, &reference, i, w, &mut counts)?;
             }
