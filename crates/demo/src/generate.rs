@@ -523,8 +523,8 @@ impl<'p> Ground<'p> {
 }
 
 /// Builds the demo register into `store`: the reference data in one
-/// transaction, then the hazards and everything about them in batches of 500,
-/// each its own transaction. `progress(done, total)` reports hazards written.
+/// transaction, then the hazards and everything about them in chunks of 500,
+/// ten to a transaction. `progress(done, total)` reports hazards written.
 pub fn build(
     places: &Places,
     seed: u64,
@@ -545,38 +545,62 @@ pub fn build(
         Ok(reference)
     })?;
     let mut counts = DemoCounts::default();
-    const BATCH: usize = 500;
+    // The story in chunks of 500 hazards, each with its accidents and
+    // sessions (the same seed draws the same register whatever the
+    // transactions), ten chunks to a write: fewer commits and checkpoints of
+    // pages written again by the next write (BENCHMARKS.md, 2026-12-08).
+    const CHUNK: usize = 500;
+    const PER_WRITE: usize = 10;
     let total = scale.hazards;
     let mut done = 0;
     while done < total {
-        let n = BATCH.min(total - done);
         store.write(|w| {
-            // The spatial indexes no approval reads filled once per batch, as
+            // The spatial indexes no approval reads filled once per write, as
             // an import fills them (store::bulk): the released areas', which
             // the residual-contamination check searches, stay row by row.
             for layer in [Layer::Hazards, Layer::EoFinds, Layer::Accidents, Layer::EoreSessions] {
                 w.defer_spatial_index(layer)?;
             }
-            for i in done..done + n {
-                hazard_story(&mut g, &ground, &reference, i, w, &mut counts)?;
-            }
-            // Accidents and risk education in proportion: about 15 accidents and 50
-            // EORE sessions per 100 hazards, spread over the same ground.
-            for _ in 0..(n * 15).div_ceil(100) {
-                accident(&mut g, &ground, &reference, w, &mut counts)?;
-            }
-            for _ in 0..n / 2 {
-                eore_session(&mut g, &ground, &reference, w, &mut counts)?;
+            for _ in 0..PER_WRITE {
+                let n = CHUNK.min(total - done);
+                if n == 0 {
+                    break;
+                }
+                chunk(&mut g, &ground, &reference, done..done + n, w, &mut counts)?;
+                done += n;
+                progress(done as u64, total as u64);
             }
             Ok(())
         })?;
-        done += n;
-        progress(done as u64, total as u64);
     }
     call_off(store)?;
     counts.tasks += rank_and_task(store)?;
     waiting(store, &ground, &reference)?;
     Ok(counts)
+}
+
+/// The stories of hazards `which`, then accidents and risk education in
+/// proportion: about 15 accidents and 50 EORE sessions per 100 hazards,
+/// spread over the same ground.
+fn chunk(
+    g: &mut Gen,
+    ground: &Ground<'_>,
+    reference: &Reference,
+    which: std::ops::Range<usize>,
+    w: &mut Writer<'_>,
+    counts: &mut DemoCounts,
+) -> Result<(), StoreError> {
+    let n = which.len();
+    for i in which {
+        hazard_story(g, ground, reference, i, w, counts)?;
+    }
+    for _ in 0..(n * 15).div_ceil(100) {
+        accident(g, ground, reference, w, counts)?;
+    }
+    for _ in 0..n / 2 {
+        eore_session(g, ground, reference, w, counts)?;
+    }
+    Ok(())
 }
 
 /// What waits on the first start: reports submitted after the calendar's
