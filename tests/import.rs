@@ -469,7 +469,7 @@ fn hostile_fixtures_never_crash_the_import() {
 /// The spatial indexes an import fills at its end (instead of row by row,
 /// as GDAL does) hold every row with its geometry's box, as the triggers
 /// would have put it: the import of the demo's exports, in two files, and
-/// the demo's own register, whose batches fill theirs the same way. A
+/// the demo's own register, whose writes fill theirs the same way. A
 /// refused import leaves the triggers as they were, and the triggers are
 /// all back after each.
 #[test]
@@ -514,31 +514,19 @@ fn an_import_fills_its_spatial_indexes_as_the_triggers_would() {
     }
     // Every row in its index, with its geometry's own box, by an oracle
     // that reads the WKB (tests/oracle/index_boxes.py); the demo's register
-    // too, which fills the indexes no approval reads once per batch and
+    // too, whose writes fill the indexes no approval reads at their end and
     // the released areas' row by row, through their trigger.
-    let indexed = |db: &Path, table: &str, index: &str| -> usize {
-        let out = Command::new("python3")
-            .arg(repo_file("tests/oracle/index_boxes.py"))
-            .args([db.to_str().unwrap(), table, index])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{table}: {}", String::from_utf8_lossy(&out.stderr));
-        let said = String::from_utf8(out.stdout).unwrap();
-        let words: Vec<&str> = said.split_whitespace().collect();
-        assert_eq!(words[1], words[3], "{table}: every row indexed: {said}");
-        words[5].parse().unwrap()
-    };
     for db in [&src, &dst] {
-        assert!(indexed(db, "hazards", "rtree_hazards_geom") > 20);
-        assert!(indexed(db, "eo_finds", "rtree_eo_finds_geom") > 20);
-        assert!(indexed(db, "hazard_versions", "sg_version_extents") > 20);
+        assert!(index_boxes(db, "hazards", "rtree_hazards_geom") > 20);
+        assert!(index_boxes(db, "eo_finds", "rtree_eo_finds_geom") > 20);
+        assert!(index_boxes(db, "hazard_versions", "sg_version_extents") > 20);
     }
     for (table, index) in [
         ("released_areas", "rtree_released_areas_geom"),
         ("accidents", "rtree_accidents_geom"),
         ("eore_sessions", "rtree_eore_sessions_geom"),
     ] {
-        assert!(indexed(&src, table, index) > 0, "{table}");
+        assert!(index_boxes(&src, table, index) > 0, "{table}");
     }
     let triggers = |db: &Path| -> String {
         let out = Command::new("python3")

@@ -2,12 +2,13 @@
 oracle that shares nothing with safeground: the row's extent is read from its
 geometry's own WKB (GeoPackage 1.3, clause 2.1.3: the "GP" header, then
 ISO WKB), not from the header's envelope nor from any ST_ function, and the
-index's box must hold it and be SQLite's float32 rounding of it outward
-(within two float32 steps: R*Tree rounds by multiplying by 1 ± 2^-23, then
-to the nearest float32).
+index's box must be exactly that extent as SQLite's R*Tree stores it: each
+corner the nearest float32, or where that lies inside the extent, the corner
+scaled outward by one part in 2^23 and then rounded (rtreeValueDown and
+rtreeValueUp in SQLite's rtree.c).
 
 usage: index_boxes.py REGISTER TABLE INDEX
-prints `rows N indexed M checked K` and exits non-zero naming the first row
+prints `rows N empty E indexed M` and exits non-zero naming the first row
 whose box is missing, extra or not its geometry's.
 """
 
@@ -22,7 +23,8 @@ def wkb_points(b, o):
     e = "<" if little else ">"
     (t,) = struct.unpack_from(e + "I", b, o + 1)
     o += 5
-    dims = 2 + (1 if t // 1000 in (1, 2) else 0) + (1 if t // 1000 in (2, 3) else 0)
+    # ISO WKB: 1000s add Z, 2000s M, 3000s both.
+    dims = 2 + (1 if t // 1000 in (1, 3) else 0) + (1 if t // 1000 in (2, 3) else 0)
     kind = t % 1000
     pts = []
 
@@ -75,10 +77,24 @@ def extent(blob):
     return min(xs), max(xs), min(ys), max(ys)
 
 
-def units(a, b):
-    """How far a lies from b in units of |b|·2^-23: between a half and one
-    float32 step at b, so two steps are at most four units."""
-    return abs(a - b) / max(abs(b) * 2.0**-23, 1e-45)
+def f32(v):
+    return struct.unpack("f", struct.pack("f", v))[0]
+
+
+def down(v):
+    """A box's lower corner as R*Tree stores v (rtreeValueDown)."""
+    f = f32(v)
+    if f <= v:
+        return f
+    return f32(v * (1.0 + 2.0**-23 if v < 0 else 1.0 - 2.0**-23))
+
+
+def up(v):
+    """A box's upper corner as R*Tree stores v (rtreeValueUp)."""
+    f = f32(v)
+    if f >= v:
+        return f
+    return f32(v * (1.0 - 2.0**-23 if v < 0 else 1.0 + 2.0**-23))
 
 
 def main():
@@ -86,26 +102,25 @@ def main():
     c = sqlite3.connect(db)
     boxes = {r[0]: r[1:] for r in c.execute(f"SELECT id, minx, maxx, miny, maxy FROM {index}")}
     rows = 0
-    checked = 0
+    empty = 0
+    indexed = len(boxes)
     for fid, geom in c.execute(f"SELECT fid, geom FROM {table} ORDER BY fid"):
         rows += 1
-        want = extent(geom)
+        e = extent(geom)
         got = boxes.pop(fid, None)
-        if want is None:
+        if e is None:
+            empty += 1
             if got is not None:
                 sys.exit(f"{table} fid {fid}: an empty geometry has a box in {index}")
             continue
         if got is None:
             sys.exit(f"{table} fid {fid}: not in {index}")
-        lo_ok = got[0] <= want[0] and got[2] <= want[2]
-        hi_ok = got[1] >= want[1] and got[3] >= want[3]
-        tight = all(units(g, w) <= 4.0 for g, w in zip(got, want))
-        if not (lo_ok and hi_ok and tight):
-            sys.exit(f"{table} fid {fid}: {index} holds {got}, its geometry spans {want}")
-        checked += 1
+        want = (down(e[0]), up(e[1]), down(e[2]), up(e[3]))
+        if tuple(got) != want:
+            sys.exit(f"{table} fid {fid}: {index} holds {got}, its geometry's box is {want}")
     if boxes:
         sys.exit(f"{index}: {len(boxes)} boxes of no row of {table}, e.g. id {next(iter(boxes))}")
-    print("rows", rows, "indexed", checked, "checked", checked)
+    print("rows", rows, "empty", empty, "indexed", indexed)
 
 
 if __name__ == "__main__":

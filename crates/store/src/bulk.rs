@@ -1,14 +1,18 @@
-//! Spatial indexes filled once at the end of a bulk import, as GDAL fills a
-//! GeoPackage's: the R-tree trigger each row went through (four geometry
-//! decodes, a trigger program and a statement journal per row) was a third
-//! of the writer's samples in an EO finds import (BENCHMARKS.md, 2026-12-07).
+//! Spatial indexes filled once at the end of a bulk write (an import, a
+//! write of the demo's stories), as GDAL fills a GeoPackage's: the R-tree
+//! trigger each row went through (four geometry decodes, a trigger program
+//! and a statement journal per row) was a third of the writer's samples in
+//! an EO finds import and a tenth of the demo's (BENCHMARKS.md, 2026-12-07
+//! and 2026-12-08).
 //!
 //! Invariant: the insert trigger is dropped and put back, word for word as
 //! the register holds it, inside the one transaction of the write, after
 //! the deferred rows are in the index ([`Writer::finish`]); a write that
 //! rolls back leaves the trigger as it was. Only the indexes of tables that
 //! no decision of approval reads spatially may be deferred: while the
-//! write lasts, they miss its own rows.
+//! write lasts, they miss its own rows (a demo write's are 5,000 hazard
+//! stories; an approval that came to search hazards or EO finds by place
+//! would have to stop their deferral).
 
 use crate::db::OptionalExtension;
 use crate::write::Writer;
@@ -29,7 +33,7 @@ pub(crate) struct Deferred {
     after: i64,
 }
 
-/// The spatial indexes an import of `layer` may fill at its end: (table,
+/// The spatial indexes a bulk write of `layer` may fill at its end: (table,
 /// index, insert trigger). Released areas are read spatially by approval
 /// (residual contamination under an EO find), so theirs is kept row by row.
 fn deferrable(layer: Layer) -> &'static [(&'static str, &'static str, &'static str)] {
@@ -48,7 +52,7 @@ fn deferrable(layer: Layer) -> &'static [(&'static str, &'static str, &'static s
 }
 
 impl Writer<'_> {
-    /// Fills the spatial indexes of what an import of `layer` writes once,
+    /// Fills the spatial indexes of what a bulk write of `layer` adds once,
     /// when the write finishes, instead of row by row. Call it first in
     /// the write, before any savepoint. A GeoPackage only
     /// (PostgreSQL's GiST indexes need no trigger); a no-op for an index
