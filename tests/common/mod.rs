@@ -457,13 +457,7 @@ pub fn spawn_serve(db: &Path, extra: &[&str], stderr: Stdio) -> (std::process::C
 /// extent from the row's WKB); panics naming the first row that is missing,
 /// extra or boxed otherwise.
 pub fn index_boxes(db: &Path, table: &str, index: &str) -> usize {
-    let out = Command::new("python3")
-        .arg(repo_file("tests/oracle/index_boxes.py"))
-        .args([db.to_str().unwrap(), table, index])
-        .output()
-        .unwrap();
-    assert!(out.status.success(), "{table}: {}", String::from_utf8_lossy(&out.stderr));
-    let said = String::from_utf8(out.stdout).unwrap();
+    let said = oracle("index_boxes.py", &[db, Path::new(table), Path::new(index)]);
     let words: Vec<&str> = said.split_whitespace().collect();
     let count = |at: usize| -> usize { words[at].parse().unwrap() };
     assert_eq!(count(1) - count(3), count(5), "{table}: every row with a geometry indexed: {said}");

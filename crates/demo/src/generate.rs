@@ -525,7 +525,7 @@ impl<'p> Ground<'p> {
 /// Builds the demo register into `store`: the reference data in one
 /// transaction, then the hazards and everything about them in chunks of 500,
 /// ten to a transaction. `progress(done, total)` reports hazards filed (a
-/// write commits after its tenth chunk).
+/// write commits after its tenth chunk, or the last).
 pub fn build(
     places: &Places,
     seed: u64,

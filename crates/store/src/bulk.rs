@@ -2,7 +2,7 @@
 //! write of the demo's stories), as GDAL fills a GeoPackage's: the R-tree
 //! trigger each row went through (four geometry decodes, a trigger program
 //! and a statement journal per row) was a third of the writer's samples in
-//! an EO finds import and a tenth of the demo's (BENCHMARKS.md, 2026-12-07
+//! an EO finds import and at least 8 % of the demo's (BENCHMARKS.md, 2026-12-07
 //! and 2026-12-08).
 //!
 //! Invariant: the insert trigger is dropped and put back, word for word as
