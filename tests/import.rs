@@ -528,19 +528,6 @@ fn an_import_fills_its_spatial_indexes_as_the_triggers_would() {
     ] {
         assert!(index_boxes(&src, table, index) > 0, "{table}");
     }
-    let triggers = |db: &Path| -> String {
-        let out = Command::new("python3")
-            .args([
-                "-c",
-                "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name, sql FROM \
-                 sqlite_master WHERE type = 'trigger' ORDER BY name\"): print(*r)",
-                db.to_str().unwrap(),
-            ])
-            .output()
-            .unwrap();
-        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-        String::from_utf8(out.stdout).unwrap()
-    };
     let before = triggers(&dst);
     assert!(before.contains("rtree_eo_finds_geom_insert") && before.contains("sg_version_extents_insert"));
     // An import refused whole (a bad feature, no --keep-going): the

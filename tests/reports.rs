@@ -336,15 +336,6 @@ fn a_crash_during_approvals_leaves_a_consistent_register() {
         }
         let fresh = dir.path().join("fresh.gpkg");
         ok(&fresh, &["init"]);
-        let triggers = |db: &Path| -> String {
-            let out = Command::new("sqlite3")
-                .arg(db)
-                .arg("SELECT name, sql FROM sqlite_master WHERE type = 'trigger' ORDER BY name")
-                .output()
-                .unwrap();
-            assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
-            String::from_utf8(out.stdout).unwrap()
-        };
         let want = triggers(&fresh);
         assert!(want.contains("rtree_eo_finds_geom_insert") && want.contains("sg_version_extents_insert"));
         assert_eq!(triggers(file), want, "the triggers as the register's migrations made them");

@@ -463,3 +463,19 @@ pub fn index_boxes(db: &Path, table: &str, index: &str) -> usize {
     assert_eq!(count(1) - count(3), count(5), "{table}: every row with a geometry indexed: {said}");
     count(5)
 }
+
+/// A register's triggers, name and SQL, one a line in name order (with
+/// Debian's Python): what a write that drops some must leave as it found.
+pub fn triggers(db: &Path) -> String {
+    let out = Command::new("/usr/bin/python3")
+        .args([
+            "-c",
+            "import sqlite3, sys\nfor r in sqlite3.connect(sys.argv[1]).execute(\"SELECT name, sql FROM \
+             sqlite_master WHERE type = 'trigger' ORDER BY name\"): print(*r)",
+            db.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).unwrap()
+}
